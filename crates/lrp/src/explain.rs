@@ -1,0 +1,188 @@
+//! Explanations of one output: LRP with a composite of rules, the gradient (sensitivity
+//! analysis) and Gradient×Input, with the relevance sum at every layer so that conservation
+//! and what biases and ε absorb are visible.
+
+use ndarray::{ArrayD, ArrayViewD, Axis};
+
+use crate::error::LrpError;
+use crate::layers::{Layer, LayerKind};
+use crate::linear::{propagate, LinearMap, WeightMod};
+use crate::network::Trace;
+use crate::rule::{Composite, Rule};
+
+/// What is explained.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Target {
+    /// One output neuron's score (flat index into the output).
+    Output(usize),
+    /// A given relevance (for LRP) or output gradient (for the gradient) shaped like the output.
+    Relevance(ArrayD<f32>),
+}
+
+impl Target {
+    /// The signal at the top: for `Output(j)` the one-hot vector carrying `f_j` when
+    /// `with_score` (LRP's `R_j = f_j`), or 1 (the gradient's `∂f_j/∂f_j`).
+    fn top(&self, output: ArrayViewD<f32>, with_score: bool) -> Result<ArrayD<f32>, LrpError> {
+        match self {
+            Target::Output(index) => {
+                let len = output.len();
+                if *index >= len {
+                    return Err(LrpError::TargetOutOfRange { index: *index, len });
+                }
+                let mut top = ArrayD::<f32>::zeros(output.raw_dim());
+                let value = if with_score { output.iter().nth(*index).copied().expect("in range") } else { 1.0 };
+                *top.iter_mut().nth(*index).expect("in range") = value;
+                Ok(top)
+            }
+            Target::Relevance(r) => {
+                if r.shape() != output.shape() {
+                    return Err(LrpError::TargetShape { expected: output.shape().to_vec(), got: r.shape().to_vec() });
+                }
+                Ok(r.clone())
+            }
+        }
+    }
+}
+
+/// Relevance sums around one layer of a backward pass.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LayerRelevance {
+    /// The layer's position in the network.
+    pub index: usize,
+    pub kind: LayerKind,
+    /// The rule used, for layers that take one.
+    pub rule: Option<Rule>,
+    /// `Σ_j R_j` at the layer's output.
+    pub relevance_out: f64,
+    /// `Σ_i R_i` at the layer's input.
+    pub relevance_in: f64,
+}
+
+impl LayerRelevance {
+    /// What the layer did not pass on: taken by its bias and ε, or lost at zero denominators.
+    pub fn absorbed(&self) -> f64 {
+        self.relevance_out - self.relevance_in
+    }
+}
+
+/// An LRP explanation: relevance at the input and the conservation report.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Explanation {
+    /// Relevance per input element, shaped like the input.
+    pub relevance: ArrayD<f32>,
+    /// `Σ R` at the top: the explained score for [`Target::Output`].
+    pub explained: f64,
+    /// Per layer, from the output back to the input.
+    pub layers: Vec<LayerRelevance>,
+}
+
+impl Explanation {
+    /// `Σ_i R_i` over the input.
+    pub fn input_sum(&self) -> f64 {
+        sum(self.relevance.view())
+    }
+
+    /// What the whole backward pass absorbed: `explained − input_sum`.
+    pub fn absorbed(&self) -> f64 {
+        self.explained - self.input_sum()
+    }
+
+    /// Relevance per position: the sum over the last (feature) axis, e.g. per word over its
+    /// embedding dimensions.
+    pub fn position_sums(&self) -> ArrayD<f32> {
+        position_sums(self.relevance.view())
+    }
+}
+
+/// Sum over the last axis: `(T, D) → (T)`.
+pub fn position_sums(x: ArrayViewD<f32>) -> ArrayD<f32> {
+    let last = Axis(x.ndim().saturating_sub(1));
+    x.sum_axis(last)
+}
+
+/// Euclidean norm over the last axis, `‖∂f/∂x_t‖₂` per position: sensitivity analysis as in the seed.
+pub fn position_norms(x: ArrayViewD<f32>) -> ArrayD<f32> {
+    let last = Axis(x.ndim().saturating_sub(1));
+    x.map_axis(last, |v| v.iter().map(|g| g * g).sum::<f32>().sqrt())
+}
+
+fn sum(x: ArrayViewD<f32>) -> f64 {
+    x.iter().map(|&v| f64::from(v)).sum()
+}
+
+impl Trace<'_> {
+    /// LRP of `target` with a rule per linear layer from `composite`. ReLU passes relevance
+    /// unchanged; max-pooling gives it to the maxima.
+    pub fn lrp(&self, target: &Target, composite: &Composite) -> Result<Explanation, LrpError> {
+        composite.validate()?;
+        let mut r = target.top(self.output(), true)?;
+        let explained = sum(r.view());
+        let mut layers = Vec::with_capacity(self.network.layers().len());
+        for (index, layer) in self.network.layers().iter().enumerate().rev() {
+            let x = self.layer_input(index);
+            let relevance_out = sum(r.view());
+            let (next, rule) = match layer {
+                Layer::Relu => (r, None),
+                Layer::MaxPool(p) => (p.route(x, r.view()), None),
+                _ => {
+                    let rule = composite.rule_for(index, layer.kind());
+                    let z = self.values[index + 1].view();
+                    let map = layer.as_linear().expect("linear");
+                    (propagate(map, x, Some(z), r.view(), &rule), Some(rule))
+                }
+            };
+            r = next;
+            layers.push(LayerRelevance { index, kind: layer.kind(), rule, relevance_out, relevance_in: sum(r.view()) });
+        }
+        Ok(Explanation { relevance: r, explained, layers })
+    }
+
+    /// The gradient of the explained quantity (`f_j`, or `Σ r·f` for a given `r`) with
+    /// respect to the input.
+    pub fn gradient(&self, target: &Target) -> Result<ArrayD<f32>, LrpError> {
+        let mut g = target.top(self.output(), false)?;
+        for (index, layer) in self.network.layers().iter().enumerate().rev() {
+            let x = self.layer_input(index);
+            g = match layer {
+                Layer::Relu => {
+                    g.zip_mut_with(&x, |g, &x| {
+                        if x <= 0.0 {
+                            *g = 0.0
+                        }
+                    });
+                    g
+                }
+                Layer::MaxPool(p) => p.route(x, g.view()),
+                _ => layer.as_linear().expect("linear").transpose(g.view(), WeightMod::Identity, x.shape()),
+            };
+        }
+        Ok(g)
+    }
+
+    /// Sensitivity analysis: `‖∂f/∂x_t‖₂` per input position (norm over the last axis).
+    pub fn sensitivity(&self, target: &Target) -> Result<ArrayD<f32>, LrpError> {
+        Ok(position_norms(self.gradient(target)?.view()))
+    }
+
+    /// Gradient×Input: `x_i · ∂f/∂x_i`.
+    pub fn gradient_x_input(&self, target: &Target) -> Result<ArrayD<f32>, LrpError> {
+        Ok(self.gradient(target)? * &self.input())
+    }
+}
+
+/// One LRP step through a linear map outside a [`crate::Network`]: relevance at the input `x`
+/// for relevance `r_out` at its output. For pipelines that are not a plain layer stack
+/// (a linear SVM over Fisher vectors, mappings defined by explicit contributions).
+pub fn relevance_through(
+    map: &dyn LinearMap,
+    x: ArrayViewD<f32>,
+    r_out: ArrayViewD<f32>,
+    rule: &Rule,
+) -> Result<ArrayD<f32>, LrpError> {
+    rule.validate()?;
+    let out_shape = map.output_shape(x.shape(), 0)?;
+    if r_out.shape() != out_shape.as_slice() {
+        return Err(LrpError::TargetShape { expected: out_shape, got: r_out.shape().to_vec() });
+    }
+    Ok(propagate(map, x, None, r_out, rule))
+}

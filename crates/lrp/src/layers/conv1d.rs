@@ -1,0 +1,107 @@
+//! 1-D convolution over a sequence of vectors (stride 1, no padding):
+//! `z[t, f] = Σ_k Σ_d x[t + k, d] · w[k, d, f] + b_f` for `t = 0 … T − width`.
+
+use ndarray::linalg::general_mat_mul;
+use ndarray::{s, Array1, Array2, Array3, ArrayD, ArrayView1, ArrayViewD, Axis, Ix2};
+
+use crate::error::LrpError;
+use crate::linear::{LinearMap, WeightMod};
+
+/// A convolution whose windows span `width` consecutive positions of a `(T, channels)` sequence,
+/// with any number of filters; output `(T − width + 1, filters)`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Conv1d {
+    /// Filters `w[k, d, f]`, shape `(width, channels, filters)`.
+    pub weight: Array3<f32>,
+    /// Bias per filter, shape `(filters)`.
+    pub bias: Option<Array1<f32>>,
+}
+
+impl Conv1d {
+    /// A convolution from filters `(width, channels, filters)` and an optional bias `(filters)`.
+    pub fn new(weight: Array3<f32>, bias: Option<Array1<f32>>) -> Result<Self, LrpError> {
+        let (width, _, filters) = weight.dim();
+        if width == 0 {
+            return Err(LrpError::InvalidLayer("conv1d window width must be at least 1".into()));
+        }
+        if let Some(b) = &bias {
+            if b.len() != filters {
+                return Err(LrpError::InvalidLayer(format!(
+                    "conv1d bias has {} values for {filters} filters",
+                    b.len()
+                )));
+            }
+        }
+        Ok(Conv1d { weight, bias })
+    }
+
+    /// Window width in positions.
+    pub fn width(&self) -> usize {
+        self.weight.dim().0
+    }
+
+    /// Input channels per position.
+    pub fn channels(&self) -> usize {
+        self.weight.dim().1
+    }
+
+    /// Number of filters (output channels).
+    pub fn filters(&self) -> usize {
+        self.weight.dim().2
+    }
+}
+
+impl LinearMap for Conv1d {
+    fn name(&self) -> &str {
+        "conv1d"
+    }
+
+    fn output_shape(&self, shape: &[usize], layer: usize) -> Result<Vec<usize>, LrpError> {
+        let kind = || "conv1d".to_string();
+        match *shape {
+            [len, d] if d == self.channels() => {
+                if len == 0 {
+                    Err(LrpError::EmptySequence { layer, kind: kind() })
+                } else if len < self.width() {
+                    Err(LrpError::SequenceTooShort { layer, kind: kind(), len, window: self.width() })
+                } else {
+                    Ok(vec![len - self.width() + 1, self.filters()])
+                }
+            }
+            _ => Err(LrpError::ShapeMismatch {
+                layer,
+                kind: kind(),
+                expected: format!("(T, {})", self.channels()),
+                got: shape.to_vec(),
+            }),
+        }
+    }
+
+    // One matrix product per window offset k (z += x[k..k+T'] · w[k]) instead of an im2col copy:
+    // the slices are views, so nothing of the T × width × channels unfolding is materialised.
+    fn forward(&self, x: ArrayViewD<f32>, weights: WeightMod) -> ArrayD<f32> {
+        let x = x.into_dimensionality::<Ix2>().expect("checked by output_shape");
+        let w = weights.weights(&self.weight);
+        let out_len = x.nrows() + 1 - self.width();
+        let mut z = Array2::<f32>::zeros((out_len, self.filters()));
+        for (k, w_k) in w.axis_iter(Axis(0)).enumerate() {
+            general_mat_mul(1.0, &x.slice(s![k..k + out_len, ..]), &w_k, 1.0, &mut z);
+        }
+        z.into_dyn()
+    }
+
+    fn transpose(&self, s: ArrayViewD<f32>, weights: WeightMod, input_shape: &[usize]) -> ArrayD<f32> {
+        let s = s.into_dimensionality::<Ix2>().expect("output of this layer");
+        let w = weights.weights(&self.weight);
+        let out_len = s.nrows();
+        let mut c = Array2::<f32>::zeros((input_shape[0], input_shape[1]));
+        for (k, w_k) in w.axis_iter(Axis(0)).enumerate() {
+            general_mat_mul(1.0, &s, &w_k.t(), 1.0, &mut c.slice_mut(s![k..k + out_len, ..]));
+        }
+        c.into_dyn()
+    }
+
+    fn bias(&self) -> Option<ArrayView1<'_, f32>> {
+        self.bias.as_ref().map(|b| b.view())
+    }
+}

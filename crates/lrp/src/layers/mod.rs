@@ -1,0 +1,130 @@
+//! The layers a network is built from. Forward passes are pure; what the backward passes
+//! need (each layer's input and output) is kept by [`crate::Trace`].
+
+mod conv1d;
+mod dense;
+mod pool;
+
+use std::fmt;
+use std::str::FromStr;
+
+use ndarray::{ArrayD, ArrayViewD};
+
+pub use conv1d::Conv1d;
+pub use dense::Dense;
+pub use pool::MaxPool;
+
+use crate::error::LrpError;
+use crate::linear::{LinearMap, WeightMod};
+
+/// One step of a [`crate::Network`].
+pub enum Layer {
+    /// Affine map over the last axis.
+    Dense(Dense),
+    /// Convolution over word windows (or any sequence of vectors).
+    Conv1d(Conv1d),
+    /// `max(0, x)`; relevance passes through unchanged.
+    Relu,
+    /// Max-pooling over time; relevance goes to the maxima.
+    MaxPool(MaxPool),
+    /// Any other map that is linear in its input (a "linear mapping" step).
+    Linear(Box<dyn LinearMap>),
+}
+
+/// What kind a layer is, for composites and reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LayerKind {
+    Dense,
+    Conv1d,
+    Relu,
+    MaxPool,
+    Linear,
+}
+
+impl fmt::Display for LayerKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LayerKind::Dense => "dense",
+            LayerKind::Conv1d => "conv1d",
+            LayerKind::Relu => "relu",
+            LayerKind::MaxPool => "maxpool",
+            LayerKind::Linear => "linear",
+        })
+    }
+}
+
+impl FromStr for LayerKind {
+    type Err = LrpError;
+
+    /// Parses the kinds a rule can be given to: `dense`, `conv1d` (or `conv`), `linear`.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "dense" => Ok(LayerKind::Dense),
+            "conv1d" | "conv" => Ok(LayerKind::Conv1d),
+            "linear" => Ok(LayerKind::Linear),
+            other => Err(LrpError::InvalidRule(format!(
+                "`{other}` is not a layer kind that takes a rule (dense, conv1d, linear)"
+            ))),
+        }
+    }
+}
+
+impl fmt::Debug for Layer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Layer::Dense(d) => write!(f, "Dense({}→{})", d.inputs(), d.outputs()),
+            Layer::Conv1d(c) => write!(f, "Conv1d(width {}, {}→{})", c.width(), c.channels(), c.filters()),
+            Layer::Relu => write!(f, "Relu"),
+            Layer::MaxPool(p) => write!(f, "{p:?}"),
+            Layer::Linear(m) => write!(f, "Linear({})", m.name()),
+        }
+    }
+}
+
+impl Layer {
+    /// The layer's kind.
+    pub fn kind(&self) -> LayerKind {
+        match self {
+            Layer::Dense(_) => LayerKind::Dense,
+            Layer::Conv1d(_) => LayerKind::Conv1d,
+            Layer::Relu => LayerKind::Relu,
+            Layer::MaxPool(_) => LayerKind::MaxPool,
+            Layer::Linear(_) => LayerKind::Linear,
+        }
+    }
+
+    /// The layer as a linear map, if it is one (these are the layers that take a rule).
+    pub fn as_linear(&self) -> Option<&dyn LinearMap> {
+        match self {
+            Layer::Dense(d) => Some(d),
+            Layer::Conv1d(c) => Some(c),
+            Layer::Linear(m) => Some(m.as_ref()),
+            Layer::Relu | Layer::MaxPool(_) => None,
+        }
+    }
+
+    /// Checks an input shape and gives the output shape.
+    pub fn output_shape(&self, shape: &[usize], index: usize) -> Result<Vec<usize>, LrpError> {
+        match self {
+            Layer::Relu => Ok(shape.to_vec()),
+            Layer::MaxPool(p) => p.output_shape(shape, index),
+            _ => self.as_linear().expect("linear").output_shape(shape, index),
+        }
+    }
+
+    /// The layer's output for an input whose shape [`Layer::output_shape`] accepted.
+    pub fn forward(&self, x: ArrayViewD<f32>) -> ArrayD<f32> {
+        match self {
+            Layer::Relu => x.mapv(|v| v.max(0.0)),
+            Layer::MaxPool(p) => p.forward(x),
+            _ => {
+                let map = self.as_linear().expect("linear");
+                let mut z = map.forward(x, WeightMod::Identity);
+                if let Some(b) = map.bias() {
+                    z += &b;
+                }
+                z
+            }
+        }
+    }
+}

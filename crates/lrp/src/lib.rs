@@ -1,0 +1,43 @@
+//! Layer-wise relevance propagation (LRP) on `ndarray`.
+//!
+//! Build a [`Network`] from [`Layer`]s (dense, 1-D convolution, ReLU, max-pooling, or any
+//! [`LinearMap`]), run [`Network::forward`] to get a [`Trace`], then explain one output:
+//!
+//! * [`Trace::lrp`] — relevance per input element under a [`Composite`] of [`Rule`]s
+//!   (LRP-0, ε, αβ / z⁺, w², flat, z^B), with the relevance sum at every layer;
+//! * [`Trace::gradient`], [`Trace::sensitivity`] — the gradient and its per-position norm
+//!   (sensitivity analysis);
+//! * [`Trace::gradient_x_input`] — Gradient×Input.
+//!
+//! All rules share one propagation routine (module `linear`): a rule only says how inputs,
+//! weights and bias are modified and how the denominator is stabilised, after
+//! Bach et al. (2015) and Montavon et al. (2019): `R_i = Σ_j q_ij / Σ_i' q_i'j · R_j`.
+//!
+//! ```
+//! use lrp::{Composite, Dense, Layer, Network, Rule, Target};
+//! use ndarray::{array, ArrayD};
+//!
+//! let net = Network::new(vec![
+//!     Layer::Dense(Dense::new(array![[1.0, -1.0], [2.0, 0.5]], None).unwrap()),
+//!     Layer::Relu,
+//!     Layer::Dense(Dense::new(array![[1.0], [1.0]], None).unwrap()),
+//! ]);
+//! let trace = net.forward(ArrayD::from_shape_vec(vec![2], vec![1.0, 1.0]).unwrap()).unwrap();
+//! let explanation = trace.lrp(&Target::Output(0), &Composite::uniform(Rule::Zero)).unwrap();
+//! // Conservation: the input relevance sums to the explained score (3.0).
+//! assert!((explanation.input_sum() - 3.0).abs() < 1e-6);
+//! ```
+
+mod error;
+mod explain;
+mod layers;
+mod linear;
+mod network;
+mod rule;
+
+pub use error::LrpError;
+pub use explain::{position_norms, position_sums, relevance_through, Explanation, LayerRelevance, Target};
+pub use layers::{Conv1d, Dense, Layer, LayerKind, MaxPool};
+pub use linear::{LinearMap, WeightMod};
+pub use network::{Network, Trace};
+pub use rule::{Composite, Rule, DEFAULT_EPSILON};

@@ -1,0 +1,74 @@
+//! A sequential network and the record of one forward pass through it.
+
+use ndarray::{ArrayD, ArrayViewD};
+
+use crate::error::LrpError;
+use crate::layers::Layer;
+
+/// Layers applied one after another.
+#[derive(Debug)]
+pub struct Network {
+    layers: Vec<Layer>,
+}
+
+/// One forward pass: the network's input and every layer's output, which is all that
+/// LRP and the gradient need on the way back.
+#[derive(Debug)]
+pub struct Trace<'n> {
+    pub(crate) network: &'n Network,
+    /// `values[0]` is the input, `values[i + 1]` the output of layer `i`.
+    pub(crate) values: Vec<ArrayD<f32>>,
+}
+
+impl Network {
+    /// A network of `layers`, input first.
+    pub fn new(layers: Vec<Layer>) -> Self {
+        Network { layers }
+    }
+
+    /// The layers, input first.
+    pub fn layers(&self) -> &[Layer] {
+        &self.layers
+    }
+
+    /// The output shape for an input of `shape`, or the first layer it does not fit.
+    pub fn output_shape(&self, shape: &[usize]) -> Result<Vec<usize>, LrpError> {
+        self.layers
+            .iter()
+            .enumerate()
+            .try_fold(shape.to_vec(), |shape, (i, layer)| layer.output_shape(&shape, i))
+    }
+
+    /// Runs the network on `input` and keeps every layer's output for explanations.
+    /// Fails on a shape a layer does not accept and on NaN or infinite inputs.
+    pub fn forward(&self, input: ArrayD<f32>) -> Result<Trace<'_>, LrpError> {
+        if let Some(index) = input.iter().position(|v| !v.is_finite()) {
+            return Err(LrpError::NonFiniteInput { index });
+        }
+        self.output_shape(input.shape())?;
+        let mut values = Vec::with_capacity(self.layers.len() + 1);
+        values.push(input);
+        for layer in &self.layers {
+            let next = layer.forward(values.last().expect("input pushed").view());
+            values.push(next);
+        }
+        Ok(Trace { network: self, values })
+    }
+}
+
+impl Trace<'_> {
+    /// The network's input.
+    pub fn input(&self) -> ArrayViewD<'_, f32> {
+        self.values[0].view()
+    }
+
+    /// The network's output.
+    pub fn output(&self) -> ArrayViewD<'_, f32> {
+        self.values.last().expect("input is always kept").view()
+    }
+
+    /// The input of layer `index` (the output of the layer before it).
+    pub fn layer_input(&self, index: usize) -> ArrayViewD<'_, f32> {
+        self.values[index].view()
+    }
+}

@@ -1,0 +1,131 @@
+//! Independent reference computations for the tests: layers as explicit lists of connections
+//! evaluated in f64 with plain loops, so that nothing is shared with the crate's matrix code.
+
+#![allow(dead_code)] // each test file uses a different part
+
+use lrp::{Conv1d, Dense, Rule};
+use ndarray::{Array1, Array2, Array3, ArrayD, IxDyn};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+pub fn rng(seed: u64) -> StdRng {
+    StdRng::seed_from_u64(seed)
+}
+
+pub fn uniform(rng: &mut StdRng, shape: &[usize], low: f32, high: f32) -> ArrayD<f32> {
+    ArrayD::from_shape_simple_fn(IxDyn(shape), || rng.gen_range(low..high))
+}
+
+pub fn dense(rng: &mut StdRng, n_in: usize, n_out: usize, with_bias: bool) -> Dense {
+    let w = Array2::from_shape_simple_fn((n_in, n_out), || rng.gen_range(-1.0..1.0));
+    let b = with_bias.then(|| Array1::from_shape_simple_fn(n_out, || rng.gen_range(-0.5..0.5)));
+    Dense::new(w, b).unwrap()
+}
+
+pub fn conv(rng: &mut StdRng, width: usize, channels: usize, filters: usize, with_bias: bool) -> Conv1d {
+    let w = Array3::from_shape_simple_fn((width, channels, filters), || rng.gen_range(-1.0..1.0));
+    let b = with_bias.then(|| Array1::from_shape_simple_fn(filters, || rng.gen_range(-0.5..0.5)));
+    Conv1d::new(w, b).unwrap()
+}
+
+/// A linear layer as explicit connections `(input index, output index, weight)` over
+/// flattened (row-major) inputs and outputs.
+pub struct Edges {
+    pub n_in: usize,
+    pub n_out: usize,
+    pub edges: Vec<(usize, usize, f64)>,
+    pub bias: Vec<f64>,
+}
+
+/// A dense layer applied to each of `rows` positions of a `(rows, n_in)` input.
+pub fn dense_edges(d: &Dense, rows: usize) -> Edges {
+    let (n_in, n_out) = d.weight.dim();
+    let mut edges = Vec::new();
+    let mut bias = vec![0.0; rows * n_out];
+    for r in 0..rows {
+        for j in 0..n_out {
+            for i in 0..n_in {
+                edges.push((r * n_in + i, r * n_out + j, f64::from(d.weight[[i, j]])));
+            }
+            bias[r * n_out + j] = d.bias.as_ref().map_or(0.0, |b| f64::from(b[j]));
+        }
+    }
+    Edges { n_in: rows * n_in, n_out: rows * n_out, edges, bias }
+}
+
+/// A convolution over a `(len, channels)` input.
+pub fn conv_edges(c: &Conv1d, len: usize) -> Edges {
+    let (width, channels, filters) = c.weight.dim();
+    let out_len = len - width + 1;
+    let mut edges = Vec::new();
+    let mut bias = vec![0.0; out_len * filters];
+    for t in 0..out_len {
+        for f in 0..filters {
+            for k in 0..width {
+                for d in 0..channels {
+                    edges.push(((t + k) * channels + d, t * filters + f, f64::from(c.weight[[k, d, f]])));
+                }
+            }
+            bias[t * filters + f] = c.bias.as_ref().map_or(0.0, |b| f64::from(b[f]));
+        }
+    }
+    Edges { n_in: len * channels, n_out: out_len * filters, edges, bias }
+}
+
+impl Edges {
+    pub fn forward(&self, x: &[f64]) -> Vec<f64> {
+        let mut z = self.bias.clone();
+        for &(i, j, w) in &self.edges {
+            z[j] += x[i] * w;
+        }
+        z
+    }
+
+    /// The rule's formula, connection by connection:
+    /// `R_i = Σ_j coeff · q_ij / (Σ_i' q_i'j + bias term) · R_j` for each of the rule's terms.
+    pub fn relevance(&self, x: &[f64], r_out: &[f64], rule: &Rule) -> Vec<f64> {
+        let q_terms: Vec<(f64, Box<dyn Fn(f64, f64) -> f64>, Box<dyn Fn(f64) -> f64>, f64)> = match *rule {
+            Rule::Zero => vec![(1.0, Box::new(|x, w| x * w), Box::new(|b| b), 0.0)],
+            Rule::Epsilon(eps) => vec![(1.0, Box::new(|x, w| x * w), Box::new(|b| b), f64::from(eps))],
+            Rule::AlphaBeta { alpha, beta } => vec![
+                (f64::from(alpha), Box::new(|x, w| (x * w).max(0.0)), Box::new(|b: f64| b.max(0.0)), 0.0),
+                (-f64::from(beta), Box::new(|x, w| (x * w).min(0.0)), Box::new(|b: f64| b.min(0.0)), 0.0),
+            ],
+            Rule::WSquare => vec![(1.0, Box::new(|_, w| w * w), Box::new(|_| 0.0), 0.0)],
+            Rule::Flat => vec![(1.0, Box::new(|_, _| 1.0), Box::new(|_| 0.0), 0.0)],
+            Rule::ZBox { low, high } => {
+                let (l, h) = (f64::from(low), f64::from(high));
+                vec![(1.0, Box::new(move |x, w| x * w - l * w.max(0.0) - h * w.min(0.0)), Box::new(|_| 0.0), 0.0)]
+            }
+        };
+        let mut r_in = vec![0.0; self.n_in];
+        for (coeff, q, bias_term, eps) in &q_terms {
+            let mut den: Vec<f64> = self.bias.iter().map(|&b| bias_term(b)).collect();
+            for &(i, j, w) in &self.edges {
+                den[j] += q(x[i], w);
+            }
+            for &(i, j, w) in &self.edges {
+                let d = if den[j] >= 0.0 { den[j] + eps } else { den[j] - eps };
+                if d != 0.0 {
+                    r_in[i] += coeff * q(x[i], w) / d * r_out[j];
+                }
+            }
+        }
+        r_in
+    }
+}
+
+pub fn to_f64(x: &ArrayD<f32>) -> Vec<f64> {
+    x.iter().map(|&v| f64::from(v)).collect()
+}
+
+/// Largest absolute difference, relative to the largest reference magnitude.
+pub fn relative_error(got: &ArrayD<f32>, reference: &[f64]) -> f64 {
+    assert_eq!(got.len(), reference.len());
+    let scale = reference.iter().fold(0.0f64, |m, v| m.max(v.abs())).max(1e-12);
+    got.iter().zip(reference).map(|(&g, &r)| (f64::from(g) - r).abs()).fold(0.0, f64::max) / scale
+}
+
+pub fn all_finite(x: &ArrayD<f32>) -> bool {
+    x.iter().all(|v| v.is_finite())
+}

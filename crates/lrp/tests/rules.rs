@@ -1,0 +1,86 @@
+//! Every rule on small random layers against the rule's formula evaluated connection by
+//! connection in f64 (tests/common).
+
+mod common;
+
+use common::*;
+use lrp::{relevance_through, LinearMap, Rule};
+use ndarray::ArrayD;
+
+const RULES: [Rule; 8] = [
+    Rule::Zero,
+    Rule::Epsilon(0.1),
+    Rule::Epsilon(0.001),
+    Rule::AlphaBeta { alpha: 2.0, beta: 1.0 },
+    Rule::AlphaBeta { alpha: 1.0, beta: 0.0 },
+    Rule::WSquare,
+    Rule::Flat,
+    Rule::ZBox { low: -1.0, high: 1.0 },
+];
+
+fn check(map: &dyn LinearMap, edges: &Edges, x: &ArrayD<f32>, seed: u64) {
+    let mut rng = rng(seed);
+    let out_shape = map.output_shape(x.shape(), 0).unwrap();
+    let r_out = uniform(&mut rng, &out_shape, -1.0, 1.0);
+    for rule in RULES {
+        let got = relevance_through(map, x.view(), r_out.view(), &rule).unwrap();
+        let reference = edges.relevance(&to_f64(x), &to_f64(&r_out), &rule);
+        let err = relative_error(&got, &reference);
+        assert!(err < 1e-4, "{} on {}: relative error {err:e}", rule, map.name());
+        assert!(all_finite(&got));
+    }
+}
+
+#[test]
+fn dense_on_a_vector_matches_the_formula() {
+    for seed in 0..5 {
+        let mut rng = rng(seed);
+        let layer = dense(&mut rng, 7, 5, true);
+        let x = uniform(&mut rng, &[7], -1.0, 1.0);
+        check(&layer, &dense_edges(&layer, 1), &x, seed + 100);
+    }
+}
+
+#[test]
+fn dense_over_positions_matches_the_formula() {
+    for seed in 0..5 {
+        let mut rng = rng(seed);
+        let layer = dense(&mut rng, 4, 6, true);
+        let x = uniform(&mut rng, &[9, 4], -1.0, 1.0);
+        check(&layer, &dense_edges(&layer, 9), &x, seed + 200);
+    }
+}
+
+#[test]
+fn conv1d_matches_the_formula() {
+    for (seed, width) in [(0, 1), (1, 2), (2, 3), (3, 5), (4, 11)] {
+        let mut rng = rng(seed);
+        let layer = conv(&mut rng, width, 4, 6, true);
+        let x = uniform(&mut rng, &[11, 4], -1.0, 1.0);
+        check(&layer, &conv_edges(&layer, 11), &x, seed + 300);
+    }
+}
+
+#[test]
+fn conv1d_on_nonnegative_inputs_matches_the_formula() {
+    // After a ReLU, inputs are ≥ 0 and half the αβ parts vanish; z^B gets its usual bounds.
+    let mut rng = rng(7);
+    let layer = conv(&mut rng, 2, 3, 4, false);
+    let x = uniform(&mut rng, &[6, 3], 0.0, 1.0);
+    check(&layer, &conv_edges(&layer, 6), &x, 307);
+}
+
+#[test]
+fn the_reference_forward_agrees_with_the_layers() {
+    let mut rng = rng(11);
+    let d = dense(&mut rng, 5, 3, true);
+    let c = conv(&mut rng, 3, 5, 4, true);
+    let x = uniform(&mut rng, &[8, 5], -1.0, 1.0);
+    for (layer, edges) in [(&d as &dyn LinearMap, dense_edges(&d, 8)), (&c, conv_edges(&c, 8))] {
+        let mut z = layer.forward(x.view(), lrp::WeightMod::Identity);
+        if let Some(b) = layer.bias() {
+            z += &b;
+        }
+        assert!(relative_error(&z, &edges.forward(&to_f64(&x))) < 1e-5, "{}", layer.name());
+    }
+}
