@@ -19,7 +19,9 @@ pub enum Rule {
     /// LRP-ε: like LRP-0 with the denominator stabilised as `z + ε·sign(z)`, `sign(0) = +1`.
     Epsilon(f32),
     /// LRP-αβ: `α·q⁺_ij/Σq⁺ − β·q⁻_ij/Σq⁻` with `α − β = 1`; positive and negative bias
-    /// parts join their denominators. `α=1, β=0` is z⁺.
+    /// parts join their denominators. `α=1, β=0` is z⁺. Conserves wherever a neuron has both
+    /// positive and negative parts; a neuron with only one kind passes `α·R_j` (or `−β·R_j`),
+    /// as in zennit and the LRP toolbox, and the layer report shows the difference.
     AlphaBeta { alpha: f32, beta: f32 },
     /// w²-rule: `q_ij = w_ij²`, independent of the input.
     WSquare,

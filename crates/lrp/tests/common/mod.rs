@@ -129,3 +129,81 @@ pub fn relative_error(got: &ArrayD<f32>, reference: &[f64]) -> f64 {
 pub fn all_finite(x: &ArrayD<f32>) -> bool {
     x.iter().all(|v| v.is_finite())
 }
+
+/// Input features per position of the test stacks. Wide enough that every neuron has both
+/// positive and negative contributions, as in real text CNNs (αβ's conservation needs both).
+pub const FEATURES: usize = 16;
+
+/// dense → conv → ReLU → global max-pool → dense, on `(12, FEATURES)` inputs, 4 outputs.
+pub fn text_like_stack(seed: u64, with_bias: bool) -> lrp::Network {
+    use lrp::{Layer, MaxPool};
+    let mut rng = rng(seed);
+    lrp::Network::new(vec![
+        Layer::Dense(dense(&mut rng, FEATURES, 6, with_bias)),
+        Layer::Conv1d(conv(&mut rng, 3, 6, 12, with_bias)),
+        Layer::Relu,
+        Layer::MaxPool(MaxPool::Global),
+        Layer::Dense(dense(&mut rng, 12, 4, with_bias)),
+    ])
+}
+
+/// dense → conv → ReLU → windowed max-pool → conv → ReLU → global max-pool → dense,
+/// on `(12, FEATURES)` inputs, 3 outputs.
+pub fn deep_stack(seed: u64, with_bias: bool) -> lrp::Network {
+    use lrp::{Layer, MaxPool};
+    let mut rng = rng(seed);
+    lrp::Network::new(vec![
+        Layer::Dense(dense(&mut rng, FEATURES, 6, with_bias)),
+        Layer::Conv1d(conv(&mut rng, 2, 6, 7, with_bias)),
+        Layer::Relu,
+        Layer::MaxPool(MaxPool::Windowed { size: 3, stride: 2 }),
+        Layer::Conv1d(conv(&mut rng, 2, 7, 10, with_bias)),
+        Layer::Relu,
+        Layer::MaxPool(MaxPool::Global),
+        Layer::Dense(dense(&mut rng, 10, 3, with_bias)),
+    ])
+}
+
+/// The network's output computed in f64 from explicit connections and plain loops.
+pub fn reference_forward(net: &lrp::Network, x: &[f64], shape: &[usize]) -> Vec<f64> {
+    use lrp::{Layer, MaxPool};
+    let mut x = x.to_vec();
+    let mut shape = shape.to_vec();
+    for layer in net.layers() {
+        match layer {
+            Layer::Dense(d) => {
+                let rows = shape[..shape.len() - 1].iter().product();
+                x = dense_edges(d, rows).forward(&x);
+                *shape.last_mut().unwrap() = d.outputs();
+            }
+            Layer::Conv1d(c) => {
+                x = conv_edges(c, shape[0]).forward(&x);
+                shape = vec![shape[0] - c.width() + 1, c.filters()];
+            }
+            Layer::Relu => x.iter_mut().for_each(|v| *v = v.max(0.0)),
+            Layer::MaxPool(p) => {
+                let (len, channels) = (shape[0], shape[1]);
+                let (size, stride) = match *p {
+                    MaxPool::Global => (len, len),
+                    MaxPool::Windowed { size, stride } => (size, stride),
+                };
+                let windows = (len - size) / stride + 1;
+                let mut out = vec![f64::NEG_INFINITY; windows * channels];
+                for w in 0..windows {
+                    for t in w * stride..w * stride + size {
+                        for c in 0..channels {
+                            out[w * channels + c] = out[w * channels + c].max(x[t * channels + c]);
+                        }
+                    }
+                }
+                x = out;
+                shape = match p {
+                    MaxPool::Global => vec![channels],
+                    MaxPool::Windowed { .. } => vec![windows, channels],
+                };
+            }
+            Layer::Linear(_) => unimplemented!("not used in the test stacks"),
+        }
+    }
+    x
+}
