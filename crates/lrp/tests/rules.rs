@@ -21,7 +21,10 @@ const RULES: [Rule; 8] = [
 fn check(map: &dyn LinearMap, edges: &Edges, x: &ArrayD<f32>, seed: u64) {
     let mut rng = rng(seed);
     let out_shape = map.output_shape(x.shape(), 0).unwrap();
-    let r_out = uniform(&mut rng, &out_shape, -1.0, 1.0);
+    check_with(map, edges, x, &uniform(&mut rng, &out_shape, -1.0, 1.0));
+}
+
+fn check_with(map: &dyn LinearMap, edges: &Edges, x: &ArrayD<f32>, r_out: &ArrayD<f32>) {
     for rule in RULES {
         let got = relevance_through(map, x.view(), r_out.view(), &rule).unwrap();
         let reference = edges.relevance(&to_f64(x), &to_f64(&r_out), &rule);
@@ -59,6 +62,20 @@ fn conv1d_matches_the_formula() {
         let x = uniform(&mut rng, &[11, 4], -1.0, 1.0);
         check(&layer, &conv_edges(&layer, 11), &x, seed + 300);
     }
+}
+
+#[test]
+fn conv1d_with_a_sparse_output_signal_matches_the_formula() {
+    // As behind a global max-pool: one position per filter carries relevance, which sends
+    // the transposed convolution down its sparse path.
+    let mut rng = rng(5);
+    let layer = conv(&mut rng, 3, 4, 5, true);
+    let x = uniform(&mut rng, &[40, 4], -1.0, 1.0);
+    let mut r_out = ArrayD::<f32>::zeros(vec![38, 5]);
+    for (f, t) in [(0, 0), (1, 37), (2, 11), (3, 11), (4, 20)] {
+        r_out[[t, f]] = 1.0 + f as f32;
+    }
+    check_with(&layer, &conv_edges(&layer, 40), &x, &r_out);
 }
 
 #[test]

@@ -7,6 +7,9 @@ use ndarray::{s, Array1, Array2, Array3, ArrayD, ArrayView1, ArrayViewD, Axis, I
 use crate::error::LrpError;
 use crate::linear::{LinearMap, WeightMod};
 
+/// The transposed map goes sparse when at most one in this many output values is non-zero.
+const SPARSE_FRACTION: usize = 16;
+
 /// A convolution whose windows span `width` consecutive positions of a `(T, channels)` sequence,
 /// with any number of filters; output `(T − width + 1, filters)`.
 #[derive(Clone, Debug, PartialEq)]
@@ -95,8 +98,22 @@ impl LinearMap for Conv1d {
         let w = weights.weights(&self.weight);
         let out_len = s.nrows();
         let mut c = Array2::<f32>::zeros((input_shape[0], input_shape[1]));
-        for (k, w_k) in w.axis_iter(Axis(0)).enumerate() {
-            general_mat_mul(1.0, &s, &w_k.t(), 1.0, &mut c.slice_mut(s![k..k + out_len, ..]));
+        let nonzero = s.iter().filter(|&&v| v != 0.0).count();
+        if nonzero * SPARSE_FRACTION <= s.len() {
+            // Behind a global max-pool only one position per filter carries a signal: adding
+            // those filters' columns beats a dense product by a factor of about T.
+            let filter_major = w.view().permuted_axes([0, 2, 1]).as_standard_layout().into_owned();
+            for ((t, f), &v) in s.indexed_iter() {
+                if v != 0.0 {
+                    for k in 0..self.width() {
+                        c.row_mut(t + k).scaled_add(v, &filter_major.slice(s![k, f, ..]));
+                    }
+                }
+            }
+        } else {
+            for (k, w_k) in w.axis_iter(Axis(0)).enumerate() {
+                general_mat_mul(1.0, &s, &w_k.t(), 1.0, &mut c.slice_mut(s![k..k + out_len, ..]));
+            }
         }
         c.into_dyn()
     }

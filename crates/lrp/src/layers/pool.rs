@@ -1,7 +1,7 @@
 //! Max-pooling over time (the first axis of a `(T, channels)` sequence), global or windowed.
 //! Relevance and gradient both go to the window's maximum; tied maxima share it evenly.
 
-use ndarray::{Array2, ArrayD, ArrayViewD, Axis, Ix1, Ix2, IxDyn};
+use ndarray::{s, Array1, Array2, ArrayD, ArrayView2, ArrayViewD, ArrayViewMut1, Axis, Ix2, Zip};
 
 use crate::error::LrpError;
 
@@ -59,9 +59,7 @@ impl MaxPool {
         let windows = self.windows(x.nrows());
         let mut out = Array2::<f32>::zeros((windows.len(), x.ncols()));
         for (row, &(start, end)) in out.axis_iter_mut(Axis(0)).zip(&windows) {
-            for (o, column) in row.into_iter().zip(x.slice(ndarray::s![start..end, ..]).axis_iter(Axis(1))) {
-                *o = column.fold(f32::NEG_INFINITY, |m, &v| m.max(v));
-            }
+            column_maxima(x.slice(s![start..end, ..]), row);
         }
         match self {
             MaxPool::Global => out.index_axis_move(Axis(0), 0).into_dyn(),
@@ -73,27 +71,38 @@ impl MaxPool {
     /// splitting it evenly between tied maxima.
     pub fn route(&self, x: ArrayViewD<f32>, signal: ArrayViewD<f32>) -> ArrayD<f32> {
         let x = x.into_dimensionality::<Ix2>().expect("checked by output_shape");
-        let signal: Array2<f32> = match self {
-            MaxPool::Global => {
-                let s = signal.into_dimensionality::<Ix1>().expect("global pool output");
-                s.insert_axis(Axis(0)).to_owned()
-            }
-            MaxPool::Windowed { .. } => signal.into_dimensionality::<Ix2>().expect("pool output").to_owned(),
+        let signal = match self {
+            MaxPool::Global => signal.into_shape_with_order((1, x.ncols())).expect("global pool output"),
+            MaxPool::Windowed { .. } => signal.into_dimensionality::<Ix2>().expect("pool output"),
         };
         let mut back = Array2::<f32>::zeros(x.raw_dim());
+        let mut max = Array1::<f32>::zeros(x.ncols());
+        let mut ties = Array1::<f32>::zeros(x.ncols());
+        // Row by row (the contiguous axis): maxima, then tie counts, then shares.
         for (w, &(start, end)) in self.windows(x.nrows()).iter().enumerate() {
-            for channel in 0..x.ncols() {
-                let column = x.slice(ndarray::s![start..end, channel]);
-                let max = column.fold(f32::NEG_INFINITY, |m, &v| m.max(v));
-                let ties = column.iter().filter(|&&v| v == max).count() as f32;
-                let share = signal[[w, channel]] / ties;
-                for (t, &v) in column.iter().enumerate() {
-                    if v == max {
-                        back[[start + t, channel]] += share;
+            let window = x.slice(s![start..end, ..]);
+            column_maxima(window, max.view_mut());
+            ties.fill(0.0);
+            for row in window.rows() {
+                Zip::from(&mut ties).and(row).and(&max).for_each(|n, &v, &m| *n += f32::from(v == m));
+            }
+            let signal = signal.row(w);
+            for (row, mut back_row) in window.rows().into_iter().zip(back.slice_mut(s![start..end, ..]).rows_mut()) {
+                Zip::from(&mut back_row).and(row).and(&max).and(&ties).and(&signal).for_each(|b, &v, &m, &n, &g| {
+                    if v == m {
+                        *b += g / n;
                     }
-                }
+                });
             }
         }
-        back.into_dimensionality::<IxDyn>().expect("to dynamic")
+        back.into_dyn()
+    }
+}
+
+/// The maximum of each column of `x`, written into `out`.
+fn column_maxima(x: ArrayView2<f32>, mut out: ArrayViewMut1<f32>) {
+    out.fill(f32::NEG_INFINITY);
+    for row in x.rows() {
+        Zip::from(&mut out).and(row).for_each(|m, &v| *m = m.max(v));
     }
 }
