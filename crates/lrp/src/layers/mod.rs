@@ -75,7 +75,7 @@ impl fmt::Debug for Layer {
             Layer::Dense(d) => write!(f, "Dense({}→{})", d.inputs(), d.outputs()),
             Layer::Conv1d(c) => write!(f, "Conv1d(width {}, {}→{})", c.width(), c.channels(), c.filters()),
             Layer::Relu => write!(f, "Relu"),
-            Layer::MaxPool(p) => write!(f, "{p:?}"),
+            Layer::MaxPool(p) => write!(f, "MaxPool({p:?})"),
             Layer::Linear(m) => write!(f, "Linear({})", m.name()),
         }
     }
