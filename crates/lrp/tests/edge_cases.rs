@@ -7,16 +7,6 @@ use common::*;
 use lrp::{Composite, Conv1d, Dense, Layer, LrpError, MaxPool, Network, Rule, Target};
 use ndarray::{arr1, arr2, Array2, Array3, ArrayD};
 
-const ALL_RULES: [Rule; 7] = [
-    Rule::Zero,
-    Rule::Epsilon(0.01),
-    Rule::AlphaBeta { alpha: 2.0, beta: 1.0 },
-    Rule::ZPLUS,
-    Rule::WSquare,
-    Rule::Flat,
-    Rule::ZBox { low: -1.0, high: 1.0 },
-];
-
 #[test]
 fn all_zero_input_gives_finite_relevance_and_no_relevance_from_inputs() {
     let net = text_like_stack(1, false);

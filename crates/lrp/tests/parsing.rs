@@ -1,18 +1,13 @@
 //! Rules and composites as text (the form the command-line tools take).
 
+mod common;
+
+use common::ALL_RULES;
 use lrp::{Composite, LayerKind, Rule};
 
 #[test]
 fn every_rule_round_trips_through_its_text() {
-    for rule in [
-        Rule::Zero,
-        Rule::Epsilon(0.25),
-        Rule::AlphaBeta { alpha: 2.0, beta: 1.0 },
-        Rule::ZPLUS,
-        Rule::WSquare,
-        Rule::Flat,
-        Rule::ZBox { low: -1.5, high: 2.0 },
-    ] {
+    for rule in ALL_RULES {
         assert_eq!(rule.to_string().parse::<Rule>().unwrap(), rule, "{rule}");
     }
 }

@@ -8,6 +8,17 @@ use ndarray::{Array1, Array2, Array3, ArrayD, IxDyn};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+/// One of each rule.
+pub const ALL_RULES: [Rule; 7] = [
+    Rule::Zero,
+    Rule::Epsilon(0.01),
+    Rule::AlphaBeta { alpha: 2.0, beta: 1.0 },
+    Rule::ZPLUS,
+    Rule::WSquare,
+    Rule::Flat,
+    Rule::ZBox { low: -1.0, high: 1.0 },
+];
+
 pub fn rng(seed: u64) -> StdRng {
     StdRng::seed_from_u64(seed)
 }
