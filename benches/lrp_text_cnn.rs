@@ -66,19 +66,22 @@ fn median(mut times: Vec<Duration>) -> f64 {
     times[times.len() / 2].as_secs_f64()
 }
 
-/// Interleaves the three workloads round by round, so that machine noise hits all alike.
+/// Interleaves the three workloads round by round, each timed over a block of calls, so
+/// that machine noise hits all alike.
 fn print_ratios(work: &Workload) {
-    let rounds = 60;
+    let (rounds, block) = (15, 10);
     let (mut fwd, mut sa, mut lrp) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..rounds {
         for (times, f) in [(&mut fwd, Workload::forward as fn(&Workload) -> f32), (&mut sa, Workload::sensitivity), (&mut lrp, Workload::lrp)] {
             let start = Instant::now();
-            black_box(f(work));
-            times.push(start.elapsed());
+            for _ in 0..block {
+                black_box(f(work));
+            }
+            times.push(start.elapsed() / block);
         }
     }
     let (fwd, sa, lrp) = (median(fwd), median(sa), median(lrp));
-    println!("\nratios over {rounds} interleaved rounds (medians; each includes its forward pass):");
+    println!("\nratios over {rounds} interleaved rounds of {block} calls (medians; each includes its forward pass):");
     println!("  LRP-ε / forward = {:.2}", lrp / fwd);
     println!("  LRP-ε / SA      = {:.2}   (target ≤ 1.5)", lrp / sa);
     println!("  SA / forward    = {:.2}", sa / fwd);
