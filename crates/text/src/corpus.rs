@@ -1,0 +1,185 @@
+//! Labelled documents, read from the 20 Newsgroups "bydate" release: straight from its
+//! `.tar.gz`, or from the extracted folder. Labels are the group folders' names; the
+//! train/test split is the release's own.
+
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use flate2::read::GzDecoder;
+
+use crate::error::TextError;
+
+/// One labelled document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Document {
+    /// Where it came from, e.g. `20news-bydate-train/sci.space/60804`.
+    pub id: String,
+    /// The text, decoded from latin-1.
+    pub text: String,
+    /// Index into [`Corpus::classes`].
+    pub label: usize,
+}
+
+/// A document that was not loaded, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Skipped {
+    pub id: String,
+    pub reason: String,
+}
+
+/// Documents with class names and the train/test split.
+#[derive(Clone, Debug, Default)]
+pub struct Corpus {
+    /// Class names, sorted; labels index into this.
+    pub classes: Vec<String>,
+    pub train: Vec<Document>,
+    pub test: Vec<Document>,
+    /// Files that were not documents (empty, binary), counted rather than fatal.
+    pub skipped: Vec<Skipped>,
+}
+
+/// The environment variable that says where the shared data sets are.
+pub const DATA_DIR_VAR: &str = "RELVIS_DATA";
+/// Where the shared data sets are when the variable is not set (relative to the project root).
+pub const DEFAULT_DATA_DIR: &str = "../shared/data";
+/// The 20 Newsgroups archive's name inside the data folder.
+pub const NEWSGROUPS_ARCHIVE: &str = "20news-bydate.tar.gz";
+
+/// The data folder: `$RELVIS_DATA`, or `../shared/data`.
+pub fn data_dir() -> PathBuf {
+    std::env::var_os(DATA_DIR_VAR).map_or_else(|| PathBuf::from(DEFAULT_DATA_DIR), PathBuf::from)
+}
+
+/// The default 20 Newsgroups path: the archive in [`data_dir`].
+pub fn default_newsgroups_path() -> PathBuf {
+    data_dir().join(NEWSGROUPS_ARCHIVE)
+}
+
+/// Which split a top-level folder name stands for: `*train*` or `*test*`.
+fn split_of(folder: &str) -> Option<Split> {
+    let lower = folder.to_ascii_lowercase();
+    if lower.ends_with("train") {
+        Some(Split::Train)
+    } else if lower.ends_with("test") {
+        Some(Split::Test)
+    } else {
+        None
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Split {
+    Train,
+    Test,
+}
+
+/// A file found under `<split>/<class>/<name>` before labels are assigned.
+struct RawFile {
+    split: Split,
+    class: String,
+    id: String,
+    bytes: Vec<u8>,
+}
+
+/// Reads 20 Newsgroups (or any set laid out as `<…train>/<class>/<file>` and
+/// `<…test>/<class>/<file>`) from a `.tar.gz` archive or a folder. Text is decoded as latin-1;
+/// empty and binary files are skipped and counted.
+pub fn load_newsgroups(path: &Path) -> Result<Corpus, TextError> {
+    let meta = fs::metadata(path).map_err(|e| TextError::io(path, e))?;
+    let files = if meta.is_dir() { read_folder(path)? } else { read_archive(path)? };
+    assemble(path, files)
+}
+
+fn read_archive(path: &Path) -> Result<Vec<RawFile>, TextError> {
+    let mut file = fs::File::open(path).map_err(|e| TextError::io(path, e))?;
+    let mut magic = [0u8; 2];
+    if file.read_exact(&mut magic).is_err() || magic != [0x1f, 0x8b] {
+        return Err(TextError::NotAnArchive { path: path.to_path_buf(), reason: "not gzip-compressed".into() });
+    }
+    let file = fs::File::open(path).map_err(|e| TextError::io(path, e))?;
+    let mut archive = tar::Archive::new(GzDecoder::new(file));
+    let bad = |e: std::io::Error| TextError::NotAnArchive { path: path.to_path_buf(), reason: e.to_string() };
+    let mut files = Vec::new();
+    for entry in archive.entries().map_err(bad)? {
+        let mut entry = entry.map_err(bad)?;
+        if !entry.header().entry_type().is_file() {
+            continue;
+        }
+        let name = entry.path().map_err(bad)?.to_string_lossy().into_owned();
+        let parts: Vec<&str> = name.trim_start_matches("./").split('/').collect();
+        let [split, class, _file] = parts.as_slice() else { continue };
+        let Some(split) = split_of(split) else { continue };
+        let mut bytes = Vec::with_capacity(entry.size() as usize);
+        entry.read_to_end(&mut bytes).map_err(bad)?;
+        files.push(RawFile { split, class: class.to_string(), id: name.trim_start_matches("./").to_string(), bytes });
+    }
+    Ok(files)
+}
+
+fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, TextError> {
+    let mut entries = fs::read_dir(dir)
+        .map_err(|e| TextError::io(dir, e))?
+        .map(|e| e.map(|e| e.path()).map_err(|err| TextError::io(dir, err)))
+        .collect::<Result<Vec<_>, _>>()?;
+    entries.sort();
+    Ok(entries)
+}
+
+fn read_folder(root: &Path) -> Result<Vec<RawFile>, TextError> {
+    let mut files = Vec::new();
+    for split_dir in sorted_entries(root)?.into_iter().filter(|p| p.is_dir()) {
+        let Some(split) = split_dir.file_name().and_then(|n| split_of(&n.to_string_lossy())) else { continue };
+        for class_dir in sorted_entries(&split_dir)?.into_iter().filter(|p| p.is_dir()) {
+            let class = class_dir.file_name().expect("a folder has a name").to_string_lossy().into_owned();
+            for file in sorted_entries(&class_dir)?.into_iter().filter(|p| p.is_file()) {
+                let bytes = fs::read(&file).map_err(|e| TextError::io(&file, e))?;
+                let id = file.strip_prefix(root).unwrap_or(&file).to_string_lossy().into_owned();
+                files.push(RawFile { split, class: class.clone(), id, bytes });
+            }
+        }
+    }
+    Ok(files)
+}
+
+/// Latin-1 maps each byte to the code point of the same value.
+pub fn decode_latin1(bytes: &[u8]) -> String {
+    bytes.iter().map(|&b| char::from(b)).collect()
+}
+
+fn assemble(path: &Path, mut files: Vec<RawFile>) -> Result<Corpus, TextError> {
+    files.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut classes: Vec<String> = files.iter().filter(|f| f.split == Split::Train).map(|f| f.class.clone()).collect();
+    classes.sort();
+    classes.dedup();
+    if classes.is_empty() {
+        return Err(TextError::NoDocuments {
+            path: path.to_path_buf(),
+            expected: "folders `<…train>/<class>/<file>` and `<…test>/<class>/<file>`".into(),
+        });
+    }
+    let mut corpus = Corpus { classes, ..Corpus::default() };
+    for file in files {
+        let Ok(label) = corpus.classes.binary_search(&file.class) else {
+            return Err(TextError::UnknownClass { id: file.id, class: file.class });
+        };
+        if file.bytes.contains(&0) {
+            corpus.skipped.push(Skipped { id: file.id, reason: "binary (NUL bytes)".into() });
+            continue;
+        }
+        let text = decode_latin1(&file.bytes);
+        if text.trim().is_empty() {
+            corpus.skipped.push(Skipped { id: file.id, reason: "empty".into() });
+            continue;
+        }
+        let doc = Document { id: file.id, text, label };
+        match file.split {
+            Split::Train => corpus.train.push(doc),
+            Split::Test => corpus.test.push(doc),
+        }
+    }
+    if corpus.test.is_empty() {
+        return Err(TextError::NoDocuments { path: path.to_path_buf(), expected: "a test split (`<…test>/<class>/<file>`)".into() });
+    }
+    Ok(corpus)
+}

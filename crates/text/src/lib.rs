@@ -1,0 +1,10 @@
+//! The text pipeline: 20 Newsgroups documents, a word-embedding CNN built from `lrp`'s
+//! layers, its training, model files, and word-level explanations.
+
+pub mod clean;
+pub mod corpus;
+mod error;
+
+pub use clean::Cleaning;
+pub use corpus::{load_newsgroups, Corpus, Document, Skipped};
+pub use error::TextError;
