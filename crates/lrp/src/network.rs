@@ -31,6 +31,11 @@ impl Network {
         &self.layers
     }
 
+    /// The layers, mutable (for training; the shapes a layer accepts may change with them).
+    pub fn layers_mut(&mut self) -> &mut [Layer] {
+        &mut self.layers
+    }
+
     /// The output shape for an input of `shape`, or the first layer it does not fit.
     pub fn output_shape(&self, shape: &[usize]) -> Result<Vec<usize>, LrpError> {
         self.layers

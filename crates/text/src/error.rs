@@ -15,6 +15,8 @@ pub enum TextError {
     NoDocuments { path: PathBuf, expected: String },
     #[error("{id}: class `{class}` does not occur in the training split")]
     UnknownClass { id: String, class: String },
+    #[error("model: {0}")]
+    Model(String),
 }
 
 impl TextError {

@@ -4,7 +4,10 @@
 pub mod clean;
 pub mod corpus;
 mod error;
+pub mod model;
+pub mod train;
 
 pub use clean::Cleaning;
 pub use corpus::{load_newsgroups, Corpus, Document, Skipped};
 pub use error::TextError;
+pub use model::{Architecture, TextCnn};

@@ -1,0 +1,151 @@
+//! The word-embedding CNN of Arras et al. (2017): embedding → 1-D convolution over word
+//! windows → ReLU → max-pool over time → dense layer to the classes. Everything after the
+//! embedding lookup is an `lrp::Network`, so training and explanation share one model.
+
+use lrp::{Conv1d, Dense, Layer, MaxPool, Network, Trace};
+use ndarray::{Array1, Array2, Array3, ArrayD, Axis};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::error::TextError;
+
+/// Token id of padding; its embedding is zero and is never trained.
+pub const PAD: u32 = 0;
+/// Token id of unknown words.
+pub const UNK: u32 = 1;
+
+/// The model's shape.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Architecture {
+    /// Vocabulary size, padding and unknown token included.
+    pub vocab: usize,
+    pub embedding_dim: usize,
+    /// Words per convolution window.
+    pub width: usize,
+    pub filters: usize,
+    pub classes: usize,
+    /// Documents are cut to this many tokens.
+    pub max_len: usize,
+}
+
+/// Embedding table plus the convolution, ReLU, max-pool and dense layers.
+#[derive(Debug)]
+pub struct TextCnn {
+    pub arch: Architecture,
+    /// Row `i` is token `i`'s vector, shape `(vocab, embedding_dim)`.
+    pub embedding: Array2<f32>,
+    network: Network,
+}
+
+impl TextCnn {
+    /// A freshly initialised model: embeddings uniform in ±0.1 (padding zero), He-uniform
+    /// filters, Glorot-uniform dense weights, zero biases.
+    pub fn new(arch: Architecture, rng: &mut impl Rng) -> Self {
+        let mut embedding = Array2::from_shape_simple_fn((arch.vocab, arch.embedding_dim), || rng.gen_range(-0.1..0.1));
+        embedding.row_mut(PAD as usize).fill(0.0);
+        let fan_in = (arch.width * arch.embedding_dim) as f32;
+        let conv_bound = (6.0 / fan_in).sqrt();
+        let conv = Array3::from_shape_simple_fn((arch.width, arch.embedding_dim, arch.filters), || {
+            rng.gen_range(-conv_bound..conv_bound)
+        });
+        let dense_bound = (6.0 / (arch.filters + arch.classes) as f32).sqrt();
+        let dense = Array2::from_shape_simple_fn((arch.filters, arch.classes), || rng.gen_range(-dense_bound..dense_bound));
+        let conv = Conv1d::new(conv, Some(Array1::zeros(arch.filters))).expect("shapes from one architecture");
+        let dense = Dense::new(dense, Some(Array1::zeros(arch.classes))).expect("shapes from one architecture");
+        Self::from_parts(arch, embedding, conv, dense).expect("shapes from one architecture")
+    }
+
+    /// A model from its parts, checking that their shapes agree with `arch`.
+    pub fn from_parts(arch: Architecture, embedding: Array2<f32>, conv: Conv1d, dense: Dense) -> Result<Self, TextError> {
+        let expect = |what: &str, got: Vec<usize>, want: Vec<usize>| {
+            if got == want {
+                Ok(())
+            } else {
+                Err(TextError::Model(format!("{what} has shape {got:?}, the architecture needs {want:?}")))
+            }
+        };
+        expect("embedding", embedding.shape().to_vec(), vec![arch.vocab, arch.embedding_dim])?;
+        expect("conv.weight", conv.weight.shape().to_vec(), vec![arch.width, arch.embedding_dim, arch.filters])?;
+        expect("dense.weight", dense.weight.shape().to_vec(), vec![arch.filters, arch.classes])?;
+        expect("conv.bias", conv.bias.as_ref().map_or(vec![], |b| b.shape().to_vec()), vec![arch.filters])?;
+        expect("dense.bias", dense.bias.as_ref().map_or(vec![], |b| b.shape().to_vec()), vec![arch.classes])?;
+        if arch.vocab < 2 || arch.width == 0 || arch.max_len < arch.width {
+            return Err(TextError::Model(format!("inconsistent architecture {arch:?}")));
+        }
+        let network = Network::new(vec![
+            Layer::Conv1d(conv),
+            Layer::Relu,
+            Layer::MaxPool(MaxPool::Global),
+            Layer::Dense(dense),
+        ]);
+        Ok(TextCnn { arch, embedding, network })
+    }
+
+    /// The layers after the embedding lookup.
+    pub fn network(&self) -> &Network {
+        &self.network
+    }
+
+    /// The convolution over word windows.
+    pub fn conv(&self) -> &Conv1d {
+        match &self.network.layers()[0] {
+            Layer::Conv1d(c) => c,
+            _ => unreachable!("built by from_parts"),
+        }
+    }
+
+    /// The dense output layer.
+    pub fn dense(&self) -> &Dense {
+        match &self.network.layers()[3] {
+            Layer::Dense(d) => d,
+            _ => unreachable!("built by from_parts"),
+        }
+    }
+
+    /// Embedding, convolution and dense layer, mutable, for training.
+    pub(crate) fn parts_mut(&mut self) -> (&mut Array2<f32>, &mut Conv1d, &mut Dense) {
+        let [Layer::Conv1d(conv), _, _, Layer::Dense(dense)] = self.network.layers_mut() else {
+            unreachable!("built by from_parts")
+        };
+        (&mut self.embedding, conv, dense)
+    }
+
+    /// The ids the network sees: cut to `max_len`, padded to at least one window.
+    pub fn input_ids(&self, ids: &[u32]) -> Vec<u32> {
+        let mut ids: Vec<u32> = ids.iter().take(self.arch.max_len).copied().collect();
+        if ids.len() < self.arch.width {
+            ids.resize(self.arch.width, PAD);
+        }
+        ids
+    }
+
+    /// The embedded document `(positions, embedding_dim)` for ids from [`TextCnn::input_ids`].
+    pub fn embed(&self, ids: &[u32]) -> Array2<f32> {
+        let rows: Vec<usize> = ids.iter().map(|&i| (i as usize).min(self.arch.vocab - 1)).collect();
+        self.embedding.select(Axis(0), &rows)
+    }
+
+    /// A forward pass kept for explanation, on a document's token ids.
+    pub fn trace(&self, ids: &[u32]) -> Trace<'_> {
+        let x: ArrayD<f32> = self.embed(&self.input_ids(ids)).into_dyn();
+        self.network.forward(x).expect("input shaped by input_ids")
+    }
+
+    /// Class scores (logits) for a document's token ids.
+    pub fn scores(&self, ids: &[u32]) -> Array1<f32> {
+        self.trace(ids).output().to_owned().into_dimensionality().expect("dense output is 1-d")
+    }
+}
+
+/// Softmax of scores.
+pub fn softmax(scores: &Array1<f32>) -> Array1<f32> {
+    let max = scores.fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+    let exp = scores.mapv(|v| (v - max).exp());
+    let sum = exp.sum();
+    exp / sum
+}
+
+/// Index of the largest score.
+pub fn argmax(scores: &Array1<f32>) -> usize {
+    scores.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(i, _)| i)
+}

@@ -1,0 +1,494 @@
+//! Training the CNN: mini-batch Adam on the cross-entropy loss, dropout before the dense
+//! layer, a validation split carved from the training data, early stopping, `rayon` over
+//! each batch. A fixed seed gives the same model twice: per-document gradients are summed
+//! in document order, whatever the threads did.
+
+use std::collections::HashMap;
+
+use lrp::{LinearMap, WeightMod};
+use ndarray::{s, Array1, Array2, Array3, Axis, Ix2, Zip};
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::model::{argmax, softmax, TextCnn, PAD};
+
+/// A tokenised, labelled document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Example {
+    pub ids: Vec<u32>,
+    pub label: usize,
+}
+
+/// How to train.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    pub max_epochs: usize,
+    pub batch_size: usize,
+    pub learning_rate: f32,
+    /// Probability of dropping each pooled feature before the dense layer.
+    pub dropout: f32,
+    /// Share of the training documents held out for early stopping.
+    pub validation_fraction: f32,
+    /// Epochs without a better validation accuracy before stopping.
+    pub patience: usize,
+    /// Keep the embeddings as initialised.
+    pub freeze_embeddings: bool,
+    pub seed: u64,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            max_epochs: 20,
+            batch_size: 32,
+            learning_rate: 1e-3,
+            dropout: 0.5,
+            validation_fraction: 0.1,
+            patience: 3,
+            freeze_embeddings: false,
+            seed: 1,
+        }
+    }
+}
+
+/// The gradient of the summed loss over some documents.
+#[derive(Clone, Debug)]
+pub struct Gradient {
+    pub embedding: HashMap<u32, Array1<f32>>,
+    pub conv_weight: Array3<f32>,
+    pub conv_bias: Array1<f32>,
+    pub dense_weight: Array2<f32>,
+    pub dense_bias: Array1<f32>,
+    pub loss: f64,
+    pub correct: usize,
+}
+
+impl Gradient {
+    fn zeros(model: &TextCnn) -> Self {
+        Gradient {
+            embedding: HashMap::new(),
+            conv_weight: Array3::zeros(model.conv().weight.raw_dim()),
+            conv_bias: Array1::zeros(model.arch.filters),
+            dense_weight: Array2::zeros(model.dense().weight.raw_dim()),
+            dense_bias: Array1::zeros(model.arch.classes),
+            loss: 0.0,
+            correct: 0,
+        }
+    }
+
+    fn add(&mut self, other: Gradient) {
+        for (id, row) in other.embedding {
+            match self.embedding.get_mut(&id) {
+                Some(acc) => *acc += &row,
+                None => {
+                    self.embedding.insert(id, row);
+                }
+            }
+        }
+        self.conv_weight += &other.conv_weight;
+        self.conv_bias += &other.conv_bias;
+        self.dense_weight += &other.dense_weight;
+        self.dense_bias += &other.dense_bias;
+        self.loss += other.loss;
+        self.correct += other.correct;
+    }
+}
+
+/// Adds one document's loss gradient to `grad`. `keep` is the dropout mask over pooled
+/// features (`None`: no dropout), `keep_prob` the probability of keeping one.
+pub fn accumulate_gradient(model: &TextCnn, example: &Example, keep: Option<&[bool]>, keep_prob: f32, grad: &mut Gradient, embeddings: bool) {
+    let ids = model.input_ids(&example.ids);
+    let x = model.embed(&ids);
+    let conv = model.conv();
+    let mut z = conv.forward(x.view().into_dyn(), WeightMod::Identity).into_dimensionality::<Ix2>().expect("2-d");
+    z += conv.bias.as_ref().expect("text CNN convolutions have a bias");
+    // Max over time of ReLU(z) is ReLU of the max of z: keep the winning window per filter.
+    let winners: Vec<(usize, f32)> = z
+        .axis_iter(Axis(1))
+        .map(|col| col.iter().enumerate().fold((0, f32::NEG_INFINITY), |b, (t, &v)| if v > b.1 { (t, v) } else { b }))
+        .collect();
+    let scale: Array1<f32> = (0..model.arch.filters)
+        .map(|f| match keep {
+            Some(mask) if !mask[f] => 0.0,
+            Some(_) => 1.0 / keep_prob,
+            None => 1.0,
+        })
+        .collect();
+    let h: Array1<f32> = winners.iter().zip(&scale).map(|(&(_, v), &s)| v.max(0.0) * s).collect();
+    let dense = model.dense();
+    let logits = h.dot(&dense.weight) + dense.bias.as_ref().expect("text CNN dense layers have a bias");
+    let p = softmax(&logits);
+    grad.loss -= f64::from(p[example.label].max(1e-30).ln());
+    grad.correct += usize::from(argmax(&logits) == example.label);
+    let mut d_logits = p;
+    d_logits[example.label] -= 1.0;
+    grad.dense_bias += &d_logits;
+    Zip::from(grad.dense_weight.rows_mut()).and(&h).for_each(|mut row, &hf| row.scaled_add(hf, &d_logits));
+    let d_h = dense.weight.dot(&d_logits);
+    let mut d_x = embeddings.then(|| Array2::<f32>::zeros(x.raw_dim()));
+    for (f, (&(t, zmax), &s)) in winners.iter().zip(&scale).enumerate() {
+        let d_z = if zmax > 0.0 { d_h[f] * s } else { 0.0 };
+        if d_z == 0.0 {
+            continue;
+        }
+        grad.conv_bias[f] += d_z;
+        for k in 0..model.arch.width {
+            grad.conv_weight.slice_mut(s![k, .., f]).scaled_add(d_z, &x.row(t + k));
+            if let Some(d_x) = d_x.as_mut() {
+                d_x.row_mut(t + k).scaled_add(d_z, &conv.weight.slice(s![k, .., f]));
+            }
+        }
+    }
+    if let Some(d_x) = d_x {
+        for (position, row) in d_x.axis_iter(Axis(0)).enumerate() {
+            let id = ids[position];
+            if id == PAD || row.iter().all(|&v| v == 0.0) {
+                continue;
+            }
+            match grad.embedding.get_mut(&id) {
+                Some(acc) => *acc += &row,
+                None => {
+                    grad.embedding.insert(id, row.to_owned());
+                }
+            }
+        }
+    }
+}
+
+/// The summed gradient over `examples` without dropout (for evaluation and tests).
+pub fn gradient(model: &TextCnn, examples: &[Example]) -> Gradient {
+    let mut grad = Gradient::zeros(model);
+    for example in examples {
+        accumulate_gradient(model, example, None, 1.0, &mut grad, true);
+    }
+    grad
+}
+
+/// Adam's moment estimates for one parameter array.
+#[derive(Clone, Debug)]
+struct Moments<D: ndarray::Dimension> {
+    m: ndarray::Array<f32, D>,
+    v: ndarray::Array<f32, D>,
+}
+
+const BETA1: f32 = 0.9;
+const BETA2: f32 = 0.999;
+const ADAM_EPS: f32 = 1e-8;
+
+impl<D: ndarray::Dimension> Moments<D> {
+    fn new(shape: D) -> Self {
+        Moments { m: ndarray::Array::zeros(shape.clone()), v: ndarray::Array::zeros(shape) }
+    }
+
+    /// One Adam step on `param` with gradient `g` at step `t` (from 1).
+    fn step(&mut self, param: &mut ndarray::Array<f32, D>, g: &ndarray::Array<f32, D>, lr: f32, t: i32) {
+        let (c1, c2) = (1.0 - BETA1.powi(t), 1.0 - BETA2.powi(t));
+        Zip::from(param).and(&mut self.m).and(&mut self.v).and(g).for_each(|p, m, v, &g| {
+            *m = BETA1 * *m + (1.0 - BETA1) * g;
+            *v = BETA2 * *v + (1.0 - BETA2) * g * g;
+            *p -= lr * (*m / c1) / ((*v / c2).sqrt() + ADAM_EPS);
+        });
+    }
+}
+
+/// Adam over all parameters; embedding rows are updated only when a batch touches them
+/// ("lazy" Adam), which keeps a step independent of the vocabulary size.
+struct Adam {
+    embedding: Moments<ndarray::Ix2>,
+    row_steps: Vec<i32>,
+    conv_weight: Moments<ndarray::Ix3>,
+    conv_bias: Moments<ndarray::Ix1>,
+    dense_weight: Moments<ndarray::Ix2>,
+    dense_bias: Moments<ndarray::Ix1>,
+    step: i32,
+}
+
+impl Adam {
+    fn new(model: &TextCnn) -> Self {
+        Adam {
+            embedding: Moments::new(model.embedding.raw_dim()),
+            row_steps: vec![0; model.arch.vocab],
+            conv_weight: Moments::new(model.conv().weight.raw_dim()),
+            conv_bias: Moments::new(ndarray::Ix1(model.arch.filters)),
+            dense_weight: Moments::new(model.dense().weight.raw_dim()),
+            dense_bias: Moments::new(ndarray::Ix1(model.arch.classes)),
+            step: 0,
+        }
+    }
+
+    fn update(&mut self, model: &mut TextCnn, grad: &Gradient, lr: f32, batch: usize) {
+        self.step += 1;
+        let t = self.step;
+        let mean = |a: &Array1<f32>| a / batch as f32;
+        let (embedding, conv, dense) = model.parts_mut();
+        self.conv_weight.step(&mut conv.weight, &(&grad.conv_weight / batch as f32), lr, t);
+        self.conv_bias.step(conv.bias.as_mut().expect("bias"), &mean(&grad.conv_bias), lr, t);
+        self.dense_weight.step(&mut dense.weight, &(&grad.dense_weight / batch as f32), lr, t);
+        self.dense_bias.step(dense.bias.as_mut().expect("bias"), &mean(&grad.dense_bias), lr, t);
+        for (&id, g) in &grad.embedding {
+            let row = id as usize;
+            self.row_steps[row] += 1;
+            let step = self.row_steps[row];
+            let (c1, c2) = (1.0 - BETA1.powi(step), 1.0 - BETA2.powi(step));
+            let mut m = self.embedding.m.row_mut(row);
+            let mut v = self.embedding.v.row_mut(row);
+            Zip::from(embedding.row_mut(row)).and(&mut m).and(&mut v).and(g).for_each(|p, m, v, &g| {
+                let g = g / batch as f32;
+                *m = BETA1 * *m + (1.0 - BETA1) * g;
+                *v = BETA2 * *v + (1.0 - BETA2) * g * g;
+                *p -= lr * (*m / c1) / ((*v / c2).sqrt() + ADAM_EPS);
+            });
+        }
+    }
+}
+
+/// Accuracy of `model` on `examples`, in parallel.
+pub fn accuracy(model: &TextCnn, examples: &[Example]) -> f64 {
+    if examples.is_empty() {
+        return 0.0;
+    }
+    let correct: usize = examples.par_iter().map(|e| usize::from(argmax(&model.scores(&e.ids)) == e.label)).sum();
+    correct as f64 / examples.len() as f64
+}
+
+/// One epoch's numbers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EpochReport {
+    pub epoch: usize,
+    pub train_loss: f64,
+    pub train_accuracy: f64,
+    pub validation_accuracy: f64,
+    pub seconds: f64,
+}
+
+/// What training did.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainReport {
+    pub epochs: Vec<EpochReport>,
+    /// The epoch whose weights were kept (best validation accuracy).
+    pub best_epoch: usize,
+    pub validation_accuracy: f64,
+    pub training_documents: usize,
+    pub validation_documents: usize,
+    pub seconds: f64,
+}
+
+/// Splits `examples` into training and validation parts, seeded and stratified by label.
+pub fn validation_split(examples: &[Example], fraction: f32, seed: u64) -> (Vec<Example>, Vec<Example>) {
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x5eed_5b11);
+    let classes = examples.iter().map(|e| e.label + 1).max().unwrap_or(0);
+    let (mut train, mut validation) = (Vec::new(), Vec::new());
+    for class in 0..classes {
+        let mut members: Vec<&Example> = examples.iter().filter(|e| e.label == class).collect();
+        members.shuffle(&mut rng);
+        let held = (members.len() as f32 * fraction).round() as usize;
+        validation.extend(members[..held].iter().map(|e| (*e).clone()));
+        train.extend(members[held..].iter().map(|e| (*e).clone()));
+    }
+    (train, validation)
+}
+
+/// Trains `model` in place on `examples`; keeps the weights of the best validation epoch.
+/// `progress` is told after each batch: `(epoch, batches done, batches per epoch, mean loss so far)`,
+/// and after each epoch with its report.
+pub fn train(
+    model: &mut TextCnn,
+    examples: &[Example],
+    config: &TrainConfig,
+    mut on_batch: impl FnMut(usize, usize, usize, f64),
+    mut on_epoch: impl FnMut(&EpochReport),
+) -> TrainReport {
+    let start = std::time::Instant::now();
+    let (train_set, validation) = validation_split(examples, config.validation_fraction, config.seed);
+    let mut rng = StdRng::seed_from_u64(config.seed);
+    let mut adam = Adam::new(model);
+    let keep_prob = 1.0 - config.dropout;
+    let batches = train_set.len().div_ceil(config.batch_size.max(1));
+    let mut best: Option<(usize, f64, Snapshot)> = None;
+    let mut epochs = Vec::new();
+    for epoch in 1..=config.max_epochs {
+        let epoch_start = std::time::Instant::now();
+        let mut order: Vec<usize> = (0..train_set.len()).collect();
+        order.shuffle(&mut rng);
+        let (mut loss, mut correct) = (0.0, 0);
+        for (b, batch) in order.chunks(config.batch_size.max(1)).enumerate() {
+            let masks: Vec<Vec<bool>> = batch
+                .iter()
+                .map(|_| (0..model.arch.filters).map(|_| rng.gen::<f32>() < keep_prob).collect())
+                .collect();
+            // Fixed chunks summed in order: the same sum whatever the number of threads.
+            let chunk = batch.len().div_ceil(GRADIENT_CHUNKS);
+            let model_ref = &*model;
+            let parts: Vec<Gradient> = batch
+                .par_chunks(chunk)
+                .zip(masks.par_chunks(chunk))
+                .map(|(docs, masks)| {
+                    let mut grad = Gradient::zeros(model_ref);
+                    for (&d, mask) in docs.iter().zip(masks) {
+                        accumulate_gradient(model_ref, &train_set[d], Some(mask), keep_prob, &mut grad, !config.freeze_embeddings);
+                    }
+                    grad
+                })
+                .collect();
+            let mut grad = Gradient::zeros(model);
+            for part in parts {
+                grad.add(part);
+            }
+            loss += grad.loss;
+            correct += grad.correct;
+            adam.update(model, &grad, config.learning_rate, batch.len());
+            on_batch(epoch, b + 1, batches, loss / ((b * config.batch_size + batch.len()) as f64));
+        }
+        let validation_accuracy = accuracy(model, &validation);
+        let report = EpochReport {
+            epoch,
+            train_loss: loss / train_set.len() as f64,
+            train_accuracy: correct as f64 / train_set.len() as f64,
+            validation_accuracy,
+            seconds: epoch_start.elapsed().as_secs_f64(),
+        };
+        on_epoch(&report);
+        epochs.push(report);
+        if best.as_ref().is_none_or(|(_, acc, _)| validation_accuracy > *acc) {
+            best = Some((epoch, validation_accuracy, Snapshot::of(model)));
+        } else if epoch - best.as_ref().map_or(0, |b| b.0) >= config.patience {
+            break;
+        }
+    }
+    let (best_epoch, validation_accuracy, snapshot) = best.expect("at least one epoch");
+    snapshot.restore(model);
+    TrainReport {
+        epochs,
+        best_epoch,
+        validation_accuracy,
+        training_documents: train_set.len(),
+        validation_documents: validation.len(),
+        seconds: start.elapsed().as_secs_f64(),
+    }
+}
+
+/// Number of fixed parts a batch's gradient is computed in (in parallel).
+const GRADIENT_CHUNKS: usize = 8;
+
+/// A copy of the trainable weights.
+struct Snapshot {
+    embedding: Array2<f32>,
+    conv: lrp::Conv1d,
+    dense: lrp::Dense,
+}
+
+impl Snapshot {
+    fn of(model: &TextCnn) -> Self {
+        Snapshot { embedding: model.embedding.clone(), conv: model.conv().clone(), dense: model.dense().clone() }
+    }
+
+    fn restore(self, model: &mut TextCnn) {
+        let (embedding, conv, dense) = model.parts_mut();
+        *embedding = self.embedding;
+        *conv = self.conv;
+        *dense = self.dense;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Architecture;
+
+    fn tiny() -> (TextCnn, Vec<Example>) {
+        let arch = Architecture { vocab: 12, embedding_dim: 4, width: 2, filters: 5, classes: 3, max_len: 9 };
+        let mut rng = StdRng::seed_from_u64(3);
+        let mut model = TextCnn::new(arch, &mut rng);
+        // Non-zero biases, so that their gradients are checked at a generic point.
+        let (_, conv, dense) = model.parts_mut();
+        conv.bias.as_mut().unwrap().mapv_inplace(|_| rng.gen_range(-0.2..0.2));
+        dense.bias.as_mut().unwrap().mapv_inplace(|_| rng.gen_range(-0.2..0.2));
+        let examples = vec![
+            Example { ids: vec![2, 3, 4, 5, 6, 1], label: 0 },
+            Example { ids: vec![7, 8, 9, 10, 11, 2, 3, 4, 5, 6, 7], label: 2 }, // longer than max_len
+            Example { ids: vec![4], label: 1 },                                  // shorter than a window
+        ];
+        (model, examples)
+    }
+
+    /// Σ cross-entropy through the `lrp::Network` forward pass, in f64.
+    fn loss(model: &TextCnn, examples: &[Example]) -> f64 {
+        examples
+            .iter()
+            .map(|e| {
+                let s = model.scores(&e.ids).mapv(f64::from);
+                let max = s.fold(f64::NEG_INFINITY, |m, &v| m.max(v));
+                let log_sum = s.mapv(|v| (v - max).exp()).sum().ln() + max;
+                log_sum - s[e.label]
+            })
+            .sum()
+    }
+
+    /// Compares with central differences; where a max-pool winner changes within the step
+    /// (a kink), one of the one-sided differences still sees the smooth side and must match.
+    fn check(name: &str, analytic: f32, model: &mut TextCnn, examples: &[Example], param: impl Fn(&mut TextCnn) -> &mut f32) {
+        let h = 1e-3f32;
+        let original = *param(model);
+        let at = |model: &mut TextCnn, value: f32| {
+            *param(model) = value;
+            loss(model, examples)
+        };
+        let (up, mid, down) = (at(model, original + h), at(model, original), at(model, original - h));
+        *param(model) = original;
+        let h = f64::from(h);
+        let close = |numeric: f64| (f64::from(analytic) - numeric).abs() < 1e-3 + 1e-2 * numeric.abs();
+        let (central, forward, backward) = ((up - down) / (2.0 * h), (up - mid) / h, (mid - down) / h);
+        assert!(
+            close(central) || close(forward) || close(backward),
+            "{name}: analytic {analytic}, central {central}, forward {forward}, backward {backward}"
+        );
+    }
+
+    #[test]
+    fn training_gradients_match_finite_differences() {
+        let (mut model, examples) = tiny();
+        let grad = gradient(&model, &examples);
+        assert!((grad.loss - loss(&model, &examples)).abs() < 1e-4);
+        let (width, dim, filters) = model.conv().weight.dim();
+        for k in 0..width {
+            for d in 0..dim {
+                for f in 0..filters {
+                    check("conv.weight", grad.conv_weight[[k, d, f]], &mut model, &examples, |m| &mut m.parts_mut().1.weight[[k, d, f]]);
+                }
+            }
+        }
+        for f in 0..filters {
+            check("conv.bias", grad.conv_bias[f], &mut model, &examples, |m| &mut m.parts_mut().1.bias.as_mut().unwrap()[f]);
+            for c in 0..3 {
+                check("dense.weight", grad.dense_weight[[f, c]], &mut model, &examples, |m| &mut m.parts_mut().2.weight[[f, c]]);
+            }
+        }
+        for c in 0..3 {
+            check("dense.bias", grad.dense_bias[c], &mut model, &examples, |m| &mut m.parts_mut().2.bias.as_mut().unwrap()[c]);
+        }
+        for id in 1..12u32 {
+            let g = grad.embedding.get(&id).cloned().unwrap_or_else(|| Array1::zeros(dim));
+            for d in 0..dim {
+                check("embedding", g[d], &mut model, &examples, |m| &mut m.embedding[[id as usize, d]]);
+            }
+        }
+        assert!(!grad.embedding.contains_key(&PAD), "padding is never trained");
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_model() {
+        let config = TrainConfig { max_epochs: 3, batch_size: 2, patience: 5, validation_fraction: 0.0, ..TrainConfig::default() };
+        let run = || {
+            let (mut model, examples) = tiny();
+            let report = train(&mut model, &examples, &config, |_, _, _, _| {}, |_| {});
+            (model.embedding.clone(), model.conv().weight.clone(), report.epochs.last().unwrap().train_loss)
+        };
+        let (a, b) = (run(), run());
+        assert_eq!(a.0, b.0);
+        assert_eq!(a.1, b.1);
+        assert_eq!(a.2, b.2);
+    }
+}
