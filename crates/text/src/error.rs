@@ -17,6 +17,8 @@ pub enum TextError {
     UnknownClass { id: String, class: String },
     #[error("model: {0}")]
     Model(String),
+    #[error("tokenizer: {0}")]
+    Tokenizer(String),
 }
 
 impl TextError {

@@ -1,0 +1,233 @@
+//! Tokenisers, with every token's byte span in the original text (the explanation colours
+//! the original words) and the word it belongs to (a word's relevance sums its pieces).
+//!
+//! Two kinds: a word-level model trained on the training split with HuggingFace
+//! `tokenizers` (saved as `tokenizer.json`), and BERT-style WordPiece from a `vocab.txt`
+//! through `rust_tokenizers`' `BertTokenizer` (sub-word tokens). Both give padding id 0.
+
+use std::ops::Range;
+use std::path::Path;
+
+use rust_tokenizers::tokenizer::{BertTokenizer, Tokenizer as _};
+use rust_tokenizers::vocab::Vocab as _;
+use serde::{Deserialize, Serialize};
+use tokenizers::models::wordlevel::{WordLevel, WordLevelTrainer};
+use tokenizers::models::wordpiece::WordPieceTrainer;
+use tokenizers::normalizers::{Lowercase, Sequence, NFKC};
+use tokenizers::pre_tokenizers::bert::BertPreTokenizer;
+use tokenizers::{AddedToken, DecoderWrapper, NormalizerWrapper, PostProcessorWrapper, PreTokenizerWrapper, TokenizerBuilder, TokenizerImpl};
+
+use crate::error::TextError;
+
+/// Padding and unknown tokens, in id order.
+pub const SPECIAL_TOKENS: [&str; 2] = ["[PAD]", "[UNK]"];
+/// The word-level tokenizer's file beside a model.
+pub const TOKENIZER_FILE: &str = "tokenizer.json";
+/// The WordPiece vocabulary's file beside a model.
+pub const VOCAB_FILE: &str = "vocab.txt";
+
+/// Which tokenizer a model uses (recorded in its config).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TokenizerKind {
+    /// Whole words, `tokenizer.json`.
+    WordLevel,
+    /// BERT WordPiece sub-words, `vocab.txt`.
+    WordPiece,
+}
+
+/// A document's tokens.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Tokens {
+    pub ids: Vec<u32>,
+    /// Byte range of each token in the original text.
+    pub spans: Vec<Range<usize>>,
+    /// Index of the word each token belongs to (pieces of one word share it).
+    pub words: Vec<usize>,
+}
+
+impl Tokens {
+    /// Number of words.
+    pub fn word_count(&self) -> usize {
+        self.words.last().map_or(0, |w| w + 1)
+    }
+
+    /// Byte range of each word: from its first piece's start to its last piece's end.
+    pub fn word_spans(&self) -> Vec<Range<usize>> {
+        let mut spans: Vec<Range<usize>> = Vec::with_capacity(self.word_count());
+        for (span, &word) in self.spans.iter().zip(&self.words) {
+            if word < spans.len() {
+                spans[word].end = span.end;
+            } else {
+                spans.push(span.clone());
+            }
+        }
+        spans
+    }
+}
+
+/// A trained or loaded tokenizer.
+pub enum TextTokenizer {
+    WordLevel(tokenizers::Tokenizer),
+    WordPiece(BertTokenizer),
+}
+
+type WordLevelImpl = TokenizerImpl<WordLevel, NormalizerWrapper, PreTokenizerWrapper, PostProcessorWrapper, DecoderWrapper>;
+
+fn tokenizer_error(what: &str, e: impl std::fmt::Display) -> TextError {
+    TextError::Tokenizer(format!("{what}: {e}"))
+}
+
+fn special_tokens() -> Vec<AddedToken> {
+    SPECIAL_TOKENS.iter().map(|t| AddedToken::from(*t, true)).collect()
+}
+
+fn normalizer() -> NormalizerWrapper {
+    Sequence::new(vec![NFKC.into(), Lowercase.into()]).into()
+}
+
+impl TextTokenizer {
+    /// A word-level tokenizer trained on `texts`: lower-cased (NFKC), split at whitespace and
+    /// punctuation, words seen at least `min_count` times, at most `max_vocab` tokens.
+    pub fn train_word_level<'a>(texts: impl Iterator<Item = &'a str> + Send, min_count: u64, max_vocab: Option<usize>) -> Result<Self, TextError> {
+        let model = WordLevel::builder().unk_token(SPECIAL_TOKENS[1].to_string()).build().map_err(|e| tokenizer_error("word-level model", e))?;
+        let mut tokenizer: WordLevelImpl = TokenizerBuilder::new()
+            .with_model(model)
+            .with_normalizer(Some(normalizer()))
+            .with_pre_tokenizer(Some(BertPreTokenizer.into()))
+            .with_post_processor(None)
+            .with_decoder(None)
+            .build()
+            .map_err(|e| tokenizer_error("word-level tokenizer", e))?;
+        let mut trainer = WordLevelTrainer::builder()
+            .min_frequency(min_count)
+            .vocab_size(max_vocab.unwrap_or(usize::MAX))
+            .show_progress(false)
+            .special_tokens(special_tokens())
+            .build()
+            .map_err(|e| tokenizer_error("word-level trainer", e))?;
+        tokenizer.train(&mut trainer, texts).map_err(|e| tokenizer_error("training the word-level tokenizer", e))?;
+        Ok(TextTokenizer::WordLevel(tokenizer.into()))
+    }
+
+    /// A WordPiece vocabulary of about `vocab_size` pieces trained on `texts`, written to
+    /// `dir/vocab.txt` and loaded as a BERT tokenizer.
+    pub fn train_wordpiece<'a>(texts: impl Iterator<Item = &'a str> + Send, vocab_size: usize, dir: &Path) -> Result<Self, TextError> {
+        let mut tokenizer = tokenizers::Tokenizer::new(tokenizers::models::wordpiece::WordPiece::default());
+        tokenizer.with_normalizer(Some(normalizer())).map_err(|e| tokenizer_error("normalizer", e))?;
+        tokenizer.with_pre_tokenizer(Some(BertPreTokenizer));
+        let mut specials = special_tokens();
+        // BertTokenizer needs these three in the vocabulary, after padding and unknown.
+        specials.extend(["[CLS]", "[SEP]", "[MASK]"].map(|t| AddedToken::from(t, true)));
+        let trainer = WordPieceTrainer::builder().vocab_size(vocab_size).show_progress(false).special_tokens(specials).build();
+        let mut trainer: tokenizers::models::TrainerWrapper = trainer.into();
+        tokenizer.train(&mut trainer, texts).map_err(|e| tokenizer_error("training WordPiece", e))?;
+        let mut vocab: Vec<(String, u32)> = tokenizer.get_vocab(true).into_iter().collect();
+        vocab.sort_by_key(|(_, id)| *id);
+        let text: String = vocab.into_iter().map(|(token, _)| token + "\n").collect();
+        let path = dir.join(VOCAB_FILE);
+        std::fs::write(&path, text).map_err(|e| TextError::io(&path, e))?;
+        Self::from_wordpiece_vocab(&path)
+    }
+
+    /// A BERT WordPiece tokenizer (lower-casing, accents stripped) from a `vocab.txt` whose
+    /// first entry is `[PAD]`.
+    pub fn from_wordpiece_vocab(path: &Path) -> Result<Self, TextError> {
+        let tokenizer = BertTokenizer::from_file(path, true, true).map_err(|e| tokenizer_error(&path.display().to_string(), e))?;
+        let pad = tokenizer.vocab().token_to_id(SPECIAL_TOKENS[0]);
+        let first = std::fs::read_to_string(path).map_err(|e| TextError::io(path, e))?.lines().next().map(str::to_owned);
+        if pad != 0 || first.as_deref() != Some(SPECIAL_TOKENS[0]) {
+            return Err(TextError::Tokenizer(format!("{}: the first entry must be [PAD] (padding id 0)", path.display())));
+        }
+        Ok(TextTokenizer::WordPiece(tokenizer))
+    }
+
+    /// Loads the tokenizer of `kind` saved in `dir`.
+    pub fn load(dir: &Path, kind: TokenizerKind) -> Result<Self, TextError> {
+        match kind {
+            TokenizerKind::WordLevel => {
+                let path = dir.join(TOKENIZER_FILE);
+                let tokenizer = tokenizers::Tokenizer::from_file(&path).map_err(|e| tokenizer_error(&path.display().to_string(), e))?;
+                if tokenizer.token_to_id(SPECIAL_TOKENS[0]) != Some(0) {
+                    return Err(TextError::Tokenizer(format!("{}: [PAD] must have id 0", path.display())));
+                }
+                Ok(TextTokenizer::WordLevel(tokenizer))
+            }
+            TokenizerKind::WordPiece => Self::from_wordpiece_vocab(&dir.join(VOCAB_FILE)),
+        }
+    }
+
+    /// Saves into `dir` (`tokenizer.json` or `vocab.txt`).
+    pub fn save(&self, dir: &Path) -> Result<(), TextError> {
+        match self {
+            TextTokenizer::WordLevel(t) => {
+                let path = dir.join(TOKENIZER_FILE);
+                t.save(&path, false).map_err(|e| tokenizer_error(&path.display().to_string(), e))
+            }
+            TextTokenizer::WordPiece(t) => {
+                let path = dir.join(VOCAB_FILE);
+                let vocab = t.vocab().indices();
+                let mut tokens: Vec<(&i64, &String)> = vocab.iter().collect();
+                tokens.sort();
+                let text: String = tokens.into_iter().map(|(_, token)| format!("{token}\n")).collect();
+                std::fs::write(&path, text).map_err(|e| TextError::io(&path, e))
+            }
+        }
+    }
+
+    /// The kind, for the model config.
+    pub fn kind(&self) -> TokenizerKind {
+        match self {
+            TextTokenizer::WordLevel(_) => TokenizerKind::WordLevel,
+            TextTokenizer::WordPiece(_) => TokenizerKind::WordPiece,
+        }
+    }
+
+    /// Number of token ids.
+    pub fn vocab_size(&self) -> usize {
+        match self {
+            TextTokenizer::WordLevel(t) => t.get_vocab_size(true),
+            TextTokenizer::WordPiece(t) => t.vocab().values().len(),
+        }
+    }
+
+    /// The token string of `id`, for reports.
+    pub fn token(&self, id: u32) -> String {
+        match self {
+            TextTokenizer::WordLevel(t) => t.id_to_token(id),
+            TextTokenizer::WordPiece(t) => Some(t.vocab().id_to_token(&i64::from(id))),
+        }
+        .unwrap_or_else(|| SPECIAL_TOKENS[1].to_string())
+    }
+
+    /// Tokens of `text` with their byte spans and words.
+    pub fn encode(&self, text: &str) -> Result<Tokens, TextError> {
+        match self {
+            TextTokenizer::WordLevel(t) => {
+                let encoding = t.encode(text, false).map_err(|e| tokenizer_error("encoding", e))?;
+                let n = encoding.get_ids().len();
+                Ok(Tokens {
+                    ids: encoding.get_ids().to_vec(),
+                    spans: encoding.get_offsets().iter().map(|&(s, e)| s..e).collect(),
+                    words: (0..n).collect(),
+                })
+            }
+            TextTokenizer::WordPiece(t) => {
+                // rust_tokenizers gives character offsets; map them to bytes.
+                let byte_at: Vec<usize> = text.char_indices().map(|(b, _)| b).chain(std::iter::once(text.len())).collect();
+                let pieces = t.tokenize_with_offsets(text);
+                let ids = t.convert_tokens_to_ids(&pieces.tokens);
+                let mut tokens = Tokens::default();
+                for ((token, offset), id) in pieces.tokens.iter().zip(&pieces.offsets).zip(ids) {
+                    let Some(offset) = offset else { continue };
+                    let continues = token.starts_with("##") && !tokens.words.is_empty();
+                    let word = if continues { tokens.word_count() - 1 } else { tokens.word_count() };
+                    tokens.ids.push(u32::try_from(id).unwrap_or(1));
+                    tokens.spans.push(byte_at[offset.begin as usize]..byte_at[offset.end as usize]);
+                    tokens.words.push(word);
+                }
+                Ok(tokens)
+            }
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! Tokenizers: spans into the original text, round trips through files, word grouping.
+
+use text::tokenize::{TextTokenizer, TokenizerKind, SPECIAL_TOKENS};
+
+const TEXTS: [&str; 4] = [
+    "The Shuttle reached orbit. The shuttle landed!",
+    "Orbit of the MOON; the moon is far.",
+    "unaffable people, unaffable places",
+    "Ünïcode café: the café is open.",
+];
+
+fn slices<'a>(text: &'a str, tokens: &text::Tokens) -> Vec<&'a str> {
+    tokens.spans.iter().map(|s| &text[s.clone()]).collect()
+}
+
+#[test]
+fn word_level_spans_point_into_the_original_text() {
+    let tokenizer = TextTokenizer::train_word_level(TEXTS.iter().copied(), 2, None).unwrap();
+    assert_eq!(tokenizer.kind(), TokenizerKind::WordLevel);
+    assert_eq!(tokenizer.token(0), SPECIAL_TOKENS[0]);
+    assert_eq!(tokenizer.token(1), SPECIAL_TOKENS[1]);
+    let text = "THE Shuttle, the Café and a zebra.";
+    let tokens = tokenizer.encode(text).unwrap();
+    assert_eq!(slices(text, &tokens), vec!["THE", "Shuttle", ",", "the", "Café", "and", "a", "zebra", "."]);
+    // Words seen once ("and", "a", "zebra") are unknown; the rest are known.
+    let unknown: Vec<bool> = tokens.ids.iter().map(|&id| id == 1).collect();
+    assert_eq!(unknown, vec![false, false, true, false, false, true, true, true, false]);
+    assert_eq!(tokens.words, (0..9).collect::<Vec<_>>());
+    assert_eq!(tokens.word_spans(), tokens.spans);
+}
+
+#[test]
+fn tokenizers_round_trip_through_their_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let word_level = TextTokenizer::train_word_level(TEXTS.iter().copied(), 1, Some(30)).unwrap();
+    assert!(word_level.vocab_size() <= 30);
+    word_level.save(dir.path()).unwrap();
+    let loaded = TextTokenizer::load(dir.path(), TokenizerKind::WordLevel).unwrap();
+    let wordpiece = TextTokenizer::train_wordpiece(TEXTS.iter().copied(), 60, dir.path()).unwrap();
+    let reloaded = TextTokenizer::load(dir.path(), TokenizerKind::WordPiece).unwrap();
+    for text in TEXTS.iter().chain(&["Unseen words: zebras, CAFÉS."]) {
+        assert_eq!(word_level.encode(text).unwrap(), loaded.encode(text).unwrap());
+        assert_eq!(wordpiece.encode(text).unwrap(), reloaded.encode(text).unwrap());
+    }
+}
+
+#[test]
+fn wordpiece_groups_pieces_into_words() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("vocab.txt"),
+        "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nun\n##aff\n##able\npeople\n,\ncafe\n",
+    )
+    .unwrap();
+    let tokenizer = TextTokenizer::load(dir.path(), TokenizerKind::WordPiece).unwrap();
+    let text = "Ünaffable people, Café xyz";
+    let tokens = tokenizer.encode(text).unwrap();
+    assert_eq!(slices(text, &tokens), vec!["Ün", "aff", "able", "people", ",", "Café", "xyz"]);
+    assert_eq!(tokens.ids, vec![5, 6, 7, 8, 9, 10, 1]);
+    assert_eq!(tokens.words, vec![0, 0, 0, 1, 2, 3, 4]);
+    let words: Vec<&str> = tokens.word_spans().into_iter().map(|s| &text[s]).collect();
+    assert_eq!(words, vec!["Ünaffable", "people", ",", "Café", "xyz"]);
+}
+
+#[test]
+fn bad_vocabularies_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = TextTokenizer::load(dir.path(), TokenizerKind::WordLevel).err().unwrap().to_string();
+    assert!(err.contains("tokenizer.json"), "{err}");
+    std::fs::write(dir.path().join("vocab.txt"), "[UNK]\n[PAD]\n[CLS]\n[SEP]\n[MASK]\nword\n").unwrap();
+    let err = TextTokenizer::load(dir.path(), TokenizerKind::WordPiece).err().unwrap().to_string();
+    assert!(err.contains("the first entry must be [PAD]"), "{err}");
+    std::fs::write(dir.path().join("tokenizer.json"), "{ not json").unwrap();
+    assert!(TextTokenizer::load(dir.path(), TokenizerKind::WordLevel).is_err());
+}
