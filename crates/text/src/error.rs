@@ -19,6 +19,12 @@ pub enum TextError {
     Model(String),
     #[error("tokenizer: {0}")]
     Tokenizer(String),
+    #[error("embeddings: {0}")]
+    Embeddings(String),
+    #[error("{}: {problem}", path.display())]
+    ModelFile { path: PathBuf, problem: String },
+    #[error("{} exists; give --force to replace it", .0.display())]
+    Exists(PathBuf),
 }
 
 impl TextError {

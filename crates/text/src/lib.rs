@@ -1,15 +1,23 @@
 //! The text pipeline: 20 Newsgroups documents, a word-embedding CNN built from `lrp`'s
 //! layers, its training, model files, and word-level explanations.
 
+pub mod classifier;
 pub mod clean;
 pub mod corpus;
+pub mod embeddings;
 mod error;
+pub mod evaluate;
+pub mod fit;
 pub mod model;
 pub mod tokenize;
 pub mod train;
 
+pub use classifier::{ModelConfig, Prediction, TextClassifier};
 pub use clean::Cleaning;
 pub use corpus::{load_newsgroups, Corpus, Document, Skipped};
 pub use error::TextError;
+pub use evaluate::Evaluation;
+pub use fit::{fit, FitOptions, TokenizerChoice};
+pub use train::{Progress, Silent, TrainConfig};
 pub use model::{Architecture, TextCnn};
 pub use tokenize::{TextTokenizer, TokenizerKind, Tokens};

@@ -291,16 +291,22 @@ pub fn validation_split(examples: &[Example], fraction: f32, seed: u64) -> (Vec<
     (train, validation)
 }
 
+/// What training reports while it works.
+pub trait Progress {
+    /// A step of the preparation is starting.
+    fn stage(&mut self, _message: &str) {}
+    /// A batch is done: epoch, batches done, batches per epoch, mean loss so far.
+    fn batch(&mut self, _epoch: usize, _done: usize, _total: usize, _loss: f64) {}
+    /// An epoch is done.
+    fn epoch(&mut self, _report: &EpochReport) {}
+}
+
+/// Reports nothing.
+pub struct Silent;
+impl Progress for Silent {}
+
 /// Trains `model` in place on `examples`; keeps the weights of the best validation epoch.
-/// `progress` is told after each batch: `(epoch, batches done, batches per epoch, mean loss so far)`,
-/// and after each epoch with its report.
-pub fn train(
-    model: &mut TextCnn,
-    examples: &[Example],
-    config: &TrainConfig,
-    mut on_batch: impl FnMut(usize, usize, usize, f64),
-    mut on_epoch: impl FnMut(&EpochReport),
-) -> TrainReport {
+pub fn train(model: &mut TextCnn, examples: &[Example], config: &TrainConfig, progress: &mut dyn Progress) -> TrainReport {
     let start = std::time::Instant::now();
     let (train_set, validation) = validation_split(examples, config.validation_fraction, config.seed);
     let mut rng = StdRng::seed_from_u64(config.seed);
@@ -340,7 +346,7 @@ pub fn train(
             loss += grad.loss;
             correct += grad.correct;
             adam.update(model, &grad, config.learning_rate, batch.len());
-            on_batch(epoch, b + 1, batches, loss / ((b * config.batch_size + batch.len()) as f64));
+            progress.batch(epoch, b + 1, batches, loss / ((b * config.batch_size + batch.len()) as f64));
         }
         let validation_accuracy = accuracy(model, &validation);
         let report = EpochReport {
@@ -350,7 +356,7 @@ pub fn train(
             validation_accuracy,
             seconds: epoch_start.elapsed().as_secs_f64(),
         };
-        on_epoch(&report);
+        progress.epoch(&report);
         epochs.push(report);
         if best.as_ref().is_none_or(|(_, acc, _)| validation_accuracy > *acc) {
             best = Some((epoch, validation_accuracy, Snapshot::of(model)));
@@ -513,7 +519,7 @@ mod tests {
         let config = TrainConfig { max_epochs: 3, batch_size: 2, patience: 5, validation_fraction: 0.0, ..TrainConfig::default() };
         let run = || {
             let (mut model, examples) = tiny();
-            let report = train(&mut model, &examples, &config, |_, _, _, _| {}, |_| {});
+            let report = train(&mut model, &examples, &config, &mut Silent);
             (model.embedding.clone(), model.conv().weight.clone(), report.epochs.last().unwrap().train_loss)
         };
         let (a, b) = (run(), run());

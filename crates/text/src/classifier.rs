@@ -1,0 +1,210 @@
+//! A trained text classifier as users see it: cleaning, tokenizer, CNN and class names,
+//! saved as a folder — `weights.safetensors`, `config.json`, and the tokenizer's file — and
+//! checked on load.
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use lrp::{Conv1d, Dense};
+use ndarray::{Array1, ArrayD, Ix1, Ix2, Ix3, IxDyn};
+use safetensors::tensor::TensorView;
+use safetensors::{Dtype, SafeTensors};
+use serde::{Deserialize, Serialize};
+
+use crate::clean::Cleaning;
+use crate::error::TextError;
+use crate::model::{argmax, softmax, Architecture, TextCnn};
+use crate::tokenize::{TextTokenizer, TokenizerKind, Tokens};
+use crate::train::{TrainConfig, TrainReport};
+
+/// What `config.json` says this file format is.
+pub const FORMAT: &str = "relvis-text-cnn";
+/// The version of the model file format this build reads and writes.
+pub const FORMAT_VERSION: u32 = 1;
+/// File names inside a model folder.
+pub const CONFIG_FILE: &str = "config.json";
+pub const WEIGHTS_FILE: &str = "weights.safetensors";
+
+/// Everything about a model but its weights.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelConfig {
+    pub format: String,
+    pub version: u32,
+    pub architecture: Architecture,
+    pub classes: Vec<String>,
+    pub tokenizer: TokenizerKind,
+    pub cleaning: Cleaning,
+    pub training: TrainingRecord,
+    /// Accuracy on the data set's test split, when measured.
+    pub test_accuracy: Option<f64>,
+}
+
+/// How the model was made.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainingRecord {
+    pub config: TrainConfig,
+    /// Minimum count of a word in the training split to enter the vocabulary.
+    pub min_count: u64,
+    /// The pre-trained vectors' file name, if the embeddings were initialised from one.
+    pub embeddings: Option<String>,
+    /// Share of the vocabulary covered by those vectors.
+    pub embedding_coverage: Option<f64>,
+    /// SHA-256 over the training documents' ids, labels and texts.
+    pub data_fingerprint: String,
+    pub report: TrainReport,
+}
+
+/// A class prediction.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Prediction {
+    pub class: usize,
+    pub class_name: String,
+    /// Scores (logits) per class.
+    pub scores: Vec<f32>,
+    /// Softmax probabilities per class.
+    pub probabilities: Vec<f32>,
+}
+
+/// Cleaning, tokenizer and CNN together.
+pub struct TextClassifier {
+    pub config: ModelConfig,
+    pub tokenizer: TextTokenizer,
+    pub cnn: TextCnn,
+}
+
+/// A document as the model reads it: the cleaned text and its tokens.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Prepared {
+    pub text: String,
+    pub tokens: Tokens,
+}
+
+impl TextClassifier {
+    /// Cleans and tokenizes `text` as at training time.
+    pub fn prepare(&self, text: &str) -> Result<Prepared, TextError> {
+        let text = self.config.cleaning.apply(text);
+        let tokens = self.tokenizer.encode(&text)?;
+        Ok(Prepared { text, tokens })
+    }
+
+    /// Class, scores and probabilities for a document.
+    pub fn predict(&self, text: &str) -> Result<Prediction, TextError> {
+        let prepared = self.prepare(text)?;
+        Ok(self.predict_ids(&prepared.tokens.ids))
+    }
+
+    /// Class, scores and probabilities for token ids.
+    pub fn predict_ids(&self, ids: &[u32]) -> Prediction {
+        let scores = self.cnn.scores(ids);
+        let class = argmax(&scores);
+        Prediction {
+            class,
+            class_name: self.config.classes[class].clone(),
+            probabilities: softmax(&scores).to_vec(),
+            scores: scores.to_vec(),
+        }
+    }
+
+    /// Writes the model folder `dir`. An existing folder is refused unless `overwrite`; the
+    /// files are written to a sibling temporary folder first and moved into place together.
+    pub fn save(&self, dir: &Path, overwrite: bool) -> Result<(), TextError> {
+        if dir.exists() && !overwrite {
+            return Err(TextError::Exists(dir.to_path_buf()));
+        }
+        let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        fs::create_dir_all(parent).map_err(|e| TextError::io(parent, e))?;
+        let staging = tempfile::Builder::new().prefix(".relvis-model-").tempdir_in(parent).map_err(|e| TextError::io(parent, e))?;
+        let config = serde_json::to_string_pretty(&self.config).expect("the config serialises");
+        let config_path = staging.path().join(CONFIG_FILE);
+        fs::write(&config_path, config).map_err(|e| TextError::io(&config_path, e))?;
+        self.write_weights(&staging.path().join(WEIGHTS_FILE))?;
+        self.tokenizer.save(staging.path())?;
+        if dir.exists() {
+            fs::remove_dir_all(dir).map_err(|e| TextError::io(dir, e))?;
+        }
+        let staged: PathBuf = staging.keep();
+        fs::rename(&staged, dir).map_err(|e| TextError::io(dir, e))?;
+        Ok(())
+    }
+
+    fn write_weights(&self, path: &Path) -> Result<(), TextError> {
+        let conv = self.cnn.conv();
+        let dense = self.cnn.dense();
+        let bias = |b: &Option<Array1<f32>>| b.clone().expect("text CNN layers have biases").into_dyn();
+        let arrays: Vec<(&str, ArrayD<f32>)> = vec![
+            ("embedding", self.cnn.embedding.clone().into_dyn()),
+            ("conv.weight", conv.weight.clone().into_dyn()),
+            ("conv.bias", bias(&conv.bias)),
+            ("dense.weight", dense.weight.clone().into_dyn()),
+            ("dense.bias", bias(&dense.bias)),
+        ];
+        let bytes: Vec<(&str, Vec<usize>, Vec<u8>)> =
+            arrays.iter().map(|(n, a)| (*n, a.shape().to_vec(), a.iter().flat_map(|v| v.to_le_bytes()).collect())).collect();
+        let views = bytes
+            .iter()
+            .map(|(n, shape, data)| TensorView::new(Dtype::F32, shape.clone(), data).map(|v| (*n, v)))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| TextError::Model(e.to_string()))?;
+        let metadata = HashMap::from([("format".to_string(), FORMAT.to_string()), ("version".to_string(), FORMAT_VERSION.to_string())]);
+        safetensors::serialize_to_file(views, Some(metadata), path).map_err(|e| TextError::ModelFile { path: path.to_path_buf(), problem: e.to_string() })
+    }
+
+    /// Reads a model folder, checking the format version, every tensor's shape, and that
+    /// all weights are finite.
+    pub fn load(dir: &Path) -> Result<Self, TextError> {
+        let config_path = dir.join(CONFIG_FILE);
+        let text = fs::read_to_string(&config_path).map_err(|e| TextError::io(&config_path, e))?;
+        let problem = |path: &Path, problem: String| TextError::ModelFile { path: path.to_path_buf(), problem };
+        let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| problem(&config_path, e.to_string()))?;
+        let (format, version) = (value.get("format").and_then(|v| v.as_str()), value.get("version").and_then(|v| v.as_u64()));
+        if format != Some(FORMAT) {
+            return Err(problem(&config_path, format!("not a relvis text model (format {format:?}, expected \"{FORMAT}\")")));
+        }
+        if version != Some(u64::from(FORMAT_VERSION)) {
+            return Err(problem(&config_path, format!("format version {version:?}; this build reads version {FORMAT_VERSION}")));
+        }
+        let config: ModelConfig = serde_json::from_value(value).map_err(|e| problem(&config_path, e.to_string()))?;
+        if config.classes.len() != config.architecture.classes {
+            return Err(problem(&config_path, format!("{} class names for {} outputs", config.classes.len(), config.architecture.classes)));
+        }
+        let weights_path = dir.join(WEIGHTS_FILE);
+        let bytes = fs::read(&weights_path).map_err(|e| TextError::io(&weights_path, e))?;
+        let tensors = SafeTensors::deserialize(&bytes).map_err(|e| problem(&weights_path, e.to_string()))?;
+        let arch = config.architecture.clone();
+        let read = |name: &str, shape: &[usize]| -> Result<ArrayD<f32>, TextError> {
+            let view = tensors.tensor(name).map_err(|e| problem(&weights_path, e.to_string()))?;
+            if view.dtype() != Dtype::F32 || view.shape() != shape {
+                return Err(problem(
+                    &weights_path,
+                    format!("tensor `{name}` is {:?} {:?}, the config needs F32 {shape:?}", view.dtype(), view.shape()),
+                ));
+            }
+            let values: Vec<f32> = view.data().chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+            if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+                return Err(problem(&weights_path, format!("tensor `{name}` holds a non-finite value at index {i}")));
+            }
+            Ok(ArrayD::from_shape_vec(IxDyn(shape), values).expect("length checked by shape"))
+        };
+        let embedding = read("embedding", &[arch.vocab, arch.embedding_dim])?.into_dimensionality::<Ix2>().expect("2-d");
+        let conv = Conv1d::new(
+            read("conv.weight", &[arch.width, arch.embedding_dim, arch.filters])?.into_dimensionality::<Ix3>().expect("3-d"),
+            Some(read("conv.bias", &[arch.filters])?.into_dimensionality::<Ix1>().expect("1-d")),
+        )
+        .map_err(|e| problem(&weights_path, e.to_string()))?;
+        let dense = Dense::new(
+            read("dense.weight", &[arch.filters, arch.classes])?.into_dimensionality::<Ix2>().expect("2-d"),
+            Some(read("dense.bias", &[arch.classes])?.into_dimensionality::<Ix1>().expect("1-d")),
+        )
+        .map_err(|e| problem(&weights_path, e.to_string()))?;
+        let cnn = TextCnn::from_parts(arch.clone(), embedding, conv, dense)?;
+        let tokenizer = TextTokenizer::load(dir, config.tokenizer)?;
+        if tokenizer.vocab_size() != arch.vocab {
+            return Err(TextError::ModelFile {
+                path: dir.to_path_buf(),
+                problem: format!("the tokenizer has {} tokens, the embedding {} rows", tokenizer.vocab_size(), arch.vocab),
+            });
+        }
+        Ok(TextClassifier { config, tokenizer, cnn })
+    }
+}

@@ -1,0 +1,139 @@
+//! From a corpus to a trained [`TextClassifier`]: clean, train the tokenizer on the training
+//! split, encode, initialise embeddings (optionally from GloVe vectors), train the CNN,
+//! measure test accuracy.
+
+use std::path::PathBuf;
+
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::classifier::{ModelConfig, TextClassifier, TrainingRecord, FORMAT, FORMAT_VERSION};
+use crate::clean::Cleaning;
+use crate::corpus::{Corpus, Document};
+use crate::embeddings::{initialise, read_vectors};
+use crate::error::TextError;
+use crate::evaluate::evaluate;
+use crate::model::{Architecture, TextCnn};
+use crate::tokenize::TextTokenizer;
+use crate::train::{train, Example, Progress, TrainConfig};
+
+/// Which tokenizer to train or load.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum TokenizerChoice {
+    /// Whole words seen at least `min_count` times in the training split.
+    WordLevel { min_count: u64, max_vocab: Option<usize> },
+    /// WordPiece from a given `vocab.txt`, or trained to `size` pieces when none is given.
+    WordPiece { vocab: Option<PathBuf>, size: usize },
+}
+
+/// Everything `fit` needs besides the corpus.
+#[derive(Clone, Debug)]
+pub struct FitOptions {
+    pub cleaning: Cleaning,
+    pub tokenizer: TokenizerChoice,
+    /// GloVe-format vectors to initialise the embeddings with; their dimension wins.
+    pub embeddings: Option<PathBuf>,
+    pub embedding_dim: usize,
+    pub width: usize,
+    pub filters: usize,
+    pub max_len: usize,
+    pub train: TrainConfig,
+}
+
+impl Default for FitOptions {
+    /// The project's default model (see the README for how it was chosen).
+    fn default() -> Self {
+        FitOptions {
+            cleaning: Cleaning::default(),
+            tokenizer: TokenizerChoice::WordLevel { min_count: 2, max_vocab: None },
+            embeddings: None,
+            embedding_dim: 50,
+            width: 2,
+            filters: 800,
+            max_len: 400,
+            train: TrainConfig::default(),
+        }
+    }
+}
+
+/// SHA-256 over the documents' ids, labels and texts, hex-encoded.
+pub fn fingerprint(docs: &[Document]) -> String {
+    let mut hash = Sha256::new();
+    for d in docs {
+        hash.update(d.id.as_bytes());
+        hash.update([0]);
+        hash.update((d.label as u64).to_le_bytes());
+        hash.update(d.text.as_bytes());
+        hash.update([0]);
+    }
+    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Cleans and encodes documents in parallel.
+pub fn encode(docs: &[Document], cleaning: Cleaning, tokenizer: &TextTokenizer) -> Result<Vec<Example>, TextError> {
+    docs.par_iter()
+        .map(|d| Ok(Example { ids: tokenizer.encode(&cleaning.apply(&d.text))?.ids, label: d.label }))
+        .collect()
+}
+
+/// Trains a classifier on `corpus.train` and measures it on `corpus.test`. A WordPiece
+/// vocabulary trained here is written into `workdir`.
+pub fn fit(corpus: &Corpus, options: &FitOptions, workdir: &std::path::Path, progress: &mut dyn Progress) -> Result<TextClassifier, TextError> {
+    if corpus.train.is_empty() {
+        return Err(TextError::Model("no training documents".into()));
+    }
+    progress.stage("cleaning and training the tokenizer");
+    let cleaned: Vec<String> = corpus.train.par_iter().map(|d| options.cleaning.apply(&d.text)).collect();
+    let texts = cleaned.iter().map(String::as_str);
+    let (tokenizer, min_count) = match &options.tokenizer {
+        TokenizerChoice::WordLevel { min_count, max_vocab } => (TextTokenizer::train_word_level(texts, *min_count, *max_vocab)?, *min_count),
+        TokenizerChoice::WordPiece { vocab: Some(path), .. } => (TextTokenizer::from_wordpiece_vocab(path)?, 0),
+        TokenizerChoice::WordPiece { vocab: None, size } => (TextTokenizer::train_wordpiece(texts, *size, workdir)?, 0),
+    };
+    progress.stage("encoding documents");
+    let train_set = encode(&corpus.train, options.cleaning, &tokenizer)?;
+    let test_set = encode(&corpus.test, options.cleaning, &tokenizer)?;
+    let vectors = match &options.embeddings {
+        Some(path) => {
+            progress.stage("reading word vectors");
+            Some((path, read_vectors(path)?))
+        }
+        None => None,
+    };
+    let arch = Architecture {
+        vocab: tokenizer.vocab_size(),
+        embedding_dim: vectors.as_ref().map_or(options.embedding_dim, |(_, (dim, _))| *dim),
+        width: options.width,
+        filters: options.filters,
+        classes: corpus.classes.len(),
+        max_len: options.max_len,
+    };
+    let mut cnn = TextCnn::new(arch.clone(), &mut StdRng::seed_from_u64(options.train.seed));
+    let coverage = vectors.as_ref().map(|(_, (_, v))| initialise(&mut cnn.embedding, &tokenizer, v));
+    progress.stage("training");
+    let report = train(&mut cnn, &train_set, &options.train, progress);
+    let config = ModelConfig {
+        format: FORMAT.to_string(),
+        version: FORMAT_VERSION,
+        architecture: arch,
+        classes: corpus.classes.clone(),
+        tokenizer: tokenizer.kind(),
+        cleaning: options.cleaning,
+        training: TrainingRecord {
+            config: options.train.clone(),
+            min_count,
+            embeddings: vectors.as_ref().and_then(|(p, _)| p.file_name()).map(|n| n.to_string_lossy().into_owned()),
+            embedding_coverage: coverage.map(|c| c.found as f64 / c.vocab as f64),
+            data_fingerprint: fingerprint(&corpus.train),
+            report,
+        },
+        test_accuracy: None,
+    };
+    let mut classifier = TextClassifier { config, tokenizer, cnn };
+    progress.stage("measuring test accuracy");
+    classifier.config.test_accuracy = Some(evaluate(&classifier.cnn, &test_set, corpus.classes.len()).accuracy);
+    Ok(classifier)
+}
