@@ -142,6 +142,19 @@ fn read_folder(root: &Path) -> Result<Vec<RawFile>, TextError> {
     Ok(files)
 }
 
+/// A user's document from raw bytes: UTF-8 when it is valid UTF-8, latin-1 otherwise;
+/// binary data (NUL bytes) and documents without visible text are refused with the reason.
+pub fn read_document(bytes: &[u8]) -> Result<String, String> {
+    if bytes.contains(&0) {
+        return Err("binary data (NUL bytes), not a text document".into());
+    }
+    let text = String::from_utf8(bytes.to_vec()).unwrap_or_else(|_| decode_latin1(bytes));
+    if text.trim().is_empty() {
+        return Err("the document is empty".into());
+    }
+    Ok(text)
+}
+
 /// Latin-1 maps each byte to the code point of the same value.
 pub fn decode_latin1(bytes: &[u8]) -> String {
     bytes.iter().map(|&b| char::from(b)).collect()

@@ -79,9 +79,8 @@ pub fn encode(docs: &[Document], cleaning: Cleaning, tokenizer: &TextTokenizer) 
         .collect()
 }
 
-/// Trains a classifier on `corpus.train` and measures it on `corpus.test`. A WordPiece
-/// vocabulary trained here is written into `workdir`.
-pub fn fit(corpus: &Corpus, options: &FitOptions, workdir: &std::path::Path, progress: &mut dyn Progress) -> Result<TextClassifier, TextError> {
+/// Trains a classifier on `corpus.train` and measures it on `corpus.test`.
+pub fn fit(corpus: &Corpus, options: &FitOptions, progress: &mut dyn Progress) -> Result<TextClassifier, TextError> {
     if corpus.train.is_empty() {
         return Err(TextError::Model("no training documents".into()));
     }
@@ -91,7 +90,12 @@ pub fn fit(corpus: &Corpus, options: &FitOptions, workdir: &std::path::Path, pro
     let (tokenizer, min_count) = match &options.tokenizer {
         TokenizerChoice::WordLevel { min_count, max_vocab } => (TextTokenizer::train_word_level(texts, *min_count, *max_vocab)?, *min_count),
         TokenizerChoice::WordPiece { vocab: Some(path), .. } => (TextTokenizer::from_wordpiece_vocab(path)?, 0),
-        TokenizerChoice::WordPiece { vocab: None, size } => (TextTokenizer::train_wordpiece(texts, *size, workdir)?, 0),
+        TokenizerChoice::WordPiece { vocab: None, size } => {
+            // The vocabulary file only lives until the tokenizer has read it; the model
+            // folder gets its own copy when saved.
+            let scratch = tempfile::tempdir().map_err(|e| TextError::io(&std::env::temp_dir(), e))?;
+            (TextTokenizer::train_wordpiece(texts, *size, scratch.path())?, 0)
+        }
     };
     progress.stage("encoding documents");
     let train_set = encode(&corpus.train, options.cleaning, &tokenizer)?;

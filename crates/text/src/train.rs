@@ -30,6 +30,9 @@ pub struct TrainConfig {
     pub learning_rate: f32,
     /// Probability of dropping each pooled feature before the dense layer.
     pub dropout: f32,
+    /// Probability of replacing each token by padding during training (word dropout).
+    #[serde(default)]
+    pub word_dropout: f32,
     /// Share of the training documents held out for early stopping.
     pub validation_fraction: f32,
     /// Epochs without a better validation accuracy before stopping.
@@ -46,6 +49,7 @@ impl Default for TrainConfig {
             batch_size: 32,
             learning_rate: 1e-3,
             dropout: 0.5,
+            word_dropout: 0.0,
             validation_fraction: 0.1,
             patience: 3,
             freeze_embeddings: false,
@@ -325,16 +329,24 @@ pub fn train(model: &mut TextCnn, examples: &[Example], config: &TrainConfig, pr
                 .iter()
                 .map(|_| (0..model.arch.filters).map(|_| rng.gen::<f32>() < keep_prob).collect())
                 .collect();
+            let docs: Vec<Example> = batch
+                .iter()
+                .map(|&d| {
+                    let e = &train_set[d];
+                    let ids = e.ids.iter().map(|&id| if rng.gen::<f32>() < config.word_dropout { PAD } else { id }).collect();
+                    Example { ids, label: e.label }
+                })
+                .collect();
             // Fixed chunks summed in order: the same sum whatever the number of threads.
             let chunk = batch.len().div_ceil(GRADIENT_CHUNKS);
             let model_ref = &*model;
-            let parts: Vec<Gradient> = batch
+            let parts: Vec<Gradient> = docs
                 .par_chunks(chunk)
                 .zip(masks.par_chunks(chunk))
                 .map(|(docs, masks)| {
                     let mut grad = Gradient::zeros(model_ref);
-                    for (&d, mask) in docs.iter().zip(masks) {
-                        accumulate_gradient(model_ref, &train_set[d], Some(mask), keep_prob, &mut grad, !config.freeze_embeddings);
+                    for (doc, mask) in docs.iter().zip(masks) {
+                        accumulate_gradient(model_ref, doc, Some(mask), keep_prob, &mut grad, !config.freeze_embeddings);
                     }
                     grad
                 })

@@ -1,0 +1,114 @@
+//! The whole text pipeline on a tiny corpus written here: fit, save, load, and broken files.
+
+use std::fs;
+use std::path::Path;
+
+use text::classifier::{CONFIG_FILE, WEIGHTS_FILE};
+use text::{fit, Corpus, Document, FitOptions, Silent, TextClassifier, TextError, TokenizerChoice, TrainConfig};
+
+const SPACE: [&str; 6] = ["the rocket reached orbit", "a probe landed on the moon", "the shuttle crew saw the stars", "orbit of the planet", "the telescope saw a comet", "launch the rocket to the moon"];
+const CARS: [&str; 6] = ["the engine needs new oil", "a car with four new tyres", "the brakes of the car", "change the oil and the tyres", "the engine of the truck", "a truck with a big engine"];
+
+fn corpus() -> Corpus {
+    let doc = |i: usize, text: &str, label: usize| Document { id: format!("doc{i}"), text: text.to_string(), label };
+    let mut train = Vec::new();
+    for round in 0..4 {
+        for (i, (s, c)) in SPACE.iter().zip(CARS).enumerate() {
+            train.push(doc(round * 20 + i, s, 0));
+            train.push(doc(round * 20 + 10 + i, c, 1));
+        }
+    }
+    let test = vec![doc(100, "the rocket and the moon", 0), doc(101, "oil for the truck engine", 1)];
+    Corpus { classes: vec!["space".into(), "cars".into()], train, test, skipped: vec![] }
+}
+
+fn options() -> FitOptions {
+    FitOptions {
+        tokenizer: TokenizerChoice::WordLevel { min_count: 1, max_vocab: None },
+        embedding_dim: 8,
+        filters: 12,
+        max_len: 20,
+        train: TrainConfig { max_epochs: 30, batch_size: 4, learning_rate: 0.01, dropout: 0.0, validation_fraction: 0.25, patience: 30, ..TrainConfig::default() },
+        ..FitOptions::default()
+    }
+}
+
+#[test]
+fn a_tiny_model_separates_two_classes_and_round_trips() {
+    let model = fit(&corpus(), &options(), &mut Silent).unwrap();
+    assert_eq!(model.config.test_accuracy, Some(1.0));
+    assert_eq!(model.predict("a comet near the moon").unwrap().class_name, "space");
+    assert_eq!(model.predict("the truck needs oil").unwrap().class_name, "cars");
+    assert!(model.config.training.report.validation_accuracy > 0.9);
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model");
+    model.save(&path, false).unwrap();
+    let loaded = TextClassifier::load(&path).unwrap();
+    assert_eq!(loaded.config, model.config);
+    for text in ["the rocket and the moon", "oil", "unknown words only"] {
+        assert_eq!(loaded.predict(text).unwrap(), model.predict(text).unwrap());
+    }
+    // Nothing is overwritten without being asked.
+    assert!(matches!(model.save(&path, false), Err(TextError::Exists(_))));
+    model.save(&path, true).unwrap();
+}
+
+#[test]
+fn a_wordpiece_model_trains_too() {
+    let options = FitOptions { tokenizer: TokenizerChoice::WordPiece { vocab: None, size: 80 }, ..options() };
+    let model = fit(&corpus(), &options, &mut Silent).unwrap();
+    assert_eq!(model.config.test_accuracy, Some(1.0));
+    let dir = tempfile::tempdir().unwrap();
+    model.save(dir.path().join("m").as_path(), false).unwrap();
+    let loaded = TextClassifier::load(&dir.path().join("m")).unwrap();
+    assert_eq!(loaded.predict("rockets").unwrap(), model.predict("rockets").unwrap());
+}
+
+fn broken(edit: impl Fn(&Path)) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model");
+    let options = FitOptions { train: TrainConfig { max_epochs: 1, ..options().train }, ..options() };
+    fit(&corpus(), &options, &mut Silent).unwrap().save(&path, false).unwrap();
+    edit(&path);
+    match TextClassifier::load(&path) {
+        Ok(_) => panic!("a broken model loaded"),
+        Err(e) => e.to_string(),
+    }
+}
+
+fn edit_config(path: &Path, from: &str, to: &str) {
+    let file = path.join(CONFIG_FILE);
+    let text = fs::read_to_string(&file).unwrap();
+    assert!(text.contains(from), "{from} not in the config");
+    fs::write(&file, text.replacen(from, to, 1)).unwrap();
+}
+
+#[test]
+fn broken_model_files_say_what_is_wrong() {
+    let err = broken(|p| edit_config(p, "\"version\": 1", "\"version\": 7"));
+    assert!(err.contains("format version Some(7); this build reads version 1"), "{err}");
+    let err = broken(|p| edit_config(p, "\"format\": \"relvis-text-cnn\"", "\"format\": \"relvis-video-fv\""));
+    assert!(err.contains("not a relvis text model"), "{err}");
+    let err = broken(|p| edit_config(p, "\"filters\": 12", "\"filters\": 13"));
+    assert!(err.contains("tensor `conv.weight` is F32 [2, 8, 12], the config needs F32 [2, 8, 13]"), "{err}");
+    let err = broken(|p| {
+        let file = p.join(WEIGHTS_FILE);
+        let bytes = fs::read(&file).unwrap();
+        fs::write(&file, &bytes[..bytes.len() / 2]).unwrap();
+    });
+    assert!(err.contains(WEIGHTS_FILE), "{err}");
+    let err = broken(|p| {
+        // A NaN (0x7fc00000, little-endian) in place of the last bias value.
+        let file = p.join(WEIGHTS_FILE);
+        let mut bytes = fs::read(&file).unwrap();
+        let n = bytes.len();
+        bytes[n - 4..].copy_from_slice(&f32::NAN.to_le_bytes());
+        fs::write(&file, bytes).unwrap();
+    });
+    assert!(err.contains("non-finite value"), "{err}");
+    let err = broken(|p| fs::remove_file(p.join("tokenizer.json")).unwrap());
+    assert!(err.contains("tokenizer.json"), "{err}");
+    let err = broken(|p| fs::write(p.join(CONFIG_FILE), "{").unwrap());
+    assert!(err.contains(CONFIG_FILE), "{err}");
+}
