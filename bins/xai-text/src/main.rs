@@ -189,8 +189,8 @@ impl Progress for Bar {
             bar.finish_and_clear();
         }
         eprintln!(
-            "epoch {:>2}: loss {:.4}, train accuracy {:.4}, validation accuracy {:.4} ({:.0} s)",
-            r.epoch, r.train_loss, r.train_accuracy, r.validation_accuracy, r.seconds
+            "epoch {:>2}: loss {:.4}, train accuracy {:.4}, validation accuracy {:.4}, validation loss {:.4} ({:.0} s)",
+            r.epoch, r.train_loss, r.train_accuracy, r.validation_accuracy, r.validation_loss, r.seconds
         );
     }
 }

@@ -249,13 +249,21 @@ impl Adam {
     }
 }
 
-/// Accuracy of `model` on `examples`, in parallel.
-pub fn accuracy(model: &TextCnn, examples: &[Example]) -> f64 {
+/// Accuracy and mean cross-entropy of `model` on `examples`, in parallel.
+pub fn accuracy_and_loss(model: &TextCnn, examples: &[Example]) -> (f64, f64) {
     if examples.is_empty() {
-        return 0.0;
+        return (0.0, 0.0);
     }
-    let correct: usize = examples.par_iter().map(|e| usize::from(argmax(&model.scores(&e.ids)) == e.label)).sum();
-    correct as f64 / examples.len() as f64
+    let (correct, loss) = examples
+        .par_iter()
+        .map(|e| {
+            let scores = model.scores(&e.ids);
+            let p = softmax(&scores)[e.label].max(1e-30);
+            (usize::from(argmax(&scores) == e.label), -f64::from(p.ln()))
+        })
+        .reduce(|| (0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
+    let n = examples.len() as f64;
+    (correct as f64 / n, loss / n)
 }
 
 /// One epoch's numbers.
@@ -265,6 +273,7 @@ pub struct EpochReport {
     pub train_loss: f64,
     pub train_accuracy: f64,
     pub validation_accuracy: f64,
+    pub validation_loss: f64,
     pub seconds: f64,
 }
 
@@ -309,7 +318,8 @@ pub trait Progress {
 pub struct Silent;
 impl Progress for Silent {}
 
-/// Trains `model` in place on `examples`; keeps the weights of the best validation epoch.
+/// Trains `model` in place on `examples`; keeps the weights of the best validation epoch
+/// (highest accuracy, then lowest loss).
 pub fn train(model: &mut TextCnn, examples: &[Example], config: &TrainConfig, progress: &mut dyn Progress) -> TrainReport {
     let start = std::time::Instant::now();
     let (train_set, validation) = validation_split(examples, config.validation_fraction, config.seed);
@@ -317,7 +327,7 @@ pub fn train(model: &mut TextCnn, examples: &[Example], config: &TrainConfig, pr
     let mut adam = Adam::new(model);
     let keep_prob = 1.0 - config.dropout;
     let batches = train_set.len().div_ceil(config.batch_size.max(1));
-    let mut best: Option<(usize, f64, Snapshot)> = None;
+    let mut best: Option<(usize, (f64, f64), Snapshot)> = None;
     let mut epochs = Vec::new();
     for epoch in 1..=config.max_epochs {
         let epoch_start = std::time::Instant::now();
@@ -360,23 +370,25 @@ pub fn train(model: &mut TextCnn, examples: &[Example], config: &TrainConfig, pr
             adam.update(model, &grad, config.learning_rate, batch.len());
             progress.batch(epoch, b + 1, batches, loss / ((b * config.batch_size + batch.len()) as f64));
         }
-        let validation_accuracy = accuracy(model, &validation);
+        let (validation_accuracy, validation_loss) = accuracy_and_loss(model, &validation);
         let report = EpochReport {
             epoch,
             train_loss: loss / train_set.len() as f64,
             train_accuracy: correct as f64 / train_set.len() as f64,
             validation_accuracy,
+            validation_loss,
             seconds: epoch_start.elapsed().as_secs_f64(),
         };
         progress.epoch(&report);
         epochs.push(report);
-        if best.as_ref().is_none_or(|(_, acc, _)| validation_accuracy > *acc) {
-            best = Some((epoch, validation_accuracy, Snapshot::of(model)));
+        let better = |(acc, loss): (f64, f64)| validation_accuracy > acc || (validation_accuracy == acc && validation_loss < loss);
+        if best.as_ref().is_none_or(|(_, score, _)| better(*score)) {
+            best = Some((epoch, (validation_accuracy, validation_loss), Snapshot::of(model)));
         } else if epoch - best.as_ref().map_or(0, |b| b.0) >= config.patience {
             break;
         }
     }
-    let (best_epoch, validation_accuracy, snapshot) = best.expect("at least one epoch");
+    let (best_epoch, (validation_accuracy, _), snapshot) = best.expect("at least one epoch");
     snapshot.restore(model);
     TrainReport {
         epochs,
