@@ -1,6 +1,6 @@
 //! `xai-text`: train, run and evaluate the relvis text classifier.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -10,6 +10,9 @@ use text::corpus::default_newsgroups_path;
 use text::evaluate::evaluate;
 use text::fit::encode;
 use text::train::EpochReport;
+use text::deletion::{evaluate_deletion, DeletionConfig};
+use text::explain::Method;
+use text::render::{html, write_terminal, ColorWhen, Palette};
 use text::{fit, load_newsgroups, Cleaning, FitOptions, Progress, TextClassifier, TextError, TokenizerChoice, TrainConfig};
 
 #[derive(Parser)]
@@ -42,6 +45,87 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Colour a document's words by their relevance for a class (red for, blue against).
+    Explain(ExplainArgs),
+    /// Delete words in the order LRP, SA and chance rank them; track the accuracy.
+    EvalDeletion(DeletionArgs),
+}
+
+#[derive(Args)]
+struct ExplainArgs {
+    /// Documents: files, folders (every file inside) or `-` for standard input.
+    inputs: Vec<PathBuf>,
+    /// Explain this text instead of files.
+    #[arg(long, conflicts_with = "inputs")]
+    text: Option<String>,
+    /// Explain the data set's test split (JSON lines with each document's id and true class).
+    #[arg(long, conflicts_with_all = ["inputs", "text"])]
+    test_split: bool,
+    #[command(flatten)]
+    data: DataArg,
+    #[command(flatten)]
+    model: ModelArg,
+    /// The class to explain [default: the predicted one].
+    #[arg(long)]
+    class: Option<String>,
+    /// `lrp`, `sa` (sensitivity analysis) or `gxi` (gradient × input).
+    #[arg(long, default_value = "lrp")]
+    method: String,
+    /// LRP rule for all layers, or a composite: `epsilon[=ε]`, `alphabeta[=α,β]`, `zplus`,
+    /// `lrp0`, `flat`, `wsquare`, e.g. `epsilon=0.01;conv1d:zplus`.
+    #[arg(long, default_value = text::explain::DEFAULT_RULE)]
+    rule: String,
+    /// `text` (coloured words), `json`, or `html` (a self-contained page).
+    #[arg(long, default_value = "text")]
+    format: OutputFormat,
+    /// Colours in text output: `never`, `auto`, `always`.
+    #[arg(long, default_value = "auto")]
+    color: ColorWhen,
+    /// Words listed for and against the class.
+    #[arg(long, default_value_t = 10)]
+    top: usize,
+    /// Write to this file instead of standard output.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Replace `--out` if it exists.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum OutputFormat {
+    Text,
+    Json,
+    Html,
+}
+
+#[derive(Args)]
+struct DeletionArgs {
+    #[command(flatten)]
+    data: DataArg,
+    #[command(flatten)]
+    model: ModelArg,
+    /// Words deleted per document.
+    #[arg(long, default_value_t = 50)]
+    steps: usize,
+    /// The LRP rule (or composite) that ranks words.
+    #[arg(long, default_value = text::explain::DEFAULT_RULE)]
+    rule: String,
+    /// Random orders averaged for the chance baseline.
+    #[arg(long, default_value_t = 3)]
+    random_seeds: u64,
+    /// Use only this many test documents, spread evenly over the split.
+    #[arg(long)]
+    limit: Option<usize>,
+    /// Where to write every curve as JSON.
+    #[arg(long, default_value = "deletion.json")]
+    json: PathBuf,
+    /// Where to draw the curves (`.png` or `.svg`).
+    #[arg(long, default_value = "deletion.png")]
+    plot: PathBuf,
+    /// Replace the output files if they exist.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Args)]
@@ -69,7 +153,7 @@ impl ModelArg {
     fn load(&self) -> Result<TextClassifier, TextError> {
         match &self.model {
             Some(dir) => TextClassifier::load(dir),
-            None => Err(TextError::Model("no default model is embedded yet: give --model DIR".into())),
+            None => text::default_model::load(),
         }
     }
 }
@@ -206,6 +290,140 @@ fn read_document(input: &Path) -> Result<String, String> {
     text::corpus::read_document(&bytes).map_err(|problem| format!("{}: {problem}", input.display()))
 }
 
+/// Refuses to replace `path` unless `force`.
+fn check_new(path: &Path, force: bool) -> Result<(), String> {
+    if path.exists() && !force {
+        return Err(TextError::Exists(path.to_path_buf()).to_string());
+    }
+    Ok(())
+}
+
+/// Where output goes: a file (refused if it exists, unless forced) or standard output.
+fn output(out: &Option<PathBuf>, force: bool) -> Result<Box<dyn std::io::Write>, String> {
+    match out {
+        Some(path) => {
+            check_new(path, force)?;
+            let file = std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            Ok(Box::new(std::io::BufWriter::new(file)))
+        }
+        None => Ok(Box::new(std::io::stdout().lock())),
+    }
+}
+
+/// The documents to explain: (name, true class when known, text).
+fn explain_inputs(args: &ExplainArgs, classes: &[String]) -> Result<Vec<(String, Option<String>, String)>, String> {
+    if let Some(text) = &args.text {
+        return Ok(vec![("--text".into(), None, text.clone())]);
+    }
+    if args.test_split {
+        let corpus = load_newsgroups(&args.data.path()).map_err(|e| e.to_string())?;
+        if corpus.classes != classes {
+            return Err(format!("{}: its classes differ from the model's", args.data.path().display()));
+        }
+        return Ok(corpus.test.into_iter().map(|d| (d.id, Some(corpus.classes[d.label].clone()), d.text)).collect());
+    }
+    if args.inputs.is_empty() {
+        return Err("give a file, a folder, `-`, --text or --test-split".into());
+    }
+    let mut docs = Vec::new();
+    for input in &args.inputs {
+        if input == Path::new("-") {
+            docs.push(("-".into(), None, read_document(input)?));
+            continue;
+        }
+        let files = text::corpus::document_files(input).map_err(|e| e.to_string())?;
+        let folder = input.is_dir();
+        for file in files {
+            match read_document(&file) {
+                Ok(text) => docs.push((file.display().to_string(), None, text)),
+                // In a folder, files that are no text documents are skipped, not fatal.
+                Err(problem) if folder => eprintln!("warning: skipped {problem}"),
+                Err(problem) => return Err(problem),
+            }
+        }
+    }
+    Ok(docs)
+}
+
+fn explain(args: ExplainArgs) -> Result<(), String> {
+    use rayon::prelude::*;
+    let model = args.model.load().map_err(|e| e.to_string())?;
+    let method = Method::parse(&args.method, &args.rule).map_err(|e| e.to_string())?;
+    let class = args.class.as_deref().map(|name| model.class_index(name)).transpose().map_err(|e| e.to_string())?;
+    let docs = explain_inputs(&args, &model.config.classes)?;
+    let many = docs.len() > 1;
+    if many && args.format == OutputFormat::Html {
+        return Err("--format html takes one document; use json for many".into());
+    }
+    let mut out = output(&args.out, args.force)?;
+    let to_terminal = args.out.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let palette = Palette::choose(args.color, to_terminal, |name| std::env::var(name).ok());
+    // Explained in parallel, a chunk at a time, and written in input order as they finish.
+    for chunk in docs.chunks(4 * rayon::current_num_threads().max(1)) {
+        let explained: Vec<_> = chunk.par_iter().map(|(_, _, text)| model.explain(text, class, &method)).collect();
+        for ((name, truth, _), explanation) in chunk.iter().zip(explained) {
+            let e = explanation.map_err(|e| format!("{name}: {e}"))?;
+            let written = match args.format {
+                OutputFormat::Json if many => {
+                    let line = serde_json::json!({ "id": name, "true_class": truth, "explanation": e });
+                    writeln!(out, "{line}")
+                }
+                OutputFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&e).expect("serialises")),
+                OutputFormat::Html => out.write_all(html(&e, &model.config.classes).as_bytes()),
+                OutputFormat::Text => {
+                    let mut buffer = if palette == Palette::Plain { termcolor::Buffer::no_color() } else { termcolor::Buffer::ansi() };
+                    let heading = if many { format!("== {name}\n") } else { String::new() };
+                    write_terminal(&mut buffer, &e, palette, args.top)
+                        .and_then(|()| out.write_all(heading.as_bytes()))
+                        .and_then(|()| out.write_all(buffer.as_slice()))
+                        .and_then(|()| if many { writeln!(out) } else { Ok(()) })
+                }
+            };
+            written.map_err(|e| format!("writing: {e}"))?;
+        }
+    }
+    out.flush().map_err(|e| format!("writing: {e}"))
+}
+
+fn eval_deletion(args: DeletionArgs) -> Result<(), String> {
+    check_new(&args.json, args.force)?;
+    check_new(&args.plot, args.force)?;
+    let model = args.model.load().map_err(|e| e.to_string())?;
+    let rule = args.rule.parse().map_err(|e| format!("--rule {}: {e}", args.rule))?;
+    let data = args.data.path();
+    eprintln!("reading {} …", data.display());
+    let corpus = load_newsgroups(&data).map_err(|e| e.to_string())?;
+    if corpus.classes != model.config.classes {
+        return Err(format!("{}: its classes differ from the model's", data.display()));
+    }
+    let mut test = encode(&corpus.test, model.config.cleaning, &model.tokenizer).map_err(|e| e.to_string())?;
+    if let Some(limit) = args.limit.filter(|&l| l > 0 && l < test.len()) {
+        let stride = test.len() as f64 / limit as f64;
+        test = (0..limit).map(|i| test[(i as f64 * stride) as usize].clone()).collect();
+    }
+    let config = DeletionConfig { steps: args.steps, rule, random_seeds: args.random_seeds };
+    let bar = ProgressBar::new(test.len() as u64);
+    bar.set_style(
+        ProgressStyle::with_template("deleting words [{bar:30}] {pos}/{len} documents ({eta} left)").expect("a valid template").progress_chars("=> "),
+    );
+    let start = std::time::Instant::now();
+    let report = evaluate_deletion(&model.cnn, &test, &config, &|done| bar.set_position(done as u64)).map_err(|e| e.to_string())?;
+    bar.finish_and_clear();
+    let seconds = start.elapsed().as_secs_f64();
+    std::fs::write(&args.json, serde_json::to_string_pretty(&report).expect("serialises")).map_err(|e| format!("{}: {e}", args.json.display()))?;
+    text::plot::plot_deletion(&report, &args.plot).map_err(|e| e.to_string())?;
+    for (name, experiment) in [("(a) correctly classified", &report.correct), ("(b) misclassified", &report.misclassified)] {
+        println!("{name}: {} documents, {} first", experiment.documents, experiment.order);
+        println!("  {:<8} {:>8} {:>8} {:>8} {:>8}   area over the curve", "method", "0", "10", "25", report.steps);
+        for c in &experiment.curves {
+            let at = |k: usize| c.accuracy.get(k).map_or("-".into(), |a| format!("{a:.3}"));
+            println!("  {:<8} {:>8} {:>8} {:>8} {:>8}   {:.4}", c.method, at(0), at(10), at(25), at(report.steps), c.area);
+        }
+    }
+    println!("{} documents × {} rankings × {} steps in {seconds:.0} s; curves in {}, plot in {}", test.len(), 2 + report.random_seeds, report.steps, args.json.display(), args.plot.display());
+    Ok(())
+}
+
 fn run(cli: Cli) -> Result<(), String> {
     let err = |e: TextError| e.to_string();
     match cli.command {
@@ -249,6 +467,8 @@ fn run(cli: Cli) -> Result<(), String> {
                 }
             }
         }
+        Command::Explain(args) => explain(args)?,
+        Command::EvalDeletion(args) => eval_deletion(args)?,
         Command::Accuracy { data, model, json } => {
             let model = model.load().map_err(err)?;
             let corpus = load_newsgroups(&data.path()).map_err(err)?;

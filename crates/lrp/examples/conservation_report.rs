@@ -31,7 +31,7 @@ fn network(rng: &mut StdRng) -> Network {
 fn bar(value: f32, max: f32) -> String {
     let width = ((value.abs() / max) * 20.0).round() as usize;
     let glyph = if value >= 0.0 { '+' } else { '-' };
-    std::iter::repeat(glyph).take(width).collect()
+    std::iter::repeat_n(glyph, width).collect()
 }
 
 fn report(name: &str, e: &Explanation) {

@@ -27,7 +27,7 @@ fn check(map: &dyn LinearMap, edges: &Edges, x: &ArrayD<f32>, seed: u64) {
 fn check_with(map: &dyn LinearMap, edges: &Edges, x: &ArrayD<f32>, r_out: &ArrayD<f32>) {
     for rule in RULES {
         let got = relevance_through(map, x.view(), r_out.view(), &rule).unwrap();
-        let reference = edges.relevance(&to_f64(x), &to_f64(&r_out), &rule);
+        let reference = edges.relevance(&to_f64(x), &to_f64(r_out), &rule);
         let err = relative_error(&got, &reference);
         assert!(err < 1e-4, "{} on {}: relative error {err:e}", rule, map.name());
         assert!(all_finite(&got));

@@ -154,35 +154,47 @@ impl TextClassifier {
     /// all weights are finite.
     pub fn load(dir: &Path) -> Result<Self, TextError> {
         let config_path = dir.join(CONFIG_FILE);
-        let text = fs::read_to_string(&config_path).map_err(|e| TextError::io(&config_path, e))?;
+        let config = fs::read_to_string(&config_path).map_err(|e| TextError::io(&config_path, e))?;
+        let weights_path = dir.join(WEIGHTS_FILE);
+        let weights = fs::read(&weights_path).map_err(|e| TextError::io(&weights_path, e))?;
+        Self::from_files(&config, &config_path, &weights, &weights_path, |kind| TextTokenizer::load(dir, kind))
+    }
+
+    /// A model from the contents of its files; `config_path` and `weights_path` name them in
+    /// errors, `tokenizer` loads the tokenizer of the configured kind.
+    pub fn from_files(
+        config: &str,
+        config_path: &Path,
+        weights: &[u8],
+        weights_path: &Path,
+        tokenizer: impl FnOnce(TokenizerKind) -> Result<TextTokenizer, TextError>,
+    ) -> Result<Self, TextError> {
         let problem = |path: &Path, problem: String| TextError::ModelFile { path: path.to_path_buf(), problem };
-        let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| problem(&config_path, e.to_string()))?;
+        let value: serde_json::Value = serde_json::from_str(config).map_err(|e| problem(config_path, e.to_string()))?;
         let (format, version) = (value.get("format").and_then(|v| v.as_str()), value.get("version").and_then(|v| v.as_u64()));
         if format != Some(FORMAT) {
-            return Err(problem(&config_path, format!("not a relvis text model (format {format:?}, expected \"{FORMAT}\")")));
+            return Err(problem(config_path, format!("not a relvis text model (format {format:?}, expected \"{FORMAT}\")")));
         }
         if version != Some(u64::from(FORMAT_VERSION)) {
-            return Err(problem(&config_path, format!("format version {version:?}; this build reads version {FORMAT_VERSION}")));
+            return Err(problem(config_path, format!("format version {version:?}; this build reads version {FORMAT_VERSION}")));
         }
-        let config: ModelConfig = serde_json::from_value(value).map_err(|e| problem(&config_path, e.to_string()))?;
+        let config: ModelConfig = serde_json::from_value(value).map_err(|e| problem(config_path, e.to_string()))?;
         if config.classes.len() != config.architecture.classes {
-            return Err(problem(&config_path, format!("{} class names for {} outputs", config.classes.len(), config.architecture.classes)));
+            return Err(problem(config_path, format!("{} class names for {} outputs", config.classes.len(), config.architecture.classes)));
         }
-        let weights_path = dir.join(WEIGHTS_FILE);
-        let bytes = fs::read(&weights_path).map_err(|e| TextError::io(&weights_path, e))?;
-        let tensors = SafeTensors::deserialize(&bytes).map_err(|e| problem(&weights_path, e.to_string()))?;
+        let tensors = SafeTensors::deserialize(weights).map_err(|e| problem(weights_path, e.to_string()))?;
         let arch = config.architecture.clone();
         let read = |name: &str, shape: &[usize]| -> Result<ArrayD<f32>, TextError> {
-            let view = tensors.tensor(name).map_err(|e| problem(&weights_path, e.to_string()))?;
+            let view = tensors.tensor(name).map_err(|e| problem(weights_path, e.to_string()))?;
             if view.dtype() != Dtype::F32 || view.shape() != shape {
                 return Err(problem(
-                    &weights_path,
+                    weights_path,
                     format!("tensor `{name}` is {:?} {:?}, the config needs F32 {shape:?}", view.dtype(), view.shape()),
                 ));
             }
             let values: Vec<f32> = view.data().chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
             if let Some(i) = values.iter().position(|v| !v.is_finite()) {
-                return Err(problem(&weights_path, format!("tensor `{name}` holds a non-finite value at index {i}")));
+                return Err(problem(weights_path, format!("tensor `{name}` holds a non-finite value at index {i}")));
             }
             Ok(ArrayD::from_shape_vec(IxDyn(shape), values).expect("length checked by shape"))
         };
@@ -191,19 +203,16 @@ impl TextClassifier {
             read("conv.weight", &[arch.width, arch.embedding_dim, arch.filters])?.into_dimensionality::<Ix3>().expect("3-d"),
             Some(read("conv.bias", &[arch.filters])?.into_dimensionality::<Ix1>().expect("1-d")),
         )
-        .map_err(|e| problem(&weights_path, e.to_string()))?;
+        .map_err(|e| problem(weights_path, e.to_string()))?;
         let dense = Dense::new(
             read("dense.weight", &[arch.filters, arch.classes])?.into_dimensionality::<Ix2>().expect("2-d"),
             Some(read("dense.bias", &[arch.classes])?.into_dimensionality::<Ix1>().expect("1-d")),
         )
-        .map_err(|e| problem(&weights_path, e.to_string()))?;
+        .map_err(|e| problem(weights_path, e.to_string()))?;
         let cnn = TextCnn::from_parts(arch.clone(), embedding, conv, dense)?;
-        let tokenizer = TextTokenizer::load(dir, config.tokenizer)?;
+        let tokenizer = tokenizer(config.tokenizer)?;
         if tokenizer.vocab_size() != arch.vocab {
-            return Err(TextError::ModelFile {
-                path: dir.to_path_buf(),
-                problem: format!("the tokenizer has {} tokens, the embedding {} rows", tokenizer.vocab_size(), arch.vocab),
-            });
+            return Err(problem(config_path, format!("the tokenizer has {} tokens, the embedding {} rows", tokenizer.vocab_size(), arch.vocab)));
         }
         Ok(TextClassifier { config, tokenizer, cnn })
     }

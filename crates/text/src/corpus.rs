@@ -142,6 +142,33 @@ fn read_folder(root: &Path) -> Result<Vec<RawFile>, TextError> {
     Ok(files)
 }
 
+/// The files a user named: `path` itself, or every file under the folder `path` (hidden
+/// ones excluded), sorted.
+pub fn document_files(path: &Path) -> Result<Vec<PathBuf>, TextError> {
+    if !path.is_dir() {
+        fs::metadata(path).map_err(|e| TextError::io(path, e))?;
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut files = Vec::new();
+    let mut folders = vec![path.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in fs::read_dir(&folder).map_err(|e| TextError::io(&folder, e))? {
+            let entry = entry.map_err(|e| TextError::io(&folder, e))?;
+            if entry.file_name().to_string_lossy().starts_with('.') {
+                continue;
+            }
+            let path = entry.path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
 /// A user's document from raw bytes: UTF-8 when it is valid UTF-8, latin-1 otherwise;
 /// binary data (NUL bytes) and documents without visible text are refused with the reason.
 pub fn read_document(bytes: &[u8]) -> Result<String, String> {

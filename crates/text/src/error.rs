@@ -25,6 +25,12 @@ pub enum TextError {
     ModelFile { path: PathBuf, problem: String },
     #[error("{} exists; give --force to replace it", .0.display())]
     Exists(PathBuf),
+    #[error("{0}")]
+    Explain(String),
+    #[error("{}: {problem}", path.display())]
+    Plot { path: PathBuf, problem: String },
+    #[error("relevance: {0}")]
+    Lrp(#[from] lrp::LrpError),
 }
 
 impl TextError {

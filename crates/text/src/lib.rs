@@ -4,11 +4,16 @@
 pub mod classifier;
 pub mod clean;
 pub mod corpus;
+pub mod default_model;
+pub mod deletion;
 pub mod embeddings;
 mod error;
 pub mod evaluate;
+pub mod explain;
 pub mod fit;
 pub mod model;
+pub mod plot;
+pub mod render;
 pub mod tokenize;
 pub mod train;
 
@@ -17,6 +22,7 @@ pub use clean::Cleaning;
 pub use corpus::{load_newsgroups, Corpus, Document, Skipped};
 pub use error::TextError;
 pub use evaluate::Evaluation;
+pub use explain::{Method, TextExplanation, WordRelevance};
 pub use fit::{fit, FitOptions, TokenizerChoice};
 pub use train::{Progress, Silent, TrainConfig};
 pub use model::{Architecture, TextCnn};

@@ -67,6 +67,7 @@ impl Tokens {
 }
 
 /// A trained or loaded tokenizer.
+#[allow(clippy::large_enum_variant)] // one per model, never in bulk
 pub enum TextTokenizer {
     WordLevel(tokenizers::Tokenizer),
     WordPiece(BertTokenizer),
@@ -142,16 +143,22 @@ impl TextTokenizer {
         Ok(TextTokenizer::WordPiece(tokenizer))
     }
 
+    /// A word-level tokenizer from the contents of a `tokenizer.json`.
+    pub fn word_level_from_json(json: &[u8]) -> Result<Self, TextError> {
+        let tokenizer = tokenizers::Tokenizer::from_bytes(json).map_err(|e| tokenizer_error(TOKENIZER_FILE, e))?;
+        if tokenizer.token_to_id(SPECIAL_TOKENS[0]) != Some(0) {
+            return Err(TextError::Tokenizer(format!("{TOKENIZER_FILE}: [PAD] must have id 0")));
+        }
+        Ok(TextTokenizer::WordLevel(tokenizer))
+    }
+
     /// Loads the tokenizer of `kind` saved in `dir`.
     pub fn load(dir: &Path, kind: TokenizerKind) -> Result<Self, TextError> {
         match kind {
             TokenizerKind::WordLevel => {
                 let path = dir.join(TOKENIZER_FILE);
-                let tokenizer = tokenizers::Tokenizer::from_file(&path).map_err(|e| tokenizer_error(&path.display().to_string(), e))?;
-                if tokenizer.token_to_id(SPECIAL_TOKENS[0]) != Some(0) {
-                    return Err(TextError::Tokenizer(format!("{}: [PAD] must have id 0", path.display())));
-                }
-                Ok(TextTokenizer::WordLevel(tokenizer))
+                let json = std::fs::read(&path).map_err(|e| TextError::io(&path, e))?;
+                Self::word_level_from_json(&json)
             }
             TokenizerKind::WordPiece => Self::from_wordpiece_vocab(&dir.join(VOCAB_FILE)),
         }

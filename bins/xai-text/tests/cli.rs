@@ -1,0 +1,75 @@
+//! The `xai-text` binary end to end, with the model embedded in it (no data set needed).
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn xai_text() -> Command {
+    Command::cargo_bin("xai-text").expect("the binary is built")
+}
+
+fn demo(name: &str) -> String {
+    format!("{}/../../assets/demo/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn the_embedded_model_classifies_every_demo_post() {
+    for (file, class) in [
+        ("autos.txt", "rec.autos"),
+        ("graphics.txt", "comp.graphics"),
+        ("hockey.txt", "rec.sport.hockey"),
+        ("medicine.txt", "sci.med"),
+        ("space.txt", "sci.space"),
+    ] {
+        xai_text()
+            .args(["predict", &demo(file)])
+            .assert()
+            .success()
+            .stdout(predicate::str::starts_with(format!("predicted: {class} (p = ")));
+    }
+}
+
+#[test]
+fn predict_reads_standard_input_and_prints_json() {
+    let text = std::fs::read_to_string(demo("space.txt")).unwrap();
+    let out = xai_text().args(["predict", "-", "--json"]).write_stdin(text).assert().success().get_output().stdout.clone();
+    let json: serde_json::Value = serde_json::from_slice(&out).expect("valid JSON");
+    assert_eq!(json["class_name"], "sci.space");
+    let p: f64 = json["probabilities"].as_array().unwrap().iter().map(|p| p.as_f64().unwrap()).sum();
+    assert!((p - 1.0).abs() < 1e-4, "probabilities sum to {p}");
+}
+
+#[test]
+fn bad_documents_and_model_folders_give_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.txt");
+    std::fs::write(&empty, "  \n").unwrap();
+    let binary = dir.path().join("binary.bin");
+    std::fs::write(&binary, [0u8, 159, 146, 150, 0, 1, 2]).unwrap();
+    for (args, message) in [
+        (vec!["predict", empty.to_str().unwrap()], "empty.txt"),
+        (vec!["predict", binary.to_str().unwrap()], "binary.bin"),
+        (vec!["predict", "no-such-file.txt"], "no-such-file.txt"),
+        (vec!["predict", &demo("space.txt"), "--model", dir.path().to_str().unwrap()], "config.json"),
+    ] {
+        xai_text()
+            .args(&args)
+            .assert()
+            .failure()
+            .code(1)
+            .stderr(predicate::str::starts_with("error: ").and(predicate::str::contains(message)))
+            .stderr(predicate::str::contains("panicked").not());
+    }
+}
+
+#[test]
+fn train_never_overwrites_without_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("keep.txt");
+    std::fs::write(&marker, "mine").unwrap();
+    xai_text()
+        .args(["train", "--data", "no-such-archive.tar.gz", "--out", dir.path().to_str().unwrap()])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--force"));
+    assert_eq!(std::fs::read_to_string(marker).unwrap(), "mine");
+}

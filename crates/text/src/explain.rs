@@ -1,0 +1,242 @@
+//! Word-level explanations of the CNN's decisions: LRP with any composite of rules,
+//! sensitivity analysis (SA) and Gradient×Input. A word's relevance is the sum over its
+//! embedding dimensions and over its tokens; SA's score is the gradient's Euclidean norm
+//! over the same elements (unsigned, as in Arras et al.).
+
+use std::fmt;
+use std::ops::Range;
+
+use lrp::{position_norms, position_sums, Composite, Target};
+use ndarray::{Array1, Array2, Ix1};
+use serde::{Deserialize, Serialize};
+
+use crate::classifier::TextClassifier;
+use crate::error::TextError;
+use crate::model::{argmax, softmax, TextCnn};
+
+/// The rule the explanations use unless told otherwise: ε with a small ε, as in the seed.
+pub const DEFAULT_RULE: &str = "epsilon=0.01";
+
+/// How relevance is computed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Method {
+    /// Layer-wise relevance propagation with a rule per layer.
+    Lrp(Composite),
+    /// Sensitivity analysis: `‖∂f_c/∂x‖₂` over a word's embedding dimensions (unsigned).
+    Sensitivity,
+    /// Gradient × input, summed over a word's embedding dimensions.
+    GradientXInput,
+}
+
+impl Method {
+    /// `lrp|sa|gxi`, with the rule (or composite) LRP uses.
+    pub fn parse(method: &str, rule: &str) -> Result<Self, TextError> {
+        match method.trim().to_ascii_lowercase().as_str() {
+            "lrp" => Ok(Method::Lrp(rule.parse().map_err(|e| TextError::Explain(format!("--rule {rule}: {e}")))?)),
+            "sa" => Ok(Method::Sensitivity),
+            "gxi" => Ok(Method::GradientXInput),
+            other => Err(TextError::Explain(format!("method `{other}`: expected lrp, sa or gxi"))),
+        }
+    }
+
+    /// Whether scores are signed (SA's are not).
+    pub fn is_signed(&self) -> bool {
+        !matches!(self, Method::Sensitivity)
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Method::Lrp(composite) => write!(f, "lrp {composite}"),
+            Method::Sensitivity => f.write_str("sa"),
+            Method::GradientXInput => f.write_str("gxi"),
+        }
+    }
+}
+
+/// Relevance sums of one layer of an LRP pass.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LayerSum {
+    pub index: usize,
+    pub kind: String,
+    pub rule: Option<String>,
+    pub relevance_out: f64,
+    pub relevance_in: f64,
+}
+
+/// Where the explained score went: the words, and what biases and ε absorbed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Conservation {
+    /// The explained class score `f_c`, the relevance at the top.
+    pub explained: f64,
+    /// The sum of all word relevances.
+    pub words: f64,
+    /// `explained − words`: taken by biases and ε (and zero denominators).
+    pub absorbed: f64,
+    /// Per layer, from the output back to the embedding.
+    pub layers: Vec<LayerSum>,
+}
+
+/// Relevance per input position of the network, for one class.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PositionRelevance {
+    /// The class scores of the forward pass.
+    pub scores: Array1<f32>,
+    /// One value per position (signed sums, or SA's norms).
+    pub relevance: Vec<f32>,
+    /// For LRP only.
+    pub conservation: Option<Conservation>,
+}
+
+/// Explains class `class` on an embedded document `x` of shape `(positions, embedding_dim)`.
+pub fn explain_positions(cnn: &TextCnn, x: Array2<f32>, class: usize, method: &Method) -> Result<PositionRelevance, TextError> {
+    if class >= cnn.arch.classes {
+        return Err(TextError::Explain(format!("class {class} out of range: the model has {} classes", cnn.arch.classes)));
+    }
+    let trace = cnn.network().forward(x.into_dyn())?;
+    let scores: Array1<f32> = trace.output().to_owned().into_dimensionality::<Ix1>().expect("dense output is 1-d");
+    let target = Target::Output(class);
+    let (relevance, conservation) = match method {
+        Method::Lrp(composite) => {
+            let e = trace.lrp(&target, composite)?;
+            let relevance = e.position_sums().iter().copied().collect::<Vec<f32>>();
+            let layers = e
+                .layers
+                .iter()
+                .map(|l| LayerSum {
+                    index: l.index,
+                    kind: l.kind.to_string(),
+                    rule: l.rule.map(|r| r.to_string()),
+                    relevance_out: l.relevance_out,
+                    relevance_in: l.relevance_in,
+                })
+                .collect();
+            let words = e.input_sum();
+            (relevance, Some(Conservation { explained: e.explained, words, absorbed: e.explained - words, layers }))
+        }
+        Method::Sensitivity => (position_norms(trace.gradient(&target)?.view()).iter().copied().collect(), None),
+        Method::GradientXInput => (position_sums(trace.gradient_x_input(&target)?.view()).iter().copied().collect(), None),
+    };
+    Ok(PositionRelevance { scores, relevance, conservation })
+}
+
+/// One word of the explained text.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WordRelevance {
+    /// The word as written.
+    pub word: String,
+    /// Its byte range in [`TextExplanation::text`].
+    pub span: Range<usize>,
+    /// The tokens the model saw for it.
+    pub tokens: Vec<String>,
+    pub relevance: f32,
+    /// False when the document was cut before this word (its relevance is then 0).
+    pub seen: bool,
+}
+
+/// A document explained word by word for one class.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TextExplanation {
+    /// `lrp RULES`, `sa` or `gxi`.
+    pub method: String,
+    /// The explained class.
+    pub class: usize,
+    pub class_name: String,
+    /// Its score (logit).
+    pub score: f32,
+    pub predicted: usize,
+    pub predicted_name: String,
+    /// Softmax probabilities per class, in class order.
+    pub probabilities: Vec<f32>,
+    /// Scores per class.
+    pub scores: Vec<f32>,
+    /// The text the model read (after the model's cleaning).
+    pub text: String,
+    pub words: Vec<WordRelevance>,
+    /// Whether relevances are signed (SA's are not).
+    pub signed: bool,
+    /// For LRP: where the score went.
+    pub conservation: Option<Conservation>,
+}
+
+impl TextExplanation {
+    /// The largest `|R|` over the words (0 when all are 0).
+    pub fn max_abs(&self) -> f32 {
+        self.words.iter().fold(0.0, |m, w| m.max(w.relevance.abs()))
+    }
+
+    /// Up to `n` words with the largest positive (or, with `positive` false, most negative)
+    /// relevance, strongest first.
+    pub fn top(&self, n: usize, positive: bool) -> Vec<&WordRelevance> {
+        let sign = if positive { 1.0 } else { -1.0 };
+        let mut words: Vec<&WordRelevance> = self.words.iter().filter(|w| sign * w.relevance > 0.0).collect();
+        words.sort_by(|a, b| (sign * b.relevance).total_cmp(&(sign * a.relevance)));
+        words.truncate(n);
+        words
+    }
+}
+
+impl TextClassifier {
+    /// The index of the class called `name`.
+    pub fn class_index(&self, name: &str) -> Result<usize, TextError> {
+        self.config
+            .classes
+            .iter()
+            .position(|c| c == name)
+            .ok_or_else(|| TextError::Explain(format!("no class `{name}`; the model's classes are {}", self.config.classes.join(", "))))
+    }
+
+    /// Explains `class` (default: the predicted one) on `text`, word by word.
+    pub fn explain(&self, text: &str, class: Option<usize>, method: &Method) -> Result<TextExplanation, TextError> {
+        let prepared = self.prepare(text)?;
+        let ids = self.cnn.input_ids(&prepared.tokens.ids);
+        let x = self.cnn.embed(&ids);
+        let predicted = argmax(&self.cnn.scores(&prepared.tokens.ids));
+        let class = class.unwrap_or(predicted);
+        let positions = explain_positions(&self.cnn, x, class, method)?;
+        let tokens = &prepared.tokens;
+        let spans = tokens.word_spans();
+        let mut words: Vec<WordRelevance> = spans
+            .iter()
+            .map(|span| WordRelevance {
+                word: prepared.text[span.clone()].to_string(),
+                span: span.clone(),
+                tokens: Vec::new(),
+                relevance: 0.0,
+                seen: false,
+            })
+            .collect();
+        // Sums (or, for SA, squared norms) of each word's tokens within the model's window.
+        let mut acc = vec![0.0f64; words.len()];
+        for (t, (&id, &word)) in tokens.ids.iter().zip(&tokens.words).enumerate() {
+            words[word].tokens.push(self.tokenizer.token(id));
+            if let Some(&r) = positions.relevance.get(t).filter(|_| t < self.cnn.arch.max_len) {
+                words[word].seen = true;
+                acc[word] += if method.is_signed() { f64::from(r) } else { f64::from(r) * f64::from(r) };
+            }
+        }
+        for (w, a) in words.iter_mut().zip(acc) {
+            w.relevance = if method.is_signed() { a as f32 } else { a.sqrt() as f32 };
+        }
+        let conservation = positions.conservation.map(|mut c| {
+            c.words = words.iter().map(|w| f64::from(w.relevance)).sum();
+            c.absorbed = c.explained - c.words;
+            c
+        });
+        Ok(TextExplanation {
+            method: method.to_string(),
+            class,
+            class_name: self.config.classes[class].clone(),
+            score: positions.scores[class],
+            predicted,
+            predicted_name: self.config.classes[predicted].clone(),
+            probabilities: softmax(&positions.scores).to_vec(),
+            scores: positions.scores.to_vec(),
+            text: prepared.text,
+            words,
+            signed: method.is_signed(),
+            conservation,
+        })
+    }
+}

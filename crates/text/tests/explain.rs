@@ -1,0 +1,278 @@
+//! Word-level explanations: closed-form conservation on the embedded default model, zeroed
+//! words, rendering (ANSI snapshots, HTML escaping, JSON), and the deletion evaluation's
+//! incremental updates against full recomputation.
+
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use text::deletion::{deletion_run, evaluate_deletion, rank, Deletion, DeletionConfig};
+use text::explain::{explain_positions, Conservation, Method, TextExplanation, WordRelevance};
+use text::render::{escape_html, heat, html, write_terminal, ColorWhen, Palette};
+use text::train::Example;
+use text::{Architecture, TextCnn};
+
+fn demo_posts() -> Vec<String> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets/demo");
+    let mut posts: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    posts.sort();
+    assert!(posts.len() >= 5);
+    posts
+}
+
+/// The relevance LRP-ε gives the words, written out from the model's weights: at the dense
+/// layer `R_f = h_f w_fc f_c / (f_c + ε sign f_c)`, and the convolution passes the share
+/// `(z_f − b_f) / (z_f + ε)` of each winning window's relevance to its words (ReLU and
+/// max-pool pass relevance unchanged). ε = 0 is LRP-0.
+fn closed_form_word_sum(model: &text::TextClassifier, text: &str, class: usize, eps: f64) -> (f64, f64) {
+    let ids = model.cnn.input_ids(&model.prepare(text).unwrap().tokens.ids);
+    let x = model.cnn.embed(&ids);
+    let conv = model.cnn.conv();
+    let (b_conv, dense) = (conv.bias.as_ref().unwrap(), model.cnn.dense());
+    let windows = x.nrows() + 1 - conv.weight.shape()[0];
+    let mut score = f64::from(dense.bias.as_ref().unwrap()[class]);
+    let mut terms = Vec::new();
+    for f in 0..conv.weight.shape()[2] {
+        let z = (0..windows)
+            .map(|t| {
+                let mut z = f64::from(b_conv[f]);
+                for k in 0..conv.weight.shape()[0] {
+                    for d in 0..x.ncols() {
+                        z += f64::from(x[[t + k, d]]) * f64::from(conv.weight[[k, d, f]]);
+                    }
+                }
+                z
+            })
+            .fold(f64::NEG_INFINITY, f64::max);
+        if z > 0.0 {
+            score += z * f64::from(dense.weight[[f, class]]);
+            terms.push((z, f64::from(b_conv[f]), f64::from(dense.weight[[f, class]])));
+        }
+    }
+    let top = score / (score + eps * if score >= 0.0 { 1.0 } else { -1.0 });
+    let words = terms.iter().map(|&(z, b, w)| z * w * top * (z - b) / (z + eps)).sum();
+    (score, words)
+}
+
+#[test]
+fn lrp_conserves_the_score_up_to_what_biases_take_on_the_default_model() {
+    let model = text::default_model::load().unwrap();
+    for text in demo_posts() {
+        let prediction = model.predict(&text).unwrap();
+        for (rule, eps) in [("lrp0", 0.0), ("epsilon=0.01", 0.01), ("epsilon=0.5", 0.5)] {
+            let e = model.explain(&text, None, &Method::parse("lrp", rule).unwrap()).unwrap();
+            let (score, words) = closed_form_word_sum(&model, &text, prediction.class, eps);
+            let c = e.conservation.as_ref().unwrap();
+            assert!((c.explained - score).abs() <= 1e-4 * score.abs(), "score {} vs {score}", c.explained);
+            assert!((c.words - words).abs() <= 1e-4 * score.abs(), "{rule}: words sum to {} , closed form {words}", c.words);
+            let listed: f64 = e.words.iter().map(|w| f64::from(w.relevance)).sum();
+            assert!((listed - c.words).abs() <= 1e-4 * score.abs());
+        }
+    }
+}
+
+fn random_cnn(seed: u64) -> TextCnn {
+    let arch = Architecture { vocab: 40, embedding_dim: 6, width: 3, filters: 16, classes: 4, max_len: 60 };
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut cnn = TextCnn::new(arch, &mut rng);
+    // Biases off zero, so that windows and scores are generic.
+    let biased = text::TextCnn::from_parts(
+        cnn.arch.clone(),
+        std::mem::take(&mut cnn.embedding),
+        lrp::Conv1d::new(cnn.conv().weight.clone(), Some(ndarray::Array1::from_shape_fn(16, |_| rng.gen_range(-0.3..0.3)))).unwrap(),
+        lrp::Dense::new(cnn.dense().weight.clone(), Some(ndarray::Array1::from_shape_fn(4, |_| rng.gen_range(-0.3..0.3)))).unwrap(),
+    );
+    biased.unwrap()
+}
+
+fn random_ids(rng: &mut StdRng, len: usize) -> Vec<u32> {
+    (0..len).map(|_| rng.gen_range(1..40)).collect()
+}
+
+#[test]
+fn a_zeroed_word_gets_no_lrp_relevance() {
+    let cnn = random_cnn(5);
+    let mut rng = StdRng::seed_from_u64(6);
+    let ids = cnn.input_ids(&random_ids(&mut rng, 30));
+    let mut x = cnn.embed(&ids);
+    x.row_mut(7).fill(0.0);
+    for rule in ["lrp0", "epsilon=0.01", "zplus", "alphabeta=2,1"] {
+        let r = explain_positions(&cnn, x.clone(), 2, &Method::parse("lrp", rule).unwrap()).unwrap().relevance;
+        assert_eq!(r[7], 0.0, "{rule}");
+        assert!(r.iter().enumerate().any(|(p, &v)| p != 7 && v != 0.0), "{rule}: other words carry relevance");
+    }
+}
+
+#[test]
+fn incremental_deletion_equals_full_recomputation_exactly() {
+    for seed in 0..4 {
+        let cnn = random_cnn(seed);
+        let mut rng = StdRng::seed_from_u64(100 + seed);
+        let ids = cnn.input_ids(&random_ids(&mut rng, 50));
+        let mut x = cnn.embed(&ids);
+        let mut doc = Deletion::new(&cnn, x.clone());
+        // The window kernel agrees with the lrp network's forward pass.
+        let network: Vec<f32> = cnn.scores(&ids).to_vec();
+        for (a, b) in doc.scores().iter().zip(&network) {
+            assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{a} vs {b}");
+        }
+        let mut order: Vec<usize> = (0..ids.len()).collect();
+        order.shuffle(&mut rng);
+        for &p in &order[..40] {
+            doc.delete(p);
+            x.row_mut(p).fill(0.0);
+            let full = Deletion::new(&cnn, x.clone());
+            assert_eq!(doc.pooled(), full.pooled(), "seed {seed}, after deleting {p}");
+            assert_eq!(doc.scores(), full.scores());
+            let network: Vec<f32> = cnn.network().forward(x.clone().into_dyn()).unwrap().output().iter().copied().collect();
+            for (a, b) in doc.scores().iter().zip(&network) {
+                assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{a} vs {b}");
+            }
+        }
+    }
+}
+
+#[test]
+fn ranking_skips_padding_and_orders_by_relevance() {
+    let relevance = [0.5, -1.0, 2.0, 0.0, 0.5];
+    let ids = [3, 4, 5, 0, 6];
+    assert_eq!(rank(&relevance, &ids, true), vec![2, 0, 4, 1]);
+    assert_eq!(rank(&relevance, &ids, false), vec![1, 0, 4, 2]);
+}
+
+#[test]
+fn deletion_runs_and_curves_are_consistent() {
+    let cnn = random_cnn(9);
+    let mut rng = StdRng::seed_from_u64(10);
+    let examples: Vec<Example> =
+        (0..24).map(|i| Example { ids: random_ids(&mut rng, 5 + i), label: i % 4 }).collect();
+    let config = DeletionConfig { steps: 12, rule: "epsilon=0.01".parse().unwrap(), random_seeds: 2 };
+    let report = evaluate_deletion(&cnn, &examples, &config, &|_| {}).unwrap();
+    assert_eq!(report.correct.documents + report.misclassified.documents, examples.len());
+    assert!(report.correct.documents > 0 && report.misclassified.documents > 0);
+    for (experiment, start) in [(&report.correct, 1.0), (&report.misclassified, 0.0)] {
+        assert_eq!(experiment.curves.iter().map(|c| c.method.as_str()).collect::<Vec<_>>(), ["lrp", "sa", "random"]);
+        for c in &experiment.curves {
+            assert_eq!(c.accuracy.len(), 13);
+            assert_eq!(c.accuracy[0], start);
+            let area = c.accuracy.iter().map(|a| (a - start).abs()).sum::<f64>() / 13.0;
+            assert!((c.area - area).abs() < 1e-12);
+        }
+    }
+    // A run past a document's length keeps its last state.
+    let ids = cnn.input_ids(&[3, 4, 5]);
+    let run = deletion_run(Deletion::new(&cnn, cnn.embed(&ids)), &[0, 1, 2], 6, 1);
+    assert_eq!(run.len(), 7);
+    assert!(run[3..].iter().all(|&c| c == run[3]));
+}
+
+fn sample() -> TextExplanation {
+    let text = "Orbit & <launch> \"fuel\" here\n".to_string();
+    let word = |word: &str, relevance: f32, seen: bool| {
+        let start = text.find(word).unwrap();
+        WordRelevance { word: word.into(), span: start..start + word.len(), tokens: vec![word.to_lowercase()], relevance, seen }
+    };
+    TextExplanation {
+        method: "lrp epsilon=0.01".into(),
+        class: 1,
+        class_name: "sci.space".into(),
+        score: 2.5,
+        predicted: 1,
+        predicted_name: "sci.space".into(),
+        probabilities: vec![0.25, 0.75],
+        scores: vec![1.4, 2.5],
+        words: vec![
+            word("Orbit", 2.0, true),
+            word("&", 0.0, true),
+            word("launch", 1.0, true),
+            word("fuel", -0.5, true),
+            word("here", 0.0, false),
+        ],
+        text,
+        signed: true,
+        conservation: Some(Conservation { explained: 2.5, words: 2.5, absorbed: 0.0, layers: vec![] }),
+    }
+}
+
+#[test]
+fn heat_runs_from_white_to_red_and_blue() {
+    assert_eq!(heat(2.0, 2.0), Some((255, 0, 0)));
+    assert_eq!(heat(-1.0, 2.0), Some((128, 128, 255)));
+    assert_eq!(heat(0.05, 2.0), None, "too faint to colour");
+    assert_eq!(text::render::ansi256((255, 0, 0)), 196);
+    assert_eq!(text::render::ansi256((128, 128, 255)), 147);
+}
+
+#[test]
+fn terminal_output_snapshots() {
+    let e = sample();
+    let mut ansi = termcolor::Ansi::new(Vec::new());
+    write_terminal(&mut ansi, &e, Palette::TrueColor, 3).unwrap();
+    let out = String::from_utf8(ansi.into_inner()).unwrap();
+    let expected_text = "\u{1b}[0m\u{1b}[30m\u{1b}[48;2;255;0;0mOrbit\u{1b}[0m & <\u{1b}[0m\u{1b}[30m\u{1b}[48;2;255;128;128mlaunch\u{1b}[0m> \"\u{1b}[0m\u{1b}[30m\u{1b}[48;2;191;191;255mfuel\u{1b}[0m\" here\n";
+    assert!(out.contains(expected_text), "{out:?}");
+    assert!(out.starts_with("explaining sci.space (score +2.50, p = 0.750); predicted sci.space (p = 0.750); method lrp epsilon=0.01\n"));
+    assert!(out.contains("(the model reads the first 4 words; the rest are not coloured)"));
+    assert!(out.contains("for sci.space:     Orbit +2.00, launch +1.00\n"));
+    assert!(out.contains("against sci.space: fuel -0.500\n"));
+
+    let mut ansi = termcolor::Ansi::new(Vec::new());
+    write_terminal(&mut ansi, &e, Palette::Ansi256, 3).unwrap();
+    let out = String::from_utf8(ansi.into_inner()).unwrap();
+    assert!(out.contains("\u{1b}[0m\u{1b}[30m\u{1b}[48;5;196mOrbit\u{1b}[0m"), "{out:?}");
+
+    let mut plain = termcolor::NoColor::new(Vec::new());
+    write_terminal(&mut plain, &e, Palette::Plain, 3).unwrap();
+    let out = String::from_utf8(plain.into_inner()).unwrap();
+    assert!(out.contains("Orbit[+2.00] & <launch[+1.00]> \"fuel[-0.500]\" here\n"), "{out:?}");
+    assert!(!out.contains('\u{1b}'));
+}
+
+#[test]
+fn colours_follow_the_flag_the_terminal_and_the_environment() {
+    let env = |pairs: &'static [(&'static str, &'static str)]| {
+        move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+    };
+    assert_eq!(Palette::choose(ColorWhen::Auto, true, env(&[("COLORTERM", "truecolor")])), Palette::TrueColor);
+    assert_eq!(Palette::choose(ColorWhen::Auto, true, env(&[])), Palette::Ansi256);
+    assert_eq!(Palette::choose(ColorWhen::Auto, false, env(&[("COLORTERM", "truecolor")])), Palette::Plain);
+    assert_eq!(Palette::choose(ColorWhen::Auto, true, env(&[("NO_COLOR", "1")])), Palette::Plain);
+    assert_eq!(Palette::choose(ColorWhen::Auto, true, env(&[("TERM", "dumb")])), Palette::Plain);
+    assert_eq!(Palette::choose(ColorWhen::Always, false, env(&[])), Palette::Ansi256);
+    assert_eq!(Palette::choose(ColorWhen::Never, true, env(&[("COLORTERM", "24bit")])), Palette::Plain);
+    assert!("sometimes".parse::<ColorWhen>().is_err());
+}
+
+#[test]
+fn html_escapes_markup_and_keeps_the_text() {
+    let e = sample();
+    let page = html(&e, &["alt.atheism".into(), "sci.space".into()]);
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    assert!(page.contains("Orbit</span> &amp; &lt;<span style=\"background: rgb(255,128,128)\" title=\"+1.00\">launch</span>&gt; &quot;"));
+    assert!(!page.contains("<launch>") && !page.contains("\"fuel\""));
+    assert_eq!(escape_html("a<b>&\"c'"), "a&lt;b&gt;&amp;&quot;c&#39;");
+    assert!(page.contains("<tr><td>sci.space</td>"));
+}
+
+#[test]
+fn explanations_round_trip_through_json() {
+    let model = text::default_model::load().unwrap();
+    let text = &demo_posts()[0];
+    for method in ["lrp", "sa", "gxi"] {
+        let e = model.explain(text, Some(3), &Method::parse(method, "epsilon=0.01").unwrap()).unwrap();
+        let json = serde_json::to_string(&e).unwrap();
+        let back: TextExplanation = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, e);
+        assert_eq!(e.class, 3);
+        if method == "sa" {
+            assert!(!e.signed && e.words.iter().all(|w| w.relevance >= 0.0));
+        }
+    }
+    assert!(Method::parse("lime", "epsilon").is_err());
+    assert!(Method::parse("lrp", "epsilon=-1").is_err() || Method::parse("lrp", "nonsense").is_err());
+    assert!(model.class_index("no.such.group").unwrap_err().to_string().contains("sci.space"));
+}
