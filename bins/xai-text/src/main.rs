@@ -189,12 +189,12 @@ struct TrainArgs {
     /// Words per convolution window.
     #[arg(long, default_value_t = 2)]
     width: usize,
-    #[arg(long, default_value_t = 800)]
+    #[arg(long, default_value_t = 1500)]
     filters: usize,
     /// Documents are cut to this many tokens.
-    #[arg(long, default_value_t = 400)]
+    #[arg(long, default_value_t = 1000)]
     max_len: usize,
-    #[arg(long, default_value_t = 20)]
+    #[arg(long, default_value_t = 40)]
     epochs: usize,
     #[arg(long, default_value_t = 32)]
     batch_size: usize,
@@ -204,9 +204,10 @@ struct TrainArgs {
     #[arg(long, default_value_t = 0.5)]
     dropout: f32,
     /// Probability of replacing a token by padding during training.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.25)]
     word_dropout: f32,
-    #[arg(long, default_value_t = 3)]
+    /// Epochs without a better validation accuracy before training stops.
+    #[arg(long, default_value_t = 5)]
     patience: usize,
     #[arg(long, default_value_t = 1)]
     seed: u64,

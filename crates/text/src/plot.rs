@@ -71,6 +71,7 @@ fn panel<B: DrawingBackend>(
     chart
         .configure_mesh()
         .x_desc("words deleted")
+        .x_label_formatter(&|k| format!("{k:.0}"))
         .y_desc("accuracy")
         .label_style(("sans-serif", 15))
         .axis_desc_style(("sans-serif", 16))

@@ -24,11 +24,12 @@ fn demo_posts() -> Vec<String> {
     posts
 }
 
-/// The relevance LRP-ε gives the words, written out from the model's weights: at the dense
+/// The class score and, per filter active after max-pooling, `(z_f, b_f, w_fc)`, written out
+/// from the model's weights in f64. LRP-ε's word relevance follows: at the dense
 /// layer `R_f = h_f w_fc f_c / (f_c + ε sign f_c)`, and the convolution passes the share
 /// `(z_f − b_f) / (z_f + ε)` of each winning window's relevance to its words (ReLU and
 /// max-pool pass relevance unchanged). ε = 0 is LRP-0.
-fn closed_form_word_sum(model: &text::TextClassifier, text: &str, class: usize, eps: f64) -> (f64, f64) {
+fn closed_form(model: &text::TextClassifier, text: &str, class: usize) -> (f64, Vec<(f64, f64, f64)>) {
     let ids = model.cnn.input_ids(&model.prepare(text).unwrap().tokens.ids);
     let x = model.cnn.embed(&ids);
     let conv = model.cnn.conv();
@@ -53,19 +54,44 @@ fn closed_form_word_sum(model: &text::TextClassifier, text: &str, class: usize, 
             terms.push((z, f64::from(b_conv[f]), f64::from(dense.weight[[f, class]])));
         }
     }
+    (score, terms)
+}
+
+/// The words' total relevance under LRP-ε from [`closed_form`]'s score and active filters
+/// `(z_f, b_f, w_fc)`.
+fn word_sum(score: f64, terms: &[(f64, f64, f64)], eps: f64) -> f64 {
     let top = score / (score + eps * if score >= 0.0 { 1.0 } else { -1.0 });
-    let words = terms.iter().map(|&(z, b, w)| z * w * top * (z - b) / (z + eps)).sum();
-    (score, words)
+    terms.iter().map(|&(z, b, w)| z * w * top * (z - b) / (z + eps)).sum()
+}
+
+/// The demo posts, and 20 documents spread over the 20 Newsgroups test split when the data
+/// set is beside the project (as in CI).
+fn documents() -> Vec<String> {
+    let mut docs = demo_posts();
+    // `$RELVIS_DATA`, or `../shared/data` beside the project (tests run in the crate's folder).
+    let data = match std::env::var_os("RELVIS_DATA") {
+        Some(_) => text::corpus::default_newsgroups_path(),
+        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/20news-bydate.tar.gz"),
+    };
+    if data.exists() {
+        let corpus = text::load_newsgroups(&data).unwrap();
+        let stride = corpus.test.len() / 20;
+        docs.extend(corpus.test.iter().step_by(stride).take(20).map(|d| d.text.clone()));
+    } else {
+        eprintln!("{} not found: conservation checked on the demo posts only", data.display());
+    }
+    docs
 }
 
 #[test]
 fn lrp_conserves_the_score_up_to_what_biases_take_on_the_default_model() {
     let model = text::default_model::load().unwrap();
-    for text in demo_posts() {
+    for text in documents() {
         let prediction = model.predict(&text).unwrap();
+        let (score, terms) = closed_form(&model, &text, prediction.class);
         for (rule, eps) in [("lrp0", 0.0), ("epsilon=0.01", 0.01), ("epsilon=0.5", 0.5)] {
             let e = model.explain(&text, None, &Method::parse("lrp", rule).unwrap()).unwrap();
-            let (score, words) = closed_form_word_sum(&model, &text, prediction.class, eps);
+            let words = word_sum(score, &terms, eps);
             let c = e.conservation.as_ref().unwrap();
             assert!((c.explained - score).abs() <= 1e-4 * score.abs(), "score {} vs {score}", c.explained);
             assert!((c.words - words).abs() <= 1e-4 * score.abs(), "{rule}: words sum to {} , closed form {words}", c.words);
