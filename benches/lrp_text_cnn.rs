@@ -89,7 +89,8 @@ fn print_ratios(work: &Workload) {
 
 fn main() {
     let work = Workload::new();
-    let mut c = Criterion::default().configure_from_args();
+    // No HTML plots: criterion's plotters would look for a font the workspace does not register.
+    let mut c = Criterion::default().without_plots().configure_from_args();
     let mut group = c.benchmark_group("text_cnn_400x300_conv2x800");
     group.sample_size(20);
     group.bench_function("forward", |b| b.iter(|| black_box(work.forward())));

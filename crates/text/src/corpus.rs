@@ -37,6 +37,10 @@ pub struct Corpus {
     pub test: Vec<Document>,
     /// Files that were not documents (empty, binary), counted rather than fatal.
     pub skipped: Vec<Skipped>,
+    /// Test documents whose text also occurs in the training split.
+    pub duplicates: usize,
+    /// The seeded split drawn for a set without one of its own (`None`: the set's own).
+    pub split: Option<crate::dataset::SplitSpec>,
 }
 
 /// The environment variable that says where the shared data sets are.
@@ -56,42 +60,65 @@ pub fn default_newsgroups_path() -> PathBuf {
     data_dir().join(NEWSGROUPS_ARCHIVE)
 }
 
-/// Which split a top-level folder name stands for: `*train*` or `*test*`.
-fn split_of(folder: &str) -> Option<Split> {
-    let lower = folder.to_ascii_lowercase();
-    if lower.ends_with("train") {
-        Some(Split::Train)
-    } else if lower.ends_with("test") {
-        Some(Split::Test)
-    } else {
-        None
+/// A file of a labelled folder tree, before decoding: its class is its folder's name; its
+/// split is the folder above when that is named `…train` or `…test`.
+pub(crate) struct LabelledFile {
+    pub id: String,
+    pub class: String,
+    /// `Some(true)` in a test folder, `Some(false)` in a training folder, `None` without one.
+    pub test: Option<bool>,
+    pub bytes: Vec<u8>,
+}
+
+impl LabelledFile {
+    /// From a path inside the tree (`/`-separated) and the file's bytes; `None` for files
+    /// not inside a class folder.
+    fn new(relative: &str, bytes: Vec<u8>) -> Option<Self> {
+        let parts: Vec<&str> = relative.trim_start_matches("./").split('/').filter(|p| !p.is_empty()).collect();
+        let [.., class, _file] = parts.as_slice() else { return None };
+        let test = parts.len().checked_sub(3).and_then(|i| split_of(parts[i]));
+        Some(LabelledFile { id: parts.join("/"), class: class.to_string(), test, bytes })
     }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Split {
-    Train,
-    Test,
-}
-
-/// A file found under `<split>/<class>/<name>` before labels are assigned.
-struct RawFile {
-    split: Split,
-    class: String,
-    id: String,
-    bytes: Vec<u8>,
 }
 
 /// Reads 20 Newsgroups (or any set laid out as `<…train>/<class>/<file>` and
 /// `<…test>/<class>/<file>`) from a `.tar.gz` archive or a folder. Text is decoded as latin-1;
 /// empty and binary files are skipped and counted.
 pub fn load_newsgroups(path: &Path) -> Result<Corpus, TextError> {
-    let meta = fs::metadata(path).map_err(|e| TextError::io(path, e))?;
-    let files = if meta.is_dir() { read_folder(path)? } else { read_archive(path)? };
-    assemble(path, files)
+    crate::dataset::load_dataset(path, &crate::dataset::DatasetOptions::newsgroups())
 }
 
-fn read_archive(path: &Path) -> Result<Vec<RawFile>, TextError> {
+/// Every file of a folder tree or a `.tar.gz` with its class folder and split. When some
+/// files lie in `…train`/`…test` folders, only those are kept.
+pub(crate) fn read_labelled_files(path: &Path) -> Result<Vec<LabelledFile>, TextError> {
+    let meta = fs::metadata(path).map_err(|e| TextError::io(path, e))?;
+    let mut files = if meta.is_dir() { read_folder(path)? } else { read_archive(path)? };
+    if files.iter().any(|f| f.test.is_some()) {
+        files.retain(|f| f.test.is_some());
+    }
+    files.sort_by(|a, b| a.id.cmp(&b.id));
+    if files.is_empty() {
+        return Err(TextError::NoDocuments {
+            path: path.to_path_buf(),
+            expected: "files in class folders: `<class>/<file>`, or `<…train>/<class>/<file>` and `<…test>/<class>/<file>`".into(),
+        });
+    }
+    Ok(files)
+}
+
+/// Which split a folder name stands for: `…train` (false) or `…test` (true).
+fn split_of(folder: &str) -> Option<bool> {
+    let lower = folder.to_ascii_lowercase();
+    if lower.ends_with("train") {
+        Some(false)
+    } else if lower.ends_with("test") {
+        Some(true)
+    } else {
+        None
+    }
+}
+
+fn read_archive(path: &Path) -> Result<Vec<LabelledFile>, TextError> {
     let mut file = fs::File::open(path).map_err(|e| TextError::io(path, e))?;
     let mut magic = [0u8; 2];
     if file.read_exact(&mut magic).is_err() || magic != [0x1f, 0x8b] {
@@ -107,37 +134,20 @@ fn read_archive(path: &Path) -> Result<Vec<RawFile>, TextError> {
             continue;
         }
         let name = entry.path().map_err(bad)?.to_string_lossy().into_owned();
-        let parts: Vec<&str> = name.trim_start_matches("./").split('/').collect();
-        let [split, class, _file] = parts.as_slice() else { continue };
-        let Some(split) = split_of(split) else { continue };
         let mut bytes = Vec::with_capacity(entry.size() as usize);
         entry.read_to_end(&mut bytes).map_err(bad)?;
-        files.push(RawFile { split, class: class.to_string(), id: name.trim_start_matches("./").to_string(), bytes });
+        files.extend(LabelledFile::new(&name, bytes));
     }
     Ok(files)
 }
 
-fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, TextError> {
-    let mut entries = fs::read_dir(dir)
-        .map_err(|e| TextError::io(dir, e))?
-        .map(|e| e.map(|e| e.path()).map_err(|err| TextError::io(dir, err)))
-        .collect::<Result<Vec<_>, _>>()?;
-    entries.sort();
-    Ok(entries)
-}
-
-fn read_folder(root: &Path) -> Result<Vec<RawFile>, TextError> {
+fn read_folder(root: &Path) -> Result<Vec<LabelledFile>, TextError> {
     let mut files = Vec::new();
-    for split_dir in sorted_entries(root)?.into_iter().filter(|p| p.is_dir()) {
-        let Some(split) = split_dir.file_name().and_then(|n| split_of(&n.to_string_lossy())) else { continue };
-        for class_dir in sorted_entries(&split_dir)?.into_iter().filter(|p| p.is_dir()) {
-            let class = class_dir.file_name().expect("a folder has a name").to_string_lossy().into_owned();
-            for file in sorted_entries(&class_dir)?.into_iter().filter(|p| p.is_file()) {
-                let bytes = fs::read(&file).map_err(|e| TextError::io(&file, e))?;
-                let id = file.strip_prefix(root).unwrap_or(&file).to_string_lossy().into_owned();
-                files.push(RawFile { split, class: class.clone(), id, bytes });
-            }
-        }
+    for file in document_files(root)? {
+        let bytes = fs::read(&file).map_err(|e| TextError::io(&file, e))?;
+        let relative = file.strip_prefix(root).unwrap_or(&file);
+        let relative: Vec<String> = relative.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+        files.extend(LabelledFile::new(&relative.join("/"), bytes));
     }
     Ok(files)
 }
@@ -187,39 +197,3 @@ pub fn decode_latin1(bytes: &[u8]) -> String {
     bytes.iter().map(|&b| char::from(b)).collect()
 }
 
-fn assemble(path: &Path, mut files: Vec<RawFile>) -> Result<Corpus, TextError> {
-    files.sort_by(|a, b| a.id.cmp(&b.id));
-    let mut classes: Vec<String> = files.iter().filter(|f| f.split == Split::Train).map(|f| f.class.clone()).collect();
-    classes.sort();
-    classes.dedup();
-    if classes.is_empty() {
-        return Err(TextError::NoDocuments {
-            path: path.to_path_buf(),
-            expected: "folders `<…train>/<class>/<file>` and `<…test>/<class>/<file>`".into(),
-        });
-    }
-    let mut corpus = Corpus { classes, ..Corpus::default() };
-    for file in files {
-        let Ok(label) = corpus.classes.binary_search(&file.class) else {
-            return Err(TextError::UnknownClass { id: file.id, class: file.class });
-        };
-        if file.bytes.contains(&0) {
-            corpus.skipped.push(Skipped { id: file.id, reason: "binary (NUL bytes)".into() });
-            continue;
-        }
-        let text = decode_latin1(&file.bytes);
-        if text.trim().is_empty() {
-            corpus.skipped.push(Skipped { id: file.id, reason: "empty".into() });
-            continue;
-        }
-        let doc = Document { id: file.id, text, label };
-        match file.split {
-            Split::Train => corpus.train.push(doc),
-            Split::Test => corpus.test.push(doc),
-        }
-    }
-    if corpus.test.is_empty() {
-        return Err(TextError::NoDocuments { path: path.to_path_buf(), expected: "a test split (`<…test>/<class>/<file>`)".into() });
-    }
-    Ok(corpus)
-}

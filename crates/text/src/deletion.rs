@@ -6,13 +6,14 @@
 //! negative first): the faster accuracy rises, the better.
 //!
 //! A deletion changes only the convolution windows that touch the deleted position, so
-//! [`Deletion`] recomputes those and updates the max-pool incrementally instead of running
-//! the document again.
+//! [`Deletion`] recomputes those from stored per-position contributions and updates the
+//! max-pool incrementally instead of running the document again.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use lrp::Composite;
-use ndarray::{Array2, ArrayView2};
+use ndarray::{Array2, Axis};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -24,12 +25,17 @@ use crate::explain::{explain_positions, Method};
 use crate::model::{argmax, TextCnn, PAD};
 use crate::train::Example;
 
-/// A document under deletion: its embedded words, every window's pre-activations and each
-/// filter's maximum over time.
+/// A document under deletion. The convolution's pre-activation of window `t` is
+/// `b + Σ_k c_k[t + k]`, where `c_k[p] = x_p · W_k` is position `p`'s contribution through
+/// filter tap `k`; the contributions are computed once (two matrix products) and shared, a
+/// deletion only drops a position's terms. Every window's pre-activation is kept per filter
+/// for rescans, with each filter's maximum over time.
 #[derive(Clone, Debug)]
 pub struct Deletion<'m> {
     cnn: &'m TextCnn,
-    x: Array2<f32>,
+    /// `c_k`, shape `(positions, filters)` for each tap `k`.
+    contributions: Arc<Vec<Array2<f32>>>,
+    deleted: Vec<bool>,
     /// Pre-activations `(filters, windows)`: each filter's row is contiguous for rescans.
     z: Array2<f32>,
     /// Per filter: the first window holding the maximum, and the maximum.
@@ -38,53 +44,96 @@ pub struct Deletion<'m> {
 
 impl<'m> Deletion<'m> {
     /// Runs the convolution and max-pool on the embedded document `x` `(positions, dim)`,
-    /// which must hold at least one window (see [`TextCnn::input_ids`]).
+    /// which must hold at least one window (see [`TextCnn::input_ids`]). Positions whose
+    /// embedding is zero count as deleted.
     pub fn new(cnn: &'m TextCnn, x: Array2<f32>) -> Self {
-        let windows = x.nrows() + 1 - cnn.arch.width;
-        let mut z = Array2::zeros((cnn.arch.filters, windows));
-        let mut row = vec![0.0; cnn.arch.filters];
+        let (positions, width, filters) = (x.nrows(), cnn.arch.width, cnn.arch.filters);
+        let weight = &cnn.conv().weight;
+        let contributions: Vec<Array2<f32>> = (0..width).map(|k| x.dot(&weight.index_axis(Axis(0), k))).collect();
+        let deleted: Vec<bool> = x.rows().into_iter().map(|r| r.iter().all(|&v| v == 0.0)).collect();
+        let windows = positions + 1 - width;
+        let mut doc = Deletion {
+            cnn,
+            contributions: Arc::new(contributions),
+            deleted,
+            z: Array2::zeros((filters, windows)),
+            best: Vec::new(),
+        };
+        let mut row = vec![0.0; filters];
+        let mut by_window = Array2::zeros((windows, filters));
         for t in 0..windows {
-            window(cnn, x.view(), t, &mut row);
-            z.column_mut(t).iter_mut().zip(&row).for_each(|(z, &v)| *z = v);
+            doc.window(t, &mut row);
+            by_window.row_mut(t).iter_mut().zip(&row).for_each(|(z, &v)| *z = v);
         }
-        let best = z.rows().into_iter().map(|r| first_max(r.as_slice().expect("rows are contiguous"))).collect();
-        Deletion { cnn, x, z, best }
+        doc.z.assign(&by_window.t());
+        doc.best = doc.z.rows().into_iter().map(|r| first_max(r.as_slice().expect("rows are contiguous"))).collect();
+        doc
     }
 
     /// Number of positions.
     pub fn len(&self) -> usize {
-        self.x.nrows()
+        self.deleted.len()
     }
 
     /// Whether the document has no positions (never: it holds at least one window).
     pub fn is_empty(&self) -> bool {
-        self.x.nrows() == 0
+        self.deleted.is_empty()
     }
 
-    /// Sets position `p`'s embedding to zero and updates the windows that touch it.
+    /// Pre-activations of window `t` into `out`: the bias plus the contributions of its
+    /// positions that are not deleted, added in tap order (the same order, and so the same
+    /// bits, however the state was reached).
+    fn window(&self, t: usize, out: &mut [f32]) {
+        let bias = self.cnn.conv().bias.as_ref().expect("text CNN convolutions have a bias");
+        out.copy_from_slice(bias.as_slice().expect("contiguous"));
+        for (k, c) in self.contributions.iter().enumerate() {
+            if !self.deleted[t + k] {
+                let c = c.row(t + k);
+                out.iter_mut().zip(c.as_slice().expect("rows are contiguous")).for_each(|(o, &v)| *o += v);
+            }
+        }
+    }
+
+    /// Deletes position `p` (its embedding set to zero) and updates the windows that touch it.
     pub fn delete(&mut self, p: usize) {
-        self.x.row_mut(p).fill(0.0);
-        let windows = self.z.ncols();
+        if self.deleted[p] {
+            return;
+        }
+        self.deleted[p] = true;
+        let (windows, filters) = (self.z.ncols(), self.cnn.arch.filters);
         let (first, last) = (p.saturating_sub(self.cnn.arch.width - 1), p.min(windows - 1));
-        let mut row = vec![0.0; self.cnn.arch.filters];
-        for t in first..=last {
-            window(self.cnn, self.x.view(), t, &mut row);
-            self.z.column_mut(t).iter_mut().zip(&row).for_each(|(z, &v)| *z = v);
+        // The changed windows, one contiguous row of filters each.
+        let mut fresh = vec![0.0; (last + 1 - first) * filters];
+        for (t, row) in (first..=last).zip(fresh.chunks_exact_mut(filters)) {
+            self.window(t, row);
+            self.z.column_mut(t).iter_mut().zip(row.iter()).for_each(|(z, &v)| *z = v);
         }
         for (f, best) in self.best.iter_mut().enumerate() {
-            let z = self.z.row(f);
-            let z = z.as_slice().expect("rows are contiguous");
             if (first..=last).contains(&best.0) {
-                // The maximum's window changed: look at the whole row again.
-                *best = first_max(z);
+                // The maximum's window changed: look at the filter's whole row again.
+                *best = first_max(self.z.row(f).as_slice().expect("rows are contiguous"));
             } else {
-                for (t, &v) in z.iter().enumerate().take(last + 1).skip(first) {
+                for (t, row) in (first..=last).zip(fresh.chunks_exact(filters)) {
+                    let v = row[f];
                     if v > best.1 || (v == best.1 && t < best.0) {
                         *best = (t, v);
                     }
                 }
             }
         }
+    }
+
+    /// Makes `self` a copy of `other` (a state of the same document), reusing its memory.
+    pub fn reset_to(&mut self, other: &Deletion<'m>) {
+        self.cnn = other.cnn;
+        self.contributions = Arc::clone(&other.contributions);
+        self.deleted.clone_from(&other.deleted);
+        if self.z.raw_dim() == other.z.raw_dim() {
+            self.z.assign(&other.z);
+        } else {
+            self.z = other.z.clone();
+        }
+        self.best.clone_from(&other.best);
     }
 
     /// Each filter's maximum pre-activation over time.
@@ -108,22 +157,6 @@ impl<'m> Deletion<'m> {
     /// The predicted class.
     pub fn predicted(&self) -> usize {
         argmax(&ndarray::Array1::from(self.scores()))
-    }
-}
-
-/// Pre-activations of window `t` into `out`: `b_f + Σ_k Σ_d x[t+k, d] · W[k, d, f]`, summed
-/// in a fixed order (so the incremental and the full pass agree to the bit); zero inputs
-/// (padding, deleted words) are skipped.
-fn window(cnn: &TextCnn, x: ArrayView2<f32>, t: usize, out: &mut [f32]) {
-    let conv = cnn.conv();
-    out.copy_from_slice(conv.bias.as_ref().expect("text CNN convolutions have a bias").as_slice().expect("contiguous"));
-    for k in 0..cnn.arch.width {
-        for (d, &v) in x.row(t + k).iter().enumerate() {
-            if v != 0.0 {
-                let w = conv.weight.slice(ndarray::s![k, d, ..]);
-                out.iter_mut().zip(w).for_each(|(o, &w)| *o += v * w);
-            }
-        }
     }
 }
 
@@ -187,7 +220,7 @@ pub struct DeletionReport {
 /// Deletes the positions of `doc` in `order`, `steps` times at most; whether the document is
 /// classified as `label` before and after each deletion (length `steps + 1`; the last state
 /// repeats when the document has fewer words).
-pub fn deletion_run(mut doc: Deletion<'_>, order: &[usize], steps: usize, label: usize) -> Vec<bool> {
+pub fn deletion_run(doc: &mut Deletion<'_>, order: &[usize], steps: usize, label: usize) -> Vec<bool> {
     let mut correct = Vec::with_capacity(steps + 1);
     correct.push(doc.predicted() == label);
     for k in 0..steps {
@@ -232,6 +265,7 @@ pub fn evaluate_deletion(
             let ids = cnn.input_ids(&example.ids);
             let x = cnn.embed(&ids);
             let start = Deletion::new(cnn, x.clone());
+            let mut work = start.clone();
             let was_correct = start.predicted() == example.label;
             let runs = rankings
                 .iter()
@@ -247,7 +281,8 @@ pub fn evaluate_deletion(
                             order
                         }
                     };
-                    Ok(deletion_run(start.clone(), &order, config.steps, example.label))
+                    work.reset_to(&start);
+                    Ok(deletion_run(&mut work, &order, config.steps, example.label))
                 })
                 .collect::<Result<Vec<_>, TextError>>()?;
             progress(done.fetch_add(1, Ordering::Relaxed) + 1);

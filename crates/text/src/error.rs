@@ -27,6 +27,8 @@ pub enum TextError {
     Exists(PathBuf),
     #[error("{0}")]
     Explain(String),
+    #[error("{0}")]
+    Dataset(String),
     #[error("{}: {problem}", path.display())]
     Plot { path: PathBuf, problem: String },
     #[error("relevance: {0}")]

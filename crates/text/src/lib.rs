@@ -4,6 +4,7 @@
 pub mod classifier;
 pub mod clean;
 pub mod corpus;
+pub mod dataset;
 pub mod default_model;
 pub mod deletion;
 pub mod embeddings;
@@ -20,6 +21,7 @@ pub mod train;
 pub use classifier::{ModelConfig, Prediction, TextClassifier};
 pub use clean::Cleaning;
 pub use corpus::{load_newsgroups, Corpus, Document, Skipped};
+pub use dataset::{load_dataset, DatasetOptions, Encoding, Layout, SplitSpec};
 pub use error::TextError;
 pub use evaluate::Evaluation;
 pub use explain::{Method, TextExplanation, WordRelevance};

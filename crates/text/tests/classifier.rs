@@ -19,7 +19,7 @@ fn corpus() -> Corpus {
         }
     }
     let test = vec![doc(100, "the rocket and the moon", 0), doc(101, "oil for the truck engine", 1)];
-    Corpus { classes: vec!["space".into(), "cars".into()], train, test, skipped: vec![] }
+    Corpus { classes: vec!["space".into(), "cars".into()], train, test, ..Corpus::default() }
 }
 
 fn options() -> FitOptions {

@@ -146,6 +146,7 @@ fn incremental_deletion_equals_full_recomputation_exactly() {
         for (a, b) in doc.scores().iter().zip(&network) {
             assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{a} vs {b}");
         }
+        let start = doc.clone();
         let mut order: Vec<usize> = (0..ids.len()).collect();
         order.shuffle(&mut rng);
         for &p in &order[..40] {
@@ -154,11 +155,16 @@ fn incremental_deletion_equals_full_recomputation_exactly() {
             let full = Deletion::new(&cnn, x.clone());
             assert_eq!(doc.pooled(), full.pooled(), "seed {seed}, after deleting {p}");
             assert_eq!(doc.scores(), full.scores());
+            let mut other = Deletion::new(&cnn, cnn.embed(&cnn.input_ids(&[1, 2, 3])));
+            other.reset_to(&doc);
+            assert_eq!(other.pooled(), full.pooled(), "reset_to copies the state");
             let network: Vec<f32> = cnn.network().forward(x.clone().into_dyn()).unwrap().output().iter().copied().collect();
             for (a, b) in doc.scores().iter().zip(&network) {
                 assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{a} vs {b}");
             }
         }
+        doc.reset_to(&start);
+        assert_eq!(doc.scores(), Deletion::new(&cnn, cnn.embed(&ids)).scores(), "back to the start");
     }
 }
 
@@ -191,7 +197,7 @@ fn deletion_runs_and_curves_are_consistent() {
     }
     // A run past a document's length keeps its last state.
     let ids = cnn.input_ids(&[3, 4, 5]);
-    let run = deletion_run(Deletion::new(&cnn, cnn.embed(&ids)), &[0, 1, 2], 6, 1);
+    let run = deletion_run(&mut Deletion::new(&cnn, cnn.embed(&ids)), &[0, 1, 2], 6, 1);
     assert_eq!(run.len(), 7);
     assert!(run[3..].iter().all(|&c| c == run[3]));
 }

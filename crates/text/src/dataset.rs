@@ -1,0 +1,329 @@
+//! Labelled document sets users bring, beside 20 Newsgroups: a folder per class (optionally
+//! below `…train/` and `…test/` folders, or in a `.tar.gz`), CSV with a text and a label
+//! column, or JSON lines with a text and a label field. Without a split of its own, a set is
+//! split into training and test documents by a seeded, stratified draw that the model's
+//! config records, so that evaluation re-creates it and never tests on training documents.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fs;
+use std::path::Path;
+
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use serde::{Deserialize, Serialize};
+
+use crate::corpus::{decode_latin1, read_labelled_files, Corpus, Document, Skipped};
+use crate::error::TextError;
+
+/// How a set is laid out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Layout {
+    /// `<class>/<file>`, or `<…train>/<class>/<file>` and `<…test>/<class>/<file>`; a folder
+    /// or a `.tar.gz`.
+    Folders,
+    /// A CSV file with a header row.
+    Csv,
+    /// One JSON object per line.
+    JsonLines,
+}
+
+impl Layout {
+    /// The layout a path's name suggests: folders for a folder or a `.tar.gz`, else by extension.
+    pub fn of(path: &Path) -> Result<Self, TextError> {
+        let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+        if path.is_dir() || name.ends_with(".tar.gz") || name.ends_with(".tgz") {
+            Ok(Layout::Folders)
+        } else if name.ends_with(".csv") {
+            Ok(Layout::Csv)
+        } else if name.ends_with(".jsonl") || name.ends_with(".ndjson") || name.ends_with(".json") {
+            Ok(Layout::JsonLines)
+        } else {
+            Err(TextError::Dataset(format!(
+                "{}: cannot tell the layout from the name; give --layout folders|csv|jsonl",
+                path.display()
+            )))
+        }
+    }
+}
+
+impl std::str::FromStr for Layout {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "folders" => Ok(Layout::Folders),
+            "csv" => Ok(Layout::Csv),
+            "jsonl" | "json-lines" => Ok(Layout::JsonLines),
+            other => Err(format!("`{other}`: expected folders, csv or jsonl")),
+        }
+    }
+}
+
+/// How bytes become text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Encoding {
+    /// UTF-8; documents that are not valid UTF-8 are skipped and counted.
+    #[default]
+    Utf8,
+    /// Every byte is one character (ISO 8859-1), as in 20 Newsgroups.
+    Latin1,
+}
+
+impl std::str::FromStr for Encoding {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text.to_ascii_lowercase().replace(['-', '_'], "").as_str() {
+            "utf8" => Ok(Encoding::Utf8),
+            "latin1" | "iso88591" => Ok(Encoding::Latin1),
+            _ => Err(format!("`{text}`: expected utf8 or latin1")),
+        }
+    }
+}
+
+impl Encoding {
+    /// The text of `bytes`, or why it is not one.
+    pub fn decode(self, bytes: &[u8]) -> Result<String, String> {
+        match self {
+            Encoding::Utf8 => String::from_utf8(bytes.to_vec()).map_err(|_| "not valid UTF-8 (try --encoding latin1)".to_string()),
+            Encoding::Latin1 => Ok(decode_latin1(bytes)),
+        }
+    }
+}
+
+/// A seeded, stratified train/test split, for sets without one.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SplitSpec {
+    /// Share of each class drawn for the test split.
+    pub test_fraction: f32,
+    pub seed: u64,
+}
+
+impl Default for SplitSpec {
+    fn default() -> Self {
+        SplitSpec { test_fraction: 0.2, seed: 1 }
+    }
+}
+
+/// How to read a set; recorded in the model's config.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DatasetOptions {
+    pub layout: Layout,
+    pub encoding: Encoding,
+    /// CSV column or JSON field holding the text.
+    pub text_field: String,
+    /// CSV column or JSON field holding the label.
+    pub label_field: String,
+    /// Used when the set has no split of its own.
+    pub split: SplitSpec,
+}
+
+impl DatasetOptions {
+    /// 20 Newsgroups "bydate": folders, latin-1, its own split.
+    pub fn newsgroups() -> Self {
+        DatasetOptions { layout: Layout::Folders, encoding: Encoding::Latin1, ..Self::for_layout(Layout::Folders) }
+    }
+
+    /// UTF-8, fields `text` and `label`, a 20 % test split with seed 1.
+    pub fn for_layout(layout: Layout) -> Self {
+        DatasetOptions {
+            layout,
+            encoding: Encoding::Utf8,
+            text_field: "text".into(),
+            label_field: "label".into(),
+            split: SplitSpec::default(),
+        }
+    }
+}
+
+impl Default for DatasetOptions {
+    fn default() -> Self {
+        Self::newsgroups()
+    }
+}
+
+/// One document before labels are numbered: (id, class name, text).
+type Row = (String, String, String);
+
+/// Reads a labelled set. Documents that are empty, binary or not decodable are skipped and
+/// counted in [`Corpus::skipped`]; a set with fewer than two classes, a class without
+/// documents, or a missing column is an error.
+pub fn load_dataset(path: &Path, options: &DatasetOptions) -> Result<Corpus, TextError> {
+    let (rows, given_split, mut skipped) = match options.layout {
+        Layout::Folders => {
+            let files = read_labelled_files(path)?;
+            let given = files.iter().any(|f| f.test.is_some());
+            let mut skipped = Vec::new();
+            let mut train = Vec::new();
+            let mut test = Vec::new();
+            for file in files {
+                match decode_document(&file.bytes, options.encoding) {
+                    Ok(text) => match file.test {
+                        Some(true) => test.push((file.id, file.class, text)),
+                        _ => train.push((file.id, file.class, text)),
+                    },
+                    Err(reason) => skipped.push(Skipped { id: file.id, reason }),
+                }
+            }
+            (train, given.then_some(test), skipped)
+        }
+        Layout::Csv => {
+            let (rows, skipped) = read_csv(path, options)?;
+            (rows, None, skipped)
+        }
+        Layout::JsonLines => {
+            let (rows, skipped) = read_json_lines(path, options)?;
+            (rows, None, skipped)
+        }
+    };
+    let seeded = given_split.is_none();
+    let mut classes: Vec<String> = rows.iter().map(|r| r.1.clone()).collect();
+    classes.sort();
+    classes.dedup();
+    if let Some(test) = &given_split {
+        if let Some(stray) = test.iter().find(|r| classes.binary_search(&r.1).is_err()) {
+            return Err(TextError::UnknownClass { id: stray.0.clone(), class: stray.1.clone() });
+        }
+        if test.is_empty() {
+            return Err(TextError::NoDocuments { path: path.to_path_buf(), expected: "a test split (`<…test>/<class>/<file>`)".into() });
+        }
+    }
+    if classes.len() < 2 {
+        return Err(TextError::Dataset(format!(
+            "{}: {} class{} found{}; a classifier needs at least two",
+            path.display(),
+            classes.len(),
+            if classes.len() == 1 { "" } else { "es" },
+            if classes.is_empty() { String::new() } else { format!(" (`{}`)", classes.join("`, `")) }
+        )));
+    }
+    let number = |rows: Vec<Row>| -> Vec<Document> {
+        rows.into_iter()
+            .map(|(id, class, text)| Document { id, label: classes.binary_search(&class).expect("collected above"), text })
+            .collect()
+    };
+    let (train, test) = match given_split {
+        Some(test) => (number(rows), number(test)),
+        None => stratified_split(number(rows), classes.len(), options.split),
+    };
+    if let Some(c) = (0..classes.len()).find(|&c| !train.iter().any(|d| d.label == c)) {
+        return Err(TextError::Dataset(format!("{}: class `{}` has no training documents", path.display(), classes[c])));
+    }
+    if test.is_empty() {
+        return Err(TextError::Dataset(format!(
+            "{}: the test split is empty; give a larger --test-fraction or more documents",
+            path.display()
+        )));
+    }
+    let seen: HashSet<&str> = train.iter().map(|d| d.text.trim()).collect();
+    let duplicates = test.iter().filter(|d| seen.contains(d.text.trim())).count();
+    skipped.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(Corpus { classes, train, test, skipped, duplicates, split: seeded.then_some(options.split) })
+}
+
+/// The text of a document's bytes, or why it is skipped: binary (NUL bytes), not decodable,
+/// or empty.
+fn decode_document(bytes: &[u8], encoding: Encoding) -> Result<String, String> {
+    if bytes.contains(&0) {
+        return Err("binary (NUL bytes)".into());
+    }
+    let text = encoding.decode(bytes)?;
+    if text.trim().is_empty() {
+        return Err("empty".into());
+    }
+    Ok(text)
+}
+
+/// Per class, a seeded shuffle and the first `round(fraction · n)` documents to the test
+/// split (at least one of a class with two or more); both splits keep the input order.
+pub fn stratified_split(docs: Vec<Document>, classes: usize, spec: SplitSpec) -> (Vec<Document>, Vec<Document>) {
+    let mut rng = StdRng::seed_from_u64(spec.seed);
+    let mut is_test = vec![false; docs.len()];
+    for class in 0..classes {
+        let mut members: Vec<usize> = (0..docs.len()).filter(|&i| docs[i].label == class).collect();
+        members.shuffle(&mut rng);
+        let n = members.len();
+        let held = ((n as f32 * spec.test_fraction).round() as usize).clamp(usize::from(n >= 2 && spec.test_fraction > 0.0), n.saturating_sub(1));
+        for &i in &members[..held] {
+            is_test[i] = true;
+        }
+    }
+    let (test, train): (Vec<_>, Vec<_>) = docs.into_iter().zip(is_test).partition(|(_, t)| *t);
+    (train.into_iter().map(|(d, _)| d).collect(), test.into_iter().map(|(d, _)| d).collect())
+}
+
+/// The `(id, label, text)` rows of a CSV file with a header row; rows without text or label
+/// are skipped and counted. Quoted fields may hold commas, quotes and newlines.
+fn read_csv(path: &Path, options: &DatasetOptions) -> Result<(Vec<Row>, Vec<Skipped>), TextError> {
+    let bytes = fs::read(path).map_err(|e| TextError::io(path, e))?;
+    let bad = |problem: String| TextError::Dataset(format!("{}: {problem}", path.display()));
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(bytes.as_slice());
+    let headers = reader.byte_headers().map_err(|e| bad(e.to_string()))?.clone();
+    let column = |name: &str| -> Result<usize, TextError> {
+        let names: Vec<String> = headers.iter().map(|h| options.encoding.decode(h).unwrap_or_default().trim().to_string()).collect();
+        names.iter().position(|h| h == name).ok_or_else(|| bad(format!("no column `{name}`; the columns are `{}`", names.join("`, `"))))
+    };
+    let (text_at, label_at) = (column(&options.text_field)?, column(&options.label_field)?);
+    let (mut rows, mut skipped) = (Vec::new(), Vec::new());
+    for (i, record) in reader.byte_records().enumerate() {
+        let record = record.map_err(|e| bad(e.to_string()))?;
+        // Line numbers count the header as line 1.
+        let id = format!("{}:{}", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default(), record.position().map_or(i as u64 + 2, |p| p.line()));
+        let label = options.encoding.decode(record.get(label_at).unwrap_or_default()).map(|l| l.trim().to_string());
+        match (label, decode_document(record.get(text_at).unwrap_or_default(), options.encoding)) {
+            (Ok(label), Ok(text)) if !label.is_empty() => rows.push((id, label, text)),
+            (Ok(_), Ok(_)) => skipped.push(Skipped { id, reason: "no label".into() }),
+            (Err(reason), _) | (_, Err(reason)) => skipped.push(Skipped { id, reason }),
+        }
+    }
+    Ok((rows, skipped))
+}
+
+/// The `(id, label, text)` rows of a JSON-lines file; a line that is not a JSON object is an
+/// error naming it, an object without text or label is skipped and counted. Numbers and
+/// booleans are accepted as labels.
+fn read_json_lines(path: &Path, options: &DatasetOptions) -> Result<(Vec<Row>, Vec<Skipped>), TextError> {
+    let bytes = fs::read(path).map_err(|e| TextError::io(path, e))?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let (mut rows, mut skipped) = (Vec::new(), Vec::new());
+    for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+        let id = format!("{name}:{}", i + 1);
+        let line = match options.encoding.decode(line) {
+            Ok(line) if line.trim().is_empty() => continue,
+            Ok(line) => line,
+            Err(reason) => {
+                skipped.push(Skipped { id, reason });
+                continue;
+            }
+        };
+        let value: serde_json::Value =
+            serde_json::from_str(&line).map_err(|e| TextError::Dataset(format!("{}: line {}: {e}", path.display(), i + 1)))?;
+        let serde_json::Value::Object(object) = value else {
+            return Err(TextError::Dataset(format!("{}: line {}: expected a JSON object", path.display(), i + 1)));
+        };
+        let label = match object.get(&options.label_field) {
+            Some(serde_json::Value::String(s)) => s.trim().to_string(),
+            Some(v @ (serde_json::Value::Number(_) | serde_json::Value::Bool(_))) => v.to_string(),
+            _ => String::new(),
+        };
+        let text = object.get(&options.text_field).and_then(|t| t.as_str()).unwrap_or_default();
+        match () {
+            _ if label.is_empty() => skipped.push(Skipped { id, reason: format!("no `{}`", options.label_field) }),
+            _ if text.trim().is_empty() => skipped.push(Skipped { id, reason: format!("no `{}`", options.text_field) }),
+            _ => rows.push((id, label, text.to_string())),
+        }
+    }
+    Ok((rows, skipped))
+}
+
+/// Class counts of documents, for reports.
+pub fn class_counts(docs: &[Document], classes: &[String]) -> BTreeMap<String, usize> {
+    let mut counts: BTreeMap<String, usize> = classes.iter().map(|c| (c.clone(), 0)).collect();
+    for d in docs {
+        *counts.get_mut(&classes[d.label]).expect("labels index classes") += 1;
+    }
+    counts
+}
