@@ -9,11 +9,15 @@ use indicatif::{ProgressBar, ProgressStyle};
 use text::corpus::default_newsgroups_path;
 use text::evaluate::evaluate;
 use text::fit::encode;
-use text::train::EpochReport;
 use text::deletion::{evaluate_deletion, DeletionConfig};
 use text::explain::Method;
+use text::fit::fingerprint;
 use text::render::{html, write_terminal, ColorWhen, Palette};
-use text::{fit, load_newsgroups, Cleaning, FitOptions, Progress, TextClassifier, TextError, TokenizerChoice, TrainConfig};
+use text::train::EpochReport;
+use text::{
+    fit, load_dataset, Cleaning, Corpus, DatasetOptions, Encoding, FitOptions, Layout, ModelConfig, Progress, TextClassifier, TextError,
+    TokenizerChoice, TrainConfig,
+};
 
 #[derive(Parser)]
 #[command(name = "xai-text", version, about = "Explain what a text classifier bases its decisions on (LRP)")]
@@ -123,6 +127,9 @@ struct DeletionArgs {
     /// Where to draw the curves (`.png` or `.svg`).
     #[arg(long, default_value = "deletion.png")]
     plot: PathBuf,
+    /// Curves per true class too (in the JSON and the summary).
+    #[arg(long)]
+    per_class: bool,
     /// Replace the output files if they exist.
     #[arg(long)]
     force: bool,
@@ -130,15 +137,90 @@ struct DeletionArgs {
 
 #[derive(Args)]
 struct DataArg {
-    /// The 20 Newsgroups archive or extracted folder [default: $RELVIS_DATA/20news-bydate.tar.gz,
-    /// with RELVIS_DATA defaulting to ../shared/data].
+    /// A labelled document set: a folder per class (optionally below `…train/` and `…test/`),
+    /// a `.tar.gz` of one, a `.csv` or a `.jsonl` file [default:
+    /// $RELVIS_DATA/20news-bydate.tar.gz, with RELVIS_DATA defaulting to ../shared/data].
     #[arg(long)]
     data: Option<PathBuf>,
+    /// `folders`, `csv` or `jsonl` [default: from the file name].
+    #[arg(long)]
+    layout: Option<Layout>,
+    /// `utf8` or `latin1` [default: as the model recorded; else utf8, latin1 for 20 Newsgroups].
+    #[arg(long)]
+    encoding: Option<Encoding>,
+    /// The CSV column or JSON field holding the text [default: text].
+    #[arg(long)]
+    text_field: Option<String>,
+    /// The CSV column or JSON field holding the label [default: label].
+    #[arg(long)]
+    label_field: Option<String>,
+    /// Share of each class held out for testing when the set has no split of its own
+    /// [default: as the model recorded; else 0.2].
+    #[arg(long)]
+    test_fraction: Option<f32>,
+    /// Seed of that split [default: as the model recorded; else 1].
+    #[arg(long)]
+    split_seed: Option<u64>,
 }
 
 impl DataArg {
     fn path(&self) -> PathBuf {
         self.data.clone().unwrap_or_else(default_newsgroups_path)
+    }
+
+    /// Reads the set as the flags say, else as `model` recorded, else as its name suggests;
+    /// warns of skipped files and of test documents that also occur in training.
+    fn load(&self, model: Option<&ModelConfig>) -> Result<(Corpus, DatasetOptions), String> {
+        let path = self.path();
+        let mut options = match self.layout {
+            Some(layout) => DatasetOptions::for_layout(layout),
+            None => DatasetOptions::for_path(&path, model.map(|m| &m.data)).map_err(|e| e.to_string())?,
+        };
+        if let Some(encoding) = self.encoding {
+            options.encoding = encoding;
+        }
+        if let Some(field) = &self.text_field {
+            options.text_field = field.clone();
+        }
+        if let Some(field) = &self.label_field {
+            options.label_field = field.clone();
+        }
+        if let Some(fraction) = self.test_fraction {
+            if !(0.0..1.0).contains(&fraction) {
+                return Err(format!("--test-fraction {fraction}: expected a share in [0, 1)"));
+            }
+            options.split.test_fraction = fraction;
+        }
+        if let Some(seed) = self.split_seed {
+            options.split.seed = seed;
+        }
+        eprintln!("reading {} …", path.display());
+        let corpus = load_dataset(&path, &options).map_err(|e| e.to_string())?;
+        if let Some(first) = corpus.skipped.first() {
+            eprintln!("warning: skipped {} documents, e.g. {}: {}", corpus.skipped.len(), first.id, first.reason);
+        }
+        if corpus.duplicates > 0 {
+            eprintln!("warning: {} test documents also occur in the training split", corpus.duplicates);
+        }
+        let split = match corpus.split {
+            Some(s) => format!("a seeded split ({:.0} % test, seed {})", 100.0 * s.test_fraction, s.seed),
+            None => "the set's own split".into(),
+        };
+        eprintln!(
+            "{} classes, {} training and {} test documents ({split})",
+            corpus.classes.len(),
+            corpus.train.len(),
+            corpus.test.len()
+        );
+        if let Some(model) = model {
+            if corpus.classes != model.classes {
+                return Err(format!("{}: its classes differ from the model's", path.display()));
+            }
+            if fingerprint(&corpus.train) != model.training.data_fingerprint {
+                eprintln!("warning: these training documents are not the ones the model was trained on; its test split may hold documents it saw");
+            }
+        }
+        Ok((corpus, options))
     }
 }
 
@@ -214,7 +296,7 @@ struct TrainArgs {
 }
 
 impl TrainArgs {
-    fn options(&self) -> Result<FitOptions, String> {
+    fn options(&self, data: DatasetOptions) -> Result<FitOptions, String> {
         let tokenizer = match self.tokenizer.split_once('=') {
             None if self.tokenizer == "word" => TokenizerChoice::WordLevel { min_count: self.min_count, max_vocab: None },
             None if self.tokenizer == "wordpiece" => TokenizerChoice::WordPiece { vocab: None, size: 30_000 },
@@ -229,6 +311,7 @@ impl TrainArgs {
             width: self.width,
             filters: self.filters,
             max_len: self.max_len,
+            data,
             train: TrainConfig {
                 max_epochs: self.epochs,
                 batch_size: self.batch_size,
@@ -312,15 +395,12 @@ fn output(out: &Option<PathBuf>, force: bool) -> Result<Box<dyn std::io::Write>,
 }
 
 /// The documents to explain: (name, true class when known, text).
-fn explain_inputs(args: &ExplainArgs, classes: &[String]) -> Result<Vec<(String, Option<String>, String)>, String> {
+fn explain_inputs(args: &ExplainArgs, model: &ModelConfig) -> Result<Vec<(String, Option<String>, String)>, String> {
     if let Some(text) = &args.text {
         return Ok(vec![("--text".into(), None, text.clone())]);
     }
     if args.test_split {
-        let corpus = load_newsgroups(&args.data.path()).map_err(|e| e.to_string())?;
-        if corpus.classes != classes {
-            return Err(format!("{}: its classes differ from the model's", args.data.path().display()));
-        }
+        let (corpus, _) = args.data.load(Some(model))?;
         return Ok(corpus.test.into_iter().map(|d| (d.id, Some(corpus.classes[d.label].clone()), d.text)).collect());
     }
     if args.inputs.is_empty() {
@@ -351,7 +431,7 @@ fn explain(args: ExplainArgs) -> Result<(), String> {
     let model = args.model.load().map_err(|e| e.to_string())?;
     let method = Method::parse(&args.method, &args.rule).map_err(|e| e.to_string())?;
     let class = args.class.as_deref().map(|name| model.class_index(name)).transpose().map_err(|e| e.to_string())?;
-    let docs = explain_inputs(&args, &model.config.classes)?;
+    let docs = explain_inputs(&args, &model.config)?;
     let many = docs.len() > 1;
     if many && args.format == OutputFormat::Html {
         return Err("--format html takes one document; use json for many".into());
@@ -391,18 +471,14 @@ fn eval_deletion(args: DeletionArgs) -> Result<(), String> {
     check_new(&args.plot, args.force)?;
     let model = args.model.load().map_err(|e| e.to_string())?;
     let rule = args.rule.parse().map_err(|e| format!("--rule {}: {e}", args.rule))?;
-    let data = args.data.path();
-    eprintln!("reading {} …", data.display());
-    let corpus = load_newsgroups(&data).map_err(|e| e.to_string())?;
-    if corpus.classes != model.config.classes {
-        return Err(format!("{}: its classes differ from the model's", data.display()));
-    }
+    let (corpus, _) = args.data.load(Some(&model.config))?;
     let mut test = encode(&corpus.test, model.config.cleaning, &model.tokenizer).map_err(|e| e.to_string())?;
     if let Some(limit) = args.limit.filter(|&l| l > 0 && l < test.len()) {
         let stride = test.len() as f64 / limit as f64;
         test = (0..limit).map(|i| test[(i as f64 * stride) as usize].clone()).collect();
     }
-    let config = DeletionConfig { steps: args.steps, rule, random_seeds: args.random_seeds };
+    let per_class = args.per_class.then(|| corpus.classes.clone());
+    let config = DeletionConfig { steps: args.steps, rule, random_seeds: args.random_seeds, per_class };
     let bar = ProgressBar::new(test.len() as u64);
     bar.set_style(
         ProgressStyle::with_template("deleting words [{bar:30}] {pos}/{len} documents ({eta} left)").expect("a valid template").progress_chars("=> "),
@@ -413,12 +489,20 @@ fn eval_deletion(args: DeletionArgs) -> Result<(), String> {
     let seconds = start.elapsed().as_secs_f64();
     std::fs::write(&args.json, serde_json::to_string_pretty(&report).expect("serialises")).map_err(|e| format!("{}: {e}", args.json.display()))?;
     text::plot::plot_deletion(&report, &args.plot).map_err(|e| e.to_string())?;
-    for (name, experiment) in [("(a) correctly classified", &report.correct), ("(b) misclassified", &report.misclassified)] {
+    let mut columns = vec![0, report.steps / 5, report.steps / 2, report.steps];
+    columns.dedup();
+    let mut sections = vec![("(a) correctly classified".to_string(), &report.correct), ("(b) misclassified".to_string(), &report.misclassified)];
+    for c in &report.per_class {
+        sections.push((format!("{}, (a) correctly classified", c.class), &c.correct));
+        sections.push((format!("{}, (b) misclassified", c.class), &c.misclassified));
+    }
+    for (name, experiment) in sections {
         println!("{name}: {} documents, {} first", experiment.documents, experiment.order);
-        println!("  {:<8} {:>8} {:>8} {:>8} {:>8}   area over the curve", "method", "0", "10", "25", report.steps);
+        let header: String = columns.iter().map(|k| format!(" {k:>7}")).collect();
+        println!("  {:<8}{header}   area over the curve", "method");
         for c in &experiment.curves {
-            let at = |k: usize| c.accuracy.get(k).map_or("-".into(), |a| format!("{a:.3}"));
-            println!("  {:<8} {:>8} {:>8} {:>8} {:>8}   {:.4}", c.method, at(0), at(10), at(25), at(report.steps), c.area);
+            let row: String = columns.iter().map(|&k| format!(" {:>7.3}", c.accuracy[k])).collect();
+            println!("  {:<8}{row}   {:.4}", c.method, c.area);
         }
     }
     println!("{} documents × {} rankings × {} steps in {seconds:.0} s; curves in {}, plot in {}", test.len(), 2 + report.random_seeds, report.steps, args.json.display(), args.plot.display());
@@ -429,17 +513,11 @@ fn run(cli: Cli) -> Result<(), String> {
     let err = |e: TextError| e.to_string();
     match cli.command {
         Command::Train(args) => {
-            let options = args.options()?;
             if args.out.exists() && !args.force {
                 return Err(TextError::Exists(args.out.clone()).to_string());
             }
-            let data = args.data.path();
-            eprintln!("reading {} …", data.display());
-            let corpus = load_newsgroups(&data).map_err(err)?;
-            if !corpus.skipped.is_empty() {
-                eprintln!("warning: skipped {} files (empty or binary), e.g. {}", corpus.skipped.len(), corpus.skipped[0].id);
-            }
-            eprintln!("{} classes, {} training and {} test documents", corpus.classes.len(), corpus.train.len(), corpus.test.len());
+            let (corpus, data) = args.data.load(None)?;
+            let options = args.options(data)?;
             let model = fit(&corpus, &options, &mut Bar { bar: None }).map_err(err)?;
             model.save(&args.out, args.force).map_err(err)?;
             let record = &model.config.training;
@@ -472,10 +550,7 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::EvalDeletion(args) => eval_deletion(args)?,
         Command::Accuracy { data, model, json } => {
             let model = model.load().map_err(err)?;
-            let corpus = load_newsgroups(&data.path()).map_err(err)?;
-            if corpus.classes != model.config.classes {
-                return Err(format!("{}: its classes differ from the model's", data.path().display()));
-            }
+            let (corpus, _) = data.load(Some(&model.config))?;
             let test = encode(&corpus.test, model.config.cleaning, &model.tokenizer).map_err(err)?;
             let e = evaluate(&model.cnn, &test, corpus.classes.len());
             if json {

@@ -117,3 +117,44 @@ fn explain_streams_json_lines_over_a_folder_and_writes_html_once() {
         .failure()
         .stderr(predicate::str::contains("--force"));
 }
+
+#[test]
+fn a_set_the_user_brings_trains_explains_and_evaluates() {
+    let set = format!("{}/../../assets/demo-set/tickets.csv", env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("tickets");
+    let model_arg = model.to_str().unwrap();
+    // The README's worked example.
+    let small = ["--filters", "50", "--max-len", "40", "--epochs", "60", "--patience", "15", "--min-count", "1", "--word-dropout", "0.1"];
+    let small_too = ["--batch-size", "8", "--embedding-dim", "16", "--learning-rate", "0.005"];
+    xai_text().args(["train", "--data", &set, "--out", model_arg]).args(small).args(small_too).assert().success();
+    let config: serde_json::Value = serde_json::from_slice(&std::fs::read(model.join("config.json")).unwrap()).unwrap();
+    assert_eq!(config["data"]["layout"], "csv");
+    assert_eq!(config["data"]["split"]["test_fraction"].as_f64().unwrap() as f32, 0.2);
+    assert_eq!(config["classes"], serde_json::json!(["billing", "technical"]));
+    let out = xai_text().args(["accuracy", "--data", &set, "--model", model_arg, "--json"]).assert().success().get_output().stdout.clone();
+    let evaluation: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(evaluation["documents"], 12, "the recorded 20 % split");
+    assert!(evaluation["accuracy"].as_f64().unwrap() >= 0.75, "{evaluation}");
+    xai_text()
+        .args(["explain", "--model", model_arg, "--text", "I was charged twice, please refund me", "--color", "never"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("explaining billing"));
+    let json = dir.path().join("deletion.json");
+    let plot = dir.path().join("deletion.svg");
+    xai_text()
+        .args(["eval-deletion", "--data", &set, "--model", model_arg, "--steps", "5", "--per-class", "--random-seeds", "1"])
+        .args(["--json", json.to_str().unwrap(), "--plot", plot.to_str().unwrap()])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("billing, (a) correctly classified"));
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(report["per_class"].as_array().unwrap().len(), 2);
+    assert!(std::fs::read_to_string(&plot).unwrap().contains("<svg"));
+    xai_text()
+        .args(["accuracy", "--data", &set, "--model", model_arg, "--label-field", "queue"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("no column `queue`"));
+}

@@ -13,6 +13,7 @@ use safetensors::{Dtype, SafeTensors};
 use serde::{Deserialize, Serialize};
 
 use crate::clean::Cleaning;
+use crate::dataset::DatasetOptions;
 use crate::error::TextError;
 use crate::model::{argmax, softmax, Architecture, TextCnn};
 use crate::tokenize::{TextTokenizer, TokenizerKind, Tokens};
@@ -35,6 +36,10 @@ pub struct ModelConfig {
     pub classes: Vec<String>,
     pub tokenizer: TokenizerKind,
     pub cleaning: Cleaning,
+    /// How the training data was read and split (20 Newsgroups for models made before this
+    /// was recorded).
+    #[serde(default)]
+    pub data: DatasetOptions,
     pub training: TrainingRecord,
     /// Accuracy on the data set's test split, when measured.
     pub test_accuracy: Option<f64>,

@@ -139,6 +139,21 @@ impl DatasetOptions {
     }
 }
 
+impl DatasetOptions {
+    /// How to read `path`: as `recorded` (a model's record) when that is the same layout,
+    /// else as 20 Newsgroups for an archive or folder called `20news…`, else by the layout
+    /// its name suggests with the defaults of [`DatasetOptions::for_layout`].
+    pub fn for_path(path: &Path, recorded: Option<&DatasetOptions>) -> Result<Self, TextError> {
+        let layout = Layout::of(path)?;
+        let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+        Ok(match recorded {
+            Some(r) if r.layout == layout => r.clone(),
+            _ if name.starts_with("20news") => Self::newsgroups(),
+            _ => Self::for_layout(layout),
+        })
+    }
+}
+
 impl Default for DatasetOptions {
     fn default() -> Self {
         Self::newsgroups()
@@ -152,7 +167,7 @@ type Row = (String, String, String);
 /// counted in [`Corpus::skipped`]; a set with fewer than two classes, a class without
 /// documents, or a missing column is an error.
 pub fn load_dataset(path: &Path, options: &DatasetOptions) -> Result<Corpus, TextError> {
-    let (rows, given_split, mut skipped) = match options.layout {
+    let (rows, given_split, skipped) = match options.layout {
         Layout::Folders => {
             let files = read_labelled_files(path)?;
             let given = files.iter().any(|f| f.test.is_some());
@@ -220,7 +235,6 @@ pub fn load_dataset(path: &Path, options: &DatasetOptions) -> Result<Corpus, Tex
     }
     let seen: HashSet<&str> = train.iter().map(|d| d.text.trim()).collect();
     let duplicates = test.iter().filter(|d| seen.contains(d.text.trim())).count();
-    skipped.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(Corpus { classes, train, test, skipped, duplicates, split: seeded.then_some(options.split) })
 }
 

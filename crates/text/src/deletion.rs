@@ -183,6 +183,8 @@ pub struct DeletionConfig {
     pub rule: Composite,
     /// Random orders averaged for the chance baseline.
     pub random_seeds: u64,
+    /// Class names, when curves per true class are wanted too.
+    pub per_class: Option<Vec<String>>,
 }
 
 /// Accuracy after 0, 1, …, `steps` deletions, for one ranking.
@@ -214,6 +216,17 @@ pub struct DeletionReport {
     /// (a) correctly classified documents, most relevant words deleted first.
     pub correct: Experiment,
     /// (b) misclassified documents, most negatively relevant words deleted first.
+    pub misclassified: Experiment,
+    /// Both experiments per true class, when asked for.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub per_class: Vec<ClassDeletion>,
+}
+
+/// Both experiments on the documents of one true class.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClassDeletion {
+    pub class: String,
+    pub correct: Experiment,
     pub misclassified: Experiment,
 }
 
@@ -258,7 +271,7 @@ pub fn evaluate_deletion(
         methods.iter().cloned().map(Ranking::Method).chain((0..config.random_seeds).map(Ranking::Random)).collect();
     let done = AtomicUsize::new(0);
     // Per document: whether it was classified correctly, and per ranking its run.
-    let runs: Vec<(bool, Vec<Vec<bool>>)> = examples
+    let runs: Vec<(bool, usize, Vec<Vec<bool>>)> = examples
         .par_iter()
         .enumerate()
         .map(|(i, example)| {
@@ -286,11 +299,12 @@ pub fn evaluate_deletion(
                 })
                 .collect::<Result<Vec<_>, TextError>>()?;
             progress(done.fetch_add(1, Ordering::Relaxed) + 1);
-            Ok((was_correct, runs))
+            Ok((was_correct, example.label, runs))
         })
         .collect::<Result<_, TextError>>()?;
-    let experiment = |correct: bool| {
-        let docs: Vec<&Vec<Vec<bool>>> = runs.iter().filter(|(c, _)| *c == correct).map(|(_, r)| r).collect();
+    let experiment = |correct: bool, class: Option<usize>| {
+        let docs: Vec<&Vec<Vec<bool>>> =
+            runs.iter().filter(|(c, label, _)| *c == correct && class.is_none_or(|k| k == *label)).map(|(_, _, r)| r).collect();
         let accuracy_of = |r: usize| -> Vec<f64> {
             (0..=config.steps)
                 .map(|k| docs.iter().filter(|runs| runs[r][k]).count() as f64 / docs.len().max(1) as f64)
@@ -316,8 +330,15 @@ pub fn evaluate_deletion(
         steps: config.steps,
         rule: config.rule.to_string(),
         random_seeds: config.random_seeds,
-        correct: experiment(true),
-        misclassified: experiment(false),
+        correct: experiment(true, None),
+        misclassified: experiment(false, None),
+        per_class: config
+            .per_class
+            .iter()
+            .flatten()
+            .enumerate()
+            .map(|(k, name)| ClassDeletion { class: name.clone(), correct: experiment(true, Some(k)), misclassified: experiment(false, Some(k)) })
+            .collect(),
     })
 }
 

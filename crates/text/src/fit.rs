@@ -14,6 +14,7 @@ use crate::classifier::{ModelConfig, TextClassifier, TrainingRecord, FORMAT, FOR
 use crate::clean::Cleaning;
 use crate::corpus::{Corpus, Document};
 use crate::embeddings::{initialise, read_vectors};
+use crate::dataset::DatasetOptions;
 use crate::error::TextError;
 use crate::evaluate::evaluate;
 use crate::model::{Architecture, TextCnn};
@@ -41,10 +42,13 @@ pub struct FitOptions {
     pub filters: usize,
     pub max_len: usize,
     pub train: TrainConfig,
+    /// How the corpus was read, recorded in the model so that evaluation reads it (and
+    /// draws its split) the same way.
+    pub data: DatasetOptions,
 }
 
 impl Default for FitOptions {
-    /// The project's default model (see the README for how it was chosen).
+    /// A small model on 20 Newsgroups; `xai-text train`'s defaults are the default model's recipe.
     fn default() -> Self {
         FitOptions {
             cleaning: Cleaning::default(),
@@ -55,6 +59,7 @@ impl Default for FitOptions {
             filters: 800,
             max_len: 400,
             train: TrainConfig::default(),
+            data: DatasetOptions::newsgroups(),
         }
     }
 }
@@ -126,6 +131,7 @@ pub fn fit(corpus: &Corpus, options: &FitOptions, progress: &mut dyn Progress) -
         classes: corpus.classes.clone(),
         tokenizer: tokenizer.kind(),
         cleaning: options.cleaning,
+        data: options.data.clone(),
         training: TrainingRecord {
             config: options.train.clone(),
             min_count,

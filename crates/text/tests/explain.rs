@@ -182,7 +182,8 @@ fn deletion_runs_and_curves_are_consistent() {
     let mut rng = StdRng::seed_from_u64(10);
     let examples: Vec<Example> =
         (0..24).map(|i| Example { ids: random_ids(&mut rng, 5 + i), label: i % 4 }).collect();
-    let config = DeletionConfig { steps: 12, rule: "epsilon=0.01".parse().unwrap(), random_seeds: 2 };
+    let names: Vec<String> = ["a", "b", "c", "d"].map(String::from).to_vec();
+    let config = DeletionConfig { steps: 12, rule: "epsilon=0.01".parse().unwrap(), random_seeds: 2, per_class: Some(names) };
     let report = evaluate_deletion(&cnn, &examples, &config, &|_| {}).unwrap();
     assert_eq!(report.correct.documents + report.misclassified.documents, examples.len());
     assert!(report.correct.documents > 0 && report.misclassified.documents > 0);
@@ -195,6 +196,12 @@ fn deletion_runs_and_curves_are_consistent() {
             assert!((c.area - area).abs() < 1e-12);
         }
     }
+    // Per class, the documents add up and the curves average to the overall ones.
+    assert_eq!(report.per_class.len(), 4);
+    let per_class_docs: usize = report.per_class.iter().map(|c| c.correct.documents).sum();
+    assert_eq!(per_class_docs, report.correct.documents);
+    let weighted: f64 = report.per_class.iter().map(|c| c.correct.documents as f64 * c.correct.curves[0].accuracy[12]).sum();
+    assert!((weighted / report.correct.documents as f64 - report.correct.curves[0].accuracy[12]).abs() < 1e-12);
     // A run past a document's length keeps its last state.
     let ids = cnn.input_ids(&[3, 4, 5]);
     let run = deletion_run(&mut Deletion::new(&cnn, cnn.embed(&ids)), &[0, 1, 2], 6, 1);
