@@ -4,7 +4,7 @@
 //! split into training and test documents by a seeded, stratified draw that the model's
 //! config records, so that evaluation re-creates it and never tests on training documents.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::fs;
 use std::path::Path;
 
@@ -331,13 +331,4 @@ fn read_json_lines(path: &Path, options: &DatasetOptions) -> Result<(Vec<Row>, V
         }
     }
     Ok((rows, skipped))
-}
-
-/// Class counts of documents, for reports.
-pub fn class_counts(docs: &[Document], classes: &[String]) -> BTreeMap<String, usize> {
-    let mut counts: BTreeMap<String, usize> = classes.iter().map(|c| (c.clone(), 0)).collect();
-    for d in docs {
-        *counts.get_mut(&classes[d.label]).expect("labels index classes") += 1;
-    }
-    counts
 }

@@ -70,16 +70,6 @@ impl<'m> Deletion<'m> {
         doc
     }
 
-    /// Number of positions.
-    pub fn len(&self) -> usize {
-        self.deleted.len()
-    }
-
-    /// Whether the document has no positions (never: it holds at least one window).
-    pub fn is_empty(&self) -> bool {
-        self.deleted.is_empty()
-    }
-
     /// Pre-activations of window `t` into `out`: the bias plus the contributions of its
     /// positions that are not deleted, added in tap order (the same order, and so the same
     /// bits, however the state was reached).
