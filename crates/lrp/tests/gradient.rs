@@ -88,3 +88,16 @@ fn sensitivity_is_the_gradient_norm_per_position() {
     }
     assert_eq!(position_norms(g.view()), sa);
 }
+
+#[test]
+fn gradient_through_a_generic_linear_map() {
+    use lrp::{Layer, MaxPool};
+    let mut rng = rng(7);
+    let net = Network::new(vec![
+        Layer::Conv1d(conv(&mut rng, 3, FEATURES, 6, true)),
+        Layer::Relu,
+        Layer::MaxPool(MaxPool::Global),
+        Layer::Linear(Box::new(dense(&mut rng, 6, 4, true))),
+    ]);
+    check_gradient(&net, 70);
+}

@@ -213,7 +213,23 @@ pub fn reference_forward(net: &lrp::Network, x: &[f64], shape: &[usize]) -> Vec<
                     MaxPool::Windowed { .. } => vec![windows, channels],
                 };
             }
-            Layer::Linear(_) => unimplemented!("not used in the test stacks"),
+            Layer::Linear(map) => {
+                // Any linear map: its weights are its responses to the unit inputs, then
+                // summed in f64 with the bias per output channel.
+                let out_shape = map.output_shape(&shape, 0).expect("the stack's shapes fit");
+                let mut out = vec![0.0; out_shape.iter().product()];
+                for (i, &xi) in x.iter().enumerate().filter(|(_, &v)| v != 0.0) {
+                    let mut unit = ArrayD::<f32>::zeros(IxDyn(&shape));
+                    unit.as_slice_mut().expect("standard layout")[i] = 1.0;
+                    let column = map.forward(unit.view(), lrp::WeightMod::Identity);
+                    out.iter_mut().zip(column.iter()).for_each(|(o, &w)| *o += xi * f64::from(w));
+                }
+                if let Some(bias) = map.bias() {
+                    out.iter_mut().enumerate().for_each(|(j, o)| *o += f64::from(bias[j % bias.len()]));
+                }
+                x = out;
+                shape = out_shape;
+            }
         }
     }
     x
