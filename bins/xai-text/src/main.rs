@@ -513,9 +513,7 @@ fn run(cli: Cli) -> Result<(), String> {
     let err = |e: TextError| e.to_string();
     match cli.command {
         Command::Train(args) => {
-            if args.out.exists() && !args.force {
-                return Err(TextError::Exists(args.out.clone()).to_string());
-            }
+            check_new(&args.out, args.force)?;
             let (corpus, data) = args.data.load(None)?;
             let options = args.options(data)?;
             let model = fit(&corpus, &options, &mut Bar { bar: None }).map_err(err)?;

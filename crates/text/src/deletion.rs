@@ -275,7 +275,7 @@ pub fn evaluate_deletion(
                 .map(|ranking| {
                     let order = match ranking {
                         Ranking::Method(method) => {
-                            let relevance = explain_positions(cnn, x.clone(), example.label, method)?.relevance;
+                            let relevance = explain_positions(cnn, x.clone(), Some(example.label), method)?.relevance;
                             rank(&relevance, &ids, was_correct)
                         }
                         Ranking::Random(seed) => {

@@ -83,19 +83,23 @@ pub struct Conservation {
 pub struct PositionRelevance {
     /// The class scores of the forward pass.
     pub scores: Array1<f32>,
+    /// The explained class.
+    pub class: usize,
     /// One value per position (signed sums, or SA's norms).
     pub relevance: Vec<f32>,
     /// For LRP only.
     pub conservation: Option<Conservation>,
 }
 
-/// Explains class `class` on an embedded document `x` of shape `(positions, embedding_dim)`.
-pub fn explain_positions(cnn: &TextCnn, x: Array2<f32>, class: usize, method: &Method) -> Result<PositionRelevance, TextError> {
-    if class >= cnn.arch.classes {
+/// Explains class `class` (default: the predicted one) on an embedded document `x` of shape
+/// `(positions, embedding_dim)`, with one forward pass.
+pub fn explain_positions(cnn: &TextCnn, x: Array2<f32>, class: Option<usize>, method: &Method) -> Result<PositionRelevance, TextError> {
+    if let Some(class) = class.filter(|&c| c >= cnn.arch.classes) {
         return Err(TextError::Explain(format!("class {class} out of range: the model has {} classes", cnn.arch.classes)));
     }
     let trace = cnn.network().forward(x.into_dyn())?;
     let scores: Array1<f32> = trace.output().to_owned().into_dimensionality::<Ix1>().expect("dense output is 1-d");
+    let class = class.unwrap_or_else(|| argmax(&scores));
     let target = Target::Output(class);
     let (relevance, conservation) = match method {
         Method::Lrp(composite) => {
@@ -118,7 +122,7 @@ pub fn explain_positions(cnn: &TextCnn, x: Array2<f32>, class: usize, method: &M
         Method::Sensitivity => (position_norms(trace.gradient(&target)?.view()).iter().copied().collect(), None),
         Method::GradientXInput => (position_sums(trace.gradient_x_input(&target)?.view()).iter().copied().collect(), None),
     };
-    Ok(PositionRelevance { scores, relevance, conservation })
+    Ok(PositionRelevance { scores, class, relevance, conservation })
 }
 
 /// One word of the explained text.
@@ -192,9 +196,8 @@ impl TextClassifier {
         let prepared = self.prepare(text)?;
         let ids = self.cnn.input_ids(&prepared.tokens.ids);
         let x = self.cnn.embed(&ids);
-        let predicted = argmax(&self.cnn.scores(&prepared.tokens.ids));
-        let class = class.unwrap_or(predicted);
         let positions = explain_positions(&self.cnn, x, class, method)?;
+        let (class, predicted) = (positions.class, argmax(&positions.scores));
         let tokens = &prepared.tokens;
         let spans = tokens.word_spans();
         let mut words: Vec<WordRelevance> = spans

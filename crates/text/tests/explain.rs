@@ -127,7 +127,7 @@ fn a_zeroed_word_gets_no_lrp_relevance() {
     let mut x = cnn.embed(&ids);
     x.row_mut(7).fill(0.0);
     for rule in ["lrp0", "epsilon=0.01", "zplus", "alphabeta=2,1"] {
-        let r = explain_positions(&cnn, x.clone(), 2, &Method::parse("lrp", rule).unwrap()).unwrap().relevance;
+        let r = explain_positions(&cnn, x.clone(), Some(2), &Method::parse("lrp", rule).unwrap()).unwrap().relevance;
         assert_eq!(r[7], 0.0, "{rule}");
         assert!(r.iter().enumerate().any(|(p, &v)| p != 7 && v != 0.0), "{rule}: other words carry relevance");
     }

@@ -8,6 +8,9 @@ use ndarray::{Array1, Array2, Array3, ArrayD, IxDyn};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+/// One term of a rule: its coefficient, `q(x, w)`, the bias's share `b ↦ …`, and ε.
+type RuleTerm = (f64, Box<dyn Fn(f64, f64) -> f64>, Box<dyn Fn(f64) -> f64>, f64);
+
 /// One of each rule.
 pub const ALL_RULES: [Rule; 7] = [
     Rule::Zero,
@@ -95,7 +98,7 @@ impl Edges {
     /// The rule's formula, connection by connection:
     /// `R_i = Σ_j coeff · q_ij / (Σ_i' q_i'j + bias term) · R_j` for each of the rule's terms.
     pub fn relevance(&self, x: &[f64], r_out: &[f64], rule: &Rule) -> Vec<f64> {
-        let q_terms: Vec<(f64, Box<dyn Fn(f64, f64) -> f64>, Box<dyn Fn(f64) -> f64>, f64)> = match *rule {
+        let q_terms: Vec<RuleTerm> = match *rule {
             Rule::Zero => vec![(1.0, Box::new(|x, w| x * w), Box::new(|b| b), 0.0)],
             Rule::Epsilon(eps) => vec![(1.0, Box::new(|x, w| x * w), Box::new(|b| b), f64::from(eps))],
             Rule::AlphaBeta { alpha, beta } => vec![
