@@ -17,6 +17,7 @@ pub mod plot;
 pub mod render;
 pub mod tokenize;
 pub mod train;
+pub mod wordpiece;
 
 pub use classifier::{ModelConfig, Prediction, TextClassifier};
 pub use clean::Cleaning;

@@ -12,12 +12,12 @@ use rust_tokenizers::tokenizer::{BertTokenizer, Tokenizer as _};
 use rust_tokenizers::vocab::Vocab as _;
 use serde::{Deserialize, Serialize};
 use tokenizers::models::wordlevel::{WordLevel, WordLevelTrainer};
-use tokenizers::models::wordpiece::WordPieceTrainer;
 use tokenizers::normalizers::{Lowercase, Sequence, NFKC};
 use tokenizers::pre_tokenizers::bert::BertPreTokenizer;
 use tokenizers::{AddedToken, DecoderWrapper, NormalizerWrapper, PostProcessorWrapper, PreTokenizerWrapper, TokenizerBuilder, TokenizerImpl};
 
 use crate::error::TextError;
+use crate::wordpiece;
 
 /// Padding and unknown tokens, in id order.
 pub const SPECIAL_TOKENS: [&str; 2] = ["[PAD]", "[UNK]"];
@@ -111,23 +111,13 @@ impl TextTokenizer {
         Ok(TextTokenizer::WordLevel(tokenizer.into()))
     }
 
-    /// A WordPiece vocabulary of about `vocab_size` pieces trained on `texts`, written to
-    /// `dir/vocab.txt` and loaded as a BERT tokenizer.
-    pub fn train_wordpiece<'a>(texts: impl Iterator<Item = &'a str> + Send, vocab_size: usize, dir: &Path) -> Result<Self, TextError> {
-        let mut tokenizer = tokenizers::Tokenizer::new(tokenizers::models::wordpiece::WordPiece::default());
-        tokenizer.with_normalizer(Some(normalizer())).map_err(|e| tokenizer_error("normalizer", e))?;
-        tokenizer.with_pre_tokenizer(Some(BertPreTokenizer));
-        let mut specials = special_tokens();
+    /// A WordPiece vocabulary of about `vocab_size` pieces trained on `texts` (reproducibly,
+    /// see [`crate::wordpiece`]), written to `dir/vocab.txt` and loaded as a BERT tokenizer.
+    pub fn train_wordpiece<'a>(texts: impl Iterator<Item = &'a str>, vocab_size: usize, dir: &Path) -> Result<Self, TextError> {
         // BertTokenizer needs these three in the vocabulary, after padding and unknown.
-        specials.extend(["[CLS]", "[SEP]", "[MASK]"].map(|t| AddedToken::from(t, true)));
-        let trainer = WordPieceTrainer::builder().vocab_size(vocab_size).show_progress(false).special_tokens(specials).build();
-        let mut trainer: tokenizers::models::TrainerWrapper = trainer.into();
-        tokenizer.train(&mut trainer, texts).map_err(|e| tokenizer_error("training WordPiece", e))?;
-        let mut vocab: Vec<(String, u32)> = tokenizer.get_vocab(true).into_iter().collect();
-        vocab.sort_by_key(|(_, id)| *id);
-        let text: String = vocab.into_iter().map(|(token, _)| token + "\n").collect();
+        let specials = [SPECIAL_TOKENS[0], SPECIAL_TOKENS[1], "[CLS]", "[SEP]", "[MASK]"];
         let path = dir.join(VOCAB_FILE);
-        std::fs::write(&path, text).map_err(|e| TextError::io(&path, e))?;
+        wordpiece::train_vocab_file(texts, vocab_size, &specials, &path)?;
         Self::from_wordpiece_vocab(&path)
     }
 

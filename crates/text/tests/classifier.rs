@@ -18,7 +18,7 @@ fn corpus() -> Corpus {
             train.push(doc(round * 20 + 10 + i, c, 1));
         }
     }
-    let test = vec![doc(100, "the rocket and the moon", 0), doc(101, "oil for the truck engine", 1)];
+    let test = vec![doc(100, "the probe saw the moon", 0), doc(101, "oil for the truck engine", 1)];
     Corpus { classes: vec!["space".into(), "cars".into()], train, test, ..Corpus::default() }
 }
 
@@ -59,6 +59,9 @@ fn a_wordpiece_model_trains_too() {
     let options = FitOptions { tokenizer: TokenizerChoice::WordPiece { vocab: None, size: 80 }, ..options() };
     let model = fit(&corpus(), &options, &mut Silent).unwrap();
     assert_eq!(model.config.test_accuracy, Some(1.0));
+    // An unseen inflection is one word of several pieces.
+    let tokens = model.tokenizer.encode("rockets").unwrap();
+    assert!(tokens.ids.len() >= 2 && tokens.word_count() == 1, "{tokens:?}");
     let dir = tempfile::tempdir().unwrap();
     model.save(dir.path().join("m").as_path(), false).unwrap();
     let loaded = TextClassifier::load(&dir.path().join("m")).unwrap();
@@ -112,3 +115,4 @@ fn broken_model_files_say_what_is_wrong() {
     let err = broken(|p| fs::write(p.join(CONFIG_FILE), "{").unwrap());
     assert!(err.contains(CONFIG_FILE), "{err}");
 }
+
