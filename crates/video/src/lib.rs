@@ -1,0 +1,15 @@
+//! The video pipeline: motion vectors read from compressed video, motion fields on a block
+//! grid, and motion descriptors with their receptive fields.
+
+mod error;
+pub mod field;
+pub mod motion;
+pub mod picture;
+mod unpack;
+
+pub use error::VideoError;
+pub use field::MotionField;
+pub use motion::{FrameKind, MotionFrame, MotionOptions, MotionReader, VideoInfo};
+pub use picture::RgbImage;
+pub mod summary;
+pub use summary::{summarize, MotionSummary};

@@ -1,0 +1,61 @@
+//! What `xai-video mv` reports of a clip: codec, size, frame types, vectors per frame.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::error::VideoError;
+use crate::motion::{MotionOptions, MotionReader, VideoInfo};
+
+/// One frame's line in the summary.
+#[derive(Clone, Debug, Serialize)]
+pub struct FrameSummary {
+    pub index: usize,
+    pub time: f64,
+    pub kind: char,
+    pub vectors: usize,
+    pub carried: bool,
+    /// Mean displacement (pixels per frame) over the blocks with a vector.
+    pub mean_magnitude: f32,
+}
+
+/// A clip's motion, summarised.
+#[derive(Clone, Debug, Serialize)]
+pub struct MotionSummary {
+    pub info: VideoInfo,
+    pub block: usize,
+    pub grid: (usize, usize),
+    pub frames: usize,
+    /// Frame types in display order, one letter each (I, P, B, ?).
+    pub kinds: String,
+    pub total_vectors: usize,
+    /// Mean of the per-frame mean magnitudes over frames with vectors.
+    pub mean_magnitude: f32,
+    pub corrupt_packets: usize,
+    pub per_frame: Vec<FrameSummary>,
+}
+
+/// Reads the whole clip at `path` and summarises its motion.
+pub fn summarize(path: &Path, options: MotionOptions) -> Result<MotionSummary, VideoError> {
+    let mut reader = MotionReader::open(path, options)?;
+    let info = reader.info().clone();
+    let mut per_frame = Vec::new();
+    let mut grid = (0, 0);
+    for frame in reader.by_ref() {
+        let frame = frame?;
+        grid = (frame.field.rows(), frame.field.cols());
+        per_frame.push(FrameSummary { index: frame.index, time: frame.time, kind: frame.kind.letter(), vectors: frame.vectors, carried: frame.carried, mean_magnitude: frame.field.mean_magnitude() });
+    }
+    let moving: Vec<f32> = per_frame.iter().filter(|f| f.vectors > 0).map(|f| f.mean_magnitude).collect();
+    Ok(MotionSummary {
+        info,
+        block: options.block,
+        grid,
+        frames: per_frame.len(),
+        kinds: per_frame.iter().map(|f| f.kind).collect(),
+        total_vectors: per_frame.iter().map(|f| f.vectors).sum(),
+        mean_magnitude: if moving.is_empty() { 0.0 } else { moving.iter().sum::<f32>() / moving.len() as f32 },
+        corrupt_packets: reader.corrupt_packets(),
+        per_frame,
+    })
+}
