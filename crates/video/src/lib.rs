@@ -2,12 +2,14 @@
 //! grid, and motion descriptors with their receptive fields.
 
 mod error;
+pub mod encode;
 pub mod field;
 pub mod motion;
 pub mod picture;
 mod unpack;
 
 pub use error::VideoError;
+pub use encode::{ClipWriter, EncodeOptions};
 pub use field::MotionField;
 pub use motion::{FrameKind, MotionFrame, MotionOptions, MotionReader, VideoInfo};
 pub use picture::RgbImage;

@@ -1,0 +1,138 @@
+//! Motion vectors read back from clips encoded in the test with known motion.
+
+use std::path::Path;
+
+use video::{ClipWriter, EncodeOptions, FrameKind, MotionOptions, MotionReader, RgbImage, VideoError};
+
+/// A random texture (value noise on a 4-pixel lattice) seen through a window at
+/// `(ox, oy)`: moving the window by −d moves the content by +d.
+fn textured(width: usize, height: usize, ox: i64, oy: i64) -> RgbImage {
+    let lattice = |x: i64, y: i64| -> f32 {
+        let mut h = (x.wrapping_mul(73_856_093) ^ y.wrapping_mul(19_349_663)) as u64;
+        h ^= h >> 13;
+        h = h.wrapping_mul(0x5bd1_e995);
+        (h >> 40) as f32 / (1u64 << 24) as f32
+    };
+    let mut image = RgbImage::filled(width, height, [0, 0, 0]);
+    for y in 0..height as i64 {
+        for x in 0..width as i64 {
+            let (sx, sy) = (x + ox, y + oy);
+            let (cx, cy) = (sx.div_euclid(4), sy.div_euclid(4));
+            let (fx, fy) = (sx.rem_euclid(4) as f32 / 4.0, sy.rem_euclid(4) as f32 / 4.0);
+            let top = lattice(cx, cy) * (1.0 - fx) + lattice(cx + 1, cy) * fx;
+            let bottom = lattice(cx, cy + 1) * (1.0 - fx) + lattice(cx + 1, cy + 1) * fx;
+            let v = (top * (1.0 - fy) + bottom * fy) * 255.0;
+            image.set(x, y, [v as u8, (255.0 - v) as u8, (v * 0.5) as u8]);
+        }
+    }
+    image
+}
+
+fn write_translation(path: &Path, frames: i64, (dx, dy): (i64, i64), options: EncodeOptions) {
+    let mut writer = ClipWriter::create(path, 160, 128, options).unwrap();
+    for t in 0..frames {
+        writer.push(&textured(160, 128, -dx * t, -dy * t)).unwrap();
+    }
+    writer.finish().unwrap();
+}
+
+fn median(mut v: Vec<f32>) -> f32 {
+    v.sort_by(f32::total_cmp);
+    v[v.len() / 2]
+}
+
+#[test]
+fn a_global_translation_comes_back_as_that_displacement() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shift.mp4");
+    write_translation(&path, 36, (3, -2), EncodeOptions::default());
+    let frames: Vec<_> = MotionReader::open(&path, MotionOptions::default()).unwrap().collect::<Result<_, _>>().unwrap();
+    assert_eq!(frames.len(), 36);
+    let (mut checked, mut b_right, mut b_frames) = (0, 0, 0);
+    for frame in &frames {
+        if frame.carried {
+            assert_eq!(frame.kind, FrameKind::I, "frame {} has no vectors", frame.index);
+            assert!(frame.field.has_vector.iter().all(|&h| !h));
+            continue;
+        }
+        // Interior blocks (the borders see content entering the picture).
+        let f = &frame.field;
+        let (mut xs, mut ys) = (Vec::new(), Vec::new());
+        for r in 1..f.rows() - 1 {
+            for c in 1..f.cols() - 1 {
+                if f.has_vector[[r, c]] {
+                    xs.push(f.dx[[r, c]]);
+                    ys.push(f.dy[[r, c]]);
+                }
+            }
+        }
+        assert!(xs.len() > 20, "frame {} ({:?}): {} blocks with vectors", frame.index, frame.kind, xs.len());
+        let (mx, my) = (median(xs), median(ys));
+        let right = (mx - 3.0).abs() < 0.3 && (my + 2.0).abs() < 0.3;
+        if frame.kind == FrameKind::P {
+            assert!((mx - 3.0).abs() < 0.5 && (my + 2.0).abs() < 0.5, "frame {} (P): median ({mx}, {my}), not (3, −2)", frame.index);
+        }
+        checked += 1;
+        b_right += usize::from(right && frame.kind == FrameKind::B);
+        b_frames += usize::from(frame.kind == FrameKind::B);
+    }
+    assert!(checked >= 30, "{checked} frames with vectors");
+    // B-frames just before an I-frame use its (intra, zero) co-located vectors for direct
+    // blocks: the encoder's vectors, not the true motion. Most of the rest must be right (a
+    // wrong sign or a missing division by the reference distance would make none right).
+    assert!(b_right * 10 >= b_frames * 7, "{b_right} of {b_frames} B-frames right");
+}
+
+#[test]
+fn frames_come_in_display_order_with_their_types() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gop.mp4");
+    let options = EncodeOptions { fps: 25, gop: 12, b_frames: 2, crf: 20 };
+    write_translation(&path, 30, (2, 0), options);
+    let frames: Vec<_> = MotionReader::open(&path, MotionOptions::default()).unwrap().collect::<Result<_, _>>().unwrap();
+    let kinds: String = frames.iter().map(|f| f.kind.letter()).collect();
+    // A fixed GOP of 12 with two B-frames between references (the last two of a GOP refer
+    // forward to the next I-frame).
+    assert_eq!(kinds, "IBBPBBPBBPBBIBBPBBPBBPBBIBBPBP", "{kinds}");
+    for (i, f) in frames.iter().enumerate() {
+        assert_eq!(f.index, i);
+        assert!((f.time - i as f64 / 25.0).abs() < 1e-6, "frame {i} at {} s", f.time);
+    }
+    // B-frames carry vectors from both sides, all scaled to the same per-frame motion.
+    let b = frames.iter().find(|f| f.kind == FrameKind::B && f.index > 12).unwrap();
+    let dx: Vec<f32> = b.field.dx.iter().zip(&b.field.has_vector).filter(|(_, &h)| h).map(|(&d, _)| d).collect();
+    assert!((median(dx) - 2.0).abs() < 0.3);
+}
+
+#[test]
+fn unreadable_inputs_are_named_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let open = |p: &Path| MotionReader::open(p, MotionOptions::default()).map(|r| r.collect::<Result<Vec<_>, _>>());
+    let missing = dir.path().join("missing.mp4");
+    assert!(matches!(open(&missing), Err(VideoError::Io { .. })));
+    let text = dir.path().join("notes.mp4");
+    std::fs::write(&text, "these are notes, not a video").unwrap();
+    let err = open(&text).err().expect("text is not a video").to_string();
+    assert!(err.contains("notes.mp4") && err.contains("not a readable video"), "{err}");
+    assert!(open(dir.path()).err().unwrap().to_string().contains("folder"));
+    let empty = dir.path().join("empty.mp4");
+    std::fs::write(&empty, b"").unwrap();
+    assert!(open(&empty).is_err());
+
+    // A clip cut in half still gives the frames before the cut, or a clear error.
+    let whole = dir.path().join("whole.mp4");
+    write_translation(&whole, 24, (1, 1), EncodeOptions::default());
+    let bytes = std::fs::read(&whole).unwrap();
+    let cut = dir.path().join("cut.mp4");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    match open(&cut) {
+        Ok(Ok(frames)) => assert!(frames.len() < 24),
+        Ok(Err(e)) | Err(e) => assert!(e.to_string().contains("cut.mp4"), "{e}"),
+    }
+
+    // Intra-only: every frame an I-frame, no vectors at all.
+    let intra = dir.path().join("intra.mp4");
+    write_translation(&intra, 6, (1, 0), EncodeOptions { gop: 1, b_frames: 0, ..EncodeOptions::default() });
+    let err = open(&intra).unwrap().unwrap_err();
+    assert!(matches!(err, VideoError::NoMotion(_)), "{err}");
+}
