@@ -2,6 +2,8 @@
 //! grid, and motion descriptors with their receptive fields.
 
 mod error;
+pub mod descriptor;
+pub mod draw;
 pub mod encode;
 pub mod field;
 pub mod motion;
@@ -9,6 +11,7 @@ pub mod picture;
 mod unpack;
 
 pub use error::VideoError;
+pub use descriptor::{Descriptor, DescriptorExtractor, DescriptorOptions};
 pub use encode::{ClipWriter, EncodeOptions};
 pub use field::MotionField;
 pub use motion::{FrameKind, MotionFrame, MotionOptions, MotionReader, VideoInfo};

@@ -1,0 +1,199 @@
+//! `xai-video`: motion vectors and motion descriptors of compressed video.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Args, Parser, Subcommand};
+use video::draw::draw_field_png;
+use video::{summarize, DescriptorExtractor, DescriptorOptions, MotionOptions, MotionReader, VideoError};
+
+#[derive(Parser)]
+#[command(name = "xai-video", version, about = "Motion vectors and motion descriptors of compressed video")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Codec, size, frame types, vectors per frame and mean motion of a clip.
+    Mv {
+        clip: PathBuf,
+        #[command(flatten)]
+        grid: GridArg,
+        /// Print JSON (with every frame) instead of a summary.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Writes PNG frames with the motion field drawn over the decoded picture.
+    ShowMv {
+        clip: PathBuf,
+        /// Folder for the PNG files (refused if it holds files, unless --force).
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        grid: GridArg,
+        /// Draw every N-th frame.
+        #[arg(long, default_value_t = 1)]
+        every: usize,
+        /// Replace the PNG files in an existing folder.
+        #[arg(long)]
+        force: bool,
+    },
+    /// HOF, MBHx and MBHy descriptors of a clip: a summary, or JSON lines with --out.
+    Descriptors {
+        clip: PathBuf,
+        #[command(flatten)]
+        grid: GridArg,
+        /// Cuboid length in frames.
+        #[arg(long, default_value_t = DescriptorOptions::default().frames)]
+        frames: usize,
+        /// Frames between cuboid starts.
+        #[arg(long, default_value_t = DescriptorOptions::default().time_stride)]
+        time_stride: usize,
+        /// Write every descriptor as a JSON line to this file.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Replace an existing --out file.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Args)]
+struct GridArg {
+    /// Block side of the motion grid in pixels.
+    #[arg(long, default_value_t = 16, value_parser = clap::builder::ValueParser::new(block_size))]
+    block: usize,
+}
+
+fn block_size(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(b) if (4..=64).contains(&b) => Ok(b),
+        _ => Err(format!("`{s}`: the block size is a number of pixels from 4 to 64 (16 or 8)")),
+    }
+}
+
+fn err(e: VideoError) -> String {
+    e.to_string()
+}
+
+/// Refuses to replace `path` unless `force`.
+fn check_new(path: &Path, force: bool) -> Result<(), String> {
+    if path.exists() && !force {
+        return Err(VideoError::Exists { path: path.to_path_buf() }.to_string());
+    }
+    Ok(())
+}
+
+fn mv(clip: &Path, block: usize, json: bool) -> Result<(), String> {
+    let summary = summarize(clip, MotionOptions { block, pictures: false }).map_err(err)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&summary).expect("serialises"));
+        return Ok(());
+    }
+    let info = &summary.info;
+    println!("{}: {} {}×{}, {} frames", clip.display(), info.codec, info.width, info.height, summary.frames);
+    if let (Some(fps), Some(d)) = (info.frame_rate, info.duration) {
+        println!("  {fps:.2} fps, {d:.2} s");
+    }
+    let count = |k: char| summary.kinds.chars().filter(|&c| c == k).count();
+    println!("  frame types: {} I, {} P, {} B, {} other; {} without vectors (field carried over)", count('I'), count('P'), count('B'), count('?'), summary.per_frame.iter().filter(|f| f.carried).count());
+    let shown: String = summary.kinds.chars().take(72).collect();
+    println!("  display order: {shown}{}", if summary.frames > 72 { "…" } else { "" });
+    println!("  grid {}×{} blocks of {block} px; {} vectors, {:.1} per frame; mean motion {:.3} px/frame", summary.grid.1, summary.grid.0, summary.total_vectors, summary.total_vectors as f64 / summary.frames.max(1) as f64, summary.mean_magnitude);
+    if summary.corrupt_packets > 0 {
+        println!("  warning: {} packets did not decode and were skipped", summary.corrupt_packets);
+    }
+    Ok(())
+}
+
+fn show_mv(clip: &Path, out: &Path, block: usize, every: usize, force: bool) -> Result<(), String> {
+    if every == 0 {
+        return Err("--every must be at least 1".into());
+    }
+    if out.is_file() {
+        return Err(format!("{}: is a file, not a folder", out.display()));
+    }
+    let occupied = std::fs::read_dir(out).map(|mut d| d.next().is_some()).unwrap_or(false);
+    if occupied && !force {
+        return Err(format!("{} holds files; give --force to write into it", out.display()));
+    }
+    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let reader = MotionReader::open(clip, MotionOptions { block, pictures: true }).map_err(err)?;
+    let mut written = 0;
+    for frame in reader {
+        let frame = frame.map_err(err)?;
+        if frame.index % every != 0 {
+            continue;
+        }
+        let picture = frame.picture.as_ref().expect("pictures were asked for");
+        let path = out.join(format!("frame{:05}-{}.png", frame.index, frame.kind.letter()));
+        draw_field_png(picture, &frame.field, &path).map_err(err)?;
+        written += 1;
+    }
+    println!("{written} frames drawn in {}", out.display());
+    Ok(())
+}
+
+fn descriptors(clip: &Path, block: usize, options: DescriptorOptions, out: Option<&Path>, force: bool) -> Result<(), String> {
+    let mut writer = match out {
+        Some(path) => {
+            check_new(path, force)?;
+            let file = std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            Some(std::io::BufWriter::new(file))
+        }
+        None => None,
+    };
+    let start = Instant::now();
+    let reader = MotionReader::open(clip, MotionOptions { block, pictures: false }).map_err(err)?;
+    let mut extractor = DescriptorExtractor::new(options).map_err(err)?;
+    let (mut frames, mut count) = (0usize, 0usize);
+    for frame in reader {
+        let frame = frame.map_err(err)?;
+        frames += 1;
+        for d in extractor.push(frame.index, &frame.field) {
+            count += 1;
+            if let Some(w) = writer.as_mut() {
+                serde_json::to_writer(&mut *w, &d).map_err(|e| e.to_string())?;
+                w.write_all(b"\n").map_err(|e| e.to_string())?;
+            }
+        }
+    }
+    if let Some(mut w) = writer {
+        w.flush().map_err(|e| e.to_string())?;
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    println!(
+        "{}: {frames} frames, {count} descriptors (HOF {}, MBHx {}, MBHy {} values), {:.0} frames/s",
+        clip.display(),
+        options.hof_len(),
+        options.mbh_len(),
+        options.mbh_len(),
+        frames as f64 / seconds.max(1e-9)
+    );
+    Ok(())
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Mv { clip, grid, json } => mv(&clip, grid.block, json),
+        Command::ShowMv { clip, out, grid, every, force } => show_mv(&clip, &out, grid.block, every, force),
+        Command::Descriptors { clip, grid, frames, time_stride, out, force } => {
+            let options = DescriptorOptions { frames, time_stride, ..DescriptorOptions::default() };
+            descriptors(&clip, grid.block, options, out.as_deref(), force)
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
