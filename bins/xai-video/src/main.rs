@@ -6,7 +6,9 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
 use video::draw::draw_field_png;
+use video::synth::{render_set, ArtifactKind, SynthOptions, ACTIONS};
 use video::{summarize, DescriptorExtractor, DescriptorOptions, MotionOptions, MotionReader, VideoError};
 
 #[derive(Parser)]
@@ -39,6 +41,29 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         every: usize,
         /// Replace the PNG files in an existing folder.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Renders the synthetic action set: H.264 clips in a folder per class, with per-frame
+    /// figure masks (`.mask.pbm`) and `manifest.json`.
+    Synth {
+        /// Folder for the set (refused if it holds files, unless --force).
+        #[arg(long)]
+        out: PathBuf,
+        /// Actions to render (comma-separated); all six by default.
+        #[arg(long, value_delimiter = ',', default_values_t = ACTIONS.map(String::from))]
+        classes: Vec<String>,
+        #[arg(long, default_value_t = 20)]
+        per_class: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Frames per clip.
+        #[arg(long, default_value_t = 40)]
+        frames: usize,
+        /// Plant a cue in one class only: CLASS:ticker or CLASS:logo.
+        #[arg(long, value_parser = clap::builder::ValueParser::new(artifact))]
+        artifact: Option<(String, ArtifactKind)>,
+        /// Write into a folder that holds files.
         #[arg(long)]
         force: bool,
     },
@@ -76,6 +101,11 @@ fn block_size(s: &str) -> Result<usize, String> {
     }
 }
 
+fn artifact(s: &str) -> Result<(String, ArtifactKind), String> {
+    let (class, kind) = s.split_once(':').ok_or_else(|| format!("`{s}`: give CLASS:ticker or CLASS:logo"))?;
+    Ok((class.to_string(), kind.parse()?))
+}
+
 fn err(e: VideoError) -> String {
     e.to_string()
 }
@@ -110,10 +140,8 @@ fn mv(clip: &Path, block: usize, json: bool) -> Result<(), String> {
     Ok(())
 }
 
-fn show_mv(clip: &Path, out: &Path, block: usize, every: usize, force: bool) -> Result<(), String> {
-    if every == 0 {
-        return Err("--every must be at least 1".into());
-    }
+/// Makes folder `out`, refusing one that holds files unless `force`.
+fn new_folder(out: &Path, force: bool) -> Result<(), String> {
     if out.is_file() {
         return Err(format!("{}: is a file, not a folder", out.display()));
     }
@@ -121,7 +149,25 @@ fn show_mv(clip: &Path, out: &Path, block: usize, every: usize, force: bool) -> 
     if occupied && !force {
         return Err(format!("{} holds files; give --force to write into it", out.display()));
     }
-    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))
+}
+
+fn synth(out: &Path, options: SynthOptions, force: bool) -> Result<(), String> {
+    new_folder(out, force)?;
+    let bar = ProgressBar::new((options.classes.len() * options.per_class) as u64);
+    bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} clips {elapsed}").expect("a valid template"));
+    let start = Instant::now();
+    let clips = render_set(out, &options, |done, _| bar.set_position(done as u64)).map_err(err)?;
+    bar.finish_and_clear();
+    println!("{} clips ({} classes × {}, {} frames of {}×{}) in {} in {:.0} s", clips.len(), options.classes.len(), options.per_class, options.frames, options.width, options.height, out.display(), start.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn show_mv(clip: &Path, out: &Path, block: usize, every: usize, force: bool) -> Result<(), String> {
+    if every == 0 {
+        return Err("--every must be at least 1".into());
+    }
+    new_folder(out, force)?;
     let reader = MotionReader::open(clip, MotionOptions { block, pictures: true }).map_err(err)?;
     let mut written = 0;
     for frame in reader {
@@ -181,6 +227,10 @@ fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Mv { clip, grid, json } => mv(&clip, grid.block, json),
         Command::ShowMv { clip, out, grid, every, force } => show_mv(&clip, &out, grid.block, every, force),
+        Command::Synth { out, classes, per_class, seed, frames, artifact, force } => {
+            let options = SynthOptions { classes, per_class, seed, frames, artifact, ..SynthOptions::default() };
+            synth(&out, options, force)
+        }
         Command::Descriptors { clip, grid, frames, time_stride, out, force } => {
             let options = DescriptorOptions { frames, time_stride, ..DescriptorOptions::default() };
             descriptors(&clip, grid.block, options, out.as_deref(), force)

@@ -17,4 +17,5 @@ pub use field::MotionField;
 pub use motion::{FrameKind, MotionFrame, MotionOptions, MotionReader, VideoInfo};
 pub use picture::RgbImage;
 pub mod summary;
+pub mod synth;
 pub use summary::{summarize, MotionSummary};

@@ -112,7 +112,7 @@ fn unreadable_inputs_are_named_errors() {
     assert!(matches!(open(&missing), Err(VideoError::Io { .. })));
     let text = dir.path().join("notes.mp4");
     std::fs::write(&text, "these are notes, not a video").unwrap();
-    let err = open(&text).err().expect("text is not a video").to_string();
+    let err = open(&text).expect_err("text is not a video").to_string();
     assert!(err.contains("notes.mp4") && err.contains("not a readable video"), "{err}");
     assert!(open(dir.path()).err().unwrap().to_string().contains("folder"));
     let empty = dir.path().join("empty.mp4");
