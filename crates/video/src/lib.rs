@@ -6,6 +6,7 @@ pub mod descriptor;
 pub mod draw;
 pub mod encode;
 pub mod field;
+pub mod fisher;
 pub mod motion;
 pub mod picture;
 mod unpack;

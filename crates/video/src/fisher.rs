@@ -1,0 +1,267 @@
+//! The improved Fisher vector of a set of local descriptors (Perronnin et al. 2010): PCA,
+//! a diagonal-covariance Gaussian mixture, gradients with respect to means and variances,
+//! then power (signed square root) and L2 normalisation.
+//!
+//! PCA is `linfa-reduction`'s and the mixture is initialised with `linfa-clustering`'s
+//! k-means; the EM for a *diagonal* mixture is written here because `linfa-clustering`'s
+//! `GaussianMixtureModel` fits full covariances only (a D×D matrix per component, which
+//! the Fisher vector does not use).
+//!
+//! The raw Fisher vector is a mean over descriptors, `Φ = Σ_i φ(x_i)` with `φ` carrying the
+//! `1/N`; [`FisherEncoder::contributions`] gives each descriptor's `φ(x_i)`, which the
+//! explanation uses to hand relevance back to descriptors.
+
+use linfa::traits::{Fit, Predict as _};
+use linfa::DatasetBase;
+use linfa_clustering::KMeans;
+use linfa_reduction::Pca;
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+
+use crate::error::VideoError;
+
+/// Smallest variance a mixture component keeps (descriptors are L2-normalised histograms).
+const MIN_VARIANCE: f64 = 1e-6;
+
+/// A fitted PCA: `y = (x − mean) · componentsᵀ`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Projection {
+    pub mean: Array1<f32>,
+    /// `[out, in]`.
+    pub components: Array2<f32>,
+}
+
+impl Projection {
+    /// PCA of `x` (rows are samples) to `dims` dimensions.
+    pub fn fit(x: ArrayView2<f32>, dims: usize) -> Result<Self, VideoError> {
+        let dims = dims.min(x.ncols()).min(x.nrows().saturating_sub(1)).max(1);
+        let data = DatasetBase::from(x.mapv(f64::from));
+        let pca = Pca::params(dims).fit(&data).map_err(|e| VideoError::Invalid(format!("PCA: {e}")))?;
+        Ok(Projection { mean: pca.mean().mapv(|v| v as f32), components: pca.components().mapv(|v| v as f32) })
+    }
+
+    pub fn apply(&self, x: ArrayView2<f32>) -> Array2<f32> {
+        (&x - &self.mean).dot(&self.components.t())
+    }
+
+    pub fn output_dims(&self) -> usize {
+        self.components.nrows()
+    }
+}
+
+/// A Gaussian mixture with diagonal covariances.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DiagonalGmm {
+    /// Mixing weights `[K]`.
+    pub weights: Array1<f32>,
+    /// `[K, D]`.
+    pub means: Array2<f32>,
+    /// `[K, D]`.
+    pub variances: Array2<f32>,
+}
+
+impl DiagonalGmm {
+    /// EM from k-means centres, `iterations` rounds (or until the log-likelihood gains less
+    /// than 1e-6 per sample).
+    pub fn fit(x: ArrayView2<f32>, components: usize, iterations: usize, seed: u64) -> Result<Self, VideoError> {
+        let (n, d) = x.dim();
+        if n < components || components == 0 {
+            return Err(VideoError::Invalid(format!("{n} descriptors are too few for a mixture of {components} components")));
+        }
+        let x64 = x.mapv(f64::from);
+        let data = DatasetBase::from(x64.clone());
+        let kmeans = KMeans::params_with_rng(components, StdRng::seed_from_u64(seed))
+            .max_n_iterations(50)
+            .fit(&data)
+            .map_err(|e| VideoError::Invalid(format!("k-means: {e}")))?;
+        let labels = kmeans.predict(&data);
+        let mut means = kmeans.centroids().clone();
+        let mut variances = Array2::<f64>::zeros((components, d));
+        let mut weights = Array1::<f64>::zeros(components);
+        let global_var = x64.var_axis(Axis(0), 0.0).mapv(|v| v.max(MIN_VARIANCE));
+        for (row, &k) in x64.outer_iter().zip(labels.iter()) {
+            weights[k] += 1.0;
+            variances.row_mut(k).zip_mut_with(&(&row - &means.row(k)), |v, diff| *v += diff * diff);
+        }
+        for k in 0..components {
+            if weights[k] > 1.0 {
+                let count = weights[k];
+                variances.row_mut(k).mapv_inplace(|v| (v / count).max(MIN_VARIANCE));
+            } else {
+                variances.row_mut(k).assign(&global_var);
+            }
+        }
+        weights.mapv_inplace(|w| w.max(1.0) / n as f64);
+        weights /= weights.sum();
+        let mut previous = f64::NEG_INFINITY;
+        for _ in 0..iterations {
+            let (gamma, log_likelihood) = posteriors(x64.view(), weights.view(), means.view(), variances.view());
+            let mass = gamma.sum_axis(Axis(0)).mapv(|m| m.max(1e-10));
+            weights = &mass / n as f64;
+            means = gamma.t().dot(&x64) / &mass.view().insert_axis(Axis(1));
+            let second = gamma.t().dot(&x64.mapv(|v| v * v)) / &mass.view().insert_axis(Axis(1));
+            variances = (second - means.mapv(|m| m * m)).mapv(|v| v.max(MIN_VARIANCE));
+            if log_likelihood - previous < 1e-6 * n as f64 {
+                break;
+            }
+            previous = log_likelihood;
+        }
+        Ok(DiagonalGmm { weights: weights.mapv(|v| v as f32), means: means.mapv(|v| v as f32), variances: variances.mapv(|v| v as f32) })
+    }
+
+    pub fn components(&self) -> usize {
+        self.weights.len()
+    }
+
+    pub fn dims(&self) -> usize {
+        self.means.ncols()
+    }
+}
+
+/// Posterior `γ_ik` of every component for every row of `x`, and the total log-likelihood.
+fn posteriors(x: ArrayView2<f64>, weights: ArrayView1<f64>, means: ArrayView2<f64>, variances: ArrayView2<f64>) -> (Array2<f64>, f64) {
+    let d = x.ncols();
+    let k = weights.len();
+    // log N(x | μ, σ²) = −½ Σ_d [log 2π σ²_d + (x_d − μ_d)² / σ²_d]
+    let inv = variances.mapv(|v| 1.0 / v);
+    let constant: Array1<f64> = (0..k).map(|c| weights[c].max(1e-300).ln() - 0.5 * (d as f64 * (2.0 * std::f64::consts::PI).ln() + variances.row(c).mapv(f64::ln).sum())).collect();
+    // Σ_d (x−μ)²/σ² = x²·inv − 2 x·(μ inv) + μ²·inv
+    let x2 = x.mapv(|v| v * v);
+    let mu_inv = &means * &inv;
+    let mu2_inv: Array1<f64> = (&mu_inv * &means).sum_axis(Axis(1));
+    let mut log_p = x2.dot(&inv.t()) - 2.0 * x.dot(&mu_inv.t());
+    log_p += &mu2_inv.view().insert_axis(Axis(0));
+    log_p.mapv_inplace(|v| -0.5 * v);
+    log_p += &constant.view().insert_axis(Axis(0));
+    let mut total = 0.0;
+    for mut row in log_p.outer_iter_mut() {
+        let max = row.fold(f64::NEG_INFINITY, |m, &v| m.max(v));
+        row.mapv_inplace(|v| (v - max).exp());
+        let sum = row.sum();
+        row /= sum;
+        total += max + sum.ln();
+    }
+    (log_p, total)
+}
+
+/// PCA, mixture and Fisher-vector encoding of one descriptor type.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FisherEncoder {
+    pub projection: Projection,
+    pub gmm: DiagonalGmm,
+}
+
+impl FisherEncoder {
+    /// Length of the Fisher vector: `2 K D`.
+    pub fn len(&self) -> usize {
+        2 * self.gmm.components() * self.gmm.dims()
+    }
+
+    /// Each descriptor's term `φ(x_i)` of the raw Fisher vector `[N, 2KD]` (with the `1/N`):
+    /// `[1/(N√w_k) γ_ik (x_i − μ_k)/σ_k ,  1/(N√(2w_k)) γ_ik ((x_i − μ_k)²/σ²_k − 1)]` per component.
+    pub fn contributions(&self, descriptors: ArrayView2<f32>) -> Array2<f32> {
+        let y = self.projection.apply(descriptors).mapv(f64::from);
+        let (n, d) = y.dim();
+        let g = &self.gmm;
+        let (weights, means, variances) = (g.weights.mapv(f64::from), g.means.mapv(f64::from), g.variances.mapv(f64::from));
+        let (gamma, _) = posteriors(y.view(), weights.view(), means.view(), variances.view());
+        let mut out = Array2::<f32>::zeros((n, self.len()));
+        for k in 0..g.components() {
+            let sigma = variances.row(k).mapv(f64::sqrt);
+            let (scale_mean, scale_var) = (1.0 / (n as f64 * weights[k].sqrt()), 1.0 / (n as f64 * (2.0 * weights[k]).sqrt()));
+            for i in 0..n {
+                let gik = gamma[[i, k]];
+                let mut row = out.row_mut(i);
+                for j in 0..d {
+                    let u = (y[[i, j]] - means[[k, j]]) / sigma[j];
+                    row[k * d + j] = (scale_mean * gik * u) as f32;
+                    row[(g.components() + k) * d + j] = (scale_var * gik * (u * u - 1.0)) as f32;
+                }
+            }
+        }
+        out
+    }
+
+    /// The raw (unnormalised) Fisher vector of a set of descriptors.
+    pub fn raw(&self, descriptors: ArrayView2<f32>) -> Array1<f32> {
+        if descriptors.nrows() == 0 {
+            return Array1::zeros(self.len());
+        }
+        self.contributions(descriptors).sum_axis(Axis(0))
+    }
+}
+
+/// The "improved" normalisation: signed square root, then L2 (a zero vector stays zero).
+pub fn improve(raw: ArrayView1<f32>) -> Array1<f32> {
+    let mut v = raw.mapv(|x| x.signum() * x.abs().sqrt());
+    let norm = v.dot(&v).sqrt();
+    if norm > 0.0 {
+        v /= norm;
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+    use rand::Rng;
+
+    fn identity_encoder() -> FisherEncoder {
+        FisherEncoder {
+            projection: Projection { mean: Array1::zeros(2), components: Array2::eye(2) },
+            gmm: DiagonalGmm { weights: array![0.5, 0.5], means: array![[0.0, 0.0], [1.0, 1.0]], variances: array![[1.0, 1.0], [1.0, 1.0]] },
+        }
+    }
+
+    #[test]
+    fn the_fisher_vector_of_one_descriptor_by_hand() {
+        // x = (0.5, 0): squared distances 0.25 and 1.25, so γ = (1, e^-0.5) / (1 + e^-0.5).
+        let g0 = 1.0 / (1.0 + (-0.5f64).exp());
+        let g1 = 1.0 - g0;
+        let r2 = 2f64.sqrt();
+        let expected = [
+            r2 * g0 * 0.5, 0.0,                    // mean gradient, component 0: (x − μ0)/σ · γ0/√w0
+            r2 * g1 * -0.5, r2 * g1 * -1.0,        // component 1
+            g0 * (0.25 - 1.0), g0 * (0.0 - 1.0),   // variance gradient, component 0: γ0 ((x−μ0)²/σ² − 1)/√(2 w0)
+            g1 * (0.25 - 1.0), g1 * (1.0 - 1.0),   // component 1
+        ];
+        let fv = identity_encoder().raw(array![[0.5f32, 0.0]].view());
+        for (got, want) in fv.iter().zip(expected) {
+            assert!((f64::from(*got) - want).abs() < 1e-6, "{fv} vs {expected:?}");
+        }
+        // Two descriptors: the mean of their terms.
+        let both = identity_encoder().raw(array![[0.5f32, 0.0], [0.5, 0.0]].view());
+        assert!(both.iter().zip(fv.iter()).all(|(a, b)| (a - b).abs() < 1e-6));
+    }
+
+    #[test]
+    fn improved_normalisation_is_signed_sqrt_then_unit_length() {
+        let v = improve(array![4.0f32, -9.0, 0.0].view());
+        let n = 13f32.sqrt();
+        assert!((v[0] - 2.0 / n).abs() < 1e-6 && (v[1] + 3.0 / n).abs() < 1e-6 && v[2] == 0.0);
+        assert_eq!(improve(Array1::zeros(3).view()), Array1::<f32>::zeros(3));
+    }
+
+    #[test]
+    fn em_finds_two_separated_clusters() {
+        let mut rng = StdRng::seed_from_u64(5);
+        let x = Array2::from_shape_fn((400, 2), |(i, _)| if i < 300 { rng.gen_range(-0.5f32..0.5) } else { 10.0 + rng.gen_range(-1.0f32..1.0) });
+        let gmm = DiagonalGmm::fit(x.view(), 2, 50, 1).unwrap();
+        let (a, b) = if gmm.means[[0, 0]] < gmm.means[[1, 0]] { (0, 1) } else { (1, 0) };
+        assert!((gmm.weights[a] - 0.75).abs() < 1e-3 && (gmm.weights[b] - 0.25).abs() < 1e-3, "{:?}", gmm.weights);
+        assert!(gmm.means[[a, 0]].abs() < 0.1 && (gmm.means[[b, 1]] - 10.0).abs() < 0.2);
+        // Uniform on [−0.5, 0.5] has variance 1/12; on [−1, 1], 1/3.
+        assert!((gmm.variances[[a, 0]] - 1.0 / 12.0).abs() < 0.02 && (gmm.variances[[b, 1]] - 1.0 / 3.0).abs() < 0.08, "{:?}", gmm.variances);
+    }
+
+    #[test]
+    fn pca_keeps_the_direction_of_largest_spread() {
+        let mut rng = StdRng::seed_from_u64(2);
+        let x = Array2::from_shape_fn((200, 3), |(_, j)| rng.gen_range(-1.0f32..1.0) * [0.1, 5.0, 0.2][j]);
+        let p = Projection::fit(x.view(), 1).unwrap();
+        assert!(p.components[[0, 1]].abs() > 0.99, "{:?}", p.components);
+        assert_eq!(p.apply(x.view()).dim(), (200, 1));
+    }
+}
