@@ -9,6 +9,9 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use video::draw::draw_field_png;
 use video::synth::{render_set, ArtifactKind, SynthOptions, ACTIONS};
+use video::classifier::{TrainOptions, VideoClassifier};
+use video::dataset::{all_clips, load_clip_set, ClipSet};
+use video::evaluate::{cross_validate, evaluate, VideoEvaluation};
 use video::{summarize, DescriptorExtractor, DescriptorOptions, MotionOptions, MotionReader, VideoError};
 
 #[derive(Parser)]
@@ -67,6 +70,48 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Trains the Fisher-vector / linear-SVM classifier on a folder per class (or train/ with
+    /// val/ and test/ held out) and saves it; reports held-out accuracy.
+    Train {
+        #[command(flatten)]
+        data: DataArg,
+        /// Model folder to write.
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        grid: GridArg,
+        /// Mixture components per descriptor type.
+        #[arg(long, default_value_t = TrainOptions::default().components)]
+        components: usize,
+        /// The SVM's C.
+        #[arg(long, default_value_t = TrainOptions::default().c)]
+        c: f64,
+        /// Replace an existing model folder.
+        #[arg(long)]
+        force: bool,
+    },
+    /// The predicted class and every class's score for a clip.
+    Predict {
+        clip: PathBuf,
+        #[command(flatten)]
+        model: ModelArg,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Accuracy, per-class recall and confusion matrix on a set's held-out clips, or
+    /// k-fold cross-validation over all its clips (--folds; trains k models with the given
+    /// model's settings).
+    Accuracy {
+        #[command(flatten)]
+        data: DataArg,
+        #[command(flatten)]
+        model: ModelArg,
+        /// Cross-validate over all clips with this many folds instead.
+        #[arg(long)]
+        folds: Option<usize>,
+        #[arg(long)]
+        json: bool,
+    },
     /// HOF, MBHx and MBHy descriptors of a clip: a summary, or JSON lines with --out.
     Descriptors {
         clip: PathBuf,
@@ -85,6 +130,77 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+}
+
+#[derive(Args)]
+struct DataArg {
+    /// A folder per class, or train/ (with val/ and test/ held out).
+    #[arg(long)]
+    data: PathBuf,
+    /// Share of each class held out when the set has no train/ folder.
+    #[arg(long, default_value_t = 0.25)]
+    test_fraction: f64,
+    /// Seed of that split.
+    #[arg(long, default_value_t = 1)]
+    split_seed: u64,
+}
+
+impl DataArg {
+    fn load(&self) -> Result<ClipSet, String> {
+        load_clip_set(&self.data, self.test_fraction, self.split_seed).map_err(err)
+    }
+}
+
+#[derive(Args)]
+struct ModelArg {
+    /// Model folder.
+    #[arg(long)]
+    model: PathBuf,
+}
+
+impl ModelArg {
+    fn load(&self) -> Result<VideoClassifier, String> {
+        VideoClassifier::load(&self.model).map_err(err)
+    }
+}
+
+fn bar(len: usize, what: &str) -> ProgressBar {
+    let bar = ProgressBar::new(len as u64);
+    bar.set_style(ProgressStyle::with_template(&format!("{{bar:40}} {{pos}}/{{len}} {what} {{elapsed}}")).expect("a valid template"));
+    bar
+}
+
+fn print_evaluation(e: &VideoEvaluation, classes: &[String]) {
+    println!("accuracy {:.4} on {} clips", e.accuracy, e.clips);
+    println!("{:<20} {:>7}", "class", "recall");
+    for (name, r) in classes.iter().zip(&e.recall) {
+        println!("{name:<20} {r:>7.3}");
+    }
+    println!("confusion matrix (rows: true class, columns: predicted, in class order):");
+    for row in &e.confusion {
+        println!("  {}", row.iter().map(|n| format!("{n:>4}")).collect::<String>());
+    }
+}
+
+fn train(data: &DataArg, out: &Path, options: TrainOptions, force: bool) -> Result<(), String> {
+    check_new(out, force)?;
+    let set = data.load()?;
+    println!("{} classes, {} training clips, {} held out ({})", set.classes.len(), set.train.len(), set.test.len(), set.split);
+    let progress = bar(2 * set.train.len(), "clips (sample, then Fisher vectors)");
+    let mut model = VideoClassifier::train(&set.train, &set.classes, &options, &|done, _| progress.set_position(done as u64)).map_err(err)?;
+    progress.finish_and_clear();
+    let t = &model.config.training;
+    println!("trained in {:.1} s ({:.0} frames/s over both passes); training accuracy {:.4}", t.seconds, t.frames_per_second, t.train_accuracy);
+    if !set.test.is_empty() {
+        let progress = bar(set.test.len(), "held-out clips");
+        let e = evaluate(&model, &set.test, &|done, _| progress.set_position(done as u64)).map_err(err)?;
+        progress.finish_and_clear();
+        print_evaluation(&e, &set.classes);
+        model.config.test_accuracy = Some(e.accuracy);
+    }
+    model.save(out, force).map_err(err)?;
+    println!("model saved to {}", out.display());
+    Ok(())
 }
 
 #[derive(Args)]
@@ -230,6 +346,53 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Synth { out, classes, per_class, seed, frames, artifact, force } => {
             let options = SynthOptions { classes, per_class, seed, frames, artifact, ..SynthOptions::default() };
             synth(&out, options, force)
+        }
+        Command::Train { data, out, grid, components, c, force } => train(&data, &out, TrainOptions { block: grid.block, components, c, ..TrainOptions::default() }, force),
+        Command::Predict { clip, model, json } => {
+            let model = model.load()?;
+            let p = model.predict(&clip).map_err(err)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&p).expect("serialises"));
+            } else {
+                println!("predicted: {}", p.class_name);
+                for (name, s) in model.config.classes.iter().zip(&p.scores) {
+                    println!("  {name:<20} score {s:>8.3}");
+                }
+            }
+            Ok(())
+        }
+        Command::Accuracy { data, model, folds, json } => {
+            let model = model.load()?;
+            let set = data.load()?;
+            if set.classes != model.config.classes {
+                return Err(format!("{}: classes {:?}, the model knows {:?}", data.data.display(), set.classes, model.config.classes));
+            }
+            if let Some(k) = folds {
+                let clips = all_clips(&set);
+                let progress = bar(k, "folds");
+                let cv = cross_validate(&clips, &set.classes, k, &model.config.options, &|done, _| progress.set_position(done as u64)).map_err(err)?;
+                progress.finish_and_clear();
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&cv).expect("serialises"));
+                } else {
+                    println!("{k}-fold cross-validation over {} clips; fold accuracies {:?}", clips.len(), cv.folds.iter().map(|f| (f.accuracy * 1000.0).round() / 1000.0).collect::<Vec<_>>());
+                    print_evaluation(&cv.pooled, &set.classes);
+                }
+                return Ok(());
+            }
+            if set.test.is_empty() {
+                return Err(format!("{}: no held-out clips (give --folds for cross-validation)", data.data.display()));
+            }
+            let progress = bar(set.test.len(), "held-out clips");
+            let e = evaluate(&model, &set.test, &|done, _| progress.set_position(done as u64)).map_err(err)?;
+            progress.finish_and_clear();
+            if json {
+                println!("{}", serde_json::to_string_pretty(&e).expect("serialises"));
+            } else {
+                println!("{} ({})", data.data.display(), set.split);
+                print_evaluation(&e, &set.classes);
+            }
+            Ok(())
         }
         Command::Descriptors { clip, grid, frames, time_stride, out, force } => {
             let options = DescriptorOptions { frames, time_stride, ..DescriptorOptions::default() };

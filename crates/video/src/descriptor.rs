@@ -14,12 +14,12 @@ use std::collections::VecDeque;
 use std::ops::Range;
 
 use ndarray::{Array3, Axis};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::field::MotionField;
 
 /// The cuboid layout and histogram settings.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DescriptorOptions {
     /// Cuboid side in blocks (2 blocks of 16 pixels: 32×32 pixels).
     pub cuboid_blocks: usize,

@@ -21,6 +21,8 @@ use rand::SeedableRng;
 
 use crate::error::VideoError;
 
+/// Rows k-means sees to start the mixture.
+const KMEANS_SAMPLE: usize = 20_000;
 /// Smallest variance a mixture component keeps (descriptors are L2-normalised histograms).
 const MIN_VARIANCE: f64 = 1e-6;
 
@@ -63,19 +65,22 @@ pub struct DiagonalGmm {
 
 impl DiagonalGmm {
     /// EM from k-means centres, `iterations` rounds (or until the log-likelihood gains less
-    /// than 1e-6 per sample).
+    /// than 1e-4 per sample).
     pub fn fit(x: ArrayView2<f32>, components: usize, iterations: usize, seed: u64) -> Result<Self, VideoError> {
         let (n, d) = x.dim();
         if n < components || components == 0 {
             return Err(VideoError::Invalid(format!("{n} descriptors are too few for a mixture of {components} components")));
         }
         let x64 = x.mapv(f64::from);
-        let data = DatasetBase::from(x64.clone());
-        let kmeans = KMeans::params_with_rng(components, StdRng::seed_from_u64(seed))
-            .max_n_iterations(50)
-            .fit(&data)
+        // k-means (one run, on at most KMEANS_SAMPLE rows) only starts EM.
+        let mut rng = StdRng::seed_from_u64(seed);
+        let rows = rand::seq::index::sample(&mut rng, n, n.min(KMEANS_SAMPLE)).into_vec();
+        let kmeans = KMeans::params_with_rng(components, rng)
+            .n_runs(1)
+            .max_n_iterations(30)
+            .fit(&DatasetBase::from(x64.select(ndarray::Axis(0), &rows)))
             .map_err(|e| VideoError::Invalid(format!("k-means: {e}")))?;
-        let labels = kmeans.predict(&data);
+        let labels = kmeans.predict(&DatasetBase::from(x64.clone()));
         let mut means = kmeans.centroids().clone();
         let mut variances = Array2::<f64>::zeros((components, d));
         let mut weights = Array1::<f64>::zeros(components);
@@ -102,7 +107,7 @@ impl DiagonalGmm {
             means = gamma.t().dot(&x64) / &mass.view().insert_axis(Axis(1));
             let second = gamma.t().dot(&x64.mapv(|v| v * v)) / &mass.view().insert_axis(Axis(1));
             variances = (second - means.mapv(|m| m * m)).mapv(|v| v.max(MIN_VARIANCE));
-            if log_likelihood - previous < 1e-6 * n as f64 {
+            if log_likelihood - previous < 1e-4 * n as f64 {
                 break;
             }
             previous = log_likelihood;

@@ -1,7 +1,10 @@
 //! The video pipeline: motion vectors read from compressed video, motion fields on a block
 //! grid, and motion descriptors with their receptive fields.
 
+pub mod classifier;
+pub mod dataset;
 mod error;
+pub mod evaluate;
 pub mod descriptor;
 pub mod draw;
 pub mod encode;

@@ -1,0 +1,360 @@
+//! The compressed-domain action classifier: motion descriptors → PCA → diagonal Gaussian
+//! mixture → improved Fisher vector (per descriptor type) → one-vs-rest linear SVM
+//! (`linfa-svm`), and its model files.
+//!
+//! The SVM's hyperplane is kept as an `lrp::Dense` layer (weights `[dims, classes]`, bias
+//! `[classes]`), so scoring and the explanation use one object. `linfa-svm` keeps a linear
+//! model's hyperplane private; its weights are read back through `weighted_sum` on the unit
+//! vectors (the map is linear) and its bias is `−rho`.
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use linfa::traits::Fit;
+use linfa::Dataset;
+use linfa_svm::Svm;
+use lrp::Dense;
+use ndarray::{concatenate, Array1, Array2, ArrayD, Axis, Ix1, Ix2, IxDyn};
+use rand::rngs::StdRng;
+use rand::seq::index::sample;
+use rand::SeedableRng;
+use rayon::prelude::*;
+use safetensors::tensor::{Dtype, SafeTensors, TensorView};
+use serde::{Deserialize, Serialize};
+
+use crate::dataset::LabelledClip;
+use crate::descriptor::{Descriptor, DescriptorExtractor, DescriptorOptions};
+use crate::error::VideoError;
+use crate::fisher::{improve, DiagonalGmm, FisherEncoder, Projection};
+use crate::motion::{FrameKind, MotionOptions, MotionReader};
+
+pub const CONFIG_FILE: &str = "model.json";
+pub const WEIGHTS_FILE: &str = "weights.safetensors";
+const FORMAT: &str = "relvis-video-fv";
+const FORMAT_VERSION: u32 = 1;
+/// The three descriptor types, in the order of the Fisher vector's parts.
+pub const CHANNELS: [&str; 3] = ["hof", "mbhx", "mbhy"];
+
+/// Every descriptor of a clip, by type, and the clip's frames.
+pub struct ClipDescriptors {
+    /// `[N, len]` per descriptor type (HOF, MBHx, MBHy).
+    pub channels: [Array2<f32>; 3],
+    /// Receptive fields, one per row.
+    pub fields: Vec<Descriptor>,
+    pub frame_kinds: Vec<FrameKind>,
+    /// Block grid `(rows, cols)`.
+    pub grid: (usize, usize),
+    pub width: usize,
+    pub height: usize,
+}
+
+/// Reads a clip's motion and computes all its descriptors.
+pub fn clip_descriptors(path: &Path, block: usize, options: DescriptorOptions) -> Result<ClipDescriptors, VideoError> {
+    let reader = MotionReader::open(path, MotionOptions { block, pictures: false })?;
+    let (width, height) = (reader.info().width, reader.info().height);
+    let mut extractor = DescriptorExtractor::new(options)?;
+    let (mut fields, mut kinds, mut grid) = (Vec::new(), Vec::new(), (0, 0));
+    for frame in reader {
+        let frame = frame?;
+        grid = (frame.field.rows(), frame.field.cols());
+        kinds.push(frame.kind);
+        fields.extend(extractor.push(frame.index, &frame.field));
+    }
+    let stack = |get: fn(&Descriptor) -> &Vec<f32>, len: usize| Array2::from_shape_vec((fields.len(), len), fields.iter().flat_map(|d| get(d).iter().copied()).collect()).expect("equal lengths");
+    let channels = [stack(|d| &d.hof, options.hof_len()), stack(|d| &d.mbhx, options.mbh_len()), stack(|d| &d.mbhy, options.mbh_len())];
+    if fields.is_empty() {
+        return Err(VideoError::Invalid(format!("{}: too short or too small for one {}-frame descriptor", path.display(), options.frames)));
+    }
+    // The receptive fields stay; the values live in `channels`.
+    for d in &mut fields {
+        d.hof = Vec::new();
+        d.mbhx = Vec::new();
+        d.mbhy = Vec::new();
+    }
+    Ok(ClipDescriptors { channels, fields, frame_kinds: kinds, grid, width, height })
+}
+
+/// Training settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainOptions {
+    pub block: usize,
+    pub descriptor: DescriptorOptions,
+    /// Mixture components per descriptor type.
+    pub components: usize,
+    /// Descriptors sampled per clip for PCA and the mixture.
+    pub sample_per_clip: usize,
+    /// The SVM's C.
+    pub c: f64,
+    pub seed: u64,
+}
+
+impl Default for TrainOptions {
+    fn default() -> Self {
+        TrainOptions { block: 16, descriptor: DescriptorOptions::default(), components: 32, sample_per_clip: 300, c: 10.0, seed: 1 }
+    }
+}
+
+/// What a model records of its training.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainingRecord {
+    pub clips: usize,
+    pub descriptors_sampled: usize,
+    pub train_accuracy: f64,
+    pub seconds: f64,
+    /// Frames decoded per second over both passes.
+    pub frames_per_second: f64,
+}
+
+/// A model's JSON part.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VideoModelConfig {
+    pub format: String,
+    pub version: u32,
+    pub classes: Vec<String>,
+    pub options: TrainOptions,
+    /// PCA output dimensions per descriptor type.
+    pub pca_dims: [usize; 3],
+    pub training: TrainingRecord,
+    /// Held-out accuracy measured at training time, if there was a held-out part.
+    pub test_accuracy: Option<f64>,
+}
+
+/// A trained classifier.
+pub struct VideoClassifier {
+    pub config: VideoModelConfig,
+    pub encoders: [FisherEncoder; 3],
+    /// The SVM hyperplanes, one output per class.
+    pub svm: Dense,
+}
+
+/// A clip's class and the scores of every class.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct VideoPrediction {
+    pub class: usize,
+    pub class_name: String,
+    pub scores: Vec<f32>,
+}
+
+impl VideoClassifier {
+    /// The normalised Fisher vector of a clip's descriptors (each type's part improved and
+    /// L2-normalised, then concatenated) and the raw parts.
+    pub fn fisher_vector(&self, clip: &ClipDescriptors) -> Array1<f32> {
+        let parts: Vec<Array1<f32>> = self.encoders.iter().zip(&clip.channels).map(|(e, x)| improve(e.raw(x.view()).view())).collect();
+        concatenate(Axis(0), &parts.iter().map(|p| p.view()).collect::<Vec<_>>()).expect("1-d parts")
+    }
+
+    /// SVM scores of a Fisher vector.
+    pub fn scores(&self, fv: &Array1<f32>) -> Array1<f32> {
+        let mut s = fv.dot(&self.svm.weight);
+        if let Some(b) = &self.svm.bias {
+            s += b;
+        }
+        s
+    }
+
+    pub fn predict_descriptors(&self, clip: &ClipDescriptors) -> VideoPrediction {
+        let scores = self.scores(&self.fisher_vector(clip));
+        let class = scores.iter().enumerate().fold(0, |best, (i, &s)| if s > scores[best] { i } else { best });
+        VideoPrediction { class, class_name: self.config.classes[class].clone(), scores: scores.to_vec() }
+    }
+
+    /// Class and scores of the clip at `path`.
+    pub fn predict(&self, path: &Path) -> Result<VideoPrediction, VideoError> {
+        Ok(self.predict_descriptors(&clip_descriptors(path, self.config.options.block, self.config.options.descriptor)?))
+    }
+
+    /// Trains on `clips` (labels index `classes`); `progress(done, total)` after each clip of
+    /// each of the two passes (sampling for PCA and the mixture; Fisher vectors).
+    pub fn train(clips: &[LabelledClip], classes: &[String], options: &TrainOptions, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<Self, VideoError> {
+        let start = Instant::now();
+        if clips.is_empty() {
+            return Err(VideoError::Invalid("no training clips".into()));
+        }
+        let total = 2 * clips.len();
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        let tick = || progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, total);
+        // Pass 1: a seeded sample of descriptors from every clip.
+        let samples: Vec<([Array2<f32>; 3], usize)> = clips
+            .par_iter()
+            .enumerate()
+            .map(|(i, clip)| {
+                let d = clip_descriptors(&clip.path, options.block, options.descriptor)?;
+                let n = d.fields.len();
+                let mut rng = StdRng::seed_from_u64(options.seed ^ (i as u64).wrapping_mul(0x9E37_79B9));
+                let rows = sample(&mut rng, n, options.sample_per_clip.min(n)).into_vec();
+                tick();
+                Ok((d.channels.map(|c| c.select(Axis(0), &rows)), d.frame_kinds.len()))
+            })
+            .collect::<Result<_, VideoError>>()?;
+        let frames: usize = samples.iter().map(|(_, f)| f).sum();
+        let mut encoders = Vec::new();
+        let mut pca_dims = [0; 3];
+        for c in 0..3 {
+            let x = concatenate(Axis(0), &samples.iter().map(|(s, _)| s[c].view()).collect::<Vec<_>>()).expect("equal widths");
+            let projection = Projection::fit(x.view(), x.ncols() / 2)?;
+            pca_dims[c] = projection.output_dims();
+            let gmm = DiagonalGmm::fit(projection.apply(x.view()).view(), options.components, 100, options.seed + c as u64)?;
+            encoders.push(FisherEncoder { projection, gmm });
+        }
+        let descriptors_sampled = samples.iter().map(|(s, _)| s[0].nrows()).sum();
+        drop(samples);
+        let encoders: [FisherEncoder; 3] = encoders.try_into().unwrap_or_else(|_| unreachable!("three channels"));
+        let placeholder = Dense::new(Array2::zeros((1, classes.len())), None).map_err(|e| VideoError::Invalid(e.to_string()))?;
+        let config = VideoModelConfig {
+            format: FORMAT.into(),
+            version: FORMAT_VERSION,
+            classes: classes.to_vec(),
+            options: options.clone(),
+            pca_dims,
+            training: TrainingRecord { clips: clips.len(), descriptors_sampled, train_accuracy: 0.0, seconds: 0.0, frames_per_second: 0.0 },
+            test_accuracy: None,
+        };
+        let mut model = VideoClassifier { config, encoders, svm: placeholder };
+        // Pass 2: Fisher vectors, then one linear SVM per class against the rest.
+        let fvs: Vec<Array1<f32>> = clips
+            .par_iter()
+            .map(|clip| {
+                let d = clip_descriptors(&clip.path, options.block, options.descriptor)?;
+                tick();
+                Ok(model.fisher_vector(&d))
+            })
+            .collect::<Result<_, VideoError>>()?;
+        let x = ndarray::stack(Axis(0), &fvs.iter().map(|f| f.view()).collect::<Vec<_>>()).expect("equal lengths").mapv(f64::from);
+        let dims = x.ncols();
+        let mut weight = Array2::<f32>::zeros((dims, classes.len()));
+        let mut bias = Array1::<f32>::zeros(classes.len());
+        for (k, name) in classes.iter().enumerate() {
+            let targets: Array1<bool> = clips.iter().map(|c| c.label == k).collect();
+            if targets.iter().all(|&t| t) || !targets.iter().any(|&t| t) {
+                return Err(VideoError::Invalid(format!("class `{name}` needs training clips of its own and of other classes")));
+            }
+            let svm = Svm::<f64, bool>::params()
+                .pos_neg_weights(options.c, options.c)
+                .linear_kernel()
+                .fit(&Dataset::new(x.clone(), targets))
+                .map_err(|e| VideoError::Invalid(format!("SVM for `{name}`: {e}")))?;
+            let mut unit = Array1::<f64>::zeros(dims);
+            for j in 0..dims {
+                unit[j] = 1.0;
+                weight[[j, k]] = svm.weighted_sum(&unit) as f32;
+                unit[j] = 0.0;
+            }
+            bias[k] = -svm.rho as f32;
+        }
+        model.svm = Dense::new(weight, Some(bias)).map_err(|e| VideoError::Invalid(e.to_string()))?;
+        let correct = fvs.iter().zip(clips).filter(|(fv, clip)| argmax(&model.scores(fv)) == clip.label).count();
+        let seconds = start.elapsed().as_secs_f64();
+        model.config.training = TrainingRecord { clips: clips.len(), descriptors_sampled, train_accuracy: correct as f64 / clips.len() as f64, seconds, frames_per_second: 2.0 * frames as f64 / seconds };
+        Ok(model)
+    }
+
+    /// Writes the model folder `dir` (refused if it exists unless `overwrite`), through a
+    /// temporary folder moved into place.
+    pub fn save(&self, dir: &Path, overwrite: bool) -> Result<(), VideoError> {
+        if dir.exists() && !overwrite {
+            return Err(VideoError::Exists { path: dir.to_path_buf() });
+        }
+        let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        fs::create_dir_all(parent).map_err(|e| VideoError::io(parent, e))?;
+        let staging = tempfile::Builder::new().prefix(".relvis-model-").tempdir_in(parent).map_err(|e| VideoError::io(parent, e))?;
+        let config_path = staging.path().join(CONFIG_FILE);
+        fs::write(&config_path, serde_json::to_string_pretty(&self.config).expect("serialises")).map_err(|e| VideoError::io(&config_path, e))?;
+        let weights_path = staging.path().join(WEIGHTS_FILE);
+        fs::write(&weights_path, self.weights_bytes()?).map_err(|e| VideoError::io(&weights_path, e))?;
+        if dir.exists() {
+            fs::remove_dir_all(dir).map_err(|e| VideoError::io(dir, e))?;
+        }
+        let staged: PathBuf = staging.keep();
+        fs::rename(&staged, dir).map_err(|e| VideoError::io(dir, e))
+    }
+
+    fn tensors(&self) -> Vec<(String, ArrayD<f32>)> {
+        let mut out = Vec::new();
+        for (name, e) in CHANNELS.iter().zip(&self.encoders) {
+            out.push((format!("{name}.pca.mean"), e.projection.mean.clone().into_dyn()));
+            out.push((format!("{name}.pca.components"), e.projection.components.clone().into_dyn()));
+            out.push((format!("{name}.gmm.weights"), e.gmm.weights.clone().into_dyn()));
+            out.push((format!("{name}.gmm.means"), e.gmm.means.clone().into_dyn()));
+            out.push((format!("{name}.gmm.variances"), e.gmm.variances.clone().into_dyn()));
+        }
+        out.push(("svm.weight".into(), self.svm.weight.clone().into_dyn()));
+        out.push(("svm.bias".into(), self.svm.bias.clone().expect("the SVM has a bias").into_dyn()));
+        out
+    }
+
+    fn weights_bytes(&self) -> Result<Vec<u8>, VideoError> {
+        let tensors = self.tensors();
+        let bytes: Vec<(String, Vec<usize>, Vec<u8>)> = tensors.iter().map(|(n, a)| (n.clone(), a.shape().to_vec(), a.iter().flat_map(|v| v.to_le_bytes()).collect())).collect();
+        let views = bytes
+            .iter()
+            .map(|(n, shape, data)| TensorView::new(Dtype::F32, shape.clone(), data).map(|v| (n.as_str(), v)))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| VideoError::Invalid(e.to_string()))?;
+        let metadata = HashMap::from([("format".to_string(), FORMAT.to_string()), ("version".to_string(), FORMAT_VERSION.to_string())]);
+        safetensors::serialize(views, Some(metadata)).map_err(|e| VideoError::Invalid(e.to_string()))
+    }
+
+    /// Reads a model folder.
+    pub fn load(dir: &Path) -> Result<Self, VideoError> {
+        let config_path = dir.join(CONFIG_FILE);
+        let config = fs::read_to_string(&config_path).map_err(|e| VideoError::io(&config_path, e))?;
+        let weights_path = dir.join(WEIGHTS_FILE);
+        let weights = fs::read(&weights_path).map_err(|e| VideoError::io(&weights_path, e))?;
+        Self::from_files(&config, &config_path, &weights, &weights_path)
+    }
+
+    /// A model from its files' contents, checking format, version, every tensor's shape and
+    /// that all values are finite; the paths name the files in errors.
+    pub fn from_files(config: &str, config_path: &Path, weights: &[u8], weights_path: &Path) -> Result<Self, VideoError> {
+        let problem = |path: &Path, why: String| VideoError::open(path, why);
+        let value: serde_json::Value = serde_json::from_str(config).map_err(|e| problem(config_path, format!("not a model file ({e})")))?;
+        let (format, version) = (value.get("format").and_then(|v| v.as_str()), value.get("version").and_then(|v| v.as_u64()));
+        if format != Some(FORMAT) {
+            return Err(problem(config_path, format!("not a relvis video model (format {format:?}, expected \"{FORMAT}\")")));
+        }
+        if version != Some(u64::from(FORMAT_VERSION)) {
+            return Err(problem(config_path, format!("format version {version:?}; this build reads version {FORMAT_VERSION}")));
+        }
+        let config: VideoModelConfig = serde_json::from_value(value).map_err(|e| problem(config_path, e.to_string()))?;
+        let tensors = SafeTensors::deserialize(weights).map_err(|e| problem(weights_path, e.to_string()))?;
+        let read = |name: &str, shape: &[usize]| -> Result<ArrayD<f32>, VideoError> {
+            let view = tensors.tensor(name).map_err(|e| problem(weights_path, e.to_string()))?;
+            if view.dtype() != Dtype::F32 || view.shape() != shape {
+                return Err(problem(weights_path, format!("tensor `{name}` is {:?} {:?}, the config needs F32 {shape:?}", view.dtype(), view.shape())));
+            }
+            let values: Vec<f32> = view.data().chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+            if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+                return Err(problem(weights_path, format!("tensor `{name}` holds a non-finite value at index {i}")));
+            }
+            Ok(ArrayD::from_shape_vec(IxDyn(shape), values).expect("length checked by shape"))
+        };
+        let o = &config.options;
+        let inputs = [o.descriptor.hof_len(), o.descriptor.mbh_len(), o.descriptor.mbh_len()];
+        let (k, classes) = (o.components, config.classes.len());
+        let mut encoders = Vec::new();
+        let mut dims = 0;
+        for (c, name) in CHANNELS.iter().enumerate() {
+            let d = config.pca_dims[c];
+            let two = |a: ArrayD<f32>| a.into_dimensionality::<Ix2>().expect("2-d");
+            let one = |a: ArrayD<f32>| a.into_dimensionality::<Ix1>().expect("1-d");
+            let projection = Projection { mean: one(read(&format!("{name}.pca.mean"), &[inputs[c]])?), components: two(read(&format!("{name}.pca.components"), &[d, inputs[c]])?) };
+            let gmm = DiagonalGmm { weights: one(read(&format!("{name}.gmm.weights"), &[k])?), means: two(read(&format!("{name}.gmm.means"), &[k, d])?), variances: two(read(&format!("{name}.gmm.variances"), &[k, d])?) };
+            if gmm.variances.iter().any(|&v| v <= 0.0) {
+                return Err(problem(weights_path, format!("tensor `{name}.gmm.variances` holds a variance ≤ 0")));
+            }
+            dims += 2 * k * d;
+            encoders.push(FisherEncoder { projection, gmm });
+        }
+        let weight = read("svm.weight", &[dims, classes])?.into_dimensionality::<Ix2>().expect("2-d");
+        let bias = read("svm.bias", &[classes])?.into_dimensionality::<Ix1>().expect("1-d");
+        let svm = Dense::new(weight, Some(bias)).map_err(|e| problem(weights_path, e.to_string()))?;
+        let encoders: [FisherEncoder; 3] = encoders.try_into().unwrap_or_else(|_| unreachable!("three channels"));
+        Ok(VideoClassifier { config, encoders, svm })
+    }
+}
+
+pub(crate) fn argmax(v: &Array1<f32>) -> usize {
+    v.iter().enumerate().fold(0, |best, (i, &s)| if s > v[best] { i } else { best })
+}

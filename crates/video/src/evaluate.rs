@@ -1,0 +1,83 @@
+//! Accuracy, per-class recall and the confusion matrix of a video classifier, on held-out
+//! clips or by k-fold cross-validation.
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::classifier::{TrainOptions, VideoClassifier};
+use crate::dataset::LabelledClip;
+use crate::error::VideoError;
+
+/// How a classifier did on a set of clips.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct VideoEvaluation {
+    pub clips: usize,
+    pub accuracy: f64,
+    /// Per class, in class order (NaN-free: a class without clips gets 0).
+    pub recall: Vec<f64>,
+    /// `confusion[true][predicted]`.
+    pub confusion: Vec<Vec<usize>>,
+}
+
+impl VideoEvaluation {
+    fn from_pairs(pairs: &[(usize, usize)], classes: usize) -> Self {
+        let mut confusion = vec![vec![0; classes]; classes];
+        for &(truth, predicted) in pairs {
+            confusion[truth][predicted] += 1;
+        }
+        let correct: usize = (0..classes).map(|c| confusion[c][c]).sum();
+        let recall = confusion.iter().enumerate().map(|(c, row)| { let n: usize = row.iter().sum(); if n == 0 { 0.0 } else { row[c] as f64 / n as f64 } }).collect();
+        VideoEvaluation { clips: pairs.len(), accuracy: if pairs.is_empty() { 0.0 } else { correct as f64 / pairs.len() as f64 }, recall, confusion }
+    }
+}
+
+/// Predicts every clip (in parallel) and compares with its label.
+pub fn evaluate(model: &VideoClassifier, clips: &[LabelledClip], progress: &(dyn Fn(usize, usize) + Sync)) -> Result<VideoEvaluation, VideoError> {
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let pairs: Vec<(usize, usize)> = clips
+        .par_iter()
+        .map(|clip| {
+            let p = model.predict(&clip.path)?;
+            progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, clips.len());
+            Ok((clip.label, p.class))
+        })
+        .collect::<Result<_, VideoError>>()?;
+    Ok(VideoEvaluation::from_pairs(&pairs, model.config.classes.len()))
+}
+
+/// k-fold cross-validation.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CrossValidation {
+    pub folds: Vec<VideoEvaluation>,
+    /// All held-out predictions together.
+    pub pooled: VideoEvaluation,
+}
+
+/// Splits `clips` into `k` stratified folds (round-robin per class, in the given order),
+/// trains on k−1 and evaluates on the rest, `k` times.
+pub fn cross_validate(clips: &[LabelledClip], classes: &[String], k: usize, options: &TrainOptions, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<CrossValidation, VideoError> {
+    if k < 2 || k > clips.len() {
+        return Err(VideoError::Invalid(format!("{k} folds for {} clips", clips.len())));
+    }
+    let mut fold_of = vec![0; clips.len()];
+    for class in 0..classes.len() {
+        for (n, (i, _)) in clips.iter().enumerate().filter(|(_, c)| c.label == class).enumerate() {
+            fold_of[i] = n % k;
+        }
+    }
+    let (mut folds, mut pooled) = (Vec::new(), Vec::new());
+    for fold in 0..k {
+        let train: Vec<LabelledClip> = clips.iter().zip(&fold_of).filter(|(_, &f)| f != fold).map(|(c, _)| c.clone()).collect();
+        let test: Vec<LabelledClip> = clips.iter().zip(&fold_of).filter(|(_, &f)| f == fold).map(|(c, _)| c.clone()).collect();
+        let model = VideoClassifier::train(&train, classes, options, &|_, _| {})?;
+        let e = evaluate(&model, &test, &|_, _| {})?;
+        for (truth, row) in e.confusion.iter().enumerate() {
+            for (predicted, &n) in row.iter().enumerate() {
+                pooled.extend(std::iter::repeat_n((truth, predicted), n));
+            }
+        }
+        folds.push(e);
+        progress(fold + 1, k);
+    }
+    Ok(CrossValidation { folds, pooled: VideoEvaluation::from_pairs(&pooled, classes.len()) })
+}
