@@ -56,12 +56,12 @@ enum Command {
         /// Actions to render (comma-separated); all six by default.
         #[arg(long, value_delimiter = ',', default_values_t = ACTIONS.map(String::from))]
         classes: Vec<String>,
-        #[arg(long, default_value_t = 20)]
+        #[arg(long, default_value_t = SynthOptions::default().per_class)]
         per_class: usize,
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// Frames per clip.
-        #[arg(long, default_value_t = 40)]
+        #[arg(long, default_value_t = SynthOptions::default().frames)]
         frames: usize,
         /// Plant a cue in one class only: CLASS:ticker or CLASS:logo.
         #[arg(long, value_parser = clap::builder::ValueParser::new(artifact))]

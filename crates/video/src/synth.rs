@@ -60,7 +60,7 @@ pub struct SynthOptions {
 
 impl Default for SynthOptions {
     fn default() -> Self {
-        SynthOptions { classes: ACTIONS.iter().map(|s| s.to_string()).collect(), per_class: 20, seed: 1, width: 160, height: 120, frames: 40, artifact: None, encode: EncodeOptions::default() }
+        SynthOptions { classes: ACTIONS.iter().map(|s| s.to_string()).collect(), per_class: 40, seed: 1, width: 160, height: 120, frames: 60, artifact: None, encode: EncodeOptions::default() }
     }
 }
 
@@ -129,7 +129,8 @@ fn pose(action: &str, s: f32) -> Pose {
     let w = (2.0 * PI * s).sin();
     let rest = Pose { torso: 0.0, arms: [(0.2, 0.1), (-0.2, -0.1)], legs: [(0.1, 0.0), (-0.1, 0.0)], lift: 0.0, lying: false };
     match action {
-        "wave" => Pose { arms: [(2.6, 0.5 + 0.6 * w), (-0.2, -0.1)], ..rest },
+        // A raised forearm swinging fast (twice the cycle rate) above the head.
+        "wave" => Pose { arms: [(2.7, 0.9 * (4.0 * PI * s).sin()), (-0.2, -0.1)], ..rest },
         "jumping-jack" => {
             let open = 0.5 - 0.5 * (2.0 * PI * s).cos();
             Pose { arms: [(0.3 + 2.4 * open, 0.2), (-0.3 - 2.4 * open, -0.2)], legs: [(0.1 + 0.35 * open, 0.0), (-0.1 - 0.35 * open, 0.0)], lift: 3.0 * open, ..rest }
@@ -139,7 +140,14 @@ fn pose(action: &str, s: f32) -> Pose {
         "sit-up" => Pose { torso: 0.5 - 0.5 * (2.0 * PI * s).cos(), arms: [(2.8, 0.0), (2.9, 0.0)], legs: [(2.0, -2.0), (1.9, -1.9)], lying: true, ..rest },
         "box" => {
             let punch = |p: f32| (0.5 + 0.5 * (2.0 * PI * (s + p)).sin()).powi(2);
-            Pose { arms: [(1.3, -1.3 * (1.0 - punch(0.0))), (1.3, -1.3 * (1.0 - punch(0.5)))], legs: [(0.25, -0.2), (-0.15, 0.0)], ..rest }
+            // Alternate straight punches at shoulder height; the body leans into each and bounces.
+            Pose {
+                torso: 0.15 * (punch(0.0) - punch(0.5)).abs(),
+                arms: [(1.55, -2.2 * (1.0 - punch(0.0))), (1.55, -2.2 * (1.0 - punch(0.5)))],
+                legs: [(0.3, -0.25), (-0.2, 0.0)],
+                lift: 0.6 * (4.0 * PI * s).sin().abs(),
+                ..rest
+            }
         }
         _ => rest,
     }
