@@ -8,7 +8,7 @@
 //! the Fisher vector does not use).
 //!
 //! The raw Fisher vector is a mean over descriptors, `Φ = Σ_i φ(x_i)` with `φ` carrying the
-//! `1/N`; [`FisherEncoder::contributions`] gives each descriptor's `φ(x_i)`, which the
+//! `1/N`; [`FisherEncoder::terms`] gives each descriptor's `φ(x_i)`, which the
 //! explanation uses to hand relevance back to descriptors.
 
 use linfa::traits::{Fit, Predict as _};
@@ -163,9 +163,10 @@ impl FisherEncoder {
         2 * self.gmm.components() * self.gmm.dims()
     }
 
-    /// Each descriptor's term `φ(x_i)` of the raw Fisher vector `[N, 2KD]` (with the `1/N`):
+    /// The terms `φ(x_i)` of the raw Fisher vector for some of a set's descriptors `[n, 2KD]`,
+    /// where `count` is the size of the whole set (the terms carry its `1/N`):
     /// `[1/(N√w_k) γ_ik (x_i − μ_k)/σ_k ,  1/(N√(2w_k)) γ_ik ((x_i − μ_k)²/σ²_k − 1)]` per component.
-    pub fn contributions(&self, descriptors: ArrayView2<f32>) -> Array2<f32> {
+    pub fn terms(&self, descriptors: ArrayView2<f32>, count: usize) -> Array2<f32> {
         let y = self.projection.apply(descriptors).mapv(f64::from);
         let (n, d) = y.dim();
         let g = &self.gmm;
@@ -174,7 +175,7 @@ impl FisherEncoder {
         let mut out = Array2::<f32>::zeros((n, self.len()));
         for k in 0..g.components() {
             let sigma = variances.row(k).mapv(f64::sqrt);
-            let (scale_mean, scale_var) = (1.0 / (n as f64 * weights[k].sqrt()), 1.0 / (n as f64 * (2.0 * weights[k]).sqrt()));
+            let (scale_mean, scale_var) = (1.0 / (count as f64 * weights[k].sqrt()), 1.0 / (count as f64 * (2.0 * weights[k]).sqrt()));
             for i in 0..n {
                 let gik = gamma[[i, k]];
                 let mut row = out.row_mut(i);
@@ -188,14 +189,21 @@ impl FisherEncoder {
         out
     }
 
-    /// The raw (unnormalised) Fisher vector of a set of descriptors.
+    /// The raw (unnormalised) Fisher vector of a set of descriptors, `Σ_i φ(x_i)`, computed
+    /// in chunks so that long clips need no `N × 2KD` matrix.
     pub fn raw(&self, descriptors: ArrayView2<f32>) -> Array1<f32> {
-        if descriptors.nrows() == 0 {
-            return Array1::zeros(self.len());
+        let n = descriptors.nrows();
+        let mut sum = Array1::zeros(self.len());
+        for start in (0..n).step_by(CHUNK) {
+            let chunk = descriptors.slice(ndarray::s![start..(start + CHUNK).min(n), ..]);
+            sum += &self.terms(chunk, n).sum_axis(Axis(0));
         }
-        self.contributions(descriptors).sum_axis(Axis(0))
+        sum
     }
 }
+
+/// Descriptors per chunk when Fisher-vector terms are computed piecewise.
+pub const CHUNK: usize = 2048;
 
 /// The "improved" normalisation: signed square root, then L2 (a zero vector stays zero).
 pub fn improve(raw: ArrayView1<f32>) -> Array1<f32> {

@@ -5,6 +5,7 @@ pub mod classifier;
 pub mod dataset;
 mod error;
 pub mod evaluate;
+pub mod explain;
 pub mod descriptor;
 pub mod draw;
 pub mod encode;

@@ -1,0 +1,199 @@
+//! LRP through the whole pipeline, with `crates/lrp`'s rules at every step:
+//!
+//! 1. SVM: the class score over the normalised Fisher-vector dimensions (`lrp::Dense`,
+//!    ε-rule; the bias and ε absorb part of the score, reported).
+//! 2. Power and L2 normalisation are element-wise maps: relevance passes through unchanged
+//!    (as in Bach et al. 2016 for Fisher vectors).
+//! 3. Fisher vector → descriptors: each raw dimension is a sum of per-descriptor terms
+//!    `φ_ij`, a linear map from "one per descriptor" to the dimensions; ε-rule, so each
+//!    descriptor gets its share of every dimension (ε absorbs a little, reported).
+//! 4. Descriptors → blocks and frames: the flat rule over each descriptor's receptive field
+//!    (uniform over the blocks × frames of its cuboid; conserves exactly).
+
+use ndarray::{Array1, Array3, ArrayD, ArrayView1, ArrayView2, ArrayViewD, Axis, IxDyn};
+use lrp::{relevance_through, LinearMap, LrpError, Rule, WeightMod};
+use serde::Serialize;
+
+use crate::classifier::{argmax, ClipDescriptors, VideoClassifier};
+use crate::descriptor::Descriptor;
+use crate::error::VideoError;
+use crate::fisher::{improve, FisherEncoder, CHUNK};
+
+
+/// The ε of both ε-steps unless asked otherwise.
+pub const DEFAULT_EPSILON: f32 = 1e-3;
+
+/// Where a clip's class score went.
+#[derive(Clone, Debug, Serialize)]
+pub struct VideoExplanation {
+    pub class: usize,
+    pub class_name: String,
+    pub score: f32,
+    pub scores: Vec<f32>,
+    pub epsilon: f32,
+    /// Relevance per frame, block row and block column `[frames, rows, cols]` (signed).
+    #[serde(skip)]
+    pub blocks: Array3<f32>,
+    /// Sum over each frame's blocks.
+    pub per_frame: Vec<f32>,
+    pub frame_kinds: Vec<char>,
+    /// Relevance of each descriptor (all three types together), in descriptor order.
+    #[serde(skip)]
+    pub descriptors: Array1<f32>,
+    /// `Σ R` at each step: Fisher vector, descriptors, blocks.
+    pub fisher_vector_total: f32,
+    pub descriptor_total: f32,
+    pub block_total: f32,
+    /// Absorbed by the SVM's bias and ε (`score − Σ R_FV`) and by the Fisher step's ε.
+    pub absorbed_svm: f32,
+    pub absorbed_fisher: f32,
+}
+
+/// The map "one per descriptor → raw Fisher-vector dimensions" with weights `φ_ij`,
+/// computed in chunks from the descriptors (never an `N × 2KD` matrix).
+struct FisherTerms<'a> {
+    encoder: &'a FisherEncoder,
+    descriptors: ArrayView2<'a, f32>,
+}
+
+impl FisherTerms<'_> {
+    fn chunks(&self, weights: WeightMod, mut each: impl FnMut(usize, ndarray::Array2<f32>)) {
+        let n = self.descriptors.nrows();
+        for start in (0..n).step_by(CHUNK) {
+            let rows = self.descriptors.slice(ndarray::s![start..(start + CHUNK).min(n), ..]);
+            let mut terms = self.encoder.terms(rows, n);
+            if weights != WeightMod::Identity {
+                terms.mapv_inplace(|w| weights.apply(w));
+            }
+            each(start, terms);
+        }
+    }
+}
+
+impl LinearMap for FisherTerms<'_> {
+    fn name(&self) -> &str {
+        "fisher-terms"
+    }
+
+    fn output_shape(&self, shape: &[usize], layer: usize) -> Result<Vec<usize>, LrpError> {
+        if shape != [self.descriptors.nrows()] {
+            return Err(LrpError::ShapeMismatch { layer, kind: self.name().into(), expected: format!("[{}]", self.descriptors.nrows()), got: shape.to_vec() });
+        }
+        Ok(vec![self.encoder.len()])
+    }
+
+    fn forward(&self, x: ArrayViewD<f32>, weights: WeightMod) -> ArrayD<f32> {
+        let x = x.into_dimensionality::<ndarray::Ix1>().expect("checked shape");
+        let mut out = Array1::<f32>::zeros(self.encoder.len());
+        self.chunks(weights, |start, terms| out += &x.slice(ndarray::s![start..start + terms.nrows()]).dot(&terms));
+        out.into_dyn()
+    }
+
+    fn transpose(&self, s: ArrayViewD<f32>, weights: WeightMod, _input_shape: &[usize]) -> ArrayD<f32> {
+        let s = s.into_dimensionality::<ndarray::Ix1>().expect("checked shape");
+        let mut out = Array1::<f32>::zeros(self.descriptors.nrows());
+        self.chunks(weights, |start, terms| out.slice_mut(ndarray::s![start..start + terms.nrows()]).assign(&terms.dot(&s)));
+        out.into_dyn()
+    }
+
+    fn bias(&self) -> Option<ArrayView1<'_, f32>> {
+        None
+    }
+}
+
+/// The map "blocks × frames → descriptors": each descriptor sums its cuboid.
+struct ReceptiveFields<'a> {
+    fields: &'a [Descriptor],
+    shape: [usize; 3],
+}
+
+impl LinearMap for ReceptiveFields<'_> {
+    fn name(&self) -> &str {
+        "receptive-fields"
+    }
+
+    fn output_shape(&self, shape: &[usize], layer: usize) -> Result<Vec<usize>, LrpError> {
+        if shape != self.shape {
+            return Err(LrpError::ShapeMismatch { layer, kind: self.name().into(), expected: format!("{:?}", self.shape), got: shape.to_vec() });
+        }
+        Ok(vec![self.fields.len()])
+    }
+
+    fn forward(&self, x: ArrayViewD<f32>, weights: WeightMod) -> ArrayD<f32> {
+        let w = weights.apply(1.0);
+        let x = x.into_dimensionality::<ndarray::Ix3>().expect("checked shape");
+        let out: Array1<f32> = self.fields.iter().map(|d| w * x.slice(ndarray::s![d.frames.clone(), d.rows.clone(), d.cols.clone()]).sum()).collect();
+        out.into_dyn()
+    }
+
+    fn transpose(&self, s: ArrayViewD<f32>, weights: WeightMod, _input_shape: &[usize]) -> ArrayD<f32> {
+        let w = weights.apply(1.0);
+        let mut out = Array3::<f32>::zeros(self.shape);
+        for (d, &v) in self.fields.iter().zip(s.iter()) {
+            out.slice_mut(ndarray::s![d.frames.clone(), d.rows.clone(), d.cols.clone()]).mapv_inplace(|o| o + w * v);
+        }
+        out.into_dyn()
+    }
+
+    fn bias(&self) -> Option<ArrayView1<'_, f32>> {
+        None
+    }
+}
+
+fn lrp_error(e: LrpError) -> VideoError {
+    VideoError::Invalid(format!("relevance propagation: {e}"))
+}
+
+/// Explains the model's score for `class` (the predicted class when `None`) on a clip's
+/// descriptors.
+pub fn explain(model: &VideoClassifier, clip: &ClipDescriptors, class: Option<usize>, epsilon: f32) -> Result<VideoExplanation, VideoError> {
+    let raw: Vec<Array1<f32>> = model.encoders.iter().zip(&clip.channels).map(|(e, x)| e.raw(x.view())).collect();
+    let parts: Vec<Array1<f32>> = raw.iter().map(|r| improve(r.view())).collect();
+    let fv = ndarray::concatenate(Axis(0), &parts.iter().map(|p| p.view()).collect::<Vec<_>>()).expect("1-d parts");
+    let scores = model.scores(&fv);
+    let class = class.unwrap_or_else(|| argmax(&scores));
+    if class >= scores.len() {
+        return Err(VideoError::Invalid(format!("class {class} of {}", scores.len())));
+    }
+    let score = scores[class];
+    let mut target = Array1::<f32>::zeros(scores.len());
+    target[class] = score;
+    let rule = Rule::Epsilon(epsilon);
+    // 1. SVM → normalised Fisher vector; 2. element-wise normalisation: unchanged.
+    let r_fv = relevance_through(&model.svm, fv.view().into_dyn(), target.view().into_dyn(), &rule).map_err(lrp_error)?;
+    // 3. Fisher vector → descriptors, type by type.
+    let n = clip.fields.len();
+    let mut r_desc = Array1::<f32>::zeros(n);
+    let mut offset = 0;
+    for (encoder, x) in model.encoders.iter().zip(&clip.channels) {
+        let part = r_fv.slice(ndarray::s![offset..offset + encoder.len()]);
+        offset += encoder.len();
+        let map = FisherTerms { encoder, descriptors: x.view() };
+        let ones = Array1::<f32>::ones(n);
+        r_desc += &relevance_through(&map, ones.view().into_dyn(), part.into_dyn(), &rule).map_err(lrp_error)?.into_dimensionality::<ndarray::Ix1>().expect("1-d");
+    }
+    // 4. Descriptors → blocks × frames, flat over each receptive field.
+    let shape = [clip.frame_kinds.len(), clip.grid.0, clip.grid.1];
+    let map = ReceptiveFields { fields: &clip.fields, shape };
+    let blocks = relevance_through(&map, ArrayD::<f32>::zeros(IxDyn(&shape)).view(), r_desc.view().into_dyn(), &Rule::Flat).map_err(lrp_error)?;
+    let blocks = blocks.into_dimensionality::<ndarray::Ix3>().expect("3-d");
+    let per_frame: Vec<f32> = blocks.outer_iter().map(|f| f.sum()).collect();
+    let (fisher_vector_total, descriptor_total, block_total) = (r_fv.sum(), r_desc.sum(), blocks.sum());
+    Ok(VideoExplanation {
+        class,
+        class_name: model.config.classes[class].clone(),
+        score,
+        scores: scores.to_vec(),
+        epsilon,
+        per_frame,
+        frame_kinds: clip.frame_kinds.iter().map(|k| k.letter()).collect(),
+        blocks,
+        descriptors: r_desc,
+        fisher_vector_total,
+        descriptor_total,
+        block_total,
+        absorbed_svm: score - fisher_vector_total,
+        absorbed_fisher: fisher_vector_total - descriptor_total,
+    })
+}
+

@@ -1,0 +1,136 @@
+//! The Fisher-vector / SVM classifier and its explanation on a tiny synthetic set rendered here.
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use ndarray::{Array1, Array3, Axis};
+use video::classifier::{clip_descriptors, TrainOptions, VideoClassifier, CONFIG_FILE, WEIGHTS_FILE};
+use video::dataset::load_clip_set;
+use video::evaluate::evaluate;
+use video::explain::explain;
+use video::fisher::improve;
+use video::synth::{render_set, SynthOptions};
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    root: std::path::PathBuf,
+    model: VideoClassifier,
+}
+
+/// Two very different actions, 6 clips each of 30 frames; 4 + 4 train, 2 + 2 held out.
+fn fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("set");
+        let options = SynthOptions { classes: vec!["walk".into(), "sit-up".into()], per_class: 6, frames: 30, seed: 4, ..SynthOptions::default() };
+        render_set(&root, &options, |_, _| {}).unwrap();
+        let set = load_clip_set(&root, 1.0 / 3.0, 1).unwrap();
+        assert_eq!((set.train.len(), set.test.len()), (8, 4));
+        let options = TrainOptions { components: 4, sample_per_clip: 200, ..TrainOptions::default() };
+        let model = VideoClassifier::train(&set.train, &set.classes, &options, &|_, _| {}).unwrap();
+        Fixture { _dir: dir, root, model }
+    })
+}
+
+#[test]
+fn a_model_trained_on_a_tiny_set_separates_two_classes() {
+    let f = fixture();
+    assert_eq!(f.model.config.training.train_accuracy, 1.0);
+    let set = load_clip_set(&f.root, 1.0 / 3.0, 1).unwrap();
+    let e = evaluate(&f.model, &set.test, &|_, _| {}).unwrap();
+    assert_eq!(e.accuracy, 1.0, "{e:?}");
+}
+
+#[test]
+fn the_model_round_trips_with_identical_scores_and_broken_files_are_named() {
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model");
+    f.model.save(&path, false).unwrap();
+    assert!(f.model.save(&path, false).unwrap_err().to_string().contains("--force"));
+    let loaded = VideoClassifier::load(&path).unwrap();
+    let clip = f.root.join("walk").join("walk_000.mp4");
+    assert_eq!(loaded.predict(&clip).unwrap(), f.model.predict(&clip).unwrap());
+
+    let edit = |from: &str, to: &str| {
+        let copy = dir.path().join(format!("edited{}", to.len()));
+        f.model.save(&copy, true).unwrap();
+        let text = std::fs::read_to_string(copy.join(CONFIG_FILE)).unwrap();
+        assert!(text.contains(from), "{from}");
+        std::fs::write(copy.join(CONFIG_FILE), text.replacen(from, to, 1)).unwrap();
+        VideoClassifier::load(&copy).err().expect("a broken model loaded").to_string()
+    };
+    assert!(edit("\"version\": 1", "\"version\": 9").contains("this build reads version 1"));
+    assert!(edit("\"format\": \"relvis-video-fv\"", "\"format\": \"relvis-text-cnn\"").contains("not a relvis video model"));
+    assert!(edit("\"components\": 4", "\"components\": 5").contains("the config needs F32"));
+    // A NaN in place of the last SVM bias value.
+    let nan = dir.path().join("nan");
+    f.model.save(&nan, false).unwrap();
+    let mut bytes = std::fs::read(nan.join(WEIGHTS_FILE)).unwrap();
+    let n = bytes.len();
+    bytes[n - 4..].copy_from_slice(&f32::NAN.to_le_bytes());
+    std::fs::write(nan.join(WEIGHTS_FILE), bytes).unwrap();
+    assert!(VideoClassifier::load(&nan).err().unwrap().to_string().contains("non-finite"));
+    // A text model folder given to the video loader.
+    std::fs::write(nan.join(CONFIG_FILE), r#"{"format": "relvis-text-cnn", "version": 1}"#).unwrap();
+    assert!(VideoClassifier::load(&nan).err().unwrap().to_string().contains("not a relvis video model"));
+    assert!(VideoClassifier::load(Path::new("no/such/model")).is_err());
+}
+
+#[test]
+fn relevance_is_conserved_up_to_what_bias_and_epsilon_absorb() {
+    let f = fixture();
+    let m = &f.model;
+    let clip = clip_descriptors(&f.root.join("sit-up").join("sit-up_001.mp4"), 16, m.config.options.descriptor).unwrap();
+    let eps = 1e-3f32;
+    let e = explain(m, &clip, None, eps).unwrap();
+
+    // Independent f64 computation of every step, from the model's parts.
+    let n = clip.fields.len();
+    let (mut fv, mut raw_parts, mut terms) = (Vec::new(), Vec::new(), Vec::new());
+    for (encoder, x) in m.encoders.iter().zip(&clip.channels) {
+        let t = encoder.terms(x.view(), n).mapv(f64::from); // the whole N × 2KD matrix
+        let raw = t.sum_axis(Axis(0));
+        fv.extend(improve(raw.mapv(|v| v as f32).view()).iter().map(|&v| f64::from(v)));
+        raw_parts.push(raw);
+        terms.push(t);
+    }
+    let fv = Array1::from(fv);
+    let (w, b) = (m.svm.weight.mapv(f64::from), m.svm.bias.as_ref().unwrap().mapv(f64::from));
+    let k = e.class;
+    let z = fv.dot(&w.column(k)) + b[k];
+    assert!((z - f64::from(e.score)).abs() < 1e-4 * z.abs().max(1.0), "{z} vs {}", e.score);
+    let stab = |v: f64| v + f64::from(eps) * if v >= 0.0 { 1.0 } else { -1.0 };
+    // SVM step: R_j = fv_j w_jk z / (z + ε sign z); Σ R = z (z − b) / (z + ε sign z).
+    let r_fv: Array1<f64> = &fv * &w.column(k) * (z / stab(z));
+    assert!((r_fv.sum() - z * (z - b[k]) / stab(z)).abs() < 1e-9);
+    assert!((f64::from(e.fisher_vector_total) - r_fv.sum()).abs() < 1e-4 * z.abs().max(1.0), "{} vs {}", e.fisher_vector_total, r_fv.sum());
+    assert!((f64::from(e.absorbed_svm) - (z - r_fv.sum())).abs() < 1e-4 * z.abs().max(1.0));
+    // Fisher step: R_i = Σ_j φ_ij R_j / (Φ_j + ε sign Φ_j), per descriptor type.
+    let mut r_desc = Array1::<f64>::zeros(n);
+    let mut offset = 0;
+    for (t, raw) in terms.iter().zip(&raw_parts) {
+        let len = raw.len();
+        let q: Array1<f64> = (0..len).map(|j| r_fv[offset + j] / stab(raw[j])).collect();
+        r_desc += &t.dot(&q);
+        offset += len;
+    }
+    let scale = r_desc.iter().fold(0f64, |a, v| a.max(v.abs())).max(1e-6);
+    for (got, want) in e.descriptors.iter().zip(&r_desc) {
+        assert!((f64::from(*got) - want).abs() < 1e-3 * scale, "descriptor relevance {got} vs {want}");
+    }
+    // Flat step: each descriptor's relevance spread evenly over its cuboid; nothing lost.
+    let mut blocks = Array3::<f64>::zeros(e.blocks.dim());
+    for (d, &r) in clip.fields.iter().zip(&r_desc) {
+        let volume = (d.frames.len() * d.rows.len() * d.cols.len()) as f64;
+        blocks.slice_mut(ndarray::s![d.frames.clone(), d.rows.clone(), d.cols.clone()]).mapv_inplace(|v| v + r / volume);
+    }
+    for (got, want) in e.blocks.iter().zip(&blocks) {
+        assert!((f64::from(*got) - want).abs() < 1e-3 * scale, "block relevance {got} vs {want}");
+    }
+    assert!((e.block_total - e.descriptor_total).abs() <= 1e-4 * e.descriptor_total.abs().max(1e-3));
+    let per_frame: f32 = e.per_frame.iter().sum();
+    assert!((per_frame - e.block_total).abs() <= 1e-4 * e.block_total.abs().max(1e-3));
+    assert_eq!(e.per_frame.len(), e.frame_kinds.len());
+}
