@@ -9,7 +9,9 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use video::draw::draw_field_png;
 use video::synth::{render_set, ArtifactKind, SynthOptions, ACTIONS};
-use video::classifier::{TrainOptions, VideoClassifier};
+use video::classifier::{clip_descriptors, TrainOptions, VideoClassifier};
+use video::explain::{explain, DEFAULT_EPSILON};
+use video::report::{write_report, ReportOptions};
 use video::dataset::{all_clips, load_clip_set, ClipSet};
 use video::evaluate::{cross_validate, evaluate, VideoEvaluation};
 use video::{summarize, DescriptorExtractor, DescriptorOptions, MotionOptions, MotionReader, VideoError};
@@ -112,6 +114,31 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Explains the classifier's score for a clip with LRP onto blocks and frames: a JSON
+    /// report, the per-frame relevance curve, heatmap overlays (PNG and an H.264 video) and a
+    /// montage of the most relevant frames, in --out.
+    Explain {
+        clip: PathBuf,
+        #[command(flatten)]
+        model: ModelArg,
+        /// Explain this class instead of the predicted one.
+        #[arg(long)]
+        class: Option<String>,
+        /// Folder for the report (refused if it holds files, unless --force).
+        #[arg(long)]
+        out: PathBuf,
+        /// ε of the SVM and Fisher-vector steps.
+        #[arg(long, default_value_t = DEFAULT_EPSILON)]
+        epsilon: f32,
+        /// An overlay PNG every N frames.
+        #[arg(long, default_value_t = 10)]
+        every: usize,
+        /// Frames in the montage.
+        #[arg(long, default_value_t = 4)]
+        top: usize,
+        #[arg(long)]
+        force: bool,
+    },
     /// HOF, MBHx and MBHy descriptors of a clip: a summary, or JSON lines with --out.
     Descriptors {
         clip: PathBuf,
@@ -180,6 +207,35 @@ fn print_evaluation(e: &VideoEvaluation, classes: &[String]) {
     for row in &e.confusion {
         println!("  {}", row.iter().map(|n| format!("{n:>4}")).collect::<String>());
     }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn explain_clip(clip: &Path, model: &ModelArg, class: Option<&str>, out: &Path, epsilon: f32, options: ReportOptions, force: bool) -> Result<(), String> {
+    let model = model.load()?;
+    let class = match class {
+        Some(name) => Some(model.config.classes.iter().position(|c| c == name).ok_or_else(|| format!("unknown class `{name}`; the model knows {}", model.config.classes.join(", ")))?),
+        None => None,
+    };
+    new_folder(out, force)?;
+    let descriptors = clip_descriptors(clip, model.config.options.block, model.config.options.descriptor).map_err(err)?;
+    let e = explain(&model, &descriptors, class, epsilon).map_err(err)?;
+    let files = write_report(clip, &e, model.config.options.block, out, options).map_err(err)?;
+    let predicted = model.config.classes[argmax_scores(&e.scores)].clone();
+    println!("explaining {} (score {:+.3}); predicted {predicted}", e.class_name, e.score);
+    for (name, s) in model.config.classes.iter().zip(&e.scores) {
+        println!("  {name:<20} score {s:>8.3}");
+    }
+    println!(
+        "relevance: Fisher vector {:+.4}, descriptors {:+.4}, blocks {:+.4}; absorbed by the SVM bias and ε {:+.4}, by the Fisher step's ε {:+.4}",
+        e.fisher_vector_total, e.descriptor_total, e.block_total, e.absorbed_svm, e.absorbed_fisher
+    );
+    println!("most relevant frames: {:?}", files.top_frames);
+    println!("wrote {} ({} overlay frames, {}, {}, {})", out.display(), files.frames.len(), files.curve.display(), files.montage.display(), files.video.display());
+    Ok(())
+}
+
+fn argmax_scores(scores: &[f32]) -> usize {
+    scores.iter().enumerate().fold(0, |best, (i, &s)| if s > scores[best] { i } else { best })
 }
 
 fn train(data: &DataArg, out: &Path, options: TrainOptions, force: bool) -> Result<(), String> {
@@ -394,6 +450,7 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
+        Command::Explain { clip, model, class, out, epsilon, every, top, force } => explain_clip(&clip, &model, class.as_deref(), &out, epsilon, ReportOptions { every, top }, force),
         Command::Descriptors { clip, grid, frames, time_stride, out, force } => {
             let options = DescriptorOptions { frames, time_stride, ..DescriptorOptions::default() };
             descriptors(&clip, grid.block, options, out.as_deref(), force)

@@ -10,9 +10,11 @@ pub mod descriptor;
 pub mod draw;
 pub mod encode;
 pub mod field;
+pub mod heatmap;
 pub mod fisher;
 pub mod motion;
 pub mod picture;
+pub mod report;
 mod unpack;
 
 pub use error::VideoError;

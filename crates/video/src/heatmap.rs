@@ -1,0 +1,114 @@
+//! Pictures of an explanation: block relevance over the decoded frame (red for, blue
+//! against the class), a montage of frames, and the per-frame relevance curve with frame
+//! types marked. PNG or SVG by extension; the font is embedded (DejaVu Sans from
+//! `assets/fonts/`), so no system fonts are needed.
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use ndarray::ArrayView2;
+use plotters::prelude::*;
+
+use crate::error::VideoError;
+use crate::picture::RgbImage;
+
+const FONT: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
+
+fn register_font() -> bool {
+    static REGISTERED: OnceLock<bool> = OnceLock::new();
+    *REGISTERED.get_or_init(|| plotters::style::register_font("sans-serif", FontStyle::Normal, FONT).is_ok())
+}
+
+fn plot_error(path: &Path, e: impl std::fmt::Display) -> VideoError {
+    VideoError::Invalid(format!("{}: {e}", path.display()))
+}
+
+/// `picture` with block relevance laid over it: each block tinted red (positive) or blue
+/// (negative) with opacity |R| / `max_abs` (at most 0.75); the picture is turned grey first.
+pub fn overlay(picture: &RgbImage, relevance: ArrayView2<f32>, block: usize, max_abs: f32) -> RgbImage {
+    let mut out = picture.clone();
+    for y in 0..picture.height {
+        for x in 0..picture.width {
+            let [r, g, b] = picture.get(x, y);
+            let grey = (0.3 * r as f32 + 0.59 * g as f32 + 0.11 * b as f32) * 0.8;
+            let v = relevance.get((y / block, x / block)).copied().unwrap_or(0.0);
+            let a = if max_abs > 0.0 { (v.abs() / max_abs).min(1.0) * 0.75 } else { 0.0 };
+            let tint = if v >= 0.0 { [230.0, 30.0, 30.0] } else { [30.0, 60.0, 230.0] };
+            let mix = |c: f32| (grey * (1.0 - a) + c * a).round().clamp(0.0, 255.0) as u8;
+            out.set(x as i64, y as i64, [mix(tint[0]), mix(tint[1]), mix(tint[2])]);
+        }
+    }
+    out
+}
+
+/// Pictures of one size side by side, with a 4-pixel white gap.
+pub fn montage(pictures: &[RgbImage]) -> Option<RgbImage> {
+    pictures.first()?;
+    let gap = 4;
+    let width = pictures.iter().map(|p| p.width).sum::<usize>() + gap * (pictures.len() - 1);
+    let height = pictures.iter().map(|p| p.height).max()?;
+    let mut out = RgbImage::filled(width, height, [255, 255, 255]);
+    let mut left = 0;
+    for p in pictures {
+        for y in 0..p.height {
+            for x in 0..p.width {
+                out.set((left + x) as i64, y as i64, p.get(x, y));
+            }
+        }
+        left += p.width + gap;
+    }
+    Some(out)
+}
+
+/// Writes `picture` as a PNG.
+pub fn save_png(picture: &RgbImage, path: &Path) -> Result<(), VideoError> {
+    let size = (picture.width as u32, picture.height as u32);
+    let area = BitMapBackend::new(path, size).into_drawing_area();
+    let bitmap: BitMapElement<(i32, i32)> = BitMapElement::with_owned_buffer((0, 0), size, picture.pixels.clone()).ok_or_else(|| plot_error(path, "picture buffer of the wrong size"))?;
+    area.draw(&bitmap).map_err(|e| plot_error(path, e))?;
+    area.present().map_err(|e| plot_error(path, e))
+}
+
+/// The per-frame relevance curve (`.png` or `.svg`): frame on x, relevance on y, frame types
+/// marked along the bottom (I red, P blue, B grey).
+pub fn plot_frame_relevance(per_frame: &[f32], kinds: &[char], title: &str, path: &Path) -> Result<(), VideoError> {
+    if !register_font() {
+        return Err(plot_error(path, "the embedded font could not be read"));
+    }
+    let size = (1000, 400);
+    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        Some("png") => curve(BitMapBackend::new(path, size).into_drawing_area(), per_frame, kinds, title).map_err(|e| plot_error(path, e)),
+        Some("svg") => curve(SVGBackend::new(path, size).into_drawing_area(), per_frame, kinds, title).map_err(|e| plot_error(path, e)),
+        _ => Err(plot_error(path, "the curve's file name must end in .png or .svg")),
+    }
+}
+
+fn curve<B: DrawingBackend>(root: DrawingArea<B, plotters::coord::Shift>, per_frame: &[f32], kinds: &[char], title: &str) -> Result<(), String> {
+    let text = |e: DrawingAreaErrorKind<B::ErrorType>| e.to_string();
+    root.fill(&WHITE).map_err(text)?;
+    let (lo, hi) = per_frame.iter().fold((0f32, 0f32), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    let pad = ((hi - lo) * 0.1).max(1e-6);
+    let n = per_frame.len().max(1);
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0f32..n as f32, (lo - 2.0 * pad)..(hi + pad))
+        .map_err(text)?;
+    chart.configure_mesh().x_desc("frame").y_desc("relevance").label_style(("sans-serif", 14)).draw().map_err(text)?;
+    chart.draw_series(LineSeries::new(per_frame.iter().enumerate().map(|(i, &v)| (i as f32, v)), RGBColor(214, 39, 40).stroke_width(2))).map_err(text)?;
+    chart.draw_series(LineSeries::new([(0.0, 0.0), (n as f32, 0.0)], BLACK.mix(0.4))).map_err(text)?;
+    let base = lo - 1.5 * pad;
+    chart
+        .draw_series(kinds.iter().enumerate().map(|(i, k)| {
+            let colour = match k {
+                'I' => RGBColor(214, 39, 40),
+                'P' => RGBColor(31, 119, 180),
+                _ => RGBColor(150, 150, 150),
+            };
+            Circle::new((i as f32, base), 3, colour.filled())
+        }))
+        .map_err(text)?;
+    root.present().map_err(text)
+}
