@@ -180,14 +180,18 @@ impl DataArg {
 
 #[derive(Args)]
 struct ModelArg {
-    /// Model folder.
+    /// Model folder; the embedded default model (trained on the synthetic action set) if not given.
     #[arg(long)]
-    model: PathBuf,
+    model: Option<PathBuf>,
 }
 
 impl ModelArg {
     fn load(&self) -> Result<VideoClassifier, String> {
-        VideoClassifier::load(&self.model).map_err(err)
+        match &self.model {
+            Some(dir) => VideoClassifier::load(dir),
+            None => video::default_model::load(),
+        }
+        .map_err(err)
     }
 }
 

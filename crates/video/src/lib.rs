@@ -3,6 +3,7 @@
 
 pub mod classifier;
 pub mod dataset;
+pub mod default_model;
 mod error;
 pub mod evaluate;
 pub mod explain;
