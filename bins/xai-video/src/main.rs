@@ -11,6 +11,8 @@ use video::draw::draw_field_png;
 use video::synth::{render_set, ArtifactKind, SynthOptions, ACTIONS};
 use video::classifier::{clip_descriptors, TrainOptions, VideoClassifier};
 use video::explain::{explain, DEFAULT_EPSILON};
+use video::heatmap::plot_perturbation;
+use video::quality::{evaluate_relevance, planted_cue};
 use video::report::{write_report, ReportOptions};
 use video::dataset::{all_clips, load_clip_set, ClipSet};
 use video::evaluate::{cross_validate, evaluate, VideoEvaluation};
@@ -139,6 +141,35 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Measures the explanations on a set's held-out clips: perturbation curves (the motion of
+    /// the most relevant blocks removed first, against random orders; AOPC) and, on synthetic
+    /// clips, the share of positive relevance on the figure and on a planted cue.
+    EvalRelevance {
+        #[command(flatten)]
+        data: DataArg,
+        #[command(flatten)]
+        model: ModelArg,
+        /// Removal steps.
+        #[arg(long, default_value_t = 10)]
+        steps: usize,
+        /// Share of all block cells removed by the last step.
+        #[arg(long, default_value_t = 0.2)]
+        fraction: f64,
+        /// Random orders to compare with.
+        #[arg(long, default_value_t = 3)]
+        random_orders: usize,
+        /// Explain at most this many held-out clips.
+        #[arg(long)]
+        limit: Option<usize>,
+        /// Write the report as JSON.
+        #[arg(long)]
+        json: Option<PathBuf>,
+        /// Draw the mean curves (.png or .svg).
+        #[arg(long)]
+        plot: Option<PathBuf>,
+        #[arg(long)]
+        force: bool,
+    },
     /// HOF, MBHx and MBHy descriptors of a clip: a summary, or JSON lines with --out.
     Descriptors {
         clip: PathBuf,
@@ -240,6 +271,36 @@ fn explain_clip(clip: &Path, model: &ModelArg, class: Option<&str>, out: &Path, 
 
 fn argmax_scores(scores: &[f32]) -> usize {
     scores.iter().enumerate().fold(0, |best, (i, &s)| if s > scores[best] { i } else { best })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn eval_relevance(data: &DataArg, model: &ModelArg, steps: usize, fraction: f64, random_orders: usize, limit: Option<usize>, json: Option<&Path>, plot: Option<&Path>, force: bool) -> Result<(), String> {
+    for path in json.iter().chain(plot.iter()) {
+        check_new(path, force)?;
+    }
+    let model = model.load()?;
+    let set = data.load()?;
+    let clips: Vec<_> = set.test.iter().take(limit.unwrap_or(usize::MAX)).cloned().collect();
+    let cue = planted_cue(&data.data);
+    let progress = bar(clips.len(), "held-out clips");
+    let report = evaluate_relevance(&model, &clips, cue.as_ref(), steps, fraction, random_orders, DEFAULT_EPSILON, &|done, _| progress.set_position(done as u64)).map_err(err)?;
+    progress.finish_and_clear();
+    println!("{} correctly classified held-out clips explained for their class; {steps} steps of {:.1} % of the block cells", report.clips, 100.0 * fraction / steps as f64);
+    for c in &report.mean_curves {
+        println!("  {:<7} mean score {}  AOPC {:.4}", c.order, c.scores.iter().map(|s| format!("{s:+.3}")).collect::<Vec<_>>().join(" "), c.aopc);
+    }
+    println!("share of positive relevance on the figure (and the figure's share of the picture):");
+    for c in report.per_class.iter().filter(|c| c.clips > 0) {
+        let cue = c.cue.map(|s| format!("; on the planted cue {:.3} (area {:.3})", s.relevance, s.area)).unwrap_or_default();
+        println!("  {:<14} {:>3} clips  {:.3} (area {:.3}){cue}", c.class, c.clips, c.figure.relevance, c.figure.area);
+    }
+    if let Some(path) = json {
+        std::fs::write(path, serde_json::to_string_pretty(&report).expect("serialises")).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    if let Some(path) = plot {
+        plot_perturbation(&report.mean_curves, fraction, path).map_err(err)?;
+    }
+    Ok(())
 }
 
 fn train(data: &DataArg, out: &Path, options: TrainOptions, force: bool) -> Result<(), String> {
@@ -455,6 +516,7 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Explain { clip, model, class, out, epsilon, every, top, force } => explain_clip(&clip, &model, class.as_deref(), &out, epsilon, ReportOptions { every, top }, force),
+        Command::EvalRelevance { data, model, steps, fraction, random_orders, limit, json, plot, force } => eval_relevance(&data, &model, steps, fraction, random_orders, limit, json.as_deref(), plot.as_deref(), force),
         Command::Descriptors { clip, grid, frames, time_stride, out, force } => {
             let options = DescriptorOptions { frames, time_stride, ..DescriptorOptions::default() };
             descriptors(&clip, grid.block, options, out.as_deref(), force)

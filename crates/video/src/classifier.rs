@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dataset::LabelledClip;
 use crate::descriptor::{Descriptor, DescriptorExtractor, DescriptorOptions};
+use crate::field::MotionField;
 use crate::error::VideoError;
 use crate::fisher::{improve, DiagonalGmm, FisherEncoder, Projection};
 use crate::motion::{FrameKind, MotionOptions, MotionReader};
@@ -54,26 +55,39 @@ pub struct ClipDescriptors {
 pub fn clip_descriptors(path: &Path, block: usize, options: DescriptorOptions) -> Result<ClipDescriptors, VideoError> {
     let reader = MotionReader::open(path, MotionOptions { block, pictures: false })?;
     let (width, height) = (reader.info().width, reader.info().height);
-    let mut extractor = DescriptorExtractor::new(options)?;
-    let (mut fields, mut kinds, mut grid) = (Vec::new(), Vec::new(), (0, 0));
-    for frame in reader {
-        let frame = frame?;
-        grid = (frame.field.rows(), frame.field.cols());
-        kinds.push(frame.kind);
-        fields.extend(extractor.push(frame.index, &frame.field));
+    let frames = reader.map(|f| f.map(|f| (f.kind, f.field)));
+    ClipDescriptors::from_fields(frames, (width, height), options).map_err(|e| match e {
+        VideoError::Invalid(why) => VideoError::Invalid(format!("{}: {why}", path.display())),
+        e => e,
+    })
+}
+
+impl ClipDescriptors {
+    /// All descriptors of a sequence of frames' fields (display order) of a
+    /// `width`×`height` clip.
+    pub fn from_fields<F: std::borrow::Borrow<MotionField>>(frames: impl Iterator<Item = Result<(FrameKind, F), VideoError>>, (width, height): (usize, usize), options: DescriptorOptions) -> Result<Self, VideoError> {
+        let mut extractor = DescriptorExtractor::new(options)?;
+        let (mut fields, mut kinds, mut grid) = (Vec::new(), Vec::new(), (0, 0));
+        for (index, frame) in frames.enumerate() {
+            let (kind, field) = frame?;
+            let field = field.borrow();
+            grid = (field.rows(), field.cols());
+            kinds.push(kind);
+            fields.extend(extractor.push(index, field));
+        }
+        if fields.is_empty() {
+            return Err(VideoError::Invalid(format!("too short or too small for one {}-frame descriptor", options.frames)));
+        }
+        let stack = |get: fn(&Descriptor) -> &Vec<f32>, len: usize| Array2::from_shape_vec((fields.len(), len), fields.iter().flat_map(|d| get(d).iter().copied()).collect()).expect("equal lengths");
+        let channels = [stack(|d| &d.hof, options.hof_len()), stack(|d| &d.mbhx, options.mbh_len()), stack(|d| &d.mbhy, options.mbh_len())];
+        // The receptive fields stay; the values live in `channels`.
+        for d in &mut fields {
+            d.hof = Vec::new();
+            d.mbhx = Vec::new();
+            d.mbhy = Vec::new();
+        }
+        Ok(ClipDescriptors { channels, fields, frame_kinds: kinds, grid, width, height })
     }
-    let stack = |get: fn(&Descriptor) -> &Vec<f32>, len: usize| Array2::from_shape_vec((fields.len(), len), fields.iter().flat_map(|d| get(d).iter().copied()).collect()).expect("equal lengths");
-    let channels = [stack(|d| &d.hof, options.hof_len()), stack(|d| &d.mbhx, options.mbh_len()), stack(|d| &d.mbhy, options.mbh_len())];
-    if fields.is_empty() {
-        return Err(VideoError::Invalid(format!("{}: too short or too small for one {}-frame descriptor", path.display(), options.frames)));
-    }
-    // The receptive fields stay; the values live in `channels`.
-    for d in &mut fields {
-        d.hof = Vec::new();
-        d.mbhx = Vec::new();
-        d.mbhy = Vec::new();
-    }
-    Ok(ClipDescriptors { channels, fields, frame_kinds: kinds, grid, width, height })
 }
 
 /// Training settings.

@@ -112,3 +112,43 @@ fn curve<B: DrawingBackend>(root: DrawingArea<B, plotters::coord::Shift>, per_fr
         .map_err(text)?;
     root.present().map_err(text)
 }
+
+/// Mean class score against the share of block cells whose motion was removed, one line per
+/// ordering (`.png` or `.svg`).
+pub fn plot_perturbation(curves: &[crate::quality::PerturbationCurve], fraction: f64, path: &Path) -> Result<(), VideoError> {
+    if !register_font() {
+        return Err(plot_error(path, "the embedded font could not be read"));
+    }
+    let size = (800, 500);
+    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        Some("png") => perturbation_chart(BitMapBackend::new(path, size).into_drawing_area(), curves, fraction).map_err(|e| plot_error(path, e)),
+        Some("svg") => perturbation_chart(SVGBackend::new(path, size).into_drawing_area(), curves, fraction).map_err(|e| plot_error(path, e)),
+        _ => Err(plot_error(path, "the plot's file name must end in .png or .svg")),
+    }
+}
+
+fn perturbation_chart<B: DrawingBackend>(root: DrawingArea<B, plotters::coord::Shift>, curves: &[crate::quality::PerturbationCurve], fraction: f64) -> Result<(), String> {
+    let text = |e: DrawingAreaErrorKind<B::ErrorType>| e.to_string();
+    root.fill(&WHITE).map_err(text)?;
+    let (lo, hi) = curves.iter().flat_map(|c| &c.scores).fold((0f32, 0f32), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    let pad = ((hi - lo) * 0.05).max(1e-6);
+    let mut chart = ChartBuilder::on(&root)
+        .caption("class score as the most relevant blocks lose their motion", ("sans-serif", 18))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0f32..(100.0 * fraction) as f32, (lo - pad)..(hi + pad))
+        .map_err(text)?;
+    chart.configure_mesh().x_desc("block cells removed (%)").y_desc("mean class score").label_style(("sans-serif", 14)).draw().map_err(text)?;
+    for c in curves {
+        let colour = if c.order == "lrp" { RGBColor(214, 39, 40) } else { RGBColor(90, 90, 90) };
+        let steps = (c.scores.len() - 1).max(1) as f32;
+        chart
+            .draw_series(LineSeries::new(c.scores.iter().enumerate().map(|(k, &s)| (k as f32 / steps * 100.0 * fraction as f32, s)), colour.stroke_width(2)))
+            .map_err(text)?
+            .label(format!("{} (AOPC {:.3})", c.order, c.aopc))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
+    }
+    chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).label_font(("sans-serif", 14)).draw().map_err(text)?;
+    root.present().map_err(text)
+}

@@ -15,6 +15,7 @@ pub mod heatmap;
 pub mod fisher;
 pub mod motion;
 pub mod picture;
+pub mod quality;
 pub mod report;
 mod unpack;
 
