@@ -79,12 +79,12 @@ impl LinearMap for FisherTerms<'_> {
         if shape != [self.descriptors.nrows()] {
             return Err(LrpError::ShapeMismatch { layer, kind: self.name().into(), expected: format!("[{}]", self.descriptors.nrows()), got: shape.to_vec() });
         }
-        Ok(vec![self.encoder.len()])
+        Ok(vec![self.encoder.fisher_len()])
     }
 
     fn forward(&self, x: ArrayViewD<f32>, weights: WeightMod) -> ArrayD<f32> {
         let x = x.into_dimensionality::<ndarray::Ix1>().expect("checked shape");
-        let mut out = Array1::<f32>::zeros(self.encoder.len());
+        let mut out = Array1::<f32>::zeros(self.encoder.fisher_len());
         self.chunks(weights, |start, terms| out += &x.slice(ndarray::s![start..start + terms.nrows()]).dot(&terms));
         out.into_dyn()
     }
@@ -166,8 +166,8 @@ pub fn explain(model: &VideoClassifier, clip: &ClipDescriptors, class: Option<us
     let mut r_desc = Array1::<f32>::zeros(n);
     let mut offset = 0;
     for (encoder, x) in model.encoders.iter().zip(&clip.channels) {
-        let part = r_fv.slice(ndarray::s![offset..offset + encoder.len()]);
-        offset += encoder.len();
+        let part = r_fv.slice(ndarray::s![offset..offset + encoder.fisher_len()]);
+        offset += encoder.fisher_len();
         let map = FisherTerms { encoder, descriptors: x.view() };
         let ones = Array1::<f32>::ones(n);
         r_desc += &relevance_through(&map, ones.view().into_dyn(), part.into_dyn(), &rule).map_err(lrp_error)?.into_dimensionality::<ndarray::Ix1>().expect("1-d");

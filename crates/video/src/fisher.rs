@@ -104,8 +104,8 @@ impl DiagonalGmm {
             let (gamma, log_likelihood) = posteriors(x64.view(), weights.view(), means.view(), variances.view());
             let mass = gamma.sum_axis(Axis(0)).mapv(|m| m.max(1e-10));
             weights = &mass / n as f64;
-            means = gamma.t().dot(&x64) / &mass.view().insert_axis(Axis(1));
-            let second = gamma.t().dot(&x64.mapv(|v| v * v)) / &mass.view().insert_axis(Axis(1));
+            means = gamma.t().dot(&x64) / mass.view().insert_axis(Axis(1));
+            let second = gamma.t().dot(&x64.mapv(|v| v * v)) / mass.view().insert_axis(Axis(1));
             variances = (second - means.mapv(|m| m * m)).mapv(|v| v.max(MIN_VARIANCE));
             if log_likelihood - previous < 1e-4 * n as f64 {
                 break;
@@ -159,7 +159,7 @@ pub struct FisherEncoder {
 
 impl FisherEncoder {
     /// Length of the Fisher vector: `2 K D`.
-    pub fn len(&self) -> usize {
+    pub fn fisher_len(&self) -> usize {
         2 * self.gmm.components() * self.gmm.dims()
     }
 
@@ -172,7 +172,7 @@ impl FisherEncoder {
         let g = &self.gmm;
         let (weights, means, variances) = (g.weights.mapv(f64::from), g.means.mapv(f64::from), g.variances.mapv(f64::from));
         let (gamma, _) = posteriors(y.view(), weights.view(), means.view(), variances.view());
-        let mut out = Array2::<f32>::zeros((n, self.len()));
+        let mut out = Array2::<f32>::zeros((n, self.fisher_len()));
         for k in 0..g.components() {
             let sigma = variances.row(k).mapv(f64::sqrt);
             let (scale_mean, scale_var) = (1.0 / (count as f64 * weights[k].sqrt()), 1.0 / (count as f64 * (2.0 * weights[k]).sqrt()));
@@ -193,7 +193,7 @@ impl FisherEncoder {
     /// in chunks so that long clips need no `N × 2KD` matrix.
     pub fn raw(&self, descriptors: ArrayView2<f32>) -> Array1<f32> {
         let n = descriptors.nrows();
-        let mut sum = Array1::zeros(self.len());
+        let mut sum = Array1::zeros(self.fisher_len());
         for start in (0..n).step_by(CHUNK) {
             let chunk = descriptors.slice(ndarray::s![start..(start + CHUNK).min(n), ..]);
             sum += &self.terms(chunk, n).sum_axis(Axis(0));
@@ -236,7 +236,7 @@ mod tests {
         let r2 = 2f64.sqrt();
         let expected = [
             r2 * g0 * 0.5, 0.0,                    // mean gradient, component 0: (x − μ0)/σ · γ0/√w0
-            r2 * g1 * -0.5, r2 * g1 * -1.0,        // component 1
+            -(r2 * g1 * 0.5), -(r2 * g1),          // component 1
             g0 * (0.25 - 1.0), g0 * (0.0 - 1.0),   // variance gradient, component 0: γ0 ((x−μ0)²/σ² − 1)/√(2 w0)
             g1 * (0.25 - 1.0), g1 * (1.0 - 1.0),   // component 1
         ];
