@@ -197,3 +197,33 @@ pub fn explain(model: &VideoClassifier, clip: &ClipDescriptors, class: Option<us
     })
 }
 
+
+/// Gradient × Input at the descriptor level, spread flat over the receptive fields: each
+/// descriptor's `φ_i · ∂score/∂Φ`, with the gradient taken through the SVM and the power and
+/// L2 normalisation analytically (`∂n/∂s = (I − n nᵀ)/‖s‖`, `∂s_j/∂Φ_j = 1/(2√|Φ_j|)`). A
+/// gradient-based baseline for the perturbation curves, `[frames, rows, cols]`.
+pub fn gradient_times_input(model: &VideoClassifier, clip: &ClipDescriptors, class: usize) -> Result<Array3<f32>, VideoError> {
+    let n = clip.fields.len();
+    let mut per_descriptor = Array1::<f32>::zeros(n);
+    let mut offset = 0;
+    for (encoder, x) in model.encoders.iter().zip(&clip.channels) {
+        let len = encoder.fisher_len();
+        let w = model.svm.weight.slice(ndarray::s![offset..offset + len, class]);
+        offset += len;
+        let raw = encoder.raw(x.view());
+        let s = raw.mapv(|v| v.signum() * v.abs().sqrt());
+        let norm = s.dot(&s).sqrt();
+        if norm == 0.0 {
+            continue;
+        }
+        let unit = &s / norm;
+        let ds = (&w - &(&unit * unit.dot(&w))) / norm;
+        let grad = ndarray::Zip::from(&ds).and(&raw).map_collect(|&d, &r| if r == 0.0 { 0.0 } else { d / (2.0 * r.abs().sqrt()) });
+        let map = FisherTerms { encoder, descriptors: x.view() };
+        per_descriptor += &map.transpose(grad.view().into_dyn(), WeightMod::Identity, &[n]).into_dimensionality::<ndarray::Ix1>().expect("1-d");
+    }
+    let shape = [clip.frame_kinds.len(), clip.grid.0, clip.grid.1];
+    let map = ReceptiveFields { fields: &clip.fields, shape };
+    let blocks = relevance_through(&map, ArrayD::<f32>::zeros(IxDyn(&shape)).view(), per_descriptor.view().into_dyn(), &Rule::Flat).map_err(lrp_error)?;
+    Ok(blocks.into_dimensionality::<ndarray::Ix3>().expect("3-d"))
+}

@@ -141,7 +141,11 @@ fn perturbation_chart<B: DrawingBackend>(root: DrawingArea<B, plotters::coord::S
         .map_err(text)?;
     chart.configure_mesh().x_desc("block cells removed (%)").y_desc("mean class score").label_style(("sans-serif", 14)).draw().map_err(text)?;
     for c in curves {
-        let colour = if c.order == "lrp" { RGBColor(214, 39, 40) } else { RGBColor(90, 90, 90) };
+        let colour = match c.order.as_str() {
+            "lrp" => RGBColor(214, 39, 40),
+            "gradient×input" => RGBColor(31, 119, 180),
+            _ => RGBColor(90, 90, 90),
+        };
         let steps = (c.scores.len() - 1).max(1) as f32;
         chart
             .draw_series(LineSeries::new(c.scores.iter().enumerate().map(|(k, &s)| (k as f32 / steps * 100.0 * fraction as f32, s)), colour.stroke_width(2)))

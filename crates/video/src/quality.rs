@@ -1,5 +1,6 @@
 //! How good a video explanation is: a perturbation curve (remove the motion of the most
-//! relevant blocks first, in the spirit of the seed's evaluation, against random orders), and,
+//! relevant blocks first, in the spirit of the seed's evaluation, against Gradient × Input and
+//! random orders), and,
 //! on synthetic clips, the share of positive relevance on the figure's mask or on a planted cue.
 
 use ndarray::Array3;
@@ -59,16 +60,18 @@ fn curve(model: &VideoClassifier, frames: &[(FrameKind, MotionField)], size: (us
     Ok(PerturbationCurve { order: name.to_string(), aopc: aopc(&scores), scores })
 }
 
-/// The perturbation curves of a clip's fields for `class`: cells by decreasing relevance
-/// (`relevance` is `[frames, rows, cols]`), and `random_orders` seeded random orders; `steps`
-/// steps of `fraction / steps` of all cells each.
+/// The perturbation curves of a clip's fields for `class`: cells by decreasing LRP relevance
+/// and by decreasing Gradient × Input (both `[frames, rows, cols]`), and `random_orders`
+/// seeded random orders; `steps` steps of `fraction / steps` of all cells each.
 #[allow(clippy::too_many_arguments)]
-pub fn perturbation(model: &VideoClassifier, frames: &[(FrameKind, MotionField)], size: (usize, usize), class: usize, relevance: &Array3<f32>, steps: usize, fraction: f64, random_orders: usize) -> Result<Perturbation, VideoError> {
+pub fn perturbation(model: &VideoClassifier, frames: &[(FrameKind, MotionField)], size: (usize, usize), class: usize, relevance: &Array3<f32>, gradient_input: &Array3<f32>, steps: usize, fraction: f64, random_orders: usize) -> Result<Perturbation, VideoError> {
     let options = model.config.options.descriptor;
     let mut cells: Vec<(usize, usize, usize)> = relevance.indexed_iter().map(|(i, _)| i).collect();
     let per_step = ((cells.len() as f64 * fraction / steps.max(1) as f64).round() as usize).max(1);
     cells.sort_by(|a, b| relevance[[b.0, b.1, b.2]].total_cmp(&relevance[[a.0, a.1, a.2]]));
     let mut curves = vec![curve(model, frames, size, options, class, &cells, per_step, steps, "lrp")?];
+    cells.sort_by(|a, b| gradient_input[[b.0, b.1, b.2]].total_cmp(&gradient_input[[a.0, a.1, a.2]]));
+    curves.push(curve(model, frames, size, options, class, &cells, per_step, steps, "gradient×input")?);
     for seed in 0..random_orders {
         cells.shuffle(&mut StdRng::seed_from_u64(seed as u64));
         curves.push(curve(model, frames, size, options, class, &cells, per_step, steps, &format!("random-{seed}"))?);
@@ -150,7 +153,8 @@ pub struct RelevanceReport {
     pub clips: usize,
     pub steps: usize,
     pub fraction: f64,
-    /// Mean score after each step, per ordering ("lrp", "random": the mean of the random orders).
+    /// Mean score after each step, per ordering ("lrp", "gradient×input", "random": the mean
+    /// of the random orders).
     pub mean_curves: Vec<PerturbationCurve>,
     pub per_class: Vec<ClassShares>,
 }
@@ -185,7 +189,8 @@ pub fn evaluate_relevance(model: &VideoClassifier, clips: &[crate::dataset::Labe
                 return Ok(None);
             }
             let e = crate::explain::explain(model, &d, Some(clip.label), epsilon)?;
-            let p = perturbation(model, &frames, size, clip.label, &e.blocks, steps, fraction, random_orders)?;
+            let gi = crate::explain::gradient_times_input(model, &d, clip.label)?;
+            let p = perturbation(model, &frames, size, clip.label, &e.blocks, &gi, steps, fraction, random_orders)?;
             let mask_path = clip.path.with_extension("mask.pbm");
             let (figure, cue_share) = if mask_path.is_file() {
                 let (w, h, masks) = crate::synth::read_masks(&mask_path)?;
@@ -217,7 +222,8 @@ pub fn evaluate_relevance(model: &VideoClassifier, clips: &[crate::dataset::Labe
     } else {
         vec![
             mean_curve("lrp", &|p| vec![p.curves[0].scores.clone()]),
-            mean_curve("random", &|p| p.curves[1..].iter().map(|c| c.scores.clone()).collect()),
+            mean_curve("gradient×input", &|p| vec![p.curves[1].scores.clone()]),
+            mean_curve("random", &|p| p.curves[2..].iter().map(|c| c.scores.clone()).collect()),
         ]
     };
     let per_class = classes

@@ -134,3 +134,47 @@ fn relevance_is_conserved_up_to_what_bias_and_epsilon_absorb() {
     assert!((per_frame - e.block_total).abs() <= 1e-4 * e.block_total.abs().max(1e-3));
     assert_eq!(e.per_frame.len(), e.frame_kinds.len());
 }
+
+#[test]
+fn gradient_times_input_matches_finite_differences() {
+    let f = fixture();
+    let m = &f.model;
+    let clip = clip_descriptors(&f.root.join("walk").join("walk_002.mp4"), 16, m.config.options.descriptor).unwrap();
+    let class = 0;
+    let gi = video::explain::gradient_times_input(m, &clip, class).unwrap();
+    let n = clip.fields.len();
+    let terms: Vec<_> = m.encoders.iter().zip(&clip.channels).map(|(e, x)| e.terms(x.view(), n).mapv(f64::from)).collect();
+    let raws: Vec<Array1<f64>> = terms.iter().map(|t| t.sum_axis(Axis(0))).collect();
+    // score(Φ) in f64 through signed sqrt, L2 and the SVM.
+    let score = |raws: &[Array1<f64>]| -> f64 {
+        let mut s = f64::from(m.svm.bias.as_ref().unwrap()[class]);
+        let mut offset = 0;
+        for raw in raws {
+            let v = raw.mapv(|x| x.signum() * x.abs().sqrt());
+            let v = &v / v.dot(&v).sqrt();
+            for (j, x) in v.iter().enumerate() {
+                s += x * f64::from(m.svm.weight[[offset + j, class]]);
+            }
+            offset += raw.len();
+        }
+        s
+    };
+    // d score(Φ + t φ_i) / dt at 0 is descriptor i's Gradient × Input; spread evenly over its
+    // cuboid, the finite differences must give the implementation's block map.
+    let mut expected = Array3::<f64>::zeros(gi.dim());
+    let h = 1e-4;
+    for (i, d) in clip.fields.iter().enumerate() {
+        let shifted = |t: f64| -> Vec<Array1<f64>> { raws.iter().zip(&terms).map(|(r, tm)| r + &(&tm.row(i) * t)).collect() };
+        let numeric = (score(&shifted(h)) - score(&shifted(-h))) / (2.0 * h);
+        let volume = (d.frames.len() * d.rows.len() * d.cols.len()) as f64;
+        expected.slice_mut(ndarray::s![d.frames.clone(), d.rows.clone(), d.cols.clone()]).mapv_inplace(|v| v + numeric / volume);
+    }
+    let scale = expected.iter().fold(0f64, |a, v| a.max(v.abs()));
+    for (got, want) in gi.iter().zip(&expected) {
+        assert!((f64::from(*got) - want).abs() < 2e-3 * scale, "block Gradient × Input {got} vs finite differences {want}");
+    }
+    // The improved Fisher vector is scale-invariant, so Gradient × Input sums to zero.
+    let (sum, size) = (gi.sum(), gi.iter().map(|v| v.abs()).sum::<f32>());
+    assert!(sum.abs() < 1e-3 * size, "Σ = {sum}, Σ|·| = {size}");
+    assert!(size > 0.0);
+}
