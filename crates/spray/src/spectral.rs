@@ -1,0 +1,262 @@
+//! The spectral part: Laplacian eigenvalues and eigenvectors, eigengaps, clusters.
+
+use linfa::traits::{Fit, Predict};
+use linfa::DatasetBase;
+use linfa_clustering::KMeans;
+use linfa_linalg::eigh::EighInto;
+use linfa_linalg::lobpcg::{lobpcg, Order};
+use ndarray::{Array1, Array2, ArrayView2, Axis};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+
+use crate::graph::{knn_graph, Graph, Weighting};
+use crate::SprayError;
+
+/// Eigenvalues below this count as zero when gaps are compared (see [`analyse`]).
+const GAP_FLOOR: f64 = 1e-3;
+
+/// Which eigensolver.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Solver {
+    /// Dense up to 1,000 maps, sparse beyond.
+    Auto,
+    /// A full symmetric eigendecomposition of the n × n Laplacian.
+    Dense,
+    /// LOBPCG on the sparse graph (only matrix–vector products with the k-NN graph).
+    Sparse,
+}
+
+/// Settings of an analysis.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SprayOptions {
+    /// Neighbours per map; `None` for `⌈ln n⌉`.
+    pub neighbours: Option<usize>,
+    pub weighting: Weighting,
+    /// Smallest eigenvalues computed.
+    pub eigenvalues: usize,
+    /// Clusters; `None` for the eigengap's proposal.
+    pub clusters: Option<usize>,
+    pub solver: Solver,
+    pub seed: u64,
+}
+
+impl Default for SprayOptions {
+    fn default() -> Self {
+        SprayOptions { neighbours: None, weighting: Weighting::Binary, eigenvalues: 10, clusters: None, solver: Solver::Auto, seed: 1 }
+    }
+}
+
+/// The result of an analysis.
+#[derive(Clone, Debug, Serialize)]
+pub struct Analysis {
+    pub maps: usize,
+    pub neighbours: usize,
+    pub solver: Solver,
+    /// Smallest eigenvalues of `L_sym`, ascending.
+    pub eigenvalues: Vec<f64>,
+    /// `λ_{i+1} − λ_i`.
+    pub eigengaps: Vec<f64>,
+    /// Clusters the eigengap proposes: the number of eigenvalues before the largest step of
+    /// `ln(λ + 10⁻³)`.
+    pub proposed_clusters: usize,
+    /// That eigengap `λ_{k+1} − λ_k` (classes with a larger one deserve a look first).
+    pub largest_eigengap: f64,
+    pub clusters: usize,
+    /// Cluster of each map.
+    pub labels: Vec<usize>,
+    pub cluster_sizes: Vec<usize>,
+    /// A 2-D spectral embedding for display (the second and third eigenvectors).
+    pub embedding: Vec<[f64; 2]>,
+}
+
+/// `y = D^{-1/2} A D^{-1/2} x` for the graph's adjacency `A`, column by column.
+fn normalised_adjacency(graph: &Graph, scale: &[f64], x: ArrayView2<f64>) -> Array2<f64> {
+    let mut y = Array2::zeros(x.dim());
+    for (i, list) in graph.neighbours.iter().enumerate() {
+        let mut row = y.row_mut(i);
+        for &(j, w) in list {
+            let f = w * scale[i] * scale[j];
+            row.scaled_add(f, &x.row(j));
+        }
+    }
+    y
+}
+
+/// The `m` smallest eigenvalues (ascending) and eigenvectors (columns) of `L_sym`.
+fn laplacian_eigen(graph: &Graph, m: usize, solver: Solver, seed: u64) -> Result<(Array1<f64>, Array2<f64>, Solver), SprayError> {
+    let n = graph.len();
+    let scale: Vec<f64> = graph.degrees().iter().map(|&d| if d > 0.0 { 1.0 / d.sqrt() } else { 0.0 }).collect();
+    let solver = match solver {
+        Solver::Auto if n <= 1000 => Solver::Dense,
+        Solver::Auto => Solver::Sparse,
+        s => s,
+    };
+    let m = m.min(n);
+    let (values, vectors) = match solver {
+        Solver::Dense => {
+            let mut l = Array2::<f64>::eye(n);
+            for (i, list) in graph.neighbours.iter().enumerate() {
+                for &(j, w) in list {
+                    l[[i, j]] -= w * scale[i] * scale[j];
+                }
+            }
+            let (values, vectors) = l.eigh_into().map_err(|e| SprayError::Eigen(e.to_string()))?;
+            let mut order: Vec<usize> = (0..n).collect();
+            order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+            let order = &order[..m];
+            (order.iter().map(|&i| values[i]).collect(), vectors.select(Axis(1), order))
+        }
+        _ => {
+            // The largest eigenvalues of I + D^{-1/2} A D^{-1/2} (in [0, 2]) are 2 − the
+            // smallest of L_sym; LOBPCG needs only products with the sparse graph.
+            let mut rng = StdRng::seed_from_u64(seed);
+            let x0 = Array2::from_shape_fn((n, m), |_| rng.gen_range(-1.0..1.0));
+            let operator = |x: ArrayView2<f64>| &x + &normalised_adjacency(graph, &scale, x);
+            let result = lobpcg(operator, x0, |_| {}, None, 1e-6, 2000, Order::Largest);
+            let r = match result {
+                Ok(r) => r,
+                Err((_, Some(r))) => r,
+                Err((e, None)) => return Err(SprayError::Eigen(e.to_string())),
+            };
+            let mut order: Vec<usize> = (0..r.eigvals.len()).collect();
+            order.sort_by(|&a, &b| r.eigvals[b].total_cmp(&r.eigvals[a]));
+            (order.iter().map(|&i| 2.0 - r.eigvals[i]).collect(), r.eigvecs.select(Axis(1), &order))
+        }
+    };
+    Ok((values, vectors, solver))
+}
+
+/// Clusters the rows of `x` (one relevance map per row, already pooled and normalised).
+pub fn analyse(x: ArrayView2<f64>, options: &SprayOptions) -> Result<Analysis, SprayError> {
+    let n = x.nrows();
+    if x.iter().any(|v| !v.is_finite()) {
+        return Err(SprayError::Invalid("a relevance map holds NaN or infinity".into()));
+    }
+    let k = options.neighbours.unwrap_or_else(|| (n as f64).ln().ceil().max(1.0) as usize);
+    let graph = knn_graph(x, k, options.weighting)?;
+    let (values, vectors, solver) = laplacian_eigen(&graph, options.eigenvalues.max(2), options.solver, options.seed)?;
+    let values: Vec<f64> = values.iter().map(|v| v.max(0.0)).collect();
+    let eigengaps: Vec<f64> = values.windows(2).map(|w| w[1] - w[0]).collect();
+    // The proposal takes the largest step of ln(λ + GAP_FLOOR): a jump up from ~0 (a separate
+    // component) outweighs an equal absolute step between the small eigenvalues of an
+    // elongated cluster.
+    let log_gaps: Vec<f64> = values.windows(2).map(|w| (w[1] + GAP_FLOOR).ln() - (w[0] + GAP_FLOOR).ln()).collect();
+    let gap_at = log_gaps.iter().enumerate().fold(0, |best, (i, &g)| if g > log_gaps[best] { i } else { best });
+    let largest_eigengap = eigengaps[gap_at];
+    let proposed_clusters = gap_at + 1;
+    let clusters = options.clusters.unwrap_or(proposed_clusters).clamp(1, n);
+    // k-means on the row-normalised first `clusters` eigenvectors (Ng, Jordan & Weiss).
+    let mut u = vectors.slice(ndarray::s![.., ..clusters.min(vectors.ncols())]).to_owned();
+    for mut row in u.outer_iter_mut() {
+        let norm = row.dot(&row).sqrt();
+        if norm > 0.0 {
+            row /= norm;
+        }
+    }
+    let labels: Vec<usize> = if clusters == 1 {
+        vec![0; n]
+    } else {
+        let data = DatasetBase::from(u);
+        let model = KMeans::params_with_rng(clusters, StdRng::seed_from_u64(options.seed)).n_runs(10).fit(&data).map_err(|e| SprayError::Invalid(format!("k-means: {e}")))?;
+        model.predict(&data).to_vec()
+    };
+    let mut cluster_sizes = vec![0; clusters];
+    for &l in &labels {
+        cluster_sizes[l] += 1;
+    }
+    let column = |c: usize| if c < vectors.ncols() { vectors.column(c).to_vec() } else { vec![0.0; n] };
+    let (e1, e2) = (column(1), column(2));
+    Ok(Analysis {
+        maps: n,
+        neighbours: k,
+        solver,
+        eigenvalues: values,
+        eigengaps,
+        proposed_clusters,
+        largest_eigengap,
+        clusters,
+        labels,
+        cluster_sizes,
+        embedding: e1.into_iter().zip(e2).map(|(a, b)| [a, b]).collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::Rng;
+
+    /// `per` samples from each 1-D Gaussian at `centres` with deviation `sd`.
+    fn gaussians(centres: &[f64], sd: f64, per: usize, seed: u64) -> (Array2<f64>, Vec<usize>) {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let mut normal = move || -> f64 { (0..12).map(|_| rng.gen_range(0.0..1.0)).sum::<f64>() - 6.0 };
+        let mut x = Array2::zeros((centres.len() * per, 1));
+        let mut truth = Vec::new();
+        for (g, c) in centres.iter().enumerate() {
+            for i in 0..per {
+                x[[g * per + i, 0]] = c + sd * normal();
+                truth.push(g);
+            }
+        }
+        (x, truth)
+    }
+
+    /// Share of maps whose cluster's majority group is their own.
+    fn purity(labels: &[usize], truth: &[usize]) -> f64 {
+        let k = labels.iter().max().unwrap() + 1;
+        let g = truth.iter().max().unwrap() + 1;
+        let mut counts = vec![vec![0; g]; k];
+        for (&l, &t) in labels.iter().zip(truth) {
+            counts[l][t] += 1;
+        }
+        counts.iter().map(|c| *c.iter().max().unwrap()).sum::<usize>() as f64 / labels.len() as f64
+    }
+
+    #[test]
+    fn four_separated_gaussians_give_four_zero_eigenvalues_and_a_gap() {
+        // The seed's Figure 21: four well-separated 1-D Gaussians.
+        let (x, truth) = gaussians(&[0.0, 10.0, 20.0, 30.0], 1.0, 60, 1);
+        let a = analyse(x.view(), &SprayOptions::default()).unwrap();
+        assert!(a.eigenvalues[..4].iter().all(|&v| v < 1e-8), "{:?}", a.eigenvalues);
+        assert!(a.eigenvalues[4] > 1e-3);
+        assert_eq!(a.proposed_clusters, 4);
+        assert_eq!(purity(&a.labels, &truth), 1.0);
+        // Overlapping ones blur it: no clear gap after the fourth.
+        let (x, _) = gaussians(&[0.0, 1.0, 2.0, 3.0], 1.0, 60, 2);
+        let b = analyse(x.view(), &SprayOptions::default()).unwrap();
+        assert!(b.eigenvalues[3] > 1e-4, "{:?}", b.eigenvalues);
+    }
+
+    #[test]
+    fn sparse_and_dense_solvers_agree() {
+        let (x, truth) = gaussians(&[0.0, 8.0, 16.0], 1.5, 50, 3);
+        for weighting in [Weighting::Binary, Weighting::Heat] {
+            let options = SprayOptions { weighting, clusters: Some(3), ..SprayOptions::default() };
+            let dense = analyse(x.view(), &SprayOptions { solver: Solver::Dense, ..options }).unwrap();
+            let sparse = analyse(x.view(), &SprayOptions { solver: Solver::Sparse, ..options }).unwrap();
+            assert_eq!((dense.solver, sparse.solver), (Solver::Dense, Solver::Sparse));
+            for (d, s) in dense.eigenvalues.iter().zip(&sparse.eigenvalues) {
+                assert!((d - s).abs() < 1e-6, "{weighting:?}: dense {:?} vs sparse {:?}", dense.eigenvalues, sparse.eigenvalues);
+            }
+            if weighting == Weighting::Binary {
+                // (The heat-kernel graph isolates an outlier, which then takes a cluster.)
+                assert!(purity(&sparse.labels, &truth) >= 0.98 && purity(&dense.labels, &truth) >= 0.98);
+            }
+        }
+    }
+
+    #[test]
+    fn planted_groups_in_many_dimensions_are_recovered() {
+        // Three prototype maps of 400 values plus noise; the clusters must be the groups.
+        let mut rng = StdRng::seed_from_u64(9);
+        let protos: Vec<Vec<f64>> = (0..3).map(|_| (0..400).map(|_| rng.gen_range(-1.0..1.0)).collect()).collect();
+        let truth: Vec<usize> = (0..300).map(|i| i % 3).collect();
+        let x = Array2::from_shape_fn((300, 400), |(i, j)| protos[truth[i]][j] + 0.8 * rng.gen_range(-1.0..1.0));
+        let a = analyse(x.view(), &SprayOptions::default()).unwrap();
+        assert_eq!(a.proposed_clusters, 3, "{:?}", a.eigenvalues);
+        assert_eq!(purity(&a.labels, &truth), 1.0);
+        assert_eq!(a.cluster_sizes.iter().sum::<usize>(), 300);
+    }
+}
