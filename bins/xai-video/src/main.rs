@@ -11,7 +11,11 @@ use video::draw::draw_field_png;
 use video::synth::{render_set, ArtifactKind, SynthOptions, ACTIONS};
 use video::classifier::{clip_descriptors, TrainOptions, VideoClassifier};
 use video::explain::{explain, DEFAULT_EPSILON};
-use video::heatmap::plot_perturbation;
+use spray::maps::Normalisation;
+use spray::plot::{plot_embedding, plot_spectrum};
+use spray::SprayOptions;
+use video::heatmap::{plot_cluster_maps, plot_perturbation};
+use video::strategies::{class_strategies, frame_phases};
 use video::quality::{evaluate_relevance, planted_cue};
 use video::report::{write_report, ReportOptions};
 use video::dataset::{all_clips, load_clip_set, ClipSet};
@@ -70,6 +74,9 @@ enum Command {
         /// Plant a cue in one class only: CLASS:ticker or CLASS:logo.
         #[arg(long, value_parser = clap::builder::ValueParser::new(artifact))]
         artifact: Option<(String, ArtifactKind)>,
+        /// Share of that class's clips that carry the cue.
+        #[arg(long, default_value_t = 1.0)]
+        artifact_share: f64,
         /// Write into a folder that holds files.
         #[arg(long)]
         force: bool,
@@ -170,6 +177,43 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// SpRAy: clusters the relevance maps of a class's clips (or of every class, ranked by
+    /// eigengap) to show the model's strategies; JSON, spectrum, embedding and cluster maps.
+    Spray {
+        #[command(flatten)]
+        data: DataArg,
+        #[command(flatten)]
+        model: ModelArg,
+        /// The class to analyse; every class (ranked by eigengap) if not given.
+        #[arg(long)]
+        class: Option<String>,
+        #[command(flatten)]
+        spray: SprayArg,
+        /// Time bins of the pooled maps.
+        #[arg(long, default_value_t = 4)]
+        time_bins: usize,
+        /// Folder for the report.
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        force: bool,
+    },
+    /// SpRAy over the frames of one clip: its phases, by the frames' relevance maps.
+    SprayFrames {
+        clip: PathBuf,
+        #[command(flatten)]
+        model: ModelArg,
+        /// Explain this class instead of the predicted one.
+        #[arg(long)]
+        class: Option<String>,
+        #[command(flatten)]
+        spray: SprayArg,
+        /// Write the analysis as JSON.
+        #[arg(long)]
+        json: Option<PathBuf>,
+        #[arg(long)]
+        force: bool,
+    },
     /// HOF, MBHx and MBHy descriptors of a clip: a summary, or JSON lines with --out.
     Descriptors {
         clip: PathBuf,
@@ -188,6 +232,30 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+}
+
+#[derive(Args)]
+struct SprayArg {
+    /// Rows and columns of the pooled maps.
+    #[arg(long, default_value_t = 6)]
+    rows: usize,
+    #[arg(long, default_value_t = 8)]
+    cols: usize,
+    /// none, l1, l2 or max-abs.
+    #[arg(long, default_value = "l1")]
+    normalise: Normalisation,
+    /// Neighbours in the k-NN graph (default ⌈ln n⌉).
+    #[arg(long)]
+    neighbours: Option<usize>,
+    /// Clusters (default: the eigengap's proposal).
+    #[arg(long)]
+    clusters: Option<usize>,
+}
+
+impl SprayArg {
+    fn options(&self) -> SprayOptions {
+        SprayOptions { neighbours: self.neighbours, clusters: self.clusters, ..SprayOptions::default() }
+    }
 }
 
 #[derive(Args)]
@@ -299,6 +367,73 @@ fn eval_relevance(data: &DataArg, model: &ModelArg, steps: usize, fraction: f64,
     }
     if let Some(path) = plot {
         plot_perturbation(&report.mean_curves, fraction, path).map_err(err)?;
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn spray_set(data: &DataArg, model: &ModelArg, class: Option<&str>, args: &SprayArg, time_bins: usize, out: &Path, force: bool) -> Result<(), String> {
+    let model = model.load()?;
+    let set = data.load()?;
+    let classes: Vec<usize> = match class {
+        Some(name) => vec![model.config.classes.iter().position(|c| c == name).ok_or_else(|| format!("unknown class `{name}`; the model knows {}", model.config.classes.join(", ")))?],
+        None => (0..model.config.classes.len()).collect(),
+    };
+    new_folder(out, force)?;
+    let cues = clip_cues(&data.data);
+    let mut results = Vec::new();
+    for &k in &classes {
+        let name = &model.config.classes[k];
+        let Some(set_class) = set.classes.iter().position(|c| c == name) else { continue };
+        let clips: Vec<_> = all_clips(&set).into_iter().filter(|c| c.label == set_class).collect();
+        if clips.len() < 3 {
+            continue;
+        }
+        let truth: Option<Vec<bool>> = cues.as_ref().map(|cues| clips.iter().map(|c| cues.contains(&c.path)).collect());
+        let truth = truth.filter(|t| t.iter().any(|&x| x) && !t.iter().all(|&x| x));
+        let progress = bar(clips.len(), &format!("{name} clips"));
+        let r = class_strategies(&model, &clips, k, (time_bins, args.rows, args.cols), args.normalise, &args.options(), truth.as_deref(), &|done, _| progress.set_position(done as u64)).map_err(err)?;
+        progress.finish_and_clear();
+        let a = &r.analysis;
+        plot_spectrum(a, &format!("{name}: eigenvalues of L_sym ({} clips)", a.maps), &out.join(format!("{name}-spectrum.png"))).map_err(|e| e.to_string())?;
+        plot_embedding(a, &format!("{name}: spectral embedding by cluster"), &out.join(format!("{name}-embedding.png"))).map_err(|e| e.to_string())?;
+        plot_cluster_maps(&r.cluster_means, &out.join(format!("{name}-cluster-maps.png"))).map_err(err)?;
+        results.push(r);
+    }
+    results.sort_by(|a, b| b.analysis.largest_eigengap.total_cmp(&a.analysis.largest_eigengap));
+    println!("{:<16} {:>5} {:>9} {:>9} {:>8}  cluster sizes", "class", "clips", "eigengap", "clusters", "purity");
+    for r in &results {
+        let purity = r.purity.map_or("-".to_string(), |p| format!("{p:.3}"));
+        println!("{:<16} {:>5} {:>9.4} {:>9} {:>8}  {:?}", r.class, r.clips.len(), r.analysis.largest_eigengap, r.analysis.clusters, purity, r.analysis.cluster_sizes);
+    }
+    let json = out.join("spray.json");
+    std::fs::write(&json, serde_json::to_string_pretty(&results).expect("serialises")).map_err(|e| format!("{}: {e}", json.display()))?;
+    println!("classes ranked by eigengap (largest first: the most distinct strategies); report in {}", out.display());
+    Ok(())
+}
+
+/// Clips that carry a planted cue, from a synthetic set's manifest.
+fn clip_cues(root: &Path) -> Option<Vec<PathBuf>> {
+    let text = std::fs::read_to_string(root.join("manifest.json")).ok()?;
+    let value: serde_json::Value = serde_json::from_str(&text).ok()?;
+    Some(value.get("clips")?.as_array()?.iter().filter(|c| c["artifact"] == true).filter_map(|c| c["video"].as_str().map(|v| root.join(v))).collect())
+}
+
+fn spray_frames(clip: &Path, model: &ModelArg, class: Option<&str>, args: &SprayArg, json: Option<&Path>, force: bool) -> Result<(), String> {
+    if let Some(path) = json {
+        check_new(path, force)?;
+    }
+    let model = model.load()?;
+    let class = match class {
+        Some(name) => Some(model.config.classes.iter().position(|c| c == name).ok_or_else(|| format!("unknown class `{name}`"))?),
+        None => None,
+    };
+    let (name, a) = frame_phases(&model, clip, class, (args.rows, args.cols), args.normalise, &args.options()).map_err(err)?;
+    println!("{}: {} frames by their relevance for {name}; eigenvalues {:?}", clip.display(), a.maps, a.eigenvalues.iter().map(|v| (v * 1e4).round() / 1e4).collect::<Vec<_>>());
+    println!("{} phases (cluster sizes {:?}); frame by frame:", a.clusters, a.cluster_sizes);
+    println!("  {}", a.labels.iter().map(|l| char::from_digit(*l as u32 % 36, 36).unwrap_or('?')).collect::<String>());
+    if let Some(path) = json {
+        std::fs::write(path, serde_json::to_string_pretty(&a).expect("serialises")).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     Ok(())
 }
@@ -464,8 +599,8 @@ fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Mv { clip, grid, json } => mv(&clip, grid.block, json),
         Command::ShowMv { clip, out, grid, every, force } => show_mv(&clip, &out, grid.block, every, force),
-        Command::Synth { out, classes, per_class, seed, frames, artifact, force } => {
-            let options = SynthOptions { classes, per_class, seed, frames, artifact, ..SynthOptions::default() };
+        Command::Synth { out, classes, per_class, seed, frames, artifact, artifact_share, force } => {
+            let options = SynthOptions { classes, per_class, seed, frames, artifact, artifact_share, ..SynthOptions::default() };
             synth(&out, options, force)
         }
         Command::Train { data, out, grid, components, c, force } => train(&data, &out, TrainOptions { block: grid.block, components, c, ..TrainOptions::default() }, force),
@@ -517,6 +652,8 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Explain { clip, model, class, out, epsilon, every, top, force } => explain_clip(&clip, &model, class.as_deref(), &out, epsilon, ReportOptions { every, top }, force),
         Command::EvalRelevance { data, model, steps, fraction, random_orders, limit, json, plot, force } => eval_relevance(&data, &model, steps, fraction, random_orders, limit, json.as_deref(), plot.as_deref(), force),
+        Command::Spray { data, model, class, spray, time_bins, out, force } => spray_set(&data, &model, class.as_deref(), &spray, time_bins, &out, force),
+        Command::SprayFrames { clip, model, class, spray, json, force } => spray_frames(&clip, &model, class.as_deref(), &spray, json.as_deref(), force),
         Command::Descriptors { clip, grid, frames, time_stride, out, force } => {
             let options = DescriptorOptions { frames, time_stride, ..DescriptorOptions::default() };
             descriptors(&clip, grid.block, options, out.as_deref(), force)

@@ -10,6 +10,7 @@
 
 pub mod graph;
 pub mod maps;
+pub mod plot;
 pub mod spectral;
 
 pub use graph::{knn_graph, Graph, Weighting};

@@ -58,8 +58,8 @@ pub struct Analysis {
     pub eigenvalues: Vec<f64>,
     /// `λ_{i+1} − λ_i`.
     pub eigengaps: Vec<f64>,
-    /// Clusters the eigengap proposes: the number of eigenvalues before the largest step of
-    /// `ln(λ + 10⁻³)`.
+    /// Clusters the eigengap proposes (at least two): the number of eigenvalues before the
+    /// largest step of `ln(λ + 10⁻³)` after the first.
     pub proposed_clusters: usize,
     /// That eigengap `λ_{k+1} − λ_k` (classes with a larger one deserve a look first).
     pub largest_eigengap: f64,
@@ -139,11 +139,12 @@ pub fn analyse(x: ArrayView2<f64>, options: &SprayOptions) -> Result<Analysis, S
     let (values, vectors, solver) = laplacian_eigen(&graph, options.eigenvalues.max(2), options.solver, options.seed)?;
     let values: Vec<f64> = values.iter().map(|v| v.max(0.0)).collect();
     let eigengaps: Vec<f64> = values.windows(2).map(|w| w[1] - w[0]).collect();
-    // The proposal takes the largest step of ln(λ + GAP_FLOOR): a jump up from ~0 (a separate
-    // component) outweighs an equal absolute step between the small eigenvalues of an
-    // elongated cluster.
+    // The proposal takes the largest step of ln(λ + GAP_FLOOR) from the second eigenvalue on
+    // (at least two clusters: λ₂ − λ₁ only says how well the graph holds together): a jump up
+    // from ~0 (a separate component) outweighs an equal absolute step between the small
+    // eigenvalues of an elongated cluster.
     let log_gaps: Vec<f64> = values.windows(2).map(|w| (w[1] + GAP_FLOOR).ln() - (w[0] + GAP_FLOOR).ln()).collect();
-    let gap_at = log_gaps.iter().enumerate().fold(0, |best, (i, &g)| if g > log_gaps[best] { i } else { best });
+    let gap_at = (1..log_gaps.len()).fold(1.min(log_gaps.len().saturating_sub(1)), |best, i| if log_gaps[i] > log_gaps[best] { i } else { best });
     let largest_eigengap = eigengaps[gap_at];
     let proposed_clusters = gap_at + 1;
     let clusters = options.clusters.unwrap_or(proposed_clusters).clamp(1, n);

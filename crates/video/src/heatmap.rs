@@ -156,3 +156,29 @@ fn perturbation_chart<B: DrawingBackend>(root: DrawingArea<B, plotters::coord::S
     chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).label_font(("sans-serif", 14)).draw().map_err(text)?;
     root.present().map_err(text)
 }
+
+/// Each cluster's mean pooled map `[t, h, w]` as a row of `t` heatmaps (red positive, blue
+/// negative, scaled by the largest |value| over all clusters), one row per cluster, as PNG.
+pub fn plot_cluster_maps(means: &[ndarray::Array3<f64>], path: &Path) -> Result<(), VideoError> {
+    let Some(first) = means.first() else { return Ok(()) };
+    let (t, h, w) = first.dim();
+    let cell = 12usize;
+    let gap = 6usize;
+    let width = t * (w * cell + gap);
+    let height = means.len() * (h * cell + gap);
+    let max = means.iter().flat_map(|m| m.iter()).fold(0f64, |m, v| m.max(v.abs())).max(1e-12);
+    let mut picture = RgbImage::filled(width, height, [255, 255, 255]);
+    for (c, mean) in means.iter().enumerate() {
+        for ((ti, r, col), &v) in mean.indexed_iter() {
+            let a = (v.abs() / max).min(1.0);
+            let colour = if v >= 0.0 { [255, (255.0 * (1.0 - a)) as u8, (255.0 * (1.0 - a)) as u8] } else { [(255.0 * (1.0 - a)) as u8, (255.0 * (1.0 - a)) as u8, 255] };
+            let (x0, y0) = (ti * (w * cell + gap) + col * cell, c * (h * cell + gap) + r * cell);
+            for y in y0..y0 + cell {
+                for x in x0..x0 + cell {
+                    picture.set(x as i64, y as i64, colour);
+                }
+            }
+        }
+    }
+    save_png(&picture, path)
+}

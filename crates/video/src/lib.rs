@@ -25,6 +25,7 @@ pub use encode::{ClipWriter, EncodeOptions};
 pub use field::MotionField;
 pub use motion::{FrameKind, MotionFrame, MotionOptions, MotionReader, VideoInfo};
 pub use picture::RgbImage;
+pub mod strategies;
 pub mod summary;
 pub mod synth;
 pub use summary::{summarize, MotionSummary};

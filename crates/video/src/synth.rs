@@ -53,15 +53,17 @@ pub struct SynthOptions {
     pub width: usize,
     pub height: usize,
     pub frames: usize,
-    /// A cue planted in every clip of one class.
+    /// A cue planted in clips of one class.
     pub artifact: Option<(String, ArtifactKind)>,
+    /// Share of that class's clips that carry the cue (drawn with its own seeded stream).
+    pub artifact_share: f64,
     #[serde(skip)]
     pub encode: EncodeOptions,
 }
 
 impl Default for SynthOptions {
     fn default() -> Self {
-        SynthOptions { classes: ACTIONS.iter().map(|s| s.to_string()).collect(), per_class: 40, seed: 1, width: 160, height: 120, frames: 60, artifact: None, encode: EncodeOptions::default() }
+        SynthOptions { classes: ACTIONS.iter().map(|s| s.to_string()).collect(), per_class: 40, seed: 1, width: 160, height: 120, frames: 60, artifact: None, artifact_share: 1.0, encode: EncodeOptions::default() }
     }
 }
 
@@ -339,13 +341,15 @@ pub fn render_set(dir: &Path, options: &SynthOptions, mut progress: impl FnMut(u
         return Err(VideoError::Invalid("even width and height, and at least one frame and one clip per class".into()));
     }
     let mut rng = StdRng::seed_from_u64(options.seed);
+    let mut cue_rng = StdRng::seed_from_u64(options.seed ^ 0xC1E5_0000);
     let total = options.classes.len() * options.per_class;
     let mut clips = Vec::with_capacity(total);
     for class in &options.classes {
         let folder = dir.join(class);
         std::fs::create_dir_all(&folder).map_err(|e| VideoError::io(&folder, e))?;
-        let artifact = options.artifact.as_ref().filter(|(c, _)| c == class).map(|(_, k)| *k);
+        let class_cue = options.artifact.as_ref().filter(|(c, _)| c == class).map(|(_, k)| *k);
         for i in 0..options.per_class {
+            let artifact = class_cue.filter(|_| cue_rng.gen_bool(options.artifact_share.clamp(0.0, 1.0)));
             let name = format!("{class}_{i:03}");
             let video = PathBuf::from(class).join(format!("{name}.mp4"));
             let mask = PathBuf::from(class).join(format!("{name}.mask.pbm"));

@@ -1,0 +1,95 @@
+//! SpRAy over video explanations: each clip's block relevance for a class, sum-pooled onto a
+//! fixed grid of time bins × rows × columns and normalised, clustered with `spray`; and the
+//! frames of one long clip clustered into phases.
+
+use std::path::PathBuf;
+
+use ndarray::{Array2, Array3, Axis};
+use rayon::prelude::*;
+use serde::Serialize;
+use spray::maps::{normalise, pool_3d, Normalisation};
+use spray::{analyse, Analysis, SprayOptions};
+
+use crate::classifier::{clip_descriptors, VideoClassifier};
+use crate::dataset::LabelledClip;
+use crate::error::VideoError;
+use crate::explain::{explain, DEFAULT_EPSILON};
+
+/// The fixed shape maps are pooled to: time bins, rows, columns.
+pub type Grid = (usize, usize, usize);
+
+/// One class's analysis.
+#[derive(Clone, Debug, Serialize)]
+pub struct ClassStrategies {
+    pub class: String,
+    pub clips: Vec<PathBuf>,
+    pub grid: Grid,
+    pub analysis: Analysis,
+    /// Mean pooled map of each cluster, `[t, h, w]` flattened.
+    #[serde(skip)]
+    pub cluster_means: Vec<Array3<f64>>,
+    /// With ground truth per clip (e.g. a planted cue): how pure the clusters are against it.
+    pub purity: Option<f64>,
+}
+
+fn spray_error(e: spray::SprayError) -> VideoError {
+    VideoError::Invalid(format!("SpRAy: {e}"))
+}
+
+/// Share of clips whose cluster's majority truth is their own.
+pub fn purity(labels: &[usize], truth: &[bool]) -> f64 {
+    let clusters = labels.iter().max().map_or(0, |m| m + 1);
+    let mut counts = vec![[0usize; 2]; clusters];
+    for (&l, &t) in labels.iter().zip(truth) {
+        counts[l][usize::from(t)] += 1;
+    }
+    counts.iter().map(|c| c[0].max(c[1])).sum::<usize>() as f64 / labels.len().max(1) as f64
+}
+
+/// Explains every clip for `class`, pools the maps to `grid`, and clusters them; `truth`
+/// (one flag per clip) gives the clusters' purity.
+pub fn class_strategies(model: &VideoClassifier, clips: &[LabelledClip], class: usize, grid: Grid, how: Normalisation, options: &SprayOptions, truth: Option<&[bool]>, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<ClassStrategies, VideoError> {
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let maps: Vec<Array3<f64>> = clips
+        .par_iter()
+        .map(|clip| {
+            let d = clip_descriptors(&clip.path, model.config.options.block, model.config.options.descriptor)?;
+            let e = explain(model, &d, Some(class), DEFAULT_EPSILON)?;
+            progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, clips.len());
+            Ok(pool_3d(e.blocks.view(), grid))
+        })
+        .collect::<Result<_, VideoError>>()?;
+    let size = grid.0 * grid.1 * grid.2;
+    let mut x = Array2::<f64>::zeros((maps.len(), size));
+    for (mut row, map) in x.outer_iter_mut().zip(&maps) {
+        let mut v = map.iter().copied().collect::<ndarray::Array1<f64>>();
+        normalise(&mut v, how);
+        row.assign(&v);
+    }
+    let analysis = analyse(x.view(), options).map_err(spray_error)?;
+    let cluster_means = (0..analysis.clusters)
+        .map(|c| {
+            let rows: Vec<usize> = analysis.labels.iter().enumerate().filter(|(_, &l)| l == c).map(|(i, _)| i).collect();
+            let mean = x.select(Axis(0), &rows).mean_axis(Axis(0)).unwrap_or_else(|| ndarray::Array1::zeros(size));
+            mean.into_shape_with_order(grid).expect("grid-sized")
+        })
+        .collect();
+    let purity = truth.map(|t| purity(&analysis.labels, t));
+    Ok(ClassStrategies { class: model.config.classes[class].clone(), clips: clips.iter().map(|c| c.path.clone()).collect(), grid, analysis, cluster_means, purity })
+}
+
+/// The frames of one clip clustered into phases by their block relevance for `class`
+/// (each frame's `[rows, cols]` map pooled to `(h, w)`).
+pub fn frame_phases(model: &VideoClassifier, clip: &std::path::Path, class: Option<usize>, (h, w): (usize, usize), how: Normalisation, options: &SprayOptions) -> Result<(String, Analysis), VideoError> {
+    let d = clip_descriptors(clip, model.config.options.block, model.config.options.descriptor)?;
+    let e = explain(model, &d, class, DEFAULT_EPSILON)?;
+    let frames = e.blocks.len_of(Axis(0));
+    let mut x = Array2::<f64>::zeros((frames, h * w));
+    for (t, mut row) in x.outer_iter_mut().enumerate() {
+        let frame = e.blocks.slice(ndarray::s![t..t + 1, .., ..]);
+        let mut v: ndarray::Array1<f64> = pool_3d(frame, (1, h, w)).iter().copied().collect();
+        normalise(&mut v, how);
+        row.assign(&v);
+    }
+    Ok((e.class_name, analyse(x.view(), options).map_err(spray_error)?))
+}
