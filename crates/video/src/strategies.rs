@@ -48,6 +48,7 @@ pub fn purity(labels: &[usize], truth: &[bool]) -> f64 {
 
 /// Explains every clip for `class`, pools the maps to `grid`, and clusters them; `truth`
 /// (one flag per clip) gives the clusters' purity.
+#[allow(clippy::too_many_arguments)]
 pub fn class_strategies(model: &VideoClassifier, clips: &[LabelledClip], class: usize, grid: Grid, how: Normalisation, options: &SprayOptions, truth: Option<&[bool]>, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<ClassStrategies, VideoError> {
     let done = std::sync::atomic::AtomicUsize::new(0);
     let maps: Vec<Array3<f64>> = clips
