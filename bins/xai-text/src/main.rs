@@ -14,6 +14,11 @@ use text::explain::Method;
 use text::fit::fingerprint;
 use text::render::{html, write_terminal, ColorWhen, Palette};
 use text::train::EpochReport;
+use text::explain::DEFAULT_RULE;
+use text::strategies::{class_strategies, MapKind};
+use spray::maps::Normalisation;
+use spray::plot::{plot_embedding, plot_spectrum};
+use spray::SprayOptions;
 use text::{
     fit, load_dataset, Cleaning, Corpus, DatasetOptions, Encoding, FitOptions, Layout, ModelConfig, Progress, TextClassifier, TextError,
     TokenizerChoice, TrainConfig,
@@ -46,9 +51,17 @@ enum Command {
         data: DataArg,
         #[command(flatten)]
         model: ModelArg,
+        /// Remove the header lines (up to the first blank line) of the test documents before
+        /// the model reads them: how much a model trained with headers leans on them.
+        #[arg(long)]
+        strip_test_headers: bool,
         #[arg(long)]
         json: bool,
     },
+    /// SpRAy: clusters the LRP explanations of a class's test documents (or of every class,
+    /// ranked by eigengap) to show the model's strategies, with each cluster's share of
+    /// relevance on header lines, its top words and example documents.
+    Spray(SprayArgs),
     /// Colour a document's words by their relevance for a class (red for, blue against).
     Explain(ExplainArgs),
     /// Delete words in the order LRP, SA and chance rank them; track the accuracy.
@@ -238,6 +251,85 @@ impl ModelArg {
             None => text::default_model::load(),
         }
     }
+}
+
+#[derive(Args)]
+struct SprayArgs {
+    #[command(flatten)]
+    data: DataArg,
+    #[command(flatten)]
+    model: ModelArg,
+    /// The class to analyse; every class (ranked by eigengap) if not given.
+    #[arg(long)]
+    class: Option<String>,
+    /// position (header bins apart from body bins) or vocab (relevance per word type).
+    #[arg(long, default_value = "position")]
+    maps: MapKind,
+    /// none, l1, l2 or max-abs.
+    #[arg(long, default_value = "l1")]
+    normalise: Normalisation,
+    /// Neighbours in the k-NN graph (default ⌈ln n⌉).
+    #[arg(long)]
+    neighbours: Option<usize>,
+    /// Clusters (default: the eigengap's proposal).
+    #[arg(long)]
+    clusters: Option<usize>,
+    /// LRP rule, as for `explain`.
+    #[arg(long, default_value = DEFAULT_RULE)]
+    rule: String,
+    /// Folder for the report (refused if it exists, unless --force).
+    #[arg(long)]
+    out: PathBuf,
+    #[arg(long)]
+    force: bool,
+}
+
+fn spray(args: SprayArgs) -> Result<(), String> {
+    let model = args.model.load().map_err(|e| e.to_string())?;
+    let (corpus, _) = args.data.load(Some(&model.config))?;
+    let classes: Vec<usize> = match &args.class {
+        Some(name) => vec![model.config.classes.iter().position(|c| c == name).ok_or_else(|| format!("unknown class `{name}`"))?],
+        None => (0..model.config.classes.len()).collect(),
+    };
+    check_new(&args.out, args.force)?;
+    std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
+    let method = Method::parse("lrp", &args.rule).map_err(|e| e.to_string())?;
+    let options = SprayOptions { neighbours: args.neighbours, clusters: args.clusters, ..SprayOptions::default() };
+    let bar = ProgressBar::new(classes.len() as u64);
+    let mut results = Vec::new();
+    for &k in &classes {
+        let docs: Vec<_> = corpus.test.iter().filter(|d| d.label == k).cloned().collect();
+        if docs.len() < 3 {
+            continue;
+        }
+        let r = class_strategies(&model, &docs, k, args.maps, args.normalise, &method, &options).map_err(|e| e.to_string())?;
+        let name = r.class.clone();
+        plot_spectrum(&r.analysis, &format!("{name}: eigenvalues of L_sym ({} documents)", r.analysis.maps), &args.out.join(format!("{name}-spectrum.png"))).map_err(|e| e.to_string())?;
+        plot_embedding(&r.analysis, &format!("{name}: spectral embedding by cluster"), &args.out.join(format!("{name}-embedding.png"))).map_err(|e| e.to_string())?;
+        for (c, cluster) in r.clusters.iter().enumerate() {
+            for (m, id) in cluster.examples.iter().take(2).enumerate() {
+                let Some(i) = r.documents.iter().position(|d| d == id) else { continue };
+                let path = args.out.join(format!("{name}-cluster{c}-example{m}.html"));
+                std::fs::write(&path, html(&r.explanations[i], &model.config.classes)).map_err(|e| format!("{}: {e}", path.display()))?;
+            }
+        }
+        results.push(r);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    results.sort_by(|a, b| b.analysis.largest_eigengap.total_cmp(&a.analysis.largest_eigengap));
+    println!("{:<26} {:>5} {:>7} {:>7} {:>9} {:>8}  clusters: size (header share) top words", "class", "docs", "header", "words", "eigengap", "clusters");
+    for r in &results {
+        println!("{:<26} {:>5} {:>7.3} {:>7.3} {:>9.4} {:>8}", r.class, r.documents.len(), r.header_share, r.header_word_share, r.analysis.largest_eigengap, r.analysis.clusters);
+        for (c, cluster) in r.clusters.iter().enumerate() {
+            let words: Vec<String> = cluster.top_words.iter().take(6).map(|(w, v)| format!("{w} {v:+.2}")).collect();
+            println!("    {c}: {:>4} ({:.3})  {}", cluster.size, cluster.header_share, words.join(", "));
+        }
+    }
+    let json = args.out.join("spray.json");
+    std::fs::write(&json, serde_json::to_string_pretty(&results).expect("serialises")).map_err(|e| format!("{}: {e}", json.display()))?;
+    println!("classes ranked by eigengap (largest first); header = mean share of positive relevance on header lines, words = header lines' share of the words; report in {}", args.out.display());
+    Ok(())
 }
 
 #[derive(Args)]
@@ -546,9 +638,15 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Explain(args) => explain(args)?,
         Command::EvalDeletion(args) => eval_deletion(args)?,
-        Command::Accuracy { data, model, json } => {
+        Command::Spray(args) => spray(args)?,
+        Command::Accuracy { data, model, strip_test_headers, json } => {
             let model = model.load().map_err(err)?;
-            let (corpus, _) = data.load(Some(&model.config))?;
+            let (mut corpus, _) = data.load(Some(&model.config))?;
+            if strip_test_headers {
+                for d in &mut corpus.test {
+                    d.text = text::clean::strip_header(&d.text).to_string();
+                }
+            }
             let test = encode(&corpus.test, model.config.cleaning, &model.tokenizer).map_err(err)?;
             let e = evaluate(&model.cnn, &test, corpus.classes.len());
             if json {

@@ -15,6 +15,7 @@ pub mod fit;
 pub mod model;
 pub mod plot;
 pub mod render;
+pub mod strategies;
 pub mod tokenize;
 pub mod train;
 pub mod wordpiece;
