@@ -152,6 +152,20 @@ fn a_set_the_user_brings_trains_explains_and_evaluates() {
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     assert_eq!(report["per_class"].as_array().unwrap().len(), 2);
     assert!(std::fs::read_to_string(&plot).unwrap().contains("<svg"));
+    // SpRAy over the test documents of a class, both kinds of maps.
+    for maps in ["position", "vocab"] {
+        let out = dir.path().join(format!("spray-{maps}"));
+        xai_text()
+            .args(["spray", "--data", &set, "--model", model_arg, "--class", "billing", "--maps", maps, "--out", out.to_str().unwrap()])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("billing"));
+        let report: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("spray.json")).unwrap()).unwrap();
+        let analysis = &report[0]["analysis"];
+        assert_eq!(analysis["maps"], 6);
+        assert_eq!(analysis["labels"].as_array().unwrap().len(), 6);
+        assert!(out.join("billing-spectrum.png").is_file() && out.join("billing-embedding.png").is_file());
+    }
     xai_text()
         .args(["accuracy", "--data", &set, "--model", model_arg, "--label-field", "queue"])
         .assert()

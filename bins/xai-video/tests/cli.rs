@@ -113,6 +113,15 @@ fn train_predict_accuracy_explain_and_evaluate_on_a_tiny_set() {
         .stdout(predicate::str::contains("AOPC"));
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     assert_eq!(report["clips"], 4);
+
+    // SpRAy over each class's six clips, ranked by eigengap; and one clip's frames.
+    let spray = dir.path().join("spray");
+    xai_video().args(["spray", "--clusters", "2", "--data"]).arg(&set).arg("--model").arg(&model).arg("--out").arg(&spray).assert().success().stdout(predicate::str::contains("ranked by eigengap"));
+    let classes: serde_json::Value = serde_json::from_slice(&std::fs::read(spray.join("spray.json")).unwrap()).unwrap();
+    assert_eq!(classes.as_array().unwrap().len(), 2);
+    assert_eq!(classes[0]["analysis"]["labels"].as_array().unwrap().len(), 6);
+    assert!(spray.join("walk-cluster-maps.png").is_file());
+    xai_video().args(["spray-frames", "--model"]).arg(&model).arg(&clip).assert().success().stdout(predicate::str::contains("30 frames"));
     assert!(report["per_class"][0]["figure"]["relevance"].as_f64().unwrap() > 0.0);
 }
 
