@@ -380,7 +380,7 @@ fn spray_set(data: &DataArg, model: &ModelArg, class: Option<&str>, args: &Spray
         None => (0..model.config.classes.len()).collect(),
     };
     new_folder(out, force)?;
-    let cues = clip_cues(&data.data);
+    let cues = planted_cue(&data.data).map(|(_, clips)| clips);
     let mut results = Vec::new();
     for &k in &classes {
         let name = &model.config.classes[k];
@@ -410,13 +410,6 @@ fn spray_set(data: &DataArg, model: &ModelArg, class: Option<&str>, args: &Spray
     std::fs::write(&json, serde_json::to_string_pretty(&results).expect("serialises")).map_err(|e| format!("{}: {e}", json.display()))?;
     println!("classes ranked by eigengap (largest first: the most distinct strategies); report in {}", out.display());
     Ok(())
-}
-
-/// Clips that carry a planted cue, from a synthetic set's manifest.
-fn clip_cues(root: &Path) -> Option<Vec<PathBuf>> {
-    let text = std::fs::read_to_string(root.join("manifest.json")).ok()?;
-    let value: serde_json::Value = serde_json::from_str(&text).ok()?;
-    Some(value.get("clips")?.as_array()?.iter().filter(|c| c["artifact"] == true).filter_map(|c| c["video"].as_str().map(|v| root.join(v))).collect())
 }
 
 fn spray_frames(clip: &Path, model: &ModelArg, class: Option<&str>, args: &SprayArg, json: Option<&Path>, force: bool) -> Result<(), String> {

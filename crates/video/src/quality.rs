@@ -142,7 +142,7 @@ pub struct ClassShares {
     pub class: String,
     pub clips: usize,
     pub figure: RegionShare,
-    /// Only for the class with a planted cue.
+    /// Over the class's clips that carry a planted cue, if any do.
     pub cue: Option<RegionShare>,
 }
 
@@ -159,19 +159,22 @@ pub struct RelevanceReport {
     pub per_class: Vec<ClassShares>,
 }
 
-/// A synthetic set's planted cue, from its `manifest.json`: the class and the kind.
-pub fn planted_cue(root: &std::path::Path) -> Option<(String, crate::synth::ArtifactKind)> {
+/// A synthetic set's planted cue, from its `manifest.json`: its kind and the clips that
+/// carry it (paths below `root`).
+pub fn planted_cue(root: &std::path::Path) -> Option<(crate::synth::ArtifactKind, Vec<std::path::PathBuf>)> {
     let text = std::fs::read_to_string(root.join("manifest.json")).ok()?;
     let value: serde_json::Value = serde_json::from_str(&text).ok()?;
-    let cue = value.get("options")?.get("artifact")?.as_array()?;
-    Some((cue.first()?.as_str()?.to_string(), cue.get(1)?.as_str()?.parse().ok()?))
+    let kind = value.get("options")?.get("artifact")?.as_array()?.get(1)?.as_str()?.parse().ok()?;
+    let clips = value.get("clips")?.as_array()?.iter().filter(|c| c["artifact"] == true).filter_map(|c| c["video"].as_str().map(|v| root.join(v))).collect();
+    Some((kind, clips))
 }
 
 /// Explains every correctly classified clip for its true class and measures the
 /// explanations: perturbation curves (LRP order and `random_orders` random ones) and, where
-/// a clip has a `.mask.pbm` beside it, the share on the figure (and on `cue` in its class).
+/// a clip has a `.mask.pbm` beside it, the share on the figure (and on the cue in the clips
+/// that carry it).
 #[allow(clippy::too_many_arguments)]
-pub fn evaluate_relevance(model: &VideoClassifier, clips: &[crate::dataset::LabelledClip], cue: Option<&(String, crate::synth::ArtifactKind)>, steps: usize, fraction: f64, random_orders: usize, epsilon: f32, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<RelevanceReport, VideoError> {
+pub fn evaluate_relevance(model: &VideoClassifier, clips: &[crate::dataset::LabelledClip], cue: Option<&(crate::synth::ArtifactKind, Vec<std::path::PathBuf>)>, steps: usize, fraction: f64, random_orders: usize, epsilon: f32, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<RelevanceReport, VideoError> {
     use rayon::prelude::*;
     let classes = &model.config.classes;
     let block = model.config.options.block;
@@ -195,7 +198,7 @@ pub fn evaluate_relevance(model: &VideoClassifier, clips: &[crate::dataset::Labe
             let (figure, cue_share) = if mask_path.is_file() {
                 let (w, h, masks) = crate::synth::read_masks(&mask_path)?;
                 let figure = region_share(&e.blocks, &masks, w, h, block);
-                let cue_share = cue.filter(|(class, _)| *class == classes[clip.label]).map(|(_, kind)| {
+                let cue_share = cue.filter(|(_, carriers)| carriers.contains(&clip.path)).map(|(kind, _)| {
                     let cue_masks: Vec<Vec<bool>> = (0..masks.len())
                         .map(|t| {
                             let (xs, ys) = crate::synth::artifact_rect(*kind, w, h, t);
