@@ -18,7 +18,7 @@ use text::explain::DEFAULT_RULE;
 use text::strategies::{class_strategies, MapKind};
 use spray::maps::Normalisation;
 use spray::plot::{plot_embedding, plot_spectrum};
-use spray::SprayOptions;
+use spray::{SprayOptions, TsneOptions};
 use text::{
     fit, load_dataset, Cleaning, Corpus, DatasetOptions, Encoding, FitOptions, Layout, ModelConfig, Progress, TextClassifier, TextError,
     TokenizerChoice, TrainConfig,
@@ -274,6 +274,12 @@ struct SprayArgs {
     /// Clusters (default: the eigengap's proposal).
     #[arg(long)]
     clusters: Option<usize>,
+    /// t-SNE perplexity (Gaussian affinities over the neighbours); default: the k-NN graph's own.
+    #[arg(long)]
+    perplexity: Option<f64>,
+    /// t-SNE early exaggeration.
+    #[arg(long, default_value_t = 12.0)]
+    exaggeration: f64,
     /// LRP rule, as for `explain`.
     #[arg(long, default_value = DEFAULT_RULE)]
     rule: String,
@@ -294,7 +300,7 @@ fn spray(args: SprayArgs) -> Result<(), String> {
     check_new(&args.out, args.force)?;
     std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
     let method = Method::parse("lrp", &args.rule).map_err(|e| e.to_string())?;
-    let options = SprayOptions { neighbours: args.neighbours, clusters: args.clusters, ..SprayOptions::default() };
+    let options = SprayOptions { neighbours: args.neighbours, clusters: args.clusters, tsne: TsneOptions { perplexity: args.perplexity, exaggeration: args.exaggeration, ..TsneOptions::default() }, ..SprayOptions::default() };
     let bar = ProgressBar::new(classes.len() as u64);
     let mut results = Vec::new();
     for &k in &classes {
@@ -305,7 +311,7 @@ fn spray(args: SprayArgs) -> Result<(), String> {
         let r = class_strategies(&model, &docs, k, args.maps, args.normalise, &method, &options).map_err(|e| e.to_string())?;
         let name = r.class.clone();
         plot_spectrum(&r.analysis, &format!("{name}: eigenvalues of L_sym ({} documents)", r.analysis.maps), &args.out.join(format!("{name}-spectrum.png"))).map_err(|e| e.to_string())?;
-        plot_embedding(&r.analysis, &format!("{name}: spectral embedding by cluster"), &args.out.join(format!("{name}-embedding.png"))).map_err(|e| e.to_string())?;
+        plot_embedding(&r.analysis, &format!("{name}: embedding by cluster ({})", r.analysis.embedding_method), &args.out.join(format!("{name}-embedding.png"))).map_err(|e| e.to_string())?;
         for (c, cluster) in r.clusters.iter().enumerate() {
             for (m, id) in cluster.examples.iter().take(2).enumerate() {
                 let Some(i) = r.documents.iter().position(|d| d == id) else { continue };

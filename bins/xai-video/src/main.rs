@@ -13,7 +13,7 @@ use video::classifier::{clip_descriptors, TrainOptions, VideoClassifier};
 use video::explain::{explain, DEFAULT_EPSILON};
 use spray::maps::Normalisation;
 use spray::plot::{plot_embedding, plot_spectrum};
-use spray::SprayOptions;
+use spray::{SprayOptions, TsneOptions};
 use video::heatmap::{plot_cluster_maps, plot_perturbation};
 use video::strategies::{class_strategies, frame_phases};
 use video::quality::{evaluate_relevance, planted_cue};
@@ -250,11 +250,17 @@ struct SprayArg {
     /// Clusters (default: the eigengap's proposal).
     #[arg(long)]
     clusters: Option<usize>,
+    /// t-SNE perplexity (Gaussian affinities over the neighbours); default: the k-NN graph's own.
+    #[arg(long)]
+    perplexity: Option<f64>,
+    /// t-SNE early exaggeration.
+    #[arg(long, default_value_t = 12.0)]
+    exaggeration: f64,
 }
 
 impl SprayArg {
     fn options(&self) -> SprayOptions {
-        SprayOptions { neighbours: self.neighbours, clusters: self.clusters, ..SprayOptions::default() }
+        SprayOptions { neighbours: self.neighbours, clusters: self.clusters, tsne: TsneOptions { perplexity: self.perplexity, exaggeration: self.exaggeration, ..TsneOptions::default() }, ..SprayOptions::default() }
     }
 }
 
@@ -396,7 +402,7 @@ fn spray_set(data: &DataArg, model: &ModelArg, class: Option<&str>, args: &Spray
         progress.finish_and_clear();
         let a = &r.analysis;
         plot_spectrum(a, &format!("{name}: eigenvalues of L_sym ({} clips)", a.maps), &out.join(format!("{name}-spectrum.png"))).map_err(|e| e.to_string())?;
-        plot_embedding(a, &format!("{name}: spectral embedding by cluster"), &out.join(format!("{name}-embedding.png"))).map_err(|e| e.to_string())?;
+        plot_embedding(a, &format!("{name}: embedding by cluster ({})", a.embedding_method), &out.join(format!("{name}-embedding.png"))).map_err(|e| e.to_string())?;
         plot_cluster_maps(&r.cluster_means, &out.join(format!("{name}-cluster-maps.png"))).map_err(err)?;
         results.push(r);
     }

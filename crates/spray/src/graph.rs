@@ -19,6 +19,8 @@ pub enum Weighting {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Graph {
     pub neighbours: Vec<Vec<(usize, f64)>>,
+    /// Each node's own k nearest neighbours and squared distances (before symmetrising).
+    pub distances: Vec<Vec<(usize, f64)>>,
 }
 
 impl Graph {
@@ -83,7 +85,7 @@ pub fn knn_graph(x: ArrayView2<f64>, k: usize, weighting: Weighting) -> Result<G
             }
         }
     }
-    Ok(Graph { neighbours: maps.into_iter().map(|m| m.into_iter().collect()).collect() })
+    Ok(Graph { neighbours: maps.into_iter().map(|m| m.into_iter().collect()).collect(), distances: nearest })
 }
 
 #[cfg(test)]

@@ -6,15 +6,17 @@
 //! symmetrised by max), the symmetric normalised Laplacian `L = I − D^{-1/2} A D^{-1/2}`, its
 //! smallest eigenvalues and eigenvectors (dense for small sets, LOBPCG on the sparse graph for
 //! large ones), the largest eigengap to propose the number of clusters, and k-means on the
-//! row-normalised eigenvectors.
+//! row-normalised eigenvectors; a t-SNE embedding of the same graph for display.
 
 pub mod graph;
 pub mod maps;
 pub mod plot;
 pub mod spectral;
+pub mod tsne;
 
 pub use graph::{knn_graph, Graph, Weighting};
 pub use spectral::{analyse, Analysis, Solver, SprayOptions};
+pub use tsne::TsneOptions;
 
 /// What can go wrong.
 #[derive(Debug, thiserror::Error)]

@@ -89,7 +89,8 @@ fn embedding<B: DrawingBackend>(root: DrawingArea<B, plotters::coord::Shift>, a:
         .y_label_area_size(50)
         .build_cartesian_2d((lo[0] - pad(0))..(hi[0] + pad(0)), (lo[1] - pad(1))..(hi[1] + pad(1)))
         .map_err(text)?;
-    chart.configure_mesh().x_desc("eigenvector 2").y_desc("eigenvector 3").label_style(("sans-serif", 12)).draw().map_err(text)?;
+    let (x, y) = if a.embedding_method == "t-sne" { ("t-SNE 1", "t-SNE 2") } else { ("eigenvector 2", "eigenvector 3") };
+    chart.configure_mesh().x_desc(x).y_desc(y).label_style(("sans-serif", 12)).draw().map_err(text)?;
     chart.draw_series(a.embedding.iter().zip(&a.labels).map(|(p, &l)| Circle::new((p[0], p[1]), 4, cluster_colour(l).filled()))).map_err(text)?;
     root.present().map_err(text)
 }

@@ -11,6 +11,7 @@ use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 use crate::graph::{knn_graph, Graph, Weighting};
+use crate::tsne::{tsne, TsneOptions};
 use crate::SprayError;
 
 /// Eigenvalues below this count as zero when gaps are compared (see [`analyse`]).
@@ -40,13 +41,19 @@ pub struct SprayOptions {
     pub clusters: Option<usize>,
     pub solver: Solver,
     pub seed: u64,
+    /// The 2-D display embedding (t-SNE up to `TSNE_LIMIT` maps).
+    pub tsne: TsneOptions,
 }
 
 impl Default for SprayOptions {
     fn default() -> Self {
-        SprayOptions { neighbours: None, weighting: Weighting::Binary, eigenvalues: 10, clusters: None, solver: Solver::Auto, seed: 1 }
+        SprayOptions { neighbours: None, weighting: Weighting::Binary, eigenvalues: 10, clusters: None, solver: Solver::Auto, seed: 1, tsne: TsneOptions::default() }
     }
 }
+
+/// Up to this many maps the display embedding is t-SNE (exact, O(n²) a step); beyond, the
+/// spectral embedding (eigenvectors 2 and 3).
+pub const TSNE_LIMIT: usize = 2000;
 
 /// The result of an analysis.
 #[derive(Clone, Debug, Serialize)]
@@ -67,8 +74,10 @@ pub struct Analysis {
     /// Cluster of each map.
     pub labels: Vec<usize>,
     pub cluster_sizes: Vec<usize>,
-    /// A 2-D spectral embedding for display (the second and third eigenvectors).
+    /// A 2-D embedding for display, from the same graph.
     pub embedding: Vec<[f64; 2]>,
+    /// `t-sne` or `spectral` (eigenvectors 2 and 3, beyond `TSNE_LIMIT` maps).
+    pub embedding_method: String,
 }
 
 /// `y = D^{-1/2} A D^{-1/2} x` for the graph's adjacency `A`, column by column.
@@ -167,8 +176,12 @@ pub fn analyse(x: ArrayView2<f64>, options: &SprayOptions) -> Result<Analysis, S
     for &l in &labels {
         cluster_sizes[l] += 1;
     }
-    let column = |c: usize| if c < vectors.ncols() { vectors.column(c).to_vec() } else { vec![0.0; n] };
-    let (e1, e2) = (column(1), column(2));
+    let (embedding, embedding_method) = if n <= TSNE_LIMIT {
+        (tsne(&graph, &graph.distances, &options.tsne), "t-sne")
+    } else {
+        let column = |c: usize| if c < vectors.ncols() { vectors.column(c).to_vec() } else { vec![0.0; n] };
+        (column(1).into_iter().zip(column(2)).map(|(a, b)| [a, b]).collect(), "spectral")
+    };
     Ok(Analysis {
         maps: n,
         neighbours: k,
@@ -180,7 +193,8 @@ pub fn analyse(x: ArrayView2<f64>, options: &SprayOptions) -> Result<Analysis, S
         clusters,
         labels,
         cluster_sizes,
-        embedding: e1.into_iter().zip(e2).map(|(a, b)| [a, b]).collect(),
+        embedding,
+        embedding_method: embedding_method.to_string(),
     })
 }
 
