@@ -18,8 +18,7 @@ use linfa_svm::Svm;
 use lrp::Dense;
 use ndarray::{concatenate, Array1, Array2, ArrayD, Axis, Ix1, Ix2, IxDyn};
 use rand::rngs::StdRng;
-use rand::seq::index::sample;
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 use serde::{Deserialize, Serialize};
@@ -28,7 +27,7 @@ use crate::dataset::LabelledClip;
 use crate::descriptor::{Descriptor, DescriptorExtractor, DescriptorOptions};
 use crate::field::MotionField;
 use crate::error::VideoError;
-use crate::fisher::{improve, DiagonalGmm, FisherEncoder, Projection};
+use crate::fisher::{improve, DiagonalGmm, FisherEncoder, Projection, CHUNK};
 use crate::motion::{FrameKind, MotionOptions, MotionReader};
 
 pub const CONFIG_FILE: &str = "model.json";
@@ -60,6 +59,45 @@ pub fn clip_descriptors(path: &Path, block: usize, options: DescriptorOptions) -
         VideoError::Invalid(why) => VideoError::Invalid(format!("{}: {why}", path.display())),
         e => e,
     })
+}
+
+/// Streams a clip's descriptors in batches of about `CHUNK` to `each` (only one batch and one
+/// cuboid of frames in memory); gives the number of frames.
+pub fn stream_descriptors(path: &Path, block: usize, options: DescriptorOptions, mut each: impl FnMut(&[Descriptor]) -> Result<(), VideoError>) -> Result<usize, VideoError> {
+    let reader = MotionReader::open(path, MotionOptions { block, pictures: false })?;
+    let mut extractor = DescriptorExtractor::new(options)?;
+    let (mut batch, mut frames, mut any) = (Vec::new(), 0, false);
+    for frame in reader {
+        let frame = frame?;
+        frames += 1;
+        batch.extend(extractor.push(frame.index, &frame.field));
+        if batch.len() >= CHUNK {
+            each(&batch)?;
+            batch.clear();
+            any = true;
+        }
+    }
+    if !batch.is_empty() {
+        each(&batch)?;
+        any = true;
+    }
+    if !any {
+        return Err(VideoError::Invalid(format!("{}: too short or too small for one {}-frame descriptor", path.display(), options.frames)));
+    }
+    Ok(frames)
+}
+
+/// The rows of one descriptor type of a batch.
+fn channel(batch: &[Descriptor], c: usize) -> Array2<f32> {
+    fn get(d: &Descriptor, c: usize) -> &[f32] {
+        match c {
+            0 => &d.hof,
+            1 => &d.mbhx,
+            _ => &d.mbhy,
+        }
+    }
+    let len = batch.first().map_or(0, |d| get(d, c).len());
+    Array2::from_shape_vec((batch.len(), len), batch.iter().flat_map(|d| get(d, c).iter().copied()).collect()).expect("equal lengths")
 }
 
 impl ClipDescriptors {
@@ -174,9 +212,27 @@ impl VideoClassifier {
         VideoPrediction { class, class_name: self.config.classes[class].clone(), scores: scores.to_vec() }
     }
 
-    /// Class and scores of the clip at `path`.
+    /// The normalised Fisher vector of the clip at `path`, streamed: the raw parts are sums
+    /// over descriptors, accumulated batch by batch, so memory does not grow with the clip.
+    pub fn clip_fisher_vector(&self, path: &Path) -> Result<Array1<f32>, VideoError> {
+        let mut raw: Vec<Array1<f32>> = self.encoders.iter().map(|e| Array1::zeros(e.fisher_len())).collect();
+        let mut count = 0usize;
+        stream_descriptors(path, self.config.options.block, self.config.options.descriptor, |batch| {
+            for (c, (encoder, sum)) in self.encoders.iter().zip(&mut raw).enumerate() {
+                *sum += &encoder.terms(channel(batch, c).view(), 1).sum_axis(Axis(0));
+            }
+            count += batch.len();
+            Ok(())
+        })?;
+        let parts: Vec<Array1<f32>> = raw.iter().map(|r| improve((r / count as f32).view())).collect();
+        Ok(concatenate(Axis(0), &parts.iter().map(|p| p.view()).collect::<Vec<_>>()).expect("1-d parts"))
+    }
+
+    /// Class and scores of the clip at `path` (streamed).
     pub fn predict(&self, path: &Path) -> Result<VideoPrediction, VideoError> {
-        Ok(self.predict_descriptors(&clip_descriptors(path, self.config.options.block, self.config.options.descriptor)?))
+        let scores = self.scores(&self.clip_fisher_vector(path)?);
+        let class = argmax(&scores);
+        Ok(VideoPrediction { class, class_name: self.config.classes[class].clone(), scores: scores.to_vec() })
     }
 
     /// Trains on `clips` (labels index `classes`); `progress(done, total)` after each clip of
@@ -194,12 +250,25 @@ impl VideoClassifier {
             .par_iter()
             .enumerate()
             .map(|(i, clip)| {
-                let d = clip_descriptors(&clip.path, options.block, options.descriptor)?;
-                let n = d.fields.len();
+                // A seeded reservoir sample (Algorithm R) over the streamed descriptors.
                 let mut rng = StdRng::seed_from_u64(options.seed ^ (i as u64).wrapping_mul(0x9E37_79B9));
-                let rows = sample(&mut rng, n, options.sample_per_clip.min(n)).into_vec();
+                let (mut kept, mut seen): (Vec<Descriptor>, usize) = (Vec::new(), 0);
+                let frames = stream_descriptors(&clip.path, options.block, options.descriptor, |batch| {
+                    for d in batch {
+                        if kept.len() < options.sample_per_clip {
+                            kept.push(d.clone());
+                        } else {
+                            let j = rng.gen_range(0..=seen);
+                            if j < kept.len() {
+                                kept[j] = d.clone();
+                            }
+                        }
+                        seen += 1;
+                    }
+                    Ok(())
+                })?;
                 tick();
-                Ok((d.channels.map(|c| c.select(Axis(0), &rows)), d.frame_kinds.len()))
+                Ok(([channel(&kept, 0), channel(&kept, 1), channel(&kept, 2)], frames))
             })
             .collect::<Result<_, VideoError>>()?;
         let frames: usize = samples.iter().map(|(_, f)| f).sum();
@@ -230,9 +299,9 @@ impl VideoClassifier {
         let fvs: Vec<Array1<f32>> = clips
             .par_iter()
             .map(|clip| {
-                let d = clip_descriptors(&clip.path, options.block, options.descriptor)?;
+                let fv = model.clip_fisher_vector(&clip.path)?;
                 tick();
-                Ok(model.fisher_vector(&d))
+                Ok(fv)
             })
             .collect::<Result<_, VideoError>>()?;
         let x = ndarray::stack(Axis(0), &fvs.iter().map(|f| f.view()).collect::<Vec<_>>()).expect("equal lengths").mapv(f64::from);
