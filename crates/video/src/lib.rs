@@ -1,5 +1,7 @@
 //! The video pipeline: motion vectors read from compressed video, motion fields on a block
-//! grid, and motion descriptors with their receptive fields.
+//! grid, motion descriptors with their receptive fields, the synthetic action set, the
+//! Fisher-vector / linear-SVM classifier, its LRP explanations onto blocks and frames, their
+//! evaluation, and SpRAy over them.
 
 pub mod classifier;
 pub mod dataset;
