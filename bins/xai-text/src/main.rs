@@ -16,9 +16,8 @@ use text::render::{html, write_terminal, ColorWhen, Palette};
 use text::train::EpochReport;
 use text::explain::DEFAULT_RULE;
 use text::strategies::{class_strategies, MapKind};
-use spray::maps::Normalisation;
 use spray::plot::{plot_embedding, plot_spectrum};
-use spray::{SprayOptions, TsneOptions};
+use spray::cli::ClusterArgs;
 use text::{
     fit, load_dataset, Cleaning, Corpus, DatasetOptions, Encoding, FitOptions, Layout, ModelConfig, Progress, TextClassifier, TextError,
     TokenizerChoice, TrainConfig,
@@ -265,21 +264,8 @@ struct SprayArgs {
     /// position (header bins apart from body bins) or vocab (relevance per word type).
     #[arg(long, default_value = "position")]
     maps: MapKind,
-    /// none, l1, l2 or max-abs.
-    #[arg(long, default_value = "l1")]
-    normalise: Normalisation,
-    /// Neighbours in the k-NN graph (default ⌈ln n⌉).
-    #[arg(long)]
-    neighbours: Option<usize>,
-    /// Clusters (default: the eigengap's proposal).
-    #[arg(long)]
-    clusters: Option<usize>,
-    /// t-SNE perplexity (Gaussian affinities over the neighbours); default: the k-NN graph's own.
-    #[arg(long)]
-    perplexity: Option<f64>,
-    /// t-SNE early exaggeration.
-    #[arg(long, default_value_t = 12.0)]
-    exaggeration: f64,
+    #[command(flatten)]
+    cluster: ClusterArgs,
     /// LRP rule, as for `explain`.
     #[arg(long, default_value = DEFAULT_RULE)]
     rule: String,
@@ -300,7 +286,7 @@ fn spray(args: SprayArgs) -> Result<(), String> {
     check_new(&args.out, args.force)?;
     std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
     let method = Method::parse("lrp", &args.rule).map_err(|e| e.to_string())?;
-    let options = SprayOptions { neighbours: args.neighbours, clusters: args.clusters, tsne: TsneOptions { perplexity: args.perplexity, exaggeration: args.exaggeration, ..TsneOptions::default() }, ..SprayOptions::default() };
+    let options = args.cluster.options();
     let bar = ProgressBar::new(classes.len() as u64);
     let mut results = Vec::new();
     for &k in &classes {
@@ -308,7 +294,7 @@ fn spray(args: SprayArgs) -> Result<(), String> {
         if docs.len() < 3 {
             continue;
         }
-        let r = class_strategies(&model, &docs, k, args.maps, args.normalise, &method, &options).map_err(|e| e.to_string())?;
+        let r = class_strategies(&model, &docs, k, args.maps, args.cluster.normalise, &method, &options).map_err(|e| e.to_string())?;
         let name = r.class.clone();
         plot_spectrum(&r.analysis, &format!("{name}: eigenvalues of L_sym ({} documents)", r.analysis.maps), &args.out.join(format!("{name}-spectrum.png"))).map_err(|e| e.to_string())?;
         plot_embedding(&r.analysis, &format!("{name}: embedding by cluster ({})", r.analysis.embedding_method), &args.out.join(format!("{name}-embedding.png"))).map_err(|e| e.to_string())?;

@@ -11,9 +11,8 @@ use video::draw::draw_field_png;
 use video::synth::{render_set, ArtifactKind, SynthOptions, ACTIONS};
 use video::classifier::{clip_descriptors, TrainOptions, VideoClassifier};
 use video::explain::{explain, DEFAULT_EPSILON};
-use spray::maps::Normalisation;
 use spray::plot::{plot_embedding, plot_spectrum};
-use spray::{SprayOptions, TsneOptions};
+use spray::cli::ClusterArgs;
 use video::heatmap::{plot_cluster_maps, plot_perturbation};
 use video::strategies::{class_strategies, frame_phases};
 use video::quality::{evaluate_relevance, planted_cue};
@@ -241,27 +240,8 @@ struct SprayArg {
     rows: usize,
     #[arg(long, default_value_t = 8)]
     cols: usize,
-    /// none, l1, l2 or max-abs.
-    #[arg(long, default_value = "l1")]
-    normalise: Normalisation,
-    /// Neighbours in the k-NN graph (default ⌈ln n⌉).
-    #[arg(long)]
-    neighbours: Option<usize>,
-    /// Clusters (default: the eigengap's proposal).
-    #[arg(long)]
-    clusters: Option<usize>,
-    /// t-SNE perplexity (Gaussian affinities over the neighbours); default: the k-NN graph's own.
-    #[arg(long)]
-    perplexity: Option<f64>,
-    /// t-SNE early exaggeration.
-    #[arg(long, default_value_t = 12.0)]
-    exaggeration: f64,
-}
-
-impl SprayArg {
-    fn options(&self) -> SprayOptions {
-        SprayOptions { neighbours: self.neighbours, clusters: self.clusters, tsne: TsneOptions { perplexity: self.perplexity, exaggeration: self.exaggeration, ..TsneOptions::default() }, ..SprayOptions::default() }
-    }
+    #[command(flatten)]
+    cluster: ClusterArgs,
 }
 
 #[derive(Args)]
@@ -398,7 +378,7 @@ fn spray_set(data: &DataArg, model: &ModelArg, class: Option<&str>, args: &Spray
         let truth: Option<Vec<bool>> = cues.as_ref().map(|cues| clips.iter().map(|c| cues.contains(&c.path)).collect());
         let truth = truth.filter(|t| t.iter().any(|&x| x) && !t.iter().all(|&x| x));
         let progress = bar(clips.len(), &format!("{name} clips"));
-        let r = class_strategies(&model, &clips, k, (time_bins, args.rows, args.cols), args.normalise, &args.options(), truth.as_deref(), &|done, _| progress.set_position(done as u64)).map_err(err)?;
+        let r = class_strategies(&model, &clips, k, (time_bins, args.rows, args.cols), args.cluster.normalise, &args.cluster.options(), truth.as_deref(), &|done, _| progress.set_position(done as u64)).map_err(err)?;
         progress.finish_and_clear();
         let a = &r.analysis;
         plot_spectrum(a, &format!("{name}: eigenvalues of L_sym ({} clips)", a.maps), &out.join(format!("{name}-spectrum.png"))).map_err(|e| e.to_string())?;
@@ -427,7 +407,7 @@ fn spray_frames(clip: &Path, model: &ModelArg, class: Option<&str>, args: &Spray
         Some(name) => Some(model.config.classes.iter().position(|c| c == name).ok_or_else(|| format!("unknown class `{name}`"))?),
         None => None,
     };
-    let (name, a) = frame_phases(&model, clip, class, (args.rows, args.cols), args.normalise, &args.options()).map_err(err)?;
+    let (name, a) = frame_phases(&model, clip, class, (args.rows, args.cols), args.cluster.normalise, &args.cluster.options()).map_err(err)?;
     println!("{}: {} frames by their relevance for {name}; eigenvalues {:?}", clip.display(), a.maps, a.eigenvalues.iter().map(|v| (v * 1e4).round() / 1e4).collect::<Vec<_>>());
     println!("{} phases (cluster sizes {:?}); frame by frame:", a.clusters, a.cluster_sizes);
     println!("  {}", a.labels.iter().map(|l| char::from_digit(*l as u32 % 36, 36).unwrap_or('?')).collect::<String>());

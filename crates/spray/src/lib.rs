@@ -8,6 +8,8 @@
 //! large ones), the largest eigengap to propose the number of clusters, and k-means on the
 //! row-normalised eigenvectors; a t-SNE embedding of the same graph for display.
 
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod graph;
 pub mod maps;
 pub mod plot;
