@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use video::draw::draw_field_png;
 use video::synth::{render_set, ArtifactKind, SynthOptions, ACTIONS};
-use video::classifier::{clip_descriptors, TrainOptions, VideoClassifier};
+use video::classifier::{argmax, clip_descriptors, TrainOptions, VideoClassifier};
 use video::explain::{explain, DEFAULT_EPSILON};
 use spray::plot::{plot_embedding, plot_spectrum};
 use spray::cli::ClusterArgs;
@@ -309,7 +309,7 @@ fn explain_clip(clip: &Path, model: &ModelArg, class: Option<&str>, out: &Path, 
     let descriptors = clip_descriptors(clip, model.config.options.block, model.config.options.descriptor).map_err(err)?;
     let e = explain(&model, &descriptors, class, epsilon).map_err(err)?;
     let files = write_report(clip, &e, model.config.options.block, out, options).map_err(err)?;
-    let predicted = model.config.classes[argmax_scores(&e.scores)].clone();
+    let predicted = model.config.classes[argmax(&e.scores)].clone();
     println!("explaining {} (score {:+.3}); predicted {predicted}", e.class_name, e.score);
     for (name, s) in model.config.classes.iter().zip(&e.scores) {
         println!("  {name:<20} score {s:>8.3}");
@@ -321,10 +321,6 @@ fn explain_clip(clip: &Path, model: &ModelArg, class: Option<&str>, out: &Path, 
     println!("most relevant frames: {:?}", files.top_frames);
     println!("wrote {} ({} overlay frames, {}, {}, {})", out.display(), files.frames.len(), files.curve.display(), files.montage.display(), files.video.display());
     Ok(())
-}
-
-fn argmax_scores(scores: &[f32]) -> usize {
-    scores.iter().enumerate().fold(0, |best, (i, &s)| if s > scores[best] { i } else { best })
 }
 
 #[allow(clippy::too_many_arguments)]

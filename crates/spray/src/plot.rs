@@ -12,7 +12,9 @@ use crate::SprayError;
 
 const FONT: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
 
-fn register_font() -> bool {
+/// Registers the embedded font with plotters as `sans-serif`, once per process; whether it
+/// could be read. Every relvis picture (text, video and SpRAy) uses this one registration.
+pub fn register_font() -> bool {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
     *REGISTERED.get_or_init(|| plotters::style::register_font("sans-serif", FontStyle::Normal, FONT).is_ok())
 }

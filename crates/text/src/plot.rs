@@ -3,21 +3,13 @@
 //! embedded (DejaVu Sans from `assets/fonts/`), so no system fonts are needed.
 
 use std::path::Path;
-use std::sync::OnceLock;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use spray::plot::register_font;
 
 use crate::deletion::{DeletionReport, Experiment};
 use crate::error::TextError;
-
-const FONT: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
-
-/// Registers the embedded font with plotters, once; whether it could be read.
-fn register_font() -> bool {
-    static REGISTERED: OnceLock<bool> = OnceLock::new();
-    *REGISTERED.get_or_init(|| plotters::style::register_font("sans-serif", FontStyle::Normal, FONT).is_ok())
-}
 
 /// Line colour per ranking method.
 fn colour(method: &str) -> RGBColor {

@@ -116,8 +116,7 @@ impl ClipDescriptors {
         if fields.is_empty() {
             return Err(VideoError::Invalid(format!("too short or too small for one {}-frame descriptor", options.frames)));
         }
-        let stack = |get: fn(&Descriptor) -> &Vec<f32>, len: usize| Array2::from_shape_vec((fields.len(), len), fields.iter().flat_map(|d| get(d).iter().copied()).collect()).expect("equal lengths");
-        let channels = [stack(|d| &d.hof, options.hof_len()), stack(|d| &d.mbhx, options.mbh_len()), stack(|d| &d.mbhy, options.mbh_len())];
+        let channels = [channel(&fields, 0), channel(&fields, 1), channel(&fields, 2)];
         // The receptive fields stay; the values live in `channels`.
         for d in &mut fields {
             d.hof = Vec::new();
@@ -208,7 +207,7 @@ impl VideoClassifier {
 
     pub fn predict_descriptors(&self, clip: &ClipDescriptors) -> VideoPrediction {
         let scores = self.scores(&self.fisher_vector(clip));
-        let class = scores.iter().enumerate().fold(0, |best, (i, &s)| if s > scores[best] { i } else { best });
+        let class = argmax(&scores);
         VideoPrediction { class, class_name: self.config.classes[class].clone(), scores: scores.to_vec() }
     }
 
@@ -438,6 +437,7 @@ impl VideoClassifier {
     }
 }
 
-pub(crate) fn argmax(v: &Array1<f32>) -> usize {
-    v.iter().enumerate().fold(0, |best, (i, &s)| if s > v[best] { i } else { best })
+/// The index of the largest score (the first of equal ones).
+pub fn argmax<'a>(scores: impl IntoIterator<Item = &'a f32>) -> usize {
+    scores.into_iter().enumerate().fold((0, f32::NEG_INFINITY), |(bi, bv), (i, &s)| if s > bv { (i, s) } else { (bi, bv) }).0
 }

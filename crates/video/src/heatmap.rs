@@ -4,20 +4,13 @@
 //! `assets/fonts/`), so no system fonts are needed.
 
 use std::path::Path;
-use std::sync::OnceLock;
 
 use ndarray::ArrayView2;
 use plotters::prelude::*;
+use spray::plot::register_font;
 
 use crate::error::VideoError;
 use crate::picture::RgbImage;
-
-const FONT: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
-
-fn register_font() -> bool {
-    static REGISTERED: OnceLock<bool> = OnceLock::new();
-    *REGISTERED.get_or_init(|| plotters::style::register_font("sans-serif", FontStyle::Normal, FONT).is_ok())
-}
 
 fn plot_error(path: &Path, e: impl std::fmt::Display) -> VideoError {
     VideoError::Invalid(format!("{}: {e}", path.display()))
