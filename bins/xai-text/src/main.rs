@@ -1,6 +1,9 @@
 //! `xai-text`: train, run and evaluate the relvis text classifier.
 
 use std::io::{Read, Write};
+
+use outcome::output::{write_file, Sink, StagedFile, StagedFolder};
+use outcome::{outln, Failure};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -24,7 +27,7 @@ use text::{
 };
 
 #[derive(Parser)]
-#[command(name = "xai-text", version, about = "Explain what a text classifier bases its decisions on (LRP)")]
+#[command(name = "xai-text", version, about = "Explain what a text classifier bases its decisions on (LRP)", after_help = outcome::EXIT_CODES)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -182,11 +185,11 @@ impl DataArg {
 
     /// Reads the set as the flags say, else as `model` recorded, else as its name suggests;
     /// warns of skipped files and of test documents that also occur in training.
-    fn load(&self, model: Option<&ModelConfig>) -> Result<(Corpus, DatasetOptions), String> {
+    fn load(&self, model: Option<&ModelConfig>) -> Result<(Corpus, DatasetOptions), Failure> {
         let path = self.path();
         let mut options = match self.layout {
             Some(layout) => DatasetOptions::for_layout(layout),
-            None => DatasetOptions::for_path(&path, model.map(|m| &m.data)).map_err(|e| e.to_string())?,
+            None => DatasetOptions::for_path(&path, model.map(|m| &m.data))?,
         };
         if let Some(encoding) = self.encoding {
             options.encoding = encoding;
@@ -199,7 +202,7 @@ impl DataArg {
         }
         if let Some(fraction) = self.test_fraction {
             if !(0.0..1.0).contains(&fraction) {
-                return Err(format!("--test-fraction {fraction}: expected a share in [0, 1)"));
+                return Err(Failure::usage(format!("--test-fraction {fraction}: expected a share in [0, 1)")));
             }
             options.split.test_fraction = fraction;
         }
@@ -207,7 +210,7 @@ impl DataArg {
             options.split.seed = seed;
         }
         eprintln!("reading {} …", path.display());
-        let corpus = load_dataset(&path, &options).map_err(|e| e.to_string())?;
+        let corpus = load_dataset(&path, &options)?;
         if let Some(first) = corpus.skipped.first() {
             eprintln!("warning: skipped {} documents, e.g. {}: {}", corpus.skipped.len(), first.id, first.reason);
         }
@@ -226,7 +229,7 @@ impl DataArg {
         );
         if let Some(model) = model {
             if corpus.classes != model.classes {
-                return Err(format!("{}: its classes differ from the model's", path.display()));
+                return Err(Failure::invalid(format!("{}: its classes differ from the model's", path.display())));
             }
             if fingerprint(&corpus.train) != model.training.data_fingerprint {
                 eprintln!("warning: these training documents are not the ones the model was trained on; its test split may hold documents it saw");
@@ -276,16 +279,16 @@ struct SprayArgs {
     force: bool,
 }
 
-fn spray(args: SprayArgs) -> Result<(), String> {
-    let model = args.model.load().map_err(|e| e.to_string())?;
+fn spray(args: SprayArgs) -> Result<(), Failure> {
+    let model = args.model.load()?;
     let (corpus, _) = args.data.load(Some(&model.config))?;
     let classes: Vec<usize> = match &args.class {
-        Some(name) => vec![model.config.classes.iter().position(|c| c == name).ok_or_else(|| format!("unknown class `{name}`"))?],
+        Some(name) => vec![model.config.classes.iter().position(|c| c == name).ok_or_else(|| Failure::usage(format!("unknown class `{name}`")))?],
         None => (0..model.config.classes.len()).collect(),
     };
-    check_new(&args.out, args.force)?;
-    std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
-    let method = Method::parse("lrp", &args.rule).map_err(|e| e.to_string())?;
+    let staged = StagedFolder::new(&args.out, args.force)?;
+    let dir = staged.path();
+    let method = Method::parse("lrp", &args.rule)?;
     let options = args.cluster.options();
     let bar = ProgressBar::new(classes.len() as u64);
     let mut results = Vec::new();
@@ -294,15 +297,15 @@ fn spray(args: SprayArgs) -> Result<(), String> {
         if docs.len() < 3 {
             continue;
         }
-        let r = class_strategies(&model, &docs, k, args.maps, args.cluster.normalise, &method, &options).map_err(|e| e.to_string())?;
+        let r = class_strategies(&model, &docs, k, args.maps, args.cluster.normalise, &method, &options)?;
         let name = r.class.clone();
-        plot_spectrum(&r.analysis, &format!("{name}: eigenvalues of L_sym ({} documents)", r.analysis.maps), &args.out.join(format!("{name}-spectrum.png"))).map_err(|e| e.to_string())?;
-        plot_embedding(&r.analysis, &format!("{name}: embedding by cluster ({})", r.analysis.embedding_method), &args.out.join(format!("{name}-embedding.png"))).map_err(|e| e.to_string())?;
+        plot_spectrum(&r.analysis, &format!("{name}: eigenvalues of L_sym ({} documents)", r.analysis.maps), &dir.join(format!("{name}-spectrum.png"))).map_err(|e| Failure::output(e.to_string()))?;
+        plot_embedding(&r.analysis, &format!("{name}: embedding by cluster ({})", r.analysis.embedding_method), &dir.join(format!("{name}-embedding.png"))).map_err(|e| Failure::output(e.to_string()))?;
         for (c, cluster) in r.clusters.iter().enumerate() {
             for (m, id) in cluster.examples.iter().take(2).enumerate() {
                 let Some(i) = r.documents.iter().position(|d| d == id) else { continue };
-                let path = args.out.join(format!("{name}-cluster{c}-example{m}.html"));
-                std::fs::write(&path, html(&r.explanations[i], &model.config.classes)).map_err(|e| format!("{}: {e}", path.display()))?;
+                let path = dir.join(format!("{name}-cluster{c}-example{m}.html"));
+                std::fs::write(&path, html(&r.explanations[i], &model.config.classes)).map_err(|e| Failure::writing(&path, &e))?;
             }
         }
         results.push(r);
@@ -310,17 +313,18 @@ fn spray(args: SprayArgs) -> Result<(), String> {
     }
     bar.finish_and_clear();
     results.sort_by(|a, b| b.analysis.largest_eigengap.total_cmp(&a.analysis.largest_eigengap));
-    println!("{:<26} {:>5} {:>7} {:>7} {:>9} {:>8}  clusters: size (header share) top words", "class", "docs", "header", "words", "eigengap", "clusters");
+    let json = dir.join("spray.json");
+    std::fs::write(&json, serde_json::to_string_pretty(&results).expect("serialises")).map_err(|e| Failure::writing(&json, &e))?;
+    staged.commit()?;
+    outln!("{:<26} {:>5} {:>7} {:>7} {:>9} {:>8}  clusters: size (header share) top words", "class", "docs", "header", "words", "eigengap", "clusters")?;
     for r in &results {
-        println!("{:<26} {:>5} {:>7.3} {:>7.3} {:>9.4} {:>8}", r.class, r.documents.len(), r.header_share, r.header_word_share, r.analysis.largest_eigengap, r.analysis.clusters);
+        outln!("{:<26} {:>5} {:>7.3} {:>7.3} {:>9.4} {:>8}", r.class, r.documents.len(), r.header_share, r.header_word_share, r.analysis.largest_eigengap, r.analysis.clusters)?;
         for (c, cluster) in r.clusters.iter().enumerate() {
             let words: Vec<String> = cluster.top_words.iter().take(6).map(|(w, v)| format!("{w} {v:+.2}")).collect();
-            println!("    {c}: {:>4} ({:.3})  {}", cluster.size, cluster.header_share, words.join(", "));
+            outln!("    {c}: {:>4} ({:.3})  {}", cluster.size, cluster.header_share, words.join(", "))?;
         }
     }
-    let json = args.out.join("spray.json");
-    std::fs::write(&json, serde_json::to_string_pretty(&results).expect("serialises")).map_err(|e| format!("{}: {e}", json.display()))?;
-    println!("classes ranked by eigengap (largest first); header = mean share of positive relevance on header lines, words = header lines' share of the words; report in {}", args.out.display());
+    outln!("classes ranked by eigengap (largest first); header = mean share of positive relevance on header lines, words = header lines' share of the words; report in {}", args.out.display())?;
     Ok(())
 }
 
@@ -373,19 +377,25 @@ struct TrainArgs {
     #[arg(long, default_value_t = 0.25)]
     word_dropout: f32,
     /// Epochs without a better validation accuracy before training stops.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 6)]
     patience: usize,
+    /// Factor the learning rate is multiplied by after `--decay-after` epochs without a better
+    /// validation accuracy (1 keeps it constant).
+    #[arg(long, default_value_t = 0.5)]
+    lr_decay: f32,
+    #[arg(long, default_value_t = 2)]
+    decay_after: usize,
     #[arg(long, default_value_t = 1)]
     seed: u64,
 }
 
 impl TrainArgs {
-    fn options(&self, data: DatasetOptions) -> Result<FitOptions, String> {
+    fn options(&self, data: DatasetOptions) -> Result<FitOptions, Failure> {
         let tokenizer = match self.tokenizer.split_once('=') {
             None if self.tokenizer == "word" => TokenizerChoice::WordLevel { min_count: self.min_count, max_vocab: None },
             None if self.tokenizer == "wordpiece" => TokenizerChoice::WordPiece { vocab: None, size: 30_000 },
             Some(("wordpiece", vocab)) => TokenizerChoice::WordPiece { vocab: Some(PathBuf::from(vocab)), size: 0 },
-            _ => return Err(format!("--tokenizer {}: expected `word`, `wordpiece` or `wordpiece=VOCAB.txt`", self.tokenizer)),
+            _ => return Err(Failure::usage(format!("--tokenizer {}: expected `word`, `wordpiece` or `wordpiece=VOCAB.txt`", self.tokenizer))),
         };
         Ok(FitOptions {
             cleaning: if self.strip_headers { Cleaning::ALL } else { Cleaning::default() },
@@ -403,6 +413,8 @@ impl TrainArgs {
                 dropout: self.dropout,
                 word_dropout: self.word_dropout,
                 patience: self.patience,
+                lr_decay: self.lr_decay,
+                decay_after: self.decay_after,
                 freeze_embeddings: self.freeze_embeddings,
                 seed: self.seed,
                 ..TrainConfig::default()
@@ -447,39 +459,19 @@ impl Progress for Bar {
     }
 }
 
-fn read_document(input: &Path) -> Result<String, String> {
+fn read_document(input: &Path) -> Result<String, Failure> {
     let bytes = if input == Path::new("-") {
         let mut bytes = Vec::new();
-        std::io::stdin().read_to_end(&mut bytes).map_err(|e| format!("standard input: {e}"))?;
+        std::io::stdin().read_to_end(&mut bytes).map_err(|e| Failure::reading(Path::new("standard input"), &e))?;
         bytes
     } else {
-        std::fs::read(input).map_err(|e| format!("{}: {e}", input.display()))?
+        std::fs::read(input).map_err(|e| Failure::reading(input, &e))?
     };
-    text::corpus::read_document(&bytes).map_err(|problem| format!("{}: {problem}", input.display()))
-}
-
-/// Refuses to replace `path` unless `force`.
-fn check_new(path: &Path, force: bool) -> Result<(), String> {
-    if path.exists() && !force {
-        return Err(TextError::Exists(path.to_path_buf()).to_string());
-    }
-    Ok(())
-}
-
-/// Where output goes: a file (refused if it exists, unless forced) or standard output.
-fn output(out: &Option<PathBuf>, force: bool) -> Result<Box<dyn std::io::Write>, String> {
-    match out {
-        Some(path) => {
-            check_new(path, force)?;
-            let file = std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            Ok(Box::new(std::io::BufWriter::new(file)))
-        }
-        None => Ok(Box::new(std::io::stdout().lock())),
-    }
+    text::corpus::read_document(&bytes).map_err(|problem| Failure::invalid(format!("{}: {problem}", input.display())))
 }
 
 /// The documents to explain: (name, true class when known, text).
-fn explain_inputs(args: &ExplainArgs, model: &ModelConfig) -> Result<Vec<(String, Option<String>, String)>, String> {
+fn explain_inputs(args: &ExplainArgs, model: &ModelConfig) -> Result<Vec<(String, Option<String>, String)>, Failure> {
     if let Some(text) = &args.text {
         return Ok(vec![("--text".into(), None, text.clone())]);
     }
@@ -488,7 +480,7 @@ fn explain_inputs(args: &ExplainArgs, model: &ModelConfig) -> Result<Vec<(String
         return Ok(corpus.test.into_iter().map(|d| (d.id, Some(corpus.classes[d.label].clone()), d.text)).collect());
     }
     if args.inputs.is_empty() {
-        return Err("give a file, a folder, `-`, --text or --test-split".into());
+        return Err(Failure::usage("give a file, a folder, `-`, --text or --test-split"));
     }
     let mut docs = Vec::new();
     for input in &args.inputs {
@@ -496,7 +488,7 @@ fn explain_inputs(args: &ExplainArgs, model: &ModelConfig) -> Result<Vec<(String
             docs.push(("-".into(), None, read_document(input)?));
             continue;
         }
-        let files = text::corpus::document_files(input).map_err(|e| e.to_string())?;
+        let files = text::corpus::document_files(input)?;
         let folder = input.is_dir();
         for file in files {
             match read_document(&file) {
@@ -510,24 +502,24 @@ fn explain_inputs(args: &ExplainArgs, model: &ModelConfig) -> Result<Vec<(String
     Ok(docs)
 }
 
-fn explain(args: ExplainArgs) -> Result<(), String> {
+fn explain(args: ExplainArgs) -> Result<(), Failure> {
     use rayon::prelude::*;
-    let model = args.model.load().map_err(|e| e.to_string())?;
-    let method = Method::parse(&args.method, &args.rule).map_err(|e| e.to_string())?;
-    let class = args.class.as_deref().map(|name| model.class_index(name)).transpose().map_err(|e| e.to_string())?;
+    let model = args.model.load()?;
+    let method = Method::parse(&args.method, &args.rule)?;
+    let class = args.class.as_deref().map(|name| model.class_index(name)).transpose()?;
     let docs = explain_inputs(&args, &model.config)?;
     let many = docs.len() > 1;
     if many && args.format == OutputFormat::Html {
-        return Err("--format html takes one document; use json for many".into());
+        return Err(Failure::usage("--format html takes one document; use json for many"));
     }
-    let mut out = output(&args.out, args.force)?;
+    let mut out = Sink::open(args.out.as_deref(), args.force)?;
     let to_terminal = args.out.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout());
     let palette = Palette::choose(args.color, to_terminal, |name| std::env::var(name).ok());
     // Explained in parallel, a chunk at a time, and written in input order as they finish.
     for chunk in docs.chunks(4 * rayon::current_num_threads().max(1)) {
         let explained: Vec<_> = chunk.par_iter().map(|(_, _, text)| model.explain(text, class, &method)).collect();
         for ((name, truth, _), explanation) in chunk.iter().zip(explained) {
-            let e = explanation.map_err(|e| format!("{name}: {e}"))?;
+            let e = explanation.map_err(|e| Failure::new(e.kind(), format!("{name}: {e}")))?;
             let written = match args.format {
                 OutputFormat::Json if many => {
                     let line = serde_json::json!({ "id": name, "true_class": truth, "explanation": e });
@@ -544,19 +536,19 @@ fn explain(args: ExplainArgs) -> Result<(), String> {
                         .and_then(|()| if many { writeln!(out) } else { Ok(()) })
                 }
             };
-            written.map_err(|e| format!("writing: {e}"))?;
+            written.map_err(|e| out.failure(e))?;
         }
     }
-    out.flush().map_err(|e| format!("writing: {e}"))
+    out.finish()
 }
 
-fn eval_deletion(args: DeletionArgs) -> Result<(), String> {
-    check_new(&args.json, args.force)?;
-    check_new(&args.plot, args.force)?;
-    let model = args.model.load().map_err(|e| e.to_string())?;
-    let rule = args.rule.parse().map_err(|e| format!("--rule {}: {e}", args.rule))?;
+fn eval_deletion(args: DeletionArgs) -> Result<(), Failure> {
+    let plot = StagedFile::new(&args.plot, args.force)?;
+    outcome::output::check_new(&args.json, args.force)?;
+    let model = args.model.load()?;
+    let rule = args.rule.parse().map_err(|e| Failure::usage(format!("--rule {}: {e}", args.rule)))?;
     let (corpus, _) = args.data.load(Some(&model.config))?;
-    let mut test = encode(&corpus.test, model.config.cleaning, &model.tokenizer).map_err(|e| e.to_string())?;
+    let mut test = encode(&corpus.test, model.config.cleaning, &model.tokenizer)?;
     if let Some(limit) = args.limit.filter(|&l| l > 0 && l < test.len()) {
         let stride = test.len() as f64 / limit as f64;
         test = (0..limit).map(|i| test[(i as f64 * stride) as usize].clone()).collect();
@@ -568,11 +560,12 @@ fn eval_deletion(args: DeletionArgs) -> Result<(), String> {
         ProgressStyle::with_template("deleting words [{bar:30}] {pos}/{len} documents ({eta} left)").expect("a valid template").progress_chars("=> "),
     );
     let start = std::time::Instant::now();
-    let report = evaluate_deletion(&model.cnn, &test, &config, &|done| bar.set_position(done as u64)).map_err(|e| e.to_string())?;
+    let report = evaluate_deletion(&model.cnn, &test, &config, &|done| bar.set_position(done as u64))?;
     bar.finish_and_clear();
     let seconds = start.elapsed().as_secs_f64();
-    std::fs::write(&args.json, serde_json::to_string_pretty(&report).expect("serialises")).map_err(|e| format!("{}: {e}", args.json.display()))?;
-    text::plot::plot_deletion(&report, &args.plot).map_err(|e| e.to_string())?;
+    text::plot::plot_deletion(&report, plot.path())?;
+    write_file(&args.json, args.force, |w| serde_json::to_writer_pretty(w, &report).map_err(std::io::Error::from))?;
+    plot.commit()?;
     let mut columns = vec![0, report.steps / 5, report.steps / 2, report.steps];
     columns.dedup();
     let mut sections = vec![("(a) correctly classified".to_string(), &report.correct), ("(b) misclassified".to_string(), &report.misclassified)];
@@ -581,30 +574,29 @@ fn eval_deletion(args: DeletionArgs) -> Result<(), String> {
         sections.push((format!("{}, (b) misclassified", c.class), &c.misclassified));
     }
     for (name, experiment) in sections {
-        println!("{name}: {} documents, {} first", experiment.documents, experiment.order);
+        outln!("{name}: {} documents, {} first", experiment.documents, experiment.order)?;
         let header: String = columns.iter().map(|k| format!(" {k:>7}")).collect();
-        println!("  {:<8}{header}   area over the curve", "method");
+        outln!("  {:<8}{header}   area over the curve", "method")?;
         for c in &experiment.curves {
             let row: String = columns.iter().map(|&k| format!(" {:>7.3}", c.accuracy[k])).collect();
-            println!("  {:<8}{row}   {:.4}", c.method, c.area);
+            outln!("  {:<8}{row}   {:.4}", c.method, c.area)?;
         }
     }
-    println!("{} documents × {} rankings × {} steps in {seconds:.0} s; curves in {}, plot in {}", test.len(), 2 + report.random_seeds, report.steps, args.json.display(), args.plot.display());
+    outln!("{} documents × {} rankings × {} steps in {seconds:.0} s; curves in {}, plot in {}", test.len(), 2 + report.random_seeds, report.steps, args.json.display(), args.plot.display())?;
     Ok(())
 }
 
-fn run(cli: Cli) -> Result<(), String> {
-    let err = |e: TextError| e.to_string();
+fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Train(args) => {
-            check_new(&args.out, args.force)?;
+            outcome::output::check_new(&args.out, args.force)?;
             let (corpus, data) = args.data.load(None)?;
             let options = args.options(data)?;
-            let model = fit(&corpus, &options, &mut Bar { bar: None }).map_err(err)?;
-            model.save(&args.out, args.force).map_err(err)?;
+            let model = fit(&corpus, &options, &mut Bar { bar: None })?;
+            model.save(&args.out, args.force)?;
             let record = &model.config.training;
-            println!("{}", serde_json::to_string_pretty(&record.report).expect("serialises"));
-            println!(
+            outln!("{}", serde_json::to_string_pretty(&record.report).expect("serialises"))?;
+            outln!(
                 "model saved to {}: vocabulary {}, best epoch {}, validation accuracy {:.4}, test accuracy {:.4}, {:.0} s of training",
                 args.out.display(),
                 model.config.architecture.vocab,
@@ -612,19 +604,19 @@ fn run(cli: Cli) -> Result<(), String> {
                 record.report.validation_accuracy,
                 model.config.test_accuracy.unwrap_or(f64::NAN),
                 record.report.seconds
-            );
+            )?;
         }
         Command::Predict { input, model, json } => {
-            let model = model.load().map_err(err)?;
-            let prediction = model.predict(&read_document(&input)?).map_err(err)?;
+            let model = model.load()?;
+            let prediction = model.predict(&read_document(&input)?)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&prediction).expect("serialises"));
+                outln!("{}", serde_json::to_string_pretty(&prediction).expect("serialises"))?;
             } else {
-                println!("predicted: {} (p = {:.3})", prediction.class_name, prediction.probabilities[prediction.class]);
+                outln!("predicted: {} (p = {:.3})", prediction.class_name, prediction.probabilities[prediction.class])?;
                 let mut order: Vec<usize> = (0..prediction.scores.len()).collect();
                 order.sort_by(|&a, &b| prediction.scores[b].total_cmp(&prediction.scores[a]));
                 for c in order {
-                    println!("  {:<28} score {:>8.3}  p {:.3}", model.config.classes[c], prediction.scores[c], prediction.probabilities[c]);
+                    outln!("  {:<28} score {:>8.3}  p {:.3}", model.config.classes[c], prediction.scores[c], prediction.probabilities[c])?;
                 }
             }
         }
@@ -632,26 +624,26 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::EvalDeletion(args) => eval_deletion(args)?,
         Command::Spray(args) => spray(args)?,
         Command::Accuracy { data, model, strip_test_headers, json } => {
-            let model = model.load().map_err(err)?;
+            let model = model.load()?;
             let (mut corpus, _) = data.load(Some(&model.config))?;
             if strip_test_headers {
                 for d in &mut corpus.test {
                     d.text = text::clean::strip_header(&d.text).to_string();
                 }
             }
-            let test = encode(&corpus.test, model.config.cleaning, &model.tokenizer).map_err(err)?;
+            let test = encode(&corpus.test, model.config.cleaning, &model.tokenizer)?;
             let e = evaluate(&model.cnn, &test, corpus.classes.len());
             if json {
-                println!("{}", serde_json::to_string_pretty(&e).expect("serialises"));
+                outln!("{}", serde_json::to_string_pretty(&e).expect("serialises"))?;
             } else {
-                println!("test accuracy {:.4} on {} documents; macro precision {:.4}, recall {:.4}, F1 {:.4}\n", e.accuracy, e.documents, e.macro_precision, e.macro_recall, e.macro_f1);
-                println!("{:<28} {:>9} {:>7} {:>7}", "class", "precision", "recall", "F1");
+                outln!("test accuracy {:.4} on {} documents; macro precision {:.4}, recall {:.4}, F1 {:.4}\n", e.accuracy, e.documents, e.macro_precision, e.macro_recall, e.macro_f1)?;
+                outln!("{:<28} {:>9} {:>7} {:>7}", "class", "precision", "recall", "F1")?;
                 for (c, name) in model.config.classes.iter().enumerate() {
-                    println!("{name:<28} {:>9.3} {:>7.3} {:>7.3}", e.precision[c], e.recall[c], e.f1[c]);
+                    outln!("{name:<28} {:>9.3} {:>7.3} {:>7.3}", e.precision[c], e.recall[c], e.f1[c])?;
                 }
-                println!("\nconfusion matrix (rows: true class, columns: predicted, in class order):");
+                outln!("\nconfusion matrix (rows: true class, columns: predicted, in class order):")?;
                 for (c, row) in e.confusion.iter().enumerate() {
-                    println!("{c:>3} {}", row.iter().map(|n| format!("{n:>4}")).collect::<String>());
+                    outln!("{c:>3} {}", row.iter().map(|n| format!("{n:>4}")).collect::<String>())?;
                 }
             }
         }
@@ -660,11 +652,5 @@ fn run(cli: Cli) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    match run(Cli::parse()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::FAILURE
-        }
-    }
+    outcome::finish(run(Cli::parse()))
 }

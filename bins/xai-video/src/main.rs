@@ -6,6 +6,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand};
+use outcome::output::{check_new, write_file, Sink, StagedFile, StagedFolder};
+use outcome::{outln, Failure};
 use indicatif::{ProgressBar, ProgressStyle};
 use video::draw::draw_field_png;
 use video::synth::{render_set, ArtifactKind, SynthOptions, ACTIONS};
@@ -19,10 +21,10 @@ use video::quality::{evaluate_relevance, planted_cue};
 use video::report::{write_report, ReportOptions};
 use video::dataset::{all_clips, load_clip_set, ClipSet};
 use video::evaluate::{cross_validate, evaluate, VideoEvaluation};
-use video::{summarize, DescriptorExtractor, DescriptorOptions, MotionOptions, MotionReader, VideoError};
+use video::{summarize, DescriptorExtractor, DescriptorOptions, MotionOptions, MotionReader};
 
 #[derive(Parser)]
-#[command(name = "xai-video", version, about = "Motion vectors and motion descriptors of compressed video")]
+#[command(name = "xai-video", version, about = "Motion vectors and motion descriptors of compressed video", after_help = outcome::EXIT_CODES)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -258,8 +260,8 @@ struct DataArg {
 }
 
 impl DataArg {
-    fn load(&self) -> Result<ClipSet, String> {
-        load_clip_set(&self.data, self.test_fraction, self.split_seed).map_err(err)
+    fn load(&self) -> Result<ClipSet, Failure> {
+        Ok(load_clip_set(&self.data, self.test_fraction, self.split_seed)?)
     }
 }
 
@@ -271,12 +273,11 @@ struct ModelArg {
 }
 
 impl ModelArg {
-    fn load(&self) -> Result<VideoClassifier, String> {
-        match &self.model {
+    fn load(&self) -> Result<VideoClassifier, Failure> {
+        Ok(match &self.model {
             Some(dir) => VideoClassifier::load(dir),
             None => video::default_model::load(),
-        }
-        .map_err(err)
+        }?)
     }
 }
 
@@ -286,82 +287,88 @@ fn bar(len: usize, what: &str) -> ProgressBar {
     bar
 }
 
-fn print_evaluation(e: &VideoEvaluation, classes: &[String]) {
-    println!("accuracy {:.4} on {} clips", e.accuracy, e.clips);
-    println!("{:<20} {:>7}", "class", "recall");
+fn print_evaluation(e: &VideoEvaluation, classes: &[String]) -> Result<(), Failure> {
+    outln!("accuracy {:.4} on {} clips", e.accuracy, e.clips)?;
+    outln!("{:<20} {:>7}", "class", "recall")?;
     for (name, r) in classes.iter().zip(&e.recall) {
-        println!("{name:<20} {r:>7.3}");
+        outln!("{name:<20} {r:>7.3}")?;
     }
-    println!("confusion matrix (rows: true class, columns: predicted, in class order):");
+    outln!("confusion matrix (rows: true class, columns: predicted, in class order):")?;
     for row in &e.confusion {
-        println!("  {}", row.iter().map(|n| format!("{n:>4}")).collect::<String>());
+        outln!("  {}", row.iter().map(|n| format!("{n:>4}")).collect::<String>())?;
     }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn explain_clip(clip: &Path, model: &ModelArg, class: Option<&str>, out: &Path, epsilon: f32, options: ReportOptions, force: bool) -> Result<(), String> {
-    let model = model.load()?;
-    let class = match class {
-        Some(name) => Some(model.config.classes.iter().position(|c| c == name).ok_or_else(|| format!("unknown class `{name}`; the model knows {}", model.config.classes.join(", ")))?),
-        None => None,
-    };
-    new_folder(out, force)?;
-    let descriptors = clip_descriptors(clip, model.config.options.block, model.config.options.descriptor).map_err(err)?;
-    let e = explain(&model, &descriptors, class, epsilon).map_err(err)?;
-    let files = write_report(clip, &e, model.config.options.block, out, options).map_err(err)?;
-    let predicted = model.config.classes[argmax(&e.scores)].clone();
-    println!("explaining {} (score {:+.3}); predicted {predicted}", e.class_name, e.score);
-    for (name, s) in model.config.classes.iter().zip(&e.scores) {
-        println!("  {name:<20} score {s:>8.3}");
-    }
-    println!(
-        "relevance: Fisher vector {:+.4}, descriptors {:+.4}, blocks {:+.4}; absorbed by the SVM bias and ε {:+.4}, by the Fisher step's ε {:+.4}",
-        e.fisher_vector_total, e.descriptor_total, e.block_total, e.absorbed_svm, e.absorbed_fisher
-    );
-    println!("most relevant frames: {:?}", files.top_frames);
-    println!("wrote {} ({} overlay frames, {}, {}, {})", out.display(), files.frames.len(), files.curve.display(), files.montage.display(), files.video.display());
     Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]
-fn eval_relevance(data: &DataArg, model: &ModelArg, steps: usize, fraction: f64, random_orders: usize, limit: Option<usize>, json: Option<&Path>, plot: Option<&Path>, force: bool) -> Result<(), String> {
+fn explain_clip(clip: &Path, model: &ModelArg, class: Option<&str>, out: &Path, epsilon: f32, options: ReportOptions, force: bool) -> Result<(), Failure> {
+    let model = model.load()?;
+    let class = match class {
+        Some(name) => Some(model.config.classes.iter().position(|c| c == name).ok_or_else(|| Failure::usage(format!("unknown class `{name}`; the model knows {}", model.config.classes.join(", "))))?),
+        None => None,
+    };
+    let staged = StagedFolder::new(out, force)?;
+    let descriptors = clip_descriptors(clip, model.config.options.block, model.config.options.descriptor)?;
+    let e = explain(&model, &descriptors, class, epsilon)?;
+    let files = write_report(clip, &e, model.config.options.block, staged.path(), options)?;
+    staged.commit()?;
+    let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let predicted = model.config.classes[argmax(&e.scores)].clone();
+    outln!("explaining {} (score {:+.3}); predicted {predicted}", e.class_name, e.score)?;
+    for (name, s) in model.config.classes.iter().zip(&e.scores) {
+        outln!("  {name:<20} score {s:>8.3}")?;
+    }
+    outln!(
+        "relevance: Fisher vector {:+.4}, descriptors {:+.4}, blocks {:+.4}; absorbed by the SVM bias and ε {:+.4}, by the Fisher step's ε {:+.4}",
+        e.fisher_vector_total, e.descriptor_total, e.block_total, e.absorbed_svm, e.absorbed_fisher
+    )?;
+    outln!("most relevant frames: {:?}", files.top_frames)?;
+    outln!("wrote {} ({} overlay frames, {}, {}, {})", out.display(), files.frames.len(), name(&files.curve), name(&files.montage), name(&files.video))?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn eval_relevance(data: &DataArg, model: &ModelArg, steps: usize, fraction: f64, random_orders: usize, limit: Option<usize>, json: Option<&Path>, plot: Option<&Path>, force: bool) -> Result<(), Failure> {
     for path in json.iter().chain(plot.iter()) {
         check_new(path, force)?;
     }
+    let plot = plot.map(|path| StagedFile::new(path, force)).transpose()?;
     let model = model.load()?;
     let set = data.load()?;
     let clips: Vec<_> = set.test.iter().take(limit.unwrap_or(usize::MAX)).cloned().collect();
     let cue = planted_cue(&data.data);
     let progress = bar(clips.len(), "held-out clips");
-    let report = evaluate_relevance(&model, &clips, cue.as_ref(), steps, fraction, random_orders, DEFAULT_EPSILON, &|done, _| progress.set_position(done as u64)).map_err(err)?;
+    let report = evaluate_relevance(&model, &clips, cue.as_ref(), steps, fraction, random_orders, DEFAULT_EPSILON, &|done, _| progress.set_position(done as u64))?;
     progress.finish_and_clear();
-    println!("{} correctly classified held-out clips explained for their class; {steps} steps of {:.1} % of the block cells", report.clips, 100.0 * fraction / steps as f64);
+    outln!("{} correctly classified held-out clips explained for their class; {steps} steps of {:.1} % of the block cells", report.clips, 100.0 * fraction / steps as f64)?;
     for c in &report.mean_curves {
-        println!("  {:<7} mean score {}  AOPC {:.4}", c.order, c.scores.iter().map(|s| format!("{s:+.3}")).collect::<Vec<_>>().join(" "), c.aopc);
+        outln!("  {:<7} mean score {}  AOPC {:.4}", c.order, c.scores.iter().map(|s| format!("{s:+.3}")).collect::<Vec<_>>().join(" "), c.aopc)?;
     }
-    println!("share of positive relevance on the figure (and the figure's share of the picture):");
+    outln!("share of positive relevance on the figure (and the figure's share of the picture):")?;
     for c in report.per_class.iter().filter(|c| c.clips > 0) {
         let cue = c.cue.map(|s| format!("; on the planted cue {:.3} (area {:.3})", s.relevance, s.area)).unwrap_or_default();
-        println!("  {:<14} {:>3} clips  {:.3} (area {:.3}){cue}", c.class, c.clips, c.figure.relevance, c.figure.area);
+        outln!("  {:<14} {:>3} clips  {:.3} (area {:.3}){cue}", c.class, c.clips, c.figure.relevance, c.figure.area)?;
+    }
+    if let Some(staged) = plot {
+        plot_perturbation(&report.mean_curves, fraction, staged.path())?;
+        staged.commit()?;
     }
     if let Some(path) = json {
-        std::fs::write(path, serde_json::to_string_pretty(&report).expect("serialises")).map_err(|e| format!("{}: {e}", path.display()))?;
-    }
-    if let Some(path) = plot {
-        plot_perturbation(&report.mean_curves, fraction, path).map_err(err)?;
+        write_file(path, force, |w| serde_json::to_writer_pretty(w, &report).map_err(std::io::Error::from))?;
     }
     Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]
-fn spray_set(data: &DataArg, model: &ModelArg, class: Option<&str>, args: &SprayArg, time_bins: usize, out: &Path, force: bool) -> Result<(), String> {
+fn spray_set(data: &DataArg, model: &ModelArg, class: Option<&str>, args: &SprayArg, time_bins: usize, out: &Path, force: bool) -> Result<(), Failure> {
     let model = model.load()?;
     let set = data.load()?;
     let classes: Vec<usize> = match class {
-        Some(name) => vec![model.config.classes.iter().position(|c| c == name).ok_or_else(|| format!("unknown class `{name}`; the model knows {}", model.config.classes.join(", ")))?],
+        Some(name) => vec![model.config.classes.iter().position(|c| c == name).ok_or_else(|| Failure::usage(format!("unknown class `{name}`; the model knows {}", model.config.classes.join(", "))))?],
         None => (0..model.config.classes.len()).collect(),
     };
-    new_folder(out, force)?;
+    let staged = StagedFolder::new(out, force)?;
+    let dir = staged.path();
     let cues = planted_cue(&data.data).map(|(_, clips)| clips);
     let mut results = Vec::new();
     for &k in &classes {
@@ -374,63 +381,64 @@ fn spray_set(data: &DataArg, model: &ModelArg, class: Option<&str>, args: &Spray
         let truth: Option<Vec<bool>> = cues.as_ref().map(|cues| clips.iter().map(|c| cues.contains(&c.path)).collect());
         let truth = truth.filter(|t| t.iter().any(|&x| x) && !t.iter().all(|&x| x));
         let progress = bar(clips.len(), &format!("{name} clips"));
-        let r = class_strategies(&model, &clips, k, (time_bins, args.rows, args.cols), args.cluster.normalise, &args.cluster.options(), truth.as_deref(), &|done, _| progress.set_position(done as u64)).map_err(err)?;
+        let r = class_strategies(&model, &clips, k, (time_bins, args.rows, args.cols), args.cluster.normalise, &args.cluster.options(), truth.as_deref(), &|done, _| progress.set_position(done as u64))?;
         progress.finish_and_clear();
         let a = &r.analysis;
-        plot_spectrum(a, &format!("{name}: eigenvalues of L_sym ({} clips)", a.maps), &out.join(format!("{name}-spectrum.png"))).map_err(|e| e.to_string())?;
-        plot_embedding(a, &format!("{name}: embedding by cluster ({})", a.embedding_method), &out.join(format!("{name}-embedding.png"))).map_err(|e| e.to_string())?;
-        plot_cluster_maps(&r.cluster_means, &out.join(format!("{name}-cluster-maps.png"))).map_err(err)?;
+        plot_spectrum(a, &format!("{name}: eigenvalues of L_sym ({} clips)", a.maps), &dir.join(format!("{name}-spectrum.png"))).map_err(|e| Failure::output(e.to_string()))?;
+        plot_embedding(a, &format!("{name}: embedding by cluster ({})", a.embedding_method), &dir.join(format!("{name}-embedding.png"))).map_err(|e| Failure::output(e.to_string()))?;
+        plot_cluster_maps(&r.cluster_means, &dir.join(format!("{name}-cluster-maps.png")))?;
         results.push(r);
     }
     results.sort_by(|a, b| b.analysis.largest_eigengap.total_cmp(&a.analysis.largest_eigengap));
-    println!("{:<16} {:>5} {:>9} {:>9} {:>8}  cluster sizes", "class", "clips", "eigengap", "clusters", "purity");
+    outln!("{:<16} {:>5} {:>9} {:>9} {:>8}  cluster sizes", "class", "clips", "eigengap", "clusters", "purity")?;
     for r in &results {
         let purity = r.purity.map_or("-".to_string(), |p| format!("{p:.3}"));
-        println!("{:<16} {:>5} {:>9.4} {:>9} {:>8}  {:?}", r.class, r.clips.len(), r.analysis.largest_eigengap, r.analysis.clusters, purity, r.analysis.cluster_sizes);
+        outln!("{:<16} {:>5} {:>9.4} {:>9} {:>8}  {:?}", r.class, r.clips.len(), r.analysis.largest_eigengap, r.analysis.clusters, purity, r.analysis.cluster_sizes)?;
     }
-    let json = out.join("spray.json");
-    std::fs::write(&json, serde_json::to_string_pretty(&results).expect("serialises")).map_err(|e| format!("{}: {e}", json.display()))?;
-    println!("classes ranked by eigengap (largest first: the most distinct strategies); report in {}", out.display());
+    let json = dir.join("spray.json");
+    std::fs::write(&json, serde_json::to_string_pretty(&results).expect("serialises")).map_err(|e| Failure::writing(&json, &e))?;
+    staged.commit()?;
+    outln!("classes ranked by eigengap (largest first: the most distinct strategies); report in {}", out.display())?;
     Ok(())
 }
 
-fn spray_frames(clip: &Path, model: &ModelArg, class: Option<&str>, args: &SprayArg, json: Option<&Path>, force: bool) -> Result<(), String> {
+fn spray_frames(clip: &Path, model: &ModelArg, class: Option<&str>, args: &SprayArg, json: Option<&Path>, force: bool) -> Result<(), Failure> {
     if let Some(path) = json {
         check_new(path, force)?;
     }
     let model = model.load()?;
     let class = match class {
-        Some(name) => Some(model.config.classes.iter().position(|c| c == name).ok_or_else(|| format!("unknown class `{name}`"))?),
+        Some(name) => Some(model.config.classes.iter().position(|c| c == name).ok_or_else(|| Failure::usage(format!("unknown class `{name}`")))?),
         None => None,
     };
-    let (name, a) = frame_phases(&model, clip, class, (args.rows, args.cols), args.cluster.normalise, &args.cluster.options()).map_err(err)?;
-    println!("{}: {} frames by their relevance for {name}; eigenvalues {:?}", clip.display(), a.maps, a.eigenvalues.iter().map(|v| (v * 1e4).round() / 1e4).collect::<Vec<_>>());
-    println!("{} phases (cluster sizes {:?}); frame by frame:", a.clusters, a.cluster_sizes);
-    println!("  {}", a.labels.iter().map(|l| char::from_digit(*l as u32 % 36, 36).unwrap_or('?')).collect::<String>());
+    let (name, a) = frame_phases(&model, clip, class, (args.rows, args.cols), args.cluster.normalise, &args.cluster.options())?;
+    outln!("{}: {} frames by their relevance for {name}; eigenvalues {:?}", clip.display(), a.maps, a.eigenvalues.iter().map(|v| (v * 1e4).round() / 1e4).collect::<Vec<_>>())?;
+    outln!("{} phases (cluster sizes {:?}); frame by frame:", a.clusters, a.cluster_sizes)?;
+    outln!("  {}", a.labels.iter().map(|l| char::from_digit(*l as u32 % 36, 36).unwrap_or('?')).collect::<String>())?;
     if let Some(path) = json {
-        std::fs::write(path, serde_json::to_string_pretty(&a).expect("serialises")).map_err(|e| format!("{}: {e}", path.display()))?;
+        write_file(path, force, |w| serde_json::to_writer_pretty(w, &a).map_err(std::io::Error::from))?;
     }
     Ok(())
 }
 
-fn train(data: &DataArg, out: &Path, options: TrainOptions, force: bool) -> Result<(), String> {
+fn train(data: &DataArg, out: &Path, options: TrainOptions, force: bool) -> Result<(), Failure> {
     check_new(out, force)?;
     let set = data.load()?;
-    println!("{} classes, {} training clips, {} held out ({})", set.classes.len(), set.train.len(), set.test.len(), set.split);
+    outln!("{} classes, {} training clips, {} held out ({})", set.classes.len(), set.train.len(), set.test.len(), set.split)?;
     let progress = bar(2 * set.train.len(), "clips (sample, then Fisher vectors)");
-    let mut model = VideoClassifier::train(&set.train, &set.classes, &options, &|done, _| progress.set_position(done as u64)).map_err(err)?;
+    let mut model = VideoClassifier::train(&set.train, &set.classes, &options, &|done, _| progress.set_position(done as u64))?;
     progress.finish_and_clear();
     let t = &model.config.training;
-    println!("trained in {:.1} s ({:.0} frames/s over both passes); training accuracy {:.4}", t.seconds, t.frames_per_second, t.train_accuracy);
+    outln!("trained in {:.1} s ({:.0} frames/s over both passes); training accuracy {:.4}", t.seconds, t.frames_per_second, t.train_accuracy)?;
     if !set.test.is_empty() {
         let progress = bar(set.test.len(), "held-out clips");
-        let e = evaluate(&model, &set.test, &|done, _| progress.set_position(done as u64)).map_err(err)?;
+        let e = evaluate(&model, &set.test, &|done, _| progress.set_position(done as u64))?;
         progress.finish_and_clear();
-        print_evaluation(&e, &set.classes);
+        print_evaluation(&e, &set.classes)?;
         model.config.test_accuracy = Some(e.accuracy);
     }
-    model.save(out, force).map_err(err)?;
-    println!("model saved to {}", out.display());
+    model.save(out, force)?;
+    outln!("model saved to {}", out.display())?;
     Ok(())
 }
 
@@ -453,124 +461,96 @@ fn artifact(s: &str) -> Result<(String, ArtifactKind), String> {
     Ok((class.to_string(), kind.parse()?))
 }
 
-fn err(e: VideoError) -> String {
-    e.to_string()
-}
 
-/// Refuses to replace `path` unless `force`.
-fn check_new(path: &Path, force: bool) -> Result<(), String> {
-    if path.exists() && !force {
-        return Err(VideoError::Exists { path: path.to_path_buf() }.to_string());
-    }
-    Ok(())
-}
-
-fn mv(clip: &Path, block: usize, json: bool) -> Result<(), String> {
-    let summary = summarize(clip, MotionOptions { block, pictures: false }).map_err(err)?;
+fn mv(clip: &Path, block: usize, json: bool) -> Result<(), Failure> {
+    let summary = summarize(clip, MotionOptions { block, pictures: false })?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&summary).expect("serialises"));
+        outln!("{}", serde_json::to_string_pretty(&summary).expect("serialises"))?;
         return Ok(());
     }
     let info = &summary.info;
-    println!("{}: {} {}×{}, {} frames", clip.display(), info.codec, info.width, info.height, summary.frames);
+    outln!("{}: {} {}×{}, {} frames", clip.display(), info.codec, info.width, info.height, summary.frames)?;
     if let (Some(fps), Some(d)) = (info.frame_rate, info.duration) {
-        println!("  {fps:.2} fps, {d:.2} s");
+        outln!("  {fps:.2} fps, {d:.2} s")?;
     }
     let count = |k: char| summary.kinds.chars().filter(|&c| c == k).count();
-    println!("  frame types: {} I, {} P, {} B, {} other; {} without vectors (field carried over)", count('I'), count('P'), count('B'), count('?'), summary.per_frame.iter().filter(|f| f.carried).count());
+    outln!("  frame types: {} I, {} P, {} B, {} other; {} without vectors (field carried over)", count('I'), count('P'), count('B'), count('?'), summary.per_frame.iter().filter(|f| f.carried).count())?;
     let shown: String = summary.kinds.chars().take(72).collect();
-    println!("  display order: {shown}{}", if summary.frames > 72 { "…" } else { "" });
-    println!("  grid {}×{} blocks of {block} px; {} vectors, {:.1} per frame; mean motion {:.3} px/frame", summary.grid.1, summary.grid.0, summary.total_vectors, summary.total_vectors as f64 / summary.frames.max(1) as f64, summary.mean_magnitude);
+    outln!("  display order: {shown}{}", if summary.frames > 72 { "…" } else { "" })?;
+    outln!("  grid {}×{} blocks of {block} px; {} vectors, {:.1} per frame; mean motion {:.3} px/frame", summary.grid.1, summary.grid.0, summary.total_vectors, summary.total_vectors as f64 / summary.frames.max(1) as f64, summary.mean_magnitude)?;
     if summary.corrupt_packets > 0 {
-        println!("  warning: {} packets did not decode and were skipped", summary.corrupt_packets);
+        outln!("  warning: {} packets did not decode and were skipped", summary.corrupt_packets)?;
     }
     Ok(())
 }
 
-/// Makes folder `out`, refusing one that holds files unless `force`.
-fn new_folder(out: &Path, force: bool) -> Result<(), String> {
-    if out.is_file() {
-        return Err(format!("{}: is a file, not a folder", out.display()));
-    }
-    let occupied = std::fs::read_dir(out).map(|mut d| d.next().is_some()).unwrap_or(false);
-    if occupied && !force {
-        return Err(format!("{} holds files; give --force to write into it", out.display()));
-    }
-    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))
-}
 
-fn synth(out: &Path, options: SynthOptions, force: bool) -> Result<(), String> {
-    new_folder(out, force)?;
+fn synth(out: &Path, options: SynthOptions, force: bool) -> Result<(), Failure> {
+    let staged = StagedFolder::new(out, force)?;
     let bar = ProgressBar::new((options.classes.len() * options.per_class) as u64);
     bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} clips {elapsed}").expect("a valid template"));
     let start = Instant::now();
-    let clips = render_set(out, &options, |done, _| bar.set_position(done as u64)).map_err(err)?;
+    let clips = render_set(staged.path(), &options, |done, _| bar.set_position(done as u64))?;
+    staged.commit()?;
     bar.finish_and_clear();
-    println!("{} clips ({} classes × {}, {} frames of {}×{}) in {} in {:.0} s", clips.len(), options.classes.len(), options.per_class, options.frames, options.width, options.height, out.display(), start.elapsed().as_secs_f64());
+    outln!("{} clips ({} classes × {}, {} frames of {}×{}) in {} in {:.0} s", clips.len(), options.classes.len(), options.per_class, options.frames, options.width, options.height, out.display(), start.elapsed().as_secs_f64())?;
     Ok(())
 }
 
-fn show_mv(clip: &Path, out: &Path, block: usize, every: usize, force: bool) -> Result<(), String> {
+fn show_mv(clip: &Path, out: &Path, block: usize, every: usize, force: bool) -> Result<(), Failure> {
     if every == 0 {
-        return Err("--every must be at least 1".into());
+        return Err(Failure::usage("--every must be at least 1"));
     }
-    new_folder(out, force)?;
-    let reader = MotionReader::open(clip, MotionOptions { block, pictures: true }).map_err(err)?;
+    let staged = StagedFolder::new(out, force)?;
+    let reader = MotionReader::open(clip, MotionOptions { block, pictures: true })?;
     let mut written = 0;
     for frame in reader {
-        let frame = frame.map_err(err)?;
+        let frame = frame?;
         if frame.index % every != 0 {
             continue;
         }
         let picture = frame.picture.as_ref().expect("pictures were asked for");
-        let path = out.join(format!("frame{:05}-{}.png", frame.index, frame.kind.letter()));
-        draw_field_png(picture, &frame.field, &path).map_err(err)?;
+        let path = staged.path().join(format!("frame{:05}-{}.png", frame.index, frame.kind.letter()));
+        draw_field_png(picture, &frame.field, &path)?;
         written += 1;
     }
-    println!("{written} frames drawn in {}", out.display());
+    staged.commit()?;
+    outln!("{written} frames drawn in {}", out.display())?;
     Ok(())
 }
 
-fn descriptors(clip: &Path, block: usize, options: DescriptorOptions, out: Option<&Path>, force: bool) -> Result<(), String> {
-    let mut writer = match out {
-        Some(path) => {
-            check_new(path, force)?;
-            let file = std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            Some(std::io::BufWriter::new(file))
-        }
-        None => None,
-    };
+fn descriptors(clip: &Path, block: usize, options: DescriptorOptions, out: Option<&Path>, force: bool) -> Result<(), Failure> {
+    let mut writer = out.map(|path| Sink::open(Some(path), force)).transpose()?;
     let start = Instant::now();
-    let reader = MotionReader::open(clip, MotionOptions { block, pictures: false }).map_err(err)?;
-    let mut extractor = DescriptorExtractor::new(options).map_err(err)?;
+    let reader = MotionReader::open(clip, MotionOptions { block, pictures: false })?;
+    let mut extractor = DescriptorExtractor::new(options)?;
     let (mut frames, mut count) = (0usize, 0usize);
     for frame in reader {
-        let frame = frame.map_err(err)?;
+        let frame = frame?;
         frames += 1;
         for d in extractor.push(frame.index, &frame.field) {
             count += 1;
             if let Some(w) = writer.as_mut() {
-                serde_json::to_writer(&mut *w, &d).map_err(|e| e.to_string())?;
-                w.write_all(b"\n").map_err(|e| e.to_string())?;
+                serde_json::to_writer(&mut *w, &d).map_err(std::io::Error::from).and_then(|()| w.write_all(b"\n")).map_err(|e| w.failure(e))?;
             }
         }
     }
-    if let Some(mut w) = writer {
-        w.flush().map_err(|e| e.to_string())?;
+    if let Some(w) = writer {
+        w.finish()?;
     }
     let seconds = start.elapsed().as_secs_f64();
-    println!(
+    outln!(
         "{}: {frames} frames, {count} descriptors (HOF {}, MBHx {}, MBHy {} values), {:.0} frames/s",
         clip.display(),
         options.hof_len(),
         options.mbh_len(),
         options.mbh_len(),
         frames as f64 / seconds.max(1e-9)
-    );
+    )?;
     Ok(())
 }
 
-fn run(cli: Cli) -> Result<(), String> {
+fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Mv { clip, grid, json } => mv(&clip, grid.block, json),
         Command::ShowMv { clip, out, grid, every, force } => show_mv(&clip, &out, grid.block, every, force),
@@ -581,13 +561,13 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Train { data, out, grid, components, c, force } => train(&data, &out, TrainOptions { block: grid.block, components, c, ..TrainOptions::default() }, force),
         Command::Predict { clip, model, json } => {
             let model = model.load()?;
-            let p = model.predict(&clip).map_err(err)?;
+            let p = model.predict(&clip)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&p).expect("serialises"));
+                outln!("{}", serde_json::to_string_pretty(&p).expect("serialises"))?;
             } else {
-                println!("predicted: {}", p.class_name);
+                outln!("predicted: {}", p.class_name)?;
                 for (name, s) in model.config.classes.iter().zip(&p.scores) {
-                    println!("  {name:<20} score {s:>8.3}");
+                    outln!("  {name:<20} score {s:>8.3}")?;
                 }
             }
             Ok(())
@@ -596,32 +576,32 @@ fn run(cli: Cli) -> Result<(), String> {
             let model = model.load()?;
             let set = data.load()?;
             if set.classes != model.config.classes {
-                return Err(format!("{}: classes {:?}, the model knows {:?}", data.data.display(), set.classes, model.config.classes));
+                return Err(Failure::invalid(format!("{}: classes {:?}, the model knows {:?}", data.data.display(), set.classes, model.config.classes)));
             }
             if let Some(k) = folds {
                 let clips = all_clips(&set);
                 let progress = bar(k, "folds");
-                let cv = cross_validate(&clips, &set.classes, k, &model.config.options, &|done, _| progress.set_position(done as u64)).map_err(err)?;
+                let cv = cross_validate(&clips, &set.classes, k, &model.config.options, &|done, _| progress.set_position(done as u64))?;
                 progress.finish_and_clear();
                 if json {
-                    println!("{}", serde_json::to_string_pretty(&cv).expect("serialises"));
+                    outln!("{}", serde_json::to_string_pretty(&cv).expect("serialises"))?;
                 } else {
-                    println!("{k}-fold cross-validation over {} clips; fold accuracies {:?}", clips.len(), cv.folds.iter().map(|f| (f.accuracy * 1000.0).round() / 1000.0).collect::<Vec<_>>());
-                    print_evaluation(&cv.pooled, &set.classes);
+                    outln!("{k}-fold cross-validation over {} clips; fold accuracies {:?}", clips.len(), cv.folds.iter().map(|f| (f.accuracy * 1000.0).round() / 1000.0).collect::<Vec<_>>())?;
+                    print_evaluation(&cv.pooled, &set.classes)?;
                 }
                 return Ok(());
             }
             if set.test.is_empty() {
-                return Err(format!("{}: no held-out clips (give --folds for cross-validation)", data.data.display()));
+                return Err(Failure::invalid(format!("{}: no held-out clips (give --folds for cross-validation)", data.data.display())));
             }
             let progress = bar(set.test.len(), "held-out clips");
-            let e = evaluate(&model, &set.test, &|done, _| progress.set_position(done as u64)).map_err(err)?;
+            let e = evaluate(&model, &set.test, &|done, _| progress.set_position(done as u64))?;
             progress.finish_and_clear();
             if json {
-                println!("{}", serde_json::to_string_pretty(&e).expect("serialises"));
+                outln!("{}", serde_json::to_string_pretty(&e).expect("serialises"))?;
             } else {
-                println!("{} ({})", data.data.display(), set.split);
-                print_evaluation(&e, &set.classes);
+                outln!("{} ({})", data.data.display(), set.split)?;
+                print_evaluation(&e, &set.classes)?;
             }
             Ok(())
         }
@@ -637,11 +617,5 @@ fn run(cli: Cli) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    match run(Cli::parse()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::FAILURE
-        }
-    }
+    outcome::finish(run(Cli::parse()))
 }

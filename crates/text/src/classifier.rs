@@ -78,19 +78,28 @@ pub struct TextClassifier {
     pub cnn: TextCnn,
 }
 
-/// A document as the model reads it: the cleaned text and its tokens.
+/// A document as the model reads it: the cleaned text and its tokens, up to a margin past
+/// the model's window.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Prepared {
     pub text: String,
     pub tokens: Tokens,
+    /// Bytes of the cleaned text after `text`, left out as far past the model's window.
+    pub unread_bytes: usize,
 }
 
+/// Tokens kept past the model's window, shown uncoloured in explanations.
+const MARGIN_TOKENS: usize = 200;
+
 impl TextClassifier {
-    /// Cleans and tokenizes `text` as at training time.
+    /// Cleans and tokenizes `text` as at training time; of a long document only the model's
+    /// window and a margin are kept.
     pub fn prepare(&self, text: &str) -> Result<Prepared, TextError> {
-        let text = self.config.cleaning.apply(text);
-        let tokens = self.tokenizer.encode(&text)?;
-        Ok(Prepared { text, tokens })
+        let mut text = self.config.cleaning.apply(text);
+        let (tokens, covered) = self.tokenizer.encode_prefix(&text, self.cnn.arch.max_len + MARGIN_TOKENS)?;
+        let unread_bytes = text.len() - covered;
+        text.truncate(covered);
+        Ok(Prepared { text, tokens, unread_bytes })
     }
 
     /// Class, scores and probabilities for a document.
@@ -118,18 +127,18 @@ impl TextClassifier {
             return Err(TextError::Exists(dir.to_path_buf()));
         }
         let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        fs::create_dir_all(parent).map_err(|e| TextError::io(parent, e))?;
-        let staging = tempfile::Builder::new().prefix(".relvis-model-").tempdir_in(parent).map_err(|e| TextError::io(parent, e))?;
+        fs::create_dir_all(parent).map_err(|e| TextError::write(parent, e))?;
+        let staging = tempfile::Builder::new().prefix(".relvis-model-").tempdir_in(parent).map_err(|e| TextError::write(parent, e))?;
         let config = serde_json::to_string_pretty(&self.config).expect("the config serialises");
         let config_path = staging.path().join(CONFIG_FILE);
-        fs::write(&config_path, config).map_err(|e| TextError::io(&config_path, e))?;
+        fs::write(&config_path, config).map_err(|e| TextError::write(&config_path, e))?;
         self.write_weights(&staging.path().join(WEIGHTS_FILE))?;
         self.tokenizer.save(staging.path())?;
         if dir.exists() {
-            fs::remove_dir_all(dir).map_err(|e| TextError::io(dir, e))?;
+            fs::remove_dir_all(dir).map_err(|e| TextError::write(dir, e))?;
         }
         let staged: PathBuf = staging.keep();
-        fs::rename(&staged, dir).map_err(|e| TextError::io(dir, e))?;
+        fs::rename(&staged, dir).map_err(|e| TextError::write(dir, e))?;
         Ok(())
     }
 
@@ -152,16 +161,17 @@ impl TextClassifier {
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| TextError::Model(e.to_string()))?;
         let metadata = HashMap::from([("format".to_string(), FORMAT.to_string()), ("version".to_string(), FORMAT_VERSION.to_string())]);
-        safetensors::serialize_to_file(views, Some(metadata), path).map_err(|e| TextError::ModelFile { path: path.to_path_buf(), problem: e.to_string() })
+        safetensors::serialize_to_file(views, Some(metadata), path).map_err(|e| TextError::write(path, std::io::Error::other(e)))
     }
 
     /// Reads a model folder, checking the format version, every tensor's shape, and that
     /// all weights are finite.
     pub fn load(dir: &Path) -> Result<Self, TextError> {
         let config_path = dir.join(CONFIG_FILE);
-        let config = fs::read_to_string(&config_path).map_err(|e| TextError::io(&config_path, e))?;
+        let missing = |path: &Path, e: std::io::Error| TextError::ModelFile { path: path.to_path_buf(), problem: format!("{e} (not a relvis text model folder?)") };
+        let config = fs::read_to_string(&config_path).map_err(|e| missing(&config_path, e))?;
         let weights_path = dir.join(WEIGHTS_FILE);
-        let weights = fs::read(&weights_path).map_err(|e| TextError::io(&weights_path, e))?;
+        let weights = fs::read(&weights_path).map_err(|e| missing(&weights_path, e))?;
         Self::from_files(&config, &config_path, &weights, &weights_path, |kind| TextTokenizer::load(dir, kind))
     }
 

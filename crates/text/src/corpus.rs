@@ -91,7 +91,7 @@ pub fn load_newsgroups(path: &Path) -> Result<Corpus, TextError> {
 /// Every file of a folder tree or a `.tar.gz` with its class folder and split. When some
 /// files lie in `…train`/`…test` folders, only those are kept.
 pub(crate) fn read_labelled_files(path: &Path) -> Result<Vec<LabelledFile>, TextError> {
-    let meta = fs::metadata(path).map_err(|e| TextError::io(path, e))?;
+    let meta = fs::metadata(path).map_err(|e| TextError::read(path, e))?;
     let mut files = if meta.is_dir() { read_folder(path)? } else { read_archive(path)? };
     if files.iter().any(|f| f.test.is_some()) {
         files.retain(|f| f.test.is_some());
@@ -119,12 +119,12 @@ fn split_of(folder: &str) -> Option<bool> {
 }
 
 fn read_archive(path: &Path) -> Result<Vec<LabelledFile>, TextError> {
-    let mut file = fs::File::open(path).map_err(|e| TextError::io(path, e))?;
+    let mut file = fs::File::open(path).map_err(|e| TextError::read(path, e))?;
     let mut magic = [0u8; 2];
     if file.read_exact(&mut magic).is_err() || magic != [0x1f, 0x8b] {
         return Err(TextError::NotAnArchive { path: path.to_path_buf(), reason: "not gzip-compressed".into() });
     }
-    let file = fs::File::open(path).map_err(|e| TextError::io(path, e))?;
+    let file = fs::File::open(path).map_err(|e| TextError::read(path, e))?;
     let mut archive = tar::Archive::new(GzDecoder::new(file));
     let bad = |e: std::io::Error| TextError::NotAnArchive { path: path.to_path_buf(), reason: e.to_string() };
     let mut files = Vec::new();
@@ -144,7 +144,7 @@ fn read_archive(path: &Path) -> Result<Vec<LabelledFile>, TextError> {
 fn read_folder(root: &Path) -> Result<Vec<LabelledFile>, TextError> {
     let mut files = Vec::new();
     for file in document_files(root)? {
-        let bytes = fs::read(&file).map_err(|e| TextError::io(&file, e))?;
+        let bytes = fs::read(&file).map_err(|e| TextError::read(&file, e))?;
         let relative = file.strip_prefix(root).unwrap_or(&file);
         let relative: Vec<String> = relative.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
         files.extend(LabelledFile::new(&relative.join("/"), bytes));
@@ -156,14 +156,14 @@ fn read_folder(root: &Path) -> Result<Vec<LabelledFile>, TextError> {
 /// ones excluded), sorted.
 pub fn document_files(path: &Path) -> Result<Vec<PathBuf>, TextError> {
     if !path.is_dir() {
-        fs::metadata(path).map_err(|e| TextError::io(path, e))?;
+        fs::metadata(path).map_err(|e| TextError::read(path, e))?;
         return Ok(vec![path.to_path_buf()]);
     }
     let mut files = Vec::new();
     let mut folders = vec![path.to_path_buf()];
     while let Some(folder) = folders.pop() {
-        for entry in fs::read_dir(&folder).map_err(|e| TextError::io(&folder, e))? {
-            let entry = entry.map_err(|e| TextError::io(&folder, e))?;
+        for entry in fs::read_dir(&folder).map_err(|e| TextError::read(&folder, e))? {
+            let entry = entry.map_err(|e| TextError::read(&folder, e))?;
             if entry.file_name().to_string_lossy().starts_with('.') {
                 continue;
             }
@@ -184,6 +184,12 @@ pub fn document_files(path: &Path) -> Result<Vec<PathBuf>, TextError> {
 pub fn read_document(bytes: &[u8]) -> Result<String, String> {
     if bytes.contains(&0) {
         return Err("binary data (NUL bytes), not a text document".into());
+    }
+    // Control characters other than tab, line feed, form feed and carriage return: at most
+    // 7.4 % of any 20 Newsgroups post, about 11 % of random bytes.
+    let controls = bytes.iter().filter(|&&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\x0c' | b'\r')) || b == 0x7f).count();
+    if controls * 10 > bytes.len() {
+        return Err(format!("binary data ({controls} control bytes of {}), not a text document", bytes.len()));
     }
     let text = String::from_utf8(bytes.to_vec()).unwrap_or_else(|_| decode_latin1(bytes));
     if text.trim().is_empty() {

@@ -272,7 +272,7 @@ pub fn stratified_split(docs: Vec<Document>, classes: usize, spec: SplitSpec) ->
 /// The `(id, label, text)` rows of a CSV file with a header row; rows without text or label
 /// are skipped and counted. Quoted fields may hold commas, quotes and newlines.
 fn read_csv(path: &Path, options: &DatasetOptions) -> Result<(Vec<Row>, Vec<Skipped>), TextError> {
-    let bytes = fs::read(path).map_err(|e| TextError::io(path, e))?;
+    let bytes = fs::read(path).map_err(|e| TextError::read(path, e))?;
     let bad = |problem: String| TextError::Dataset(format!("{}: {problem}", path.display()));
     let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(bytes.as_slice());
     let headers = reader.byte_headers().map_err(|e| bad(e.to_string()))?.clone();
@@ -300,7 +300,7 @@ fn read_csv(path: &Path, options: &DatasetOptions) -> Result<(Vec<Row>, Vec<Skip
 /// error naming it, an object without text or label is skipped and counted. Numbers and
 /// booleans are accepted as labels.
 fn read_json_lines(path: &Path, options: &DatasetOptions) -> Result<(Vec<Row>, Vec<Skipped>), TextError> {
-    let bytes = fs::read(path).map_err(|e| TextError::io(path, e))?;
+    let bytes = fs::read(path).map_err(|e| TextError::read(path, e))?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let (mut rows, mut skipped) = (Vec::new(), Vec::new());
     for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {

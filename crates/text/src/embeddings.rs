@@ -22,7 +22,7 @@ pub struct Coverage {
 /// Reads all vectors from a GloVe-format file; fails on a line whose length differs from
 /// the first's, naming the line.
 pub fn read_vectors(path: &Path) -> Result<(usize, HashMap<String, Vec<f32>>), TextError> {
-    let file = File::open(path).map_err(|e| TextError::io(path, e))?;
+    let file = File::open(path).map_err(|e| TextError::read(path, e))?;
     let mut magic = [0u8; 2];
     let gzip = File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && magic == [0x1f, 0x8b];
     let reader: Box<dyn BufRead> = if gzip { Box::new(BufReader::new(GzDecoder::new(file))) } else { Box::new(BufReader::new(file)) };

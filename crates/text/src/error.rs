@@ -2,13 +2,16 @@
 
 use std::path::{Path, PathBuf};
 
+use outcome::FailureKind;
 use thiserror::Error;
 
 /// What went wrong while reading, training, saving or explaining.
 #[derive(Debug, Error)]
 pub enum TextError {
     #[error("{}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{}: {source}", path.display())]
+    Write { path: PathBuf, source: std::io::Error },
     #[error("{}: not a readable .tar.gz archive ({reason})", path.display())]
     NotAnArchive { path: PathBuf, reason: String },
     #[error("{}: no documents found; expected {expected}", path.display())]
@@ -36,7 +39,33 @@ pub enum TextError {
 }
 
 impl TextError {
-    pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
-        TextError::Io { path: path.to_path_buf(), source }
+    pub(crate) fn read(path: &Path, source: std::io::Error) -> Self {
+        TextError::Read { path: path.to_path_buf(), source }
+    }
+
+    pub(crate) fn write(path: &Path, source: std::io::Error) -> Self {
+        TextError::Write { path: path.to_path_buf(), source }
+    }
+
+    /// The kind of failure, which sets a command's exit code.
+    pub fn kind(&self) -> FailureKind {
+        match self {
+            TextError::Read { path, source } => outcome::Failure::reading(path, source).kind,
+            TextError::NotAnArchive { .. }
+            | TextError::NoDocuments { .. }
+            | TextError::UnknownClass { .. }
+            | TextError::Embeddings(_)
+            | TextError::Explain(_)
+            | TextError::Dataset(_) => FailureKind::InvalidInput,
+            TextError::Model(_) | TextError::Tokenizer(_) | TextError::ModelFile { .. } => FailureKind::Model,
+            TextError::Write { .. } | TextError::Exists(_) | TextError::Plot { .. } => FailureKind::Output,
+            TextError::Lrp(_) => FailureKind::Internal,
+        }
+    }
+}
+
+impl From<TextError> for outcome::Failure {
+    fn from(e: TextError) -> Self {
+        outcome::Failure::new(e.kind(), e.to_string())
     }
 }

@@ -162,6 +162,13 @@ pub struct TextExplanation {
     pub signed: bool,
     /// For LRP: where the score went.
     pub conservation: Option<Conservation>,
+    /// Bytes of a long document after `text`, far past the model's window, left out.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub unread_bytes: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl TextExplanation {
@@ -240,6 +247,7 @@ impl TextClassifier {
             words,
             signed: method.is_signed(),
             conservation,
+            unread_bytes: prepared.unread_bytes,
         })
     }
 }

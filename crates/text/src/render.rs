@@ -130,6 +130,9 @@ pub fn write_terminal(out: &mut dyn WriteColor, e: &TextExplanation, palette: Pa
     if let Some(cut) = e.words.iter().position(|w| !w.seen) {
         writeln!(out, "\n(the model reads the first {cut} words; the rest are not coloured)")?;
     }
+    if e.unread_bytes > 0 {
+        writeln!(out, "({} more bytes of the document are not shown)", e.unread_bytes)?;
+    }
     writeln!(out)?;
     let list = |words: Vec<&crate::explain::WordRelevance>| {
         words.iter().map(|w| format!("{} {}", w.word, value(w.relevance, e.signed))).collect::<Vec<_>>().join(", ")

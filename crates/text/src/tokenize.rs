@@ -126,7 +126,7 @@ impl TextTokenizer {
     pub fn from_wordpiece_vocab(path: &Path) -> Result<Self, TextError> {
         let tokenizer = BertTokenizer::from_file(path, true, true).map_err(|e| tokenizer_error(&path.display().to_string(), e))?;
         let pad = tokenizer.vocab().token_to_id(SPECIAL_TOKENS[0]);
-        let first = std::fs::read_to_string(path).map_err(|e| TextError::io(path, e))?.lines().next().map(str::to_owned);
+        let first = std::fs::read_to_string(path).map_err(|e| TextError::read(path, e))?.lines().next().map(str::to_owned);
         if pad != 0 || first.as_deref() != Some(SPECIAL_TOKENS[0]) {
             return Err(TextError::Tokenizer(format!("{}: the first entry must be [PAD] (padding id 0)", path.display())));
         }
@@ -147,7 +147,7 @@ impl TextTokenizer {
         match kind {
             TokenizerKind::WordLevel => {
                 let path = dir.join(TOKENIZER_FILE);
-                let json = std::fs::read(&path).map_err(|e| TextError::io(&path, e))?;
+                let json = std::fs::read(&path).map_err(|e| TextError::Tokenizer(format!("{}: {e}", path.display())))?;
                 Self::word_level_from_json(&json)
             }
             TokenizerKind::WordPiece => Self::from_wordpiece_vocab(&dir.join(VOCAB_FILE)),
@@ -159,7 +159,7 @@ impl TextTokenizer {
         match self {
             TextTokenizer::WordLevel(t) => {
                 let path = dir.join(TOKENIZER_FILE);
-                t.save(&path, false).map_err(|e| tokenizer_error(&path.display().to_string(), e))
+                t.save(&path, false).map_err(|e| TextError::write(&path, std::io::Error::other(e.to_string())))
             }
             TextTokenizer::WordPiece(t) => {
                 let path = dir.join(VOCAB_FILE);
@@ -167,7 +167,7 @@ impl TextTokenizer {
                 let mut tokens: Vec<(&i64, &String)> = vocab.iter().collect();
                 tokens.sort();
                 let text: String = tokens.into_iter().map(|(_, token)| format!("{token}\n")).collect();
-                std::fs::write(&path, text).map_err(|e| TextError::io(&path, e))
+                std::fs::write(&path, text).map_err(|e| TextError::write(&path, e))
             }
         }
     }
@@ -195,6 +195,34 @@ impl TextTokenizer {
             TextTokenizer::WordPiece(t) => Some(t.vocab().id_to_token(&i64::from(id))),
         }
         .unwrap_or_else(|| SPECIAL_TOKENS[1].to_string())
+    }
+
+    /// The first words of `text` that hold at least `tokens` tokens (all of it if shorter),
+    /// with the number of bytes they cover. Growing prefixes are tokenized, so a 50 MB
+    /// document costs about as much as the words kept; splitting is word-local, so the kept
+    /// tokens are those [`TextTokenizer::encode`] gives for the whole text.
+    pub fn encode_prefix(&self, text: &str, tokens: usize) -> Result<(Tokens, usize), TextError> {
+        let mut end = (64 * tokens).max(4096);
+        loop {
+            if end >= text.len() {
+                return Ok((self.encode(text)?, text.len()));
+            }
+            while !text.is_char_boundary(end) {
+                end += 1;
+            }
+            let mut prefix = self.encode(&text[..end])?;
+            let words = prefix.word_count();
+            // The last word may be cut by the prefix: only the words before it are kept.
+            let complete = prefix.words.iter().position(|&w| w + 1 == words).unwrap_or(0);
+            if complete >= tokens {
+                let covered = prefix.spans[complete].start;
+                prefix.ids.truncate(complete);
+                prefix.spans.truncate(complete);
+                prefix.words.truncate(complete);
+                return Ok((prefix, covered));
+            }
+            end *= 4;
+        }
     }
 
     /// Tokens of `text` with their byte spans and words.

@@ -37,6 +37,13 @@ pub struct TrainConfig {
     pub validation_fraction: f32,
     /// Epochs without a better validation accuracy before stopping.
     pub patience: usize,
+    /// Factor the learning rate is multiplied by after every `decay_after` epochs without a
+    /// better validation accuracy (1 keeps it constant).
+    #[serde(default = "no_decay")]
+    pub lr_decay: f32,
+    /// Epochs without improvement between two learning-rate decays.
+    #[serde(default = "no_decay_epochs")]
+    pub decay_after: usize,
     /// Keep the embeddings as initialised.
     pub freeze_embeddings: bool,
     pub seed: u64,
@@ -52,10 +59,20 @@ impl Default for TrainConfig {
             word_dropout: 0.0,
             validation_fraction: 0.1,
             patience: 3,
+            lr_decay: 1.0,
+            decay_after: usize::MAX,
             freeze_embeddings: false,
             seed: 1,
         }
     }
+}
+
+fn no_decay() -> f32 {
+    1.0
+}
+
+fn no_decay_epochs() -> usize {
+    usize::MAX
 }
 
 /// The gradient of the summed loss over some documents.
@@ -274,6 +291,9 @@ pub struct EpochReport {
     pub train_accuracy: f64,
     pub validation_accuracy: f64,
     pub validation_loss: f64,
+    /// The learning rate of this epoch (absent in reports written before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub learning_rate: Option<f32>,
     pub seconds: f64,
 }
 
@@ -329,6 +349,7 @@ pub fn train(model: &mut TextCnn, examples: &[Example], config: &TrainConfig, pr
     let batches = train_set.len().div_ceil(config.batch_size.max(1));
     let mut best: Option<(usize, (f64, f64), Snapshot)> = None;
     let mut epochs = Vec::new();
+    let mut learning_rate = config.learning_rate;
     for epoch in 1..=config.max_epochs {
         let epoch_start = std::time::Instant::now();
         let mut order: Vec<usize> = (0..train_set.len()).collect();
@@ -367,7 +388,7 @@ pub fn train(model: &mut TextCnn, examples: &[Example], config: &TrainConfig, pr
             }
             loss += grad.loss;
             correct += grad.correct;
-            adam.update(model, &grad, config.learning_rate, batch.len());
+            adam.update(model, &grad, learning_rate, batch.len());
             progress.batch(epoch, b + 1, batches, loss / ((b * config.batch_size + batch.len()) as f64));
         }
         let (validation_accuracy, validation_loss) = accuracy_and_loss(model, &validation);
@@ -377,6 +398,7 @@ pub fn train(model: &mut TextCnn, examples: &[Example], config: &TrainConfig, pr
             train_accuracy: correct as f64 / train_set.len() as f64,
             validation_accuracy,
             validation_loss,
+            learning_rate: Some(learning_rate),
             seconds: epoch_start.elapsed().as_secs_f64(),
         };
         progress.epoch(&report);
@@ -384,8 +406,14 @@ pub fn train(model: &mut TextCnn, examples: &[Example], config: &TrainConfig, pr
         let better = |(acc, loss): (f64, f64)| validation_accuracy > acc || (validation_accuracy == acc && validation_loss < loss);
         if best.as_ref().is_none_or(|(_, score, _)| better(*score)) {
             best = Some((epoch, (validation_accuracy, validation_loss), Snapshot::of(model)));
-        } else if epoch - best.as_ref().map_or(0, |b| b.0) >= config.patience {
-            break;
+        } else {
+            let since_best = epoch - best.as_ref().map_or(0, |b| b.0);
+            if since_best >= config.patience {
+                break;
+            }
+            if since_best % config.decay_after.max(1) == 0 {
+                learning_rate *= config.lr_decay;
+            }
         }
     }
     let (best_epoch, (validation_accuracy, _), snapshot) = best.expect("at least one epoch");

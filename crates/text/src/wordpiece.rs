@@ -79,7 +79,7 @@ pub fn train_vocab_file<'a>(texts: impl Iterator<Item = &'a str>, vocab_size: us
 
 fn write_lines(path: &Path, lines: &[impl AsRef<str>]) -> Result<(), TextError> {
     let text: String = lines.iter().map(|line| format!("{}\n", line.as_ref())).collect();
-    std::fs::write(path, text).map_err(|e| TextError::io(path, e))
+    std::fs::write(path, text).map_err(|e| TextError::write(path, e))
 }
 
 /// The `BertTokenizer`'s split of a text into words, without the WordPiece step.

@@ -63,7 +63,7 @@ fn bad_inputs_are_named_errors() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("missing.tar.gz");
     let err = load_newsgroups(&missing).unwrap_err();
-    assert!(matches!(err, TextError::Io { .. }) && err.to_string().contains("missing.tar.gz"), "{err}");
+    assert!(matches!(err, TextError::Read { .. }) && err.to_string().contains("missing.tar.gz"), "{err}");
 
     let plain = dir.path().join("plain.tar.gz");
     fs::write(&plain, "just text").unwrap();
@@ -92,4 +92,21 @@ fn bad_inputs_are_named_errors() {
     let no_test = dir.path().join("notest.tar.gz");
     write_archive(&no_test, &FILES[..3]);
     assert!(matches!(load_newsgroups(&no_test).unwrap_err(), TextError::NoDocuments { .. }));
+}
+
+#[test]
+fn documents_are_decoded_or_refused_as_binary_or_empty() {
+    use text::corpus::read_document;
+    assert_eq!(read_document("naïve café".as_bytes()).unwrap(), "naïve café");
+    // Not UTF-8 (a latin-1 byte among UTF-8 ones): read as latin-1, byte for byte.
+    assert_eq!(read_document(b"caf\xe9 \xc3\xa9").unwrap(), "café Ã©");
+    assert!(read_document(b"  \n\t ").unwrap_err().contains("empty"));
+    assert!(read_document(b"").unwrap_err().contains("empty"));
+    assert!(read_document(b"text\0more").unwrap_err().contains("binary"));
+    // No NUL, but one byte in eight a control character: binary.
+    let noisy: Vec<u8> = (0..800u32).map(|i| if i % 8 == 0 { 0x01 } else { b'a' + (i % 26) as u8 }).collect();
+    assert!(read_document(&noisy).unwrap_err().contains("binary"));
+    // A few stray control characters, as some real posts have: still text.
+    let stray: Vec<u8> = (0..800u32).map(|i| if i % 20 == 0 { 0x1b } else { b'a' + (i % 26) as u8 }).collect();
+    assert!(read_document(&stray).is_ok());
 }

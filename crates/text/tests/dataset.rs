@@ -134,7 +134,7 @@ fn one_class_or_an_empty_class_is_an_error() {
     assert_eq!((corpus.train.len(), corpus.test.len()), (2, 1), "a class of one stays in training");
 
     let err = load_dataset(Path::new("no/such/set.csv"), &options(Layout::Csv)).unwrap_err();
-    assert!(matches!(err, TextError::Io { .. }) && err.to_string().contains("set.csv"));
+    assert!(matches!(err, TextError::Read { .. }) && err.to_string().contains("set.csv"));
     assert!(Layout::of(Path::new("data.xlsx")).is_err());
     assert_eq!(Layout::of(Path::new("data.CSV")).unwrap(), Layout::Csv);
 }

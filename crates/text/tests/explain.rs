@@ -234,6 +234,7 @@ fn sample() -> TextExplanation {
         text,
         signed: true,
         conservation: Some(Conservation { explained: 2.5, words: 2.5, absorbed: 0.0, layers: vec![] }),
+        unread_bytes: 0,
     }
 }
 

@@ -73,3 +73,30 @@ fn bad_vocabularies_are_errors() {
     std::fs::write(dir.path().join("tokenizer.json"), "{ not json").unwrap();
     assert!(TextTokenizer::load(dir.path(), TokenizerKind::WordLevel).is_err());
 }
+
+#[test]
+fn a_prefix_holds_the_same_tokens_as_the_whole_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let word_level = TextTokenizer::train_word_level(TEXTS.iter().copied(), 1, None).unwrap();
+    let wordpiece = TextTokenizer::train_wordpiece(TEXTS.iter().copied(), 60, dir.path()).unwrap();
+    // Multi-byte characters and pieces at every position, so that prefixes cut words and
+    // characters in all places.
+    let long: String = (0..4000).map(|i| TEXTS[i % 4]).collect::<Vec<_>>().join(" ");
+    for tokenizer in [&word_level, &wordpiece] {
+        let whole = tokenizer.encode(&long).unwrap();
+        for wanted in [1, 7, 999, 1000, 2000] {
+            let (prefix, covered) = tokenizer.encode_prefix(&long, wanted).unwrap();
+            assert!(prefix.ids.len() >= wanted, "{} tokens for {wanted}", prefix.ids.len());
+            assert!(covered < long.len(), "a prefix, not the whole text");
+            let n = prefix.ids.len();
+            assert_eq!(prefix.ids, whole.ids[..n]);
+            assert_eq!(prefix.spans, whole.spans[..n]);
+            assert_eq!(prefix.words, whole.words[..n]);
+            // Whole words only: the next token starts a new word at or after the cut.
+            assert_ne!(whole.words[n], whole.words[n - 1]);
+            assert!(whole.spans[n].start >= covered && prefix.spans[n - 1].end <= covered);
+        }
+        let (all, covered) = tokenizer.encode_prefix(TEXTS[3], 1000).unwrap();
+        assert_eq!((all, covered), (tokenizer.encode(TEXTS[3]).unwrap(), TEXTS[3].len()));
+    }
+}

@@ -339,17 +339,17 @@ impl VideoClassifier {
             return Err(VideoError::Exists { path: dir.to_path_buf() });
         }
         let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        fs::create_dir_all(parent).map_err(|e| VideoError::io(parent, e))?;
-        let staging = tempfile::Builder::new().prefix(".relvis-model-").tempdir_in(parent).map_err(|e| VideoError::io(parent, e))?;
+        fs::create_dir_all(parent).map_err(|e| VideoError::write(parent, e))?;
+        let staging = tempfile::Builder::new().prefix(".relvis-model-").tempdir_in(parent).map_err(|e| VideoError::write(parent, e))?;
         let config_path = staging.path().join(CONFIG_FILE);
-        fs::write(&config_path, serde_json::to_string_pretty(&self.config).expect("serialises")).map_err(|e| VideoError::io(&config_path, e))?;
+        fs::write(&config_path, serde_json::to_string_pretty(&self.config).expect("serialises")).map_err(|e| VideoError::write(&config_path, e))?;
         let weights_path = staging.path().join(WEIGHTS_FILE);
-        fs::write(&weights_path, self.weights_bytes()?).map_err(|e| VideoError::io(&weights_path, e))?;
+        fs::write(&weights_path, self.weights_bytes()?).map_err(|e| VideoError::write(&weights_path, e))?;
         if dir.exists() {
-            fs::remove_dir_all(dir).map_err(|e| VideoError::io(dir, e))?;
+            fs::remove_dir_all(dir).map_err(|e| VideoError::write(dir, e))?;
         }
         let staged: PathBuf = staging.keep();
-        fs::rename(&staged, dir).map_err(|e| VideoError::io(dir, e))
+        fs::rename(&staged, dir).map_err(|e| VideoError::write(dir, e))
     }
 
     fn tensors(&self) -> Vec<(String, ArrayD<f32>)> {
@@ -381,16 +381,17 @@ impl VideoClassifier {
     /// Reads a model folder.
     pub fn load(dir: &Path) -> Result<Self, VideoError> {
         let config_path = dir.join(CONFIG_FILE);
-        let config = fs::read_to_string(&config_path).map_err(|e| VideoError::io(&config_path, e))?;
+        let missing = |path: &Path, e: std::io::Error| VideoError::ModelFile { path: path.to_path_buf(), problem: format!("{e} (not a relvis video model folder?)") };
+        let config = fs::read_to_string(&config_path).map_err(|e| missing(&config_path, e))?;
         let weights_path = dir.join(WEIGHTS_FILE);
-        let weights = fs::read(&weights_path).map_err(|e| VideoError::io(&weights_path, e))?;
+        let weights = fs::read(&weights_path).map_err(|e| missing(&weights_path, e))?;
         Self::from_files(&config, &config_path, &weights, &weights_path)
     }
 
     /// A model from its files' contents, checking format, version, every tensor's shape and
     /// that all values are finite; the paths name the files in errors.
     pub fn from_files(config: &str, config_path: &Path, weights: &[u8], weights_path: &Path) -> Result<Self, VideoError> {
-        let problem = |path: &Path, why: String| VideoError::open(path, why);
+        let problem = |path: &Path, problem: String| VideoError::ModelFile { path: path.to_path_buf(), problem };
         let value: serde_json::Value = serde_json::from_str(config).map_err(|e| problem(config_path, format!("not a model file ({e})")))?;
         let (format, version) = (value.get("format").and_then(|v| v.as_str()), value.get("version").and_then(|v| v.as_u64()));
         if format != Some(FORMAT) {

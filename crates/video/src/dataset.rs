@@ -31,7 +31,7 @@ pub struct ClipSet {
 
 fn clips_in(folder: &Path) -> Result<Vec<PathBuf>, VideoError> {
     let mut clips: Vec<PathBuf> = std::fs::read_dir(folder)
-        .map_err(|e| VideoError::io(folder, e))?
+        .map_err(|e| VideoError::read(folder, e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.is_file() && p.extension().and_then(|e| e.to_str()).is_some_and(|e| VIDEO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str())))
         .collect();
@@ -41,7 +41,7 @@ fn clips_in(folder: &Path) -> Result<Vec<PathBuf>, VideoError> {
 
 fn class_folders(root: &Path) -> Result<Vec<(String, PathBuf)>, VideoError> {
     let mut folders: Vec<(String, PathBuf)> = std::fs::read_dir(root)
-        .map_err(|e| VideoError::io(root, e))?
+        .map_err(|e| VideoError::read(root, e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.is_dir())
         .filter_map(|p| p.file_name().and_then(|n| n.to_str()).map(|n| (n.to_string(), p.clone())))
@@ -64,7 +64,9 @@ fn labelled(folder: &Path, classes: &[String]) -> Result<Vec<LabelledClip>, Vide
 /// per class split by a seeded stratified draw of `test_fraction` per class.
 pub fn load_clip_set(root: &Path, test_fraction: f64, seed: u64) -> Result<ClipSet, VideoError> {
     if !root.is_dir() {
-        return Err(VideoError::open(root, "not a folder of clips (a folder per class, or train/ and test/)"));
+        std::fs::metadata(root).map_err(|e| VideoError::read(root, e))?;
+        let wrong = std::io::Error::new(std::io::ErrorKind::NotADirectory, "not a folder of clips (a folder per class, or train/ and test/)");
+        return Err(VideoError::read(root, wrong));
     }
     let train_dir = root.join("train");
     let set = if train_dir.is_dir() {

@@ -1,5 +1,7 @@
 use std::path::{Path, PathBuf};
 
+use outcome::FailureKind;
+
 /// What can go wrong in the video pipeline; every variant names the file it concerns.
 #[derive(Debug, thiserror::Error)]
 pub enum VideoError {
@@ -16,7 +18,11 @@ pub enum VideoError {
     #[error("{path}: encoding failed: {message}")]
     Encode { path: PathBuf, message: String },
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{path}: {source}")]
+    Write { path: PathBuf, source: std::io::Error },
+    #[error("{path}: {problem}")]
+    ModelFile { path: PathBuf, problem: String },
     #[error("{path} exists; give --force to overwrite it")]
     Exists { path: PathBuf },
     #[error("{0}")]
@@ -24,8 +30,24 @@ pub enum VideoError {
 }
 
 impl VideoError {
-    pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
-        VideoError::Io { path: path.to_path_buf(), source }
+    pub(crate) fn read(path: &Path, source: std::io::Error) -> Self {
+        VideoError::Read { path: path.to_path_buf(), source }
+    }
+
+    pub(crate) fn write(path: &Path, source: std::io::Error) -> Self {
+        VideoError::Write { path: path.to_path_buf(), source }
+    }
+
+    /// The kind of failure, which sets a command's exit code.
+    pub fn kind(&self) -> FailureKind {
+        match self {
+            VideoError::Read { path, source } => outcome::Failure::reading(path, source).kind,
+            VideoError::Open { .. } | VideoError::NoVideoStream(_) | VideoError::NoFrames(_) | VideoError::NoMotion(_) | VideoError::Decode { .. } | VideoError::Invalid(_) => {
+                FailureKind::InvalidInput
+            }
+            VideoError::ModelFile { .. } => FailureKind::Model,
+            VideoError::Write { .. } | VideoError::Encode { .. } | VideoError::Exists { .. } => FailureKind::Output,
+        }
     }
 
     pub(crate) fn open(path: &Path, e: impl std::fmt::Display) -> Self {
@@ -38,5 +60,11 @@ impl VideoError {
 
     pub(crate) fn encode(path: &Path, e: impl std::fmt::Display) -> Self {
         VideoError::Encode { path: path.to_path_buf(), message: e.to_string() }
+    }
+}
+
+impl From<VideoError> for outcome::Failure {
+    fn from(e: VideoError) -> Self {
+        outcome::Failure::new(e.kind(), e.to_string())
     }
 }

@@ -171,9 +171,9 @@ impl MotionReader {
             return Err(VideoError::Invalid("the block size must be at least one pixel".into()));
         }
         if path.is_dir() {
-            return Err(VideoError::open(path, "is a folder, not a video file"));
+            return Err(VideoError::read(path, std::io::Error::new(std::io::ErrorKind::IsADirectory, "a folder, not a video file")));
         }
-        std::fs::metadata(path).map_err(|e| VideoError::io(path, e))?;
+        std::fs::metadata(path).map_err(|e| VideoError::read(path, e))?;
         let input = format::input(&path).map_err(|e| VideoError::open(path, format!("not a readable video ({e})")))?;
         let stream = input.streams().best(media::Type::Video).ok_or_else(|| VideoError::NoVideoStream(path.to_path_buf()))?;
         let index = stream.index();

@@ -87,7 +87,7 @@ pub fn write_report(clip: &Path, explanation: &VideoExplanation, block: usize, d
     }
     let blocks = explanation.blocks.outer_iter().map(|f| f.outer_iter().map(|r| r.to_vec()).collect()).collect();
     let report = JsonReport { clip: clip.display().to_string(), explanation, block, blocks, files: &files };
-    std::fs::write(&files.json, serde_json::to_string(&report).expect("serialises")).map_err(|e| VideoError::io(&files.json, e))?;
+    std::fs::write(&files.json, serde_json::to_string(&report).expect("serialises")).map_err(|e| VideoError::write(&files.json, e))?;
     Ok(files)
 }
 

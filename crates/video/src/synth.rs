@@ -298,12 +298,12 @@ fn write_masks(path: &Path, masks: &[Vec<bool>], width: usize, height: usize) ->
             }
         }
     }
-    std::fs::write(path, bytes).map_err(|e| VideoError::io(path, e))
+    std::fs::write(path, bytes).map_err(|e| VideoError::write(path, e))
 }
 
 /// Reads the per-frame masks written with a clip: `(width, height, masks)`.
 pub fn read_masks(path: &Path) -> Result<(usize, usize, Vec<Vec<bool>>), VideoError> {
-    let bytes = std::fs::read(path).map_err(|e| VideoError::io(path, e))?;
+    let bytes = std::fs::read(path).map_err(|e| VideoError::read(path, e))?;
     let bad = |why: &str| VideoError::Invalid(format!("{}: not a relvis mask file ({why})", path.display()));
     let (mut at, mut size, mut masks) = (0usize, (0, 0), Vec::new());
     while at < bytes.len() {
@@ -346,7 +346,7 @@ pub fn render_set(dir: &Path, options: &SynthOptions, mut progress: impl FnMut(u
     let mut clips = Vec::with_capacity(total);
     for class in &options.classes {
         let folder = dir.join(class);
-        std::fs::create_dir_all(&folder).map_err(|e| VideoError::io(&folder, e))?;
+        std::fs::create_dir_all(&folder).map_err(|e| VideoError::write(&folder, e))?;
         let class_cue = options.artifact.as_ref().filter(|(c, _)| c == class).map(|(_, k)| *k);
         for i in 0..options.per_class {
             let artifact = class_cue.filter(|_| cue_rng.gen_bool(options.artifact_share.clamp(0.0, 1.0)));
@@ -372,7 +372,7 @@ pub fn render_set(dir: &Path, options: &SynthOptions, mut progress: impl FnMut(u
     }
     let manifest = serde_json::json!({ "format": "relvis-synthetic-actions", "version": 1, "options": options, "clips": clips });
     let path = dir.join("manifest.json");
-    std::fs::write(&path, serde_json::to_string_pretty(&manifest).expect("serialises")).map_err(|e| VideoError::io(&path, e))?;
+    std::fs::write(&path, serde_json::to_string_pretty(&manifest).expect("serialises")).map_err(|e| VideoError::write(&path, e))?;
     Ok(clips)
 }
 

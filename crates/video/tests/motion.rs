@@ -109,7 +109,7 @@ fn unreadable_inputs_are_named_errors() {
     let dir = tempfile::tempdir().unwrap();
     let open = |p: &Path| MotionReader::open(p, MotionOptions::default()).map(|r| r.collect::<Result<Vec<_>, _>>());
     let missing = dir.path().join("missing.mp4");
-    assert!(matches!(open(&missing), Err(VideoError::Io { .. })));
+    assert!(matches!(open(&missing), Err(VideoError::Read { .. })));
     let text = dir.path().join("notes.mp4");
     std::fs::write(&text, "these are notes, not a video").unwrap();
     let err = open(&text).expect_err("text is not a video").to_string();

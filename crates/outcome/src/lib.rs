@@ -1,0 +1,165 @@
+//! How relvis commands end: every failure has a kind with a documented exit code
+//! ([`FailureKind`]), and every output file appears whole or not at all ([`output`]).
+
+pub mod output;
+
+use std::fmt;
+use std::process::ExitCode;
+
+/// The kinds of failure a command reports, each with its own exit code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailureKind {
+    /// A fault of relvis itself (exit 1).
+    Internal,
+    /// Arguments that make no sense together or out of range (exit 2, as for clap's own
+    /// argument errors).
+    Usage,
+    /// An input path is missing or unreadable, or a folder where a file is expected or the
+    /// reverse (exit 3).
+    MissingInput,
+    /// An input is not what the command needs: not a document, video or data set; empty,
+    /// binary, truncated or corrupt (exit 4).
+    InvalidInput,
+    /// A model folder is missing, truncated, of another kind or version, or holds
+    /// non-finite weights (exit 5).
+    Model,
+    /// An output exists (and `--force` was not given) or cannot be written: read-only,
+    /// disk full, standard output closed (exit 6).
+    Output,
+}
+
+impl FailureKind {
+    /// The process exit code of this kind.
+    pub fn code(self) -> u8 {
+        match self {
+            FailureKind::Internal => 1,
+            FailureKind::Usage => 2,
+            FailureKind::MissingInput => 3,
+            FailureKind::InvalidInput => 4,
+            FailureKind::Model => 5,
+            FailureKind::Output => 6,
+        }
+    }
+}
+
+/// The exit codes as a help text, for `--help` and the README.
+pub const EXIT_CODES: &str = "Exit codes:
+  0  success
+  1  internal error (a fault of relvis)
+  2  bad arguments
+  3  an input is missing or unreadable, or a folder where a file is expected or the reverse
+  4  an input is invalid: not a document, video or data set; empty, binary, truncated or corrupt
+  5  the model is missing, truncated, of another kind or version, or has non-finite weights
+  6  an output exists (give --force) or cannot be written (read-only, disk full)";
+
+/// A failed command: what went wrong, in words that name the input, and its kind.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    pub kind: FailureKind,
+    pub message: String,
+    /// Standard output was closed by its reader (`| head`): the command ends quietly.
+    closed_stdout: bool,
+}
+
+impl Failure {
+    pub fn new(kind: FailureKind, message: impl Into<String>) -> Self {
+        Failure { kind, message: message.into(), closed_stdout: false }
+    }
+
+    /// Writing to standard output failed; a reader that closed the pipe is no failure.
+    pub fn stdout(e: std::io::Error) -> Self {
+        let closed_stdout = e.kind() == std::io::ErrorKind::BrokenPipe;
+        Failure { kind: FailureKind::Output, message: format!("standard output: {e}"), closed_stdout }
+    }
+
+    /// Arguments that make no sense.
+    pub fn usage(message: impl Into<String>) -> Self {
+        Failure::new(FailureKind::Usage, message)
+    }
+
+    /// An input that is not what the command needs.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Failure::new(FailureKind::InvalidInput, message)
+    }
+
+    /// An output that cannot be written.
+    pub fn output(message: impl Into<String>) -> Self {
+        Failure::new(FailureKind::Output, message)
+    }
+
+    /// Reading `what` failed: a missing or unreadable path is [`FailureKind::MissingInput`],
+    /// anything else (bad data) [`FailureKind::InvalidInput`].
+    pub fn reading(what: &std::path::Path, e: &std::io::Error) -> Self {
+        let kind = match e.kind() {
+            std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::IsADirectory | std::io::ErrorKind::NotADirectory => {
+                FailureKind::MissingInput
+            }
+            _ => FailureKind::InvalidInput,
+        };
+        Failure::new(kind, format!("{}: {e}", what.display()))
+    }
+
+    /// Writing `what` failed.
+    pub fn writing(what: &std::path::Path, e: &std::io::Error) -> Self {
+        Failure::output(format!("{}: {e}", what.display()))
+    }
+
+    /// Prints the message to standard error and gives the kind's exit code.
+    pub fn report(&self) -> ExitCode {
+        eprintln!("error: {}", self.message);
+        ExitCode::from(self.kind.code())
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+/// Ends a command: success, a closed pipe on standard output (quietly, as `head` expects), or a
+/// failure's message and exit code.
+pub fn finish(result: Result<(), Failure>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) if f.closed_stdout => ExitCode::SUCCESS,
+        Err(f) => f.report(),
+    }
+}
+
+/// `println!` that returns a [`Failure`] instead of panicking when standard output fails
+/// (a full disk, a closed pipe).
+#[macro_export]
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout(), $($arg)*).map_err($crate::Failure::stdout)
+    }};
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_are_distinct_and_documented() {
+        let kinds = [FailureKind::Internal, FailureKind::Usage, FailureKind::MissingInput, FailureKind::InvalidInput, FailureKind::Model, FailureKind::Output];
+        for (i, a) in kinds.iter().enumerate() {
+            assert_ne!(a.code(), 0);
+            assert!(EXIT_CODES.contains(&format!("\n  {}  ", a.code())), "{a:?} is documented");
+            for b in &kinds[i + 1..] {
+                assert_ne!(a.code(), b.code());
+            }
+        }
+    }
+
+    #[test]
+    fn reading_errors_are_classified_by_cause() {
+        let missing = std::io::Error::from(std::io::ErrorKind::NotFound);
+        assert_eq!(Failure::reading("x".as_ref(), &missing).kind, FailureKind::MissingInput);
+        let bad = std::io::Error::from(std::io::ErrorKind::InvalidData);
+        assert_eq!(Failure::reading("x".as_ref(), &bad).kind, FailureKind::InvalidInput);
+    }
+}

@@ -1,0 +1,285 @@
+//! Outputs that appear whole or not at all: each file is written to a temporary file beside
+//! its destination and renamed into place when complete; folders of outputs are staged in a
+//! temporary folder and moved in file by file at the end. Existing outputs are replaced only
+//! when asked (`--force`).
+
+use std::fs;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use tempfile::{NamedTempFile, TempDir};
+
+use crate::Failure;
+
+/// Refuses an existing `path` unless `force`.
+pub fn check_new(path: &Path, force: bool) -> Result<(), Failure> {
+    if !force && fs::symlink_metadata(path).is_ok() {
+        return Err(Failure::output(format!("{} exists; give --force to replace it", path.display())));
+    }
+    Ok(())
+}
+
+/// The folder a new file or folder at `path` goes into (made if missing).
+fn parent_of(path: &Path) -> Result<PathBuf, Failure> {
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
+    fs::create_dir_all(&parent).map_err(|e| Failure::writing(&parent, &e))?;
+    Ok(parent)
+}
+
+/// A file being written beside its destination; [`StagedFile::commit`] renames it into place,
+/// dropping it without a commit deletes it.
+pub struct StagedFile {
+    temp: NamedTempFile,
+    destination: PathBuf,
+    force: bool,
+}
+
+impl StagedFile {
+    /// Starts a new output file at `destination` (refused if it exists, unless `force`).
+    pub fn new(destination: &Path, force: bool) -> Result<Self, Failure> {
+        check_new(destination, force)?;
+        if destination.is_dir() {
+            return Err(Failure::output(format!("{} is a folder; give a file name", destination.display())));
+        }
+        let parent = parent_of(destination)?;
+        let name = destination.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        // `.XXXXXX.name.ext`: hidden, and with the destination's extension, which picture
+        // writers read the format from.
+        let temp = tempfile::Builder::new()
+            .prefix(".")
+            .suffix(&format!(".{name}"))
+            .tempfile_in(&parent)
+            .map_err(|e| Failure::writing(destination, &e))?;
+        Ok(StagedFile { temp, destination: destination.to_path_buf(), force })
+    }
+
+    /// Where to write: a temporary path beside the destination, with the destination's name
+    /// in it (libraries that write pictures take a path).
+    pub fn path(&self) -> &Path {
+        self.temp.path()
+    }
+
+    /// The file, to write to.
+    pub fn file(&mut self) -> &mut fs::File {
+        self.temp.as_file_mut()
+    }
+
+    /// Flushes the file to disk and moves it into place.
+    pub fn commit(self) -> Result<(), Failure> {
+        let destination = self.destination;
+        self.temp.as_file().sync_all().map_err(|e| Failure::writing(&destination, &e))?;
+        let persisted = if self.force { self.temp.persist(&destination) } else { self.temp.persist_noclobber(&destination) };
+        persisted.map(drop).map_err(|e| {
+            if e.error.kind() == io::ErrorKind::AlreadyExists {
+                Failure::output(format!("{} exists; give --force to replace it", destination.display()))
+            } else {
+                Failure::writing(&destination, &e.error)
+            }
+        })
+    }
+}
+
+/// Writes a whole file through `write`: the destination appears only if every write succeeded.
+pub fn write_file(destination: &Path, force: bool, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), Failure> {
+    let mut staged = StagedFile::new(destination, force)?;
+    let mut writer = BufWriter::new(staged.file());
+    write(&mut writer).and_then(|()| writer.flush()).map_err(|e| Failure::writing(destination, &e))?;
+    drop(writer);
+    staged.commit()
+}
+
+/// Where a command's main output goes: standard output, or a file that appears when
+/// [`Sink::finish`] is called.
+pub enum Sink {
+    Stdout(io::Stdout),
+    File(BufWriter<fs::File>, Box<StagedFile>),
+}
+
+impl Sink {
+    /// Standard output for `None`, else a staged file (refused if it exists, unless `force`).
+    pub fn open(path: Option<&Path>, force: bool) -> Result<Self, Failure> {
+        match path {
+            None => Ok(Sink::Stdout(io::stdout())),
+            Some(path) => {
+                let mut staged = StagedFile::new(path, force)?;
+                let file = staged.file().try_clone().map_err(|e| Failure::writing(path, &e))?;
+                Ok(Sink::File(BufWriter::new(file), Box::new(staged)))
+            }
+        }
+    }
+
+    /// A failure to write to this sink.
+    pub fn failure(&self, e: io::Error) -> Failure {
+        match self {
+            Sink::Stdout(_) => Failure::stdout(e),
+            Sink::File(_, staged) => Failure::writing(&staged.destination, &e),
+        }
+    }
+
+    /// Flushes the output; a file is moved into place.
+    pub fn finish(self) -> Result<(), Failure> {
+        match self {
+            Sink::Stdout(mut out) => out.flush().map_err(Failure::stdout),
+            Sink::File(mut writer, staged) => {
+                writer.flush().map_err(|e| Failure::writing(&staged.destination, &e))?;
+                drop(writer);
+                staged.commit()
+            }
+        }
+    }
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Sink::Stdout(out) => out.write(buf),
+            Sink::File(writer, _) => writer.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Sink::Stdout(out) => out.flush(),
+            Sink::File(writer, _) => writer.flush(),
+        }
+    }
+}
+
+/// A folder of outputs being written in a temporary folder beside its destination;
+/// [`StagedFolder::commit`] moves each entry into the destination, dropping it without a
+/// commit deletes everything written.
+pub struct StagedFolder {
+    temp: TempDir,
+    destination: PathBuf,
+}
+
+impl StagedFolder {
+    /// Starts filling folder `destination`, refused if it exists and holds anything, unless
+    /// `force` (then same-named entries are replaced and others kept).
+    pub fn new(destination: &Path, force: bool) -> Result<Self, Failure> {
+        if destination.exists() && !destination.is_dir() {
+            return Err(Failure::output(format!("{} is a file; give a folder", destination.display())));
+        }
+        let occupied = fs::read_dir(destination).map(|mut entries| entries.next().is_some()).unwrap_or(false);
+        if occupied && !force {
+            return Err(Failure::output(format!("{} holds files; give --force to write into it", destination.display())));
+        }
+        let parent = parent_of(destination)?;
+        let temp = tempfile::Builder::new().prefix(".relvis-staging-").tempdir_in(&parent).map_err(|e| Failure::writing(destination, &e))?;
+        Ok(StagedFolder { temp, destination: destination.to_path_buf() })
+    }
+
+    /// The temporary folder to write into.
+    pub fn path(&self) -> &Path {
+        self.temp.path()
+    }
+
+    /// The path an entry will have once committed (for messages).
+    pub fn destination(&self) -> &Path {
+        &self.destination
+    }
+
+    /// Moves every entry into the destination (made if missing), each by one rename.
+    pub fn commit(self) -> Result<(), Failure> {
+        let fail = |e: io::Error| Failure::writing(&self.destination, &e);
+        for entry in fs::read_dir(self.temp.path()).map_err(fail)? {
+            let entry = entry.map_err(fail)?;
+            sync(&entry.path()).map_err(fail)?;
+        }
+        fs::create_dir_all(&self.destination).map_err(fail)?;
+        for entry in fs::read_dir(self.temp.path()).map_err(fail)? {
+            let entry = entry.map_err(fail)?;
+            let target = self.destination.join(entry.file_name());
+            if target.is_dir() && entry.path().is_dir() {
+                fs::remove_dir_all(&target).map_err(|e| Failure::writing(&target, &e))?;
+            }
+            fs::rename(entry.path(), &target).map_err(|e| Failure::writing(&target, &e))?;
+        }
+        Ok(())
+    }
+}
+
+/// Flushes a file, or every file in a folder, to disk.
+fn sync(path: &Path) -> io::Result<()> {
+    if path.is_dir() {
+        for entry in fs::read_dir(path)? {
+            sync(&entry?.path())?;
+        }
+        Ok(())
+    } else {
+        fs::File::open(path)?.sync_all()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_write_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.json");
+        let result = write_file(&path, false, |w| {
+            w.write_all(b"half")?;
+            Err(io::Error::other("disk full"))
+        });
+        assert_eq!(result.unwrap_err().kind, crate::FailureKind::Output);
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0, "no partial or temporary file");
+    }
+
+    #[test]
+    fn existing_files_are_replaced_only_when_forced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.txt");
+        write_file(&path, false, |w| w.write_all(b"one")).unwrap();
+        let refused = write_file(&path, false, |w| w.write_all(b"two")).unwrap_err();
+        assert!(refused.message.contains("--force"), "{refused}");
+        assert_eq!(fs::read(&path).unwrap(), b"one");
+        write_file(&path, true, |w| w.write_all(b"two")).unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"two");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_sink_file_appears_on_finish_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.txt");
+        let mut sink = Sink::open(Some(&path), false).unwrap();
+        sink.write_all(b"words").unwrap();
+        assert!(!path.exists());
+        sink.finish().unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"words");
+        let sink = Sink::open(Some(&path), false);
+        assert!(sink.is_err());
+    }
+
+    #[test]
+    fn a_staged_folder_moves_its_files_in_and_keeps_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("report");
+        fs::create_dir(&out).unwrap();
+        fs::write(out.join("mine.txt"), "keep").unwrap();
+        assert!(StagedFolder::new(&out, false).is_err(), "occupied folder refused");
+        let staged = StagedFolder::new(&out, true).unwrap();
+        fs::write(staged.path().join("a.png"), "picture").unwrap();
+        fs::create_dir(staged.path().join("sub")).unwrap();
+        fs::write(staged.path().join("sub/b.json"), "{}").unwrap();
+        assert!(!out.join("a.png").exists(), "nothing visible before the commit");
+        staged.commit().unwrap();
+        assert_eq!(fs::read_to_string(out.join("mine.txt")).unwrap(), "keep");
+        assert_eq!(fs::read_to_string(out.join("a.png")).unwrap(), "picture");
+        assert_eq!(fs::read_to_string(out.join("sub/b.json")).unwrap(), "{}");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "staging folder gone");
+    }
+
+    #[test]
+    fn an_abandoned_folder_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("new");
+        {
+            let staged = StagedFolder::new(&out, false).unwrap();
+            fs::write(staged.path().join("half.png"), "x").unwrap();
+        }
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+}
