@@ -39,29 +39,6 @@ fn predict_reads_standard_input_and_prints_json() {
 }
 
 #[test]
-fn bad_documents_and_model_folders_give_clear_errors() {
-    let dir = tempfile::tempdir().unwrap();
-    let empty = dir.path().join("empty.txt");
-    std::fs::write(&empty, "  \n").unwrap();
-    let binary = dir.path().join("binary.bin");
-    std::fs::write(&binary, [0u8, 159, 146, 150, 0, 1, 2]).unwrap();
-    for (args, message) in [
-        (vec!["predict", empty.to_str().unwrap()], "empty.txt"),
-        (vec!["predict", binary.to_str().unwrap()], "binary.bin"),
-        (vec!["predict", "no-such-file.txt"], "no-such-file.txt"),
-        (vec!["predict", &demo("space.txt"), "--model", dir.path().to_str().unwrap()], "config.json"),
-    ] {
-        xai_text()
-            .args(&args)
-            .assert()
-            .failure()
-            .code(1)
-            .stderr(predicate::str::starts_with("error: ").and(predicate::str::contains(message)))
-            .stderr(predicate::str::contains("panicked").not());
-    }
-}
-
-#[test]
 fn train_never_overwrites_without_force() {
     let dir = tempfile::tempdir().unwrap();
     let marker = dir.path().join("keep.txt");

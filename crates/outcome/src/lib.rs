@@ -2,6 +2,8 @@
 //! ([`FailureKind`]), and every output file appears whole or not at all ([`output`]).
 
 pub mod output;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 use std::fmt;
 use std::process::ExitCode;

@@ -168,7 +168,14 @@ impl TextClassifier {
     /// all weights are finite.
     pub fn load(dir: &Path) -> Result<Self, TextError> {
         let config_path = dir.join(CONFIG_FILE);
-        let missing = |path: &Path, e: std::io::Error| TextError::ModelFile { path: path.to_path_buf(), problem: format!("{e} (not a relvis text model folder?)") };
+        let missing = |path: &Path, e: std::io::Error| {
+            let problem = if dir.join("model.json").is_file() {
+                "a relvis video model folder; xai-text needs a text model".to_string()
+            } else {
+                format!("{e} (not a relvis text model folder?)")
+            };
+            TextError::ModelFile { path: path.to_path_buf(), problem }
+        };
         let config = fs::read_to_string(&config_path).map_err(|e| missing(&config_path, e))?;
         let weights_path = dir.join(WEIGHTS_FILE);
         let weights = fs::read(&weights_path).map_err(|e| missing(&weights_path, e))?;

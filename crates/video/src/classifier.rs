@@ -381,7 +381,14 @@ impl VideoClassifier {
     /// Reads a model folder.
     pub fn load(dir: &Path) -> Result<Self, VideoError> {
         let config_path = dir.join(CONFIG_FILE);
-        let missing = |path: &Path, e: std::io::Error| VideoError::ModelFile { path: path.to_path_buf(), problem: format!("{e} (not a relvis video model folder?)") };
+        let missing = |path: &Path, e: std::io::Error| {
+            let problem = if dir.join("tokenizer.json").is_file() || dir.join("vocab.txt").is_file() {
+                "a relvis text model folder; xai-video needs a video model".to_string()
+            } else {
+                format!("{e} (not a relvis video model folder?)")
+            };
+            VideoError::ModelFile { path: path.to_path_buf(), problem }
+        };
         let config = fs::read_to_string(&config_path).map_err(|e| missing(&config_path, e))?;
         let weights_path = dir.join(WEIGHTS_FILE);
         let weights = fs::read(&weights_path).map_err(|e| missing(&weights_path, e))?;

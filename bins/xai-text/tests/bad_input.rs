@@ -1,0 +1,309 @@
+//! What users really feed `xai-text`, through the binary: each kind of bad input gives its
+//! documented exit code and a message that names the input, never a panic or a partial file.
+
+use std::path::{Path, PathBuf};
+use std::process::Command as StdCommand;
+
+use assert_cmd::cargo::CommandCargoExt;
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+const MISSING_INPUT: i32 = 3;
+const INVALID_INPUT: i32 = 4;
+const MODEL: i32 = 5;
+const OUTPUT: i32 = 6;
+
+fn xai_text() -> Command {
+    Command::cargo_bin("xai-text").expect("the binary is built")
+}
+
+fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(path)
+}
+
+fn arg(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+/// Runs `args`, expecting exit `code` and an error message that contains `message`.
+fn fails(args: &[&str], code: i32, message: &str) {
+    xai_text()
+        .args(args)
+        .assert()
+        .code(code)
+        .stderr(error_line(message))
+        .stderr(predicate::str::contains("panicked").not());
+}
+
+/// Standard error holds a line `error: …` that contains `message`.
+fn error_line(message: &str) -> impl predicates::Predicate<str> + '_ {
+    predicate::function(move |err: &str| err.lines().any(|l| l.starts_with("error: ") && l.contains(message)))
+}
+
+/// Runs a command whose standard output the test has set (assert_cmd would replace it):
+/// its exit code and standard error.
+fn run_with_stdout(mut command: StdCommand) -> (Option<i32>, String) {
+    let output = command.stderr(std::process::Stdio::piped()).output().unwrap();
+    (output.status.code(), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+/// Every number in a JSON explanation (scores, probabilities, relevances, conservation) is
+/// finite: serde_json writes NaN and infinity as null.
+fn assert_all_finite(json: &serde_json::Value) {
+    let e = &json;
+    for list in ["scores", "probabilities"] {
+        assert!(e[list].as_array().unwrap().iter().all(|v| v.as_f64().is_some_and(f64::is_finite)), "{list}: {e}");
+    }
+    assert!(e["score"].as_f64().is_some_and(f64::is_finite));
+    for w in e["words"].as_array().unwrap() {
+        assert!(w["relevance"].as_f64().is_some_and(f64::is_finite), "{w}");
+    }
+    for field in ["explained", "words", "absorbed"] {
+        assert!(e["conservation"][field].as_f64().is_some_and(f64::is_finite), "conservation reported: {e}");
+    }
+}
+
+#[test]
+fn missing_paths_and_folders_for_files_exit_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("post.txt");
+    std::fs::write(&file, "a post about orbits").unwrap();
+    fails(&["predict", "no-such-post.txt"], MISSING_INPUT, "no-such-post.txt");
+    fails(&["predict", arg(dir.path())], MISSING_INPUT, arg(dir.path()));
+    // Through a file as if it were a folder.
+    let below = file.join("child.txt");
+    fails(&["predict", arg(&below)], MISSING_INPUT, "child.txt");
+    fails(&["accuracy", "--data", "no-such-set.tar.gz"], MISSING_INPUT, "no-such-set.tar.gz");
+    fails(&["explain", "no-such-folder/"], MISSING_INPUT, "no-such-folder");
+}
+
+#[test]
+fn unreadable_files_exit_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("secret.txt");
+    std::fs::write(&secret, "a post about orbits").unwrap();
+    set_mode(dir.path(), 0o755);
+    set_mode(&secret, 0o000);
+    let mut command = StdCommand::cargo_bin("xai-text").unwrap();
+    outcome::testing::unprivileged(command.args(["predict", arg(&secret)]));
+    Command::from_std(command)
+        .assert()
+        .code(MISSING_INPUT)
+        .stderr(predicate::str::contains("secret.txt").and(predicate::str::contains("ermission denied")));
+}
+
+#[test]
+fn empty_and_binary_documents_exit_4() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, bytes: &[u8]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    };
+    let empty = write("empty.txt", b"");
+    let blank = write("blank.txt", b" \n\t\n");
+    let nul = write("image.png", &[0x89, b'P', b'N', b'G', 0, 0, 0, 13, 1, 2, 3]);
+    let control: Vec<u8> = (0..4000u32).map(|i| (i * 7 % 251) as u8 + 1).collect();
+    let noise = write("noise.bin", &control);
+    fails(&["predict", arg(&empty)], INVALID_INPUT, "empty.txt: the document is empty");
+    fails(&["predict", arg(&blank)], INVALID_INPUT, "blank.txt: the document is empty");
+    fails(&["predict", arg(&nul)], INVALID_INPUT, "image.png: binary data");
+    fails(&["explain", arg(&noise)], INVALID_INPUT, "noise.bin: binary data");
+    xai_text().args(["predict", "-"]).write_stdin(Vec::<u8>::new()).assert().code(INVALID_INPUT).stderr(predicate::str::contains("-: the document is empty"));
+}
+
+#[test]
+fn latin1_and_mixed_encodings_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let latin1 = dir.path().join("latin1.txt");
+    std::fs::write(&latin1, b"The caf\xe9 near the launch pad: the shuttle's orbit, na\xefve rockets.").unwrap();
+    let mixed = dir.path().join("mixed.txt");
+    std::fs::write(&mixed, b"Caf\xc3\xa9 in UTF-8, caf\xe9 in latin-1: the goalie stopped the puck.").unwrap();
+    xai_text().args(["predict", arg(&latin1)]).assert().success().stdout(predicate::str::starts_with("predicted: sci.space"));
+    let out = xai_text().args(["explain", arg(&mixed), "--format", "json"]).assert().success().get_output().stdout.clone();
+    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert!(json["text"].as_str().unwrap().contains("café in latin-1"), "latin-1 decoded byte for byte");
+    assert_all_finite(&json);
+}
+
+#[test]
+fn a_50_mb_document_is_read_as_far_as_the_model_looks() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.txt");
+    let paragraph = "The shuttle reached orbit after the launch; the crew tested the engines.\n".repeat(1000);
+    let text = paragraph.repeat(50_000_000 / paragraph.len() + 1);
+    std::fs::write(&big, &text).unwrap();
+    xai_text().args(["predict", arg(&big)]).assert().success().stdout(predicate::str::starts_with("predicted: sci.space"));
+    let out = xai_text().args(["explain", arg(&big), "--color", "never"]).assert().success().get_output().stdout.clone();
+    let out = String::from_utf8(out).unwrap();
+    assert!(out.len() < 100_000, "the explanation shows the window and a margin, not 50 MB");
+    assert!(out.contains("more bytes of the document are not shown"), "{}", &out[out.len() - 400..]);
+}
+
+#[test]
+fn punctuation_unknown_words_and_constant_documents_give_finite_relevance() {
+    for text in ["!!! ??? ... ;;; --- !!!", "zqxv wkjh qqpl vzzk xxqj", "the the the the the the the the", "?"] {
+        let out = xai_text().args(["explain", "--text", text, "--format", "json"]).assert().success().get_output().stdout.clone();
+        let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_all_finite(&json);
+        let c = &json["conservation"];
+        let sum: f64 = json["words"].as_array().unwrap().iter().map(|w| w["relevance"].as_f64().unwrap()).sum();
+        assert!((sum - c["words"].as_f64().unwrap()).abs() < 1e-3, "{text}: words sum to the reported total");
+        for method in ["sa", "gxi"] {
+            let out = xai_text().args(["explain", "--text", text, "--format", "json", "--method", method]).assert().success().get_output().stdout.clone();
+            let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+            assert!(json["words"].as_array().unwrap().iter().all(|w| w["relevance"].as_f64().is_some_and(f64::is_finite)), "{method} on {text}");
+        }
+    }
+}
+
+/// A tiny 20 Newsgroups-like archive, and the same cut in half.
+fn archives(dir: &Path) -> (PathBuf, PathBuf) {
+    let whole = dir.join("set.tar.gz");
+    let encoder = flate2::write::GzEncoder::new(std::fs::File::create(&whole).unwrap(), flate2::Compression::default());
+    let mut archive = tar::Builder::new(encoder);
+    for (i, (split, group)) in [("train", "sci.space"), ("train", "rec.autos"), ("test", "sci.space"), ("test", "rec.autos")].iter().enumerate() {
+        let body = format!("Subject: post {i}\n\n{}", "words about the topic of this group ".repeat(200));
+        let mut header = tar::Header::new_gnu();
+        header.set_size(body.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        archive.append_data(&mut header, format!("20news-bydate-{split}/{group}/{i}"), body.as_bytes()).unwrap();
+    }
+    archive.into_inner().unwrap().finish().unwrap();
+    let bytes = std::fs::read(&whole).unwrap();
+    let cut = dir.join("cut.tar.gz");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    (whole, cut)
+}
+
+#[test]
+fn truncated_archives_and_non_archives_exit_4() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, cut) = archives(dir.path());
+    let notes = dir.path().join("notes.tar.gz");
+    std::fs::write(&notes, "just some notes, not an archive").unwrap();
+    let empty = dir.path().join("empty.tar.gz");
+    std::fs::write(&empty, "").unwrap();
+    let model = repo("assets/text-model");
+    for path in [&cut, &notes, &empty] {
+        let name = path.file_name().unwrap().to_str().unwrap();
+        fails(&["accuracy", "--data", arg(path), "--model", arg(&model)], INVALID_INPUT, name);
+    }
+}
+
+/// A copy of the default text model whose files `change` edits.
+fn broken_model(dir: &Path, change: impl FnOnce(&Path)) -> PathBuf {
+    let model = dir.join("model");
+    std::fs::create_dir_all(&model).unwrap();
+    for file in ["config.json", "weights.safetensors", "tokenizer.json"] {
+        std::fs::copy(repo("assets/text-model").join(file), model.join(file)).unwrap();
+    }
+    change(&model);
+    model
+}
+
+/// Overwrites the first value of tensor `name` in a safetensors file with NaN.
+fn poison(weights: &Path, name: &str) {
+    let mut bytes = std::fs::read(weights).unwrap();
+    let header_len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header: serde_json::Value = serde_json::from_slice(&bytes[8..8 + header_len]).unwrap();
+    let start = header[name]["data_offsets"][0].as_u64().unwrap() as usize + 8 + header_len;
+    bytes[start..start + 4].copy_from_slice(&f32::NAN.to_le_bytes());
+    std::fs::write(weights, bytes).unwrap();
+}
+
+#[test]
+fn broken_missing_and_foreign_models_exit_5() {
+    let dir = tempfile::tempdir().unwrap();
+    let post = repo("assets/demo/space.txt");
+    let post = arg(&post);
+    let truncated = broken_model(&dir.path().join("a"), |m| {
+        let weights = m.join("weights.safetensors");
+        let bytes = std::fs::read(&weights).unwrap();
+        std::fs::write(&weights, &bytes[..bytes.len() / 3]).unwrap();
+    });
+    fails(&["predict", post, "--model", arg(&truncated)], MODEL, "weights.safetensors");
+    let newer = broken_model(&dir.path().join("b"), |m| {
+        let config = std::fs::read_to_string(m.join("config.json")).unwrap().replacen("\"version\": 1", "\"version\": 7", 1);
+        std::fs::write(m.join("config.json"), config).unwrap();
+    });
+    fails(&["predict", post, "--model", arg(&newer)], MODEL, "format version Some(7); this build reads version 1");
+    let nan = broken_model(&dir.path().join("c"), |m| poison(&m.join("weights.safetensors"), "dense.bias"));
+    fails(&["predict", post, "--model", arg(&nan)], MODEL, "tensor `dense.bias` holds a non-finite value");
+    let no_tokenizer = broken_model(&dir.path().join("d"), |m| std::fs::remove_file(m.join("tokenizer.json")).unwrap());
+    fails(&["predict", post, "--model", arg(&no_tokenizer)], MODEL, "tokenizer.json");
+    fails(&["predict", post, "--model", arg(&repo("assets/video-model"))], MODEL, "a relvis video model folder; xai-text needs a text model");
+    fails(&["predict", post, "--model", "no-such-model"], MODEL, "no-such-model");
+    fails(&["predict", post, "--model", post], MODEL, "space.txt");
+}
+
+#[test]
+fn existing_outputs_are_kept_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("page.html");
+    std::fs::write(&page, "mine").unwrap();
+    let args = ["explain", "--text", "the shuttle reached orbit", "--format", "html", "--out", arg(&page)];
+    fails(&args, OUTPUT, "page.html exists; give --force to replace it");
+    assert_eq!(std::fs::read_to_string(&page).unwrap(), "mine");
+    xai_text().args(args).arg("--force").assert().success();
+    assert!(std::fs::read_to_string(&page).unwrap().starts_with("<!DOCTYPE html>"));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left");
+    let folder = dir.path().join("folder");
+    std::fs::create_dir(&folder).unwrap();
+    fails(&["explain", "--text", "orbit", "--out", arg(&folder), "--force"], OUTPUT, "is a folder");
+}
+
+#[test]
+fn read_only_folders_exit_6() {
+    let dir = tempfile::tempdir().unwrap();
+    let locked = dir.path().join("locked");
+    std::fs::create_dir(&locked).unwrap();
+    set_mode(dir.path(), 0o755);
+    set_mode(&locked, 0o555);
+    let out = locked.join("page.html");
+    let mut command = StdCommand::cargo_bin("xai-text").unwrap();
+    command.args(["explain", "--text", "the shuttle reached orbit", "--format", "html", "--out", arg(&out)]);
+    outcome::testing::unprivileged(&mut command);
+    Command::from_std(command)
+        .assert()
+        .code(OUTPUT)
+        .stderr(predicate::str::contains("page.html").and(predicate::str::contains("ermission denied")));
+    assert_eq!(std::fs::read_dir(&locked).unwrap().count(), 0);
+}
+
+#[test]
+fn a_full_disk_leaves_no_partial_file_and_exits_6() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("explanation.json");
+    let post = repo("assets/demo/space.txt");
+    let mut command = StdCommand::cargo_bin("xai-text").unwrap();
+    command.args(["explain", arg(&post), "--format", "json", "--out", arg(&out)]);
+    outcome::testing::file_size_limit(&mut command, 2000);
+    Command::from_std(command)
+        .assert()
+        .code(OUTPUT)
+        .stderr(predicate::str::contains("explanation.json").and(predicate::str::contains("File too large")));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "neither the output nor its temporary file");
+    // Standard output on a full device.
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let mut command = StdCommand::cargo_bin("xai-text").unwrap();
+    command.args(["predict", arg(&post)]).stdout(full);
+    let (code, err) = run_with_stdout(command);
+    assert_eq!(code, Some(OUTPUT), "{err}");
+    assert!(err.contains("error: standard output: No space left on device"), "{err}");
+}
+
+#[test]
+fn a_closed_pipe_ends_the_command_quietly() {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let mut command = StdCommand::cargo_bin("xai-text").unwrap();
+    command.args(["explain", arg(&repo("assets/demo/space.txt")), "--color", "never"]).stdout(writer);
+    assert_eq!(run_with_stdout(command), (Some(0), String::new()));
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
