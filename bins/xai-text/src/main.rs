@@ -299,13 +299,13 @@ fn spray(args: SprayArgs) -> Result<(), Failure> {
         }
         let r = class_strategies(&model, &docs, k, args.maps, args.cluster.normalise, &method, &options)?;
         let name = r.class.clone();
-        plot_spectrum(&r.analysis, &format!("{name}: eigenvalues of L_sym ({} documents)", r.analysis.maps), &dir.join(format!("{name}-spectrum.png"))).map_err(|e| Failure::output(e.to_string()))?;
-        plot_embedding(&r.analysis, &format!("{name}: embedding by cluster ({})", r.analysis.embedding_method), &dir.join(format!("{name}-embedding.png"))).map_err(|e| Failure::output(e.to_string()))?;
+        plot_spectrum(&r.analysis, &format!("{name}: eigenvalues of L_sym ({} documents)", r.analysis.maps), &dir.join(format!("{name}-spectrum.png"))).map_err(|e| staged.name_destination(Failure::output(e.to_string())))?;
+        plot_embedding(&r.analysis, &format!("{name}: embedding by cluster ({})", r.analysis.embedding_method), &dir.join(format!("{name}-embedding.png"))).map_err(|e| staged.name_destination(Failure::output(e.to_string())))?;
         for (c, cluster) in r.clusters.iter().enumerate() {
             for (m, id) in cluster.examples.iter().take(2).enumerate() {
                 let Some(i) = r.documents.iter().position(|d| d == id) else { continue };
                 let path = dir.join(format!("{name}-cluster{c}-example{m}.html"));
-                std::fs::write(&path, html(&r.explanations[i], &model.config.classes)).map_err(|e| Failure::writing(&path, &e))?;
+                std::fs::write(&path, html(&r.explanations[i], &model.config.classes)).map_err(|e| staged.name_destination(Failure::writing(&path, &e)))?;
             }
         }
         results.push(r);
@@ -314,7 +314,7 @@ fn spray(args: SprayArgs) -> Result<(), Failure> {
     bar.finish_and_clear();
     results.sort_by(|a, b| b.analysis.largest_eigengap.total_cmp(&a.analysis.largest_eigengap));
     let json = dir.join("spray.json");
-    std::fs::write(&json, serde_json::to_string_pretty(&results).expect("serialises")).map_err(|e| Failure::writing(&json, &e))?;
+    std::fs::write(&json, serde_json::to_string_pretty(&results).expect("serialises")).map_err(|e| staged.name_destination(Failure::writing(&json, &e)))?;
     staged.commit()?;
     outln!("{:<26} {:>5} {:>7} {:>7} {:>9} {:>8}  clusters: size (header share) top words", "class", "docs", "header", "words", "eigengap", "clusters")?;
     for r in &results {

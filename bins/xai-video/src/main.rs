@@ -310,7 +310,7 @@ fn explain_clip(clip: &Path, model: &ModelArg, class: Option<&str>, out: &Path, 
     let staged = StagedFolder::new(out, force)?;
     let descriptors = clip_descriptors(clip, model.config.options.block, model.config.options.descriptor)?;
     let e = explain(&model, &descriptors, class, epsilon)?;
-    let files = write_report(clip, &e, model.config.options.block, staged.path(), options)?;
+    let files = write_report(clip, &e, model.config.options.block, staged.path(), options).map_err(|e| staged.name_destination(e.into()))?;
     staged.commit()?;
     let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let predicted = model.config.classes[argmax(&e.scores)].clone();
@@ -384,9 +384,9 @@ fn spray_set(data: &DataArg, model: &ModelArg, class: Option<&str>, args: &Spray
         let r = class_strategies(&model, &clips, k, (time_bins, args.rows, args.cols), args.cluster.normalise, &args.cluster.options(), truth.as_deref(), &|done, _| progress.set_position(done as u64))?;
         progress.finish_and_clear();
         let a = &r.analysis;
-        plot_spectrum(a, &format!("{name}: eigenvalues of L_sym ({} clips)", a.maps), &dir.join(format!("{name}-spectrum.png"))).map_err(|e| Failure::output(e.to_string()))?;
-        plot_embedding(a, &format!("{name}: embedding by cluster ({})", a.embedding_method), &dir.join(format!("{name}-embedding.png"))).map_err(|e| Failure::output(e.to_string()))?;
-        plot_cluster_maps(&r.cluster_means, &dir.join(format!("{name}-cluster-maps.png")))?;
+        plot_spectrum(a, &format!("{name}: eigenvalues of L_sym ({} clips)", a.maps), &dir.join(format!("{name}-spectrum.png"))).map_err(|e| staged.name_destination(Failure::output(e.to_string())))?;
+        plot_embedding(a, &format!("{name}: embedding by cluster ({})", a.embedding_method), &dir.join(format!("{name}-embedding.png"))).map_err(|e| staged.name_destination(Failure::output(e.to_string())))?;
+        plot_cluster_maps(&r.cluster_means, &dir.join(format!("{name}-cluster-maps.png"))).map_err(|e| staged.name_destination(e.into()))?;
         results.push(r);
     }
     results.sort_by(|a, b| b.analysis.largest_eigengap.total_cmp(&a.analysis.largest_eigengap));
@@ -396,7 +396,7 @@ fn spray_set(data: &DataArg, model: &ModelArg, class: Option<&str>, args: &Spray
         outln!("{:<16} {:>5} {:>9.4} {:>9} {:>8}  {:?}", r.class, r.clips.len(), r.analysis.largest_eigengap, r.analysis.clusters, purity, r.analysis.cluster_sizes)?;
     }
     let json = dir.join("spray.json");
-    std::fs::write(&json, serde_json::to_string_pretty(&results).expect("serialises")).map_err(|e| Failure::writing(&json, &e))?;
+    std::fs::write(&json, serde_json::to_string_pretty(&results).expect("serialises")).map_err(|e| staged.name_destination(Failure::writing(&json, &e)))?;
     staged.commit()?;
     outln!("classes ranked by eigengap (largest first: the most distinct strategies); report in {}", out.display())?;
     Ok(())
@@ -478,6 +478,12 @@ fn mv(clip: &Path, block: usize, json: bool) -> Result<(), Failure> {
     let shown: String = summary.kinds.chars().take(72).collect();
     outln!("  display order: {shown}{}", if summary.frames > 72 { "…" } else { "" })?;
     outln!("  grid {}×{} blocks of {block} px; {} vectors, {:.1} per frame; mean motion {:.3} px/frame", summary.grid.1, summary.grid.0, summary.total_vectors, summary.total_vectors as f64 / summary.frames.max(1) as f64, summary.mean_magnitude)?;
+    if summary.info.rotation.clockwise_degrees != 0 {
+        outln!("  turned {}° clockwise for display, as its display matrix asks", summary.info.rotation.clockwise_degrees)?;
+    }
+    if summary.damaged_frames > 0 {
+        outln!("  warning: {} frames hold damaged data (concealed by the decoder)", summary.damaged_frames)?;
+    }
     if summary.corrupt_packets > 0 {
         outln!("  warning: {} packets did not decode and were skipped", summary.corrupt_packets)?;
     }
@@ -490,7 +496,7 @@ fn synth(out: &Path, options: SynthOptions, force: bool) -> Result<(), Failure> 
     let bar = ProgressBar::new((options.classes.len() * options.per_class) as u64);
     bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} clips {elapsed}").expect("a valid template"));
     let start = Instant::now();
-    let clips = render_set(staged.path(), &options, |done, _| bar.set_position(done as u64))?;
+    let clips = render_set(staged.path(), &options, |done, _| bar.set_position(done as u64)).map_err(|e| staged.name_destination(e.into()))?;
     staged.commit()?;
     bar.finish_and_clear();
     outln!("{} clips ({} classes × {}, {} frames of {}×{}) in {} in {:.0} s", clips.len(), options.classes.len(), options.per_class, options.frames, options.width, options.height, out.display(), start.elapsed().as_secs_f64())?;
@@ -511,7 +517,7 @@ fn show_mv(clip: &Path, out: &Path, block: usize, every: usize, force: bool) -> 
         }
         let picture = frame.picture.as_ref().expect("pictures were asked for");
         let path = staged.path().join(format!("frame{:05}-{}.png", frame.index, frame.kind.letter()));
-        draw_field_png(picture, &frame.field, &path)?;
+        draw_field_png(picture, &frame.field, &path).map_err(|e| staged.name_destination(e.into()))?;
         written += 1;
     }
     staged.commit()?;

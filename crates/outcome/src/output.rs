@@ -174,9 +174,11 @@ impl StagedFolder {
         self.temp.path()
     }
 
-    /// The path an entry will have once committed (for messages).
-    pub fn destination(&self) -> &Path {
-        &self.destination
+    /// `failure` with the temporary folder's path in its message replaced by the
+    /// destination's, so that it names the file the user asked for.
+    pub fn name_destination(&self, failure: Failure) -> Failure {
+        let message = failure.message.replace(&self.temp.path().display().to_string(), &self.destination.display().to_string());
+        Failure { message, ..failure }
     }
 
     /// Moves every entry into the destination (made if missing), each by one rename.
@@ -262,6 +264,8 @@ mod tests {
         assert!(StagedFolder::new(&out, false).is_err(), "occupied folder refused");
         let staged = StagedFolder::new(&out, true).unwrap();
         fs::write(staged.path().join("a.png"), "picture").unwrap();
+        let failure = staged.name_destination(Failure::output(format!("{}: disk full", staged.path().join("a.png").display())));
+        assert_eq!(failure.message, format!("{}: disk full", out.join("a.png").display()));
         fs::create_dir(staged.path().join("sub")).unwrap();
         fs::write(staged.path().join("sub/b.json"), "{}").unwrap();
         assert!(!out.join("a.png").exists(), "nothing visible before the commit");

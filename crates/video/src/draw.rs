@@ -14,7 +14,7 @@ const ARROW_SCALE: f64 = 3.0;
 /// Draws `field` over `picture` (arrows from each block's centre: yellow where the block had a
 /// vector, grey where its motion was carried over) and writes a PNG to `path`.
 pub fn draw_field_png(picture: &RgbImage, field: &MotionField, path: &Path) -> Result<(), VideoError> {
-    let fail = |e: &dyn std::fmt::Display| VideoError::Invalid(format!("{}: {e}", path.display()));
+    let fail = |e: &dyn std::fmt::Display| VideoError::write(path, std::io::Error::other(e.to_string()));
     let size = (picture.width as u32, picture.height as u32);
     let backend = BitMapBackend::new(path, size);
     let area = backend.into_drawing_area();

@@ -13,7 +13,7 @@ use crate::error::VideoError;
 use crate::picture::RgbImage;
 
 fn plot_error(path: &Path, e: impl std::fmt::Display) -> VideoError {
-    VideoError::Invalid(format!("{}: {e}", path.display()))
+    VideoError::write(path, std::io::Error::other(e.to_string()))
 }
 
 /// `picture` with block relevance laid over it: each block tinted red (positive) or blue

@@ -19,6 +19,7 @@ pub mod motion;
 pub mod picture;
 pub mod quality;
 pub mod report;
+pub mod rotation;
 mod unpack;
 
 pub use error::VideoError;

@@ -36,6 +36,7 @@ use serde::Serialize;
 use crate::error::VideoError;
 use crate::field::{FieldBuilder, MotionField};
 use crate::picture::RgbImage;
+use crate::rotation::DisplayRotation;
 use crate::unpack::Unpacker;
 
 /// Initialises FFmpeg once, with its own log quiet (errors come back as values).
@@ -82,8 +83,11 @@ impl FrameKind {
 #[derive(Clone, Debug, Serialize)]
 pub struct VideoInfo {
     pub codec: String,
+    /// Picture size as displayed (after `rotation`); fields and pictures have this size.
     pub width: usize,
     pub height: usize,
+    /// The turn the stream's display matrix asks for (phone videos), applied to vectors and pictures.
+    pub rotation: DisplayRotation,
     /// Average frames per second, when the container gives it.
     pub frame_rate: Option<f64>,
     /// Seconds, when the container gives it.
@@ -160,6 +164,7 @@ pub struct MotionReader {
     flushed: bool,
     vectors_seen: usize,
     corrupt_packets: usize,
+    damaged_frames: usize,
     finished: bool,
 }
 
@@ -173,7 +178,7 @@ impl MotionReader {
         if path.is_dir() {
             return Err(VideoError::read(path, std::io::Error::new(std::io::ErrorKind::IsADirectory, "a folder, not a video file")));
         }
-        std::fs::metadata(path).map_err(|e| VideoError::read(path, e))?;
+        std::fs::File::open(path).map_err(|e| VideoError::read(path, e))?;
         let input = format::input(&path).map_err(|e| VideoError::open(path, format!("not a readable video ({e})")))?;
         let stream = input.streams().best(media::Type::Video).ok_or_else(|| VideoError::NoVideoStream(path.to_path_buf()))?;
         let index = stream.index();
@@ -181,6 +186,15 @@ impl MotionReader {
         let rate = stream.avg_frame_rate();
         let frame_rate = (rate.denominator() != 0 && rate.numerator() > 0).then(|| f64::from(rate));
         let duration = (stream.duration() > 0).then(|| stream.duration() as f64 * time_base).or_else(|| (input.duration() > 0).then(|| input.duration() as f64 / f64::from(ffmpeg::ffi::AV_TIME_BASE)));
+        let rotation = stream
+            .side_data()
+            .find(|d| d.kind() == ffmpeg::codec::packet::side_data::Type::DisplayMatrix)
+            .and_then(|d| <[u8; 36]>::try_from(d.data()).ok())
+            .map(|bytes| {
+                let matrix: [i32; 9] = std::array::from_fn(|i| i32::from_ne_bytes(bytes[4 * i..4 * i + 4].try_into().expect("4 bytes")));
+                DisplayRotation::from_display_matrix(&matrix)
+            })
+            .unwrap_or_default();
         let parameters = stream.parameters();
         let codec_id = parameters.id();
         let unpacker = if codec_id == codec::Id::MPEG4 { Some(Unpacker::new(&parameters, stream.time_base()).map_err(|e| VideoError::open(path, e))?) } else { None };
@@ -193,11 +207,12 @@ impl MotionReader {
             .open_as_with(decoder_codec, dictionary)
             .and_then(|opened| opened.video())
             .map_err(|e| VideoError::open(path, format!("cannot open the {} decoder ({e})", decoder_codec.name())))?;
-        let (width, height) = (decoder.width() as usize, decoder.height() as usize);
-        if width == 0 || height == 0 {
+        let coded = (decoder.width() as usize, decoder.height() as usize);
+        if coded.0 == 0 || coded.1 == 0 {
             return Err(VideoError::open(path, "the video stream has no picture size"));
         }
-        let info = VideoInfo { codec: decoder_codec.name().to_string(), width, height, frame_rate, duration };
+        let (width, height) = rotation.size(coded);
+        let info = VideoInfo { codec: decoder_codec.name().to_string(), width, height, rotation, frame_rate, duration };
         Ok(MotionReader {
             path: path.to_path_buf(),
             input,
@@ -216,6 +231,7 @@ impl MotionReader {
             flushed: false,
             vectors_seen: 0,
             corrupt_packets: 0,
+            damaged_frames: 0,
             finished: false,
         })
     }
@@ -227,6 +243,12 @@ impl MotionReader {
     /// Packets that failed to decode and were skipped so far.
     pub fn corrupt_packets(&self) -> usize {
         self.corrupt_packets
+    }
+
+    /// Frames the decoder flagged as corrupt or patched by error concealment so far (damaged
+    /// data in the middle of a stream); their vectors are used as decoded.
+    pub fn damaged_frames(&self) -> usize {
+        self.damaged_frames
     }
 
     /// Decodes until at least one frame is ready or the stream ends.
@@ -288,9 +310,19 @@ impl MotionReader {
     fn accept(&mut self, frame: &VideoFrame) -> Result<(), VideoError> {
         let vectors = frame.side_data(side_data::Type::MotionVectors).map(|data| raw_vectors(data.data())).unwrap_or_default();
         self.vectors_seen += vectors.len();
+        if frame.is_corrupt() || frame.has_decode_errors() {
+            self.damaged_frames += 1;
+        }
         let kind = FrameKind::of(frame.kind());
         let time = frame.timestamp().or(frame.pts()).map_or(self.next_index as f64 / self.info.frame_rate.unwrap_or(25.0), |t| t as f64 * self.time_base);
         let picture = if self.options.pictures { Some(self.picture(frame)?) } else { None };
+        let rotation = self.info.rotation;
+        let coded = rotation.size((self.info.width, self.info.height));
+        let vectors = if rotation.clockwise_degrees == 0 {
+            vectors
+        } else {
+            vectors.into_iter().map(|v| RawVector { rect: rotation.rect(v.rect, coded), motion: rotation.vector(v.motion), ..v }).collect()
+        };
         let pending = Pending { index: self.next_index, time, kind, vectors, picture };
         self.next_index += 1;
         let references_future = pending.vectors.iter().any(|v| v.future);
@@ -346,7 +378,7 @@ impl MotionReader {
         for row in 0..h as usize {
             pixels.extend_from_slice(&data[row * stride..row * stride + w as usize * 3]);
         }
-        Ok(RgbImage { width: w as usize, height: h as usize, pixels })
+        Ok(self.info.rotation.picture(RgbImage { width: w as usize, height: h as usize, pixels }))
     }
 }
 

@@ -32,6 +32,8 @@ pub struct MotionSummary {
     /// Mean of the per-frame mean magnitudes over frames with vectors.
     pub mean_magnitude: f32,
     pub corrupt_packets: usize,
+    /// Frames flagged corrupt or patched by the decoder's error concealment.
+    pub damaged_frames: usize,
     pub per_frame: Vec<FrameSummary>,
 }
 
@@ -56,6 +58,7 @@ pub fn summarize(path: &Path, options: MotionOptions) -> Result<MotionSummary, V
         total_vectors: per_frame.iter().map(|f| f.vectors).sum(),
         mean_magnitude: if moving.is_empty() { 0.0 } else { moving.iter().sum::<f32>() / moving.len() as f32 },
         corrupt_packets: reader.corrupt_packets(),
+        damaged_frames: reader.damaged_frames(),
         per_frame,
     })
 }

@@ -136,3 +136,48 @@ fn unreadable_inputs_are_named_errors() {
     let err = open(&intra).unwrap().unwrap_err();
     assert!(matches!(err, VideoError::NoMotion(_)), "{err}");
 }
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures").join(name)
+}
+
+#[test]
+fn rotated_phone_clips_are_read_upright() {
+    let reader = MotionReader::open(&fixture("rotated.mp4"), MotionOptions { block: 8, pictures: true }).unwrap();
+    let info = reader.info().clone();
+    assert_eq!((info.width, info.height, info.rotation.clockwise_degrees), (96, 128, 270));
+    let frames: Vec<_> = reader.collect::<Result<_, _>>().unwrap();
+    assert_eq!(frames.len(), 20);
+    let first = frames[0].picture.as_ref().unwrap();
+    assert_eq!((first.width, first.height), (96, 128));
+    assert_eq!((frames[0].field.cols(), frames[0].field.rows()), (12, 16));
+    // The pattern moves (+3, −2) px a frame as coded: (−2, −3) as displayed.
+    let (mut dx, mut dy) = (Vec::new(), Vec::new());
+    for f in frames.iter().filter(|f| f.kind == FrameKind::P) {
+        for ((&x, &y), &has) in f.field.dx.iter().zip(&f.field.dy).zip(&f.field.has_vector) {
+            if has && x.hypot(y) > 1.0 {
+                dx.push(x);
+                dy.push(y);
+            }
+        }
+    }
+    assert!(dx.len() > 20, "{} moving blocks", dx.len());
+    assert!((median(dx) + 2.0).abs() < 0.5 && (median(dy) + 3.0).abs() < 0.5);
+    // The pattern sits where a player shows it: coded (20..52, 50..82) turned to (50..82, 76..108).
+    let lit = |x: usize, y: usize| first.get(x, y) != [64, 64, 64] && first.get(x, y) != first.get(5, 5);
+    assert!(lit(66, 92) && !lit(20, 92) && !lit(66, 40));
+}
+
+#[test]
+fn odd_sizes_audio_only_and_empty_tracks() {
+    let odd = MotionReader::open(&fixture("odd-size.mp4"), MotionOptions::default()).unwrap();
+    assert_eq!((odd.info().width, odd.info().height), (97, 67));
+    let frames: Vec<_> = odd.collect::<Result<_, _>>().unwrap();
+    assert_eq!(frames.len(), 30);
+    assert_eq!((frames[0].field.cols(), frames[0].field.rows()), (7, 5), "partial blocks at the edges count");
+    assert!(frames.iter().all(|f| f.field.dx.iter().chain(&f.field.dy).all(|v| v.is_finite())));
+    let audio = MotionReader::open(&fixture("audio-only.m4a"), MotionOptions::default());
+    assert!(matches!(audio, Err(VideoError::NoVideoStream(_))));
+    let empty = MotionReader::open(&fixture("zero-frames.mp4"), MotionOptions::default()).unwrap().collect::<Result<Vec<_>, _>>();
+    assert!(matches!(empty, Err(VideoError::NoFrames(_))), "{empty:?}");
+}
