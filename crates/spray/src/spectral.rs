@@ -274,4 +274,20 @@ mod tests {
         assert_eq!(purity(&a.labels, &truth), 1.0);
         assert_eq!(a.cluster_sizes.iter().sum::<usize>(), 300);
     }
+
+    #[test]
+    fn empty_and_identical_maps_give_finite_results() {
+        // All-zero maps (nothing relevant anywhere) and exact ties between every pair.
+        for x in [Array2::zeros((30, 8)), Array2::from_elem((30, 8), 0.25)] {
+            for weighting in [Weighting::Binary, Weighting::Heat] {
+                for solver in [Solver::Dense, Solver::Sparse] {
+                    let a = analyse(x.view(), &SprayOptions { weighting, solver, ..SprayOptions::default() }).unwrap();
+                    assert!(a.eigenvalues.iter().chain(&a.eigengaps).all(|v| v.is_finite()), "{weighting:?} {solver:?}: {:?}", a.eigenvalues);
+                    assert!(a.largest_eigengap.is_finite());
+                    assert!(a.embedding.iter().flatten().all(|v| v.is_finite()));
+                    assert_eq!(a.cluster_sizes.iter().sum::<usize>(), 30);
+                }
+            }
+        }
+    }
 }
