@@ -6,6 +6,7 @@ use std::process::Command as StdCommand;
 
 use assert_cmd::cargo::CommandCargoExt;
 use assert_cmd::Command;
+use outcome::testing::{has_error_line, poison_tensor};
 use predicates::prelude::*;
 
 const MISSING_INPUT: i32 = 3;
@@ -37,7 +38,12 @@ fn fails(args: &[&str], code: i32, message: &str) {
 
 /// Standard error holds a line `error: …` that contains `message`.
 fn error_line(message: &str) -> impl predicates::Predicate<str> + '_ {
-    predicate::function(move |err: &str| err.lines().any(|l| l.starts_with("error: ") && l.contains(message)))
+    predicate::function(move |err: &str| has_error_line(err, message))
+}
+
+/// A copy of the default model whose files `change` edits.
+fn broken_model(dir: &Path, change: impl FnOnce(&Path)) -> PathBuf {
+    outcome::testing::broken_model(&repo("assets/text-model"), &["config.json", "weights.safetensors", "tokenizer.json"], dir, change)
 }
 
 /// Runs a command whose standard output the test has set (assert_cmd would replace it):
@@ -192,27 +198,6 @@ fn truncated_archives_and_non_archives_exit_4() {
     }
 }
 
-/// A copy of the default text model whose files `change` edits.
-fn broken_model(dir: &Path, change: impl FnOnce(&Path)) -> PathBuf {
-    let model = dir.join("model");
-    std::fs::create_dir_all(&model).unwrap();
-    for file in ["config.json", "weights.safetensors", "tokenizer.json"] {
-        std::fs::copy(repo("assets/text-model").join(file), model.join(file)).unwrap();
-    }
-    change(&model);
-    model
-}
-
-/// Overwrites the first value of tensor `name` in a safetensors file with NaN.
-fn poison(weights: &Path, name: &str) {
-    let mut bytes = std::fs::read(weights).unwrap();
-    let header_len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
-    let header: serde_json::Value = serde_json::from_slice(&bytes[8..8 + header_len]).unwrap();
-    let start = header[name]["data_offsets"][0].as_u64().unwrap() as usize + 8 + header_len;
-    bytes[start..start + 4].copy_from_slice(&f32::NAN.to_le_bytes());
-    std::fs::write(weights, bytes).unwrap();
-}
-
 #[test]
 fn broken_missing_and_foreign_models_exit_5() {
     let dir = tempfile::tempdir().unwrap();
@@ -229,8 +214,11 @@ fn broken_missing_and_foreign_models_exit_5() {
         std::fs::write(m.join("config.json"), config).unwrap();
     });
     fails(&["predict", post, "--model", arg(&newer)], MODEL, "format version Some(7); this build reads version 1");
-    let nan = broken_model(&dir.path().join("c"), |m| poison(&m.join("weights.safetensors"), "dense.bias"));
+    let nan = broken_model(&dir.path().join("c"), |m| poison_tensor(&m.join("weights.safetensors"), "dense.bias", f32::NAN));
     fails(&["predict", post, "--model", arg(&nan)], MODEL, "tensor `dense.bias` holds a non-finite value");
+    // Finite, but the scores would overflow (found by fuzzing).
+    let huge = broken_model(&dir.path().join("e"), |m| poison_tensor(&m.join("weights.safetensors"), "conv.weight", 3e35));
+    fails(&["predict", post, "--model", arg(&huge)], MODEL, "tensor `conv.weight` holds 3e35 at index 0, far beyond any trained weight");
     let no_tokenizer = broken_model(&dir.path().join("d"), |m| std::fs::remove_file(m.join("tokenizer.json")).unwrap());
     fails(&["predict", post, "--model", arg(&no_tokenizer)], MODEL, "tokenizer.json");
     fails(&["predict", post, "--model", arg(&repo("assets/video-model"))], MODEL, "a relvis video model folder; xai-text needs a text model");

@@ -6,6 +6,7 @@ use std::process::Command as StdCommand;
 
 use assert_cmd::cargo::CommandCargoExt;
 use assert_cmd::Command;
+use outcome::testing::{has_error_line, poison_tensor};
 use predicates::prelude::*;
 use video::{ClipWriter, EncodeOptions, RgbImage};
 
@@ -28,7 +29,12 @@ fn arg(path: &Path) -> &str {
 
 /// Standard error holds a line `error: …` that contains `message`.
 fn error_line(message: &str) -> impl predicates::Predicate<str> + '_ {
-    predicate::function(move |err: &str| err.lines().any(|l| l.starts_with("error: ") && l.contains(message)))
+    predicate::function(move |err: &str| has_error_line(err, message))
+}
+
+/// A copy of the default model whose files `change` edits.
+fn broken_model(dir: &Path, change: impl FnOnce(&Path)) -> PathBuf {
+    outcome::testing::broken_model(&repo("assets/video-model"), &["model.json", "weights.safetensors"], dir, change)
 }
 
 /// Runs `args`, expecting exit `code` and an error message that contains `message`.
@@ -133,27 +139,6 @@ fn large_odd_and_rotated_pictures_are_read() {
     assert!(report.join("most-relevant-frames.png").is_file());
 }
 
-/// A copy of the default video model whose files `change` edits.
-fn broken_model(dir: &Path, change: impl FnOnce(&Path)) -> PathBuf {
-    let model = dir.join("model");
-    std::fs::create_dir_all(&model).unwrap();
-    for file in ["model.json", "weights.safetensors"] {
-        std::fs::copy(repo("assets/video-model").join(file), model.join(file)).unwrap();
-    }
-    change(&model);
-    model
-}
-
-/// Overwrites the first value of tensor `name` in a safetensors file with NaN.
-fn poison(weights: &Path, name: &str) {
-    let mut bytes = std::fs::read(weights).unwrap();
-    let header_len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
-    let header: serde_json::Value = serde_json::from_slice(&bytes[8..8 + header_len]).unwrap();
-    let start = header[name]["data_offsets"][0].as_u64().unwrap() as usize + 8 + header_len;
-    bytes[start..start + 4].copy_from_slice(&f32::NAN.to_le_bytes());
-    std::fs::write(weights, bytes).unwrap();
-}
-
 #[test]
 fn broken_missing_and_foreign_models_exit_5() {
     let dir = tempfile::tempdir().unwrap();
@@ -171,8 +156,13 @@ fn broken_missing_and_foreign_models_exit_5() {
         std::fs::write(m.join("model.json"), config).unwrap();
     });
     fails(&["predict", clip, "--model", arg(&newer)], MODEL, "format version Some(9)");
-    let nan = broken_model(&dir.path().join("c"), |m| poison(&m.join("weights.safetensors"), "svm.bias"));
+    let nan = broken_model(&dir.path().join("c"), |m| poison_tensor(&m.join("weights.safetensors"), "svm.bias", f32::NAN));
     fails(&["predict", clip, "--model", arg(&nan)], MODEL, "tensor `svm.bias` holds a non-finite value");
+    let huge = broken_model(&dir.path().join("d"), |m| poison_tensor(&m.join("weights.safetensors"), "svm.weight", -2e30));
+    fails(&["predict", clip, "--model", arg(&huge)], MODEL, "tensor `svm.weight` holds -2e30 at index 0");
+    // A variance below training's floor would make the Fisher terms overflow.
+    let flat = broken_model(&dir.path().join("e"), |m| poison_tensor(&m.join("weights.safetensors"), "hof.gmm.variances", 1e-30));
+    fails(&["predict", clip, "--model", arg(&flat)], MODEL, "tensor `hof.gmm.variances` holds a variance below 1e-6");
     fails(&["predict", clip, "--model", arg(&repo("assets/text-model"))], MODEL, "a relvis text model folder; xai-video needs a video model");
     fails(&["predict", clip, "--model", "no-such-model"], MODEL, "no-such-model");
 }

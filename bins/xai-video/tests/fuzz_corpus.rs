@@ -1,46 +1,38 @@
-//! The fuzzing corpora (`fuzz/corpus/`, kept small: the seeds and what `cargo fuzz cmin` kept)
-//! replayed through the binary on every test run: each input is accepted or refused with its
-//! documented exit code, never a panic.
+//! The fuzzing corpora (`fuzz/corpus/`) replayed through the binary on every test run: each
+//! input is accepted or refused with its documented exit code, never a panic.
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
-use assert_cmd::Command;
+use assert_cmd::cargo::CommandCargoExt;
+use outcome::testing::{fuzz_corpus, replay, split_model_input};
 
-fn corpus(target: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus").join(target);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
-    files.sort();
-    assert!(!files.is_empty(), "{target} has a corpus");
-    files
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// Runs `xai-video args`; the exit code must be one of `allowed`.
-fn replay(args: &[&std::ffi::OsStr], allowed: &[i32], input: &Path) {
-    let output = Command::cargo_bin("xai-video").unwrap().args(args).output().unwrap();
-    let err = String::from_utf8_lossy(&output.stderr);
-    let code = output.status.code();
-    assert!(code.is_some_and(|c| allowed.contains(&c)) && !err.contains("panicked"), "{}: exit {code:?}\n{err}", input.display());
+fn xai_video() -> Command {
+    Command::cargo_bin("xai-video").unwrap()
 }
 
 #[test]
 fn video_bytes_give_descriptors_or_are_refused_as_invalid() {
-    for file in corpus("video") {
-        replay(&["descriptors".as_ref(), file.as_os_str()], &[0, 4], &file);
+    for file in fuzz_corpus(&root(), "video") {
+        replay(xai_video().arg("descriptors").arg(&file), &[0, 4], &file);
     }
 }
 
 #[test]
 fn model_files_load_or_are_refused_as_models() {
     let dir = tempfile::tempdir().unwrap();
-    let clip = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/demo-video/sit-up.mp4");
-    for file in corpus("model") {
-        // Config and weights split at the first NUL byte, as in the fuzz target.
+    let clip = root().join("assets/demo-video/sit-up.mp4");
+    for file in fuzz_corpus(&root(), "model") {
         let bytes = std::fs::read(&file).unwrap();
-        let split = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+        let (config, weights) = split_model_input(&bytes);
         let model = dir.path().join(file.file_name().unwrap());
         std::fs::create_dir(&model).unwrap();
-        std::fs::write(model.join("model.json"), &bytes[..split]).unwrap();
-        std::fs::write(model.join("weights.safetensors"), bytes.get(split + 1..).unwrap_or_default()).unwrap();
-        replay(&["predict".as_ref(), clip.as_os_str(), "--model".as_ref(), model.as_os_str()], &[0, 5], &file);
+        std::fs::write(model.join("model.json"), config).unwrap();
+        std::fs::write(model.join("weights.safetensors"), weights).unwrap();
+        replay(xai_video().arg("predict").arg(&clip).arg("--model").arg(&model), &[0, 5], &file);
     }
 }

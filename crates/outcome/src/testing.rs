@@ -1,6 +1,8 @@
-//! For the binaries' tests: faults a user meets that a test cannot make with files alone.
+//! For the binaries' tests: faults a user meets that a test cannot make with files alone,
+//! broken copies of model folders, and the fuzzing corpora replayed through a binary.
 
 use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Whether this process runs as root, for whom file permissions do not apply.
@@ -41,4 +43,54 @@ pub fn file_size_limit(command: &mut Command, bytes: u64) -> &mut Command {
         });
     }
     command
+}
+
+/// Whether standard error holds a line `error: …` that contains `message`.
+pub fn has_error_line(stderr: &str, message: &str) -> bool {
+    stderr.lines().any(|l| l.starts_with("error: ") && l.contains(message))
+}
+
+/// A copy of the model folder `from` (its `files`) in `into/model`, edited by `change`.
+pub fn broken_model(from: &Path, files: &[&str], into: &Path, change: impl FnOnce(&Path)) -> PathBuf {
+    let model = into.join("model");
+    std::fs::create_dir_all(&model).expect("a model folder");
+    for file in files {
+        std::fs::copy(from.join(file), model.join(file)).expect("a model file copied");
+    }
+    change(&model);
+    model
+}
+
+/// Overwrites the first value of tensor `name` in a safetensors file with `value`.
+pub fn poison_tensor(weights: &Path, name: &str, value: f32) {
+    let mut bytes = std::fs::read(weights).expect("the weights");
+    let header_len = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes")) as usize;
+    let header: serde_json::Value = serde_json::from_slice(&bytes[8..8 + header_len]).expect("a safetensors header");
+    let start = header[name]["data_offsets"][0].as_u64().expect("the tensor") as usize + 8 + header_len;
+    bytes[start..start + 4].copy_from_slice(&value.to_le_bytes());
+    std::fs::write(weights, bytes).expect("written");
+}
+
+/// The files of the fuzzing corpus of `target` (`fuzz/corpus/TARGET` below `root`), sorted.
+pub fn fuzz_corpus(root: &Path, target: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root.join("fuzz/corpus").join(target)).expect("the corpus").map(|e| e.expect("an entry").path()).collect();
+    files.sort();
+    assert!(!files.is_empty(), "{target} has a corpus");
+    files
+}
+
+/// A `model` corpus input split as the fuzz target splits it: config, then weights after the
+/// first NUL byte.
+pub fn split_model_input(bytes: &[u8]) -> (&[u8], &[u8]) {
+    let split = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+    (&bytes[..split], bytes.get(split + 1..).unwrap_or_default())
+}
+
+/// Runs `command` on the corpus file `input`; its exit code must be one of `allowed`, and it
+/// must not panic.
+pub fn replay(command: &mut Command, allowed: &[i32], input: &Path) {
+    let output = command.output().expect("the binary runs");
+    let err = String::from_utf8_lossy(&output.stderr);
+    let code = output.status.code();
+    assert!(code.is_some_and(|c| allowed.contains(&c)) && !err.contains("panicked"), "{}: exit {code:?}\n{err}", input.display());
 }

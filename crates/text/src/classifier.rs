@@ -23,6 +23,9 @@ use crate::train::{TrainConfig, TrainReport};
 pub const FORMAT: &str = "relvis-text-cnn";
 /// The version of the model file format this build reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
+/// Weights beyond this magnitude are refused when loading: no trained model comes near it, and
+/// it keeps every score finite (the scores of a model with weights near f32's limit overflow).
+const MAX_ABS_WEIGHT: f32 = 1e6;
 /// File names inside a model folder.
 pub const CONFIG_FILE: &str = "config.json";
 pub const WEIGHTS_FILE: &str = "weights.safetensors";
@@ -217,6 +220,9 @@ impl TextClassifier {
             let values: Vec<f32> = view.data().chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
             if let Some(i) = values.iter().position(|v| !v.is_finite()) {
                 return Err(problem(weights_path, format!("tensor `{name}` holds a non-finite value at index {i}")));
+            }
+            if let Some(i) = values.iter().position(|v| v.abs() > MAX_ABS_WEIGHT) {
+                return Err(problem(weights_path, format!("tensor `{name}` holds {:e} at index {i}, far beyond any trained weight (at most {MAX_ABS_WEIGHT:e})", values[i])));
             }
             Ok(ArrayD::from_shape_vec(IxDyn(shape), values).expect("length checked by shape"))
         };

@@ -27,13 +27,16 @@ use crate::dataset::LabelledClip;
 use crate::descriptor::{Descriptor, DescriptorExtractor, DescriptorOptions};
 use crate::field::MotionField;
 use crate::error::VideoError;
-use crate::fisher::{improve, DiagonalGmm, FisherEncoder, Projection, CHUNK};
+use crate::fisher::{improve, DiagonalGmm, FisherEncoder, Projection, CHUNK, MIN_VARIANCE};
 use crate::motion::{FrameKind, MotionOptions, MotionReader};
 
 pub const CONFIG_FILE: &str = "model.json";
 pub const WEIGHTS_FILE: &str = "weights.safetensors";
 const FORMAT: &str = "relvis-video-fv";
 const FORMAT_VERSION: u32 = 1;
+/// Weights beyond this magnitude are refused when loading: no trained model comes near it, and
+/// it keeps every score finite (the scores of a model with weights near f32's limit overflow).
+const MAX_ABS_WEIGHT: f32 = 1e6;
 /// The three descriptor types, in the order of the Fisher vector's parts.
 pub const CHANNELS: [&str; 3] = ["hof", "mbhx", "mbhy"];
 
@@ -418,6 +421,9 @@ impl VideoClassifier {
             if let Some(i) = values.iter().position(|v| !v.is_finite()) {
                 return Err(problem(weights_path, format!("tensor `{name}` holds a non-finite value at index {i}")));
             }
+            if let Some(i) = values.iter().position(|v| v.abs() > MAX_ABS_WEIGHT) {
+                return Err(problem(weights_path, format!("tensor `{name}` holds {:e} at index {i}, far beyond any trained weight (at most {MAX_ABS_WEIGHT:e})", values[i])));
+            }
             Ok(ArrayD::from_shape_vec(IxDyn(shape), values).expect("length checked by shape"))
         };
         let o = &config.options;
@@ -431,8 +437,9 @@ impl VideoClassifier {
             let one = |a: ArrayD<f32>| a.into_dimensionality::<Ix1>().expect("1-d");
             let projection = Projection { mean: one(read(&format!("{name}.pca.mean"), &[inputs[c]])?), components: two(read(&format!("{name}.pca.components"), &[d, inputs[c]])?) };
             let gmm = DiagonalGmm { weights: one(read(&format!("{name}.gmm.weights"), &[k])?), means: two(read(&format!("{name}.gmm.means"), &[k, d])?), variances: two(read(&format!("{name}.gmm.variances"), &[k, d])?) };
-            if gmm.variances.iter().any(|&v| v <= 0.0) {
-                return Err(problem(weights_path, format!("tensor `{name}.gmm.variances` holds a variance ≤ 0")));
+            // Training floors every variance at MIN_VARIANCE; a smaller one makes the Fisher terms overflow.
+            if gmm.variances.iter().any(|&v| f64::from(v) < 0.999 * MIN_VARIANCE) {
+                return Err(problem(weights_path, format!("tensor `{name}.gmm.variances` holds a variance below {MIN_VARIANCE:e}")));
             }
             dims += 2 * k * d;
             encoders.push(FisherEncoder { projection, gmm });

@@ -24,7 +24,7 @@ use crate::error::VideoError;
 /// Rows k-means sees to start the mixture.
 const KMEANS_SAMPLE: usize = 20_000;
 /// Smallest variance a mixture component keeps (descriptors are L2-normalised histograms).
-const MIN_VARIANCE: f64 = 1e-6;
+pub const MIN_VARIANCE: f64 = 1e-6;
 
 /// A fitted PCA: `y = (x − mean) · componentsᵀ`.
 #[derive(Clone, Debug, PartialEq)]
