@@ -32,6 +32,25 @@ fn error_line(message: &str) -> impl predicates::Predicate<str> + '_ {
     predicate::function(move |err: &str| has_error_line(err, message))
 }
 
+#[test]
+fn a_still_clip_gives_finite_scores_and_relevance() {
+    let dir = tempfile::tempdir().unwrap();
+    let still = dir.path().join("still.mp4");
+    let mut frozen = ClipWriter::create(&still, 64, 48, EncodeOptions::default()).unwrap();
+    for _ in 0..20 {
+        frozen.push(&RgbImage::filled(64, 48, [96, 96, 96])).unwrap();
+    }
+    frozen.finish().unwrap();
+    xai_video().args(["mv", arg(&still)]).assert().success().stdout(predicate::str::contains("mean motion 0.000 px/frame"));
+    let report = dir.path().join("report");
+    xai_video().args(["explain", arg(&still), "--out", arg(&report)]).assert().success().stdout(predicate::str::contains("relevance: Fisher vector"));
+    // serde_json writes NaN and infinity as null: none anywhere.
+    let json = std::fs::read_to_string(report.join("explanation.json")).unwrap();
+    assert!(!json.contains("null"));
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(value["explanation"]["fisher_vector_total"].as_f64().is_some_and(f64::is_finite), "conservation reported");
+}
+
 /// A copy of the default model whose files `change` edits.
 fn broken_model(dir: &Path, change: impl FnOnce(&Path)) -> PathBuf {
     outcome::testing::broken_model(&repo("assets/video-model"), &["model.json", "weights.safetensors"], dir, change)
