@@ -3,7 +3,7 @@
 use std::io::{Read, Write};
 
 use outcome::output::{write_file, Sink, StagedFile, StagedFolder};
-use outcome::{outln, Failure};
+use outcome::{errln, outln, Failure};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -209,19 +209,19 @@ impl DataArg {
         if let Some(seed) = self.split_seed {
             options.split.seed = seed;
         }
-        eprintln!("reading {} …", path.display());
+        errln!("reading {} …", path.display());
         let corpus = load_dataset(&path, &options)?;
         if let Some(first) = corpus.skipped.first() {
-            eprintln!("warning: skipped {} documents, e.g. {}: {}", corpus.skipped.len(), first.id, first.reason);
+            errln!("warning: skipped {} documents, e.g. {}: {}", corpus.skipped.len(), first.id, first.reason);
         }
         if corpus.duplicates > 0 {
-            eprintln!("warning: {} test documents also occur in the training split", corpus.duplicates);
+            errln!("warning: {} test documents also occur in the training split", corpus.duplicates);
         }
         let split = match corpus.split {
             Some(s) => format!("a seeded split ({:.0} % test, seed {})", 100.0 * s.test_fraction, s.seed),
             None => "the set's own split".into(),
         };
-        eprintln!(
+        errln!(
             "{} classes, {} training and {} test documents ({split})",
             corpus.classes.len(),
             corpus.train.len(),
@@ -232,7 +232,7 @@ impl DataArg {
                 return Err(Failure::invalid(format!("{}: its classes differ from the model's", path.display())));
             }
             if fingerprint(&corpus.train) != model.training.data_fingerprint {
-                eprintln!("warning: these training documents are not the ones the model was trained on; its test split may hold documents it saw");
+                errln!("warning: these training documents are not the ones the model was trained on; its test split may hold documents it saw");
             }
         }
         Ok((corpus, options))
@@ -430,7 +430,7 @@ struct Bar {
 
 impl Progress for Bar {
     fn stage(&mut self, message: &str) {
-        eprintln!("{message} …");
+        errln!("{message} …");
     }
 
     fn batch(&mut self, epoch: usize, done: usize, total: usize, loss: f64) {
@@ -452,7 +452,7 @@ impl Progress for Bar {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
-        eprintln!(
+        errln!(
             "epoch {:>2}: loss {:.4}, train accuracy {:.4}, validation accuracy {:.4}, validation loss {:.4} ({:.0} s)",
             r.epoch, r.train_loss, r.train_accuracy, r.validation_accuracy, r.validation_loss, r.seconds
         );
@@ -494,7 +494,7 @@ fn explain_inputs(args: &ExplainArgs, model: &ModelConfig) -> Result<Vec<(String
             match read_document(&file) {
                 Ok(text) => docs.push((file.display().to_string(), None, text)),
                 // In a folder, files that are no text documents are skipped, not fatal.
-                Err(problem) if folder => eprintln!("warning: skipped {problem}"),
+                Err(problem) if folder => errln!("warning: skipped {problem}"),
                 Err(problem) => return Err(problem),
             }
         }

@@ -108,7 +108,7 @@ impl Failure {
 
     /// Prints the message to standard error and gives the kind's exit code.
     pub fn report(&self) -> ExitCode {
-        eprintln!("error: {}", self.message);
+        errln!("error: {}", self.message);
         ExitCode::from(self.kind.code())
     }
 }
@@ -138,6 +138,16 @@ macro_rules! outln {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
         writeln!(std::io::stdout(), $($arg)*).map_err($crate::Failure::stdout)
+    }};
+}
+
+/// `eprintln!` for warnings and progress that never panics: a message that cannot be shown
+/// (standard error closed or full) is dropped.
+#[macro_export]
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
     }};
 }
 
