@@ -385,6 +385,10 @@ struct TrainArgs {
     lr_decay: f32,
     #[arg(long, default_value_t = 2)]
     decay_after: usize,
+    /// Validate and keep an exponential moving average of the weights, with this decay per
+    /// batch (0: the last weights).
+    #[arg(long, default_value_t = 0.0)]
+    weight_average: f32,
     #[arg(long, default_value_t = 1)]
     seed: u64,
 }
@@ -415,6 +419,7 @@ impl TrainArgs {
                 patience: self.patience,
                 lr_decay: self.lr_decay,
                 decay_after: self.decay_after,
+                weight_average: self.weight_average,
                 freeze_embeddings: self.freeze_embeddings,
                 seed: self.seed,
                 ..TrainConfig::default()

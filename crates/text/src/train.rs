@@ -44,6 +44,10 @@ pub struct TrainConfig {
     /// Epochs without improvement between two learning-rate decays.
     #[serde(default = "no_decay_epochs")]
     pub decay_after: usize,
+    /// Validation and the saved model use an exponential moving average of the weights over
+    /// the batches, with this decay per batch (0 keeps the last weights).
+    #[serde(default)]
+    pub weight_average: f32,
     /// Keep the embeddings as initialised.
     pub freeze_embeddings: bool,
     pub seed: u64,
@@ -61,6 +65,7 @@ impl Default for TrainConfig {
             patience: 3,
             lr_decay: 1.0,
             decay_after: usize::MAX,
+            weight_average: 0.0,
             freeze_embeddings: false,
             seed: 1,
         }
@@ -350,6 +355,7 @@ pub fn train(model: &mut TextCnn, examples: &[Example], config: &TrainConfig, pr
     let mut best: Option<(usize, (f64, f64), Snapshot)> = None;
     let mut epochs = Vec::new();
     let mut learning_rate = config.learning_rate;
+    let mut average = (config.weight_average > 0.0).then(|| Snapshot::of(model));
     for epoch in 1..=config.max_epochs {
         let epoch_start = std::time::Instant::now();
         let mut order: Vec<usize> = (0..train_set.len()).collect();
@@ -389,9 +395,21 @@ pub fn train(model: &mut TextCnn, examples: &[Example], config: &TrainConfig, pr
             loss += grad.loss;
             correct += grad.correct;
             adam.update(model, &grad, learning_rate, batch.len());
+            if let Some(average) = average.as_mut() {
+                average.blend(model, config.weight_average);
+            }
             progress.batch(epoch, b + 1, batches, loss / ((b * config.batch_size + batch.len()) as f64));
         }
-        let (validation_accuracy, validation_loss) = accuracy_and_loss(model, &validation);
+        let (validation_accuracy, validation_loss) = match &average {
+            Some(average) => {
+                let current = Snapshot::of(model);
+                average.clone().restore(model);
+                let measured = accuracy_and_loss(model, &validation);
+                current.restore(model);
+                measured
+            }
+            None => accuracy_and_loss(model, &validation),
+        };
         let report = EpochReport {
             epoch,
             train_loss: loss / train_set.len() as f64,
@@ -405,7 +423,8 @@ pub fn train(model: &mut TextCnn, examples: &[Example], config: &TrainConfig, pr
         epochs.push(report);
         let better = |(acc, loss): (f64, f64)| validation_accuracy > acc || (validation_accuracy == acc && validation_loss < loss);
         if best.as_ref().is_none_or(|(_, score, _)| better(*score)) {
-            best = Some((epoch, (validation_accuracy, validation_loss), Snapshot::of(model)));
+            let weights = average.clone().unwrap_or_else(|| Snapshot::of(model));
+            best = Some((epoch, (validation_accuracy, validation_loss), weights));
         } else {
             let since_best = epoch - best.as_ref().map_or(0, |b| b.0);
             if since_best >= config.patience {
@@ -432,6 +451,7 @@ pub fn train(model: &mut TextCnn, examples: &[Example], config: &TrainConfig, pr
 const GRADIENT_CHUNKS: usize = 8;
 
 /// A copy of the trainable weights.
+#[derive(Clone)]
 struct Snapshot {
     embedding: Array2<f32>,
     conv: lrp::Conv1d,
@@ -441,6 +461,19 @@ struct Snapshot {
 impl Snapshot {
     fn of(model: &TextCnn) -> Self {
         Snapshot { embedding: model.embedding.clone(), conv: model.conv().clone(), dense: model.dense().clone() }
+    }
+
+    /// Moves the copy towards `model`'s weights: `decay · copy + (1 − decay) · weights`.
+    fn blend(&mut self, model: &TextCnn, decay: f32) {
+        let mix = |a: &mut f32, &b: &f32| *a = decay * *a + (1.0 - decay) * b;
+        self.embedding.zip_mut_with(&model.embedding, mix);
+        self.conv.weight.zip_mut_with(&model.conv().weight, mix);
+        self.dense.weight.zip_mut_with(&model.dense().weight, mix);
+        for (a, b) in [(&mut self.conv.bias, &model.conv().bias), (&mut self.dense.bias, &model.dense().bias)] {
+            if let (Some(a), Some(b)) = (a.as_mut(), b.as_ref()) {
+                a.zip_mut_with(b, mix);
+            }
+        }
     }
 
     fn restore(self, model: &mut TextCnn) {
@@ -567,6 +600,46 @@ mod tests {
     }
 
     #[test]
+    fn the_weight_average_follows_its_recurrence() {
+        // One epoch of one batch: the average is d · initial + (1 − d) · trained.
+        let config = TrainConfig { max_epochs: 1, batch_size: 8, validation_fraction: 0.0, dropout: 0.0, ..TrainConfig::default() };
+        let (mut initial, examples) = tiny();
+        let start = initial.conv().weight.clone();
+        let mut last = tiny().0;
+        train(&mut last, &examples, &config, &mut Silent);
+        let trained = last.conv().weight.clone();
+        assert_ne!(trained, start);
+        train(&mut initial, &examples, &TrainConfig { weight_average: 0.75, ..config }, &mut Silent);
+        let expected = &start * 0.75 + &trained * 0.25;
+        for (a, e) in initial.conv().weight.iter().zip(&expected) {
+            assert!((a - e).abs() < 1e-6, "{a} vs {e}");
+        }
+    }
+
+    #[test]
+    fn the_learning_rate_halves_after_epochs_without_improvement() {
+        let config = TrainConfig { max_epochs: 12, batch_size: 1, validation_fraction: 0.34, patience: 12, lr_decay: 0.5, decay_after: 2, ..TrainConfig::default() };
+        let (mut model, examples) = tiny();
+        let report = train(&mut model, &examples, &config, &mut Silent);
+        // The schedule recomputed from the report's own validation results.
+        let (mut best, mut since, mut rate, mut decays) = ((f64::NEG_INFINITY, f64::INFINITY), 0, config.learning_rate, 0);
+        for e in &report.epochs {
+            assert_eq!(e.learning_rate, Some(rate), "epoch {}", e.epoch);
+            if e.validation_accuracy > best.0 || (e.validation_accuracy == best.0 && e.validation_loss < best.1) {
+                (best, since) = ((e.validation_accuracy, e.validation_loss), 0);
+            } else {
+                since += 1;
+                if since % 2 == 0 {
+                    rate *= 0.5;
+                    decays += 1;
+                }
+            }
+        }
+        assert_eq!(report.epochs.len(), 12);
+        assert!(decays > 0, "a tiny validation split stops improving: {:?}", report.epochs.iter().map(|e| e.validation_loss).collect::<Vec<_>>());
+    }
+
+        #[test]
     fn the_same_seed_gives_the_same_model() {
         let config = TrainConfig { max_epochs: 3, batch_size: 2, patience: 5, validation_fraction: 0.0, ..TrainConfig::default() };
         let run = || {
