@@ -377,11 +377,11 @@ struct TrainArgs {
     #[arg(long, default_value_t = 0.25)]
     word_dropout: f32,
     /// Epochs without a better validation accuracy before training stops.
-    #[arg(long, default_value_t = 6)]
+    #[arg(long, default_value_t = 5)]
     patience: usize,
     /// Factor the learning rate is multiplied by after `--decay-after` epochs without a better
     /// validation accuracy (1 keeps it constant).
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, default_value_t = 1.0)]
     lr_decay: f32,
     #[arg(long, default_value_t = 2)]
     decay_after: usize,
