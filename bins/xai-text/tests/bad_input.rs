@@ -90,8 +90,8 @@ fn unreadable_files_exit_3() {
     std::fs::write(&secret, "a post about orbits").unwrap();
     set_mode(dir.path(), 0o755);
     set_mode(&secret, 0o000);
-    let mut command = StdCommand::cargo_bin("xai-text").unwrap();
-    outcome::testing::unprivileged(command.args(["predict", arg(&secret)]));
+    let mut command = outcome::testing::unprivileged(&assert_cmd::cargo::cargo_bin("xai-text"), dir.path());
+    command.args(["predict", arg(&secret)]);
     Command::from_std(command)
         .assert()
         .code(MISSING_INPUT)
@@ -250,9 +250,8 @@ fn read_only_folders_exit_6() {
     set_mode(dir.path(), 0o755);
     set_mode(&locked, 0o555);
     let out = locked.join("page.html");
-    let mut command = StdCommand::cargo_bin("xai-text").unwrap();
+    let mut command = outcome::testing::unprivileged(&assert_cmd::cargo::cargo_bin("xai-text"), dir.path());
     command.args(["explain", "--text", "the shuttle reached orbit", "--format", "html", "--out", arg(&out)]);
-    outcome::testing::unprivileged(&mut command);
     Command::from_std(command)
         .assert()
         .code(OUTPUT)

@@ -96,8 +96,8 @@ fn unreadable_clips_exit_3() {
     std::fs::copy(repo("assets/demo-video/sit-up.mp4"), &clip).unwrap();
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     std::fs::set_permissions(&clip, std::fs::Permissions::from_mode(0o000)).unwrap();
-    let mut command = StdCommand::cargo_bin("xai-video").unwrap();
-    outcome::testing::unprivileged(command.args(["mv", arg(&clip)]));
+    let mut command = outcome::testing::unprivileged(&assert_cmd::cargo::cargo_bin("xai-video"), dir.path());
+    command.args(["mv", arg(&clip)]);
     Command::from_std(command).assert().code(MISSING_INPUT).stderr(error_line("locked.mp4"));
 }
 
@@ -214,9 +214,11 @@ fn outputs_are_never_partial_nor_replaced_unasked() {
     let locked = dir.path().join("locked");
     std::fs::create_dir(&locked).unwrap();
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let readable = dir.path().join("clip.mp4");
+    std::fs::copy(&clip, &readable).unwrap();
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o555)).unwrap();
-    let mut command = StdCommand::cargo_bin("xai-video").unwrap();
-    outcome::testing::unprivileged(command.args(["descriptors", arg(&clip), "--out", arg(&locked.join("d.jsonl"))]));
+    let mut command = outcome::testing::unprivileged(&assert_cmd::cargo::cargo_bin("xai-video"), dir.path());
+    command.args(["descriptors", arg(&readable), "--out", arg(&locked.join("d.jsonl"))]);
     Command::from_std(command).assert().code(OUTPUT).stderr(error_line("d.jsonl").and(predicate::str::contains("ermission denied")));
     assert_eq!(std::fs::read_dir(&locked).unwrap().count(), 0);
 }

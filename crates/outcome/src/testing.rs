@@ -11,19 +11,27 @@ pub fn is_root() -> bool {
     unsafe { libc::geteuid() == 0 }
 }
 
-/// Runs `command` as user and group `nobody` (65534) when the test runs as root, so that
-/// read-only files and folders are read-only to it; as anyone else, unchanged.
-pub fn unprivileged(command: &mut Command) -> &mut Command {
-    if is_root() {
-        // SAFETY: only async-signal-safe calls between fork and exec.
-        unsafe {
-            command.pre_exec(|| {
-                if libc::setgroups(0, std::ptr::null()) != 0 || libc::setgid(65534) != 0 || libc::setuid(65534) != 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
+/// A command that runs `binary` as user and group `nobody` (65534) when the test runs as
+/// root, so that read-only files and folders are read-only to it; as anyone else, as is. As
+/// `nobody` it runs a copy of the binary put in `dir` (which the test makes readable to all,
+/// as everything the command reads must be), wherever the build folder lies.
+pub fn unprivileged(binary: &Path, dir: &Path) -> Command {
+    if !is_root() {
+        return Command::new(binary);
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let copy = dir.join(binary.file_name().expect("a binary's file name"));
+    std::fs::copy(binary, &copy).expect("the binary copied");
+    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).expect("executable by all");
+    let mut command = Command::new(copy);
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::setgroups(0, std::ptr::null()) != 0 || libc::setgid(65534) != 0 || libc::setuid(65534) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
     }
     command
 }
