@@ -383,6 +383,7 @@ struct TrainArgs {
     /// validation accuracy (1 keeps it constant).
     #[arg(long, default_value_t = 1.0)]
     lr_decay: f32,
+    /// Epochs without a better validation accuracy between two learning-rate decays.
     #[arg(long, default_value_t = 2)]
     decay_after: usize,
     /// Validate and keep an exponential moving average of the weights, with this decay per
