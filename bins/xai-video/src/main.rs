@@ -568,6 +568,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Predict { clip, model, json } => {
             let model = model.load()?;
             let p = model.predict(&clip)?;
+            if let Some(c) = p.clip.filter(|c| c.damaged_frames + c.corrupt_packets > 0) {
+                outcome::errln!("warning: {}: {} frames hold damaged data and {} packets did not decode; the prediction rests on what decoded", clip.display(), c.damaged_frames, c.corrupt_packets);
+            }
             if json {
                 outln!("{}", serde_json::to_string_pretty(&p).expect("serialises"))?;
             } else {

@@ -136,8 +136,9 @@ fn damage_in_the_middle_is_decoded_around_and_reported() {
     let damaged = dir.path().join("damaged.mp4");
     std::fs::write(&damaged, bytes).unwrap();
     xai_video().args(["mv", arg(&damaged)]).assert().success().stdout(predicate::str::contains("60 frames").and(predicate::str::contains("frames hold damaged data")));
-    let out = xai_video().args(["predict", arg(&damaged), "--json"]).assert().success().get_output().stdout.clone();
-    let prediction: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let run = xai_video().args(["predict", arg(&damaged), "--json"]).assert().success().stderr(predicate::str::contains("warning: ").and(predicate::str::contains("1 frames hold damaged data")));
+    let prediction: serde_json::Value = serde_json::from_slice(&run.get_output().stdout).unwrap();
+    assert_eq!(prediction["clip"]["damaged_frames"], 1);
     assert!(prediction["scores"].as_array().unwrap().iter().all(|s| s.as_f64().is_some_and(f64::is_finite)));
 }
 

@@ -66,11 +66,11 @@ pub fn clip_descriptors(path: &Path, block: usize, options: DescriptorOptions) -
 
 /// Streams a clip's descriptors in batches of about `CHUNK` to `each` (only one batch and one
 /// cuboid of frames in memory); gives the number of frames.
-pub fn stream_descriptors(path: &Path, block: usize, options: DescriptorOptions, mut each: impl FnMut(&[Descriptor]) -> Result<(), VideoError>) -> Result<usize, VideoError> {
-    let reader = MotionReader::open(path, MotionOptions { block, pictures: false })?;
+pub fn stream_descriptors(path: &Path, block: usize, options: DescriptorOptions, mut each: impl FnMut(&[Descriptor]) -> Result<(), VideoError>) -> Result<StreamedClip, VideoError> {
+    let mut reader = MotionReader::open(path, MotionOptions { block, pictures: false })?;
     let mut extractor = DescriptorExtractor::new(options)?;
     let (mut batch, mut frames, mut any) = (Vec::new(), 0, false);
-    for frame in reader {
+    for frame in reader.by_ref() {
         let frame = frame?;
         frames += 1;
         batch.extend(extractor.push(frame.index, &frame.field));
@@ -87,7 +87,17 @@ pub fn stream_descriptors(path: &Path, block: usize, options: DescriptorOptions,
     if !any {
         return Err(VideoError::Invalid(format!("{}: too short or too small for one {}-frame descriptor", path.display(), options.frames)));
     }
-    Ok(frames)
+    Ok(StreamedClip { frames, damaged_frames: reader.damaged_frames(), corrupt_packets: reader.corrupt_packets() })
+}
+
+/// What streaming a clip met: its frames, and the damage the decoder worked around.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct StreamedClip {
+    pub frames: usize,
+    /// Frames flagged corrupt or patched by the decoder's error concealment.
+    pub damaged_frames: usize,
+    /// Packets that did not decode and were skipped.
+    pub corrupt_packets: usize,
 }
 
 /// The rows of one descriptor type of a batch.
@@ -189,6 +199,9 @@ pub struct VideoPrediction {
     pub class: usize,
     pub class_name: String,
     pub scores: Vec<f32>,
+    /// Frames and decoder damage of the clip, when it was streamed from a file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clip: Option<StreamedClip>,
 }
 
 impl VideoClassifier {
@@ -211,15 +224,15 @@ impl VideoClassifier {
     pub fn predict_descriptors(&self, clip: &ClipDescriptors) -> VideoPrediction {
         let scores = self.scores(&self.fisher_vector(clip));
         let class = argmax(&scores);
-        VideoPrediction { class, class_name: self.config.classes[class].clone(), scores: scores.to_vec() }
+        VideoPrediction { class, class_name: self.config.classes[class].clone(), scores: scores.to_vec(), clip: None }
     }
 
     /// The normalised Fisher vector of the clip at `path`, streamed: the raw parts are sums
     /// over descriptors, accumulated batch by batch, so memory does not grow with the clip.
-    pub fn clip_fisher_vector(&self, path: &Path) -> Result<Array1<f32>, VideoError> {
+    pub fn clip_fisher_vector(&self, path: &Path) -> Result<(Array1<f32>, StreamedClip), VideoError> {
         let mut raw: Vec<Array1<f32>> = self.encoders.iter().map(|e| Array1::zeros(e.fisher_len())).collect();
         let mut count = 0usize;
-        stream_descriptors(path, self.config.options.block, self.config.options.descriptor, |batch| {
+        let streamed = stream_descriptors(path, self.config.options.block, self.config.options.descriptor, |batch| {
             for (c, (encoder, sum)) in self.encoders.iter().zip(&mut raw).enumerate() {
                 *sum += &encoder.terms(channel(batch, c).view(), 1).sum_axis(Axis(0));
             }
@@ -227,14 +240,15 @@ impl VideoClassifier {
             Ok(())
         })?;
         let parts: Vec<Array1<f32>> = raw.iter().map(|r| improve((r / count as f32).view())).collect();
-        Ok(concatenate(Axis(0), &parts.iter().map(|p| p.view()).collect::<Vec<_>>()).expect("1-d parts"))
+        Ok((concatenate(Axis(0), &parts.iter().map(|p| p.view()).collect::<Vec<_>>()).expect("1-d parts"), streamed))
     }
 
     /// Class and scores of the clip at `path` (streamed).
     pub fn predict(&self, path: &Path) -> Result<VideoPrediction, VideoError> {
-        let scores = self.scores(&self.clip_fisher_vector(path)?);
+        let (fv, streamed) = self.clip_fisher_vector(path)?;
+        let scores = self.scores(&fv);
         let class = argmax(&scores);
-        Ok(VideoPrediction { class, class_name: self.config.classes[class].clone(), scores: scores.to_vec() })
+        Ok(VideoPrediction { class, class_name: self.config.classes[class].clone(), scores: scores.to_vec(), clip: Some(streamed) })
     }
 
     /// Trains on `clips` (labels index `classes`); `progress(done, total)` after each clip of
@@ -268,7 +282,8 @@ impl VideoClassifier {
                         seen += 1;
                     }
                     Ok(())
-                })?;
+                })?
+                .frames;
                 tick();
                 Ok(([channel(&kept, 0), channel(&kept, 1), channel(&kept, 2)], frames))
             })
@@ -301,7 +316,7 @@ impl VideoClassifier {
         let fvs: Vec<Array1<f32>> = clips
             .par_iter()
             .map(|clip| {
-                let fv = model.clip_fisher_vector(&clip.path)?;
+                let (fv, _) = model.clip_fisher_vector(&clip.path)?;
                 tick();
                 Ok(fv)
             })

@@ -183,7 +183,8 @@ fn gradient_times_input_matches_finite_differences() {
 fn the_streamed_fisher_vector_equals_the_one_from_all_descriptors() {
     let f = fixture();
     let path = f.root.join("sit-up").join("sit-up_002.mp4");
-    let streamed = f.model.clip_fisher_vector(&path).unwrap();
+    let (streamed, clip) = f.model.clip_fisher_vector(&path).unwrap();
+    assert_eq!((clip.frames, clip.damaged_frames, clip.corrupt_packets), (30, 0, 0));
     let whole = f.model.fisher_vector(&clip_descriptors(&path, 16, f.model.config.options.descriptor).unwrap());
     assert_eq!(streamed.len(), whole.len());
     for (a, b) in streamed.iter().zip(&whole) {
