@@ -298,7 +298,7 @@ fn spray(args: SprayArgs) -> Result<(), Failure> {
             continue;
         }
         let r = class_strategies(&model, &docs, k, args.maps, args.cluster.normalise, &method, &options)?;
-        let name = r.class.clone();
+        let name = outcome::output::file_name_part(&r.class);
         plot_spectrum(&r.analysis, &format!("{name}: eigenvalues of L_sym ({} documents)", r.analysis.maps), &dir.join(format!("{name}-spectrum.png"))).map_err(|e| staged.name_destination(Failure::output(e.to_string())))?;
         plot_embedding(&r.analysis, &format!("{name}: embedding by cluster ({})", r.analysis.embedding_method), &dir.join(format!("{name}-embedding.png"))).map_err(|e| staged.name_destination(Failure::output(e.to_string())))?;
         for (c, cluster) in r.clusters.iter().enumerate() {
@@ -396,6 +396,23 @@ struct TrainArgs {
 
 impl TrainArgs {
     fn options(&self, data: DatasetOptions) -> Result<FitOptions, Failure> {
+        let counts = [("--epochs", self.epochs), ("--batch-size", self.batch_size), ("--width", self.width), ("--filters", self.filters), ("--embedding-dim", self.embedding_dim), ("--decay-after", self.decay_after)];
+        if let Some((flag, _)) = counts.iter().find(|(_, n)| *n == 0) {
+            return Err(Failure::usage(format!("{flag} must be at least 1")));
+        }
+        if self.max_len < self.width || self.max_len > MAX_DOCUMENT_TOKENS {
+            return Err(Failure::usage(format!("--max-len {}: expected {} (the window width) to {MAX_DOCUMENT_TOKENS}", self.max_len, self.width)));
+        }
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0 && self.learning_rate < 10.0) {
+            return Err(Failure::usage(format!("--learning-rate {}: expected a number in (0, 10)", self.learning_rate)));
+        }
+        let shares = [("--dropout", self.dropout), ("--word-dropout", self.word_dropout), ("--weight-average", self.weight_average)];
+        if let Some((flag, v)) = shares.iter().find(|(_, v)| !(0.0..1.0).contains(v)) {
+            return Err(Failure::usage(format!("{flag} {v}: expected a share in [0, 1)")));
+        }
+        if !(self.lr_decay > 0.0 && self.lr_decay <= 1.0) {
+            return Err(Failure::usage(format!("--lr-decay {}: expected a factor in (0, 1]", self.lr_decay)));
+        }
         let tokenizer = match self.tokenizer.split_once('=') {
             None if self.tokenizer == "word" => TokenizerChoice::WordLevel { min_count: self.min_count, max_vocab: None },
             None if self.tokenizer == "wordpiece" => TokenizerChoice::WordPiece { vocab: None, size: 30_000 },
@@ -428,6 +445,9 @@ impl TrainArgs {
         })
     }
 }
+
+/// The longest window `--max-len` may ask for.
+const MAX_DOCUMENT_TOKENS: usize = 100_000;
 
 /// A progress bar over each epoch's batches, with the epoch's results printed above it.
 struct Bar {

@@ -243,6 +243,35 @@ fn existing_outputs_are_kept_unless_forced() {
 }
 
 #[test]
+fn force_never_deletes_a_folder_of_other_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("work");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(folder.join("notes.txt"), "mine").unwrap();
+    let set = repo("assets/demo-set/tickets.csv");
+    let tiny = ["--filters", "4", "--embedding-dim", "4", "--max-len", "8", "--epochs", "1", "--min-count", "1", "--force"];
+    xai_text().args(["train", "--data", arg(&set), "--out", arg(&folder)]).args(tiny).assert().code(OUTPUT).stderr(error_line("not replaced"));
+    assert_eq!(std::fs::read_to_string(folder.join("notes.txt")).unwrap(), "mine");
+    // An earlier model folder is replaced, readable by all.
+    let model = dir.path().join("model");
+    xai_text().args(["train", "--data", arg(&set), "--out", arg(&model)]).args(tiny).assert().success();
+    xai_text().args(["train", "--data", arg(&set), "--out", arg(&model)]).args(tiny).assert().success();
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&model).unwrap().permissions().mode() & 0o777, 0o755);
+    assert_eq!(std::fs::metadata(model.join("weights.safetensors")).unwrap().permissions().mode() & 0o444, 0o444);
+}
+
+#[test]
+fn nonsense_training_options_exit_2() {
+    let set = repo("assets/demo-set/tickets.csv");
+    for (flag, value) in [("--epochs", "0"), ("--width", "0"), ("--filters", "0"), ("--max-len", "1"), ("--learning-rate", "nan"), ("--dropout", "2"), ("--weight-average", "1")] {
+        fails(&["train", "--data", arg(&set), "--out", "never-written", flag, value], 2, flag);
+    }
+    assert!(!Path::new("never-written").exists());
+    fails(&["explain", "--text", "orbit", "--method", "magic"], 2, "method `magic`");
+}
+
+#[test]
 fn read_only_folders_exit_6() {
     let dir = tempfile::tempdir().unwrap();
     let locked = dir.path().join("locked");

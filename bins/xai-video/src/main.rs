@@ -65,12 +65,12 @@ enum Command {
         /// Actions to render (comma-separated); all six by default.
         #[arg(long, value_delimiter = ',', default_values_t = ACTIONS.map(String::from))]
         classes: Vec<String>,
-        #[arg(long, default_value_t = SynthOptions::default().per_class)]
+        #[arg(long, default_value_t = SynthOptions::default().per_class, value_parser = count)]
         per_class: usize,
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// Frames per clip.
-        #[arg(long, default_value_t = SynthOptions::default().frames)]
+        #[arg(long, default_value_t = SynthOptions::default().frames, value_parser = count)]
         frames: usize,
         /// Plant a cue in one class only: CLASS:ticker or CLASS:logo.
         #[arg(long, value_parser = clap::builder::ValueParser::new(artifact))]
@@ -93,10 +93,10 @@ enum Command {
         #[command(flatten)]
         grid: GridArg,
         /// Mixture components per descriptor type.
-        #[arg(long, default_value_t = TrainOptions::default().components)]
+        #[arg(long, default_value_t = TrainOptions::default().components, value_parser = count)]
         components: usize,
         /// The SVM's C.
-        #[arg(long, default_value_t = TrainOptions::default().c)]
+        #[arg(long, default_value_t = TrainOptions::default().c, value_parser = positive)]
         c: f64,
         /// Replace an existing model folder.
         #[arg(long)]
@@ -158,10 +158,10 @@ enum Command {
         #[command(flatten)]
         model: ModelArg,
         /// Removal steps.
-        #[arg(long, default_value_t = 10)]
+        #[arg(long, default_value_t = 10, value_parser = count)]
         steps: usize,
         /// Share of all block cells removed by the last step.
-        #[arg(long, default_value_t = 0.2)]
+        #[arg(long, default_value_t = 0.2, value_parser = share)]
         fraction: f64,
         /// Random orders to compare with.
         #[arg(long, default_value_t = 3)]
@@ -191,7 +191,7 @@ enum Command {
         #[command(flatten)]
         spray: SprayArg,
         /// Time bins of the pooled maps.
-        #[arg(long, default_value_t = 4)]
+        #[arg(long, default_value_t = 4, value_parser = count)]
         time_bins: usize,
         /// Folder for the report.
         #[arg(long)]
@@ -221,10 +221,10 @@ enum Command {
         #[command(flatten)]
         grid: GridArg,
         /// Cuboid length in frames.
-        #[arg(long, default_value_t = DescriptorOptions::default().frames)]
+        #[arg(long, default_value_t = DescriptorOptions::default().frames, value_parser = count)]
         frames: usize,
         /// Frames between cuboid starts.
-        #[arg(long, default_value_t = DescriptorOptions::default().time_stride)]
+        #[arg(long, default_value_t = DescriptorOptions::default().time_stride, value_parser = count)]
         time_stride: usize,
         /// Write every descriptor as a JSON line to this file.
         #[arg(long)]
@@ -238,9 +238,9 @@ enum Command {
 #[derive(Args)]
 struct SprayArg {
     /// Rows and columns of the pooled maps.
-    #[arg(long, default_value_t = 6)]
+    #[arg(long, default_value_t = 6, value_parser = count)]
     rows: usize,
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = 8, value_parser = count)]
     cols: usize,
     #[command(flatten)]
     cluster: ClusterArgs,
@@ -252,7 +252,7 @@ struct DataArg {
     #[arg(long)]
     data: PathBuf,
     /// Share of each class held out when the set has no train/ folder.
-    #[arg(long, default_value_t = 0.25)]
+    #[arg(long, default_value_t = 0.25, value_parser = held_out)]
     test_fraction: f64,
     /// Seed of that split.
     #[arg(long, default_value_t = 1)]
@@ -262,6 +262,14 @@ struct DataArg {
 impl DataArg {
     fn load(&self) -> Result<ClipSet, Failure> {
         Ok(load_clip_set(&self.data, self.test_fraction, self.split_seed)?)
+    }
+
+    /// Refuses a set whose classes are not the model's (its labels index the model's classes).
+    fn check_classes(&self, set: &ClipSet, model: &VideoClassifier) -> Result<(), Failure> {
+        if set.classes != model.config.classes {
+            return Err(Failure::invalid(format!("{}: classes {:?}, the model knows {:?}", self.data.display(), set.classes, model.config.classes)));
+        }
+        Ok(())
     }
 }
 
@@ -335,6 +343,7 @@ fn eval_relevance(data: &DataArg, model: &ModelArg, steps: usize, fraction: f64,
     let plot = plot.map(|path| StagedFile::new(path, force)).transpose()?;
     let model = model.load()?;
     let set = data.load()?;
+    data.check_classes(&set, &model)?;
     let clips: Vec<_> = set.test.iter().take(limit.unwrap_or(usize::MAX)).cloned().collect();
     let cue = planted_cue(&data.data);
     let progress = bar(clips.len(), "held-out clips");
@@ -372,8 +381,9 @@ fn spray_set(data: &DataArg, model: &ModelArg, class: Option<&str>, args: &Spray
     let cues = planted_cue(&data.data).map(|(_, clips)| clips);
     let mut results = Vec::new();
     for &k in &classes {
-        let name = &model.config.classes[k];
-        let Some(set_class) = set.classes.iter().position(|c| c == name) else { continue };
+        let label = &model.config.classes[k];
+        let Some(set_class) = set.classes.iter().position(|c| c == label) else { continue };
+        let name = outcome::output::file_name_part(label);
         let clips: Vec<_> = all_clips(&set).into_iter().filter(|c| c.label == set_class).collect();
         if clips.len() < 3 {
             continue;
@@ -447,6 +457,29 @@ struct GridArg {
     /// Block side of the motion grid in pixels.
     #[arg(long, default_value_t = 16, value_parser = clap::builder::ValueParser::new(block_size))]
     block: usize,
+}
+
+/// A count of at least one.
+fn count(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("`{s}`: expected a whole number of at least 1")),
+    }
+}
+
+/// A finite number above zero.
+fn positive(s: &str) -> Result<f64, String> {
+    s.parse::<f64>().ok().filter(|v| v.is_finite() && *v > 0.0).ok_or_else(|| format!("`{s}`: expected a number above 0"))
+}
+
+/// A share in (0, 1].
+fn share(s: &str) -> Result<f64, String> {
+    s.parse::<f64>().ok().filter(|v| *v > 0.0 && *v <= 1.0).ok_or_else(|| format!("`{s}`: expected a share in (0, 1]"))
+}
+
+/// A share held out, in [0, 1).
+fn held_out(s: &str) -> Result<f64, String> {
+    s.parse::<f64>().ok().filter(|v| (0.0..1.0).contains(v)).ok_or_else(|| format!("`{s}`: expected a share in [0, 1)"))
 }
 
 fn block_size(s: &str) -> Result<usize, String> {
@@ -584,9 +617,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Accuracy { data, model, folds, json } => {
             let model = model.load()?;
             let set = data.load()?;
-            if set.classes != model.config.classes {
-                return Err(Failure::invalid(format!("{}: classes {:?}, the model knows {:?}", data.data.display(), set.classes, model.config.classes)));
-            }
+            data.check_classes(&set, &model)?;
             if let Some(k) = folds {
                 let clips = all_clips(&set);
                 let progress = bar(k, "folds");

@@ -225,6 +225,14 @@ fn outputs_are_never_partial_nor_replaced_unasked() {
 }
 
 #[test]
+fn nonsense_options_exit_2() {
+    let clip = repo("assets/demo-video/sit-up.mp4");
+    for args in [vec!["spray-frames", arg(&clip), "--rows", "0"], vec!["descriptors", arg(&clip), "--frames", "0"], vec!["train", "--data", "x", "--out", "y", "--c", "nan"]] {
+        xai_video().args(&args).assert().code(2).stderr(predicate::str::contains("expected"));
+    }
+}
+
+#[test]
 fn a_closed_pipe_ends_the_command_quietly() {
     let (reader, writer) = std::io::pipe().unwrap();
     drop(reader);

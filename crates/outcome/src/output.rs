@@ -7,9 +7,14 @@ use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use std::os::unix::fs::PermissionsExt;
+
 use tempfile::{NamedTempFile, TempDir};
 
 use crate::Failure;
+
+/// The usual umask (022): new outputs are readable by all, writable by their owner.
+const UMASK_DEFAULT: u32 = 0o022;
 
 /// Refuses an existing `path` unless `force`.
 pub fn check_new(path: &Path, force: bool) -> Result<(), Failure> {
@@ -41,6 +46,10 @@ impl StagedFile {
         if destination.is_dir() {
             return Err(Failure::output(format!("{} is a folder; give a file name", destination.display())));
         }
+        // A device, pipe or link is never replaced by a file, even with --force.
+        if fs::symlink_metadata(destination).is_ok_and(|m| !m.file_type().is_file()) {
+            return Err(Failure::output(format!("{} is not a regular file; give a file name", destination.display())));
+        }
         let parent = parent_of(destination)?;
         let name = destination.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         // `.XXXXXX.name.ext`: hidden, and with the destination's extension, which picture
@@ -67,6 +76,10 @@ impl StagedFile {
     /// Flushes the file to disk and moves it into place.
     pub fn commit(self) -> Result<(), Failure> {
         let destination = self.destination;
+        // The temporary file is private (0600); the output gets the mode a new file would get,
+        // or that of the file it replaces.
+        let mode = fs::metadata(&destination).map(|m| m.permissions().mode()).unwrap_or(0o666 & !UMASK_DEFAULT);
+        self.temp.as_file().set_permissions(fs::Permissions::from_mode(mode)).map_err(|e| Failure::writing(&destination, &e))?;
         self.temp.as_file().sync_all().map_err(|e| Failure::writing(&destination, &e))?;
         let persisted = if self.force { self.temp.persist(&destination) } else { self.temp.persist_noclobber(&destination) };
         persisted.map(drop).map_err(|e| {
@@ -201,6 +214,33 @@ impl StagedFolder {
     }
 }
 
+/// `name` (a class label, say) made safe as part of a file name: every character but ASCII
+/// letters, digits, `-`, `_` and inner dots becomes `_`, so that no label reaches outside the
+/// output folder or hides its file.
+pub fn file_name_part(name: &str) -> String {
+    let safe: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' }).collect();
+    match safe.strip_prefix('.') {
+        Some(rest) => format!("_{rest}"),
+        None if safe.is_empty() => "_".to_string(),
+        None => safe,
+    }
+}
+
+/// Moves the completed folder `staged` to `destination` (mode 0755). An existing folder there
+/// is replaced only if it is empty or holds `marker`, the file that marks an earlier output of
+/// the same kind (a model's config): `--force` never deletes a folder of other files.
+pub fn install_folder(staged: &Path, destination: &Path, marker: &str) -> io::Result<()> {
+    fs::set_permissions(staged, fs::Permissions::from_mode(0o755))?;
+    if fs::symlink_metadata(destination).is_ok() {
+        let replaceable = destination.is_dir() && (destination.join(marker).is_file() || fs::read_dir(destination)?.next().is_none());
+        if !replaceable {
+            return Err(io::Error::new(io::ErrorKind::AlreadyExists, format!("holds other things than a {marker}; not replaced")));
+        }
+        fs::remove_dir_all(destination)?;
+    }
+    fs::rename(staged, destination)
+}
+
 /// Flushes a file, or every file in a folder, to disk.
 fn sync(path: &Path) -> io::Result<()> {
     if path.is_dir() {
@@ -243,6 +283,19 @@ mod tests {
     }
 
     #[test]
+    fn devices_are_never_replaced_and_outputs_are_readable() {
+        let refused = StagedFile::new(Path::new("/dev/null"), true).err().unwrap();
+        assert!(refused.message.contains("not a regular file"), "{refused}");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.txt");
+        write_file(&path, false, |w| w.write_all(b"x")).unwrap();
+        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o644);
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+        write_file(&path, true, |w| w.write_all(b"y")).unwrap();
+        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o640, "the replaced file's mode");
+    }
+
+    #[test]
     fn a_sink_file_appears_on_finish_only() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("report.txt");
@@ -274,6 +327,39 @@ mod tests {
         assert_eq!(fs::read_to_string(out.join("a.png")).unwrap(), "picture");
         assert_eq!(fs::read_to_string(out.join("sub/b.json")).unwrap(), "{}");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "staging folder gone");
+    }
+
+    #[test]
+    fn only_earlier_outputs_of_the_kind_are_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mine, model) = (dir.path().join("mine"), dir.path().join("model"));
+        fs::create_dir(&mine).unwrap();
+        fs::write(mine.join("notes.txt"), "keep").unwrap();
+        fs::create_dir(&model).unwrap();
+        fs::write(model.join("config.json"), "old").unwrap();
+        for (destination, ok) in [(&mine, false), (&model, true), (&dir.path().join("new"), true)] {
+            let staged = dir.path().join(".staged");
+            fs::create_dir(&staged).unwrap();
+            fs::write(staged.join("config.json"), "new").unwrap();
+            let result = install_folder(&staged, destination, "config.json");
+            assert_eq!(result.is_ok(), ok, "{destination:?}: {result:?}");
+            if ok {
+                assert_eq!(fs::read_to_string(destination.join("config.json")).unwrap(), "new");
+                assert_eq!(fs::metadata(destination).unwrap().permissions().mode() & 0o777, 0o755);
+            } else {
+                fs::remove_dir_all(&staged).unwrap();
+            }
+        }
+        assert_eq!(fs::read_to_string(mine.join("notes.txt")).unwrap(), "keep");
+    }
+
+    #[test]
+    fn labels_become_safe_file_name_parts() {
+        assert_eq!(file_name_part("sci.space"), "sci.space");
+        assert_eq!(file_name_part("../../b"), "_._.._b");
+        assert_eq!(file_name_part("a/b c"), "a_b_c");
+        assert_eq!(file_name_part(".hidden"), "_hidden");
+        assert_eq!(file_name_part(""), "_");
     }
 
     #[test]

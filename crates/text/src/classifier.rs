@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use lrp::{Conv1d, Dense};
 use ndarray::{Array1, ArrayD, Ix1, Ix2, Ix3, IxDyn};
@@ -137,12 +137,7 @@ impl TextClassifier {
         fs::write(&config_path, config).map_err(|e| TextError::write(&config_path, e))?;
         self.write_weights(&staging.path().join(WEIGHTS_FILE))?;
         self.tokenizer.save(staging.path())?;
-        if dir.exists() {
-            fs::remove_dir_all(dir).map_err(|e| TextError::write(dir, e))?;
-        }
-        let staged: PathBuf = staging.keep();
-        fs::rename(&staged, dir).map_err(|e| TextError::write(dir, e))?;
-        Ok(())
+        outcome::output::install_folder(staging.path(), dir, CONFIG_FILE).map_err(|e| TextError::write(dir, e))
     }
 
     fn write_weights(&self, path: &Path) -> Result<(), TextError> {
@@ -164,7 +159,9 @@ impl TextClassifier {
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| TextError::Model(e.to_string()))?;
         let metadata = HashMap::from([("format".to_string(), FORMAT.to_string()), ("version".to_string(), FORMAT_VERSION.to_string())]);
-        safetensors::serialize_to_file(views, Some(metadata), path).map_err(|e| TextError::write(path, std::io::Error::other(e)))
+        // `serialize_to_file` makes its file private (0600); a model is meant to be shared.
+        let bytes = safetensors::serialize(views, Some(metadata)).map_err(|e| TextError::Model(e.to_string()))?;
+        fs::write(path, bytes).map_err(|e| TextError::write(path, e))
     }
 
     /// Reads a model folder, checking the format version, every tensor's shape, and that

@@ -55,8 +55,9 @@ impl TextError {
             | TextError::NoDocuments { .. }
             | TextError::UnknownClass { .. }
             | TextError::Embeddings(_)
-            | TextError::Explain(_)
             | TextError::Dataset(_) => FailureKind::InvalidInput,
+            // A method, rule or class the user named that does not exist.
+            TextError::Explain(_) => FailureKind::Usage,
             TextError::Model(_) | TextError::Tokenizer(_) | TextError::ModelFile { .. } => FailureKind::Model,
             TextError::Write { .. } | TextError::Exists(_) | TextError::Plot { .. } => FailureKind::Output,
             TextError::Lrp(_) => FailureKind::Internal,

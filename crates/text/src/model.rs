@@ -15,6 +15,9 @@ pub const PAD: u32 = 0;
 pub const UNK: u32 = 1;
 
 /// The model's shape.
+/// The longest window a model may read (a model file asking for more is refused).
+pub const MAX_LEN: usize = 1_000_000;
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Architecture {
     /// Vocabulary size, padding and unknown token included.
@@ -69,7 +72,7 @@ impl TextCnn {
         expect("dense.weight", dense.weight.shape().to_vec(), vec![arch.filters, arch.classes])?;
         expect("conv.bias", conv.bias.as_ref().map_or(vec![], |b| b.shape().to_vec()), vec![arch.filters])?;
         expect("dense.bias", dense.bias.as_ref().map_or(vec![], |b| b.shape().to_vec()), vec![arch.classes])?;
-        if arch.vocab < 2 || arch.width == 0 || arch.max_len < arch.width {
+        if arch.vocab < 2 || arch.width == 0 || arch.max_len < arch.width || arch.max_len > MAX_LEN {
             return Err(TextError::Model(format!("inconsistent architecture {arch:?}")));
         }
         let network = Network::new(vec![

@@ -124,6 +124,7 @@ impl TextTokenizer {
     /// A BERT WordPiece tokenizer (lower-casing, accents stripped) from a `vocab.txt` whose
     /// first entry is `[PAD]`.
     pub fn from_wordpiece_vocab(path: &Path) -> Result<Self, TextError> {
+        std::fs::File::open(path).map_err(|e| TextError::read(path, e))?;
         let tokenizer = BertTokenizer::from_file(path, true, true).map_err(|e| tokenizer_error(&path.display().to_string(), e))?;
         let pad = tokenizer.vocab().token_to_id(SPECIAL_TOKENS[0]);
         let first = std::fs::read_to_string(path).map_err(|e| TextError::read(path, e))?.lines().next().map(str::to_owned);
@@ -202,7 +203,7 @@ impl TextTokenizer {
     /// document costs about as much as the words kept; splitting is word-local, so the kept
     /// tokens are those [`TextTokenizer::encode`] gives for the whole text.
     pub fn encode_prefix(&self, text: &str, tokens: usize) -> Result<(Tokens, usize), TextError> {
-        let mut end = (64 * tokens).max(4096);
+        let mut end = tokens.saturating_mul(64).max(4096);
         loop {
             if end >= text.len() {
                 return Ok((self.encode(text)?, text.len()));
@@ -221,7 +222,7 @@ impl TextTokenizer {
                 prefix.words.truncate(complete);
                 return Ok((prefix, covered));
             }
-            end *= 4;
+            end = end.saturating_mul(4);
         }
     }
 

@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use linfa::traits::Fit;
@@ -363,11 +363,7 @@ impl VideoClassifier {
         fs::write(&config_path, serde_json::to_string_pretty(&self.config).expect("serialises")).map_err(|e| VideoError::write(&config_path, e))?;
         let weights_path = staging.path().join(WEIGHTS_FILE);
         fs::write(&weights_path, self.weights_bytes()?).map_err(|e| VideoError::write(&weights_path, e))?;
-        if dir.exists() {
-            fs::remove_dir_all(dir).map_err(|e| VideoError::write(dir, e))?;
-        }
-        let staged: PathBuf = staging.keep();
-        fs::rename(&staged, dir).map_err(|e| VideoError::write(dir, e))
+        outcome::output::install_folder(staging.path(), dir, CONFIG_FILE).map_err(|e| VideoError::write(dir, e))
     }
 
     fn tensors(&self) -> Vec<(String, ArrayD<f32>)> {
