@@ -283,7 +283,7 @@ fn spray(args: SprayArgs) -> Result<(), Failure> {
     let model = args.model.load()?;
     let (corpus, _) = args.data.load(Some(&model.config))?;
     let classes: Vec<usize> = match &args.class {
-        Some(name) => vec![model.config.classes.iter().position(|c| c == name).ok_or_else(|| Failure::usage(format!("unknown class `{name}`")))?],
+        Some(name) => vec![model.class_index(name)?],
         None => (0..model.config.classes.len()).collect(),
     };
     let staged = StagedFolder::new(&args.out, args.force)?;

@@ -289,6 +289,12 @@ impl ModelArg {
     }
 }
 
+/// The index of the class `name` the user asked for.
+fn class_index(model: &VideoClassifier, name: &str) -> Result<usize, Failure> {
+    let classes = &model.config.classes;
+    classes.iter().position(|c| c == name).ok_or_else(|| Failure::usage(format!("unknown class `{name}`; the model knows {}", classes.join(", "))))
+}
+
 fn bar(len: usize, what: &str) -> ProgressBar {
     let bar = ProgressBar::new(len as u64);
     bar.set_style(ProgressStyle::with_template(&format!("{{bar:40}} {{pos}}/{{len}} {what} {{elapsed}}")).expect("a valid template"));
@@ -312,7 +318,7 @@ fn print_evaluation(e: &VideoEvaluation, classes: &[String]) -> Result<(), Failu
 fn explain_clip(clip: &Path, model: &ModelArg, class: Option<&str>, out: &Path, epsilon: f32, options: ReportOptions, force: bool) -> Result<(), Failure> {
     let model = model.load()?;
     let class = match class {
-        Some(name) => Some(model.config.classes.iter().position(|c| c == name).ok_or_else(|| Failure::usage(format!("unknown class `{name}`; the model knows {}", model.config.classes.join(", "))))?),
+        Some(name) => Some(class_index(&model, name)?),
         None => None,
     };
     let staged = StagedFolder::new(out, force)?;
@@ -373,7 +379,7 @@ fn spray_set(data: &DataArg, model: &ModelArg, class: Option<&str>, args: &Spray
     let model = model.load()?;
     let set = data.load()?;
     let classes: Vec<usize> = match class {
-        Some(name) => vec![model.config.classes.iter().position(|c| c == name).ok_or_else(|| Failure::usage(format!("unknown class `{name}`; the model knows {}", model.config.classes.join(", "))))?],
+        Some(name) => vec![class_index(&model, name)?],
         None => (0..model.config.classes.len()).collect(),
     };
     let staged = StagedFolder::new(out, force)?;
@@ -418,7 +424,7 @@ fn spray_frames(clip: &Path, model: &ModelArg, class: Option<&str>, args: &Spray
     }
     let model = model.load()?;
     let class = match class {
-        Some(name) => Some(model.config.classes.iter().position(|c| c == name).ok_or_else(|| Failure::usage(format!("unknown class `{name}`")))?),
+        Some(name) => Some(class_index(&model, name)?),
         None => None,
     };
     let (name, a) = frame_phases(&model, clip, class, (args.rows, args.cols), args.cluster.normalise, &args.cluster.options())?;

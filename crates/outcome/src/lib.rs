@@ -31,6 +31,17 @@ pub enum FailureKind {
 }
 
 impl FailureKind {
+    /// The kind of a failed read: a missing or unreadable path, or a folder for a file or the
+    /// reverse, is [`FailureKind::MissingInput`]; anything else (bad data) [`FailureKind::InvalidInput`].
+    pub fn of_reading(e: &std::io::Error) -> Self {
+        match e.kind() {
+            std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::IsADirectory | std::io::ErrorKind::NotADirectory => {
+                FailureKind::MissingInput
+            }
+            _ => FailureKind::InvalidInput,
+        }
+    }
+
     /// The process exit code of this kind.
     pub fn code(self) -> u8 {
         match self {
@@ -89,16 +100,9 @@ impl Failure {
         Failure::new(FailureKind::Output, message)
     }
 
-    /// Reading `what` failed: a missing or unreadable path is [`FailureKind::MissingInput`],
-    /// anything else (bad data) [`FailureKind::InvalidInput`].
+    /// Reading `what` failed (see [`FailureKind::of_reading`]).
     pub fn reading(what: &std::path::Path, e: &std::io::Error) -> Self {
-        let kind = match e.kind() {
-            std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::IsADirectory | std::io::ErrorKind::NotADirectory => {
-                FailureKind::MissingInput
-            }
-            _ => FailureKind::InvalidInput,
-        };
-        Failure::new(kind, format!("{}: {e}", what.display()))
+        Failure::new(FailureKind::of_reading(e), format!("{}: {e}", what.display()))
     }
 
     /// Writing `what` failed.

@@ -50,7 +50,7 @@ impl TextError {
     /// The kind of failure, which sets a command's exit code.
     pub fn kind(&self) -> FailureKind {
         match self {
-            TextError::Read { path, source } => outcome::Failure::reading(path, source).kind,
+            TextError::Read { source, .. } => FailureKind::of_reading(source),
             TextError::NotAnArchive { .. }
             | TextError::NoDocuments { .. }
             | TextError::UnknownClass { .. }

@@ -41,7 +41,7 @@ impl VideoError {
     /// The kind of failure, which sets a command's exit code.
     pub fn kind(&self) -> FailureKind {
         match self {
-            VideoError::Read { path, source } => outcome::Failure::reading(path, source).kind,
+            VideoError::Read { source, .. } => FailureKind::of_reading(source),
             VideoError::Open { .. } | VideoError::NoVideoStream(_) | VideoError::NoFrames(_) | VideoError::NoMotion(_) | VideoError::Decode { .. } | VideoError::Invalid(_) => {
                 FailureKind::InvalidInput
             }
