@@ -344,6 +344,10 @@ struct TrainArgs {
     /// GloVe-format vectors (gzip or plain) to initialise the embeddings with.
     #[arg(long)]
     embeddings: Option<PathBuf>,
+    /// Give every word of the --embeddings file a token, also words rare in or absent from
+    /// the training split (a word the training never sees keeps its pre-trained vector).
+    #[arg(long, requires = "embeddings")]
+    add_embedding_words: bool,
     /// Keep the embeddings as initialised.
     #[arg(long)]
     freeze_embeddings: bool,
@@ -376,6 +380,10 @@ struct TrainArgs {
     /// Probability of replacing a token by padding during training.
     #[arg(long, default_value_t = 0.25)]
     word_dropout: f32,
+    /// Share of each class's training documents held out to choose the epoch (0: train on
+    /// all of them for --epochs epochs and keep the last).
+    #[arg(long, default_value_t = 0.1)]
+    validation_fraction: f32,
     /// Epochs without a better validation accuracy before training stops.
     #[arg(long, default_value_t = 5)]
     patience: usize,
@@ -406,7 +414,7 @@ impl TrainArgs {
         if !(self.learning_rate.is_finite() && self.learning_rate > 0.0 && self.learning_rate < 10.0) {
             return Err(Failure::usage(format!("--learning-rate {}: expected a number in (0, 10)", self.learning_rate)));
         }
-        let shares = [("--dropout", self.dropout), ("--word-dropout", self.word_dropout), ("--weight-average", self.weight_average)];
+        let shares = [("--dropout", self.dropout), ("--word-dropout", self.word_dropout), ("--weight-average", self.weight_average), ("--validation-fraction", self.validation_fraction)];
         if let Some((flag, v)) = shares.iter().find(|(_, v)| !(0.0..1.0).contains(v)) {
             return Err(Failure::usage(format!("{flag} {v}: expected a share in [0, 1)")));
         }
@@ -423,6 +431,7 @@ impl TrainArgs {
             cleaning: if self.strip_headers { Cleaning::ALL } else { Cleaning::default() },
             tokenizer,
             embeddings: self.embeddings.clone(),
+            add_embedding_words: self.add_embedding_words,
             embedding_dim: self.embedding_dim,
             width: self.width,
             filters: self.filters,
@@ -434,6 +443,7 @@ impl TrainArgs {
                 learning_rate: self.learning_rate,
                 dropout: self.dropout,
                 word_dropout: self.word_dropout,
+                validation_fraction: self.validation_fraction,
                 patience: self.patience,
                 lr_decay: self.lr_decay,
                 decay_after: self.decay_after,
@@ -452,6 +462,8 @@ const MAX_DOCUMENT_TOKENS: usize = 100_000;
 /// A progress bar over each epoch's batches, with the epoch's results printed above it.
 struct Bar {
     bar: Option<ProgressBar>,
+    /// Whether documents are held out for validation (else its numbers are not printed).
+    validated: bool,
 }
 
 impl Progress for Bar {
@@ -478,10 +490,12 @@ impl Progress for Bar {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
-        errln!(
-            "epoch {:>2}: loss {:.4}, train accuracy {:.4}, validation accuracy {:.4}, validation loss {:.4} ({:.0} s)",
-            r.epoch, r.train_loss, r.train_accuracy, r.validation_accuracy, r.validation_loss, r.seconds
-        );
+        let validation = if self.validated {
+            format!(", validation accuracy {:.4}, validation loss {:.4}", r.validation_accuracy, r.validation_loss)
+        } else {
+            String::new()
+        };
+        errln!("epoch {:>2}: loss {:.4}, train accuracy {:.4}{validation} ({:.0} s)", r.epoch, r.train_loss, r.train_accuracy, r.seconds);
     }
 }
 
@@ -618,16 +632,18 @@ fn run(cli: Cli) -> Result<(), Failure> {
             outcome::output::check_new(&args.out, args.force)?;
             let (corpus, data) = args.data.load(None)?;
             let options = args.options(data)?;
-            let model = fit(&corpus, &options, &mut Bar { bar: None })?;
+            let model = fit(&corpus, &options, &mut Bar { bar: None, validated: options.train.validation_fraction > 0.0 })?;
             model.save(&args.out, args.force)?;
             let record = &model.config.training;
             outln!("{}", serde_json::to_string_pretty(&record.report).expect("serialises"))?;
+            let kept = match record.report.validation_documents {
+                0 => format!("last epoch {} (nothing held out)", record.report.best_epoch),
+                _ => format!("best epoch {}, validation accuracy {:.4}", record.report.best_epoch, record.report.validation_accuracy),
+            };
             outln!(
-                "model saved to {}: vocabulary {}, best epoch {}, validation accuracy {:.4}, test accuracy {:.4}, {:.0} s of training",
+                "model saved to {}: vocabulary {}, {kept}, test accuracy {:.4}, {:.0} s of training",
                 args.out.display(),
                 model.config.architecture.vocab,
-                record.report.best_epoch,
-                record.report.validation_accuracy,
                 model.config.test_accuracy.unwrap_or(f64::NAN),
                 record.report.seconds
             )?;

@@ -58,6 +58,9 @@ pub struct TrainingRecord {
     pub embeddings: Option<String>,
     /// Share of the vocabulary covered by those vectors.
     pub embedding_coverage: Option<f64>,
+    /// Words of those vectors given a token besides the training split's own words.
+    #[serde(default)]
+    pub added_embedding_words: usize,
     /// SHA-256 over the training documents' ids, labels and texts.
     pub data_fingerprint: String,
     pub report: TrainReport,

@@ -37,6 +37,9 @@ pub struct FitOptions {
     pub tokenizer: TokenizerChoice,
     /// GloVe-format vectors to initialise the embeddings with; their dimension wins.
     pub embeddings: Option<PathBuf>,
+    /// Give every word of `embeddings` a token, also words rare in or absent from the training
+    /// split (word-level tokenizer only): a word the training never sees keeps its vector.
+    pub add_embedding_words: bool,
     pub embedding_dim: usize,
     pub width: usize,
     pub filters: usize,
@@ -54,6 +57,7 @@ impl Default for FitOptions {
             cleaning: Cleaning::default(),
             tokenizer: TokenizerChoice::WordLevel { min_count: 2, max_vocab: None },
             embeddings: None,
+            add_embedding_words: false,
             embedding_dim: 50,
             width: 2,
             filters: 800,
@@ -102,9 +106,7 @@ pub fn fit(corpus: &Corpus, options: &FitOptions, progress: &mut dyn Progress) -
             (TextTokenizer::train_wordpiece(texts, *size, scratch.path())?, 0)
         }
     };
-    progress.stage("encoding documents");
-    let train_set = encode(&corpus.train, options.cleaning, &tokenizer)?;
-    let test_set = encode(&corpus.test, options.cleaning, &tokenizer)?;
+    let mut tokenizer = tokenizer;
     let vectors = match &options.embeddings {
         Some(path) => {
             progress.stage("reading word vectors");
@@ -112,6 +114,14 @@ pub fn fit(corpus: &Corpus, options: &FitOptions, progress: &mut dyn Progress) -
         }
         None => None,
     };
+    let added_embedding_words = match (&vectors, options.add_embedding_words) {
+        (Some((_, (_, words))), true) => tokenizer.add_words(words.keys().map(String::as_str))?,
+        (None, true) => return Err(TextError::Model("adding the embeddings' words needs an embeddings file".into())),
+        (_, false) => 0,
+    };
+    progress.stage("encoding documents");
+    let train_set = encode(&corpus.train, options.cleaning, &tokenizer)?;
+    let test_set = encode(&corpus.test, options.cleaning, &tokenizer)?;
     let arch = Architecture {
         vocab: tokenizer.vocab_size(),
         embedding_dim: vectors.as_ref().map_or(options.embedding_dim, |(_, (dim, _))| *dim),
@@ -137,6 +147,7 @@ pub fn fit(corpus: &Corpus, options: &FitOptions, progress: &mut dyn Progress) -
             min_count,
             embeddings: vectors.as_ref().and_then(|(p, _)| p.file_name()).map(|n| n.to_string_lossy().into_owned()),
             embedding_coverage: coverage.map(|c| c.found as f64 / c.vocab as f64),
+            added_embedding_words,
             data_fingerprint: fingerprint(&corpus.train),
             report,
         },

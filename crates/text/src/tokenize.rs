@@ -14,7 +14,10 @@ use serde::{Deserialize, Serialize};
 use tokenizers::models::wordlevel::{WordLevel, WordLevelTrainer};
 use tokenizers::normalizers::{Lowercase, Sequence, NFKC};
 use tokenizers::pre_tokenizers::bert::BertPreTokenizer;
-use tokenizers::{AddedToken, DecoderWrapper, NormalizerWrapper, PostProcessorWrapper, PreTokenizerWrapper, TokenizerBuilder, TokenizerImpl};
+use tokenizers::{
+    AddedToken, DecoderWrapper, Normalizer, NormalizerWrapper, OffsetReferential, OffsetType, PostProcessorWrapper, PreTokenizedString, PreTokenizer,
+    PreTokenizerWrapper, TokenizerBuilder, TokenizerImpl,
+};
 
 use crate::error::TextError;
 use crate::wordpiece;
@@ -83,6 +86,15 @@ fn special_tokens() -> Vec<AddedToken> {
     SPECIAL_TOKENS.iter().map(|t| AddedToken::from(*t, true)).collect()
 }
 
+/// Whether `word` comes out of `t`'s normaliser and pre-tokenizer as itself, in one piece.
+fn is_whole_token(t: &tokenizers::Tokenizer, word: &str) -> bool {
+    let mut split = PreTokenizedString::from(word);
+    let normalised = t.get_normalizer().is_none_or(|n| split.normalize(|s| n.normalize(s)).is_ok());
+    let pre_tokenized = t.get_pre_tokenizer().is_none_or(|p| p.pre_tokenize(&mut split).is_ok());
+    let pieces = split.get_splits(OffsetReferential::Normalized, OffsetType::Byte);
+    normalised && pre_tokenized && pieces.len() == 1 && pieces[0].0 == word
+}
+
 fn normalizer() -> NormalizerWrapper {
     Sequence::new(vec![NFKC.into(), Lowercase.into()]).into()
 }
@@ -109,6 +121,34 @@ impl TextTokenizer {
             .map_err(|e| tokenizer_error("word-level trainer", e))?;
         tokenizer.train(&mut trainer, texts).map_err(|e| tokenizer_error("training the word-level tokenizer", e))?;
         Ok(TextTokenizer::WordLevel(tokenizer.into()))
+    }
+
+    /// Adds `words` to a word-level vocabulary, after its own tokens and in sorted order (so
+    /// the ids do not depend on the order given); words it has already, and words its
+    /// normaliser or pre-tokenizer would change or split (they could never be looked up), are
+    /// left out. Returns how many were added; a WordPiece vocabulary is refused.
+    pub fn add_words<'a>(&mut self, words: impl IntoIterator<Item = &'a str>) -> Result<usize, TextError> {
+        let TextTokenizer::WordLevel(t) = self else {
+            return Err(TextError::Tokenizer("only a word-level vocabulary can take whole words".into()));
+        };
+        let mut vocab = t.get_vocab(false);
+        let mut words: Vec<&str> = words.into_iter().filter(|w| !vocab.contains_key(*w) && is_whole_token(t, w)).collect();
+        words.sort_unstable();
+        words.dedup();
+        let first = t.get_vocab_size(true) as u32;
+        vocab.extend(words.iter().zip(first..).map(|(w, id)| (w.to_string(), id)));
+        let model = WordLevel::builder().vocab(vocab.into_iter().collect::<ahash::AHashMap<_, _>>()).unk_token(SPECIAL_TOKENS[1].to_string()).build().map_err(|e| tokenizer_error("word-level model", e))?;
+        let mut extended: WordLevelImpl = TokenizerBuilder::new()
+            .with_model(model)
+            .with_normalizer(Some(normalizer()))
+            .with_pre_tokenizer(Some(BertPreTokenizer.into()))
+            .with_post_processor(None)
+            .with_decoder(None)
+            .build()
+            .map_err(|e| tokenizer_error("word-level tokenizer", e))?;
+        extended.add_special_tokens(special_tokens()).map_err(|e| tokenizer_error("special tokens", e))?;
+        *t = extended.into();
+        Ok(words.len())
     }
 
     /// A WordPiece vocabulary of about `vocab_size` pieces trained on `texts` (reproducibly,

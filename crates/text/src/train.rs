@@ -344,7 +344,7 @@ pub struct Silent;
 impl Progress for Silent {}
 
 /// Trains `model` in place on `examples`; keeps the weights of the best validation epoch
-/// (highest accuracy, then lowest loss).
+/// (highest accuracy, then lowest loss), or of the last epoch when nothing is held out.
 pub fn train(model: &mut TextCnn, examples: &[Example], config: &TrainConfig, progress: &mut dyn Progress) -> TrainReport {
     let start = std::time::Instant::now();
     let (train_set, validation) = validation_split(examples, config.validation_fraction, config.seed);
@@ -421,7 +421,9 @@ pub fn train(model: &mut TextCnn, examples: &[Example], config: &TrainConfig, pr
         };
         progress.epoch(&report);
         epochs.push(report);
-        let better = |(acc, loss): (f64, f64)| validation_accuracy > acc || (validation_accuracy == acc && validation_loss < loss);
+        // Without validation documents every epoch is the best so far: training runs all
+        // `max_epochs` and keeps the last weights.
+        let better = |(acc, loss): (f64, f64)| validation.is_empty() || validation_accuracy > acc || (validation_accuracy == acc && validation_loss < loss);
         if best.as_ref().is_none_or(|(_, score, _)| better(*score)) {
             let weights = average.clone().unwrap_or_else(|| Snapshot::of(model));
             best = Some((epoch, (validation_accuracy, validation_loss), weights));
@@ -618,9 +620,13 @@ mod tests {
 
     #[test]
     fn the_learning_rate_halves_after_epochs_without_improvement() {
-        let config = TrainConfig { max_epochs: 12, batch_size: 1, validation_fraction: 0.34, patience: 12, lr_decay: 0.5, decay_after: 2, ..TrainConfig::default() };
-        let (mut model, examples) = tiny();
+        let config = TrainConfig { max_epochs: 12, batch_size: 1, validation_fraction: 0.25, patience: 12, lr_decay: 0.5, decay_after: 2, ..TrainConfig::default() };
+        let (mut model, _) = tiny();
+        // Random words and labels: four documents a class, one of them held out.
+        let mut rng = StdRng::seed_from_u64(9);
+        let examples: Vec<Example> = (0..12).map(|i| Example { ids: (0..5).map(|_| rng.gen_range(1..12)).collect(), label: i % 3 }).collect();
         let report = train(&mut model, &examples, &config, &mut Silent);
+        assert_eq!(report.validation_documents, 3);
         // The schedule recomputed from the report's own validation results.
         let (mut best, mut since, mut rate, mut decays) = ((f64::NEG_INFINITY, f64::INFINITY), 0, config.learning_rate, 0);
         for e in &report.epochs {
@@ -639,7 +645,20 @@ mod tests {
         assert!(decays > 0, "a tiny validation split stops improving: {:?}", report.epochs.iter().map(|e| e.validation_loss).collect::<Vec<_>>());
     }
 
-        #[test]
+    #[test]
+    fn with_nothing_held_out_every_epoch_runs_and_the_last_is_kept() {
+        let config = TrainConfig { max_epochs: 7, batch_size: 2, patience: 1, validation_fraction: 0.0, dropout: 0.0, ..TrainConfig::default() };
+        let (mut model, examples) = tiny();
+        let report = train(&mut model, &examples, &config, &mut Silent);
+        assert_eq!((report.epochs.len(), report.best_epoch, report.validation_documents), (7, 7, 0));
+        let (mut first, _) = tiny();
+        train(&mut first, &examples, &TrainConfig { max_epochs: 1, ..config }, &mut Silent);
+        assert_ne!(model.conv().weight, first.conv().weight);
+        // Seven epochs fit the three examples better than one.
+        assert!(gradient(&model, &examples).loss < gradient(&first, &examples).loss);
+    }
+
+    #[test]
     fn the_same_seed_gives_the_same_model() {
         let config = TrainConfig { max_epochs: 3, batch_size: 2, patience: 5, validation_fraction: 0.0, ..TrainConfig::default() };
         let run = || {

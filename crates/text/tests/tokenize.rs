@@ -45,6 +45,37 @@ fn tokenizers_round_trip_through_their_files() {
 }
 
 #[test]
+fn added_words_get_ids_after_the_trained_ones_and_survive_a_round_trip() {
+    let mut tokenizer = TextTokenizer::train_word_level(TEXTS.iter().copied(), 2, None).unwrap();
+    let trained = tokenizer.vocab_size();
+    let known = tokenizer.encode("the moon").unwrap().ids;
+    // "moon" is known; "e-mail" would be split and "Zebra" lower-cased, so neither could be
+    // looked up; "ﬁsh" (with the ligature) becomes "fish" under NFKC.
+    let candidates = ["zebra", "moon", "e-mail", "Zebra", "ﬁsh", "aardvark", "zebra", "1993"];
+    assert_eq!(tokenizer.add_words(candidates).unwrap(), 3);
+    assert_eq!(tokenizer.vocab_size(), trained + 3);
+    assert_eq!((tokenizer.token(0).as_str(), tokenizer.token(1).as_str()), (SPECIAL_TOKENS[0], SPECIAL_TOKENS[1]));
+    // Sorted: "1993", "aardvark", "zebra".
+    let ids = |t: &TextTokenizer, text: &str| t.encode(text).unwrap().ids;
+    let first = trained as u32;
+    assert_eq!(ids(&tokenizer, "1993 aardvark, Zebra fish"), vec![first, first + 1, 1, first + 2, 1]);
+    assert_eq!(ids(&tokenizer, "the moon"), known);
+
+    // The ids do not depend on the order the words come in.
+    let mut reversed = TextTokenizer::train_word_level(TEXTS.iter().copied(), 2, None).unwrap();
+    reversed.add_words(candidates.iter().rev().copied()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    reversed.save(dir.path()).unwrap();
+    let loaded = TextTokenizer::load(dir.path(), TokenizerKind::WordLevel).unwrap();
+    for text in TEXTS.iter().chain(&["1993 aardvark, Zebra fish", "the zebra's e-mail"]) {
+        assert_eq!(loaded.encode(text).unwrap(), tokenizer.encode(text).unwrap());
+    }
+
+    let wordpiece = TextTokenizer::train_wordpiece(TEXTS.iter().copied(), 60, dir.path());
+    assert!(wordpiece.unwrap().add_words(["zebra"]).is_err());
+}
+
+#[test]
 fn wordpiece_groups_pieces_into_words() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
