@@ -357,7 +357,8 @@ struct TrainArgs {
     /// Minimum count of a word in the training split (word tokenizer).
     #[arg(long, default_value_t = 2)]
     min_count: u64,
-    /// Embedding dimension when no vectors are given.
+    /// Embedding dimension; pre-trained vectors fill the first dimensions of a larger one, and
+    /// a smaller one gives way to theirs.
     #[arg(long, default_value_t = 50)]
     embedding_dim: usize,
     /// Words per convolution window.

@@ -52,7 +52,8 @@ pub fn read_vectors(path: &Path) -> Result<(usize, HashMap<String, Vec<f32>>), T
     Ok((dim, vectors))
 }
 
-/// Copies the vector of every vocabulary token found in `vectors` into its row of `table`.
+/// Copies the vector of every vocabulary token found in `vectors` into its row of `table`
+/// (into the first columns, when the table is wider).
 pub fn initialise(table: &mut Array2<f32>, tokenizer: &TextTokenizer, vectors: &HashMap<String, Vec<f32>>) -> Coverage {
     let vocab = tokenizer.vocab_size();
     let mut found = 0;

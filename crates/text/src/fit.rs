@@ -35,7 +35,9 @@ pub enum TokenizerChoice {
 pub struct FitOptions {
     pub cleaning: Cleaning,
     pub tokenizer: TokenizerChoice,
-    /// GloVe-format vectors to initialise the embeddings with; their dimension wins.
+    /// GloVe-format vectors to initialise the embeddings with; they fill the first dimensions
+    /// when `embedding_dim` is larger (the rest keep their random start), else their dimension
+    /// wins.
     pub embeddings: Option<PathBuf>,
     /// Give every word of `embeddings` a token, also words rare in or absent from the training
     /// split (word-level tokenizer only): a word the training never sees keeps its vector.
@@ -124,7 +126,7 @@ pub fn fit(corpus: &Corpus, options: &FitOptions, progress: &mut dyn Progress) -
     let test_set = encode(&corpus.test, options.cleaning, &tokenizer)?;
     let arch = Architecture {
         vocab: tokenizer.vocab_size(),
-        embedding_dim: vectors.as_ref().map_or(options.embedding_dim, |(_, (dim, _))| *dim),
+        embedding_dim: vectors.as_ref().map_or(options.embedding_dim, |(_, (dim, _))| (*dim).max(options.embedding_dim)),
         width: options.width,
         filters: options.filters,
         classes: corpus.classes.len(),

@@ -68,6 +68,36 @@ fn a_wordpiece_model_trains_too() {
     assert_eq!(loaded.predict("rockets").unwrap(), model.predict("rockets").unwrap());
 }
 
+#[test]
+fn pre_trained_vectors_fill_the_first_dimensions_and_can_bring_their_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let glove = dir.path().join("vectors.txt");
+    // "moon" is a training word, "asteroid" is not; "e-mail" could never be a token.
+    fs::write(&glove, "moon 0.5 -1.25 2\nasteroid 0.75 0.25 -3\ne-mail 1 1 1\n").unwrap();
+    let frozen = |embedding_dim, add_embedding_words| FitOptions {
+        embeddings: Some(glove.clone()),
+        embedding_dim,
+        add_embedding_words,
+        train: TrainConfig { max_epochs: 2, freeze_embeddings: true, ..options().train },
+        ..options()
+    };
+    let wide = fit(&corpus(), &frozen(8, true), &mut Silent).unwrap();
+    assert_eq!(wide.config.architecture.embedding_dim, 8);
+    assert_eq!(wide.config.training.added_embedding_words, 1);
+    for (word, vector) in [("moon", [0.5, -1.25, 2.0]), ("asteroid", [0.75, 0.25, -3.0])] {
+        let id = wide.tokenizer.encode(word).unwrap().ids[0];
+        assert!(id > 1, "{word} has a token of its own");
+        let row = wide.cnn.embedding.row(id as usize);
+        assert_eq!(row.slice(ndarray::s![..3]).to_vec(), vector.to_vec());
+        // The other dimensions keep their random start (uniform in ±0.1).
+        assert!(row.slice(ndarray::s![3..]).iter().all(|v| v.abs() <= 0.1 && *v != 0.0));
+    }
+    let narrow = fit(&corpus(), &frozen(2, false), &mut Silent).unwrap();
+    assert_eq!(narrow.config.architecture.embedding_dim, 3, "the vectors' dimension wins over a smaller one");
+    assert_eq!(narrow.config.training.added_embedding_words, 0);
+    assert_eq!(narrow.tokenizer.encode("asteroid").unwrap().ids, vec![1]);
+}
+
 fn broken(edit: impl Fn(&Path)) -> String {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("model");
