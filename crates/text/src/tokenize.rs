@@ -95,6 +95,20 @@ fn is_whole_token(t: &tokenizers::Tokenizer, word: &str) -> bool {
     normalised && pre_tokenized && pieces.len() == 1 && pieces[0].0 == word
 }
 
+/// A word-level tokenizer (NFKC, lower case, BERT's whitespace and punctuation split) around
+/// the model `builder` describes, with `[UNK]` for words outside its vocabulary.
+fn word_level(builder: tokenizers::models::wordlevel::WordLevelBuilder) -> Result<WordLevelImpl, TextError> {
+    let model = builder.unk_token(SPECIAL_TOKENS[1].to_string()).build().map_err(|e| tokenizer_error("word-level model", e))?;
+    TokenizerBuilder::new()
+        .with_model(model)
+        .with_normalizer(Some(normalizer()))
+        .with_pre_tokenizer(Some(BertPreTokenizer.into()))
+        .with_post_processor(None)
+        .with_decoder(None)
+        .build()
+        .map_err(|e| tokenizer_error("word-level tokenizer", e))
+}
+
 fn normalizer() -> NormalizerWrapper {
     Sequence::new(vec![NFKC.into(), Lowercase.into()]).into()
 }
@@ -103,15 +117,7 @@ impl TextTokenizer {
     /// A word-level tokenizer trained on `texts`: lower-cased (NFKC), split at whitespace and
     /// punctuation, words seen at least `min_count` times, at most `max_vocab` tokens.
     pub fn train_word_level<'a>(texts: impl Iterator<Item = &'a str> + Send, min_count: u64, max_vocab: Option<usize>) -> Result<Self, TextError> {
-        let model = WordLevel::builder().unk_token(SPECIAL_TOKENS[1].to_string()).build().map_err(|e| tokenizer_error("word-level model", e))?;
-        let mut tokenizer: WordLevelImpl = TokenizerBuilder::new()
-            .with_model(model)
-            .with_normalizer(Some(normalizer()))
-            .with_pre_tokenizer(Some(BertPreTokenizer.into()))
-            .with_post_processor(None)
-            .with_decoder(None)
-            .build()
-            .map_err(|e| tokenizer_error("word-level tokenizer", e))?;
+        let mut tokenizer = word_level(WordLevel::builder())?;
         let mut trainer = WordLevelTrainer::builder()
             .min_frequency(min_count)
             .vocab_size(max_vocab.unwrap_or(usize::MAX))
@@ -137,15 +143,7 @@ impl TextTokenizer {
         words.dedup();
         let first = t.get_vocab_size(true) as u32;
         vocab.extend(words.iter().zip(first..).map(|(w, id)| (w.to_string(), id)));
-        let model = WordLevel::builder().vocab(vocab.into_iter().collect::<ahash::AHashMap<_, _>>()).unk_token(SPECIAL_TOKENS[1].to_string()).build().map_err(|e| tokenizer_error("word-level model", e))?;
-        let mut extended: WordLevelImpl = TokenizerBuilder::new()
-            .with_model(model)
-            .with_normalizer(Some(normalizer()))
-            .with_pre_tokenizer(Some(BertPreTokenizer.into()))
-            .with_post_processor(None)
-            .with_decoder(None)
-            .build()
-            .map_err(|e| tokenizer_error("word-level tokenizer", e))?;
+        let mut extended = word_level(WordLevel::builder().vocab(vocab.into_iter().collect::<ahash::AHashMap<_, _>>()))?;
         extended.add_special_tokens(special_tokens()).map_err(|e| tokenizer_error("special tokens", e))?;
         *t = extended.into();
         Ok(words.len())
