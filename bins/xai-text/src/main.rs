@@ -401,11 +401,15 @@ struct TrainArgs {
     weight_average: f32,
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Networks trained independently (seeds --seed, --seed + 1, …) and saved as one network
+    /// whose scores are the mean of theirs.
+    #[arg(long, default_value_t = 1)]
+    members: usize,
 }
 
 impl TrainArgs {
     fn options(&self, data: DatasetOptions) -> Result<FitOptions, Failure> {
-        let counts = [("--epochs", self.epochs), ("--batch-size", self.batch_size), ("--width", self.width), ("--filters", self.filters), ("--embedding-dim", self.embedding_dim), ("--decay-after", self.decay_after)];
+        let counts = [("--epochs", self.epochs), ("--batch-size", self.batch_size), ("--width", self.width), ("--filters", self.filters), ("--embedding-dim", self.embedding_dim), ("--decay-after", self.decay_after), ("--members", self.members)];
         if let Some((flag, _)) = counts.iter().find(|(_, n)| *n == 0) {
             return Err(Failure::usage(format!("{flag} must be at least 1")));
         }
@@ -451,6 +455,7 @@ impl TrainArgs {
                 weight_average: self.weight_average,
                 freeze_embeddings: self.freeze_embeddings,
                 seed: self.seed,
+                members: self.members,
                 ..TrainConfig::default()
             },
         })

@@ -63,7 +63,11 @@ pub struct TrainingRecord {
     pub added_embedding_words: usize,
     /// SHA-256 over the training documents' ids, labels and texts.
     pub data_fingerprint: String,
+    /// The training of the (first) network.
     pub report: TrainReport,
+    /// The training of the other networks, when several were trained and combined.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_members: Vec<TrainReport>,
 }
 
 /// A class prediction.

@@ -132,14 +132,22 @@ pub fn fit(corpus: &Corpus, options: &FitOptions, progress: &mut dyn Progress) -
         classes: corpus.classes.len(),
         max_len: options.max_len,
     };
-    let mut cnn = TextCnn::new(arch.clone(), &mut StdRng::seed_from_u64(options.train.seed));
-    let coverage = vectors.as_ref().map(|(_, (_, v))| initialise(&mut cnn.embedding, &tokenizer, v));
-    progress.stage("training");
-    let report = train(&mut cnn, &train_set, &options.train, progress);
+    let members = options.train.members.max(1);
+    let (mut cnns, mut reports, mut coverage) = (Vec::new(), Vec::new(), None);
+    for member in 0..members {
+        let seed = options.train.seed.wrapping_add(member as u64);
+        let mut cnn = TextCnn::new(arch.clone(), &mut StdRng::seed_from_u64(seed));
+        coverage = vectors.as_ref().map(|(_, (_, v))| initialise(&mut cnn.embedding, &tokenizer, v));
+        progress.stage(&if members == 1 { "training".to_string() } else { format!("training network {} of {members} (seed {seed})", member + 1) });
+        reports.push(train(&mut cnn, &train_set, &TrainConfig { seed, ..options.train.clone() }, progress));
+        cnns.push(cnn);
+    }
+    let cnn = if members == 1 { cnns.pop().expect("one member") } else { TextCnn::mean_of(&cnns)? };
+    let report = reports.remove(0);
     let config = ModelConfig {
         format: FORMAT.to_string(),
         version: FORMAT_VERSION,
-        architecture: arch,
+        architecture: cnn.arch.clone(),
         classes: corpus.classes.clone(),
         tokenizer: tokenizer.kind(),
         cleaning: options.cleaning,
@@ -150,6 +158,7 @@ pub fn fit(corpus: &Corpus, options: &FitOptions, progress: &mut dyn Progress) -
             embeddings: vectors.as_ref().and_then(|(p, _)| p.file_name()).map(|n| n.to_string_lossy().into_owned()),
             embedding_coverage: coverage.map(|c| c.found as f64 / c.vocab as f64),
             added_embedding_words,
+            other_members: reports,
             data_fingerprint: fingerprint(&corpus.train),
             report,
         },

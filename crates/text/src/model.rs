@@ -3,7 +3,7 @@
 //! embedding lookup is an `lrp::Network`, so training and explanation share one model.
 
 use lrp::{Conv1d, Dense, Layer, MaxPool, Network, Trace};
-use ndarray::{Array1, Array2, Array3, ArrayD, Axis};
+use ndarray::{s, Array1, Array2, Array3, ArrayD, Axis};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -84,6 +84,41 @@ impl TextCnn {
         Ok(TextCnn { arch, embedding, network })
     }
 
+    /// One network whose scores are the mean of `members`' scores (an ensemble written as a
+    /// single CNN of the same kind): their embeddings side by side, their filters side by side
+    /// with each reading only its own member's dimensions, their dense layers stacked and
+    /// divided by the number of members. The members must share one architecture.
+    pub fn mean_of(members: &[TextCnn]) -> Result<Self, TextError> {
+        let first = members.first().ok_or_else(|| TextError::Model("no members to combine".into()))?;
+        if let Some(other) = members.iter().find(|m| m.arch != first.arch) {
+            return Err(TextError::Model(format!("members differ in architecture: {:?} and {:?}", first.arch, other.arch)));
+        }
+        let (k, a) = (members.len(), &first.arch);
+        let (dim, filters) = (a.embedding_dim, a.filters);
+        let arch = Architecture { embedding_dim: k * dim, filters: k * filters, ..a.clone() };
+        let mut embedding = Array2::zeros((a.vocab, k * dim));
+        let mut conv = Array3::zeros((a.width, k * dim, k * filters));
+        let mut conv_bias = Array1::zeros(k * filters);
+        let mut dense = Array2::zeros((k * filters, a.classes));
+        let mut dense_bias = Array1::<f32>::zeros(a.classes);
+        let share = 1.0 / k as f32;
+        for (i, m) in members.iter().enumerate() {
+            let (dims, maps) = (i * dim..(i + 1) * dim, i * filters..(i + 1) * filters);
+            embedding.slice_mut(s![.., dims.clone()]).assign(&m.embedding);
+            conv.slice_mut(s![.., dims, maps.clone()]).assign(&m.conv().weight);
+            if let Some(b) = &m.conv().bias {
+                conv_bias.slice_mut(s![maps.clone()]).assign(b);
+            }
+            dense.slice_mut(s![maps, ..]).assign(&(&m.dense().weight * share));
+            if let Some(b) = &m.dense().bias {
+                dense_bias.scaled_add(share, b);
+            }
+        }
+        let conv = Conv1d::new(conv, Some(conv_bias)).map_err(|e| TextError::Model(e.to_string()))?;
+        let dense = Dense::new(dense, Some(dense_bias)).map_err(|e| TextError::Model(e.to_string()))?;
+        Self::from_parts(arch, embedding, conv, dense)
+    }
+
     /// The layers after the embedding lookup.
     pub fn network(&self) -> &Network {
         &self.network
@@ -151,4 +186,41 @@ pub fn softmax(scores: &Array1<f32>) -> Array1<f32> {
 /// Index of the largest score.
 pub fn argmax(scores: &Array1<f32>) -> usize {
     scores.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(i, _)| i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::rngs::StdRng;
+    use rand::SeedableRng;
+
+    fn member(seed: u64) -> TextCnn {
+        let arch = Architecture { vocab: 15, embedding_dim: 4, width: 3, filters: 6, classes: 3, max_len: 10 };
+        let mut rng = StdRng::seed_from_u64(seed);
+        let mut model = TextCnn::new(arch, &mut rng);
+        let (_, conv, dense) = model.parts_mut();
+        conv.bias.as_mut().unwrap().mapv_inplace(|_| rng.gen_range(-0.3..0.3));
+        dense.bias.as_mut().unwrap().mapv_inplace(|_| rng.gen_range(-0.3..0.3));
+        model
+    }
+
+    #[test]
+    fn the_combined_network_scores_the_mean_of_its_members() {
+        let members = [member(1), member(2), member(3)];
+        let combined = TextCnn::mean_of(&members).unwrap();
+        assert_eq!((combined.arch.embedding_dim, combined.arch.filters), (12, 18));
+        // Long (cut at max_len), ordinary, shorter than a window, unknown and padding tokens.
+        let documents: [&[u32]; 4] = [&[2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14], &[5, 1, 9, 9, 3], &[7], &[0, 1, 14]];
+        for ids in documents {
+            let mean = members.iter().map(|m| m.scores(ids)).fold(Array1::<f32>::zeros(3), |a, s| a + s) / 3.0;
+            let scores = combined.scores(ids);
+            for (c, m) in scores.iter().zip(&mean) {
+                assert!((c - m).abs() < 1e-5 * (1.0 + m.abs()), "{ids:?}: {scores} vs {mean}");
+            }
+        }
+        let mut other = member(4);
+        other.arch.max_len = 11;
+        assert!(TextCnn::mean_of(&[member(1), other]).is_err());
+        assert!(TextCnn::mean_of(&[]).is_err());
+    }
 }

@@ -51,6 +51,10 @@ pub struct TrainConfig {
     /// Keep the embeddings as initialised.
     pub freeze_embeddings: bool,
     pub seed: u64,
+    /// Networks trained independently (seeds `seed`, `seed + 1`, …) and saved as one whose
+    /// scores are the mean of theirs.
+    #[serde(default = "one_member")]
+    pub members: usize,
 }
 
 impl Default for TrainConfig {
@@ -68,8 +72,13 @@ impl Default for TrainConfig {
             weight_average: 0.0,
             freeze_embeddings: false,
             seed: 1,
+            members: 1,
         }
     }
+}
+
+fn one_member() -> usize {
+    1
 }
 
 fn no_decay() -> f32 {

@@ -98,6 +98,33 @@ fn pre_trained_vectors_fill_the_first_dimensions_and_can_bring_their_words() {
     assert_eq!(narrow.tokenizer.encode("asteroid").unwrap().ids, vec![1]);
 }
 
+#[test]
+fn several_networks_are_saved_as_one_scoring_their_mean() {
+    let with = |seed, members| FitOptions { train: TrainConfig { seed, members, max_epochs: 5, ..options().train }, ..options() };
+    let combined = fit(&corpus(), &with(1, 2), &mut Silent).unwrap();
+    let first = fit(&corpus(), &with(1, 1), &mut Silent).unwrap();
+    let second = fit(&corpus(), &with(2, 1), &mut Silent).unwrap();
+    let arch = &combined.config.architecture;
+    assert_eq!((arch.embedding_dim, arch.filters), (16, 24));
+    // The same training as alone (timings aside).
+    let losses = |r: &text::train::TrainReport| (r.best_epoch, r.epochs.iter().map(|e| (e.train_loss, e.validation_loss)).collect::<Vec<_>>());
+    let record = &combined.config.training;
+    assert_eq!(losses(&record.report), losses(&first.config.training.report));
+    assert_eq!(record.other_members.iter().map(losses).collect::<Vec<_>>(), vec![losses(&second.config.training.report)]);
+    assert!(first.config.training.other_members.is_empty());
+    let dir = tempfile::tempdir().unwrap();
+    combined.save(&dir.path().join("m"), false).unwrap();
+    let loaded = TextClassifier::load(&dir.path().join("m")).unwrap();
+    for text in ["the rocket and the moon", "oil for the truck", "unknown words only", "moon"] {
+        let scores = loaded.predict(text).unwrap().scores;
+        let (a, b) = (first.predict(text).unwrap().scores, second.predict(text).unwrap().scores);
+        for ((s, a), b) in scores.iter().zip(a).zip(b) {
+            let mean = (a + b) / 2.0;
+            assert!((s - mean).abs() < 1e-5 * (1.0 + mean.abs()), "{text}: {s} vs the mean of {a} and {b}");
+        }
+    }
+}
+
 fn broken(edit: impl Fn(&Path)) -> String {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("model");
