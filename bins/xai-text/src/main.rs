@@ -642,16 +642,21 @@ fn run(cli: Cli) -> Result<(), Failure> {
             model.save(&args.out, args.force)?;
             let record = &model.config.training;
             outln!("{}", serde_json::to_string_pretty(&record.report).expect("serialises"))?;
-            let kept = match record.report.validation_documents {
-                0 => format!("last epoch {} (nothing held out)", record.report.best_epoch),
-                _ => format!("best epoch {}, validation accuracy {:.4}", record.report.best_epoch, record.report.validation_accuracy),
-            };
+            let reports: Vec<_> = std::iter::once(&record.report).chain(&record.other_members).collect();
+            let kept: Vec<String> = reports
+                .iter()
+                .map(|r| match r.validation_documents {
+                    0 => format!("last epoch {} (nothing held out)", r.best_epoch),
+                    _ => format!("best epoch {}, validation accuracy {:.4}", r.best_epoch, r.validation_accuracy),
+                })
+                .collect();
             outln!(
-                "model saved to {}: vocabulary {}, {kept}, test accuracy {:.4}, {:.0} s of training",
+                "model saved to {}: vocabulary {}, {}, test accuracy {:.4}, {:.0} s of training",
                 args.out.display(),
                 model.config.architecture.vocab,
+                kept.join("; "),
                 model.config.test_accuracy.unwrap_or(f64::NAN),
-                record.report.seconds
+                reports.iter().map(|r| r.seconds).sum::<f64>()
             )?;
         }
         Command::Predict { input, model, json } => {
