@@ -98,7 +98,7 @@ pub fn fit(corpus: &Corpus, options: &FitOptions, progress: &mut dyn Progress) -
     progress.stage("cleaning and training the tokenizer");
     let cleaned: Vec<String> = corpus.train.par_iter().map(|d| options.cleaning.apply(&d.text)).collect();
     let texts = cleaned.iter().map(String::as_str);
-    let (tokenizer, min_count) = match &options.tokenizer {
+    let (mut tokenizer, min_count) = match &options.tokenizer {
         TokenizerChoice::WordLevel { min_count, max_vocab } => (TextTokenizer::train_word_level(texts, *min_count, *max_vocab)?, *min_count),
         TokenizerChoice::WordPiece { vocab: Some(path), .. } => (TextTokenizer::from_wordpiece_vocab(path)?, 0),
         TokenizerChoice::WordPiece { vocab: None, size } => {
@@ -108,7 +108,6 @@ pub fn fit(corpus: &Corpus, options: &FitOptions, progress: &mut dyn Progress) -
             (TextTokenizer::train_wordpiece(texts, *size, scratch.path())?, 0)
         }
     };
-    let mut tokenizer = tokenizer;
     let vectors = match &options.embeddings {
         Some(path) => {
             progress.stage("reading word vectors");
