@@ -141,10 +141,15 @@ pub fn accumulate_gradient(model: &TextCnn, example: &Example, keep: Option<&[bo
     let mut z = conv.forward(x.view().into_dyn(), WeightMod::Identity).into_dimensionality::<Ix2>().expect("2-d");
     z += conv.bias.as_ref().expect("text CNN convolutions have a bias");
     // Max over time of ReLU(z) is ReLU of the max of z: keep the winning window per filter.
-    let winners: Vec<(usize, f32)> = z
-        .axis_iter(Axis(1))
-        .map(|col| col.iter().enumerate().fold((0, f32::NEG_INFINITY), |b, (t, &v)| if v > b.1 { (t, v) } else { b }))
-        .collect();
+    // Row by row: z is row-major, so this reads it in memory order (column walks miss cache).
+    let mut winners = vec![(0usize, f32::NEG_INFINITY); model.arch.filters];
+    for (t, row) in z.axis_iter(Axis(0)).enumerate() {
+        for (best, &v) in winners.iter_mut().zip(row) {
+            if v > best.1 {
+                *best = (t, v);
+            }
+        }
+    }
     let scale: Array1<f32> = (0..model.arch.filters)
         .map(|f| match keep {
             Some(mask) if !mask[f] => 0.0,

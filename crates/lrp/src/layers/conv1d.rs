@@ -2,7 +2,7 @@
 //! `z[t, f] = Σ_k Σ_d x[t + k, d] · w[k, d, f] + b_f` for `t = 0 … T − width`.
 
 use ndarray::linalg::general_mat_mul;
-use ndarray::{s, Array1, Array2, Array3, ArrayD, ArrayView1, ArrayViewD, Axis, Ix2};
+use ndarray::{s, Array1, Array2, Array3, ArrayD, ArrayView1, ArrayView2, ArrayViewD, Axis, Ix2, ShapeBuilder};
 
 use crate::error::LrpError;
 use crate::linear::{LinearMap, WeightMod};
@@ -80,17 +80,21 @@ impl LinearMap for Conv1d {
         }
     }
 
-    // One matrix product per window offset k (z += x[k..k+T'] · w[k]) instead of an im2col copy:
-    // the slices are views, so nothing of the T × width × channels unfolding is materialised.
+    // One matrix product over all windows at once, without an im2col copy: in a row-major
+    // `(T, channels)` sequence, window t is the contiguous run x[t..t + width] flattened, so the
+    // `(T', width · channels)` window matrix is a view with row stride `channels` (rows overlap).
     fn forward(&self, x: ArrayViewD<f32>, weights: WeightMod) -> ArrayD<f32> {
         let x = x.into_dimensionality::<Ix2>().expect("checked by output_shape");
+        let x = x.as_standard_layout();
         let w = weights.weights(&self.weight);
-        let out_len = x.nrows() + 1 - self.width();
-        let mut z = Array2::<f32>::zeros((out_len, self.filters()));
-        for (k, w_k) in w.axis_iter(Axis(0)).enumerate() {
-            general_mat_mul(1.0, &x.slice(s![k..k + out_len, ..]), &w_k, 1.0, &mut z);
-        }
-        z.into_dyn()
+        let (width, channels, filters) = w.dim();
+        let out_len = x.nrows() + 1 - width;
+        let flat = x.as_slice().expect("standard layout");
+        let windows = ArrayView2::from_shape((out_len, width * channels).strides((channels, 1)), flat)
+            .expect("every window lies inside the sequence");
+        let w = w.as_standard_layout();
+        let w = w.view().into_shape_with_order((width * channels, filters)).expect("standard layout");
+        windows.dot(&w).into_dyn()
     }
 
     fn transpose(&self, s: ArrayViewD<f32>, weights: WeightMod, input_shape: &[usize]) -> ArrayD<f32> {
