@@ -69,13 +69,18 @@ pub fn broken_model(from: &Path, files: &[&str], into: &Path, change: impl FnOnc
     model
 }
 
-/// Overwrites the first value of tensor `name` in a safetensors file with `value`.
+/// Overwrites the first value of tensor `name` (F32 or F16) in a safetensors file with
+/// `value` (as the nearest half for F16: infinity beyond its range).
 pub fn poison_tensor(weights: &Path, name: &str, value: f32) {
     let mut bytes = std::fs::read(weights).expect("the weights");
     let header_len = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes")) as usize;
     let header: serde_json::Value = serde_json::from_slice(&bytes[8..8 + header_len]).expect("a safetensors header");
     let start = header[name]["data_offsets"][0].as_u64().expect("the tensor") as usize + 8 + header_len;
-    bytes[start..start + 4].copy_from_slice(&value.to_le_bytes());
+    let encoded = match header[name]["dtype"].as_str() {
+        Some("F16") => half::f16::from_f32(value).to_le_bytes().to_vec(),
+        _ => value.to_le_bytes().to_vec(),
+    };
+    bytes[start..start + encoded.len()].copy_from_slice(&encoded);
     std::fs::write(weights, bytes).expect("written");
 }
 

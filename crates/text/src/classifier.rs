@@ -21,8 +21,10 @@ use crate::train::{TrainConfig, TrainReport};
 
 /// What `config.json` says this file format is.
 pub const FORMAT: &str = "relvis-text-cnn";
-/// The version of the model file format this build reads and writes.
-pub const FORMAT_VERSION: u32 = 1;
+/// The version of the model file format this build writes (2: weights in f32 or f16).
+pub const FORMAT_VERSION: u32 = 2;
+/// The oldest version it reads (1: f32 weights only).
+pub const OLDEST_FORMAT_VERSION: u32 = 1;
 /// Weights beyond this magnitude are refused when loading: no trained model comes near it, and
 /// it keeps every score finite (the scores of a model with weights near f32's limit overflow).
 const MAX_ABS_WEIGHT: f32 = 1e6;
@@ -44,8 +46,48 @@ pub struct ModelConfig {
     #[serde(default)]
     pub data: DatasetOptions,
     pub training: TrainingRecord,
+    /// How the weights are stored (f32 in version-1 files).
+    #[serde(default)]
+    pub weight_precision: WeightPrecision,
     /// Accuracy on the data set's test split, when measured.
     pub test_accuracy: Option<f64>,
+}
+
+/// The number format of the weights in `weights.safetensors`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WeightPrecision {
+    /// IEEE single precision, as trained.
+    #[default]
+    F32,
+    /// IEEE half precision: half the file; `fit` rounds the weights to it before measuring,
+    /// so the saved model is the measured one.
+    F16,
+}
+
+impl WeightPrecision {
+    fn dtype(self) -> Dtype {
+        match self {
+            WeightPrecision::F32 => Dtype::F32,
+            WeightPrecision::F16 => Dtype::F16,
+        }
+    }
+
+    /// Little-endian bytes of `values` in this format (rounded to nearest for f16).
+    fn encode<'a>(self, values: impl Iterator<Item = &'a f32>) -> Vec<u8> {
+        match self {
+            WeightPrecision::F32 => values.flat_map(|v| v.to_le_bytes()).collect(),
+            WeightPrecision::F16 => values.flat_map(|&v| half::f16::from_f32(v).to_le_bytes()).collect(),
+        }
+    }
+
+    /// Values from little-endian bytes in this format.
+    fn decode(self, bytes: &[u8]) -> Vec<f32> {
+        match self {
+            WeightPrecision::F32 => bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect(),
+            WeightPrecision::F16 => bytes.chunks_exact(2).map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32()).collect(),
+        }
+    }
 }
 
 /// How the model was made.
@@ -158,11 +200,11 @@ impl TextClassifier {
             ("dense.weight", dense.weight.clone().into_dyn()),
             ("dense.bias", bias(&dense.bias)),
         ];
-        let bytes: Vec<(&str, Vec<usize>, Vec<u8>)> =
-            arrays.iter().map(|(n, a)| (*n, a.shape().to_vec(), a.iter().flat_map(|v| v.to_le_bytes()).collect())).collect();
+        let precision = self.config.weight_precision;
+        let bytes: Vec<(&str, Vec<usize>, Vec<u8>)> = arrays.iter().map(|(n, a)| (*n, a.shape().to_vec(), precision.encode(a.iter()))).collect();
         let views = bytes
             .iter()
-            .map(|(n, shape, data)| TensorView::new(Dtype::F32, shape.clone(), data).map(|v| (*n, v)))
+            .map(|(n, shape, data)| TensorView::new(precision.dtype(), shape.clone(), data).map(|v| (*n, v)))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| TextError::Model(e.to_string()))?;
         let metadata = HashMap::from([("format".to_string(), FORMAT.to_string()), ("version".to_string(), FORMAT_VERSION.to_string())]);
@@ -204,8 +246,8 @@ impl TextClassifier {
         if format != Some(FORMAT) {
             return Err(problem(config_path, format!("not a relvis text model (format {format:?}, expected \"{FORMAT}\")")));
         }
-        if version != Some(u64::from(FORMAT_VERSION)) {
-            return Err(problem(config_path, format!("format version {version:?}; this build reads version {FORMAT_VERSION}")));
+        if !version.is_some_and(|v| (u64::from(OLDEST_FORMAT_VERSION)..=u64::from(FORMAT_VERSION)).contains(&v)) {
+            return Err(problem(config_path, format!("format version {version:?}; this build reads versions {OLDEST_FORMAT_VERSION} to {FORMAT_VERSION}")));
         }
         let config: ModelConfig = serde_json::from_value(value).map_err(|e| problem(config_path, e.to_string()))?;
         if config.classes.len() != config.architecture.classes {
@@ -213,15 +255,16 @@ impl TextClassifier {
         }
         let tensors = SafeTensors::deserialize(weights).map_err(|e| problem(weights_path, e.to_string()))?;
         let arch = config.architecture.clone();
+        let precision = config.weight_precision;
         let read = |name: &str, shape: &[usize]| -> Result<ArrayD<f32>, TextError> {
             let view = tensors.tensor(name).map_err(|e| problem(weights_path, e.to_string()))?;
-            if view.dtype() != Dtype::F32 || view.shape() != shape {
+            if view.dtype() != precision.dtype() || view.shape() != shape {
                 return Err(problem(
                     weights_path,
-                    format!("tensor `{name}` is {:?} {:?}, the config needs F32 {shape:?}", view.dtype(), view.shape()),
+                    format!("tensor `{name}` is {:?} {:?}, the config needs {:?} {shape:?}", view.dtype(), view.shape(), precision.dtype()),
                 ));
             }
-            let values: Vec<f32> = view.data().chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+            let values = precision.decode(view.data());
             if let Some(i) = values.iter().position(|v| !v.is_finite()) {
                 return Err(problem(weights_path, format!("tensor `{name}` holds a non-finite value at index {i}")));
             }

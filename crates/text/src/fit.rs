@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::classifier::{ModelConfig, TextClassifier, TrainingRecord, FORMAT, FORMAT_VERSION};
+use crate::classifier::{ModelConfig, TextClassifier, TrainingRecord, WeightPrecision, FORMAT, FORMAT_VERSION};
 use crate::clean::Cleaning;
 use crate::corpus::{Corpus, Document};
 use crate::embeddings::{initialise, read_vectors};
@@ -47,6 +47,8 @@ pub struct FitOptions {
     pub filters: usize,
     pub max_len: usize,
     pub train: TrainConfig,
+    /// How the saved weights are stored; f16 rounds them before the test accuracy is measured.
+    pub weight_precision: WeightPrecision,
     /// How the corpus was read, recorded in the model so that evaluation reads it (and
     /// draws its split) the same way.
     pub data: DatasetOptions,
@@ -65,6 +67,7 @@ impl Default for FitOptions {
             filters: 800,
             max_len: 400,
             train: TrainConfig::default(),
+            weight_precision: WeightPrecision::F32,
             data: DatasetOptions::newsgroups(),
         }
     }
@@ -141,7 +144,10 @@ pub fn fit(corpus: &Corpus, options: &FitOptions, progress: &mut dyn Progress) -
         reports.push(train(&mut cnn, &train_set, &TrainConfig { seed, ..options.train.clone() }, progress));
         cnns.push(cnn);
     }
-    let cnn = if members == 1 { cnns.pop().expect("one member") } else { TextCnn::mean_of(&cnns)? };
+    let mut cnn = if members == 1 { cnns.pop().expect("one member") } else { TextCnn::mean_of(&cnns)? };
+    if options.weight_precision == WeightPrecision::F16 {
+        cnn.round_to_f16();
+    }
     let report = reports.remove(0);
     let config = ModelConfig {
         format: FORMAT.to_string(),
@@ -161,6 +167,7 @@ pub fn fit(corpus: &Corpus, options: &FitOptions, progress: &mut dyn Progress) -
             data_fingerprint: fingerprint(&corpus.train),
             report,
         },
+        weight_precision: options.weight_precision,
         test_accuracy: None,
     };
     let mut classifier = TextClassifier { config, tokenizer, cnn };

@@ -20,7 +20,7 @@ pub mod tokenize;
 pub mod train;
 pub mod wordpiece;
 
-pub use classifier::{ModelConfig, Prediction, TextClassifier};
+pub use classifier::{ModelConfig, Prediction, TextClassifier, WeightPrecision};
 pub use clean::Cleaning;
 pub use corpus::{load_newsgroups, Corpus, Document, Skipped};
 pub use dataset::{load_dataset, DatasetOptions, Encoding, Layout, SplitSpec};

@@ -148,6 +148,19 @@ impl TextCnn {
         (&mut self.embedding, conv, dense)
     }
 
+    /// Rounds every weight to the nearest value IEEE half precision can hold, so that a model
+    /// saved as f16 scores exactly as the one in memory.
+    pub fn round_to_f16(&mut self) {
+        let round = |v: &mut f32| *v = half::f16::from_f32(*v).to_f32();
+        let (embedding, conv, dense) = self.parts_mut();
+        embedding.map_inplace(round);
+        conv.weight.map_inplace(round);
+        dense.weight.map_inplace(round);
+        for bias in [conv.bias.as_mut(), dense.bias.as_mut()].into_iter().flatten() {
+            bias.map_inplace(round);
+        }
+    }
+
     /// The ids the network sees: cut to `max_len`, padded to at least one window.
     pub fn input_ids(&self, ids: &[u32]) -> Vec<u32> {
         let mut ids: Vec<u32> = ids.iter().take(self.arch.max_len).copied().collect();

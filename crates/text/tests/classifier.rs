@@ -4,7 +4,7 @@ use std::fs;
 use std::path::Path;
 
 use text::classifier::{CONFIG_FILE, WEIGHTS_FILE};
-use text::{fit, Corpus, Document, FitOptions, Silent, TextClassifier, TextError, TokenizerChoice, TrainConfig};
+use text::{fit, Corpus, Document, FitOptions, Silent, TextClassifier, TextError, TokenizerChoice, TrainConfig, WeightPrecision};
 
 const SPACE: [&str; 6] = ["the rocket reached orbit", "a probe landed on the moon", "the shuttle crew saw the stars", "orbit of the planet", "the telescope saw a comet", "launch the rocket to the moon"];
 const CARS: [&str; 6] = ["the engine needs new oil", "a car with four new tyres", "the brakes of the car", "change the oil and the tyres", "the engine of the truck", "a truck with a big engine"];
@@ -146,8 +146,10 @@ fn edit_config(path: &Path, from: &str, to: &str) {
 
 #[test]
 fn broken_model_files_say_what_is_wrong() {
-    let err = broken(|p| edit_config(p, "\"version\": 1", "\"version\": 7"));
-    assert!(err.contains("format version Some(7); this build reads version 1"), "{err}");
+    let err = broken(|p| edit_config(p, "\"version\": 2", "\"version\": 7"));
+    assert!(err.contains("format version Some(7); this build reads versions 1 to 2"), "{err}");
+    let err = broken(|p| edit_config(p, "\"weight_precision\": \"f32\"", "\"weight_precision\": \"f16\""));
+    assert!(err.contains("tensor `embedding` is F32 [") && err.contains(", 8], the config needs F16 ["), "{err}");
     let err = broken(|p| edit_config(p, "\"format\": \"relvis-text-cnn\"", "\"format\": \"relvis-video-fv\""));
     assert!(err.contains("not a relvis text model"), "{err}");
     let err = broken(|p| edit_config(p, "\"filters\": 12", "\"filters\": 13"));
@@ -167,9 +169,81 @@ fn broken_model_files_say_what_is_wrong() {
         fs::write(&file, bytes).unwrap();
     });
     assert!(err.contains("non-finite value"), "{err}");
+    let err = broken(|p| {
+        // Finite, but the scores would overflow (found by fuzzing).
+        let file = p.join(WEIGHTS_FILE);
+        let mut bytes = fs::read(&file).unwrap();
+        let n = bytes.len();
+        bytes[n - 4..].copy_from_slice(&3e35f32.to_le_bytes());
+        fs::write(&file, bytes).unwrap();
+    });
+    assert!(err.contains("holds 3e35 at index") && err.contains("far beyond any trained weight"), "{err}");
     let err = broken(|p| fs::remove_file(p.join("tokenizer.json")).unwrap());
     assert!(err.contains("tokenizer.json"), "{err}");
     let err = broken(|p| fs::write(p.join(CONFIG_FILE), "{").unwrap());
     assert!(err.contains(CONFIG_FILE), "{err}");
 }
 
+
+/// Whether `v` has at most the 11 significant bits of an IEEE half (normal range) or is a
+/// multiple of its smallest subnormal, 2^-24, below that range — by scaling, not by the
+/// `half` crate the model uses.
+fn fits_in_half(v: f32) -> bool {
+    let a = f64::from(v.abs());
+    if a < 2f64.powi(-14) {
+        return (a * 2f64.powi(24)).fract() == 0.0;
+    }
+    let exponent = a.log2().floor() as i32;
+    (a * 2f64.powi(10 - exponent)).fract() == 0.0 && a <= 65504.0
+}
+
+#[test]
+fn half_precision_models_are_rounded_before_measuring_and_load_as_saved() {
+    let with = |weight_precision| FitOptions { weight_precision, train: TrainConfig { max_epochs: 5, members: 2, ..options().train }, ..options() };
+    let full = fit(&corpus(), &with(WeightPrecision::F32), &mut Silent).unwrap();
+    let half = fit(&corpus(), &with(WeightPrecision::F16), &mut Silent).unwrap();
+    assert_eq!(half.config.weight_precision, WeightPrecision::F16);
+    let weights = |m: &TextClassifier| {
+        let (conv, dense) = (m.cnn.conv(), m.cnn.dense());
+        let biases = conv.bias.iter().chain(&dense.bias).flat_map(|b| b.iter().copied());
+        m.cnn.embedding.iter().chain(&conv.weight).chain(&dense.weight).copied().chain(biases).collect::<Vec<f32>>()
+    };
+    let (full_weights, half_weights) = (weights(&full), weights(&half));
+    assert_eq!(full_weights.len(), half_weights.len());
+    // The same training, then each weight rounded to the nearest half: within half a unit in
+    // the last of its 11 bits (at most 2^-11 relative), or 2^-25 among the subnormals.
+    let mut changed = 0;
+    for (&w, &h) in full_weights.iter().zip(&half_weights) {
+        assert!(fits_in_half(h), "{h} is no half-precision value");
+        assert!((w - h).abs() <= (w.abs() * 2f32.powi(-11)).max(2f32.powi(-25)), "{w} rounded to {h}");
+        changed += usize::from(w != h);
+    }
+    assert!(changed > full_weights.len() / 2, "only {changed} weights changed by rounding");
+    let dir = tempfile::tempdir().unwrap();
+    let (full_path, half_path) = (dir.path().join("f32"), dir.path().join("f16"));
+    full.save(&full_path, false).unwrap();
+    half.save(&half_path, false).unwrap();
+    let size = |p: &Path| fs::metadata(p.join(WEIGHTS_FILE)).unwrap().len() as f64;
+    let ratio = size(&half_path) / size(&full_path);
+    assert!((0.45..0.55).contains(&ratio), "the f16 weights file is {ratio} of the f32 one");
+    let loaded = TextClassifier::load(&half_path).unwrap();
+    assert_eq!(loaded.config, half.config);
+    assert_eq!(weights(&loaded), half_weights, "saved and loaded exactly");
+    for text in ["the rocket and the moon", "oil for the truck", "unknown words only"] {
+        assert_eq!(loaded.predict(text).unwrap(), half.predict(text).unwrap());
+    }
+}
+
+#[test]
+fn version_one_model_folders_still_load() {
+    let model = fit(&corpus(), &FitOptions { train: TrainConfig { max_epochs: 1, ..options().train }, ..options() }, &mut Silent).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model");
+    model.save(&path, false).unwrap();
+    // What a version-1 build wrote: no precision field, f32 weights.
+    edit_config(&path, "\"version\": 2", "\"version\": 1");
+    edit_config(&path, "  \"weight_precision\": \"f32\",\n", "");
+    let loaded = TextClassifier::load(&path).unwrap();
+    assert_eq!(loaded.config.weight_precision, WeightPrecision::F32);
+    assert_eq!(loaded.predict("the rocket and the moon").unwrap(), model.predict("the rocket and the moon").unwrap());
+}
