@@ -1,5 +1,5 @@
-//! One step of the word-deletion evaluation on a document the size of the default model's
-//! input (1000 tokens, 50-d embeddings, width-2 convolution with 1500 filters, 20 classes):
+//! One step of the word-deletion evaluation on a document the size of one network's input
+//! (1000 tokens, 50-d embeddings, width-2 convolution with 1500 filters, 20 classes):
 //! the incremental update (recompute the windows that touch the deleted word, update the
 //! max-pool) against naive recomputation (the whole forward pass again). Criterion times
 //! both; interleaved rounds in the same process print the speed-up (target ≥ 100×).
