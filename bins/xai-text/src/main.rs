@@ -408,8 +408,8 @@ struct TrainArgs {
     members: usize,
     /// How the weights are stored: `f16` rounds them to half precision before the test
     /// accuracy is measured (half the file), `f32` keeps them as trained.
-    #[arg(long, default_value = "f16", value_parser = ["f16", "f32"])]
-    precision: String,
+    #[arg(long, default_value = "f16")]
+    precision: WeightPrecision,
 }
 
 impl TrainArgs {
@@ -443,7 +443,7 @@ impl TrainArgs {
             embeddings: self.embeddings.clone(),
             add_embedding_words: self.add_embedding_words,
             embedding_dim: self.embedding_dim,
-            weight_precision: if self.precision == "f32" { WeightPrecision::F32 } else { WeightPrecision::F16 },
+            weight_precision: self.precision,
             width: self.width,
             filters: self.filters,
             max_len: self.max_len,

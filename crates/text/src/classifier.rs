@@ -65,6 +65,19 @@ pub enum WeightPrecision {
     F16,
 }
 
+impl std::str::FromStr for WeightPrecision {
+    type Err = String;
+
+    /// `f32` or `f16`, as in `config.json`.
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "f32" => Ok(WeightPrecision::F32),
+            "f16" => Ok(WeightPrecision::F16),
+            other => Err(format!("`{other}`: expected `f16` or `f32`")),
+        }
+    }
+}
+
 impl WeightPrecision {
     fn dtype(self) -> Dtype {
         match self {
