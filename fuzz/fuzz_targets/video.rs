@@ -10,7 +10,7 @@ fuzz_target!(|bytes: &[u8]| {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let path = dir.path().join("clip.mp4");
     std::fs::write(&path, bytes).expect("written");
-    let Ok(reader) = MotionReader::open(&path, MotionOptions { block: 16, pictures: true }) else { return };
+    let Ok(reader) = MotionReader::open(&path, MotionOptions { block: 16, pictures: true, ..MotionOptions::default() }) else { return };
     let (width, height) = (reader.info().width, reader.info().height);
     let mut extractor = DescriptorExtractor::new(DescriptorOptions::default()).expect("default options");
     // At most 48 frames: a fuzzed header may claim hours of video.

@@ -502,7 +502,7 @@ fn artifact(s: &str) -> Result<(String, ArtifactKind), String> {
 
 
 fn mv(clip: &Path, block: usize, json: bool) -> Result<(), Failure> {
-    let summary = summarize(clip, MotionOptions { block, pictures: false })?;
+    let summary = summarize(clip, MotionOptions { block, pictures: false, ..MotionOptions::default() })?;
     if json {
         outln!("{}", serde_json::to_string_pretty(&summary).expect("serialises"))?;
         return Ok(());
@@ -547,7 +547,7 @@ fn show_mv(clip: &Path, out: &Path, block: usize, every: usize, force: bool) -> 
         return Err(Failure::usage("--every must be at least 1"));
     }
     let staged = StagedFolder::new(out, force)?;
-    let reader = MotionReader::open(clip, MotionOptions { block, pictures: true })?;
+    let reader = MotionReader::open(clip, MotionOptions { block, pictures: true, ..MotionOptions::default() })?;
     let mut written = 0;
     for frame in reader {
         let frame = frame?;
@@ -567,7 +567,7 @@ fn show_mv(clip: &Path, out: &Path, block: usize, every: usize, force: bool) -> 
 fn descriptors(clip: &Path, block: usize, options: DescriptorOptions, out: Option<&Path>, force: bool) -> Result<(), Failure> {
     let mut writer = out.map(|path| Sink::open(Some(path), force)).transpose()?;
     let start = Instant::now();
-    let reader = MotionReader::open(clip, MotionOptions { block, pictures: false })?;
+    let reader = MotionReader::open(clip, MotionOptions { block, pictures: false, ..MotionOptions::default() })?;
     let mut extractor = DescriptorExtractor::new(options)?;
     let (mut frames, mut count) = (0usize, 0usize);
     for frame in reader {

@@ -55,7 +55,7 @@ pub struct ClipDescriptors {
 
 /// Reads a clip's motion and computes all its descriptors.
 pub fn clip_descriptors(path: &Path, block: usize, options: DescriptorOptions) -> Result<ClipDescriptors, VideoError> {
-    let reader = MotionReader::open(path, MotionOptions { block, pictures: false })?;
+    let reader = MotionReader::open(path, MotionOptions { block, pictures: false, ..MotionOptions::default() })?;
     let (width, height) = (reader.info().width, reader.info().height);
     let frames = reader.map(|f| f.map(|f| (f.kind, f.field)));
     ClipDescriptors::from_fields(frames, (width, height), options).map_err(|e| match e {
@@ -67,7 +67,7 @@ pub fn clip_descriptors(path: &Path, block: usize, options: DescriptorOptions) -
 /// Streams a clip's descriptors in batches of about `CHUNK` to `each` (only one batch and one
 /// cuboid of frames in memory); gives the number of frames.
 pub fn stream_descriptors(path: &Path, block: usize, options: DescriptorOptions, mut each: impl FnMut(&[Descriptor]) -> Result<(), VideoError>) -> Result<StreamedClip, VideoError> {
-    let mut reader = MotionReader::open(path, MotionOptions { block, pictures: false })?;
+    let mut reader = MotionReader::open(path, MotionOptions { block, pictures: false, ..MotionOptions::default() })?;
     let mut extractor = DescriptorExtractor::new(options)?;
     let (mut batch, mut frames, mut any) = (Vec::new(), 0, false);
     for frame in reader.by_ref() {

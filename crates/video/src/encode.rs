@@ -1,5 +1,6 @@
-//! Writing RGB frames as an H.264 clip (libx264 through FFmpeg), for the synthetic action
-//! set and for tests that need a clip with known motion.
+//! Writing RGB frames as a compressed clip through FFmpeg: the synthetic action set's H.264
+//! recipe, and any other FFmpeg encoder with its own settings (for tests that need a clip with
+//! known motion encoded the way other software encodes it).
 
 use std::path::{Path, PathBuf};
 
@@ -11,7 +12,8 @@ use crate::error::VideoError;
 use crate::motion::init;
 use crate::picture::RgbImage;
 
-/// How clips are encoded.
+/// The synthetic set's recipe: libx264 with settings under which every vector's reference is
+/// the nearest I- or P-frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct EncodeOptions {
     pub fps: u32,
@@ -29,7 +31,54 @@ impl Default for EncodeOptions {
     }
 }
 
-/// An H.264 clip being written; frames go in with [`ClipWriter::push`], [`ClipWriter::finish`] closes it.
+impl EncodeOptions {
+    /// One reference frame and no B-pyramid; temporal direct prediction, whose B-frame vectors
+    /// follow the motion (spatial direct often exports zero vectors for blocks that move).
+    pub fn encoder(&self) -> Encoder {
+        let params = format!("keyint={0}:min-keyint={0}:scenecut=0:bframes={1}:b-adapt=0:b-pyramid=none:ref=1:threads=1:direct=temporal", self.gop, self.b_frames);
+        Encoder::new("libx264", self.fps)
+            .gop(self.gop)
+            .b_frames(self.b_frames)
+            .option("preset", "veryfast")
+            .option("crf", &self.crf.to_string())
+            .option("x264-params", &params)
+    }
+}
+
+/// An FFmpeg encoder by name (`libx264`, `mpeg2video`, `mpeg4`, `libx265`, `libvpx-vp9`, …)
+/// with the codec context's GOP and B-frame settings and the encoder's private options; what
+/// is not set keeps the encoder's own default.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Encoder {
+    pub name: String,
+    pub fps: u32,
+    pub gop: Option<u32>,
+    pub b_frames: Option<u32>,
+    pub options: Vec<(String, String)>,
+}
+
+impl Encoder {
+    pub fn new(name: &str, fps: u32) -> Self {
+        Encoder { name: name.to_string(), fps, gop: None, b_frames: None, options: Vec::new() }
+    }
+
+    pub fn gop(mut self, gop: u32) -> Self {
+        self.gop = Some(gop);
+        self
+    }
+
+    pub fn b_frames(mut self, b_frames: u32) -> Self {
+        self.b_frames = Some(b_frames);
+        self
+    }
+
+    pub fn option(mut self, key: &str, value: &str) -> Self {
+        self.options.push((key.to_string(), value.to_string()));
+        self
+    }
+}
+
+/// A clip being written; frames go in with [`ClipWriter::push`], [`ClipWriter::finish`] closes it.
 pub struct ClipWriter {
     path: PathBuf,
     output: format::context::Output,
@@ -43,12 +92,14 @@ pub struct ClipWriter {
 }
 
 impl ClipWriter {
-    /// Starts a `width`×`height` clip at `path` (container from the extension, e.g. `.mp4`).
-    /// Sizes must be even (4:2:0 chroma). One reference frame and no B-pyramid, so that every
-    /// vector's reference distance is known exactly (see [`crate::motion`]); temporal direct
-    /// prediction, whose B-frame vectors follow the motion (spatial direct often exports
-    /// zero vectors for blocks that move).
+    /// Starts a `width`×`height` clip at `path` (container from the extension, e.g. `.mp4`)
+    /// with the synthetic set's H.264 recipe. Sizes must be even (4:2:0 chroma).
     pub fn create(path: &Path, width: usize, height: usize, options: EncodeOptions) -> Result<Self, VideoError> {
+        Self::with_encoder(path, width, height, &options.encoder())
+    }
+
+    /// Starts a clip written by `spec`'s encoder.
+    pub fn with_encoder(path: &Path, width: usize, height: usize, spec: &Encoder) -> Result<Self, VideoError> {
         init();
         if width == 0 || height == 0 || width % 2 == 1 || height % 2 == 1 {
             return Err(VideoError::Invalid(format!("{}: clip size {width}×{height} must be even and not zero", path.display())));
@@ -56,25 +107,28 @@ impl ClipWriter {
         let fail = |e: ffmpeg::Error| VideoError::encode(path, e);
         let mut output = format::output(&path).map_err(fail)?;
         let global_header = output.format().flags().contains(format::Flags::GLOBAL_HEADER);
-        let codec = encoder::find_by_name("libx264").ok_or_else(|| VideoError::encode(path, "FFmpeg has no libx264 encoder"))?;
+        let codec = encoder::find_by_name(&spec.name).ok_or_else(|| VideoError::encode(path, format!("FFmpeg has no {} encoder", spec.name)))?;
         let mut stream = output.add_stream(codec).map_err(fail)?;
         let mut video = codec::context::Context::new_with_codec(codec).encoder().video().map_err(fail)?;
-        let time_base = Rational::new(1, options.fps as i32);
+        let time_base = Rational::new(1, spec.fps as i32);
         video.set_width(width as u32);
         video.set_height(height as u32);
         video.set_format(format::Pixel::YUV420P);
         video.set_time_base(time_base);
-        video.set_frame_rate(Some(Rational::new(options.fps as i32, 1)));
-        video.set_gop(options.gop);
-        video.set_max_b_frames(options.b_frames as usize);
+        video.set_frame_rate(Some(Rational::new(spec.fps as i32, 1)));
+        if let Some(gop) = spec.gop {
+            video.set_gop(gop);
+        }
+        if let Some(b) = spec.b_frames {
+            video.set_max_b_frames(b as usize);
+        }
         if global_header {
             video.set_flags(codec::Flags::GLOBAL_HEADER);
         }
         let mut dictionary = ffmpeg::Dictionary::new();
-        dictionary.set("preset", "veryfast");
-        dictionary.set("crf", &options.crf.to_string());
-        let params = format!("keyint={0}:min-keyint={0}:scenecut=0:bframes={1}:b-adapt=0:b-pyramid=none:ref=1:threads=1:direct=temporal", options.gop, options.b_frames);
-        dictionary.set("x264-params", &params);
+        for (key, value) in &spec.options {
+            dictionary.set(key, value);
+        }
         let encoder = video.open_as_with(codec, dictionary).map_err(fail)?;
         stream.set_parameters(&encoder);
         stream.set_time_base(time_base);

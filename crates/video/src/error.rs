@@ -13,6 +13,8 @@ pub enum VideoError {
     NoFrames(PathBuf),
     #[error("{0}: no motion vectors in any frame (intra-only video?)")]
     NoMotion(PathBuf),
+    #[error("{path}: a still image ({format}), not a video")]
+    StillImage { path: PathBuf, format: String },
     #[error("{path}: decoding failed: {message}")]
     Decode { path: PathBuf, message: String },
     #[error("{path}: encoding failed: {message}")]
@@ -42,7 +44,7 @@ impl VideoError {
     pub fn kind(&self) -> FailureKind {
         match self {
             VideoError::Read { source, .. } => FailureKind::of_reading(source),
-            VideoError::Open { .. } | VideoError::NoVideoStream(_) | VideoError::NoFrames(_) | VideoError::NoMotion(_) | VideoError::Decode { .. } | VideoError::Invalid(_) => {
+            VideoError::Open { .. } | VideoError::StillImage { .. } | VideoError::NoVideoStream(_) | VideoError::NoFrames(_) | VideoError::NoMotion(_) | VideoError::Decode { .. } | VideoError::Invalid(_) => {
                 FailureKind::InvalidInput
             }
             VideoError::ModelFile { .. } => FailureKind::Model,

@@ -24,9 +24,9 @@ mod unpack;
 
 pub use error::VideoError;
 pub use descriptor::{Descriptor, DescriptorExtractor, DescriptorOptions};
-pub use encode::{ClipWriter, EncodeOptions};
+pub use encode::{ClipWriter, EncodeOptions, Encoder};
 pub use field::MotionField;
-pub use motion::{FrameKind, MotionFrame, MotionOptions, MotionReader, VideoInfo};
+pub use motion::{FrameKind, MotionFrame, MotionOptions, MotionReader, MotionSource, ReferenceCheck, VectorOrigin, VideoInfo};
 pub use picture::RgbImage;
 pub mod strategies;
 pub mod summary;

@@ -183,7 +183,7 @@ pub fn evaluate_relevance(model: &VideoClassifier, clips: &[crate::dataset::Labe
     let outcomes: Vec<Outcome> = clips
         .par_iter()
         .map(|clip| -> Result<Outcome, VideoError> {
-            let reader = crate::motion::MotionReader::open(&clip.path, crate::motion::MotionOptions { block, pictures: false })?;
+            let reader = crate::motion::MotionReader::open(&clip.path, crate::motion::MotionOptions { block, pictures: false, ..crate::motion::MotionOptions::default() })?;
             let size = (reader.info().width, reader.info().height);
             let frames: Vec<(FrameKind, MotionField)> = reader.map(|f| f.map(|f| (f.kind, f.field))).collect::<Result<_, _>>()?;
             let d = ClipDescriptors::from_fields(frames.iter().map(|(k, f)| Ok((*k, f))), size, model.config.options.descriptor)?;

@@ -61,7 +61,7 @@ pub fn write_report(clip: &Path, explanation: &VideoExplanation, block: usize, d
     let max_abs = explanation.blocks.iter().fold(0f32, |m, v| m.max(v.abs()));
     let title = format!("relevance for {} per frame (score {:.3})", explanation.class_name, explanation.score);
     plot_frame_relevance(&explanation.per_frame, &explanation.frame_kinds, &title, &files.curve)?;
-    let reader = MotionReader::open(clip, MotionOptions { block, pictures: true })?;
+    let reader = MotionReader::open(clip, MotionOptions { block, pictures: true, ..MotionOptions::default() })?;
     let (width, height) = (reader.info().width & !1, reader.info().height & !1);
     let mut writer = ClipWriter::create(&files.video, width, height, EncodeOptions::default())?;
     let mut top: Vec<(usize, RgbImage)> = Vec::new();

@@ -143,7 +143,7 @@ fn fixture(name: &str) -> std::path::PathBuf {
 
 #[test]
 fn rotated_phone_clips_are_read_upright() {
-    let reader = MotionReader::open(&fixture("rotated.mp4"), MotionOptions { block: 8, pictures: true }).unwrap();
+    let reader = MotionReader::open(&fixture("rotated.mp4"), MotionOptions { block: 8, pictures: true, ..MotionOptions::default() }).unwrap();
     let info = reader.info().clone();
     assert_eq!((info.width, info.height, info.rotation.clockwise_degrees), (96, 128, 270));
     let frames: Vec<_> = reader.collect::<Result<_, _>>().unwrap();

@@ -1,0 +1,723 @@
+//! Motion from a compressed video, frame by frame in display order, as a field on a block
+//! grid: the vectors the encoder stored, read through FFmpeg's decoder with
+//! `flags2=+export_mvs`, or, for codecs whose decoder exports none, vectors estimated again
+//! from the decoded pictures ([`estimate`]).
+//!
+//! Conventions (documented for the descriptors and the explanations that use them):
+//! - A field holds the forward displacement in pixels per frame: a vector whose block at
+//!   `dst` in frame `F` was predicted from `src` in reference `R` moves content by
+//!   `(dst − src) / (t_F − t_R)`, `t` the display position (negative distances for later
+//!   references). Which reference a vector used is found as [`reference`] describes; each
+//!   frame's record says how sure that is ([`ReferenceCheck`]).
+//! - Sub-pixel precision is kept: the displacement is `motion_x / motion_scale`
+//!   (quarter-pel for H.264, half-pel for MPEG-4 Part 2).
+//! - Frames without vectors (I-frames, "not coded" frames) keep the previous frame's field
+//!   (zero before the first vector), with every block marked as without a vector and the
+//!   frame marked `carried`, so that a GOP boundary is not a sudden stop of all motion.
+//! - MPEG-4 Part 2 B-frames: FFmpeg 5.1's decoder exports for them what an earlier P-frame
+//!   left in its buffers, not the B-frame's own vectors. A B-frame's field is the next
+//!   reference frame's, whose vectors span the B-frame's interval (`MotionSource::NextReference`);
+//!   before an I-frame it is carried. Packed B-frames (DivX) go through the
+//!   `mpeg4_unpack_bframes` bitstream filter, so frames come out one per packet in order.
+//! - A picture size that changes in the middle of a stream is scaled to the first size
+//!   (vectors and pictures alike) and counted (`MotionReader::resized_frames`).
+//! - A packet that fails to decode in the middle of a stream is skipped and counted
+//!   (`MotionReader::corrupt_packets`); the frames that decode are still given.
+
+mod estimate;
+mod luma;
+pub mod reference;
+mod vectors;
+
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::Once;
+
+use ffmpeg_next as ffmpeg;
+use ffmpeg::codec;
+use ffmpeg::format;
+use ffmpeg::media;
+use ffmpeg::software::scaling;
+use ffmpeg::util::frame::side_data;
+use ffmpeg::util::frame::video::Video as VideoFrame;
+use ffmpeg::util::picture;
+use serde::Serialize;
+
+use crate::error::VideoError;
+use crate::field::{FieldBuilder, MotionField};
+use crate::picture::RgbImage;
+use crate::rotation::DisplayRotation;
+use crate::unpack::Unpacker;
+use estimate::Reestimator;
+use luma::Luma;
+pub use reference::ReferenceCheck;
+use reference::{match_references, Candidate, ReferenceModel};
+use vectors::{raw_vectors, RawVector};
+
+/// Initialises FFmpeg once, with its own log quiet (errors come back as values).
+pub(crate) fn init() {
+    static INIT: Once = Once::new();
+    INIT.call_once(|| {
+        let _ = ffmpeg::init();
+        ffmpeg::util::log::set_level(ffmpeg::util::log::Level::Fatal);
+    });
+}
+
+/// The coding type of a frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum FrameKind {
+    I,
+    P,
+    B,
+    /// Any other (switching, sprite) or unknown type.
+    Other,
+}
+
+impl FrameKind {
+    fn of(kind: picture::Type) -> Self {
+        match kind {
+            picture::Type::I | picture::Type::SI => FrameKind::I,
+            picture::Type::P | picture::Type::SP => FrameKind::P,
+            picture::Type::B | picture::Type::BI => FrameKind::B,
+            _ => FrameKind::Other,
+        }
+    }
+
+    /// One letter: I, P, B or ?.
+    pub fn letter(self) -> char {
+        match self {
+            FrameKind::I => 'I',
+            FrameKind::P => 'P',
+            FrameKind::B => 'B',
+            FrameKind::Other => '?',
+        }
+    }
+}
+
+/// Where a clip's vectors come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VectorOrigin {
+    /// The vectors the encoder stored in the stream.
+    Exported,
+    /// The decoder exports none for this codec: estimated again from the decoded pictures
+    /// by libx264's motion search (see [`estimate`]).
+    Reestimated,
+}
+
+/// What the container and the decoder say of a clip.
+#[derive(Clone, Debug, Serialize)]
+pub struct VideoInfo {
+    pub codec: String,
+    /// The stream read (FFmpeg's index in the file).
+    pub stream: usize,
+    pub vectors: VectorOrigin,
+    /// Picture size as displayed (after `rotation`); fields and pictures have this size.
+    pub width: usize,
+    pub height: usize,
+    /// The turn the stream's display matrix asks for (phone videos), applied to vectors and pictures.
+    pub rotation: DisplayRotation,
+    /// Average frames per second, when the container gives it.
+    pub frame_rate: Option<f64>,
+    /// Seconds, when the container gives it.
+    pub duration: Option<f64>,
+}
+
+/// How to read motion.
+#[derive(Clone, Copy, Debug)]
+pub struct MotionOptions {
+    /// Block side of the grid in pixels (16 by default, 8 for finer fields).
+    pub block: usize,
+    /// Also convert each decoded picture to RGB (for drawing).
+    pub pictures: bool,
+    /// The stream to read (FFmpeg's index); by default the first video stream with exported
+    /// vectors, else the first one that decodes.
+    pub stream: Option<usize>,
+}
+
+impl Default for MotionOptions {
+    fn default() -> Self {
+        MotionOptions { block: 16, pictures: false, stream: None }
+    }
+}
+
+impl MotionOptions {
+    /// The default options with another block size.
+    pub fn with_block(block: usize) -> Self {
+        MotionOptions { block, ..MotionOptions::default() }
+    }
+}
+
+/// How a frame's field was obtained.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MotionSource {
+    /// From the vectors exported for this frame.
+    Exported,
+    /// From vectors estimated again from the decoded pictures.
+    Reestimated,
+    /// An MPEG-4 Part 2 B-frame: the next reference frame's field (see the module notes).
+    NextReference,
+    /// No vectors of its own: the previous frame's field.
+    Carried,
+}
+
+/// One frame's motion.
+#[derive(Clone, Debug)]
+pub struct MotionFrame {
+    /// Position in display order, from 0.
+    pub index: usize,
+    /// Presentation time in seconds (variable frame rates keep their real times).
+    pub time: f64,
+    pub kind: FrameKind,
+    /// Motion vectors behind this frame's field.
+    pub vectors: usize,
+    /// No vectors of its own: the field is the previous frame's.
+    pub carried: bool,
+    pub source: MotionSource,
+    /// How the vectors' references were found.
+    pub references: ReferenceCheck,
+    pub field: MotionField,
+    /// The decoded picture, when asked for.
+    pub picture: Option<RgbImage>,
+}
+
+/// Candidate references reach this many frames back in decode order (H.264 keeps at most 16
+/// reference pictures).
+const REFERENCE_WINDOW: usize = 16;
+
+/// A decoded frame on its way to becoming a [`MotionFrame`].
+struct Decoded {
+    display: usize,
+    /// Position in decode order, when the frame's timestamp tells it.
+    decode: Option<usize>,
+    time: f64,
+    kind: FrameKind,
+    /// In the coded orientation, scaled to the first picture size.
+    vectors: Vec<RawVector>,
+    luma: Option<Rc<Luma>>,
+    picture: Option<RgbImage>,
+}
+
+impl Decoded {
+    /// A frame other frames may refer to under the one-reference-each-way model.
+    fn is_reference(&self) -> bool {
+        self.kind != FrameKind::B && !self.vectors.iter().any(|v| v.future)
+    }
+}
+
+/// A frame kept as a possible reference for later ones.
+struct Stored {
+    display: usize,
+    decode: Option<usize>,
+    luma: Rc<Luma>,
+}
+
+/// Reads a clip's motion field frame by frame; an iterator of frames in display order.
+/// Memory is bounded by the frames a frame waits for (its references, at most
+/// [`REFERENCE_WINDOW`] in decode order).
+pub struct MotionReader {
+    path: PathBuf,
+    input: format::context::Input,
+    stream: usize,
+    decoder: ffmpeg::decoder::Video,
+    unpacker: Option<Unpacker>,
+    reestimator: Option<Reestimator>,
+    model: ReferenceModel,
+    /// MPEG-4 Part 2: B-frames' exported vectors are not theirs (module notes).
+    b_vectors_unusable: bool,
+    scaler: Option<scaling::Context>,
+    gray: Option<scaling::Context>,
+    options: MotionOptions,
+    info: VideoInfo,
+    /// Picture size as coded (before the display turn).
+    coded: (usize, usize),
+    time_base: f64,
+    next_index: usize,
+    /// Decode positions by packet timestamp, for the packets sent and not yet seen back.
+    decode_order: HashMap<i64, usize>,
+    packets_sent: usize,
+    decoded_seen: BTreeSet<usize>,
+    history: VecDeque<Stored>,
+    last_reference: Option<usize>,
+    previous: Option<MotionField>,
+    pending: VecDeque<Decoded>,
+    /// Frames given to the re-estimator, waiting for their vectors.
+    estimating: VecDeque<Decoded>,
+    ready: VecDeque<MotionFrame>,
+    flushed: bool,
+    vectors_seen: usize,
+    corrupt_packets: usize,
+    damaged_frames: usize,
+    resized_frames: usize,
+    finished: bool,
+}
+
+/// Codecs whose FFmpeg decoder exports motion vectors (H.264 and the MPEG video family).
+fn exports_vectors(id: codec::Id) -> bool {
+    use codec::Id;
+    matches!(id, Id::H264 | Id::MPEG1VIDEO | Id::MPEG2VIDEO | Id::MPEG4 | Id::H263 | Id::H263P | Id::H263I | Id::MSMPEG4V1 | Id::MSMPEG4V2 | Id::MSMPEG4V3 | Id::WMV1 | Id::WMV2 | Id::FLV1)
+}
+
+/// Still-image demuxers (a picture file, whatever its name says).
+fn is_still_image(input: &format::context::Input) -> bool {
+    let format = input.format();
+    let name = format.name();
+    name == "image2" || name.ends_with("_pipe")
+}
+
+/// The stream to read: the one asked for, or the first video stream with exported vectors,
+/// or the first one FFmpeg has a decoder for. Cover art (attached pictures) is never chosen.
+fn choose_stream(path: &Path, input: &format::context::Input, asked: Option<usize>) -> Result<usize, VideoError> {
+    let video: Vec<_> = input
+        .streams()
+        .filter(|s| s.parameters().medium() == media::Type::Video && !s.disposition().contains(format::stream::Disposition::ATTACHED_PIC))
+        .collect();
+    if let Some(n) = asked {
+        let listed = || video.iter().map(|s| format!("{} ({:?})", s.index(), s.parameters().id())).collect::<Vec<_>>().join(", ");
+        return match video.iter().find(|s| s.index() == n) {
+            Some(s) => Ok(s.index()),
+            None if video.is_empty() => Err(VideoError::NoVideoStream(path.to_path_buf())),
+            None => Err(VideoError::Invalid(format!("{}: stream {n} is not a video stream; its video streams: {}", path.display(), listed()))),
+        };
+    }
+    video
+        .iter()
+        .find(|s| exports_vectors(s.parameters().id()))
+        .or_else(|| video.iter().find(|s| ffmpeg::decoder::find(s.parameters().id()).is_some()))
+        .or(video.first())
+        .map(|s| s.index())
+        .ok_or_else(|| VideoError::NoVideoStream(path.to_path_buf()))
+}
+
+impl MotionReader {
+    /// Opens `path` and its video stream (see [`MotionOptions::stream`]).
+    pub fn open(path: &Path, options: MotionOptions) -> Result<Self, VideoError> {
+        init();
+        if options.block == 0 {
+            return Err(VideoError::Invalid("the block size must be at least one pixel".into()));
+        }
+        if path.is_dir() {
+            return Err(VideoError::read(path, std::io::Error::new(std::io::ErrorKind::IsADirectory, "a folder, not a video file")));
+        }
+        std::fs::File::open(path).map_err(|e| VideoError::read(path, e))?;
+        let input = format::input(&path).map_err(|e| VideoError::open(path, format!("not a readable video ({e})")))?;
+        if is_still_image(&input) {
+            let codec = input.streams().next().map_or_else(|| "unknown".to_string(), |s| format!("{:?}", s.parameters().id()).to_lowercase());
+            return Err(VideoError::StillImage { path: path.to_path_buf(), format: codec });
+        }
+        let index = choose_stream(path, &input, options.stream)?;
+        let stream = input.stream(index).expect("chosen among the streams");
+        let time_base = f64::from(stream.time_base());
+        let rate = stream.avg_frame_rate();
+        let frame_rate = (rate.denominator() != 0 && rate.numerator() > 0).then(|| f64::from(rate));
+        let duration = (stream.duration() > 0).then(|| stream.duration() as f64 * time_base).or_else(|| (input.duration() > 0).then(|| input.duration() as f64 / f64::from(ffmpeg::ffi::AV_TIME_BASE)));
+        let rotation = stream
+            .side_data()
+            .find(|d| d.kind() == ffmpeg::codec::packet::side_data::Type::DisplayMatrix)
+            .and_then(|d| <[u8; 36]>::try_from(d.data()).ok())
+            .map(|bytes| {
+                let matrix: [i32; 9] = std::array::from_fn(|i| i32::from_ne_bytes(bytes[4 * i..4 * i + 4].try_into().expect("4 bytes")));
+                DisplayRotation::from_display_matrix(&matrix)
+            })
+            .unwrap_or_default();
+        let parameters = stream.parameters();
+        let codec_id = parameters.id();
+        let exported = exports_vectors(codec_id);
+        let unpacker = if codec_id == codec::Id::MPEG4 { Some(Unpacker::new(&parameters, stream.time_base()).map_err(|e| VideoError::open(path, e))?) } else { None };
+        let context = codec::context::Context::from_parameters(parameters).map_err(|e| VideoError::open(path, e))?;
+        let decoder_codec = ffmpeg::decoder::find(codec_id).ok_or_else(|| VideoError::open(path, format!("FFmpeg has no decoder for its {codec_id:?} video")))?;
+        let mut dictionary = ffmpeg::Dictionary::new();
+        dictionary.set("flags2", "+export_mvs");
+        let decoder = context
+            .decoder()
+            .open_as_with(decoder_codec, dictionary)
+            .and_then(|opened| opened.video())
+            .map_err(|e| VideoError::open(path, format!("cannot open the {} decoder ({e})", decoder_codec.name())))?;
+        let coded = (decoder.width() as usize, decoder.height() as usize);
+        if coded.0 == 0 || coded.1 == 0 {
+            return Err(VideoError::open(path, "the video stream has no picture size"));
+        }
+        let reestimator = if exported { None } else { Some(Reestimator::new(coded).map_err(|e| VideoError::open(path, format!("cannot start libx264 to estimate motion ({e})")))?) };
+        let (width, height) = rotation.size(coded);
+        let vectors = if exported { VectorOrigin::Exported } else { VectorOrigin::Reestimated };
+        let info = VideoInfo { codec: decoder_codec.name().to_string(), stream: index, vectors, width, height, rotation, frame_rate, duration };
+        Ok(MotionReader {
+            path: path.to_path_buf(),
+            input,
+            stream: index,
+            decoder,
+            unpacker,
+            reestimator,
+            model: ReferenceModel::of(decoder_codec.name()),
+            b_vectors_unusable: codec_id == codec::Id::MPEG4,
+            scaler: None,
+            gray: None,
+            options,
+            info,
+            coded,
+            time_base,
+            next_index: 0,
+            decode_order: HashMap::new(),
+            packets_sent: 0,
+            decoded_seen: BTreeSet::new(),
+            history: VecDeque::new(),
+            last_reference: None,
+            previous: None,
+            pending: VecDeque::new(),
+            estimating: VecDeque::new(),
+            ready: VecDeque::new(),
+            flushed: false,
+            vectors_seen: 0,
+            corrupt_packets: 0,
+            damaged_frames: 0,
+            resized_frames: 0,
+            finished: false,
+        })
+    }
+
+    pub fn info(&self) -> &VideoInfo {
+        &self.info
+    }
+
+    /// Packets that failed to decode and were skipped so far.
+    pub fn corrupt_packets(&self) -> usize {
+        self.corrupt_packets
+    }
+
+    /// Frames the decoder flagged as corrupt or patched by error concealment so far (damaged
+    /// data in the middle of a stream); their vectors are used as decoded.
+    pub fn damaged_frames(&self) -> usize {
+        self.damaged_frames
+    }
+
+    /// Frames whose picture size differed from the first frame's and were scaled to it.
+    pub fn resized_frames(&self) -> usize {
+        self.resized_frames
+    }
+
+    /// Decodes until at least one frame is ready or the stream ends.
+    fn fill(&mut self) -> Result<(), VideoError> {
+        while self.ready.is_empty() && !self.flushed {
+            let mut packet = ffmpeg::Packet::empty();
+            match packet.read(&mut self.input) {
+                Ok(()) => {
+                    if packet.stream() != self.stream {
+                        continue;
+                    }
+                    let packets = match &mut self.unpacker {
+                        Some(unpacker) => unpacker.filter(packet).map_err(|e| VideoError::decode(&self.path, e))?,
+                        None => vec![packet],
+                    };
+                    for packet in packets {
+                        self.send(&packet)?;
+                    }
+                }
+                Err(ffmpeg::Error::Eof) => {
+                    if let Some(unpacker) = &mut self.unpacker {
+                        for packet in unpacker.flush().map_err(|e| VideoError::decode(&self.path, e))? {
+                            self.send(&packet)?;
+                        }
+                    }
+                    self.end()?;
+                }
+                Err(_) => {
+                    // A read error in the middle: keep what decoded, count it, and stop here.
+                    self.corrupt_packets += 1;
+                    self.end()?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn send(&mut self, packet: &ffmpeg::Packet) -> Result<(), VideoError> {
+        if let Some(pts) = packet.pts() {
+            self.decode_order.insert(pts, self.packets_sent);
+        }
+        self.packets_sent += 1;
+        if self.decoder.send_packet(packet).is_err() {
+            self.corrupt_packets += 1;
+        }
+        self.receive_frames()
+    }
+
+    /// The end of the stream: drain the decoder (and the re-estimator), finish every frame.
+    fn end(&mut self) -> Result<(), VideoError> {
+        let _ = self.decoder.send_eof();
+        self.receive_frames()?;
+        if let Some(r) = &mut self.reestimator {
+            r.finish().map_err(|e| VideoError::decode(&self.path, format!("re-estimating motion: {e}")))?;
+            self.take_estimates();
+        }
+        self.flushed = true;
+        self.release();
+        Ok(())
+    }
+
+    fn receive_frames(&mut self) -> Result<(), VideoError> {
+        let mut frame = VideoFrame::empty();
+        while self.decoder.receive_frame(&mut frame).is_ok() {
+            self.accept(&frame)?;
+        }
+        Ok(())
+    }
+
+    /// Takes a decoded frame (display order).
+    fn accept(&mut self, decoded: &VideoFrame) -> Result<(), VideoError> {
+        if decoded.is_corrupt() || decoded.has_decode_errors() {
+            self.damaged_frames += 1;
+        }
+        let size = (decoded.width() as usize, decoded.height() as usize);
+        let resized = size != self.coded;
+        let resized_frame;
+        let frame = if resized {
+            self.resized_frames += 1;
+            resized_frame = self.resize(decoded)?;
+            &resized_frame
+        } else {
+            decoded
+        };
+        let mut vectors = if self.reestimator.is_some() { Vec::new() } else { frame_vectors(decoded) };
+        if resized && !vectors.is_empty() {
+            let scale = (self.coded.0 as f32 / size.0 as f32, self.coded.1 as f32 / size.1 as f32);
+            vectors = vectors.into_iter().map(|v| v.scaled(scale)).collect();
+        }
+        let kind = FrameKind::of(decoded.kind());
+        if self.b_vectors_unusable && kind == FrameKind::B {
+            vectors.clear();
+        }
+        let time = decoded.timestamp().or(decoded.pts()).map_or(self.next_index as f64 / self.info.frame_rate.unwrap_or(25.0), |t| t as f64 * self.time_base);
+        let decode = decoded.pts().and_then(|pts| self.decode_order.remove(&pts));
+        let luma = if self.model == ReferenceModel::Matched && self.reestimator.is_none() { Some(Rc::new(self.luma(frame)?)) } else { None };
+        let picture = if self.options.pictures { Some(self.picture(frame)?) } else { None };
+        let entry = Decoded { display: self.next_index, decode, time, kind, vectors, luma, picture };
+        self.next_index += 1;
+        if let Some(d) = decode {
+            self.decoded_seen.insert(d);
+        }
+        if let Some(r) = &mut self.reestimator {
+            r.push(frame).map_err(|e| VideoError::decode(&self.path, format!("re-estimating motion: {e}")))?;
+            self.estimating.push_back(entry);
+            self.take_estimates();
+        } else {
+            if let Some(luma) = &entry.luma {
+                self.history.push_back(Stored { display: entry.display, decode: entry.decode, luma: Rc::clone(luma) });
+            }
+            self.pending.push_back(entry);
+        }
+        self.release();
+        Ok(())
+    }
+
+    /// Moves frames whose re-estimated vectors came back into the queue.
+    fn take_estimates(&mut self) {
+        while let Some((position, vectors)) = self.reestimator.as_mut().and_then(Reestimator::take) {
+            while let Some(mut entry) = self.estimating.pop_front() {
+                let found = entry.display == position;
+                if found {
+                    entry.vectors = vectors.clone();
+                }
+                self.pending.push_back(entry);
+                if found {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Whether the first pending frame has all it needs.
+    fn front_ready(&self) -> bool {
+        let Some(front) = self.pending.front() else { return false };
+        if self.flushed || self.reestimator.is_some() {
+            return true;
+        }
+        match self.model {
+            ReferenceModel::Nearest => front.is_reference() || self.pending.iter().skip(1).any(Decoded::is_reference),
+            ReferenceModel::Matched => {
+                // Every frame decoded shortly before has come out, or the wait is past any
+                // reordering a decoder does (a frame lost to damage never comes).
+                let waited = self.next_index > front.display + 2 * REFERENCE_WINDOW;
+                let complete = front.decode.is_some_and(|d| (d.saturating_sub(REFERENCE_WINDOW)..d).all(|e| self.decoded_seen.contains(&e)));
+                waited || complete
+            }
+        }
+    }
+
+    /// Finishes the frames that are ready, in display order.
+    fn release(&mut self) {
+        while self.front_ready() {
+            let entry = self.pending.pop_front().expect("a ready frame");
+            let frame = self.finish(entry);
+            self.ready.push_back(frame);
+        }
+        self.prune();
+    }
+
+    /// Forgets what no frame still to come can refer to.
+    fn prune(&mut self) {
+        let oldest_pending = self.pending.front().map_or(self.next_index, |p| p.display);
+        let newest_decode = self.decoded_seen.last().copied().unwrap_or(0);
+        self.history.retain(|s| match s.decode {
+            Some(d) => d + 2 * REFERENCE_WINDOW >= newest_decode || s.display + 2 * REFERENCE_WINDOW >= oldest_pending,
+            None => s.display + 2 * REFERENCE_WINDOW >= oldest_pending,
+        });
+        let keep_from = newest_decode.saturating_sub(4 * REFERENCE_WINDOW);
+        self.decoded_seen = self.decoded_seen.split_off(&keep_from);
+    }
+
+    /// The signed reference distance of each vector of `entry` and how it was found.
+    fn distances(&self, entry: &Decoded) -> (Vec<i32>, ReferenceCheck) {
+        let nearest = |entry: &Decoded| {
+            let past = self.last_reference.map_or(1, |r| entry.display.saturating_sub(r).max(1)) as i32;
+            let next = self.pending.iter().find(|p| p.display > entry.display && p.is_reference());
+            let future = next.map_or(1, |r| r.display - entry.display) as i32;
+            let distances = entry.vectors.iter().map(|v| if v.future { -future } else { past }).collect();
+            (distances, ReferenceCheck { known: entry.vectors.len(), ..ReferenceCheck::default() })
+        };
+        if self.reestimator.is_some() {
+            return (vec![1; entry.vectors.len()], ReferenceCheck { known: entry.vectors.len(), ..ReferenceCheck::default() });
+        }
+        match (self.model, &entry.luma) {
+            (ReferenceModel::Matched, Some(luma)) => {
+                let candidates: Vec<Candidate> = self
+                    .history
+                    .iter()
+                    .filter(|s| s.display != entry.display)
+                    .filter(|s| match (entry.decode, s.decode) {
+                        (Some(d), Some(e)) => e < d && d - e <= REFERENCE_WINDOW,
+                        _ => s.display.abs_diff(entry.display) <= REFERENCE_WINDOW,
+                    })
+                    .map(|s| Candidate { display: s.display, luma: &s.luma })
+                    .collect();
+                match_references(entry.display, luma, &entry.vectors, &candidates)
+            }
+            _ => nearest(entry),
+        }
+    }
+
+    /// A field from `vectors` with signed reference distances `distances`.
+    fn field(&self, vectors: &[RawVector], distances: &[i32]) -> MotionField {
+        let rotation = self.info.rotation;
+        let mut builder = FieldBuilder::new(self.info.width, self.info.height, self.options.block);
+        for (v, &k) in vectors.iter().zip(distances) {
+            // Forward displacement per frame: (dst − src) / k (module notes).
+            let per_frame = (-v.motion.0 / k as f32, -v.motion.1 / k as f32);
+            let (rect, motion) = if rotation.clockwise_degrees == 0 { (v.rect, per_frame) } else { (rotation.rect(v.rect, self.coded), rotation.vector(per_frame)) };
+            builder.add(rect.0, rect.1, motion.0, motion.1);
+        }
+        builder.finish()
+    }
+
+    /// Turns a ready frame into its field.
+    fn finish(&mut self, entry: Decoded) -> MotionFrame {
+        let (mut field, mut source, mut count, mut references) = (None, MotionSource::Exported, entry.vectors.len(), ReferenceCheck::default());
+        if self.reestimator.is_some() {
+            source = MotionSource::Reestimated;
+        }
+        if !entry.vectors.is_empty() {
+            let (distances, check) = self.distances(&entry);
+            field = Some(self.field(&entry.vectors, &distances));
+            references = check;
+        } else if self.b_vectors_unusable && entry.kind == FrameKind::B {
+            // The next reference frame's field, over the interval that holds this B-frame.
+            if let Some(next) = self.pending.iter().find(|p| p.is_reference()).filter(|p| !p.vectors.is_empty()) {
+                let past = self.last_reference.map_or(1, |r| next.display.saturating_sub(r).max(1)) as i32;
+                let distances: Vec<i32> = next.vectors.iter().map(|_| past).collect();
+                field = Some(self.field(&next.vectors, &distances));
+                source = MotionSource::NextReference;
+                count = next.vectors.len();
+                references = ReferenceCheck { known: count, ..ReferenceCheck::default() };
+            }
+        }
+        if entry.is_reference() {
+            self.last_reference = Some(entry.display);
+        }
+        let carried = field.is_none();
+        let field = field.unwrap_or_else(|| {
+            source = MotionSource::Carried;
+            count = 0;
+            self.previous.as_ref().map_or_else(|| MotionField::zeros(self.info.width, self.info.height, self.options.block), MotionField::carried_over)
+        });
+        self.vectors_seen += count;
+        self.previous = Some(field.clone());
+        MotionFrame { index: entry.display, time: entry.time, kind: entry.kind, vectors: count, carried, source, references, field, picture: entry.picture }
+    }
+
+    /// A frame scaled to the first picture size, in its own pixel format.
+    fn resize(&mut self, frame: &VideoFrame) -> Result<VideoFrame, VideoError> {
+        let mut scaler = scaling::Context::get(frame.format(), frame.width(), frame.height(), frame.format(), self.coded.0 as u32, self.coded.1 as u32, scaling::Flags::BILINEAR).map_err(|e| VideoError::decode(&self.path, e))?;
+        let mut out = VideoFrame::empty();
+        scaler.run(frame, &mut out).map_err(|e| VideoError::decode(&self.path, e))?;
+        out.set_kind(frame.kind());
+        out.set_pts(frame.pts());
+        Ok(out)
+    }
+
+    /// The frame's luma plane (8 bits, coded orientation).
+    fn luma(&mut self, frame: &VideoFrame) -> Result<Luma, VideoError> {
+        let (w, h) = (frame.width(), frame.height());
+        let stale = self.gray.as_ref().is_none_or(|s| s.input().width != w || s.input().height != h || s.input().format != frame.format());
+        if stale {
+            self.gray = Some(scaling::Context::get(frame.format(), w, h, ffmpeg::format::Pixel::GRAY8, w, h, scaling::Flags::BILINEAR).map_err(|e| VideoError::decode(&self.path, e))?);
+        }
+        let mut gray = VideoFrame::empty();
+        self.gray.as_mut().expect("made above").run(frame, &mut gray).map_err(|e| VideoError::decode(&self.path, e))?;
+        let (stride, data) = (gray.stride(0), gray.data(0));
+        let mut pixels = Vec::with_capacity(w as usize * h as usize);
+        for row in 0..h as usize {
+            pixels.extend_from_slice(&data[row * stride..row * stride + w as usize]);
+        }
+        Ok(Luma { width: w as usize, height: h as usize, pixels })
+    }
+
+    fn picture(&mut self, frame: &VideoFrame) -> Result<RgbImage, VideoError> {
+        let (w, h) = (frame.width(), frame.height());
+        let stale = self.scaler.as_ref().is_none_or(|s| s.input().width != w || s.input().height != h || s.input().format != frame.format());
+        if stale {
+            let scaler = scaling::Context::get(frame.format(), w, h, ffmpeg::format::Pixel::RGB24, w, h, scaling::Flags::BILINEAR).map_err(|e| VideoError::decode(&self.path, e))?;
+            self.scaler = Some(scaler);
+        }
+        let mut rgb = VideoFrame::empty();
+        self.scaler.as_mut().expect("made above").run(frame, &mut rgb).map_err(|e| VideoError::decode(&self.path, e))?;
+        let stride = rgb.stride(0);
+        let data = rgb.data(0);
+        let mut pixels = Vec::with_capacity(w as usize * h as usize * 3);
+        for row in 0..h as usize {
+            pixels.extend_from_slice(&data[row * stride..row * stride + w as usize * 3]);
+        }
+        Ok(self.info.rotation.picture(RgbImage { width: w as usize, height: h as usize, pixels }))
+    }
+}
+
+/// The vectors exported with a decoded frame.
+fn frame_vectors(frame: &VideoFrame) -> Vec<RawVector> {
+    frame.side_data(side_data::Type::MotionVectors).map(|data| raw_vectors(data.data())).unwrap_or_default()
+}
+
+impl Iterator for MotionReader {
+    type Item = Result<MotionFrame, VideoError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.finished {
+            return None;
+        }
+        if let Err(e) = self.fill() {
+            self.finished = true;
+            return Some(Err(e));
+        }
+        if let Some(frame) = self.ready.pop_front() {
+            return Some(Ok(frame));
+        }
+        self.finished = true;
+        if self.next_index == 0 {
+            Some(Err(VideoError::NoFrames(self.path.clone())))
+        } else if self.vectors_seen == 0 {
+            Some(Err(VideoError::NoMotion(self.path.clone())))
+        } else {
+            None
+        }
+    }
+}
+

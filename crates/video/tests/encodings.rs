@@ -1,0 +1,132 @@
+//! Motion read back from a texture panned by a known displacement, encoded the way real
+//! encoders do it: libx264's defaults (B-pyramid, three references), four B-frames with a
+//! pyramid, the recipe of the shared Kinetics clips, MPEG-2 and MPEG-4 Part 2 with B-frames.
+
+use std::path::Path;
+
+use video::{ClipWriter, Encoder, MotionFrame, MotionOptions, MotionReader, RgbImage};
+
+const TRUE_MOTION: (f32, f32) = (3.0, -2.0);
+
+/// Value noise on a 4-pixel lattice seen through a window at `(ox, oy)`.
+fn textured(width: usize, height: usize, ox: i64, oy: i64) -> RgbImage {
+    let lattice = |x: i64, y: i64| -> f32 {
+        // splitmix64 of the lattice point: no structure along either axis.
+        let mut h = (x as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (y as u64).wrapping_mul(0xc2b2_ae3d_27d4_eb4f);
+        h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        h ^= h >> 31;
+        (h >> 40) as f32 / (1u64 << 24) as f32
+    };
+    let mut image = RgbImage::filled(width, height, [0, 0, 0]);
+    for y in 0..height as i64 {
+        for x in 0..width as i64 {
+            let (sx, sy) = (x + ox, y + oy);
+            let (cx, cy) = (sx.div_euclid(4), sy.div_euclid(4));
+            let (fx, fy) = (sx.rem_euclid(4) as f32 / 4.0, sy.rem_euclid(4) as f32 / 4.0);
+            let top = lattice(cx, cy) * (1.0 - fx) + lattice(cx + 1, cy) * fx;
+            let bottom = lattice(cx, cy + 1) * (1.0 - fx) + lattice(cx + 1, cy + 1) * fx;
+            let v = (top * (1.0 - fy) + bottom * fy) * 255.0;
+            image.set(x, y, [v as u8, (255.0 - v) as u8, (v * 0.5) as u8]);
+        }
+    }
+    image
+}
+
+fn write_pan(path: &Path, frames: i64, encoder: &Encoder) {
+    let mut writer = ClipWriter::with_encoder(path, 160, 128, encoder).unwrap();
+    let (dx, dy) = (TRUE_MOTION.0 as i64, TRUE_MOTION.1 as i64);
+    for t in 0..frames {
+        writer.push(&textured(160, 128, -dx * t, -dy * t)).unwrap();
+    }
+    writer.finish().unwrap();
+}
+
+fn median(mut v: Vec<f32>) -> f32 {
+    v.sort_by(f32::total_cmp);
+    v[v.len() / 2]
+}
+
+/// The median displacement over interior blocks with vectors (the borders see content enter).
+fn interior_median(frame: &MotionFrame) -> Option<(f32, f32)> {
+    let f = &frame.field;
+    let (mut xs, mut ys) = (Vec::new(), Vec::new());
+    for r in 1..f.rows() - 1 {
+        for c in 1..f.cols() - 1 {
+            if f.has_vector[[r, c]] {
+                xs.push(f.dx[[r, c]]);
+                ys.push(f.dy[[r, c]]);
+            }
+        }
+    }
+    (xs.len() >= 10).then(|| (median(xs), median(ys)))
+}
+
+struct Tally {
+    with_vectors: usize,
+    right: usize,
+    /// Frames off by more than 10 % whose record does not say their references were unsure.
+    wrong_unmarked: Vec<String>,
+    /// Vectors whose reference was assumed or guessed, of all.
+    unsure_vectors: (usize, usize),
+}
+
+fn tally(path: &Path) -> Tally {
+    let frames: Vec<_> = MotionReader::open(path, MotionOptions::default()).unwrap().collect::<Result<_, _>>().unwrap();
+    let mut t = Tally { with_vectors: 0, right: 0, wrong_unmarked: Vec::new(), unsure_vectors: (0, 0) };
+    let tolerance = 0.1 * TRUE_MOTION.0.hypot(TRUE_MOTION.1);
+    for frame in &frames {
+        if frame.carried {
+            continue;
+        }
+        t.with_vectors += 1;
+        let r = frame.references;
+        assert_eq!(r.known + r.still + r.assumed + r.guessed, frame.vectors, "frame {}: every vector accounted for", frame.index);
+        t.unsure_vectors.0 += r.assumed + r.guessed;
+        t.unsure_vectors.1 += frame.vectors;
+        let ok = interior_median(frame).is_some_and(|(mx, my)| (mx - TRUE_MOTION.0).hypot(my - TRUE_MOTION.1) <= tolerance);
+        if ok {
+            t.right += 1;
+        } else if !r.uncertain() {
+            t.wrong_unmarked.push(format!("{}{} {:?}", frame.index, frame.kind.letter(), interior_median(frame)));
+        }
+    }
+    t
+}
+
+fn check(name: &str, encoder: Encoder, frames: i64, file: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(file);
+    write_pan(&path, frames, &encoder);
+    let t = tally(&path);
+    eprintln!("{name}: {} of {} frames with vectors right; wrong and unmarked: {:?}; {} of {} vectors' references assumed or guessed", t.right, t.with_vectors, t.wrong_unmarked, t.unsure_vectors.0, t.unsure_vectors.1);
+    assert!(t.with_vectors * 10 >= frames as usize * 7, "{name}: only {} of {frames} frames carry vectors", t.with_vectors);
+    assert!(t.right * 100 >= t.with_vectors * 95, "{name}: {} of {} frames right", t.right, t.with_vectors);
+    assert!(t.wrong_unmarked.is_empty(), "{name}: frames off without a mark: {:?}", t.wrong_unmarked);
+}
+
+#[test]
+fn x264_defaults_b_pyramid_three_references() {
+    check("x264 defaults", Encoder::new("libx264", 25).option("crf", "23"), 99, "default.mp4");
+}
+
+#[test]
+fn x264_four_b_frames_with_pyramid() {
+    check("x264 4 B pyramid", Encoder::new("libx264", 25).option("x264-params", "bframes=4:b-pyramid=normal:b-adapt=0"), 99, "b4.mp4");
+}
+
+#[test]
+fn the_kinetics_recipe() {
+    check("kinetics", Encoder::new("libx264", 25).option("crf", "26").option("x264-params", "keyint=12:min-keyint=12:scenecut=0:bframes=2:ref=3"), 52, "kinetics.mp4");
+}
+
+#[test]
+fn mpeg2_with_b_frames() {
+    check("mpeg2", Encoder::new("mpeg2video", 25).gop(12).b_frames(2).option("q", "4"), 60, "mpeg2.mpg");
+}
+
+#[test]
+fn mpeg4_part2_with_b_frames() {
+    check("mpeg4", Encoder::new("mpeg4", 25).gop(12).b_frames(2).option("qscale", "3"), 60, "mpeg4.avi");
+}
+
