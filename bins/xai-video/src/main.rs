@@ -21,7 +21,7 @@ use video::quality::{evaluate_relevance, planted_cue};
 use video::report::{write_report, ReportOptions};
 use video::dataset::{all_clips, load_clip_set, ClipSet};
 use video::evaluate::{cross_validate, evaluate, VideoEvaluation};
-use video::{summarize, DescriptorExtractor, DescriptorOptions, MotionOptions, MotionReader};
+use video::{summarize, DescriptorExtractor, DescriptorOptions, MotionOptions, MotionReader, VectorOrigin};
 
 #[derive(Parser)]
 #[command(name = "xai-video", version, about = "Motion vectors and motion descriptors of compressed video", after_help = outcome::EXIT_CODES)]
@@ -36,6 +36,8 @@ enum Command {
     Mv {
         clip: PathBuf,
         #[command(flatten)]
+        stream: StreamArg,
+        #[command(flatten)]
         grid: GridArg,
         /// Print JSON (with every frame) instead of a summary.
         #[arg(long)]
@@ -44,6 +46,8 @@ enum Command {
     /// Writes PNG frames with the motion field drawn over the decoded picture.
     ShowMv {
         clip: PathBuf,
+        #[command(flatten)]
+        stream: StreamArg,
         /// Folder for the PNG files (refused if it holds files, unless --force).
         #[arg(long)]
         out: PathBuf,
@@ -106,6 +110,8 @@ enum Command {
     Predict {
         clip: PathBuf,
         #[command(flatten)]
+        stream: StreamArg,
+        #[command(flatten)]
         model: ModelArg,
         #[arg(long)]
         json: bool,
@@ -129,6 +135,8 @@ enum Command {
     /// montage of the most relevant frames, in --out.
     Explain {
         clip: PathBuf,
+        #[command(flatten)]
+        stream: StreamArg,
         #[command(flatten)]
         model: ModelArg,
         /// Explain this class instead of the predicted one.
@@ -203,6 +211,8 @@ enum Command {
     SprayFrames {
         clip: PathBuf,
         #[command(flatten)]
+        stream: StreamArg,
+        #[command(flatten)]
         model: ModelArg,
         /// Explain this class instead of the predicted one.
         #[arg(long)]
@@ -219,6 +229,8 @@ enum Command {
     Descriptors {
         clip: PathBuf,
         #[command(flatten)]
+        stream: StreamArg,
+        #[command(flatten)]
         grid: GridArg,
         /// Cuboid length in frames.
         #[arg(long, default_value_t = DescriptorOptions::default().frames, value_parser = count)]
@@ -233,6 +245,14 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+}
+
+#[derive(Args)]
+struct StreamArg {
+    /// Read this stream of the file (FFmpeg's index; `xai-video mv` names them); by default
+    /// the first video stream with exported vectors, else the first that decodes.
+    #[arg(long)]
+    stream: Option<usize>,
 }
 
 #[derive(Args)]
@@ -315,16 +335,16 @@ fn print_evaluation(e: &VideoEvaluation, classes: &[String]) -> Result<(), Failu
 }
 
 #[allow(clippy::too_many_arguments)]
-fn explain_clip(clip: &Path, model: &ModelArg, class: Option<&str>, out: &Path, epsilon: f32, options: ReportOptions, force: bool) -> Result<(), Failure> {
+fn explain_clip(clip: &Path, stream: Option<usize>, model: &ModelArg, class: Option<&str>, out: &Path, epsilon: f32, options: ReportOptions, force: bool) -> Result<(), Failure> {
     let model = model.load()?;
     let class = match class {
         Some(name) => Some(class_index(&model, name)?),
         None => None,
     };
     let staged = StagedFolder::new(out, force)?;
-    let descriptors = clip_descriptors(clip, model.config.options.block, model.config.options.descriptor)?;
+    let descriptors = clip_descriptors(clip, model.reading(stream), model.config.options.descriptor)?;
     let e = explain(&model, &descriptors, class, epsilon)?;
-    let files = write_report(clip, &e, model.config.options.block, staged.path(), options).map_err(|e| staged.name_destination(e.into()))?;
+    let files = write_report(clip, &e, model.reading(stream), staged.path(), options).map_err(|e| staged.name_destination(e.into()))?;
     staged.commit()?;
     let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let predicted = model.config.classes[argmax(&e.scores)].clone();
@@ -418,7 +438,7 @@ fn spray_set(data: &DataArg, model: &ModelArg, class: Option<&str>, args: &Spray
     Ok(())
 }
 
-fn spray_frames(clip: &Path, model: &ModelArg, class: Option<&str>, args: &SprayArg, json: Option<&Path>, force: bool) -> Result<(), Failure> {
+fn spray_frames(clip: &Path, stream: Option<usize>, model: &ModelArg, class: Option<&str>, args: &SprayArg, json: Option<&Path>, force: bool) -> Result<(), Failure> {
     if let Some(path) = json {
         check_new(path, force)?;
     }
@@ -427,7 +447,7 @@ fn spray_frames(clip: &Path, model: &ModelArg, class: Option<&str>, args: &Spray
         Some(name) => Some(class_index(&model, name)?),
         None => None,
     };
-    let (name, a) = frame_phases(&model, clip, class, (args.rows, args.cols), args.cluster.normalise, &args.cluster.options())?;
+    let (name, a) = frame_phases(&model, clip, stream, class, (args.rows, args.cols), args.cluster.normalise, &args.cluster.options())?;
     outln!("{}: {} frames by their relevance for {name}; eigenvalues {:?}", clip.display(), a.maps, a.eigenvalues.iter().map(|v| (v * 1e4).round() / 1e4).collect::<Vec<_>>())?;
     outln!("{} phases (cluster sizes {:?}); frame by frame:", a.clusters, a.cluster_sizes)?;
     outln!("  {}", a.labels.iter().map(|l| char::from_digit(*l as u32 % 36, 36).unwrap_or('?')).collect::<String>())?;
@@ -501,22 +521,37 @@ fn artifact(s: &str) -> Result<(String, ArtifactKind), String> {
 }
 
 
-fn mv(clip: &Path, block: usize, json: bool) -> Result<(), Failure> {
-    let summary = summarize(clip, MotionOptions { block, pictures: false, ..MotionOptions::default() })?;
+fn mv(clip: &Path, reading: MotionOptions, json: bool) -> Result<(), Failure> {
+    let block = reading.block;
+    let summary = summarize(clip, reading)?;
     if json {
         outln!("{}", serde_json::to_string_pretty(&summary).expect("serialises"))?;
         return Ok(());
     }
     let info = &summary.info;
-    outln!("{}: {} {}×{}, {} frames", clip.display(), info.codec, info.width, info.height, summary.frames)?;
+    let origin = match info.vectors {
+        VectorOrigin::Exported => "vectors as exported",
+        VectorOrigin::Reestimated => "no vectors exported for this codec: motion estimated again from the pictures (libx264)",
+    };
+    outln!("{}: stream {}, {} {}×{}, {} frames; {origin}", clip.display(), info.stream, info.codec, info.width, info.height, summary.frames)?;
     if let (Some(fps), Some(d)) = (info.frame_rate, info.duration) {
         outln!("  {fps:.2} fps, {d:.2} s")?;
     }
     let count = |k: char| summary.kinds.chars().filter(|&c| c == k).count();
-    outln!("  frame types: {} I, {} P, {} B, {} other; {} without vectors (field carried over)", count('I'), count('P'), count('B'), count('?'), summary.per_frame.iter().filter(|f| f.carried).count())?;
+    outln!("  frame types: {} I, {} P, {} B, {} other; {} without vectors (field carried over)", count('I'), count('P'), count('B'), count('?'), summary.carried_frames)?;
     let shown: String = summary.kinds.chars().take(72).collect();
     outln!("  display order: {shown}{}", if summary.frames > 72 { "…" } else { "" })?;
     outln!("  grid {}×{} blocks of {block} px; {} vectors, {:.1} per frame; mean motion {:.3} px/frame", summary.grid.1, summary.grid.0, summary.total_vectors, summary.total_vectors as f64 / summary.frames.max(1) as f64, summary.mean_magnitude)?;
+    let r = &summary.references;
+    if r.assumed + r.guessed > 0 || summary.uncertain_frames > 0 {
+        outln!("  references: {} vectors matched or fixed by the codec, {} still, {} assumed, {} guessed; {} frames uncertain", r.known, r.still, r.assumed, r.guessed, summary.uncertain_frames)?;
+    }
+    if summary.next_reference_frames > 0 {
+        outln!("  {} MPEG-4 Part 2 B-frames take the next reference frame's field (their exported vectors are not their own)", summary.next_reference_frames)?;
+    }
+    if summary.resized_frames > 0 {
+        outln!("  warning: the picture size changes; {} frames scaled to the first size", summary.resized_frames)?;
+    }
     if summary.info.rotation.clockwise_degrees != 0 {
         outln!("  turned {}° clockwise for display, as its display matrix asks", summary.info.rotation.clockwise_degrees)?;
     }
@@ -542,12 +577,12 @@ fn synth(out: &Path, options: SynthOptions, force: bool) -> Result<(), Failure> 
     Ok(())
 }
 
-fn show_mv(clip: &Path, out: &Path, block: usize, every: usize, force: bool) -> Result<(), Failure> {
+fn show_mv(clip: &Path, out: &Path, reading: MotionOptions, every: usize, force: bool) -> Result<(), Failure> {
     if every == 0 {
         return Err(Failure::usage("--every must be at least 1"));
     }
     let staged = StagedFolder::new(out, force)?;
-    let reader = MotionReader::open(clip, MotionOptions { block, pictures: true, ..MotionOptions::default() })?;
+    let reader = MotionReader::open(clip, reading)?;
     let mut written = 0;
     for frame in reader {
         let frame = frame?;
@@ -564,10 +599,10 @@ fn show_mv(clip: &Path, out: &Path, block: usize, every: usize, force: bool) -> 
     Ok(())
 }
 
-fn descriptors(clip: &Path, block: usize, options: DescriptorOptions, out: Option<&Path>, force: bool) -> Result<(), Failure> {
+fn descriptors(clip: &Path, reading: MotionOptions, options: DescriptorOptions, out: Option<&Path>, force: bool) -> Result<(), Failure> {
     let mut writer = out.map(|path| Sink::open(Some(path), force)).transpose()?;
     let start = Instant::now();
-    let reader = MotionReader::open(clip, MotionOptions { block, pictures: false, ..MotionOptions::default() })?;
+    let reader = MotionReader::open(clip, reading)?;
     let mut extractor = DescriptorExtractor::new(options)?;
     let (mut frames, mut count) = (0usize, 0usize);
     for frame in reader {
@@ -597,16 +632,16 @@ fn descriptors(clip: &Path, block: usize, options: DescriptorOptions, out: Optio
 
 fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
-        Command::Mv { clip, grid, json } => mv(&clip, grid.block, json),
-        Command::ShowMv { clip, out, grid, every, force } => show_mv(&clip, &out, grid.block, every, force),
+        Command::Mv { clip, stream, grid, json } => mv(&clip, MotionOptions { block: grid.block, pictures: false, stream: stream.stream }, json),
+        Command::ShowMv { clip, stream, out, grid, every, force } => show_mv(&clip, &out, MotionOptions { block: grid.block, pictures: true, stream: stream.stream }, every, force),
         Command::Synth { out, classes, per_class, seed, frames, artifact, artifact_share, force } => {
             let options = SynthOptions { classes, per_class, seed, frames, artifact, artifact_share, ..SynthOptions::default() };
             synth(&out, options, force)
         }
         Command::Train { data, out, grid, components, c, force } => train(&data, &out, TrainOptions { block: grid.block, components, c, ..TrainOptions::default() }, force),
-        Command::Predict { clip, model, json } => {
+        Command::Predict { clip, stream, model, json } => {
             let model = model.load()?;
-            let p = model.predict(&clip)?;
+            let p = model.predict(&clip, stream.stream)?;
             if let Some(c) = p.clip.filter(|c| c.damaged_frames + c.corrupt_packets > 0) {
                 outcome::errln!("warning: {}: {} frames hold damaged data and {} packets did not decode; the prediction rests on what decoded", clip.display(), c.damaged_frames, c.corrupt_packets);
             }
@@ -651,13 +686,13 @@ fn run(cli: Cli) -> Result<(), Failure> {
             }
             Ok(())
         }
-        Command::Explain { clip, model, class, out, epsilon, every, top, force } => explain_clip(&clip, &model, class.as_deref(), &out, epsilon, ReportOptions { every, top }, force),
+        Command::Explain { clip, stream, model, class, out, epsilon, every, top, force } => explain_clip(&clip, stream.stream, &model, class.as_deref(), &out, epsilon, ReportOptions { every, top }, force),
         Command::EvalRelevance { data, model, steps, fraction, random_orders, limit, json, plot, force } => eval_relevance(&data, &model, steps, fraction, random_orders, limit, json.as_deref(), plot.as_deref(), force),
         Command::Spray { data, model, class, spray, time_bins, out, force } => spray_set(&data, &model, class.as_deref(), &spray, time_bins, &out, force),
-        Command::SprayFrames { clip, model, class, spray, json, force } => spray_frames(&clip, &model, class.as_deref(), &spray, json.as_deref(), force),
-        Command::Descriptors { clip, grid, frames, time_stride, out, force } => {
+        Command::SprayFrames { clip, stream, model, class, spray, json, force } => spray_frames(&clip, stream.stream, &model, class.as_deref(), &spray, json.as_deref(), force),
+        Command::Descriptors { clip, stream, grid, frames, time_stride, out, force } => {
             let options = DescriptorOptions { frames, time_stride, ..DescriptorOptions::default() };
-            descriptors(&clip, grid.block, options, out.as_deref(), force)
+            descriptors(&clip, MotionOptions { block: grid.block, pictures: false, stream: stream.stream }, options, out.as_deref(), force)
         }
     }
 }

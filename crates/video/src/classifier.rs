@@ -54,8 +54,8 @@ pub struct ClipDescriptors {
 }
 
 /// Reads a clip's motion and computes all its descriptors.
-pub fn clip_descriptors(path: &Path, block: usize, options: DescriptorOptions) -> Result<ClipDescriptors, VideoError> {
-    let reader = MotionReader::open(path, MotionOptions { block, pictures: false, ..MotionOptions::default() })?;
+pub fn clip_descriptors(path: &Path, reading: MotionOptions, options: DescriptorOptions) -> Result<ClipDescriptors, VideoError> {
+    let reader = MotionReader::open(path, reading)?;
     let (width, height) = (reader.info().width, reader.info().height);
     let frames = reader.map(|f| f.map(|f| (f.kind, f.field)));
     ClipDescriptors::from_fields(frames, (width, height), options).map_err(|e| match e {
@@ -66,8 +66,8 @@ pub fn clip_descriptors(path: &Path, block: usize, options: DescriptorOptions) -
 
 /// Streams a clip's descriptors in batches of about `CHUNK` to `each` (only one batch and one
 /// cuboid of frames in memory); gives the number of frames.
-pub fn stream_descriptors(path: &Path, block: usize, options: DescriptorOptions, mut each: impl FnMut(&[Descriptor]) -> Result<(), VideoError>) -> Result<StreamedClip, VideoError> {
-    let mut reader = MotionReader::open(path, MotionOptions { block, pictures: false, ..MotionOptions::default() })?;
+pub fn stream_descriptors(path: &Path, reading: MotionOptions, options: DescriptorOptions, mut each: impl FnMut(&[Descriptor]) -> Result<(), VideoError>) -> Result<StreamedClip, VideoError> {
+    let mut reader = MotionReader::open(path, reading)?;
     let mut extractor = DescriptorExtractor::new(options)?;
     let (mut batch, mut frames, mut any) = (Vec::new(), 0, false);
     for frame in reader.by_ref() {
@@ -229,10 +229,16 @@ impl VideoClassifier {
 
     /// The normalised Fisher vector of the clip at `path`, streamed: the raw parts are sums
     /// over descriptors, accumulated batch by batch, so memory does not grow with the clip.
-    pub fn clip_fisher_vector(&self, path: &Path) -> Result<(Array1<f32>, StreamedClip), VideoError> {
+    /// How this model reads a clip's motion: its block size, the stream given (see
+    /// [`MotionOptions::stream`]).
+    pub fn reading(&self, stream: Option<usize>) -> MotionOptions {
+        MotionOptions { block: self.config.options.block, pictures: false, stream }
+    }
+
+    pub fn clip_fisher_vector(&self, path: &Path, stream: Option<usize>) -> Result<(Array1<f32>, StreamedClip), VideoError> {
         let mut raw: Vec<Array1<f32>> = self.encoders.iter().map(|e| Array1::zeros(e.fisher_len())).collect();
         let mut count = 0usize;
-        let streamed = stream_descriptors(path, self.config.options.block, self.config.options.descriptor, |batch| {
+        let streamed = stream_descriptors(path, self.reading(stream), self.config.options.descriptor, |batch| {
             for (c, (encoder, sum)) in self.encoders.iter().zip(&mut raw).enumerate() {
                 *sum += &encoder.terms(channel(batch, c).view(), 1).sum_axis(Axis(0));
             }
@@ -243,9 +249,10 @@ impl VideoClassifier {
         Ok((concatenate(Axis(0), &parts.iter().map(|p| p.view()).collect::<Vec<_>>()).expect("1-d parts"), streamed))
     }
 
-    /// Class and scores of the clip at `path` (streamed).
-    pub fn predict(&self, path: &Path) -> Result<VideoPrediction, VideoError> {
-        let (fv, streamed) = self.clip_fisher_vector(path)?;
+    /// Class and scores of the clip at `path` (streamed), read from `stream` (the default
+    /// stream when `None`).
+    pub fn predict(&self, path: &Path, stream: Option<usize>) -> Result<VideoPrediction, VideoError> {
+        let (fv, streamed) = self.clip_fisher_vector(path, stream)?;
         let scores = self.scores(&fv);
         let class = argmax(&scores);
         Ok(VideoPrediction { class, class_name: self.config.classes[class].clone(), scores: scores.to_vec(), clip: Some(streamed) })
@@ -269,7 +276,7 @@ impl VideoClassifier {
                 // A seeded reservoir sample (Algorithm R) over the streamed descriptors.
                 let mut rng = StdRng::seed_from_u64(options.seed ^ (i as u64).wrapping_mul(0x9E37_79B9));
                 let (mut kept, mut seen): (Vec<Descriptor>, usize) = (Vec::new(), 0);
-                let frames = stream_descriptors(&clip.path, options.block, options.descriptor, |batch| {
+                let frames = stream_descriptors(&clip.path, MotionOptions::with_block(options.block), options.descriptor, |batch| {
                     for d in batch {
                         if kept.len() < options.sample_per_clip {
                             kept.push(d.clone());
@@ -316,7 +323,7 @@ impl VideoClassifier {
         let fvs: Vec<Array1<f32>> = clips
             .par_iter()
             .map(|clip| {
-                let (fv, _) = model.clip_fisher_vector(&clip.path)?;
+                let (fv, _) = model.clip_fisher_vector(&clip.path, None)?;
                 tick();
                 Ok(fv)
             })

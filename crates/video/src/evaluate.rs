@@ -37,7 +37,7 @@ pub fn evaluate(model: &VideoClassifier, clips: &[LabelledClip], progress: &(dyn
     let pairs: Vec<(usize, usize)> = clips
         .par_iter()
         .map(|clip| {
-            let p = model.predict(&clip.path)?;
+            let p = model.predict(&clip.path, None)?;
             progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, clips.len());
             Ok((clip.label, p.class))
         })

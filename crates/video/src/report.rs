@@ -44,9 +44,10 @@ struct JsonReport<'a> {
     files: &'a ReportFiles,
 }
 
-/// Writes the report for `explanation` of the clip at `clip` into the folder `dir`
-/// (which must exist).
-pub fn write_report(clip: &Path, explanation: &VideoExplanation, block: usize, dir: &Path, options: ReportOptions) -> Result<ReportFiles, VideoError> {
+/// Writes the report for `explanation` of the clip at `clip` (read as `reading` says) into
+/// the folder `dir` (which must exist).
+pub fn write_report(clip: &Path, explanation: &VideoExplanation, reading: MotionOptions, dir: &Path, options: ReportOptions) -> Result<ReportFiles, VideoError> {
+    let block = reading.block;
     let mut order: Vec<usize> = (0..explanation.per_frame.len()).collect();
     order.sort_by(|&a, &b| explanation.per_frame[b].total_cmp(&explanation.per_frame[a]));
     let top_frames: Vec<usize> = order.into_iter().take(options.top.max(1)).collect();
@@ -61,7 +62,7 @@ pub fn write_report(clip: &Path, explanation: &VideoExplanation, block: usize, d
     let max_abs = explanation.blocks.iter().fold(0f32, |m, v| m.max(v.abs()));
     let title = format!("relevance for {} per frame (score {:.3})", explanation.class_name, explanation.score);
     plot_frame_relevance(&explanation.per_frame, &explanation.frame_kinds, &title, &files.curve)?;
-    let reader = MotionReader::open(clip, MotionOptions { block, pictures: true, ..MotionOptions::default() })?;
+    let reader = MotionReader::open(clip, MotionOptions { pictures: true, ..reading })?;
     let (width, height) = (reader.info().width & !1, reader.info().height & !1);
     let mut writer = ClipWriter::create(&files.video, width, height, EncodeOptions::default())?;
     let mut top: Vec<(usize, RgbImage)> = Vec::new();

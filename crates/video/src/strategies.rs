@@ -54,7 +54,7 @@ pub fn class_strategies(model: &VideoClassifier, clips: &[LabelledClip], class: 
     let maps: Vec<Array3<f64>> = clips
         .par_iter()
         .map(|clip| {
-            let d = clip_descriptors(&clip.path, model.config.options.block, model.config.options.descriptor)?;
+            let d = clip_descriptors(&clip.path, model.reading(None), model.config.options.descriptor)?;
             let e = explain(model, &d, Some(class), DEFAULT_EPSILON)?;
             progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, clips.len());
             Ok(pool_3d(e.blocks.view(), grid))
@@ -81,8 +81,8 @@ pub fn class_strategies(model: &VideoClassifier, clips: &[LabelledClip], class: 
 
 /// The frames of one clip clustered into phases by their block relevance for `class`
 /// (each frame's `[rows, cols]` map pooled to `(h, w)`).
-pub fn frame_phases(model: &VideoClassifier, clip: &std::path::Path, class: Option<usize>, (h, w): (usize, usize), how: Normalisation, options: &SprayOptions) -> Result<(String, Analysis), VideoError> {
-    let d = clip_descriptors(clip, model.config.options.block, model.config.options.descriptor)?;
+pub fn frame_phases(model: &VideoClassifier, clip: &std::path::Path, stream: Option<usize>, class: Option<usize>, (h, w): (usize, usize), how: Normalisation, options: &SprayOptions) -> Result<(String, Analysis), VideoError> {
+    let d = clip_descriptors(clip, model.reading(stream), model.config.options.descriptor)?;
     let e = explain(model, &d, class, DEFAULT_EPSILON)?;
     let frames = e.blocks.len_of(Axis(0));
     let mut x = Array2::<f64>::zeros((frames, h * w));

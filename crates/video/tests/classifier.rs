@@ -51,7 +51,7 @@ fn the_model_round_trips_with_identical_scores_and_broken_files_are_named() {
     assert!(f.model.save(&path, false).unwrap_err().to_string().contains("--force"));
     let loaded = VideoClassifier::load(&path).unwrap();
     let clip = f.root.join("walk").join("walk_000.mp4");
-    assert_eq!(loaded.predict(&clip).unwrap(), f.model.predict(&clip).unwrap());
+    assert_eq!(loaded.predict(&clip, None).unwrap(), f.model.predict(&clip, None).unwrap());
 
     let edit = |from: &str, to: &str| {
         let copy = dir.path().join(format!("edited{}", to.len()));
@@ -82,7 +82,7 @@ fn the_model_round_trips_with_identical_scores_and_broken_files_are_named() {
 fn relevance_is_conserved_up_to_what_bias_and_epsilon_absorb() {
     let f = fixture();
     let m = &f.model;
-    let clip = clip_descriptors(&f.root.join("sit-up").join("sit-up_001.mp4"), 16, m.config.options.descriptor).unwrap();
+    let clip = clip_descriptors(&f.root.join("sit-up").join("sit-up_001.mp4"), video::MotionOptions::with_block(16), m.config.options.descriptor).unwrap();
     let eps = 1e-3f32;
     let e = explain(m, &clip, None, eps).unwrap();
 
@@ -139,7 +139,7 @@ fn relevance_is_conserved_up_to_what_bias_and_epsilon_absorb() {
 fn gradient_times_input_matches_finite_differences() {
     let f = fixture();
     let m = &f.model;
-    let clip = clip_descriptors(&f.root.join("walk").join("walk_002.mp4"), 16, m.config.options.descriptor).unwrap();
+    let clip = clip_descriptors(&f.root.join("walk").join("walk_002.mp4"), video::MotionOptions::with_block(16), m.config.options.descriptor).unwrap();
     let class = 0;
     let gi = video::explain::gradient_times_input(m, &clip, class).unwrap();
     let n = clip.fields.len();
@@ -183,9 +183,9 @@ fn gradient_times_input_matches_finite_differences() {
 fn the_streamed_fisher_vector_equals_the_one_from_all_descriptors() {
     let f = fixture();
     let path = f.root.join("sit-up").join("sit-up_002.mp4");
-    let (streamed, clip) = f.model.clip_fisher_vector(&path).unwrap();
+    let (streamed, clip) = f.model.clip_fisher_vector(&path, None).unwrap();
     assert_eq!((clip.frames, clip.damaged_frames, clip.corrupt_packets), (30, 0, 0));
-    let whole = f.model.fisher_vector(&clip_descriptors(&path, 16, f.model.config.options.descriptor).unwrap());
+    let whole = f.model.fisher_vector(&clip_descriptors(&path, video::MotionOptions::with_block(16), f.model.config.options.descriptor).unwrap());
     assert_eq!(streamed.len(), whole.len());
     for (a, b) in streamed.iter().zip(&whole) {
         assert!((a - b).abs() < 1e-5, "{a} vs {b}");

@@ -10,8 +10,10 @@
 //!   against display order), and a vector refers to the one whose pixels, displaced by the
 //!   vector, match the block best (mean absolute luma difference). Where no candidate matches
 //!   clearly better than the others (flat content), the vector takes the distance that most of
-//!   the frame's matched vectors of the same list have; failing that, the nearest candidate on
-//!   its list's side, and the frame's record says so ([`ReferenceCheck`]).
+//!   the frame's matched vectors of the same list have (assumed, when at least
+//!   [`MIN_SUPPORT`] matched vectors and two thirds of them agree; guessed otherwise, or the
+//!   nearest candidate on its list's side when none matched), and the frame's record says so
+//!   ([`ReferenceCheck`]).
 
 use serde::Serialize;
 
@@ -46,23 +48,23 @@ pub struct ReferenceCheck {
     pub known: usize,
     /// Vectors under a quarter pixel long: any reference gives (nearly) no motion.
     pub still: usize,
-    /// Vectors no candidate told apart, given the distance most of the frame's matched
-    /// vectors of the same list have.
+    /// Vectors no candidate told apart, given the distance that a clear majority of the
+    /// frame's matched vectors of the same list have.
     pub assumed: usize,
-    /// Vectors with nothing to go by, given the distance to the nearest candidate on their
-    /// list's side.
+    /// Vectors with no clear majority to go by: given the most common matched distance of
+    /// their list, or the distance to the nearest candidate on their list's side.
     pub guessed: usize,
 }
 
 impl ReferenceCheck {
-    /// True when more than a quarter of the moving vectors' references were assumed or
-    /// guessed rather than known: the frame's field may be scaled wrongly.
+    /// True when more than a quarter of the moving vectors' references were guessed: the
+    /// frame's field may be scaled wrongly.
     pub fn uncertain(&self) -> bool {
-        let unsure = self.assumed + self.guessed;
-        4 * unsure > self.known + unsure
+        4 * self.guessed > self.known + self.assumed + self.guessed
     }
 
-    pub(crate) fn add(&mut self, other: ReferenceCheck) {
+    /// Adds another frame's counts.
+    pub fn add(&mut self, other: ReferenceCheck) {
         self.known += other.known;
         self.still += other.still;
         self.assumed += other.assumed;
@@ -82,6 +84,8 @@ const STILL: f32 = 0.25;
 /// grey level, the noise of a compressed picture).
 const CLEAR_FACTOR: f32 = 1.3;
 const CLEAR_MARGIN: f32 = 1.0;
+/// Matched vectors a list's majority distance needs before other vectors may assume it.
+pub(crate) const MIN_SUPPORT: usize = 8;
 
 /// The signed frame distance `t_F − t_R` of each vector of the frame at `display` (luma
 /// `luma`), chosen among `candidates` by matching pixels (the module notes).
@@ -124,7 +128,11 @@ pub(crate) fn match_references(display: usize, luma: &Luma, vectors: &[RawVector
             }
         }
     }
-    let majority = |list: &[(i32, usize)]| list.iter().max_by_key(|(_, n)| *n).map(|(k, _)| *k);
+    // The most common distance, and whether it is a clear majority.
+    let majority = |list: &[(i32, usize)]| {
+        let total: usize = list.iter().map(|(_, n)| n).sum();
+        list.iter().max_by_key(|(_, n)| *n).map(|&(k, n)| (k, n >= MIN_SUPPORT && 3 * n >= 2 * total))
+    };
     let majorities = [majority(&votes[0]), majority(&votes[1])];
     let nearest = |future: bool| -> i32 {
         let side = candidates.iter().map(|c| display as i32 - c.display as i32).filter(|&k| if future { k < 0 } else { k > 0 });
@@ -141,8 +149,12 @@ pub(crate) fn match_references(display: usize, luma: &Luma, vectors: &[RawVector
                 return nearest(v.future);
             }
             match majorities[usize::from(v.future)] {
-                Some(k) => {
+                Some((k, true)) => {
                     check.assumed += 1;
+                    k
+                }
+                Some((k, false)) => {
+                    check.guessed += 1;
                     k
                 }
                 None => {
