@@ -10,7 +10,7 @@ use outcome::output::{check_new, write_file, Sink, StagedFile, StagedFolder};
 use outcome::{outln, Failure};
 use indicatif::{ProgressBar, ProgressStyle};
 use video::draw::draw_field_png;
-use video::synth::{render_set, ArtifactKind, SynthOptions, ACTIONS};
+use video::synth::{render_set, ArtifactKind, Encodings, SynthOptions, ACTIONS};
 use video::classifier::{argmax, clip_descriptors, TrainOptions, VideoClassifier};
 use video::explain::{explain, DEFAULT_EPSILON};
 use spray::plot::{plot_embedding, plot_spectrum};
@@ -82,6 +82,10 @@ enum Command {
         /// Share of that class's clips that carry the cue.
         #[arg(long, default_value_t = 1.0)]
         artifact_share: f64,
+        /// `mixed`: each class's clips cycle through seven encoder recipes (H.264 three ways,
+        /// MPEG-2, MPEG-4 Part 2, HEVC, VP9); `exact`: all H.264 with one reference frame.
+        #[arg(long, default_value = "mixed")]
+        encodings: Encodings,
         /// Write into a folder that holds files.
         #[arg(long)]
         force: bool,
@@ -634,8 +638,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Mv { clip, stream, grid, json } => mv(&clip, MotionOptions { block: grid.block, pictures: false, stream: stream.stream }, json),
         Command::ShowMv { clip, stream, out, grid, every, force } => show_mv(&clip, &out, MotionOptions { block: grid.block, pictures: true, stream: stream.stream }, every, force),
-        Command::Synth { out, classes, per_class, seed, frames, artifact, artifact_share, force } => {
-            let options = SynthOptions { classes, per_class, seed, frames, artifact, artifact_share, ..SynthOptions::default() };
+        Command::Synth { out, classes, per_class, seed, frames, artifact, artifact_share, encodings, force } => {
+            let options = SynthOptions { classes, per_class, seed, frames, artifact, artifact_share, encodings, ..SynthOptions::default() };
             synth(&out, options, force)
         }
         Command::Train { data, out, grid, components, c, force } => train(&data, &out, TrainOptions { block: grid.block, components, c, ..TrainOptions::default() }, force),

@@ -16,7 +16,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
 
-use crate::encode::{ClipWriter, EncodeOptions};
+use crate::encode::{ClipWriter, EncodeOptions, Encoder};
 use crate::error::VideoError;
 use crate::picture::RgbImage;
 
@@ -59,11 +59,52 @@ pub struct SynthOptions {
     pub artifact_share: f64,
     #[serde(skip)]
     pub encode: EncodeOptions,
+    pub encodings: Encodings,
+}
+
+/// How a set's clips are encoded.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Encodings {
+    /// Every clip with [`SynthOptions::encode`]: libx264, one reference, no B-pyramid.
+    Exact,
+    /// Clip `i` of each class with recipe `i mod 7` of [`mixed_encoders`], so that a model
+    /// trained on the set sees the motion of the encoders real footage comes from.
+    #[default]
+    Mixed,
+}
+
+impl std::str::FromStr for Encodings {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "exact" => Ok(Encodings::Exact),
+            "mixed" => Ok(Encodings::Mixed),
+            _ => Err(format!("unknown encodings `{s}` (exact or mixed)")),
+        }
+    }
+}
+
+/// The recipes of [`Encodings::Mixed`], by name: the exact recipe, libx264's defaults
+/// (B-pyramid, three references), the shared Kinetics clips' recipe, MPEG-2 and MPEG-4 Part 2
+/// with B-frames, HEVC and VP9 (whose motion is estimated again when read).
+pub fn mixed_encoders(exact: &EncodeOptions) -> Vec<(&'static str, Encoder)> {
+    let fps = exact.fps;
+    vec![
+        ("h264-exact", exact.encoder()),
+        ("h264-default", Encoder::new("libx264", fps).option("crf", "20").option("x264-params", "threads=1")),
+        ("h264-kinetics", Encoder::new("libx264", fps).option("crf", "26").option("x264-params", "keyint=12:min-keyint=12:scenecut=0:bframes=2:ref=3:threads=1")),
+        ("mpeg2", Encoder::new("mpeg2video", fps).gop(12).b_frames(2).option("q", "3")),
+        ("mpeg4", Encoder::new("mpeg4", fps).gop(12).b_frames(2).option("qscale", "3")),
+        ("hevc", Encoder::new("libx265", fps).option("x265-params", "log-level=none:pools=1:frame-threads=1")),
+        ("vp9", Encoder::new("libvpx-vp9", fps).option("deadline", "realtime").option("cpu-used", "8").option("threads", "1")),
+    ]
 }
 
 impl Default for SynthOptions {
     fn default() -> Self {
-        SynthOptions { classes: ACTIONS.iter().map(|s| s.to_string()).collect(), per_class: 40, seed: 1, width: 160, height: 120, frames: 60, artifact: None, artifact_share: 1.0, encode: EncodeOptions::default() }
+        SynthOptions { classes: ACTIONS.iter().map(|s| s.to_string()).collect(), per_class: 40, seed: 1, width: 160, height: 120, frames: 60, artifact: None, artifact_share: 1.0, encode: EncodeOptions::default(), encodings: Encodings::default() }
     }
 }
 
@@ -75,6 +116,8 @@ pub struct SynthClip {
     pub video: PathBuf,
     pub mask: PathBuf,
     pub artifact: bool,
+    /// The recipe it was encoded with (see [`mixed_encoders`]).
+    pub encoding: String,
 }
 
 /// The random look and timing of one clip.
@@ -343,6 +386,10 @@ pub fn render_set(dir: &Path, options: &SynthOptions, mut progress: impl FnMut(u
     let mut rng = StdRng::seed_from_u64(options.seed);
     let mut cue_rng = StdRng::seed_from_u64(options.seed ^ 0xC1E5_0000);
     let total = options.classes.len() * options.per_class;
+    let recipes = match options.encodings {
+        Encodings::Exact => vec![("h264-exact", options.encode.encoder())],
+        Encodings::Mixed => mixed_encoders(&options.encode),
+    };
     let mut clips = Vec::with_capacity(total);
     for class in &options.classes {
         let folder = dir.join(class);
@@ -355,7 +402,8 @@ pub fn render_set(dir: &Path, options: &SynthOptions, mut progress: impl FnMut(u
             let mask = PathBuf::from(class).join(format!("{name}.mask.pbm"));
             let look = Look::random(&mut rng, options.width, options.height);
             let mut clip_rng = StdRng::seed_from_u64(rng.gen());
-            let mut writer = ClipWriter::create(&dir.join(&video), options.width, options.height, options.encode)?;
+            let (encoding, encoder) = &recipes[i % recipes.len()];
+            let mut writer = ClipWriter::with_encoder(&dir.join(&video), options.width, options.height, encoder)?;
             let mut masks = Vec::with_capacity(options.frames);
             let mut jitter = (0.0f32, 0.0f32);
             for t in 0..options.frames {
@@ -366,7 +414,7 @@ pub fn render_set(dir: &Path, options: &SynthOptions, mut progress: impl FnMut(u
             }
             writer.finish()?;
             write_masks(&dir.join(&mask), &masks, options.width, options.height)?;
-            clips.push(SynthClip { class: class.clone(), video, mask, artifact: artifact.is_some() });
+            clips.push(SynthClip { class: class.clone(), video, mask, artifact: artifact.is_some(), encoding: encoding.to_string() });
             progress(clips.len(), total);
         }
     }
