@@ -11,14 +11,15 @@ use outcome::{outln, Failure};
 use indicatif::{ProgressBar, ProgressStyle};
 use video::draw::draw_field_png;
 use video::synth::{render_set, ArtifactKind, Encodings, SynthOptions, ACTIONS};
-use video::classifier::{argmax, clip_descriptors, TrainOptions, VideoClassifier};
-use video::explain::{explain, DEFAULT_EPSILON};
+use video::classifier::{argmax, TrainOptions, VideoClassifier, VideoPrediction};
+use video::batch::{expand_clips, map_clips};
+use video::explain::{explain_clip, VideoExplanation, DEFAULT_EPSILON};
 use spray::plot::{plot_embedding, plot_spectrum};
 use spray::cli::ClusterArgs;
 use video::heatmap::{plot_cluster_maps, plot_perturbation};
 use video::strategies::{class_strategies, frame_phases};
 use video::quality::{evaluate_relevance, planted_cue};
-use video::report::{write_report, ReportOptions};
+use video::report::{write_report, ReportFiles, ReportOptions};
 use video::dataset::{all_clips, load_clip_set, ClipSet};
 use video::evaluate::{cross_validate, evaluate, VideoEvaluation};
 use video::{summarize, DescriptorExtractor, DescriptorOptions, MotionOptions, MotionReader, VectorOrigin};
@@ -110,9 +111,12 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// The predicted class and every class's score for a clip.
+    /// The predicted class and every class's score for a clip; for several clips or folders
+    /// (searched for video files), one line per clip in the order given (JSON lines with
+    /// --json), clips in parallel.
     Predict {
-        clip: PathBuf,
+        #[arg(required = true, num_args = 1..)]
+        clips: Vec<PathBuf>,
         #[command(flatten)]
         stream: StreamArg,
         #[command(flatten)]
@@ -138,7 +142,9 @@ enum Command {
     /// report, the per-frame relevance curve, heatmap overlays (PNG and an H.264 video) and a
     /// montage of the most relevant frames, in --out.
     Explain {
-        clip: PathBuf,
+        /// A clip, or several clips and folders: then --out holds a report folder per clip.
+        #[arg(required = true, num_args = 1..)]
+        clips: Vec<PathBuf>,
         #[command(flatten)]
         stream: StreamArg,
         #[command(flatten)]
@@ -152,9 +158,12 @@ enum Command {
         /// ε of the SVM and Fisher-vector steps.
         #[arg(long, default_value_t = DEFAULT_EPSILON)]
         epsilon: f32,
-        /// An overlay PNG every N frames.
-        #[arg(long, default_value_t = 10)]
-        every: usize,
+        /// Overlay PNGs of this many evenly spaced frames, besides the most relevant ones.
+        #[arg(long, default_value_t = 12)]
+        overlays: usize,
+        /// Frames summed per bar of the relevance curve.
+        #[arg(long, default_value_t = 4, value_parser = count)]
+        frames_per_bin: usize,
         /// Frames in the montage.
         #[arg(long, default_value_t = 4)]
         top: usize,
@@ -338,31 +347,121 @@ fn print_evaluation(e: &VideoEvaluation, classes: &[String]) -> Result<(), Failu
     Ok(())
 }
 
+fn predict(inputs: &[PathBuf], stream: Option<usize>, model: &ModelArg, json: bool) -> Result<(), Failure> {
+    let model = model.load()?;
+    let clips = expand_clips(inputs)?;
+    let single = clips.len() == 1 && !inputs[0].is_dir();
+    let warn = |clip: &Path, p: &VideoPrediction| {
+        if let Some(c) = p.clip.filter(|c| c.damaged_frames + c.corrupt_packets > 0) {
+            outcome::errln!("warning: {}: {} frames hold damaged data and {} packets did not decode; the prediction rests on what decoded", clip.display(), c.damaged_frames, c.corrupt_packets);
+        }
+    };
+    if single {
+        let p = model.predict(&clips[0], stream)?;
+        warn(&clips[0], &p);
+        if json {
+            outln!("{}", serde_json::to_string_pretty(&p).expect("serialises"))?;
+        } else {
+            outln!("predicted: {}", p.class_name)?;
+            for (name, s) in model.config.classes.iter().zip(&p.scores) {
+                outln!("  {name:<20} score {s:>8.3}")?;
+            }
+        }
+        return Ok(());
+    }
+    let progress = bar(clips.len(), "clips");
+    let start = Instant::now();
+    let results = map_clips(&clips, |clip| model.predict(clip, stream), &|done| progress.set_position(done as u64));
+    progress.finish_and_clear();
+    let mut first_failure = None;
+    let mut frames = 0;
+    for (clip, result) in clips.iter().zip(results) {
+        match result {
+            Ok(p) => {
+                warn(clip, &p);
+                frames += p.clip.map_or(0, |c| c.frames);
+                if json {
+                    let mut line = serde_json::to_value(&p).expect("serialises");
+                    line["path"] = serde_json::Value::String(clip.display().to_string());
+                    outln!("{line}")?;
+                } else {
+                    outln!("{}\t{}\t{:+.3}", clip.display(), p.class_name, p.scores[p.class])?;
+                }
+            }
+            Err(e) => {
+                let failure = Failure::from(e);
+                outcome::errln!("error: {}", failure.message);
+                if json {
+                    outln!("{}", serde_json::json!({ "path": clip.display().to_string(), "error": failure.message, "exit": failure.kind.code() }))?;
+                }
+                first_failure.get_or_insert(failure);
+            }
+        }
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    outcome::errln!("{} clips, {frames} frames in {seconds:.1} s ({:.0} frames/s)", clips.len(), frames as f64 / seconds.max(1e-9));
+    first_failure.map_or(Ok(()), Err)
+}
+
 #[allow(clippy::too_many_arguments)]
-fn explain_clip(clip: &Path, stream: Option<usize>, model: &ModelArg, class: Option<&str>, out: &Path, epsilon: f32, options: ReportOptions, force: bool) -> Result<(), Failure> {
+fn explain_clips(inputs: &[PathBuf], stream: Option<usize>, model: &ModelArg, class: Option<&str>, out: &Path, epsilon: f32, options: ReportOptions, force: bool) -> Result<(), Failure> {
     let model = model.load()?;
     let class = match class {
         Some(name) => Some(class_index(&model, name)?),
         None => None,
     };
+    let clips = expand_clips(inputs)?;
+    let single = clips.len() == 1 && !inputs[0].is_dir();
     let staged = StagedFolder::new(out, force)?;
-    let descriptors = clip_descriptors(clip, model.reading(stream), model.config.options.descriptor)?;
-    let e = explain(&model, &descriptors, class, epsilon)?;
-    let files = write_report(clip, &e, model.reading(stream), staged.path(), options).map_err(|e| staged.name_destination(e.into()))?;
+    let folders: Vec<PathBuf> = if single { vec![staged.path().to_path_buf()] } else { report_folders(&clips).into_iter().map(|name| staged.path().join(name)).collect() };
+    let explain_one = |clip: &Path, folder: &Path| -> Result<(VideoExplanation, ReportFiles), Failure> {
+        std::fs::create_dir_all(folder).map_err(|e| staged.name_destination(Failure::new(outcome::FailureKind::Output, format!("{}: {e}", folder.display()))))?;
+        let e = explain_clip(&model, clip, stream, class, epsilon)?;
+        let files = write_report(clip, &e, model.reading(stream), folder, options).map_err(|e| staged.name_destination(e.into()))?;
+        Ok((e, files))
+    };
+    let progress = bar(clips.len(), "clips");
+    let pairs: Vec<(PathBuf, PathBuf)> = clips.iter().cloned().zip(folders).collect();
+    let results = map_clips(&clips, |clip| {
+        let folder = &pairs.iter().find(|(c, _)| c == clip).expect("every clip has a folder").1;
+        explain_one(clip, folder)
+    }, &|done| if !single { progress.set_position(done as u64) });
+    progress.finish_and_clear();
+    let mut explained = Vec::new();
+    for (clip, result) in clips.iter().zip(results) {
+        explained.push((clip, result?));
+    }
+    let staging = staged.path().to_path_buf();
     staged.commit()?;
     let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let predicted = model.config.classes[argmax(&e.scores)].clone();
-    outln!("explaining {} (score {:+.3}); predicted {predicted}", e.class_name, e.score)?;
-    for (name, s) in model.config.classes.iter().zip(&e.scores) {
-        outln!("  {name:<20} score {s:>8.3}")?;
+    for (clip, (e, files)) in &explained {
+        let predicted = model.config.classes[argmax(&e.scores)].clone();
+        if !single {
+            outln!("{}:", clip.display())?;
+        }
+        outln!("explaining {} (score {:+.3}); predicted {predicted}", e.class_name, e.score)?;
+        for (name, s) in model.config.classes.iter().zip(&e.scores) {
+            outln!("  {name:<20} score {s:>8.3}")?;
+        }
+        outln!(
+            "relevance: Fisher vector {:+.4}, descriptors {:+.4}, blocks {:+.4}; absorbed by the SVM bias and ε {:+.4}, by the Fisher step's ε {:+.4}",
+            e.fisher_vector_total, e.descriptor_total, e.block_total, e.absorbed_svm, e.absorbed_fisher
+        )?;
+        outln!("most relevant frames: {:?}", files.top_frames)?;
+        let shown = files.json.parent().and_then(|p| p.strip_prefix(&staging).ok()).map_or_else(|| out.to_path_buf(), |rel| out.join(rel));
+        outln!("wrote {} ({} overlay frames, {}, {}, {}, {})", shown.display(), files.frames.len(), name(&files.relevance), name(&files.curve), name(&files.montage), name(&files.video))?;
     }
-    outln!(
-        "relevance: Fisher vector {:+.4}, descriptors {:+.4}, blocks {:+.4}; absorbed by the SVM bias and ε {:+.4}, by the Fisher step's ε {:+.4}",
-        e.fisher_vector_total, e.descriptor_total, e.block_total, e.absorbed_svm, e.absorbed_fisher
-    )?;
-    outln!("most relevant frames: {:?}", files.top_frames)?;
-    outln!("wrote {} ({} overlay frames, {}, {}, {})", out.display(), files.frames.len(), name(&files.curve), name(&files.montage), name(&files.video))?;
     Ok(())
+}
+
+/// One report folder name per clip: its file stem, numbered where stems repeat.
+fn report_folders(clips: &[PathBuf]) -> Vec<String> {
+    let stems: Vec<String> = clips.iter().map(|c| c.file_stem().map_or_else(|| "clip".to_string(), |s| s.to_string_lossy().into_owned())).collect();
+    stems
+        .iter()
+        .enumerate()
+        .map(|(i, stem)| if stems.iter().filter(|s| *s == stem).count() > 1 { format!("{stem}-{i}") } else { stem.clone() })
+        .collect()
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -643,22 +742,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             synth(&out, options, force)
         }
         Command::Train { data, out, grid, components, c, force } => train(&data, &out, TrainOptions { block: grid.block, components, c, ..TrainOptions::default() }, force),
-        Command::Predict { clip, stream, model, json } => {
-            let model = model.load()?;
-            let p = model.predict(&clip, stream.stream)?;
-            if let Some(c) = p.clip.filter(|c| c.damaged_frames + c.corrupt_packets > 0) {
-                outcome::errln!("warning: {}: {} frames hold damaged data and {} packets did not decode; the prediction rests on what decoded", clip.display(), c.damaged_frames, c.corrupt_packets);
-            }
-            if json {
-                outln!("{}", serde_json::to_string_pretty(&p).expect("serialises"))?;
-            } else {
-                outln!("predicted: {}", p.class_name)?;
-                for (name, s) in model.config.classes.iter().zip(&p.scores) {
-                    outln!("  {name:<20} score {s:>8.3}")?;
-                }
-            }
-            Ok(())
-        }
+        Command::Predict { clips, stream, model, json } => predict(&clips, stream.stream, &model, json),
         Command::Accuracy { data, model, folds, json } => {
             let model = model.load()?;
             let set = data.load()?;
@@ -690,7 +774,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             }
             Ok(())
         }
-        Command::Explain { clip, stream, model, class, out, epsilon, every, top, force } => explain_clip(&clip, stream.stream, &model, class.as_deref(), &out, epsilon, ReportOptions { every, top }, force),
+        Command::Explain { clips, stream, model, class, out, epsilon, overlays, frames_per_bin, top, force } => explain_clips(&clips, stream.stream, &model, class.as_deref(), &out, epsilon, ReportOptions { overlays, top, frames_per_bin }, force),
         Command::EvalRelevance { data, model, steps, fraction, random_orders, limit, json, plot, force } => eval_relevance(&data, &model, steps, fraction, random_orders, limit, json.as_deref(), plot.as_deref(), force),
         Command::Spray { data, model, class, spray, time_bins, out, force } => spray_set(&data, &model, class.as_deref(), &spray, time_bins, &out, force),
         Command::SprayFrames { clip, stream, model, class, spray, json, force } => spray_frames(&clip, stream.stream, &model, class.as_deref(), &spray, json.as_deref(), force),

@@ -82,7 +82,9 @@ fn moving_square(path: &Path, width: usize, height: usize, frames: usize, option
 fn missing_paths_and_files_for_folders_exit_3() {
     let dir = tempfile::tempdir().unwrap();
     fails(&["mv", "no-such-clip.mp4"], MISSING_INPUT, "no-such-clip.mp4");
-    fails(&["predict", arg(dir.path())], MISSING_INPUT, "a folder, not a video file");
+    // A folder is searched for clips; one without any is a missing input.
+    fails(&["predict", arg(dir.path())], MISSING_INPUT, "a folder without video files");
+    fails(&["mv", arg(dir.path())], MISSING_INPUT, "a folder, not a video file");
     let clip = repo("assets/demo-video/sit-up.mp4");
     fails(&["accuracy", "--data", arg(&clip)], MISSING_INPUT, "not a folder of clips");
     fails(&["accuracy", "--data", "no-such-set"], MISSING_INPUT, "no-such-set");

@@ -186,3 +186,30 @@ pub fn relevance_through(
     }
     Ok(propagate(map, x, None, r_out, rule))
 }
+
+/// One LRP step through the part of a linear map that one block of its input feeds, for maps
+/// whose input is too large to hold at once (a long clip's descriptors): `part` maps the
+/// block `x_part` alone, `z_whole` is the whole map's output `Σ_blocks f(x_b; W_b) + b`. With
+/// LRP-0 and LRP-ε the denominator is that output, so
+/// `R_i = x_i Σ_j w_ij R_j / (z_j + ε·sign(z_j))` needs nothing else of the other blocks and
+/// the blocks' relevances together are [`relevance_through`] over the whole input. Other
+/// rules modify the denominator itself and are refused.
+pub fn relevance_through_part(
+    part: &dyn LinearMap,
+    x_part: ArrayViewD<f32>,
+    z_whole: ArrayViewD<f32>,
+    r_out: ArrayViewD<f32>,
+    rule: &Rule,
+) -> Result<ArrayD<f32>, LrpError> {
+    rule.validate()?;
+    if !matches!(rule, Rule::Zero | Rule::Epsilon(_)) {
+        return Err(LrpError::InvalidRule(format!("{rule:?} needs the whole input at once; a map explained block by block takes LRP-0 or LRP-ε")));
+    }
+    let out_shape = part.output_shape(x_part.shape(), 0)?;
+    for given in [r_out.shape(), z_whole.shape()] {
+        if given != out_shape.as_slice() {
+            return Err(LrpError::TargetShape { expected: out_shape, got: given.to_vec() });
+        }
+    }
+    Ok(propagate(part, x_part, Some(z_whole), r_out, rule))
+}

@@ -36,7 +36,7 @@ mod network;
 mod rule;
 
 pub use error::LrpError;
-pub use explain::{position_norms, position_sums, relevance_through, Explanation, LayerRelevance, Target};
+pub use explain::{position_norms, position_sums, relevance_through, relevance_through_part, Explanation, LayerRelevance, Target};
 pub use layers::{Conv1d, Dense, Layer, LayerKind, MaxPool};
 pub use linear::{LinearMap, WeightMod};
 pub use network::{Network, Trace};

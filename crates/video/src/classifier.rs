@@ -28,7 +28,7 @@ use crate::descriptor::{Descriptor, DescriptorExtractor, DescriptorOptions};
 use crate::field::MotionField;
 use crate::error::VideoError;
 use crate::fisher::{improve, DiagonalGmm, FisherEncoder, Projection, CHUNK, MIN_VARIANCE};
-use crate::motion::{FrameKind, MotionOptions, MotionReader};
+use crate::motion::{FrameKind, MotionFrame, MotionOptions, MotionReader};
 
 pub const CONFIG_FILE: &str = "model.json";
 pub const WEIGHTS_FILE: &str = "weights.safetensors";
@@ -66,12 +66,18 @@ pub fn clip_descriptors(path: &Path, reading: MotionOptions, options: Descriptor
 
 /// Streams a clip's descriptors in batches of about `CHUNK` to `each` (only one batch and one
 /// cuboid of frames in memory); gives the number of frames.
-pub fn stream_descriptors(path: &Path, reading: MotionOptions, options: DescriptorOptions, mut each: impl FnMut(&[Descriptor]) -> Result<(), VideoError>) -> Result<StreamedClip, VideoError> {
+pub fn stream_descriptors(path: &Path, reading: MotionOptions, options: DescriptorOptions, each: impl FnMut(&[Descriptor]) -> Result<(), VideoError>) -> Result<StreamedClip, VideoError> {
+    stream_clip(path, reading, options, |_| {}, each)
+}
+
+/// [`stream_descriptors`], showing `frame` every frame's motion as it passes.
+pub fn stream_clip(path: &Path, reading: MotionOptions, options: DescriptorOptions, mut frame_seen: impl FnMut(&MotionFrame), mut each: impl FnMut(&[Descriptor]) -> Result<(), VideoError>) -> Result<StreamedClip, VideoError> {
     let mut reader = MotionReader::open(path, reading)?;
     let mut extractor = DescriptorExtractor::new(options)?;
     let (mut batch, mut frames, mut any) = (Vec::new(), 0, false);
     for frame in reader.by_ref() {
         let frame = frame?;
+        frame_seen(&frame);
         frames += 1;
         batch.extend(extractor.push(frame.index, &frame.field));
         if batch.len() >= CHUNK {
@@ -101,7 +107,7 @@ pub struct StreamedClip {
 }
 
 /// The rows of one descriptor type of a batch.
-fn channel(batch: &[Descriptor], c: usize) -> Array2<f32> {
+pub(crate) fn channel(batch: &[Descriptor], c: usize) -> Array2<f32> {
     fn get(d: &Descriptor, c: usize) -> &[f32] {
         match c {
             0 => &d.hof,
@@ -227,25 +233,32 @@ impl VideoClassifier {
         VideoPrediction { class, class_name: self.config.classes[class].clone(), scores: scores.to_vec(), clip: None }
     }
 
-    /// The normalised Fisher vector of the clip at `path`, streamed: the raw parts are sums
-    /// over descriptors, accumulated batch by batch, so memory does not grow with the clip.
     /// How this model reads a clip's motion: its block size, the stream given (see
     /// [`MotionOptions::stream`]).
     pub fn reading(&self, stream: Option<usize>) -> MotionOptions {
         MotionOptions { block: self.config.options.block, pictures: false, stream }
     }
 
-    pub fn clip_fisher_vector(&self, path: &Path, stream: Option<usize>) -> Result<(Array1<f32>, StreamedClip), VideoError> {
+    /// The raw Fisher-vector parts `Σ_i φ(x_i)` (HOF, MBHx, MBHy) of the clip at `path` and its
+    /// number of descriptors, streamed: the parts are sums over descriptors, accumulated batch
+    /// by batch, so memory does not grow with the clip. `frame_seen` sees every frame's motion.
+    pub fn clip_raw_fisher(&self, path: &Path, stream: Option<usize>, frame_seen: impl FnMut(&MotionFrame)) -> Result<(Vec<Array1<f32>>, usize, StreamedClip), VideoError> {
         let mut raw: Vec<Array1<f32>> = self.encoders.iter().map(|e| Array1::zeros(e.fisher_len())).collect();
         let mut count = 0usize;
-        let streamed = stream_descriptors(path, self.reading(stream), self.config.options.descriptor, |batch| {
+        let streamed = stream_clip(path, self.reading(stream), self.config.options.descriptor, frame_seen, |batch| {
             for (c, (encoder, sum)) in self.encoders.iter().zip(&mut raw).enumerate() {
                 *sum += &encoder.terms(channel(batch, c).view(), 1).sum_axis(Axis(0));
             }
             count += batch.len();
             Ok(())
         })?;
-        let parts: Vec<Array1<f32>> = raw.iter().map(|r| improve((r / count as f32).view())).collect();
+        Ok((raw.into_iter().map(|r| r / count as f32).collect(), count, streamed))
+    }
+
+    /// The normalised Fisher vector of the clip at `path`, streamed.
+    pub fn clip_fisher_vector(&self, path: &Path, stream: Option<usize>) -> Result<(Array1<f32>, StreamedClip), VideoError> {
+        let (raw, _, streamed) = self.clip_raw_fisher(path, stream, |_| {})?;
+        let parts: Vec<Array1<f32>> = raw.iter().map(|r| improve(r.view())).collect();
         Ok((concatenate(Axis(0), &parts.iter().map(|p| p.view()).collect::<Vec<_>>()).expect("1-d parts"), streamed))
     }
 

@@ -10,7 +10,12 @@ use serde::{Deserialize, Serialize};
 use crate::error::VideoError;
 
 /// Extensions read as video clips.
-const VIDEO_EXTENSIONS: [&str; 7] = ["mp4", "avi", "mkv", "mov", "webm", "m4v", "mpg"];
+const VIDEO_EXTENSIONS: [&str; 13] = ["mp4", "avi", "mkv", "mov", "webm", "m4v", "mpg", "mpeg", "ts", "m2ts", "flv", "wmv", "3gp"];
+
+/// Whether `path` names a video file by its extension.
+pub fn is_video_file(path: &Path) -> bool {
+    path.is_file() && path.extension().and_then(|e| e.to_str()).is_some_and(|e| VIDEO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
 
 /// A clip and its class index.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,7 +38,7 @@ fn clips_in(folder: &Path) -> Result<Vec<PathBuf>, VideoError> {
     let mut clips: Vec<PathBuf> = std::fs::read_dir(folder)
         .map_err(|e| VideoError::read(folder, e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && p.extension().and_then(|e| e.to_str()).is_some_and(|e| VIDEO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str())))
+        .filter(|p| is_video_file(p))
         .collect();
     clips.sort();
     Ok(clips)

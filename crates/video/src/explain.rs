@@ -9,15 +9,23 @@
 //!    descriptor gets its share of every dimension (ε absorbs a little, reported).
 //! 4. Descriptors → blocks and frames: the flat rule over each descriptor's receptive field
 //!    (uniform over the blocks × frames of its cuboid; conserves exactly).
+//!
+//! A clip is read twice ([`explain_clip`]): once for its Fisher vector and score, once more for
+//! the relevance of each batch of descriptors (step 3 needs only the whole Fisher vector, see
+//! `lrp::relevance_through_part`), so memory does not grow with the clip's length beyond the
+//! block relevance itself (4 bytes per block and frame).
 
-use ndarray::{Array1, Array3, ArrayD, ArrayView1, ArrayView2, ArrayViewD, Axis, IxDyn};
-use lrp::{relevance_through, LinearMap, LrpError, Rule, WeightMod};
+use std::path::Path;
+
+use ndarray::{s, Array1, Array3, ArrayD, ArrayView1, ArrayView2, ArrayViewD, Axis, IxDyn};
+use lrp::{relevance_through, relevance_through_part, LinearMap, LrpError, Rule, WeightMod};
 use serde::Serialize;
 
-use crate::classifier::{argmax, ClipDescriptors, VideoClassifier};
+use crate::classifier::{argmax, channel, stream_descriptors, ClipDescriptors, VideoClassifier};
 use crate::descriptor::Descriptor;
 use crate::error::VideoError;
 use crate::fisher::{improve, FisherEncoder, CHUNK};
+use crate::motion::{FrameKind, MotionOptions};
 
 
 /// The ε of both ε-steps unless asked otherwise.
@@ -50,18 +58,20 @@ pub struct VideoExplanation {
 }
 
 /// The map "one per descriptor → raw Fisher-vector dimensions" with weights `φ_ij`,
-/// computed in chunks from the descriptors (never an `N × 2KD` matrix).
-struct FisherTerms<'a> {
-    encoder: &'a FisherEncoder,
-    descriptors: ArrayView2<'a, f32>,
+/// computed in chunks from the descriptors (never an `N × 2KD` matrix): some of a clip's
+/// `count` descriptors (the terms carry the clip's `1/N`).
+struct FisherTerms<'e, 'd> {
+    encoder: &'e FisherEncoder,
+    descriptors: ArrayView2<'d, f32>,
+    count: usize,
 }
 
-impl FisherTerms<'_> {
+impl FisherTerms<'_, '_> {
     fn chunks(&self, weights: WeightMod, mut each: impl FnMut(usize, ndarray::Array2<f32>)) {
         let n = self.descriptors.nrows();
         for start in (0..n).step_by(CHUNK) {
             let rows = self.descriptors.slice(ndarray::s![start..(start + CHUNK).min(n), ..]);
-            let mut terms = self.encoder.terms(rows, n);
+            let mut terms = self.encoder.terms(rows, self.count);
             if weights != WeightMod::Identity {
                 terms.mapv_inplace(|w| weights.apply(w));
             }
@@ -70,7 +80,7 @@ impl FisherTerms<'_> {
     }
 }
 
-impl LinearMap for FisherTerms<'_> {
+impl LinearMap for FisherTerms<'_, '_> {
     fn name(&self) -> &str {
         "fisher-terms"
     }
@@ -101,10 +111,18 @@ impl LinearMap for FisherTerms<'_> {
     }
 }
 
-/// The map "blocks × frames → descriptors": each descriptor sums its cuboid.
+/// The map "blocks × frames → descriptors": each descriptor sums its cuboid, over the frames
+/// `first_frame..first_frame + shape[0]` that hold the descriptors' cuboids.
 struct ReceptiveFields<'a> {
     fields: &'a [Descriptor],
+    first_frame: usize,
     shape: [usize; 3],
+}
+
+impl ReceptiveFields<'_> {
+    fn frames(&self, d: &Descriptor) -> std::ops::Range<usize> {
+        d.frames.start - self.first_frame..d.frames.end - self.first_frame
+    }
 }
 
 impl LinearMap for ReceptiveFields<'_> {
@@ -122,7 +140,7 @@ impl LinearMap for ReceptiveFields<'_> {
     fn forward(&self, x: ArrayViewD<f32>, weights: WeightMod) -> ArrayD<f32> {
         let w = weights.apply(1.0);
         let x = x.into_dimensionality::<ndarray::Ix3>().expect("checked shape");
-        let out: Array1<f32> = self.fields.iter().map(|d| w * x.slice(ndarray::s![d.frames.clone(), d.rows.clone(), d.cols.clone()]).sum()).collect();
+        let out: Array1<f32> = self.fields.iter().map(|d| w * x.slice(s![self.frames(d), d.rows.clone(), d.cols.clone()]).sum()).collect();
         out.into_dyn()
     }
 
@@ -130,7 +148,7 @@ impl LinearMap for ReceptiveFields<'_> {
         let w = weights.apply(1.0);
         let mut out = Array3::<f32>::zeros(self.shape);
         for (d, &v) in self.fields.iter().zip(s.iter()) {
-            out.slice_mut(ndarray::s![d.frames.clone(), d.rows.clone(), d.cols.clone()]).mapv_inplace(|o| o + w * v);
+            out.slice_mut(s![self.frames(d), d.rows.clone(), d.cols.clone()]).mapv_inplace(|o| o + w * v);
         }
         out.into_dyn()
     }
@@ -144,10 +162,64 @@ fn lrp_error(e: LrpError) -> VideoError {
     VideoError::Invalid(format!("relevance propagation: {e}"))
 }
 
+/// A clip's descriptors batch by batch (`[HOF, MBHx, MBHy]` rows and their receptive
+/// fields), read again as often as asked.
+trait DescriptorPasses {
+    fn pass(&self, each: &mut dyn FnMut([ArrayView2<f32>; 3], &[Descriptor]) -> Result<(), VideoError>) -> Result<(), VideoError>;
+}
+
+impl DescriptorPasses for ClipDescriptors {
+    fn pass(&self, each: &mut dyn FnMut([ArrayView2<f32>; 3], &[Descriptor]) -> Result<(), VideoError>) -> Result<(), VideoError> {
+        let n = self.fields.len();
+        for start in (0..n).step_by(CHUNK) {
+            let rows = start..(start + CHUNK).min(n);
+            let channels = [0, 1, 2].map(|c| self.channels[c].slice(s![rows.clone(), ..]));
+            each(channels, &self.fields[rows])?;
+        }
+        Ok(())
+    }
+}
+
+/// A clip file, its descriptors computed again on every pass.
+struct StreamedDescriptors<'a> {
+    path: &'a Path,
+    reading: MotionOptions,
+    options: crate::descriptor::DescriptorOptions,
+}
+
+impl DescriptorPasses for StreamedDescriptors<'_> {
+    fn pass(&self, each: &mut dyn FnMut([ArrayView2<f32>; 3], &[Descriptor]) -> Result<(), VideoError>) -> Result<(), VideoError> {
+        stream_descriptors(self.path, self.reading, self.options, |batch| {
+            let channels = [0, 1, 2].map(|c| channel(batch, c));
+            each([0, 1, 2].map(|c| channels[c].view()), batch)
+        })
+        .map(|_| ())
+    }
+}
+
 /// Explains the model's score for `class` (the predicted class when `None`) on a clip's
 /// descriptors.
 pub fn explain(model: &VideoClassifier, clip: &ClipDescriptors, class: Option<usize>, epsilon: f32) -> Result<VideoExplanation, VideoError> {
     let raw: Vec<Array1<f32>> = model.encoders.iter().zip(&clip.channels).map(|(e, x)| e.raw(x.view())).collect();
+    explain_passes(model, &raw, clip.fields.len(), &clip.frame_kinds, clip.grid, clip, class, epsilon)
+}
+
+/// Explains the model's score for `class` on the clip at `path` (read as `reading` says; the
+/// model's block size), in two passes over the file: memory stays flat with the clip's length.
+pub fn explain_clip(model: &VideoClassifier, path: &Path, stream: Option<usize>, class: Option<usize>, epsilon: f32) -> Result<VideoExplanation, VideoError> {
+    let (mut kinds, mut grid) = (Vec::new(), (0, 0));
+    let (raw, count, _) = model.clip_raw_fisher(path, stream, |frame| {
+        kinds.push(frame.kind);
+        grid = (frame.field.rows(), frame.field.cols());
+    })?;
+    let source = StreamedDescriptors { path, reading: model.reading(stream), options: model.config.options.descriptor };
+    explain_passes(model, &raw, count, &kinds, grid, &source, class, epsilon)
+}
+
+/// The explanation from the raw Fisher-vector parts `raw` of a clip's `count` descriptors and
+/// one more pass over them.
+#[allow(clippy::too_many_arguments)]
+fn explain_passes(model: &VideoClassifier, raw: &[Array1<f32>], count: usize, frame_kinds: &[FrameKind], grid: (usize, usize), source: &dyn DescriptorPasses, class: Option<usize>, epsilon: f32) -> Result<VideoExplanation, VideoError> {
     let parts: Vec<Array1<f32>> = raw.iter().map(|r| improve(r.view())).collect();
     let fv = ndarray::concatenate(Axis(0), &parts.iter().map(|p| p.view()).collect::<Vec<_>>()).expect("1-d parts");
     let scores = model.scores(&fv);
@@ -161,22 +233,33 @@ pub fn explain(model: &VideoClassifier, clip: &ClipDescriptors, class: Option<us
     let rule = Rule::Epsilon(epsilon);
     // 1. SVM → normalised Fisher vector; 2. element-wise normalisation: unchanged.
     let r_fv = relevance_through(&model.svm, fv.view().into_dyn(), target.view().into_dyn(), &rule).map_err(lrp_error)?;
-    // 3. Fisher vector → descriptors, type by type.
-    let n = clip.fields.len();
-    let mut r_desc = Array1::<f32>::zeros(n);
-    let mut offset = 0;
-    for (encoder, x) in model.encoders.iter().zip(&clip.channels) {
-        let part = r_fv.slice(ndarray::s![offset..offset + encoder.fisher_len()]);
-        offset += encoder.fisher_len();
-        let map = FisherTerms { encoder, descriptors: x.view() };
-        let ones = Array1::<f32>::ones(n);
-        r_desc += &relevance_through(&map, ones.view().into_dyn(), part.into_dyn(), &rule).map_err(lrp_error)?.into_dimensionality::<ndarray::Ix1>().expect("1-d");
-    }
-    // 4. Descriptors → blocks × frames, flat over each receptive field.
-    let shape = [clip.frame_kinds.len(), clip.grid.0, clip.grid.1];
-    let map = ReceptiveFields { fields: &clip.fields, shape };
-    let blocks = relevance_through(&map, ArrayD::<f32>::zeros(IxDyn(&shape)).view(), r_desc.view().into_dyn(), &Rule::Flat).map_err(lrp_error)?;
-    let blocks = blocks.into_dimensionality::<ndarray::Ix3>().expect("3-d");
+    let mut r_desc = Vec::with_capacity(count);
+    let shape = [frame_kinds.len(), grid.0, grid.1];
+    let mut blocks = Array3::<f32>::zeros(shape);
+    source.pass(&mut |channels, fields| {
+        // 3. Fisher vector → this batch of descriptors, type by type, against the whole
+        // Fisher vector's dimensions `raw`.
+        let ones = Array1::<f32>::ones(fields.len());
+        let mut r = Array1::<f32>::zeros(fields.len());
+        let mut offset = 0;
+        for ((encoder, x), z) in model.encoders.iter().zip(channels).zip(raw) {
+            let part = r_fv.slice(s![offset..offset + encoder.fisher_len()]);
+            offset += encoder.fisher_len();
+            let map = FisherTerms { encoder, descriptors: x, count };
+            r += &relevance_through_part(&map, ones.view().into_dyn(), z.view().into_dyn(), part.into_dyn(), &rule).map_err(lrp_error)?.into_dimensionality::<ndarray::Ix1>().expect("1-d");
+        }
+        // 4. → blocks × frames, flat over each receptive field, on the frames the batch covers.
+        let first_frame = fields.iter().map(|d| d.frames.start).min().unwrap_or(0);
+        let last_frame = fields.iter().map(|d| d.frames.end).max().unwrap_or(0).min(shape[0]);
+        let window = [last_frame - first_frame, shape[1], shape[2]];
+        let map = ReceptiveFields { fields, first_frame, shape: window };
+        let spread = relevance_through(&map, ArrayD::<f32>::zeros(IxDyn(&window)).view(), r.view().into_dyn(), &Rule::Flat).map_err(lrp_error)?;
+        let mut target = blocks.slice_mut(s![first_frame..last_frame, .., ..]);
+        target += &spread.into_dimensionality::<ndarray::Ix3>().expect("3-d");
+        r_desc.extend(r);
+        Ok(())
+    })?;
+    let r_desc = Array1::from(r_desc);
     let per_frame: Vec<f32> = blocks.outer_iter().map(|f| f.sum()).collect();
     let (fisher_vector_total, descriptor_total, block_total) = (r_fv.sum(), r_desc.sum(), blocks.sum());
     Ok(VideoExplanation {
@@ -186,7 +269,7 @@ pub fn explain(model: &VideoClassifier, clip: &ClipDescriptors, class: Option<us
         scores: scores.to_vec(),
         epsilon,
         per_frame,
-        frame_kinds: clip.frame_kinds.iter().map(|k| k.letter()).collect(),
+        frame_kinds: frame_kinds.iter().map(|k| k.letter()).collect(),
         blocks,
         descriptors: r_desc,
         fisher_vector_total,
@@ -219,11 +302,11 @@ pub fn gradient_times_input(model: &VideoClassifier, clip: &ClipDescriptors, cla
         let unit = &s / norm;
         let ds = (&w - &(&unit * unit.dot(&w))) / norm;
         let grad = ndarray::Zip::from(&ds).and(&raw).map_collect(|&d, &r| if r == 0.0 { 0.0 } else { d / (2.0 * r.abs().sqrt()) });
-        let map = FisherTerms { encoder, descriptors: x.view() };
+        let map = FisherTerms { encoder, descriptors: x.view(), count: n };
         per_descriptor += &map.transpose(grad.view().into_dyn(), WeightMod::Identity, &[n]).into_dimensionality::<ndarray::Ix1>().expect("1-d");
     }
     let shape = [clip.frame_kinds.len(), clip.grid.0, clip.grid.1];
-    let map = ReceptiveFields { fields: &clip.fields, shape };
+    let map = ReceptiveFields { fields: &clip.fields, first_frame: 0, shape };
     let blocks = relevance_through(&map, ArrayD::<f32>::zeros(IxDyn(&shape)).view(), per_descriptor.view().into_dyn(), &Rule::Flat).map_err(lrp_error)?;
     Ok(blocks.into_dimensionality::<ndarray::Ix3>().expect("3-d"))
 }

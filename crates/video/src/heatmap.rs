@@ -62,45 +62,60 @@ pub fn save_png(picture: &RgbImage, path: &Path) -> Result<(), VideoError> {
     area.present().map_err(|e| plot_error(path, e))
 }
 
-/// The per-frame relevance curve (`.png` or `.svg`): frame on x, relevance on y, frame types
-/// marked along the bottom (I red, P blue, B grey).
-pub fn plot_frame_relevance(per_frame: &[f32], kinds: &[char], title: &str, path: &Path) -> Result<(), VideoError> {
+/// The relevance curve of a clip, as Samek et al. (2017, Fig. 2C) show it: relevance summed
+/// over bins of `frames_per_bin` frames as bars, the per-frame relevance as a thin line on top,
+/// and the frame types as a strip along the bottom (I red, P blue, B grey; one pixel column per
+/// frame or wider, so that long clips stay readable). `.png` or `.svg`.
+pub fn plot_frame_relevance(per_frame: &[f32], kinds: &[char], frames_per_bin: usize, title: &str, path: &Path) -> Result<(), VideoError> {
     if !register_font() {
         return Err(plot_error(path, "the embedded font could not be read"));
     }
-    let size = (1000, 400);
+    let size = (1000, 420);
+    let bin = frames_per_bin.max(1);
     match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
-        Some("png") => curve(BitMapBackend::new(path, size).into_drawing_area(), per_frame, kinds, title).map_err(|e| plot_error(path, e)),
-        Some("svg") => curve(SVGBackend::new(path, size).into_drawing_area(), per_frame, kinds, title).map_err(|e| plot_error(path, e)),
+        Some("png") => curve(BitMapBackend::new(path, size).into_drawing_area(), per_frame, kinds, bin, title).map_err(|e| plot_error(path, e)),
+        Some("svg") => curve(SVGBackend::new(path, size).into_drawing_area(), per_frame, kinds, bin, title).map_err(|e| plot_error(path, e)),
         _ => Err(plot_error(path, "the curve's file name must end in .png or .svg")),
     }
 }
 
-fn curve<B: DrawingBackend>(root: DrawingArea<B, plotters::coord::Shift>, per_frame: &[f32], kinds: &[char], title: &str) -> Result<(), String> {
+fn curve<B: DrawingBackend>(root: DrawingArea<B, plotters::coord::Shift>, per_frame: &[f32], kinds: &[char], bin: usize, title: &str) -> Result<(), String> {
     let text = |e: DrawingAreaErrorKind<B::ErrorType>| e.to_string();
     root.fill(&WHITE).map_err(text)?;
-    let (lo, hi) = per_frame.iter().fold((0f32, 0f32), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    let bins: Vec<f32> = crate::report::binned(per_frame, bin);
+    let (lo, hi) = bins.iter().chain(per_frame).fold((0f32, 0f32), |(lo, hi), &v| (lo.min(v), hi.max(v)));
     let pad = ((hi - lo) * 0.1).max(1e-6);
     let n = per_frame.len().max(1);
+    let caption = if bin > 1 { format!("{title}: per {bin} frames (bars) and per frame (line)") } else { format!("{title}: per frame") };
     let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 20))
+        .caption(caption, ("sans-serif", 18))
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(70)
-        .build_cartesian_2d(0f32..n as f32, (lo - 2.0 * pad)..(hi + pad))
+        .build_cartesian_2d(0f32..n as f32, (lo - 2.5 * pad)..(hi + pad))
         .map_err(text)?;
-    chart.configure_mesh().x_desc("frame").y_desc("relevance").label_style(("sans-serif", 14)).draw().map_err(text)?;
-    chart.draw_series(LineSeries::new(per_frame.iter().enumerate().map(|(i, &v)| (i as f32, v)), RGBColor(214, 39, 40).stroke_width(2))).map_err(text)?;
+    chart.configure_mesh().disable_x_mesh().x_desc("frame").y_desc("relevance").label_style(("sans-serif", 14)).draw().map_err(text)?;
+    if bin > 1 {
+        chart
+            .draw_series(bins.iter().enumerate().map(|(b, &v)| {
+                let (x0, x1) = ((b * bin) as f32, ((b + 1) * bin).min(n) as f32);
+                let colour = if v >= 0.0 { RGBColor(214, 39, 40).mix(0.45) } else { RGBColor(31, 119, 180).mix(0.45) };
+                Rectangle::new([(x0, 0.0), (x1, v)], colour.filled())
+            }))
+            .map_err(text)?;
+    }
+    chart.draw_series(LineSeries::new(per_frame.iter().enumerate().map(|(i, &v)| (i as f32 + 0.5, v)), RGBColor(40, 40, 40).stroke_width(1))).map_err(text)?;
     chart.draw_series(LineSeries::new([(0.0, 0.0), (n as f32, 0.0)], BLACK.mix(0.4))).map_err(text)?;
-    let base = lo - 1.5 * pad;
+    // The frame-type strip: one band below the curve, a rectangle per frame.
+    let (top, bottom) = (lo - 1.5 * pad, lo - 2.3 * pad);
     chart
         .draw_series(kinds.iter().enumerate().map(|(i, k)| {
             let colour = match k {
                 'I' => RGBColor(214, 39, 40),
                 'P' => RGBColor(31, 119, 180),
-                _ => RGBColor(150, 150, 150),
+                _ => RGBColor(190, 190, 190),
             };
-            Circle::new((i as f32, base), 3, colour.filled())
+            Rectangle::new([(i as f32, top), (i as f32 + 1.0, bottom)], colour.filled())
         }))
         .map_err(text)?;
     root.present().map_err(text)

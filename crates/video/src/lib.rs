@@ -3,6 +3,7 @@
 //! Fisher-vector / linear-SVM classifier, its LRP explanations onto blocks and frames, their
 //! evaluation, and SpRAy over them.
 
+pub mod batch;
 pub mod classifier;
 pub mod dataset;
 pub mod default_model;

@@ -1,9 +1,11 @@
-//! The files `xai-video explain` writes: a JSON report with every number, the per-frame
-//! relevance curve, heatmap overlays of block relevance on decoded frames (PNG), a montage
-//! of the most relevant frames, and the overlay as an H.264 video.
+//! The files `xai-video explain` writes: a JSON report (scores, conservation, per-frame and
+//! binned relevance, frame types), the block relevance as a safetensors file, the relevance
+//! curve, heatmap overlays of block relevance on evenly spaced and on the most relevant frames
+//! (PNG), a montage of the most relevant frames, and the overlay as an H.264 video.
 
 use std::path::{Path, PathBuf};
 
+use safetensors::tensor::{Dtype, TensorView};
 use serde::Serialize;
 
 use crate::encode::{ClipWriter, EncodeOptions};
@@ -16,16 +18,21 @@ use crate::picture::RgbImage;
 /// What to draw.
 #[derive(Clone, Copy, Debug)]
 pub struct ReportOptions {
-    /// Write an overlay PNG for every N-th frame.
-    pub every: usize,
-    /// Frames in the montage (the most relevant ones).
+    /// Overlay PNGs of this many evenly spaced frames (besides the most relevant ones).
+    pub overlays: usize,
+    /// Frames in the montage (the most relevant ones, each also written as an overlay PNG).
     pub top: usize,
+    /// Frames summed per bar of the binned relevance curve (4 in Samek et al. 2017).
+    pub frames_per_bin: usize,
 }
 
 /// The files written.
 #[derive(Clone, Debug, Serialize)]
 pub struct ReportFiles {
     pub json: PathBuf,
+    /// Block relevance `[frames, rows, cols]` (tensor `blocks`) and the per-frame sums
+    /// (`per_frame`), f32 in a safetensors file: 4 bytes per block and frame.
+    pub relevance: PathBuf,
     pub curve: PathBuf,
     pub montage: PathBuf,
     pub video: PathBuf,
@@ -39,20 +46,48 @@ struct JsonReport<'a> {
     clip: String,
     explanation: &'a VideoExplanation,
     block: usize,
-    /// `[frame][row][col]`.
-    blocks: Vec<Vec<Vec<f32>>>,
+    /// Block grid `(rows, cols)`.
+    grid: (usize, usize),
+    frames_per_bin: usize,
+    /// Relevance summed over `frames_per_bin` consecutive frames.
+    per_bin: Vec<f32>,
     files: &'a ReportFiles,
 }
 
+/// `count` frame positions spread evenly over `0..frames`, first and last included.
+fn evenly_spaced(frames: usize, count: usize) -> Vec<usize> {
+    match (frames, count) {
+        (0, _) | (_, 0) => Vec::new(),
+        (_, 1) => vec![0],
+        _ => {
+            let mut picked: Vec<usize> = (0..count).map(|k| (k * (frames - 1) + (count - 1) / 2) / (count - 1)).collect();
+            picked.dedup();
+            picked
+        }
+    }
+}
+
+/// Relevance summed over consecutive bins of `size` frames (the last bin may be shorter).
+pub fn binned(per_frame: &[f32], size: usize) -> Vec<f32> {
+    per_frame.chunks(size.max(1)).map(|bin| bin.iter().sum()).collect()
+}
+
 /// Writes the report for `explanation` of the clip at `clip` (read as `reading` says) into
-/// the folder `dir` (which must exist).
+/// the folder `dir` (which must exist). The clip is streamed once more for the overlays:
+/// memory holds the montage's frames, not the clip.
 pub fn write_report(clip: &Path, explanation: &VideoExplanation, reading: MotionOptions, dir: &Path, options: ReportOptions) -> Result<ReportFiles, VideoError> {
     let block = reading.block;
-    let mut order: Vec<usize> = (0..explanation.per_frame.len()).collect();
+    let frames = explanation.per_frame.len();
+    let mut order: Vec<usize> = (0..frames).collect();
     order.sort_by(|&a, &b| explanation.per_frame[b].total_cmp(&explanation.per_frame[a]));
     let top_frames: Vec<usize> = order.into_iter().take(options.top.max(1)).collect();
+    let mut drawn = evenly_spaced(frames, options.overlays);
+    drawn.extend(&top_frames);
+    drawn.sort_unstable();
+    drawn.dedup();
     let mut files = ReportFiles {
         json: dir.join("explanation.json"),
+        relevance: dir.join("relevance.safetensors"),
         curve: dir.join("relevance-per-frame.png"),
         montage: dir.join("most-relevant-frames.png"),
         video: dir.join("overlay.mp4"),
@@ -60,8 +95,8 @@ pub fn write_report(clip: &Path, explanation: &VideoExplanation, reading: Motion
         top_frames,
     };
     let max_abs = explanation.blocks.iter().fold(0f32, |m, v| m.max(v.abs()));
-    let title = format!("relevance for {} per frame (score {:.3})", explanation.class_name, explanation.score);
-    plot_frame_relevance(&explanation.per_frame, &explanation.frame_kinds, &title, &files.curve)?;
+    let title = format!("relevance for {} (score {:.3})", explanation.class_name, explanation.score);
+    plot_frame_relevance(&explanation.per_frame, &explanation.frame_kinds, options.frames_per_bin, &title, &files.curve)?;
     let reader = MotionReader::open(clip, MotionOptions { pictures: true, ..reading })?;
     let (width, height) = (reader.info().width & !1, reader.info().height & !1);
     let mut writer = ClipWriter::create(&files.video, width, height, EncodeOptions::default())?;
@@ -71,7 +106,7 @@ pub fn write_report(clip: &Path, explanation: &VideoExplanation, reading: Motion
         let Some(relevance) = explanation.blocks.outer_iter().nth(frame.index) else { break };
         let picture = frame.picture.as_ref().expect("pictures were asked for");
         let shown = overlay(picture, relevance, block, max_abs);
-        if frame.index % options.every.max(1) == 0 {
+        if drawn.binary_search(&frame.index).is_ok() {
             let path = dir.join(format!("frame{:05}-{}.png", frame.index, frame.kind.letter()));
             save_png(&shown, &path)?;
             files.frames.push(path);
@@ -86,10 +121,28 @@ pub fn write_report(clip: &Path, explanation: &VideoExplanation, reading: Motion
     if let Some(picture) = montage(&top.into_iter().map(|(_, p)| p).collect::<Vec<_>>()) {
         save_png(&picture, &files.montage)?;
     }
-    let blocks = explanation.blocks.outer_iter().map(|f| f.outer_iter().map(|r| r.to_vec()).collect()).collect();
-    let report = JsonReport { clip: clip.display().to_string(), explanation, block, blocks, files: &files };
+    write_relevance(explanation, &files.relevance)?;
+    let grid = (explanation.blocks.len_of(ndarray::Axis(1)), explanation.blocks.len_of(ndarray::Axis(2)));
+    let per_bin = binned(&explanation.per_frame, options.frames_per_bin);
+    let report = JsonReport { clip: clip.display().to_string(), explanation, block, grid, frames_per_bin: options.frames_per_bin.max(1), per_bin, files: &files };
     std::fs::write(&files.json, serde_json::to_string(&report).expect("serialises")).map_err(|e| VideoError::write(&files.json, e))?;
     Ok(files)
+}
+
+/// The block relevance and per-frame sums as a safetensors file.
+fn write_relevance(explanation: &VideoExplanation, path: &Path) -> Result<(), VideoError> {
+    let bytes = |v: &mut dyn Iterator<Item = &f32>| v.flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
+    let blocks = bytes(&mut explanation.blocks.iter());
+    let per_frame = bytes(&mut explanation.per_frame.iter());
+    let views = [
+        ("blocks", TensorView::new(Dtype::F32, explanation.blocks.shape().to_vec(), &blocks)),
+        ("per_frame", TensorView::new(Dtype::F32, vec![explanation.per_frame.len()], &per_frame)),
+    ];
+    let views: Vec<(&str, TensorView)> = views.into_iter().map(|(n, v)| v.map(|v| (n, v))).collect::<Result<_, _>>().map_err(|e| VideoError::Invalid(format!("{}: {e}", path.display())))?;
+    safetensors::serialize_to_file(views, None, path).map_err(|e| match e {
+        safetensors::SafeTensorError::IoError(io) => VideoError::write(path, io),
+        e => VideoError::Invalid(format!("{}: {e}", path.display())),
+    })
 }
 
 fn crop(picture: &RgbImage, width: usize, height: usize) -> RgbImage {

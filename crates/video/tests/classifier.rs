@@ -7,7 +7,7 @@ use ndarray::{Array1, Array3, Axis};
 use video::classifier::{clip_descriptors, TrainOptions, VideoClassifier, CONFIG_FILE, WEIGHTS_FILE};
 use video::dataset::load_clip_set;
 use video::evaluate::evaluate;
-use video::explain::explain;
+use video::explain::{explain, explain_clip};
 use video::fisher::improve;
 use video::synth::{render_set, SynthOptions};
 
@@ -85,8 +85,29 @@ fn relevance_is_conserved_up_to_what_bias_and_epsilon_absorb() {
     let clip = clip_descriptors(&f.root.join("sit-up").join("sit-up_001.mp4"), video::MotionOptions::with_block(16), m.config.options.descriptor).unwrap();
     let eps = 1e-3f32;
     let e = explain(m, &clip, None, eps).unwrap();
+    check_against_f64(m, &clip, &e, eps);
+}
 
-    // Independent f64 computation of every step, from the model's parts.
+#[test]
+fn a_long_clip_explained_in_two_passes_over_the_file_gives_the_same_numbers() {
+    let f = fixture();
+    let m = &f.model;
+    let dir = tempfile::tempdir().unwrap();
+    let options = SynthOptions { classes: vec!["walk".into()], per_class: 1, frames: 120, seed: 9, ..SynthOptions::default() };
+    render_set(dir.path(), &options, |_, _| {}).unwrap();
+    let path = dir.path().join("walk").join("walk_000.mp4");
+    let clip = clip_descriptors(&path, m.reading(None), m.config.options.descriptor).unwrap();
+    assert!(clip.fields.len() > video::fisher::CHUNK, "{} descriptors: the second pass must span several batches", clip.fields.len());
+    let streamed = explain_clip(m, &path, None, None, 1e-3).unwrap();
+    check_against_f64(m, &clip, &streamed, 1e-3);
+    let in_memory = explain(m, &clip, None, 1e-3).unwrap();
+    assert_eq!(streamed.frame_kinds, in_memory.frame_kinds);
+    assert!((streamed.score - in_memory.score).abs() < 1e-5);
+}
+
+/// Checks an explanation against an independent f64 computation of every step, from the
+/// model's parts.
+fn check_against_f64(m: &VideoClassifier, clip: &video::classifier::ClipDescriptors, e: &video::explain::VideoExplanation, eps: f32) {
     let n = clip.fields.len();
     let (mut fv, mut raw_parts, mut terms) = (Vec::new(), Vec::new(), Vec::new());
     for (encoder, x) in m.encoders.iter().zip(&clip.channels) {
