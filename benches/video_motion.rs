@@ -1,5 +1,6 @@
-//! Motion-vector extraction against its physical limit, a bare FFmpeg decode of the same
-//! file with `export_mvs` (no side data read, no field built), and descriptor throughput on
+//! Motion-vector extraction and the whole prediction pipeline (decode, fields, descriptors,
+//! Fisher vector, SVM) against their physical limit, a bare FFmpeg decode of the same file
+//! with `export_mvs` (no side data read, no field built), and descriptor throughput on
 //! 320×240 fields. Real clips from `../shared/data/video` (or `$RELVIS_DATA/video`).
 //! Criterion times each; interleaved rounds in the same process print the ratios.
 //!
@@ -11,6 +12,7 @@ use std::time::Instant;
 
 use criterion::Criterion;
 use ffmpeg_next as ffmpeg;
+use video::classifier::VideoClassifier;
 use video::{DescriptorExtractor, DescriptorOptions, MotionField, MotionOptions, MotionReader};
 
 /// (name, clip) pairs: H.264 with B-frames, and MPEG-4 Part 2 (Xvid) at 320×240.
@@ -52,16 +54,21 @@ fn motion_fields(path: &Path) -> usize {
     MotionReader::open(path, MotionOptions::default()).expect("opens").inspect(|f| assert!(f.is_ok(), "decodes")).count()
 }
 
+/// The default model's prediction for the clip; its frame count.
+fn prediction(model: &VideoClassifier, path: &Path) -> usize {
+    model.predict(path, None).expect("predicts").clip.expect("streamed").frames
+}
+
 fn descriptors(fields: &[MotionField]) -> usize {
     let mut extractor = DescriptorExtractor::new(DescriptorOptions::default()).expect("valid options");
     fields.iter().enumerate().map(|(t, f)| extractor.push(t, f).len()).sum()
 }
 
-fn print_ratios(clips: &[(&str, PathBuf)], fields: &[MotionField]) {
+fn print_ratios(clips: &[(&str, PathBuf)], fields: &[MotionField], model: &VideoClassifier) {
     let rounds = 5;
     println!("\nmedians of {rounds} interleaved rounds:");
     for (name, path) in clips {
-        let (mut bare, mut ours) = (Vec::new(), Vec::new());
+        let (mut bare, mut ours, mut whole) = (Vec::new(), Vec::new(), Vec::new());
         let mut frames = 0;
         for _ in 0..rounds {
             let t = Instant::now();
@@ -70,11 +77,16 @@ fn print_ratios(clips: &[(&str, PathBuf)], fields: &[MotionField]) {
             let t = Instant::now();
             black_box(motion_fields(path));
             ours.push(t.elapsed().as_secs_f64());
+            let t = Instant::now();
+            black_box(prediction(model, path));
+            whole.push(t.elapsed().as_secs_f64());
         }
-        bare.sort_by(f64::total_cmp);
-        ours.sort_by(f64::total_cmp);
-        let (bare, ours) = (frames as f64 / bare[rounds / 2], frames as f64 / ours[rounds / 2]);
+        for v in [&mut bare, &mut ours, &mut whole] {
+            v.sort_by(f64::total_cmp);
+        }
+        let (bare, ours, whole) = (frames as f64 / bare[rounds / 2], frames as f64 / ours[rounds / 2], frames as f64 / whole[rounds / 2]);
         println!("  {name}: bare decode {bare:.0} frames/s, motion fields {ours:.0} frames/s: ratio {:.2} (target ≥ 0.8)", ours / bare);
+        println!("  {name}: whole prediction {whole:.0} frames/s: ratio {:.2} to the bare decode (target ≥ 0.5)", whole / bare);
     }
     let mut times = Vec::new();
     for _ in 0..rounds {
@@ -102,9 +114,11 @@ fn main() {
         group.bench_function(format!("motion_fields_{name}"), |b| b.iter(|| black_box(motion_fields(path))));
     }
     group.bench_function("descriptors_320x240", |b| b.iter(|| black_box(descriptors(&fields))));
+    let model = video::default_model::load().expect("the embedded model");
+    group.bench_function("prediction_h264_426x240", |b| b.iter(|| black_box(prediction(&model, &clips[0].1))));
     group.finish();
     c.final_summary();
     if std::env::args().any(|a| a == "--bench") {
-        print_ratios(&clips, &fields);
+        print_ratios(&clips, &fields, &model);
     }
 }

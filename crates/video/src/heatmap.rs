@@ -20,15 +20,21 @@ fn plot_error(path: &Path, e: impl std::fmt::Display) -> VideoError {
 /// (negative) with opacity |R| / `max_abs` (at most 0.75); the picture is turned grey first.
 pub fn overlay(picture: &RgbImage, relevance: ArrayView2<f32>, block: usize, max_abs: f32) -> RgbImage {
     let mut out = picture.clone();
-    for y in 0..picture.height {
-        for x in 0..picture.width {
-            let [r, g, b] = picture.get(x, y);
-            let grey = (0.3 * r as f32 + 0.59 * g as f32 + 0.11 * b as f32) * 0.8;
-            let v = relevance.get((y / block, x / block)).copied().unwrap_or(0.0);
+    let row_bytes = picture.width * 3;
+    for (y, (line, source)) in out.pixels.chunks_exact_mut(row_bytes).zip(picture.pixels.chunks_exact(row_bytes)).enumerate() {
+        for (bx, (cells, pixels)) in line.chunks_mut(block * 3).zip(source.chunks(block * 3)).enumerate() {
+            // One block's tint and opacity for its run of pixels in this row.
+            let v = relevance.get((y / block, bx)).copied().unwrap_or(0.0);
             let a = if max_abs > 0.0 { (v.abs() / max_abs).min(1.0) * 0.75 } else { 0.0 };
             let tint = if v >= 0.0 { [230.0, 30.0, 30.0] } else { [30.0, 60.0, 230.0] };
-            let mix = |c: f32| (grey * (1.0 - a) + c * a).round().clamp(0.0, 255.0) as u8;
-            out.set(x as i64, y as i64, [mix(tint[0]), mix(tint[1]), mix(tint[2])]);
+            let tinted = tint.map(|c: f32| c * a);
+            for (cell, pixel) in cells.chunks_exact_mut(3).zip(pixels.chunks_exact(3)) {
+                let grey = (0.3 * pixel[0] as f32 + 0.59 * pixel[1] as f32 + 0.11 * pixel[2] as f32) * 0.8;
+                // Both terms are non-negative and at most 255 together: `+ 0.5` then truncation rounds.
+                for (c, t) in cell.iter_mut().zip(tinted) {
+                    *c = (grey * (1.0 - a) + t + 0.5) as u8;
+                }
+            }
         }
     }
     out

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use safetensors::tensor::{Dtype, TensorView};
 use serde::Serialize;
 
-use crate::encode::{ClipWriter, EncodeOptions};
+use crate::encode::{ClipWriter, Encoder};
 use crate::error::VideoError;
 use crate::explain::VideoExplanation;
 use crate::heatmap::{montage, overlay, plot_frame_relevance, save_png};
@@ -99,7 +99,10 @@ pub fn write_report(clip: &Path, explanation: &VideoExplanation, reading: Motion
     plot_frame_relevance(&explanation.per_frame, &explanation.frame_kinds, options.frames_per_bin, &title, &files.curve)?;
     let reader = MotionReader::open(clip, MotionOptions { pictures: true, ..reading })?;
     let (width, height) = (reader.info().width & !1, reader.info().height & !1);
-    let mut writer = ClipWriter::create(&files.video, width, height, EncodeOptions::default())?;
+    // A picture to watch, not to read motion from: x264's fastest preset.
+    let fps = reader.info().frame_rate.map_or(25, |r| r.round().clamp(1.0, 240.0) as u32);
+    let encoder = Encoder::new("libx264", fps).option("preset", "ultrafast").option("crf", "23");
+    let mut writer = ClipWriter::with_encoder(&files.video, width.max(2), height.max(2), &encoder)?;
     let mut top: Vec<(usize, RgbImage)> = Vec::new();
     for frame in reader {
         let frame = frame?;
