@@ -247,7 +247,7 @@ impl VideoClassifier {
         let mut count = 0usize;
         let streamed = stream_clip(path, self.reading(stream), self.config.options.descriptor, frame_seen, |batch| {
             for (c, (encoder, sum)) in self.encoders.iter().zip(&mut raw).enumerate() {
-                *sum += &encoder.terms(channel(batch, c).view(), 1).sum_axis(Axis(0));
+                *sum += &encoder.term_sum(channel(batch, c).view(), 1);
             }
             count += batch.len();
             Ok(())
