@@ -134,18 +134,29 @@ pub fn write_report(clip: &Path, explanation: &VideoExplanation, reading: Motion
 
 /// The block relevance and per-frame sums as a safetensors file.
 fn write_relevance(explanation: &VideoExplanation, path: &Path) -> Result<(), VideoError> {
-    let bytes = |v: &mut dyn Iterator<Item = &f32>| v.flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
-    let blocks = bytes(&mut explanation.blocks.iter());
-    let per_frame = bytes(&mut explanation.per_frame.iter());
+    let blocks = explanation.blocks.as_standard_layout();
+    let (blocks_bytes, per_frame_bytes) = (little_endian_bytes(blocks.as_slice().expect("standard layout")), little_endian_bytes(&explanation.per_frame));
     let views = [
-        ("blocks", TensorView::new(Dtype::F32, explanation.blocks.shape().to_vec(), &blocks)),
-        ("per_frame", TensorView::new(Dtype::F32, vec![explanation.per_frame.len()], &per_frame)),
+        ("blocks", TensorView::new(Dtype::F32, explanation.blocks.shape().to_vec(), &blocks_bytes)),
+        ("per_frame", TensorView::new(Dtype::F32, vec![explanation.per_frame.len()], &per_frame_bytes)),
     ];
     let views: Vec<(&str, TensorView)> = views.into_iter().map(|(n, v)| v.map(|v| (n, v))).collect::<Result<_, _>>().map_err(|e| VideoError::Invalid(format!("{}: {e}", path.display())))?;
     safetensors::serialize_to_file(views, None, path).map_err(|e| match e {
         safetensors::SafeTensorError::IoError(io) => VideoError::write(path, io),
         e => VideoError::Invalid(format!("{}: {e}", path.display())),
     })
+}
+
+/// `values` as the little-endian bytes safetensors stores: borrowed on little-endian machines
+/// (a long clip's block relevance is not copied), converted elsewhere.
+fn little_endian_bytes(values: &[f32]) -> std::borrow::Cow<'_, [u8]> {
+    if cfg!(target_endian = "little") {
+        // SAFETY: any f32 is four initialised bytes, u8 needs no alignment, and the slice
+        // covers exactly the values' memory for the values' lifetime.
+        std::borrow::Cow::Borrowed(unsafe { std::slice::from_raw_parts(values.as_ptr().cast::<u8>(), std::mem::size_of_val(values)) })
+    } else {
+        std::borrow::Cow::Owned(values.iter().flat_map(|v| v.to_le_bytes()).collect())
+    }
 }
 
 fn crop(picture: &RgbImage, width: usize, height: usize) -> RgbImage {
