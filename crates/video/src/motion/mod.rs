@@ -53,7 +53,7 @@ use estimate::Reestimator;
 use luma::Luma;
 pub use reference::ReferenceCheck;
 use reference::{match_references, Candidate, ReferenceModel};
-use vectors::{raw_vectors, RawVector};
+use vectors::{raw_vectors, NalFraming, RawVector};
 
 /// Initialises FFmpeg once, with its own log quiet (errors come back as values).
 pub(crate) fn init() {
@@ -192,6 +192,8 @@ struct Decoded {
     display: usize,
     /// Position in decode order, when the frame's timestamp tells it.
     decode: Option<usize>,
+    /// Whether other frames may refer to it, when the bitstream says (H.264's `nal_ref_idc`).
+    reference: Option<bool>,
     time: f64,
     kind: FrameKind,
     /// In the coded orientation, scaled to the first picture size.
@@ -211,6 +213,7 @@ impl Decoded {
 struct Stored {
     display: usize,
     decode: Option<usize>,
+    reference: Option<bool>,
     luma: Rc<Luma>,
 }
 
@@ -235,8 +238,11 @@ pub struct MotionReader {
     coded: (usize, usize),
     time_base: f64,
     next_index: usize,
-    /// Decode positions by packet timestamp, for the packets sent and not yet seen back.
-    decode_order: HashMap<i64, usize>,
+    /// Decode positions (and reference flags) by packet timestamp, for the packets sent and
+    /// not yet seen back.
+    decode_order: HashMap<i64, (usize, Option<bool>)>,
+    /// H.264: how packets frame their NAL units, to read which pictures are references.
+    framing: Option<NalFraming>,
     packets_sent: usize,
     decoded_seen: BTreeSet<usize>,
     history: VecDeque<Stored>,
@@ -324,6 +330,14 @@ impl MotionReader {
             .unwrap_or_default();
         let parameters = stream.parameters();
         let codec_id = parameters.id();
+        let framing = (codec_id == codec::Id::H264).then(|| {
+            // SAFETY: the parameters' extradata pointer and size describe one owned buffer (or null).
+            let extradata = unsafe {
+                let p = parameters.as_ptr();
+                if (*p).extradata.is_null() || (*p).extradata_size <= 0 { &[][..] } else { std::slice::from_raw_parts((*p).extradata, (*p).extradata_size as usize) }
+            };
+            NalFraming::of_extradata(extradata)
+        });
         let exported = exports_vectors(codec_id);
         let unpacker = if codec_id == codec::Id::MPEG4 { Some(Unpacker::new(&parameters, stream.time_base()).map_err(|e| VideoError::open(path, e))?) } else { None };
         let context = codec::context::Context::from_parameters(parameters).map_err(|e| VideoError::open(path, e))?;
@@ -360,6 +374,7 @@ impl MotionReader {
             time_base,
             next_index: 0,
             decode_order: HashMap::new(),
+            framing,
             packets_sent: 0,
             decoded_seen: BTreeSet::new(),
             history: VecDeque::new(),
@@ -434,7 +449,8 @@ impl MotionReader {
 
     fn send(&mut self, packet: &ffmpeg::Packet) -> Result<(), VideoError> {
         if let Some(pts) = packet.pts() {
-            self.decode_order.insert(pts, self.packets_sent);
+            let reference = self.framing.zip(packet.data()).and_then(|(f, data)| f.is_reference(data));
+            self.decode_order.insert(pts, (self.packets_sent, reference));
         }
         self.packets_sent += 1;
         if self.decoder.send_packet(packet).is_err() {
@@ -489,10 +505,10 @@ impl MotionReader {
             vectors.clear();
         }
         let time = decoded.timestamp().or(decoded.pts()).map_or(self.next_index as f64 / self.info.frame_rate.unwrap_or(25.0), |t| t as f64 * self.time_base);
-        let decode = decoded.pts().and_then(|pts| self.decode_order.remove(&pts));
+        let (decode, reference) = decoded.pts().and_then(|pts| self.decode_order.remove(&pts)).map_or((None, None), |(d, r)| (Some(d), r));
         let luma = if self.model == ReferenceModel::Matched && self.reestimator.is_none() { Some(Rc::new(self.luma(frame)?)) } else { None };
         let picture = if self.options.pictures { Some(self.picture(frame)?) } else { None };
-        let entry = Decoded { display: self.next_index, decode, time, kind, vectors, luma, picture };
+        let entry = Decoded { display: self.next_index, decode, reference, time, kind, vectors, luma, picture };
         self.next_index += 1;
         if let Some(d) = decode {
             self.decoded_seen.insert(d);
@@ -503,7 +519,7 @@ impl MotionReader {
             self.take_estimates();
         } else {
             if let Some(luma) = &entry.luma {
-                self.history.push_back(Stored { display: entry.display, decode: entry.decode, luma: Rc::clone(luma) });
+                self.history.push_back(Stored { display: entry.display, decode: entry.decode, reference: entry.reference, luma: Rc::clone(luma) });
             }
             self.pending.push_back(entry);
         }
@@ -581,16 +597,20 @@ impl MotionReader {
         }
         match (self.model, &entry.luma) {
             (ReferenceModel::Matched, Some(luma)) => {
-                let candidates: Vec<Candidate> = self
+                // Frames decoded before this one that the bitstream does not rule out as
+                // references, nearest in display order first (they are the likeliest, and a
+                // good match early lets the others be given up sooner).
+                let mut candidates: Vec<Candidate> = self
                     .history
                     .iter()
-                    .filter(|s| s.display != entry.display)
+                    .filter(|s| s.display != entry.display && s.reference != Some(false))
                     .filter(|s| match (entry.decode, s.decode) {
                         (Some(d), Some(e)) => e < d && d - e <= REFERENCE_WINDOW,
                         _ => s.display.abs_diff(entry.display) <= REFERENCE_WINDOW,
                     })
                     .map(|s| Candidate { display: s.display, luma: &s.luma })
                     .collect();
+                candidates.sort_by_key(|c| c.display.abs_diff(entry.display));
                 match_references(entry.display, luma, &entry.vectors, &candidates)
             }
             _ => nearest(entry),
@@ -658,6 +678,16 @@ impl MotionReader {
     /// The frame's luma plane (8 bits, coded orientation).
     fn luma(&mut self, frame: &VideoFrame) -> Result<Luma, VideoError> {
         let (w, h) = (frame.width(), frame.height());
+        use ffmpeg::format::Pixel;
+        // 8-bit formats whose first plane is the luma are copied as they are.
+        if matches!(frame.format(), Pixel::YUV420P | Pixel::YUVJ420P | Pixel::YUV422P | Pixel::YUVJ422P | Pixel::YUV444P | Pixel::YUVJ444P | Pixel::NV12 | Pixel::NV21 | Pixel::GRAY8) {
+            let (stride, data) = (frame.stride(0), frame.data(0));
+            let mut pixels = Vec::with_capacity(w as usize * h as usize);
+            for row in 0..h as usize {
+                pixels.extend_from_slice(&data[row * stride..row * stride + w as usize]);
+            }
+            return Ok(Luma { width: w as usize, height: h as usize, pixels });
+        }
         let stale = self.gray.as_ref().is_none_or(|s| s.input().width != w || s.input().height != h || s.input().format != frame.format());
         if stale {
             self.gray = Some(scaling::Context::get(frame.format(), w, h, ffmpeg::format::Pixel::GRAY8, w, h, scaling::Flags::BILINEAR).map_err(|e| VideoError::decode(&self.path, e))?);

@@ -104,7 +104,8 @@ pub(crate) fn match_references(display: usize, luma: &Luma, vectors: &[RawVector
         let mut best: Option<(f32, i32)> = None;
         let mut second = f32::INFINITY;
         for c in candidates {
-            let Some(d) = luma.difference(c.luma, v.rect, v.motion) else { continue };
+            // A candidate past the second best is neither best nor second: stop summing it.
+            let Some(d) = luma.difference(c.luma, v.rect, v.motion, second) else { continue };
             let k = display as i32 - c.display as i32;
             match best {
                 Some((b, _)) if d >= b => second = second.min(d),

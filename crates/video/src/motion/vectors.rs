@@ -39,3 +39,59 @@ pub(crate) fn raw_vectors(bytes: &[u8]) -> Vec<RawVector> {
         })
         .collect()
 }
+
+/// How an H.264 stream's packets frame their NAL units.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum NalFraming {
+    /// Start codes `00 00 01` (MPEG-TS, raw `.h264`).
+    AnnexB,
+    /// Big-endian lengths of this many bytes (MP4, Matroska: `avcC` extradata).
+    Lengths(usize),
+}
+
+impl NalFraming {
+    /// The framing that a stream's extradata announces (`avcC` starts with version 1).
+    pub(crate) fn of_extradata(extradata: &[u8]) -> Self {
+        match extradata {
+            [1, _, _, _, size, ..] => NalFraming::Lengths(usize::from(size & 3) + 1),
+            _ => NalFraming::AnnexB,
+        }
+    }
+
+    /// Whether the picture in an H.264 packet may be a reference for others: `nal_ref_idc`
+    /// of its first slice NAL unit (types 1 and 5) is not zero. `None` when no slice is found.
+    pub(crate) fn is_reference(self, packet: &[u8]) -> Option<bool> {
+        let slice = |header: u8| matches!(header & 0x1f, 1 | 5).then_some(header & 0x60 != 0);
+        match self {
+            NalFraming::Lengths(size) => {
+                let mut at = 0;
+                while at + size < packet.len() {
+                    let length = packet[at..at + size].iter().fold(0usize, |n, &b| (n << 8) | usize::from(b));
+                    if let Some(reference) = slice(packet[at + size]) {
+                        return Some(reference);
+                    }
+                    at += size + length;
+                }
+                None
+            }
+            NalFraming::AnnexB => packet.windows(4).find_map(|w| if w[..3] == [0, 0, 1] { slice(w[3]) } else { None }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nal_ref_idc_is_read_in_both_framings() {
+        // An SEI (type 6), then a non-reference slice (nal_ref_idc 0, type 1).
+        let annex_b = [0, 0, 0, 1, 0x06, 0xAA, 0, 0, 1, 0x01, 0x88];
+        assert_eq!(NalFraming::AnnexB.is_reference(&annex_b), Some(false));
+        // A reference IDR slice (nal_ref_idc 3, type 5) after a 2-byte SEI, 4-byte lengths.
+        let lengths = [0, 0, 0, 2, 0x06, 0xAA, 0, 0, 0, 2, 0x65, 0x88];
+        assert_eq!(NalFraming::of_extradata(&[1, 0x64, 0, 0x1f, 0xff]), NalFraming::Lengths(4));
+        assert_eq!(NalFraming::Lengths(4).is_reference(&lengths), Some(true));
+        assert_eq!(NalFraming::Lengths(4).is_reference(&[0, 0, 0, 1, 0x06]), None);
+    }
+}
