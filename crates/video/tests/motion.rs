@@ -1,32 +1,11 @@
 //! Motion vectors read back from clips encoded in the test with known motion.
 
+mod common;
+
 use std::path::Path;
 
-use video::{ClipWriter, EncodeOptions, FrameKind, MotionOptions, MotionReader, RgbImage, VideoError};
-
-/// A random texture (value noise on a 4-pixel lattice) seen through a window at
-/// `(ox, oy)`: moving the window by −d moves the content by +d.
-fn textured(width: usize, height: usize, ox: i64, oy: i64) -> RgbImage {
-    let lattice = |x: i64, y: i64| -> f32 {
-        let mut h = (x.wrapping_mul(73_856_093) ^ y.wrapping_mul(19_349_663)) as u64;
-        h ^= h >> 13;
-        h = h.wrapping_mul(0x5bd1_e995);
-        (h >> 40) as f32 / (1u64 << 24) as f32
-    };
-    let mut image = RgbImage::filled(width, height, [0, 0, 0]);
-    for y in 0..height as i64 {
-        for x in 0..width as i64 {
-            let (sx, sy) = (x + ox, y + oy);
-            let (cx, cy) = (sx.div_euclid(4), sy.div_euclid(4));
-            let (fx, fy) = (sx.rem_euclid(4) as f32 / 4.0, sy.rem_euclid(4) as f32 / 4.0);
-            let top = lattice(cx, cy) * (1.0 - fx) + lattice(cx + 1, cy) * fx;
-            let bottom = lattice(cx, cy + 1) * (1.0 - fx) + lattice(cx + 1, cy + 1) * fx;
-            let v = (top * (1.0 - fy) + bottom * fy) * 255.0;
-            image.set(x, y, [v as u8, (255.0 - v) as u8, (v * 0.5) as u8]);
-        }
-    }
-    image
-}
+use common::{median, textured};
+use video::{ClipWriter, EncodeOptions, FrameKind, MotionOptions, MotionReader, VideoError};
 
 fn write_translation(path: &Path, frames: i64, (dx, dy): (i64, i64), options: EncodeOptions) {
     let mut writer = ClipWriter::create(path, 160, 128, options).unwrap();
@@ -34,11 +13,6 @@ fn write_translation(path: &Path, frames: i64, (dx, dy): (i64, i64), options: En
         writer.push(&textured(160, 128, -dx * t, -dy * t)).unwrap();
     }
     writer.finish().unwrap();
-}
-
-fn median(mut v: Vec<f32>) -> f32 {
-    v.sort_by(f32::total_cmp);
-    v[v.len() / 2]
 }
 
 #[test]
