@@ -1,28 +1,28 @@
 //! `xai-video`: motion vectors and motion descriptors of compressed video.
 
-use std::io::Write;
+mod clips;
+mod motion;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand};
-use outcome::output::{check_new, write_file, Sink, StagedFile, StagedFolder};
+use outcome::output::{check_new, write_file, StagedFile, StagedFolder};
 use outcome::{outln, Failure};
 use indicatif::{ProgressBar, ProgressStyle};
-use video::draw::draw_field_png;
 use video::synth::{render_set, ArtifactKind, Encodings, SynthOptions, ACTIONS};
-use video::classifier::{argmax, TrainOptions, VideoClassifier, VideoPrediction};
-use video::batch::{expand_clips, map_clips};
-use video::explain::{explain_clip, VideoExplanation, DEFAULT_EPSILON};
+use video::classifier::{TrainOptions, VideoClassifier};
+use video::explain::DEFAULT_EPSILON;
 use spray::plot::{plot_embedding, plot_spectrum};
 use spray::cli::ClusterArgs;
 use video::heatmap::{plot_cluster_maps, plot_perturbation};
 use video::strategies::{class_strategies, frame_phases};
 use video::quality::{evaluate_relevance, planted_cue};
-use video::report::{write_report, ReportFiles, ReportOptions};
+use video::report::ReportOptions;
 use video::dataset::{all_clips, load_clip_set, ClipSet};
 use video::evaluate::{cross_validate, evaluate, VideoEvaluation};
-use video::{summarize, DescriptorExtractor, DescriptorOptions, MotionOptions, MotionReader, VectorOrigin};
+use video::{DescriptorOptions, MotionOptions};
 
 #[derive(Parser)]
 #[command(name = "xai-video", version, about = "Motion vectors and motion descriptors of compressed video", after_help = outcome::EXIT_CODES)]
@@ -347,123 +347,6 @@ fn print_evaluation(e: &VideoEvaluation, classes: &[String]) -> Result<(), Failu
     Ok(())
 }
 
-fn predict(inputs: &[PathBuf], stream: Option<usize>, model: &ModelArg, json: bool) -> Result<(), Failure> {
-    let model = model.load()?;
-    let clips = expand_clips(inputs)?;
-    let single = clips.len() == 1 && !inputs[0].is_dir();
-    let warn = |clip: &Path, p: &VideoPrediction| {
-        if let Some(c) = p.clip.filter(|c| c.damaged_frames + c.corrupt_packets > 0) {
-            outcome::errln!("warning: {}: {} frames hold damaged data and {} packets did not decode; the prediction rests on what decoded", clip.display(), c.damaged_frames, c.corrupt_packets);
-        }
-    };
-    if single {
-        let p = model.predict(&clips[0], stream)?;
-        warn(&clips[0], &p);
-        if json {
-            outln!("{}", serde_json::to_string_pretty(&p).expect("serialises"))?;
-        } else {
-            outln!("predicted: {}", p.class_name)?;
-            for (name, s) in model.config.classes.iter().zip(&p.scores) {
-                outln!("  {name:<20} score {s:>8.3}")?;
-            }
-        }
-        return Ok(());
-    }
-    let progress = bar(clips.len(), "clips");
-    let start = Instant::now();
-    let results = map_clips(&clips, |clip| model.predict(clip, stream), &|done| progress.set_position(done as u64));
-    progress.finish_and_clear();
-    let mut first_failure = None;
-    let mut frames = 0;
-    for (clip, result) in clips.iter().zip(results) {
-        match result {
-            Ok(p) => {
-                warn(clip, &p);
-                frames += p.clip.map_or(0, |c| c.frames);
-                if json {
-                    let mut line = serde_json::to_value(&p).expect("serialises");
-                    line["path"] = serde_json::Value::String(clip.display().to_string());
-                    outln!("{line}")?;
-                } else {
-                    outln!("{}\t{}\t{:+.3}", clip.display(), p.class_name, p.scores[p.class])?;
-                }
-            }
-            Err(e) => {
-                let failure = Failure::from(e);
-                outcome::errln!("error: {}", failure.message);
-                if json {
-                    outln!("{}", serde_json::json!({ "path": clip.display().to_string(), "error": failure.message, "exit": failure.kind.code() }))?;
-                }
-                first_failure.get_or_insert(failure);
-            }
-        }
-    }
-    let seconds = start.elapsed().as_secs_f64();
-    outcome::errln!("{} clips, {frames} frames in {seconds:.1} s ({:.0} frames/s)", clips.len(), frames as f64 / seconds.max(1e-9));
-    first_failure.map_or(Ok(()), Err)
-}
-
-#[allow(clippy::too_many_arguments)]
-fn explain_clips(inputs: &[PathBuf], stream: Option<usize>, model: &ModelArg, class: Option<&str>, out: &Path, epsilon: f32, options: ReportOptions, force: bool) -> Result<(), Failure> {
-    let model = model.load()?;
-    let class = match class {
-        Some(name) => Some(class_index(&model, name)?),
-        None => None,
-    };
-    let clips = expand_clips(inputs)?;
-    let single = clips.len() == 1 && !inputs[0].is_dir();
-    let staged = StagedFolder::new(out, force)?;
-    let folders: Vec<PathBuf> = if single { vec![staged.path().to_path_buf()] } else { report_folders(&clips).into_iter().map(|name| staged.path().join(name)).collect() };
-    let explain_one = |clip: &Path, folder: &Path| -> Result<(VideoExplanation, ReportFiles), Failure> {
-        std::fs::create_dir_all(folder).map_err(|e| staged.name_destination(Failure::new(outcome::FailureKind::Output, format!("{}: {e}", folder.display()))))?;
-        let e = explain_clip(&model, clip, stream, class, epsilon)?;
-        let files = write_report(clip, &e, model.reading(stream), folder, options).map_err(|e| staged.name_destination(e.into()))?;
-        Ok((e, files))
-    };
-    let progress = bar(clips.len(), "clips");
-    let pairs: Vec<(PathBuf, PathBuf)> = clips.iter().cloned().zip(folders).collect();
-    let results = map_clips(&clips, |clip| {
-        let folder = &pairs.iter().find(|(c, _)| c == clip).expect("every clip has a folder").1;
-        explain_one(clip, folder)
-    }, &|done| if !single { progress.set_position(done as u64) });
-    progress.finish_and_clear();
-    let mut explained = Vec::new();
-    for (clip, result) in clips.iter().zip(results) {
-        explained.push((clip, result?));
-    }
-    let staging = staged.path().to_path_buf();
-    staged.commit()?;
-    let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    for (clip, (e, files)) in &explained {
-        let predicted = model.config.classes[argmax(&e.scores)].clone();
-        if !single {
-            outln!("{}:", clip.display())?;
-        }
-        outln!("explaining {} (score {:+.3}); predicted {predicted}", e.class_name, e.score)?;
-        for (name, s) in model.config.classes.iter().zip(&e.scores) {
-            outln!("  {name:<20} score {s:>8.3}")?;
-        }
-        outln!(
-            "relevance: Fisher vector {:+.4}, descriptors {:+.4}, blocks {:+.4}; absorbed by the SVM bias and ε {:+.4}, by the Fisher step's ε {:+.4}",
-            e.fisher_vector_total, e.descriptor_total, e.block_total, e.absorbed_svm, e.absorbed_fisher
-        )?;
-        outln!("most relevant frames: {:?}", files.top_frames)?;
-        let shown = files.json.parent().and_then(|p| p.strip_prefix(&staging).ok()).map_or_else(|| out.to_path_buf(), |rel| out.join(rel));
-        outln!("wrote {} ({} overlay frames, {}, {}, {}, {})", shown.display(), files.frames.len(), name(&files.relevance), name(&files.curve), name(&files.montage), name(&files.video))?;
-    }
-    Ok(())
-}
-
-/// One report folder name per clip: its file stem, numbered where stems repeat.
-fn report_folders(clips: &[PathBuf]) -> Vec<String> {
-    let stems: Vec<String> = clips.iter().map(|c| c.file_stem().map_or_else(|| "clip".to_string(), |s| s.to_string_lossy().into_owned())).collect();
-    stems
-        .iter()
-        .enumerate()
-        .map(|(i, stem)| if stems.iter().filter(|s| *s == stem).count() > 1 { format!("{stem}-{i}") } else { stem.clone() })
-        .collect()
-}
-
 #[allow(clippy::too_many_arguments)]
 fn eval_relevance(data: &DataArg, model: &ModelArg, steps: usize, fraction: f64, random_orders: usize, limit: Option<usize>, json: Option<&Path>, plot: Option<&Path>, force: bool) -> Result<(), Failure> {
     for path in json.iter().chain(plot.iter()) {
@@ -624,50 +507,6 @@ fn artifact(s: &str) -> Result<(String, ArtifactKind), String> {
 }
 
 
-fn mv(clip: &Path, reading: MotionOptions, json: bool) -> Result<(), Failure> {
-    let block = reading.block;
-    let summary = summarize(clip, reading)?;
-    if json {
-        outln!("{}", serde_json::to_string_pretty(&summary).expect("serialises"))?;
-        return Ok(());
-    }
-    let info = &summary.info;
-    let origin = match info.vectors {
-        VectorOrigin::Exported => "vectors as exported",
-        VectorOrigin::Reestimated => "no vectors exported for this codec: motion estimated again from the pictures (libx264)",
-    };
-    outln!("{}: stream {}, {} {}×{}, {} frames; {origin}", clip.display(), info.stream, info.codec, info.width, info.height, summary.frames)?;
-    if let (Some(fps), Some(d)) = (info.frame_rate, info.duration) {
-        outln!("  {fps:.2} fps, {d:.2} s")?;
-    }
-    let count = |k: char| summary.kinds.chars().filter(|&c| c == k).count();
-    outln!("  frame types: {} I, {} P, {} B, {} other; {} without vectors (field carried over)", count('I'), count('P'), count('B'), count('?'), summary.carried_frames)?;
-    let shown: String = summary.kinds.chars().take(72).collect();
-    outln!("  display order: {shown}{}", if summary.frames > 72 { "…" } else { "" })?;
-    outln!("  grid {}×{} blocks of {block} px; {} vectors, {:.1} per frame; mean motion {:.3} px/frame", summary.grid.1, summary.grid.0, summary.total_vectors, summary.total_vectors as f64 / summary.frames.max(1) as f64, summary.mean_magnitude)?;
-    let r = &summary.references;
-    if r.assumed + r.guessed > 0 || summary.uncertain_frames > 0 {
-        outln!("  references: {} vectors matched or fixed by the codec, {} still, {} assumed, {} guessed; {} frames uncertain", r.known, r.still, r.assumed, r.guessed, summary.uncertain_frames)?;
-    }
-    if summary.next_reference_frames > 0 {
-        outln!("  {} MPEG-4 Part 2 B-frames take the next reference frame's field (their exported vectors are not their own)", summary.next_reference_frames)?;
-    }
-    if summary.resized_frames > 0 {
-        outln!("  warning: the picture size changes; {} frames scaled to the first size", summary.resized_frames)?;
-    }
-    if summary.info.rotation.clockwise_degrees != 0 {
-        outln!("  turned {}° clockwise for display, as its display matrix asks", summary.info.rotation.clockwise_degrees)?;
-    }
-    if summary.damaged_frames > 0 {
-        outln!("  warning: {} frames hold damaged data (concealed by the decoder)", summary.damaged_frames)?;
-    }
-    if summary.corrupt_packets > 0 {
-        outln!("  warning: {} packets did not decode and were skipped", summary.corrupt_packets)?;
-    }
-    Ok(())
-}
-
-
 fn synth(out: &Path, options: SynthOptions, force: bool) -> Result<(), Failure> {
     let staged = StagedFolder::new(out, force)?;
     let bar = ProgressBar::new((options.classes.len() * options.per_class) as u64);
@@ -680,69 +519,16 @@ fn synth(out: &Path, options: SynthOptions, force: bool) -> Result<(), Failure> 
     Ok(())
 }
 
-fn show_mv(clip: &Path, out: &Path, reading: MotionOptions, every: usize, force: bool) -> Result<(), Failure> {
-    if every == 0 {
-        return Err(Failure::usage("--every must be at least 1"));
-    }
-    let staged = StagedFolder::new(out, force)?;
-    let reader = MotionReader::open(clip, reading)?;
-    let mut written = 0;
-    for frame in reader {
-        let frame = frame?;
-        if frame.index % every != 0 {
-            continue;
-        }
-        let picture = frame.picture.as_ref().expect("pictures were asked for");
-        let path = staged.path().join(format!("frame{:05}-{}.png", frame.index, frame.kind.letter()));
-        draw_field_png(picture, &frame.field, &path).map_err(|e| staged.name_destination(e.into()))?;
-        written += 1;
-    }
-    staged.commit()?;
-    outln!("{written} frames drawn in {}", out.display())?;
-    Ok(())
-}
-
-fn descriptors(clip: &Path, reading: MotionOptions, options: DescriptorOptions, out: Option<&Path>, force: bool) -> Result<(), Failure> {
-    let mut writer = out.map(|path| Sink::open(Some(path), force)).transpose()?;
-    let start = Instant::now();
-    let reader = MotionReader::open(clip, reading)?;
-    let mut extractor = DescriptorExtractor::new(options)?;
-    let (mut frames, mut count) = (0usize, 0usize);
-    for frame in reader {
-        let frame = frame?;
-        frames += 1;
-        for d in extractor.push(frame.index, &frame.field) {
-            count += 1;
-            if let Some(w) = writer.as_mut() {
-                serde_json::to_writer(&mut *w, &d).map_err(std::io::Error::from).and_then(|()| w.write_all(b"\n")).map_err(|e| w.failure(e))?;
-            }
-        }
-    }
-    if let Some(w) = writer {
-        w.finish()?;
-    }
-    let seconds = start.elapsed().as_secs_f64();
-    outln!(
-        "{}: {frames} frames, {count} descriptors (HOF {}, MBHx {}, MBHy {} values), {:.0} frames/s",
-        clip.display(),
-        options.hof_len(),
-        options.mbh_len(),
-        options.mbh_len(),
-        frames as f64 / seconds.max(1e-9)
-    )?;
-    Ok(())
-}
-
 fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
-        Command::Mv { clip, stream, grid, json } => mv(&clip, MotionOptions { block: grid.block, pictures: false, stream: stream.stream }, json),
-        Command::ShowMv { clip, stream, out, grid, every, force } => show_mv(&clip, &out, MotionOptions { block: grid.block, pictures: true, stream: stream.stream }, every, force),
+        Command::Mv { clip, stream, grid, json } => motion::mv(&clip, MotionOptions { block: grid.block, pictures: false, stream: stream.stream }, json),
+        Command::ShowMv { clip, stream, out, grid, every, force } => motion::show_mv(&clip, &out, MotionOptions { block: grid.block, pictures: true, stream: stream.stream }, every, force),
         Command::Synth { out, classes, per_class, seed, frames, artifact, artifact_share, encodings, force } => {
             let options = SynthOptions { classes, per_class, seed, frames, artifact, artifact_share, encodings, ..SynthOptions::default() };
             synth(&out, options, force)
         }
         Command::Train { data, out, grid, components, c, force } => train(&data, &out, TrainOptions { block: grid.block, components, c, ..TrainOptions::default() }, force),
-        Command::Predict { clips, stream, model, json } => predict(&clips, stream.stream, &model, json),
+        Command::Predict { clips, stream, model, json } => clips::predict(&clips, stream.stream, &model, json),
         Command::Accuracy { data, model, folds, json } => {
             let model = model.load()?;
             let set = data.load()?;
@@ -774,13 +560,13 @@ fn run(cli: Cli) -> Result<(), Failure> {
             }
             Ok(())
         }
-        Command::Explain { clips, stream, model, class, out, epsilon, overlays, frames_per_bin, top, force } => explain_clips(&clips, stream.stream, &model, class.as_deref(), &out, epsilon, ReportOptions { overlays, top, frames_per_bin }, force),
+        Command::Explain { clips, stream, model, class, out, epsilon, overlays, frames_per_bin, top, force } => clips::explain_clips(&clips, stream.stream, &model, class.as_deref(), &out, epsilon, ReportOptions { overlays, top, frames_per_bin }, force),
         Command::EvalRelevance { data, model, steps, fraction, random_orders, limit, json, plot, force } => eval_relevance(&data, &model, steps, fraction, random_orders, limit, json.as_deref(), plot.as_deref(), force),
         Command::Spray { data, model, class, spray, time_bins, out, force } => spray_set(&data, &model, class.as_deref(), &spray, time_bins, &out, force),
         Command::SprayFrames { clip, stream, model, class, spray, json, force } => spray_frames(&clip, stream.stream, &model, class.as_deref(), &spray, json.as_deref(), force),
         Command::Descriptors { clip, stream, grid, frames, time_stride, out, force } => {
             let options = DescriptorOptions { frames, time_stride, ..DescriptorOptions::default() };
-            descriptors(&clip, MotionOptions { block: grid.block, pictures: false, stream: stream.stream }, options, out.as_deref(), force)
+            motion::descriptors(&clip, MotionOptions { block: grid.block, pictures: false, stream: stream.stream }, options, out.as_deref(), force)
         }
     }
 }

@@ -40,16 +40,35 @@ fn collect(folder: &Path, clips: &mut Vec<PathBuf>) -> Result<(), VideoError> {
     Ok(())
 }
 
-/// `each` over every clip, as many at a time as there are cores, results in the order of
-/// `clips`; `progress` is told how many are done.
-pub fn map_clips<T: Send>(clips: &[PathBuf], each: impl Fn(&Path) -> T + Sync, progress: &(dyn Fn(usize) + Sync)) -> Vec<T> {
+/// `each` over every item (clips, or clips with their report folders), as many at a time as
+/// there are cores, results in the order given; `progress` is told how many are done.
+pub fn map_clips<I: Sync, T: Send>(items: &[I], each: impl Fn(&I) -> T + Sync, progress: &(dyn Fn(usize) + Sync)) -> Vec<T> {
     let done = AtomicUsize::new(0);
-    clips
+    items
         .par_iter()
-        .map(|clip| {
-            let result = each(clip);
+        .map(|item| {
+            let result = each(item);
             progress(done.fetch_add(1, Ordering::Relaxed) + 1);
             result
         })
         .collect()
+}
+
+/// One report folder name per clip: its file stem, numbered by position where stems repeat
+/// (the same clip given twice, or clips of one name in different folders).
+pub fn report_folders(clips: &[PathBuf]) -> Vec<String> {
+    let stems: Vec<String> = clips.iter().map(|c| c.file_stem().map_or_else(|| "clip".to_string(), |s| s.to_string_lossy().into_owned())).collect();
+    stems.iter().enumerate().map(|(i, stem)| if stems.iter().filter(|s| *s == stem).count() > 1 { format!("{stem}-{i}") } else { stem.clone() }).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_stems_get_their_position() {
+        let clips: Vec<PathBuf> = ["a/run.mp4", "b/run.mp4", "c/jump.avi", "a/run.mp4"].iter().map(PathBuf::from).collect();
+        assert_eq!(report_folders(&clips), ["run-0", "run-1", "jump", "run-3"]);
+        assert_eq!(map_clips(&[3, 1, 2], |&n| n * 10, &|_| {}), [30, 10, 20]);
+    }
 }

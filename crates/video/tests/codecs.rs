@@ -6,7 +6,7 @@ mod common;
 use std::path::Path;
 
 use ffmpeg_next as ffmpeg;
-use common::{median, textured};
+use common::{interior, median, textured};
 use video::classifier::clip_descriptors;
 use video::{ClipWriter, Encoder, MotionOptions, MotionReader, MotionSource, RgbImage, VectorOrigin, VideoError};
 
@@ -40,16 +40,7 @@ fn codecs_without_exported_vectors_get_motion_estimated_again() {
         let mut right = 0;
         for f in &frames[1..] {
             assert_eq!(f.source, MotionSource::Reestimated, "{name} frame {}", f.index);
-            let field = &f.field;
-            let (mut xs, mut ys) = (Vec::new(), Vec::new());
-            for r in 1..field.rows() - 1 {
-                for c in 1..field.cols() - 1 {
-                    if field.has_vector[[r, c]] {
-                        xs.push(field.dx[[r, c]]);
-                        ys.push(field.dy[[r, c]]);
-                    }
-                }
-            }
+            let (xs, ys) = interior(&f.field);
             let (mx, my) = (median(xs), median(ys));
             right += usize::from((mx - 3.0).hypot(my + 2.0) <= 0.36);
         }

@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{median, textured};
+use common::{interior, median, textured};
 use video::{ClipWriter, Encoder, MotionFrame, MotionOptions, MotionReader};
 
 const TRUE_MOTION: (f32, f32) = (3.0, -2.0);
@@ -22,16 +22,7 @@ fn write_pan(path: &Path, frames: i64, encoder: &Encoder) {
 
 /// The median displacement over interior blocks with vectors (the borders see content enter).
 fn interior_median(frame: &MotionFrame) -> Option<(f32, f32)> {
-    let f = &frame.field;
-    let (mut xs, mut ys) = (Vec::new(), Vec::new());
-    for r in 1..f.rows() - 1 {
-        for c in 1..f.cols() - 1 {
-            if f.has_vector[[r, c]] {
-                xs.push(f.dx[[r, c]]);
-                ys.push(f.dy[[r, c]]);
-            }
-        }
-    }
+    let (xs, ys) = interior(&frame.field);
     (xs.len() >= 10).then(|| (median(xs), median(ys)))
 }
 

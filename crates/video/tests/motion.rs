@@ -4,7 +4,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{median, textured};
+use common::{interior, median, textured};
 use video::{ClipWriter, EncodeOptions, FrameKind, MotionOptions, MotionReader, VideoError};
 
 fn write_translation(path: &Path, frames: i64, (dx, dy): (i64, i64), options: EncodeOptions) {
@@ -29,17 +29,7 @@ fn a_global_translation_comes_back_as_that_displacement() {
             assert!(frame.field.has_vector.iter().all(|&h| !h));
             continue;
         }
-        // Interior blocks (the borders see content entering the picture).
-        let f = &frame.field;
-        let (mut xs, mut ys) = (Vec::new(), Vec::new());
-        for r in 1..f.rows() - 1 {
-            for c in 1..f.cols() - 1 {
-                if f.has_vector[[r, c]] {
-                    xs.push(f.dx[[r, c]]);
-                    ys.push(f.dy[[r, c]]);
-                }
-            }
-        }
+        let (xs, ys) = interior(&frame.field);
         assert!(xs.len() > 20, "frame {} ({:?}): {} blocks with vectors", frame.index, frame.kind, xs.len());
         let (mx, my) = (median(xs), median(ys));
         let right = (mx - 3.0).abs() < 0.3 && (my + 2.0).abs() < 0.3;

@@ -11,6 +11,7 @@ use ffmpeg::{codec, encoder, format, software::scaling, Rational};
 use ffmpeg::util::frame::side_data;
 use ffmpeg::util::frame::video::Video as VideoFrame;
 
+use super::pictures::scale;
 use super::vectors::{raw_vectors, RawVector};
 
 /// x264's settings: the whole clip one GOP, no B-frames, one reference, no look-ahead (so
@@ -57,12 +58,7 @@ impl Reestimator {
     /// Gives the next decoded picture (any pixel format and size); its vectors, relative to
     /// the picture before, come out of [`Reestimator::take`] in the same order.
     pub(crate) fn push(&mut self, frame: &VideoFrame) -> Result<(), ffmpeg::Error> {
-        let stale = self.scaler.as_ref().is_none_or(|s| s.input().width != frame.width() || s.input().height != frame.height() || s.input().format != frame.format());
-        if stale {
-            self.scaler = Some(scaling::Context::get(frame.format(), frame.width(), frame.height(), format::Pixel::YUV420P, self.coded.0, self.coded.1, scaling::Flags::BILINEAR)?);
-        }
-        let mut yuv = VideoFrame::empty();
-        self.scaler.as_mut().expect("made above").run(frame, &mut yuv)?;
+        let mut yuv = scale(&mut self.scaler, frame, format::Pixel::YUV420P, self.coded)?;
         yuv.set_pts(Some(self.given as i64));
         yuv.set_kind(ffmpeg::picture::Type::None);
         self.given += 1;

@@ -25,8 +25,11 @@
 //!   (`MotionReader::corrupt_packets`); the frames that decode are still given.
 
 mod estimate;
+mod frame;
 mod luma;
+mod pictures;
 pub mod reference;
+mod stream;
 mod vectors;
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
@@ -37,12 +40,8 @@ use std::sync::Once;
 use ffmpeg_next as ffmpeg;
 use ffmpeg::codec;
 use ffmpeg::format;
-use ffmpeg::media;
-use ffmpeg::software::scaling;
 use ffmpeg::util::frame::side_data;
 use ffmpeg::util::frame::video::Video as VideoFrame;
-use ffmpeg::util::picture;
-use serde::Serialize;
 
 use crate::error::VideoError;
 use crate::field::{FieldBuilder, MotionField};
@@ -50,6 +49,9 @@ use crate::picture::RgbImage;
 use crate::rotation::DisplayRotation;
 use crate::unpack::Unpacker;
 use estimate::Reestimator;
+pub use frame::{FrameKind, MotionFrame, MotionOptions, MotionSource, VectorOrigin, VideoInfo};
+use pictures::Converter;
+use stream::{choose_stream, exports_vectors, is_still_image};
 use luma::Luma;
 pub use reference::ReferenceCheck;
 use reference::{match_references, Candidate, ReferenceModel};
@@ -62,125 +64,6 @@ pub(crate) fn init() {
         let _ = ffmpeg::init();
         ffmpeg::util::log::set_level(ffmpeg::util::log::Level::Fatal);
     });
-}
-
-/// The coding type of a frame.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum FrameKind {
-    I,
-    P,
-    B,
-    /// Any other (switching, sprite) or unknown type.
-    Other,
-}
-
-impl FrameKind {
-    fn of(kind: picture::Type) -> Self {
-        match kind {
-            picture::Type::I | picture::Type::SI => FrameKind::I,
-            picture::Type::P | picture::Type::SP => FrameKind::P,
-            picture::Type::B | picture::Type::BI => FrameKind::B,
-            _ => FrameKind::Other,
-        }
-    }
-
-    /// One letter: I, P, B or ?.
-    pub fn letter(self) -> char {
-        match self {
-            FrameKind::I => 'I',
-            FrameKind::P => 'P',
-            FrameKind::B => 'B',
-            FrameKind::Other => '?',
-        }
-    }
-}
-
-/// Where a clip's vectors come from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum VectorOrigin {
-    /// The vectors the encoder stored in the stream.
-    Exported,
-    /// The decoder exports none for this codec: estimated again from the decoded pictures
-    /// by libx264's motion search (see [`estimate`]).
-    Reestimated,
-}
-
-/// What the container and the decoder say of a clip.
-#[derive(Clone, Debug, Serialize)]
-pub struct VideoInfo {
-    pub codec: String,
-    /// The stream read (FFmpeg's index in the file).
-    pub stream: usize,
-    pub vectors: VectorOrigin,
-    /// Picture size as displayed (after `rotation`); fields and pictures have this size.
-    pub width: usize,
-    pub height: usize,
-    /// The turn the stream's display matrix asks for (phone videos), applied to vectors and pictures.
-    pub rotation: DisplayRotation,
-    /// Average frames per second, when the container gives it.
-    pub frame_rate: Option<f64>,
-    /// Seconds, when the container gives it.
-    pub duration: Option<f64>,
-}
-
-/// How to read motion.
-#[derive(Clone, Copy, Debug)]
-pub struct MotionOptions {
-    /// Block side of the grid in pixels (16 by default, 8 for finer fields).
-    pub block: usize,
-    /// Also convert each decoded picture to RGB (for drawing).
-    pub pictures: bool,
-    /// The stream to read (FFmpeg's index); by default the first video stream with exported
-    /// vectors, else the first one that decodes.
-    pub stream: Option<usize>,
-}
-
-impl Default for MotionOptions {
-    fn default() -> Self {
-        MotionOptions { block: 16, pictures: false, stream: None }
-    }
-}
-
-impl MotionOptions {
-    /// The default options with another block size.
-    pub fn with_block(block: usize) -> Self {
-        MotionOptions { block, ..MotionOptions::default() }
-    }
-}
-
-/// How a frame's field was obtained.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MotionSource {
-    /// From the vectors exported for this frame.
-    Exported,
-    /// From vectors estimated again from the decoded pictures.
-    Reestimated,
-    /// An MPEG-4 Part 2 B-frame: the next reference frame's field (see the module notes).
-    NextReference,
-    /// No vectors of its own: the previous frame's field.
-    Carried,
-}
-
-/// One frame's motion.
-#[derive(Clone, Debug)]
-pub struct MotionFrame {
-    /// Position in display order, from 0.
-    pub index: usize,
-    /// Presentation time in seconds (variable frame rates keep their real times).
-    pub time: f64,
-    pub kind: FrameKind,
-    /// Motion vectors behind this frame's field.
-    pub vectors: usize,
-    /// No vectors of its own: the field is the previous frame's.
-    pub carried: bool,
-    pub source: MotionSource,
-    /// How the vectors' references were found.
-    pub references: ReferenceCheck,
-    pub field: MotionField,
-    /// The decoded picture, when asked for.
-    pub picture: Option<RgbImage>,
 }
 
 /// Candidate references reach this many frames back in decode order (H.264 keeps at most 16
@@ -230,8 +113,7 @@ pub struct MotionReader {
     model: ReferenceModel,
     /// MPEG-4 Part 2: B-frames' exported vectors are not theirs (module notes).
     b_vectors_unusable: bool,
-    scaler: Option<scaling::Context>,
-    gray: Option<scaling::Context>,
+    pictures: Converter,
     options: MotionOptions,
     info: VideoInfo,
     /// Picture size as coded (before the display turn).
@@ -258,43 +140,6 @@ pub struct MotionReader {
     damaged_frames: usize,
     resized_frames: usize,
     finished: bool,
-}
-
-/// Codecs whose FFmpeg decoder exports motion vectors (H.264 and the MPEG video family).
-fn exports_vectors(id: codec::Id) -> bool {
-    use codec::Id;
-    matches!(id, Id::H264 | Id::MPEG1VIDEO | Id::MPEG2VIDEO | Id::MPEG4 | Id::H263 | Id::H263P | Id::H263I | Id::MSMPEG4V1 | Id::MSMPEG4V2 | Id::MSMPEG4V3 | Id::WMV1 | Id::WMV2 | Id::FLV1)
-}
-
-/// Still-image demuxers (a picture file, whatever its name says).
-fn is_still_image(input: &format::context::Input) -> bool {
-    let format = input.format();
-    let name = format.name();
-    name == "image2" || name.ends_with("_pipe")
-}
-
-/// The stream to read: the one asked for, or the first video stream with exported vectors,
-/// or the first one FFmpeg has a decoder for. Cover art (attached pictures) is never chosen.
-fn choose_stream(path: &Path, input: &format::context::Input, asked: Option<usize>) -> Result<usize, VideoError> {
-    let video: Vec<_> = input
-        .streams()
-        .filter(|s| s.parameters().medium() == media::Type::Video && !s.disposition().contains(format::stream::Disposition::ATTACHED_PIC))
-        .collect();
-    if let Some(n) = asked {
-        let listed = || video.iter().map(|s| format!("{} ({:?})", s.index(), s.parameters().id())).collect::<Vec<_>>().join(", ");
-        return match video.iter().find(|s| s.index() == n) {
-            Some(s) => Ok(s.index()),
-            None if video.is_empty() => Err(VideoError::NoVideoStream(path.to_path_buf())),
-            None => Err(VideoError::Invalid(format!("{}: stream {n} is not a video stream; its video streams: {}", path.display(), listed()))),
-        };
-    }
-    video
-        .iter()
-        .find(|s| exports_vectors(s.parameters().id()))
-        .or_else(|| video.iter().find(|s| ffmpeg::decoder::find(s.parameters().id()).is_some()))
-        .or(video.first())
-        .map(|s| s.index())
-        .ok_or_else(|| VideoError::NoVideoStream(path.to_path_buf()))
 }
 
 impl MotionReader {
@@ -366,8 +211,7 @@ impl MotionReader {
             reestimator,
             model: ReferenceModel::of(decoder_codec.name()),
             b_vectors_unusable: codec_id == codec::Id::MPEG4,
-            scaler: None,
-            gray: None,
+            pictures: Converter::default(),
             options,
             info,
             coded,
@@ -490,7 +334,7 @@ impl MotionReader {
         let resized_frame;
         let frame = if resized {
             self.resized_frames += 1;
-            resized_frame = self.resize(decoded)?;
+            resized_frame = self.pictures.resize(decoded, self.coded).map_err(|e| VideoError::decode(&self.path, e))?;
             &resized_frame
         } else {
             decoded
@@ -506,8 +350,8 @@ impl MotionReader {
         }
         let time = decoded.timestamp().or(decoded.pts()).map_or(self.next_index as f64 / self.info.frame_rate.unwrap_or(25.0), |t| t as f64 * self.time_base);
         let (decode, reference) = decoded.pts().and_then(|pts| self.decode_order.remove(&pts)).map_or((None, None), |(d, r)| (Some(d), r));
-        let luma = if self.model == ReferenceModel::Matched && self.reestimator.is_none() { Some(Rc::new(self.luma(frame)?)) } else { None };
-        let picture = if self.options.pictures { Some(self.picture(frame)?) } else { None };
+        let luma = if self.model == ReferenceModel::Matched && self.reestimator.is_none() { Some(Rc::new(self.pictures.luma(frame).map_err(|e| VideoError::decode(&self.path, e))?)) } else { None };
+        let picture = if self.options.pictures { Some(self.info.rotation.picture(self.pictures.rgb(frame).map_err(|e| VideoError::decode(&self.path, e))?)) } else { None };
         let entry = Decoded { display: self.next_index, decode, reference, time, kind, vectors, luma, picture };
         self.next_index += 1;
         if let Some(d) = decode {
@@ -665,60 +509,6 @@ impl MotionReader {
         MotionFrame { index: entry.display, time: entry.time, kind: entry.kind, vectors: count, carried, source, references, field, picture: entry.picture }
     }
 
-    /// A frame scaled to the first picture size, in its own pixel format.
-    fn resize(&mut self, frame: &VideoFrame) -> Result<VideoFrame, VideoError> {
-        let mut scaler = scaling::Context::get(frame.format(), frame.width(), frame.height(), frame.format(), self.coded.0 as u32, self.coded.1 as u32, scaling::Flags::BILINEAR).map_err(|e| VideoError::decode(&self.path, e))?;
-        let mut out = VideoFrame::empty();
-        scaler.run(frame, &mut out).map_err(|e| VideoError::decode(&self.path, e))?;
-        out.set_kind(frame.kind());
-        out.set_pts(frame.pts());
-        Ok(out)
-    }
-
-    /// The frame's luma plane (8 bits, coded orientation).
-    fn luma(&mut self, frame: &VideoFrame) -> Result<Luma, VideoError> {
-        let (w, h) = (frame.width(), frame.height());
-        use ffmpeg::format::Pixel;
-        // 8-bit formats whose first plane is the luma are copied as they are.
-        if matches!(frame.format(), Pixel::YUV420P | Pixel::YUVJ420P | Pixel::YUV422P | Pixel::YUVJ422P | Pixel::YUV444P | Pixel::YUVJ444P | Pixel::NV12 | Pixel::NV21 | Pixel::GRAY8) {
-            let (stride, data) = (frame.stride(0), frame.data(0));
-            let mut pixels = Vec::with_capacity(w as usize * h as usize);
-            for row in 0..h as usize {
-                pixels.extend_from_slice(&data[row * stride..row * stride + w as usize]);
-            }
-            return Ok(Luma { width: w as usize, height: h as usize, pixels });
-        }
-        let stale = self.gray.as_ref().is_none_or(|s| s.input().width != w || s.input().height != h || s.input().format != frame.format());
-        if stale {
-            self.gray = Some(scaling::Context::get(frame.format(), w, h, ffmpeg::format::Pixel::GRAY8, w, h, scaling::Flags::BILINEAR).map_err(|e| VideoError::decode(&self.path, e))?);
-        }
-        let mut gray = VideoFrame::empty();
-        self.gray.as_mut().expect("made above").run(frame, &mut gray).map_err(|e| VideoError::decode(&self.path, e))?;
-        let (stride, data) = (gray.stride(0), gray.data(0));
-        let mut pixels = Vec::with_capacity(w as usize * h as usize);
-        for row in 0..h as usize {
-            pixels.extend_from_slice(&data[row * stride..row * stride + w as usize]);
-        }
-        Ok(Luma { width: w as usize, height: h as usize, pixels })
-    }
-
-    fn picture(&mut self, frame: &VideoFrame) -> Result<RgbImage, VideoError> {
-        let (w, h) = (frame.width(), frame.height());
-        let stale = self.scaler.as_ref().is_none_or(|s| s.input().width != w || s.input().height != h || s.input().format != frame.format());
-        if stale {
-            let scaler = scaling::Context::get(frame.format(), w, h, ffmpeg::format::Pixel::RGB24, w, h, scaling::Flags::BILINEAR).map_err(|e| VideoError::decode(&self.path, e))?;
-            self.scaler = Some(scaler);
-        }
-        let mut rgb = VideoFrame::empty();
-        self.scaler.as_mut().expect("made above").run(frame, &mut rgb).map_err(|e| VideoError::decode(&self.path, e))?;
-        let stride = rgb.stride(0);
-        let data = rgb.data(0);
-        let mut pixels = Vec::with_capacity(w as usize * h as usize * 3);
-        for row in 0..h as usize {
-            pixels.extend_from_slice(&data[row * stride..row * stride + w as usize * 3]);
-        }
-        Ok(self.info.rotation.picture(RgbImage { width: w as usize, height: h as usize, pixels }))
-    }
 }
 
 /// The vectors exported with a decoded frame.

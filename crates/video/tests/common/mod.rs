@@ -1,6 +1,6 @@
 //! Pictures with known motion for the motion tests.
 
-use video::RgbImage;
+use video::{MotionField, RgbImage};
 
 /// Value noise on a 4-pixel lattice (splitmix64 of the lattice point: no structure along
 /// either axis) seen through a window at `(ox, oy)`: moving the window by −d moves the
@@ -31,4 +31,19 @@ pub fn textured(width: usize, height: usize, ox: i64, oy: i64) -> RgbImage {
 pub fn median(mut v: Vec<f32>) -> f32 {
     v.sort_by(f32::total_cmp);
     v[v.len() / 2]
+}
+
+/// The displacements of the interior blocks that had a vector, `(dx, dy)` (the border blocks
+/// see content enter the picture).
+pub fn interior(field: &MotionField) -> (Vec<f32>, Vec<f32>) {
+    let (mut xs, mut ys) = (Vec::new(), Vec::new());
+    for r in 1..field.rows().saturating_sub(1) {
+        for c in 1..field.cols().saturating_sub(1) {
+            if field.has_vector[[r, c]] {
+                xs.push(field.dx[[r, c]]);
+                ys.push(field.dy[[r, c]]);
+            }
+        }
+    }
+    (xs, ys)
 }
