@@ -23,7 +23,7 @@ fn hevc() -> Encoder {
 }
 
 fn vp9() -> Encoder {
-    Encoder::new("libvpx-vp9", 25).option("deadline", "realtime").option("cpu-used", "8")
+    Encoder::new("libvpx-vp9", 25).option("deadline", "good").option("cpu-used", "5").option("threads", "1")
 }
 
 #[test]
