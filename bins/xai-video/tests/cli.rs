@@ -64,7 +64,10 @@ fn train_predict_accuracy_explain_and_evaluate_on_a_tiny_set() {
     let set = dir.path().join("set");
     xai_video().args(["synth", "--out"]).arg(&set).args(["--classes", "walk,sit-up", "--per-class", "6", "--frames", "30", "--seed", "4"]).assert().success();
     let model = dir.path().join("model");
+    // One thread, so the tiny model does not depend on the machine's load (see the video
+    // crate's classifier tests).
     xai_video()
+        .env("RAYON_NUM_THREADS", "1")
         .args(["train", "--data"])
         .arg(&set)
         .arg("--out")
