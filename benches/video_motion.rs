@@ -64,6 +64,17 @@ fn descriptors(fields: &[MotionField]) -> usize {
     fields.iter().enumerate().map(|(t, f)| extractor.push(t, f).len()).sum()
 }
 
+/// Each descriptor type's raw Fisher-vector sum over a clip's descriptors, chunk by chunk as
+/// the prediction streams them; the number of descriptors.
+fn fisher_sums(model: &VideoClassifier, channels: &[ndarray::Array2<f32>; 3]) -> usize {
+    for (encoder, x) in model.encoders.iter().zip(channels) {
+        for start in (0..x.nrows()).step_by(video::fisher::CHUNK) {
+            black_box(encoder.term_sum(x.slice(ndarray::s![start..(start + video::fisher::CHUNK).min(x.nrows()), ..]), x.nrows()));
+        }
+    }
+    channels[0].nrows()
+}
+
 fn print_ratios(clips: &[(&str, PathBuf)], fields: &[MotionField], model: &VideoClassifier) {
     let rounds = 5;
     println!("\nmedians of {rounds} interleaved rounds:");
@@ -116,6 +127,8 @@ fn main() {
     group.bench_function("descriptors_320x240", |b| b.iter(|| black_box(descriptors(&fields))));
     let model = video::default_model::load().expect("the embedded model");
     group.bench_function("prediction_h264_426x240", |b| b.iter(|| black_box(prediction(&model, &clips[0].1))));
+    let h264 = video::classifier::clip_descriptors(&clips[0].1, model.reading(None), model.config.options.descriptor).expect("descriptors");
+    group.bench_function("fisher_sums_h264_426x240", |b| b.iter(|| black_box(fisher_sums(&model, &h264.channels))));
     group.finish();
     c.final_summary();
     if std::env::args().any(|a| a == "--bench") {

@@ -132,6 +132,7 @@ impl DescriptorExtractor {
         if rows < o.cuboid_blocks || cols < o.cuboid_blocks {
             return Vec::new();
         }
+        let (hof, mbhx, mbhy) = (self.time_cells(|f| &f.hof), self.time_cells(|f| &f.mbhx), self.time_cells(|f| &f.mbhy));
         let start = first.index;
         let mut out = Vec::with_capacity((rows - o.cuboid_blocks + 1) * (cols - o.cuboid_blocks + 1));
         for r in 0..=rows - o.cuboid_blocks {
@@ -140,31 +141,45 @@ impl DescriptorExtractor {
                     frames: start..start + o.frames,
                     rows: r..r + o.cuboid_blocks,
                     cols: c..c + o.cuboid_blocks,
-                    hof: self.pool(|f| &f.hof, r, c),
-                    mbhx: self.pool(|f| &f.mbhx, r, c),
-                    mbhy: self.pool(|f| &f.mbhy, r, c),
+                    hof: self.pool(&hof, cols, r, c),
+                    mbhx: self.pool(&mbhx, cols, r, c),
+                    mbhy: self.pool(&mbhy, cols, r, c),
                 });
             }
         }
         out
     }
 
+    /// Per temporal cell, the window's per-block histograms summed over the cell's frames:
+    /// `[cells in time][rows · cols · bins]`, shared by every cuboid of this window.
+    fn time_cells(&self, channel: impl Fn(&FrameHistograms) -> &Array3<f32>) -> (Vec<Vec<f32>>, usize) {
+        let o = self.options;
+        let ct = o.cells.2;
+        let bins = channel(&self.window[0]).len_of(Axis(2));
+        let mut cells = vec![vec![0.0f32; channel(&self.window[0]).len()]; ct];
+        for (t, frame) in self.window.iter().enumerate() {
+            let h = channel(frame).as_slice().expect("histograms in standard layout");
+            for (sum, v) in cells[t * ct / o.frames].iter_mut().zip(h) {
+                *sum += v;
+            }
+        }
+        (cells, bins)
+    }
+
     /// Sums the per-block histograms into the cuboid's cells, concatenated and L2-normalised.
-    fn pool(&self, channel: impl Fn(&FrameHistograms) -> &Array3<f32>, r: usize, c: usize) -> Vec<f32> {
+    fn pool(&self, (time_cells, bins): &(Vec<Vec<f32>>, usize), cols: usize, r: usize, c: usize) -> Vec<f32> {
         let o = self.options;
         let (cx, cy, ct) = o.cells;
-        let bins = channel(&self.window[0]).len_of(Axis(2));
+        let bins = *bins;
         let mut out = vec![0.0f32; bins * cx * cy * ct];
-        for (t, frame) in self.window.iter().enumerate() {
-            let h = channel(frame);
-            let cell_t = t * ct / o.frames;
+        for (cell_t, h) in time_cells.iter().enumerate() {
             for dr in 0..o.cuboid_blocks {
                 let cell_y = dr * cy / o.cuboid_blocks;
                 for dc in 0..o.cuboid_blocks {
                     let cell_x = dc * cx / o.cuboid_blocks;
                     let cell = (cell_t * cy + cell_y) * cx + cell_x;
-                    let block = h.slice(ndarray::s![r + dr, c + dc, ..]);
-                    for (slot, v) in out[cell * bins..(cell + 1) * bins].iter_mut().zip(block) {
+                    let block = ((r + dr) * cols + c + dc) * bins;
+                    for (slot, v) in out[cell * bins..(cell + 1) * bins].iter_mut().zip(&h[block..block + bins]) {
                         *slot += v;
                     }
                 }
@@ -190,25 +205,23 @@ fn add_oriented(hist: &mut [f32], bins: usize, angle: f32, weight: f32) {
 
 /// HOF per block: `bins` orientations of (dx, dy) weighted by length, and a zero-motion bin.
 fn flow_histograms(field: &MotionField, bins: usize, zero_motion: f32) -> Array3<f32> {
-    let mut out = Array3::zeros((field.rows(), field.cols(), bins + 1));
-    for ((r, c), &dx) in field.dx.indexed_iter() {
-        let dy = field.dy[[r, c]];
+    let (rows, cols) = (field.rows(), field.cols());
+    let mut out = vec![0.0f32; rows * cols * (bins + 1)];
+    for ((hist, &dx), &dy) in out.chunks_exact_mut(bins + 1).zip(field.dx.iter()).zip(field.dy.iter()) {
         let magnitude = dx.hypot(dy);
-        let mut hist = out.slice_mut(ndarray::s![r, c, ..]);
-        let hist = hist.as_slice_mut().expect("a contiguous last axis");
         if magnitude < zero_motion {
             hist[bins] += 1.0;
         } else {
             add_oriented(&mut hist[..bins], bins, dy.atan2(dx), magnitude);
         }
     }
-    out
+    Array3::from_shape_vec((rows, cols, bins + 1), out).expect("rows × cols × bins")
 }
 
 /// MBH per block: orientations of the spatial gradient of one field component.
 fn gradient_histograms(component: &ndarray::Array2<f32>, bins: usize) -> Array3<f32> {
     let (rows, cols) = component.dim();
-    let mut out = Array3::zeros((rows, cols, bins));
+    let mut out = vec![0.0f32; rows * cols * bins];
     let at = |r: usize, c: usize| component[[r, c]];
     let derivative = |lo: f32, hi: f32, span: usize| if span == 0 { 0.0 } else { (hi - lo) / span as f32 };
     for r in 0..rows {
@@ -219,12 +232,12 @@ fn gradient_histograms(component: &ndarray::Array2<f32>, bins: usize) -> Array3<
             let gy = derivative(at(up, c), at(down, c), down - up);
             let magnitude = gx.hypot(gy);
             if magnitude > 0.0 {
-                let mut hist = out.slice_mut(ndarray::s![r, c, ..]);
-                add_oriented(hist.as_slice_mut().expect("a contiguous last axis"), bins, gy.atan2(gx), magnitude);
+                let block = (r * cols + c) * bins;
+                add_oriented(&mut out[block..block + bins], bins, gy.atan2(gx), magnitude);
             }
         }
     }
-    out
+    Array3::from_shape_vec((rows, cols, bins), out).expect("rows × cols × bins")
 }
 
 #[cfg(test)]
@@ -303,6 +316,37 @@ mod tests {
             assert_eq!(d.mbhx.iter().any(|&v| v > 0.0), d.frames.contains(&3) && d.rows.contains(&1) && (1..4).any(|c| d.cols.contains(&c)));
             let norm: f32 = d.hof.iter().map(|v| v * v).sum();
             assert!((norm - 1.0).abs() < 1e-5);
+        }
+    }
+
+    #[test]
+    fn pooled_cells_equal_a_direct_sum_over_frames_and_blocks() {
+        // Cells of 2 blocks × 2 blocks × 2 frames in a 4×4×5 cuboid (time cells {0,1}, {2,3}, {4}).
+        let options = DescriptorOptions { cuboid_blocks: 4, frames: 5, cells: (2, 2, 3), time_stride: 1, ..DescriptorOptions::default() };
+        let mut extractor = DescriptorExtractor::new(options).unwrap();
+        let (rows, cols) = (5, 6);
+        let fields: Vec<MotionField> = (0..6)
+            .map(|t| field(Array2::from_shape_fn((rows, cols), |(r, c)| ((r * 7 + c * 3 + t * 5) % 9) as f32 - 4.0), Array2::from_shape_fn((rows, cols), |(r, c)| ((r * 2 + c * 5 + t) % 7) as f32 - 3.0)))
+            .collect();
+        let histograms: Vec<Array3<f32>> = fields.iter().map(|f| flow_histograms(f, 8, 0.25)).collect();
+        let descriptors: Vec<Descriptor> = fields.iter().enumerate().flat_map(|(t, f)| extractor.push(t, f)).collect();
+        assert_eq!(descriptors.len(), 2 * 2 * 3);
+        for d in &descriptors {
+            let mut want = vec![0.0f64; 9 * 12];
+            for t in d.frames.clone() {
+                for r in d.rows.clone() {
+                    for c in d.cols.clone() {
+                        let cell = (((t - d.frames.start) * 3 / 5) * 2 + (r - d.rows.start) / 2) * 2 + (c - d.cols.start) / 2;
+                        for b in 0..9 {
+                            want[cell * 9 + b] += f64::from(histograms[t][[r, c, b]]);
+                        }
+                    }
+                }
+            }
+            let norm = want.iter().map(|v| v * v).sum::<f64>().sqrt();
+            for (got, want) in d.hof.iter().zip(&want) {
+                assert!((f64::from(*got) - want / norm).abs() < 1e-6, "{:?} {:?} {:?}", d.frames, d.rows, d.cols);
+            }
         }
     }
 

@@ -72,6 +72,7 @@ impl DiagonalGmm {
             return Err(VideoError::Invalid(format!("{n} descriptors are too few for a mixture of {components} components")));
         }
         let x64 = x.mapv(f64::from);
+        let squares = x64.mapv(|v| v * v);
         // k-means (one run, on at most KMEANS_SAMPLE rows) only starts EM.
         let mut rng = StdRng::seed_from_u64(seed);
         let rows = rand::seq::index::sample(&mut rng, n, n.min(KMEANS_SAMPLE)).into_vec();
@@ -101,11 +102,11 @@ impl DiagonalGmm {
         weights /= weights.sum();
         let mut previous = f64::NEG_INFINITY;
         for _ in 0..iterations {
-            let (gamma, log_likelihood) = posteriors(x64.view(), weights.view(), means.view(), variances.view());
+            let (gamma, log_likelihood) = posteriors(x64.view(), squares.view(), weights.view(), means.view(), variances.view());
             let mass = gamma.sum_axis(Axis(0)).mapv(|m| m.max(1e-10));
             weights = &mass / n as f64;
             means = gamma.t().dot(&x64) / mass.view().insert_axis(Axis(1));
-            let second = gamma.t().dot(&x64.mapv(|v| v * v)) / mass.view().insert_axis(Axis(1));
+            let second = gamma.t().dot(&squares) / mass.view().insert_axis(Axis(1));
             variances = (second - means.mapv(|m| m * m)).mapv(|v| v.max(MIN_VARIANCE));
             if log_likelihood - previous < 1e-4 * n as f64 {
                 break;
@@ -124,15 +125,15 @@ impl DiagonalGmm {
     }
 }
 
-/// Posterior `γ_ik` of every component for every row of `x`, and the total log-likelihood.
-fn posteriors(x: ArrayView2<f64>, weights: ArrayView1<f64>, means: ArrayView2<f64>, variances: ArrayView2<f64>) -> (Array2<f64>, f64) {
+/// Posterior `γ_ik` of every component for every row of `x` (`x2` its squares), and the total
+/// log-likelihood.
+fn posteriors(x: ArrayView2<f64>, x2: ArrayView2<f64>, weights: ArrayView1<f64>, means: ArrayView2<f64>, variances: ArrayView2<f64>) -> (Array2<f64>, f64) {
     let d = x.ncols();
     let k = weights.len();
     // log N(x | μ, σ²) = −½ Σ_d [log 2π σ²_d + (x_d − μ_d)² / σ²_d]
     let inv = variances.mapv(|v| 1.0 / v);
     let constant: Array1<f64> = (0..k).map(|c| weights[c].max(1e-300).ln() - 0.5 * (d as f64 * (2.0 * std::f64::consts::PI).ln() + variances.row(c).mapv(f64::ln).sum())).collect();
     // Σ_d (x−μ)²/σ² = x²·inv − 2 x·(μ inv) + μ²·inv
-    let x2 = x.mapv(|v| v * v);
     let mu_inv = &means * &inv;
     let mu2_inv: Array1<f64> = (&mu_inv * &means).sum_axis(Axis(1));
     let mut log_p = x2.dot(&inv.t()) - 2.0 * x.dot(&mu_inv.t());
@@ -171,7 +172,7 @@ impl FisherEncoder {
         let (n, d) = y.dim();
         let g = &self.gmm;
         let (weights, means, variances) = (g.weights.mapv(f64::from), g.means.mapv(f64::from), g.variances.mapv(f64::from));
-        let (gamma, _) = posteriors(y.view(), weights.view(), means.view(), variances.view());
+        let (gamma, _) = posteriors(y.view(), y.mapv(|v| v * v).view(), weights.view(), means.view(), variances.view());
         let mut out = Array2::<f32>::zeros((n, self.fisher_len()));
         for k in 0..g.components() {
             let sigma = variances.row(k).mapv(f64::sqrt);
@@ -189,50 +190,112 @@ impl FisherEncoder {
         out
     }
 
-    /// `Σ_i φ(x_i)` over some of a set's descriptors (`count` in the whole set), summed in f64
-    /// as it goes: the same terms as [`FisherEncoder::terms`] without the `[n, 2KD]` matrix.
-    pub fn term_sum(&self, descriptors: ArrayView2<f32>, count: usize) -> Array1<f32> {
-        let y = self.projection.apply(descriptors).mapv(f64::from);
-        let d = y.ncols();
+    /// `Σ_i φ(x_i)` over some of a set's descriptors (`count` in the whole set), summed in f64:
+    /// the same terms as [`FisherEncoder::terms`] without the `[n, 2KD]` matrix.
+    ///
+    /// Most components are far from a descriptor. One f32 matrix product screens them,
+    /// `log w_k N(y | μ_k, σ²_k) ≈ c_k − ½ (y²·σ⁻²_k − 2 y·μ_k σ⁻²_k + μ²_k·σ⁻²_k)` (its rounding is
+    /// far below [`SCREEN_MARGIN`]); the components within reach are then computed exactly in
+    /// f64 from `(y − μ_k)/σ_k`, and those whose posterior reaches [`NEGLIGIBLE_POSTERIOR`]
+    /// (about six of 32) add their terms.
+    pub fn term_sum(&self, descriptors: ArrayView2<f32>, count: usize) -> Array1<f64> {
+        let y = self.projection.apply(descriptors);
         let g = &self.gmm;
-        let (weights, means, variances) = (g.weights.mapv(f64::from), g.means.mapv(f64::from), g.variances.mapv(f64::from));
-        let (gamma, _) = posteriors(y.view(), weights.view(), means.view(), variances.view());
-        let mut sum = vec![0.0f64; self.fisher_len()];
-        let components = g.components();
-        for k in 0..components {
-            let inv_sigma: Vec<f64> = variances.row(k).iter().map(|v| 1.0 / v.sqrt()).collect();
-            let mean = means.row(k);
-            let (mut first, mut second) = (vec![0.0f64; d], vec![0.0f64; d]);
-            for (row, &gik) in y.outer_iter().zip(gamma.column(k)) {
-                for j in 0..d {
-                    let u = (row[j] - mean[j]) * inv_sigma[j];
-                    first[j] += gik * u;
-                    second[j] += gik * (u * u - 1.0);
+        let (components, d) = g.means.dim();
+        let inv = g.variances.mapv(|v| 1.0 / v);
+        let log_norm: Vec<f64> = (0..components)
+            .map(|k| f64::from(g.weights[k]).max(1e-300).ln() - 0.5 * (d as f64 * (2.0 * std::f64::consts::PI).ln() + g.variances.row(k).iter().map(|&v| f64::from(v).ln()).sum::<f64>()))
+            .collect();
+        let screen = {
+            let mu_inv = &g.means * &inv;
+            let offset: Array1<f32> = (&mu_inv * &g.means).sum_axis(Axis(1));
+            let mut s = y.mapv(|v| v * v).dot(&inv.t()) - 2.0 * y.dot(&mu_inv.t());
+            s += &offset.view().insert_axis(Axis(0));
+            s
+        };
+        let (means, inv_sigma) = (g.means.mapv(f64::from), g.variances.mapv(|v| 1.0 / f64::from(v).sqrt()));
+        let (means, inv_sigma) = (means.as_slice().expect("standard layout"), inv_sigma.as_slice().expect("standard layout"));
+        let (mut first, mut second) = (vec![0.0f64; components * d], vec![0.0f64; components * d]);
+        // The standardised differences u = (y − μ_k)/σ_k of the components within reach.
+        let mut u = vec![0.0f64; components * d];
+        let mut near: Vec<(usize, f64)> = Vec::with_capacity(components);
+        let mut row64 = vec![0.0f64; d];
+        for (row, distances) in y.outer_iter().zip(screen.outer_iter()) {
+            for (x, &v) in row64.iter_mut().zip(row) {
+                *x = f64::from(v);
+            }
+            let approximate: Vec<f64> = (0..components).map(|k| log_norm[k] - 0.5 * f64::from(distances[k])).collect();
+            let best = approximate.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            near.clear();
+            for k in (0..components).filter(|&k| approximate[k] >= best - SCREEN_MARGIN) {
+                let slot = &mut u[near.len() * d..(near.len() + 1) * d];
+                for (((u, x), m), i) in slot.iter_mut().zip(&row64).zip(&means[k * d..(k + 1) * d]).zip(&inv_sigma[k * d..(k + 1) * d]) {
+                    *u = (x - m) * i;
+                }
+                near.push((k, log_norm[k] - 0.5 * squared_norm(slot)));
+            }
+            let top = near.iter().fold(f64::NEG_INFINITY, |m, &(_, l)| m.max(l));
+            let total: f64 = near.iter().map(|&(_, l)| (l - top).exp()).sum();
+            for (slot, &(k, log_p)) in near.iter().enumerate() {
+                let gik = (log_p - top).exp() / total;
+                if gik < NEGLIGIBLE_POSTERIOR {
+                    continue;
+                }
+                let (f, s) = (&mut first[k * d..(k + 1) * d], &mut second[k * d..(k + 1) * d]);
+                for ((f, s), u) in f.iter_mut().zip(s.iter_mut()).zip(&u[slot * d..(slot + 1) * d]) {
+                    *f += gik * u;
+                    *s += gik * (u * u - 1.0);
                 }
             }
-            let (scale_mean, scale_var) = (1.0 / (count as f64 * weights[k].sqrt()), 1.0 / (count as f64 * (2.0 * weights[k]).sqrt()));
+        }
+        let mut sum = Array1::<f64>::zeros(self.fisher_len());
+        for k in 0..components {
+            let w = f64::from(g.weights[k]);
+            let (scale_mean, scale_var) = (1.0 / (count as f64 * w.sqrt()), 1.0 / (count as f64 * (2.0 * w).sqrt()));
             for j in 0..d {
-                sum[k * d + j] += scale_mean * first[j];
-                sum[(components + k) * d + j] += scale_var * second[j];
+                sum[k * d + j] = scale_mean * first[k * d + j];
+                sum[(components + k) * d + j] = scale_var * second[k * d + j];
             }
         }
-        sum.into_iter().map(|v| v as f32).collect()
+        sum
     }
 
     /// The raw (unnormalised) Fisher vector of a set of descriptors, `Σ_i φ(x_i)`, computed
     /// in chunks so that long clips need no `N × 2KD` matrix.
     pub fn raw(&self, descriptors: ArrayView2<f32>) -> Array1<f32> {
         let n = descriptors.nrows();
-        let mut sum = Array1::zeros(self.fisher_len());
+        let mut sum = Array1::<f64>::zeros(self.fisher_len());
         for start in (0..n).step_by(CHUNK) {
             let chunk = descriptors.slice(ndarray::s![start..(start + CHUNK).min(n), ..]);
             sum += &self.term_sum(chunk, n);
         }
-        sum
+        sum.mapv(|v| v as f32)
     }
 }
 
-/// Descriptors per chunk when Fisher-vector terms are computed piecewise.
+/// `Σ v²` with four running sums (the compiler keeps a single sum in order, one lane wide).
+fn squared_norm(v: &[f64]) -> f64 {
+    let mut lanes = [0.0f64; 4];
+    let chunks = v.chunks_exact(4);
+    let rest: f64 = chunks.remainder().iter().map(|x| x * x).sum();
+    for c in chunks {
+        for (lane, x) in lanes.iter_mut().zip(c) {
+            *lane += x * x;
+        }
+    }
+    lanes.iter().sum::<f64>() + rest
+}
+
+/// Posteriors below this are left out of [`FisherEncoder::term_sum`]. A component this
+/// unlikely lies at a squared Mahalanobis distance of about 2·ln(1/γ) ≈ 46 from the
+/// descriptor, so what it would add is below 1e-8 of a term: under f32's rounding.
+pub const NEGLIGIBLE_POSTERIOR: f64 = 1e-10;
+/// Components whose screened log-density is this far below the best one are not computed:
+/// `ln(1/NEGLIGIBLE_POSTERIOR)` ≈ 23, plus room for the screen's f32 rounding.
+const SCREEN_MARGIN: f64 = 25.0;
+
+/// Descriptors per chunk when Fisher-vector terms are computed piecewise (a few frames' worth:
+/// small enough to stay in cache and to keep the decoding thread streaming).
 pub const CHUNK: usize = 2048;
 
 /// The "improved" normalisation: signed square root, then L2 (a zero vector stays zero).
@@ -286,7 +349,30 @@ mod tests {
         let terms = encoder.terms(x.view(), 50).mapv(f64::from).sum_axis(Axis(0));
         let sum = encoder.term_sum(x.view(), 50);
         for (a, b) in sum.iter().zip(&terms) {
-            assert!((f64::from(*a) - b).abs() < 1e-6, "{sum} vs {terms}");
+            assert!((a - b).abs() < 1e-6, "{sum} vs {terms}");
+        }
+    }
+
+    #[test]
+    fn leaving_out_unlikely_components_keeps_every_term() {
+        // Narrow components (variances near 0.01) far from the origin: most posteriors are
+        // tiny and left out, some are near the cut; the sum must still equal all the terms.
+        let mut rng = StdRng::seed_from_u64(9);
+        let (k, d) = (3, 5);
+        let encoder = FisherEncoder {
+            projection: Projection { mean: Array1::from_shape_fn(d, |j| j as f32 * 0.1), components: Array2::from_shape_fn((d, d), |(a, b)| if a == b { 1.0 } else { 0.05 }) },
+            gmm: DiagonalGmm {
+                weights: array![0.2, 0.3, 0.5],
+                means: Array2::from_shape_fn((k, d), |_| 3.0 + rng.gen_range(-0.2f32..0.2)),
+                variances: Array2::from_shape_fn((k, d), |_| rng.gen_range(0.005f32..0.02)),
+            },
+        };
+        let x = Array2::from_shape_fn((300, d), |_| 3.0 + rng.gen_range(-0.3f32..0.3));
+        let terms = encoder.terms(x.view(), 300).mapv(f64::from).sum_axis(Axis(0));
+        let sum = encoder.term_sum(x.view(), 300);
+        let scale = terms.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        for (a, b) in sum.iter().zip(&terms) {
+            assert!((a - b).abs() < 1e-5 * scale, "{a} vs {b} (largest {scale})");
         }
     }
 

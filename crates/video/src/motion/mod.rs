@@ -442,9 +442,12 @@ impl MotionReader {
         match (self.model, &entry.luma) {
             (ReferenceModel::Matched, Some(luma)) => {
                 // Frames decoded before this one that the bitstream does not rule out as
-                // references, nearest in display order first (they are the likeliest, and a
-                // good match early lets the others be given up sooner).
-                let mut candidates: Vec<Candidate> = self
+                // references; of those, the most recently decoded 2N, where N is the stream's
+                // `max_num_ref_frames` (the decoded picture buffer holds at most N; twice as
+                // many covers a newer one unmarked early, as x264's B-pyramid does). Nearest in
+                // display order first: they are the likeliest, and a good match early lets
+                // the others be given up sooner.
+                let mut candidates: Vec<(Option<usize>, Candidate)> = self
                     .history
                     .iter()
                     .filter(|s| s.display != entry.display && s.reference != Some(false))
@@ -452,8 +455,14 @@ impl MotionReader {
                         (Some(d), Some(e)) => e < d && d - e <= REFERENCE_WINDOW,
                         _ => s.display.abs_diff(entry.display) <= REFERENCE_WINDOW,
                     })
-                    .map(|s| Candidate { display: s.display, luma: &s.luma })
+                    .map(|s| (s.decode, Candidate { display: s.display, luma: &s.luma }))
                     .collect();
+                let buffer = self.decoder.references();
+                if buffer > 0 && candidates.iter().all(|(d, _)| d.is_some()) {
+                    candidates.sort_by_key(|(d, _)| std::cmp::Reverse(*d));
+                    candidates.truncate(2 * buffer);
+                }
+                let mut candidates: Vec<Candidate> = candidates.into_iter().map(|(_, c)| c).collect();
                 candidates.sort_by_key(|c| c.display.abs_diff(entry.display));
                 match_references(entry.display, luma, &entry.vectors, &candidates)
             }
