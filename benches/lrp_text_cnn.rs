@@ -3,6 +3,10 @@
 //! time → dense to 20 classes. Criterion times each; then interleaved rounds in the same
 //! process give the ratios LRP/forward and LRP/SA (target: LRP ≤ 1.5 × SA).
 //!
+//! The default text model (an ensemble of four CNNs) explains a demo document through its
+//! grouped convolution and, as the baseline, through the same filters as one ungrouped layer
+//! with zeros between the members.
+//!
 //! `cargo bench -p relvis-benches --bench lrp_text_cnn`
 
 use std::hint::black_box;
@@ -87,8 +91,51 @@ fn print_ratios(work: &Workload) {
     println!("  SA / forward    = {:.2}", sa / fwd);
 }
 
+/// The default model with its convolution grouped (as loaded) and ungrouped, and a document.
+struct DefaultModel {
+    grouped: text::TextCnn,
+    ungrouped: text::TextCnn,
+    x: Array2<f32>,
+    method: text::Method,
+}
+
+impl DefaultModel {
+    fn new() -> Self {
+        let model = text::default_model::load().expect("the embedded model");
+        let document = include_str!("../assets/demo/space.txt");
+        let ids = model.cnn.input_ids(&model.prepare(document).expect("a document").tokens.ids);
+        let x = model.cnn.embed(&ids);
+        let cnn = &model.cnn;
+        let conv = Conv1d::new(cnn.conv().full_weight(), cnn.conv().bias.clone()).expect("shapes agree");
+        let ungrouped = text::TextCnn::from_parts(cnn.arch.clone(), cnn.embedding.clone(), conv, cnn.dense().clone()).expect("shapes agree");
+        let grouped = text::TextCnn::from_parts(cnn.arch.clone(), cnn.embedding.clone(), cnn.conv().clone(), cnn.dense().clone()).expect("shapes agree");
+        DefaultModel { grouped, ungrouped, x, method: text::Method::parse("lrp", "epsilon=0.01").expect("a rule") }
+    }
+
+    fn explain(&self, cnn: &text::TextCnn) -> f32 {
+        text::explain::explain_positions(cnn, self.x.clone(), None, &self.method).expect("explains").relevance[0]
+    }
+}
+
+fn print_grouped_ratio(model: &DefaultModel) {
+    let (rounds, block) = (9, 5);
+    let (mut grouped, mut ungrouped) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        for (times, cnn) in [(&mut grouped, &model.grouped), (&mut ungrouped, &model.ungrouped)] {
+            let start = Instant::now();
+            for _ in 0..block {
+                black_box(model.explain(cnn));
+            }
+            times.push(start.elapsed() / block);
+        }
+    }
+    let (grouped, ungrouped) = (median(grouped), median(ungrouped));
+    println!("  default model, LRP-ε of a demo document: ungrouped / grouped convolution = {:.2} ({:.1} ms against {:.1} ms)", ungrouped / grouped, ungrouped * 1e3, grouped * 1e3);
+}
+
 fn main() {
     let work = Workload::new();
+    let default_model = DefaultModel::new();
     // No HTML plots: criterion's plotters would look for a font the workspace does not register.
     let mut c = Criterion::default().without_plots().configure_from_args();
     let mut group = c.benchmark_group("text_cnn_400x300_conv2x800");
@@ -97,10 +144,16 @@ fn main() {
     group.bench_function("sensitivity", |b| b.iter(|| black_box(work.sensitivity())));
     group.bench_function("lrp_epsilon", |b| b.iter(|| black_box(work.lrp())));
     group.finish();
+    let mut group = c.benchmark_group("default_text_model");
+    group.sample_size(20);
+    group.bench_function("explain_grouped", |b| b.iter(|| black_box(default_model.explain(&default_model.grouped))));
+    group.bench_function("explain_ungrouped", |b| b.iter(|| black_box(default_model.explain(&default_model.ungrouped))));
+    group.finish();
     c.final_summary();
     // Under `cargo test --benches` criterion runs each function once as a smoke test; the
     // ratios only mean something in a real `cargo bench` run.
     if std::env::args().any(|a| a == "--bench") {
         print_ratios(&work);
+        print_grouped_ratio(&default_model);
     }
 }

@@ -79,6 +79,49 @@ fn conv1d_with_a_sparse_output_signal_matches_the_formula() {
 }
 
 #[test]
+fn grouped_conv1d_matches_the_formula() {
+    // Every rule on the group's own connections only (flat and w² included).
+    for (seed, width, groups) in [(20, 1, 2), (21, 3, 3), (22, 2, 6)] {
+        let mut rng = rng(seed);
+        let layer = grouped_conv(&mut rng, width, 6, 12, groups);
+        let x = uniform(&mut rng, &[9, 6], -1.0, 1.0);
+        check(&layer, &conv_edges(&layer, 9), &x, seed + 400);
+    }
+    // The sparse path behind a max-pool.
+    let mut rng = rng(23);
+    let layer = grouped_conv(&mut rng, 3, 4, 6, 2);
+    let x = uniform(&mut rng, &[30, 4], -1.0, 1.0);
+    let mut r_out = ArrayD::<f32>::zeros(vec![28, 6]);
+    for (f, t) in [(0, 0), (1, 27), (2, 5), (3, 5), (4, 13), (5, 2)] {
+        r_out[[t, f]] = 0.5 + f as f32;
+    }
+    check_with(&layer, &conv_edges(&layer, 30), &x, &r_out);
+}
+
+#[test]
+fn a_block_diagonal_convolution_is_found_grouped_and_explains_the_same() {
+    let mut rng = rng(24);
+    let grouped = grouped_conv(&mut rng, 2, 6, 9, 3);
+    let full = lrp::Conv1d::new(grouped.full_weight(), grouped.bias.clone()).unwrap();
+    let found = lrp::Conv1d::from_block_diagonal(grouped.full_weight(), grouped.bias.clone()).unwrap();
+    assert_eq!(found, grouped);
+    // An ungrouped layer stays one group; a single non-zero weight between groups breaks them.
+    let mut broken = grouped.full_weight();
+    broken[[1, 0, 8]] = 0.25;
+    assert_eq!(lrp::Conv1d::from_block_diagonal(broken, None).unwrap().groups(), 1);
+    let x = uniform(&mut rng, &[7, 6], -1.0, 1.0);
+    let r_out = uniform(&mut rng, &[6, 9], -1.0, 1.0);
+    assert!(relative_error(&grouped.forward(x.view(), lrp::WeightMod::Identity), &to_f64(&full.forward(x.view(), lrp::WeightMod::Identity))) < 1e-6);
+    // The zeros between groups take no relevance under any rule that weighs connections by
+    // their weights (flat gives every connection the same share, so it differs there).
+    for rule in RULES.into_iter().filter(|r| *r != Rule::Flat) {
+        let a = relevance_through(&grouped, x.view(), r_out.view(), &rule).unwrap();
+        let b = relevance_through(&full, x.view(), r_out.view(), &rule).unwrap();
+        assert!(relative_error(&a, &to_f64(&b)) < 1e-5, "{rule}");
+    }
+}
+
+#[test]
 fn conv1d_on_nonnegative_inputs_matches_the_formula() {
     // After a ReLU, inputs are ≥ 0 and half the αβ parts vanish; z^B gets its usual bounds.
     let mut rng = rng(7);

@@ -208,7 +208,8 @@ impl TextClassifier {
         let bias = |b: &Option<Array1<f32>>| b.clone().expect("text CNN layers have biases").into_dyn();
         let arrays: Vec<(&str, ArrayD<f32>)> = vec![
             ("embedding", self.cnn.embedding.clone().into_dyn()),
-            ("conv.weight", conv.weight.clone().into_dyn()),
+            // Ungrouped on file (zeros between an ensemble's members), as other tools read it.
+            ("conv.weight", conv.full_weight().into_dyn()),
             ("conv.bias", bias(&conv.bias)),
             ("dense.weight", dense.weight.clone().into_dyn()),
             ("dense.bias", bias(&dense.bias)),
@@ -287,7 +288,7 @@ impl TextClassifier {
             Ok(ArrayD::from_shape_vec(IxDyn(shape), values).expect("length checked by shape"))
         };
         let embedding = read("embedding", &[arch.vocab, arch.embedding_dim])?.into_dimensionality::<Ix2>().expect("2-d");
-        let conv = Conv1d::new(
+        let conv = Conv1d::from_block_diagonal(
             read("conv.weight", &[arch.width, arch.embedding_dim, arch.filters])?.into_dimensionality::<Ix3>().expect("3-d"),
             Some(read("conv.bias", &[arch.filters])?.into_dimensionality::<Ix1>().expect("1-d")),
         )

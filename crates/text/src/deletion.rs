@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use lrp::Composite;
-use ndarray::{Array2, Axis};
+use ndarray::Array2;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -48,8 +48,7 @@ impl<'m> Deletion<'m> {
     /// embedding is zero count as deleted.
     pub fn new(cnn: &'m TextCnn, x: Array2<f32>) -> Self {
         let (positions, width, filters) = (x.nrows(), cnn.arch.width, cnn.arch.filters);
-        let weight = &cnn.conv().weight;
-        let contributions: Vec<Array2<f32>> = (0..width).map(|k| x.dot(&weight.index_axis(Axis(0), k))).collect();
+        let contributions = cnn.conv().tap_contributions(x.view());
         let deleted: Vec<bool> = x.rows().into_iter().map(|r| r.iter().all(|&v| v == 0.0)).collect();
         let windows = positions + 1 - width;
         let mut doc = Deletion {

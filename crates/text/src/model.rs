@@ -68,7 +68,7 @@ impl TextCnn {
             }
         };
         expect("embedding", embedding.shape().to_vec(), vec![arch.vocab, arch.embedding_dim])?;
-        expect("conv.weight", conv.weight.shape().to_vec(), vec![arch.width, arch.embedding_dim, arch.filters])?;
+        expect("conv.weight", vec![conv.width(), conv.channels(), conv.filters()], vec![arch.width, arch.embedding_dim, arch.filters])?;
         expect("dense.weight", dense.weight.shape().to_vec(), vec![arch.filters, arch.classes])?;
         expect("conv.bias", conv.bias.as_ref().map_or(vec![], |b| b.shape().to_vec()), vec![arch.filters])?;
         expect("dense.bias", dense.bias.as_ref().map_or(vec![], |b| b.shape().to_vec()), vec![arch.classes])?;
@@ -85,9 +85,10 @@ impl TextCnn {
     }
 
     /// One network whose scores are the mean of `members`' scores (an ensemble written as a
-    /// single CNN of the same kind): their embeddings side by side, their filters side by side
-    /// with each reading only its own member's dimensions, their dense layers stacked and
-    /// divided by the number of members. The members must share one architecture.
+    /// single CNN of the same kind): their embeddings side by side, their filters as the groups
+    /// of one grouped convolution (each reading only its own member's dimensions), their dense
+    /// layers stacked and divided by the number of members. The members must share one
+    /// architecture.
     pub fn mean_of(members: &[TextCnn]) -> Result<Self, TextError> {
         let first = members.first().ok_or_else(|| TextError::Model("no members to combine".into()))?;
         if let Some(other) = members.iter().find(|m| m.arch != first.arch) {
@@ -97,15 +98,15 @@ impl TextCnn {
         let (dim, filters) = (a.embedding_dim, a.filters);
         let arch = Architecture { embedding_dim: k * dim, filters: k * filters, ..a.clone() };
         let mut embedding = Array2::zeros((a.vocab, k * dim));
-        let mut conv = Array3::zeros((a.width, k * dim, k * filters));
+        let mut conv = Array3::zeros((a.width, dim, k * filters));
         let mut conv_bias = Array1::zeros(k * filters);
         let mut dense = Array2::zeros((k * filters, a.classes));
         let mut dense_bias = Array1::<f32>::zeros(a.classes);
         let share = 1.0 / k as f32;
         for (i, m) in members.iter().enumerate() {
             let (dims, maps) = (i * dim..(i + 1) * dim, i * filters..(i + 1) * filters);
-            embedding.slice_mut(s![.., dims.clone()]).assign(&m.embedding);
-            conv.slice_mut(s![.., dims, maps.clone()]).assign(&m.conv().weight);
+            embedding.slice_mut(s![.., dims]).assign(&m.embedding);
+            conv.slice_mut(s![.., .., maps.clone()]).assign(&m.conv().full_weight());
             if let Some(b) = &m.conv().bias {
                 conv_bias.slice_mut(s![maps.clone()]).assign(b);
             }
@@ -114,7 +115,7 @@ impl TextCnn {
                 dense_bias.scaled_add(share, b);
             }
         }
-        let conv = Conv1d::new(conv, Some(conv_bias)).map_err(|e| TextError::Model(e.to_string()))?;
+        let conv = Conv1d::grouped(conv, Some(conv_bias), k).map_err(|e| TextError::Model(e.to_string()))?;
         let dense = Dense::new(dense, Some(dense_bias)).map_err(|e| TextError::Model(e.to_string()))?;
         Self::from_parts(arch, embedding, conv, dense)
     }

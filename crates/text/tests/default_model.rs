@@ -58,3 +58,16 @@ fn the_default_model_scores_and_explains_as_stored() {
         }
     }
 }
+
+#[test]
+fn the_default_ensemble_loads_as_a_grouped_convolution_and_saves_as_it_was() {
+    let model = text::default_model::load().expect("the embedded model");
+    let conv = model.cnn.conv();
+    // Four members of 50 dimensions and 1,000 filters each (assets/text-model/README.md).
+    assert_eq!((conv.groups(), conv.channels(), conv.filters()), (4, 200, 4000));
+    let dir = tempfile::tempdir().unwrap();
+    model.save(&dir.path().join("copy"), false).unwrap();
+    let saved = std::fs::read(dir.path().join("copy").join(text::classifier::WEIGHTS_FILE)).unwrap();
+    let embedded = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/text-model").join(text::classifier::WEIGHTS_FILE)).unwrap();
+    assert!(saved == embedded, "the saved weights differ from the embedded file");
+}

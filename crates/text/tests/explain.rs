@@ -34,16 +34,17 @@ fn closed_form(model: &text::TextClassifier, text: &str, class: usize) -> (f64, 
     let x = model.cnn.embed(&ids);
     let conv = model.cnn.conv();
     let (b_conv, dense) = (conv.bias.as_ref().unwrap(), model.cnn.dense());
-    let windows = x.nrows() + 1 - conv.weight.shape()[0];
+    let weight = conv.full_weight();
+    let windows = x.nrows() + 1 - weight.shape()[0];
     let mut score = f64::from(dense.bias.as_ref().unwrap()[class]);
     let mut terms = Vec::new();
-    for f in 0..conv.weight.shape()[2] {
+    for f in 0..weight.shape()[2] {
         let z = (0..windows)
             .map(|t| {
                 let mut z = f64::from(b_conv[f]);
-                for k in 0..conv.weight.shape()[0] {
+                for k in 0..weight.shape()[0] {
                     for d in 0..x.ncols() {
-                        z += f64::from(x[[t + k, d]]) * f64::from(conv.weight[[k, d, f]]);
+                        z += f64::from(x[[t + k, d]]) * f64::from(weight[[k, d, f]]);
                     }
                 }
                 z

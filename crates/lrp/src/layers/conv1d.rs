@@ -1,5 +1,11 @@
 //! 1-D convolution over a sequence of vectors (stride 1, no padding):
 //! `z[t, f] = Σ_k Σ_d x[t + k, d] · w[k, d, f] + b_f` for `t = 0 … T − width`.
+//!
+//! Grouped (as PyTorch's `groups`): the channels and the filters are cut into `G` equal
+//! groups, and the filters of group `g` read only the channels of group `g`:
+//! `z[t, f] = Σ_k Σ_{d ∈ g(f)} x[t + k, d] · w[k, d − g(f)·C/G, f] + b_f`. An ensemble of `G`
+//! networks side by side is one grouped layer that costs what its members cost; as one
+//! ungrouped layer it would multiply every zero between the members too.
 
 use ndarray::linalg::general_mat_mul;
 use ndarray::{s, Array1, Array2, Array3, ArrayD, ArrayView1, ArrayView2, ArrayViewD, Axis, Ix2, ShapeBuilder};
@@ -11,21 +17,31 @@ use crate::linear::{LinearMap, WeightMod};
 const SPARSE_FRACTION: usize = 16;
 
 /// A convolution whose windows span `width` consecutive positions of a `(T, channels)` sequence,
-/// with any number of filters; output `(T − width + 1, filters)`.
+/// with any number of filters, in `groups` groups; output `(T − width + 1, filters)`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Conv1d {
-    /// Filters `w[k, d, f]`, shape `(width, channels, filters)`.
+    /// Filters `w[k, d, f]`, shape `(width, channels / groups, filters)`: filter `f` of group
+    /// `g` reads channels `g·C/G + d`.
     pub weight: Array3<f32>,
     /// Bias per filter, shape `(filters)`.
     pub bias: Option<Array1<f32>>,
+    groups: usize,
 }
 
 impl Conv1d {
     /// A convolution from filters `(width, channels, filters)` and an optional bias `(filters)`.
     pub fn new(weight: Array3<f32>, bias: Option<Array1<f32>>) -> Result<Self, LrpError> {
+        Self::grouped(weight, bias, 1)
+    }
+
+    /// A grouped convolution from filters `(width, channels / groups, filters)`.
+    pub fn grouped(weight: Array3<f32>, bias: Option<Array1<f32>>, groups: usize) -> Result<Self, LrpError> {
         let (width, _, filters) = weight.dim();
         if width == 0 {
             return Err(LrpError::InvalidLayer("conv1d window width must be at least 1".into()));
+        }
+        if groups == 0 || filters % groups != 0 {
+            return Err(LrpError::InvalidLayer(format!("conv1d with {filters} filters cannot be cut into {groups} groups")));
         }
         if let Some(b) = &bias {
             if b.len() != filters {
@@ -35,7 +51,66 @@ impl Conv1d {
                 )));
             }
         }
-        Ok(Conv1d { weight, bias })
+        Ok(Conv1d { weight, bias, groups })
+    }
+
+    /// The same convolution as `weight` `(width, channels, filters)`, grouped as finely as its
+    /// zeros allow: the most groups `G` for which every filter of group `g` has zero weight
+    /// outside the channels of group `g` (1 when there is no such structure). The outputs are
+    /// those of the ungrouped layer; only the zeros are no longer multiplied.
+    pub fn from_block_diagonal(weight: Array3<f32>, bias: Option<Array1<f32>>) -> Result<Self, LrpError> {
+        let (_, channels, filters) = weight.dim();
+        let fits = |g: usize| {
+            let (cg, fg) = (channels / g, filters / g);
+            weight.indexed_iter().all(|((_, d, f), &w)| w == 0.0 || d / cg == f / fg)
+        };
+        let groups = (2..=channels.min(filters)).rev().filter(|g| channels % g == 0 && filters % g == 0).find(|&g| fits(g)).unwrap_or(1);
+        if groups == 1 {
+            return Self::new(weight, bias);
+        }
+        let (cg, fg) = (channels / groups, filters / groups);
+        let mut grouped = Array3::zeros((weight.dim().0, cg, filters));
+        for g in 0..groups {
+            grouped.slice_mut(s![.., .., g * fg..(g + 1) * fg]).assign(&weight.slice(s![.., g * cg..(g + 1) * cg, g * fg..(g + 1) * fg]));
+        }
+        Self::grouped(grouped, bias, groups)
+    }
+
+    /// The filters as one ungrouped `(width, channels, filters)` tensor, zero between groups.
+    pub fn full_weight(&self) -> Array3<f32> {
+        if self.groups == 1 {
+            return self.weight.clone();
+        }
+        let (width, cg, filters) = self.weight.dim();
+        let fg = filters / self.groups;
+        let mut full = Array3::zeros((width, cg * self.groups, filters));
+        for g in 0..self.groups {
+            full.slice_mut(s![.., g * cg..(g + 1) * cg, g * fg..(g + 1) * fg]).assign(&self.weight.slice(s![.., .., g * fg..(g + 1) * fg]));
+        }
+        full
+    }
+
+    /// Each tap's contribution at every position, `c_k[p, f] = Σ_d x[p, d] · w[k, d, f]` over
+    /// the channels filter `f` reads, one `(positions, filters)` matrix per tap: window `t`'s
+    /// pre-activation is `b + Σ_k c_k[t + k]`. For updating windows when one position changes.
+    pub fn tap_contributions(&self, x: ArrayView2<f32>) -> Vec<Array2<f32>> {
+        let (width, cg, filters) = self.weight.dim();
+        let fg = filters / self.groups;
+        (0..width)
+            .map(|k| {
+                let mut c = Array2::<f32>::zeros((x.nrows(), filters));
+                for g in 0..self.groups {
+                    let (xg, wg) = (x.slice(s![.., g * cg..(g + 1) * cg]), self.weight.slice(s![k, .., g * fg..(g + 1) * fg]));
+                    general_mat_mul(1.0, &xg, &wg, 0.0, &mut c.slice_mut(s![.., g * fg..(g + 1) * fg]));
+                }
+                c
+            })
+            .collect()
+    }
+
+    /// Groups of channels and filters.
+    pub fn groups(&self) -> usize {
+        self.groups
     }
 
     /// Window width in positions.
@@ -45,7 +120,7 @@ impl Conv1d {
 
     /// Input channels per position.
     pub fn channels(&self) -> usize {
-        self.weight.dim().1
+        self.weight.dim().1 * self.groups
     }
 
     /// Number of filters (output channels).
@@ -83,23 +158,32 @@ impl LinearMap for Conv1d {
     // One matrix product over all windows at once, without an im2col copy: in a row-major
     // `(T, channels)` sequence, window t is the contiguous run x[t..t + width] flattened, so the
     // `(T', width · channels)` window matrix is a view with row stride `channels` (rows overlap).
+    // A group's channels are copied into a sequence of their own first, for the same view.
     fn forward(&self, x: ArrayViewD<f32>, weights: WeightMod) -> ArrayD<f32> {
         let x = x.into_dimensionality::<Ix2>().expect("checked by output_shape");
-        let x = x.as_standard_layout();
         let w = weights.weights(&self.weight);
-        let (width, channels, filters) = w.dim();
+        let (width, cg, filters) = w.dim();
+        let fg = filters / self.groups;
         let out_len = x.nrows() + 1 - width;
-        let flat = x.as_slice().expect("standard layout");
-        let windows = ArrayView2::from_shape((out_len, width * channels).strides((channels, 1)), flat)
-            .expect("every window lies inside the sequence");
-        let w = w.as_standard_layout();
-        let w = w.view().into_shape_with_order((width * channels, filters)).expect("standard layout");
-        windows.dot(&w).into_dyn()
+        let mut z = Array2::<f32>::zeros((out_len, filters));
+        for g in 0..self.groups {
+            let xg = x.slice(s![.., g * cg..(g + 1) * cg]);
+            let xg = xg.as_standard_layout();
+            let flat = xg.as_slice().expect("standard layout");
+            let windows = ArrayView2::from_shape((out_len, width * cg).strides((cg, 1)), flat).expect("every window lies inside the sequence");
+            let wg = w.slice(s![.., .., g * fg..(g + 1) * fg]);
+            let wg = wg.as_standard_layout();
+            let wg = wg.view().into_shape_with_order((width * cg, fg)).expect("standard layout");
+            general_mat_mul(1.0, &windows, &wg, 0.0, &mut z.slice_mut(s![.., g * fg..(g + 1) * fg]));
+        }
+        z.into_dyn()
     }
 
     fn transpose(&self, s: ArrayViewD<f32>, weights: WeightMod, input_shape: &[usize]) -> ArrayD<f32> {
         let s = s.into_dimensionality::<Ix2>().expect("output of this layer");
         let w = weights.weights(&self.weight);
+        let (width, cg, filters) = w.dim();
+        let fg = filters / self.groups;
         let out_len = s.nrows();
         let mut c = Array2::<f32>::zeros((input_shape[0], input_shape[1]));
         let nonzero = s.iter().filter(|&&v| v != 0.0).count();
@@ -109,14 +193,19 @@ impl LinearMap for Conv1d {
             let filter_major = w.view().permuted_axes([0, 2, 1]).as_standard_layout().into_owned();
             for ((t, f), &v) in s.indexed_iter() {
                 if v != 0.0 {
-                    for k in 0..self.width() {
-                        c.row_mut(t + k).scaled_add(v, &filter_major.slice(s![k, f, ..]));
+                    let channels = (f / fg) * cg..(f / fg + 1) * cg;
+                    for k in 0..width {
+                        c.slice_mut(s![t + k, channels.clone()]).scaled_add(v, &filter_major.slice(s![k, f, ..]));
                     }
                 }
             }
         } else {
-            for (k, w_k) in w.axis_iter(Axis(0)).enumerate() {
-                general_mat_mul(1.0, &s, &w_k.t(), 1.0, &mut c.slice_mut(s![k..k + out_len, ..]));
+            for g in 0..self.groups {
+                let (sg, channels) = (s.slice(s![.., g * fg..(g + 1) * fg]), g * cg..(g + 1) * cg);
+                for (k, w_k) in w.axis_iter(Axis(0)).enumerate() {
+                    let w_kg = w_k.slice(s![.., g * fg..(g + 1) * fg]);
+                    general_mat_mul(1.0, &sg, &w_kg.t(), 1.0, &mut c.slice_mut(s![k..k + out_len, channels.clone()]));
+                }
             }
         }
         c.into_dyn()

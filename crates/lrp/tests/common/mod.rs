@@ -67,23 +67,33 @@ pub fn dense_edges(d: &Dense, rows: usize) -> Edges {
     Edges { n_in: rows * n_in, n_out: rows * n_out, edges, bias }
 }
 
-/// A convolution over a `(len, channels)` input.
+/// A convolution over a `(len, channels)` input (filter `f` of group `g` reading channels
+/// `g·C/G + d`).
 pub fn conv_edges(c: &Conv1d, len: usize) -> Edges {
-    let (width, channels, filters) = c.weight.dim();
+    let (width, group_channels, filters) = c.weight.dim();
+    let (channels, group_filters) = (c.channels(), filters / c.groups());
     let out_len = len - width + 1;
     let mut edges = Vec::new();
     let mut bias = vec![0.0; out_len * filters];
     for t in 0..out_len {
         for f in 0..filters {
+            let first_channel = (f / group_filters) * group_channels;
             for k in 0..width {
-                for d in 0..channels {
-                    edges.push(((t + k) * channels + d, t * filters + f, f64::from(c.weight[[k, d, f]])));
+                for d in 0..group_channels {
+                    edges.push(((t + k) * channels + first_channel + d, t * filters + f, f64::from(c.weight[[k, d, f]])));
                 }
             }
             bias[t * filters + f] = c.bias.as_ref().map_or(0.0, |b| f64::from(b[f]));
         }
     }
     Edges { n_in: len * channels, n_out: out_len * filters, edges, bias }
+}
+
+/// A grouped convolution of `groups` groups with random filters.
+pub fn grouped_conv(rng: &mut StdRng, width: usize, channels: usize, filters: usize, groups: usize) -> Conv1d {
+    let w = Array3::from_shape_simple_fn((width, channels / groups, filters), || rng.gen_range(-1.0..1.0));
+    let b = Array1::from_shape_simple_fn(filters, || rng.gen_range(-0.5..0.5));
+    Conv1d::grouped(w, Some(b), groups).unwrap()
 }
 
 impl Edges {
