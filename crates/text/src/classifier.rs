@@ -2,20 +2,21 @@
 //! saved as a folder — `weights.safetensors`, `config.json`, and the tokenizer's file — and
 //! checked on load.
 
-use std::collections::HashMap;
 use std::fs;
 use std::path::Path;
 
 use lrp::{Conv1d, Dense};
-use ndarray::{Array1, ArrayD, Ix1, Ix2, Ix3, IxDyn};
-use safetensors::tensor::TensorView;
-use safetensors::{Dtype, SafeTensors};
+use ndarray::{Array1, Ix1, Ix2, Ix3};
+use pipeline::metrics::argmax;
+use pipeline::model_folder::{check_format, read_tensor, save_folder, tensor_file};
+pub use pipeline::model_folder::WeightPrecision;
+use safetensors::SafeTensors;
 use serde::{Deserialize, Serialize};
 
 use crate::clean::Cleaning;
 use crate::dataset::DatasetOptions;
 use crate::error::TextError;
-use crate::model::{argmax, softmax, Architecture, TextCnn};
+use crate::model::{softmax, Architecture, TextCnn};
 use crate::tokenize::{TextTokenizer, TokenizerKind, Tokens};
 use crate::train::{TrainConfig, TrainReport};
 
@@ -25,9 +26,6 @@ pub const FORMAT: &str = "relvis-text-cnn";
 pub const FORMAT_VERSION: u32 = 2;
 /// The oldest version it reads (1: f32 weights only).
 pub const OLDEST_FORMAT_VERSION: u32 = 1;
-/// Weights beyond this magnitude are refused when loading: no trained model comes near it, and
-/// it keeps every score finite (the scores of a model with weights near f32's limit overflow).
-const MAX_ABS_WEIGHT: f32 = 1e6;
 /// File names inside a model folder.
 pub const CONFIG_FILE: &str = "config.json";
 pub const WEIGHTS_FILE: &str = "weights.safetensors";
@@ -51,56 +49,6 @@ pub struct ModelConfig {
     pub weight_precision: WeightPrecision,
     /// Accuracy on the data set's test split, when measured.
     pub test_accuracy: Option<f64>,
-}
-
-/// The number format of the weights in `weights.safetensors`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum WeightPrecision {
-    /// IEEE single precision, as trained.
-    #[default]
-    F32,
-    /// IEEE half precision: half the file; `fit` rounds the weights to it before measuring,
-    /// so the saved model is the measured one.
-    F16,
-}
-
-impl std::str::FromStr for WeightPrecision {
-    type Err = String;
-
-    /// `f32` or `f16`, as in `config.json`.
-    fn from_str(text: &str) -> Result<Self, String> {
-        match text {
-            "f32" => Ok(WeightPrecision::F32),
-            "f16" => Ok(WeightPrecision::F16),
-            other => Err(format!("`{other}`: expected `f16` or `f32`")),
-        }
-    }
-}
-
-impl WeightPrecision {
-    fn dtype(self) -> Dtype {
-        match self {
-            WeightPrecision::F32 => Dtype::F32,
-            WeightPrecision::F16 => Dtype::F16,
-        }
-    }
-
-    /// Little-endian bytes of `values` in this format (rounded to nearest for f16).
-    fn encode<'a>(self, values: impl Iterator<Item = &'a f32>) -> Vec<u8> {
-        match self {
-            WeightPrecision::F32 => values.flat_map(|v| v.to_le_bytes()).collect(),
-            WeightPrecision::F16 => values.flat_map(|&v| half::f16::from_f32(v).to_le_bytes()).collect(),
-        }
-    }
-
-    /// Values from little-endian bytes in this format.
-    fn decode(self, bytes: &[u8]) -> Vec<f32> {
-        match self {
-            WeightPrecision::F32 => bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect(),
-            WeightPrecision::F16 => bytes.chunks_exact(2).map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32()).collect(),
-        }
-    }
 }
 
 /// How the model was made.
@@ -188,43 +136,29 @@ impl TextClassifier {
     /// Writes the model folder `dir`. An existing folder is refused unless `overwrite`; the
     /// files are written to a sibling temporary folder first and moved into place together.
     pub fn save(&self, dir: &Path, overwrite: bool) -> Result<(), TextError> {
-        if dir.exists() && !overwrite {
-            return Err(TextError::Exists(dir.to_path_buf()));
-        }
-        let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        fs::create_dir_all(parent).map_err(|e| TextError::write(parent, e))?;
-        let staging = tempfile::Builder::new().prefix(".relvis-model-").tempdir_in(parent).map_err(|e| TextError::write(parent, e))?;
-        let config = serde_json::to_string_pretty(&self.config).expect("the config serialises");
-        let config_path = staging.path().join(CONFIG_FILE);
-        fs::write(&config_path, config).map_err(|e| TextError::write(&config_path, e))?;
-        self.write_weights(&staging.path().join(WEIGHTS_FILE))?;
-        self.tokenizer.save(staging.path())?;
-        outcome::output::install_folder(staging.path(), dir, CONFIG_FILE).map_err(|e| TextError::write(dir, e))
+        save_folder(dir, overwrite, CONFIG_FILE, |staging| {
+            let config = serde_json::to_string_pretty(&self.config).expect("the config serialises");
+            let config_path = staging.join(CONFIG_FILE);
+            fs::write(&config_path, config).map_err(|e| TextError::write(&config_path, e))?;
+            let weights_path = staging.join(WEIGHTS_FILE);
+            fs::write(&weights_path, self.weights_bytes()?).map_err(|e| TextError::write(&weights_path, e))?;
+            self.tokenizer.save(staging)
+        })
     }
 
-    fn write_weights(&self, path: &Path) -> Result<(), TextError> {
+    fn weights_bytes(&self) -> Result<Vec<u8>, TextError> {
         let conv = self.cnn.conv();
         let dense = self.cnn.dense();
         let bias = |b: &Option<Array1<f32>>| b.clone().expect("text CNN layers have biases").into_dyn();
-        let arrays: Vec<(&str, ArrayD<f32>)> = vec![
-            ("embedding", self.cnn.embedding.clone().into_dyn()),
+        let tensors = [
+            ("embedding".to_string(), self.cnn.embedding.clone().into_dyn()),
             // Ungrouped on file (zeros between an ensemble's members), as other tools read it.
-            ("conv.weight", conv.full_weight().into_dyn()),
-            ("conv.bias", bias(&conv.bias)),
-            ("dense.weight", dense.weight.clone().into_dyn()),
-            ("dense.bias", bias(&dense.bias)),
+            ("conv.weight".to_string(), conv.full_weight().into_dyn()),
+            ("conv.bias".to_string(), bias(&conv.bias)),
+            ("dense.weight".to_string(), dense.weight.clone().into_dyn()),
+            ("dense.bias".to_string(), bias(&dense.bias)),
         ];
-        let precision = self.config.weight_precision;
-        let bytes: Vec<(&str, Vec<usize>, Vec<u8>)> = arrays.iter().map(|(n, a)| (*n, a.shape().to_vec(), precision.encode(a.iter()))).collect();
-        let views = bytes
-            .iter()
-            .map(|(n, shape, data)| TensorView::new(precision.dtype(), shape.clone(), data).map(|v| (*n, v)))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| TextError::Model(e.to_string()))?;
-        let metadata = HashMap::from([("format".to_string(), FORMAT.to_string()), ("version".to_string(), FORMAT_VERSION.to_string())]);
-        // `serialize_to_file` makes its file private (0600); a model is meant to be shared.
-        let bytes = safetensors::serialize(views, Some(metadata)).map_err(|e| TextError::Model(e.to_string()))?;
-        fs::write(path, bytes).map_err(|e| TextError::write(path, e))
+        tensor_file(&tensors, self.config.weight_precision, FORMAT, FORMAT_VERSION).map_err(TextError::Model)
     }
 
     /// Reads a model folder, checking the format version, every tensor's shape, and that
@@ -256,13 +190,7 @@ impl TextClassifier {
     ) -> Result<Self, TextError> {
         let problem = |path: &Path, problem: String| TextError::ModelFile { path: path.to_path_buf(), problem };
         let value: serde_json::Value = serde_json::from_str(config).map_err(|e| problem(config_path, e.to_string()))?;
-        let (format, version) = (value.get("format").and_then(|v| v.as_str()), value.get("version").and_then(|v| v.as_u64()));
-        if format != Some(FORMAT) {
-            return Err(problem(config_path, format!("not a relvis text model (format {format:?}, expected \"{FORMAT}\")")));
-        }
-        if !version.is_some_and(|v| (u64::from(OLDEST_FORMAT_VERSION)..=u64::from(FORMAT_VERSION)).contains(&v)) {
-            return Err(problem(config_path, format!("format version {version:?}; this build reads versions {OLDEST_FORMAT_VERSION} to {FORMAT_VERSION}")));
-        }
+        check_format(&value, FORMAT, OLDEST_FORMAT_VERSION..=FORMAT_VERSION, "text").map_err(|p| problem(config_path, p))?;
         let config: ModelConfig = serde_json::from_value(value).map_err(|e| problem(config_path, e.to_string()))?;
         if config.classes.len() != config.architecture.classes {
             return Err(problem(config_path, format!("{} class names for {} outputs", config.classes.len(), config.architecture.classes)));
@@ -270,23 +198,7 @@ impl TextClassifier {
         let tensors = SafeTensors::deserialize(weights).map_err(|e| problem(weights_path, e.to_string()))?;
         let arch = config.architecture.clone();
         let precision = config.weight_precision;
-        let read = |name: &str, shape: &[usize]| -> Result<ArrayD<f32>, TextError> {
-            let view = tensors.tensor(name).map_err(|e| problem(weights_path, e.to_string()))?;
-            if view.dtype() != precision.dtype() || view.shape() != shape {
-                return Err(problem(
-                    weights_path,
-                    format!("tensor `{name}` is {:?} {:?}, the config needs {:?} {shape:?}", view.dtype(), view.shape(), precision.dtype()),
-                ));
-            }
-            let values = precision.decode(view.data());
-            if let Some(i) = values.iter().position(|v| !v.is_finite()) {
-                return Err(problem(weights_path, format!("tensor `{name}` holds a non-finite value at index {i}")));
-            }
-            if let Some(i) = values.iter().position(|v| v.abs() > MAX_ABS_WEIGHT) {
-                return Err(problem(weights_path, format!("tensor `{name}` holds {:e} at index {i}, far beyond any trained weight (at most {MAX_ABS_WEIGHT:e})", values[i])));
-            }
-            Ok(ArrayD::from_shape_vec(IxDyn(shape), values).expect("length checked by shape"))
-        };
+        let read = |name: &str, shape: &[usize]| read_tensor(&tensors, name, precision, shape).map_err(|p| problem(weights_path, p));
         let embedding = read("embedding", &[arch.vocab, arch.embedding_dim])?.into_dimensionality::<Ix2>().expect("2-d");
         let conv = Conv1d::from_block_diagonal(
             read("conv.weight", &[arch.width, arch.embedding_dim, arch.filters])?.into_dimensionality::<Ix3>().expect("3-d"),

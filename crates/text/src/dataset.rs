@@ -8,9 +8,6 @@ use std::collections::HashSet;
 use std::fs;
 use std::path::Path;
 
-use rand::rngs::StdRng;
-use rand::seq::SliceRandom;
-use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 
 use crate::corpus::{decode_latin1, read_labelled_files, Corpus, Document, Skipped};
@@ -251,21 +248,13 @@ fn decode_document(bytes: &[u8], encoding: Encoding) -> Result<String, String> {
     Ok(text)
 }
 
-/// Per class, a seeded shuffle and the first `round(fraction · n)` documents to the test
-/// split (at least one of a class with two or more); both splits keep the input order.
+/// The documents held out for testing by [`pipeline::split::stratified`] (per class a seeded
+/// shuffle, `round(fraction · n)` of it, at least one of two or more); both splits keep the
+/// input order.
 pub fn stratified_split(docs: Vec<Document>, classes: usize, spec: SplitSpec) -> (Vec<Document>, Vec<Document>) {
-    let mut rng = StdRng::seed_from_u64(spec.seed);
-    let mut is_test = vec![false; docs.len()];
-    for class in 0..classes {
-        let mut members: Vec<usize> = (0..docs.len()).filter(|&i| docs[i].label == class).collect();
-        members.shuffle(&mut rng);
-        let n = members.len();
-        let held = ((n as f32 * spec.test_fraction).round() as usize).clamp(usize::from(n >= 2 && spec.test_fraction > 0.0), n.saturating_sub(1));
-        for &i in &members[..held] {
-            is_test[i] = true;
-        }
-    }
-    let (test, train): (Vec<_>, Vec<_>) = docs.into_iter().zip(is_test).partition(|(_, t)| *t);
+    let labels: Vec<usize> = docs.iter().map(|d| d.label).collect();
+    let held_out = pipeline::split::stratified(&labels, classes, f64::from(spec.test_fraction), spec.seed);
+    let (test, train): (Vec<_>, Vec<_>) = docs.into_iter().zip(held_out).partition(|(_, t)| *t);
     (train.into_iter().map(|(d, _)| d).collect(), test.into_iter().map(|(d, _)| d).collect())
 }
 

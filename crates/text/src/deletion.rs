@@ -14,15 +14,16 @@ use std::sync::Arc;
 
 use lrp::Composite;
 use ndarray::Array2;
+use pipeline::metrics::argmax;
+use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
-use rand::SeedableRng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::TextError;
 use crate::explain::{explain_positions, Method};
-use crate::model::{argmax, TextCnn, PAD};
+use crate::model::{TextCnn, PAD};
 use crate::train::Example;
 
 /// A document under deletion. The convolution's pre-activation of window `t` is
@@ -145,7 +146,7 @@ impl<'m> Deletion<'m> {
 
     /// The predicted class.
     pub fn predicted(&self) -> usize {
-        argmax(&ndarray::Array1::from(self.scores()))
+        argmax(&self.scores())
     }
 }
 

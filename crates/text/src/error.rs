@@ -70,3 +70,12 @@ impl From<TextError> for outcome::Failure {
         outcome::Failure::new(e.kind(), e.to_string())
     }
 }
+
+impl From<pipeline::model_folder::FolderError> for TextError {
+    fn from(e: pipeline::model_folder::FolderError) -> Self {
+        match e {
+            pipeline::model_folder::FolderError::Exists(path) => TextError::Exists(path),
+            pipeline::model_folder::FolderError::Write { path, source } => TextError::Write { path, source },
+        }
+    }
+}

@@ -1,9 +1,10 @@
 //! Accuracy, per-class precision and recall, macro averages and the confusion matrix.
 
+use pipeline::metrics::{argmax, macro_mean, Confusion};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::model::{argmax, TextCnn};
+use crate::model::TextCnn;
 use crate::train::Example;
 
 /// How well a model does on labelled examples.
@@ -32,26 +33,18 @@ pub fn evaluate(model: &TextCnn, examples: &[Example], classes: usize) -> Evalua
 impl Evaluation {
     /// The metrics of `predicted` against `truth`.
     pub fn from_predictions(truth: &[usize], predicted: &[usize], classes: usize) -> Self {
-        let mut confusion = vec![vec![0usize; classes]; classes];
-        for (&t, &p) in truth.iter().zip(predicted) {
-            confusion[t][p] += 1;
-        }
-        let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
-        let correct: usize = (0..classes).map(|c| confusion[c][c]).sum();
-        let precision: Vec<f64> = (0..classes).map(|c| ratio(confusion[c][c], (0..classes).map(|t| confusion[t][c]).sum())).collect();
-        let recall: Vec<f64> = (0..classes).map(|c| ratio(confusion[c][c], confusion[c].iter().sum())).collect();
-        let f1: Vec<f64> = precision.iter().zip(&recall).map(|(&p, &r)| if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }).collect();
-        let mean = |v: &[f64]| if v.is_empty() { 0.0 } else { v.iter().sum::<f64>() / v.len() as f64 };
+        let confusion = Confusion::from_pairs(truth.iter().copied().zip(predicted.iter().copied()), classes);
+        let (precision, recall, f1) = (confusion.precision(), confusion.recall(), confusion.f1());
         Evaluation {
             documents: truth.len(),
-            accuracy: ratio(correct, truth.len()),
-            macro_precision: mean(&precision),
-            macro_recall: mean(&recall),
-            macro_f1: mean(&f1),
+            accuracy: confusion.accuracy(),
+            macro_precision: macro_mean(&precision),
+            macro_recall: macro_mean(&recall),
+            macro_f1: macro_mean(&f1),
             precision,
             recall,
             f1,
-            confusion,
+            confusion: confusion.counts,
         }
     }
 }

@@ -8,11 +8,12 @@ use std::ops::Range;
 
 use lrp::{position_norms, position_sums, Composite, Target};
 use ndarray::{Array1, Array2, Ix1};
+use pipeline::metrics::argmax;
 use serde::{Deserialize, Serialize};
 
 use crate::classifier::TextClassifier;
 use crate::error::TextError;
-use crate::model::{argmax, softmax, TextCnn};
+use crate::model::{softmax, TextCnn};
 
 /// The rule the explanations use unless told otherwise: ε with a small ε, as in the seed.
 pub const DEFAULT_RULE: &str = "epsilon=0.01";

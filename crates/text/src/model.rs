@@ -197,11 +197,6 @@ pub fn softmax(scores: &Array1<f32>) -> Array1<f32> {
     exp / sum
 }
 
-/// Index of the largest score.
-pub fn argmax(scores: &Array1<f32>) -> usize {
-    scores.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(i, _)| i)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

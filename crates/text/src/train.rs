@@ -7,13 +7,14 @@ use std::collections::HashMap;
 
 use lrp::{LinearMap, WeightMod};
 use ndarray::{s, Array1, Array2, Array3, Axis, Ix2, Zip};
+use pipeline::metrics::argmax;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::model::{argmax, softmax, TextCnn, PAD};
+use crate::model::{softmax, TextCnn, PAD};
 
 /// A tokenised, labelled document.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -328,19 +329,15 @@ pub struct TrainReport {
     pub seconds: f64,
 }
 
-/// Splits `examples` into training and validation parts, seeded and stratified by label.
+/// Splits `examples` into training and validation parts with
+/// [`pipeline::split::stratified`] (its seed derived from `seed`, so that it differs from
+/// the test split's); both keep the input order.
 pub fn validation_split(examples: &[Example], fraction: f32, seed: u64) -> (Vec<Example>, Vec<Example>) {
-    let mut rng = StdRng::seed_from_u64(seed ^ 0x5eed_5b11);
-    let classes = examples.iter().map(|e| e.label + 1).max().unwrap_or(0);
-    let (mut train, mut validation) = (Vec::new(), Vec::new());
-    for class in 0..classes {
-        let mut members: Vec<&Example> = examples.iter().filter(|e| e.label == class).collect();
-        members.shuffle(&mut rng);
-        let held = (members.len() as f32 * fraction).round() as usize;
-        validation.extend(members[..held].iter().map(|e| (*e).clone()));
-        train.extend(members[held..].iter().map(|e| (*e).clone()));
-    }
-    (train, validation)
+    let labels: Vec<usize> = examples.iter().map(|e| e.label).collect();
+    let classes = labels.iter().map(|l| l + 1).max().unwrap_or(0);
+    let held_out = pipeline::split::stratified(&labels, classes, f64::from(fraction), seed ^ 0x5eed_5b11);
+    let (validation, train): (Vec<_>, Vec<_>) = examples.iter().cloned().zip(held_out).partition(|(_, h)| *h);
+    (train.into_iter().map(|(e, _)| e).collect(), validation.into_iter().map(|(e, _)| e).collect())
 }
 
 /// What training reports while it works.

@@ -70,3 +70,12 @@ impl From<VideoError> for outcome::Failure {
         outcome::Failure::new(e.kind(), e.to_string())
     }
 }
+
+impl From<pipeline::model_folder::FolderError> for VideoError {
+    fn from(e: pipeline::model_folder::FolderError) -> Self {
+        match e {
+            pipeline::model_folder::FolderError::Exists(path) => VideoError::Exists { path },
+            pipeline::model_folder::FolderError::Write { path, source } => VideoError::Write { path, source },
+        }
+    }
+}
