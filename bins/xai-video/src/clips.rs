@@ -5,8 +5,9 @@ use std::time::Instant;
 
 use outcome::output::StagedFolder;
 use outcome::{outln, Failure};
+use pipeline::metrics::argmax;
 use video::batch::{expand_clips, map_clips, report_folders};
-use video::classifier::{argmax, VideoPrediction};
+use video::classifier::VideoPrediction;
 use video::explain::{explain_clip, VideoExplanation};
 use video::report::{write_report, ReportFiles, ReportOptions};
 

@@ -7,7 +7,6 @@
 //! model's hyperplane private; its weights are read back through `weighted_sum` on the unit
 //! vectors (the map is linear) and its bias is `−rho`.
 
-use std::collections::HashMap;
 use std::fs;
 use std::path::Path;
 use std::time::Instant;
@@ -16,11 +15,13 @@ use linfa::traits::Fit;
 use linfa::Dataset;
 use linfa_svm::Svm;
 use lrp::Dense;
-use ndarray::{concatenate, Array1, Array2, ArrayD, Axis, Ix1, Ix2, IxDyn};
+use ndarray::{concatenate, Array1, Array2, ArrayD, Axis, Ix1, Ix2};
+use pipeline::metrics::argmax;
+use pipeline::model_folder::{check_format, read_tensor, save_folder, tensor_file, WeightPrecision};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
-use safetensors::tensor::{Dtype, SafeTensors, TensorView};
+use safetensors::tensor::SafeTensors;
 use serde::{Deserialize, Serialize};
 
 use crate::dataset::LabelledClip;
@@ -34,9 +35,6 @@ pub const CONFIG_FILE: &str = "model.json";
 pub const WEIGHTS_FILE: &str = "weights.safetensors";
 const FORMAT: &str = "relvis-video-fv";
 const FORMAT_VERSION: u32 = 1;
-/// Weights beyond this magnitude are refused when loading: no trained model comes near it, and
-/// it keeps every score finite (the scores of a model with weights near f32's limit overflow).
-const MAX_ABS_WEIGHT: f32 = 1e6;
 /// The three descriptor types, in the order of the Fisher vector's parts.
 pub const CHANNELS: [&str; 3] = ["hof", "mbhx", "mbhy"];
 
@@ -403,17 +401,13 @@ impl VideoClassifier {
     /// Writes the model folder `dir` (refused if it exists unless `overwrite`), through a
     /// temporary folder moved into place.
     pub fn save(&self, dir: &Path, overwrite: bool) -> Result<(), VideoError> {
-        if dir.exists() && !overwrite {
-            return Err(VideoError::Exists { path: dir.to_path_buf() });
-        }
-        let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        fs::create_dir_all(parent).map_err(|e| VideoError::write(parent, e))?;
-        let staging = tempfile::Builder::new().prefix(".relvis-model-").tempdir_in(parent).map_err(|e| VideoError::write(parent, e))?;
-        let config_path = staging.path().join(CONFIG_FILE);
-        fs::write(&config_path, serde_json::to_string_pretty(&self.config).expect("serialises")).map_err(|e| VideoError::write(&config_path, e))?;
-        let weights_path = staging.path().join(WEIGHTS_FILE);
-        fs::write(&weights_path, self.weights_bytes()?).map_err(|e| VideoError::write(&weights_path, e))?;
-        outcome::output::install_folder(staging.path(), dir, CONFIG_FILE).map_err(|e| VideoError::write(dir, e))
+        save_folder(dir, overwrite, CONFIG_FILE, |staging| {
+            let config_path = staging.join(CONFIG_FILE);
+            fs::write(&config_path, serde_json::to_string_pretty(&self.config).expect("serialises")).map_err(|e| VideoError::write(&config_path, e))?;
+            let weights_path = staging.join(WEIGHTS_FILE);
+            let weights = tensor_file(&self.tensors(), WeightPrecision::F32, FORMAT, FORMAT_VERSION).map_err(VideoError::Invalid)?;
+            fs::write(&weights_path, weights).map_err(|e| VideoError::write(&weights_path, e))
+        })
     }
 
     fn tensors(&self) -> Vec<(String, ArrayD<f32>)> {
@@ -428,18 +422,6 @@ impl VideoClassifier {
         out.push(("svm.weight".into(), self.svm.weight.clone().into_dyn()));
         out.push(("svm.bias".into(), self.svm.bias.clone().expect("the SVM has a bias").into_dyn()));
         out
-    }
-
-    fn weights_bytes(&self) -> Result<Vec<u8>, VideoError> {
-        let tensors = self.tensors();
-        let bytes: Vec<(String, Vec<usize>, Vec<u8>)> = tensors.iter().map(|(n, a)| (n.clone(), a.shape().to_vec(), a.iter().flat_map(|v| v.to_le_bytes()).collect())).collect();
-        let views = bytes
-            .iter()
-            .map(|(n, shape, data)| TensorView::new(Dtype::F32, shape.clone(), data).map(|v| (n.as_str(), v)))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| VideoError::Invalid(e.to_string()))?;
-        let metadata = HashMap::from([("format".to_string(), FORMAT.to_string()), ("version".to_string(), FORMAT_VERSION.to_string())]);
-        safetensors::serialize(views, Some(metadata)).map_err(|e| VideoError::Invalid(e.to_string()))
     }
 
     /// Reads a model folder.
@@ -464,29 +446,10 @@ impl VideoClassifier {
     pub fn from_files(config: &str, config_path: &Path, weights: &[u8], weights_path: &Path) -> Result<Self, VideoError> {
         let problem = |path: &Path, problem: String| VideoError::ModelFile { path: path.to_path_buf(), problem };
         let value: serde_json::Value = serde_json::from_str(config).map_err(|e| problem(config_path, format!("not a model file ({e})")))?;
-        let (format, version) = (value.get("format").and_then(|v| v.as_str()), value.get("version").and_then(|v| v.as_u64()));
-        if format != Some(FORMAT) {
-            return Err(problem(config_path, format!("not a relvis video model (format {format:?}, expected \"{FORMAT}\")")));
-        }
-        if version != Some(u64::from(FORMAT_VERSION)) {
-            return Err(problem(config_path, format!("format version {version:?}; this build reads version {FORMAT_VERSION}")));
-        }
+        check_format(&value, FORMAT, FORMAT_VERSION..=FORMAT_VERSION, "video").map_err(|p| problem(config_path, p))?;
         let config: VideoModelConfig = serde_json::from_value(value).map_err(|e| problem(config_path, e.to_string()))?;
         let tensors = SafeTensors::deserialize(weights).map_err(|e| problem(weights_path, e.to_string()))?;
-        let read = |name: &str, shape: &[usize]| -> Result<ArrayD<f32>, VideoError> {
-            let view = tensors.tensor(name).map_err(|e| problem(weights_path, e.to_string()))?;
-            if view.dtype() != Dtype::F32 || view.shape() != shape {
-                return Err(problem(weights_path, format!("tensor `{name}` is {:?} {:?}, the config needs F32 {shape:?}", view.dtype(), view.shape())));
-            }
-            let values: Vec<f32> = view.data().chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
-            if let Some(i) = values.iter().position(|v| !v.is_finite()) {
-                return Err(problem(weights_path, format!("tensor `{name}` holds a non-finite value at index {i}")));
-            }
-            if let Some(i) = values.iter().position(|v| v.abs() > MAX_ABS_WEIGHT) {
-                return Err(problem(weights_path, format!("tensor `{name}` holds {:e} at index {i}, far beyond any trained weight (at most {MAX_ABS_WEIGHT:e})", values[i])));
-            }
-            Ok(ArrayD::from_shape_vec(IxDyn(shape), values).expect("length checked by shape"))
-        };
+        let read = |name: &str, shape: &[usize]| read_tensor(&tensors, name, WeightPrecision::F32, shape).map_err(|p| problem(weights_path, p));
         let o = &config.options;
         let inputs = [o.descriptor.hof_len(), o.descriptor.mbh_len(), o.descriptor.mbh_len()];
         let (k, classes) = (o.components, config.classes.len());
@@ -511,9 +474,4 @@ impl VideoClassifier {
         let encoders: [FisherEncoder; 3] = encoders.try_into().unwrap_or_else(|_| unreachable!("three channels"));
         Ok(VideoClassifier { config, encoders, svm })
     }
-}
-
-/// The index of the largest score (the first of equal ones).
-pub fn argmax<'a>(scores: impl IntoIterator<Item = &'a f32>) -> usize {
-    scores.into_iter().enumerate().fold((0, f32::NEG_INFINITY), |(bi, bv), (i, &s)| if s > bv { (i, s) } else { (bi, bv) }).0
 }

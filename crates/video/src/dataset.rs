@@ -2,9 +2,6 @@
 
 use std::path::{Path, PathBuf};
 
-use rand::rngs::StdRng;
-use rand::seq::SliceRandom;
-use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 
 use crate::error::VideoError;
@@ -89,21 +86,14 @@ pub fn load_clip_set(root: &Path, test_fraction: f64, seed: u64) -> Result<ClipS
     } else {
         let folders = class_folders(root)?;
         let classes: Vec<String> = folders.iter().map(|(n, _)| n.clone()).collect();
-        let mut rng = StdRng::seed_from_u64(seed);
-        let (mut train, mut test) = (Vec::new(), Vec::new());
+        let mut clips = Vec::new();
         for (label, (_, folder)) in folders.iter().enumerate() {
-            let mut clips = clips_in(folder)?;
-            clips.shuffle(&mut rng);
-            let held = if clips.len() > 1 { ((clips.len() as f64 * test_fraction).round() as usize).min(clips.len() - 1) } else { 0 };
-            for (i, path) in clips.into_iter().enumerate() {
-                let clip = LabelledClip { path, label };
-                if i < held {
-                    test.push(clip);
-                } else {
-                    train.push(clip);
-                }
-            }
+            clips.extend(clips_in(folder)?.into_iter().map(|path| LabelledClip { path, label }));
         }
+        let labels: Vec<usize> = clips.iter().map(|c| c.label).collect();
+        let held_out = pipeline::split::stratified(&labels, classes.len(), test_fraction, seed);
+        let (test, train): (Vec<_>, Vec<_>) = clips.into_iter().zip(held_out).partition(|(_, h)| *h);
+        let (train, test) = (train.into_iter().map(|(c, _)| c).collect(), test.into_iter().map(|(c, _)| c).collect());
         ClipSet { classes, train, test, split: format!("seeded stratified split ({:.0} % held out, seed {seed})", test_fraction * 100.0) }
     };
     if set.classes.len() < 2 {

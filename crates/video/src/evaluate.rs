@@ -1,6 +1,7 @@
 //! Accuracy, per-class recall and the confusion matrix of a video classifier, on held-out
 //! clips or by k-fold cross-validation.
 
+use pipeline::metrics::Confusion;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -21,13 +22,8 @@ pub struct VideoEvaluation {
 
 impl VideoEvaluation {
     fn from_pairs(pairs: &[(usize, usize)], classes: usize) -> Self {
-        let mut confusion = vec![vec![0; classes]; classes];
-        for &(truth, predicted) in pairs {
-            confusion[truth][predicted] += 1;
-        }
-        let correct: usize = (0..classes).map(|c| confusion[c][c]).sum();
-        let recall = confusion.iter().enumerate().map(|(c, row)| { let n: usize = row.iter().sum(); if n == 0 { 0.0 } else { row[c] as f64 / n as f64 } }).collect();
-        VideoEvaluation { clips: pairs.len(), accuracy: if pairs.is_empty() { 0.0 } else { correct as f64 / pairs.len() as f64 }, recall, confusion }
+        let confusion = Confusion::from_pairs(pairs.iter().copied(), classes);
+        VideoEvaluation { clips: pairs.len(), accuracy: confusion.accuracy(), recall: confusion.recall(), confusion: confusion.counts }
     }
 }
 

@@ -17,11 +17,12 @@
 
 use std::path::Path;
 
-use ndarray::{s, Array1, Array3, ArrayD, ArrayView1, ArrayView2, ArrayViewD, Axis, IxDyn};
 use lrp::{relevance_through, relevance_through_part, LinearMap, LrpError, Rule, WeightMod};
+use ndarray::{s, Array1, Array3, ArrayD, ArrayView1, ArrayView2, ArrayViewD, Axis, IxDyn};
+use pipeline::metrics::argmax;
 use serde::Serialize;
 
-use crate::classifier::{argmax, channel, stream_descriptors, ClipDescriptors, VideoClassifier};
+use crate::classifier::{channel, stream_descriptors, ClipDescriptors, VideoClassifier};
 use crate::descriptor::Descriptor;
 use crate::error::VideoError;
 use crate::fisher::{improve, FisherEncoder, CHUNK};

@@ -27,7 +27,7 @@ fn fixture() -> &'static Fixture {
         render_set(&root, &options, |_, _| {}).unwrap();
         let set = load_clip_set(&root, 1.0 / 3.0, 1).unwrap();
         assert_eq!((set.train.len(), set.test.len()), (8, 4));
-        let options = TrainOptions { components: 4, sample_per_clip: 200, ..TrainOptions::default() };
+        let options = TrainOptions { components: 4, sample_per_clip: 400, ..TrainOptions::default() };
         // One thread: the mixture's k-means sums in parallel, and the order work is stolen in
         // would make the tiny model depend on the machine's load.
         let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
