@@ -70,7 +70,7 @@ pub(crate) fn predict(inputs: &[PathBuf], stream: Option<usize>, model: &ModelAr
 }
 
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn explain_clips(inputs: &[PathBuf], stream: Option<usize>, model: &ModelArg, class: Option<&str>, out: &Path, epsilon: f32, options: ReportOptions, force: bool) -> Result<(), Failure> {
+pub(crate) fn explain_clips(inputs: &[PathBuf], stream: Option<usize>, model: &ModelArg, class: Option<&str>, out: &Path, rules: &lrp::Composite, options: ReportOptions, force: bool) -> Result<(), Failure> {
     let model = model.load()?;
     let class = match class {
         Some(name) => Some(class_index(&model, name)?),
@@ -82,7 +82,7 @@ pub(crate) fn explain_clips(inputs: &[PathBuf], stream: Option<usize>, model: &M
     let folders: Vec<PathBuf> = if single { vec![staged.path().to_path_buf()] } else { report_folders(&clips).into_iter().map(|name| staged.path().join(name)).collect() };
     let explain_one = |clip: &Path, folder: &Path| -> Result<(VideoExplanation, ReportFiles), Failure> {
         std::fs::create_dir_all(folder).map_err(|e| staged.name_destination(Failure::new(outcome::FailureKind::Output, format!("{}: {e}", folder.display()))))?;
-        let e = explain_clip(&model, clip, stream, class, epsilon)?;
+        let e = explain_clip(&model, clip, stream, class, rules)?;
         let files = write_report(clip, &e, model.reading(stream), folder, options).map_err(|e| staged.name_destination(e.into()))?;
         Ok((e, files))
     };
@@ -106,10 +106,11 @@ pub(crate) fn explain_clips(inputs: &[PathBuf], stream: Option<usize>, model: &M
         for (name, s) in model.config.classes.iter().zip(&e.scores) {
             outln!("  {name:<20} score {s:>8.3}")?;
         }
-        outln!(
-            "relevance: Fisher vector {:+.4}, descriptors {:+.4}, blocks {:+.4}; absorbed by the SVM bias and ε {:+.4}, by the Fisher step's ε {:+.4}",
-            e.fisher_vector_total, e.descriptor_total, e.block_total, e.absorbed_svm, e.absorbed_fisher
-        )?;
+        let c = &e.conservation;
+        outln!("{}: score {:+.4} → blocks {:+.4} (absorbed {:+.4})", e.method, c.explained, c.blocks, c.absorbed)?;
+        for l in &c.layers {
+            outln!("  step {} {:<17} {:<16} Σ R out {:+.4}  in {:+.4}", l.index, l.kind, l.rule.as_deref().unwrap_or("(passes)"), l.relevance_out, l.relevance_in)?;
+        }
         outln!("most relevant frames: {:?}", files.top_frames)?;
         let shown = files.json.parent().and_then(|p| p.strip_prefix(&staging).ok()).map_or_else(|| out.to_path_buf(), |rel| out.join(rel));
         outln!("wrote {} ({} overlay frames, {}, {}, {}, {})", shown.display(), files.frames.len(), name(&files.relevance), name(&files.curve), name(&files.montage), name(&files.video))?;

@@ -13,7 +13,7 @@ use outcome::{outln, Failure};
 use indicatif::{ProgressBar, ProgressStyle};
 use video::synth::{render_set, ArtifactKind, Encodings, SynthOptions, ACTIONS};
 use video::classifier::{TrainOptions, VideoClassifier};
-use video::explain::DEFAULT_EPSILON;
+use video::explain::{default_rules, DEFAULT_RULE};
 use spray::plot::{plot_embedding, plot_spectrum};
 use spray::cli::ClusterArgs;
 use video::heatmap::{plot_cluster_maps, plot_perturbation};
@@ -155,9 +155,11 @@ enum Command {
         /// Folder for the report (refused if it holds files, unless --force).
         #[arg(long)]
         out: PathBuf,
-        /// ε of the SVM and Fisher-vector steps.
-        #[arg(long, default_value_t = DEFAULT_EPSILON)]
-        epsilon: f32,
+        /// The LRP rule, or a composite of rules for the chain's steps (0 receptive-fields,
+        /// 1 fisher-terms: lrp0 or epsilon, 3 dense: the SVM, any rule), e.g.
+        /// `epsilon=0.001;dense:zplus`.
+        #[arg(long, default_value = DEFAULT_RULE, value_parser = rules)]
+        rule: lrp::Composite,
         /// Overlay PNGs of this many evenly spaced frames, besides the most relevant ones.
         #[arg(long, default_value_t = 12)]
         overlays: usize,
@@ -359,7 +361,7 @@ fn eval_relevance(data: &DataArg, model: &ModelArg, steps: usize, fraction: f64,
     let clips: Vec<_> = set.test.iter().take(limit.unwrap_or(usize::MAX)).cloned().collect();
     let cue = planted_cue(&data.data);
     let progress = bar(clips.len(), "held-out clips");
-    let report = evaluate_relevance(&model, &clips, cue.as_ref(), steps, fraction, random_orders, DEFAULT_EPSILON, &|done, _| progress.set_position(done as u64))?;
+    let report = evaluate_relevance(&model, &clips, cue.as_ref(), steps, fraction, random_orders, &default_rules(), &|done, _| progress.set_position(done as u64))?;
     progress.finish_and_clear();
     outln!("{} correctly classified held-out clips explained for their class; {steps} steps of {:.1} % of the block cells", report.clips, 100.0 * fraction / steps as f64)?;
     for c in &report.mean_curves {
@@ -472,6 +474,11 @@ struct GridArg {
 }
 
 /// A count of at least one.
+/// A rule or composite, for `--rule`.
+fn rules(s: &str) -> Result<lrp::Composite, String> {
+    s.parse().map_err(|e: lrp::LrpError| e.to_string())
+}
+
 fn count(s: &str) -> Result<usize, String> {
     match s.parse::<usize>() {
         Ok(n) if n >= 1 => Ok(n),
@@ -560,7 +567,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             }
             Ok(())
         }
-        Command::Explain { clips, stream, model, class, out, epsilon, overlays, frames_per_bin, top, force } => clips::explain_clips(&clips, stream.stream, &model, class.as_deref(), &out, epsilon, ReportOptions { overlays, top, frames_per_bin }, force),
+        Command::Explain { clips, stream, model, class, out, rule, overlays, frames_per_bin, top, force } => clips::explain_clips(&clips, stream.stream, &model, class.as_deref(), &out, &rule, ReportOptions { overlays, top, frames_per_bin }, force),
         Command::EvalRelevance { data, model, steps, fraction, random_orders, limit, json, plot, force } => eval_relevance(&data, &model, steps, fraction, random_orders, limit, json.as_deref(), plot.as_deref(), force),
         Command::Spray { data, model, class, spray, time_bins, out, force } => spray_set(&data, &model, class.as_deref(), &spray, time_bins, &out, force),
         Command::SprayFrames { clip, stream, model, class, spray, json, force } => spray_frames(&clip, stream.stream, &model, class.as_deref(), &spray, json.as_deref(), force),

@@ -43,12 +43,12 @@ fn a_still_clip_gives_finite_scores_and_relevance() {
     frozen.finish().unwrap();
     xai_video().args(["mv", arg(&still)]).assert().success().stdout(predicate::str::contains("mean motion 0.000 px/frame"));
     let report = dir.path().join("report");
-    xai_video().args(["explain", arg(&still), "--out", arg(&report)]).assert().success().stdout(predicate::str::contains("relevance: Fisher vector"));
+    xai_video().args(["explain", arg(&still), "--out", arg(&report)]).assert().success().stdout(predicate::str::contains("lrp epsilon=0.001: score"));
     // serde_json writes NaN and infinity as null: none anywhere.
     let json = std::fs::read_to_string(report.join("explanation.json")).unwrap();
     assert!(!json.contains("null"));
     let value: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert!(value["explanation"]["fisher_vector_total"].as_f64().is_some_and(f64::is_finite), "conservation reported");
+    assert!(value["explanation"]["conservation"]["layers"].as_array().is_some_and(|l| l.len() == 4 && l.iter().all(|s| s["relevance_in"].as_f64().is_some_and(f64::is_finite))), "conservation reported");
 }
 
 /// A copy of the default model whose files `change` edits.

@@ -2,9 +2,11 @@
 //! - [`metrics`]: the predicted class of a score vector (one tie rule) and the confusion
 //!   matrix with the measures read from it;
 //! - [`split`]: seeded, stratified hold-out splits;
+//! - [`conservation`]: the per-step relevance sums of an explanation;
 //! - [`model_folder`]: model folders — format and version checks, tensors read with shape and
 //!   weight-bound checks, saving through a staged folder.
 
+pub mod conservation;
 pub mod metrics;
 pub mod model_folder;
 pub mod split;

@@ -8,6 +8,7 @@ use std::ops::Range;
 
 use lrp::{position_norms, position_sums, Composite, Target};
 use ndarray::{Array1, Array2, Ix1};
+use pipeline::conservation::LayerSum;
 use pipeline::metrics::argmax;
 use serde::{Deserialize, Serialize};
 
@@ -56,16 +57,6 @@ impl fmt::Display for Method {
     }
 }
 
-/// Relevance sums of one layer of an LRP pass.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct LayerSum {
-    pub index: usize,
-    pub kind: String,
-    pub rule: Option<String>,
-    pub relevance_out: f64,
-    pub relevance_in: f64,
-}
-
 /// Where the explained score went: the words, and what biases and ε absorbed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Conservation {
@@ -106,17 +97,7 @@ pub fn explain_positions(cnn: &TextCnn, x: Array2<f32>, class: Option<usize>, me
         Method::Lrp(composite) => {
             let e = trace.lrp(&target, composite)?;
             let relevance = e.position_sums().iter().copied().collect::<Vec<f32>>();
-            let layers = e
-                .layers
-                .iter()
-                .map(|l| LayerSum {
-                    index: l.index,
-                    kind: l.kind.to_string(),
-                    rule: l.rule.map(|r| r.to_string()),
-                    relevance_out: l.relevance_out,
-                    relevance_in: l.relevance_in,
-                })
-                .collect();
+            let layers = e.layers.iter().map(LayerSum::from).collect();
             let words = e.input_sum();
             (relevance, Some(Conservation { explained: e.explained, words, absorbed: e.explained - words, layers }))
         }

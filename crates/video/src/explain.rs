@@ -1,24 +1,27 @@
-//! LRP through the whole pipeline, with `crates/lrp`'s rules at every step:
+//! LRP through the whole pipeline, as a chain of linear steps explained with `crates/lrp`'s
+//! rules, numbered from the input like a network's layers (a composite's `INDEX:` and
+//! `KIND:` entries address them):
 //!
-//! 1. SVM: the class score over the normalised Fisher-vector dimensions (`lrp::Dense`,
-//!    ε-rule; the bias and ε absorb part of the score, reported).
-//! 2. Power and L2 normalisation are element-wise maps: relevance passes through unchanged
-//!    (as in Bach et al. 2016 for Fisher vectors).
-//! 3. Fisher vector → descriptors: each raw dimension is a sum of per-descriptor terms
-//!    `φ_ij`, a linear map from "one per descriptor" to the dimensions; ε-rule, so each
-//!    descriptor gets its share of every dimension (ε absorbs a little, reported).
-//! 4. Descriptors → blocks and frames: the flat rule over each descriptor's receptive field
-//!    (uniform over the blocks × frames of its cuboid; conserves exactly).
+//! 0. `receptive-fields` (linear): blocks × frames → descriptors, each descriptor the sum of
+//!    its cuboid. A descriptor is no function of "block activations", so the step has no input
+//!    to weigh: the flat rule, uniform over the cuboid (conserves exactly).
+//! 1. `fisher-terms` (linear): descriptors → raw Fisher-vector dimensions, each dimension the
+//!    sum of per-descriptor terms `φ_ij` (inputs 1, weights `φ_ij`). Explained batch by batch
+//!    against the whole vector (`lrp::relevance_through_part`), so LRP-0 or LRP-ε.
+//! 2. `normalisation`: power and L2 normalisation are element-wise; relevance passes
+//!    unchanged (as in Bach et al. 2016 for Fisher vectors).
+//! 3. `dense`: the SVM, class scores over the normalised Fisher vector (`lrp::Dense`); any rule.
 //!
-//! A clip is read twice ([`explain_clip`]): once for its Fisher vector and score, once more for
-//! the relevance of each batch of descriptors (step 3 needs only the whole Fisher vector, see
-//! `lrp::relevance_through_part`), so memory does not grow with the clip's length beyond the
+//! The default is LRP-ε with ε = 10⁻³ on steps 1 and 3 ([`DEFAULT_RULE`]). A clip is read
+//! twice ([`explain_clip`]): once for its Fisher vector and score, once more for the relevance
+//! of each batch of descriptors, so memory does not grow with the clip's length beyond the
 //! block relevance itself (4 bytes per block and frame).
 
 use std::path::Path;
 
-use lrp::{relevance_through, relevance_through_part, LinearMap, LrpError, Rule, WeightMod};
+use lrp::{relevance_through, relevance_through_part, Composite, LayerKind, LinearMap, LrpError, Rule, WeightMod};
 use ndarray::{s, Array1, Array3, ArrayD, ArrayView1, ArrayView2, ArrayViewD, Axis, IxDyn};
+use pipeline::conservation::LayerSum;
 use pipeline::metrics::argmax;
 use serde::Serialize;
 
@@ -29,8 +32,32 @@ use crate::fisher::{improve, FisherEncoder, CHUNK};
 use crate::motion::{FrameKind, MotionOptions};
 
 
-/// The ε of both ε-steps unless asked otherwise.
-pub const DEFAULT_EPSILON: f32 = 1e-3;
+/// The rules of the chain unless asked otherwise.
+pub const DEFAULT_RULE: &str = "epsilon=0.001";
+
+/// The chain's steps, from the input.
+const RECEPTIVE_FIELDS: usize = 0;
+const FISHER_TERMS: usize = 1;
+const NORMALISATION: usize = 2;
+const SVM: usize = 3;
+
+/// The default rules, [`DEFAULT_RULE`].
+pub fn default_rules() -> Composite {
+    DEFAULT_RULE.parse().expect("a valid composite")
+}
+
+/// Where the explained score went: the blocks, what the steps absorbed, each step's sums.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Conservation {
+    /// The explained class score, the relevance at the top.
+    pub explained: f64,
+    /// The sum of all block relevances.
+    pub blocks: f64,
+    /// `explained − blocks`: taken by the SVM's bias and the stabilisers.
+    pub absorbed: f64,
+    /// Per step, from the SVM back to the blocks.
+    pub layers: Vec<LayerSum>,
+}
 
 /// Where a clip's class score went.
 #[derive(Clone, Debug, Serialize)]
@@ -39,7 +66,8 @@ pub struct VideoExplanation {
     pub class_name: String,
     pub score: f32,
     pub scores: Vec<f32>,
-    pub epsilon: f32,
+    /// The rules, as a composite.
+    pub method: String,
     /// Relevance per frame, block row and block column `[frames, rows, cols]` (signed).
     #[serde(skip)]
     pub blocks: Array3<f32>,
@@ -49,13 +77,7 @@ pub struct VideoExplanation {
     /// Relevance of each descriptor (all three types together), in descriptor order.
     #[serde(skip)]
     pub descriptors: Array1<f32>,
-    /// `Σ R` at each step: Fisher vector, descriptors, blocks.
-    pub fisher_vector_total: f32,
-    pub descriptor_total: f32,
-    pub block_total: f32,
-    /// Absorbed by the SVM's bias and ε (`score − Σ R_FV`) and by the Fisher step's ε.
-    pub absorbed_svm: f32,
-    pub absorbed_fisher: f32,
+    pub conservation: Conservation,
 }
 
 /// The map "one per descriptor → raw Fisher-vector dimensions" with weights `φ_ij`,
@@ -199,28 +221,42 @@ impl DescriptorPasses for StreamedDescriptors<'_> {
 }
 
 /// Explains the model's score for `class` (the predicted class when `None`) on a clip's
-/// descriptors.
-pub fn explain(model: &VideoClassifier, clip: &ClipDescriptors, class: Option<usize>, epsilon: f32) -> Result<VideoExplanation, VideoError> {
+/// descriptors, with `rules` for the chain's steps (the module notes).
+pub fn explain(model: &VideoClassifier, clip: &ClipDescriptors, class: Option<usize>, rules: &Composite) -> Result<VideoExplanation, VideoError> {
     let raw: Vec<Array1<f32>> = model.encoders.iter().zip(&clip.channels).map(|(e, x)| e.raw(x.view())).collect();
-    explain_passes(model, &raw, clip.fields.len(), &clip.frame_kinds, clip.grid, clip, class, epsilon)
+    explain_passes(model, &raw, clip.fields.len(), &clip.frame_kinds, clip.grid, clip, class, rules)
 }
 
 /// Explains the model's score for `class` on the clip at `path` (read as `reading` says; the
 /// model's block size), in two passes over the file: memory stays flat with the clip's length.
-pub fn explain_clip(model: &VideoClassifier, path: &Path, stream: Option<usize>, class: Option<usize>, epsilon: f32) -> Result<VideoExplanation, VideoError> {
+pub fn explain_clip(model: &VideoClassifier, path: &Path, stream: Option<usize>, class: Option<usize>, rules: &Composite) -> Result<VideoExplanation, VideoError> {
     let (mut kinds, mut grid) = (Vec::new(), (0, 0));
     let (raw, count, _) = model.clip_raw_fisher(path, stream, |frame| {
         kinds.push(frame.kind);
         grid = (frame.field.rows(), frame.field.cols());
     })?;
     let source = StreamedDescriptors { path, reading: model.reading(stream), options: model.config.options.descriptor };
-    explain_passes(model, &raw, count, &kinds, grid, &source, class, epsilon)
+    explain_passes(model, &raw, count, &kinds, grid, &source, class, rules)
+}
+
+/// The rules of the Fisher-vector and SVM steps, checked: the Fisher step is explained
+/// batch by batch, which LRP-0 and LRP-ε allow.
+fn step_rules(rules: &Composite) -> Result<(Rule, Rule), VideoError> {
+    rules.validate().map_err(lrp_error)?;
+    let (fisher, svm) = (rules.rule_for(FISHER_TERMS, LayerKind::Linear), rules.rule_for(SVM, LayerKind::Dense));
+    if !matches!(fisher, Rule::Zero | Rule::Epsilon(_)) {
+        return Err(VideoError::Invalid(format!(
+            "rule {fisher} for the Fisher-vector step (step {FISHER_TERMS}): it is explained batch by batch, which takes lrp0 or epsilon; give it its own, e.g. `{fisher};{FISHER_TERMS}:epsilon=0.001`"
+        )));
+    }
+    Ok((fisher, svm))
 }
 
 /// The explanation from the raw Fisher-vector parts `raw` of a clip's `count` descriptors and
 /// one more pass over them.
 #[allow(clippy::too_many_arguments)]
-fn explain_passes(model: &VideoClassifier, raw: &[Array1<f32>], count: usize, frame_kinds: &[FrameKind], grid: (usize, usize), source: &dyn DescriptorPasses, class: Option<usize>, epsilon: f32) -> Result<VideoExplanation, VideoError> {
+fn explain_passes(model: &VideoClassifier, raw: &[Array1<f32>], count: usize, frame_kinds: &[FrameKind], grid: (usize, usize), source: &dyn DescriptorPasses, class: Option<usize>, rules: &Composite) -> Result<VideoExplanation, VideoError> {
+    let (fisher_rule, svm_rule) = step_rules(rules)?;
     let parts: Vec<Array1<f32>> = raw.iter().map(|r| improve(r.view())).collect();
     let fv = ndarray::concatenate(Axis(0), &parts.iter().map(|p| p.view()).collect::<Vec<_>>()).expect("1-d parts");
     let scores = model.scores(&fv);
@@ -231,14 +267,13 @@ fn explain_passes(model: &VideoClassifier, raw: &[Array1<f32>], count: usize, fr
     let score = scores[class];
     let mut target = Array1::<f32>::zeros(scores.len());
     target[class] = score;
-    let rule = Rule::Epsilon(epsilon);
-    // 1. SVM → normalised Fisher vector; 2. element-wise normalisation: unchanged.
-    let r_fv = relevance_through(&model.svm, fv.view().into_dyn(), target.view().into_dyn(), &rule).map_err(lrp_error)?;
+    // 3. SVM → normalised Fisher vector; 2. element-wise normalisation: unchanged.
+    let r_fv = relevance_through(&model.svm, fv.view().into_dyn(), target.view().into_dyn(), &svm_rule).map_err(lrp_error)?;
     let mut r_desc = Vec::with_capacity(count);
     let shape = [frame_kinds.len(), grid.0, grid.1];
     let mut blocks = Array3::<f32>::zeros(shape);
     source.pass(&mut |channels, fields| {
-        // 3. Fisher vector → this batch of descriptors, type by type, against the whole
+        // 1. Fisher vector → this batch of descriptors, type by type, against the whole
         // Fisher vector's dimensions `raw`.
         let ones = Array1::<f32>::ones(fields.len());
         let mut r = Array1::<f32>::zeros(fields.len());
@@ -247,9 +282,9 @@ fn explain_passes(model: &VideoClassifier, raw: &[Array1<f32>], count: usize, fr
             let part = r_fv.slice(s![offset..offset + encoder.fisher_len()]);
             offset += encoder.fisher_len();
             let map = FisherTerms { encoder, descriptors: x, count };
-            r += &relevance_through_part(&map, ones.view().into_dyn(), z.view().into_dyn(), part.into_dyn(), &rule).map_err(lrp_error)?.into_dimensionality::<ndarray::Ix1>().expect("1-d");
+            r += &relevance_through_part(&map, ones.view().into_dyn(), z.view().into_dyn(), part.into_dyn(), &fisher_rule).map_err(lrp_error)?.into_dimensionality::<ndarray::Ix1>().expect("1-d");
         }
-        // 4. → blocks × frames, flat over each receptive field, on the frames the batch covers.
+        // 0. → blocks × frames, flat over each receptive field, on the frames the batch covers.
         let first_frame = fields.iter().map(|d| d.frames.start).min().unwrap_or(0);
         let last_frame = fields.iter().map(|d| d.frames.end).max().unwrap_or(0).min(shape[0]);
         let window = [last_frame - first_frame, shape[1], shape[2]];
@@ -262,25 +297,28 @@ fn explain_passes(model: &VideoClassifier, raw: &[Array1<f32>], count: usize, fr
     })?;
     let r_desc = Array1::from(r_desc);
     let per_frame: Vec<f32> = blocks.outer_iter().map(|f| f.sum()).collect();
-    let (fisher_vector_total, descriptor_total, block_total) = (r_fv.sum(), r_desc.sum(), blocks.sum());
+    let sum = |a: &mut dyn Iterator<Item = &f32>| a.map(|&v| f64::from(v)).sum::<f64>();
+    let (at_fv, at_descriptors, at_blocks) = (sum(&mut r_fv.iter()), sum(&mut r_desc.iter()), sum(&mut blocks.iter()));
+    let step = |index: usize, kind: &str, rule: Option<Rule>, relevance_out: f64, relevance_in: f64| LayerSum { index, kind: kind.into(), rule: rule.map(|r| r.to_string()), relevance_out, relevance_in };
+    let layers = vec![
+        step(SVM, "dense", Some(svm_rule), f64::from(score), at_fv),
+        step(NORMALISATION, "normalisation", None, at_fv, at_fv),
+        step(FISHER_TERMS, "fisher-terms", Some(fisher_rule), at_fv, at_descriptors),
+        step(RECEPTIVE_FIELDS, "receptive-fields", Some(Rule::Flat), at_descriptors, at_blocks),
+    ];
     Ok(VideoExplanation {
         class,
         class_name: model.config.classes[class].clone(),
         score,
         scores: scores.to_vec(),
-        epsilon,
+        method: format!("lrp {rules}"),
         per_frame,
         frame_kinds: frame_kinds.iter().map(|k| k.letter()).collect(),
         blocks,
         descriptors: r_desc,
-        fisher_vector_total,
-        descriptor_total,
-        block_total,
-        absorbed_svm: score - fisher_vector_total,
-        absorbed_fisher: fisher_vector_total - descriptor_total,
+        conservation: Conservation { explained: f64::from(score), blocks: at_blocks, absorbed: f64::from(score) - at_blocks, layers },
     })
 }
-
 
 /// Gradient × Input at the descriptor level, spread flat over the receptive fields: each
 /// descriptor's `φ_i · ∂score/∂Φ`, with the gradient taken through the SVM and the power and

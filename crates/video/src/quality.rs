@@ -174,7 +174,7 @@ pub fn planted_cue(root: &std::path::Path) -> Option<(crate::synth::ArtifactKind
 /// a clip has a `.mask.pbm` beside it, the share on the figure (and on the cue in the clips
 /// that carry it).
 #[allow(clippy::too_many_arguments)]
-pub fn evaluate_relevance(model: &VideoClassifier, clips: &[crate::dataset::LabelledClip], cue: Option<&(crate::synth::ArtifactKind, Vec<std::path::PathBuf>)>, steps: usize, fraction: f64, random_orders: usize, epsilon: f32, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<RelevanceReport, VideoError> {
+pub fn evaluate_relevance(model: &VideoClassifier, clips: &[crate::dataset::LabelledClip], cue: Option<&(crate::synth::ArtifactKind, Vec<std::path::PathBuf>)>, steps: usize, fraction: f64, random_orders: usize, rules: &lrp::Composite, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<RelevanceReport, VideoError> {
     use rayon::prelude::*;
     let classes = &model.config.classes;
     let block = model.config.options.block;
@@ -191,7 +191,7 @@ pub fn evaluate_relevance(model: &VideoClassifier, clips: &[crate::dataset::Labe
             if model.predict_descriptors(&d).class != clip.label {
                 return Ok(None);
             }
-            let e = crate::explain::explain(model, &d, Some(clip.label), epsilon)?;
+            let e = crate::explain::explain(model, &d, Some(clip.label), rules)?;
             let gi = crate::explain::gradient_times_input(model, &d, clip.label)?;
             let p = perturbation(model, &frames, size, clip.label, &e.blocks, &gi, steps, fraction, random_orders)?;
             let mask_path = clip.path.with_extension("mask.pbm");

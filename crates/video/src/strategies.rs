@@ -13,7 +13,7 @@ use spray::{analyse, Analysis, SprayOptions};
 use crate::classifier::{clip_descriptors, VideoClassifier};
 use crate::dataset::LabelledClip;
 use crate::error::VideoError;
-use crate::explain::{explain, DEFAULT_EPSILON};
+use crate::explain::{default_rules, explain};
 
 /// The fixed shape maps are pooled to: time bins, rows, columns.
 pub type Grid = (usize, usize, usize);
@@ -55,7 +55,7 @@ pub fn class_strategies(model: &VideoClassifier, clips: &[LabelledClip], class: 
         .par_iter()
         .map(|clip| {
             let d = clip_descriptors(&clip.path, model.reading(None), model.config.options.descriptor)?;
-            let e = explain(model, &d, Some(class), DEFAULT_EPSILON)?;
+            let e = explain(model, &d, Some(class), &default_rules())?;
             progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, clips.len());
             Ok(pool_3d(e.blocks.view(), grid))
         })
@@ -83,7 +83,7 @@ pub fn class_strategies(model: &VideoClassifier, clips: &[LabelledClip], class: 
 /// (each frame's `[rows, cols]` map pooled to `(h, w)`).
 pub fn frame_phases(model: &VideoClassifier, clip: &std::path::Path, stream: Option<usize>, class: Option<usize>, (h, w): (usize, usize), how: Normalisation, options: &SprayOptions) -> Result<(String, Analysis), VideoError> {
     let d = clip_descriptors(clip, model.reading(stream), model.config.options.descriptor)?;
-    let e = explain(model, &d, class, DEFAULT_EPSILON)?;
+    let e = explain(model, &d, class, &default_rules())?;
     let frames = e.blocks.len_of(Axis(0));
     let mut x = Array2::<f64>::zeros((frames, h * w));
     for (t, mut row) in x.outer_iter_mut().enumerate() {

@@ -87,8 +87,26 @@ fn relevance_is_conserved_up_to_what_bias_and_epsilon_absorb() {
     let m = &f.model;
     let clip = clip_descriptors(&f.root.join("sit-up").join("sit-up_001.mp4"), video::MotionOptions::with_block(16), m.config.options.descriptor).unwrap();
     let eps = 1e-3f32;
-    let e = explain(m, &clip, None, eps).unwrap();
-    check_against_f64(m, &clip, &e, eps);
+    let e = explain(m, &clip, None, &rules("epsilon=0.001")).unwrap();
+    check_against_f64(m, &clip, &e, eps, SvmRule::Epsilon);
+    // The SVM step on z⁺, the Fisher step on ε: the same chain, another rule at step 3.
+    let e = explain(m, &clip, None, &rules("epsilon=0.001;dense:zplus")).unwrap();
+    assert_eq!(e.conservation.layers[0].rule.as_deref(), Some("zplus"));
+    check_against_f64(m, &clip, &e, eps, SvmRule::ZPlus);
+    // The Fisher step is explained batch by batch: a rule that needs every input at once is refused.
+    let refused = explain(m, &clip, None, &rules("zplus")).err().expect("refused").to_string();
+    assert!(refused.contains("Fisher-vector step") && refused.contains("1:epsilon"), "{refused}");
+}
+
+fn rules(text: &str) -> lrp::Composite {
+    text.parse().unwrap()
+}
+
+/// The SVM step's rule in [`check_against_f64`].
+#[derive(Clone, Copy)]
+enum SvmRule {
+    Epsilon,
+    ZPlus,
 }
 
 #[test]
@@ -101,16 +119,16 @@ fn a_long_clip_explained_in_two_passes_over_the_file_gives_the_same_numbers() {
     let path = dir.path().join("walk").join("walk_000.mp4");
     let clip = clip_descriptors(&path, m.reading(None), m.config.options.descriptor).unwrap();
     assert!(clip.fields.len() > video::fisher::CHUNK, "{} descriptors: the second pass must span several batches", clip.fields.len());
-    let streamed = explain_clip(m, &path, None, None, 1e-3).unwrap();
-    check_against_f64(m, &clip, &streamed, 1e-3);
-    let in_memory = explain(m, &clip, None, 1e-3).unwrap();
+    let streamed = explain_clip(m, &path, None, None, &rules("epsilon=0.001")).unwrap();
+    check_against_f64(m, &clip, &streamed, 1e-3, SvmRule::Epsilon);
+    let in_memory = explain(m, &clip, None, &rules("epsilon=0.001")).unwrap();
     assert_eq!(streamed.frame_kinds, in_memory.frame_kinds);
     assert!((streamed.score - in_memory.score).abs() < 1e-5);
 }
 
 /// Checks an explanation against an independent f64 computation of every step, from the
 /// model's parts.
-fn check_against_f64(m: &VideoClassifier, clip: &video::classifier::ClipDescriptors, e: &video::explain::VideoExplanation, eps: f32) {
+fn check_against_f64(m: &VideoClassifier, clip: &video::classifier::ClipDescriptors, e: &video::explain::VideoExplanation, eps: f32, svm: SvmRule) {
     let n = clip.fields.len();
     let (mut fv, mut raw_parts, mut terms) = (Vec::new(), Vec::new(), Vec::new());
     for (encoder, x) in m.encoders.iter().zip(&clip.channels) {
@@ -126,11 +144,25 @@ fn check_against_f64(m: &VideoClassifier, clip: &video::classifier::ClipDescript
     let z = fv.dot(&w.column(k)) + b[k];
     assert!((z - f64::from(e.score)).abs() < 1e-4 * z.abs().max(1.0), "{z} vs {}", e.score);
     let stab = |v: f64| v + f64::from(eps) * if v >= 0.0 { 1.0 } else { -1.0 };
-    // SVM step: R_j = fv_j w_jk z / (z + ε sign z); Σ R = z (z − b) / (z + ε sign z).
-    let r_fv: Array1<f64> = &fv * &w.column(k) * (z / stab(z));
-    assert!((r_fv.sum() - z * (z - b[k]) / stab(z)).abs() < 1e-9);
-    assert!((f64::from(e.fisher_vector_total) - r_fv.sum()).abs() < 1e-4 * z.abs().max(1.0), "{} vs {}", e.fisher_vector_total, r_fv.sum());
-    assert!((f64::from(e.absorbed_svm) - (z - r_fv.sum())).abs() < 1e-4 * z.abs().max(1.0));
+    let contributions: Array1<f64> = &fv * &w.column(k);
+    let r_fv: Array1<f64> = match svm {
+        // R_j = fv_j w_jk z / (z + ε sign z); Σ R = z (z − b) / (z + ε sign z).
+        SvmRule::Epsilon => {
+            let r = &contributions * (z / stab(z));
+            assert!((r.sum() - z * (z - b[k]) / stab(z)).abs() < 1e-9);
+            r
+        }
+        // R_j = (fv_j w_jk)⁺ z / (Σ_j' (fv_j' w_j'k)⁺ + b⁺).
+        SvmRule::ZPlus => {
+            let positive = contributions.mapv(|c| c.max(0.0));
+            &positive * (z / (positive.sum() + b[k].max(0.0)))
+        }
+    };
+    let layers = &e.conservation.layers;
+    assert_eq!(layers.iter().map(|l| (l.index, l.kind.as_str())).collect::<Vec<_>>(), [(3, "dense"), (2, "normalisation"), (1, "fisher-terms"), (0, "receptive-fields")]);
+    assert!((layers[0].relevance_out - z).abs() < 1e-4 * z.abs().max(1.0));
+    assert!((layers[0].relevance_in - r_fv.sum()).abs() < 1e-4 * z.abs().max(1.0), "{} vs {}", layers[0].relevance_in, r_fv.sum());
+    assert_eq!(layers[1].relevance_in, layers[1].relevance_out);
     // Fisher step: R_i = Σ_j φ_ij R_j / (Φ_j + ε sign Φ_j), per descriptor type.
     let mut r_desc = Array1::<f64>::zeros(n);
     let mut offset = 0;
@@ -153,9 +185,12 @@ fn check_against_f64(m: &VideoClassifier, clip: &video::classifier::ClipDescript
     for (got, want) in e.blocks.iter().zip(&blocks) {
         assert!((f64::from(*got) - want).abs() < 1e-3 * scale, "block relevance {got} vs {want}");
     }
-    assert!((e.block_total - e.descriptor_total).abs() <= 1e-4 * e.descriptor_total.abs().max(1e-3));
-    let per_frame: f32 = e.per_frame.iter().sum();
-    assert!((per_frame - e.block_total).abs() <= 1e-4 * e.block_total.abs().max(1e-3));
+    let (descriptor_total, block_total) = (layers[2].relevance_in, layers[3].relevance_in);
+    assert!((descriptor_total - r_desc.sum()).abs() <= 1e-3 * scale.max(descriptor_total.abs()));
+    assert!((block_total - descriptor_total).abs() <= 1e-4 * descriptor_total.abs().max(1e-3));
+    assert!((e.conservation.blocks - block_total).abs() <= 1e-9 && (e.conservation.absorbed - (z - block_total)).abs() < 1e-4 * z.abs().max(1.0));
+    let per_frame: f64 = e.per_frame.iter().map(|&v| f64::from(v)).sum();
+    assert!((per_frame - block_total).abs() <= 1e-4 * block_total.abs().max(1e-3));
     assert_eq!(e.per_frame.len(), e.frame_kinds.len());
 }
 

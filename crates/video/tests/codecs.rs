@@ -170,7 +170,7 @@ fn the_same_content_in_five_codecs_gets_one_prediction_and_like_relevance() {
         writer.finish().unwrap();
         let clip = clip_descriptors(&path, model.reading(None), model.config.options.descriptor).unwrap();
         let prediction = model.predict_descriptors(&clip);
-        let explanation = video::explain::explain(&model, &clip, None, video::explain::DEFAULT_EPSILON).unwrap();
+        let explanation = video::explain::explain(&model, &clip, None, &video::explain::default_rules()).unwrap();
         labels.push(model.config.classes[prediction.class].clone());
         curves.push(explanation.per_frame);
     }

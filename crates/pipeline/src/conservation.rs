@@ -1,0 +1,24 @@
+//! Where an explained score went, step by step: the same report for every pipeline.
+
+use serde::{Deserialize, Serialize};
+
+/// Relevance sums of one step of an LRP pass (a layer, or a pipeline's own linear step).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LayerSum {
+    /// The step's position, counting from 0 at the input.
+    pub index: usize,
+    pub kind: String,
+    /// The rule used, for steps that take one (absent for those that pass relevance on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// `Σ_j R_j` at the step's output.
+    pub relevance_out: f64,
+    /// `Σ_i R_i` at the step's input.
+    pub relevance_in: f64,
+}
+
+impl From<&lrp::LayerRelevance> for LayerSum {
+    fn from(l: &lrp::LayerRelevance) -> Self {
+        LayerSum { index: l.index, kind: l.kind.to_string(), rule: l.rule.map(|r| r.to_string()), relevance_out: l.relevance_out, relevance_in: l.relevance_in }
+    }
+}
