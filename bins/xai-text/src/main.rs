@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use text::corpus::default_newsgroups_path;
-use text::evaluate::evaluate;
+use text::accuracy::evaluate;
 use text::fit::encode;
 use text::deletion::{evaluate_deletion, DeletionConfig};
 use text::explain::Method;
@@ -18,7 +18,7 @@ use text::fit::fingerprint;
 use text::render::{html, write_terminal, ColorWhen, Palette};
 use text::train::EpochReport;
 use text::explain::DEFAULT_RULE;
-use text::strategies::{class_strategies, MapKind};
+use text::spray_maps::{class_strategies, MapKind};
 use spray::plot::{plot_embedding, plot_spectrum};
 use spray::cli::ClusterArgs;
 use text::{

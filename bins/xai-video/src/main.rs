@@ -17,15 +17,15 @@ use video::explain::{default_rules, DEFAULT_RULE};
 use spray::plot::{plot_embedding, plot_spectrum};
 use spray::cli::ClusterArgs;
 use video::heatmap::{plot_cluster_maps, plot_perturbation};
-use video::strategies::{class_strategies, frame_phases};
-use video::quality::{evaluate_relevance, planted_cue};
+use video::spray_maps::{class_strategies, frame_phases};
+use video::explanation_quality::{evaluate_relevance, planted_cue};
 use video::report::ReportOptions;
 use video::dataset::{all_clips, load_clip_set, ClipSet};
-use video::evaluate::{cross_validate, evaluate, VideoEvaluation};
+use video::accuracy::{cross_validate, evaluate, VideoEvaluation};
 use video::{DescriptorOptions, MotionOptions};
 
 #[derive(Parser)]
-#[command(name = "xai-video", version, about = "Motion vectors and motion descriptors of compressed video", after_help = outcome::EXIT_CODES)]
+#[command(name = "xai-video", version, about = "Explain what a video action classifier bases its decisions on: motion from compressed video, Fisher vectors and a linear SVM, explained with LRP onto blocks and frames", after_help = outcome::EXIT_CODES)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

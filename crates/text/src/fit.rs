@@ -16,7 +16,7 @@ use crate::corpus::{Corpus, Document};
 use crate::embeddings::{initialise, read_vectors};
 use crate::dataset::DatasetOptions;
 use crate::error::TextError;
-use crate::evaluate::evaluate;
+use crate::accuracy::evaluate;
 use crate::model::{Architecture, TextCnn};
 use crate::tokenize::TextTokenizer;
 use crate::train::{train, Example, Progress, TrainConfig};

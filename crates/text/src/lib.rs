@@ -1,31 +1,46 @@
-//! The text pipeline: 20 Newsgroups documents, a word-embedding CNN built from `lrp`'s
-//! layers, its training, model files, and word-level explanations.
+//! The text pipeline, in stage order:
+//!
+//! 1. **Data**: 20 Newsgroups ([`corpus`]) and the sets users bring ([`dataset`]), cleaned of
+//!    headers, signatures and quotes on request ([`clean`]).
+//! 2. **Tokenizers**: word-level and WordPiece, with every token's span ([`tokenize`],
+//!    [`wordpiece`]).
+//! 3. **Model and training**: the word-embedding CNN built from `lrp`'s layers ([`model`]),
+//!    GloVe vectors ([`embeddings`]), training ([`train`]), from a corpus to a saved model
+//!    ([`fit`]), model folders ([`classifier`], [`default_model`]).
+//! 4. **Explanation and evaluation**: word-level explanations ([`explain`]) and how they are
+//!    shown ([`render`]); test accuracy ([`accuracy`]); the word-deletion experiment
+//!    ([`deletion`], [`plot`]); SpRAy maps of a class's explanations ([`spray_maps`]).
 
-pub mod classifier;
+// 1. Data
 pub mod clean;
 pub mod corpus;
 pub mod dataset;
+// 2. Tokenizers
+pub mod tokenize;
+pub mod wordpiece;
+// 3. Model and training
+pub mod classifier;
 pub mod default_model;
-pub mod deletion;
 pub mod embeddings;
-mod error;
-pub mod evaluate;
-pub mod explain;
 pub mod fit;
 pub mod model;
+pub mod train;
+// 4. Explanation and evaluation
+pub mod accuracy;
+pub mod deletion;
+pub mod explain;
 pub mod plot;
 pub mod render;
-pub mod strategies;
-pub mod tokenize;
-pub mod train;
-pub mod wordpiece;
+pub mod spray_maps;
+
+mod error;
 
 pub use classifier::{ModelConfig, Prediction, TextClassifier, WeightPrecision};
 pub use clean::Cleaning;
 pub use corpus::{load_newsgroups, Corpus, Document, Skipped};
 pub use dataset::{load_dataset, DatasetOptions, Encoding, Layout, SplitSpec};
 pub use error::TextError;
-pub use evaluate::Evaluation;
+pub use accuracy::Evaluation;
 pub use explain::{Method, TextExplanation, WordRelevance};
 pub use fit::{fit, FitOptions, TokenizerChoice};
 pub use train::{Progress, Silent, TrainConfig};

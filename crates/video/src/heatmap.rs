@@ -129,7 +129,7 @@ fn curve<B: DrawingBackend>(root: DrawingArea<B, plotters::coord::Shift>, per_fr
 
 /// Mean class score against the share of block cells whose motion was removed, one line per
 /// ordering (`.png` or `.svg`).
-pub fn plot_perturbation(curves: &[crate::quality::PerturbationCurve], fraction: f64, path: &Path) -> Result<(), VideoError> {
+pub fn plot_perturbation(curves: &[crate::explanation_quality::PerturbationCurve], fraction: f64, path: &Path) -> Result<(), VideoError> {
     if !register_font() {
         return Err(plot_error(path, "the embedded font could not be read"));
     }
@@ -141,7 +141,7 @@ pub fn plot_perturbation(curves: &[crate::quality::PerturbationCurve], fraction:
     }
 }
 
-fn perturbation_chart<B: DrawingBackend>(root: DrawingArea<B, plotters::coord::Shift>, curves: &[crate::quality::PerturbationCurve], fraction: f64) -> Result<(), String> {
+fn perturbation_chart<B: DrawingBackend>(root: DrawingArea<B, plotters::coord::Shift>, curves: &[crate::explanation_quality::PerturbationCurve], fraction: f64) -> Result<(), String> {
     let text = |e: DrawingAreaErrorKind<B::ErrorType>| e.to_string();
     root.fill(&WHITE).map_err(text)?;
     let (lo, hi) = curves.iter().flat_map(|c| &c.scores).fold((0f32, 0f32), |(lo, hi), &v| (lo.min(v), hi.max(v)));

@@ -1,35 +1,54 @@
-//! The video pipeline: motion vectors read from compressed video, motion fields on a block
-//! grid, motion descriptors with their receptive fields, the synthetic action set, the
-//! Fisher-vector / linear-SVM classifier, its LRP explanations onto blocks and frames, their
-//! evaluation, and SpRAy over them.
+//! The video pipeline, in stage order:
+//!
+//! 1. **Decoding and motion**: motion vectors read from compressed video with each vector's
+//!    reference, or re-estimated where a codec exports none ([`motion`]), packed B-frames
+//!    unpacked, display rotation ([`rotation`]); fields on a block grid ([`field`]); decoded
+//!    pictures ([`picture`]); what `xai-video mv` reports ([`motion_summary`]).
+//! 2. **Features**: HOF/MBH descriptors with their receptive fields ([`descriptor`]); PCA,
+//!    Gaussian mixture and Fisher vectors ([`fisher`]).
+//! 3. **Model**: labelled clip sets ([`dataset`]); the Fisher-vector / linear-SVM classifier,
+//!    its training, streaming and model files ([`classifier`], [`default_model`]); accuracy and
+//!    cross-validation ([`accuracy`]); many clips at once ([`batch`]).
+//! 4. **Explanation**: LRP through the chain onto blocks and frames ([`explain`]); how good the
+//!    explanations are ([`explanation_quality`]); SpRAy maps of clips and frames
+//!    ([`spray_maps`]); the report folder ([`report`]) with its pictures ([`heatmap`],
+//!    [`draw`]).
+//! 5. **Synthetic set**: rendered actions with masks and planted cues ([`synth`]), encoded with
+//!    the encoders real footage meets ([`encode`]).
 
+// 1. Decoding and motion
+pub mod field;
+pub mod motion;
+pub mod motion_summary;
+pub mod picture;
+pub mod rotation;
+mod unpack;
+// 2. Features
+pub mod descriptor;
+pub mod fisher;
+// 3. Model
+pub mod accuracy;
 pub mod batch;
 pub mod classifier;
 pub mod dataset;
 pub mod default_model;
-mod error;
-pub mod evaluate;
-pub mod explain;
-pub mod descriptor;
+// 4. Explanation
 pub mod draw;
-pub mod encode;
-pub mod field;
+pub mod explain;
+pub mod explanation_quality;
 pub mod heatmap;
-pub mod fisher;
-pub mod motion;
-pub mod picture;
-pub mod quality;
 pub mod report;
-pub mod rotation;
-mod unpack;
+pub mod spray_maps;
+// 5. Synthetic set
+pub mod encode;
+pub mod synth;
 
-pub use error::VideoError;
+mod error;
+
 pub use descriptor::{Descriptor, DescriptorExtractor, DescriptorOptions};
 pub use encode::{ClipWriter, EncodeOptions, Encoder};
+pub use error::VideoError;
 pub use field::MotionField;
 pub use motion::{FrameKind, MotionFrame, MotionOptions, MotionReader, MotionSource, ReferenceCheck, VectorOrigin, VideoInfo};
+pub use motion_summary::{summarize, MotionSummary};
 pub use picture::RgbImage;
-pub mod strategies;
-pub mod summary;
-pub mod synth;
-pub use summary::{summarize, MotionSummary};

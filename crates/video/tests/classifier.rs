@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use ndarray::{Array1, Array3, Axis};
 use video::classifier::{clip_descriptors, TrainOptions, VideoClassifier, CONFIG_FILE, WEIGHTS_FILE};
 use video::dataset::load_clip_set;
-use video::evaluate::evaluate;
+use video::accuracy::evaluate;
 use video::explain::{explain, explain_clip};
 use video::fisher::improve;
 use video::synth::{render_set, SynthOptions};
