@@ -104,6 +104,9 @@ enum Command {
         /// Mixture components per descriptor type.
         #[arg(long, default_value_t = TrainOptions::default().components, value_parser = count)]
         components: usize,
+        /// Descriptors drawn from each training clip to fit the PCA and the mixture.
+        #[arg(long, default_value_t = TrainOptions::default().sample_per_clip, value_parser = count)]
+        descriptors_per_clip: usize,
         /// The SVM's C.
         #[arg(long, default_value_t = TrainOptions::default().c, value_parser = positive)]
         c: f64,
@@ -534,7 +537,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let options = SynthOptions { classes, per_class, seed, frames, artifact, artifact_share, encodings, ..SynthOptions::default() };
             synth(&out, options, force)
         }
-        Command::Train { data, out, grid, components, c, force } => train(&data, &out, TrainOptions { block: grid.block, components, c, ..TrainOptions::default() }, force),
+        Command::Train { data, out, grid, components, descriptors_per_clip, c, force } => train(&data, &out, TrainOptions { block: grid.block, components, sample_per_clip: descriptors_per_clip, c, ..TrainOptions::default() }, force),
         Command::Predict { clips, stream, model, json } => clips::predict(&clips, stream.stream, &model, json),
         Command::Accuracy { data, model, folds, json } => {
             let model = model.load()?;

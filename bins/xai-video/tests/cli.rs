@@ -72,7 +72,7 @@ fn train_predict_accuracy_explain_and_evaluate_on_a_tiny_set() {
         .arg(&set)
         .arg("--out")
         .arg(&model)
-        .args(["--components", "4", "--test-fraction", "0.34"])
+        .args(["--components", "4", "--descriptors-per-clip", "400", "--test-fraction", "0.34"])
         .assert()
         .success()
         .stdout(predicate::str::contains("accuracy 1.0000 on 4 clips").and(predicate::str::contains("model saved")));
