@@ -3,10 +3,12 @@
 //!   matrix with the measures read from it;
 //! - [`split`]: seeded, stratified hold-out splits;
 //! - [`conservation`]: the per-step relevance sums of an explanation;
+//! - [`figure`]: pictures as PNG or SVG by extension, with the embedded font;
 //! - [`model_folder`]: model folders — format and version checks, tensors read with shape and
 //!   weight-bound checks, saving through a staged folder.
 
 pub mod conservation;
+pub mod figure;
 pub mod metrics;
 pub mod model_folder;
 pub mod split;

@@ -1,23 +1,12 @@
 //! Pictures of an analysis: the eigenvalue spectrum as a bar chart and the 2-D embedding
-//! coloured by cluster. PNG or SVG by extension; the font is embedded (DejaVu Sans from
-//! `assets/fonts/`).
+//! coloured by cluster. PNG or SVG by extension ([`pipeline::figure`]).
 
 use std::path::Path;
-use std::sync::OnceLock;
 
 use plotters::prelude::*;
 
 use crate::spectral::Analysis;
 use crate::SprayError;
-
-const FONT: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
-
-/// Registers the embedded font with plotters as `sans-serif`, once per process; whether it
-/// could be read. Every relvis picture (text, video and SpRAy) uses this one registration.
-pub fn register_font() -> bool {
-    static REGISTERED: OnceLock<bool> = OnceLock::new();
-    *REGISTERED.get_or_init(|| plotters::style::register_font("sans-serif", FontStyle::Normal, FONT).is_ok())
-}
 
 /// A colour per cluster (a ten-colour palette, repeated).
 pub fn cluster_colour(c: usize) -> RGBColor {
@@ -31,14 +20,7 @@ fn fail(path: &Path, e: impl std::fmt::Display) -> SprayError {
 }
 
 fn backend_for<'a>(path: &'a Path, size: (u32, u32), draw: impl FnOnce(DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>) -> Result<(), String>, draw_svg: impl FnOnce(DrawingArea<SVGBackend<'a>, plotters::coord::Shift>) -> Result<(), String>) -> Result<(), SprayError> {
-    if !register_font() {
-        return Err(fail(path, "the embedded font could not be read"));
-    }
-    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
-        Some("png") => draw(BitMapBackend::new(path, size).into_drawing_area()).map_err(|e| fail(path, e)),
-        Some("svg") => draw_svg(SVGBackend::new(path, size).into_drawing_area()).map_err(|e| fail(path, e)),
-        _ => Err(fail(path, "the file name must end in .png or .svg")),
-    }
+    pipeline::figure::save(path, size, draw, draw_svg).map_err(|e| fail(path, e))
 }
 
 /// The smallest eigenvalues as bars, the proposed cut marked.

@@ -6,7 +6,6 @@ use std::path::Path;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use spray::plot::register_font;
 
 use crate::deletion::{DeletionReport, Experiment};
 use crate::error::TextError;
@@ -22,16 +21,8 @@ fn colour(method: &str) -> RGBColor {
 
 /// Draws `report` into `path` (`.png` or `.svg`).
 pub fn plot_deletion(report: &DeletionReport, path: &Path) -> Result<(), TextError> {
-    let size = (1200, 500);
-    let fail = |e: String| TextError::Plot { path: path.to_path_buf(), problem: e };
-    if !register_font() {
-        return Err(fail("the embedded font assets/fonts/DejaVuSans.ttf could not be read".into()));
-    }
-    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
-        Some("png") => draw(BitMapBackend::new(path, size).into_drawing_area(), report).map_err(fail),
-        Some("svg") => draw(SVGBackend::new(path, size).into_drawing_area(), report).map_err(fail),
-        _ => Err(fail("the plot's file name must end in .png or .svg".into())),
-    }
+    let fail = |problem: String| TextError::Plot { path: path.to_path_buf(), problem };
+    pipeline::figure::save(path, (1200, 500), |root| draw(root, report), |root| draw(root, report)).map_err(fail)
 }
 
 fn draw<B: DrawingBackend>(root: DrawingArea<B, Shift>, report: &DeletionReport) -> Result<(), String> {

@@ -7,7 +7,6 @@ use std::path::Path;
 
 use ndarray::ArrayView2;
 use plotters::prelude::*;
-use spray::plot::register_font;
 
 use crate::error::VideoError;
 use crate::picture::RgbImage;
@@ -73,16 +72,8 @@ pub fn save_png(picture: &RgbImage, path: &Path) -> Result<(), VideoError> {
 /// and the frame types as a strip along the bottom (I red, P blue, B grey; one pixel column per
 /// frame or wider, so that long clips stay readable). `.png` or `.svg`.
 pub fn plot_frame_relevance(per_frame: &[f32], kinds: &[char], frames_per_bin: usize, title: &str, path: &Path) -> Result<(), VideoError> {
-    if !register_font() {
-        return Err(plot_error(path, "the embedded font could not be read"));
-    }
-    let size = (1000, 420);
     let bin = frames_per_bin.max(1);
-    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
-        Some("png") => curve(BitMapBackend::new(path, size).into_drawing_area(), per_frame, kinds, bin, title).map_err(|e| plot_error(path, e)),
-        Some("svg") => curve(SVGBackend::new(path, size).into_drawing_area(), per_frame, kinds, bin, title).map_err(|e| plot_error(path, e)),
-        _ => Err(plot_error(path, "the curve's file name must end in .png or .svg")),
-    }
+    pipeline::figure::save(path, (1000, 420), |root| curve(root, per_frame, kinds, bin, title), |root| curve(root, per_frame, kinds, bin, title)).map_err(|e| plot_error(path, e))
 }
 
 fn curve<B: DrawingBackend>(root: DrawingArea<B, plotters::coord::Shift>, per_frame: &[f32], kinds: &[char], bin: usize, title: &str) -> Result<(), String> {
@@ -130,15 +121,7 @@ fn curve<B: DrawingBackend>(root: DrawingArea<B, plotters::coord::Shift>, per_fr
 /// Mean class score against the share of block cells whose motion was removed, one line per
 /// ordering (`.png` or `.svg`).
 pub fn plot_perturbation(curves: &[crate::explanation_quality::PerturbationCurve], fraction: f64, path: &Path) -> Result<(), VideoError> {
-    if !register_font() {
-        return Err(plot_error(path, "the embedded font could not be read"));
-    }
-    let size = (800, 500);
-    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
-        Some("png") => perturbation_chart(BitMapBackend::new(path, size).into_drawing_area(), curves, fraction).map_err(|e| plot_error(path, e)),
-        Some("svg") => perturbation_chart(SVGBackend::new(path, size).into_drawing_area(), curves, fraction).map_err(|e| plot_error(path, e)),
-        _ => Err(plot_error(path, "the plot's file name must end in .png or .svg")),
-    }
+    pipeline::figure::save(path, (800, 500), |root| perturbation_chart(root, curves, fraction), |root| perturbation_chart(root, curves, fraction)).map_err(|e| plot_error(path, e))
 }
 
 fn perturbation_chart<B: DrawingBackend>(root: DrawingArea<B, plotters::coord::Shift>, curves: &[crate::explanation_quality::PerturbationCurve], fraction: f64) -> Result<(), String> {
