@@ -28,6 +28,9 @@ pub enum TextError {
     ModelFile { path: PathBuf, problem: String },
     #[error("{} exists; give --force to replace it", .0.display())]
     Exists(PathBuf),
+    /// Training settings out of range (a library caller's, or flags the binary passed on).
+    #[error("training settings: {0}")]
+    Settings(String),
     #[error("{0}")]
     Explain(String),
     #[error("{0}")]
@@ -57,7 +60,7 @@ impl TextError {
             | TextError::Embeddings(_)
             | TextError::Dataset(_) => FailureKind::InvalidInput,
             // A method, rule or class the user named that does not exist.
-            TextError::Explain(_) => FailureKind::Usage,
+            TextError::Explain(_) | TextError::Settings(_) => FailureKind::Usage,
             TextError::Model(_) | TextError::Tokenizer(_) | TextError::ModelFile { .. } => FailureKind::Model,
             TextError::Write { .. } | TextError::Exists(_) | TextError::Plot { .. } => FailureKind::Output,
             TextError::Lrp(_) => FailureKind::Internal,

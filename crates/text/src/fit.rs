@@ -95,6 +95,7 @@ pub fn encode(docs: &[Document], cleaning: Cleaning, tokenizer: &TextTokenizer) 
 
 /// Trains a classifier on `corpus.train` and measures it on `corpus.test`.
 pub fn fit(corpus: &Corpus, options: &FitOptions, progress: &mut dyn Progress) -> Result<TextClassifier, TextError> {
+    options.train.check()?;
     if corpus.train.is_empty() {
         return Err(TextError::Model("no training documents".into()));
     }

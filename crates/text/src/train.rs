@@ -14,6 +14,7 @@ use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::error::TextError;
 use crate::model::{softmax, TextCnn, PAD};
 
 /// A tokenised, labelled document.
@@ -56,6 +57,30 @@ pub struct TrainConfig {
     /// scores are the mean of theirs.
     #[serde(default = "one_member")]
     pub members: usize,
+}
+
+impl TrainConfig {
+    /// Checks the settings: at least one epoch, one document per batch, one member and one
+    /// epoch before decay; a learning rate in (0, 10); dropout, word dropout, weight averaging
+    /// and the validation share in [0, 1); the learning-rate decay in (0, 1].
+    pub fn check(&self) -> Result<(), TextError> {
+        let bad = |what: String| Err(TextError::Settings(what));
+        let counts = [("max_epochs", self.max_epochs), ("batch_size", self.batch_size), ("members", self.members), ("decay_after", self.decay_after)];
+        if let Some((name, _)) = counts.iter().find(|(_, n)| *n == 0) {
+            return bad(format!("{name} must be at least 1"));
+        }
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0 && self.learning_rate < 10.0) {
+            return bad(format!("learning_rate {}: expected a number in (0, 10)", self.learning_rate));
+        }
+        let shares = [("dropout", self.dropout), ("word_dropout", self.word_dropout), ("weight_average", self.weight_average), ("validation_fraction", self.validation_fraction)];
+        if let Some((name, v)) = shares.iter().find(|(_, v)| !(0.0..1.0).contains(v)) {
+            return bad(format!("{name} {v}: expected a share in [0, 1)"));
+        }
+        if !(self.lr_decay > 0.0 && self.lr_decay <= 1.0) {
+            return bad(format!("lr_decay {}: expected a factor in (0, 1]", self.lr_decay));
+        }
+        Ok(())
+    }
 }
 
 impl Default for TrainConfig {

@@ -247,3 +247,20 @@ fn version_one_model_folders_still_load() {
     assert_eq!(loaded.config.weight_precision, WeightPrecision::F32);
     assert_eq!(loaded.predict("the rocket and the moon").unwrap(), model.predict("the rocket and the moon").unwrap());
 }
+
+#[test]
+fn training_settings_are_checked_by_the_library() {
+    for (change, name) in [
+        (Box::new(|t: &mut TrainConfig| t.batch_size = 0) as Box<dyn Fn(&mut TrainConfig)>, "batch_size"),
+        (Box::new(|t: &mut TrainConfig| t.members = 0), "members"),
+        (Box::new(|t: &mut TrainConfig| t.learning_rate = f32::NAN), "learning_rate"),
+        (Box::new(|t: &mut TrainConfig| t.dropout = 1.0), "dropout"),
+        (Box::new(|t: &mut TrainConfig| t.lr_decay = 0.0), "lr_decay"),
+    ] {
+        let mut options = options();
+        change(&mut options.train);
+        let err = fit(&corpus(), &options, &mut Silent).err().expect("refused");
+        assert!(matches!(err, TextError::Settings(_)) && err.to_string().contains(name), "{err}");
+    }
+    assert!(options().train.check().is_ok());
+}

@@ -188,6 +188,25 @@ pub struct TrainOptions {
     pub seed: u64,
 }
 
+impl TrainOptions {
+    /// Checks the settings: a block of at least one pixel, a valid descriptor layout, at least
+    /// one mixture component and one descriptor per clip, and a finite `c > 0`.
+    pub fn check(&self) -> Result<(), VideoError> {
+        let bad = |what: String| Err(VideoError::Invalid(format!("training settings: {what}")));
+        if self.block == 0 {
+            return bad("block must be at least one pixel".into());
+        }
+        self.descriptor.check().map_err(|e| VideoError::Invalid(format!("training settings: {e}")))?;
+        if self.components == 0 || self.sample_per_clip == 0 {
+            return bad("components and sample_per_clip must be at least 1".into());
+        }
+        if !(self.c.is_finite() && self.c > 0.0) {
+            return bad(format!("c {}: expected a finite number above 0", self.c));
+        }
+        Ok(())
+    }
+}
+
 impl Default for TrainOptions {
     fn default() -> Self {
         TrainOptions { block: 16, descriptor: DescriptorOptions::default(), components: 32, sample_per_clip: 300, c: 10.0, seed: 1 }
@@ -303,6 +322,7 @@ impl VideoClassifier {
     /// each of the two passes (sampling for PCA and the mixture; Fisher vectors).
     pub fn train(clips: &[LabelledClip], classes: &[String], options: &TrainOptions, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<Self, VideoError> {
         let start = Instant::now();
+        options.check()?;
         if clips.is_empty() {
             return Err(VideoError::Invalid("no training clips".into()));
         }

@@ -56,7 +56,8 @@ impl DescriptorOptions {
         self.bins * self.cell_count()
     }
 
-    fn check(&self) -> Result<(), String> {
+    /// Checks the layout: bins, frames, stride and cells at least 1, and cells that fit the cuboid.
+    pub fn check(&self) -> Result<(), String> {
         let (cx, cy, ct) = self.cells;
         if self.bins == 0 || self.frames == 0 || self.time_stride == 0 || cx == 0 || cy == 0 || ct == 0 {
             return Err("descriptor bins, frames, stride and cells must be at least 1".into());

@@ -250,3 +250,20 @@ fn the_streamed_fisher_vector_equals_the_one_from_all_descriptors() {
         assert!((a - b).abs() < 1e-5, "{a} vs {b}");
     }
 }
+
+#[test]
+fn training_settings_are_checked_by_the_library() {
+    let clips = [video::dataset::LabelledClip { path: "unused.mp4".into(), label: 0 }];
+    let classes = ["a".to_string(), "b".to_string()];
+    for (options, name) in [
+        (TrainOptions { components: 0, ..TrainOptions::default() }, "components"),
+        (TrainOptions { c: -1.0, ..TrainOptions::default() }, "c -1"),
+        (TrainOptions { block: 0, ..TrainOptions::default() }, "block"),
+        (TrainOptions { descriptor: video::DescriptorOptions { bins: 0, ..Default::default() }, ..TrainOptions::default() }, "bins"),
+    ] {
+        // Refused before any clip is read.
+        let err = VideoClassifier::train(&clips, &classes, &options, &|_, _| {}).err().expect("refused").to_string();
+        assert!(err.contains("training settings") && err.contains(name), "{err}");
+    }
+    assert!(TrainOptions::default().check().is_ok());
+}
