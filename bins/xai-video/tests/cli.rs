@@ -191,7 +191,7 @@ fn explain_takes_a_rule_per_step_and_reports_every_step() {
     // z⁺ at the SVM passes on all of the score that has a positive part (the bias's share aside).
     let (out_sum, in_sum) = (layers[0]["relevance_out"].as_f64().unwrap(), layers[0]["relevance_in"].as_f64().unwrap());
     assert!(in_sum > 0.0 && in_sum <= out_sum + 1e-6, "{in_sum} of {out_sum}");
-    // A rule the Fisher step cannot take is an input error naming it; an unknown one, a usage error.
-    xai_video().args(["explain", clip.to_str().unwrap(), "--out", dir.path().join("b").to_str().unwrap(), "--rule", "zplus"]).assert().code(4).stderr(predicate::str::contains("Fisher-vector step"));
+    // A rule the Fisher step cannot take and an unknown one are usage errors, as in xai-text.
+    xai_video().args(["explain", clip.to_str().unwrap(), "--out", dir.path().join("b").to_str().unwrap(), "--rule", "zplus"]).assert().code(2).stderr(predicate::str::contains("Fisher-vector step"));
     xai_video().args(["explain", clip.to_str().unwrap(), "--out", dir.path().join("c").to_str().unwrap(), "--rule", "nonsense"]).assert().code(2).stderr(predicate::str::contains("unknown rule"));
 }

@@ -192,11 +192,11 @@ impl TrainOptions {
     /// Checks the settings: a block of at least one pixel, a valid descriptor layout, at least
     /// one mixture component and one descriptor per clip, and a finite `c > 0`.
     pub fn check(&self) -> Result<(), VideoError> {
-        let bad = |what: String| Err(VideoError::Invalid(format!("training settings: {what}")));
+        let bad = |what: String| Err(VideoError::Settings(format!("training settings: {what}")));
         if self.block == 0 {
             return bad("block must be at least one pixel".into());
         }
-        self.descriptor.check().map_err(|e| VideoError::Invalid(format!("training settings: {e}")))?;
+        self.descriptor.check().map_err(|e| VideoError::Settings(format!("training settings: {e}")))?;
         if self.components == 0 || self.sample_per_clip == 0 {
             return bad("components and sample_per_clip must be at least 1".into());
         }

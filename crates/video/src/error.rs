@@ -29,6 +29,12 @@ pub enum VideoError {
     Exists { path: PathBuf },
     #[error("{0}")]
     Invalid(String),
+    /// Settings out of range or rules a step cannot take (a caller's choice, not the input's).
+    #[error("{0}")]
+    Settings(String),
+    /// Relevance propagation failed on shapes the pipeline built: a fault of relvis.
+    #[error("relevance propagation: {0}")]
+    Lrp(#[from] lrp::LrpError),
 }
 
 impl VideoError {
@@ -48,6 +54,9 @@ impl VideoError {
                 FailureKind::InvalidInput
             }
             VideoError::ModelFile { .. } => FailureKind::Model,
+            VideoError::Settings(_) => FailureKind::Usage,
+            // As in the text pipeline.
+            VideoError::Lrp(_) => FailureKind::Internal,
             VideoError::Write { .. } | VideoError::Encode { .. } | VideoError::Exists { .. } => FailureKind::Output,
         }
     }

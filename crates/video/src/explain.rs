@@ -182,7 +182,7 @@ impl LinearMap for ReceptiveFields<'_> {
 }
 
 fn lrp_error(e: LrpError) -> VideoError {
-    VideoError::Invalid(format!("relevance propagation: {e}"))
+    VideoError::Lrp(e)
 }
 
 /// A clip's descriptors batch by batch (`[HOF, MBHx, MBHy]` rows and their receptive
@@ -242,10 +242,10 @@ pub fn explain_clip(model: &VideoClassifier, path: &Path, stream: Option<usize>,
 /// The rules of the Fisher-vector and SVM steps, checked: the Fisher step is explained
 /// batch by batch, which LRP-0 and LRP-ε allow.
 fn step_rules(rules: &Composite) -> Result<(Rule, Rule), VideoError> {
-    rules.validate().map_err(lrp_error)?;
+    rules.validate().map_err(|e| VideoError::Settings(e.to_string()))?;
     let (fisher, svm) = (rules.rule_for(FISHER_TERMS, LayerKind::Linear), rules.rule_for(SVM, LayerKind::Dense));
     if !matches!(fisher, Rule::Zero | Rule::Epsilon(_)) {
-        return Err(VideoError::Invalid(format!(
+        return Err(VideoError::Settings(format!(
             "rule {fisher} for the Fisher-vector step (step {FISHER_TERMS}): it is explained batch by batch, which takes lrp0 or epsilon; give it its own, e.g. `{fisher};{FISHER_TERMS}:epsilon=0.001`"
         )));
     }
