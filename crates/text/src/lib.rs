@@ -23,6 +23,7 @@ pub mod classifier;
 pub mod default_model;
 pub mod embeddings;
 pub mod fit;
+pub mod gradient;
 pub mod model;
 pub mod train;
 // 4. Explanation and evaluation
