@@ -181,10 +181,6 @@ impl LinearMap for ReceptiveFields<'_> {
     }
 }
 
-fn lrp_error(e: LrpError) -> VideoError {
-    VideoError::Lrp(e)
-}
-
 /// A clip's descriptors batch by batch (`[HOF, MBHx, MBHy]` rows and their receptive
 /// fields), read again as often as asked.
 trait DescriptorPasses {
@@ -268,7 +264,7 @@ fn explain_passes(model: &VideoClassifier, raw: &[Array1<f32>], count: usize, fr
     let mut target = Array1::<f32>::zeros(scores.len());
     target[class] = score;
     // 3. SVM → normalised Fisher vector; 2. element-wise normalisation: unchanged.
-    let r_fv = relevance_through(&model.svm, fv.view().into_dyn(), target.view().into_dyn(), &svm_rule).map_err(lrp_error)?;
+    let r_fv = relevance_through(&model.svm, fv.view().into_dyn(), target.view().into_dyn(), &svm_rule)?;
     let mut r_desc = Vec::with_capacity(count);
     let shape = [frame_kinds.len(), grid.0, grid.1];
     let mut blocks = Array3::<f32>::zeros(shape);
@@ -282,14 +278,14 @@ fn explain_passes(model: &VideoClassifier, raw: &[Array1<f32>], count: usize, fr
             let part = r_fv.slice(s![offset..offset + encoder.fisher_len()]);
             offset += encoder.fisher_len();
             let map = FisherTerms { encoder, descriptors: x, count };
-            r += &relevance_through_part(&map, ones.view().into_dyn(), z.view().into_dyn(), part.into_dyn(), &fisher_rule).map_err(lrp_error)?.into_dimensionality::<ndarray::Ix1>().expect("1-d");
+            r += &relevance_through_part(&map, ones.view().into_dyn(), z.view().into_dyn(), part.into_dyn(), &fisher_rule)?.into_dimensionality::<ndarray::Ix1>().expect("1-d");
         }
         // 0. → blocks × frames, flat over each receptive field, on the frames the batch covers.
         let first_frame = fields.iter().map(|d| d.frames.start).min().unwrap_or(0);
         let last_frame = fields.iter().map(|d| d.frames.end).max().unwrap_or(0).min(shape[0]);
         let window = [last_frame - first_frame, shape[1], shape[2]];
         let map = ReceptiveFields { fields, first_frame, shape: window };
-        let spread = relevance_through(&map, ArrayD::<f32>::zeros(IxDyn(&window)).view(), r.view().into_dyn(), &Rule::Flat).map_err(lrp_error)?;
+        let spread = relevance_through(&map, ArrayD::<f32>::zeros(IxDyn(&window)).view(), r.view().into_dyn(), &Rule::Flat)?;
         let mut target = blocks.slice_mut(s![first_frame..last_frame, .., ..]);
         target += &spread.into_dimensionality::<ndarray::Ix3>().expect("3-d");
         r_desc.extend(r);
@@ -297,8 +293,7 @@ fn explain_passes(model: &VideoClassifier, raw: &[Array1<f32>], count: usize, fr
     })?;
     let r_desc = Array1::from(r_desc);
     let per_frame: Vec<f32> = blocks.outer_iter().map(|f| f.sum()).collect();
-    let sum = |a: &mut dyn Iterator<Item = &f32>| a.map(|&v| f64::from(v)).sum::<f64>();
-    let (at_fv, at_descriptors, at_blocks) = (sum(&mut r_fv.iter()), sum(&mut r_desc.iter()), sum(&mut blocks.iter()));
+    let (at_fv, at_descriptors, at_blocks) = (total(&r_fv), total(&r_desc), total(&blocks));
     let step = |index: usize, kind: &str, rule: Option<Rule>, relevance_out: f64, relevance_in: f64| LayerSum { index, kind: kind.into(), rule: rule.map(|r| r.to_string()), relevance_out, relevance_in };
     let layers = vec![
         step(SVM, "dense", Some(svm_rule), f64::from(score), at_fv),
@@ -318,6 +313,11 @@ fn explain_passes(model: &VideoClassifier, raw: &[Array1<f32>], count: usize, fr
         descriptors: r_desc,
         conservation: Conservation { explained: f64::from(score), blocks: at_blocks, absorbed: f64::from(score) - at_blocks, layers },
     })
+}
+
+/// `Σ v` in f64.
+fn total<'a>(values: impl IntoIterator<Item = &'a f32>) -> f64 {
+    values.into_iter().map(|&v| f64::from(v)).sum()
 }
 
 /// Gradient × Input at the descriptor level, spread flat over the receptive fields: each
@@ -346,6 +346,6 @@ pub fn gradient_times_input(model: &VideoClassifier, clip: &ClipDescriptors, cla
     }
     let shape = [clip.frame_kinds.len(), clip.grid.0, clip.grid.1];
     let map = ReceptiveFields { fields: &clip.fields, first_frame: 0, shape };
-    let blocks = relevance_through(&map, ArrayD::<f32>::zeros(IxDyn(&shape)).view(), per_descriptor.view().into_dyn(), &Rule::Flat).map_err(lrp_error)?;
+    let blocks = relevance_through(&map, ArrayD::<f32>::zeros(IxDyn(&shape)).view(), per_descriptor.view().into_dyn(), &Rule::Flat)?;
     Ok(blocks.into_dimensionality::<ndarray::Ix3>().expect("3-d"))
 }
