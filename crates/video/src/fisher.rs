@@ -206,48 +206,19 @@ impl FisherEncoder {
         let log_norm: Vec<f64> = (0..components)
             .map(|k| f64::from(g.weights[k]).max(1e-300).ln() - 0.5 * (d as f64 * (2.0 * std::f64::consts::PI).ln() + g.variances.row(k).iter().map(|&v| f64::from(v).ln()).sum::<f64>()))
             .collect();
+        // One product [y², y] · [σ⁻², −2 μ σ⁻²]ᵀ; the constant μ²·σ⁻² joins `screen_norm`.
         let screen = {
             let mu_inv = &g.means * &inv;
-            let offset: Array1<f32> = (&mu_inv * &g.means).sum_axis(Axis(1));
-            let mut s = y.mapv(|v| v * v).dot(&inv.t()) - 2.0 * y.dot(&mu_inv.t());
-            s += &offset.view().insert_axis(Axis(0));
-            s
+            let mut squares_and_values = Array2::<f32>::zeros((y.nrows(), 2 * d));
+            squares_and_values.slice_mut(ndarray::s![.., ..d]).zip_mut_with(&y, |s, &v| *s = v * v);
+            squares_and_values.slice_mut(ndarray::s![.., d..]).assign(&y);
+            squares_and_values.dot(&ndarray::concatenate![Axis(1), inv, mu_inv.mapv(|v| -2.0 * v)].t())
         };
+        let screen_norm: Vec<f64> = (0..components).map(|k| log_norm[k] - 0.5 * f64::from((&g.means.row(k) * &g.means.row(k) * &inv.row(k)).sum())).collect();
         let (means, inv_sigma) = (g.means.mapv(f64::from), g.variances.mapv(|v| 1.0 / f64::from(v).sqrt()));
-        let (means, inv_sigma) = (means.as_slice().expect("standard layout"), inv_sigma.as_slice().expect("standard layout"));
+        let mixture = Mixture { log_norm: &log_norm, screen_norm: &screen_norm, means: means.as_slice().expect("standard layout"), inv_sigma: inv_sigma.as_slice().expect("standard layout"), dims: d };
         let (mut first, mut second) = (vec![0.0f64; components * d], vec![0.0f64; components * d]);
-        // The standardised differences u = (y − μ_k)/σ_k of the components within reach.
-        let mut u = vec![0.0f64; components * d];
-        let mut near: Vec<(usize, f64)> = Vec::with_capacity(components);
-        let mut row64 = vec![0.0f64; d];
-        for (row, distances) in y.outer_iter().zip(screen.outer_iter()) {
-            for (x, &v) in row64.iter_mut().zip(row) {
-                *x = f64::from(v);
-            }
-            let approximate: Vec<f64> = (0..components).map(|k| log_norm[k] - 0.5 * f64::from(distances[k])).collect();
-            let best = approximate.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            near.clear();
-            for k in (0..components).filter(|&k| approximate[k] >= best - SCREEN_MARGIN) {
-                let slot = &mut u[near.len() * d..(near.len() + 1) * d];
-                for (((u, x), m), i) in slot.iter_mut().zip(&row64).zip(&means[k * d..(k + 1) * d]).zip(&inv_sigma[k * d..(k + 1) * d]) {
-                    *u = (x - m) * i;
-                }
-                near.push((k, log_norm[k] - 0.5 * squared_norm(slot)));
-            }
-            let top = near.iter().fold(f64::NEG_INFINITY, |m, &(_, l)| m.max(l));
-            let total: f64 = near.iter().map(|&(_, l)| (l - top).exp()).sum();
-            for (slot, &(k, log_p)) in near.iter().enumerate() {
-                let gik = (log_p - top).exp() / total;
-                if gik < NEGLIGIBLE_POSTERIOR {
-                    continue;
-                }
-                let (f, s) = (&mut first[k * d..(k + 1) * d], &mut second[k * d..(k + 1) * d]);
-                for ((f, s), u) in f.iter_mut().zip(s.iter_mut()).zip(&u[slot * d..(slot + 1) * d]) {
-                    *f += gik * u;
-                    *s += gik * (u * u - 1.0);
-                }
-            }
-        }
+        add_near_terms(y.view(), screen.view(), &mixture, &mut first, &mut second);
         let mut sum = Array1::<f64>::zeros(self.fisher_len());
         for k in 0..components {
             let w = f64::from(g.weights[k]);
@@ -273,7 +244,69 @@ impl FisherEncoder {
     }
 }
 
+/// A mixture's per-component constants for [`add_near_terms`], flat `[K × D]`.
+struct Mixture<'a> {
+    /// `ln w_k − ½ (D ln 2π + Σ_d ln σ²_kd)`.
+    log_norm: &'a [f64],
+    /// `log_norm_k − ½ μ²_k·σ⁻²_k`, the screen's constant.
+    screen_norm: &'a [f64],
+    means: &'a [f64],
+    inv_sigma: &'a [f64],
+    dims: usize,
+}
+
+/// Adds `Σ_i γ_ik u_ik` to `first` and `Σ_i γ_ik (u²_ik − 1)` to `second` for every row `y_i`,
+/// `u_ik = (y_i − μ_k)/σ_k`, over the components the screen leaves within [`SCREEN_MARGIN`]
+/// (`screen[i, k] = y²_i·σ⁻²_k − 2 y_i·μ_k σ⁻²_k`, the squared Mahalanobis distance without
+/// its constant).
+///
+/// Compiled for AVX2 as well, chosen at run time (`multiversion`): the loops are element-wise
+/// and the compiler vectorises them four f64 wide instead of two. Without fused multiply-add
+/// contraction (Rust never contracts) every version rounds alike, so results are identical.
+#[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+avx"))]
+fn add_near_terms(y: ArrayView2<f32>, screen: ArrayView2<f32>, mixture: &Mixture, first: &mut [f64], second: &mut [f64]) {
+    let (components, d) = (mixture.log_norm.len(), mixture.dims);
+    let mut u = vec![0.0f64; components * d];
+    let mut near: Vec<(usize, f64)> = Vec::with_capacity(components);
+    let mut approximate = vec![0.0f64; components];
+    let mut row64 = vec![0.0f64; d];
+    for (row, distances) in y.outer_iter().zip(screen.outer_iter()) {
+        for (x, &v) in row64.iter_mut().zip(row) {
+            *x = f64::from(v);
+        }
+        for ((a, &l), &s) in approximate.iter_mut().zip(mixture.screen_norm).zip(distances) {
+            *a = l - 0.5 * f64::from(s);
+        }
+        let best = approximate.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        near.clear();
+        for k in (0..components).filter(|&k| approximate[k] >= best - SCREEN_MARGIN) {
+            let slot = &mut u[near.len() * d..(near.len() + 1) * d];
+            for (((u, x), m), i) in slot.iter_mut().zip(&row64).zip(&mixture.means[k * d..(k + 1) * d]).zip(&mixture.inv_sigma[k * d..(k + 1) * d]) {
+                *u = (x - m) * i;
+            }
+            near.push((k, mixture.log_norm[k] - 0.5 * squared_norm(slot)));
+        }
+        let top = near.iter().fold(f64::NEG_INFINITY, |m, &(_, l)| m.max(l));
+        for (_, l) in near.iter_mut() {
+            *l = (*l - top).exp();
+        }
+        let total: f64 = near.iter().map(|&(_, p)| p).sum();
+        for (slot, &(k, p)) in near.iter().enumerate() {
+            let gik = p / total;
+            if gik < NEGLIGIBLE_POSTERIOR {
+                continue;
+            }
+            let (f, s) = (&mut first[k * d..(k + 1) * d], &mut second[k * d..(k + 1) * d]);
+            for ((f, s), u) in f.iter_mut().zip(s.iter_mut()).zip(&u[slot * d..(slot + 1) * d]) {
+                *f += gik * u;
+                *s += gik * (u * u - 1.0);
+            }
+        }
+    }
+}
+
 /// `Σ v²` with four running sums (the compiler keeps a single sum in order, one lane wide).
+#[inline(always)]
 fn squared_norm(v: &[f64]) -> f64 {
     let mut lanes = [0.0f64; 4];
     let chunks = v.chunks_exact(4);
