@@ -462,7 +462,6 @@ impl TrainArgs {
                 freeze_embeddings: self.freeze_embeddings,
                 seed: self.seed,
                 members: self.members,
-                ..TrainConfig::default()
             },
         })
     }

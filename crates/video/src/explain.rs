@@ -181,14 +181,17 @@ impl LinearMap for ReceptiveFields<'_> {
     }
 }
 
+/// What a pass hands each batch: its `[HOF, MBHx, MBHy]` rows and their receptive fields.
+type BatchVisitor<'a> = dyn FnMut([ArrayView2<f32>; 3], &[Descriptor]) -> Result<(), VideoError> + 'a;
+
 /// A clip's descriptors batch by batch (`[HOF, MBHx, MBHy]` rows and their receptive
 /// fields), read again as often as asked.
 trait DescriptorPasses {
-    fn pass(&self, each: &mut dyn FnMut([ArrayView2<f32>; 3], &[Descriptor]) -> Result<(), VideoError>) -> Result<(), VideoError>;
+    fn pass(&self, each: &mut BatchVisitor) -> Result<(), VideoError>;
 }
 
 impl DescriptorPasses for ClipDescriptors {
-    fn pass(&self, each: &mut dyn FnMut([ArrayView2<f32>; 3], &[Descriptor]) -> Result<(), VideoError>) -> Result<(), VideoError> {
+    fn pass(&self, each: &mut BatchVisitor) -> Result<(), VideoError> {
         let n = self.fields.len();
         for start in (0..n).step_by(CHUNK) {
             let rows = start..(start + CHUNK).min(n);
@@ -207,7 +210,7 @@ struct StreamedDescriptors<'a> {
 }
 
 impl DescriptorPasses for StreamedDescriptors<'_> {
-    fn pass(&self, each: &mut dyn FnMut([ArrayView2<f32>; 3], &[Descriptor]) -> Result<(), VideoError>) -> Result<(), VideoError> {
+    fn pass(&self, each: &mut BatchVisitor) -> Result<(), VideoError> {
         stream_descriptors(self.path, self.reading, self.options, |batch| {
             let channels = [0, 1, 2].map(|c| channel(batch, c));
             each([0, 1, 2].map(|c| channels[c].view()), batch)

@@ -214,7 +214,7 @@ impl FisherEncoder {
             squares_and_values.slice_mut(ndarray::s![.., d..]).assign(&y);
             squares_and_values.dot(&ndarray::concatenate![Axis(1), inv, mu_inv.mapv(|v| -2.0 * v)].t())
         };
-        let screen_norm: Vec<f64> = (0..components).map(|k| log_norm[k] - 0.5 * f64::from((&g.means.row(k) * &g.means.row(k) * &inv.row(k)).sum())).collect();
+        let screen_norm: Vec<f64> = (0..components).map(|k| log_norm[k] - 0.5 * f64::from(g.means.row(k).iter().zip(inv.row(k)).map(|(m, i)| m * m * i).sum::<f32>())).collect();
         let (means, inv_sigma) = (g.means.mapv(f64::from), g.variances.mapv(|v| 1.0 / f64::from(v).sqrt()));
         let mixture = Mixture { log_norm: &log_norm, screen_norm: &screen_norm, means: means.as_slice().expect("standard layout"), inv_sigma: inv_sigma.as_slice().expect("standard layout"), dims: d };
         let (mut first, mut second) = (vec![0.0f64; components * d], vec![0.0f64; components * d]);
