@@ -23,6 +23,13 @@ fn backend_for<'a>(path: &'a Path, size: (u32, u32), draw: impl FnOnce(DrawingAr
     pipeline::figure::save(path, size, draw, draw_svg).map_err(|e| fail(path, e))
 }
 
+/// A class's two pictures in `dir`, named after it: `{name}-spectrum.png` and
+/// `{name}-embedding.png`; `items` says what the maps are of ("documents", "clips").
+pub fn plot_class(a: &Analysis, name: &str, items: &str, dir: &Path) -> Result<(), SprayError> {
+    plot_spectrum(a, &format!("{name}: eigenvalues of L_sym ({} {items})", a.maps), &dir.join(format!("{name}-spectrum.png")))?;
+    plot_embedding(a, &format!("{name}: embedding by cluster ({})", a.embedding_method), &dir.join(format!("{name}-embedding.png")))
+}
+
 /// The smallest eigenvalues as bars, the proposed cut marked.
 pub fn plot_spectrum(a: &Analysis, title: &str, path: &Path) -> Result<(), SprayError> {
     backend_for(path, (700, 400), |root| spectrum(root, a, title), |root| spectrum(root, a, title))

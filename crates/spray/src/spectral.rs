@@ -137,6 +137,12 @@ fn laplacian_eigen(graph: &Graph, m: usize, solver: Solver, seed: u64) -> Result
     Ok((values, vectors, solver))
 }
 
+/// Orders per-class results by their largest eigengap, largest first: the classes whose maps
+/// split most clearly into strategies lead.
+pub fn rank_by_eigengap<T>(results: &mut [T], analysis: impl Fn(&T) -> &Analysis) {
+    results.sort_by(|a, b| analysis(b).largest_eigengap.total_cmp(&analysis(a).largest_eigengap));
+}
+
 /// Clusters the rows of `x` (one relevance map per row, already pooled and normalised).
 pub fn analyse(x: ArrayView2<f64>, options: &SprayOptions) -> Result<Analysis, SprayError> {
     let n = x.nrows();

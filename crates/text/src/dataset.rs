@@ -37,10 +37,7 @@ impl Layout {
         } else if name.ends_with(".jsonl") || name.ends_with(".ndjson") || name.ends_with(".json") {
             Ok(Layout::JsonLines)
         } else {
-            Err(TextError::Dataset(format!(
-                "{}: cannot tell the layout from the name; give --layout folders|csv|jsonl",
-                path.display()
-            )))
+            Err(TextError::UnknownLayout(path.to_path_buf()))
         }
     }
 }
@@ -85,7 +82,7 @@ impl Encoding {
     /// The text of `bytes`, or why it is not one.
     pub fn decode(self, bytes: &[u8]) -> Result<String, String> {
         match self {
-            Encoding::Utf8 => String::from_utf8(bytes.to_vec()).map_err(|_| "not valid UTF-8 (try --encoding latin1)".to_string()),
+            Encoding::Utf8 => String::from_utf8(bytes.to_vec()).map_err(|_| "not valid UTF-8 (the latin1 encoding may read it)".to_string()),
             Encoding::Latin1 => Ok(decode_latin1(bytes)),
         }
     }
@@ -225,10 +222,7 @@ pub fn load_dataset(path: &Path, options: &DatasetOptions) -> Result<Corpus, Tex
         return Err(TextError::Dataset(format!("{}: class `{}` has no training documents", path.display(), classes[c])));
     }
     if test.is_empty() {
-        return Err(TextError::Dataset(format!(
-            "{}: the test split is empty; give a larger --test-fraction or more documents",
-            path.display()
-        )));
+        return Err(TextError::EmptyTestSplit(path.to_path_buf()));
     }
     let seen: HashSet<&str> = train.iter().map(|d| d.text.trim()).collect();
     let duplicates = test.iter().filter(|d| seen.contains(d.text.trim())).count();

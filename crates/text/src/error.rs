@@ -2,7 +2,6 @@
 
 use std::path::{Path, PathBuf};
 
-use outcome::FailureKind;
 use thiserror::Error;
 
 /// What went wrong while reading, training, saving or explaining.
@@ -26,7 +25,7 @@ pub enum TextError {
     Embeddings(String),
     #[error("{}: {problem}", path.display())]
     ModelFile { path: PathBuf, problem: String },
-    #[error("{} exists; give --force to replace it", .0.display())]
+    #[error("{} exists", .0.display())]
     Exists(PathBuf),
     /// Training settings out of range (a library caller's, or flags the binary passed on).
     #[error("training settings: {0}")]
@@ -35,6 +34,10 @@ pub enum TextError {
     Explain(String),
     #[error("{0}")]
     Dataset(String),
+    #[error("{}: cannot tell the layout from the name (folders, csv or jsonl)", .0.display())]
+    UnknownLayout(PathBuf),
+    #[error("{}: the test split is empty (a larger test fraction or more documents)", .0.display())]
+    EmptyTestSplit(PathBuf),
     #[error("{}: {problem}", path.display())]
     Plot { path: PathBuf, problem: String },
     #[error("relevance: {0}")]
@@ -48,29 +51,6 @@ impl TextError {
 
     pub(crate) fn write(path: &Path, source: std::io::Error) -> Self {
         TextError::Write { path: path.to_path_buf(), source }
-    }
-
-    /// The kind of failure, which sets a command's exit code.
-    pub fn kind(&self) -> FailureKind {
-        match self {
-            TextError::Read { source, .. } => FailureKind::of_reading(source),
-            TextError::NotAnArchive { .. }
-            | TextError::NoDocuments { .. }
-            | TextError::UnknownClass { .. }
-            | TextError::Embeddings(_)
-            | TextError::Dataset(_) => FailureKind::InvalidInput,
-            // A method, rule or class the user named that does not exist.
-            TextError::Explain(_) | TextError::Settings(_) => FailureKind::Usage,
-            TextError::Model(_) | TextError::Tokenizer(_) | TextError::ModelFile { .. } => FailureKind::Model,
-            TextError::Write { .. } | TextError::Exists(_) | TextError::Plot { .. } => FailureKind::Output,
-            TextError::Lrp(_) => FailureKind::Internal,
-        }
-    }
-}
-
-impl From<TextError> for outcome::Failure {
-    fn from(e: TextError) -> Self {
-        outcome::Failure::new(e.kind(), e.to_string())
     }
 }
 

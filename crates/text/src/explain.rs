@@ -34,7 +34,7 @@ impl Method {
     /// `lrp|sa|gxi`, with the rule (or composite) LRP uses.
     pub fn parse(method: &str, rule: &str) -> Result<Self, TextError> {
         match method.trim().to_ascii_lowercase().as_str() {
-            "lrp" => Ok(Method::Lrp(rule.parse().map_err(|e| TextError::Explain(format!("--rule {rule}: {e}")))?)),
+            "lrp" => Ok(Method::Lrp(rule.parse().map_err(|e| TextError::Explain(format!("rule `{rule}`: {e}")))?)),
             "sa" => Ok(Method::Sensitivity),
             "gxi" => Ok(Method::GradientXInput),
             other => Err(TextError::Explain(format!("method `{other}`: expected lrp, sa or gxi"))),

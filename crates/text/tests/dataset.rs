@@ -98,7 +98,7 @@ fn a_folder_per_class_with_or_without_a_split() {
     assert_eq!(corpus.classes, ["bad", "good"]);
     assert_eq!(corpus.train.len() + corpus.test.len(), 4, "the latin-1 file is not UTF-8, the empty one is empty");
     let reasons: Vec<&str> = corpus.skipped.iter().map(|s| s.reason.as_str()).collect();
-    assert_eq!(reasons, ["empty", "not valid UTF-8 (try --encoding latin1)"]);
+    assert_eq!(reasons, ["empty", "not valid UTF-8 (the latin1 encoding may read it)"]);
     let mut latin1 = options(Layout::Folders);
     latin1.encoding = Encoding::Latin1;
     let corpus = load_dataset(dir.path(), &latin1).unwrap();

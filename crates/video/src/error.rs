@@ -1,7 +1,5 @@
 use std::path::{Path, PathBuf};
 
-use outcome::FailureKind;
-
 /// What can go wrong in the video pipeline; every variant names the file it concerns.
 #[derive(Debug, thiserror::Error)]
 pub enum VideoError {
@@ -25,7 +23,7 @@ pub enum VideoError {
     Write { path: PathBuf, source: std::io::Error },
     #[error("{path}: {problem}")]
     ModelFile { path: PathBuf, problem: String },
-    #[error("{path} exists; give --force to overwrite it")]
+    #[error("{path} exists")]
     Exists { path: PathBuf },
     #[error("{0}")]
     Invalid(String),
@@ -46,21 +44,6 @@ impl VideoError {
         VideoError::Write { path: path.to_path_buf(), source }
     }
 
-    /// The kind of failure, which sets a command's exit code.
-    pub fn kind(&self) -> FailureKind {
-        match self {
-            VideoError::Read { source, .. } => FailureKind::of_reading(source),
-            VideoError::Open { .. } | VideoError::StillImage { .. } | VideoError::NoVideoStream(_) | VideoError::NoFrames(_) | VideoError::NoMotion(_) | VideoError::Decode { .. } | VideoError::Invalid(_) => {
-                FailureKind::InvalidInput
-            }
-            VideoError::ModelFile { .. } => FailureKind::Model,
-            VideoError::Settings(_) => FailureKind::Usage,
-            // As in the text pipeline.
-            VideoError::Lrp(_) => FailureKind::Internal,
-            VideoError::Write { .. } | VideoError::Encode { .. } | VideoError::Exists { .. } => FailureKind::Output,
-        }
-    }
-
     pub(crate) fn open(path: &Path, e: impl std::fmt::Display) -> Self {
         VideoError::Open { path: path.to_path_buf(), message: e.to_string() }
     }
@@ -71,12 +54,6 @@ impl VideoError {
 
     pub(crate) fn encode(path: &Path, e: impl std::fmt::Display) -> Self {
         VideoError::Encode { path: path.to_path_buf(), message: e.to_string() }
-    }
-}
-
-impl From<VideoError> for outcome::Failure {
-    fn from(e: VideoError) -> Self {
-        outcome::Failure::new(e.kind(), e.to_string())
     }
 }
 

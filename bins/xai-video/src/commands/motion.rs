@@ -1,15 +1,18 @@
 //! `mv`, `show-mv` and `descriptors`: a clip's motion as read, drawn and described.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use outcome::output::{Sink, StagedFolder};
+use clap::Args;
 use outcome::{outln, Failure};
 use video::draw::draw_field_png;
+use crate::args::{count, GridArg, StreamArg};
+use crate::failure::{video_failure, Error};
 use video::{summarize, DescriptorExtractor, DescriptorOptions, MotionOptions, MotionReader, VectorOrigin};
 
-pub(crate) fn mv(clip: &Path, reading: MotionOptions, json: bool) -> Result<(), Failure> {
+fn mv(clip: &Path, reading: MotionOptions, json: bool) -> Result<(), Error> {
     let block = reading.block;
     let summary = summarize(clip, reading)?;
     if json {
@@ -53,9 +56,9 @@ pub(crate) fn mv(clip: &Path, reading: MotionOptions, json: bool) -> Result<(), 
 }
 
 
-pub(crate) fn show_mv(clip: &Path, out: &Path, reading: MotionOptions, every: usize, force: bool) -> Result<(), Failure> {
+fn show_mv(clip: &Path, out: &Path, reading: MotionOptions, every: usize, force: bool) -> Result<(), Error> {
     if every == 0 {
-        return Err(Failure::usage("--every must be at least 1"));
+        return Err(Failure::usage("--every must be at least 1").into());
     }
     let staged = StagedFolder::new(out, force)?;
     let reader = MotionReader::open(clip, reading)?;
@@ -67,7 +70,7 @@ pub(crate) fn show_mv(clip: &Path, out: &Path, reading: MotionOptions, every: us
         }
         let picture = frame.picture.as_ref().expect("pictures were asked for");
         let path = staged.path().join(format!("frame{:05}-{}.png", frame.index, frame.kind.letter()));
-        draw_field_png(picture, &frame.field, &path).map_err(|e| staged.name_destination(e.into()))?;
+        draw_field_png(picture, &frame.field, &path).map_err(|e| staged.name_destination(video_failure(e)))?;
         written += 1;
     }
     staged.commit()?;
@@ -75,7 +78,7 @@ pub(crate) fn show_mv(clip: &Path, out: &Path, reading: MotionOptions, every: us
     Ok(())
 }
 
-pub(crate) fn descriptors(clip: &Path, reading: MotionOptions, options: DescriptorOptions, out: Option<&Path>, force: bool) -> Result<(), Failure> {
+fn descriptors(clip: &Path, reading: MotionOptions, options: DescriptorOptions, out: Option<&Path>, force: bool) -> Result<(), Error> {
     let mut writer = out.map(|path| Sink::open(Some(path), force)).transpose()?;
     let start = Instant::now();
     let reader = MotionReader::open(clip, reading)?;
@@ -104,4 +107,77 @@ pub(crate) fn descriptors(clip: &Path, reading: MotionOptions, options: Descript
         frames as f64 / seconds.max(1e-9)
     )?;
     Ok(())
+}
+
+    /// Codec, size, frame types, vectors per frame and mean motion of a clip.
+#[derive(Args)]
+pub(crate) struct MvArgs {
+    pub(crate) clip: PathBuf,
+    #[command(flatten)]
+    pub(crate) stream: StreamArg,
+    #[command(flatten)]
+    pub(crate) grid: GridArg,
+    /// Print JSON (with every frame) instead of a summary.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+impl MvArgs {
+    pub(crate) fn run(self) -> Result<(), Error> {
+        mv(&self.clip, MotionOptions { block: self.grid.block, pictures: false, stream: self.stream.stream }, self.json)
+    }
+}
+
+    /// Writes PNG frames with the motion field drawn over the decoded picture.
+#[derive(Args)]
+pub(crate) struct ShowMvArgs {
+    pub(crate) clip: PathBuf,
+    #[command(flatten)]
+    pub(crate) stream: StreamArg,
+    /// Folder for the PNG files (refused if it holds files, unless --force).
+    #[arg(long)]
+    pub(crate) out: PathBuf,
+    #[command(flatten)]
+    pub(crate) grid: GridArg,
+    /// Draw every N-th frame.
+    #[arg(long, default_value_t = 1)]
+    pub(crate) every: usize,
+    /// Replace the PNG files in an existing folder.
+    #[arg(long)]
+    pub(crate) force: bool,
+}
+
+impl ShowMvArgs {
+    pub(crate) fn run(self) -> Result<(), Error> {
+        show_mv(&self.clip, &self.out, MotionOptions { block: self.grid.block, pictures: true, stream: self.stream.stream }, self.every, self.force)
+    }
+}
+
+    /// HOF, MBHx and MBHy descriptors of a clip: a summary, or JSON lines with --out.
+#[derive(Args)]
+pub(crate) struct DescriptorsArgs {
+    pub(crate) clip: PathBuf,
+    #[command(flatten)]
+    pub(crate) stream: StreamArg,
+    #[command(flatten)]
+    pub(crate) grid: GridArg,
+    /// Cuboid length in frames.
+    #[arg(long, default_value_t = DescriptorOptions::default().frames, value_parser = count)]
+    pub(crate) frames: usize,
+    /// Frames between cuboid starts.
+    #[arg(long, default_value_t = DescriptorOptions::default().time_stride, value_parser = count)]
+    pub(crate) time_stride: usize,
+    /// Write every descriptor as a JSON line to this file.
+    #[arg(long)]
+    pub(crate) out: Option<PathBuf>,
+    /// Replace an existing --out file.
+    #[arg(long)]
+    pub(crate) force: bool,
+}
+
+impl DescriptorsArgs {
+    pub(crate) fn run(self) -> Result<(), Error> {
+        let options = DescriptorOptions { frames: self.frames, time_stride: self.time_stride, ..DescriptorOptions::default() };
+        descriptors(&self.clip, MotionOptions { block: self.grid.block, pictures: false, stream: self.stream.stream }, options, self.out.as_deref(), self.force)
+    }
 }

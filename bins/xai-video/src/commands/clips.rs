@@ -11,9 +11,13 @@ use video::classifier::VideoPrediction;
 use video::explain::{explain_clip, VideoExplanation};
 use video::report::{write_report, ReportFiles, ReportOptions};
 
-use crate::{bar, class_index, ModelArg};
+use clap::Args;
 
-pub(crate) fn predict(inputs: &[PathBuf], stream: Option<usize>, model: &ModelArg, json: bool) -> Result<(), Failure> {
+use crate::args::{bar, class_index, count, rules, ModelArg, StreamArg};
+use crate::failure::{video_failure, Error};
+use video::explain::DEFAULT_RULE;
+
+fn predict(inputs: &[PathBuf], stream: Option<usize>, model: &ModelArg, json: bool) -> Result<(), Error> {
     let model = model.load()?;
     let clips = expand_clips(inputs)?;
     let single = clips.len() == 1 && !inputs[0].is_dir();
@@ -55,7 +59,7 @@ pub(crate) fn predict(inputs: &[PathBuf], stream: Option<usize>, model: &ModelAr
                 }
             }
             Err(e) => {
-                let failure = Failure::from(e);
+                let failure = video_failure(e);
                 outcome::errln!("error: {}", failure.message);
                 if json {
                     outln!("{}", serde_json::json!({ "path": clip.display().to_string(), "error": failure.message, "exit": failure.kind.code() }))?;
@@ -66,11 +70,11 @@ pub(crate) fn predict(inputs: &[PathBuf], stream: Option<usize>, model: &ModelAr
     }
     let seconds = start.elapsed().as_secs_f64();
     outcome::errln!("{} clips, {frames} frames in {seconds:.1} s ({:.0} frames/s)", clips.len(), frames as f64 / seconds.max(1e-9));
-    first_failure.map_or(Ok(()), Err)
+    first_failure.map_or(Ok(()), |f| Err(f.into()))
 }
 
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn explain_clips(inputs: &[PathBuf], stream: Option<usize>, model: &ModelArg, class: Option<&str>, out: &Path, rules: &lrp::Composite, options: ReportOptions, force: bool) -> Result<(), Failure> {
+fn explain_clips(inputs: &[PathBuf], stream: Option<usize>, model: &ModelArg, class: Option<&str>, out: &Path, rules: &lrp::Composite, options: ReportOptions, force: bool) -> Result<(), Error> {
     let model = model.load()?;
     let class = match class {
         Some(name) => Some(class_index(&model, name)?),
@@ -82,8 +86,8 @@ pub(crate) fn explain_clips(inputs: &[PathBuf], stream: Option<usize>, model: &M
     let folders: Vec<PathBuf> = if single { vec![staged.path().to_path_buf()] } else { report_folders(&clips).into_iter().map(|name| staged.path().join(name)).collect() };
     let explain_one = |clip: &Path, folder: &Path| -> Result<(VideoExplanation, ReportFiles), Failure> {
         std::fs::create_dir_all(folder).map_err(|e| staged.name_destination(Failure::new(outcome::FailureKind::Output, format!("{}: {e}", folder.display()))))?;
-        let e = explain_clip(&model, clip, stream, class, rules)?;
-        let files = write_report(clip, &e, model.reading(stream), folder, options).map_err(|e| staged.name_destination(e.into()))?;
+        let e = explain_clip(&model, clip, stream, class, rules).map_err(video_failure)?;
+        let files = write_report(clip, &e, model.reading(stream), folder, options).map_err(|e| staged.name_destination(video_failure(e)))?;
         Ok((e, files))
     };
     let progress = bar(clips.len(), "clips");
@@ -116,4 +120,68 @@ pub(crate) fn explain_clips(inputs: &[PathBuf], stream: Option<usize>, model: &M
         outln!("wrote {} ({} overlay frames, {}, {}, {}, {})", shown.display(), files.frames.len(), name(&files.relevance), name(&files.curve), name(&files.montage), name(&files.video))?;
     }
     Ok(())
+}
+
+    /// The predicted class and every class's score for a clip; for several clips or folders
+    /// (searched for video files), one line per clip in the order given (JSON lines with
+    /// --json), clips in parallel.
+#[derive(Args)]
+pub(crate) struct PredictArgs {
+    #[arg(required = true, num_args = 1..)]
+    pub(crate) clips: Vec<PathBuf>,
+    #[command(flatten)]
+    pub(crate) stream: StreamArg,
+    #[command(flatten)]
+    pub(crate) model: ModelArg,
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+impl PredictArgs {
+    pub(crate) fn run(self) -> Result<(), Error> {
+        predict(&self.clips, self.stream.stream, &self.model, self.json)
+    }
+}
+
+    /// Explains the classifier's score for a clip with LRP onto blocks and frames: a JSON
+    /// report, the per-frame relevance curve, heatmap overlays (PNG and an H.264 video) and a
+    /// montage of the most relevant frames, in --out.
+#[derive(Args)]
+pub(crate) struct ExplainArgs {
+    /// A clip, or several clips and folders: then --out holds a report folder per clip.
+    #[arg(required = true, num_args = 1..)]
+    pub(crate) clips: Vec<PathBuf>,
+    #[command(flatten)]
+    pub(crate) stream: StreamArg,
+    #[command(flatten)]
+    pub(crate) model: ModelArg,
+    /// Explain this class instead of the predicted one.
+    #[arg(long)]
+    pub(crate) class: Option<String>,
+    /// Folder for the report (refused if it holds files, unless --force).
+    #[arg(long)]
+    pub(crate) out: PathBuf,
+    /// The LRP rule, or a composite of rules for the chain's steps (0 receptive-fields,
+    /// 1 fisher-terms: lrp0 or epsilon, 3 dense: the SVM, any rule), e.g.
+    /// `epsilon=0.001;dense:zplus`.
+    #[arg(long, default_value = DEFAULT_RULE, value_parser = rules)]
+    pub(crate) rule: lrp::Composite,
+    /// Overlay PNGs of this many evenly spaced frames, besides the most relevant ones.
+    #[arg(long, default_value_t = 12)]
+    pub(crate) overlays: usize,
+    /// Frames summed per bar of the relevance curve.
+    #[arg(long, default_value_t = 4, value_parser = count)]
+    pub(crate) frames_per_bin: usize,
+    /// Frames in the montage.
+    #[arg(long, default_value_t = 4)]
+    pub(crate) top: usize,
+    #[arg(long)]
+    pub(crate) force: bool,
+}
+
+impl ExplainArgs {
+    pub(crate) fn run(self) -> Result<(), Error> {
+        let options = ReportOptions { overlays: self.overlays, top: self.top, frames_per_bin: self.frames_per_bin };
+        explain_clips(&self.clips, self.stream.stream, &self.model, self.class.as_deref(), &self.out, &self.rule, options, self.force)
+    }
 }

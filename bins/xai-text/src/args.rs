@@ -1,0 +1,128 @@
+//! Arguments several commands share: the labelled set, the model, a document to read.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use outcome::{errln, Failure};
+use text::corpus::default_newsgroups_path;
+use text::fit::fingerprint;
+use text::{load_dataset, Corpus, DatasetOptions, Encoding, Layout, ModelConfig, TextClassifier, TextError};
+
+use crate::failure::Error;
+
+#[derive(Args)]
+pub(crate) struct DataArg {
+    /// A labelled document set: a folder per class (optionally below `…train/` and `…test/`),
+    /// a `.tar.gz` of one, a `.csv` or a `.jsonl` file [default:
+    /// $RELVIS_DATA/20news-bydate.tar.gz, with RELVIS_DATA defaulting to ../shared/data].
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// `folders`, `csv` or `jsonl` [default: from the file name].
+    #[arg(long)]
+    layout: Option<Layout>,
+    /// `utf8` or `latin1` [default: as the model recorded; else utf8, latin1 for 20 Newsgroups].
+    #[arg(long)]
+    encoding: Option<Encoding>,
+    /// The CSV column or JSON field holding the text [default: text].
+    #[arg(long)]
+    text_field: Option<String>,
+    /// The CSV column or JSON field holding the label [default: label].
+    #[arg(long)]
+    label_field: Option<String>,
+    /// Share of each class held out for testing when the set has no split of its own
+    /// [default: as the model recorded; else 0.2].
+    #[arg(long)]
+    test_fraction: Option<f32>,
+    /// Seed of that split [default: as the model recorded; else 1].
+    #[arg(long)]
+    split_seed: Option<u64>,
+}
+
+impl DataArg {
+    pub(crate) fn path(&self) -> PathBuf {
+        self.data.clone().unwrap_or_else(default_newsgroups_path)
+    }
+
+    /// Reads the set as the flags say, else as `model` recorded, else as its name suggests;
+    /// warns of skipped files and of test documents that also occur in training.
+    pub(crate) fn load(&self, model: Option<&ModelConfig>) -> Result<(Corpus, DatasetOptions), Error> {
+        let path = self.path();
+        let mut options = match self.layout {
+            Some(layout) => DatasetOptions::for_layout(layout),
+            None => DatasetOptions::for_path(&path, model.map(|m| &m.data))?,
+        };
+        if let Some(encoding) = self.encoding {
+            options.encoding = encoding;
+        }
+        if let Some(field) = &self.text_field {
+            options.text_field = field.clone();
+        }
+        if let Some(field) = &self.label_field {
+            options.label_field = field.clone();
+        }
+        if let Some(fraction) = self.test_fraction {
+            if !(0.0..1.0).contains(&fraction) {
+                return Err(Failure::usage(format!("--test-fraction {fraction}: expected a share in [0, 1)")).into());
+            }
+            options.split.test_fraction = fraction;
+        }
+        if let Some(seed) = self.split_seed {
+            options.split.seed = seed;
+        }
+        errln!("reading {} …", path.display());
+        let corpus = load_dataset(&path, &options)?;
+        if let Some(first) = corpus.skipped.first() {
+            errln!("warning: skipped {} documents, e.g. {}: {}", corpus.skipped.len(), first.id, first.reason);
+        }
+        if corpus.duplicates > 0 {
+            errln!("warning: {} test documents also occur in the training split", corpus.duplicates);
+        }
+        let split = match corpus.split {
+            Some(s) => format!("a seeded split ({:.0} % test, seed {})", 100.0 * s.test_fraction, s.seed),
+            None => "the set's own split".into(),
+        };
+        errln!(
+            "{} classes, {} training and {} test documents ({split})",
+            corpus.classes.len(),
+            corpus.train.len(),
+            corpus.test.len()
+        );
+        if let Some(model) = model {
+            if corpus.classes != model.classes {
+                return Err(Failure::invalid(format!("{}: its classes differ from the model's", path.display())).into());
+            }
+            if fingerprint(&corpus.train) != model.training.data_fingerprint {
+                errln!("warning: these training documents are not the ones the model was trained on; its test split may hold documents it saw");
+            }
+        }
+        Ok((corpus, options))
+    }
+}
+
+#[derive(Args)]
+pub(crate) struct ModelArg {
+    /// A model folder made by `xai-text train` [default: the model embedded in the binary].
+    #[arg(long)]
+    model: Option<PathBuf>,
+}
+
+impl ModelArg {
+    pub(crate) fn load(&self) -> Result<TextClassifier, TextError> {
+        match &self.model {
+            Some(dir) => TextClassifier::load(dir),
+            None => text::default_model::load(),
+        }
+    }
+}
+
+pub(crate) fn read_document(input: &Path) -> Result<String, Failure> {
+    let bytes = if input == Path::new("-") {
+        let mut bytes = Vec::new();
+        std::io::stdin().read_to_end(&mut bytes).map_err(|e| Failure::reading(Path::new("standard input"), &e))?;
+        bytes
+    } else {
+        std::fs::read(input).map_err(|e| Failure::reading(input, &e))?
+    };
+    text::corpus::read_document(&bytes).map_err(|problem| Failure::invalid(format!("{}: {problem}", input.display())))
+}

@@ -1,0 +1,90 @@
+//! `xai-text eval-deletion`: words deleted in the order LRP, SA and chance rank them, and the
+//! accuracy after each step.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use outcome::output::{write_file, StagedFile};
+use outcome::{outln, Failure};
+use text::deletion::{evaluate_deletion, DeletionConfig};
+use text::fit::encode;
+
+use crate::args::{DataArg, ModelArg};
+use crate::failure::Error;
+
+#[derive(Args)]
+pub(crate) struct DeletionArgs {
+    #[command(flatten)]
+    data: DataArg,
+    #[command(flatten)]
+    model: ModelArg,
+    /// Words deleted per document.
+    #[arg(long, default_value_t = 50)]
+    steps: usize,
+    /// The LRP rule (or composite) that ranks words.
+    #[arg(long, default_value = text::explain::DEFAULT_RULE)]
+    rule: String,
+    /// Random orders averaged for the chance baseline.
+    #[arg(long, default_value_t = 3)]
+    random_seeds: u64,
+    /// Use only this many test documents, spread evenly over the split.
+    #[arg(long)]
+    limit: Option<usize>,
+    /// Where to write every curve as JSON.
+    #[arg(long, default_value = "deletion.json")]
+    json: PathBuf,
+    /// Where to draw the curves (`.png` or `.svg`).
+    #[arg(long, default_value = "deletion.png")]
+    plot: PathBuf,
+    /// Curves per true class too (in the JSON and the summary).
+    #[arg(long)]
+    per_class: bool,
+    /// Replace the output files if they exist.
+    #[arg(long)]
+    force: bool,
+}
+
+pub(crate) fn run(args: DeletionArgs) -> Result<(), Error> {
+    let plot = StagedFile::new(&args.plot, args.force)?;
+    outcome::output::check_new(&args.json, args.force)?;
+    let model = args.model.load()?;
+    let rule = args.rule.parse().map_err(|e| Failure::usage(format!("--rule {}: {e}", args.rule)))?;
+    let (corpus, _) = args.data.load(Some(&model.config))?;
+    let mut test = encode(&corpus.test, model.config.cleaning, &model.tokenizer)?;
+    if let Some(limit) = args.limit.filter(|&l| l > 0 && l < test.len()) {
+        let stride = test.len() as f64 / limit as f64;
+        test = (0..limit).map(|i| test[(i as f64 * stride) as usize].clone()).collect();
+    }
+    let per_class = args.per_class.then(|| corpus.classes.clone());
+    let config = DeletionConfig { steps: args.steps, rule, random_seeds: args.random_seeds, per_class };
+    let bar = ProgressBar::new(test.len() as u64);
+    bar.set_style(
+        ProgressStyle::with_template("deleting words [{bar:30}] {pos}/{len} documents ({eta} left)").expect("a valid template").progress_chars("=> "),
+    );
+    let start = std::time::Instant::now();
+    let report = evaluate_deletion(&model.cnn, &test, &config, &|done| bar.set_position(done as u64))?;
+    bar.finish_and_clear();
+    let seconds = start.elapsed().as_secs_f64();
+    text::plot::plot_deletion(&report, plot.path())?;
+    write_file(&args.json, args.force, |w| serde_json::to_writer_pretty(w, &report).map_err(std::io::Error::from))?;
+    plot.commit()?;
+    let mut columns = vec![0, report.steps / 5, report.steps / 2, report.steps];
+    columns.dedup();
+    let mut sections = vec![("(a) correctly classified".to_string(), &report.correct), ("(b) misclassified".to_string(), &report.misclassified)];
+    for c in &report.per_class {
+        sections.push((format!("{}, (a) correctly classified", c.class), &c.correct));
+        sections.push((format!("{}, (b) misclassified", c.class), &c.misclassified));
+    }
+    for (name, experiment) in sections {
+        outln!("{name}: {} documents, {} first", experiment.documents, experiment.order)?;
+        let header: String = columns.iter().map(|k| format!(" {k:>7}")).collect();
+        outln!("  {:<8}{header}   area over the curve", "method")?;
+        for c in &experiment.curves {
+            let row: String = columns.iter().map(|&k| format!(" {:>7.3}", c.accuracy[k])).collect();
+            outln!("  {:<8}{row}   {:.4}", c.method, c.area)?;
+        }
+    }
+    outln!("{} documents × {} rankings × {} steps in {seconds:.0} s; curves in {}, plot in {}", test.len(), 2 + report.random_seeds, report.steps, args.json.display(), args.plot.display())?;
+    Ok(())
+}

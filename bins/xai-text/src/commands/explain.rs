@@ -1,0 +1,134 @@
+//! `xai-text explain`: a document's words coloured by their relevance for a class.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use outcome::output::Sink;
+use outcome::{errln, Failure};
+use text::explain::Method;
+use text::render::{html, write_terminal, ColorWhen, Palette};
+use text::ModelConfig;
+
+use crate::args::{read_document, DataArg, ModelArg};
+use crate::failure::{text_failure, About, Error};
+
+#[derive(Args)]
+pub(crate) struct ExplainArgs {
+    /// Documents: files, folders (every file inside) or `-` for standard input.
+    inputs: Vec<PathBuf>,
+    /// Explain this text instead of files.
+    #[arg(long, conflicts_with = "inputs")]
+    text: Option<String>,
+    /// Explain the data set's test split (JSON lines with each document's id and true class).
+    #[arg(long, conflicts_with_all = ["inputs", "text"])]
+    test_split: bool,
+    #[command(flatten)]
+    data: DataArg,
+    #[command(flatten)]
+    model: ModelArg,
+    /// The class to explain [default: the predicted one].
+    #[arg(long)]
+    class: Option<String>,
+    /// `lrp`, `sa` (sensitivity analysis) or `gxi` (gradient × input).
+    #[arg(long, default_value = "lrp")]
+    method: String,
+    /// LRP rule for all layers, or a composite: `epsilon[=ε]`, `alphabeta[=α,β]`, `zplus`,
+    /// `lrp0`, `flat`, `wsquare`, e.g. `epsilon=0.01;conv1d:zplus`.
+    #[arg(long, default_value = text::explain::DEFAULT_RULE)]
+    rule: String,
+    /// `text` (coloured words), `json`, or `html` (a self-contained page).
+    #[arg(long, default_value = "text")]
+    format: OutputFormat,
+    /// Colours in text output: `never`, `auto`, `always`.
+    #[arg(long, default_value = "auto")]
+    color: ColorWhen,
+    /// Words listed for and against the class.
+    #[arg(long, default_value_t = 10)]
+    top: usize,
+    /// Write to this file instead of standard output.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Replace `--out` if it exists.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum OutputFormat {
+    Text,
+    Json,
+    Html,
+}
+
+/// The documents to explain: (name, true class when known, text).
+fn explain_inputs(args: &ExplainArgs, model: &ModelConfig) -> Result<Vec<(String, Option<String>, String)>, Error> {
+    if let Some(text) = &args.text {
+        return Ok(vec![("--text".into(), None, text.clone())]);
+    }
+    if args.test_split {
+        let (corpus, _) = args.data.load(Some(model))?;
+        return Ok(corpus.test.into_iter().map(|d| (d.id, Some(corpus.classes[d.label].clone()), d.text)).collect());
+    }
+    if args.inputs.is_empty() {
+        return Err(Failure::usage("give a file, a folder, `-`, --text or --test-split").into());
+    }
+    let mut docs = Vec::new();
+    for input in &args.inputs {
+        if input == Path::new("-") {
+            docs.push(("-".into(), None, read_document(input)?));
+            continue;
+        }
+        let files = text::corpus::document_files(input)?;
+        let folder = input.is_dir();
+        for file in files {
+            match read_document(&file) {
+                Ok(text) => docs.push((file.display().to_string(), None, text)),
+                // In a folder, files that are no text documents are skipped, not fatal.
+                Err(problem) if folder => errln!("warning: skipped {problem}"),
+                Err(problem) => return Err(problem.into()),
+            }
+        }
+    }
+    Ok(docs)
+}
+
+pub(crate) fn run(args: ExplainArgs) -> Result<(), Error> {
+    use rayon::prelude::*;
+    let model = args.model.load()?;
+    let method = Method::parse(&args.method, &args.rule)?;
+    let class = args.class.as_deref().map(|name| model.class_index(name)).transpose()?;
+    let docs = explain_inputs(&args, &model.config)?;
+    let many = docs.len() > 1;
+    if many && args.format == OutputFormat::Html {
+        return Err(Failure::usage("--format html takes one document; use json for many").into());
+    }
+    let mut out = Sink::open(args.out.as_deref(), args.force)?;
+    let to_terminal = args.out.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let palette = Palette::choose(args.color, to_terminal, |name| std::env::var(name).ok());
+    // Explained in parallel, a chunk at a time, and written in input order as they finish.
+    for chunk in docs.chunks(4 * rayon::current_num_threads().max(1)) {
+        let explained: Vec<_> = chunk.par_iter().map(|(_, _, text)| model.explain(text, class, &method)).collect();
+        for ((name, truth, _), explanation) in chunk.iter().zip(explained) {
+            let e = explanation.map_err(|e| text_failure(e).about(name))?;
+            let written = match args.format {
+                OutputFormat::Json if many => {
+                    let line = serde_json::json!({ "id": name, "true_class": truth, "explanation": e });
+                    writeln!(out, "{line}")
+                }
+                OutputFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&e).expect("serialises")),
+                OutputFormat::Html => out.write_all(html(&e, &model.config.classes).as_bytes()),
+                OutputFormat::Text => {
+                    let mut buffer = if palette == Palette::Plain { termcolor::Buffer::no_color() } else { termcolor::Buffer::ansi() };
+                    let heading = if many { format!("== {name}\n") } else { String::new() };
+                    write_terminal(&mut buffer, &e, palette, args.top)
+                        .and_then(|()| out.write_all(heading.as_bytes()))
+                        .and_then(|()| out.write_all(buffer.as_slice()))
+                        .and_then(|()| if many { writeln!(out) } else { Ok(()) })
+                }
+            };
+            written.map_err(|e| out.failure(e))?;
+        }
+    }
+    Ok(out.finish()?)
+}

@@ -1,0 +1,8 @@
+//! One module per subcommand: its arguments and what it runs.
+
+pub(crate) mod accuracy;
+pub(crate) mod deletion;
+pub(crate) mod explain;
+pub(crate) mod predict;
+pub(crate) mod spray;
+pub(crate) mod train;
