@@ -4,6 +4,7 @@
 //! - [`split`]: seeded, stratified hold-out splits;
 //! - [`conservation`]: the per-step relevance sums of an explanation;
 //! - [`figure`]: pictures as PNG or SVG by extension, with the embedded font;
+//! - [`progress`]: how long work reports how far it has come;
 //! - [`model_folder`]: model folders — format and version checks, tensors read with shape and
 //!   weight-bound checks, saving through a staged folder.
 
@@ -11,4 +12,5 @@ pub mod conservation;
 pub mod figure;
 pub mod metrics;
 pub mod model_folder;
+pub mod progress;
 pub mod split;

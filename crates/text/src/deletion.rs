@@ -10,6 +10,7 @@
 //! max-pool incrementally instead of running the document again.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+use pipeline::progress::Progress;
 use std::sync::Arc;
 
 use lrp::Composite;
@@ -249,12 +250,12 @@ pub fn rank(relevance: &[f32], ids: &[u32], descending: bool) -> Vec<usize> {
 }
 
 /// Runs both experiments over `examples` with LRP, SA and chance, in parallel over
-/// documents; `progress` is called with the number of documents done.
+/// documents; `progress` is told how many documents are done.
 pub fn evaluate_deletion(
     cnn: &TextCnn,
     examples: &[Example],
     config: &DeletionConfig,
-    progress: &(dyn Fn(usize) + Sync),
+    progress: &Progress,
 ) -> Result<DeletionReport, TextError> {
     let methods = [Method::Lrp(config.rule.clone()), Method::Sensitivity];
     let rankings: Vec<Ranking> =
@@ -288,7 +289,7 @@ pub fn evaluate_deletion(
                     Ok(deletion_run(&mut work, &order, config.steps, example.label))
                 })
                 .collect::<Result<Vec<_>, TextError>>()?;
-            progress(done.fetch_add(1, Ordering::Relaxed) + 1);
+            progress(done.fetch_add(1, Ordering::Relaxed) + 1, examples.len());
             Ok((was_correct, example.label, runs))
         })
         .collect::<Result<_, TextError>>()?;

@@ -19,7 +19,7 @@ use crate::error::TextError;
 use crate::accuracy::evaluate;
 use crate::model::{Architecture, TextCnn};
 use crate::tokenize::TextTokenizer;
-use crate::train::{train, Example, Progress, TrainConfig};
+use crate::train::{train, Example, TrainConfig, TrainingProgress};
 
 /// Which tokenizer to train or load.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -94,7 +94,7 @@ pub fn encode(docs: &[Document], cleaning: Cleaning, tokenizer: &TextTokenizer) 
 }
 
 /// Trains a classifier on `corpus.train` and measures it on `corpus.test`.
-pub fn fit(corpus: &Corpus, options: &FitOptions, progress: &mut dyn Progress) -> Result<TextClassifier, TextError> {
+pub fn fit(corpus: &Corpus, options: &FitOptions, progress: &mut dyn TrainingProgress) -> Result<TextClassifier, TextError> {
     options.train.check()?;
     if corpus.train.is_empty() {
         return Err(TextError::Model("no training documents".into()));

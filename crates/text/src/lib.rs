@@ -44,6 +44,6 @@ pub use error::TextError;
 pub use accuracy::Evaluation;
 pub use explain::{Method, TextExplanation, WordRelevance};
 pub use fit::{fit, FitOptions, TokenizerChoice};
-pub use train::{Progress, Silent, TrainConfig};
+pub use train::{Silent, TrainConfig, TrainingProgress};
 pub use model::{Architecture, TextCnn};
 pub use tokenize::{TextTokenizer, TokenizerKind, Tokens};

@@ -245,8 +245,9 @@ pub fn validation_split(examples: &[Example], fraction: f32, seed: u64) -> (Vec<
     (train.into_iter().map(|(e, _)| e).collect(), validation.into_iter().map(|(e, _)| e).collect())
 }
 
-/// What training reports while it works.
-pub trait Progress {
+/// What training reports while it works: stages, batches (counted as in
+/// [`pipeline::progress::Progress`], with the loss so far) and finished epochs.
+pub trait TrainingProgress {
     /// A step of the preparation is starting.
     fn stage(&mut self, _message: &str) {}
     /// A batch is done: epoch, batches done, batches per epoch, mean loss so far.
@@ -257,11 +258,11 @@ pub trait Progress {
 
 /// Reports nothing.
 pub struct Silent;
-impl Progress for Silent {}
+impl TrainingProgress for Silent {}
 
 /// Trains `model` in place on `examples`; keeps the weights of the best validation epoch
 /// (highest accuracy, then lowest loss), or of the last epoch when nothing is held out.
-pub fn train(model: &mut TextCnn, examples: &[Example], config: &TrainConfig, progress: &mut dyn Progress) -> TrainReport {
+pub fn train(model: &mut TextCnn, examples: &[Example], config: &TrainConfig, progress: &mut dyn TrainingProgress) -> TrainReport {
     let start = std::time::Instant::now();
     let (train_set, validation) = validation_split(examples, config.validation_fraction, config.seed);
     let mut rng = StdRng::seed_from_u64(config.seed);

@@ -2,6 +2,7 @@
 //! clips or by k-fold cross-validation.
 
 use pipeline::metrics::Confusion;
+use pipeline::progress::Progress;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -28,7 +29,7 @@ impl VideoEvaluation {
 }
 
 /// Predicts every clip (in parallel) and compares with its label.
-pub fn evaluate(model: &VideoClassifier, clips: &[LabelledClip], progress: &(dyn Fn(usize, usize) + Sync)) -> Result<VideoEvaluation, VideoError> {
+pub fn evaluate(model: &VideoClassifier, clips: &[LabelledClip], progress: &Progress) -> Result<VideoEvaluation, VideoError> {
     let done = std::sync::atomic::AtomicUsize::new(0);
     let pairs: Vec<(usize, usize)> = clips
         .par_iter()
@@ -51,7 +52,7 @@ pub struct CrossValidation {
 
 /// Splits `clips` into `k` stratified folds (round-robin per class, in the given order),
 /// trains on k−1 and evaluates on the rest, `k` times.
-pub fn cross_validate(clips: &[LabelledClip], classes: &[String], k: usize, options: &TrainOptions, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<CrossValidation, VideoError> {
+pub fn cross_validate(clips: &[LabelledClip], classes: &[String], k: usize, options: &TrainOptions, progress: &Progress) -> Result<CrossValidation, VideoError> {
     if k < 2 || k > clips.len() {
         return Err(VideoError::Invalid(format!("{k} folds for {} clips", clips.len())));
     }

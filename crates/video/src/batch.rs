@@ -2,6 +2,7 @@
 //! parallel with results in the order given.
 
 use std::path::{Path, PathBuf};
+use pipeline::progress::Progress;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
@@ -42,13 +43,13 @@ fn collect(folder: &Path, clips: &mut Vec<PathBuf>) -> Result<(), VideoError> {
 
 /// `each` over every item (clips, or clips with their report folders), as many at a time as
 /// there are cores, results in the order given; `progress` is told how many are done.
-pub fn map_clips<I: Sync, T: Send>(items: &[I], each: impl Fn(&I) -> T + Sync, progress: &(dyn Fn(usize) + Sync)) -> Vec<T> {
+pub fn map_clips<I: Sync, T: Send>(items: &[I], each: impl Fn(&I) -> T + Sync, progress: &Progress) -> Vec<T> {
     let done = AtomicUsize::new(0);
     items
         .par_iter()
         .map(|item| {
             let result = each(item);
-            progress(done.fetch_add(1, Ordering::Relaxed) + 1);
+            progress(done.fetch_add(1, Ordering::Relaxed) + 1, items.len());
             result
         })
         .collect()
@@ -69,6 +70,6 @@ mod tests {
     fn repeated_stems_get_their_position() {
         let clips: Vec<PathBuf> = ["a/run.mp4", "b/run.mp4", "c/jump.avi", "a/run.mp4"].iter().map(PathBuf::from).collect();
         assert_eq!(report_folders(&clips), ["run-0", "run-1", "jump", "run-3"]);
-        assert_eq!(map_clips(&[3, 1, 2], |&n| n * 10, &|_| {}), [30, 10, 20]);
+        assert_eq!(map_clips(&[3, 1, 2], |&n| n * 10, &|_, _| {}), [30, 10, 20]);
     }
 }

@@ -8,6 +8,7 @@
 //! vectors (the map is linear) and its bias is `−rho`.
 
 use std::fs;
+use pipeline::progress::Progress;
 use std::path::Path;
 use std::time::Instant;
 
@@ -320,7 +321,7 @@ impl VideoClassifier {
 
     /// Trains on `clips` (labels index `classes`); `progress(done, total)` after each clip of
     /// each of the two passes (sampling for PCA and the mixture; Fisher vectors).
-    pub fn train(clips: &[LabelledClip], classes: &[String], options: &TrainOptions, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<Self, VideoError> {
+    pub fn train(clips: &[LabelledClip], classes: &[String], options: &TrainOptions, progress: &Progress) -> Result<Self, VideoError> {
         let start = Instant::now();
         options.check()?;
         if clips.is_empty() {

@@ -4,6 +4,7 @@
 //! on synthetic clips, the share of positive relevance on the figure's mask or on a planted cue.
 
 use ndarray::Array3;
+use pipeline::progress::Progress;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -174,7 +175,7 @@ pub fn planted_cue(root: &std::path::Path) -> Option<(crate::synth::ArtifactKind
 /// a clip has a `.mask.pbm` beside it, the share on the figure (and on the cue in the clips
 /// that carry it).
 #[allow(clippy::too_many_arguments)]
-pub fn evaluate_relevance(model: &VideoClassifier, clips: &[crate::dataset::LabelledClip], cue: Option<&(crate::synth::ArtifactKind, Vec<std::path::PathBuf>)>, steps: usize, fraction: f64, random_orders: usize, rules: &lrp::Composite, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<RelevanceReport, VideoError> {
+pub fn evaluate_relevance(model: &VideoClassifier, clips: &[crate::dataset::LabelledClip], cue: Option<&(crate::synth::ArtifactKind, Vec<std::path::PathBuf>)>, steps: usize, fraction: f64, random_orders: usize, rules: &lrp::Composite, progress: &Progress) -> Result<RelevanceReport, VideoError> {
     use rayon::prelude::*;
     let classes = &model.config.classes;
     let block = model.config.options.block;

@@ -3,6 +3,7 @@
 //! frames of one long clip clustered into phases.
 
 use std::path::PathBuf;
+use pipeline::progress::Progress;
 
 use ndarray::{Array2, Array3, Axis};
 use rayon::prelude::*;
@@ -49,7 +50,7 @@ pub fn purity(labels: &[usize], truth: &[bool]) -> f64 {
 /// Explains every clip for `class`, pools the maps to `grid`, and clusters them; `truth`
 /// (one flag per clip) gives the clusters' purity.
 #[allow(clippy::too_many_arguments)]
-pub fn class_strategies(model: &VideoClassifier, clips: &[LabelledClip], class: usize, grid: Grid, how: Normalisation, options: &SprayOptions, truth: Option<&[bool]>, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<ClassStrategies, VideoError> {
+pub fn class_strategies(model: &VideoClassifier, clips: &[LabelledClip], class: usize, grid: Grid, how: Normalisation, options: &SprayOptions, truth: Option<&[bool]>, progress: &Progress) -> Result<ClassStrategies, VideoError> {
     let done = std::sync::atomic::AtomicUsize::new(0);
     let maps: Vec<Array3<f64>> = clips
         .par_iter()

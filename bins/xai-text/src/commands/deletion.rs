@@ -63,7 +63,7 @@ pub(crate) fn run(args: DeletionArgs) -> Result<(), Error> {
         ProgressStyle::with_template("deleting words [{bar:30}] {pos}/{len} documents ({eta} left)").expect("a valid template").progress_chars("=> "),
     );
     let start = std::time::Instant::now();
-    let report = evaluate_deletion(&model.cnn, &test, &config, &|done| bar.set_position(done as u64))?;
+    let report = evaluate_deletion(&model.cnn, &test, &config, &|done, _| bar.set_position(done as u64))?;
     bar.finish_and_clear();
     let seconds = start.elapsed().as_secs_f64();
     text::plot::plot_deletion(&report, plot.path())?;

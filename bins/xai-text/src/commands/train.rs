@@ -6,7 +6,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use outcome::{errln, outln, Failure};
 use text::train::EpochReport;
-use text::{fit, Cleaning, DatasetOptions, FitOptions, Progress, TokenizerChoice, TrainConfig, WeightPrecision};
+use text::{fit, Cleaning, DatasetOptions, FitOptions, TokenizerChoice, TrainingProgress, TrainConfig, WeightPrecision};
 
 use crate::args::DataArg;
 use crate::failure::Error;
@@ -160,7 +160,7 @@ struct Bar {
     validated: bool,
 }
 
-impl Progress for Bar {
+impl TrainingProgress for Bar {
     fn stage(&mut self, message: &str) {
         errln!("{message} …");
     }

@@ -41,7 +41,7 @@ fn predict(inputs: &[PathBuf], stream: Option<usize>, model: &ModelArg, json: bo
     }
     let progress = bar(clips.len(), "clips");
     let start = Instant::now();
-    let results = map_clips(&clips, |clip| model.predict(clip, stream), &|done| progress.set_position(done as u64));
+    let results = map_clips(&clips, |clip| model.predict(clip, stream), &|done, _| progress.set_position(done as u64));
     progress.finish_and_clear();
     let mut first_failure = None;
     let mut frames = 0;
@@ -92,7 +92,7 @@ fn explain_clips(inputs: &[PathBuf], stream: Option<usize>, model: &ModelArg, cl
     };
     let progress = bar(clips.len(), "clips");
     let pairs: Vec<(PathBuf, PathBuf)> = clips.iter().cloned().zip(folders).collect();
-    let results = map_clips(&pairs, |(clip, folder)| explain_one(clip, folder), &|done| if !single { progress.set_position(done as u64) });
+    let results = map_clips(&pairs, |(clip, folder)| explain_one(clip, folder), &|done, _| if !single { progress.set_position(done as u64) });
     progress.finish_and_clear();
     let mut explained = Vec::new();
     for (clip, result) in clips.iter().zip(results) {
