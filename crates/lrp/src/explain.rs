@@ -22,7 +22,7 @@ pub enum Target {
 impl Target {
     /// The signal at the top: for `Output(j)` the one-hot vector carrying `f_j` when
     /// `with_score` (LRP's `R_j = f_j`), or 1 (the gradient's `∂f_j/∂f_j`).
-    fn top(&self, output: ArrayViewD<f32>, with_score: bool) -> Result<ArrayD<f32>, LrpError> {
+    pub(crate) fn top(&self, output: ArrayViewD<f32>, with_score: bool) -> Result<ArrayD<f32>, LrpError> {
         match self {
             Target::Output(index) => {
                 let len = output.len();
@@ -106,7 +106,7 @@ pub fn position_norms(x: ArrayViewD<f32>) -> ArrayD<f32> {
     x.map_axis(last, |v| v.iter().map(|g| g * g).sum::<f32>().sqrt())
 }
 
-fn sum(x: ArrayViewD<f32>) -> f64 {
+pub(crate) fn sum(x: ArrayViewD<f32>) -> f64 {
     x.iter().map(|&v| f64::from(v)).sum()
 }
 

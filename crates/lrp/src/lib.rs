@@ -9,6 +9,11 @@
 //!   (sensitivity analysis);
 //! * [`Trace::gradient_x_input`] — Gradient×Input.
 //!
+//! Models that are not a plain stack (branches that are concatenated, residual sums, scales,
+//! reshapes) are a [`Graph`] of [`Node`]s; [`Graph::forward`] gives a [`GraphTrace`] with the
+//! same three explanations, every rule defined on every operation (module `graph` says how
+//! relevance splits at each).
+//!
 //! All rules share one propagation routine (module `linear`): a rule only says how inputs,
 //! weights and bias are modified and how the denominator is stabilised, after
 //! Bach et al. (2015) and Montavon et al. (2019): `R_i = Σ_j q_ij / Σ_i' q_i'j · R_j`.
@@ -30,6 +35,7 @@
 
 mod error;
 mod explain;
+mod graph;
 mod layers;
 mod linear;
 mod network;
@@ -37,6 +43,7 @@ mod rule;
 
 pub use error::LrpError;
 pub use explain::{position_norms, position_sums, relevance_through, relevance_through_part, Explanation, LayerRelevance, Target};
+pub use graph::{Graph, GraphTrace, Node, NodeId, Op};
 pub use layers::{Conv1d, Dense, Layer, LayerKind, MaxPool};
 pub use linear::{LinearMap, WeightMod};
 pub use network::{Network, Trace};

@@ -31,6 +31,11 @@ impl Network {
         &self.layers
     }
 
+    /// The layers, taken out in order (to build a graph or another network of them).
+    pub fn into_layers(self) -> Vec<Layer> {
+        self.layers
+    }
+
     /// The layers, mutable (for training; the shapes a layer accepts may change with them).
     pub fn layers_mut(&mut self) -> &mut [Layer] {
         &mut self.layers

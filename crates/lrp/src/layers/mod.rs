@@ -39,6 +39,18 @@ pub enum LayerKind {
     Relu,
     MaxPool,
     Linear,
+    /// A graph's input node.
+    Input,
+    /// A graph's element-wise sum.
+    Add,
+    /// A graph's product with a constant.
+    Scale,
+    /// A graph's concatenation.
+    Concat,
+    /// A graph's reshape.
+    Reshape,
+    /// A graph's permutation of axes.
+    Transpose,
 }
 
 impl fmt::Display for LayerKind {
@@ -49,6 +61,12 @@ impl fmt::Display for LayerKind {
             LayerKind::Relu => "relu",
             LayerKind::MaxPool => "maxpool",
             LayerKind::Linear => "linear",
+            LayerKind::Input => "input",
+            LayerKind::Add => "add",
+            LayerKind::Scale => "scale",
+            LayerKind::Concat => "concat",
+            LayerKind::Reshape => "reshape",
+            LayerKind::Transpose => "transpose",
         })
     }
 }
@@ -56,14 +74,17 @@ impl fmt::Display for LayerKind {
 impl FromStr for LayerKind {
     type Err = LrpError;
 
-    /// Parses the kinds a rule can be given to: `dense`, `conv1d` (or `conv`), `linear`.
+    /// Parses the kinds a rule can be given to: `dense`, `conv1d` (or `conv`), `linear`, and
+    /// a graph's `add` and `scale`.
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         match text.trim().to_ascii_lowercase().as_str() {
             "dense" => Ok(LayerKind::Dense),
             "conv1d" | "conv" => Ok(LayerKind::Conv1d),
             "linear" => Ok(LayerKind::Linear),
+            "add" => Ok(LayerKind::Add),
+            "scale" => Ok(LayerKind::Scale),
             other => Err(LrpError::InvalidRule(format!(
-                "`{other}` is not a layer kind that takes a rule (dense, conv1d, linear)"
+                "`{other}` is not a layer kind that takes a rule (dense, conv1d, linear, add, scale)"
             ))),
         }
     }
