@@ -8,14 +8,21 @@
 //!
 //! How relevance splits, per operation:
 //! - a layer: as in a network (rules on linear maps, ReLU passes, max-pooling routes);
-//! - `Add`, `z = Σ_k x_k`: the linear map `[I … I]` over the stacked inputs, so every rule
-//!   applies; under LRP-0 `R_k = x_k / z · R`, under ε `R_k = x_k / (z + ε sign z) · R`;
+//! - `Add`, `z = Σ_k x_k` (inputs broadcast to one shape): the linear map `[I … I]` over the
+//!   stacked inputs, so every rule applies; under LRP-0 `R_k = x_k / z · R`, under ε
+//!   `R_k = x_k / (z + ε sign z) · R`; an input that was broadcast gets the sum over the
+//!   positions it fed. What goes to a `Constant` (a bias added as its own node) is absorbed,
+//!   as a layer's bias absorbs it;
+//! - `Affine`, `z = a ⊙ x + c` along the last axis (a BatchNormalization): a diagonal linear
+//!   map with a bias; [`Graph::fold_affine`] first folds it into the dense or convolution layer
+//!   before it where there is one (zennit's canonizer), which explains the same function as
+//!   one layer;
 //! - `Scale`, `z = c ⊙ x` with a constant `c`: the diagonal linear map `w_ii = c_i`; under
 //!   LRP-0 `R_i = R_i` wherever `c_i x_i ≠ 0`;
 //! - `Concat`, `Reshape`, `Transpose`: relevance moves back with the values it belongs to,
 //!   nothing is absorbed.
 
-use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn, Slice};
+use ndarray::{Array1, ArrayD, ArrayView1, ArrayViewD, Axis, IxDyn, Slice};
 
 use crate::error::LrpError;
 use crate::explain::{sum, Explanation, LayerRelevance, Target};
@@ -31,10 +38,16 @@ pub type NodeId = usize;
 pub enum Op {
     /// The graph's input; only node 0.
     Input,
+    /// A value that does not depend on the input (a bias, an exporter's initialiser).
+    Constant(ArrayD<f32>),
     /// A layer applied to one input.
     Layer(Layer),
-    /// The element-wise sum of inputs of one shape (a residual, a bias added as its own node).
+    /// The element-wise sum of its inputs, broadcast to one shape as in NumPy (a residual, a
+    /// bias added as its own node).
     Add,
+    /// `z[…, c] = scale_c · x[…, c] + shift_c` along the last axis: a BatchNormalization,
+    /// `scale = γ / √(σ² + ε)`, `shift = β − μ · scale` (see [`Op::batch_norm`]).
+    Affine { scale: Array1<f32>, shift: Array1<f32> },
     /// The element-wise product with a constant broadcast to the input's shape (a scale, a
     /// fixed mask, a division by a constant).
     Scale(ArrayD<f32>),
@@ -47,11 +60,19 @@ pub enum Op {
 }
 
 impl Op {
+    /// BatchNormalization with learnt `γ`, `β` and running `μ`, `σ²`, as an [`Op::Affine`].
+    pub fn batch_norm(gamma: &Array1<f32>, beta: &Array1<f32>, mean: &Array1<f32>, variance: &Array1<f32>, epsilon: f32) -> Op {
+        let scale = ndarray::Zip::from(gamma).and(variance).map_collect(|&g, &v| g / (v + epsilon).sqrt());
+        let shift = beta - &(mean * &scale);
+        Op::Affine { scale, shift }
+    }
+
     /// The kind, for composites and reports.
     pub fn kind(&self) -> LayerKind {
         match self {
             Op::Layer(layer) => layer.kind(),
-            Op::Input => LayerKind::Input,
+            Op::Input | Op::Constant(_) => LayerKind::Input,
+            Op::Affine { .. } => LayerKind::Affine,
             Op::Reshape(_) => LayerKind::Reshape,
             Op::Add => LayerKind::Add,
             Op::Scale(_) => LayerKind::Scale,
@@ -103,7 +124,7 @@ impl Graph {
                 return Err(invalid(index, node, format!("reads node {later}, which does not come before it")));
             }
             let arity_ok = match node.op {
-                Op::Input => node.inputs.is_empty(),
+                Op::Input | Op::Constant(_) => node.inputs.is_empty(),
                 Op::Add | Op::Concat { .. } => !node.inputs.is_empty(),
                 _ => node.inputs.len() == 1,
             };
@@ -130,6 +151,61 @@ impl Graph {
         self.output
     }
 
+    /// Folds every `Affine` node into the dense or convolution layer it reads, where that
+    /// layer feeds nothing else: `w'_·c = scale_c · w_·c`, `b'_c = scale_c · b_c + shift_c`.
+    /// The graph computes the same function with one node fewer per fold; the names of the
+    /// folded nodes are returned (an explanation says which were folded).
+    pub fn fold_affine(&mut self) -> Vec<String> {
+        let mut folded = Vec::new();
+        for index in 0..self.nodes.len() {
+            let Op::Affine { scale, shift } = &self.nodes[index].op else { continue };
+            let source = self.nodes[index].inputs[0];
+            let readers = self.nodes.iter().filter(|n| n.inputs.contains(&source)).count();
+            if readers != 1 || source == self.output {
+                continue;
+            }
+            let (scale, shift) = (scale.clone(), shift.clone());
+            let fits = |filters: usize| filters == scale.len();
+            let done = match &mut self.nodes[source].op {
+                Op::Layer(Layer::Dense(d)) if fits(d.outputs()) => {
+                    fold(d.weight.view_mut().into_dyn(), &mut d.bias, &scale, &shift);
+                    true
+                }
+                Op::Layer(Layer::Conv1d(c)) if fits(c.filters()) => {
+                    fold(c.weight.view_mut().into_dyn(), &mut c.bias, &scale, &shift);
+                    true
+                }
+                _ => false,
+            };
+            if done {
+                folded.push(self.nodes[index].name.clone());
+                // The affine node becomes a pass-through of its layer's (now folded) output.
+                self.nodes[index].op = Op::Reshape(Vec::new());
+            }
+        }
+        self.remove_pass_throughs();
+        folded
+    }
+
+    /// Removes the nodes `fold_affine` emptied (`Reshape` to an empty shape), reading their
+    /// input instead, and renumbers the rest.
+    fn remove_pass_throughs(&mut self) {
+        let mut target: Vec<NodeId> = Vec::with_capacity(self.nodes.len());
+        let mut kept = Vec::with_capacity(self.nodes.len());
+        for (index, mut node) in std::mem::take(&mut self.nodes).into_iter().enumerate() {
+            node.inputs.iter_mut().for_each(|i| *i = target[*i]);
+            if matches!(&node.op, Op::Reshape(shape) if shape.is_empty()) {
+                target.push(node.inputs[0]);
+            } else {
+                target.push(kept.len());
+                kept.push(node);
+            }
+            debug_assert_eq!(target.len(), index + 1);
+        }
+        self.output = target[self.output];
+        self.nodes = kept;
+    }
+
     /// Runs the graph on `input` and keeps every node's value. Fails, naming the node, on a
     /// shape an operation does not accept, and on NaN or infinite inputs.
     pub fn forward(&self, input: ArrayD<f32>) -> Result<GraphTrace<'_>, LrpError> {
@@ -139,12 +215,60 @@ impl Graph {
         let mut values: Vec<ArrayD<f32>> = Vec::with_capacity(self.nodes.len());
         values.push(input);
         for (index, node) in self.nodes.iter().enumerate().skip(1) {
-            let inputs: Vec<ArrayViewD<f32>> = node.inputs.iter().map(|&i| values[i].view()).collect();
-            let value = forward(index, node, &inputs)?;
+            let value = match &node.op {
+                Op::Constant(c) => c.clone(),
+                _ => {
+                    let inputs: Vec<ArrayViewD<f32>> = node.inputs.iter().map(|&i| values[i].view()).collect();
+                    forward(index, node, &inputs)?
+                }
+            };
             values.push(value);
         }
         Ok(GraphTrace { graph: self, values })
     }
+}
+
+/// `w[…, c] *= scale_c`, `b_c = scale_c · b_c + shift_c` (a missing bias counts as 0).
+fn fold(mut weight: ndarray::ArrayViewMutD<f32>, bias: &mut Option<Array1<f32>>, scale: &Array1<f32>, shift: &Array1<f32>) {
+    for mut lane in weight.lanes_mut(Axis(weight.ndim() - 1)) {
+        lane *= scale;
+    }
+    let b = bias.get_or_insert_with(|| Array1::zeros(scale.len()));
+    *b = &*b * scale + shift;
+}
+
+/// The shape inputs of `shapes` broadcast to, as in NumPy (trailing axes aligned).
+fn broadcast_shape<'a>(shapes: impl IntoIterator<Item = &'a [usize]>) -> Option<Vec<usize>> {
+    let mut out: Vec<usize> = Vec::new();
+    for shape in shapes {
+        let n = out.len().max(shape.len());
+        let mut next = vec![1; n];
+        for k in 0..n {
+            let a = if k + out.len() >= n { out[k + out.len() - n] } else { 1 };
+            let b = if k + shape.len() >= n { shape[k + shape.len() - n] } else { 1 };
+            next[k] = match (a, b) {
+                (a, b) if a == b => a,
+                (1, b) => b,
+                (a, 1) => a,
+                _ => return None,
+            };
+        }
+        out = next;
+    }
+    Some(out)
+}
+
+/// A signal of a broadcast result summed back to the `shape` of an input that was broadcast.
+fn reduce_to(mut s: ArrayD<f32>, shape: &[usize]) -> ArrayD<f32> {
+    while s.ndim() > shape.len() {
+        s = s.sum_axis(Axis(0));
+    }
+    for (axis, &len) in shape.iter().enumerate() {
+        if len == 1 && s.shape()[axis] != 1 {
+            s = s.sum_axis(Axis(axis)).insert_axis(Axis(axis));
+        }
+    }
+    s
 }
 
 fn mismatch(index: usize, node: &Node, expected: String, got: &[usize]) -> LrpError {
@@ -156,19 +280,27 @@ fn forward(index: usize, node: &Node, inputs: &[ArrayViewD<f32>]) -> Result<Arra
     let first = &inputs[0];
     match &node.op {
         Op::Input => unreachable!("Graph::new keeps the input at node 0"),
+        Op::Constant(_) => unreachable!("a constant has no inputs"),
         Op::Layer(layer) => {
             layer.output_shape(first.shape(), index)?;
             Ok(layer.forward(first.view()))
         }
         Op::Add => {
-            let mut z = first.to_owned();
-            for x in &inputs[1..] {
-                if x.shape() != first.shape() {
-                    return Err(mismatch(index, node, format!("{:?} like its first input", first.shape()), x.shape()));
-                }
-                z += x;
+            let shape = broadcast_shape(inputs.iter().map(|x| x.shape())).ok_or_else(|| {
+                let other = inputs.iter().find(|x| broadcast_shape([first.shape(), x.shape()]).is_none()).unwrap_or(first);
+                mismatch(index, node, format!("a shape that broadcasts with {:?}", first.shape()), other.shape())
+            })?;
+            let mut z = ArrayD::<f32>::zeros(IxDyn(&shape));
+            for x in inputs {
+                z += &x.broadcast(IxDyn(&shape)).expect("broadcast checked");
             }
             Ok(z)
+        }
+        Op::Affine { scale, shift } => {
+            if first.shape().last() != Some(&scale.len()) {
+                return Err(mismatch(index, node, format!("{} channels on the last axis", scale.len()), first.shape()));
+            }
+            Ok(&(first * scale) + shift)
         }
         Op::Scale(c) => {
             let c = c.broadcast(first.raw_dim()).ok_or_else(|| mismatch(index, node, format!("a shape {:?} broadcasts to", c.shape()), first.shape()))?;
@@ -224,7 +356,8 @@ impl GraphTrace<'_> {
         let relevance = self.backward(top, |index, node, inputs, r| {
             let relevance_out = sum(r.view());
             let (sent, rule) = self.relevance_step(index, node, inputs, r, composite);
-            let relevance_in = sent.iter().map(|s| sum(s.view())).sum();
+            // What goes to a constant is absorbed, as by a layer's bias.
+            let relevance_in = sent.iter().zip(&node.inputs).filter(|(_, &i)| !matches!(self.graph.nodes[i].op, Op::Constant(_))).map(|(s, _)| sum(s.view())).sum();
             layers.push(LayerRelevance { index, kind: node.op.kind(), rule, relevance_out, relevance_in });
             sent
         });
@@ -250,8 +383,11 @@ impl GraphTrace<'_> {
         let mut signal: Vec<Option<ArrayD<f32>>> = (0..nodes.len()).map(|_| None).collect();
         signal[self.graph.output] = Some(top);
         for index in (1..nodes.len()).rev() {
-            let Some(s) = signal[index].take() else { continue };
             let node = &nodes[index];
+            if matches!(node.op, Op::Constant(_)) {
+                continue;
+            }
+            let Some(s) = signal[index].take() else { continue };
             let inputs: Vec<ArrayViewD<f32>> = node.inputs.iter().map(|&i| self.values[i].view()).collect();
             for (&i, sent) in node.inputs.iter().zip(step(index, node, &inputs, s)) {
                 match &mut signal[i] {
@@ -276,9 +412,15 @@ impl GraphTrace<'_> {
             }
             Op::Add => {
                 let rule = composite.rule_for(index, LayerKind::Add);
-                let stacked = ndarray::stack(Axis(0), inputs).expect("one shape, checked forward");
+                let broadcast: Vec<ArrayViewD<f32>> = inputs.iter().map(|x| x.broadcast(z.raw_dim()).expect("checked forward")).collect();
+                let stacked = ndarray::stack(Axis(0), &broadcast).expect("one shape");
                 let r_in = propagate(&SumMap, stacked.view(), Some(z), r.view(), &rule);
-                (r_in.outer_iter().map(|part| part.to_owned()).collect(), Some(rule))
+                (r_in.outer_iter().zip(inputs).map(|(part, x)| reduce_to(part.to_owned(), x.shape())).collect(), Some(rule))
+            }
+            Op::Affine { scale, shift } => {
+                let rule = composite.rule_for(index, LayerKind::Affine);
+                let map = AffineMap { scale, shift };
+                (vec![propagate(&map, inputs[0].view(), Some(z), r.view(), &rule)], Some(rule))
             }
             Op::Scale(c) => {
                 let rule = composite.rule_for(index, LayerKind::Scale);
@@ -304,7 +446,8 @@ fn gradient_step(node: &Node, inputs: &[ArrayViewD<f32>], mut g: ArrayD<f32>) ->
         }
         Op::Layer(Layer::MaxPool(p)) => vec![p.route(x.view(), g.view())],
         Op::Layer(layer) => vec![layer.as_linear().expect("the other layers are linear").transpose(g.view(), WeightMod::Identity, x.shape())],
-        Op::Add => inputs.iter().map(|_| g.clone()).collect(),
+        Op::Add => inputs.iter().map(|x| reduce_to(g.clone(), x.shape())).collect(),
+        Op::Affine { scale, .. } => vec![&g * scale],
         Op::Scale(c) => vec![&g * &c.broadcast(x.raw_dim()).expect("checked forward")],
         _ => shape_step(node, inputs, g),
     }
@@ -388,5 +531,33 @@ impl LinearMap for ScaleMap {
 
     fn bias(&self) -> Option<ndarray::ArrayView1<'_, f32>> {
         None
+    }
+}
+
+/// `z[…, c] = a_c x[…, c] + b_c`: a diagonal map over the last axis with a bias.
+struct AffineMap<'a> {
+    scale: &'a Array1<f32>,
+    shift: &'a Array1<f32>,
+}
+
+impl LinearMap for AffineMap<'_> {
+    fn name(&self) -> &str {
+        "affine"
+    }
+
+    fn output_shape(&self, shape: &[usize], _layer: usize) -> Result<Vec<usize>, LrpError> {
+        Ok(shape.to_vec())
+    }
+
+    fn forward(&self, x: ArrayViewD<f32>, weights: WeightMod) -> ArrayD<f32> {
+        &x * &*weights.weights(self.scale)
+    }
+
+    fn transpose(&self, s: ArrayViewD<f32>, weights: WeightMod, _input_shape: &[usize]) -> ArrayD<f32> {
+        &s * &*weights.weights(self.scale)
+    }
+
+    fn bias(&self) -> Option<ArrayView1<'_, f32>> {
+        Some(self.shift.view())
     }
 }

@@ -53,6 +53,24 @@ fn conv_of(graph: &Graph, node: usize) -> Edges {
     }
 }
 
+/// Global max over positions of a row-major `[positions, channels]` map.
+fn global_max(a: &[f64], channels: usize) -> Vec<f64> {
+    (0..channels).map(|c| a.iter().skip(c).step_by(channels).copied().fold(f64::NEG_INFINITY, f64::max)).collect()
+}
+
+/// The pooled signal `r` sent back to the maxima of `a`, split evenly between ties.
+fn route_to_maxima(a: &[f64], channels: usize, r: &[f64]) -> Vec<f64> {
+    let maxima = global_max(a, channels);
+    let mut out = vec![0.0; a.len()];
+    for c in 0..channels {
+        let ties: Vec<usize> = (c..a.len()).step_by(channels).filter(|&i| a[i] == maxima[c]).collect();
+        for &i in &ties {
+            out[i] = r[c] / ties.len() as f64;
+        }
+    }
+    out
+}
+
 /// The Kim CNN's output and LRP relevance at the input, in f64 from explicit connections.
 fn kim_reference(graph: &Graph, x: &[f64], class: usize, rule: &Rule) -> (Vec<f64>, Vec<f64>) {
     let dense_node = graph.nodes().len() - 1;
@@ -64,22 +82,16 @@ fn kim_reference(graph: &Graph, x: &[f64], class: usize, rule: &Rule) -> (Vec<f6
         let edges = conv_of(graph, 1 + 3 * b);
         let z = edges.forward(x);
         let a: Vec<f64> = z.iter().map(|v| v.max(0.0)).collect();
-        let positions = a.len() / FILTERS;
-        // The first maximum of each filter over positions, as max-pooling routes relevance.
-        let winners: Vec<usize> = (0..FILTERS).map(|f| (0..positions).fold(0, |best, t| if a[t * FILTERS + f] > a[best * FILTERS + f] { t } else { best })).collect();
-        features.extend(winners.iter().enumerate().map(|(f, &t)| a[t * FILTERS + f]));
-        branches.push((edges, a, winners));
+        features.extend(global_max(&a, FILTERS));
+        branches.push((edges, a));
     }
     let out = dense.forward(&features);
     let mut r_out = vec![0.0; CLASSES];
     r_out[class] = out[class];
     let r_features = dense.relevance(&features, &r_out, rule);
     let mut r_in = vec![0.0; x.len()];
-    for (b, (edges, a, winners)) in branches.iter().enumerate() {
-        let mut r_map = vec![0.0; a.len()];
-        for (f, &t) in winners.iter().enumerate() {
-            r_map[t * FILTERS + f] = r_features[b * FILTERS + f];
-        }
+    for (b, (edges, a)) in branches.iter().enumerate() {
+        let r_map = route_to_maxima(a, FILTERS, &r_features[b * FILTERS..(b + 1) * FILTERS]);
         for (total, r) in r_in.iter_mut().zip(edges.relevance(x, &r_map, rule)) {
             *total += r;
         }
@@ -305,4 +317,138 @@ fn graphs_that_cannot_run_are_refused_naming_the_node() {
     .unwrap();
     let refused = graph.forward(ArrayD::zeros(IxDyn(&[4]))).unwrap_err();
     assert!(refused.to_string().contains("`residual`"), "{refused}");
+}
+
+#[test]
+fn a_bias_added_as_a_constant_node_is_explained_as_the_layer_bias_it_stands_for() {
+    let mut r = rng(61);
+    let with_bias = dense(&mut r, 3, 4, true);
+    let bias = with_bias.bias.clone().unwrap();
+    let without = lrp::Dense::new(with_bias.weight.clone(), None).unwrap();
+    let graph = Graph::new(
+        vec![
+            Node::new("input", Op::Input, vec![]),
+            Node::new("matmul", Op::Layer(Layer::Dense(without)), vec![0]),
+            Node::new("bias", Op::Constant(bias.clone().into_dyn()), vec![]),
+            Node::new("add", Op::Add, vec![1, 2]),
+        ],
+        3,
+    )
+    .unwrap();
+    let x = uniform(&mut rng(62), &[5, 3], -1.0, 1.0);
+    let trace = graph.forward(x.clone()).unwrap();
+    let edges = dense_edges(&with_bias, 5);
+    let x64: Vec<f64> = x.iter().map(|&v| f64::from(v)).collect();
+    let out = edges.forward(&x64);
+    assert!(relative_error(&trace.output().to_owned(), &out) < 1e-6);
+    // Under LRP-0 the sum's share x/(x + b) times the product's x_i w_ij / x is the layer's
+    // x_i w_ij / (x + b): the same relevance, and the constant absorbs what the bias would.
+    let target = 7;
+    let mut r_out = vec![0.0; out.len()];
+    r_out[target] = out[target];
+    let reference = edges.relevance(&x64, &r_out, &Rule::Zero);
+    let e = trace.lrp(&Target::Output(target), &Composite::uniform(Rule::Zero)).unwrap();
+    assert!(relative_error(&e.relevance, &reference) < 1e-5);
+    let add = e.layers.iter().find(|l| l.kind == lrp::LayerKind::Add).unwrap();
+    let absorbed = out[target] - reference.iter().sum::<f64>();
+    assert!((add.absorbed() - absorbed).abs() < 1e-5, "{add:?} vs {absorbed}");
+    // The gradient skips the constant and sums nothing across the broadcast of the input.
+    let g = trace.gradient(&Target::Output(target)).unwrap();
+    let (row, col) = (target / 4, target % 4);
+    for ((t, i), &v) in g.clone().into_dimensionality::<ndarray::Ix2>().unwrap().indexed_iter() {
+        let expected = if t == row { with_bias.weight[[i, col]] } else { 0.0 };
+        assert!((v - expected).abs() < 1e-6);
+    }
+}
+
+/// input `[6, 4]` → dense → BatchNormalization → ReLU → global max → dense, and the
+/// normalisation's parameters (γ, β, μ, σ², ε).
+fn normalised(seed: u64) -> (Graph, [ndarray::Array1<f32>; 4], f32) {
+    let mut r = rng(seed);
+    let parameters = [0.5, -0.3, 0.1, 0.2].map(|base| ndarray::Array1::from_shape_fn(5, |c| base + 0.25 * c as f32));
+    let [gamma, beta, mean, variance] = &parameters;
+    let graph = Graph::new(
+        vec![
+            Node::new("input", Op::Input, vec![]),
+            Node::new("dense", Op::Layer(Layer::Dense(dense(&mut r, 4, 5, true))), vec![0]),
+            Node::new("bn", Op::batch_norm(gamma, beta, mean, variance, 1e-5), vec![1]),
+            Node::new("relu", Op::Layer(Layer::Relu), vec![2]),
+            Node::new("pool", Op::Layer(Layer::MaxPool(MaxPool::Global)), vec![3]),
+            Node::new("out", Op::Layer(Layer::Dense(dense(&mut r, 5, 2, true))), vec![4]),
+        ],
+        5,
+    )
+    .unwrap();
+    (graph, parameters, 1e-5)
+}
+
+#[test]
+fn batch_normalisation_is_a_diagonal_map_with_a_bias_and_folds_into_the_layer_before_it() {
+    let (mut graph, [gamma, beta, mean, variance], eps) = normalised(71);
+    let x = uniform(&mut rng(72), &[6, 4], -1.0, 1.0);
+    let x64: Vec<f64> = x.iter().map(|&v| f64::from(v)).collect();
+    // The normalisation in f64: a = γ/√(σ² + ε), c = β − μ a, per channel.
+    let a: Vec<f64> = (0..5).map(|c| f64::from(gamma[c]) / (f64::from(variance[c]) + f64::from(eps)).sqrt()).collect();
+    let shift: Vec<f64> = (0..5).map(|c| f64::from(beta[c]) - f64::from(mean[c]) * a[c]).collect();
+    let Layer::Dense(first) = linear(&graph, 1) else { panic!() };
+    let first_edges = dense_edges(first, 6);
+    let norm = Edges { n_in: 30, n_out: 30, edges: (0..30).map(|i| (i, i, a[i % 5])).collect(), bias: (0..30).map(|i| shift[i % 5]).collect() };
+    let Layer::Dense(last) = linear(&graph, 5) else { panic!() };
+    let last_edges = dense_edges(last, 1);
+    let unfolded = graph.forward(x.clone()).unwrap();
+    let (unfolded_output, unfolded_gradient) = (unfolded.output().to_owned(), unfolded.gradient(&Target::Output(1)).unwrap());
+    for rule in rules() {
+        let h = first_edges.forward(&x64);
+        let n = norm.forward(&h);
+        let act: Vec<f64> = n.iter().map(|v| v.max(0.0)).collect();
+        let pooled = global_max(&act, 5);
+        let out = last_edges.forward(&pooled);
+        let r_act = route_to_maxima(&act, 5, &last_edges.relevance(&pooled, &[0.0, out[1]], &rule));
+        let reference = first_edges.relevance(&x64, &norm.relevance(&h, &r_act, &rule), &rule);
+        let e = unfolded.lrp(&Target::Output(1), &Composite::uniform(rule)).unwrap();
+        assert!(relative_error(&e.relevance, &reference) < 1e-4, "{rule}");
+    }
+    drop(unfolded);
+    let Layer::Dense(before) = linear(&graph, 1) else { panic!() };
+    let (w, b) = (before.weight.clone(), before.bias.clone().unwrap());
+    assert_eq!(graph.fold_affine(), ["bn"]);
+    assert_eq!(graph.nodes().len(), 5);
+    let Layer::Dense(folded) = linear(&graph, 1) else { panic!() };
+    for ((i, c), &v) in folded.weight.indexed_iter() {
+        assert!((f64::from(v) - f64::from(w[[i, c]]) * a[c]).abs() < 1e-6);
+    }
+    for c in 0..5 {
+        assert!((f64::from(folded.bias.as_ref().unwrap()[c]) - (f64::from(b[c]) * a[c] + shift[c])).abs() < 1e-6);
+    }
+    let trace = graph.forward(x).unwrap();
+    assert!(relative_error(&trace.output().to_owned(), &unfolded_output.iter().map(|&v| f64::from(v)).collect::<Vec<_>>()) < 1e-5);
+    let g = trace.gradient(&Target::Output(1)).unwrap();
+    assert!(relative_error(&g, &unfolded_gradient.iter().map(|&v| f64::from(v)).collect::<Vec<_>>()) < 1e-5);
+    // Folded, ε over the one layer: the folded layer's own formula.
+    let folded_edges = dense_edges(folded, 6);
+    let h = folded_edges.forward(&x64);
+    let act: Vec<f64> = h.iter().map(|v| v.max(0.0)).collect();
+    let pooled = global_max(&act, 5);
+    let out = last_edges.forward(&pooled);
+    let r_act = route_to_maxima(&act, 5, &last_edges.relevance(&pooled, &[0.0, out[1]], &Rule::Epsilon(0.1)));
+    let reference = folded_edges.relevance(&x64, &r_act, &Rule::Epsilon(0.1));
+    let e = trace.lrp(&Target::Output(1), &Composite::uniform(Rule::Epsilon(0.1))).unwrap();
+    assert!(relative_error(&e.relevance, &reference) < 1e-4);
+}
+
+#[test]
+fn a_normalisation_whose_layer_feeds_another_node_is_left_unfolded() {
+    let mut r = rng(81);
+    let mut graph = Graph::new(
+        vec![
+            Node::new("input", Op::Input, vec![]),
+            Node::new("dense", Op::Layer(Layer::Dense(dense(&mut r, 3, 3, true))), vec![0]),
+            Node::new("bn", Op::Affine { scale: ndarray::arr1(&[2.0, 1.0, 0.5]), shift: ndarray::arr1(&[0.1, 0.0, -0.1]) }, vec![1]),
+            Node::new("residual", Op::Add, vec![1, 2]),
+        ],
+        3,
+    )
+    .unwrap();
+    assert!(graph.fold_affine().is_empty());
+    assert_eq!(graph.nodes().len(), 4);
 }

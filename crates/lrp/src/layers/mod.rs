@@ -45,6 +45,8 @@ pub enum LayerKind {
     Add,
     /// A graph's product with a constant.
     Scale,
+    /// A graph's per-channel scale and shift (BatchNormalization).
+    Affine,
     /// A graph's concatenation.
     Concat,
     /// A graph's reshape.
@@ -64,6 +66,7 @@ impl fmt::Display for LayerKind {
             LayerKind::Input => "input",
             LayerKind::Add => "add",
             LayerKind::Scale => "scale",
+            LayerKind::Affine => "affine",
             LayerKind::Concat => "concat",
             LayerKind::Reshape => "reshape",
             LayerKind::Transpose => "transpose",
@@ -75,7 +78,7 @@ impl FromStr for LayerKind {
     type Err = LrpError;
 
     /// Parses the kinds a rule can be given to: `dense`, `conv1d` (or `conv`), `linear`, and
-    /// a graph's `add` and `scale`.
+    /// a graph's `add`, `scale` and `affine` (or `batchnorm`).
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         match text.trim().to_ascii_lowercase().as_str() {
             "dense" => Ok(LayerKind::Dense),
@@ -83,8 +86,9 @@ impl FromStr for LayerKind {
             "linear" => Ok(LayerKind::Linear),
             "add" => Ok(LayerKind::Add),
             "scale" => Ok(LayerKind::Scale),
+            "affine" | "batchnorm" => Ok(LayerKind::Affine),
             other => Err(LrpError::InvalidRule(format!(
-                "`{other}` is not a layer kind that takes a rule (dense, conv1d, linear, add, scale)"
+                "`{other}` is not a layer kind that takes a rule (dense, conv1d, linear, add, scale, affine)"
             ))),
         }
     }
