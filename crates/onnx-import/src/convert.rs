@@ -1,0 +1,704 @@
+//! From an ONNX graph to an [`lrp::Graph`], node by node, for one input length.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use lrp::{Conv1d, Dense, Graph, Layer, MaxPool, Node, NodeId, Op};
+use ndarray::{Array1, Array2, Array3, ArrayD, Axis, IxDyn};
+use onnx_protobuf::{Message, ModelProto, NodeProto};
+
+use crate::error::{ImportError, UnsupportedNode};
+use crate::pooling::WindowMean;
+use crate::tensor::{decode, Constant};
+
+/// The operators the importer turns into graph nodes (or folds away).
+pub const SUPPORTED_OPERATORS: &[&str] = &[
+    "Gather", "Conv", "Relu", "MaxPool", "GlobalMaxPool", "ReduceMax", "AveragePool", "GlobalAveragePool", "ReduceMean", "ReduceSum", "Gemm", "MatMul", "Add", "Sub", "Mul",
+    "Div", "Concat", "Flatten", "Reshape", "Transpose", "Squeeze", "Unsqueeze", "BatchNormalization", "Dropout", "Identity", "Cast", "Constant", "Shape", "Softmax", "LogSoftmax",
+    "Sigmoid",
+];
+
+/// Operators that are only allowed as the model's last step: the logit before them is explained.
+const OUTPUT_ACTIVATIONS: &[&str] = &["Softmax", "LogSoftmax", "Sigmoid"];
+
+/// A decoded ONNX model, checked to hold only supported operators.
+pub struct OnnxModel {
+    nodes: Vec<NodeProto>,
+    initialisers: HashMap<String, Constant>,
+    input: String,
+    /// The explained output: the first graph output, before a final softmax or sigmoid.
+    output: String,
+    /// The final activation left out, if any.
+    activation: Option<String>,
+    embedding: Option<Array2<f32>>,
+}
+
+/// The graph for one input, and what the import changed on the way.
+pub struct ImportedGraph {
+    pub graph: Graph,
+    pub notes: Vec<String>,
+}
+
+/// A value while converting: a constant (folded), or the output of a graph node with its ONNX
+/// shape, or the model's token ids before the embedding lookup.
+#[derive(Clone, Debug)]
+enum Value {
+    Constant(Constant),
+    Node { id: NodeId, shape: Vec<usize> },
+    TokenIds,
+}
+
+impl OnnxModel {
+    /// Reads and checks `path`.
+    pub fn read(path: &Path) -> Result<Self, ImportError> {
+        let bytes = std::fs::read(path).map_err(|source| ImportError::Read { path: path.to_path_buf(), source })?;
+        Self::from_bytes(&bytes)
+    }
+
+    /// Decodes and checks a model's bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, ImportError> {
+        let model = ModelProto::parse_from_bytes(bytes).map_err(|e| ImportError::Parse(e.to_string()))?;
+        let graph = model.graph.into_option().ok_or_else(|| ImportError::Parse("the model has no graph".into()))?;
+        let initialisers: HashMap<String, Constant> = graph.initializer.iter().map(|t| Ok((t.name.clone(), decode(t)?))).collect::<Result<_, ImportError>>()?;
+        let inputs: Vec<&str> = graph.input.iter().map(|i| i.name.as_str()).filter(|n| !initialisers.contains_key(*n)).collect();
+        let [input] = inputs[..] else {
+            return Err(ImportError::Invalid(format!("the model has {} inputs ({}); relvis explains models of one input", inputs.len(), inputs.join(", "))));
+        };
+        let first_output = graph.output.first().map(|o| o.name.clone()).ok_or_else(|| ImportError::Invalid("the model has no output".into()))?;
+        let producer = |name: &str| graph.node.iter().find(|n| n.output.iter().any(|o| o == name));
+        let (output, activation) = match producer(&first_output) {
+            Some(n) if OUTPUT_ACTIVATIONS.contains(&n.op_type.as_str()) => (n.input[0].clone(), Some(n.op_type.clone())),
+            _ => (first_output, None),
+        };
+        let unsupported: Vec<UnsupportedNode> = graph
+            .node
+            .iter()
+            .filter(|n| !SUPPORTED_OPERATORS.contains(&n.op_type.as_str()) || (OUTPUT_ACTIVATIONS.contains(&n.op_type.as_str()) && n.input.first() != Some(&output)))
+            .map(|n| UnsupportedNode { name: n.name.clone(), op: n.op_type.clone() })
+            .collect();
+        if !unsupported.is_empty() {
+            return Err(ImportError::Unsupported(unsupported));
+        }
+        let embedding = graph.node.iter().find(|n| n.op_type == "Gather" && n.input.get(1).map(String::as_str) == Some(input)).map(|n| match initialisers.get(&n.input[0]) {
+            Some(Constant::Float(table)) if table.ndim() == 2 => Ok(table.clone().into_dimensionality().expect("2-d")),
+            _ => Err(ImportError::Node { node: n.name.clone(), op: n.op_type.clone(), problem: "the token ids are gathered from something other than a 2-D embedding table".into() }),
+        });
+        let embedding = embedding.transpose()?;
+        // Nodes that only compute the final activation are not converted.
+        let nodes = graph.node.into_iter().filter(|n| !OUTPUT_ACTIVATIONS.contains(&n.op_type.as_str())).collect();
+        Ok(OnnxModel { nodes, initialisers, input: input.to_string(), output, activation, embedding })
+    }
+
+    /// The embedding table `[vocabulary, D]` when the model's input is token ids.
+    pub fn embedding(&self) -> Option<&Array2<f32>> {
+        self.embedding.as_ref()
+    }
+
+    /// The graph for an input of `shape`: `[1, T, D]` gathered embeddings for a model of token
+    /// ids (`T` ids), or the model's own float input shape.
+    pub fn graph(&self, shape: &[usize]) -> Result<ImportedGraph, ImportError> {
+        let mut b = Builder { nodes: vec![Node::new("input", Op::Input, vec![])], values: HashMap::new(), notes: Vec::new(), readers: HashMap::new(), channels_last: HashMap::new(), input_shape: Vec::new() };
+        for n in &self.nodes {
+            for i in &n.input {
+                *b.readers.entry(i.clone()).or_insert(0) += 1;
+            }
+        }
+        for (name, c) in &self.initialisers {
+            b.values.insert(name.clone(), Value::Constant(c.clone()));
+        }
+        let input = if self.embedding.is_some() { Value::TokenIds } else { Value::Node { id: 0, shape: shape.to_vec() } };
+        b.values.insert(self.input.clone(), input);
+        b.input_shape = shape.to_vec();
+        for node in &self.nodes {
+            b.convert(node)?;
+        }
+        let Some(Value::Node { id, .. }) = b.values.get(&self.output) else {
+            return Err(ImportError::Invalid(format!("the output `{}` does not depend on the input", self.output)));
+        };
+        let output = *id;
+        if let Some(activation) = &self.activation {
+            b.notes.push(format!("{activation} at the output left out: the logit `{}` is explained", self.output));
+        }
+        let (nodes, output) = reachable(b.nodes, output);
+        let mut graph = Graph::new(nodes, output)?;
+        for name in graph.fold_affine() {
+            b.notes.push(format!("BatchNormalization `{name}` folded into the layer before it"));
+        }
+        Ok(ImportedGraph { graph, notes: b.notes })
+    }
+}
+
+struct Builder {
+    nodes: Vec<Node>,
+    values: HashMap<String, Value>,
+    notes: Vec<String>,
+    /// How many nodes read each value (a bias folds only into a product read once).
+    readers: HashMap<String, usize>,
+    /// For a channels-first `[1, C, L]` value made by a convolution, the node holding it as
+    /// `[L, C]`: pooling and normalisation work there without transposing back and forth.
+    channels_last: HashMap<NodeId, NodeId>,
+    input_shape: Vec<usize>,
+}
+
+fn attribute<'a>(node: &'a NodeProto, name: &str) -> Option<&'a onnx_protobuf::AttributeProto> {
+    node.attribute.iter().find(|a| a.name == name)
+}
+
+fn int_attribute(node: &NodeProto, name: &str, default: i64) -> i64 {
+    attribute(node, name).map_or(default, |a| a.i)
+}
+
+fn ints_attribute(node: &NodeProto, name: &str) -> Option<Vec<i64>> {
+    attribute(node, name).map(|a| a.ints.clone())
+}
+
+/// An axis in `0..rank` from ONNX's possibly negative one.
+fn axis(a: i64, rank: usize) -> usize {
+    if a < 0 {
+        (rank as i64 + a).max(0) as usize
+    } else {
+        a as usize
+    }
+}
+
+impl Builder {
+    fn fail(node: &NodeProto, problem: impl Into<String>) -> ImportError {
+        ImportError::Node { node: node.name.clone(), op: node.op_type.clone(), problem: problem.into() }
+    }
+
+    fn value(&self, node: &NodeProto, index: usize) -> Result<Value, ImportError> {
+        let name = node.input.get(index).filter(|n| !n.is_empty()).ok_or_else(|| Self::fail(node, format!("input {index} is missing")))?;
+        self.values.get(name).cloned().ok_or_else(|| Self::fail(node, format!("input `{name}` is not computed before it")))
+    }
+
+    fn constant(&self, node: &NodeProto, index: usize) -> Result<Constant, ImportError> {
+        match self.value(node, index)? {
+            Value::Constant(c) => Ok(c),
+            _ => Err(Self::fail(node, format!("input {index} must be a constant (a weight or a shape)"))),
+        }
+    }
+
+    fn add(&mut self, name: &str, op: Op, inputs: Vec<NodeId>) -> NodeId {
+        self.nodes.push(Node::new(name, op, inputs));
+        self.nodes.len() - 1
+    }
+
+    fn set(&mut self, node: &NodeProto, value: Value) {
+        self.values.insert(node.output[0].clone(), value);
+    }
+
+    fn constant_node(&mut self, name: &str, c: ArrayD<f32>) -> NodeId {
+        self.add(name, Op::Constant(c), vec![])
+    }
+
+    /// A value as a graph node (constants become `Constant` nodes).
+    fn as_node(&mut self, node: &NodeProto, v: Value) -> Result<(NodeId, Vec<usize>), ImportError> {
+        match v {
+            Value::Node { id, shape } => Ok((id, shape)),
+            Value::Constant(c) => {
+                let shape = c.shape().to_vec();
+                Ok((self.constant_node(&format!("{}/constant", node.name), c.to_float()), shape))
+            }
+            Value::TokenIds => Err(Self::fail(node, "token ids are only read by the embedding lookup")),
+        }
+    }
+
+    fn reshape(&mut self, name: &str, id: NodeId, shape: Vec<usize>) -> NodeId {
+        self.add(name, Op::Reshape(shape), vec![id])
+    }
+
+    /// The `[L, C]` node of a channels-first `[1, C, L]` value.
+    fn channels_last_of(&mut self, name: &str, id: NodeId, shape: &[usize]) -> NodeId {
+        if let Some(&last) = self.channels_last.get(&id) {
+            return last;
+        }
+        let flat = self.reshape(&format!("{name}/drop_batch"), id, shape[1..].to_vec());
+        self.add(&format!("{name}/channels_last"), Op::Transpose(vec![1, 0]), vec![flat])
+    }
+
+    /// A `[L, C]` node back as the channels-first value `[1, C, L]`.
+    fn channels_first_of(&mut self, name: &str, last: NodeId, len: usize, channels: usize) -> Value {
+        let t = self.add(&format!("{name}/channels_first"), Op::Transpose(vec![1, 0]), vec![last]);
+        let id = self.reshape(&format!("{name}/add_batch"), t, vec![1, channels, len]);
+        self.channels_last.insert(id, last);
+        Value::Node { id, shape: vec![1, channels, len] }
+    }
+
+    fn convert(&mut self, node: &NodeProto) -> Result<(), ImportError> {
+        let op = node.op_type.as_str();
+        let name = node.name.as_str();
+        match op {
+            "Identity" | "Dropout" | "Cast" => {
+                let v = self.value(node, 0)?;
+                let v = match (op, v) {
+                    ("Cast", Value::Constant(c)) => {
+                        let to = int_attribute(node, "to", 1);
+                        Value::Constant(if to == 1 || to == 11 { Constant::Float(c.to_float()) } else { Constant::Int(c.to_float().mapv(|v| v as i64)) })
+                    }
+                    (_, v) => v,
+                };
+                self.set(node, v);
+            }
+            "Constant" => {
+                let t = attribute(node, "value").and_then(|a| a.t.as_ref()).ok_or_else(|| Self::fail(node, "only a tensor `value` is supported"))?;
+                self.set(node, Value::Constant(decode(t)?));
+            }
+            "Shape" => {
+                let shape = match self.value(node, 0)? {
+                    Value::Node { shape, .. } => shape,
+                    Value::Constant(c) => c.shape().to_vec(),
+                    Value::TokenIds => self.input_shape[..2].to_vec(),
+                };
+                let dims: Vec<i64> = shape.iter().map(|&d| d as i64).collect();
+                self.set(node, Value::Constant(Constant::Int(ArrayD::from_shape_vec(IxDyn(&[dims.len()]), dims).expect("1-d"))));
+            }
+            "Gather" => self.gather(node)?,
+            "Unsqueeze" | "Squeeze" => {
+                let v = self.value(node, 0)?;
+                let axes = match ints_attribute(node, "axes") {
+                    Some(a) => Some(a),
+                    None if node.input.len() > 1 => Some(self.constant(node, 1)?.ints().ok_or_else(|| Self::fail(node, "axes must be integers"))?),
+                    None => None,
+                };
+                let shape = shape_of(&v).ok_or_else(|| Self::fail(node, "token ids cannot be reshaped"))?;
+                let target: Vec<usize> = if op == "Unsqueeze" {
+                    let axes = axes.ok_or_else(|| Self::fail(node, "no axes"))?;
+                    let rank = shape.len() + axes.len();
+                    let axes: Vec<usize> = axes.iter().map(|&a| axis(a, rank)).collect();
+                    let mut dims = shape.iter().copied();
+                    (0..rank).map(|i| if axes.contains(&i) { 1 } else { dims.next().unwrap_or(1) }).collect()
+                } else {
+                    let axes: Vec<usize> = axes.map_or_else(|| (0..shape.len()).filter(|&i| shape[i] == 1).collect(), |a| a.iter().map(|&a| axis(a, shape.len())).collect());
+                    shape.iter().enumerate().filter(|(i, _)| !axes.contains(i)).map(|(_, &d)| d).collect()
+                };
+                self.reshaped(node, v, target)?;
+            }
+            "Flatten" => {
+                let v = self.value(node, 0)?;
+                let shape = shape_of(&v).ok_or_else(|| Self::fail(node, "token ids cannot be flattened"))?;
+                let a = axis(int_attribute(node, "axis", 1), shape.len());
+                self.reshaped(node, v, vec![shape[..a].iter().product(), shape[a..].iter().product()])?;
+            }
+            "Reshape" => {
+                let v = self.value(node, 0)?;
+                let shape = shape_of(&v).ok_or_else(|| Self::fail(node, "token ids cannot be reshaped"))?;
+                let spec = self.constant(node, 1)?.ints().ok_or_else(|| Self::fail(node, "the shape must be integers"))?;
+                let target = reshape_target(&shape, &spec).ok_or_else(|| Self::fail(node, format!("cannot reshape {shape:?} to {spec:?}")))?;
+                self.reshaped(node, v, target)?;
+            }
+            "Transpose" => {
+                let v = self.value(node, 0)?;
+                let shape = shape_of(&v).ok_or_else(|| Self::fail(node, "token ids cannot be transposed"))?;
+                let perm: Vec<usize> = ints_attribute(node, "perm").map_or_else(|| (0..shape.len()).rev().collect(), |p| p.iter().map(|&a| axis(a, shape.len())).collect());
+                let target: Vec<usize> = perm.iter().map(|&p| shape[p]).collect();
+                match v {
+                    Value::Constant(c) => {
+                        let t = c.to_float().permuted_axes(IxDyn(&perm)).as_standard_layout().into_owned();
+                        self.set(node, Value::Constant(Constant::Float(t)));
+                    }
+                    other => {
+                        let (id, _) = self.as_node(node, other)?;
+                        let t = self.add(name, Op::Transpose(perm), vec![id]);
+                        self.set(node, Value::Node { id: t, shape: target });
+                    }
+                }
+            }
+            "Concat" => self.concat(node)?,
+            "Relu" => {
+                let (id, shape) = self.node_input(node)?;
+                let r = self.add(name, Op::Layer(Layer::Relu), vec![id]);
+                if let Some(&last) = self.channels_last.get(&id) {
+                    // The same ReLU on the channels-last copy keeps pooling on it exact.
+                    let r_last = self.add(&format!("{name}/channels_last"), Op::Layer(Layer::Relu), vec![last]);
+                    self.channels_last.insert(r, r_last);
+                }
+                self.set(node, Value::Node { id: r, shape });
+            }
+            "Conv" => self.conv(node)?,
+            "BatchNormalization" => self.batch_norm(node)?,
+            "MaxPool" | "GlobalMaxPool" | "AveragePool" | "GlobalAveragePool" => self.pool(node)?,
+            "ReduceMax" | "ReduceMean" | "ReduceSum" => self.reduce(node)?,
+            "Gemm" => self.gemm(node)?,
+            "MatMul" => {
+                let (id, shape) = self.node_input(node)?;
+                let Constant::Float(w) = self.constant(node, 1).map_err(|_| ImportError::Unsupported(vec![UnsupportedNode { name: name.into(), op: op.into() }]))? else {
+                    return Err(Self::fail(node, "the weights must be floats"));
+                };
+                if w.ndim() != 2 || shape.last() != Some(&w.shape()[0]) {
+                    return Err(Self::fail(node, format!("weights {:?} for an input {shape:?}", w.shape())));
+                }
+                let w: Array2<f32> = w.into_dimensionality().expect("2-d");
+                let mut out = shape.clone();
+                *out.last_mut().expect("rank ≥ 1") = w.ncols();
+                let d = self.add(name, Op::Layer(Layer::Dense(Dense::new(w, None)?)), vec![id]);
+                self.set(node, Value::Node { id: d, shape: out });
+            }
+            "Add" | "Sub" | "Mul" | "Div" => self.arithmetic(node)?,
+            other => return Err(ImportError::Unsupported(vec![UnsupportedNode { name: name.into(), op: other.into() }])),
+        }
+        Ok(())
+    }
+
+    /// The node input 0 is, refusing constants and token ids.
+    fn node_input(&mut self, node: &NodeProto) -> Result<(NodeId, Vec<usize>), ImportError> {
+        match self.value(node, 0)? {
+            Value::Node { id, shape } => Ok((id, shape)),
+            _ => Err(Self::fail(node, "input 0 must depend on the model's input")),
+        }
+    }
+
+    fn reshaped(&mut self, node: &NodeProto, v: Value, target: Vec<usize>) -> Result<(), ImportError> {
+        match v {
+            Value::Constant(Constant::Int(a)) => {
+                let a = a.into_shape_with_order(IxDyn(&target)).map_err(|e| Self::fail(node, e.to_string()))?;
+                self.set(node, Value::Constant(Constant::Int(a)));
+            }
+            Value::Constant(Constant::Float(a)) => {
+                let a = a.into_shape_with_order(IxDyn(&target)).map_err(|e| Self::fail(node, e.to_string()))?;
+                self.set(node, Value::Constant(Constant::Float(a)));
+            }
+            Value::Node { id, shape } => {
+                if shape.iter().product::<usize>() != target.iter().product::<usize>() {
+                    return Err(Self::fail(node, format!("cannot reshape {shape:?} to {target:?}")));
+                }
+                let r = self.reshape(&node.name, id, target.clone());
+                self.set(node, Value::Node { id: r, shape: target });
+            }
+            Value::TokenIds => return Err(Self::fail(node, "token ids cannot be reshaped")),
+        }
+        Ok(())
+    }
+
+    fn gather(&mut self, node: &NodeProto) -> Result<(), ImportError> {
+        match (self.value(node, 0)?, self.value(node, 1)?) {
+            (Value::Constant(Constant::Float(table)), Value::TokenIds) => {
+                // The graph's input is the gathered embeddings `[1, T, D]`.
+                let shape = vec![1, self.input_shape.get(1).copied().unwrap_or(0), table.shape()[1]];
+                self.set(node, Value::Node { id: 0, shape });
+            }
+            (Value::Constant(data), Value::Constant(indices)) => {
+                let a = axis(int_attribute(node, "axis", 0), data.shape().len());
+                let picks = indices.ints().ok_or_else(|| Self::fail(node, "indices must be integers"))?;
+                let len = data.shape()[a] as i64;
+                let picks: Vec<usize> = picks.iter().map(|&i| if i < 0 { (len + i) as usize } else { i as usize }).collect();
+                let scalar = indices.shape().is_empty();
+                let gathered = match data {
+                    Constant::Int(d) => {
+                        let g = d.select(Axis(a), &picks);
+                        Constant::Int(if scalar { g.index_axis_move(Axis(a), 0) } else { g })
+                    }
+                    Constant::Float(d) => {
+                        let g = d.select(Axis(a), &picks);
+                        Constant::Float(if scalar { g.index_axis_move(Axis(a), 0) } else { g })
+                    }
+                };
+                self.set(node, Value::Constant(gathered));
+            }
+            _ => return Err(Self::fail(node, "a gather of computed values (only an embedding lookup of the input's token ids, or shape arithmetic)")),
+        }
+        Ok(())
+    }
+
+    fn concat(&mut self, node: &NodeProto) -> Result<(), ImportError> {
+        let values: Vec<Value> = (0..node.input.len()).map(|i| self.value(node, i)).collect::<Result<_, _>>()?;
+        let rank = values.iter().find_map(shape_of).map_or(1, |s| s.len());
+        let a = axis(int_attribute(node, "axis", 0), rank);
+        if values.iter().all(|v| matches!(v, Value::Constant(Constant::Int(_)))) {
+            let parts: Vec<ArrayD<i64>> = values.into_iter().map(|v| if let Value::Constant(Constant::Int(x)) = v { x } else { unreachable!() }).collect();
+            let views: Vec<_> = parts.iter().map(|p| p.view()).collect();
+            let joined = ndarray::concatenate(Axis(a), &views).map_err(|e| Self::fail(node, e.to_string()))?;
+            self.set(node, Value::Constant(Constant::Int(joined)));
+            return Ok(());
+        }
+        let mut ids = Vec::new();
+        let mut shape: Option<Vec<usize>> = None;
+        for v in values {
+            let (id, s) = self.as_node(node, v)?;
+            shape = Some(match shape {
+                None => s,
+                Some(mut total) => {
+                    total[a] += s[a];
+                    total
+                }
+            });
+            ids.push(id);
+        }
+        let c = self.add(&node.name, Op::Concat { axis: a }, ids);
+        self.set(node, Value::Node { id: c, shape: shape.expect("at least one input") });
+        Ok(())
+    }
+
+    fn conv(&mut self, node: &NodeProto) -> Result<(), ImportError> {
+        let (id, shape) = self.node_input(node)?;
+        let Constant::Float(w) = self.constant(node, 1)? else { return Err(Self::fail(node, "the weights must be floats")) };
+        if shape.len() != 3 || w.ndim() != 3 {
+            return Err(Self::fail(node, format!("a {}-D convolution of an input {shape:?}; relvis reads 1-D convolutions over words", w.ndim().saturating_sub(2))));
+        }
+        for (attr, allowed) in [("strides", 1), ("dilations", 1)] {
+            if ints_attribute(node, attr).is_some_and(|v| v.iter().any(|&s| s != allowed)) {
+                return Err(Self::fail(node, format!("{attr} other than 1 are not supported")));
+            }
+        }
+        let groups = int_attribute(node, "group", 1) as usize;
+        let w: Array3<f32> = w.into_dimensionality().expect("3-d");
+        let (filters, _, width) = w.dim();
+        let bias = match node.input.get(2).filter(|s| !s.is_empty()) {
+            Some(_) => Some(self.constant(node, 2)?.to_float().into_shape_with_order(filters).map_err(|e| Self::fail(node, e.to_string()))?),
+            None => None,
+        };
+        // ONNX `[F, C/G, k]` → relvis `[k, C/G, F]`.
+        let weight: Array3<f32> = w.permuted_axes([2, 1, 0]).as_standard_layout().into_owned();
+        let conv = Conv1d::grouped(weight, bias, groups)?;
+        let mut last = self.channels_last_of(&node.name, id, &shape);
+        let mut len = shape[2];
+        let pads = ints_attribute(node, "pads").unwrap_or_default();
+        if pads.iter().any(|&p| p != 0) {
+            let (before, after) = (pads[0] as usize, pads.get(1).copied().unwrap_or(pads[0]) as usize);
+            let channels = shape[1];
+            let mut parts = Vec::new();
+            if before > 0 {
+                parts.push(self.constant_node(&format!("{}/pad_before", node.name), ArrayD::zeros(IxDyn(&[before, channels]))));
+            }
+            parts.push(last);
+            if after > 0 {
+                parts.push(self.constant_node(&format!("{}/pad_after", node.name), ArrayD::zeros(IxDyn(&[after, channels]))));
+            }
+            last = self.add(&format!("{}/padded", node.name), Op::Concat { axis: 0 }, parts);
+            len += before + after;
+        }
+        if len < width {
+            return Err(Self::fail(node, format!("{len} positions are fewer than the window of {width}")));
+        }
+        let c = self.add(&node.name, Op::Layer(Layer::Conv1d(conv)), vec![last]);
+        let v = self.channels_first_of(&node.name, c, len - width + 1, filters);
+        self.set(node, v);
+        Ok(())
+    }
+
+    fn batch_norm(&mut self, node: &NodeProto) -> Result<(), ImportError> {
+        let (id, shape) = self.node_input(node)?;
+        let params: Vec<Array1<f32>> = (1..5).map(|i| self.constant(node, i)?.to_float().into_shape_with_order(shape[1]).map_err(|e| Self::fail(node, e.to_string()))).collect::<Result<_, ImportError>>()?;
+        let epsilon = attribute(node, "epsilon").map_or(1e-5, |a| a.f);
+        let op = Op::batch_norm(&params[0], &params[1], &params[2], &params[3], epsilon);
+        match shape.len() {
+            2 => {
+                let a = self.add(&node.name, op, vec![id]);
+                self.set(node, Value::Node { id: a, shape });
+            }
+            3 => {
+                let last = self.channels_last_of(&node.name, id, &shape);
+                let a = self.add(&node.name, op, vec![last]);
+                let v = self.channels_first_of(&node.name, a, shape[2], shape[1]);
+                self.set(node, v);
+            }
+            _ => return Err(Self::fail(node, format!("an input {shape:?}; relvis normalises [1, C] or [1, C, L]"))),
+        }
+        Ok(())
+    }
+
+    fn pool(&mut self, node: &NodeProto) -> Result<(), ImportError> {
+        let (id, shape) = self.node_input(node)?;
+        if shape.len() != 3 {
+            return Err(Self::fail(node, format!("an input {shape:?}; relvis pools [1, C, L]")));
+        }
+        if ints_attribute(node, "pads").is_some_and(|p| p.iter().any(|&v| v != 0)) {
+            return Err(Self::fail(node, "padded pooling is not supported"));
+        }
+        let op = node.op_type.as_str();
+        let last = self.channels_last_of(&node.name, id, &shape);
+        let global = op.starts_with("Global");
+        let (size, stride) = if global {
+            (shape[2], 1)
+        } else {
+            let size = ints_attribute(node, "kernel_shape").and_then(|k| k.first().copied()).ok_or_else(|| Self::fail(node, "no kernel_shape"))? as usize;
+            (size, ints_attribute(node, "strides").and_then(|s| s.first().copied()).unwrap_or(1) as usize)
+        };
+        if size > shape[2] || size == 0 || stride == 0 {
+            return Err(Self::fail(node, format!("a window of {size} over {} positions", shape[2])));
+        }
+        let layer = if op.contains("Max") {
+            Layer::MaxPool(if global { MaxPool::Global } else { MaxPool::Windowed { size, stride } })
+        } else {
+            Layer::Linear(Box::new(WindowMean { window: (!global).then_some((size, stride)), mean: true }))
+        };
+        let windows = (shape[2] - size) / stride + 1;
+        let p = self.add(&node.name, Op::Layer(layer), vec![last]);
+        let p = if global && op.contains("Max") { self.reshape(&format!("{}/one_position", node.name), p, vec![1, shape[1]]) } else { p };
+        let v = self.channels_first_of(&node.name, p, windows, shape[1]);
+        self.set(node, v);
+        Ok(())
+    }
+
+    fn reduce(&mut self, node: &NodeProto) -> Result<(), ImportError> {
+        let (id, shape) = self.node_input(node)?;
+        let axes = match ints_attribute(node, "axes") {
+            Some(a) => a,
+            None if node.input.len() > 1 => self.constant(node, 1)?.ints().ok_or_else(|| Self::fail(node, "axes must be integers"))?,
+            None => return Err(Self::fail(node, "a reduction over every axis")),
+        };
+        let axes: Vec<usize> = axes.iter().map(|&a| axis(a, shape.len())).collect();
+        let [reduced] = axes[..] else { return Err(Self::fail(node, "a reduction over several axes")) };
+        if shape.len() != 3 || reduced == 0 {
+            return Err(Self::fail(node, format!("a reduction over axis {reduced} of {shape:?}; relvis reduces positions of [1, C, L] or [1, L, C]")));
+        }
+        let keep = int_attribute(node, "keepdims", 1) == 1;
+        // Positions on axis 2 (channels first) or axis 1 (channels last).
+        let (len, channels) = if reduced == 2 { (shape[2], shape[1]) } else { (shape[1], shape[2]) };
+        let last = if reduced == 2 {
+            self.channels_last_of(&node.name, id, &shape)
+        } else {
+            self.reshape(&format!("{}/drop_batch", node.name), id, vec![len, channels])
+        };
+        let layer = match node.op_type.as_str() {
+            "ReduceMax" => Layer::MaxPool(MaxPool::Global),
+            op => Layer::Linear(Box::new(WindowMean { window: None, mean: op == "ReduceMean" })),
+        };
+        let p = self.add(&node.name, Op::Layer(layer), vec![last]);
+        let mut out = shape.clone();
+        out[reduced] = 1;
+        if !keep {
+            out.remove(reduced);
+        }
+        let r = self.reshape(&format!("{}/shape", node.name), p, out.clone());
+        self.set(node, Value::Node { id: r, shape: out });
+        Ok(())
+    }
+
+    fn gemm(&mut self, node: &NodeProto) -> Result<(), ImportError> {
+        let (id, shape) = self.node_input(node)?;
+        if int_attribute(node, "transA", 0) != 0 {
+            return Err(Self::fail(node, "transA is not supported"));
+        }
+        let Constant::Float(b) = self.constant(node, 1)? else { return Err(Self::fail(node, "the weights must be floats")) };
+        let b: Array2<f32> = b.into_dimensionality().map_err(|_| Self::fail(node, "the weights must be 2-D"))?;
+        let alpha = attribute(node, "alpha").map_or(1.0, |a| a.f);
+        let beta = attribute(node, "beta").map_or(1.0, |a| a.f);
+        let w = if int_attribute(node, "transB", 0) != 0 { b.reversed_axes() } else { b } * alpha;
+        let w = w.as_standard_layout().into_owned();
+        let n_out = w.ncols();
+        let bias = match node.input.get(2).filter(|s| !s.is_empty()) {
+            Some(_) => Some(self.constant(node, 2)?.to_float().into_shape_with_order(n_out).map_err(|e| Self::fail(node, e.to_string()))? * beta),
+            None => None,
+        };
+        if shape.len() != 2 || shape[1] != w.nrows() {
+            return Err(Self::fail(node, format!("weights for {} inputs, an input {shape:?}", w.nrows())));
+        }
+        let d = self.add(&node.name, Op::Layer(Layer::Dense(Dense::new(w, bias)?)), vec![id]);
+        self.set(node, Value::Node { id: d, shape: vec![1, n_out] });
+        Ok(())
+    }
+
+    fn arithmetic(&mut self, node: &NodeProto) -> Result<(), ImportError> {
+        let op = node.op_type.as_str();
+        let (a, b) = (self.value(node, 0)?, self.value(node, 1)?);
+        match (a, b) {
+            (Value::Constant(x), Value::Constant(y)) => {
+                let (x, y) = (x.to_float(), y.to_float());
+                let z = match op {
+                    "Add" => &x + &y,
+                    "Sub" => &x - &y,
+                    "Mul" => &x * &y,
+                    _ => &x / &y,
+                };
+                self.set(node, Value::Constant(Constant::Float(z)));
+            }
+            (Value::Node { id, shape }, Value::Constant(c)) | (Value::Constant(c), Value::Node { id, shape }) if op == "Add" || op == "Mul" || self.value(node, 0).is_ok_and(|v| matches!(v, Value::Node { .. })) => {
+                let c = c.to_float();
+                match op {
+                    "Add" | "Sub" => {
+                        let c = if op == "Sub" { -c } else { c };
+                        if self.fold_bias(node, id, &c) {
+                            self.set(node, Value::Node { id, shape });
+                            return Ok(());
+                        }
+                        let k = self.constant_node(&format!("{}/constant", node.name), c);
+                        let s = self.add(&node.name, Op::Add, vec![id, k]);
+                        self.set(node, Value::Node { id: s, shape });
+                    }
+                    _ => {
+                        let c = if op == "Div" { c.mapv(|v| 1.0 / v) } else { c };
+                        if c.broadcast(IxDyn(&shape)).is_none() {
+                            return Err(Self::fail(node, format!("a constant {:?} for an input {shape:?}", c.shape())));
+                        }
+                        let s = self.add(&node.name, Op::Scale(c), vec![id]);
+                        self.set(node, Value::Node { id: s, shape });
+                    }
+                }
+            }
+            (Value::Node { id: x, shape }, Value::Node { id: y, .. }) if op == "Add" || op == "Sub" => {
+                let y = if op == "Sub" { self.add(&format!("{}/negate", node.name), Op::Scale(ArrayD::from_elem(IxDyn(&[]), -1.0)), vec![y]) } else { y };
+                let s = self.add(&node.name, Op::Add, vec![x, y]);
+                self.set(node, Value::Node { id: s, shape });
+            }
+            _ => return Err(Self::fail(node, "a product, quotient or difference of this kind (computed divisor, two computed factors, or token ids)")),
+        }
+        Ok(())
+    }
+
+    /// Folds a constant added to the output of a dense layer without bias (PyTorch's `Linear`
+    /// on 3-D inputs exports as MatMul + Add) into its bias, when nothing else reads that output.
+    fn fold_bias(&mut self, node: &NodeProto, id: NodeId, c: &ArrayD<f32>) -> bool {
+        let read_once = node.input.iter().any(|i| matches!(self.values.get(i), Some(Value::Node { id: v, .. }) if *v == id) && self.readers.get(i) == Some(&1));
+        let Op::Layer(Layer::Dense(d)) = &mut self.nodes[id].op else { return false };
+        let n_out = d.outputs();
+        if d.bias.is_some() || !read_once || c.len() != n_out || c.shape().last() != Some(&n_out) {
+            return false;
+        }
+        d.bias = Some(c.iter().copied().collect());
+        self.notes.push(format!("the constant added by `{}` is the bias of the product before it", node.name));
+        true
+    }
+}
+
+/// Only the nodes the output depends on (and the input), renumbered: the conversion leaves
+/// copies in another layout that nothing reads, and a layer read by one of them would not fold.
+fn reachable(nodes: Vec<Node>, output: NodeId) -> (Vec<Node>, NodeId) {
+    let mut needed = vec![false; nodes.len()];
+    needed[0] = true;
+    needed[output] = true;
+    for index in (0..nodes.len()).rev() {
+        if needed[index] {
+            for &i in &nodes[index].inputs {
+                needed[i] = true;
+            }
+        }
+    }
+    let mut renumbered = vec![0; nodes.len()];
+    let mut kept = Vec::new();
+    for (index, mut node) in nodes.into_iter().enumerate() {
+        if needed[index] {
+            node.inputs.iter_mut().for_each(|i| *i = renumbered[*i]);
+            renumbered[index] = kept.len();
+            kept.push(node);
+        }
+    }
+    (kept, renumbered[output])
+}
+
+fn shape_of(v: &Value) -> Option<Vec<usize>> {
+    match v {
+        Value::Constant(c) => Some(c.shape().to_vec()),
+        Value::Node { shape, .. } => Some(shape.clone()),
+        Value::TokenIds => None,
+    }
+}
+
+/// ONNX Reshape's target: `0` copies the input's dimension, one `-1` takes what is left.
+fn reshape_target(shape: &[usize], spec: &[i64]) -> Option<Vec<usize>> {
+    let total: usize = shape.iter().product();
+    let mut dims: Vec<Option<usize>> = spec.iter().enumerate().map(|(i, &d)| match d {
+        0 => shape.get(i).copied(),
+        d if d > 0 => Some(d as usize),
+        _ => None,
+    }).collect();
+    let known: usize = dims.iter().flatten().product();
+    let unknown = dims.iter().filter(|d| d.is_none()).count();
+    if unknown > 1 || (unknown == 1 && (known == 0 || total % known != 0)) {
+        return None;
+    }
+    for d in dims.iter_mut().filter(|d| d.is_none()) {
+        *d = Some(total / known);
+    }
+    let dims: Vec<usize> = dims.into_iter().flatten().collect();
+    (dims.iter().product::<usize>() == total).then_some(dims)
+}

@@ -1,0 +1,85 @@
+//! ONNX tensors (initialisers, `Constant` values) as `ndarray` arrays: floats for weights,
+//! integers for shapes, axes and indices.
+
+use ndarray::{ArrayD, IxDyn};
+use onnx_protobuf::tensor_proto::DataType;
+use onnx_protobuf::TensorProto;
+use protobuf::Enum;
+
+use crate::error::ImportError;
+
+/// A constant value: weights and other floats, or the integers of shape arithmetic.
+#[derive(Clone, Debug)]
+pub enum Constant {
+    Float(ArrayD<f32>),
+    Int(ArrayD<i64>),
+}
+
+impl Constant {
+    pub fn shape(&self) -> &[usize] {
+        match self {
+            Constant::Float(a) => a.shape(),
+            Constant::Int(a) => a.shape(),
+        }
+    }
+
+    /// The values as floats (integers converted).
+    pub fn to_float(&self) -> ArrayD<f32> {
+        match self {
+            Constant::Float(a) => a.clone(),
+            Constant::Int(a) => a.mapv(|v| v as f32),
+        }
+    }
+
+    /// The values as integers, for shapes and axes; floats are refused.
+    pub fn ints(&self) -> Option<Vec<i64>> {
+        match self {
+            Constant::Int(a) => Some(a.iter().copied().collect()),
+            Constant::Float(_) => None,
+        }
+    }
+}
+
+/// Decodes a tensor from its typed fields or its little-endian raw bytes.
+pub fn decode(t: &TensorProto) -> Result<Constant, ImportError> {
+    let shape: Vec<usize> = t.dims.iter().map(|&d| usize::try_from(d)).collect::<Result<_, _>>().map_err(|_| invalid(t, "a negative dimension"))?;
+    let len: usize = shape.iter().product();
+    let kind = DataType::from_i32(t.data_type).ok_or_else(|| invalid(t, &format!("data type {}", t.data_type)))?;
+    let raw = &t.raw_data;
+    let constant = match kind {
+        DataType::FLOAT => {
+            let values: Vec<f32> = if raw.is_empty() { t.float_data.clone() } else { raw.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect() };
+            Constant::Float(array(t, shape, values, len)?)
+        }
+        DataType::DOUBLE => {
+            let values: Vec<f32> = if raw.is_empty() { t.double_data.iter().map(|&v| v as f32).collect() } else { raw.chunks_exact(8).map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes")) as f32).collect() };
+            Constant::Float(array(t, shape, values, len)?)
+        }
+        DataType::INT64 => {
+            let values: Vec<i64> = if raw.is_empty() { t.int64_data.clone() } else { raw.chunks_exact(8).map(|b| i64::from_le_bytes(b.try_into().expect("8 bytes"))).collect() };
+            Constant::Int(array(t, shape, values, len)?)
+        }
+        DataType::INT32 => {
+            let values: Vec<i64> = if raw.is_empty() { t.int32_data.iter().map(|&v| i64::from(v)).collect() } else { raw.chunks_exact(4).map(|b| i64::from(i32::from_le_bytes(b.try_into().expect("4 bytes")))).collect() };
+            Constant::Int(array(t, shape, values, len)?)
+        }
+        other => return Err(invalid(t, &format!("data type {other:?}"))),
+    };
+    if let Constant::Float(a) = &constant {
+        if let Some(i) = a.iter().position(|v| !v.is_finite()) {
+            return Err(invalid(t, &format!("a non-finite value at flat index {i}")));
+        }
+    }
+    Ok(constant)
+}
+
+fn array<T>(t: &TensorProto, shape: Vec<usize>, values: Vec<T>, len: usize) -> Result<ArrayD<T>, ImportError> {
+    if values.len() != len {
+        return Err(invalid(t, &format!("{} values for the shape {shape:?}", values.len())));
+    }
+    Ok(ArrayD::from_shape_vec(IxDyn(&shape), values).expect("length checked"))
+}
+
+fn invalid(t: &TensorProto, problem: &str) -> ImportError {
+    ImportError::Invalid(format!("tensor `{}`: {problem}", t.name))
+}
