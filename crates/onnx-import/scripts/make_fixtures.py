@@ -142,8 +142,45 @@ def lstm():
     onnx.save(model, OUT / "lstm.onnx")
 
 
+
+
+def text_folder():
+    """The Kim CNN as a Hugging Face style folder for `xai-text`: model.onnx, a word-level
+    tokenizer.json (lower case, whitespace split) and config.json with id2label; with ONNX
+    Runtime's logits for sentences tokenized the same way."""
+    folder = OUT.parent.parent.parent / "text" / "tests" / "fixtures" / "onnx-kim"
+    folder.mkdir(parents=True, exist_ok=True)
+    words = ["[PAD]", "[UNK]"] + "the a rocket orbit launch space shuttle moon nasa game team season hockey player goal score ice car engine road drive speed wheel god church faith bible prayer pray key chip phone code".split()
+    words = words[:VOCAB]
+    vocab = {w: i for i, w in enumerate(words)}
+    special = lambda i, w: {"id": i, "content": w, "single_word": False, "lstrip": False, "rstrip": False, "normalized": False, "special": True}
+    tokenizer = {
+        "version": "1.0",
+        "truncation": None,
+        "padding": None,
+        "added_tokens": [special(0, "[PAD]"), special(1, "[UNK]")],
+        "normalizer": {"type": "Lowercase"},
+        "pre_tokenizer": {"type": "Whitespace"},
+        "post_processor": None,
+        "decoder": None,
+        "model": {"type": "WordLevel", "vocab": vocab, "unk_token": "[UNK]"},
+    }
+    (folder / "tokenizer.json").write_text(json.dumps(tokenizer, indent=1) + "\n")
+    (folder / "config.json").write_text(json.dumps({"id2label": {"0": "space", "1": "hockey", "2": "autos"}}, indent=1) + "\n")
+    (folder / "model.onnx").write_bytes((OUT / "kim_cnn.onnx").read_bytes())
+    session = onnxruntime.InferenceSession(str(folder / "model.onnx"), providers=["CPUExecutionProvider"])
+    sentences = ["The shuttle launch put a rocket in orbit around the moon", "Hockey team season: the player and the goal", "An engine, a road and the speed of a car"]
+    outputs = []
+    for s in sentences:
+        ids = [vocab.get(w, 1) for w in s.lower().replace(",", " ,").replace(":", " :").split()]
+        logits = session.run(["logits"], {"input_ids": np.array([ids], dtype=np.int64)})[0][0]
+        outputs.append({"text": s, "input_ids": ids, "logits": logits.astype(float).tolist()})
+    (folder / "expected.json").write_text(json.dumps(outputs, indent=1) + "\n")
+
+
 if __name__ == "__main__":
     OUT.mkdir(parents=True, exist_ok=True)
     kim_cnn()
     normalised_cnn()
     lstm()
+    text_folder()

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::classifier::TextClassifier;
 use crate::error::TextError;
 use crate::model::{softmax, TextCnn};
+use crate::tokenize::Tokens;
 
 /// The rule the explanations use unless told otherwise: ε with a small ε, as in the seed.
 pub const DEFAULT_RULE: &str = "epsilon=0.01";
@@ -170,6 +171,29 @@ impl TextExplanation {
     }
 }
 
+/// Relevance per token gathered into the words of `text`: a word's tokens summed (for SA,
+/// their squares summed and rooted), over the first `window` tokens (the words after it are
+/// `seen: false`). Tokens of no word (special tokens) are left out.
+pub(crate) fn words_of(text: &str, tokens: &Tokens, relevance: &[f32], window: usize, signed: bool, token_name: impl Fn(u32) -> String) -> Vec<WordRelevance> {
+    let mut words: Vec<WordRelevance> = tokens
+        .word_spans()
+        .into_iter()
+        .map(|span| WordRelevance { word: text[span.clone()].to_string(), span, tokens: Vec::new(), relevance: 0.0, seen: false })
+        .collect();
+    let mut acc = vec![0.0f64; words.len()];
+    for (t, (&id, &word)) in tokens.ids.iter().zip(&tokens.words).enumerate() {
+        words[word].tokens.push(token_name(id));
+        if let Some(&r) = relevance.get(t).filter(|_| t < window) {
+            words[word].seen = true;
+            acc[word] += if signed { f64::from(r) } else { f64::from(r) * f64::from(r) };
+        }
+    }
+    for (w, a) in words.iter_mut().zip(acc) {
+        w.relevance = if signed { a as f32 } else { a.sqrt() as f32 };
+    }
+    words
+}
+
 impl TextClassifier {
     /// The index of the class called `name`.
     pub fn class_index(&self, name: &str) -> Result<usize, TextError> {
@@ -187,30 +211,7 @@ impl TextClassifier {
         let x = self.cnn.embed(&ids);
         let positions = explain_positions(&self.cnn, x, class, method)?;
         let (class, predicted) = (positions.class, argmax(&positions.scores));
-        let tokens = &prepared.tokens;
-        let spans = tokens.word_spans();
-        let mut words: Vec<WordRelevance> = spans
-            .iter()
-            .map(|span| WordRelevance {
-                word: prepared.text[span.clone()].to_string(),
-                span: span.clone(),
-                tokens: Vec::new(),
-                relevance: 0.0,
-                seen: false,
-            })
-            .collect();
-        // Sums (or, for SA, squared norms) of each word's tokens within the model's window.
-        let mut acc = vec![0.0f64; words.len()];
-        for (t, (&id, &word)) in tokens.ids.iter().zip(&tokens.words).enumerate() {
-            words[word].tokens.push(self.tokenizer.token(id));
-            if let Some(&r) = positions.relevance.get(t).filter(|_| t < self.cnn.arch.max_len) {
-                words[word].seen = true;
-                acc[word] += if method.is_signed() { f64::from(r) } else { f64::from(r) * f64::from(r) };
-            }
-        }
-        for (w, a) in words.iter_mut().zip(acc) {
-            w.relevance = if method.is_signed() { a as f32 } else { a.sqrt() as f32 };
-        }
+        let words = words_of(&prepared.text, &prepared.tokens, &positions.relevance, self.cnn.arch.max_len, method.is_signed(), |id| self.tokenizer.token(id));
         let conservation = positions.conservation.map(|mut c| {
             c.words = words.iter().map(|w| f64::from(w.relevance)).sum();
             c.absorbed = c.explained - c.words;

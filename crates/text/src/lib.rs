@@ -6,7 +6,8 @@
 //!    [`wordpiece`]).
 //! 3. **Model and training**: the word-embedding CNN built from `lrp`'s layers ([`model`]),
 //!    GloVe vectors ([`embeddings`]), training ([`train`]), from a corpus to a saved model
-//!    ([`fit`]), model folders ([`classifier`], [`default_model`]).
+//!    ([`fit`]), model folders ([`classifier`], [`default_model`]); models exported to ONNX
+//!    ([`onnx_classifier`]) and either kind behind one interface ([`text_model`]).
 //! 4. **Explanation and evaluation**: word-level explanations ([`explain`]) and how they are
 //!    shown ([`render`]); test accuracy ([`accuracy`]); the word-deletion experiment
 //!    ([`deletion`], [`plot`]); SpRAy maps of a class's explanations ([`spray_maps`]).
@@ -25,6 +26,8 @@ pub mod embeddings;
 pub mod fit;
 pub mod gradient;
 pub mod model;
+pub mod onnx_classifier;
+pub mod text_model;
 pub mod train;
 // 4. Explanation and evaluation
 pub mod accuracy;
@@ -46,4 +49,6 @@ pub use explain::{Method, TextExplanation, WordRelevance};
 pub use fit::{fit, FitOptions, TokenizerChoice};
 pub use train::{Silent, TrainConfig, TrainingProgress};
 pub use model::{Architecture, TextCnn};
+pub use onnx_classifier::OnnxTextClassifier;
+pub use text_model::{load_model, TextModel};
 pub use tokenize::{TextTokenizer, TokenizerKind, Tokens};
