@@ -7,7 +7,7 @@ use clap::Args;
 use outcome::{errln, Failure};
 use text::corpus::default_newsgroups_path;
 use text::fit::fingerprint;
-use text::{load_dataset, Corpus, DatasetOptions, Encoding, Layout, ModelConfig, TextClassifier, TextError};
+use text::{load_dataset, Corpus, DatasetOptions, Encoding, Layout, ModelConfig, OnnxTextClassifier, TextClassifier, TextError, TextModel};
 
 use crate::failure::Error;
 
@@ -102,16 +102,30 @@ impl DataArg {
 
 #[derive(Args)]
 pub(crate) struct ModelArg {
-    /// A model folder made by `xai-text train` [default: the model embedded in the binary].
+    /// A model folder made by `xai-text train`, or (for `predict` and `explain`) a folder with
+    /// an ONNX classifier: model.onnx, tokenizer.json, config.json [default: the model
+    /// embedded in the binary].
     #[arg(long)]
     model: Option<PathBuf>,
 }
 
 impl ModelArg {
+    /// A relvis model (the commands that evaluate, analyse or need the training record).
     pub(crate) fn load(&self) -> Result<TextClassifier, TextError> {
         match &self.model {
+            Some(dir) if OnnxTextClassifier::is_onnx_folder(dir) => {
+                Err(TextError::Model(format!("{}: an ONNX model; `predict` and `explain` take it, this command takes relvis models for now", dir.display())))
+            }
             Some(dir) => TextClassifier::load(dir),
             None => text::default_model::load(),
+        }
+    }
+
+    /// A relvis model or an ONNX model folder.
+    pub(crate) fn load_any(&self) -> Result<Box<dyn TextModel>, TextError> {
+        match &self.model {
+            Some(dir) => text::load_model(dir),
+            None => Ok(Box::new(text::default_model::load()?)),
         }
     }
 }

@@ -149,3 +149,26 @@ fn a_set_the_user_brings_trains_explains_and_evaluates() {
         .failure()
         .stderr(predicate::str::contains("no column `queue`"));
 }
+
+/// The ONNX text classifier the text crate's tests use (a Hugging Face style folder).
+fn onnx_folder() -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../../crates/text/tests/fixtures/onnx-kim").to_string()
+}
+
+#[test]
+fn predict_and_explain_take_an_onnx_model_folder_and_the_other_commands_say_they_do_not_yet() {
+    let expected: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(format!("{}/expected.json", onnx_folder())).unwrap()).unwrap();
+    let text = expected[0]["text"].as_str().unwrap();
+    let out = xai_text().args(["predict", "--json", "--model", &onnx_folder(), "-"]).write_stdin(text).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let p: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for (ours, runtime) in p["scores"].as_array().unwrap().iter().zip(expected[0]["logits"].as_array().unwrap()) {
+        assert!((ours.as_f64().unwrap() - runtime.as_f64().unwrap()).abs() < 1e-5);
+    }
+    let out = xai_text().args(["explain", "--format", "json", "--class", "hockey", "--rule", "zplus", "--model", &onnx_folder(), "--text", text]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let e: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(e["class_name"], "hockey");
+    assert_eq!(e["words"].as_array().unwrap().len(), text.split_whitespace().count());
+    xai_text().args(["accuracy", "--model", &onnx_folder()]).assert().code(5).stderr(predicate::str::contains("an ONNX model"));
+}

@@ -62,12 +62,12 @@ pub(crate) enum OutputFormat {
 }
 
 /// The documents to explain: (name, true class when known, text).
-fn explain_inputs(args: &ExplainArgs, model: &ModelConfig) -> Result<Vec<(String, Option<String>, String)>, Error> {
+fn explain_inputs(args: &ExplainArgs, model: Option<&ModelConfig>) -> Result<Vec<(String, Option<String>, String)>, Error> {
     if let Some(text) = &args.text {
         return Ok(vec![("--text".into(), None, text.clone())]);
     }
     if args.test_split {
-        let (corpus, _) = args.data.load(Some(model))?;
+        let (corpus, _) = args.data.load(model)?;
         return Ok(corpus.test.into_iter().map(|d| (d.id, Some(corpus.classes[d.label].clone()), d.text)).collect());
     }
     if args.inputs.is_empty() {
@@ -95,10 +95,10 @@ fn explain_inputs(args: &ExplainArgs, model: &ModelConfig) -> Result<Vec<(String
 
 pub(crate) fn run(args: ExplainArgs) -> Result<(), Error> {
     use rayon::prelude::*;
-    let model = args.model.load()?;
+    let model = args.model.load_any()?;
     let method = Method::parse(&args.method, &args.rule)?;
     let class = args.class.as_deref().map(|name| model.class_index(name)).transpose()?;
-    let docs = explain_inputs(&args, &model.config)?;
+    let docs = explain_inputs(&args, model.native().map(|m| &m.config))?;
     let many = docs.len() > 1;
     if many && args.format == OutputFormat::Html {
         return Err(Failure::usage("--format html takes one document; use json for many").into());
@@ -117,7 +117,7 @@ pub(crate) fn run(args: ExplainArgs) -> Result<(), Error> {
                     writeln!(out, "{line}")
                 }
                 OutputFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&e).expect("serialises")),
-                OutputFormat::Html => out.write_all(html(&e, &model.config.classes).as_bytes()),
+                OutputFormat::Html => out.write_all(html(&e, model.classes()).as_bytes()),
                 OutputFormat::Text => {
                     let mut buffer = if palette == Palette::Plain { termcolor::Buffer::no_color() } else { termcolor::Buffer::ansi() };
                     let heading = if many { format!("== {name}\n") } else { String::new() };

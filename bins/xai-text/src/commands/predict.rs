@@ -20,7 +20,7 @@ pub(crate) struct PredictArgs {
 }
 
 pub(crate) fn run(args: PredictArgs) -> Result<(), Error> {
-    let model = args.model.load()?;
+    let model = args.model.load_any()?;
     let prediction = model.predict(&read_document(&args.input)?)?;
     if args.json {
         outln!("{}", serde_json::to_string_pretty(&prediction).expect("serialises"))?;
@@ -30,7 +30,7 @@ pub(crate) fn run(args: PredictArgs) -> Result<(), Error> {
     let mut order: Vec<usize> = (0..prediction.scores.len()).collect();
     order.sort_by(|&a, &b| prediction.scores[b].total_cmp(&prediction.scores[a]));
     for c in order {
-        outln!("  {:<28} score {:>8.3}  p {:.3}", model.config.classes[c], prediction.scores[c], prediction.probabilities[c])?;
+        outln!("  {:<28} score {:>8.3}  p {:.3}", model.classes()[c], prediction.scores[c], prediction.probabilities[c])?;
     }
     Ok(())
 }
