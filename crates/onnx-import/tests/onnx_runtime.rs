@@ -115,3 +115,27 @@ fn a_recurrent_layer_is_refused_before_any_work_naming_its_node() {
 fn bytes_that_are_not_a_model_are_refused() {
     assert!(matches!(OnnxModel::from_bytes(b"\x08\x07 certainly not protobuf"), Err(ImportError::Parse(_) | ImportError::Invalid(_))));
 }
+
+#[test]
+fn relevance_on_the_imported_kim_cnn_agrees_with_zennit_on_the_same_model_in_pytorch() {
+    let model = OnnxModel::read(&fixture("kim_cnn.onnx")).unwrap();
+    let stored: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(fixture("kim_cnn_zennit.json")).unwrap()).unwrap();
+    let cases = stored.as_array().unwrap();
+    assert_eq!(cases.len(), 3 * 3 * 3, "three documents × three rules × three classes");
+    let mut worst = 0.0f64;
+    for case in cases {
+        let ids: Vec<usize> = case["input_ids"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
+        let rule = case["rule"].as_str().unwrap();
+        let zennit: Vec<f64> = case["relevance"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+        let x = embedded(&model, &ids);
+        let imported = model.graph(x.shape()).unwrap();
+        let trace = imported.graph.forward(x).unwrap();
+        let composite: Composite = rule.parse().unwrap();
+        let e = trace.lrp(&Target::Output(case["target"].as_u64().unwrap() as usize), &composite).unwrap();
+        let scale = zennit.iter().fold(0.0f64, |m, v| m.max(v.abs())).max(1e-12);
+        let error = e.relevance.iter().zip(&zennit).map(|(&a, b)| (f64::from(a) - b).abs()).fold(0.0, f64::max) / scale;
+        assert!(error < 5e-5, "{rule}, class {}, {} ids: relative difference {error}", case["target"], ids.len());
+        worst = worst.max(error);
+    }
+    eprintln!("largest relative difference to zennit: {worst:.2e}");
+}
