@@ -170,5 +170,28 @@ fn predict_and_explain_take_an_onnx_model_folder_and_the_other_commands_say_they
     let e: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(e["class_name"], "hockey");
     assert_eq!(e["words"].as_array().unwrap().len(), text.split_whitespace().count());
-    xai_text().args(["accuracy", "--model", &onnx_folder()]).assert().code(5).stderr(predicate::str::contains("an ONNX model"));
+    xai_text().args(["eval-deletion", "--model", &onnx_folder()]).assert().code(5).stderr(predicate::str::contains("an ONNX model"));
+}
+
+#[test]
+fn accuracy_takes_an_onnx_model_and_counts_what_onnx_runtime_predicts() {
+    let expected: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(format!("{}/expected.json", onnx_folder())).unwrap()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let classes = ["space", "hockey", "autos"];
+    let mut correct = 0;
+    for (i, case) in expected.as_array().unwrap().iter().enumerate() {
+        for split in ["train", "test"] {
+            let folder = dir.path().join(split).join(classes[i]);
+            std::fs::create_dir_all(&folder).unwrap();
+            std::fs::write(folder.join(format!("{i}.txt")), case["text"].as_str().unwrap()).unwrap();
+        }
+        let logits: Vec<f64> = case["logits"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+        let predicted = (0..3).fold(0, |best, c| if logits[c] > logits[best] { c } else { best });
+        correct += usize::from(predicted == i);
+    }
+    let out = xai_text().args(["accuracy", "--json", "--model", &onnx_folder(), "--data"]).arg(dir.path()).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let e: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(e["documents"], 3);
+    assert!((e["accuracy"].as_f64().unwrap() - correct as f64 / 3.0).abs() < 1e-12, "{e}");
 }

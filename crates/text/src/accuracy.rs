@@ -4,7 +4,10 @@ use pipeline::metrics::{argmax, macro_mean, Confusion};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::corpus::Document;
+use crate::error::TextError;
 use crate::model::TextCnn;
+use crate::text_model::TextModel;
 use crate::train::Example;
 
 /// How well a model does on labelled examples.
@@ -28,6 +31,24 @@ pub fn evaluate(model: &TextCnn, examples: &[Example], classes: usize) -> Evalua
     let predicted: Vec<usize> = examples.par_iter().map(|e| argmax(&model.scores(&e.ids))).collect();
     let truth: Vec<usize> = examples.iter().map(|e| e.label).collect();
     Evaluation::from_predictions(&truth, &predicted, classes)
+}
+
+/// Evaluates any text model on `documents`, whose labels index the set's `classes`, reading each
+/// document's text as the model reads it (in parallel). The model's classes must be the set's,
+/// in any order.
+pub fn evaluate_texts(model: &dyn TextModel, documents: &[Document], classes: &[String]) -> Result<Evaluation, TextError> {
+    let names = model.classes();
+    let mut same: Vec<&String> = names.iter().collect();
+    let mut theirs: Vec<&String> = classes.iter().collect();
+    same.sort();
+    theirs.sort();
+    if same != theirs {
+        return Err(TextError::Dataset(format!("the set's classes ({}) are not the model's ({})", classes.join(", "), names.join(", "))));
+    }
+    let to_set: Vec<usize> = names.iter().map(|n| classes.iter().position(|c| c == n).expect("same names")).collect();
+    let predicted: Vec<usize> = documents.par_iter().map(|d| model.predict(&d.text).map(|p| to_set[p.class])).collect::<Result<_, _>>()?;
+    let truth: Vec<usize> = documents.iter().map(|d| d.label).collect();
+    Ok(Evaluation::from_predictions(&truth, &predicted, classes.len()))
 }
 
 impl Evaluation {

@@ -22,6 +22,14 @@ pub const ONNX_FILE: &str = "model.onnx";
 /// Tokens read per document: a guard for models without a window of their own.
 pub const MAX_TOKENS: usize = 10_000;
 
+/// A document's tokens: those that belong to words (special tokens left out), the ids the model
+/// reads (all of them, at most [`MAX_TOKENS`]), and each worded token's position among the ids.
+struct Encoded {
+    tokens: Tokens,
+    ids: Vec<u32>,
+    positions: Vec<usize>,
+}
+
 pub struct OnnxTextClassifier {
     model: OnnxModel,
     tokenizer: tokenizers::Tokenizer,
@@ -77,9 +85,8 @@ impl OnnxTextClassifier {
         }
     }
 
-    /// The tokens of `text` that belong to words (special tokens left out of `words`), and the
-    /// ids the model reads (all of them, at most [`MAX_TOKENS`]).
-    fn tokens(&self, text: &str) -> Result<(Tokens, Vec<u32>, Vec<Option<usize>>), TextError> {
+    /// `text` tokenized as the model reads it.
+    fn tokens(&self, text: &str) -> Result<Encoded, TextError> {
         let encoding = self.tokenizer.encode(text, true).map_err(|e| TextError::Tokenizer(e.to_string()))?;
         let ids: Vec<u32> = encoding.get_ids().iter().copied().take(MAX_TOKENS).collect();
         if ids.is_empty() {
@@ -100,7 +107,7 @@ impl OnnxTextClassifier {
             tokens.words.push(index);
             position_of_token.push(Some(t));
         }
-        Ok((tokens, ids, position_of_token))
+        Ok(Encoded { tokens, ids, positions: position_of_token.into_iter().flatten().collect() })
     }
 
     fn embedded(&self, ids: &[u32]) -> Result<ArrayD<f32>, TextError> {
@@ -121,8 +128,7 @@ impl OnnxTextClassifier {
     }
 
     pub fn predict(&self, text: &str) -> Result<Prediction, TextError> {
-        let (_, ids, _) = self.tokens(text)?;
-        let x = self.embedded(&ids)?;
+        let x = self.embedded(&self.tokens(text)?.ids)?;
         let graph = self.graph(&x)?;
         let scores: Vec<f32> = graph.graph.forward(x)?.output().iter().copied().collect();
         let class = argmax(&scores);
@@ -130,7 +136,7 @@ impl OnnxTextClassifier {
     }
 
     pub fn explain(&self, text: &str, class: Option<usize>, method: &Method) -> Result<TextExplanation, TextError> {
-        let (tokens, ids, positions) = self.tokens(text)?;
+        let Encoded { tokens, ids, positions } = self.tokens(text)?;
         let x = self.embedded(&ids)?;
         let imported = self.graph(&x)?;
         let trace = imported.graph.forward(x)?;
@@ -151,7 +157,7 @@ impl OnnxTextClassifier {
             Method::GradientXInput => (position_sums(trace.gradient_x_input(&target)?.view()), None),
         };
         // Relevance of the worded tokens, in their order.
-        let relevance: Vec<f32> = positions.iter().flatten().map(|&t| per_position[[0, t]]).collect();
+        let relevance: Vec<f32> = positions.iter().map(|&t| per_position[[0, t]]).collect();
         let words = words_of(text, &tokens, &relevance, usize::MAX, method.is_signed(), |id| self.tokenizer.id_to_token(id).unwrap_or_default());
         let conservation = conservation.map(|mut c| {
             c.words = words.iter().map(|w| f64::from(w.relevance)).sum();

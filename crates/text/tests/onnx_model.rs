@@ -42,7 +42,7 @@ fn an_onnx_model_is_explained_word_by_word_with_every_method() {
         assert!((f64::from(e.score) - logits[0]).abs() < 1e-5);
         let words: Vec<&str> = e.words.iter().map(|w| w.word.as_str()).collect();
         assert_eq!(words, text.split_whitespace().collect::<Vec<_>>(), "{method}");
-        assert!(e.words.iter().all(|w| &text[w.span.clone()] == w.word && w.seen));
+        assert!(e.words.iter().all(|w| text[w.span.clone()] == w.word && w.seen));
         assert!(e.words.iter().any(|w| w.relevance != 0.0), "{method}");
         if let Some(c) = &e.conservation {
             // The words and what the layers absorbed make the score.
