@@ -111,7 +111,7 @@ pub(crate) fn sum(x: ArrayViewD<f32>) -> f64 {
 }
 
 impl Trace<'_> {
-    /// LRP of `target` with a rule per linear layer from `composite`. ReLU passes relevance
+    /// LRP of `target` with a rule per linear layer from `composite`. ReLU and leaky ReLU pass relevance
     /// unchanged; max-pooling gives it to the maxima.
     pub fn lrp(&self, target: &Target, composite: &Composite) -> Result<Explanation, LrpError> {
         composite.validate()?;
@@ -122,7 +122,7 @@ impl Trace<'_> {
             let x = self.layer_input(index);
             let relevance_out = sum(r.view());
             let (next, rule) = match layer {
-                Layer::Relu => (r, None),
+                Layer::Relu | Layer::LeakyRelu(_) => (r, None),
                 Layer::MaxPool(p) => (p.route(x, r.view()), None),
                 _ => {
                     let rule = composite.rule_for(index, layer.kind());
@@ -148,6 +148,14 @@ impl Trace<'_> {
                     g.zip_mut_with(&x, |g, &x| {
                         if x <= 0.0 {
                             *g = 0.0
+                        }
+                    });
+                    g
+                }
+                Layer::LeakyRelu(slope) => {
+                    g.zip_mut_with(&x, |g, &x| {
+                        if x <= 0.0 {
+                            *g *= slope
                         }
                     });
                     g

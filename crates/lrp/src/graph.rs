@@ -403,7 +403,7 @@ impl GraphTrace<'_> {
     fn relevance_step(&self, index: usize, node: &Node, inputs: &[ArrayViewD<f32>], r: ArrayD<f32>, composite: &Composite) -> (Vec<ArrayD<f32>>, Option<Rule>) {
         let z = self.values[index].view();
         match &node.op {
-            Op::Layer(Layer::Relu) => (vec![r], None),
+            Op::Layer(Layer::Relu | Layer::LeakyRelu(_)) => (vec![r], None),
             Op::Layer(Layer::MaxPool(p)) => (vec![p.route(inputs[0].view(), r.view())], None),
             Op::Layer(layer) => {
                 let rule = composite.rule_for(index, layer.kind());
@@ -440,6 +440,14 @@ fn gradient_step(node: &Node, inputs: &[ArrayViewD<f32>], mut g: ArrayD<f32>) ->
             g.zip_mut_with(x, |g, &x| {
                 if x <= 0.0 {
                     *g = 0.0
+                }
+            });
+            vec![g]
+        }
+        Op::Layer(Layer::LeakyRelu(slope)) => {
+            g.zip_mut_with(x, |g, &x| {
+                if x <= 0.0 {
+                    *g *= slope
                 }
             });
             vec![g]

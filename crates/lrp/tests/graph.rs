@@ -452,3 +452,44 @@ fn a_normalisation_whose_layer_feeds_another_node_is_left_unfolded() {
     assert!(graph.fold_affine().is_empty());
     assert_eq!(graph.nodes().len(), 4);
 }
+
+#[test]
+fn a_leaky_relu_passes_relevance_unchanged_and_its_slope_to_the_gradient() {
+    let mut r = rng(91);
+    let (first, last) = (dense(&mut r, 5, 6, true), dense(&mut r, 6, 2, true));
+    let (e1, e2) = (dense_edges(&first, 1), dense_edges(&last, 1));
+    let graph = Graph::new(
+        vec![
+            Node::new("input", Op::Input, vec![]),
+            Node::new("a", Op::Layer(Layer::Dense(first)), vec![0]),
+            Node::new("leaky", Op::Layer(Layer::LeakyRelu(0.1)), vec![1]),
+            Node::new("b", Op::Layer(Layer::Dense(last)), vec![2]),
+        ],
+        3,
+    )
+    .unwrap();
+    let x = uniform(&mut rng(92), &[5], -1.0, 1.0);
+    let x64: Vec<f64> = x.iter().map(|&v| f64::from(v)).collect();
+    let forward = |x: &[f64]| {
+        let h: Vec<f64> = e1.forward(x).iter().map(|&v| if v > 0.0 { v } else { 0.1 * v }).collect();
+        (h.clone(), e2.forward(&h))
+    };
+    let (h, out) = forward(&x64);
+    assert!(h.iter().any(|&v| v < 0.0), "the test needs a negative pre-activation");
+    let trace = graph.forward(x).unwrap();
+    for rule in rules() {
+        let reference = e1.relevance(&x64, &e2.relevance(&h, &[out[0], 0.0], &rule), &rule);
+        let e = trace.lrp(&Target::Output(0), &Composite::uniform(rule)).unwrap();
+        assert!(relative_error(&e.relevance, &reference) < 1e-5, "{rule}");
+    }
+    let g = trace.gradient(&Target::Output(0)).unwrap();
+    let numeric: Vec<f64> = (0..5)
+        .map(|i| {
+            let (mut up, mut down) = (x64.clone(), x64.clone());
+            up[i] += 1e-6;
+            down[i] -= 1e-6;
+            (forward(&up).1[0] - forward(&down).1[0]) / 2e-6
+        })
+        .collect();
+    assert!(relative_error(&g, &numeric) < 1e-5);
+}

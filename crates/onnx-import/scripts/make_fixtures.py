@@ -80,7 +80,7 @@ def kim_cnn():
 
 
 def normalised_cnn():
-    """Gather → Transpose → Conv (padded) → BatchNormalization → Relu → MaxPool → Dropout →
+    """Gather → Transpose → Conv (padded) → BatchNormalization → LeakyRelu → MaxPool → Dropout →
     GlobalAveragePool → the shape arithmetic of `x.view(x.size(0), -1)` → MatMul + Add →
     Mul by a constant → Identity; the logits are the output."""
     inits = [
@@ -102,7 +102,7 @@ def normalised_cnn():
         helper.make_node("Transpose", ["embedded"], ["channels_first"], perm=[0, 2, 1], name="to_channels"),
         helper.make_node("Conv", ["channels_first", "conv.weight", "conv.bias"], ["conv"], kernel_shape=[3], pads=[1, 1], name="conv"),
         helper.make_node("BatchNormalization", ["conv", "bn.scale", "bn.bias", "bn.mean", "bn.var"], ["normalised"], epsilon=1e-5, name="bn"),
-        helper.make_node("Relu", ["normalised"], ["activated"], name="relu"),
+        helper.make_node("LeakyRelu", ["normalised"], ["activated"], alpha=0.1, name="leaky_relu"),
         helper.make_node("MaxPool", ["activated"], ["pooled"], kernel_shape=[2], strides=[2], name="maxpool"),
         helper.make_node("Dropout", ["pooled"], ["dropped"], name="dropout"),
         helper.make_node("GlobalAveragePool", ["dropped"], ["averaged"], name="average"),

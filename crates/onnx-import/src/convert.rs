@@ -13,7 +13,7 @@ use crate::tensor::{decode, Constant};
 
 /// The operators the importer turns into graph nodes (or folds away).
 pub const SUPPORTED_OPERATORS: &[&str] = &[
-    "Gather", "Conv", "Relu", "MaxPool", "GlobalMaxPool", "ReduceMax", "AveragePool", "GlobalAveragePool", "ReduceMean", "ReduceSum", "Gemm", "MatMul", "Add", "Sub", "Mul",
+    "Gather", "Conv", "Relu", "LeakyRelu", "MaxPool", "GlobalMaxPool", "ReduceMax", "AveragePool", "GlobalAveragePool", "ReduceMean", "ReduceSum", "Gemm", "MatMul", "Add", "Sub", "Mul",
     "Div", "Concat", "Flatten", "Reshape", "Transpose", "Squeeze", "Unsqueeze", "BatchNormalization", "Dropout", "Identity", "Cast", "Constant", "Shape", "Softmax", "LogSoftmax",
     "Sigmoid",
 ];
@@ -304,12 +304,13 @@ impl Builder {
                 }
             }
             "Concat" => self.concat(node)?,
-            "Relu" => {
+            "Relu" | "LeakyRelu" => {
                 let (id, shape) = self.node_input(node)?;
-                let r = self.add(name, Op::Layer(Layer::Relu), vec![id]);
+                let layer = || if op == "Relu" { Layer::Relu } else { Layer::LeakyRelu(attribute(node, "alpha").map_or(0.01, |a| a.f)) };
+                let r = self.add(name, Op::Layer(layer()), vec![id]);
                 if let Some(&last) = self.channels_last.get(&id) {
-                    // The same ReLU on the channels-last copy keeps pooling on it exact.
-                    let r_last = self.add(&format!("{name}/channels_last"), Op::Layer(Layer::Relu), vec![last]);
+                    // The same activation on the channels-last copy keeps pooling on it exact.
+                    let r_last = self.add(&format!("{name}/channels_last"), Op::Layer(layer()), vec![last]);
                     self.channels_last.insert(r, r_last);
                 }
                 self.set(node, Value::Node { id: r, shape });

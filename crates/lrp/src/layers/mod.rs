@@ -25,6 +25,8 @@ pub enum Layer {
     Conv1d(Conv1d),
     /// `max(0, x)`; relevance passes through unchanged.
     Relu,
+    /// `x` for `x > 0`, else `slope · x`; relevance passes through unchanged, as through ReLU.
+    LeakyRelu(f32),
     /// Max-pooling over time; relevance goes to the maxima.
     MaxPool(MaxPool),
     /// Any other map that is linear in its input (a "linear mapping" step).
@@ -37,6 +39,7 @@ pub enum LayerKind {
     Dense,
     Conv1d,
     Relu,
+    LeakyRelu,
     MaxPool,
     Linear,
     /// A graph's input node.
@@ -61,6 +64,7 @@ impl fmt::Display for LayerKind {
             LayerKind::Dense => "dense",
             LayerKind::Conv1d => "conv1d",
             LayerKind::Relu => "relu",
+            LayerKind::LeakyRelu => "leakyrelu",
             LayerKind::MaxPool => "maxpool",
             LayerKind::Linear => "linear",
             LayerKind::Input => "input",
@@ -100,6 +104,7 @@ impl fmt::Debug for Layer {
             Layer::Dense(d) => write!(f, "Dense({}→{})", d.inputs(), d.outputs()),
             Layer::Conv1d(c) => write!(f, "Conv1d(width {}, {}→{})", c.width(), c.channels(), c.filters()),
             Layer::Relu => write!(f, "Relu"),
+            Layer::LeakyRelu(slope) => write!(f, "LeakyRelu({slope})"),
             Layer::MaxPool(p) => write!(f, "MaxPool({p:?})"),
             Layer::Linear(m) => write!(f, "Linear({})", m.name()),
         }
@@ -113,6 +118,7 @@ impl Layer {
             Layer::Dense(_) => LayerKind::Dense,
             Layer::Conv1d(_) => LayerKind::Conv1d,
             Layer::Relu => LayerKind::Relu,
+            Layer::LeakyRelu(_) => LayerKind::LeakyRelu,
             Layer::MaxPool(_) => LayerKind::MaxPool,
             Layer::Linear(_) => LayerKind::Linear,
         }
@@ -124,14 +130,14 @@ impl Layer {
             Layer::Dense(d) => Some(d),
             Layer::Conv1d(c) => Some(c),
             Layer::Linear(m) => Some(m.as_ref()),
-            Layer::Relu | Layer::MaxPool(_) => None,
+            Layer::Relu | Layer::LeakyRelu(_) | Layer::MaxPool(_) => None,
         }
     }
 
     /// Checks an input shape and gives the output shape.
     pub fn output_shape(&self, shape: &[usize], index: usize) -> Result<Vec<usize>, LrpError> {
         match self {
-            Layer::Relu => Ok(shape.to_vec()),
+            Layer::Relu | Layer::LeakyRelu(_) => Ok(shape.to_vec()),
             Layer::MaxPool(p) => p.output_shape(shape, index),
             _ => self.as_linear().expect("linear").output_shape(shape, index),
         }
@@ -141,6 +147,7 @@ impl Layer {
     pub fn forward(&self, x: ArrayViewD<f32>) -> ArrayD<f32> {
         match self {
             Layer::Relu => x.mapv(|v| v.max(0.0)),
+            Layer::LeakyRelu(slope) => x.mapv(|v| if v > 0.0 { v } else { slope * v }),
             Layer::MaxPool(p) => p.forward(x),
             _ => {
                 let map = self.as_linear().expect("linear");

@@ -205,6 +205,7 @@ pub fn reference_forward(net: &lrp::Network, x: &[f64], shape: &[usize]) -> Vec<
                 shape = vec![shape[0] - c.width() + 1, c.filters()];
             }
             Layer::Relu => x.iter_mut().for_each(|v| *v = v.max(0.0)),
+            Layer::LeakyRelu(slope) => x.iter_mut().for_each(|v| *v = if *v > 0.0 { *v } else { f64::from(*slope) * *v }),
             Layer::MaxPool(p) => {
                 let (len, channels) = (shape[0], shape[1]);
                 let (size, stride) = match *p {
