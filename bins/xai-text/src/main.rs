@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand};
 use commands::accuracy::AccuracyArgs;
 use commands::deletion::DeletionArgs;
 use commands::explain::ExplainArgs;
+use commands::export::ExportArgs;
 use commands::predict::PredictArgs;
 use commands::spray::SprayArgs;
 use commands::train::TrainArgs;
@@ -41,6 +42,8 @@ enum Command {
     Explain(ExplainArgs),
     /// Delete words in the order LRP, SA and chance rank them; track the accuracy.
     EvalDeletion(DeletionArgs),
+    /// Write a model as an ONNX model folder (model.onnx, tokenizer.json, config.json).
+    Export(ExportArgs),
 }
 
 fn run(cli: Cli) -> Result<(), failure::Error> {
@@ -51,6 +54,7 @@ fn run(cli: Cli) -> Result<(), failure::Error> {
         Command::Spray(args) => commands::spray::run(args),
         Command::Explain(args) => commands::explain::run(args),
         Command::EvalDeletion(args) => commands::deletion::run(args),
+        Command::Export(args) => commands::export::run(args),
     }
 }
 

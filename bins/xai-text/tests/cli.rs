@@ -195,3 +195,22 @@ fn accuracy_takes_an_onnx_model_and_counts_what_onnx_runtime_predicts() {
     assert_eq!(e["documents"], 3);
     assert!((e["accuracy"].as_f64().unwrap() - correct as f64 / 3.0).abs() < 1e-12, "{e}");
 }
+
+#[test]
+fn export_writes_an_onnx_folder_that_predicts_as_the_embedded_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("onnx");
+    xai_text().args(["export", "--onnx"]).arg(&out).assert().success().stdout(predicate::str::contains("20 classes"));
+    for name in ["model.onnx", "tokenizer.json", "config.json"] {
+        assert!(out.join(name).is_file(), "{name}");
+    }
+    xai_text().args(["export", "--onnx"]).arg(&out).assert().code(6).stderr(predicate::str::contains("exists").and(predicate::str::contains("--force")));
+    let native = xai_text().args(["predict", "--json", &demo("hockey.txt")]).output().unwrap();
+    let imported = xai_text().args(["predict", "--json", "--model"]).arg(&out).arg(demo("hockey.txt")).output().unwrap();
+    assert!(native.status.success() && imported.status.success());
+    let (a, b): (serde_json::Value, serde_json::Value) = (serde_json::from_slice(&native.stdout).unwrap(), serde_json::from_slice(&imported.stdout).unwrap());
+    assert_eq!(a["class_name"], b["class_name"]);
+    for (x, y) in a["scores"].as_array().unwrap().iter().zip(b["scores"].as_array().unwrap()) {
+        assert!((x.as_f64().unwrap() - y.as_f64().unwrap()).abs() < 1e-4, "{x} against {y}");
+    }
+}

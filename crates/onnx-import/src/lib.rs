@@ -16,11 +16,16 @@
 //! folded into the layer before it where that layer feeds nothing else, Softmax, LogSoftmax
 //! and Sigmoid at the output are left out (the logit is explained); [`ImportedGraph::notes`]
 //! says what was changed.
+//!
+//! [`OnnxWriter`] writes the other way: relvis's own layers as an ONNX model, read back by the
+//! same importer.
 
 mod convert;
 mod error;
 mod pooling;
 mod tensor;
+mod writer;
 
 pub use convert::{ImportedGraph, OnnxModel, SUPPORTED_OPERATORS};
 pub use error::{ImportError, UnsupportedNode};
+pub use writer::{Attribute, OnnxWriter, OPSET};

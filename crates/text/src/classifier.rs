@@ -102,7 +102,7 @@ pub struct Prepared {
 }
 
 /// Tokens kept past the model's window, shown uncoloured in explanations.
-const MARGIN_TOKENS: usize = 200;
+pub(crate) const MARGIN_TOKENS: usize = 200;
 
 impl TextClassifier {
     /// Cleans and tokenizes `text` as at training time; of a long document only the model's

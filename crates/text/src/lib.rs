@@ -7,7 +7,8 @@
 //! 3. **Model and training**: the word-embedding CNN built from `lrp`'s layers ([`model`]),
 //!    GloVe vectors ([`embeddings`]), training ([`train`]), from a corpus to a saved model
 //!    ([`fit`]), model folders ([`classifier`], [`default_model`]); models exported to ONNX
-//!    ([`onnx_classifier`]) and either kind behind one interface ([`text_model`]).
+//!    ([`onnx_classifier`]), relvis's own written as ONNX ([`onnx_export`]), and either kind
+//!    behind one interface ([`text_model`]).
 //! 4. **Explanation and evaluation**: word-level explanations ([`explain`]) and how they are
 //!    shown ([`render`]); test accuracy ([`accuracy`]); the word-deletion experiment
 //!    ([`deletion`], [`plot`]); SpRAy maps of a class's explanations ([`spray_maps`]).
@@ -27,6 +28,7 @@ pub mod fit;
 pub mod gradient;
 pub mod model;
 pub mod onnx_classifier;
+pub mod onnx_export;
 pub mod text_model;
 pub mod train;
 // 4. Explanation and evaluation

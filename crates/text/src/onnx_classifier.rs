@@ -1,7 +1,11 @@
 //! A text classifier exported to ONNX, in the Hugging Face folder layout: `model.onnx` (token
 //! ids in, logits out, before any softmax), `tokenizer.json` and, optionally, `config.json`
-//! with `id2label`. It is explained through the LRP core's graph (`onnx_import`), with every
-//! method and rule of the native model, and gives the same kind of explanation.
+//! with `id2label`, the window `max_position_embeddings` and the padding token `pad_token_id`
+//! (relvis's own export adds the cleaning it was trained with, under `relvis`). It is
+//! explained through the LRP core's graph (`onnx_import`), with every method and rule of the
+//! native model, and gives the same kind of explanation: a document longer than the window is
+//! read up to it (the tokenizer's special tokens kept at its ends), the words after it shown
+//! unread; one shorter than the model can read (a convolution's width) is padded.
 
 use std::path::Path;
 
@@ -15,25 +19,48 @@ use crate::classifier::Prediction;
 use crate::error::TextError;
 use crate::explain::{words_of, Conservation, Method, TextExplanation};
 use crate::model::softmax;
-use crate::tokenize::Tokens;
+use crate::classifier::MARGIN_TOKENS;
+use crate::clean::Cleaning;
+use crate::tokenize::{encode_prefix_with, Tokens};
 
 /// The model file of an ONNX model folder.
 pub const ONNX_FILE: &str = "model.onnx";
 /// Tokens read per document: a guard for models without a window of their own.
 pub const MAX_TOKENS: usize = 10_000;
+/// The key of `config.json` that gives the window, as Hugging Face names it.
+pub const WINDOW_KEY: &str = "max_position_embeddings";
+/// The longest input the padding search tries: no usual text model needs more to run.
+const MAX_PADDED_LENGTH: usize = 64;
 
-/// A document's tokens: those that belong to words (special tokens left out), the ids the model
-/// reads (all of them, at most [`MAX_TOKENS`]), and each worded token's position among the ids.
+/// A document as the model reads it: the (cleaned) text up to a margin past the window, its
+/// tokens that belong to words, the ids the model reads (special tokens and padding
+/// included), and the position among the ids of each worded token read.
 struct Encoded {
+    text: String,
     tokens: Tokens,
     ids: Vec<u32>,
     positions: Vec<usize>,
+    unread_bytes: usize,
+}
+
+/// What `config.json` says beside the class names.
+#[derive(Debug, Default)]
+struct FolderConfig {
+    window: Option<usize>,
+    pad_token_id: Option<u32>,
+    cleaning: Cleaning,
 }
 
 pub struct OnnxTextClassifier {
     model: OnnxModel,
     tokenizer: tokenizers::Tokenizer,
     pub classes: Vec<String>,
+    /// Tokens read per document, special tokens included.
+    pub window: usize,
+    cleaning: Cleaning,
+    /// Shorter inputs are padded to this length with `pad_id`.
+    min_length: usize,
+    pad_id: u32,
 }
 
 fn model_file(path: &Path, e: impl std::fmt::Display) -> TextError {
@@ -53,61 +80,104 @@ impl OnnxTextClassifier {
             ImportError::Read { path, source } => TextError::Read { path, source },
             other => model_file(&path, other),
         })?;
-        if model.embedding().is_none() {
+        let Some(table) = model.embedding() else {
             return Err(model_file(&path, "its input is not token ids gathered from an embedding table"));
-        }
+        };
+        let dim = table.ncols();
         let tokenizer_path = dir.join(crate::tokenize::TOKENIZER_FILE);
         let tokenizer = tokenizers::Tokenizer::from_file(&tokenizer_path).map_err(|e| model_file(&tokenizer_path, e))?;
-        let classes = Self::classes(dir, &model)?;
-        Ok(OnnxTextClassifier { model, tokenizer, classes })
+        // The shortest input the graph takes, and the number of outputs there.
+        let (min_length, outputs) = (1..=MAX_PADDED_LENGTH)
+            .find_map(|len| {
+                let probe = ArrayD::<f32>::zeros(IxDyn(&[1, len, dim]));
+                let graph = model.graph(probe.shape()).ok()?;
+                Some((len, graph.graph.forward(probe).ok()?.output().len()))
+            })
+            .ok_or_else(|| match model.graph(&[1, MAX_PADDED_LENGTH, dim]) {
+                Err(e) => model_file(&path, e),
+                Ok(_) => model_file(&path, "the model does not run on an input of token ids"),
+            })?;
+        let config_path = dir.join("config.json");
+        let (classes, config) = Self::read_config(&config_path, outputs)?;
+        let window = config.window.unwrap_or(MAX_TOKENS).min(MAX_TOKENS);
+        let pad_id = config.pad_token_id.or_else(|| tokenizer.get_padding().map(|p| p.pad_id)).or_else(|| ["[PAD]", "<pad>"].iter().find_map(|t| tokenizer.token_to_id(t))).unwrap_or(0);
+        if window < min_length {
+            return Err(model_file(&config_path, format!("the window of {window} tokens is shorter than the {min_length} the model needs")));
+        }
+        Ok(OnnxTextClassifier { model, tokenizer, classes, window, cleaning: config.cleaning, min_length, pad_id })
     }
 
     /// The class names from `config.json`'s `id2label`, else `LABEL_0 …` as Hugging Face
-    /// names them, as many as the model has outputs.
-    fn classes(dir: &Path, model: &OnnxModel) -> Result<Vec<String>, TextError> {
-        let outputs = {
-            let probe = ArrayD::<f32>::zeros(IxDyn(&[1, 64, model.embedding().expect("checked").ncols()]));
-            let graph = model.graph(probe.shape()).map_err(|e| model_file(&dir.join(ONNX_FILE), e))?;
-            graph.graph.forward(probe).map_err(|e| model_file(&dir.join(ONNX_FILE), e))?.output().len()
+    /// names them, as many as the model has outputs; and the rest of what the file says.
+    fn read_config(path: &Path, outputs: usize) -> Result<(Vec<String>, FolderConfig), TextError> {
+        let default_names = || (0..outputs).map(|i| format!("LABEL_{i}")).collect();
+        let Ok(text) = std::fs::read_to_string(path) else {
+            return Ok((default_names(), FolderConfig::default()));
         };
-        let path = dir.join("config.json");
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            return Ok((0..outputs).map(|i| format!("LABEL_{i}")).collect());
+        let config: serde_json::Value = serde_json::from_str(&text).map_err(|e| model_file(path, e))?;
+        let count = |key: &str| -> Result<Option<u64>, TextError> {
+            match config.get(key) {
+                None | Some(serde_json::Value::Null) => Ok(None),
+                Some(v) => v.as_u64().map(Some).ok_or_else(|| model_file(path, format!("`{key}` is {v}, not a count"))),
+            }
         };
-        let config: serde_json::Value = serde_json::from_str(&text).map_err(|e| model_file(&path, e))?;
+        let window = count(WINDOW_KEY)?.map(|w| w as usize);
+        let pad_token_id = count("pad_token_id")?.map(|p| p as u32);
+        let cleaning = match config.get("relvis").and_then(|r| r.get("cleaning")) {
+            Some(c) => serde_json::from_value(c.clone()).map_err(|e| model_file(path, format!("relvis.cleaning: {e}")))?,
+            None => Cleaning::default(),
+        };
+        let folder = FolderConfig { window, pad_token_id, cleaning };
         let Some(labels) = config.get("id2label").and_then(|l| l.as_object()) else {
-            return Ok((0..outputs).map(|i| format!("LABEL_{i}")).collect());
+            return Ok((default_names(), folder));
         };
         let classes: Option<Vec<String>> = (0..outputs).map(|i| labels.get(&i.to_string()).and_then(|v| v.as_str()).map(String::from)).collect();
         match classes {
-            Some(c) if labels.len() == outputs => Ok(c),
-            _ => Err(model_file(&path, format!("id2label names {} classes, the model has {outputs} outputs", labels.len()))),
+            Some(c) if labels.len() == outputs => Ok((c, folder)),
+            _ => Err(model_file(path, format!("id2label names {} classes, the model has {outputs} outputs", labels.len()))),
         }
     }
 
-    /// `text` tokenized as the model reads it.
-    fn tokens(&self, text: &str) -> Result<Encoded, TextError> {
-        let encoding = self.tokenizer.encode(text, true).map_err(|e| TextError::Tokenizer(e.to_string()))?;
-        let ids: Vec<u32> = encoding.get_ids().iter().copied().take(MAX_TOKENS).collect();
-        if ids.is_empty() {
-            return Err(TextError::Explain("the document holds no token".into()));
-        }
+    /// The tokens of `text` that belong to words, special tokens left out.
+    fn word_tokens(&self, text: &str) -> Result<Tokens, TextError> {
+        let encoding = self.tokenizer.encode(text, false).map_err(|e| TextError::Tokenizer(e.to_string()))?;
         let mut tokens = Tokens::default();
-        let mut position_of_token = Vec::new();
         let mut last_word: Option<u32> = None;
-        for (t, (&id, (word, &(start, end)))) in ids.iter().zip(encoding.get_word_ids().iter().zip(encoding.get_offsets())).enumerate() {
-            let Some(word) = word else {
-                position_of_token.push(None);
-                continue;
-            };
+        for (&id, (word, &(start, end))) in encoding.get_ids().iter().zip(encoding.get_word_ids().iter().zip(encoding.get_offsets())) {
+            let Some(word) = word else { continue };
             let index = if last_word == Some(*word) { tokens.word_count() - 1 } else { tokens.word_count() };
             last_word = Some(*word);
             tokens.ids.push(id);
             tokens.spans.push(start..end);
             tokens.words.push(index);
-            position_of_token.push(Some(t));
         }
-        Ok(Encoded { tokens, ids, positions: position_of_token.into_iter().flatten().collect() })
+        Ok(tokens)
+    }
+
+    /// `text` cleaned and tokenized as the model reads it.
+    fn tokens(&self, text: &str) -> Result<Encoded, TextError> {
+        let mut text = self.cleaning.apply(text);
+        let specials = self.tokenizer.get_post_processor().map_or(0, |p| tokenizers::PostProcessor::added_tokens(p, false));
+        let readable = self.window.saturating_sub(specials);
+        let (tokens, covered) = encode_prefix_with(&text, readable + MARGIN_TOKENS, |t| self.word_tokens(t))?;
+        let unread_bytes = text.len() - covered;
+        text.truncate(covered);
+        // The words read, encoded again with the special tokens the tokenizer adds around them.
+        let read = tokens.ids.len().min(readable);
+        let end = if read == tokens.ids.len() { text.len() } else { tokens.spans[read].start };
+        let encoding = self.tokenizer.encode(&text[..end], true).map_err(|e| TextError::Tokenizer(e.to_string()))?;
+        let mut ids = encoding.get_ids().to_vec();
+        let positions: Vec<usize> = encoding.get_word_ids().iter().enumerate().filter(|(_, w)| w.is_some()).map(|(t, _)| t).collect();
+        if positions.len() != read || positions.iter().zip(&tokens.ids).any(|(&p, &id)| ids[p] != id) {
+            return Err(TextError::Tokenizer("the tokenizer splits a prefix of the document differently from the whole".into()));
+        }
+        if ids.is_empty() {
+            return Err(TextError::Explain("the document holds no token".into()));
+        }
+        if ids.len() < self.min_length {
+            ids.resize(self.min_length, self.pad_id);
+        }
+        Ok(Encoded { text, tokens, ids, positions, unread_bytes })
     }
 
     fn embedded(&self, ids: &[u32]) -> Result<ArrayD<f32>, TextError> {
@@ -136,7 +206,7 @@ impl OnnxTextClassifier {
     }
 
     pub fn explain(&self, text: &str, class: Option<usize>, method: &Method) -> Result<TextExplanation, TextError> {
-        let Encoded { tokens, ids, positions } = self.tokens(text)?;
+        let Encoded { text, tokens, ids, positions, unread_bytes } = self.tokens(text)?;
         let x = self.embedded(&ids)?;
         let imported = self.graph(&x)?;
         let trace = imported.graph.forward(x)?;
@@ -158,7 +228,7 @@ impl OnnxTextClassifier {
         };
         // Relevance of the worded tokens, in their order.
         let relevance: Vec<f32> = positions.iter().map(|&t| per_position[[0, t]]).collect();
-        let words = words_of(text, &tokens, &relevance, usize::MAX, method.is_signed(), |id| self.tokenizer.id_to_token(id).unwrap_or_default());
+        let words = words_of(&text, &tokens, &relevance, usize::MAX, method.is_signed(), |id| self.tokenizer.id_to_token(id).unwrap_or_default());
         let conservation = conservation.map(|mut c| {
             c.words = words.iter().map(|w| f64::from(w.relevance)).sum();
             c.absorbed = c.explained - c.words;
@@ -173,11 +243,11 @@ impl OnnxTextClassifier {
             predicted_name: self.classes[predicted].clone(),
             probabilities: softmax(&ndarray::Array1::from(scores.clone())).to_vec(),
             scores,
-            text: text.to_string(),
+            text,
             words,
             signed: method.is_signed(),
             conservation,
-            unread_bytes: 0,
+            unread_bytes,
         })
     }
 }

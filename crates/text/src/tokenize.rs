@@ -241,27 +241,7 @@ impl TextTokenizer {
     /// document costs about as much as the words kept; splitting is word-local, so the kept
     /// tokens are those [`TextTokenizer::encode`] gives for the whole text.
     pub fn encode_prefix(&self, text: &str, tokens: usize) -> Result<(Tokens, usize), TextError> {
-        let mut end = tokens.saturating_mul(64).max(4096);
-        loop {
-            if end >= text.len() {
-                return Ok((self.encode(text)?, text.len()));
-            }
-            while !text.is_char_boundary(end) {
-                end += 1;
-            }
-            let mut prefix = self.encode(&text[..end])?;
-            let words = prefix.word_count();
-            // The last word may be cut by the prefix: only the words before it are kept.
-            let complete = prefix.words.iter().position(|&w| w + 1 == words).unwrap_or(0);
-            if complete >= tokens {
-                let covered = prefix.spans[complete].start;
-                prefix.ids.truncate(complete);
-                prefix.spans.truncate(complete);
-                prefix.words.truncate(complete);
-                return Ok((prefix, covered));
-            }
-            end = end.saturating_mul(4);
-        }
+        encode_prefix_with(text, tokens, |t| self.encode(t))
     }
 
     /// Tokens of `text` with their byte spans and words.
@@ -293,5 +273,31 @@ impl TextTokenizer {
                 Ok(tokens)
             }
         }
+    }
+}
+
+/// [`TextTokenizer::encode_prefix`] for any tokenizer whose splitting is word-local: the first
+/// words of `text` that hold at least `tokens` tokens, and the bytes they cover.
+pub(crate) fn encode_prefix_with(text: &str, tokens: usize, encode: impl Fn(&str) -> Result<Tokens, TextError>) -> Result<(Tokens, usize), TextError> {
+    let mut end = tokens.saturating_mul(64).max(4096);
+    loop {
+        if end >= text.len() {
+            return Ok((encode(text)?, text.len()));
+        }
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        let mut prefix = encode(&text[..end])?;
+        let words = prefix.word_count();
+        // The last word may be cut by the prefix: only the words before it are kept.
+        let complete = prefix.words.iter().position(|&w| w + 1 == words).unwrap_or(0);
+        if complete >= tokens {
+            let covered = prefix.spans[complete].start;
+            prefix.ids.truncate(complete);
+            prefix.spans.truncate(complete);
+            prefix.words.truncate(complete);
+            return Ok((prefix, covered));
+        }
+        end = end.saturating_mul(4);
     }
 }

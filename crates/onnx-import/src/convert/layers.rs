@@ -10,7 +10,7 @@ use crate::error::ImportError;
 use crate::pooling::WindowMean;
 use crate::tensor::Constant;
 
-impl Builder {
+impl Builder<'_> {
     pub(super) fn conv(&mut self, node: &NodeProto) -> Result<(), ImportError> {
         let (id, shape) = self.node_input(node)?;
         let Constant::Float(w) = self.constant(node, 1)? else { return Err(Self::fail(node, "the weights must be floats")) };

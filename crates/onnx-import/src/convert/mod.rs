@@ -102,14 +102,19 @@ impl OnnxModel {
     /// The graph for an input of `shape`: `[1, T, D]` gathered embeddings for a model of token
     /// ids (`T` ids), or the model's own float input shape.
     pub fn graph(&self, shape: &[usize]) -> Result<ImportedGraph, ImportError> {
-        let mut b = Builder { nodes: vec![Node::new("input", Op::Input, vec![])], values: HashMap::new(), notes: Vec::new(), readers: HashMap::new(), channels_last: HashMap::new(), input_shape: Vec::new() };
+        let mut b = Builder {
+            nodes: vec![Node::new("input", Op::Input, vec![])],
+            initialisers: &self.initialisers,
+            values: HashMap::new(),
+            notes: Vec::new(),
+            readers: HashMap::new(),
+            channels_last: HashMap::new(),
+            input_shape: Vec::new(),
+        };
         for n in &self.nodes {
             for i in &n.input {
                 *b.readers.entry(i.clone()).or_insert(0) += 1;
             }
-        }
-        for (name, c) in &self.initialisers {
-            b.values.insert(name.clone(), Value::Constant(c.clone()));
         }
         let input = if self.embedding.is_some() { Value::TokenIds } else { Value::Node { id: 0, shape: shape.to_vec() } };
         b.values.insert(self.input.clone(), input);
@@ -133,14 +138,18 @@ impl OnnxModel {
     }
 }
 
-struct Builder {
+struct Builder<'m> {
     nodes: Vec<Node>,
+    /// The model's weights, read (and copied) only by the nodes that use them.
+    initialisers: &'m HashMap<String, Constant>,
+    /// The values computed so far.
     values: HashMap<String, Value>,
     notes: Vec<String>,
     /// How many nodes read each value (a bias folds only into a product read once).
     readers: HashMap<String, usize>,
-    /// For a channels-first `[1, C, L]` value made by a convolution, the node holding it as
-    /// `[L, C]`: pooling and normalisation work there without transposing back and forth.
+    /// For a channels-first `[1, C, L]` value made by a convolution or a transpose, the node
+    /// holding it as `[L, C]`: convolutions, pooling and normalisation work there without
+    /// transposing back and forth.
     channels_last: HashMap<NodeId, NodeId>,
     input_shape: Vec<usize>,
 }
@@ -166,14 +175,17 @@ fn axis(a: i64, rank: usize) -> usize {
     }
 }
 
-impl Builder {
+impl Builder<'_> {
     fn fail(node: &NodeProto, problem: impl Into<String>) -> ImportError {
         ImportError::Node { node: node.name.clone(), op: node.op_type.clone(), problem: problem.into() }
     }
 
     fn value(&self, node: &NodeProto, index: usize) -> Result<Value, ImportError> {
         let name = node.input.get(index).filter(|n| !n.is_empty()).ok_or_else(|| Self::fail(node, format!("input {index} is missing")))?;
-        self.values.get(name).cloned().ok_or_else(|| Self::fail(node, format!("input `{name}` is not computed before it")))
+        match self.values.get(name) {
+            Some(v) => Ok(v.clone()),
+            None => self.initialisers.get(name).map(|c| Value::Constant(c.clone())).ok_or_else(|| Self::fail(node, format!("input `{name}` is not computed before it"))),
+        }
     }
 
     fn constant(&self, node: &NodeProto, index: usize) -> Result<Constant, ImportError> {
@@ -303,7 +315,13 @@ impl Builder {
                     }
                     other => {
                         let (id, _) = self.as_node(node, other)?;
+                        let channels_first = perm == [0, 2, 1] && shape[0] == 1;
                         let t = self.add(name, Op::Transpose(perm), vec![id]);
+                        if channels_first {
+                            // `[1, L, C]` to `[1, C, L]`: the source is already the channels-last copy.
+                            let last = self.reshape(&format!("{name}/channels_last"), id, shape[1..].to_vec());
+                            self.channels_last.insert(t, last);
+                        }
                         self.set(node, Value::Node { id: t, shape: target });
                     }
                 }

@@ -8,7 +8,7 @@ use super::{axis, int_attribute, shape_of, Builder, Value};
 use crate::error::ImportError;
 use crate::tensor::Constant;
 
-impl Builder {
+impl Builder<'_> {
     pub(super) fn reshaped(&mut self, node: &NodeProto, v: Value, target: Vec<usize>) -> Result<(), ImportError> {
         match v {
             Value::Constant(Constant::Int(a)) => {
@@ -32,12 +32,17 @@ impl Builder {
     }
 
     pub(super) fn gather(&mut self, node: &NodeProto) -> Result<(), ImportError> {
+        if let Value::TokenIds = self.value(node, 1)? {
+            // The graph's input is the gathered embeddings `[1, T, D]` (the table, checked when
+            // the model was read, is not copied).
+            let Some(Constant::Float(table)) = self.initialisers.get(&node.input[0]) else {
+                return Err(Self::fail(node, "the token ids are gathered from something other than an embedding table"));
+            };
+            let shape = vec![1, self.input_shape.get(1).copied().unwrap_or(0), table.shape()[1]];
+            self.set(node, Value::Node { id: 0, shape });
+            return Ok(());
+        }
         match (self.value(node, 0)?, self.value(node, 1)?) {
-            (Value::Constant(Constant::Float(table)), Value::TokenIds) => {
-                // The graph's input is the gathered embeddings `[1, T, D]`.
-                let shape = vec![1, self.input_shape.get(1).copied().unwrap_or(0), table.shape()[1]];
-                self.set(node, Value::Node { id: 0, shape });
-            }
             (Value::Constant(data), Value::Constant(indices)) => {
                 let a = axis(int_attribute(node, "axis", 0), data.shape().len());
                 let picks = indices.ints().ok_or_else(|| Self::fail(node, "indices must be integers"))?;
