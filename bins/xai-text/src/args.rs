@@ -102,8 +102,8 @@ impl DataArg {
 
 #[derive(Args)]
 pub(crate) struct ModelArg {
-    /// A model folder made by `xai-text train`, or (for `predict`, `explain` and `accuracy`) a folder with
-    /// an ONNX classifier (for `accuracy` too): model.onnx, tokenizer.json, config.json [default: the model
+    /// A model folder made by `xai-text train`, or a folder with an ONNX classifier: model.onnx,
+    /// tokenizer.json, config.json (as `xai-text export --onnx` writes it) [default: the model
     /// embedded in the binary].
     #[arg(long)]
     model: Option<PathBuf>,
@@ -114,7 +114,7 @@ impl ModelArg {
     pub(crate) fn load(&self) -> Result<TextClassifier, TextError> {
         match &self.model {
             Some(dir) if OnnxTextClassifier::is_onnx_folder(dir) => {
-                Err(TextError::Model(format!("{}: an ONNX model; `predict`, `explain` and `accuracy` take it, this command takes relvis models for now", dir.display())))
+                Err(TextError::Model(format!("{}: an ONNX model; this command takes relvis models (made by `xai-text train`)", dir.display())))
             }
             Some(dir) => TextClassifier::load(dir),
             None => text::default_model::load(),

@@ -156,7 +156,7 @@ fn onnx_folder() -> String {
 }
 
 #[test]
-fn predict_and_explain_take_an_onnx_model_folder_and_the_other_commands_say_they_do_not_yet() {
+fn predict_and_explain_take_an_onnx_model_folder() {
     let expected: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(format!("{}/expected.json", onnx_folder())).unwrap()).unwrap();
     let text = expected[0]["text"].as_str().unwrap();
     let out = xai_text().args(["predict", "--json", "--model", &onnx_folder(), "-"]).write_stdin(text).output().unwrap();
@@ -170,7 +170,6 @@ fn predict_and_explain_take_an_onnx_model_folder_and_the_other_commands_say_they
     let e: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(e["class_name"], "hockey");
     assert_eq!(e["words"].as_array().unwrap().len(), text.split_whitespace().count());
-    xai_text().args(["eval-deletion", "--model", &onnx_folder()]).assert().code(5).stderr(predicate::str::contains("an ONNX model"));
 }
 
 #[test]
@@ -213,4 +212,61 @@ fn export_writes_an_onnx_folder_that_predicts_as_the_embedded_model() {
     for (x, y) in a["scores"].as_array().unwrap().iter().zip(b["scores"].as_array().unwrap()) {
         assert!((x.as_f64().unwrap() - y.as_f64().unwrap()).abs() < 1e-4, "{x} against {y}");
     }
+}
+
+/// A folder set in both splits under the 20 Newsgroups class names of the exported model's
+/// config: three copies of each demo post (the last two with sentences dropped) under its
+/// class, and a line naming the class for each of the others.
+fn demo_set(dir: &std::path::Path, onnx: &std::path::Path) {
+    let config: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(onnx.join("config.json")).unwrap()).unwrap();
+    let demos = [("autos", "rec.autos"), ("graphics", "comp.graphics"), ("hockey", "rec.sport.hockey"), ("medicine", "sci.med"), ("space", "sci.space")];
+    for class in config["id2label"].as_object().unwrap().values().map(|c| c.as_str().unwrap()) {
+        let texts: Vec<String> = match demos.iter().find(|(_, c)| *c == class) {
+            Some((file, _)) => {
+                let text = std::fs::read_to_string(demo(&format!("{file}.txt"))).unwrap();
+                let sentences: Vec<&str> = text.split_inclusive(". ").collect();
+                (0..3).map(|copy| sentences.iter().enumerate().filter(|(i, _)| copy == 0 || i % 3 != copy).map(|(_, s)| *s).collect()).collect()
+            }
+            None => vec![format!("a post for {}", class.replace('.', " "))],
+        };
+        for split in ["train", "test"] {
+            let folder = dir.join(split).join(class);
+            std::fs::create_dir_all(&folder).unwrap();
+            for (i, t) in texts.iter().enumerate() {
+                std::fs::write(folder.join(format!("{i}.txt")), t).unwrap();
+            }
+        }
+    }
+}
+
+#[test]
+fn eval_deletion_and_spray_give_the_same_report_on_the_exported_model_as_on_the_native_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, onnx) = (dir.path().join("data"), dir.path().join("onnx"));
+    xai_text().args(["export", "--onnx"]).arg(&onnx).assert().success();
+    demo_set(&data, &onnx);
+    let mut reports = Vec::new();
+    for (name, model) in [("native", None), ("onnx", Some(&onnx))] {
+        let (json, plot, spray) = (dir.path().join(format!("{name}.json")), dir.path().join(format!("{name}.png")), dir.path().join(format!("{name}-spray")));
+        let mut deletion = xai_text();
+        deletion.args(["eval-deletion", "--steps", "6", "--random-seeds", "1", "--data"]).arg(&data).arg("--json").arg(&json).arg("--plot").arg(&plot);
+        let mut clusters = xai_text();
+        clusters.args(["spray", "--class", "sci.space", "--clusters", "2", "--data"]).arg(&data).arg("--out").arg(&spray);
+        if let Some(m) = model {
+            deletion.arg("--model").arg(m);
+            clusters.arg("--model").arg(m);
+        }
+        deletion.assert().success().stdout(predicate::str::contains("30 documents"));
+        clusters.assert().success();
+        let deletion: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        let clusters: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(spray.join("spray.json")).unwrap()).unwrap();
+        reports.push((deletion, clusters));
+    }
+    let (native, onnx) = (&reports[0], &reports[1]);
+    assert_eq!(native.0, onnx.0, "deletion");
+    let curve = &native.0["correct"]["curves"][0]["accuracy"];
+    assert!(curve[0].as_f64().unwrap() > curve[6].as_f64().unwrap(), "deleting the most relevant words lowers accuracy: {curve}");
+    assert_eq!(native.1[0]["analysis"]["labels"], onnx.1[0]["analysis"]["labels"]);
+    assert_eq!(native.1[0]["clusters"], onnx.1[0]["clusters"]);
+    assert_eq!(native.1[0]["documents"].as_array().unwrap().len(), 3);
 }

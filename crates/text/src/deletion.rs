@@ -241,19 +241,86 @@ pub fn deletion_run(doc: &mut Deletion<'_>, order: &[usize], steps: usize, label
 /// The positions of real words (not padding) ranked for deletion: by `relevance`, highest
 /// first when `descending`, ties by position.
 pub fn rank(relevance: &[f32], ids: &[u32], descending: bool) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..ids.len()).filter(|&p| ids[p] != PAD).collect();
-    order.sort_by(|&a, &b| {
+    rank_positions(relevance, (0..ids.len()).filter(|&p| ids[p] != PAD).collect(), descending)
+}
+
+/// `positions` ranked for deletion by `relevance`, highest first when `descending`, ties by
+/// position.
+pub fn rank_positions(relevance: &[f32], mut positions: Vec<usize>, descending: bool) -> Vec<usize> {
+    positions.sort_by(|&a, &b| {
         let by = if descending { relevance[b].total_cmp(&relevance[a]) } else { relevance[a].total_cmp(&relevance[b]) };
         by.then(a.cmp(&b))
     });
-    order
+    positions
+}
+
+/// A document under the deletion evaluation: the token ids the model reads, its true class
+/// (the model's index), and the positions that hold words (not padding or special tokens).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeletionDocument {
+    pub ids: Vec<u32>,
+    pub label: usize,
+    pub deletable: Vec<usize>,
+}
+
+impl TextCnn {
+    /// `example` as this model reads it for the deletion evaluation.
+    pub fn deletion_document(&self, example: &Example) -> DeletionDocument {
+        let ids = self.input_ids(&example.ids);
+        let deletable = (0..ids.len()).filter(|&p| ids[p] != PAD).collect();
+        DeletionDocument { ids, label: example.label, deletable }
+    }
+}
+
+/// A model whose accuracy is tracked while words are deleted: relvis's CNN (deletions
+/// recomputed incrementally, [`Deletion`]) or any [`crate::TextModel`] that can run a document
+/// with some positions' embeddings zeroed.
+pub trait DeletionModel: Sync {
+    /// For one document (`index`, its place in the set, seeds the random orders): whether the
+    /// model first predicts its label, and per ranking whether it does before and after each
+    /// of the first `steps` deletions.
+    fn deletion_runs(&self, doc: &DeletionDocument, index: usize, rankings: &[Ranking], steps: usize) -> Result<(bool, Vec<Vec<bool>>), TextError>;
+}
+
+impl Ranking {
+    /// The `deletable` positions in the order this ranking deletes them: by `relevance` (for
+    /// the true class; most relevant first if `descending`), or shuffled by a seed and the
+    /// document's index.
+    pub fn order(&self, deletable: Vec<usize>, descending: bool, index: usize, relevance: impl FnOnce(&Method) -> Result<Vec<f32>, TextError>) -> Result<Vec<usize>, TextError> {
+        match self {
+            Ranking::Method(method) => Ok(rank_positions(&relevance(method)?, deletable, descending)),
+            Ranking::Random(seed) => {
+                let mut order = deletable;
+                order.shuffle(&mut StdRng::seed_from_u64(seed.wrapping_mul(1_000_003).wrapping_add(index as u64)));
+                Ok(order)
+            }
+        }
+    }
+}
+
+impl DeletionModel for TextCnn {
+    fn deletion_runs(&self, doc: &DeletionDocument, index: usize, rankings: &[Ranking], steps: usize) -> Result<(bool, Vec<Vec<bool>>), TextError> {
+        let x = self.embed(&doc.ids);
+        let start = Deletion::new(self, x.clone());
+        let mut work = start.clone();
+        let was_correct = start.predicted() == doc.label;
+        let runs = rankings
+            .iter()
+            .map(|ranking| {
+                let order = ranking.order(doc.deletable.clone(), was_correct, index, |method| Ok(explain_positions(self, x.clone(), Some(doc.label), method)?.relevance))?;
+                work.reset_to(&start);
+                Ok(deletion_run(&mut work, &order, steps, doc.label))
+            })
+            .collect::<Result<Vec<_>, TextError>>()?;
+        Ok((was_correct, runs))
+    }
 }
 
 /// Runs both experiments over `examples` with LRP, SA and chance, in parallel over
 /// documents; `progress` is told how many documents are done.
 pub fn evaluate_deletion(
-    cnn: &TextCnn,
-    examples: &[Example],
+    model: &dyn DeletionModel,
+    examples: &[DeletionDocument],
     config: &DeletionConfig,
     progress: &Progress,
 ) -> Result<DeletionReport, TextError> {
@@ -261,34 +328,11 @@ pub fn evaluate_deletion(
     let rankings: Vec<Ranking> =
         methods.iter().cloned().map(Ranking::Method).chain((0..config.random_seeds).map(Ranking::Random)).collect();
     let done = AtomicUsize::new(0);
-    // Per document: whether it was classified correctly, and per ranking its run.
     let runs: Vec<(bool, usize, Vec<Vec<bool>>)> = examples
         .par_iter()
         .enumerate()
         .map(|(i, example)| {
-            let ids = cnn.input_ids(&example.ids);
-            let x = cnn.embed(&ids);
-            let start = Deletion::new(cnn, x.clone());
-            let mut work = start.clone();
-            let was_correct = start.predicted() == example.label;
-            let runs = rankings
-                .iter()
-                .map(|ranking| {
-                    let order = match ranking {
-                        Ranking::Method(method) => {
-                            let relevance = explain_positions(cnn, x.clone(), Some(example.label), method)?.relevance;
-                            rank(&relevance, &ids, was_correct)
-                        }
-                        Ranking::Random(seed) => {
-                            let mut order: Vec<usize> = (0..ids.len()).filter(|&p| ids[p] != PAD).collect();
-                            order.shuffle(&mut StdRng::seed_from_u64(seed.wrapping_mul(1_000_003).wrapping_add(i as u64)));
-                            order
-                        }
-                    };
-                    work.reset_to(&start);
-                    Ok(deletion_run(&mut work, &order, config.steps, example.label))
-                })
-                .collect::<Result<Vec<_>, TextError>>()?;
+            let (was_correct, runs) = model.deletion_runs(example, i, &rankings, config.steps)?;
             progress(done.fetch_add(1, Ordering::Relaxed) + 1, examples.len());
             Ok((was_correct, example.label, runs))
         })

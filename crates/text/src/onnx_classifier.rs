@@ -9,13 +9,14 @@
 
 use std::path::Path;
 
-use lrp::{position_norms, position_sums, Target};
+use lrp::{position_norms, position_sums, GraphTrace, Target};
 use ndarray::{ArrayD, IxDyn};
 use onnx_import::{ImportError, OnnxModel};
 use pipeline::conservation::LayerSum;
 use pipeline::metrics::argmax;
 
 use crate::classifier::Prediction;
+use crate::deletion::{DeletionDocument, DeletionModel, Ranking};
 use crate::error::TextError;
 use crate::explain::{words_of, Conservation, Method, TextExplanation};
 use crate::model::softmax;
@@ -216,18 +217,9 @@ impl OnnxTextClassifier {
         if class >= scores.len() {
             return Err(TextError::Explain(format!("class {class} out of range: the model has {} classes", scores.len())));
         }
-        let target = Target::Output(class);
-        let (per_position, conservation) = match method {
-            Method::Lrp(composite) => {
-                let e = trace.lrp(&target, composite)?;
-                let layers = e.layers.iter().map(LayerSum::from).collect();
-                (position_sums(e.relevance.view()), Some(Conservation { explained: e.explained, words: 0.0, absorbed: 0.0, layers }))
-            }
-            Method::Sensitivity => (position_norms(trace.gradient(&target)?.view()), None),
-            Method::GradientXInput => (position_sums(trace.gradient_x_input(&target)?.view()), None),
-        };
+        let (per_position, conservation) = position_relevance(&trace, class, method)?;
         // Relevance of the worded tokens, in their order.
-        let relevance: Vec<f32> = positions.iter().map(|&t| per_position[[0, t]]).collect();
+        let relevance: Vec<f32> = positions.iter().map(|&t| per_position[t]).collect();
         let words = words_of(&text, &tokens, &relevance, usize::MAX, method.is_signed(), |id| self.tokenizer.id_to_token(id).unwrap_or_default());
         let conservation = conservation.map(|mut c| {
             c.words = words.iter().map(|w| f64::from(w.relevance)).sum();
@@ -249,5 +241,62 @@ impl OnnxTextClassifier {
             conservation,
             unread_bytes,
         })
+    }
+}
+
+/// Relevance per input position for `class` (the graph's batch axis dropped), with LRP's
+/// conservation report.
+fn position_relevance(trace: &GraphTrace<'_>, class: usize, method: &Method) -> Result<(Vec<f32>, Option<Conservation>), TextError> {
+    let target = Target::Output(class);
+    let (per_position, conservation) = match method {
+        Method::Lrp(composite) => {
+            let e = trace.lrp(&target, composite)?;
+            let layers = e.layers.iter().map(LayerSum::from).collect();
+            (position_sums(e.relevance.view()), Some(Conservation { explained: e.explained, words: 0.0, absorbed: 0.0, layers }))
+        }
+        Method::Sensitivity => (position_norms(trace.gradient(&target)?.view()), None),
+        Method::GradientXInput => (position_sums(trace.gradient_x_input(&target)?.view()), None),
+    };
+    Ok((per_position.index_axis(ndarray::Axis(0), 0).iter().copied().collect(), conservation))
+}
+
+impl OnnxTextClassifier {
+    /// A document as the deletion evaluation reads it: the ids the model reads, `label`, and
+    /// the positions of the words' tokens.
+    pub fn deletion_document(&self, text: &str, label: usize) -> Result<DeletionDocument, TextError> {
+        let Encoded { ids, positions, .. } = self.tokens(text)?;
+        Ok(DeletionDocument { ids, label, deletable: positions })
+    }
+}
+
+impl DeletionModel for OnnxTextClassifier {
+    /// The graph is built once per document and run again after each deletion (a deleted
+    /// position's embedding set to zero).
+    fn deletion_runs(&self, example: &DeletionDocument, index: usize, rankings: &[Ranking], steps: usize) -> Result<(bool, Vec<Vec<bool>>), TextError> {
+        let x = self.embedded(&example.ids)?;
+        let imported = self.graph(&x)?;
+        let predicts_label = |x: ArrayD<f32>| -> Result<bool, TextError> { Ok(argmax(&imported.graph.forward(x)?.output().iter().copied().collect::<Vec<f32>>()) == example.label) };
+        let trace = imported.graph.forward(x.clone())?;
+        let was_correct = argmax(&trace.output().iter().copied().collect::<Vec<f32>>()) == example.label;
+        let runs = rankings
+            .iter()
+            .map(|ranking| {
+                let order = ranking.order(example.deletable.clone(), was_correct, index, |method| Ok(position_relevance(&trace, example.label, method)?.0))?;
+                let mut x = x.clone();
+                let mut correct = Vec::with_capacity(steps + 1);
+                correct.push(was_correct);
+                for k in 0..steps {
+                    match order.get(k) {
+                        Some(&p) => {
+                            x.slice_mut(ndarray::s![0, p, ..]).fill(0.0);
+                            correct.push(predicts_label(x.clone())?);
+                        }
+                        None => correct.push(*correct.last().expect("one state at least")),
+                    }
+                }
+                Ok(correct)
+            })
+            .collect::<Result<Vec<_>, TextError>>()?;
+        Ok((was_correct, runs))
     }
 }

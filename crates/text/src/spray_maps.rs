@@ -14,10 +14,10 @@ use serde::Serialize;
 use spray::maps::{normalise, Normalisation};
 use spray::{analyse, Analysis, SprayOptions};
 
-use crate::classifier::TextClassifier;
 use crate::clean::header_len;
 use crate::corpus::Document;
 use crate::error::TextError;
+use crate::text_model::TextModel;
 use crate::explain::{Method, TextExplanation};
 
 /// Which map each document becomes.
@@ -123,7 +123,7 @@ pub struct TextStrategies {
 }
 
 /// Explains `docs` for `class` (LRP with `method`), builds their maps and clusters them.
-pub fn class_strategies(model: &TextClassifier, docs: &[Document], class: usize, kind: MapKind, how: Normalisation, method: &Method, options: &SprayOptions) -> Result<TextStrategies, TextError> {
+pub fn class_strategies(model: &dyn TextModel, docs: &[Document], class: usize, kind: MapKind, how: Normalisation, method: &Method, options: &SprayOptions) -> Result<TextStrategies, TextError> {
     let explanations: Vec<TextExplanation> = docs.par_iter().map(|d| model.explain(&d.text, Some(class), method)).collect::<Result<_, _>>()?;
     let vocabulary: Vec<String> = match kind {
         MapKind::Position => Vec::new(),
@@ -187,7 +187,7 @@ pub fn class_strategies(model: &TextClassifier, docs: &[Document], class: usize,
         })
         .collect();
     Ok(TextStrategies {
-        class: model.config.classes[class].clone(),
+        class: model.classes()[class].clone(),
         maps: kind,
         documents: docs.iter().map(|d| d.id.clone()).collect(),
         header_share: shares.iter().sum::<f64>() / shares.len().max(1) as f64,

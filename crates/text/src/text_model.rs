@@ -3,7 +3,11 @@
 
 use std::path::Path;
 
+use rayon::prelude::*;
+
 use crate::classifier::{Prediction, TextClassifier};
+use crate::corpus::Document;
+use crate::deletion::{DeletionDocument, DeletionModel};
 use crate::error::TextError;
 use crate::explain::{Method, TextExplanation};
 use crate::onnx_classifier::OnnxTextClassifier;
@@ -14,6 +18,11 @@ pub trait TextModel: Sync {
     fn predict(&self, text: &str) -> Result<Prediction, TextError>;
     /// Explains `class` (default: the predicted one) on `text`.
     fn explain(&self, text: &str, class: Option<usize>, method: &Method) -> Result<TextExplanation, TextError>;
+    /// The documents as the deletion evaluation reads them, each labelled with the model's
+    /// index of its class (`classes` are the data set's class names, which `docs` index).
+    fn deletion_documents(&self, docs: &[Document], classes: &[String]) -> Result<Vec<DeletionDocument>, TextError>;
+    /// The model as the deletion evaluation runs it.
+    fn deletion_model(&self) -> &dyn DeletionModel;
     /// The native model, for the commands that need its training record or its layers.
     fn native(&self) -> Option<&TextClassifier> {
         None
@@ -39,6 +48,16 @@ impl TextModel for TextClassifier {
         TextClassifier::explain(self, text, class, method)
     }
 
+    fn deletion_documents(&self, docs: &[Document], classes: &[String]) -> Result<Vec<DeletionDocument>, TextError> {
+        let labels = model_labels(self, docs, classes)?;
+        let examples = crate::fit::encode(docs, self.config.cleaning, &self.tokenizer)?;
+        Ok(examples.into_iter().zip(labels).map(|(e, label)| DeletionDocument { label, ..self.cnn.deletion_document(&e) }).collect())
+    }
+
+    fn deletion_model(&self) -> &dyn DeletionModel {
+        &self.cnn
+    }
+
     fn native(&self) -> Option<&TextClassifier> {
         Some(self)
     }
@@ -56,6 +75,21 @@ impl TextModel for OnnxTextClassifier {
     fn explain(&self, text: &str, class: Option<usize>, method: &Method) -> Result<TextExplanation, TextError> {
         OnnxTextClassifier::explain(self, text, class, method)
     }
+
+    fn deletion_documents(&self, docs: &[Document], classes: &[String]) -> Result<Vec<DeletionDocument>, TextError> {
+        let labels = model_labels(self, docs, classes)?;
+        docs.par_iter().zip(labels).map(|(d, label)| self.deletion_document(&d.text, label)).collect()
+    }
+
+    fn deletion_model(&self) -> &dyn DeletionModel {
+        self
+    }
+}
+
+/// The model's class index for each document's class, matched by name.
+fn model_labels(model: &dyn TextModel, docs: &[Document], classes: &[String]) -> Result<Vec<usize>, TextError> {
+    let index: Vec<usize> = classes.iter().map(|c| model.class_index(c)).collect::<Result<_, _>>()?;
+    Ok(docs.iter().map(|d| index[d.label]).collect())
 }
 
 /// The model in `dir`: an ONNX folder (`model.onnx` with `tokenizer.json`) or a relvis model.

@@ -185,7 +185,8 @@ fn deletion_runs_and_curves_are_consistent() {
         (0..24).map(|i| Example { ids: random_ids(&mut rng, 5 + i), label: i % 4 }).collect();
     let names: Vec<String> = ["a", "b", "c", "d"].map(String::from).to_vec();
     let config = DeletionConfig { steps: 12, rule: "epsilon=0.01".parse().unwrap(), random_seeds: 2, per_class: Some(names) };
-    let report = evaluate_deletion(&cnn, &examples, &config, &|_, _| {}).unwrap();
+    let documents: Vec<_> = examples.iter().map(|e| cnn.deletion_document(e)).collect();
+    let report = evaluate_deletion(&cnn, &documents, &config, &|_, _| {}).unwrap();
     assert_eq!(report.correct.documents + report.misclassified.documents, examples.len());
     assert!(report.correct.documents > 0 && report.misclassified.documents > 0);
     for (experiment, start) in [(&report.correct, 1.0), (&report.misclassified, 0.0)] {

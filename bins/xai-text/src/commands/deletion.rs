@@ -8,7 +8,6 @@ use indicatif::{ProgressBar, ProgressStyle};
 use outcome::output::{write_file, StagedFile};
 use outcome::{outln, Failure};
 use text::deletion::{evaluate_deletion, DeletionConfig};
-use text::fit::encode;
 
 use crate::args::{DataArg, ModelArg};
 use crate::failure::Error;
@@ -48,22 +47,22 @@ pub(crate) struct DeletionArgs {
 pub(crate) fn run(args: DeletionArgs) -> Result<(), Error> {
     let plot = StagedFile::new(&args.plot, args.force)?;
     outcome::output::check_new(&args.json, args.force)?;
-    let model = args.model.load()?;
+    let model = args.model.load_any()?;
     let rule = args.rule.parse().map_err(|e| Failure::usage(format!("--rule {}: {e}", args.rule)))?;
-    let (corpus, _) = args.data.load(Some(&model.config))?;
-    let mut test = encode(&corpus.test, model.config.cleaning, &model.tokenizer)?;
+    let (corpus, _) = args.data.load(model.native().map(|m| &m.config))?;
+    let mut test = model.deletion_documents(&corpus.test, &corpus.classes)?;
     if let Some(limit) = args.limit.filter(|&l| l > 0 && l < test.len()) {
         let stride = test.len() as f64 / limit as f64;
         test = (0..limit).map(|i| test[(i as f64 * stride) as usize].clone()).collect();
     }
-    let per_class = args.per_class.then(|| corpus.classes.clone());
+    let per_class = args.per_class.then(|| model.classes().to_vec());
     let config = DeletionConfig { steps: args.steps, rule, random_seeds: args.random_seeds, per_class };
     let bar = ProgressBar::new(test.len() as u64);
     bar.set_style(
         ProgressStyle::with_template("deleting words [{bar:30}] {pos}/{len} documents ({eta} left)").expect("a valid template").progress_chars("=> "),
     );
     let start = std::time::Instant::now();
-    let report = evaluate_deletion(&model.cnn, &test, &config, &|done, _| bar.set_position(done as u64))?;
+    let report = evaluate_deletion(model.deletion_model(), &test, &config, &|done, _| bar.set_position(done as u64))?;
     bar.finish_and_clear();
     let seconds = start.elapsed().as_secs_f64();
     text::plot::plot_deletion(&report, plot.path())?;

@@ -41,11 +41,11 @@ pub(crate) struct SprayArgs {
 }
 
 pub(crate) fn run(args: SprayArgs) -> Result<(), Error> {
-    let model = args.model.load()?;
-    let (corpus, _) = args.data.load(Some(&model.config))?;
+    let model = args.model.load_any()?;
+    let (corpus, _) = args.data.load(model.native().map(|m| &m.config))?;
     let classes: Vec<usize> = match &args.class {
         Some(name) => vec![model.class_index(name)?],
-        None => (0..model.config.classes.len()).collect(),
+        None => (0..model.classes().len()).collect(),
     };
     let staged = StagedFolder::new(&args.out, args.force)?;
     let dir = staged.path();
@@ -54,18 +54,19 @@ pub(crate) fn run(args: SprayArgs) -> Result<(), Error> {
     let bar = ProgressBar::new(classes.len() as u64);
     let mut results = Vec::new();
     for &k in &classes {
-        let docs: Vec<_> = corpus.test.iter().filter(|d| d.label == k).cloned().collect();
+        // The data set's classes matched to the model's by name (an ONNX model has its own order).
+        let docs: Vec<_> = corpus.test.iter().filter(|d| corpus.classes[d.label] == model.classes()[k]).cloned().collect();
         if docs.len() < 3 {
             continue;
         }
-        let r = class_strategies(&model, &docs, k, args.maps, args.cluster.normalise, &method, &options)?;
+        let r = class_strategies(model.as_ref(), &docs, k, args.maps, args.cluster.normalise, &method, &options)?;
         let name = outcome::output::file_name_part(&r.class);
         plot_class(&r.analysis, &name, "documents", dir).map_err(|e| staged.name_destination(Failure::output(e.to_string())))?;
         for (c, cluster) in r.clusters.iter().enumerate() {
             for (m, id) in cluster.examples.iter().take(2).enumerate() {
                 let Some(i) = r.documents.iter().position(|d| d == id) else { continue };
                 let path = dir.join(format!("{name}-cluster{c}-example{m}.html"));
-                std::fs::write(&path, html(&r.explanations[i], &model.config.classes)).map_err(|e| staged.name_destination(Failure::writing(&path, &e)))?;
+                std::fs::write(&path, html(&r.explanations[i], model.classes())).map_err(|e| staged.name_destination(Failure::writing(&path, &e)))?;
             }
         }
         results.push(r);
