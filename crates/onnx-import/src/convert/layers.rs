@@ -113,12 +113,31 @@ impl Builder<'_> {
     }
 
     pub(super) fn reduce(&mut self, node: &NodeProto) -> Result<(), ImportError> {
-        let (id, shape) = self.node_input(node)?;
         let axes = match ints_attribute(node, "axes") {
             Some(a) => a,
             None if node.input.len() > 1 => self.constant(node, 1)?.ints().ok_or_else(|| Self::fail(node, "axes must be integers"))?,
             None => return Err(Self::fail(node, "a reduction over every axis")),
         };
+        if let Value::Constant(c) = self.value(node, 0)? {
+            // Folded: the sum of an attention mask is the number of tokens.
+            let mut a = c.to_float();
+            let rank = a.ndim();
+            let keep = int_attribute(node, "keepdims", 1) == 1;
+            let mut axes: Vec<usize> = axes.iter().map(|&x| axis(x, rank)).collect();
+            axes.sort_unstable_by(|x, y| y.cmp(x));
+            for &ax in &axes {
+                let lane = a.len_of(ndarray::Axis(ax)) as f32;
+                let reduced = match node.op_type.as_str() {
+                    "ReduceMax" => a.fold_axis(ndarray::Axis(ax), f32::NEG_INFINITY, |m, &v| m.max(v)),
+                    "ReduceMean" => a.sum_axis(ndarray::Axis(ax)) / lane,
+                    _ => a.sum_axis(ndarray::Axis(ax)),
+                };
+                a = if keep { reduced.insert_axis(ndarray::Axis(ax)) } else { reduced };
+            }
+            self.set(node, Value::Constant(Constant::Float(a)));
+            return Ok(());
+        }
+        let (id, shape) = self.node_input(node)?;
         let axes: Vec<usize> = axes.iter().map(|&a| axis(a, shape.len())).collect();
         let [reduced] = axes[..] else { return Err(Self::fail(node, "a reduction over several axes")) };
         if shape.len() != 3 || reduced == 0 {

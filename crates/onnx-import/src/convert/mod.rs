@@ -23,6 +23,11 @@ pub const SUPPORTED_OPERATORS: &[&str] = &[
     "Sigmoid",
 ];
 
+/// Inputs of Hugging Face exports that hold the same value at every position of one document
+/// read without padding: the attention mask (1) and the segment ids (0). They are constants of
+/// the graph, so a masked mean pooling is a product with a constant mask.
+const KNOWN_INPUTS: &[(&str, i64)] = &[("attention_mask", 1), ("token_type_ids", 0)];
+
 /// Operators that are only allowed as the model's last step: the logit before them is explained.
 const OUTPUT_ACTIVATIONS: &[&str] = &["Softmax", "LogSoftmax", "Sigmoid"];
 
@@ -31,6 +36,8 @@ pub struct OnnxModel {
     nodes: Vec<NodeProto>,
     initialisers: HashMap<String, Constant>,
     input: String,
+    /// `attention_mask` and `token_type_ids` where the model reads them, with their value.
+    known_inputs: Vec<(String, i64)>,
     /// The explained output: the first graph output, before a final softmax or sigmoid.
     output: String,
     /// The final activation left out, if any.
@@ -66,9 +73,17 @@ impl OnnxModel {
         let graph = model.graph.into_option().ok_or_else(|| ImportError::Parse("the model has no graph".into()))?;
         let initialisers: HashMap<String, Constant> = graph.initializer.iter().map(|t| Ok((t.name.clone(), decode(t)?))).collect::<Result<_, ImportError>>()?;
         let inputs: Vec<&str> = graph.input.iter().map(|i| i.name.as_str()).filter(|n| !initialisers.contains_key(*n)).collect();
-        let [input] = inputs[..] else {
-            return Err(ImportError::Invalid(format!("the model has {} inputs ({}); relvis explains models of one input", inputs.len(), inputs.join(", "))));
+        // The inputs a tokenizer fills besides the ids: for one document without padding, known.
+        let (known, explained): (Vec<&str>, Vec<&str>) = inputs.iter().partition(|n| KNOWN_INPUTS.iter().any(|(k, _)| k == *n));
+        let [input] = explained[..] else {
+            return Err(ImportError::Invalid(format!(
+                "the model has {} inputs besides {} ({}); relvis explains models of one input",
+                explained.len(),
+                KNOWN_INPUTS.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(" and "),
+                explained.join(", ")
+            )));
         };
+        let known_inputs: Vec<(String, i64)> = known.iter().map(|n| (n.to_string(), KNOWN_INPUTS.iter().find(|(k, _)| k == n).expect("partitioned").1)).collect();
         let first_output = graph.output.first().map(|o| o.name.clone()).ok_or_else(|| ImportError::Invalid("the model has no output".into()))?;
         let producer = |name: &str| graph.node.iter().find(|n| n.output.iter().any(|o| o == name));
         let (output, activation) = match producer(&first_output) {
@@ -91,7 +106,7 @@ impl OnnxModel {
         let embedding = embedding.transpose()?;
         // Nodes that only compute the final activation are not converted.
         let nodes = graph.node.into_iter().filter(|n| !OUTPUT_ACTIVATIONS.contains(&n.op_type.as_str())).collect();
-        Ok(OnnxModel { nodes, initialisers, input: input.to_string(), output, activation, embedding })
+        Ok(OnnxModel { nodes, initialisers, input: input.to_string(), known_inputs, output, activation, embedding })
     }
 
     /// The embedding table `[vocabulary, D]` when the model's input is token ids.
@@ -119,6 +134,10 @@ impl OnnxModel {
         let input = if self.embedding.is_some() { Value::TokenIds } else { Value::Node { id: 0, shape: shape.to_vec() } };
         b.values.insert(self.input.clone(), input);
         b.input_shape = shape.to_vec();
+        for (name, fill) in &self.known_inputs {
+            let tokens = if self.embedding.is_some() { shape.get(1).copied().unwrap_or(0) } else { shape.get(1).copied().unwrap_or(1) };
+            b.values.insert(name.clone(), Value::Constant(Constant::Int(ArrayD::from_elem(IxDyn(&[1, tokens]), *fill))));
+        }
         for node in &self.nodes {
             b.convert(node)?;
         }
