@@ -163,12 +163,16 @@ impl OnnxTextClassifier {
         let (tokens, covered) = encode_prefix_with(&text, readable + MARGIN_TOKENS, |t| self.word_tokens(t))?;
         let unread_bytes = text.len() - covered;
         text.truncate(covered);
-        // The words read, encoded again with the special tokens the tokenizer adds around them.
         let read = tokens.ids.len().min(readable);
-        let end = if read == tokens.ids.len() { text.len() } else { tokens.spans[read].start };
-        let encoding = self.tokenizer.encode(&text[..end], true).map_err(|e| TextError::Tokenizer(e.to_string()))?;
-        let mut ids = encoding.get_ids().to_vec();
-        let positions: Vec<usize> = encoding.get_word_ids().iter().enumerate().filter(|(_, w)| w.is_some()).map(|(t, _)| t).collect();
+        let (mut ids, positions) = if specials == 0 {
+            (tokens.ids[..read].to_vec(), (0..read).collect::<Vec<usize>>())
+        } else {
+            // The words read, encoded again with the special tokens the tokenizer adds around them.
+            let end = if read == tokens.ids.len() { text.len() } else { tokens.spans[read].start };
+            let encoding = self.tokenizer.encode(&text[..end], true).map_err(|e| TextError::Tokenizer(e.to_string()))?;
+            let positions = encoding.get_word_ids().iter().enumerate().filter(|(_, w)| w.is_some()).map(|(t, _)| t).collect();
+            (encoding.get_ids().to_vec(), positions)
+        };
         if positions.len() != read || positions.iter().zip(&tokens.ids).any(|(&p, &id)| ids[p] != id) {
             return Err(TextError::Tokenizer("the tokenizer splits a prefix of the document differently from the whole".into()));
         }
