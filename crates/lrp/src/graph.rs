@@ -175,6 +175,10 @@ impl Graph {
                     fold(c.weight.view_mut().into_dyn(), &mut c.bias, &scale, &shift);
                     true
                 }
+                Op::Layer(Layer::Conv2d(c)) if fits(c.filters()) => {
+                    fold(c.weight.view_mut().into_dyn(), &mut c.bias, &scale, &shift);
+                    true
+                }
                 _ => false,
             };
             if done {

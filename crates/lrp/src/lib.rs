@@ -44,7 +44,7 @@ mod rule;
 pub use error::LrpError;
 pub use explain::{position_norms, position_sums, relevance_through, relevance_through_part, Explanation, LayerRelevance, Target};
 pub use graph::{Graph, GraphTrace, Node, NodeId, Op};
-pub use layers::{Conv1d, Dense, Layer, LayerKind, MaxPool};
+pub use layers::{Conv1d, Conv2d, Conv2dGeometry, Dense, Layer, LayerKind, MaxPool};
 pub use linear::{LinearMap, WeightMod};
 pub use network::{Network, Trace};
 pub use rule::{Composite, Rule, DEFAULT_EPSILON};

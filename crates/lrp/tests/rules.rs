@@ -99,6 +99,29 @@ fn grouped_conv1d_matches_the_formula() {
 }
 
 #[test]
+fn conv2d_matches_the_formula_with_strides_dilations_padding_and_groups() {
+    use lrp::Conv2dGeometry as G;
+    let cases = [
+        // A Kim-style filter spanning the whole embedding: one column out.
+        ((3, 5), 1, 4, 1, G::default(), (9, 5)),
+        ((3, 3), 2, 4, 1, G { padding: (1, 1, 1, 1), ..G::default() }, (6, 7)),
+        ((2, 3), 4, 6, 2, G { strides: (2, 1), dilations: (1, 2), padding: (0, 2, 1, 0) }, (7, 8)),
+        ((1, 1), 3, 3, 3, G { strides: (1, 3), ..G::default() }, (4, 7)),
+        ((3, 2), 2, 2, 1, G { strides: (3, 2), dilations: (2, 1), padding: (2, 0, 0, 1) }, (5, 4)),
+    ];
+    for (seed, (kernel, channels, filters, groups, geometry, (rows, cols))) in cases.into_iter().enumerate() {
+        let mut rng = rng(600 + seed as u64);
+        let layer = conv2d(&mut rng, kernel, channels, filters, groups, geometry);
+        let edges = conv2d_edges(&layer, rows, cols);
+        let x = uniform(&mut rng, &[rows, cols, channels], -1.0, 1.0);
+        let z = layer.forward(x.view(), lrp::WeightMod::Identity) + &layer.bias.as_ref().unwrap().view();
+        assert_eq!(z.len(), edges.n_out, "case {seed}: output size");
+        assert!(relative_error(&z, &edges.forward(&to_f64(&x))) < 1e-6, "case {seed}: forward");
+        check(&layer, &edges, &x, 700 + seed as u64);
+    }
+}
+
+#[test]
 fn a_block_diagonal_convolution_is_found_grouped_and_explains_the_same() {
     let mut rng = rng(24);
     let grouped = grouped_conv(&mut rng, 2, 6, 9, 3);

@@ -14,6 +14,10 @@ Models (vocabulary 40, 6-d embeddings, 3 classes):
 - mean_bag: masked mean of the embeddings (`input_ids` and `attention_mask` in), ReLU MLP
 - bag_mlp: an MLP over the bag-of-words count vector, its first layer written as the sum of
   the embedded tokens (what `Linear(counts)` is for a vocabulary of one-hot words)
+- kim_cnn2d: Kim's CNN as it is often written in PyTorch, `Conv2d(1, F, (w, D))` over the
+  embeddings as a one-channel words x dimensions image, squeezed, max-pooled, concatenated
+- grid_cnn: 2-D convolutions proper over that image: 3x3 with padding 1 and column stride 2,
+  BatchNorm2d, ReLU, a grouped 2x2 convolution with row dilation 2, a global max, dense
 
 Relevance is taken at the embedded tokens `[T, D]` (what relvis explains): each model is a
 PyTorch head over the embeddings; zennit hooks its Conv1d and Linear layers. zennit is run on
@@ -45,13 +49,14 @@ DOCUMENTS = [[5, 9, 2, 31, 17, 8, 22, 3], [12, 12, 7, 39, 1], [4, 28, 16, 33, 9,
 # here to 1e-12 so the two define the same numbers. w² as the LRP toolbox defines it,
 # R_i = w_ij² / Σ_i' w_i'j² R_j, without the bias.
 TINY = 1e-12
+# `{conv}` is the kind of the model's convolutions (conv1d or conv2d).
 RULES = {
     "epsilon=0.01": (Epsilon(0.01), Epsilon(0.01)),
-    "epsilon=0.01;conv1d:zplus": (ZPlus(stabilizer=TINY), Epsilon(0.01)),
+    "epsilon=0.01;{conv}:zplus": (ZPlus(stabilizer=TINY), Epsilon(0.01)),
     "alphabeta=2,1": (AlphaBeta(2.0, 1.0, stabilizer=TINY), AlphaBeta(2.0, 1.0, stabilizer=TINY)),
     "wsquare": (WSquare(stabilizer=TINY, zero_params=["bias"]), WSquare(stabilizer=TINY, zero_params=["bias"])),
     "flat": (Flat(stabilizer=TINY), Flat(stabilizer=TINY)),
-    "epsilon=0.1;conv1d:flat;dense:alphabeta=1,0": (Flat(stabilizer=TINY), AlphaBeta(1.0, 0.0, stabilizer=TINY)),
+    "epsilon=0.1;{conv}:flat;dense:alphabeta=1,0": (Flat(stabilizer=TINY), AlphaBeta(1.0, 0.0, stabilizer=TINY)),
 }
 
 
@@ -76,12 +81,7 @@ class PaperHead(nn.Module):
         super().__init__()
         layers = [ChannelsFirst(), nn.Conv1d(DIM, 4, 3)]
         if bn:
-            norm = nn.BatchNorm1d(4)
-            norm.running_mean.copy_(torch.randn(4) * 0.3)
-            norm.running_var.copy_(torch.rand(4) + 0.5)
-            norm.weight.data.copy_(torch.rand(4) + 0.5)
-            norm.bias.data.copy_(torch.randn(4) * 0.2)
-            layers.append(norm)
+            layers.append(batch_norm(4, nn.BatchNorm1d(4)))
         layers += [nn.ReLU(), MaxOverTime(), nn.Linear(4, CLASSES)]
         self.net = nn.Sequential(*layers)
 
@@ -99,6 +99,42 @@ class KimHead(nn.Module):
     def forward(self, x):
         x = x.transpose(1, 2)
         return self.dense(torch.cat([max_over_time(self.relu(c(x))) for c in self.convs], dim=1))
+
+
+class Kim2dHead(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.convs = nn.ModuleList([nn.Conv2d(1, 3, (w, DIM)) for w in (2, 3, 4)])
+        self.relu = nn.ReLU()
+        self.dense = nn.Linear(9, CLASSES)
+
+    def forward(self, x):
+        x = x.unsqueeze(1)
+        return self.dense(torch.cat([max_over_time(self.relu(c(x)).squeeze(3)) for c in self.convs], dim=1))
+
+
+def batch_norm(channels, norm):
+    norm.running_mean.copy_(torch.randn(channels) * 0.3)
+    norm.running_var.copy_(torch.rand(channels) + 0.5)
+    norm.weight.data.copy_(torch.rand(channels) + 0.5)
+    norm.bias.data.copy_(torch.randn(channels) * 0.2)
+    return norm
+
+
+class GridHead(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(1, 4, 3, padding=1, stride=(1, 2)),
+            batch_norm(4, nn.BatchNorm2d(4)),
+            nn.ReLU(),
+            nn.Conv2d(4, 4, 2, dilation=(2, 1), groups=2),
+            nn.ReLU(),
+        )
+        self.dense = nn.Linear(4, CLASSES)
+
+    def forward(self, x):
+        return self.dense(self.features(x.unsqueeze(1)).amax(dim=(2, 3)))
 
 
 class MeanBagHead(nn.Module):
@@ -153,7 +189,7 @@ class ExactMergeBatchNorm(SequentialMergeBatchNorm):
 def zennit_relevance(head, x, target, rules):
     conv_rule, dense_rule = rules
     composite = LayerMapComposite(
-        layer_map=[(nn.ReLU, Pass()), (nn.Conv1d, conv_rule), (nn.Linear, dense_rule)],
+        layer_map=[(nn.ReLU, Pass()), ((nn.Conv1d, nn.Conv2d), conv_rule), (nn.Linear, dense_rule)],
         canonizers=[ExactMergeBatchNorm()],
     )
     x = x.clone().requires_grad_(True)
@@ -172,7 +208,7 @@ def autograd(head, x, target):
     return grad[0], (grad * x)[0]
 
 
-def export(name, model, zennit, fold=True):
+def export(name, model, zennit, fold=True, conv="conv1d"):
     model.eval()
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"{name}.onnx"
@@ -198,7 +234,7 @@ def export(name, model, zennit, fold=True):
             relevance = {"sa": grad.tolist(), "gxi": gxi.tolist()}
             if zennit:
                 for rule, pair in RULES.items():
-                    relevance[f"lrp {rule}"] = zennit_relevance(head, x, target, pair).tolist()
+                    relevance[f"lrp {rule.format(conv=conv)}"] = zennit_relevance(head, x, target, pair).tolist()
             cases.append({"ids": doc, "logits": logits.tolist(), "target": target, "relevance": relevance})
     (OUT / f"{name}.json").write_text(json.dumps(cases, indent=1))
     print(f"{path.name}: {path.stat().st_size} bytes, {len(cases)} explained cases")
@@ -212,6 +248,8 @@ with torch.no_grad():
         "bn_cnn": (Classifier(PaperHead(bn=True)), True, False),
         "mean_bag": (Classifier(MeanBagHead(), masked=True), False, True),
         "bag_mlp": (Classifier(BagHead()), False, True),
+        "kim_cnn2d": (Classifier(Kim2dHead()), True, True),
+        "grid_cnn": (Classifier(GridHead()), True, False),
     }
 for name, (model, zennit, fold) in models.items():
-    export(name, model, zennit, fold)
+    export(name, model, zennit, fold, "conv2d" if name in ("kim_cnn2d", "grid_cnn") else "conv1d")

@@ -11,8 +11,9 @@
 //! ([`OnnxModel::embedding`] gives the table), so relevance lands on words' dimensions.
 //!
 //! Layouts: values keep ONNX's shapes, batch axis (of size 1) included. Convolutions and
-//! pooling over a channels-first `[1, C, L]` value run on its `[L, C]` transpose, the layout
-//! of [`lrp::Conv1d`]; the transposes move relevance back exactly. BatchNormalization is
+//! pooling over a channels-first `[1, C, L]` (or `[1, C, H, W]`) value run on its `[L, C]`
+//! (`[H, W, C]`) transpose, the layout of [`lrp::Conv1d`] ([`lrp::Conv2d`]); the transposes
+//! move relevance back exactly. BatchNormalization is
 //! folded into the layer before it where that layer feeds nothing else, Softmax, LogSoftmax
 //! and Sigmoid at the output are left out (the logit is explained); [`ImportedGraph::notes`]
 //! says what was changed.

@@ -9,7 +9,7 @@ use lrp::{Composite, Target};
 use ndarray::{ArrayD, IxDyn};
 use onnx_import::OnnxModel;
 
-const MODELS: [&str; 5] = ["paper_cnn", "kim_cnn", "bn_cnn", "mean_bag", "bag_mlp"];
+const MODELS: [&str; 7] = ["paper_cnn", "kim_cnn", "bn_cnn", "mean_bag", "bag_mlp", "kim_cnn2d", "grid_cnn"];
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/torch").join(name)
@@ -88,13 +88,16 @@ fn pytorch_exports_compute_onnx_runtimes_logits_and_explain_as_zennit_and_autogr
         }
     }
     assert!(failures.is_empty(), "differences beyond 1e-5 of the largest value:\n{}", failures.join("\n"));
-    // 3 CNNs × 5 cases × 8 methods, 2 bag models × 5 cases × 2.
-    assert_eq!(compared, 140);
+    // 5 CNNs (two of them 2-D) × 5 cases × 8 methods, 2 bag models × 5 cases × 2.
+    assert_eq!(compared, 220);
 }
 
 #[test]
 fn the_batch_normalisation_of_the_exported_model_is_folded_and_said_so() {
-    let model = OnnxModel::read(&fixture("bn_cnn.onnx")).unwrap();
-    let imported = model.graph(&[1, 6, 6]).unwrap();
-    assert!(imported.notes.iter().any(|n| n.contains("BatchNormalization")), "{:?}", imported.notes);
+    for name in ["bn_cnn", "grid_cnn"] {
+        let model = OnnxModel::read(&fixture(&format!("{name}.onnx"))).unwrap();
+        let imported = model.graph(&[1, 6, 6]).unwrap();
+        assert!(imported.notes.iter().any(|n| n.contains("BatchNormalization")), "{name}: {:?}", imported.notes);
+        assert!(!imported.graph.nodes().iter().any(|n| matches!(n.op, lrp::Op::Affine { .. })), "{name}: an affine node is left");
+    }
 }

@@ -2,6 +2,7 @@
 //! need (each layer's input and output) is kept by [`crate::Trace`].
 
 mod conv1d;
+mod conv2d;
 mod dense;
 mod pool;
 
@@ -11,6 +12,7 @@ use std::str::FromStr;
 use ndarray::{ArrayD, ArrayViewD};
 
 pub use conv1d::Conv1d;
+pub use conv2d::{Conv2d, Conv2dGeometry};
 pub use dense::Dense;
 pub use pool::MaxPool;
 
@@ -23,6 +25,8 @@ pub enum Layer {
     Dense(Dense),
     /// Convolution over word windows (or any sequence of vectors).
     Conv1d(Conv1d),
+    /// Convolution over a grid `(rows, columns, channels)`.
+    Conv2d(Conv2d),
     /// `max(0, x)`; relevance passes through unchanged.
     Relu,
     /// `x` for `x > 0`, else `slope · x`; relevance passes through unchanged, as through ReLU.
@@ -38,6 +42,7 @@ pub enum Layer {
 pub enum LayerKind {
     Dense,
     Conv1d,
+    Conv2d,
     Relu,
     LeakyRelu,
     MaxPool,
@@ -63,6 +68,7 @@ impl fmt::Display for LayerKind {
         f.write_str(match self {
             LayerKind::Dense => "dense",
             LayerKind::Conv1d => "conv1d",
+            LayerKind::Conv2d => "conv2d",
             LayerKind::Relu => "relu",
             LayerKind::LeakyRelu => "leakyrelu",
             LayerKind::MaxPool => "maxpool",
@@ -81,18 +87,19 @@ impl fmt::Display for LayerKind {
 impl FromStr for LayerKind {
     type Err = LrpError;
 
-    /// Parses the kinds a rule can be given to: `dense`, `conv1d` (or `conv`), `linear`, and
+    /// Parses the kinds a rule can be given to: `dense`, `conv1d` (or `conv`), `conv2d`, `linear`, and
     /// a graph's `add`, `scale` and `affine` (or `batchnorm`).
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         match text.trim().to_ascii_lowercase().as_str() {
             "dense" => Ok(LayerKind::Dense),
             "conv1d" | "conv" => Ok(LayerKind::Conv1d),
+            "conv2d" => Ok(LayerKind::Conv2d),
             "linear" => Ok(LayerKind::Linear),
             "add" => Ok(LayerKind::Add),
             "scale" => Ok(LayerKind::Scale),
             "affine" | "batchnorm" => Ok(LayerKind::Affine),
             other => Err(LrpError::InvalidRule(format!(
-                "`{other}` is not a layer kind that takes a rule (dense, conv1d, linear, add, scale, affine)"
+                "`{other}` is not a layer kind that takes a rule (dense, conv1d, conv2d, linear, add, scale, affine)"
             ))),
         }
     }
@@ -103,6 +110,7 @@ impl fmt::Debug for Layer {
         match self {
             Layer::Dense(d) => write!(f, "Dense({}→{})", d.inputs(), d.outputs()),
             Layer::Conv1d(c) => write!(f, "Conv1d(width {}, {}→{})", c.width(), c.channels(), c.filters()),
+            Layer::Conv2d(c) => write!(f, "Conv2d(kernel {:?}, {}→{})", c.kernel(), c.channels(), c.filters()),
             Layer::Relu => write!(f, "Relu"),
             Layer::LeakyRelu(slope) => write!(f, "LeakyRelu({slope})"),
             Layer::MaxPool(p) => write!(f, "MaxPool({p:?})"),
@@ -117,6 +125,7 @@ impl Layer {
         match self {
             Layer::Dense(_) => LayerKind::Dense,
             Layer::Conv1d(_) => LayerKind::Conv1d,
+            Layer::Conv2d(_) => LayerKind::Conv2d,
             Layer::Relu => LayerKind::Relu,
             Layer::LeakyRelu(_) => LayerKind::LeakyRelu,
             Layer::MaxPool(_) => LayerKind::MaxPool,
@@ -129,6 +138,7 @@ impl Layer {
         match self {
             Layer::Dense(d) => Some(d),
             Layer::Conv1d(c) => Some(c),
+            Layer::Conv2d(c) => Some(c),
             Layer::Linear(m) => Some(m.as_ref()),
             Layer::Relu | Layer::LeakyRelu(_) | Layer::MaxPool(_) => None,
         }

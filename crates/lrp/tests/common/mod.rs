@@ -3,8 +3,8 @@
 
 #![allow(dead_code)] // each test file uses a different part
 
-use lrp::{Conv1d, Dense, Rule};
-use ndarray::{Array1, Array2, Array3, ArrayD, IxDyn};
+use lrp::{Conv1d, Conv2d, Conv2dGeometry, Dense, Rule};
+use ndarray::{Array1, Array2, Array3, Array4, ArrayD, IxDyn};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -87,6 +87,49 @@ pub fn conv_edges(c: &Conv1d, len: usize) -> Edges {
         }
     }
     Edges { n_in: len * channels, n_out: out_len * filters, edges, bias }
+}
+
+/// A 2-D convolution of `(kh, kw)` filters in `groups` groups, with a bias.
+pub fn conv2d(rng: &mut StdRng, kernel: (usize, usize), channels: usize, filters: usize, groups: usize, geometry: Conv2dGeometry) -> Conv2d {
+    let w = Array4::from_shape_simple_fn((kernel.0, kernel.1, channels / groups, filters), || rng.gen_range(-1.0..1.0));
+    let b = Array1::from_shape_simple_fn(filters, || rng.gen_range(-0.5..0.5));
+    Conv2d::new(w, Some(b), groups, geometry).unwrap()
+}
+
+/// A 2-D convolution over a `(rows, cols, channels)` grid, from the definition: output
+/// `(i, j)` reads padded cell `(i·s + a·δ, j·s + b·δ)`, i.e. input cell `(… − top, … − left)`
+/// when that lies inside the grid (padding cells are zeros and make no connection).
+pub fn conv2d_edges(c: &Conv2d, rows: usize, cols: usize) -> Edges {
+    let (kh, kw, group_channels, filters) = c.weight.dim();
+    let g = c.geometry();
+    let (channels, group_filters) = (c.channels(), filters / c.groups());
+    let (top, left, bottom, right) = g.padding;
+    let out_rows = (rows + top + bottom - (kh - 1) * g.dilations.0 - 1) / g.strides.0 + 1;
+    let out_cols = (cols + left + right - (kw - 1) * g.dilations.1 - 1) / g.strides.1 + 1;
+    let mut edges = Vec::new();
+    let mut bias = vec![0.0; out_rows * out_cols * filters];
+    for i in 0..out_rows {
+        for j in 0..out_cols {
+            for f in 0..filters {
+                let out = (i * out_cols + j) * filters + f;
+                for a in 0..kh {
+                    for b in 0..kw {
+                        let r = (i * g.strides.0 + a * g.dilations.0) as i64 - top as i64;
+                        let k = (j * g.strides.1 + b * g.dilations.1) as i64 - left as i64;
+                        if r < 0 || k < 0 || r >= rows as i64 || k >= cols as i64 {
+                            continue;
+                        }
+                        for d in 0..group_channels {
+                            let channel = (f / group_filters) * group_channels + d;
+                            edges.push(((r as usize * cols + k as usize) * channels + channel, out, f64::from(c.weight[[a, b, d, f]])));
+                        }
+                    }
+                }
+                bias[out] = c.bias.as_ref().map_or(0.0, |b| f64::from(b[f]));
+            }
+        }
+    }
+    Edges { n_in: rows * cols * channels, n_out: out_rows * out_cols * filters, edges, bias }
 }
 
 /// A grouped convolution of `groups` groups with random filters.
@@ -226,6 +269,10 @@ pub fn reference_forward(net: &lrp::Network, x: &[f64], shape: &[usize]) -> Vec<
                     MaxPool::Global => vec![channels],
                     MaxPool::Windowed { .. } => vec![windows, channels],
                 };
+            }
+            Layer::Conv2d(c) => {
+                x = conv2d_edges(c, shape[0], shape[1]).forward(&x);
+                shape = lrp::LinearMap::output_shape(c, &shape, 0).expect("the stack's shapes fit");
             }
             Layer::Linear(map) => {
                 // Any linear map: its weights are its responses to the unit inputs, then

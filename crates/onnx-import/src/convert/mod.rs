@@ -166,9 +166,9 @@ struct Builder<'m> {
     notes: Vec<String>,
     /// How many nodes read each value (a bias folds only into a product read once).
     readers: HashMap<String, usize>,
-    /// For a channels-first `[1, C, L]` value made by a convolution or a transpose, the node
-    /// holding it as `[L, C]`: convolutions, pooling and normalisation work there without
-    /// transposing back and forth.
+    /// For a channels-first `[1, C, spatial…]` value made by a convolution or a transpose, the
+    /// node holding it as `[spatial…, C]`: convolutions, pooling and normalisation work there
+    /// without transposing back and forth.
     channels_last: HashMap<NodeId, NodeId>,
     input_shape: Vec<usize>,
 }
@@ -243,21 +243,24 @@ impl Builder<'_> {
         self.add(name, Op::Reshape(shape), vec![id])
     }
 
-    /// The `[L, C]` node of a channels-first `[1, C, L]` value.
+    /// The channels-last node `[spatial…, C]` of a channels-first `[1, C, spatial…]` value.
     fn channels_last_of(&mut self, name: &str, id: NodeId, shape: &[usize]) -> NodeId {
         if let Some(&last) = self.channels_last.get(&id) {
             return last;
         }
         let flat = self.reshape(&format!("{name}/drop_batch"), id, shape[1..].to_vec());
-        self.add(&format!("{name}/channels_last"), Op::Transpose(vec![1, 0]), vec![flat])
+        let perm: Vec<usize> = (1..shape.len() - 1).chain([0]).collect();
+        self.add(&format!("{name}/channels_last"), Op::Transpose(perm), vec![flat])
     }
 
-    /// A `[L, C]` node back as the channels-first value `[1, C, L]`.
-    fn channels_first_of(&mut self, name: &str, last: NodeId, len: usize, channels: usize) -> Value {
-        let t = self.add(&format!("{name}/channels_first"), Op::Transpose(vec![1, 0]), vec![last]);
-        let id = self.reshape(&format!("{name}/add_batch"), t, vec![1, channels, len]);
+    /// A channels-last node `[spatial…, C]` back as the channels-first value `[1, C, spatial…]`.
+    fn channels_first_of(&mut self, name: &str, last: NodeId, spatial: &[usize], channels: usize) -> Value {
+        let perm: Vec<usize> = [spatial.len()].into_iter().chain(0..spatial.len()).collect();
+        let t = self.add(&format!("{name}/channels_first"), Op::Transpose(perm), vec![last]);
+        let shape: Vec<usize> = [1, channels].into_iter().chain(spatial.iter().copied()).collect();
+        let id = self.reshape(&format!("{name}/add_batch"), t, shape.clone());
         self.channels_last.insert(id, last);
-        Value::Node { id, shape: vec![1, channels, len] }
+        Value::Node { id, shape }
     }
 
     fn convert(&mut self, node: &NodeProto) -> Result<(), ImportError> {
