@@ -270,3 +270,41 @@ fn eval_deletion_and_spray_give_the_same_report_on_the_exported_model_as_on_the_
     assert_eq!(native.1[0]["clusters"], onnx.1[0]["clusters"]);
     assert_eq!(native.1[0]["documents"].as_array().unwrap().len(), 3);
 }
+
+#[test]
+fn eval_deletion_in_four_shards_merges_into_the_report_of_the_unsharded_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, onnx) = (dir.path().join("data"), dir.path().join("onnx"));
+    xai_text().args(["export", "--onnx"]).arg(&onnx).assert().success();
+    demo_set(&data, &onnx);
+    let run = |extra: &[&str], json: &std::path::Path| {
+        let mut c = xai_text();
+        c.args(["eval-deletion", "--steps", "5", "--random-seeds", "2", "--per-class", "--data"]).arg(&data).arg("--json").arg(json).arg("--plot").arg(dir.path().join("plot.png")).args(extra).arg("--force");
+        c
+    };
+    let whole = dir.path().join("whole.json");
+    run(&[], &whole).assert().success();
+    let parts: Vec<std::path::PathBuf> = (1..=4).map(|k| dir.path().join(format!("part{k}.json"))).collect();
+    for (k, part) in parts.iter().enumerate() {
+        let shard = format!("{}/4", k + 1);
+        run(&["--shard", &shard], part).assert().success().stdout(predicate::str::contains(format!("shard {shard}: ")));
+    }
+    let merged = dir.path().join("merged.json");
+    xai_text().args(["eval-deletion", "--json"]).arg(&merged).arg("--plot").arg(dir.path().join("merged.png")).arg("--merge").args(&parts).assert().success();
+    let whole_text = std::fs::read_to_string(&whole).unwrap();
+    assert_eq!(std::fs::read_to_string(&merged).unwrap(), whole_text, "the merged report is the unsharded one, byte for byte");
+    assert!(dir.path().join("merged.png").exists());
+    // The shards hold the documents between them: 30 in all, about a quarter each.
+    let counts: Vec<serde_json::Value> = parts.iter().map(|p| serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()).collect();
+    let documents: Vec<u64> = counts.iter().map(|c| c["groups"].as_array().unwrap().iter().map(|g| g["documents"].as_u64().unwrap()).sum()).collect();
+    assert_eq!(documents.iter().sum::<u64>(), 30, "{documents:?}");
+    assert!(documents.iter().all(|&d| (7..=8).contains(&d)), "{documents:?}");
+    // A missing shard, a shard given twice and a shard out of range are usage errors naming the problem.
+    let refused = |args: Vec<std::ffi::OsString>, message: &str| {
+        xai_text().args(["eval-deletion", "--json"]).arg(dir.path().join("x.json")).arg("--plot").arg(dir.path().join("x.png")).args(args).assert().code(2).stderr(predicate::str::contains(message.to_string()));
+        assert!(!dir.path().join("x.json").exists());
+    };
+    refused(["--merge".into(), parts[0].clone().into(), parts[1].clone().into(), parts[3].clone().into()].to_vec(), "shards 3/4 are missing");
+    refused(["--merge".into(), parts[0].clone().into(), parts[0].clone().into()].to_vec(), "shard 1/4 is given twice");
+    refused(vec!["--shard".into(), "5/4".into()], "expected K/N with 1 ≤ K ≤ N");
+}

@@ -9,7 +9,6 @@
 //! [`Deletion`] recomputes those from stored per-position contributions and updates the
 //! max-pool incrementally instead of running the document again.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use pipeline::progress::Progress;
 use std::sync::Arc;
 
@@ -19,9 +18,9 @@ use pipeline::metrics::argmax;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::deletion_counts::{count_deletion, Shard};
 use crate::error::TextError;
 use crate::explain::{explain_positions, Method};
 use crate::model::{TextCnn, PAD};
@@ -318,66 +317,6 @@ impl DeletionModel for TextCnn {
 
 /// Runs both experiments over `examples` with LRP, SA and chance, in parallel over
 /// documents; `progress` is told how many documents are done.
-pub fn evaluate_deletion(
-    model: &dyn DeletionModel,
-    examples: &[DeletionDocument],
-    config: &DeletionConfig,
-    progress: &Progress,
-) -> Result<DeletionReport, TextError> {
-    let methods = [Method::Lrp(config.rule.clone()), Method::Sensitivity];
-    let rankings: Vec<Ranking> =
-        methods.iter().cloned().map(Ranking::Method).chain((0..config.random_seeds).map(Ranking::Random)).collect();
-    let done = AtomicUsize::new(0);
-    let runs: Vec<(bool, usize, Vec<Vec<bool>>)> = examples
-        .par_iter()
-        .enumerate()
-        .map(|(i, example)| {
-            let (was_correct, runs) = model.deletion_runs(example, i, &rankings, config.steps)?;
-            progress(done.fetch_add(1, Ordering::Relaxed) + 1, examples.len());
-            Ok((was_correct, example.label, runs))
-        })
-        .collect::<Result<_, TextError>>()?;
-    let experiment = |correct: bool, class: Option<usize>| {
-        let docs: Vec<&Vec<Vec<bool>>> =
-            runs.iter().filter(|(c, label, _)| *c == correct && class.is_none_or(|k| k == *label)).map(|(_, _, r)| r).collect();
-        let accuracy_of = |r: usize| -> Vec<f64> {
-            (0..=config.steps)
-                .map(|k| docs.iter().filter(|runs| runs[r][k]).count() as f64 / docs.len().max(1) as f64)
-                .collect()
-        };
-        let mut curves: Vec<Curve> = methods
-            .iter()
-            .enumerate()
-            .map(|(r, m)| curve(if matches!(m, Method::Lrp(_)) { "lrp" } else { "sa" }, accuracy_of(r)))
-            .collect();
-        if config.random_seeds > 0 {
-            let seeds: Vec<Vec<f64>> = (methods.len()..rankings.len()).map(accuracy_of).collect();
-            let mean = (0..=config.steps).map(|k| seeds.iter().map(|s| s[k]).sum::<f64>() / seeds.len() as f64).collect();
-            curves.push(curve("random", mean));
-        }
-        Experiment {
-            order: if correct { "decreasing relevance for the true class" } else { "increasing relevance for the true class" }.into(),
-            documents: docs.len(),
-            curves,
-        }
-    };
-    Ok(DeletionReport {
-        steps: config.steps,
-        rule: config.rule.to_string(),
-        random_seeds: config.random_seeds,
-        correct: experiment(true, None),
-        misclassified: experiment(false, None),
-        per_class: config
-            .per_class
-            .iter()
-            .flatten()
-            .enumerate()
-            .map(|(k, name)| ClassDeletion { class: name.clone(), correct: experiment(true, Some(k)), misclassified: experiment(false, Some(k)) })
-            .collect(),
-    })
-}
-
-fn curve(method: &str, accuracy: Vec<f64>) -> Curve {
-    let area = accuracy.iter().map(|a| (a - accuracy[0]).abs()).sum::<f64>() / accuracy.len() as f64;
-    Curve { method: method.into(), accuracy, area }
+pub fn evaluate_deletion(model: &dyn DeletionModel, examples: &[DeletionDocument], config: &DeletionConfig, progress: &Progress) -> Result<DeletionReport, TextError> {
+    count_deletion(model, examples, config, Shard::WHOLE, progress)?.report()
 }

@@ -34,6 +34,7 @@ pub mod train;
 // 4. Explanation and evaluation
 pub mod accuracy;
 pub mod deletion;
+pub mod deletion_counts;
 pub mod explain;
 pub mod plot;
 pub mod render;
