@@ -217,6 +217,14 @@ fn export_writes_an_onnx_folder_that_predicts_as_the_embedded_model() {
 /// A folder set in both splits under the 20 Newsgroups class names of the exported model's
 /// config: three copies of each demo post (the last two with sentences dropped) under its
 /// class, and a line naming the class for each of the others.
+/// The default model exported to `dir/onnx` and a small set over its classes in `dir/data`.
+fn exported_demo_set(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let (data, onnx) = (dir.join("data"), dir.join("onnx"));
+    xai_text().args(["export", "--onnx"]).arg(&onnx).assert().success();
+    demo_set(&data, &onnx);
+    (data, onnx)
+}
+
 fn demo_set(dir: &std::path::Path, onnx: &std::path::Path) {
     let config: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(onnx.join("config.json")).unwrap()).unwrap();
     let demos = [("autos", "rec.autos"), ("graphics", "comp.graphics"), ("hockey", "rec.sport.hockey"), ("medicine", "sci.med"), ("space", "sci.space")];
@@ -242,9 +250,7 @@ fn demo_set(dir: &std::path::Path, onnx: &std::path::Path) {
 #[test]
 fn eval_deletion_and_spray_give_the_same_report_on_the_exported_model_as_on_the_native_one() {
     let dir = tempfile::tempdir().unwrap();
-    let (data, onnx) = (dir.path().join("data"), dir.path().join("onnx"));
-    xai_text().args(["export", "--onnx"]).arg(&onnx).assert().success();
-    demo_set(&data, &onnx);
+    let (data, onnx) = exported_demo_set(dir.path());
     let mut reports = Vec::new();
     for (name, model) in [("native", None), ("onnx", Some(&onnx))] {
         let (json, plot, spray) = (dir.path().join(format!("{name}.json")), dir.path().join(format!("{name}.png")), dir.path().join(format!("{name}-spray")));
@@ -274,9 +280,7 @@ fn eval_deletion_and_spray_give_the_same_report_on_the_exported_model_as_on_the_
 #[test]
 fn eval_deletion_in_four_shards_merges_into_the_report_of_the_unsharded_run() {
     let dir = tempfile::tempdir().unwrap();
-    let (data, onnx) = (dir.path().join("data"), dir.path().join("onnx"));
-    xai_text().args(["export", "--onnx"]).arg(&onnx).assert().success();
-    demo_set(&data, &onnx);
+    let (data, _) = exported_demo_set(dir.path());
     let run = |extra: &[&str], json: &std::path::Path| {
         let mut c = xai_text();
         c.args(["eval-deletion", "--steps", "5", "--random-seeds", "2", "--per-class", "--data"]).arg(&data).arg("--json").arg(json).arg("--plot").arg(dir.path().join("plot.png")).args(extra).arg("--force");

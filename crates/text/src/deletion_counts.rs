@@ -79,6 +79,9 @@ pub struct DeletionCounts {
     pub groups: Vec<GroupCounts>,
 }
 
+/// The names of the method rankings, in the order [`rankings`] gives them.
+const METHODS: [&str; 2] = ["lrp", "sa"];
+
 /// LRP, SA, then one random order per seed.
 fn rankings(config: &DeletionConfig) -> Vec<Ranking> {
     [Method::Lrp(config.rule.clone()), Method::Sensitivity].into_iter().map(Ranking::Method).chain((0..config.random_seeds).map(Ranking::Random)).collect()
@@ -165,14 +168,13 @@ impl DeletionCounts {
             let names: Vec<String> = missing.iter().map(Shard::to_string).collect();
             return Err(TextError::Settings(format!("shards {} are missing", names.join(", "))));
         }
-        let methods = ["lrp", "sa"];
         let experiment = |correct: bool, class: Option<usize>| {
             let groups: Vec<&GroupCounts> = self.groups.iter().filter(|g| g.correct == correct && class.is_none_or(|k| k == g.label)).collect();
             let documents: usize = groups.iter().map(|g| g.documents).sum();
             let accuracy_of = |r: usize| -> Vec<f64> { (0..=self.steps).map(|k| groups.iter().map(|g| g.still[r][k]).sum::<usize>() as f64 / documents.max(1) as f64).collect() };
-            let mut curves: Vec<Curve> = methods.iter().enumerate().map(|(r, m)| curve(m, accuracy_of(r))).collect();
+            let mut curves: Vec<Curve> = METHODS.iter().enumerate().map(|(r, m)| curve(m, accuracy_of(r))).collect();
             if self.random_seeds > 0 {
-                let seeds: Vec<Vec<f64>> = (methods.len()..methods.len() + self.random_seeds as usize).map(accuracy_of).collect();
+                let seeds: Vec<Vec<f64>> = (METHODS.len()..METHODS.len() + self.random_seeds as usize).map(accuracy_of).collect();
                 let mean = (0..=self.steps).map(|k| seeds.iter().map(|s| s[k]).sum::<f64>() / seeds.len() as f64).collect();
                 curves.push(curve("random", mean));
             }

@@ -159,8 +159,13 @@ impl Builder<'_> {
         let mut out_spatial = if global { vec![1; spatial.len()] } else { spatial.to_vec() };
         out_spatial[along] = windows;
         let p = self.add(&node.name, Op::Layer(layer), vec![flat]);
-        let out: Vec<usize> = out_spatial.iter().copied().chain([shape[1]]).collect();
-        let p = self.reshape(&format!("{}/channels_last_shape", node.name), p, out);
+        // A global max gives `[C]`, and windows over a grid run on its positions `[H·W, C]`.
+        let p = if global && op.contains("Max") || spatial.len() > 1 {
+            let out: Vec<usize> = out_spatial.iter().copied().chain([shape[1]]).collect();
+            self.reshape(&format!("{}/channels_last_shape", node.name), p, out)
+        } else {
+            p
+        };
         let v = self.channels_first_of(&node.name, p, &out_spatial, shape[1]);
         self.set(node, v);
         Ok(())
