@@ -5,7 +5,8 @@
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
-use text::deletion::{deletion_run, evaluate_deletion, rank, Deletion, DeletionConfig};
+use text::deletion::{deletion_run, evaluate_deletion, rank, Deletion, DeletionConfig, DeletionModel, Ranking};
+use text::deletion_counts::{count_deletion, DeletionCounts, Shard};
 use text::explain::{explain_positions, Conservation, Method, TextExplanation, WordRelevance};
 use text::render::{escape_html, heat, html, write_terminal, ColorWhen, Palette};
 use text::train::Example;
@@ -209,6 +210,42 @@ fn deletion_runs_and_curves_are_consistent() {
     let run = deletion_run(&mut Deletion::new(&cnn, cnn.embed(&ids)), &[0, 1, 2], 6, 1);
     assert_eq!(run.len(), 7);
     assert!(run[3..].iter().all(|&c| c == run[3]));
+}
+
+#[test]
+fn deletion_curves_are_the_shares_tallied_from_each_documents_runs_and_shards_add_up() {
+    // Pieces of the demo posts under the default model, labelled with the whole post's class:
+    // some pieces start misclassified, and deletions move predictions both ways.
+    let model = text::default_model::load().unwrap();
+    let mut documents = Vec::new();
+    for post in demo_posts() {
+        let label = model.predict(&post).unwrap().class;
+        let sentences: Vec<&str> = post.split_inclusive(". ").collect();
+        for piece in sentences.chunks(2) {
+            let ids = model.prepare(&piece.concat()).unwrap().tokens.ids;
+            documents.push(model.cnn.deletion_document(&Example { ids: model.cnn.input_ids(&ids), label }));
+        }
+    }
+    let steps = 8;
+    let config = DeletionConfig { steps, rule: "epsilon=0.01".parse().unwrap(), random_seeds: 2, per_class: None };
+    let report = evaluate_deletion(&model.cnn, &documents, &config, &|_, _| {}).unwrap();
+    let rankings = [Ranking::Method(Method::Lrp(config.rule.clone())), Ranking::Method(Method::Sensitivity), Ranking::Random(0), Ranking::Random(1)];
+    let runs: Vec<(bool, Vec<Vec<bool>>)> = documents.iter().enumerate().map(|(i, d)| model.cnn.deletion_runs(d, i, &rankings, steps).unwrap()).collect();
+    let mut moved = 0;
+    for (experiment, correct) in [(&report.correct, true), (&report.misclassified, false)] {
+        let group: Vec<&Vec<Vec<bool>>> = runs.iter().filter(|(c, _)| *c == correct).map(|(_, r)| r).collect();
+        assert!(!group.is_empty(), "no document is {}", if correct { "correct" } else { "misclassified" });
+        let share = |r: usize, k: usize| group.iter().filter(|runs| runs[r][k]).count() as f64 / group.len() as f64;
+        for k in 0..=steps {
+            assert_eq!(experiment.curves[0].accuracy[k], share(0, k), "lrp, step {k}");
+            assert_eq!(experiment.curves[1].accuracy[k], share(1, k), "sa, step {k}");
+            assert!((experiment.curves[2].accuracy[k] - (share(2, k) + share(3, k)) / 2.0).abs() < 1e-12, "random, step {k}");
+            moved += usize::from(share(0, k) != share(0, 0));
+        }
+    }
+    assert!(moved > 0, "the deletions must change some predictions for the tally to mean anything");
+    let parts = (0..3).map(|index| count_deletion(&model.cnn, &documents, &config, Shard { index, count: 3 }, &|_, _| {}).unwrap()).collect();
+    assert_eq!(DeletionCounts::merge(parts).unwrap().report().unwrap(), report);
 }
 
 fn sample() -> TextExplanation {
