@@ -4,7 +4,10 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use outcome::output::Sink;
 use outcome::{errln, Failure};
+use pipeline::worker::{serve_path, string_field, Row};
 use text::corpus::default_newsgroups_path;
 use text::fit::fingerprint;
 use text::{load_dataset, Corpus, DatasetOptions, Encoding, Layout, ModelConfig, OnnxTextClassifier, TextClassifier, TextError, TextModel};
@@ -139,4 +142,19 @@ pub(crate) fn read_document(input: &Path) -> Result<String, Failure> {
         std::fs::read(input).map_err(|e| Failure::reading(input, &e))?
     };
     text::corpus::read_document(&bytes).map_err(|problem| Failure::invalid(format!("{}: {problem}", input.display())))
+}
+
+/// The document in a worker row's `text` field, checked as a document file is.
+pub(crate) fn row_document(row: &Row) -> Result<String, Failure> {
+    text::corpus::read_document(string_field(row, "text")?.as_bytes()).map_err(Failure::invalid)
+}
+
+/// The worker mode over `input` into `out`, with a count of rows on standard error.
+pub(crate) fn serve_rows<T: serde::Serialize + Send>(input: &Path, out: &mut Sink, key: &str, work: impl Fn(&Row) -> Result<T, Failure> + Sync) -> Result<(), Failure> {
+    let spinner = ProgressBar::new_spinner();
+    spinner.set_style(ProgressStyle::with_template("{spinner} {msg} {elapsed}").expect("a valid template"));
+    let tally = serve_path(input, out, key, work, |t| spinner.set_message(format!("{} rows, {} errors", t.rows, t.errors)))?;
+    spinner.finish_and_clear();
+    errln!("{} rows, {} error records", tally.rows, tally.errors);
+    Ok(())
 }

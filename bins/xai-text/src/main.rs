@@ -24,6 +24,10 @@ use outcome::Failure;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Threads for parallel work [default: one per core]; bound it where several workers share
+    /// a machine.
+    #[arg(long, global = true)]
+    threads: Option<usize>,
 }
 
 #[derive(Subcommand)]
@@ -47,6 +51,9 @@ enum Command {
 }
 
 fn run(cli: Cli) -> Result<(), failure::Error> {
+    if let Some(threads) = cli.threads {
+        pipeline::worker::limit_threads(threads)?;
+    }
     match cli.command {
         Command::Train(args) => commands::train::run(args),
         Command::Predict(args) => commands::predict::run(args),

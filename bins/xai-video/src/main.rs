@@ -28,6 +28,10 @@ use commands::train::TrainArgs;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Threads for parallel work [default: one per core]; bound it where several workers share
+    /// a machine.
+    #[arg(long, global = true)]
+    threads: Option<usize>,
 }
 
 #[derive(Subcommand)]
@@ -68,6 +72,9 @@ enum Command {
 }
 
 fn run(cli: Cli) -> Result<(), failure::Error> {
+    if let Some(threads) = cli.threads {
+        pipeline::worker::limit_threads(threads)?;
+    }
     match cli.command {
         Command::Mv(args) => args.run(),
         Command::ShowMv(args) => args.run(),

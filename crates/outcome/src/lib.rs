@@ -42,6 +42,20 @@ impl FailureKind {
         }
     }
 
+    /// The kind's name in machine-readable output (the worker mode's error records, the Python
+    /// package's exceptions): `internal`, `usage`, `missing_input`, `invalid_input`, `model`,
+    /// `output`.
+    pub fn name(self) -> &'static str {
+        match self {
+            FailureKind::Internal => "internal",
+            FailureKind::Usage => "usage",
+            FailureKind::MissingInput => "missing_input",
+            FailureKind::InvalidInput => "invalid_input",
+            FailureKind::Model => "model",
+            FailureKind::Output => "output",
+        }
+    }
+
     /// The process exit code of this kind.
     pub fn code(self) -> u8 {
         match self {

@@ -6,7 +6,8 @@
 //! - [`figure`]: pictures as PNG or SVG by extension, with the embedded font;
 //! - [`progress`]: how long work reports how far it has come;
 //! - [`model_folder`]: model folders — format and version checks, tensors read with shape and
-//!   weight-bound checks, saving through a staged folder.
+//!   weight-bound checks, saving through a staged folder;
+//! - [`worker`]: the worker mode of the batch commands, JSON lines in and out in input order.
 
 pub mod conservation;
 pub mod figure;
@@ -14,3 +15,4 @@ pub mod metrics;
 pub mod model_folder;
 pub mod progress;
 pub mod split;
+pub mod worker;

@@ -23,7 +23,7 @@ use lrp::{relevance_through, relevance_through_part, Composite, LayerKind, Linea
 use ndarray::{s, Array1, Array3, ArrayD, ArrayView1, ArrayView2, ArrayViewD, Axis, IxDyn};
 use pipeline::conservation::LayerSum;
 use pipeline::metrics::argmax;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::classifier::{channel, stream_descriptors, ClipDescriptors, VideoClassifier};
 use crate::descriptor::Descriptor;
@@ -47,7 +47,7 @@ pub fn default_rules() -> Composite {
 }
 
 /// Where the explained score went: the blocks, what the steps absorbed, each step's sums.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Conservation {
     /// The explained class score, the relevance at the top.
     pub explained: f64,
@@ -78,6 +78,28 @@ pub struct VideoExplanation {
     #[serde(skip)]
     pub descriptors: Array1<f32>,
     pub conservation: Conservation,
+}
+
+/// An explanation as one JSON object, with the block relevance as nested lists
+/// `blocks[frame][row][column]` (the worker mode's records, which SpRAy reads back).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ExplanationRecord {
+    pub class: usize,
+    pub class_name: String,
+    pub score: f32,
+    pub scores: Vec<f32>,
+    pub method: String,
+    pub per_frame: Vec<f32>,
+    pub frame_kinds: Vec<char>,
+    pub conservation: Conservation,
+    pub blocks: Vec<Vec<Vec<f32>>>,
+}
+
+impl From<VideoExplanation> for ExplanationRecord {
+    fn from(e: VideoExplanation) -> Self {
+        let blocks = e.blocks.outer_iter().map(|frame| frame.outer_iter().map(|row| row.to_vec()).collect()).collect();
+        ExplanationRecord { class: e.class, class_name: e.class_name, score: e.score, scores: e.scores, method: e.method, per_frame: e.per_frame, frame_kinds: e.frame_kinds, conservation: e.conservation, blocks }
+    }
 }
 
 /// The map "one per descriptor → raw Fisher-vector dimensions" with weights `φ_ij`,

@@ -10,7 +10,8 @@ use text::explain::Method;
 use text::render::{html, write_terminal, ColorWhen, Palette};
 use text::ModelConfig;
 
-use crate::args::{read_document, DataArg, ModelArg};
+use crate::args::{read_document, row_document, serve_rows, DataArg, ModelArg};
+use pipeline::worker::optional_string_field;
 use crate::failure::{text_failure, About, Error};
 
 #[derive(Args)]
@@ -23,6 +24,11 @@ pub(crate) struct ExplainArgs {
     /// Explain the data set's test split (JSON lines with each document's id and true class).
     #[arg(long, conflicts_with_all = ["inputs", "text"])]
     test_split: bool,
+    /// Worker mode: read one JSON object per line (`{"id": …, "text": …}`, optionally
+    /// `"class": …`) from this file or `-` (standard input); write one JSON line per input line
+    /// in input order, `{"id": …, "explanation": …}`, or an error record for a bad row.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["inputs", "text", "test_split", "format"])]
+    jsonl: Option<PathBuf>,
     #[command(flatten)]
     data: DataArg,
     #[command(flatten)]
@@ -98,6 +104,18 @@ pub(crate) fn run(args: ExplainArgs) -> Result<(), Error> {
     let model = args.model.load_any()?;
     let method = Method::parse(&args.method, &args.rule)?;
     let class = args.class.as_deref().map(|name| model.class_index(name)).transpose()?;
+    if let Some(input) = &args.jsonl {
+        let mut out = Sink::open(args.out.as_deref(), args.force)?;
+        serve_rows(input, &mut out, "explanation", |row| {
+            let text = row_document(row)?;
+            let class = match optional_string_field(row, "class")? {
+                Some(name) => Some(model.class_index(name).map_err(text_failure)?),
+                None => class,
+            };
+            model.explain(&text, class, &method).map_err(text_failure)
+        })?;
+        return Ok(out.finish()?);
+    }
     let docs = explain_inputs(&args, model.native().map(|m| &m.config))?;
     let many = docs.len() > 1;
     if many && args.format == OutputFormat::Html {

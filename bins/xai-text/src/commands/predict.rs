@@ -5,23 +5,45 @@ use std::path::PathBuf;
 use clap::Args;
 use outcome::outln;
 
-use crate::args::{read_document, ModelArg};
-use crate::failure::Error;
+use outcome::output::Sink;
+
+use crate::args::{read_document, row_document, serve_rows, ModelArg};
+use crate::failure::{text_failure, Error};
 
 #[derive(Args)]
 pub(crate) struct PredictArgs {
     /// The document: a file, or `-` for standard input.
-    input: PathBuf,
+    #[arg(required_unless_present = "jsonl")]
+    input: Option<PathBuf>,
     #[command(flatten)]
     model: ModelArg,
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// Worker mode: read one JSON object per line (`{"id": …, "text": …}`) from this file or
+    /// `-`; write one JSON line per input line in input order, `{"id": …, "prediction": …}`, or
+    /// an error record for a bad row.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["input", "json"])]
+    jsonl: Option<PathBuf>,
+    /// With --jsonl: write to this file instead of standard output.
+    #[arg(long, requires = "jsonl")]
+    out: Option<PathBuf>,
+    /// Replace `--out` if it exists.
+    #[arg(long, requires = "out")]
+    force: bool,
 }
 
 pub(crate) fn run(args: PredictArgs) -> Result<(), Error> {
     let model = args.model.load_any()?;
-    let prediction = model.predict(&read_document(&args.input)?)?;
+    let Some(input) = &args.input else {
+        let mut out = Sink::open(args.out.as_deref(), args.force)?;
+        let jsonl = args.jsonl.as_deref().expect("clap requires an input or --jsonl");
+        serve_rows(jsonl, &mut out, "prediction", |row| {
+            model.predict(&row_document(row)?).map_err(text_failure)
+        })?;
+        return Ok(out.finish()?);
+    };
+    let prediction = model.predict(&read_document(input)?)?;
     if args.json {
         outln!("{}", serde_json::to_string_pretty(&prediction).expect("serialises"))?;
         return Ok(());

@@ -3,17 +3,18 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use outcome::output::StagedFolder;
+use outcome::output::{Sink, StagedFolder};
+use pipeline::worker::{optional_string_field, string_field};
 use outcome::{outln, Failure};
 use pipeline::metrics::argmax;
 use video::batch::{expand_clips, map_clips, report_folders};
 use video::classifier::VideoPrediction;
-use video::explain::{explain_clip, VideoExplanation};
+use video::explain::{explain_clip, ExplanationRecord, VideoExplanation};
 use video::report::{write_report, ReportFiles, ReportOptions};
 
 use clap::Args;
 
-use crate::args::{bar, class_index, count, rules, ModelArg, StreamArg};
+use crate::args::{bar, class_index, count, rules, serve_rows, ModelArg, StreamArg};
 use crate::failure::{video_failure, Error};
 use video::explain::DEFAULT_RULE;
 
@@ -127,7 +128,7 @@ fn explain_clips(inputs: &[PathBuf], stream: Option<usize>, model: &ModelArg, cl
     /// --json), clips in parallel.
 #[derive(Args)]
 pub(crate) struct PredictArgs {
-    #[arg(required = true, num_args = 1..)]
+    #[arg(required_unless_present = "jsonl", num_args = 1..)]
     pub(crate) clips: Vec<PathBuf>,
     #[command(flatten)]
     pub(crate) stream: StreamArg,
@@ -135,11 +136,30 @@ pub(crate) struct PredictArgs {
     pub(crate) model: ModelArg,
     #[arg(long)]
     pub(crate) json: bool,
+    /// Worker mode: read one JSON object per line (`{"id": …, "path": …}`) from this file or
+    /// `-`; write one JSON line per input line in input order, `{"id": …, "prediction": …}`,
+    /// or an error record for a bad row.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["clips", "json"])]
+    pub(crate) jsonl: Option<PathBuf>,
+    /// With --jsonl: write to this file instead of standard output.
+    #[arg(long, requires = "jsonl")]
+    pub(crate) out: Option<PathBuf>,
+    /// Replace `--out` if it exists.
+    #[arg(long, requires = "out")]
+    pub(crate) force: bool,
 }
 
 impl PredictArgs {
     pub(crate) fn run(self) -> Result<(), Error> {
-        predict(&self.clips, self.stream.stream, &self.model, self.json)
+        let Some(input) = &self.jsonl else {
+            return predict(&self.clips, self.stream.stream, &self.model, self.json);
+        };
+        let model = self.model.load()?;
+        let mut out = Sink::open(self.out.as_deref(), self.force)?;
+        serve_rows(input, &mut out, "prediction", |row| {
+            model.predict(Path::new(string_field(row, "path")?), self.stream.stream).map_err(video_failure)
+        })?;
+        Ok(out.finish()?)
     }
 }
 
@@ -149,7 +169,7 @@ impl PredictArgs {
 #[derive(Args)]
 pub(crate) struct ExplainArgs {
     /// A clip, or several clips and folders: then --out holds a report folder per clip.
-    #[arg(required = true, num_args = 1..)]
+    #[arg(required_unless_present = "jsonl", num_args = 1..)]
     pub(crate) clips: Vec<PathBuf>,
     #[command(flatten)]
     pub(crate) stream: StreamArg,
@@ -158,9 +178,16 @@ pub(crate) struct ExplainArgs {
     /// Explain this class instead of the predicted one.
     #[arg(long)]
     pub(crate) class: Option<String>,
-    /// Folder for the report (refused if it holds files, unless --force).
-    #[arg(long)]
-    pub(crate) out: PathBuf,
+    /// Folder for the report (refused if it holds files, unless --force); with --jsonl, the
+    /// file of JSON lines [default: standard output].
+    #[arg(long, required_unless_present = "jsonl")]
+    pub(crate) out: Option<PathBuf>,
+    /// Worker mode: read one JSON object per line (`{"id": …, "path": …}`, optionally
+    /// `"class": …`) from this file or `-`; write one JSON line per input line in input order,
+    /// `{"id": …, "explanation": …}` with the block relevance as `blocks[frame][row][column]`,
+    /// or an error record for a bad row. No pictures are drawn.
+    #[arg(long, value_name = "FILE", conflicts_with = "clips")]
+    pub(crate) jsonl: Option<PathBuf>,
     /// The LRP rule, or a composite of rules for the chain's steps (0 receptive-fields,
     /// 1 fisher-terms: lrp0 or epsilon, 3 dense: the SVM, any rule), e.g.
     /// `epsilon=0.001;dense:zplus`.
@@ -182,6 +209,21 @@ pub(crate) struct ExplainArgs {
 impl ExplainArgs {
     pub(crate) fn run(self) -> Result<(), Error> {
         let options = ReportOptions { overlays: self.overlays, top: self.top, frames_per_bin: self.frames_per_bin };
-        explain_clips(&self.clips, self.stream.stream, &self.model, self.class.as_deref(), &self.out, &self.rule, options, self.force)
+        let Some(input) = &self.jsonl else {
+            let out = self.out.as_deref().expect("clap requires --out without --jsonl");
+            return explain_clips(&self.clips, self.stream.stream, &self.model, self.class.as_deref(), out, &self.rule, options, self.force);
+        };
+        let model = self.model.load()?;
+        let class = self.class.as_deref().map(|name| class_index(&model, name)).transpose()?;
+        let mut out = Sink::open(self.out.as_deref(), self.force)?;
+        serve_rows(input, &mut out, "explanation", |row| {
+            let class = match optional_string_field(row, "class")? {
+                Some(name) => Some(class_index(&model, name)?),
+                None => class,
+            };
+            let e = explain_clip(&model, Path::new(string_field(row, "path")?), self.stream.stream, class, &self.rule).map_err(video_failure)?;
+            Ok(ExplanationRecord::from(e))
+        })?;
+        Ok(out.finish()?)
     }
 }
