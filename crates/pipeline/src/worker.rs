@@ -7,11 +7,12 @@
 //! "message": …}}` where `kind` is a [`FailureKind`] name (`invalid_input`, `missing_input`, …).
 
 use std::io::{self, BufRead, Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use outcome::output::Sink;
 use outcome::{Failure, FailureKind};
 use rayon::prelude::*;
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
@@ -128,6 +129,44 @@ pub fn serve_path<T: Serialize + Send>(
         StreamError::Input(e) => Failure::reading(name, &e),
         StreamError::Output(e) => output.failure(e),
     })
+}
+
+/// Results gathered from worker output: `(id, result)` in the order of the files and lines,
+/// and how many error records were passed over.
+#[derive(Clone, Debug)]
+pub struct Gathered<T> {
+    pub results: Vec<(String, T)>,
+    pub errors: usize,
+}
+
+/// Reads the results under `key` from the worker output files `parts` (JSON lines, read in the
+/// order given; error records are counted, not kept). An id that is not a string is written
+/// as JSON (`17`).
+pub fn gather<T: DeserializeOwned>(parts: &[PathBuf], key: &str) -> Result<Gathered<T>, Failure> {
+    let mut gathered = Gathered { results: Vec::new(), errors: 0 };
+    for part in parts {
+        let file = std::fs::File::open(part).map_err(|e| Failure::reading(part, &e))?;
+        let mut input = io::BufReader::new(file);
+        let mut number = 0;
+        while let Some(line) = read_line(&mut input).map_err(|e| Failure::reading(part, &e))? {
+            number += 1;
+            let at = |problem: String| Failure::invalid(format!("{} line {number}: {problem}", part.display()));
+            let mut row = parse_row(&line).map_err(|f| at(f.message))?;
+            if row.contains_key("error") {
+                gathered.errors += 1;
+                continue;
+            }
+            let id = match row.remove("id") {
+                Some(Value::String(id)) => id,
+                Some(other) => other.to_string(),
+                None => return Err(at("no field `id`; expected the worker mode's output".into())),
+            };
+            let value = row.remove(key).ok_or_else(|| at(format!("no field `{key}`; expected the worker mode's output")))?;
+            let result = serde_json::from_value(value).map_err(|e| at(format!("field `{key}`: {e}")))?;
+            gathered.results.push((id, result));
+        }
+    }
+    Ok(gathered)
 }
 
 /// The next line without its line break (`Ok(None)` at the end); a line longer than

@@ -125,6 +125,12 @@ pub struct TextStrategies {
 /// Explains `docs` for `class` (LRP with `method`), builds their maps and clusters them.
 pub fn class_strategies(model: &dyn TextModel, docs: &[Document], class: usize, kind: MapKind, how: Normalisation, method: &Method, options: &SprayOptions) -> Result<TextStrategies, TextError> {
     let explanations: Vec<TextExplanation> = docs.par_iter().map(|d| model.explain(&d.text, Some(class), method)).collect::<Result<_, _>>()?;
+    strategies(&model.classes()[class], docs.iter().map(|d| d.id.clone()).collect(), explanations, kind, how, options)
+}
+
+/// Builds the maps of explanations already made for `class` (of the documents `ids`, in the
+/// same order) and clusters them.
+pub fn strategies(class: &str, ids: Vec<String>, explanations: Vec<TextExplanation>, kind: MapKind, how: Normalisation, options: &SprayOptions) -> Result<TextStrategies, TextError> {
     let vocabulary: Vec<String> = match kind {
         MapKind::Position => Vec::new(),
         MapKind::Vocab => {
@@ -182,14 +188,14 @@ pub fn class_strategies(model: &dyn TextModel, docs: &[Document], class: usize, 
                 size: members.len(),
                 header_share: members.iter().map(|&i| shares[i]).sum::<f64>() / members.len().max(1) as f64,
                 top_words: top,
-                examples: by_distance.iter().take(3).map(|&(i, _)| docs[i].id.clone()).collect(),
+                examples: by_distance.iter().take(3).map(|&(i, _)| ids[i].clone()).collect(),
             }
         })
         .collect();
     Ok(TextStrategies {
-        class: model.classes()[class].clone(),
+        class: class.to_string(),
         maps: kind,
-        documents: docs.iter().map(|d| d.id.clone()).collect(),
+        documents: ids,
         header_share: shares.iter().sum::<f64>() / shares.len().max(1) as f64,
         header_word_share: explanations
             .iter()
