@@ -163,6 +163,23 @@ fn train_predict_accuracy_explain_and_evaluate_on_a_tiny_set() {
     assert_eq!(classes.as_array().unwrap().len(), 2);
     assert_eq!(classes[0]["analysis"]["labels"].as_array().unwrap().len(), 6);
     assert!(spray.join("walk-cluster-maps.png").is_file());
+    // The same from explanations gathered from the worker mode, in two parts.
+    let rows: Vec<String> = classes
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["clips"].as_array().unwrap().iter().map(move |clip| serde_json::json!({ "id": clip, "path": clip, "class": c["class"] }).to_string() + "\n"))
+        .collect();
+    let parts: Vec<std::path::PathBuf> = rows.chunks(5).enumerate().map(|(k, chunk)| {
+        let (input, part) = (dir.path().join(format!("rows{k}.jsonl")), dir.path().join(format!("part{k}.jsonl")));
+        std::fs::write(&input, chunk.concat()).unwrap();
+        xai_video().args(["explain", "--model"]).arg(&model).arg("--jsonl").arg(&input).arg("--out").arg(&part).assert().success();
+        part
+    }).collect();
+    let gathered = dir.path().join("spray-gathered");
+    xai_video().args(["spray", "--clusters", "2", "--explanations"]).args(&parts).arg("--out").arg(&gathered).assert().success();
+    assert_eq!(std::fs::read_to_string(gathered.join("spray.json")).unwrap(), std::fs::read_to_string(spray.join("spray.json")).unwrap());
+    assert!(gathered.join("walk-cluster-maps.png").is_file());
     xai_video().args(["spray-frames", "--model"]).arg(&model).arg(&clip).assert().success().stdout(predicate::str::contains("30 frames"));
     assert!(report["per_class"][0]["figure"]["relevance"].as_f64().unwrap() > 0.0);
 }

@@ -14,7 +14,7 @@ use spray::{analyse, Analysis, SprayOptions};
 use crate::classifier::{clip_descriptors, VideoClassifier};
 use crate::dataset::LabelledClip;
 use crate::error::VideoError;
-use crate::explain::{default_rules, explain};
+use crate::explain::{default_rules, explain, ExplanationRecord};
 
 /// The fixed shape maps are pooled to: time bins, rows, columns.
 pub type Grid = (usize, usize, usize);
@@ -61,9 +61,15 @@ pub fn class_strategies(model: &VideoClassifier, clips: &[LabelledClip], class: 
             Ok(pool_3d(e.blocks.view(), grid))
         })
         .collect::<Result<_, VideoError>>()?;
+    strategies(&model.config.classes[class], clips.iter().map(|c| c.path.clone()).collect(), &maps, grid, how, options, truth)
+}
+
+/// Clusters the maps of `clips` for `class`, already pooled to `grid` (explanations made
+/// elsewhere, e.g. gathered from the worker mode's output).
+pub fn strategies(class: &str, clips: Vec<PathBuf>, maps: &[Array3<f64>], grid: Grid, how: Normalisation, options: &SprayOptions, truth: Option<&[bool]>) -> Result<ClassStrategies, VideoError> {
     let size = grid.0 * grid.1 * grid.2;
     let mut x = Array2::<f64>::zeros((maps.len(), size));
-    for (mut row, map) in x.outer_iter_mut().zip(&maps) {
+    for (mut row, map) in x.outer_iter_mut().zip(maps) {
         let mut v = map.iter().copied().collect::<ndarray::Array1<f64>>();
         normalise(&mut v, how);
         row.assign(&v);
@@ -77,7 +83,19 @@ pub fn class_strategies(model: &VideoClassifier, clips: &[LabelledClip], class: 
         })
         .collect();
     let purity = truth.map(|t| purity(&analysis.labels, t));
-    Ok(ClassStrategies { class: model.config.classes[class].clone(), clips: clips.iter().map(|c| c.path.clone()).collect(), grid, analysis, cluster_means, purity })
+    Ok(ClassStrategies { class: class.to_string(), clips, grid, analysis, cluster_means, purity })
+}
+
+/// The block relevance of a gathered explanation, `[frames, rows, cols]`, pooled to `grid`.
+pub fn pooled_record(record: &ExplanationRecord, grid: Grid) -> Result<Array3<f64>, VideoError> {
+    let (frames, rows) = (record.blocks.len(), record.blocks.first().map_or(0, Vec::len));
+    let cols = record.blocks.first().and_then(|f| f.first()).map_or(0, Vec::len);
+    if frames == 0 || rows == 0 || cols == 0 || record.blocks.iter().any(|f| f.len() != rows || f.iter().any(|r| r.len() != cols)) {
+        return Err(VideoError::Invalid("`blocks` is not a frames × rows × columns array".into()));
+    }
+    let flat: Vec<f32> = record.blocks.iter().flatten().flatten().copied().collect();
+    let blocks = Array3::from_shape_vec((frames, rows, cols), flat).expect("checked shape");
+    Ok(pool_3d(blocks.view(), grid))
 }
 
 /// The frames of one clip clustered into phases by their block relevance for `class`

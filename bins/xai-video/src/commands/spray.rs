@@ -1,6 +1,10 @@
 //! `xai-video spray` and `spray-frames`: SpRAy over a set's clips, or over one clip's frames.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+use ndarray::Array3;
+use pipeline::worker::gather;
 
 use clap::Args;
 use outcome::output::{check_new, write_file, StagedFolder};
@@ -10,7 +14,8 @@ use spray::rank_by_eigengap;
 use video::dataset::all_clips;
 use video::explanation_quality::planted_cue;
 use video::heatmap::plot_cluster_maps;
-use video::spray_maps::{class_strategies, frame_phases};
+use video::explain::ExplanationRecord;
+use video::spray_maps::{class_strategies, frame_phases, pooled_record, strategies, ClassStrategies, Grid};
 
 use crate::args::{bar, class_index, count, DataArg, ModelArg, SprayArg, StreamArg};
 use crate::failure::{video_failure, Error};
@@ -20,7 +25,13 @@ use crate::failure::{video_failure, Error};
 #[derive(Args)]
 pub(crate) struct SprayArgs {
     #[command(flatten)]
-    pub(crate) data: DataArg,
+    pub(crate) data: Option<DataArg>,
+    /// Cluster explanations made elsewhere instead of computing them: files of the worker
+    /// mode's output (`explain --jsonl`, JSON lines with `id` and `explanation` holding
+    /// `blocks`), gathered from shards or from the Python package, read in the order given.
+    /// Each explanation counts for the class it explains; the clips' ids name them.
+    #[arg(long, num_args = 1.., value_name = "PARTS", conflicts_with_all = ["data", "model"], required_unless_present = "data")]
+    pub(crate) explanations: Vec<PathBuf>,
     #[command(flatten)]
     pub(crate) model: ModelArg,
     /// The class to analyse; every class (ranked by eigengap) if not given.
@@ -40,7 +51,11 @@ pub(crate) struct SprayArgs {
 
 impl SprayArgs {
     pub(crate) fn run(self) -> Result<(), Error> {
-        spray_set(&self.data, &self.model, self.class.as_deref(), &self.spray, self.time_bins, &self.out, self.force)
+        let grid = (self.time_bins, self.spray.rows, self.spray.cols);
+        match &self.data {
+            Some(data) => spray_set(data, &self.model, self.class.as_deref(), &self.spray, self.time_bins, &self.out, self.force),
+            None => spray_gathered(&self.explanations, self.class.as_deref(), grid, &self.spray, &self.out, self.force),
+        }
     }
 }
 
@@ -79,7 +94,6 @@ fn spray_set(data: &DataArg, model: &ModelArg, class: Option<&str>, args: &Spray
         None => (0..model.config.classes.len()).collect(),
     };
     let staged = StagedFolder::new(out, force)?;
-    let dir = staged.path();
     let cues = planted_cue(&data.data).map(|(_, clips)| clips);
     let mut results = Vec::new();
     for &k in &classes {
@@ -95,10 +109,19 @@ fn spray_set(data: &DataArg, model: &ModelArg, class: Option<&str>, args: &Spray
         let progress = bar(clips.len(), &format!("{name} clips"));
         let r = class_strategies(&model, &clips, k, (time_bins, args.rows, args.cols), args.cluster.normalise, &args.cluster.options(), truth.as_deref(), &|done, _| progress.set_position(done as u64))?;
         progress.finish_and_clear();
-        let a = &r.analysis;
-        plot_class(a, &name, "clips", dir).map_err(|e| staged.name_destination(Failure::output(e.to_string())))?;
-        plot_cluster_maps(&r.cluster_means, &dir.join(format!("{name}-cluster-maps.png"))).map_err(|e| staged.name_destination(video_failure(e)))?;
         results.push(r);
+    }
+    write_strategies(results, staged, out)
+}
+
+/// The report folder of the classes' strategies: each class's spectrum, embedding and cluster
+/// maps, and `spray.json`, the classes ranked by eigengap; and the table on standard output.
+fn write_strategies(mut results: Vec<ClassStrategies>, staged: StagedFolder, out: &Path) -> Result<(), Error> {
+    let dir = staged.path();
+    for r in &results {
+        let name = outcome::output::file_name_part(&r.class);
+        plot_class(&r.analysis, &name, "clips", dir).map_err(|e| staged.name_destination(Failure::output(e.to_string())))?;
+        plot_cluster_maps(&r.cluster_means, &dir.join(format!("{name}-cluster-maps.png"))).map_err(|e| staged.name_destination(video_failure(e)))?;
     }
     rank_by_eigengap(&mut results, |r| &r.analysis);
     outln!("{:<16} {:>5} {:>9} {:>9} {:>8}  cluster sizes", "class", "clips", "eigengap", "clusters", "purity")?;
@@ -111,6 +134,34 @@ fn spray_set(data: &DataArg, model: &ModelArg, class: Option<&str>, args: &Spray
     staged.commit()?;
     outln!("classes ranked by eigengap (largest first: the most distinct strategies); report in {}", out.display())?;
     Ok(())
+}
+
+/// SpRAy over explanations gathered from worker output, class by class (in the order of the
+/// classes' indices).
+fn spray_gathered(parts: &[PathBuf], only: Option<&str>, grid: Grid, args: &SprayArg, out: &Path, force: bool) -> Result<(), Error> {
+    let staged = StagedFolder::new(out, force)?;
+    let gathered = gather::<ExplanationRecord>(parts, "explanation")?;
+    if gathered.errors > 0 {
+        outcome::errln!("warning: passed over {} error records", gathered.errors);
+    }
+    let mut classes: BTreeMap<(usize, String), (Vec<PathBuf>, Vec<Array3<f64>>)> = BTreeMap::new();
+    for (id, record) in &gathered.results {
+        if only.is_some_and(|c| c != record.class_name) {
+            continue;
+        }
+        let map = pooled_record(record, grid).map_err(|e| Failure::invalid(format!("{id}: {}", video_failure(e).message)))?;
+        let class = classes.entry((record.class, record.class_name.clone())).or_default();
+        class.0.push(PathBuf::from(id));
+        class.1.push(map);
+    }
+    if let (Some(class), true) = (only, classes.is_empty()) {
+        return Err(Failure::invalid(format!("no explanation for class `{class}` in the gathered files")).into());
+    }
+    let mut results = Vec::new();
+    for ((_, class), (clips, maps)) in classes.into_iter().filter(|(_, (clips, _))| clips.len() >= 3) {
+        results.push(strategies(&class, clips, &maps, grid, args.cluster.normalise, &args.cluster.options(), None)?);
+    }
+    write_strategies(results, staged, out)
 }
 
 fn spray_frames(clip: &Path, stream: Option<usize>, model: &ModelArg, class: Option<&str>, args: &SprayArg, json: Option<&Path>, force: bool) -> Result<(), Error> {
