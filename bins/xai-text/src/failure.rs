@@ -1,7 +1,7 @@
-//! How a command's errors become messages and exit codes: the text library's typed errors are
-//! sorted into the kinds of `outcome` here, where the flags the messages point to are known.
+//! How a command's errors become messages and exit codes: each of the text library's typed
+//! errors names its kind of failure, and here its message gets the flag that resolves it.
 
-use outcome::{Failure, FailureKind};
+use outcome::Failure;
 use text::TextError;
 
 /// What a command fails with: an error of the library, or a failure the command named itself.
@@ -34,17 +34,7 @@ impl From<Error> for Failure {
 /// The failure a library error stands for: its kind (which sets the exit code) and its message,
 /// with the flag that resolves it where there is one.
 pub(crate) fn text_failure(e: TextError) -> Failure {
-    let kind = match &e {
-        TextError::Read { source, .. } => FailureKind::of_reading(source),
-        TextError::NotAnArchive { .. } | TextError::NoDocuments { .. } | TextError::UnknownClass { .. } | TextError::Embeddings(_) | TextError::Dataset(_) | TextError::UnknownLayout(_) | TextError::EmptyTestSplit(_) => {
-            FailureKind::InvalidInput
-        }
-        // A method, rule, class or setting the user named that does not exist or is out of range.
-        TextError::Explain(_) | TextError::Settings(_) => FailureKind::Usage,
-        TextError::Model(_) | TextError::Tokenizer(_) | TextError::ModelFile { .. } => FailureKind::Model,
-        TextError::Write { .. } | TextError::Exists(_) | TextError::Plot { .. } => FailureKind::Output,
-        TextError::Lrp(_) => FailureKind::Internal,
-    };
+    let kind = e.kind();
     let message = match &e {
         TextError::Exists(_) => format!("{e}; give --force to replace it"),
         TextError::UnknownLayout(path) => format!("{}: cannot tell the layout from the name; give --layout folders|csv|jsonl", path.display()),

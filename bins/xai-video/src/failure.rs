@@ -1,7 +1,7 @@
-//! How a command's errors become messages and exit codes: the video library's typed errors are
-//! sorted into the kinds of `outcome` here, where the flags the messages point to are known.
+//! How a command's errors become messages and exit codes: each of the video library's typed
+//! errors names its kind of failure, and here its message gets the flag that resolves it.
 
-use outcome::{Failure, FailureKind};
+use outcome::Failure;
 use video::VideoError;
 
 /// What a command fails with: an error of the library, or a failure the command named itself.
@@ -34,18 +34,7 @@ impl From<Error> for Failure {
 /// The failure a library error stands for: its kind (which sets the exit code) and its message,
 /// with the flag that resolves it where there is one.
 pub(crate) fn video_failure(e: VideoError) -> Failure {
-    let kind = match &e {
-        VideoError::Read { source, .. } => FailureKind::of_reading(source),
-        VideoError::Open { .. } | VideoError::StillImage { .. } | VideoError::NoVideoStream(_) | VideoError::NoFrames(_) | VideoError::NoMotion(_) | VideoError::Decode { .. } | VideoError::Invalid(_) => {
-            FailureKind::InvalidInput
-        }
-        VideoError::ModelFile { .. } => FailureKind::Model,
-        // Settings out of range, or a rule a step cannot take: the caller's choice.
-        VideoError::Settings(_) => FailureKind::Usage,
-        // Relevance propagation failed on shapes the pipeline built: a fault of relvis, as in text.
-        VideoError::Lrp(_) => FailureKind::Internal,
-        VideoError::Write { .. } | VideoError::Encode { .. } | VideoError::Exists { .. } => FailureKind::Output,
-    };
+    let kind = e.kind();
     let message = match &e {
         VideoError::Exists { .. } => format!("{e}; give --force to overwrite it"),
         _ => e.to_string(),

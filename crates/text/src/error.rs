@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use outcome::FailureKind;
 use thiserror::Error;
 
 /// What went wrong while reading, training, saving or explaining.
@@ -45,6 +46,22 @@ pub enum TextError {
 }
 
 impl TextError {
+    /// The kind of failure this is, which the command-line tools turn into an exit code and the
+    /// Python package into an exception class.
+    pub fn kind(&self) -> FailureKind {
+        match self {
+            TextError::Read { source, .. } => FailureKind::of_reading(source),
+            TextError::NotAnArchive { .. } | TextError::NoDocuments { .. } | TextError::UnknownClass { .. } | TextError::Embeddings(_) | TextError::Dataset(_) | TextError::UnknownLayout(_) | TextError::EmptyTestSplit(_) => {
+                FailureKind::InvalidInput
+            }
+            // A method, rule, class or setting the caller named that does not exist or is out of range.
+            TextError::Explain(_) | TextError::Settings(_) => FailureKind::Usage,
+            TextError::Model(_) | TextError::Tokenizer(_) | TextError::ModelFile { .. } => FailureKind::Model,
+            TextError::Write { .. } | TextError::Exists(_) | TextError::Plot { .. } => FailureKind::Output,
+            TextError::Lrp(_) => FailureKind::Internal,
+        }
+    }
+
     pub(crate) fn read(path: &Path, source: std::io::Error) -> Self {
         TextError::Read { path: path.to_path_buf(), source }
     }

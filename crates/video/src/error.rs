@@ -1,5 +1,7 @@
 use std::path::{Path, PathBuf};
 
+use outcome::FailureKind;
+
 /// What can go wrong in the video pipeline; every variant names the file it concerns.
 #[derive(Debug, thiserror::Error)]
 pub enum VideoError {
@@ -36,6 +38,23 @@ pub enum VideoError {
 }
 
 impl VideoError {
+    /// The kind of failure this is, which the command-line tool turns into an exit code and the
+    /// Python package into an exception class.
+    pub fn kind(&self) -> FailureKind {
+        match self {
+            VideoError::Read { source, .. } => FailureKind::of_reading(source),
+            VideoError::Open { .. } | VideoError::StillImage { .. } | VideoError::NoVideoStream(_) | VideoError::NoFrames(_) | VideoError::NoMotion(_) | VideoError::Decode { .. } | VideoError::Invalid(_) => {
+                FailureKind::InvalidInput
+            }
+            VideoError::ModelFile { .. } => FailureKind::Model,
+            // Settings out of range, or a rule a step cannot take: the caller's choice.
+            VideoError::Settings(_) => FailureKind::Usage,
+            // Relevance propagation failed on shapes the pipeline built: a fault of relvis, as in text.
+            VideoError::Lrp(_) => FailureKind::Internal,
+            VideoError::Write { .. } | VideoError::Encode { .. } | VideoError::Exists { .. } => FailureKind::Output,
+        }
+    }
+
     pub(crate) fn read(path: &Path, source: std::io::Error) -> Self {
         VideoError::Read { path: path.to_path_buf(), source }
     }
