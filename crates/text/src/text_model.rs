@@ -13,7 +13,7 @@ use crate::explain::{Method, TextExplanation};
 use crate::onnx_classifier::OnnxTextClassifier;
 
 /// A classifier of documents that explains its decisions word by word.
-pub trait TextModel: Sync {
+pub trait TextModel: Send + Sync {
     fn classes(&self) -> &[String];
     fn predict(&self, text: &str) -> Result<Prediction, TextError>;
     /// Explains `class` (default: the predicted one) on `text`.

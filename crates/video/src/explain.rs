@@ -74,6 +74,9 @@ pub struct VideoExplanation {
     /// Sum over each frame's blocks.
     pub per_frame: Vec<f32>,
     pub frame_kinds: Vec<char>,
+    /// Presentation time of each frame in seconds, when the clip was read from its file.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub frame_times: Vec<f64>,
     /// Relevance of each descriptor (all three types together), in descriptor order.
     #[serde(skip)]
     pub descriptors: Array1<f32>,
@@ -91,6 +94,8 @@ pub struct ExplanationRecord {
     pub method: String,
     pub per_frame: Vec<f32>,
     pub frame_kinds: Vec<char>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub frame_times: Vec<f64>,
     pub conservation: Conservation,
     pub blocks: Vec<Vec<Vec<f32>>>,
 }
@@ -98,7 +103,7 @@ pub struct ExplanationRecord {
 impl From<VideoExplanation> for ExplanationRecord {
     fn from(e: VideoExplanation) -> Self {
         let blocks = e.blocks.outer_iter().map(|frame| frame.outer_iter().map(|row| row.to_vec()).collect()).collect();
-        ExplanationRecord { class: e.class, class_name: e.class_name, score: e.score, scores: e.scores, method: e.method, per_frame: e.per_frame, frame_kinds: e.frame_kinds, conservation: e.conservation, blocks }
+        ExplanationRecord { class: e.class, class_name: e.class_name, score: e.score, scores: e.scores, method: e.method, per_frame: e.per_frame, frame_kinds: e.frame_kinds, frame_times: e.frame_times, conservation: e.conservation, blocks }
     }
 }
 
@@ -251,13 +256,15 @@ pub fn explain(model: &VideoClassifier, clip: &ClipDescriptors, class: Option<us
 /// Explains the model's score for `class` on the clip at `path` (read as `reading` says; the
 /// model's block size), in two passes over the file: memory stays flat with the clip's length.
 pub fn explain_clip(model: &VideoClassifier, path: &Path, stream: Option<usize>, class: Option<usize>, rules: &Composite) -> Result<VideoExplanation, VideoError> {
-    let (mut kinds, mut grid) = (Vec::new(), (0, 0));
+    let (mut kinds, mut times, mut grid) = (Vec::new(), Vec::new(), (0, 0));
     let (raw, count, _) = model.clip_raw_fisher(path, stream, |frame| {
         kinds.push(frame.kind);
+        times.push(frame.time);
         grid = (frame.field.rows(), frame.field.cols());
     })?;
     let source = StreamedDescriptors { path, reading: model.reading(stream), options: model.config.options.descriptor };
-    explain_passes(model, &raw, count, &kinds, grid, &source, class, rules)
+    let explanation = explain_passes(model, &raw, count, &kinds, grid, &source, class, rules)?;
+    Ok(VideoExplanation { frame_times: times, ..explanation })
 }
 
 /// The rules of the Fisher-vector and SVM steps, checked: the Fisher step is explained
@@ -334,6 +341,7 @@ fn explain_passes(model: &VideoClassifier, raw: &[Array1<f32>], count: usize, fr
         method: format!("lrp {rules}"),
         per_frame,
         frame_kinds: frame_kinds.iter().map(|k| k.letter()).collect(),
+        frame_times: Vec::new(),
         blocks,
         descriptors: r_desc,
         conservation: Conservation { explained: f64::from(score), blocks: at_blocks, absorbed: f64::from(score) - at_blocks, layers },
