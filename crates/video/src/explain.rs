@@ -100,10 +100,21 @@ pub struct ExplanationRecord {
     pub blocks: Vec<Vec<Vec<f32>>>,
 }
 
-impl From<VideoExplanation> for ExplanationRecord {
-    fn from(e: VideoExplanation) -> Self {
+impl From<&VideoExplanation> for ExplanationRecord {
+    fn from(e: &VideoExplanation) -> Self {
         let blocks = e.blocks.outer_iter().map(|frame| frame.outer_iter().map(|row| row.to_vec()).collect()).collect();
-        ExplanationRecord { class: e.class, class_name: e.class_name, score: e.score, scores: e.scores, method: e.method, per_frame: e.per_frame, frame_kinds: e.frame_kinds, frame_times: e.frame_times, conservation: e.conservation, blocks }
+        ExplanationRecord {
+            class: e.class,
+            class_name: e.class_name.clone(),
+            score: e.score,
+            scores: e.scores.clone(),
+            method: e.method.clone(),
+            per_frame: e.per_frame.clone(),
+            frame_kinds: e.frame_kinds.clone(),
+            frame_times: e.frame_times.clone(),
+            conservation: e.conservation.clone(),
+            blocks,
+        }
     }
 }
 

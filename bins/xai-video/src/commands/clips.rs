@@ -222,7 +222,7 @@ impl ExplainArgs {
                 None => class,
             };
             let e = explain_clip(&model, Path::new(string_field(row, "path")?), self.stream.stream, class, &self.rule).map_err(video_failure)?;
-            Ok(ExplanationRecord::from(e))
+            Ok(ExplanationRecord::from(&e))
         })?;
         Ok(out.finish()?)
     }
