@@ -26,6 +26,7 @@ from ._relvis import (
     VideoExplanation,
     VideoModel,
     __version__,
+    load_dataset,
     spray,
 )
 
@@ -36,6 +37,7 @@ __all__ = [
     "VideoExplanation",
     "spray",
     "SprayAnalysis",
+    "load_dataset",
     "RelvisError",
     "InternalError",
     "UsageError",

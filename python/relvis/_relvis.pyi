@@ -139,3 +139,11 @@ def spray(
     seed: int = 1,
 ) -> SprayAnalysis:
     """SpRAy over one relevance map per row of `maps` (any shape per map, flattened)."""
+
+def load_dataset(
+    path: Optional[PathLike] = None,
+    test_fraction: Optional[float] = None,
+    split_seed: Optional[int] = None,
+) -> dict[str, Any]:
+    """A labelled set as the command line reads it: {"classes": [...], "train": [...], "test": [...]},
+    each document {"id", "label", "text"}; 20 Newsgroups from $RELVIS_DATA when path is None."""

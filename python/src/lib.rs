@@ -1,4 +1,5 @@
-//! The `relvis` Python package's native module: [`text`] (`TextModel`, `TextExplanation`),
+//! The `relvis` Python package's native module: [`text`] (`TextModel`, `TextExplanation`,
+//! `load_dataset`),
 //! [`video`] (`VideoModel`, `VideoExplanation`) and [`analysis`] (`spray`, SpRAy). Long calls release
 //! the GIL and spread their work over rayon's threads; errors become the exceptions of
 //! `relvis._errors`, one class per kind of failure, as the command-line tools have one exit
@@ -19,6 +20,7 @@ fn _relvis(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<video::PyVideoExplanation>()?;
     m.add_class::<analysis::PySprayAnalysis>()?;
     m.add_function(wrap_pyfunction!(analysis::spray, m)?)?;
+    m.add_function(wrap_pyfunction!(text::load_dataset, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

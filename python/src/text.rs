@@ -1,5 +1,5 @@
 //! `relvis.TextModel` and `relvis.TextExplanation`: any model folder the command line takes
-//! (relvis's own or an ONNX classifier), or the embedded default.
+//! (relvis's own or an ONNX classifier), or the embedded default; `relvis.load_dataset`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -226,4 +226,42 @@ impl PyTextExplanation {
     fn __repr__(&self) -> String {
         format!("TextExplanation(target={:?}, score={:.4}, words={}, method={:?})", self.e.class_name, self.e.score, self.e.words.len(), self.e.method)
     }
+}
+
+/// Reads a labelled document set as the command line reads it: a folder per class (optionally
+/// below `…train/` and `…test/`), a `.tar.gz` of one, a `.csv` or a `.jsonl` file; 20
+/// Newsgroups (`$RELVIS_DATA/20news-bydate.tar.gz`) when `None`. Returns `classes` and the
+/// `train` and `test` splits as lists of `{"id", "label", "text"}` (the label a class name);
+/// a set without a split of its own is split per class, seeded (`test_fraction`, `split_seed`).
+#[pyfunction]
+#[pyo3(signature = (path=None, test_fraction=None, split_seed=None))]
+pub(crate) fn load_dataset(py: Python<'_>, path: Option<PathBuf>, test_fraction: Option<f32>, split_seed: Option<u64>) -> PyResult<Py<PyAny>> {
+    let path = path.unwrap_or_else(text::corpus::default_newsgroups_path);
+    let mut options = text::DatasetOptions::for_path(&path, None).map_err(text_error)?;
+    if let Some(fraction) = test_fraction {
+        if !(0.0..1.0).contains(&fraction) {
+            return Err(usage(format!("test_fraction {fraction}: expected a share in [0, 1)")));
+        }
+        options.split.test_fraction = fraction;
+    }
+    if let Some(seed) = split_seed {
+        options.split.seed = seed;
+    }
+    let corpus = py.detach(|| text::load_dataset(&path, &options)).map_err(text_error)?;
+    let split = |docs: &[text::Document]| -> PyResult<Bound<'_, pyo3::types::PyList>> {
+        let rows = pyo3::types::PyList::empty(py);
+        for d in docs {
+            let row = pyo3::types::PyDict::new(py);
+            row.set_item("id", &d.id)?;
+            row.set_item("label", &corpus.classes[d.label])?;
+            row.set_item("text", &d.text)?;
+            rows.append(row)?;
+        }
+        Ok(rows)
+    };
+    let set = pyo3::types::PyDict::new(py);
+    set.set_item("classes", corpus.classes.clone())?;
+    set.set_item("train", split(&corpus.train)?)?;
+    set.set_item("test", split(&corpus.test)?)?;
+    Ok(set.into_any().unbind())
 }
