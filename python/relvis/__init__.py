@@ -27,6 +27,7 @@ from ._relvis import (
     VideoModel,
     __version__,
     load_dataset,
+    set_threads,
     spray,
 )
 
@@ -38,6 +39,7 @@ __all__ = [
     "spray",
     "SprayAnalysis",
     "load_dataset",
+    "set_threads",
     "RelvisError",
     "InternalError",
     "UsageError",

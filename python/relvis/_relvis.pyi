@@ -147,3 +147,6 @@ def load_dataset(
 ) -> dict[str, Any]:
     """A labelled set as the command line reads it: {"classes": [...], "train": [...], "test": [...]},
     each document {"id", "label", "text"}; 20 Newsgroups from $RELVIS_DATA when path is None."""
+
+def set_threads(threads: int) -> None:
+    """Bounds relvis's threads (default: one per core); call before the first explanation."""

@@ -21,6 +21,18 @@ fn _relvis(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<analysis::PySprayAnalysis>()?;
     m.add_function(wrap_pyfunction!(analysis::spray, m)?)?;
     m.add_function(wrap_pyfunction!(text::load_dataset, m)?)?;
+    m.add_function(wrap_pyfunction!(set_threads, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
+}
+
+/// Bounds the threads relvis's calls spread their work over to `threads` (default: one per
+/// core), as `--threads` does on the command line: call it before the first call that explains
+/// or predicts, e.g. once per worker process where several share a machine.
+#[pyfunction]
+fn set_threads(threads: usize) -> PyResult<()> {
+    if threads == 0 {
+        return Err(errors::usage("set_threads(0): expected at least 1"));
+    }
+    rayon::ThreadPoolBuilder::new().num_threads(threads).build_global().map_err(|e| errors::usage(format!("set_threads({threads}): {e} (call it before the first explanation)")))
 }
