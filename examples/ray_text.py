@@ -9,8 +9,9 @@ with their character spans and relevances, and where the score went.
     python examples/ray_text.py docs/ explained/ --workers 2           # a local cluster
     ray job submit --working-dir examples -- python ray_text.py s3://bucket/docs s3://bucket/out --address auto
 
-`--write-test-split FOLDER` writes a labelled set's test split (20 Newsgroups by default) as
-such a folder, each document to be explained for its true class.
+`--write-test-split FOLDER [--data SET] [--true-class]` writes a labelled set's test split (20
+Newsgroups by default) as such a folder, to be explained for the predicted class (as
+`xai-text explain --test-split` does) or for each document's true class, and stops.
 """
 
 import argparse
@@ -65,34 +66,38 @@ def explain_folder(source, destination, workers, model=None, method="lrp", rule=
     explained.write_json(destination, ray_remote_args={"num_cpus": 0})
 
 
-def write_test_split(data, folder, shards=8):
-    """A labelled set's test split as JSON lines in `folder`, each document with its true class."""
+def write_test_split(data, folder, true_class=False, shards=8):
+    """A labelled set's test split as JSON lines in `folder` (with each document's true class
+    to explain when `true_class`)."""
     os.makedirs(folder, exist_ok=True)
     test = relvis.load_dataset(data)["test"]
     for k in range(shards):
         with open(os.path.join(folder, f"part-{k:03}.jsonl"), "w") as out:
             for d in test[k::shards]:
-                out.write(json.dumps({"id": d["id"], "text": d["text"], "class": d["label"]}) + "\n")
+                row = {"id": d["id"], "text": d["text"]} | ({"class": d["label"]} if true_class else {})
+                out.write(json.dumps(row) + "\n")
     return len(test)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("source", help="a folder (or files) of JSON lines {id, text[, class]}")
+    parser.add_argument("source", nargs="?", help="a folder (or files) of JSON lines {id, text[, class]}")
     parser.add_argument("destination", nargs="?", help="where the explained rows go (JSON lines)")
     parser.add_argument("--workers", type=int, default=2, help="actors, each with one CPU and its own model")
     parser.add_argument("--model", help="a model folder (default: the embedded one)")
     parser.add_argument("--method", default="lrp")
     parser.add_argument("--rule", default="epsilon=0.01")
     parser.add_argument("--address", help="a running cluster (`auto` inside `ray job submit`); default: a local one")
-    parser.add_argument("--write-test-split", metavar="DATA", nargs="?", const="", help="write DATA's test split (default 20 Newsgroups) as JSON lines into SOURCE and stop")
+    parser.add_argument("--write-test-split", metavar="FOLDER", help="write the test split of --data as JSON lines into FOLDER and stop")
+    parser.add_argument("--data", help="the labelled set for --write-test-split (default: 20 Newsgroups)")
+    parser.add_argument("--true-class", action="store_true", help="with --write-test-split: explain each document for its true class")
     args = parser.parse_args()
-    if args.write_test_split is not None:
-        n = write_test_split(args.write_test_split or None, args.source)
-        print(f"wrote {n} documents to {args.source}")
+    if args.write_test_split:
+        n = write_test_split(args.data, args.write_test_split, args.true_class)
+        print(f"wrote {n} documents to {args.write_test_split}")
         return
-    if args.destination is None:
-        parser.error("give a destination")
+    if args.source is None or args.destination is None:
+        parser.error("give a source and a destination")
     ray.init(address=args.address) if args.address else ray.init(num_cpus=args.workers)
     explain_folder(args.source, args.destination, args.workers, args.model, args.method, args.rule)
 
