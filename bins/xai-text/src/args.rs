@@ -4,10 +4,8 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
-use outcome::output::Sink;
 use outcome::{errln, Failure};
-use pipeline::worker::{serve_path, string_field, Row};
+use pipeline::worker::{string_field, Row};
 use text::corpus::default_newsgroups_path;
 use text::fit::fingerprint;
 use text::{load_dataset, Corpus, DatasetOptions, Encoding, Layout, ModelConfig, OnnxTextClassifier, TextClassifier, TextError, TextModel};
@@ -149,12 +147,3 @@ pub(crate) fn row_document(row: &Row) -> Result<String, Failure> {
     text::corpus::read_document(string_field(row, "text")?.as_bytes()).map_err(Failure::invalid)
 }
 
-/// The worker mode over `input` into `out`, with a count of rows on standard error.
-pub(crate) fn serve_rows<T: serde::Serialize + Send>(input: &Path, out: &mut Sink, key: &str, work: impl Fn(&Row) -> Result<T, Failure> + Sync) -> Result<(), Failure> {
-    let spinner = ProgressBar::new_spinner();
-    spinner.set_style(ProgressStyle::with_template("{spinner} {msg} {elapsed}").expect("a valid template"));
-    let tally = serve_path(input, out, key, work, |t| spinner.set_message(format!("{} rows, {} errors", t.rows, t.errors)))?;
-    spinner.finish_and_clear();
-    errln!("{} rows, {} error records", tally.rows, tally.errors);
-    Ok(())
-}

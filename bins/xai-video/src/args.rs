@@ -5,9 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use outcome::output::Sink;
-use outcome::{errln, Failure};
-use pipeline::worker::{serve_path, Row};
+use outcome::Failure;
 use spray::cli::ClusterArgs;
 use video::classifier::VideoClassifier;
 use video::dataset::{load_clip_set, ClipSet};
@@ -88,15 +86,6 @@ pub(crate) fn bar(len: usize, what: &str) -> ProgressBar {
     bar
 }
 
-/// The worker mode over `input` into `out`, with a count of rows on standard error.
-pub(crate) fn serve_rows<T: serde::Serialize + Send>(input: &std::path::Path, out: &mut Sink, key: &str, work: impl Fn(&Row) -> Result<T, Failure> + Sync) -> Result<(), Failure> {
-    let spinner = ProgressBar::new_spinner();
-    spinner.set_style(ProgressStyle::with_template("{spinner} {msg} {elapsed}").expect("a valid template"));
-    let tally = serve_path(input, out, key, work, |t| spinner.set_message(format!("{} rows, {} errors", t.rows, t.errors)))?;
-    spinner.finish_and_clear();
-    errln!("{} rows, {} error records", tally.rows, tally.errors);
-    Ok(())
-}
 
 #[derive(Args)]
 pub(crate) struct GridArg {

@@ -131,6 +131,18 @@ pub fn serve_path<T: Serialize + Send>(
     })
 }
 
+/// [`serve_path`] with a count of rows and error records on standard error, as the binaries
+/// show it.
+#[cfg(feature = "cli")]
+pub fn serve_rows<T: Serialize + Send>(input: &Path, output: &mut Sink, key: &str, work: impl Fn(&Row) -> Result<T, Failure> + Sync) -> Result<Tally, Failure> {
+    let spinner = indicatif::ProgressBar::new_spinner();
+    spinner.set_style(indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}").expect("a valid template"));
+    let tally = serve_path(input, output, key, work, |t| spinner.set_message(format!("{} rows, {} errors", t.rows, t.errors)))?;
+    spinner.finish_and_clear();
+    outcome::errln!("{} rows, {} error records", tally.rows, tally.errors);
+    Ok(tally)
+}
+
 /// Results gathered from worker output: `(id, result)` in the order of the files and lines,
 /// and how many error records were passed over.
 #[derive(Clone, Debug)]

@@ -10,8 +10,8 @@ use text::explain::Method;
 use text::render::{html, write_terminal, ColorWhen, Palette};
 use text::ModelConfig;
 
-use crate::args::{read_document, row_document, serve_rows, DataArg, ModelArg};
-use pipeline::worker::optional_string_field;
+use crate::args::{read_document, row_document, DataArg, ModelArg};
+use pipeline::worker::{optional_string_field, serve_rows};
 use crate::failure::{text_failure, About, Error};
 
 #[derive(Args)]

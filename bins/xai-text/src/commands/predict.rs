@@ -7,7 +7,9 @@ use outcome::outln;
 
 use outcome::output::Sink;
 
-use crate::args::{read_document, row_document, serve_rows, ModelArg};
+use pipeline::worker::serve_rows;
+
+use crate::args::{read_document, row_document, ModelArg};
 use crate::failure::{text_failure, Error};
 
 #[derive(Args)]

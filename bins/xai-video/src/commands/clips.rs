@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use outcome::output::{Sink, StagedFolder};
-use pipeline::worker::{optional_string_field, string_field};
+use pipeline::worker::{optional_string_field, serve_rows, string_field};
 use outcome::{outln, Failure};
 use pipeline::metrics::argmax;
 use video::batch::{expand_clips, map_clips, report_folders};
@@ -14,7 +14,7 @@ use video::report::{write_report, ReportFiles, ReportOptions};
 
 use clap::Args;
 
-use crate::args::{bar, class_index, count, rules, serve_rows, ModelArg, StreamArg};
+use crate::args::{bar, class_index, count, rules, ModelArg, StreamArg};
 use crate::failure::{video_failure, Error};
 use video::explain::DEFAULT_RULE;
 
