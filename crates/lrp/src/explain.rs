@@ -5,8 +5,8 @@
 use ndarray::{ArrayD, ArrayViewD, Axis};
 
 use crate::error::LrpError;
-use crate::layers::{Layer, LayerKind};
-use crate::linear::{propagate, LinearMap, WeightMod};
+use crate::layers::LayerKind;
+use crate::linear::{propagate, LinearMap};
 use crate::network::Trace;
 use crate::rule::{Composite, Rule};
 
@@ -111,8 +111,8 @@ pub(crate) fn sum(x: ArrayViewD<f32>) -> f64 {
 }
 
 impl Trace<'_> {
-    /// LRP of `target` with a rule per linear layer from `composite`. ReLU and leaky ReLU pass relevance
-    /// unchanged; max-pooling gives it to the maxima.
+    /// LRP of `target` with a rule per linear layer from `composite`. ReLU, leaky ReLU and power
+    /// normalisation pass relevance unchanged; max-pooling gives it to the maxima.
     pub fn lrp(&self, target: &Target, composite: &Composite) -> Result<Explanation, LrpError> {
         composite.validate()?;
         let mut r = target.top(self.output(), true)?;
@@ -121,13 +121,11 @@ impl Trace<'_> {
         for (index, layer) in self.network.layers().iter().enumerate().rev() {
             let x = self.layer_input(index);
             let relevance_out = sum(r.view());
-            let (next, rule) = match layer {
-                Layer::Relu | Layer::LeakyRelu(_) => (r, None),
-                Layer::MaxPool(p) => (p.route(x, r.view()), None),
-                _ => {
+            let (next, rule) = match layer.as_linear() {
+                None => (layer.pass_relevance(x, r).expect("a layer without a rule"), None),
+                Some(map) => {
                     let rule = composite.rule_for(index, layer.kind());
                     let z = self.values[index + 1].view();
-                    let map = layer.as_linear().expect("linear");
                     (propagate(map, x, Some(z), r.view(), &rule), Some(rule))
                 }
             };
@@ -142,27 +140,7 @@ impl Trace<'_> {
     pub fn gradient(&self, target: &Target) -> Result<ArrayD<f32>, LrpError> {
         let mut g = target.top(self.output(), false)?;
         for (index, layer) in self.network.layers().iter().enumerate().rev() {
-            let x = self.layer_input(index);
-            g = match layer {
-                Layer::Relu => {
-                    g.zip_mut_with(&x, |g, &x| {
-                        if x <= 0.0 {
-                            *g = 0.0
-                        }
-                    });
-                    g
-                }
-                Layer::LeakyRelu(slope) => {
-                    g.zip_mut_with(&x, |g, &x| {
-                        if x <= 0.0 {
-                            *g *= slope
-                        }
-                    });
-                    g
-                }
-                Layer::MaxPool(p) => p.route(x, g.view()),
-                _ => layer.as_linear().expect("linear").transpose(g.view(), WeightMod::Identity, x.shape()),
-            };
+            g = layer.gradient(self.layer_input(index), g);
         }
         Ok(g)
     }

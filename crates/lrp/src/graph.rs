@@ -407,13 +407,13 @@ impl GraphTrace<'_> {
     fn relevance_step(&self, index: usize, node: &Node, inputs: &[ArrayViewD<f32>], r: ArrayD<f32>, composite: &Composite) -> (Vec<ArrayD<f32>>, Option<Rule>) {
         let z = self.values[index].view();
         match &node.op {
-            Op::Layer(Layer::Relu | Layer::LeakyRelu(_)) => (vec![r], None),
-            Op::Layer(Layer::MaxPool(p)) => (vec![p.route(inputs[0].view(), r.view())], None),
-            Op::Layer(layer) => {
-                let rule = composite.rule_for(index, layer.kind());
-                let map = layer.as_linear().expect("the other layers are linear");
-                (vec![propagate(map, inputs[0].view(), Some(z), r.view(), &rule)], Some(rule))
-            }
+            Op::Layer(layer) => match layer.as_linear() {
+                None => (vec![layer.pass_relevance(inputs[0].view(), r).expect("a layer without a rule")], None),
+                Some(map) => {
+                    let rule = composite.rule_for(index, layer.kind());
+                    (vec![propagate(map, inputs[0].view(), Some(z), r.view(), &rule)], Some(rule))
+                }
+            },
             Op::Add => {
                 let rule = composite.rule_for(index, LayerKind::Add);
                 let broadcast: Vec<ArrayViewD<f32>> = inputs.iter().map(|x| x.broadcast(z.raw_dim()).expect("checked forward")).collect();
@@ -437,27 +437,10 @@ impl GraphTrace<'_> {
 }
 
 /// What one node's inputs receive of the gradient `g` at its output.
-fn gradient_step(node: &Node, inputs: &[ArrayViewD<f32>], mut g: ArrayD<f32>) -> Vec<ArrayD<f32>> {
+fn gradient_step(node: &Node, inputs: &[ArrayViewD<f32>], g: ArrayD<f32>) -> Vec<ArrayD<f32>> {
     let x = &inputs[0];
     match &node.op {
-        Op::Layer(Layer::Relu) => {
-            g.zip_mut_with(x, |g, &x| {
-                if x <= 0.0 {
-                    *g = 0.0
-                }
-            });
-            vec![g]
-        }
-        Op::Layer(Layer::LeakyRelu(slope)) => {
-            g.zip_mut_with(x, |g, &x| {
-                if x <= 0.0 {
-                    *g *= slope
-                }
-            });
-            vec![g]
-        }
-        Op::Layer(Layer::MaxPool(p)) => vec![p.route(x.view(), g.view())],
-        Op::Layer(layer) => vec![layer.as_linear().expect("the other layers are linear").transpose(g.view(), WeightMod::Identity, x.shape())],
+        Op::Layer(layer) => vec![layer.gradient(x.view(), g)],
         Op::Add => inputs.iter().map(|x| reduce_to(g.clone(), x.shape())).collect(),
         Op::Affine { scale, .. } => vec![&g * scale],
         Op::Scale(c) => vec![&g * &c.broadcast(x.raw_dim()).expect("checked forward")],

@@ -1,7 +1,8 @@
 //! Layer-wise relevance propagation (LRP) on `ndarray`.
 //!
-//! Build a [`Network`] from [`Layer`]s (dense, 1-D convolution, ReLU, max-pooling, or any
-//! [`LinearMap`]), run [`Network::forward`] to get a [`Trace`], then explain one output:
+//! Build a [`Network`] from [`Layer`]s (dense, 1-D and 2-D convolution, ReLU, max-pooling,
+//! power normalisation, or any [`LinearMap`]), run [`Network::forward`] to get a [`Trace`],
+//! then explain one output:
 //!
 //! * [`Trace::lrp`] — relevance per input element under a [`Composite`] of [`Rule`]s
 //!   (LRP-0, ε, αβ / z⁺, w², flat, z^B), with the relevance sum at every layer;
@@ -44,7 +45,7 @@ mod rule;
 pub use error::LrpError;
 pub use explain::{position_norms, position_sums, relevance_through, relevance_through_part, Explanation, LayerRelevance, Target};
 pub use graph::{Graph, GraphTrace, Node, NodeId, Op};
-pub use layers::{Conv1d, Conv2d, Conv2dGeometry, Dense, Layer, LayerKind, MaxPool};
+pub use layers::{Conv1d, Conv2d, Conv2dGeometry, Dense, Layer, LayerKind, MaxPool, PowerNorm};
 pub use linear::{LinearMap, WeightMod};
 pub use network::{Network, Trace};
 pub use rule::{Composite, Rule, DEFAULT_EPSILON};

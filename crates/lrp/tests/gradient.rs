@@ -101,3 +101,76 @@ fn gradient_through_a_generic_linear_map() {
     ]);
     check_gradient(&net, 70);
 }
+
+/// dense → power normalisation (two segments) → dense, on a vector: the shape of a Fisher
+/// vector's normalisation and SVM over a linear encoding.
+fn normalised_head(seed: u64, power: f32) -> Network {
+    let mut rng = rng(seed);
+    Network::new(vec![
+        lrp::Layer::Dense(dense(&mut rng, 5, 7, true)),
+        lrp::Layer::PowerNorm(lrp::PowerNorm::new(power, vec![4, 3]).unwrap()),
+        lrp::Layer::Dense(dense(&mut rng, 7, 3, true)),
+    ])
+}
+
+#[test]
+fn gradient_through_power_normalisation_matches_finite_differences() {
+    for (seed, power) in [(0, 0.5), (1, 0.5), (2, 1.0), (3, 2.0)] {
+        let net = normalised_head(seed, power);
+        let x = uniform(&mut rng(seed + 70), &[5], -1.0, 1.0);
+        let x64 = to_f64(&x);
+        let trace = net.forward(x.clone()).unwrap();
+        assert!(relative_error(&trace.output().to_owned(), &reference_forward(&net, &x64, &[5])) < 1e-5);
+        for class in 0..3 {
+            let g = trace.gradient(&Target::Output(class)).unwrap();
+            let fd: Vec<f64> = (0..5)
+                .map(|i| {
+                    let (mut up, mut down) = (x64.clone(), x64.clone());
+                    up[i] += 1e-6;
+                    down[i] -= 1e-6;
+                    (reference_forward(&net, &up, &[5])[class] - reference_forward(&net, &down, &[5])[class]) / 2e-6
+                })
+                .collect();
+            let err = relative_error(&g, &fd);
+            assert!(err < 1e-4, "seed {seed}, power {power}, class {class}: {err:e}");
+        }
+    }
+}
+
+#[test]
+fn power_normalisation_passes_relevance_unchanged() {
+    let net = normalised_head(5, 0.5);
+    let x = uniform(&mut rng(75), &[5], -1.0, 1.0);
+    let trace = net.forward(x).unwrap();
+    let e = trace.lrp(&Target::Output(1), &Composite::uniform(Rule::Epsilon(0.01))).unwrap();
+    let norm = &e.layers[1];
+    assert_eq!((norm.kind, norm.rule), (lrp::LayerKind::PowerNorm, None));
+    assert_eq!(norm.relevance_in, norm.relevance_out);
+    // LRP-ε by hand through the two dense layers, the normalised vector's relevance given to
+    // its input unchanged.
+    let mut r_top = ArrayD::<f32>::zeros(ndarray::IxDyn(&[3]));
+    r_top[1] = trace.output()[1];
+    let linear = |i: usize| net.layers()[i].as_linear().unwrap();
+    let r_normalised = lrp::relevance_through(linear(2), trace.layer_input(2), r_top.view(), &Rule::Epsilon(0.01)).unwrap();
+    let below = lrp::relevance_through(linear(0), trace.layer_input(0), r_normalised.view(), &Rule::Epsilon(0.01)).unwrap();
+    assert!(relative_error(&e.relevance, &to_f64(&below)) < 1e-6);
+}
+
+#[test]
+fn power_normalisation_in_a_graph_explains_as_in_a_network() {
+    use lrp::{Graph, Node, Op};
+    let net = normalised_head(6, 0.5);
+    let x = uniform(&mut rng(76), &[5], -1.0, 1.0);
+    let (g_net, r_net) = {
+        let trace = net.forward(x.clone()).unwrap();
+        (trace.gradient(&Target::Output(0)).unwrap(), trace.lrp(&Target::Output(0), &Composite::uniform(Rule::Zero)).unwrap().relevance)
+    };
+    let mut nodes = vec![Node::new("input", Op::Input, vec![])];
+    for (i, layer) in net.into_layers().into_iter().enumerate() {
+        nodes.push(Node::new(format!("layer{i}"), Op::Layer(layer), vec![i]));
+    }
+    let graph = Graph::new(nodes, 3).unwrap();
+    let trace = graph.forward(x).unwrap();
+    assert_eq!(trace.gradient(&Target::Output(0)).unwrap(), g_net);
+    assert_eq!(trace.lrp(&Target::Output(0), &Composite::uniform(Rule::Zero)).unwrap().relevance, r_net);
+}

@@ -5,6 +5,7 @@ mod conv1d;
 mod conv2d;
 mod dense;
 mod pool;
+mod power_norm;
 
 use std::fmt;
 use std::str::FromStr;
@@ -15,6 +16,7 @@ pub use conv1d::Conv1d;
 pub use conv2d::{Conv2d, Conv2dGeometry};
 pub use dense::Dense;
 pub use pool::MaxPool;
+pub use power_norm::PowerNorm;
 
 use crate::error::LrpError;
 use crate::linear::{LinearMap, WeightMod};
@@ -33,6 +35,8 @@ pub enum Layer {
     LeakyRelu(f32),
     /// Max-pooling over time; relevance goes to the maxima.
     MaxPool(MaxPool),
+    /// Signed power and L2 normalisation per segment; relevance passes through unchanged.
+    PowerNorm(PowerNorm),
     /// Any other map that is linear in its input (a "linear mapping" step).
     Linear(Box<dyn LinearMap>),
 }
@@ -46,6 +50,7 @@ pub enum LayerKind {
     Relu,
     LeakyRelu,
     MaxPool,
+    PowerNorm,
     Linear,
     /// A graph's input node.
     Input,
@@ -72,6 +77,7 @@ impl fmt::Display for LayerKind {
             LayerKind::Relu => "relu",
             LayerKind::LeakyRelu => "leakyrelu",
             LayerKind::MaxPool => "maxpool",
+            LayerKind::PowerNorm => "powernorm",
             LayerKind::Linear => "linear",
             LayerKind::Input => "input",
             LayerKind::Add => "add",
@@ -114,6 +120,7 @@ impl fmt::Debug for Layer {
             Layer::Relu => write!(f, "Relu"),
             Layer::LeakyRelu(slope) => write!(f, "LeakyRelu({slope})"),
             Layer::MaxPool(p) => write!(f, "MaxPool({p:?})"),
+            Layer::PowerNorm(n) => write!(f, "PowerNorm(power {}, segments {:?})", n.power(), n.segments()),
             Layer::Linear(m) => write!(f, "Linear({})", m.name()),
         }
     }
@@ -129,6 +136,7 @@ impl Layer {
             Layer::Relu => LayerKind::Relu,
             Layer::LeakyRelu(_) => LayerKind::LeakyRelu,
             Layer::MaxPool(_) => LayerKind::MaxPool,
+            Layer::PowerNorm(_) => LayerKind::PowerNorm,
             Layer::Linear(_) => LayerKind::Linear,
         }
     }
@@ -140,7 +148,7 @@ impl Layer {
             Layer::Conv1d(c) => Some(c),
             Layer::Conv2d(c) => Some(c),
             Layer::Linear(m) => Some(m.as_ref()),
-            Layer::Relu | Layer::LeakyRelu(_) | Layer::MaxPool(_) => None,
+            Layer::Relu | Layer::LeakyRelu(_) | Layer::MaxPool(_) | Layer::PowerNorm(_) => None,
         }
     }
 
@@ -149,6 +157,7 @@ impl Layer {
         match self {
             Layer::Relu | Layer::LeakyRelu(_) => Ok(shape.to_vec()),
             Layer::MaxPool(p) => p.output_shape(shape, index),
+            Layer::PowerNorm(n) => n.output_shape(shape, index),
             _ => self.as_linear().expect("linear").output_shape(shape, index),
         }
     }
@@ -159,6 +168,7 @@ impl Layer {
             Layer::Relu => x.mapv(|v| v.max(0.0)),
             Layer::LeakyRelu(slope) => x.mapv(|v| if v > 0.0 { v } else { slope * v }),
             Layer::MaxPool(p) => p.forward(x),
+            Layer::PowerNorm(n) => n.forward(x),
             _ => {
                 let map = self.as_linear().expect("linear");
                 let mut z = map.forward(x, WeightMod::Identity);
@@ -167,6 +177,42 @@ impl Layer {
                 }
                 z
             }
+        }
+    }
+
+    /// The relevance a layer that takes no rule passes to its input `x` for relevance `r` at
+    /// its output: unchanged through the element-wise layers (ReLU, leaky ReLU, power
+    /// normalisation), to the maxima through max-pooling; `None` for the linear layers.
+    pub fn pass_relevance(&self, x: ArrayViewD<f32>, r: ArrayD<f32>) -> Option<ArrayD<f32>> {
+        match self {
+            Layer::Relu | Layer::LeakyRelu(_) | Layer::PowerNorm(_) => Some(r),
+            Layer::MaxPool(p) => Some(p.route(x, r.view())),
+            _ => None,
+        }
+    }
+
+    /// `∂L/∂x` at the layer's input `x` for `g = ∂L/∂y` at its output.
+    pub fn gradient(&self, x: ArrayViewD<f32>, mut g: ArrayD<f32>) -> ArrayD<f32> {
+        match self {
+            Layer::Relu => {
+                g.zip_mut_with(&x, |g, &x| {
+                    if x <= 0.0 {
+                        *g = 0.0
+                    }
+                });
+                g
+            }
+            Layer::LeakyRelu(slope) => {
+                g.zip_mut_with(&x, |g, &x| {
+                    if x <= 0.0 {
+                        *g *= slope
+                    }
+                });
+                g
+            }
+            Layer::MaxPool(p) => p.route(x, g.view()),
+            Layer::PowerNorm(n) => n.gradient(x, g.view()),
+            _ => self.as_linear().expect("the other layers are linear").transpose(g.view(), WeightMod::Identity, x.shape()),
         }
     }
 }

@@ -270,6 +270,20 @@ pub fn reference_forward(net: &lrp::Network, x: &[f64], shape: &[usize]) -> Vec<
                     MaxPool::Windowed { .. } => vec![windows, channels],
                 };
             }
+            Layer::PowerNorm(n) => {
+                // s = sign(x)|x|^p, then s/‖s‖ per segment.
+                let p = f64::from(n.power());
+                let mut start = 0;
+                for &len in n.segments() {
+                    let part = &mut x[start..start + len];
+                    part.iter_mut().for_each(|v| *v = v.signum() * v.abs().powf(p));
+                    let norm = part.iter().map(|v| v * v).sum::<f64>().sqrt();
+                    if norm > 0.0 {
+                        part.iter_mut().for_each(|v| *v /= norm);
+                    }
+                    start += len;
+                }
+            }
             Layer::Conv2d(c) => {
                 x = conv2d_edges(c, shape[0], shape[1]).forward(&x);
                 shape = lrp::LinearMap::output_shape(c, &shape, 0).expect("the stack's shapes fit");
