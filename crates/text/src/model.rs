@@ -127,18 +127,20 @@ impl TextCnn {
 
     /// The convolution over word windows.
     pub fn conv(&self) -> &Conv1d {
-        match &self.network.layers()[0] {
-            Layer::Conv1d(c) => c,
-            _ => unreachable!("built by from_parts"),
-        }
+        self.layers().0
     }
 
     /// The dense output layer.
     pub fn dense(&self) -> &Dense {
-        match &self.network.layers()[3] {
-            Layer::Dense(d) => d,
-            _ => unreachable!("built by from_parts"),
-        }
+        self.layers().1
+    }
+
+    /// The convolution and the dense layer, where `from_parts` put them.
+    fn layers(&self) -> (&Conv1d, &Dense) {
+        let [Layer::Conv1d(conv), _, _, Layer::Dense(dense)] = self.network.layers() else {
+            unreachable!("built by from_parts")
+        };
+        (conv, dense)
     }
 
     /// Embedding, convolution and dense layer, mutable, for training.
