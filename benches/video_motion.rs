@@ -127,7 +127,7 @@ fn main() {
     group.bench_function("descriptors_320x240", |b| b.iter(|| black_box(descriptors(&fields))));
     let model = video::default_model::load().expect("the embedded model");
     group.bench_function("prediction_h264_426x240", |b| b.iter(|| black_box(prediction(&model, &clips[0].1))));
-    let h264 = video::classifier::clip_descriptors(&clips[0].1, model.reading(None), model.config.options.descriptor).expect("descriptors");
+    let h264 = video::clip_descriptors::clip_descriptors(&clips[0].1, model.reading(None), model.config.options.descriptor).expect("descriptors");
     group.bench_function("fisher_sums_h264_426x240", |b| b.iter(|| black_box(fisher_sums(&model, &h264.channels))));
     group.finish();
     c.final_summary();

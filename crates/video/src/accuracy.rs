@@ -6,7 +6,8 @@ use pipeline::progress::Progress;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::classifier::{TrainOptions, VideoClassifier};
+use crate::classifier::VideoClassifier;
+use crate::training::TrainOptions;
 use crate::dataset::LabelledClip;
 use crate::error::VideoError;
 

@@ -4,7 +4,8 @@
 
 use std::path::Path;
 
-use crate::classifier::{VideoClassifier, CONFIG_FILE, WEIGHTS_FILE};
+use crate::classifier::VideoClassifier;
+use crate::model_files::{CONFIG_FILE, WEIGHTS_FILE};
 use crate::error::VideoError;
 
 const CONFIG: &str = include_str!("../../../assets/video-model/model.json");

@@ -8,8 +8,9 @@
 //! 1. `fisher-terms` (linear): descriptors → raw Fisher-vector dimensions, each dimension the
 //!    sum of per-descriptor terms `φ_ij` (inputs 1, weights `φ_ij`). Explained batch by batch
 //!    against the whole vector (`lrp::relevance_through_part`), so LRP-0 or LRP-ε.
-//! 2. `normalisation`: power and L2 normalisation are element-wise; relevance passes
-//!    unchanged (as in Bach et al. 2016 for Fisher vectors).
+//! 2. `normalisation`: power and L2 normalisation per descriptor type (`lrp::PowerNorm`),
+//!    element-wise up to a positive factor; relevance passes unchanged (as in Bach et al. 2016
+//!    for Fisher vectors).
 //! 3. `dense`: the SVM, class scores over the normalised Fisher vector (`lrp::Dense`); any rule.
 //!
 //! The default is LRP-ε with ε = 10⁻³ on steps 1 and 3 ([`DEFAULT_RULE`]). A clip is read
@@ -19,16 +20,17 @@
 
 use std::path::Path;
 
-use lrp::{relevance_through, relevance_through_part, Composite, LayerKind, LinearMap, LrpError, Rule, WeightMod};
-use ndarray::{s, Array1, Array3, ArrayD, ArrayView1, ArrayView2, ArrayViewD, Axis, IxDyn};
+use lrp::{relevance_through, relevance_through_part, Composite, Layer, LayerKind, LinearMap, LrpError, Network, Rule, Target, WeightMod};
+use ndarray::{s, Array1, Array3, ArrayD, ArrayView1, ArrayView2, ArrayViewD, IxDyn};
 use pipeline::conservation::LayerSum;
 use pipeline::metrics::argmax;
 use serde::{Deserialize, Serialize};
 
-use crate::classifier::{channel, stream_descriptors, ClipDescriptors, VideoClassifier};
+use crate::classifier::VideoClassifier;
+use crate::clip_descriptors::{channel, stream_descriptors, ClipDescriptors};
 use crate::descriptor::Descriptor;
 use crate::error::VideoError;
-use crate::fisher::{improve, FisherEncoder, CHUNK};
+use crate::fisher::{FisherEncoder, CHUNK};
 use crate::motion::{FrameKind, MotionOptions};
 
 
@@ -296,8 +298,7 @@ fn step_rules(rules: &Composite) -> Result<(Rule, Rule), VideoError> {
 #[allow(clippy::too_many_arguments)]
 fn explain_passes(model: &VideoClassifier, raw: &[Array1<f32>], count: usize, frame_kinds: &[FrameKind], grid: (usize, usize), source: &dyn DescriptorPasses, class: Option<usize>, rules: &Composite) -> Result<VideoExplanation, VideoError> {
     let (fisher_rule, svm_rule) = step_rules(rules)?;
-    let parts: Vec<Array1<f32>> = raw.iter().map(|r| improve(r.view())).collect();
-    let fv = ndarray::concatenate(Axis(0), &parts.iter().map(|p| p.view()).collect::<Vec<_>>()).expect("1-d parts");
+    let fv = model.normalised(raw);
     let scores = model.scores(&fv);
     let class = class.unwrap_or_else(|| argmax(&scores));
     if class >= scores.len() {
@@ -365,28 +366,22 @@ fn total<'a>(values: impl IntoIterator<Item = &'a f32>) -> f64 {
 }
 
 /// Gradient × Input at the descriptor level, spread flat over the receptive fields: each
-/// descriptor's `φ_i · ∂score/∂Φ`, with the gradient taken through the SVM and the power and
-/// L2 normalisation analytically (`∂n/∂s = (I − n nᵀ)/‖s‖`, `∂s_j/∂Φ_j = 1/(2√|Φ_j|)`). A
-/// gradient-based baseline for the perturbation curves, `[frames, rows, cols]`.
+/// descriptor's `φ_i · ∂score/∂Φ` (its input is its weight 1 in `Φ = Σ_i φ_i`), the gradient
+/// taken by the core through the SVM and the normalisation (a [`lrp::Network`] of
+/// [`lrp::PowerNorm`] and the SVM's [`lrp::Dense`]) and through the Fisher terms' transpose.
+/// A gradient-based baseline for the perturbation curves, `[frames, rows, cols]`.
 pub fn gradient_times_input(model: &VideoClassifier, clip: &ClipDescriptors, class: usize) -> Result<Array3<f32>, VideoError> {
     let n = clip.fields.len();
+    let raw: Vec<Array1<f32>> = model.encoders.iter().zip(&clip.channels).map(|(e, x)| e.raw(x.view())).collect();
+    let head = Network::new(vec![Layer::PowerNorm(model.normalisation()), Layer::Dense(model.svm.clone())]);
+    let at_raw = head.forward(VideoClassifier::raw_fisher_vector(&raw).into_dyn())?.gradient(&Target::Output(class))?;
     let mut per_descriptor = Array1::<f32>::zeros(n);
     let mut offset = 0;
     for (encoder, x) in model.encoders.iter().zip(&clip.channels) {
-        let len = encoder.fisher_len();
-        let w = model.svm.weight.slice(ndarray::s![offset..offset + len, class]);
-        offset += len;
-        let raw = encoder.raw(x.view());
-        let s = raw.mapv(|v| v.signum() * v.abs().sqrt());
-        let norm = s.dot(&s).sqrt();
-        if norm == 0.0 {
-            continue;
-        }
-        let unit = &s / norm;
-        let ds = (&w - &(&unit * unit.dot(&w))) / norm;
-        let grad = ndarray::Zip::from(&ds).and(&raw).map_collect(|&d, &r| if r == 0.0 { 0.0 } else { d / (2.0 * r.abs().sqrt()) });
+        let part = at_raw.slice(s![offset..offset + encoder.fisher_len()]);
+        offset += encoder.fisher_len();
         let map = FisherTerms { encoder, descriptors: x.view(), count: n };
-        per_descriptor += &map.transpose(grad.view().into_dyn(), WeightMod::Identity, &[n]).into_dimensionality::<ndarray::Ix1>().expect("1-d");
+        per_descriptor += &map.transpose(part.into_dyn(), WeightMod::Identity, &[n]).into_dimensionality::<ndarray::Ix1>().expect("1-d");
     }
     let shape = [clip.frame_kinds.len(), clip.grid.0, clip.grid.1];
     let map = ReceptiveFields { fields: &clip.fields, first_frame: 0, shape };

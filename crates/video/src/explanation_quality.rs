@@ -10,7 +10,8 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use serde::Serialize;
 
-use crate::classifier::{ClipDescriptors, VideoClassifier};
+use crate::classifier::VideoClassifier;
+use crate::clip_descriptors::ClipDescriptors;
 use crate::descriptor::DescriptorOptions;
 use crate::error::VideoError;
 use crate::field::MotionField;

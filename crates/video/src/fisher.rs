@@ -1,6 +1,7 @@
 //! The improved Fisher vector of a set of local descriptors (Perronnin et al. 2010): PCA,
 //! a diagonal-covariance Gaussian mixture, gradients with respect to means and variances,
-//! then power (signed square root) and L2 normalisation.
+//! then power (signed square root) and L2 normalisation (`lrp::PowerNorm`, built by
+//! `VideoClassifier::normalisation`).
 //!
 //! PCA is `linfa-reduction`'s and the mixture is initialised with `linfa-clustering`'s
 //! k-means; the EM for a *diagonal* mixture is written here because `linfa-clustering`'s
@@ -331,16 +332,6 @@ const SCREEN_MARGIN: f64 = 25.0;
 /// small enough to stay in cache and to keep the decoding thread streaming).
 pub const CHUNK: usize = 2048;
 
-/// The "improved" normalisation: signed square root, then L2 (a zero vector stays zero).
-pub fn improve(raw: ArrayView1<f32>) -> Array1<f32> {
-    let mut v = raw.mapv(|x| x.signum() * x.abs().sqrt());
-    let norm = v.dot(&v).sqrt();
-    if norm > 0.0 {
-        v /= norm;
-    }
-    v
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -407,14 +398,6 @@ mod tests {
         for (a, b) in sum.iter().zip(&terms) {
             assert!((a - b).abs() < 1e-5 * scale, "{a} vs {b} (largest {scale})");
         }
-    }
-
-    #[test]
-    fn improved_normalisation_is_signed_sqrt_then_unit_length() {
-        let v = improve(array![4.0f32, -9.0, 0.0].view());
-        let n = 13f32.sqrt();
-        assert!((v[0] - 2.0 / n).abs() < 1e-6 && (v[1] + 3.0 / n).abs() < 1e-6 && v[2] == 0.0);
-        assert_eq!(improve(Array1::zeros(3).view()), Array1::<f32>::zeros(3));
     }
 
     #[test]

@@ -4,10 +4,12 @@
 //!    reference, or re-estimated where a codec exports none ([`motion`]), packed B-frames
 //!    unpacked, display rotation ([`rotation`]); fields on a block grid ([`field`]); decoded
 //!    pictures ([`picture`]); what `xai-video mv` reports ([`motion_summary`]).
-//! 2. **Features**: HOF/MBH descriptors with their receptive fields ([`descriptor`]); PCA,
+//! 2. **Features**: HOF/MBH descriptors with their receptive fields ([`descriptor`]); a clip's
+//!    descriptors, all at once or streamed while it decodes ([`clip_descriptors`]); PCA,
 //!    Gaussian mixture and Fisher vectors ([`fisher`]).
-//! 3. **Model**: labelled clip sets ([`dataset`]); the Fisher-vector / linear-SVM classifier,
-//!    its training, streaming and model files ([`classifier`], [`default_model`]); accuracy and
+//! 3. **Model**: labelled clip sets ([`dataset`]); the Fisher-vector / linear-SVM classifier
+//!    and its scoring ([`classifier`]), its training ([`training`]), model folder
+//!    ([`model_files`]) and embedded default ([`default_model`]); accuracy and
 //!    cross-validation ([`accuracy`]); many clips at once ([`batch`]).
 //! 4. **Explanation**: LRP through the chain onto blocks and frames ([`explain`]); how good the
 //!    explanations are ([`explanation_quality`]); SpRAy maps of clips and frames
@@ -24,6 +26,7 @@ pub mod picture;
 pub mod rotation;
 mod unpack;
 // 2. Features
+pub mod clip_descriptors;
 pub mod descriptor;
 pub mod fisher;
 // 3. Model
@@ -32,6 +35,8 @@ pub mod batch;
 pub mod classifier;
 pub mod dataset;
 pub mod default_model;
+pub mod model_files;
+pub mod training;
 // 4. Explanation
 pub mod draw;
 pub mod explain;

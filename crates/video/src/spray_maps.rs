@@ -11,7 +11,8 @@ use serde::Serialize;
 use spray::maps::{normalise, pool_3d, Normalisation};
 use spray::{analyse, Analysis, SprayOptions};
 
-use crate::classifier::{clip_descriptors, VideoClassifier};
+use crate::classifier::VideoClassifier;
+use crate::clip_descriptors::clip_descriptors;
 use crate::dataset::LabelledClip;
 use crate::error::VideoError;
 use crate::explain::{default_rules, explain, ExplanationRecord};

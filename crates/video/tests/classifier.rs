@@ -4,11 +4,13 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use ndarray::{Array1, Array3, Axis};
-use video::classifier::{clip_descriptors, TrainOptions, VideoClassifier, CONFIG_FILE, WEIGHTS_FILE};
+use video::classifier::VideoClassifier;
+use video::clip_descriptors::clip_descriptors;
+use video::model_files::{CONFIG_FILE, WEIGHTS_FILE};
+use video::training::TrainOptions;
 use video::dataset::load_clip_set;
 use video::accuracy::evaluate;
 use video::explain::{explain, explain_clip};
-use video::fisher::improve;
 use video::synth::{render_set, SynthOptions};
 
 struct Fixture {
@@ -129,13 +131,15 @@ fn a_long_clip_explained_in_two_passes_over_the_file_gives_the_same_numbers() {
 
 /// Checks an explanation against an independent f64 computation of every step, from the
 /// model's parts.
-fn check_against_f64(m: &VideoClassifier, clip: &video::classifier::ClipDescriptors, e: &video::explain::VideoExplanation, eps: f32, svm: SvmRule) {
+fn check_against_f64(m: &VideoClassifier, clip: &video::clip_descriptors::ClipDescriptors, e: &video::explain::VideoExplanation, eps: f32, svm: SvmRule) {
     let n = clip.fields.len();
     let (mut fv, mut raw_parts, mut terms) = (Vec::new(), Vec::new(), Vec::new());
     for (encoder, x) in m.encoders.iter().zip(&clip.channels) {
         let t = encoder.terms(x.view(), n).mapv(f64::from); // the whole N × 2KD matrix
         let raw = t.sum_axis(Axis(0));
-        fv.extend(improve(raw.mapv(|v| v as f32).view()).iter().map(|&v| f64::from(v)));
+        // The improved Fisher vector: signed square root, then unit length.
+        let s = raw.mapv(|v| v.signum() * v.abs().sqrt());
+        fv.extend((&s / s.dot(&s).sqrt()).iter());
         raw_parts.push(raw);
         terms.push(t);
     }

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use ffmpeg_next as ffmpeg;
 use common::{interior, median, textured};
-use video::classifier::clip_descriptors;
+use video::clip_descriptors::clip_descriptors;
 use video::{ClipWriter, Encoder, MotionOptions, MotionReader, MotionSource, RgbImage, VectorOrigin, VideoError};
 
 fn write_pan(path: &Path, (width, height): (usize, usize), frames: i64, encoder: &Encoder) {

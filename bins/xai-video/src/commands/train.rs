@@ -6,7 +6,8 @@ use clap::Args;
 use outcome::output::check_new;
 use outcome::outln;
 use video::accuracy::evaluate;
-use video::classifier::{TrainOptions, VideoClassifier};
+use video::classifier::VideoClassifier;
+use video::training::TrainOptions;
 
 use crate::args::{bar, count, positive, DataArg, GridArg};
 use crate::commands::accuracy::print_evaluation;
