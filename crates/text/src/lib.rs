@@ -5,13 +5,15 @@
 //! 2. **Tokenizers**: word-level and WordPiece, with every token's span ([`tokenize`],
 //!    [`wordpiece`]).
 //! 3. **Model and training**: the word-embedding CNN built from `lrp`'s layers ([`model`]),
-//!    GloVe vectors ([`embeddings`]), training ([`train`]), from a corpus to a saved model
-//!    ([`fit`]), model folders ([`classifier`], [`default_model`]); models exported to ONNX
-//!    ([`onnx_classifier`]), relvis's own written as ONNX ([`onnx_export`]), and either kind
-//!    behind one interface ([`text_model`]).
+//!    GloVe vectors ([`embeddings`]), training ([`train`]) with its cross-entropy gradient
+//!    ([`gradient`]), from a corpus to a saved model ([`fit`]), model folders
+//!    ([`classifier`], [`default_model`]); models exported to ONNX ([`onnx_classifier`]),
+//!    relvis's own written as ONNX ([`onnx_export`]), and either kind behind one interface
+//!    ([`text_model`]).
 //! 4. **Explanation and evaluation**: word-level explanations ([`explain`]) and how they are
 //!    shown ([`render`]); test accuracy ([`accuracy`]); the word-deletion experiment
-//!    ([`deletion`], [`plot`]); SpRAy maps of a class's explanations ([`spray_maps`]).
+//!    ([`deletion`], [`plot`]) and its counts, which shards add up ([`deletion_counts`]);
+//!    SpRAy maps of a class's explanations ([`spray_maps`]).
 
 // 1. Data
 pub mod clean;
@@ -42,16 +44,16 @@ pub mod spray_maps;
 
 mod error;
 
+pub use accuracy::Evaluation;
 pub use classifier::{ModelConfig, Prediction, TextClassifier, WeightPrecision};
 pub use clean::Cleaning;
 pub use corpus::{load_newsgroups, Corpus, Document, Skipped};
 pub use dataset::{load_dataset, DatasetOptions, Encoding, Layout, SplitSpec};
 pub use error::TextError;
-pub use accuracy::Evaluation;
 pub use explain::{Method, TextExplanation, WordRelevance};
 pub use fit::{fit, FitOptions, TokenizerChoice};
-pub use train::{Silent, TrainConfig, TrainingProgress};
 pub use model::{Architecture, TextCnn};
 pub use onnx_classifier::OnnxTextClassifier;
 pub use text_model::{load_model, TextModel};
 pub use tokenize::{TextTokenizer, TokenizerKind, Tokens};
+pub use train::{Silent, TrainConfig, TrainingProgress};
