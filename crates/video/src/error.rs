@@ -1,3 +1,5 @@
+//! Errors of the video pipeline, each naming the file, stream or value at fault.
+
 use std::path::{Path, PathBuf};
 
 use outcome::FailureKind;
