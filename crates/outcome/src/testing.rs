@@ -19,10 +19,12 @@ pub fn unprivileged(binary: &Path, dir: &Path) -> Command {
     if !is_root() {
         return Command::new(binary);
     }
-    use std::os::unix::fs::PermissionsExt;
     let copy = dir.join(binary.file_name().expect("a binary's file name"));
-    std::fs::copy(binary, &copy).expect("the binary copied");
-    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).expect("executable by all");
+    // Copied by a child process: a copy written from this process holds a writable descriptor
+    // that any child another test thread forks meanwhile inherits until its exec, and running
+    // the copy then fails with "text file busy" (ETXTBSY).
+    let copied = Command::new("install").arg("-m").arg("755").arg(binary).arg(&copy).status();
+    assert!(copied.is_ok_and(|s| s.success()), "the binary copied to {}", copy.display());
     let mut command = Command::new(copy);
     // SAFETY: only async-signal-safe calls between fork and exec.
     unsafe {
