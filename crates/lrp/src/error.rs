@@ -29,4 +29,8 @@ pub enum LrpError {
     /// A rule's parameters are out of their domain, or its text does not parse.
     #[error("invalid rule: {0}")]
     InvalidRule(String),
+    /// A many-pass method's settings are out of their domain (no steps, no samples, a baseline
+    /// of another shape).
+    #[error("invalid method settings: {0}")]
+    InvalidMethod(String),
 }

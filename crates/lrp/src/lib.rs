@@ -8,7 +8,9 @@
 //!   (LRP-0, ε, αβ / z⁺, w², flat, z^B), with the relevance sum at every layer;
 //! * [`Trace::gradient`], [`Trace::sensitivity`] — the gradient and its per-position norm
 //!   (sensitivity analysis);
-//! * [`Trace::gradient_x_input`] — Gradient×Input.
+//! * [`Trace::gradient_x_input`] — Gradient×Input;
+//! * on any [`Differentiable`] model (a network or a graph), the many-pass methods
+//!   [`integrated_gradients`], [`smooth_grad`] and [`occlusion`].
 //!
 //! Models that are not a plain stack (branches that are concatenated, residual sums, scales,
 //! reshapes) are a [`Graph`] of [`Node`]s; [`Graph::forward`] gives a [`GraphTrace`] with the
@@ -34,6 +36,7 @@
 //! assert!((explanation.input_sum() - 3.0).abs() < 1e-6);
 //! ```
 
+mod attribution;
 mod error;
 mod explain;
 mod graph;
@@ -42,6 +45,7 @@ mod linear;
 mod network;
 mod rule;
 
+pub use attribution::{integrated_gradients, occlusion, smooth_grad, smooth_grad_inputs, Differentiable, IntegratedGradients, SmoothGradSettings};
 pub use error::LrpError;
 pub use explain::{position_norms, position_sums, relevance_through, relevance_through_part, Explanation, LayerRelevance, Target};
 pub use graph::{Graph, GraphTrace, Node, NodeId, Op};

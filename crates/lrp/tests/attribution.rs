@@ -1,0 +1,132 @@
+//! Integrated Gradients, SmoothGrad and occlusion against brute-force sums in f64: the
+//! gradients along the path or at the noisy inputs taken by central differences of an
+//! independent f64 forward pass.
+
+mod common;
+
+use common::*;
+use lrp::{integrated_gradients, occlusion, smooth_grad, smooth_grad_inputs, Differentiable, Layer, LrpError, Network, SmoothGradSettings};
+use ndarray::ArrayD;
+
+/// `∂f_c/∂x` at `x` by central differences of the f64 reference forward pass.
+fn finite_gradient(net: &Network, x: &[f64], shape: &[usize], class: usize) -> Vec<f64> {
+    let h = 1e-6;
+    (0..x.len())
+        .map(|i| {
+            let (mut up, mut down) = (x.to_vec(), x.to_vec());
+            up[i] += h;
+            down[i] -= h;
+            (reference_forward(net, &up, shape)[class] - reference_forward(net, &down, shape)[class]) / (2.0 * h)
+        })
+        .collect()
+}
+
+#[test]
+fn integrated_gradients_equal_the_midpoint_sum_in_f64() {
+    let net = text_like_stack(3, true);
+    let mut rng = rng(30);
+    let x = uniform(&mut rng, &[12, FEATURES], -1.0, 1.0);
+    let baseline = uniform(&mut rng, &[12, FEATURES], -0.2, 0.2);
+    let (x64, b64) = (to_f64(&x), to_f64(&baseline));
+    let steps = 12;
+    for class in [0, 2] {
+        let ig = integrated_gradients(&net, &x, &baseline, class, steps).unwrap();
+        let mut reference = vec![0.0; x64.len()];
+        for k in 0..steps {
+            let alpha = (k as f64 + 0.5) / steps as f64;
+            let point: Vec<f64> = b64.iter().zip(&x64).map(|(b, x)| b + alpha * (x - b)).collect();
+            for (r, g) in reference.iter_mut().zip(finite_gradient(&net, &point, x.shape(), class)) {
+                *r += g / steps as f64;
+            }
+        }
+        reference.iter_mut().zip(x64.iter().zip(&b64)).for_each(|(r, (x, b))| *r *= x - b);
+        let err = relative_error(&ig.attribution, &reference);
+        assert!(err < 1e-4, "class {class}: IG differs from the f64 midpoint sum by {err:e}");
+        let f = reference_forward(&net, &x64, x.shape())[class];
+        let f0 = reference_forward(&net, &b64, x.shape())[class];
+        assert!((ig.score - f).abs() < 1e-5 && (ig.baseline_score - f0).abs() < 1e-5);
+        let sum: f64 = reference.iter().sum();
+        assert!((ig.completeness_error - (sum - (f - f0))).abs() < 1e-4, "completeness error {} against {}", ig.completeness_error, sum - (f - f0));
+    }
+}
+
+#[test]
+fn integrated_gradients_are_complete_for_a_linear_model_and_converge_otherwise() {
+    let mut rng = rng(31);
+    let linear = Network::new(vec![Layer::Dense(dense(&mut rng, FEATURES, 3, true))]);
+    let x = uniform(&mut rng, &[FEATURES], -1.0, 1.0);
+    let zero = ArrayD::zeros(x.raw_dim());
+    let ig = integrated_gradients(&linear, &x, &zero, 1, 1).unwrap();
+    assert!(ig.completeness_error.abs() < 1e-5, "one step is exact on a linear model: {}", ig.completeness_error);
+
+    let net = text_like_stack(4, true);
+    let x = uniform(&mut rng, &[12, FEATURES], -1.0, 1.0);
+    let zero = ArrayD::zeros(x.raw_dim());
+    let errors: Vec<f64> = [1, 4, 256].iter().map(|&m| integrated_gradients(&net, &x, &zero, 0, m).unwrap().completeness_error.abs()).collect();
+    let gap = (net.outputs(x.clone()).unwrap()[0] - net.outputs(zero.clone()).unwrap()[0]).abs() as f64;
+    assert!(errors[2] < 0.01 * gap.max(1e-3), "256 steps leave {:e} of a gap of {gap}", errors[2]);
+    assert!(errors[2] < errors[0], "more steps must not be worse: {errors:?}");
+}
+
+#[test]
+fn smooth_grad_is_the_mean_gradient_at_its_noisy_inputs() {
+    let net = deep_stack(5, true);
+    let mut rng = rng(32);
+    let x = uniform(&mut rng, &[12, FEATURES], -1.0, 1.0);
+    let settings = SmoothGradSettings { samples: 6, noise: 0.1, seed: 7 };
+    let got = smooth_grad(&net, &x, 1, &settings).unwrap();
+    let mut reference = vec![0.0; x.len()];
+    for noisy in smooth_grad_inputs(&x, &settings).unwrap() {
+        for (r, g) in reference.iter_mut().zip(finite_gradient(&net, &to_f64(&noisy), x.shape(), 1)) {
+            *r += g / settings.samples as f64;
+        }
+    }
+    let err = relative_error(&got, &reference);
+    assert!(err < 1e-4, "SmoothGrad differs from the mean finite-difference gradient by {err:e}");
+
+    // Without noise it is the gradient itself.
+    let still = smooth_grad(&net, &x, 1, &SmoothGradSettings { noise: 0.0, ..settings }).unwrap();
+    assert_eq!(still, net.score_gradient(x.clone(), 1).unwrap().1);
+}
+
+#[test]
+fn smooth_grad_noise_has_the_asked_spread_and_follows_its_seed() {
+    let mut rng = rng(33);
+    let x = uniform(&mut rng, &[40, FEATURES], -2.0, 3.0);
+    let range = x.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v)) - x.iter().fold(f32::INFINITY, |m, &v| m.min(v));
+    let settings = SmoothGradSettings { samples: 50, noise: 0.2, seed: 1 };
+    let inputs = smooth_grad_inputs(&x, &settings).unwrap();
+    let noise: Vec<f64> = inputs.iter().flat_map(|n| (n - &x).into_iter().map(f64::from).collect::<Vec<_>>()).collect();
+    let mean = noise.iter().sum::<f64>() / noise.len() as f64;
+    let sd = (noise.iter().map(|e| (e - mean).powi(2)).sum::<f64>() / noise.len() as f64).sqrt();
+    let sigma = f64::from(0.2 * range);
+    assert!(mean.abs() < 0.02 * sigma && (sd / sigma - 1.0).abs() < 0.02, "noise mean {mean}, sd {sd}, σ {sigma}");
+    assert_eq!(inputs, smooth_grad_inputs(&x, &settings).unwrap(), "the same seed, the same noise");
+    assert_ne!(inputs, smooth_grad_inputs(&x, &SmoothGradSettings { seed: 2, ..settings }).unwrap());
+}
+
+#[test]
+fn occlusion_averages_the_score_drops_of_the_covering_windows() {
+    // An additive score: occluding a window removes its units' terms.
+    let terms = [1.0f32, 2.0, 4.0, -3.0];
+    let score: f32 = terms.iter().sum();
+    let occluded = |w: std::ops::Range<usize>| -> Result<f32, ()> { Ok(score - terms[w].iter().sum::<f32>()) };
+    assert_eq!(occlusion(4, 1, score, occluded).unwrap(), vec![1.0, 2.0, 4.0, -3.0]);
+    // Windows [0,1] → 3, [1,2] → 6, [2,3] → 1: each unit the mean of those that cover it.
+    assert_eq!(occlusion(4, 2, score, occluded).unwrap(), vec![3.0, 4.5, 3.5, 1.0]);
+    // A window wider than the input is the whole input.
+    assert_eq!(occlusion(4, 9, score, occluded).unwrap(), vec![4.0; 4]);
+    assert!(occlusion(0, 3, score, occluded).unwrap().is_empty());
+}
+
+#[test]
+fn bad_settings_are_refused() {
+    let net = text_like_stack(3, true);
+    let x = ArrayD::zeros(vec![12, FEATURES]);
+    assert!(matches!(integrated_gradients(&net, &x, &x, 0, 0), Err(LrpError::InvalidMethod(_))));
+    assert!(matches!(integrated_gradients(&net, &x, &ArrayD::zeros(vec![11, FEATURES]), 0, 4), Err(LrpError::InvalidMethod(_))));
+    assert!(matches!(integrated_gradients(&net, &x, &x, 9, 4), Err(LrpError::TargetOutOfRange { .. })));
+    for (samples, noise) in [(0, 0.1), (4, -1.0), (4, f32::NAN)] {
+        assert!(matches!(smooth_grad(&net, &x, 0, &SmoothGradSettings { samples, noise, seed: 0 }), Err(LrpError::InvalidMethod(_))));
+    }
+}
