@@ -47,6 +47,9 @@ class TextExplanation:
     @property
     def conservation(self) -> Optional[dict[str, Any]]:
         """For LRP: explained, words (their sum), absorbed, and each layer's sums."""
+    @property
+    def completeness(self) -> Optional[dict[str, Any]]:
+        """For Integrated Gradients: baseline, steps, score, baseline_score, error = ΣR − (s(x) − s(x'))."""
     def to_json(self) -> str:
         """The explanation as `xai-text explain --format json` prints it."""
     def to_html(self) -> str:

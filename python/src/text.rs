@@ -99,7 +99,11 @@ impl PyTextModel {
     /// Explains the score of `target` (a class name or index; the predicted class when `None`)
     /// on a document, or on each of a sequence of documents, word by word: LRP with `rule` (a
     /// rule for all layers or a composite, e.g. `epsilon=0.01;conv1d:zplus`), `sa`
-    /// (sensitivity, `|∂s/∂x|` per word) or `gxi` (gradient × input, `Σ x ∂s/∂x`).
+    /// (sensitivity, `|∂s/∂x|` per word), `gxi` (gradient × input, `Σ x ∂s/∂x`),
+    /// `ig[:steps=N,baseline=zero|pad]` (Integrated Gradients,
+    /// `(x − x') ⊙ (1/m) Σ_k ∇s(x' + (k − ½)/m (x − x'))`), `smoothgrad[:samples=N,noise=F,seed=S]`
+    /// (`‖(1/n) Σ_i ∇s(x + ε_i)‖` per word) or `occlusion[:window=W]` (the score's drop when
+    /// windows of W words are deleted).
     #[pyo3(signature = (texts, target=None, method="lrp", rule=DEFAULT_RULE))]
     fn explain<'py>(&self, py: Python<'py>, texts: &Bound<'py, PyAny>, target: Option<&Bound<'py, PyAny>>, method: &str, rule: &str) -> PyResult<Py<PyAny>> {
         let (docs, single) = documents(texts)?;
@@ -209,6 +213,15 @@ impl PyTextExplanation {
     #[getter]
     fn conservation(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
         let Some(c) = &self.e.conservation else { return Ok(None) };
+        let json = serde_json::to_string(c).expect("serialises");
+        Ok(Some(py.import("json")?.call_method1("loads", (json,))?.unbind()))
+    }
+
+    /// For Integrated Gradients, how complete the sum is: `baseline`, `steps`, `score`,
+    /// `baseline_score` and `error` = `Σ R − (s(x) − s(x'))`; `None` for the other methods.
+    #[getter]
+    fn completeness(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+        let Some(c) = &self.e.completeness else { return Ok(None) };
         let json = serde_json::to_string(c).expect("serialises");
         Ok(Some(py.import("json")?.call_method1("loads", (json,))?.unbind()))
     }

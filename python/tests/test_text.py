@@ -39,10 +39,17 @@ def test_a_chosen_target_method_and_rule_are_the_cli_s(model, cli):
         ({"target": 14, "rule": "epsilon=0.1;conv1d:zplus"}, ["--class", "sci.space", "--rule", "epsilon=0.1;conv1d:zplus"]),
         ({"method": "sa"}, ["--method", "sa"]),
         ({"method": "gxi"}, ["--method", "gxi"]),
+        ({"method": "ig:steps=16"}, ["--method", "ig:steps=16"]),
+        ({"method": "smoothgrad:samples=4,seed=3"}, ["--method", "smoothgrad:samples=4,seed=3"]),
+        ({"method": "occlusion:window=2"}, ["--method", "occlusion:window=2"]),
     ]:
         e = model.explain(text, **kwargs)
         assert e.to_json() + "\n" == cli("xai-text", "explain", DEMO / "medicine.txt", "--format", "json", *flags).decode(), kwargs
     assert model.explain(text, method="sa").conservation is None
+    ig = model.explain(text, method="ig:steps=16")
+    assert ig.completeness["steps"] == 16 and ig.completeness["baseline"] == "zero"
+    gap = ig.completeness["score"] - ig.completeness["baseline_score"]
+    assert abs(ig.relevance.astype(np.float64).sum() - gap - ig.completeness["error"]) < 1e-3 * max(1.0, abs(gap))
 
 
 def test_predictions_equal_the_cli_s(model, cli):

@@ -1,62 +1,24 @@
-//! Word-level explanations of the CNN's decisions: LRP with any composite of rules,
-//! sensitivity analysis (SA) and Gradient×Input. A word's relevance is the sum over its
-//! embedding dimensions and over its tokens; SA's score is the gradient's Euclidean norm
-//! over the same elements (unsigned, as in Arras et al.).
+//! Word-level explanations of the CNN's decisions by any [`Method`]. A word's relevance is the
+//! sum over its embedding dimensions and over its tokens; SA's and SmoothGrad's score is the
+//! gradient's Euclidean norm over the same elements (unsigned, as in Arras et al.).
 
-use std::fmt;
 use std::ops::Range;
 
-use lrp::{position_norms, position_sums, Composite, Target};
-use ndarray::{Array1, Array2, Ix1};
+use lrp::{integrated_gradients, occlusion, position_norms, position_sums, smooth_grad, Differentiable, Target};
+use ndarray::{Array1, Array2, ArrayD, Axis, Ix1};
 use pipeline::conservation::LayerSum;
 use pipeline::metrics::argmax;
 use serde::{Deserialize, Serialize};
 
 use crate::classifier::TextClassifier;
+use crate::deletion::Deletion;
 use crate::error::TextError;
+pub use crate::method::{Baseline, Method};
 use crate::model::{softmax, TextCnn};
 use crate::tokenize::Tokens;
 
 /// The rule the explanations use unless told otherwise: ε with a small ε, as in the seed.
 pub const DEFAULT_RULE: &str = "epsilon=0.01";
-
-/// How relevance is computed.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Method {
-    /// Layer-wise relevance propagation with a rule per layer.
-    Lrp(Composite),
-    /// Sensitivity analysis: `‖∂f_c/∂x‖₂` over a word's embedding dimensions (unsigned).
-    Sensitivity,
-    /// Gradient × input, summed over a word's embedding dimensions.
-    GradientXInput,
-}
-
-impl Method {
-    /// `lrp|sa|gxi`, with the rule (or composite) LRP uses.
-    pub fn parse(method: &str, rule: &str) -> Result<Self, TextError> {
-        match method.trim().to_ascii_lowercase().as_str() {
-            "lrp" => Ok(Method::Lrp(rule.parse().map_err(|e| TextError::Explain(format!("rule `{rule}`: {e}")))?)),
-            "sa" => Ok(Method::Sensitivity),
-            "gxi" => Ok(Method::GradientXInput),
-            other => Err(TextError::Explain(format!("method `{other}`: expected lrp, sa or gxi"))),
-        }
-    }
-
-    /// Whether scores are signed (SA's are not).
-    pub fn is_signed(&self) -> bool {
-        !matches!(self, Method::Sensitivity)
-    }
-}
-
-impl fmt::Display for Method {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Method::Lrp(composite) => write!(f, "lrp {composite}"),
-            Method::Sensitivity => f.write_str("sa"),
-            Method::GradientXInput => f.write_str("gxi"),
-        }
-    }
-}
 
 /// Where the explained score went: the words, and what biases and ε absorbed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -71,6 +33,20 @@ pub struct Conservation {
     pub layers: Vec<LayerSum>,
 }
 
+/// How far Integrated Gradients' sum is from the score gap it explains.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Completeness {
+    /// `zero` or `pad`.
+    pub baseline: String,
+    pub steps: usize,
+    /// `f_c(x)`.
+    pub score: f64,
+    /// `f_c(x')` at the baseline.
+    pub baseline_score: f64,
+    /// `Σ_i R_i − (f_c(x) − f_c(x'))` over every input element.
+    pub error: f64,
+}
+
 /// Relevance per input position of the network, for one class.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PositionRelevance {
@@ -82,30 +58,76 @@ pub struct PositionRelevance {
     pub relevance: Vec<f32>,
     /// For LRP only.
     pub conservation: Option<Conservation>,
+    /// For Integrated Gradients only.
+    pub completeness: Option<Completeness>,
 }
 
 /// Explains class `class` (default: the predicted one) on an embedded document `x` of shape
-/// `(positions, embedding_dim)`, with one forward pass.
+/// `(positions, embedding_dim)`. Positions whose embedding is zero (padding) are not occluded.
 pub fn explain_positions(cnn: &TextCnn, x: Array2<f32>, class: Option<usize>, method: &Method) -> Result<PositionRelevance, TextError> {
     if let Some(class) = class.filter(|&c| c >= cnn.arch.classes) {
         return Err(TextError::Explain(format!("class {class} out of range: the model has {} classes", cnn.arch.classes)));
     }
-    let trace = cnn.network().forward(x.into_dyn())?;
+    let trace = cnn.network().forward(x.clone().into_dyn())?;
     let scores: Array1<f32> = trace.output().to_owned().into_dimensionality::<Ix1>().expect("dense output is 1-d");
     let class = class.unwrap_or_else(|| argmax(&scores));
     let target = Target::Output(class);
-    let (relevance, conservation) = match method {
+    let (mut conservation, mut completeness) = (None, None);
+    let relevance: ArrayD<f32> = match method {
         Method::Lrp(composite) => {
             let e = trace.lrp(&target, composite)?;
-            let relevance = e.position_sums().iter().copied().collect::<Vec<f32>>();
             let layers = e.layers.iter().map(LayerSum::from).collect();
             let words = e.input_sum();
-            (relevance, Some(Conservation { explained: e.explained, words, absorbed: e.explained - words, layers }))
+            conservation = Some(Conservation { explained: e.explained, words, absorbed: e.explained - words, layers });
+            e.position_sums()
         }
-        Method::Sensitivity => (position_norms(trace.gradient(&target)?.view()).iter().copied().collect(), None),
-        Method::GradientXInput => (position_sums(trace.gradient_x_input(&target)?.view()).iter().copied().collect(), None),
+        Method::Sensitivity => position_norms(trace.gradient(&target)?.view()),
+        Method::GradientXInput => position_sums(trace.gradient_x_input(&target)?.view()),
+        Method::Occlusion { window } => {
+            let start = Deletion::new(cnn, x.clone());
+            let words: Vec<usize> = x.rows().into_iter().enumerate().filter(|(_, r)| r.iter().any(|&v| v != 0.0)).map(|(p, _)| p).collect();
+            let mut work = start.clone();
+            let drops = occlusion(words.len(), *window, start.scores()[class], |w| -> Result<f32, TextError> {
+                work.reset_to(&start);
+                words[w].iter().for_each(|&p| work.delete(p));
+                Ok(work.scores()[class])
+            })?;
+            let mut relevance = ArrayD::zeros(vec![x.nrows()]);
+            words.iter().zip(drops).for_each(|(&p, d)| relevance[p] = d as f32);
+            relevance
+        }
+        Method::IntegratedGradients { steps, baseline } => {
+            // The CNN's padding embedding is zero, so both baselines are the zero document.
+            let zero = ArrayD::zeros(trace.input().raw_dim());
+            let (relevance, complete) = ig_relevance(cnn.network(), &x.into_dyn(), &zero, class, *steps, *baseline)?;
+            completeness = Some(complete);
+            relevance
+        }
+        Method::SmoothGrad(settings) => position_norms(smooth_grad(cnn.network(), &x.into_dyn(), class, settings)?.view()),
     };
-    Ok(PositionRelevance { scores, class, relevance, conservation })
+    Ok(PositionRelevance { scores, class, relevance: relevance.iter().copied().collect(), conservation, completeness })
+}
+
+/// Integrated Gradients' relevance per position (summed over the last axis) on any
+/// differentiable model, from `baseline` (of kind `kind`) in `steps` midpoints.
+pub(crate) fn ig_relevance(model: &dyn Differentiable, x: &ArrayD<f32>, baseline: &ArrayD<f32>, class: usize, steps: usize, kind: Baseline) -> Result<(ArrayD<f32>, Completeness), TextError> {
+    let ig = integrated_gradients(model, x, baseline, class, steps)?;
+    let completeness = Completeness { baseline: kind.to_string(), steps, score: ig.score, baseline_score: ig.baseline_score, error: ig.completeness_error };
+    Ok((position_sums(ig.attribution.view()), completeness))
+}
+
+/// Occlusion through full forward passes: positions `words` of the embedded document `x` (axis
+/// `axis` holds positions) zeroed a window at a time; relevance per position along `axis`.
+pub(crate) fn occlusion_by_forward(model: &dyn Differentiable, x: &ArrayD<f32>, axis: Axis, words: &[usize], window: usize, class: usize) -> Result<Vec<f32>, TextError> {
+    let score = model.outputs(x.clone())?[class];
+    let drops = occlusion(words.len(), window, score, |w| -> Result<f32, TextError> {
+        let mut occluded = x.clone();
+        words[w].iter().for_each(|&p| occluded.index_axis_mut(axis, p).fill(0.0));
+        Ok(model.outputs(occluded)?[class])
+    })?;
+    let mut relevance = vec![0.0; x.len_of(axis)];
+    words.iter().zip(drops).for_each(|(&p, d)| relevance[p] = d as f32);
+    Ok(relevance)
 }
 
 /// One word of the explained text.
@@ -145,6 +167,9 @@ pub struct TextExplanation {
     pub signed: bool,
     /// For LRP: where the score went.
     pub conservation: Option<Conservation>,
+    /// For Integrated Gradients: how complete the sum is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completeness: Option<Completeness>,
     /// Bytes of a long document after `text`, far past the model's window, left out.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub unread_bytes: usize,
@@ -230,6 +255,7 @@ impl TextClassifier {
             words,
             signed: method.is_signed(),
             conservation,
+            completeness: positions.completeness,
             unread_bytes: prepared.unread_bytes,
         })
     }

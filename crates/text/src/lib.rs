@@ -10,7 +10,8 @@
 //!    ([`classifier`], [`default_model`]); models exported to ONNX ([`onnx_classifier`]),
 //!    relvis's own written as ONNX ([`onnx_export`]), and either kind behind one interface
 //!    ([`text_model`]).
-//! 4. **Explanation and evaluation**: word-level explanations ([`explain`]) and how they are
+//! 4. **Explanation and evaluation**: word-level explanations ([`explain`]) by the methods of
+//!    [`method`], and how they are
 //!    shown ([`render`]); test accuracy ([`accuracy`]); the word-deletion experiment
 //!    ([`deletion`], [`plot`]) and its counts, which shards add up ([`deletion_counts`]);
 //!    SpRAy maps of a class's explanations ([`spray_maps`]).
@@ -38,6 +39,7 @@ pub mod accuracy;
 pub mod deletion;
 pub mod deletion_counts;
 pub mod explain;
+pub mod method;
 pub mod plot;
 pub mod render;
 pub mod spray_maps;
@@ -50,7 +52,8 @@ pub use clean::Cleaning;
 pub use corpus::{load_newsgroups, Corpus, Document, Skipped};
 pub use dataset::{load_dataset, DatasetOptions, Encoding, Layout, SplitSpec};
 pub use error::TextError;
-pub use explain::{Method, TextExplanation, WordRelevance};
+pub use explain::{TextExplanation, WordRelevance};
+pub use method::{Baseline, Method};
 pub use fit::{fit, FitOptions, TokenizerChoice};
 pub use model::{Architecture, TextCnn};
 pub use onnx_classifier::OnnxTextClassifier;

@@ -9,8 +9,8 @@
 
 use std::path::Path;
 
-use lrp::{position_norms, position_sums, GraphTrace, Target};
-use ndarray::{ArrayD, IxDyn};
+use lrp::{position_norms, position_sums, smooth_grad, Graph, GraphTrace, Target};
+use ndarray::{ArrayD, Axis, IxDyn};
 use onnx_import::{ImportError, OnnxModel};
 use pipeline::conservation::LayerSum;
 use pipeline::metrics::argmax;
@@ -18,7 +18,8 @@ use pipeline::metrics::argmax;
 use crate::classifier::Prediction;
 use crate::deletion::{DeletionDocument, DeletionModel, Ranking};
 use crate::error::TextError;
-use crate::explain::{words_of, Conservation, Method, TextExplanation};
+use crate::explain::{ig_relevance, occlusion_by_forward, words_of, Completeness, Conservation, TextExplanation};
+use crate::method::{Baseline, Method};
 use crate::model::softmax;
 use crate::classifier::MARGIN_TOKENS;
 use crate::clean::Cleaning;
@@ -221,7 +222,7 @@ impl OnnxTextClassifier {
         if class >= scores.len() {
             return Err(TextError::Explain(format!("class {class} out of range: the model has {} classes", scores.len())));
         }
-        let (per_position, conservation) = position_relevance(&trace, class, method)?;
+        let (per_position, conservation, completeness) = self.position_relevance(&imported.graph, &trace, &ids, &positions, class, method)?;
         // Relevance of the worded tokens, in their order.
         let relevance: Vec<f32> = positions.iter().map(|&t| per_position[t]).collect();
         let words = words_of(&text, &tokens, &relevance, usize::MAX, method.is_signed(), |id| self.tokenizer.id_to_token(id).unwrap_or_default());
@@ -243,28 +244,50 @@ impl OnnxTextClassifier {
             words,
             signed: method.is_signed(),
             conservation,
+            completeness,
             unread_bytes,
         })
     }
 }
 
-/// Relevance per input position for `class` (the graph's batch axis dropped), with LRP's
-/// conservation report.
-fn position_relevance(trace: &GraphTrace<'_>, class: usize, method: &Method) -> Result<(Vec<f32>, Option<Conservation>), TextError> {
-    let target = Target::Output(class);
-    let (per_position, conservation) = match method {
-        Method::Lrp(composite) => {
-            let e = trace.lrp(&target, composite)?;
-            let layers = e.layers.iter().map(LayerSum::from).collect();
-            (position_sums(e.relevance.view()), Some(Conservation { explained: e.explained, words: 0.0, absorbed: 0.0, layers }))
-        }
-        Method::Sensitivity => (position_norms(trace.gradient(&target)?.view()), None),
-        Method::GradientXInput => (position_sums(trace.gradient_x_input(&target)?.view()), None),
-    };
-    Ok((per_position.index_axis(ndarray::Axis(0), 0).iter().copied().collect(), conservation))
-}
+/// Relevance per input position, and what LRP conserved or IG completed.
+type PositionRelevance = (Vec<f32>, Option<Conservation>, Option<Completeness>);
 
 impl OnnxTextClassifier {
+    /// Relevance per input position for `class` (the graph's batch axis dropped), on the
+    /// document `ids` whose worded tokens sit at `words`; `trace` is the graph's pass over it.
+    fn position_relevance(&self, graph: &Graph, trace: &GraphTrace<'_>, ids: &[u32], words: &[usize], class: usize, method: &Method) -> Result<PositionRelevance, TextError> {
+        let target = Target::Output(class);
+        let x = trace.input().to_owned();
+        let (mut conservation, mut completeness) = (None, None);
+        let per_position = match method {
+            Method::Lrp(composite) => {
+                let e = trace.lrp(&target, composite)?;
+                let layers = e.layers.iter().map(LayerSum::from).collect();
+                conservation = Some(Conservation { explained: e.explained, words: 0.0, absorbed: 0.0, layers });
+                position_sums(e.relevance.view())
+            }
+            Method::Sensitivity => position_norms(trace.gradient(&target)?.view()),
+            Method::GradientXInput => position_sums(trace.gradient_x_input(&target)?.view()),
+            Method::IntegratedGradients { steps, baseline } => {
+                let start = match baseline {
+                    Baseline::Zero => ArrayD::zeros(x.raw_dim()),
+                    Baseline::Pad => {
+                        let mut padded = ids.to_vec();
+                        words.iter().for_each(|&p| padded[p] = self.pad_id);
+                        self.embedded(&padded)?
+                    }
+                };
+                let (relevance, complete) = ig_relevance(graph, &x, &start, class, *steps, *baseline)?;
+                completeness = Some(complete);
+                relevance
+            }
+            Method::SmoothGrad(settings) => position_norms(smooth_grad(graph, &x, class, settings)?.view()),
+            Method::Occlusion { window } => return Ok((occlusion_by_forward(graph, &x, Axis(1), words, *window, class)?, None, None)),
+        };
+        Ok((per_position.index_axis(Axis(0), 0).iter().copied().collect(), conservation, completeness))
+    }
+
     /// A document as the deletion evaluation reads it: the ids the model reads, `label`, and
     /// the positions of the words' tokens.
     pub fn deletion_document(&self, text: &str, label: usize) -> Result<DeletionDocument, TextError> {
@@ -285,7 +308,7 @@ impl DeletionModel for OnnxTextClassifier {
         let runs = rankings
             .iter()
             .map(|ranking| {
-                let order = ranking.order(example.deletable.clone(), was_correct, index, |method| Ok(position_relevance(&trace, example.label, method)?.0))?;
+                let order = ranking.order(example.deletable.clone(), was_correct, index, |method| Ok(self.position_relevance(&imported.graph, &trace, &example.ids, &example.deletable, example.label, method)?.0))?;
                 let mut x = x.clone();
                 let mut correct = Vec::with_capacity(steps + 1);
                 correct.push(was_correct);

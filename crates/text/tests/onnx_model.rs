@@ -35,7 +35,7 @@ fn an_onnx_folder_predicts_what_onnx_runtime_computes_with_the_labels_of_its_con
 fn an_onnx_model_is_explained_word_by_word_with_every_method() {
     let model = load_model(&folder()).unwrap();
     let (text, logits) = expected().remove(0);
-    for method in ["lrp", "sa", "gxi"] {
+    for method in ["lrp", "sa", "gxi", "ig:steps=8,baseline=pad", "smoothgrad:samples=3", "occlusion"] {
         let m = Method::parse(method, "epsilon=0.01;conv1d:zplus").unwrap();
         let e = model.explain(&text, Some(0), &m).unwrap();
         assert_eq!(e.class_name, "space");

@@ -36,7 +36,9 @@ pub(crate) struct ExplainArgs {
     /// The class to explain [default: the predicted one].
     #[arg(long)]
     class: Option<String>,
-    /// `lrp`, `sa` (sensitivity analysis) or `gxi` (gradient × input).
+    /// `lrp`, `sa` (sensitivity analysis), `gxi` (gradient × input),
+    /// `ig[:steps=50,baseline=zero|pad]` (Integrated Gradients),
+    /// `smoothgrad[:samples=32,noise=0.15,seed=0]` or `occlusion[:window=1]`.
     #[arg(long, default_value = "lrp")]
     method: String,
     /// LRP rule for all layers, or a composite: `epsilon[=ε]`, `alphabeta[=α,β]`, `zplus`,

@@ -1,0 +1,170 @@
+//! The attribution methods a text explanation can use, as written on the command line:
+//! `lrp` (with a rule or composite), `sa`, `gxi`, `ig[:steps=N,baseline=zero|pad]`,
+//! `smoothgrad[:samples=N,noise=F,seed=S]` and `occlusion[:window=W]`.
+
+use std::fmt;
+
+use lrp::{Composite, SmoothGradSettings};
+
+use crate::error::TextError;
+
+/// Where Integrated Gradients' path starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Baseline {
+    /// Every embedding zero: no word read (what deletion does to a word).
+    Zero,
+    /// Every word's tokens replaced by the padding token, special tokens kept (for relvis's
+    /// CNN, whose padding embedding is zero, the same as `Zero`).
+    Pad,
+}
+
+/// How relevance is computed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Method {
+    /// Layer-wise relevance propagation with a rule per layer.
+    Lrp(Composite),
+    /// Sensitivity analysis: `‖∂f_c/∂x‖₂` over a word's embedding dimensions (unsigned).
+    Sensitivity,
+    /// Gradient × input, summed over a word's embedding dimensions.
+    GradientXInput,
+    /// Integrated Gradients from `baseline`, `steps` midpoints; summed like Gradient×Input.
+    IntegratedGradients { steps: usize, baseline: Baseline },
+    /// SmoothGrad: the mean gradient over noisy copies of the embedded document, its norm per
+    /// position like SA (unsigned).
+    SmoothGrad(SmoothGradSettings),
+    /// Occlusion: the score's drop when windows of `window` consecutive tokens are deleted (their
+    /// embeddings zeroed), averaged over the windows that hold a token; for a word-level
+    /// tokenizer, as relvis's CNN has, windows of words.
+    Occlusion { window: usize },
+}
+
+/// Integrated Gradients' default steps, where the completeness error of the default model is
+/// below 1 % of the explained score gap (see the README's table).
+pub const IG_STEPS: usize = 50;
+/// SmoothGrad's defaults: Smilkov et al. found 10–20 % noise and some tens of samples enough.
+pub const SMOOTHGRAD: SmoothGradSettings = SmoothGradSettings { samples: 32, noise: 0.15, seed: 0 };
+
+impl Method {
+    /// `method` as written (`ig:steps=64`, …), with the rule (or composite) LRP uses.
+    pub fn parse(method: &str, rule: &str) -> Result<Self, TextError> {
+        let bad = |why: String| TextError::Explain(format!("method `{}`: {why}", method.trim()));
+        let (name, settings) = method.trim().split_once(':').unwrap_or((method.trim(), ""));
+        let mut pairs = Vec::new();
+        for pair in settings.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (key, value) = pair.split_once('=').ok_or_else(|| bad(format!("`{pair}` is not KEY=VALUE")))?;
+            pairs.push((key.trim().to_ascii_lowercase(), value.trim().to_string()));
+        }
+        let name = name.to_ascii_lowercase();
+        let allowed: &[&str] = match name.as_str() {
+            "ig" => &["steps", "baseline"],
+            "smoothgrad" => &["samples", "noise", "seed"],
+            "occlusion" => &["window"],
+            _ => &[],
+        };
+        if let Some((key, _)) = pairs.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {
+            return Err(bad(if allowed.is_empty() { format!("{name} takes no settings") } else { format!("unknown setting `{key}`; {name} takes {}", allowed.join(", ")) }));
+        }
+        let get = |key: &str| pairs.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+        let number = |key: &str, default: usize| -> Result<usize, TextError> {
+            match get(key) {
+                None => Ok(default),
+                Some(v) => v.parse::<usize>().ok().filter(|&n| n > 0).ok_or_else(|| bad(format!("{key} `{v}`: expected a whole number ≥ 1"))),
+            }
+        };
+        Ok(match name.as_str() {
+            "lrp" => Method::Lrp(rule.parse().map_err(|e| TextError::Explain(format!("rule `{rule}`: {e}")))?),
+            "sa" => Method::Sensitivity,
+            "gxi" => Method::GradientXInput,
+            "ig" => {
+                let baseline = match get("baseline").unwrap_or("zero") {
+                    "zero" => Baseline::Zero,
+                    "pad" => Baseline::Pad,
+                    other => return Err(bad(format!("baseline `{other}`: expected zero or pad"))),
+                };
+                Method::IntegratedGradients { steps: number("steps", IG_STEPS)?, baseline }
+            }
+            "smoothgrad" => {
+                let noise = match get("noise") {
+                    None => SMOOTHGRAD.noise,
+                    Some(v) => v.parse::<f32>().ok().filter(|n| n.is_finite() && *n >= 0.0).ok_or_else(|| bad(format!("noise `{v}`: expected a number ≥ 0")))?,
+                };
+                let seed = match get("seed") {
+                    None => SMOOTHGRAD.seed,
+                    Some(v) => v.parse().map_err(|_| bad(format!("seed `{v}`: expected a whole number")))?,
+                };
+                Method::SmoothGrad(SmoothGradSettings { samples: number("samples", SMOOTHGRAD.samples)?, noise, seed })
+            }
+            "occlusion" => Method::Occlusion { window: number("window", 1)? },
+            other => return Err(TextError::Explain(format!("method `{other}`: expected lrp, sa, gxi, ig, smoothgrad or occlusion"))),
+        })
+    }
+
+    /// Whether scores are signed (SA's and SmoothGrad's are not).
+    pub fn is_signed(&self) -> bool {
+        !matches!(self, Method::Sensitivity | Method::SmoothGrad(_))
+    }
+
+    /// The method's name without its settings: `lrp`, `sa`, `gxi`, `ig`, `smoothgrad`, `occlusion`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Method::Lrp(_) => "lrp",
+            Method::Sensitivity => "sa",
+            Method::GradientXInput => "gxi",
+            Method::IntegratedGradients { .. } => "ig",
+            Method::SmoothGrad(_) => "smoothgrad",
+            Method::Occlusion { .. } => "occlusion",
+        }
+    }
+}
+
+impl fmt::Display for Baseline {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Baseline::Zero => "zero",
+            Baseline::Pad => "pad",
+        })
+    }
+}
+
+/// As [`Method::parse`] reads it (with LRP's rules after a space).
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Method::Lrp(composite) => write!(f, "lrp {composite}"),
+            Method::Sensitivity | Method::GradientXInput => f.write_str(self.name()),
+            Method::IntegratedGradients { steps, baseline } => write!(f, "ig:steps={steps},baseline={baseline}"),
+            Method::SmoothGrad(s) => write!(f, "smoothgrad:samples={},noise={},seed={}", s.samples, s.noise, s.seed),
+            Method::Occlusion { window } => write!(f, "occlusion:window={window}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn methods_parse_with_defaults_and_print_back() {
+        let parse = |m: &str| Method::parse(m, "epsilon=0.01").unwrap();
+        assert_eq!(parse("IG"), Method::IntegratedGradients { steps: IG_STEPS, baseline: Baseline::Zero });
+        assert_eq!(parse("ig:steps=8, baseline=pad"), Method::IntegratedGradients { steps: 8, baseline: Baseline::Pad });
+        assert_eq!(parse("smoothgrad:noise=0.3"), Method::SmoothGrad(SmoothGradSettings { noise: 0.3, ..SMOOTHGRAD }));
+        assert_eq!(parse("occlusion:window=3"), Method::Occlusion { window: 3 });
+        for m in ["ig:steps=8,baseline=pad", "smoothgrad:samples=4,noise=0.2,seed=9", "occlusion:window=2", "sa", "gxi"] {
+            assert_eq!(parse(m).to_string(), m);
+            assert_eq!(parse(&parse(m).to_string()), parse(m));
+        }
+    }
+
+    #[test]
+    fn bad_methods_name_what_is_wrong() {
+        let message = |m: &str| Method::parse(m, "epsilon").unwrap_err().to_string();
+        assert!(message("ig:steps=0").contains("steps `0`"));
+        assert!(message("ig:baseline=mean").contains("baseline `mean`"));
+        assert!(message("ig:window=2").contains("unknown setting `window`"));
+        assert!(message("sa:steps=2").contains("sa takes no settings"));
+        assert!(message("smoothgrad:noise=-1").contains("noise `-1`"));
+        assert!(message("occlusion:window").contains("not KEY=VALUE"));
+        assert!(message("shap").contains("expected lrp, sa, gxi, ig, smoothgrad or occlusion"));
+    }
+}
