@@ -3,6 +3,8 @@
 //!   matrix with the measures read from it;
 //! - [`split`]: seeded, stratified hold-out splits;
 //! - [`conservation`]: the per-step relevance sums of an explanation;
+//! - [`localisation`], [`correlation`]: how explanations are judged — against masks of what
+//!   matters, and against another scoring of the same elements by rank;
 //! - [`figure`]: pictures as PNG or SVG by extension, with the embedded font;
 //! - [`progress`]: how long work reports how far it has come;
 //! - [`model_folder`]: model folders — format and version checks, tensors read with shape and
@@ -10,7 +12,9 @@
 //! - [`worker`]: the worker mode of the batch commands, JSON lines in and out in input order.
 
 pub mod conservation;
+pub mod correlation;
 pub mod figure;
+pub mod localisation;
 pub mod metrics;
 pub mod model_folder;
 pub mod progress;
