@@ -14,6 +14,7 @@ use commands::accuracy::AccuracyArgs;
 use commands::deletion::DeletionArgs;
 use commands::explain::ExplainArgs;
 use commands::export::ExportArgs;
+use commands::plant_cue::PlantCueArgs;
 use commands::predict::PredictArgs;
 use commands::spray::SprayArgs;
 use commands::train::TrainArgs;
@@ -48,6 +49,9 @@ enum Command {
     EvalDeletion(DeletionArgs),
     /// Write a model as an ONNX model folder (model.onnx, tokenizer.json, config.json).
     Export(ExportArgs),
+    /// Write a copy of a labelled set with a cue planted in a share of one class's documents,
+    /// so that whether explanations find a shortcut can be measured.
+    PlantCue(PlantCueArgs),
 }
 
 fn run(cli: Cli) -> Result<(), failure::Error> {
@@ -62,6 +66,7 @@ fn run(cli: Cli) -> Result<(), failure::Error> {
         Command::Explain(args) => commands::explain::run(args),
         Command::EvalDeletion(args) => commands::deletion::run(args),
         Command::Export(args) => commands::export::run(args),
+        Command::PlantCue(args) => commands::plant_cue::run(args),
     }
 }
 

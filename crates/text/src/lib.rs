@@ -1,7 +1,8 @@
 //! The text pipeline, in stage order:
 //!
 //! 1. **Data**: 20 Newsgroups ([`corpus`]) and the sets users bring ([`dataset`]), cleaned of
-//!    headers, signatures and quotes on request ([`clean`]).
+//!    headers, signatures and quotes on request ([`clean`]); copies with a planted cue
+//!    ([`planted_cue`]).
 //! 2. **Tokenizers**: word-level and WordPiece, with every token's span ([`tokenize`],
 //!    [`wordpiece`]).
 //! 3. **Model and training**: the word-embedding CNN built from `lrp`'s layers ([`model`]),
@@ -20,6 +21,7 @@
 pub mod clean;
 pub mod corpus;
 pub mod dataset;
+pub mod planted_cue;
 // 2. Tokenizers
 pub mod tokenize;
 pub mod wordpiece;

@@ -5,7 +5,7 @@
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
-use text::deletion::{deletion_run, evaluate_deletion, rank, Deletion, DeletionConfig, DeletionModel, Ranking};
+use text::deletion::{deletion_run, evaluate_deletion, rank, Deletion, DeletionConfig, DeletionModel, Ranking, Slot};
 use text::deletion_counts::{count_deletion, DeletionCounts, Shard};
 use text::explain::{explain_positions, Conservation, Method, TextExplanation, WordRelevance};
 use text::render::{escape_html, heat, html, write_terminal, ColorWhen, Palette};
@@ -171,6 +171,56 @@ fn incremental_deletion_equals_full_recomputation_exactly() {
 }
 
 #[test]
+fn replacing_restoring_and_removing_words_equal_a_full_pass_over_the_edited_text() {
+    for seed in 0..4 {
+        let cnn = random_cnn(seed);
+        let mut rng = StdRng::seed_from_u64(200 + seed);
+        let ids = cnn.input_ids(&random_ids(&mut rng, 30));
+        let x = cnn.embed(&ids);
+        let word = cnn.embed(&[7]).row(0).to_owned();
+        let mut doc = Deletion::new(&cnn, x.clone()).with_replacement(word.clone());
+        // What each position holds, `None` once removed.
+        let mut held: Vec<Option<Slot>> = vec![Some(Slot::Word); ids.len()];
+        for step in 0..60 {
+            let p = rng.gen_range(0..ids.len());
+            let edit = rng.gen_range(0..4);
+            match edit {
+                0 => doc.set(p, Slot::Zeroed),
+                1 => doc.set(p, Slot::Replaced),
+                2 => doc.set(p, Slot::Word),
+                _ => doc.remove(p),
+            }
+            if held[p].is_some() {
+                let left = held.iter().filter(|h| h.is_some()).count();
+                held[p] = match edit {
+                    0 => Some(Slot::Zeroed),
+                    1 => Some(Slot::Replaced),
+                    2 => Some(Slot::Word),
+                    _ if left <= cnn.arch.width => Some(Slot::Zeroed),
+                    _ => None,
+                };
+            }
+            let rows: Vec<ndarray::Array1<f32>> = held
+                .iter()
+                .enumerate()
+                .filter_map(|(q, h)| {
+                    h.map(|slot| match slot {
+                        Slot::Word => x.row(q).to_owned(),
+                        Slot::Zeroed => ndarray::Array1::zeros(x.ncols()),
+                        Slot::Replaced => word.clone(),
+                    })
+                })
+                .collect();
+            let edited = ndarray::stack(ndarray::Axis(0), &rows.iter().map(|r| r.view()).collect::<Vec<_>>()).unwrap();
+            let network: Vec<f32> = cnn.network().forward(edited.into_dyn()).unwrap().output().iter().copied().collect();
+            for (a, b) in doc.scores().iter().zip(&network) {
+                assert!((a - b).abs() <= 1e-4 * (1.0 + b.abs()), "seed {seed}, step {step} (edit {edit} at {p}): {a} vs {b}");
+            }
+        }
+    }
+}
+
+#[test]
 fn ranking_skips_padding_and_orders_by_relevance() {
     let relevance = [0.5, -1.0, 2.0, 0.0, 0.5];
     let ids = [3, 4, 5, 0, 6];
@@ -273,6 +323,7 @@ fn sample() -> TextExplanation {
         text,
         signed: true,
         conservation: Some(Conservation { explained: 2.5, words: 2.5, absorbed: 0.0, layers: vec![] }),
+        completeness: None,
         unread_bytes: 0,
     }
 }

@@ -3,6 +3,7 @@
 pub(crate) mod accuracy;
 pub(crate) mod deletion;
 pub(crate) mod explain;
+pub(crate) mod plant_cue;
 pub(crate) mod export;
 pub(crate) mod predict;
 pub(crate) mod spray;
