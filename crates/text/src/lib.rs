@@ -15,7 +15,8 @@
 //!    [`method`], and how they are
 //!    shown ([`render`]); test accuracy ([`accuracy`]); the word-deletion experiment
 //!    ([`deletion`], [`plot`]) and its counts, which shards add up ([`deletion_counts`]);
-//!    SpRAy maps of a class's explanations ([`spray_maps`]).
+//!    SpRAy maps of a class's explanations ([`spray_maps`]); faithfulness and localisation of
+//!    every method ([`faithfulness`]).
 
 // 1. Data
 pub mod clean;
@@ -41,6 +42,7 @@ pub mod accuracy;
 pub mod deletion;
 pub mod deletion_counts;
 pub mod explain;
+pub mod faithfulness;
 pub mod method;
 pub mod plot;
 pub mod render;
