@@ -16,7 +16,8 @@
 //!    shown ([`render`]); test accuracy ([`accuracy`]); the word-deletion experiment
 //!    ([`deletion`], [`plot`]) and its counts, which shards add up ([`deletion_counts`]);
 //!    SpRAy maps of a class's explanations ([`spray_maps`]); faithfulness and localisation of
-//!    every method ([`faithfulness`]).
+//!    every method ([`faithfulness`]); the model parameter randomisation test
+//!    ([`randomisation`]).
 
 // 1. Data
 pub mod clean;
@@ -45,6 +46,7 @@ pub mod explain;
 pub mod faithfulness;
 pub mod method;
 pub mod plot;
+pub mod randomisation;
 pub mod render;
 pub mod spray_maps;
 

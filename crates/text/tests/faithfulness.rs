@@ -116,3 +116,56 @@ fn a_faithful_ranking_beats_chance_and_settings_are_checked() {
         assert!(evaluate_faithfulness(&cnn, &docs, &bad, &|_, _| {}).is_err());
     }
 }
+
+#[test]
+fn randomisation_redraws_the_layers_from_the_top_at_their_own_scale() {
+    use text::randomisation::{randomisation_test, CASCADE, FLAG_RHO};
+    let cnn = random_cnn(21);
+    let sd = |v: &[f32]| {
+        let m = v.iter().map(|&x| f64::from(x)).sum::<f64>() / v.len() as f64;
+        (v.iter().map(|&x| (f64::from(x) - m).powi(2)).sum::<f64>() / v.len() as f64).sqrt()
+    };
+    let same = cnn.randomised(0, 1).unwrap();
+    assert_eq!(same.scores(&[2, 3, 4, 5]), cnn.scores(&[2, 3, 4, 5]));
+    let top = cnn.randomised(1, 1).unwrap();
+    assert_eq!((&top.embedding, &top.conv().weight), (&cnn.embedding, &cnn.conv().weight));
+    assert_ne!(top.dense().weight, cnn.dense().weight);
+    let (a, b) = (sd(cnn.dense().weight.as_slice().unwrap()), sd(top.dense().weight.as_slice().unwrap()));
+    assert!((b / a - 1.0).abs() < 0.25, "the re-drawn weights keep their scale: σ {b} against {a}");
+    let all = cnn.randomised(3, 1).unwrap();
+    assert_ne!(all.conv().weight, cnn.conv().weight);
+    assert_ne!(all.embedding, cnn.embedding);
+    assert!(all.embedding.row(0).iter().all(|&v| v == 0.0), "padding stays zero");
+
+    // The curves are the mean ρ of each document's words, step by step.
+    let mut rng = StdRng::seed_from_u64(22);
+    let docs: Vec<DeletionDocument> = (0..6)
+        .map(|_| {
+            let ids: Vec<u32> = (0..15).map(|_| rng.gen_range(2..40)).collect();
+            DeletionDocument { deletable: (0..ids.len()).collect(), ids, label: 0 }
+        })
+        .collect();
+    let methods = [Method::GradientXInput, Method::parse("lrp", "epsilon=0.01").unwrap()];
+    let curves = randomisation_test(&cnn, &docs, &methods, 9, &|_, _| {}).unwrap();
+    assert_eq!(curves.len(), 2);
+    for (curve, method) in curves.iter().zip(&methods) {
+        assert_eq!(curve.steps.iter().map(|s| s.randomised.len()).collect::<Vec<_>>(), [1, 2, 3]);
+        assert_eq!(curve.steps[2].randomised, CASCADE.map(String::from));
+        for (s, step) in curve.steps.iter().enumerate() {
+            let model = cnn.randomised(s + 1, 9).unwrap();
+            let rho: Vec<f64> = docs
+                .iter()
+                .filter_map(|d| {
+                    let class = pipeline::metrics::argmax(&cnn.scores(&d.ids));
+                    let r = |m: &TextCnn| explain_positions(m, m.embed(&d.ids), Some(class), method).unwrap().relevance.iter().map(|&v| f64::from(v)).collect::<Vec<_>>();
+                    pipeline::correlation::spearman(&r(&cnn), &r(&model))
+                })
+                .collect();
+            let mean = rho.iter().sum::<f64>() / rho.len() as f64;
+            assert!((step.spearman - mean).abs() < 1e-12, "{}: step {s}: {} against {mean}", curve.method, step.spearman);
+        }
+        let last = &curve.steps[2];
+        assert_eq!(curve.flagged, last.spearman >= FLAG_RHO || last.spearman_abs >= FLAG_RHO);
+        assert!(last.spearman < 0.9, "{}: a random model's explanations are not the trained one's", curve.method);
+    }
+}

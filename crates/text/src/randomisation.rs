@@ -1,0 +1,142 @@
+//! The model parameter randomisation test of Adebayo et al. (2018): the CNN's layers are
+//! re-drawn at random from the top down, one more at each step (the dense layer, then the
+//! convolution, then the embedding), and each method's explanations of the randomised models
+//! are compared with those of the trained one by Spearman's rank correlation over the words.
+//! An explanation that stays alike while the model it explains is destroyed does not explain
+//! the model; such a method is flagged.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use ndarray::{Array, Dimension};
+use pipeline::correlation::spearman;
+use pipeline::metrics::argmax;
+use pipeline::progress::Progress;
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use rand_distr::{Distribution, Normal};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::deletion::DeletionDocument;
+use crate::error::TextError;
+use crate::explain::explain_positions;
+use crate::method::Method;
+use crate::model::{TextCnn, PAD};
+
+/// The layers in the order they are randomised.
+pub const CASCADE: [&str; 3] = ["dense", "conv1d", "embedding"];
+
+/// A method's correlation with its own explanations of the trained model after each step.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RandomisationCurve {
+    pub method: String,
+    /// Per step: the layers randomised so far, the mean Spearman ρ of the relevance, and of its
+    /// absolute values (Adebayo et al. report both), over the documents where they are defined.
+    pub steps: Vec<RandomisationStep>,
+    /// Whether the explanations of the fully randomised model still correlate with the
+    /// trained model's by ρ ≥ [`FLAG_RHO`] (signed or absolute).
+    pub flagged: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RandomisationStep {
+    pub randomised: Vec<String>,
+    pub spearman: f64,
+    pub spearman_abs: f64,
+    pub documents: usize,
+}
+
+/// The correlation left after full randomisation at which a method is flagged.
+pub const FLAG_RHO: f64 = 0.5;
+
+/// `values` re-drawn from `N(0, σ²)` with `σ` their own standard deviation (all zero stays zero).
+fn redraw<D: Dimension>(values: &mut Array<f32, D>, rng: &mut StdRng) {
+    let n = values.len().max(1) as f64;
+    let mean = values.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
+    let sd = (values.iter().map(|&v| (f64::from(v) - mean).powi(2)).sum::<f64>() / n).sqrt();
+    let normal = Normal::new(0.0, sd as f32).expect("a finite deviation");
+    values.map_inplace(|v| *v = normal.sample(rng));
+}
+
+impl TextCnn {
+    /// A copy with the first `layers` of [`CASCADE`] re-drawn at random (seeded), weights and
+    /// biases each at their own scale; the padding embedding stays zero.
+    pub fn randomised(&self, layers: usize, seed: u64) -> Result<TextCnn, TextError> {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let (mut embedding, mut conv, mut dense) = (self.embedding.clone(), self.conv().clone(), self.dense().clone());
+        for layer in &CASCADE[..layers.min(CASCADE.len())] {
+            match *layer {
+                "dense" => {
+                    redraw(&mut dense.weight, &mut rng);
+                    dense.bias.iter_mut().for_each(|b| redraw(b, &mut rng));
+                }
+                "conv1d" => {
+                    redraw(&mut conv.weight, &mut rng);
+                    conv.bias.iter_mut().for_each(|b| redraw(b, &mut rng));
+                }
+                _ => {
+                    redraw(&mut embedding, &mut rng);
+                    embedding.row_mut(PAD as usize).fill(0.0);
+                }
+            }
+        }
+        TextCnn::from_parts(self.arch.clone(), embedding, conv, dense)
+    }
+}
+
+/// The test over `documents` for `methods`: per step, each document's relevance over its
+/// words under the randomised model against the trained model's, for the class the trained
+/// model predicts; in parallel over documents.
+pub fn randomisation_test(cnn: &TextCnn, documents: &[DeletionDocument], methods: &[Method], seed: u64, progress: &Progress) -> Result<Vec<RandomisationCurve>, TextError> {
+    let models: Vec<TextCnn> = (1..=CASCADE.len()).map(|k| cnn.randomised(k, seed)).collect::<Result<_, _>>()?;
+    let done = AtomicUsize::new(0);
+    // Per document, per method, per step: (ρ, ρ of |R|), when defined.
+    let per_document: Vec<Vec<Vec<(Option<f64>, Option<f64>)>>> = documents
+        .par_iter()
+        .map(|doc| {
+            let relevance = |model: &TextCnn, class: usize, method: &Method| -> Result<Vec<f64>, TextError> {
+                let all = explain_positions(model, model.embed(&doc.ids), Some(class), method)?.relevance;
+                Ok(doc.deletable.iter().map(|&p| f64::from(all[p])).collect())
+            };
+            let class = argmax(&cnn.scores(&doc.ids));
+            let rows = methods
+                .iter()
+                .map(|method| {
+                    let trained = relevance(cnn, class, method)?;
+                    let trained_abs: Vec<f64> = trained.iter().map(|r| r.abs()).collect();
+                    models
+                        .iter()
+                        .map(|model| {
+                            let r = relevance(model, class, method)?;
+                            let r_abs: Vec<f64> = r.iter().map(|v| v.abs()).collect();
+                            Ok((spearman(&trained, &r), spearman(&trained_abs, &r_abs)))
+                        })
+                        .collect::<Result<Vec<_>, TextError>>()
+                })
+                .collect::<Result<Vec<_>, TextError>>()?;
+            progress(done.fetch_add(1, Ordering::Relaxed) + 1, documents.len());
+            Ok(rows)
+        })
+        .collect::<Result<_, TextError>>()?;
+    Ok(methods
+        .iter()
+        .enumerate()
+        .map(|(m, method)| {
+            let steps: Vec<RandomisationStep> = (0..models.len())
+                .map(|s| {
+                    let pairs: Vec<(f64, f64)> = per_document.iter().filter_map(|d| Some((d[m][s].0?, d[m][s].1?))).collect();
+                    let n = pairs.len().max(1) as f64;
+                    RandomisationStep {
+                        randomised: CASCADE[..=s].iter().map(|l| l.to_string()).collect(),
+                        spearman: pairs.iter().map(|p| p.0).sum::<f64>() / n,
+                        spearman_abs: pairs.iter().map(|p| p.1).sum::<f64>() / n,
+                        documents: pairs.len(),
+                    }
+                })
+                .collect();
+            let last = steps.last().expect("three steps");
+            let flagged = last.spearman >= FLAG_RHO || last.spearman_abs >= FLAG_RHO;
+            RandomisationCurve { method: method.to_string(), steps, flagged }
+        })
+        .collect())
+}
