@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use commands::accuracy::AccuracyArgs;
 use commands::deletion::DeletionArgs;
+use commands::evaluate::EvaluateArgs;
 use commands::explain::ExplainArgs;
 use commands::export::ExportArgs;
 use commands::plant_cue::PlantCueArgs;
@@ -47,6 +48,10 @@ enum Command {
     Explain(ExplainArgs),
     /// Delete words in the order LRP, SA and chance rank them; track the accuracy.
     EvalDeletion(DeletionArgs),
+    /// Compare attribution methods (and models) on the test split: deletion and insertion
+    /// curves, comprehensiveness and sufficiency, faithfulness correlation, localisation on a
+    /// planted cue, the randomisation test; JSON, tables and curves.
+    Evaluate(EvaluateArgs),
     /// Write a model as an ONNX model folder (model.onnx, tokenizer.json, config.json).
     Export(ExportArgs),
     /// Write a copy of a labelled set with a cue planted in a share of one class's documents,
@@ -65,6 +70,7 @@ fn run(cli: Cli) -> Result<(), failure::Error> {
         Command::Spray(args) => commands::spray::run(args),
         Command::Explain(args) => commands::explain::run(args),
         Command::EvalDeletion(args) => commands::deletion::run(args),
+        Command::Evaluate(args) => commands::evaluate::run(args),
         Command::Export(args) => commands::export::run(args),
         Command::PlantCue(args) => commands::plant_cue::run(args),
     }

@@ -11,7 +11,7 @@ use pipeline::metrics::argmax;
 use serde::{Deserialize, Serialize};
 
 use crate::classifier::TextClassifier;
-use crate::deletion::Deletion;
+use crate::deletion::{Deletion, Slot};
 use crate::error::TextError;
 pub use crate::method::{Baseline, Method};
 use crate::model::{softmax, TextCnn};
@@ -87,10 +87,13 @@ pub fn explain_positions(cnn: &TextCnn, x: Array2<f32>, class: Option<usize>, me
             let start = Deletion::new(cnn, x.clone());
             let words: Vec<usize> = x.rows().into_iter().enumerate().filter(|(_, r)| r.iter().any(|&v| v != 0.0)).map(|(p, _)| p).collect();
             let mut work = start.clone();
+            // Deleting a window and putting its words back leaves the state as it was, bit for
+            // bit, at the cost of the windows touched rather than a copy of all.
             let drops = occlusion(words.len(), *window, start.scores()[class], |w| -> Result<f32, TextError> {
-                work.reset_to(&start);
-                words[w].iter().for_each(|&p| work.delete(p));
-                Ok(work.scores()[class])
+                words[w.clone()].iter().for_each(|&p| work.delete(p));
+                let score = work.scores()[class];
+                words[w].iter().for_each(|&p| work.set(p, Slot::Word));
+                Ok(score)
             })?;
             let mut relevance = ArrayD::zeros(vec![x.nrows()]);
             words.iter().zip(drops).for_each(|(&p, d)| relevance[p] = d as f32);

@@ -198,14 +198,16 @@ fn document_scores(cnn: &TextCnn, doc: &EvaluatedDocument, index: usize, config:
     let class = argmax(&start.scores());
     let probability = |d: &Deletion<'_>| f64::from(softmax(&ndarray::Array1::from(d.scores()))[class]);
     let mut work = start.clone();
-    // Leave-one-out drops of the class score, for the faithfulness correlation.
+    // Leave-one-out drops of the class score, for the faithfulness correlation (a word put back
+    // leaves the state as it was).
     let full_score = f64::from(start.scores()[class]);
     let drops: Vec<f64> = words
         .iter()
         .map(|&p| {
-            work.reset_to(&start);
             work.delete(p);
-            full_score - f64::from(work.scores()[class])
+            let drop = full_score - f64::from(work.scores()[class]);
+            work.set(p, Slot::Word);
+            drop
         })
         .collect();
     let mut empty = start.clone();

@@ -17,7 +17,7 @@
 //!    ([`deletion`], [`plot`]) and its counts, which shards add up ([`deletion_counts`]);
 //!    SpRAy maps of a class's explanations ([`spray_maps`]); faithfulness and localisation of
 //!    every method ([`faithfulness`]); the model parameter randomisation test
-//!    ([`randomisation`]).
+//!    ([`randomisation`]); both in one report over methods and models ([`evaluation`]).
 
 // 1. Data
 pub mod clean;
@@ -42,6 +42,7 @@ pub mod train;
 pub mod accuracy;
 pub mod deletion;
 pub mod deletion_counts;
+pub mod evaluation;
 pub mod explain;
 pub mod faithfulness;
 pub mod method;

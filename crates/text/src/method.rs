@@ -117,6 +117,19 @@ impl Method {
     }
 }
 
+/// A method as [`Method`]'s `Display` writes it: `lrp RULES` (or `lrp` with the default rule)
+/// or the other methods with their settings.
+impl std::str::FromStr for Method {
+    type Err = TextError;
+
+    fn from_str(written: &str) -> Result<Self, TextError> {
+        match written.trim().split_once(' ') {
+            Some((name, rule)) if name.eq_ignore_ascii_case("lrp") => Method::parse(name, rule.trim()),
+            _ => Method::parse(written, crate::explain::DEFAULT_RULE),
+        }
+    }
+}
+
 impl fmt::Display for Baseline {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -153,7 +166,12 @@ mod tests {
         for m in ["ig:steps=8,baseline=pad", "smoothgrad:samples=4,noise=0.2,seed=9", "occlusion:window=2", "sa", "gxi"] {
             assert_eq!(parse(m).to_string(), m);
             assert_eq!(parse(&parse(m).to_string()), parse(m));
+            assert_eq!(parse(m).to_string().parse::<Method>().unwrap(), parse(m));
         }
+        let composite: Method = "lrp epsilon=0.1;conv1d:zplus".parse().unwrap();
+        assert_eq!(composite, Method::parse("lrp", "epsilon=0.1;conv1d:zplus").unwrap());
+        assert_eq!(composite.to_string().parse::<Method>().unwrap(), composite);
+        assert_eq!("lrp".parse::<Method>().unwrap(), Method::parse("lrp", crate::explain::DEFAULT_RULE).unwrap());
     }
 
     #[test]

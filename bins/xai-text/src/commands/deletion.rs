@@ -62,11 +62,7 @@ pub(crate) fn run(args: DeletionArgs) -> Result<(), Error> {
     let model = args.model.load_any()?;
     let rule = args.rule.parse().map_err(|e| Failure::usage(format!("--rule {}: {e}", args.rule)))?;
     let (corpus, _) = args.data.load(model.native().map(|m| &m.config))?;
-    let mut test = model.deletion_documents(&corpus.test, &corpus.classes)?;
-    if let Some(limit) = args.limit.filter(|&l| l > 0 && l < test.len()) {
-        let stride = test.len() as f64 / limit as f64;
-        test = (0..limit).map(|i| test[(i as f64 * stride) as usize].clone()).collect();
-    }
+    let test = text::evaluation::evenly_spread(&model.deletion_documents(&corpus.test, &corpus.classes)?, args.limit);
     let per_class = args.per_class.then(|| model.classes().to_vec());
     let config = DeletionConfig { steps: args.steps, rule, random_seeds: args.random_seeds, per_class };
     let bar = ProgressBar::new(0);

@@ -2,6 +2,7 @@
 
 pub(crate) mod accuracy;
 pub(crate) mod deletion;
+pub(crate) mod evaluate;
 pub(crate) mod explain;
 pub(crate) mod plant_cue;
 pub(crate) mod export;
