@@ -89,13 +89,12 @@ pub fn evaluate_model(
         _ => return Err(TextError::Settings(format!("replacement `{}`: the model does not read it as one known word", settings.replacement))),
     };
     let deletion = TextModel::deletion_documents(model, docs, classes)?;
-    let planted: HashSet<&str> = cue.map(|c| c.planted.iter().map(String::as_str).collect()).unwrap_or_default();
     let cue_words: HashSet<&str> = cue.map(|c| c.words.iter().map(String::as_str).collect()).unwrap_or_default();
     let documents: Vec<EvaluatedDocument> = docs
         .iter()
         .zip(deletion)
         .map(|(doc, document)| {
-            let holds = planted.iter().any(|p| doc.id == *p || doc.id.ends_with(&format!("/{p}")));
+            let holds = cue.is_some_and(|c| c.holds(&doc.id));
             let cue = if holds { document.deletable.iter().copied().filter(|&p| cue_words.contains(model.tokenizer.token(document.ids[p]).to_lowercase().as_str())).collect() } else { Vec::new() };
             EvaluatedDocument { document, cue }
         })

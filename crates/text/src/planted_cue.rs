@@ -124,6 +124,12 @@ impl PlantedSet {
 }
 
 impl CueRecord {
+    /// Whether the document with id `id` (as a loaded planted set names it, the set's path
+    /// before the record's id) holds the cue.
+    pub fn holds(&self, id: &str) -> bool {
+        self.planted.iter().any(|p| id == p || id.strip_suffix(p.as_str()).is_some_and(|head| head.ends_with('/')))
+    }
+
     /// The record beside a planted set in folder `dir`, if there is one.
     pub fn read(dir: &Path) -> Result<Option<Self>, TextError> {
         let path = dir.join(CUE_FILE);
@@ -168,6 +174,10 @@ mod tests {
         // The same seed, the same documents.
         let again = plant_cue(&corpus(), &CueSettings { class: 1, cue: "Zorblat-sig".into(), share: 0.6, seed: 3 }).unwrap();
         assert_eq!(again.record.planted, r.planted);
+        // Ids as a loaded copy names them: the set's path, then the record's id.
+        let first = &r.planted[0];
+        assert!(r.holds(first) && r.holds(&format!("sets/copy/{first}")));
+        assert!(!r.holds(&format!("sets/copy{first}")) && !r.holds("train/b/999"));
     }
 
     #[test]

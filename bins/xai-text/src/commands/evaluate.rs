@@ -21,8 +21,8 @@ const METHODS: [&str; 7] = ["lrp epsilon=0.01", "lrp epsilon=0.01;conv1d:zplus",
 pub(crate) struct EvaluateArgs {
     #[command(flatten)]
     data: DataArg,
-    /// A model folder made by `xai-text train`; give it again for each model to compare
-    /// [default: the model embedded in the binary].
+    /// A model folder made by `xai-text train`, or `default` for the model embedded in the
+    /// binary; give it again for each model to compare [default: the embedded model].
     #[arg(long = "model", value_name = "DIR")]
     models: Vec<PathBuf>,
     /// A method as `explain --method` takes it, LRP with its rules after a space (`lrp
@@ -45,6 +45,9 @@ pub(crate) struct EvaluateArgs {
     /// Use only this many test documents, spread evenly over the split.
     #[arg(long)]
     limit: Option<usize>,
+    /// On a set with a planted cue, evaluate only the test documents that hold it.
+    #[arg(long)]
+    cue_documents_only: bool,
     /// Seeds the random ranking and the randomised models.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -63,14 +66,20 @@ pub(crate) fn run(args: EvaluateArgs) -> Result<(), Error> {
     let models: Vec<(String, TextClassifier)> = if args.models.is_empty() {
         vec![("default".to_string(), text::default_model::load()?)]
     } else {
-        args.models.iter().map(|dir| Ok((dir.display().to_string(), TextClassifier::load(dir)?))).collect::<Result<_, Error>>()?
+        let load = |dir: &PathBuf| if dir.as_os_str() == "default" && !dir.exists() { text::default_model::load() } else { TextClassifier::load(dir) };
+        args.models.iter().map(|dir| Ok((dir.display().to_string(), load(dir)?))).collect::<Result<_, Error>>()?
     };
     let (corpus, _) = args.data.load(Some(&models[0].1.config))?;
     let cue = if args.data.path().is_dir() { CueRecord::read(&args.data.path())? } else { None };
     if let Some(c) = &cue {
         errln!("a planted set: cue `{}` in {} documents of {}", c.cue, c.planted.len(), c.class);
     }
-    let docs = evenly_spread(&corpus.test, args.limit);
+    let test = match (&cue, args.cue_documents_only) {
+        (Some(c), true) => corpus.test.iter().filter(|d| c.holds(&d.id)).cloned().collect(),
+        (None, true) => return Err(Failure::usage(format!("--cue-documents-only: {} holds no planted cue (no {})", args.data.path().display(), text::planted_cue::CUE_FILE)).into()),
+        (_, false) => corpus.test.clone(),
+    };
+    let docs = evenly_spread(&test, args.limit);
     let settings = EvaluationSettings { methods, steps: args.steps, shares: args.shares.clone(), replacement: args.replacement.clone(), randomisation_documents: args.randomisation_documents, seed: args.seed };
     let mut report = EvaluationReport { steps: args.steps, shares: args.shares.clone(), replacement: args.replacement.clone(), models: Vec::new() };
     for (name, model) in &models {
