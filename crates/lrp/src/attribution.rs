@@ -22,29 +22,25 @@ pub trait Differentiable {
     fn score_gradient(&self, x: ArrayD<f32>, class: usize) -> Result<(f32, ArrayD<f32>), LrpError>;
 }
 
-impl Differentiable for Network {
-    fn outputs(&self, x: ArrayD<f32>) -> Result<Vec<f32>, LrpError> {
-        Ok(self.forward(x)?.output().iter().copied().collect())
-    }
+/// A network and a graph both run to a trace with the same `output` and `gradient`.
+macro_rules! differentiable_by_trace {
+    ($model:ty) => {
+        impl Differentiable for $model {
+            fn outputs(&self, x: ArrayD<f32>) -> Result<Vec<f32>, LrpError> {
+                Ok(self.forward(x)?.output().iter().copied().collect())
+            }
 
-    fn score_gradient(&self, x: ArrayD<f32>, class: usize) -> Result<(f32, ArrayD<f32>), LrpError> {
-        let trace = self.forward(x)?;
-        let gradient = trace.gradient(&Target::Output(class))?;
-        Ok((trace.output().iter().nth(class).copied().expect("the target was checked"), gradient))
-    }
+            fn score_gradient(&self, x: ArrayD<f32>, class: usize) -> Result<(f32, ArrayD<f32>), LrpError> {
+                let trace = self.forward(x)?;
+                let gradient = trace.gradient(&Target::Output(class))?;
+                Ok((trace.output().iter().nth(class).copied().expect("the target was checked"), gradient))
+            }
+        }
+    };
 }
 
-impl Differentiable for Graph {
-    fn outputs(&self, x: ArrayD<f32>) -> Result<Vec<f32>, LrpError> {
-        Ok(self.forward(x)?.output().iter().copied().collect())
-    }
-
-    fn score_gradient(&self, x: ArrayD<f32>, class: usize) -> Result<(f32, ArrayD<f32>), LrpError> {
-        let trace = self.forward(x)?;
-        let gradient = trace.gradient(&Target::Output(class))?;
-        Ok((trace.output().iter().nth(class).copied().expect("the target was checked"), gradient))
-    }
-}
+differentiable_by_trace!(Network);
+differentiable_by_trace!(Graph);
 
 /// Integrated Gradients of one output, with how far it is from complete.
 #[derive(Clone, Debug, PartialEq)]
