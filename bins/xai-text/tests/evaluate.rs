@@ -69,4 +69,6 @@ fn a_planted_cue_is_trained_on_and_the_methods_are_compared_on_it() {
     xai_text().args(["evaluate", "--data", planted_arg, "--model", model_arg, "--method", "shap", "--out", dir.path().join("e2").to_str().unwrap()]).assert().code(2).stderr(predicate::str::contains("method `shap`"));
     xai_text().args(["evaluate", "--data", planted_arg, "--model", model_arg, "--replacement", "qqqq", "--out", dir.path().join("e3").to_str().unwrap()]).assert().code(2).stderr(predicate::str::contains("replacement `qqqq`"));
     xai_text().args(["evaluate", "--data", planted_arg, "--model", model_arg, "--out", out.to_str().unwrap()]).assert().code(6);
+    let onnx = format!("{}/../../crates/text/tests/fixtures/onnx-kim", env!("CARGO_MANIFEST_DIR"));
+    xai_text().args(["evaluate", "--data", planted_arg, "--model", &onnx, "--out", dir.path().join("e4").to_str().unwrap()]).assert().code(5).stderr(predicate::str::contains("an ONNX model; evaluate takes relvis models"));
 }

@@ -9,7 +9,7 @@ use outcome::output::StagedFolder;
 use outcome::{errln, outln, Failure};
 use text::evaluation::{evaluate_model, evenly_spread, EvaluationReport, EvaluationSettings, Phase};
 use text::planted_cue::CueRecord;
-use text::{Method, TextClassifier};
+use text::{Method, OnnxTextClassifier, TextClassifier, TextError};
 
 use crate::args::DataArg;
 use crate::failure::Error;
@@ -66,7 +66,11 @@ pub(crate) fn run(args: EvaluateArgs) -> Result<(), Error> {
     let models: Vec<(String, TextClassifier)> = if args.models.is_empty() {
         vec![("default".to_string(), text::default_model::load()?)]
     } else {
-        let load = |dir: &PathBuf| if dir.as_os_str() == "default" && !dir.exists() { text::default_model::load() } else { TextClassifier::load(dir) };
+        let load = |dir: &PathBuf| match dir {
+            _ if dir.as_os_str() == "default" && !dir.exists() => text::default_model::load(),
+            _ if OnnxTextClassifier::is_onnx_folder(dir) => Err(TextError::Model(format!("{}: an ONNX model; evaluate takes relvis models (its perturbations run on the CNN's incremental document)", dir.display()))),
+            _ => TextClassifier::load(dir),
+        };
         args.models.iter().map(|dir| Ok((dir.display().to_string(), load(dir)?))).collect::<Result<_, Error>>()?
     };
     let (corpus, _) = args.data.load(Some(&models[0].1.config))?;
