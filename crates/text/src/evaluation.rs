@@ -99,7 +99,7 @@ pub fn evaluate_model(
             EvaluatedDocument { document, cue }
         })
         .collect();
-    let config = FaithfulnessConfig { methods: settings.methods.clone(), steps: settings.steps, shares: settings.shares.clone(), replacement: (replacement, settings.replacement.clone()), seed: settings.seed };
+    let config = FaithfulnessConfig { methods: settings.methods.clone(), steps: settings.steps, shares: settings.shares.clone(), replacement, seed: settings.seed };
     let methods = evaluate_faithfulness(&model.cnn, &documents, &config, &|done, total| progress(Phase::Faithfulness, done, total))?;
     let sample: Vec<_> = evenly_spread(&documents, Some(settings.randomisation_documents)).into_iter().map(|d| d.document).collect();
     let randomisation = if settings.randomisation_documents == 0 {

@@ -47,8 +47,8 @@ pub struct FaithfulnessConfig {
     pub steps: usize,
     /// Shares of the words for comprehensiveness and sufficiency.
     pub shares: Vec<f64>,
-    /// The token id of the replacing word, and the word.
-    pub replacement: (u32, String),
+    /// The token id of the word that replaces deleted words.
+    pub replacement: u32,
     /// Seeds the random ranking.
     pub seed: u64,
 }
@@ -194,7 +194,7 @@ fn document_scores(cnn: &TextCnn, doc: &EvaluatedDocument, index: usize, config:
     let ids = &doc.document.ids;
     let words = &doc.document.deletable;
     let x = cnn.embed(ids);
-    let start = Deletion::new(cnn, x.clone()).with_replacement(cnn.embed(&[config.replacement.0]).row(0).to_owned());
+    let start = Deletion::new(cnn, x.clone()).with_replacement(cnn.embed(&[config.replacement]).row(0).to_owned());
     let class = argmax(&start.scores());
     let probability = |d: &Deletion<'_>| f64::from(softmax(&ndarray::Array1::from(d.scores()))[class]);
     let mut work = start.clone();

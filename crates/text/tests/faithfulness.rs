@@ -42,7 +42,7 @@ fn every_number_of_one_document_equals_full_passes_over_the_edited_text() {
     let cue = vec![5, 17];
     let replacement = 3u32;
     let (steps, shares) = (10, vec![0.2, 0.5]);
-    let config = FaithfulnessConfig { methods: vec![Method::GradientXInput], steps, shares: shares.clone(), replacement: (replacement, "w3".into()), seed: 0 };
+    let config = FaithfulnessConfig { methods: vec![Method::GradientXInput], steps, shares: shares.clone(), replacement, seed: 0 };
     let doc = EvaluatedDocument { document: DeletionDocument { ids: ids.clone(), label: 0, deletable: words.clone() }, cue: cue.clone() };
     let scores = evaluate_faithfulness(&cnn, &[doc], &config, &|_, _| {}).unwrap();
     assert_eq!(scores.iter().map(|s| s.method.as_str()).collect::<Vec<_>>(), ["gxi", "random"]);
@@ -104,7 +104,7 @@ fn a_faithful_ranking_beats_chance_and_settings_are_checked() {
             EvaluatedDocument { document: DeletionDocument { deletable: (0..ids.len()).collect(), ids, label: 0 }, cue: vec![] }
         })
         .collect();
-    let config = FaithfulnessConfig { methods: vec![Method::Occlusion { window: 1 }], steps: 5, shares: vec![0.1], replacement: (3, "w3".into()), seed: 1 };
+    let config = FaithfulnessConfig { methods: vec![Method::Occlusion { window: 1 }], steps: 5, shares: vec![0.1], replacement: 3, seed: 1 };
     let scores = evaluate_faithfulness(&cnn, &docs, &config, &|_, _| {}).unwrap();
     let (occlusion, random) = (&scores[0], &scores[1]);
     assert_eq!((occlusion.documents, random.documents), (30, 30));
