@@ -22,3 +22,17 @@ impl From<&lrp::LayerRelevance> for LayerSum {
         LayerSum { index: l.index, kind: l.kind.to_string(), rule: l.rule.map(|r| r.to_string()), relevance_out: l.relevance_out, relevance_in: l.relevance_in }
     }
 }
+
+/// How far Integrated Gradients' sum is from the score gap it explains.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Completeness {
+    /// Where the path starts: `zero` or `pad` (text), `motionless` (video).
+    pub baseline: String,
+    pub steps: usize,
+    /// `f_c(x)`.
+    pub score: f64,
+    /// `f_c(x')` at the baseline.
+    pub baseline_score: f64,
+    /// `Σ_i R_i − (f_c(x) − f_c(x'))` over every input element.
+    pub error: f64,
+}

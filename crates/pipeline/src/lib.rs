@@ -5,6 +5,7 @@
 //! - [`conservation`]: the per-step relevance sums of an explanation;
 //! - [`localisation`], [`correlation`]: how explanations are judged — against masks of what
 //!   matters, and against another scoring of the same elements by rank;
+//! - [`method_spec`]: an attribution method as written on the command line, `NAME:KEY=VALUE,…`;
 //! - [`figure`]: pictures as PNG or SVG by extension, with the embedded font;
 //! - [`progress`]: how long work reports how far it has come;
 //! - [`model_folder`]: model folders — format and version checks, tensors read with shape and
@@ -15,6 +16,7 @@ pub mod conservation;
 pub mod correlation;
 pub mod figure;
 pub mod localisation;
+pub mod method_spec;
 pub mod metrics;
 pub mod model_folder;
 pub mod progress;

@@ -6,6 +6,7 @@ use std::ops::Range;
 
 use lrp::{integrated_gradients, occlusion, position_norms, position_sums, smooth_grad, Differentiable, Target};
 use ndarray::{Array1, Array2, ArrayD, Axis, Ix1};
+pub use pipeline::conservation::Completeness;
 use pipeline::conservation::LayerSum;
 use pipeline::metrics::argmax;
 use serde::{Deserialize, Serialize};
@@ -31,20 +32,6 @@ pub struct Conservation {
     pub absorbed: f64,
     /// Per layer, from the output back to the embedding.
     pub layers: Vec<LayerSum>,
-}
-
-/// How far Integrated Gradients' sum is from the score gap it explains.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Completeness {
-    /// `zero` or `pad`.
-    pub baseline: String,
-    pub steps: usize,
-    /// `f_c(x)`.
-    pub score: f64,
-    /// `f_c(x')` at the baseline.
-    pub baseline_score: f64,
-    /// `Σ_i R_i − (f_c(x) − f_c(x'))` over every input element.
-    pub error: f64,
 }
 
 /// Relevance per input position of the network, for one class.

@@ -5,6 +5,7 @@
 use std::fmt;
 
 use lrp::{Composite, SmoothGradSettings};
+use pipeline::method_spec::{MethodSpec, SMOOTHGRAD_KEYS};
 
 use crate::error::TextError;
 
@@ -47,54 +48,28 @@ pub const SMOOTHGRAD: SmoothGradSettings = SmoothGradSettings { samples: 32, noi
 impl Method {
     /// `method` as written (`ig:steps=64`, …), with the rule (or composite) LRP uses.
     pub fn parse(method: &str, rule: &str) -> Result<Self, TextError> {
-        let bad = |why: String| TextError::Explain(format!("method `{}`: {why}", method.trim()));
-        let (name, settings) = method.trim().split_once(':').unwrap_or((method.trim(), ""));
-        let mut pairs = Vec::new();
-        for pair in settings.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let (key, value) = pair.split_once('=').ok_or_else(|| bad(format!("`{pair}` is not KEY=VALUE")))?;
-            pairs.push((key.trim().to_ascii_lowercase(), value.trim().to_string()));
-        }
-        let name = name.to_ascii_lowercase();
-        let allowed: &[&str] = match name.as_str() {
+        let spec = MethodSpec::parse(method, |name| match name {
             "ig" => &["steps", "baseline"],
-            "smoothgrad" => &["samples", "noise", "seed"],
+            "smoothgrad" => SMOOTHGRAD_KEYS,
             "occlusion" => &["window"],
             _ => &[],
-        };
-        if let Some((key, _)) = pairs.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {
-            return Err(bad(if allowed.is_empty() { format!("{name} takes no settings") } else { format!("unknown setting `{key}`; {name} takes {}", allowed.join(", ")) }));
-        }
-        let get = |key: &str| pairs.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
-        let number = |key: &str, default: usize| -> Result<usize, TextError> {
-            match get(key) {
-                None => Ok(default),
-                Some(v) => v.parse::<usize>().ok().filter(|&n| n > 0).ok_or_else(|| bad(format!("{key} `{v}`: expected a whole number ≥ 1"))),
-            }
-        };
-        Ok(match name.as_str() {
+        })
+        .map_err(TextError::Explain)?;
+        let invalid = |why: String| TextError::Explain(spec.error(why));
+        Ok(match spec.name.as_str() {
             "lrp" => Method::Lrp(rule.parse().map_err(|e| TextError::Explain(format!("rule `{rule}`: {e}")))?),
             "sa" => Method::Sensitivity,
             "gxi" => Method::GradientXInput,
             "ig" => {
-                let baseline = match get("baseline").unwrap_or("zero") {
+                let baseline = match spec.get("baseline").unwrap_or("zero") {
                     "zero" => Baseline::Zero,
                     "pad" => Baseline::Pad,
-                    other => return Err(bad(format!("baseline `{other}`: expected zero or pad"))),
+                    other => return Err(invalid(format!("baseline `{other}`: expected zero or pad"))),
                 };
-                Method::IntegratedGradients { steps: number("steps", IG_STEPS)?, baseline }
+                Method::IntegratedGradients { steps: spec.count("steps", IG_STEPS).map_err(TextError::Explain)?, baseline }
             }
-            "smoothgrad" => {
-                let noise = match get("noise") {
-                    None => SMOOTHGRAD.noise,
-                    Some(v) => v.parse::<f32>().ok().filter(|n| n.is_finite() && *n >= 0.0).ok_or_else(|| bad(format!("noise `{v}`: expected a number ≥ 0")))?,
-                };
-                let seed = match get("seed") {
-                    None => SMOOTHGRAD.seed,
-                    Some(v) => v.parse().map_err(|_| bad(format!("seed `{v}`: expected a whole number")))?,
-                };
-                Method::SmoothGrad(SmoothGradSettings { samples: number("samples", SMOOTHGRAD.samples)?, noise, seed })
-            }
-            "occlusion" => Method::Occlusion { window: number("window", 1)? },
+            "smoothgrad" => Method::SmoothGrad(spec.smooth_grad(SMOOTHGRAD).map_err(TextError::Explain)?),
+            "occlusion" => Method::Occlusion { window: spec.count("window", 1).map_err(TextError::Explain)? },
             other => return Err(TextError::Explain(format!("method `{other}`: expected lrp, sa, gxi, ig, smoothgrad or occlusion"))),
         })
     }

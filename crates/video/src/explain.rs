@@ -383,6 +383,11 @@ pub fn gradient_times_input(model: &VideoClassifier, clip: &ClipDescriptors, cla
         let map = FisherTerms { encoder, descriptors: x.view(), count: n };
         per_descriptor += &map.transpose(part.into_dyn(), WeightMod::Identity, &[n]).into_dimensionality::<ndarray::Ix1>().expect("1-d");
     }
+    spread_over_fields(clip, &per_descriptor)
+}
+
+/// Per-descriptor scores spread flat over their receptive fields: `[frames, rows, cols]`.
+pub(crate) fn spread_over_fields(clip: &ClipDescriptors, per_descriptor: &Array1<f32>) -> Result<Array3<f32>, VideoError> {
     let shape = [clip.frame_kinds.len(), clip.grid.0, clip.grid.1];
     let map = ReceptiveFields { fields: &clip.fields, first_frame: 0, shape };
     let blocks = relevance_through(&map, ArrayD::<f32>::zeros(IxDyn(&shape)).view(), per_descriptor.view().into_dyn(), &Rule::Flat)?;

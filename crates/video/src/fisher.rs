@@ -200,7 +200,11 @@ impl FisherEncoder {
     /// f64 from `(y − μ_k)/σ_k`, and those whose posterior reaches [`NEGLIGIBLE_POSTERIOR`]
     /// (about six of 32) add their terms.
     pub fn term_sum(&self, descriptors: ArrayView2<f32>, count: usize) -> Array1<f64> {
-        let y = self.projection.apply(descriptors);
+        self.projected_term_sum(self.projection.apply(descriptors).view(), count)
+    }
+
+    /// [`FisherEncoder::term_sum`] of descriptors already projected, `y = (x − mean) · Pᵀ`.
+    pub fn projected_term_sum(&self, y: ArrayView2<f32>, count: usize) -> Array1<f64> {
         let g = &self.gmm;
         let (components, d) = g.means.dim();
         let inv = g.variances.mapv(|v| 1.0 / v);
@@ -230,6 +234,45 @@ impl FisherEncoder {
             }
         }
         sum
+    }
+
+    /// `∂(g · Σ_i φ(y_i))/∂y_i` for projected descriptors `y` (`count` in the whole set), one
+    /// row per descriptor, in f64 over every component. With `u_k = (y − μ_k)/σ_k`,
+    /// `a_k = 1/(N√w_k)`, `b_k = 1/(N√(2w_k))`, `c_k = Σ_j a_k u_kj g¹_kj + b_k (u²_kj − 1) g²_kj`
+    /// and `e_k = −u_k/σ_k = ∂ln N(y | μ_k, σ²_k)/∂y`:
+    /// `Σ_k γ_k [(a_k g¹_k + 2 b_k u_k g²_k)/σ_k + c_k (e_k − Σ_l γ_l e_l)]`.
+    pub fn projected_gradient(&self, y: ArrayView2<f32>, count: usize, g: ArrayView1<f32>) -> Array2<f32> {
+        let y = y.mapv(f64::from);
+        let (n, d) = y.dim();
+        let m = &self.gmm;
+        let components = m.components();
+        let (weights, means, variances) = (m.weights.mapv(f64::from), m.means.mapv(f64::from), m.variances.mapv(f64::from));
+        let (gamma, _) = posteriors(y.view(), y.mapv(|v| v * v).view(), weights.view(), means.view(), variances.view());
+        let sigma = variances.mapv(f64::sqrt);
+        let mut out = Array2::<f32>::zeros((n, d));
+        let (mut direct, mut e, mut c) = (vec![0.0f64; d], vec![0.0f64; components * d], vec![0.0f64; components]);
+        for i in 0..n {
+            direct.iter_mut().for_each(|v| *v = 0.0);
+            let mut mean_e = vec![0.0f64; d];
+            for k in 0..components {
+                let (a, b) = (1.0 / (count as f64 * weights[k].sqrt()), 1.0 / (count as f64 * (2.0 * weights[k]).sqrt()));
+                let gik = gamma[[i, k]];
+                c[k] = 0.0;
+                for j in 0..d {
+                    let u = (y[[i, j]] - means[[k, j]]) / sigma[[k, j]];
+                    let (g1, g2) = (f64::from(g[k * d + j]), f64::from(g[(components + k) * d + j]));
+                    c[k] += a * u * g1 + b * (u * u - 1.0) * g2;
+                    direct[j] += gik * (a * g1 + 2.0 * b * u * g2) / sigma[[k, j]];
+                    e[k * d + j] = -u / sigma[[k, j]];
+                    mean_e[j] += gik * e[k * d + j];
+                }
+            }
+            for j in 0..d {
+                let through_posteriors: f64 = (0..components).map(|k| gamma[[i, k]] * c[k] * (e[k * d + j] - mean_e[j])).sum();
+                out[[i, j]] = (direct[j] + through_posteriors) as f32;
+            }
+        }
+        out
     }
 
     /// The raw (unnormalised) Fisher vector of a set of descriptors, `Σ_i φ(x_i)`, computed
@@ -397,6 +440,35 @@ mod tests {
         let scale = terms.iter().fold(0.0f64, |m, v| m.max(v.abs()));
         for (a, b) in sum.iter().zip(&terms) {
             assert!((a - b).abs() < 1e-5 * scale, "{a} vs {b} (largest {scale})");
+        }
+    }
+
+    #[test]
+    fn the_descriptor_gradient_matches_finite_differences() {
+        // Three overlapping components in 3-D, so the posteriors move with y.
+        let mut rng = StdRng::seed_from_u64(4);
+        let (k, d) = (3, 3);
+        let encoder = FisherEncoder {
+            projection: Projection { mean: Array1::zeros(d), components: Array2::eye(d) },
+            gmm: DiagonalGmm {
+                weights: array![0.2, 0.3, 0.5],
+                means: Array2::from_shape_fn((k, d), |_| rng.gen_range(-0.5f32..0.5)),
+                variances: Array2::from_shape_fn((k, d), |_| rng.gen_range(0.2f32..0.6)),
+            },
+        };
+        let y = Array2::from_shape_fn((4, d), |_| rng.gen_range(-0.6f32..0.6));
+        let g = Array1::from_shape_fn(encoder.fisher_len(), |_| rng.gen_range(-1.0f32..1.0));
+        let gradient = encoder.projected_gradient(y.view(), 4, g.view());
+        let dot = |y: &Array2<f32>| encoder.projected_term_sum(y.view(), 4).iter().zip(&g).map(|(t, &w)| t * f64::from(w)).sum::<f64>();
+        let h = 1e-2f32;
+        for i in 0..4 {
+            for j in 0..d {
+                let (mut up, mut down) = (y.clone(), y.clone());
+                up[[i, j]] += h;
+                down[[i, j]] -= h;
+                let numeric = (dot(&up) - dot(&down)) / (2.0 * f64::from(h));
+                assert!((f64::from(gradient[[i, j]]) - numeric).abs() < 2e-3 * numeric.abs().max(0.1), "[{i}, {j}]: {} vs {numeric}", gradient[[i, j]]);
+            }
         }
     }
 

@@ -11,7 +11,8 @@
 //!    and its scoring ([`classifier`]), its training ([`training`]), model folder
 //!    ([`model_files`]) and embedded default ([`default_model`]); accuracy and
 //!    cross-validation ([`accuracy`]); many clips at once ([`batch`]).
-//! 4. **Explanation**: LRP through the chain onto blocks and frames ([`explain`]); how good the
+//! 4. **Explanation**: LRP through the chain onto blocks and frames ([`explain`]); the other
+//!    methods — SA, IG, SmoothGrad, occlusion — and one entry for all ([`attribution`]); how good the
 //!    explanations are ([`explanation_quality`]); SpRAy maps of clips and frames
 //!    ([`spray_maps`]); the report folder ([`report`]) with its pictures ([`heatmap`],
 //!    [`draw`]).
@@ -38,6 +39,7 @@ pub mod default_model;
 pub mod model_files;
 pub mod training;
 // 4. Explanation
+pub mod attribution;
 pub mod draw;
 pub mod explain;
 pub mod explanation_quality;

@@ -276,3 +276,123 @@ fn training_settings_are_checked_by_the_library() {
     }
     assert!(TrainOptions::default().check().is_ok());
 }
+
+/// The SVM score of class `class` at projected descriptors `y` (one row each, the three types
+/// side by side), in f64 from the formulas: exact mixture posteriors, the Fisher terms, signed
+/// square root and unit length per type, the hyperplane.
+fn score_f64(m: &VideoClassifier, y: &ndarray::Array2<f64>, class: usize) -> f64 {
+    let n = y.nrows() as f64;
+    let (mut s, mut offset, mut column) = (f64::from(m.svm.bias.as_ref().unwrap()[class]), 0, 0);
+    for e in &m.encoders {
+        let (g, d) = (&e.gmm, e.gmm.dims());
+        let k_count = g.components();
+        let mut raw = vec![0.0f64; 2 * k_count * d];
+        for row in y.outer_iter() {
+            let x = row.slice(ndarray::s![column..column + d]);
+            let log_p: Vec<f64> = (0..k_count)
+                .map(|k| {
+                    let w = f64::from(g.weights[k]).ln();
+                    w - 0.5 * (0..d).map(|j| { let v = f64::from(g.variances[[k, j]]); (2.0 * std::f64::consts::PI * v).ln() + (x[j] - f64::from(g.means[[k, j]])).powi(2) / v }).sum::<f64>()
+                })
+                .collect();
+            let max = log_p.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            let total: f64 = log_p.iter().map(|l| (l - max).exp()).sum();
+            for k in 0..k_count {
+                let gamma = (log_p[k] - max).exp() / total;
+                let w = f64::from(g.weights[k]);
+                for j in 0..d {
+                    let u = (x[j] - f64::from(g.means[[k, j]])) / f64::from(g.variances[[k, j]]).sqrt();
+                    raw[k * d + j] += gamma * u / (n * w.sqrt());
+                    raw[(k_count + k) * d + j] += gamma * (u * u - 1.0) / (n * (2.0 * w).sqrt());
+                }
+            }
+        }
+        let signed: Vec<f64> = raw.iter().map(|v| v.signum() * v.abs().sqrt()).collect();
+        let norm = signed.iter().map(|v| v * v).sum::<f64>().sqrt();
+        s += signed.iter().enumerate().map(|(j, v)| v / norm * f64::from(m.svm.weight[[offset + j, class]])).sum::<f64>();
+        offset += raw.len();
+        column += d;
+    }
+    s
+}
+
+#[test]
+fn integrated_gradients_match_a_riemann_sum_of_f64_finite_differences() {
+    use lrp::Differentiable;
+    use video::attribution::{motionless, ClipMotion, DescriptorScores};
+    let f = fixture();
+    let m = &f.model;
+    let clip = ClipMotion::read(m, &f.root.join("walk").join("walk_002.mp4"), None).unwrap();
+    let base = ClipMotion::new(m, motionless(&clip.frames), clip.size).unwrap();
+    let scores = DescriptorScores::new(m, clip.descriptors.fields.len());
+    let (x, b) = (scores.input(&clip.descriptors), scores.input(&base.descriptors));
+    let (class, steps) = (0, 8);
+    let ig = lrp::integrated_gradients(&scores, &x.clone().into_dyn(), &b.clone().into_dyn(), class, steps).unwrap();
+    let per_descriptor = ig.attribution.into_dimensionality::<ndarray::Ix2>().unwrap().sum_axis(Axis(1));
+    let (x, b) = (x.mapv(f64::from), b.mapv(f64::from));
+    assert!((ig.score - score_f64(m, &x, class)).abs() < 1e-4 && (ig.baseline_score - score_f64(m, &b, class)).abs() < 1e-4, "{} {}", ig.score, ig.baseline_score);
+    assert!((f64::from(scores.outputs(x.mapv(|v| v as f32).into_dyn()).unwrap()[class]) - ig.score).abs() < 1e-9);
+    // IG_i = (1/m) Σ_k d/dh f(b + α_k (x − b) + h (x_i − b_i)) at h = 0, by central differences.
+    let h = 1e-4;
+    let scale = per_descriptor.iter().fold(0f32, |a, v| a.max(v.abs()));
+    for i in (0..x.nrows()).step_by(37) {
+        let mut sum = 0.0;
+        for k in 0..steps {
+            let alpha = (k as f64 + 0.5) / steps as f64;
+            let point = &b + &((&x - &b) * alpha);
+            let shifted = |t: f64| { let mut p = point.clone(); let delta = &x.row(i) - &b.row(i); p.row_mut(i).scaled_add(t, &delta); p };
+            sum += (score_f64(m, &shifted(h), class) - score_f64(m, &shifted(-h), class)) / (2.0 * h);
+        }
+        let want = sum / steps as f64;
+        assert!((f64::from(per_descriptor[i]) - want).abs() < 2e-3 * f64::from(scale), "descriptor {i}: {} vs {want}", per_descriptor[i]);
+    }
+    // Completeness: the midpoint sum is near f(x) − f(motionless clip).
+    let gap = ig.score - ig.baseline_score;
+    assert!(gap.abs() > 0.1 && ig.completeness_error.abs() < 0.05 * gap.abs(), "gap {gap}, error {}", ig.completeness_error);
+}
+
+#[test]
+fn occlusion_gives_each_cuboid_the_score_drop_without_its_motion() {
+    use video::attribution::{block_relevance, remove_motion, ClipMotion, Method};
+    let f = fixture();
+    let m = &f.model;
+    let path = f.root.join("sit-up").join("sit-up_002.mp4");
+    let clip = ClipMotion::read(m, &path, None).unwrap();
+    let class = 1;
+    let r = block_relevance(m, &clip, class, &Method::Occlusion { blocks: 3, frames: 7 }).unwrap().blocks;
+    let (frames, rows, cols) = r.dim();
+    assert_eq!(frames, 30);
+    let score = |frames: &[(video::FrameKind, video::MotionField)]| {
+        let d = video::clip_descriptors::ClipDescriptors::from_fields(frames.iter().map(|(k, f)| Ok((*k, f))), clip.size, m.config.options.descriptor).unwrap();
+        m.scores(&m.fisher_vector(&d))[class]
+    };
+    let whole = score(&clip.frames);
+    // The first cuboid, and the last one (partial in time: frames 28–29, and at the grid's edge).
+    for (t0, r0, c0) in [(0, 0, 0), (28, 3 * ((rows - 1) / 3), 3 * ((cols - 1) / 3))] {
+        let mut fields = clip.frames.clone();
+        for t in t0..(t0 + 7).min(frames) {
+            for row in r0..(r0 + 3).min(rows) {
+                for col in c0..(c0 + 3).min(cols) {
+                    remove_motion(&mut fields[t].1, row, col);
+                }
+            }
+        }
+        let drop = whole - score(&fields);
+        for t in t0..(t0 + 7).min(frames) {
+            assert!((r[[t, r0, c0]] - drop).abs() < 1e-6 && (r[[t, (r0 + 2).min(rows - 1), (c0 + 2).min(cols - 1)]] - drop).abs() < 1e-6, "frame {t}: {} vs {drop}", r[[t, r0, c0]]);
+        }
+    }
+    assert!(r.iter().any(|v| v.abs() > 1e-3));
+}
+
+#[test]
+fn smoothgrad_without_noise_is_sensitivity() {
+    use video::attribution::{block_relevance, ClipMotion, Method};
+    let f = fixture();
+    let clip = ClipMotion::read(&f.model, &f.root.join("walk").join("walk_002.mp4"), None).unwrap();
+    let sa = block_relevance(&f.model, &clip, 0, &Method::Sensitivity).unwrap().blocks;
+    let sg = block_relevance(&f.model, &clip, 0, &Method::SmoothGrad(lrp::SmoothGradSettings { samples: 3, noise: 0.0, seed: 1 })).unwrap().blocks;
+    assert!(sa.iter().zip(&sg).all(|(a, b)| (a - b).abs() <= 1e-6 * a.abs().max(1e-3)) && sa.iter().all(|&v| v >= 0.0) && sa.sum() > 0.0);
+    let noisy = block_relevance(&f.model, &clip, 0, &Method::SmoothGrad(lrp::SmoothGradSettings { samples: 3, noise: 0.2, seed: 1 })).unwrap().blocks;
+    assert!(noisy.iter().zip(&sa).any(|(a, b)| (a - b).abs() > 1e-3 * b.abs()));
+}
