@@ -50,7 +50,7 @@ fn a_planted_cue_is_trained_on_and_the_methods_are_compared_on_it() {
         for curve in ["deletion", "deletion_removed", "deletion_replaced", "insertion"] {
             assert_eq!(m[curve].as_array().unwrap().len(), 6, "{curve}");
         }
-        assert_eq!(m["cue"]["documents"], 6);
+        assert_eq!(m["cue"]["inputs"], 6);
     }
     // Occlusion of one word is the leave-one-out drop: their rank correlation is 1.
     assert!(first["methods"][1]["faithfulness_tau"].as_f64().unwrap() > 0.99);

@@ -6,6 +6,7 @@
 //! - [`localisation`], [`correlation`]: how explanations are judged — against masks of what
 //!   matters, and against another scoring of the same elements by rank;
 //! - [`method_spec`]: an attribution method as written on the command line, `NAME:KEY=VALUE,…`;
+//! - [`randomisation`]: the model parameter randomisation test's curves and flag;
 //! - [`figure`]: pictures as PNG or SVG by extension, with the embedded font;
 //! - [`progress`]: how long work reports how far it has come;
 //! - [`model_folder`]: model folders — format and version checks, tensors read with shape and
@@ -20,5 +21,6 @@ pub mod method_spec;
 pub mod metrics;
 pub mod model_folder;
 pub mod progress;
+pub mod randomisation;
 pub mod split;
 pub mod worker;

@@ -37,6 +37,37 @@ pub fn pointing_game(relevance: &[f32], mask: &[bool]) -> Option<f64> {
     Some(if relevance.iter().zip(mask).any(|(&r, &m)| m && r == max) { 1.0 } else { 0.0 })
 }
 
+/// The three measures, summed over inputs by [`Localisation::add`] and made means by
+/// [`Localisation::mean`].
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Localisation {
+    /// Inputs measured (those with a non-empty mask).
+    pub inputs: usize,
+    pub mass_accuracy: f64,
+    pub rank_accuracy: f64,
+    pub pointing_game: f64,
+}
+
+impl Localisation {
+    /// The measures of one input, `None` for an empty mask.
+    pub fn of(relevance: &[f32], mask: &[bool]) -> Option<Self> {
+        Some(Localisation { inputs: 1, mass_accuracy: mass_accuracy(relevance, mask)?, rank_accuracy: rank_accuracy(relevance, mask)?, pointing_game: pointing_game(relevance, mask)? })
+    }
+
+    pub fn add(&mut self, other: &Localisation) {
+        self.inputs += other.inputs;
+        self.mass_accuracy += other.mass_accuracy;
+        self.rank_accuracy += other.rank_accuracy;
+        self.pointing_game += other.pointing_game;
+    }
+
+    /// Sums over inputs made means.
+    pub fn mean(self) -> Self {
+        let n = self.inputs.max(1) as f64;
+        Localisation { mass_accuracy: self.mass_accuracy / n, rank_accuracy: self.rank_accuracy / n, pointing_game: self.pointing_game / n, ..self }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,6 +23,17 @@ pub fn stratified(labels: &[usize], classes: usize, fraction: f64, seed: u64) ->
     held_out
 }
 
+/// `items` thinned to `limit`, spread evenly over them (all of them without a limit).
+pub fn evenly_spread<T: Clone>(items: &[T], limit: Option<usize>) -> Vec<T> {
+    match limit.filter(|&l| l > 0 && l < items.len()) {
+        Some(limit) => {
+            let stride = items.len() as f64 / limit as f64;
+            (0..limit).map(|i| items[(i as f64 * stride) as usize].clone()).collect()
+        }
+        None => items.to_vec(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,7 @@ use crate::corpus::Document;
 use crate::error::TextError;
 use crate::faithfulness::{evaluate_faithfulness, EvaluatedDocument, FaithfulnessConfig, MethodScores};
 use crate::method::Method;
+pub use pipeline::split::evenly_spread;
 use crate::planted_cue::CueRecord;
 use crate::randomisation::{randomisation_test, RandomisationCurve};
 use crate::text_model::TextModel;
@@ -59,17 +60,6 @@ pub struct EvaluationReport {
     pub shares: Vec<f64>,
     pub replacement: String,
     pub models: Vec<ModelEvaluation>,
-}
-
-/// `items` thinned to `limit`, spread evenly over them (all of them without a limit).
-pub fn evenly_spread<T: Clone>(items: &[T], limit: Option<usize>) -> Vec<T> {
-    match limit.filter(|&l| l > 0 && l < items.len()) {
-        Some(limit) => {
-            let stride = items.len() as f64 / limit as f64;
-            (0..limit).map(|i| items[(i as f64 * stride) as usize].clone()).collect()
-        }
-        None => items.to_vec(),
-    }
 }
 
 /// Evaluates `model` (named `name` in the report) on `docs` (of a set with `classes`); `cue` is

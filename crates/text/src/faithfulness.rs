@@ -25,7 +25,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use pipeline::correlation::kendall_tau_b;
-use pipeline::localisation::{mass_accuracy, pointing_game, rank_accuracy};
+use pipeline::localisation::Localisation;
 use pipeline::metrics::argmax;
 use pipeline::progress::Progress;
 use rand::rngs::StdRng;
@@ -86,18 +86,9 @@ pub struct MethodScores {
     pub faithfulness_tau: f64,
     pub tau_documents: usize,
     /// On the planted cue, over the documents that hold it.
-    pub cue: Option<CueLocalisation>,
+    pub cue: Option<Localisation>,
     /// Seconds spent computing this ranking's relevance, summed over threads.
     pub relevance_seconds: f64,
-}
-
-/// Localisation on the cue's tokens.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct CueLocalisation {
-    pub documents: usize,
-    pub mass_accuracy: f64,
-    pub rank_accuracy: f64,
-    pub pointing_game: f64,
 }
 
 impl MethodScores {
@@ -132,11 +123,7 @@ impl MethodScores {
         self.faithfulness_tau += other.faithfulness_tau;
         self.tau_documents += other.tau_documents;
         if let Some(o) = &other.cue {
-            let c = self.cue.get_or_insert_with(CueLocalisation::default);
-            c.documents += o.documents;
-            c.mass_accuracy += o.mass_accuracy;
-            c.rank_accuracy += o.rank_accuracy;
-            c.pointing_game += o.pointing_game;
+            self.cue.get_or_insert_with(Localisation::default).add(o);
         }
         self.relevance_seconds += other.relevance_seconds;
     }
@@ -151,12 +138,7 @@ impl MethodScores {
         self.aopc = [aopc(&self.deletion), aopc(&self.deletion_removed), aopc(&self.deletion_replaced)];
         self.insertion_area = self.insertion.iter().sum::<f64>() / self.insertion.len() as f64;
         self.faithfulness_tau /= self.tau_documents.max(1) as f64;
-        if let Some(c) = &mut self.cue {
-            let m = c.documents.max(1) as f64;
-            c.mass_accuracy /= m;
-            c.rank_accuracy /= m;
-            c.pointing_game /= m;
-        }
+        self.cue = self.cue.map(Localisation::mean);
         self
     }
 }
@@ -284,8 +266,8 @@ fn document_scores(cnn: &TextCnn, doc: &EvaluatedDocument, index: usize, config:
         }
         if !cue.is_empty() {
             let mask: Vec<bool> = words.iter().map(|p| cue.contains(p)).collect();
-            if let (Some(mass), Some(rank), Some(pointing)) = (mass_accuracy(&relevance, &mask), rank_accuracy(&relevance, &mask), pointing_game(&relevance, &mask)) {
-                scores.cue = Some(CueLocalisation { documents: 1, mass_accuracy: mass, rank_accuracy: rank, pointing_game: pointing });
+            if let Some(found) = Localisation::of(&relevance, &mask) {
+                scores.cue = Some(found);
             }
         }
         results.push(scores);

@@ -7,15 +7,14 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use ndarray::{Array, Dimension};
 use pipeline::correlation::spearman;
 use pipeline::metrics::argmax;
 use pipeline::progress::Progress;
+use pipeline::randomisation::{curves, redraw};
+pub use pipeline::randomisation::{RandomisationCurve, RandomisationStep, FLAG_RHO};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
-use rand_distr::{Distribution, Normal};
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use crate::deletion::DeletionDocument;
 use crate::error::TextError;
@@ -26,37 +25,6 @@ use crate::model::{TextCnn, PAD};
 /// The layers in the order they are randomised.
 pub const CASCADE: [&str; 3] = ["dense", "conv1d", "embedding"];
 
-/// A method's correlation with its own explanations of the trained model after each step.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct RandomisationCurve {
-    pub method: String,
-    /// Per step: the layers randomised so far, the mean Spearman ρ of the relevance, and of its
-    /// absolute values (Adebayo et al. report both), over the documents where they are defined.
-    pub steps: Vec<RandomisationStep>,
-    /// Whether the explanations of the fully randomised model still correlate with the
-    /// trained model's by ρ ≥ [`FLAG_RHO`] (signed or absolute).
-    pub flagged: bool,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct RandomisationStep {
-    pub randomised: Vec<String>,
-    pub spearman: f64,
-    pub spearman_abs: f64,
-    pub documents: usize,
-}
-
-/// The correlation left after full randomisation at which a method is flagged.
-pub const FLAG_RHO: f64 = 0.5;
-
-/// `values` re-drawn from `N(0, σ²)` with `σ` their own standard deviation (all zero stays zero).
-fn redraw<D: Dimension>(values: &mut Array<f32, D>, rng: &mut StdRng) {
-    let n = values.len().max(1) as f64;
-    let mean = values.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
-    let sd = (values.iter().map(|&v| (f64::from(v) - mean).powi(2)).sum::<f64>() / n).sqrt();
-    let normal = Normal::new(0.0, sd as f32).expect("a finite deviation");
-    values.map_inplace(|v| *v = normal.sample(rng));
-}
 
 impl TextCnn {
     /// A copy with the first `layers` of [`CASCADE`] re-drawn at random (seeded), weights and
@@ -118,25 +86,6 @@ pub fn randomisation_test(cnn: &TextCnn, documents: &[DeletionDocument], methods
             Ok(rows)
         })
         .collect::<Result<_, TextError>>()?;
-    Ok(methods
-        .iter()
-        .enumerate()
-        .map(|(m, method)| {
-            let steps: Vec<RandomisationStep> = (0..models.len())
-                .map(|s| {
-                    let pairs: Vec<(f64, f64)> = per_document.iter().filter_map(|d| Some((d[m][s].0?, d[m][s].1?))).collect();
-                    let n = pairs.len().max(1) as f64;
-                    RandomisationStep {
-                        randomised: CASCADE[..=s].iter().map(|l| l.to_string()).collect(),
-                        spearman: pairs.iter().map(|p| p.0).sum::<f64>() / n,
-                        spearman_abs: pairs.iter().map(|p| p.1).sum::<f64>() / n,
-                        documents: pairs.len(),
-                    }
-                })
-                .collect();
-            let last = steps.last().expect("three steps");
-            let flagged = last.spearman >= FLAG_RHO || last.spearman_abs >= FLAG_RHO;
-            RandomisationCurve { method: method.to_string(), steps, flagged }
-        })
-        .collect())
+    let names: Vec<String> = methods.iter().map(Method::to_string).collect();
+    Ok(curves(&names, &CASCADE, &per_document))
 }

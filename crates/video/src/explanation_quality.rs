@@ -12,7 +12,8 @@ use serde::Serialize;
 
 use crate::classifier::VideoClassifier;
 use crate::clip_descriptors::ClipDescriptors;
-use crate::descriptor::DescriptorOptions;
+use crate::attribution::ClipMotion;
+use crate::faithfulness::{deletion_curve, Imputation};
 use crate::error::VideoError;
 use crate::field::MotionField;
 use crate::motion::FrameKind;
@@ -40,43 +41,25 @@ fn aopc(scores: &[f32]) -> f32 {
     scores.iter().map(|s| first - s).sum::<f32>() / scores.len() as f32
 }
 
-/// Removes the motion (zero vector) of the cells in `order`, `cells_per_step` at a time for
-/// `steps` steps, and records the class score after each step.
-#[allow(clippy::too_many_arguments)]
-fn curve(model: &VideoClassifier, frames: &[(FrameKind, MotionField)], size: (usize, usize), options: DescriptorOptions, class: usize, order: &[(usize, usize, usize)], cells_per_step: usize, steps: usize, name: &str) -> Result<PerturbationCurve, VideoError> {
-    let mut frames = frames.to_vec();
-    let score = |frames: &[(FrameKind, MotionField)]| -> Result<f32, VideoError> {
-        let d = ClipDescriptors::from_fields(frames.iter().map(|(k, f)| Ok((*k, f))), size, options)?;
-        Ok(model.scores(&model.fisher_vector(&d))[class])
-    };
-    let mut scores = vec![score(&frames)?];
-    for step in 0..steps {
-        for &(t, r, c) in order.iter().skip(step * cells_per_step).take(cells_per_step) {
-            let field = &mut frames[t].1;
-            field.dx[[r, c]] = 0.0;
-            field.dy[[r, c]] = 0.0;
-            field.has_vector[[r, c]] = false;
-        }
-        scores.push(score(&frames)?);
-    }
-    Ok(PerturbationCurve { order: name.to_string(), aopc: aopc(&scores), scores })
-}
-
 /// The perturbation curves of a clip's fields for `class`: cells by decreasing LRP relevance
 /// and by decreasing Gradient × Input (both `[frames, rows, cols]`), and `random_orders`
 /// seeded random orders; `steps` steps of `fraction / steps` of all cells each.
 #[allow(clippy::too_many_arguments)]
 pub fn perturbation(model: &VideoClassifier, frames: &[(FrameKind, MotionField)], size: (usize, usize), class: usize, relevance: &Array3<f32>, gradient_input: &Array3<f32>, steps: usize, fraction: f64, random_orders: usize) -> Result<Perturbation, VideoError> {
-    let options = model.config.options.descriptor;
+    let clip = ClipMotion::new(model, frames.to_vec(), size)?;
+    let curve = |order: &[(usize, usize, usize)], per_step: usize, name: String| -> Result<PerturbationCurve, VideoError> {
+        let scores = deletion_curve(model, &clip, class, order, per_step, steps, Imputation::Zero)?;
+        Ok(PerturbationCurve { order: name, aopc: aopc(&scores), scores })
+    };
     let mut cells: Vec<(usize, usize, usize)> = relevance.indexed_iter().map(|(i, _)| i).collect();
     let per_step = ((cells.len() as f64 * fraction / steps.max(1) as f64).round() as usize).max(1);
     cells.sort_by(|a, b| relevance[[b.0, b.1, b.2]].total_cmp(&relevance[[a.0, a.1, a.2]]));
-    let mut curves = vec![curve(model, frames, size, options, class, &cells, per_step, steps, "lrp")?];
+    let mut curves = vec![curve(&cells, per_step, "lrp".into())?];
     cells.sort_by(|a, b| gradient_input[[b.0, b.1, b.2]].total_cmp(&gradient_input[[a.0, a.1, a.2]]));
-    curves.push(curve(model, frames, size, options, class, &cells, per_step, steps, "gradient×input")?);
+    curves.push(curve(&cells, per_step, "gradient×input".into())?);
     for seed in 0..random_orders {
         cells.shuffle(&mut StdRng::seed_from_u64(seed as u64));
-        curves.push(curve(model, frames, size, options, class, &cells, per_step, steps, &format!("random-{seed}"))?);
+        curves.push(curve(&cells, per_step, format!("random-{seed}"))?);
     }
     Ok(Perturbation { cells: cells.len(), cells_per_step: per_step, curves })
 }

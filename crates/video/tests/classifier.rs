@@ -396,3 +396,26 @@ fn smoothgrad_without_noise_is_sensitivity() {
     let noisy = block_relevance(&f.model, &clip, 0, &Method::SmoothGrad(lrp::SmoothGradSettings { samples: 3, noise: 0.2, seed: 1 })).unwrap().blocks;
     assert!(noisy.iter().zip(&sa).any(|(a, b)| (a - b).abs() > 1e-3 * b.abs()));
 }
+
+#[test]
+fn deletion_and_insertion_meet_at_the_motionless_clip_and_randomisation_goes_from_the_top() {
+    use video::attribution::{motionless, ClipMotion};
+    use video::faithfulness::{deletion_curve, insertion_curve, Imputation};
+    let f = fixture();
+    let m = &f.model;
+    let clip = ClipMotion::read(m, &f.root.join("walk").join("walk_002.mp4"), None).unwrap();
+    let cells: Vec<(usize, usize, usize)> = ndarray::Array3::<f32>::zeros((clip.frames.len(), clip.descriptors.grid.0, clip.descriptors.grid.1)).indexed_iter().map(|(i, _)| i).collect();
+    let per_step = cells.len().div_ceil(2);
+    let whole = m.scores(&m.fisher_vector(&clip.descriptors))[0];
+    let still = clip.score_of(m, &motionless(&clip.frames), 0).unwrap();
+    assert!((whole - still).abs() > 0.1);
+    let deletion = deletion_curve(m, &clip, 0, &cells, per_step, 2, Imputation::Zero).unwrap();
+    let insertion = insertion_curve(m, &clip, 0, &cells, per_step, 2).unwrap();
+    assert_eq!((deletion[0], deletion[2]), (whole, still));
+    assert_eq!((insertion[0], insertion[2]), (still, whole));
+    // Every cell imputed from its neighbours has none left to draw from: motionless too.
+    assert_eq!(deletion_curve(m, &clip, 0, &cells, per_step, 2, Imputation::Neighbours).unwrap()[2], still);
+    let (svm, both) = (m.randomised(1, 3), m.randomised(2, 3));
+    assert!(svm.svm.weight != m.svm.weight && svm.encoders == m.encoders);
+    assert!(both.svm.weight == svm.svm.weight && both.encoders.iter().zip(&m.encoders).all(|(a, b)| a.gmm.means != b.gmm.means && a.gmm.variances == b.gmm.variances));
+}
