@@ -15,6 +15,7 @@ use commands::accuracy::AccuracyArgs;
 use commands::clips::ExplainArgs;
 use commands::clips::PredictArgs;
 use commands::eval_relevance::EvalRelevanceArgs;
+use commands::evaluate::EvaluateArgs;
 use commands::motion::DescriptorsArgs;
 use commands::motion::MvArgs;
 use commands::motion::ShowMvArgs;
@@ -62,6 +63,11 @@ enum Command {
     /// the most relevant blocks removed first, against random orders; AOPC) and, on synthetic
     /// clips, the share of positive relevance on the figure and on a planted cue.
     EvalRelevance(EvalRelevanceArgs),
+    /// Compares attribution methods (LRP, SA, G×I, IG, SmoothGrad, occlusion, random) and
+    /// models on a set's held-out clips: deletion (motion removed, or imputed from the
+    /// neighbours) and insertion curves, localisation on masks and a planted cue, the
+    /// randomisation test; evaluation.json, .md and .png in --out.
+    Evaluate(EvaluateArgs),
     /// SpRAy: clusters the relevance maps of a class's clips (or of every class, ranked by
     /// eigengap) to show the model's strategies; JSON, spectrum, embedding and cluster maps.
     Spray(SprayArgs),
@@ -84,6 +90,7 @@ fn run(cli: Cli) -> Result<(), failure::Error> {
         Command::Accuracy(args) => args.run(),
         Command::Explain(args) => args.run(),
         Command::EvalRelevance(args) => args.run(),
+        Command::Evaluate(args) => args.run(),
         Command::Spray(args) => args.run(),
         Command::SprayFrames(args) => args.run(),
         Command::Descriptors(args) => args.run(),

@@ -156,6 +156,42 @@ fn train_predict_accuracy_explain_and_evaluate_on_a_tiny_set() {
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     assert_eq!(report["clips"], 4);
 
+    // Methods compared: two models side by side (the same one twice), curves, localisation on
+    // the figure masks, the randomisation test, IG's completeness.
+    let evaluation = dir.path().join("evaluation");
+    xai_video()
+        .args(["evaluate", "--test-fraction", "0.34", "--steps", "2", "--randomisation-clips", "1", "--method", "lrp", "--method", "ig:steps=4", "--method", "occlusion:blocks=3,frames=10", "--data"])
+        .arg(&set)
+        .args(["--model"])
+        .arg(&model)
+        .arg("--model")
+        .arg(&model)
+        .arg("--out")
+        .arg(&evaluation)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("| occlusion:blocks=3,frames=10 |").and(predicate::str::contains("| random |")));
+    let report_json: serde_json::Value = serde_json::from_slice(&std::fs::read(evaluation.join("evaluation.json")).unwrap()).unwrap();
+    let models = report_json["models"].as_array().unwrap();
+    assert_eq!(models.len(), 2);
+    for (a, b) in models[0]["methods"].as_array().unwrap().iter().zip(models[1]["methods"].as_array().unwrap()) {
+        assert_eq!((&a["method"], &a["deletion"], &a["insertion"], &a["figure"]), (&b["method"], &b["deletion"], &b["insertion"], &b["figure"]), "one model, one result");
+    }
+    let methods = models[0]["methods"].as_array().unwrap();
+    assert_eq!((models[0]["clips"].as_u64(), methods.len()), (Some(4), 4));
+    for m in methods {
+        let (deletion, imputed, insertion) = (m["deletion"].as_array().unwrap(), m["deletion_imputed"].as_array().unwrap(), m["insertion"].as_array().unwrap());
+        assert_eq!((deletion.len(), imputed.len(), insertion.len()), (3, 3, 3));
+        assert_eq!(deletion[0], imputed[0], "both deletions start at the clip's score");
+        assert!(m["figure"]["inputs"] == 4 && m["cue"].is_null(), "{m}");
+        assert_eq!(m["completeness"].is_array(), m["method"].as_str().unwrap().starts_with("ig"));
+    }
+    assert_eq!(models[0]["randomisation"].as_array().unwrap().len(), 3);
+    assert!(evaluation.join("evaluation.png").is_file() && evaluation.join("evaluation.md").is_file());
+    xai_video().args(["evaluate", "--test-fraction", "0.34", "--data"]).arg(&set).arg("--model").arg(&model).arg("--out").arg(&evaluation).assert().failure().stderr(predicate::str::contains("--force"));
+    xai_video().args(["evaluate", "--method", "ig:steps=0", "--data"]).arg(&set).arg("--model").arg(&model).arg("--out").arg(dir.path().join("e2")).assert().code(2).stderr(predicate::str::contains("steps `0`"));
+    xai_video().args(["evaluate", "--data"]).arg(&set).args(["--model", "default", "--out"]).arg(dir.path().join("e3")).assert().failure().stderr(predicate::str::contains("the model knows"));
+
     // SpRAy over each class's six clips, ranked by eigengap; and one clip's frames.
     let spray = dir.path().join("spray");
     xai_video().args(["spray", "--clusters", "2", "--data"]).arg(&set).arg("--model").arg(&model).arg("--out").arg(&spray).assert().success().stdout(predicate::str::contains("ranked by eigengap"));

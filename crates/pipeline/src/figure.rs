@@ -35,6 +35,53 @@ pub fn save<'a>(
     }
 }
 
+/// Line colour per ranking method (by its name without settings; a second LRP composite in
+/// orange).
+pub fn method_colour(method: &str) -> RGBColor {
+    let name = method.split([' ', ':']).next().unwrap_or(method);
+    match name {
+        "lrp" if method.contains("zplus") || method.contains("alphabeta") => RGBColor(255, 127, 14),
+        "lrp" => RGBColor(214, 39, 40),
+        "sa" => RGBColor(31, 119, 180),
+        "gxi" => RGBColor(44, 160, 44),
+        "ig" => RGBColor(148, 103, 189),
+        "smoothgrad" => RGBColor(23, 190, 207),
+        "occlusion" => RGBColor(140, 86, 75),
+        _ => RGBColor(90, 90, 90),
+    }
+}
+
+/// One panel of named lines over `x_range`; `y_range` from the lines (and 0) unless given.
+pub fn lines_panel<B: DrawingBackend>(
+    area: &DrawingArea<B, Shift>,
+    title: &str,
+    x: &str,
+    y: &str,
+    x_range: (f64, f64),
+    y_range: Option<(f64, f64)>,
+    lines: &[(String, Vec<(f64, f64)>)],
+) -> Result<(), DrawingAreaErrorKind<B::ErrorType>> {
+    let values = || lines.iter().flat_map(|l| l.1.iter().map(|p| p.1)).filter(|v| v.is_finite());
+    let (low, high) = y_range.unwrap_or_else(|| (values().fold(0.0f64, f64::min), values().fold(0.0f64, f64::max)));
+    let high = if high > low { high } else { low + 1.0 };
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, ("sans-serif", 17))
+        .margin(10)
+        .x_label_area_size(40)
+        .y_label_area_size(50)
+        .build_cartesian_2d(x_range.0..x_range.1.max(x_range.0 + 1.0), low..high)?;
+    chart.configure_mesh().x_desc(x).y_desc(y).label_style(("sans-serif", 13)).axis_desc_style(("sans-serif", 14)).draw()?;
+    for (method, points) in lines {
+        let style = method_colour(method).stroke_width(2);
+        chart
+            .draw_series(LineSeries::new(points.iter().copied(), style))?
+            .label(method.clone())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+    }
+    chart.configure_series_labels().position(SeriesLabelPosition::UpperRight).label_font(("sans-serif", 12)).background_style(WHITE.mix(0.85)).border_style(BLACK).draw()?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

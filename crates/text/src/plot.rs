@@ -9,26 +9,12 @@ use std::path::Path;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use pipeline::figure::{lines_panel, method_colour as colour};
+
 use crate::deletion::{DeletionReport, Experiment};
 use crate::error::TextError;
 use crate::evaluation::EvaluationReport;
 use crate::faithfulness::MethodScores;
-
-/// Line colour per ranking method (by its name without settings; a second LRP composite in
-/// orange).
-fn colour(method: &str) -> RGBColor {
-    let name = method.split([' ', ':']).next().unwrap_or(method);
-    match name {
-        "lrp" if method.contains("zplus") || method.contains("alphabeta") => RGBColor(255, 127, 14),
-        "lrp" => RGBColor(214, 39, 40),
-        "sa" => RGBColor(31, 119, 180),
-        "gxi" => RGBColor(44, 160, 44),
-        "ig" => RGBColor(148, 103, 189),
-        "smoothgrad" => RGBColor(23, 190, 207),
-        "occlusion" => RGBColor(140, 86, 75),
-        _ => RGBColor(90, 90, 90),
-    }
-}
 
 /// Draws the method comparison into `path` (`.png` or `.svg`): per model, the mean explained
 /// class probability along the three deletion curves and the insertion curve, and the
@@ -53,43 +39,16 @@ fn draw_evaluation<B: DrawingBackend>(root: DrawingArea<B, Shift>, report: &Eval
         for (c, (title, curve)) in curves.into_iter().enumerate() {
             let lines: Vec<(String, Vec<(f64, f64)>)> = model.methods.iter().map(|s| (s.method.clone(), curve(s).iter().enumerate().map(|(k, &p)| (k as f64, p)).collect())).collect();
             let x = if c == 3 { "words inserted" } else { "words deleted" };
-            lines_panel(&rows[m * 5 + c], &format!("{}: {title}", model.model), x, "probability", (0.0, report.steps as f64), &lines).map_err(text)?;
+            lines_panel(&rows[m * 5 + c], &format!("{}: {title}", model.model), x, "probability", (0.0, report.steps as f64), Some((0.0, 1.0)), &lines).map_err(text)?;
         }
         let lines: Vec<(String, Vec<(f64, f64)>)> = model
             .randomisation
             .iter()
             .map(|r| (r.method.clone(), std::iter::once((0.0, 1.0)).chain(r.steps.iter().enumerate().map(|(s, step)| ((s + 1) as f64, step.spearman))).collect()))
             .collect();
-        lines_panel(&rows[m * 5 + 4], "randomised: 1 dense, 2 +conv, 3 +embedding", "layers randomised", "Spearman ρ", (0.0, 3.0), &lines).map_err(text)?;
+        lines_panel(&rows[m * 5 + 4], "randomised: 1 dense, 2 +conv, 3 +embedding", "layers randomised", "Spearman ρ", (0.0, 3.0), Some((-1.0, 1.0)), &lines).map_err(text)?;
     }
     root.present().map_err(text)
-}
-
-fn lines_panel<B: DrawingBackend>(
-    area: &DrawingArea<B, Shift>,
-    title: &str,
-    x: &str,
-    y: &str,
-    range: (f64, f64),
-    lines: &[(String, Vec<(f64, f64)>)],
-) -> Result<(), DrawingAreaErrorKind<B::ErrorType>> {
-    let low = lines.iter().flat_map(|l| l.1.iter().map(|p| p.1)).fold(0.0f64, f64::min);
-    let mut chart = ChartBuilder::on(area)
-        .caption(title, ("sans-serif", 17))
-        .margin(10)
-        .x_label_area_size(40)
-        .y_label_area_size(50)
-        .build_cartesian_2d(range.0..range.1.max(range.0 + 1.0), low..1f64)?;
-    chart.configure_mesh().x_desc(x).y_desc(y).label_style(("sans-serif", 13)).axis_desc_style(("sans-serif", 14)).draw()?;
-    for (method, points) in lines {
-        let style = colour(method).stroke_width(2);
-        chart
-            .draw_series(LineSeries::new(points.iter().copied(), style))?
-            .label(method.clone())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
-    }
-    chart.configure_series_labels().position(SeriesLabelPosition::UpperRight).label_font(("sans-serif", 12)).background_style(WHITE.mix(0.85)).border_style(BLACK).draw()?;
-    Ok(())
 }
 
 /// Draws `report` into `path` (`.png` or `.svg`).

@@ -7,8 +7,8 @@
 //!   method is not rewarded for pushing the clip out of distribution; AOPC of each;
 //! - **insertion** curves: from the motionless clip, the most relevant cells get their motion
 //!   back first; the mean score along the curve;
-//! - **localisation** on the figure's masks of synthetic clips and on a planted cue
-//!   (relevance mass and rank accuracy, pointing game; [`pipeline::localisation`]);
+//! - **localisation** of the positive relevance on the figure's masks of synthetic clips and
+//!   on a planted cue (relevance mass and rank accuracy, pointing game; [`pipeline::localisation`]);
 //! - the **randomisation** test: the SVM re-drawn, then the mixtures' means as well
 //!   ([`CASCADE`]), and each method's block maps compared with the trained model's.
 //!
@@ -95,8 +95,9 @@ pub struct VideoMethodScores {
     pub figure: Option<Localisation>,
     /// On the planted cue, over the clips that carry it.
     pub cue: Option<Localisation>,
-    /// Integrated Gradients: mean of `|completeness error| / |f(x) − f(x')|` over the clips.
-    pub completeness: Option<f64>,
+    /// Integrated Gradients: the mean `|Σ R − (f(x) − f(x'))|` and the mean `|f(x) − f(x')|`
+    /// over the clips.
+    pub completeness: Option<[f64; 2]>,
     /// Seconds spent on this ranking's relevance, summed over threads.
     pub relevance_seconds: f64,
 }
@@ -261,7 +262,11 @@ fn clip_scores(model: &VideoClassifier, clip: &ClipMotion, class: usize, name: S
     let order = ranked(map);
     let per_step = ((order.len() as f64 * settings.fraction / settings.steps as f64).round() as usize).max(1);
     let wide = |v: Vec<f32>| v.into_iter().map(f64::from).collect::<Vec<_>>();
-    let flat = map.as_slice().expect("standard layout");
+    // Localisation of the evidence for the class, R⁺: a signed map may sum to nearly zero
+    // (Gradient × Input does, exactly: the Fisher vector's normalisation is scale-invariant),
+    // and a share of a sum near zero says nothing.
+    let positive: Vec<f32> = map.iter().map(|&r| r.max(0.0)).collect();
+    let flat = positive.as_slice();
     Ok(VideoMethodScores {
         method: name,
         clips: 1,
@@ -289,8 +294,10 @@ impl VideoMethodScores {
                 mine.get_or_insert_with(Localisation::default).add(o);
             }
         }
-        if let Some(c) = other.completeness {
-            *self.completeness.get_or_insert(0.0) += c;
+        if let Some([error, gap]) = other.completeness {
+            let sum = self.completeness.get_or_insert([0.0; 2]);
+            sum[0] += error;
+            sum[1] += gap;
         }
         self.relevance_seconds += other.relevance_seconds;
     }
@@ -306,7 +313,7 @@ impl VideoMethodScores {
         self.insertion_area = self.insertion.iter().sum::<f64>() / self.insertion.len() as f64;
         self.figure = self.figure.map(Localisation::mean);
         self.cue = self.cue.map(Localisation::mean);
-        self.completeness = self.completeness.map(|c| c / n);
+        self.completeness = self.completeness.map(|[error, gap]| [error / n, gap / n]);
         self
     }
 }
@@ -334,7 +341,7 @@ pub fn evaluate_video(model: &VideoClassifier, name: &str, clips: &[LabelledClip
                 let seconds = start.elapsed().as_secs_f64();
                 let mut row = clip_scores(model, &clip, class, method.to_string(), &relevance.blocks, &truth, settings)?;
                 row.relevance_seconds = seconds;
-                row.completeness = relevance.completeness.map(|c| c.error.abs() / (c.score - c.baseline_score).abs().max(1e-12));
+                row.completeness = relevance.completeness.map(|c| [c.error.abs(), (c.score - c.baseline_score).abs()]);
                 rows.push(row);
             }
             let mut random: Vec<f32> = (0..grid.0 * grid.1 * grid.2).map(|i| i as f32).collect();
@@ -400,6 +407,67 @@ pub fn randomisation_test(model: &VideoClassifier, clips: &[LabelledClip], metho
     Ok(curves(&names, &CASCADE, &per_clip))
 }
 
+/// Several models' evaluations on one set.
+#[derive(Clone, Debug, Serialize)]
+pub struct VideoEvaluationReport {
+    pub steps: usize,
+    pub fraction: f64,
+    pub models: Vec<VideoEvaluation>,
+}
+
+impl VideoEvaluationReport {
+    /// The results as Markdown tables, one per model.
+    pub fn table(&self) -> String {
+        use std::fmt::Write;
+        let mut out = String::new();
+        for m in &self.models {
+            let _ = writeln!(out, "### {} — {} clips, {} steps of {:.1} % of the block cells
+", m.model, m.clips, self.steps, 100.0 * self.fraction / self.steps as f64);
+            let (figure, cue) = (m.methods.iter().any(|s| s.figure.is_some()), m.methods.iter().any(|s| s.cue.is_some()));
+            let mut header = String::from("| method | AOPC removed | AOPC imputed | insertion area |");
+            if figure {
+                header.push_str(" figure mass | figure rank | figure pointing |");
+            }
+            if cue {
+                header.push_str(" cue mass | cue pointing |");
+            }
+            header.push_str(" ρ after SVM | ρ after +means | IG error / gap | s per clip |");
+            let columns = header.matches('|').count() - 1;
+            let _ = writeln!(out, "{header}\n|{}", "---|".repeat(columns));
+            for s in &m.methods {
+                let mut row = format!("| {} | {:.4} | {:.4} | {:.4} |", s.method, s.aopc[0], s.aopc[1], s.insertion_area);
+                let localisation = |l: &Option<Localisation>, full: bool| match (l, full) {
+                    (Some(l), true) => format!(" {:.3} | {:.3} | {:.3} |", l.mass_accuracy, l.rank_accuracy, l.pointing_game),
+                    (Some(l), false) => format!(" {:.3} | {:.3} |", l.mass_accuracy, l.pointing_game),
+                    (None, true) => " – | – | – |".into(),
+                    (None, false) => " – | – |".into(),
+                };
+                if figure {
+                    row.push_str(&localisation(&s.figure, true));
+                }
+                if cue {
+                    row.push_str(&localisation(&s.cue, false));
+                }
+                match m.randomisation.iter().find(|r| r.method == s.method) {
+                    Some(r) => {
+                        for step in &r.steps {
+                            let _ = write!(row, " {:.3} |", step.spearman);
+                        }
+                        if r.flagged {
+                            row.insert_str(row.len() - 2, " (flagged)");
+                        }
+                    }
+                    None => row.push_str(" – | – |"),
+                }
+                let _ = write!(row, " {} | {:.3} |", s.completeness.map_or("–".into(), |[error, gap]| format!("{:.2} %", 100.0 * error / gap.max(1e-12))), s.relevance_seconds / s.clips.max(1) as f64);
+                let _ = writeln!(out, "{row}");
+            }
+            out.push('\n');
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -441,7 +509,7 @@ mod tests {
 
     #[test]
     fn means_and_areas_from_the_sums() {
-        let row = |deletion: Vec<f64>, insertion: Vec<f64>| VideoMethodScores { method: "m".into(), clips: 1, deletion_imputed: deletion.clone(), deletion, insertion, aopc: [0.0; 2], insertion_area: 0.0, figure: Localisation::of(&[1.0, 0.0], &[true, false]), cue: None, completeness: Some(0.25), relevance_seconds: 1.0 };
+        let row = |deletion: Vec<f64>, insertion: Vec<f64>| VideoMethodScores { method: "m".into(), clips: 1, deletion_imputed: deletion.clone(), deletion, insertion, aopc: [0.0; 2], insertion_area: 0.0, figure: Localisation::of(&[1.0, 0.0], &[true, false]), cue: None, completeness: Some([0.25, 1.0]), relevance_seconds: 1.0 };
         let (a, b) = (row(vec![4.0, 2.0, 0.0], vec![0.0, 1.0, 2.0]), row(vec![2.0, 2.0, 2.0], vec![0.0, 3.0, 4.0]));
         let mut sum = zeroed(&a);
         sum.add(&a);
@@ -451,6 +519,6 @@ mod tests {
         assert_eq!(m.aopc, [(0.0 + 1.0 + 2.0) / 3.0; 2]);
         assert_eq!(m.insertion_area, (0.0 + 2.0 + 3.0) / 3.0);
         assert_eq!(m.figure.unwrap().pointing_game, 1.0);
-        assert_eq!((m.completeness, m.relevance_seconds, m.clips), (Some(0.25), 2.0, 2));
+        assert_eq!((m.completeness, m.relevance_seconds, m.clips), (Some([0.25, 1.0]), 2.0, 2));
     }
 }

@@ -179,3 +179,30 @@ pub fn plot_cluster_maps(means: &[ndarray::Array3<f64>], path: &Path) -> Result<
     }
     save_png(&picture, path)
 }
+
+/// The method comparison as a picture (`.png` or `.svg`): per model, the mean class score
+/// along both deletion curves and the insertion curve, and the randomisation test's ρ.
+pub fn plot_evaluation(report: &crate::faithfulness::VideoEvaluationReport, path: &Path) -> Result<(), VideoError> {
+    let size = (1700, 420 * report.models.len().max(1) as u32);
+    pipeline::figure::save(path, size, |root| evaluation_chart(root, report), |root| evaluation_chart(root, report)).map_err(|e| plot_error(path, e))
+}
+
+fn evaluation_chart<B: DrawingBackend>(root: DrawingArea<B, plotters::coord::Shift>, report: &crate::faithfulness::VideoEvaluationReport) -> Result<(), String> {
+    use crate::faithfulness::VideoMethodScores;
+    use pipeline::figure::lines_panel;
+    let text = |e: DrawingAreaErrorKind<B::ErrorType>| e.to_string();
+    root.fill(&WHITE).map_err(text)?;
+    let rows = root.split_evenly((report.models.len().max(1), 4));
+    let percent = 100.0 * report.fraction;
+    for (m, model) in report.models.iter().enumerate() {
+        let curves: [(&str, fn(&VideoMethodScores) -> &Vec<f64>); 3] = [("deletion, motion removed", |s| &s.deletion), ("deletion, imputed from neighbours", |s| &s.deletion_imputed), ("insertion", |s| &s.insertion)];
+        for (c, (title, curve)) in curves.into_iter().enumerate() {
+            let lines: Vec<(String, Vec<(f64, f64)>)> = model.methods.iter().map(|s| (s.method.clone(), curve(s).iter().enumerate().map(|(k, &v)| (k as f64 * percent / report.steps as f64, v)).collect())).collect();
+            let x = if c == 2 { "block cells given their motion (%)" } else { "block cells deleted (%)" };
+            lines_panel(&rows[m * 4 + c], &format!("{}: {title}", model.model), x, "mean class score", (0.0, percent), None, &lines).map_err(text)?;
+        }
+        let lines: Vec<(String, Vec<(f64, f64)>)> = model.randomisation.iter().map(|r| (r.method.clone(), std::iter::once((0.0, 1.0)).chain(r.steps.iter().enumerate().map(|(s, step)| ((s + 1) as f64, step.spearman))).collect())).collect();
+        lines_panel(&rows[m * 4 + 3], "randomised: 1 SVM, 2 +mixture means", "steps randomised", "Spearman ρ", (0.0, 2.0), Some((-1.0, 1.0)), &lines).map_err(text)?;
+    }
+    root.present().map_err(text)
+}

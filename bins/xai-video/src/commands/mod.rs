@@ -4,6 +4,7 @@
 pub(crate) mod accuracy;
 pub(crate) mod clips;
 pub(crate) mod eval_relevance;
+pub(crate) mod evaluate;
 pub(crate) mod motion;
 pub(crate) mod spray;
 pub(crate) mod synth;
