@@ -8,6 +8,8 @@ use rand::rngs::StdRng;
 use rand_distr::{Distribution, Normal};
 use serde::{Deserialize, Serialize};
 
+use crate::correlation::spearman;
+
 /// A method's correlation with its own explanations of the trained model after each step.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RandomisationCurve {
@@ -39,6 +41,13 @@ pub fn redraw<D: Dimension>(values: &mut Array<f32, D>, rng: &mut StdRng) {
     let sd = (values.iter().map(|&v| (f64::from(v) - mean).powi(2)).sum::<f64>() / n).sqrt();
     let normal = Normal::new(0.0, sd as f32).expect("a finite deviation");
     values.map_inplace(|v| *v = normal.sample(rng));
+}
+
+/// Spearman's ρ of a randomised model's relevance `randomised` with the trained model's
+/// `trained`, and ρ of their absolute values (Adebayo et al. report both); `None` where undefined.
+pub fn correlations(trained: &[f64], randomised: &[f64]) -> (Option<f64>, Option<f64>) {
+    let abs = |v: &[f64]| v.iter().map(|x| x.abs()).collect::<Vec<_>>();
+    (spearman(trained, randomised), spearman(&abs(trained), &abs(randomised)))
 }
 
 /// One input's (ρ, ρ of |R|) per method and per step, `None` where undefined.

@@ -7,10 +7,9 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use pipeline::correlation::spearman;
 use pipeline::metrics::argmax;
 use pipeline::progress::Progress;
-use pipeline::randomisation::{curves, redraw};
+use pipeline::randomisation::{correlations, curves, redraw};
 pub use pipeline::randomisation::{RandomisationCurve, RandomisationStep, FLAG_RHO};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -71,13 +70,10 @@ pub fn randomisation_test(cnn: &TextCnn, documents: &[DeletionDocument], methods
                 .iter()
                 .map(|method| {
                     let trained = relevance(cnn, class, method)?;
-                    let trained_abs: Vec<f64> = trained.iter().map(|r| r.abs()).collect();
                     models
                         .iter()
                         .map(|model| {
-                            let r = relevance(model, class, method)?;
-                            let r_abs: Vec<f64> = r.iter().map(|v| v.abs()).collect();
-                            Ok((spearman(&trained, &r), spearman(&trained_abs, &r_abs)))
+                            Ok(correlations(&trained, &relevance(model, class, method)?))
                         })
                         .collect::<Result<Vec<_>, TextError>>()
                 })

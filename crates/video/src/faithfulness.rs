@@ -20,11 +20,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use ndarray::{Array2, Array3};
-use pipeline::correlation::spearman;
 use pipeline::localisation::Localisation;
 use pipeline::metrics::argmax;
 use pipeline::progress::Progress;
-use pipeline::randomisation::{curves, redraw, InputCorrelations, RandomisationCurve};
+use pipeline::randomisation::{correlations, curves, redraw, InputCorrelations, RandomisationCurve};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -388,13 +387,10 @@ pub fn randomisation_test(model: &VideoClassifier, clips: &[LabelledClip], metho
                 .iter()
                 .map(|method| {
                     let trained = map(model, method)?;
-                    let trained_abs: Vec<f64> = trained.iter().map(|v| v.abs()).collect();
                     models
                         .iter()
                         .map(|m| {
-                            let r = map(m, method)?;
-                            let r_abs: Vec<f64> = r.iter().map(|v| v.abs()).collect();
-                            Ok((spearman(&trained, &r), spearman(&trained_abs, &r_abs)))
+                            Ok(correlations(&trained, &map(m, method)?))
                         })
                         .collect::<Result<Vec<_>, VideoError>>()
                 })
