@@ -20,6 +20,7 @@ use pipeline::method_spec::{MethodSpec, SMOOTHGRAD_KEYS};
 
 use crate::classifier::VideoClassifier;
 use crate::clip_descriptors::ClipDescriptors;
+use crate::editable_clip::EditableClip;
 use crate::error::VideoError;
 use crate::explain::{explain, gradient_times_input, spread_over_fields, DEFAULT_RULE};
 use crate::field::MotionField;
@@ -204,11 +205,6 @@ impl ClipMotion {
         let frames = reader.map(|f| f.map(|f| (f.kind, f.field))).collect::<Result<Vec<_>, _>>()?;
         Self::new(model, frames, size)
     }
-
-    /// The score of `class` with the fields `frames` in place of the clip's.
-    pub fn score_of(&self, model: &VideoClassifier, frames: &[(FrameKind, MotionField)], class: usize) -> Result<f32, VideoError> {
-        Ok(model.scores(&model.fisher_vector(&descriptors_of(model, frames, self.size)?))[class])
-    }
 }
 
 fn descriptors_of(model: &VideoClassifier, frames: &[(FrameKind, MotionField)], size: (usize, usize)) -> Result<ClipDescriptors, VideoError> {
@@ -269,26 +265,30 @@ pub fn block_relevance(model: &VideoClassifier, clip: &ClipMotion, class: usize,
 }
 
 /// Occlusion over cuboids tiling the clip, `side × side` blocks × `length` frames each: every
-/// cell gets `f(clip) − f(clip without its cuboid's motion)`. Tiles, not a sliding window:
-/// each evaluation recomputes the clip's descriptors, and a stride of one block and one frame
-/// would take `side² · length` times as many.
+/// cell gets `f(clip) − f(clip without its cuboid's motion)`. Tiles, not a sliding window: a
+/// stride of one block and one frame would take `side² · length` times as many evaluations.
 fn occlusion(model: &VideoClassifier, clip: &ClipMotion, class: usize, side: usize, length: usize) -> Result<Array3<f32>, VideoError> {
     let (t_count, rows, cols) = (clip.frames.len(), clip.descriptors.grid.0, clip.descriptors.grid.1);
-    let score = model.scores(&model.fisher_vector(&clip.descriptors))[class];
+    let editable = EditableClip::new(model, clip);
+    let score = editable.scores()[class];
     let mut out = Array3::<f32>::zeros((t_count, rows, cols));
     for t0 in (0..t_count).step_by(length) {
         for r0 in (0..rows).step_by(side) {
             for c0 in (0..cols).step_by(side) {
-                let mut frames = clip.frames.clone();
                 let (ts, rs, cs) = (t0..(t0 + length).min(t_count), r0..(r0 + side).min(rows), c0..(c0 + side).min(cols));
-                for t in ts.clone() {
-                    for r in rs.clone() {
-                        for c in cs.clone() {
-                            remove_motion(&mut frames[t].1, r, c);
+                let edits: Vec<(usize, MotionField)> = ts
+                    .clone()
+                    .map(|t| {
+                        let mut field = clip.frames[t].1.clone();
+                        for r in rs.clone() {
+                            for c in cs.clone() {
+                                remove_motion(&mut field, r, c);
+                            }
                         }
-                    }
-                }
-                let drop = score - clip.score_of(model, &frames, class)?;
+                        (t, field)
+                    })
+                    .collect();
+                let drop = score - editable.scores_with(&edits)?[class];
                 out.slice_mut(s![ts, rs, cs]).fill(drop);
             }
         }

@@ -84,11 +84,18 @@ pub struct Descriptor {
 }
 
 /// Per-block histograms of one frame: `[rows, cols, bins]` each.
-struct FrameHistograms {
+pub(crate) struct FrameHistograms {
     index: usize,
     hof: Array3<f32>,
     mbhx: Array3<f32>,
     mbhy: Array3<f32>,
+}
+
+impl FrameHistograms {
+    /// The histograms of frame `index`'s field.
+    pub(crate) fn of(index: usize, field: &MotionField, o: &DescriptorOptions) -> Self {
+        FrameHistograms { index, hof: flow_histograms(field, o.bins, o.zero_motion), mbhx: gradient_histograms(&field.dx, o.bins), mbhy: gradient_histograms(&field.dy, o.bins) }
+    }
 }
 
 /// Turns a stream of motion fields into descriptors, keeping only one cuboid's worth of frames.
@@ -107,12 +114,7 @@ impl DescriptorExtractor {
     /// Takes the field of frame `index` (frames in order); gives the cuboids it completes.
     pub fn push(&mut self, index: usize, field: &MotionField) -> Vec<Descriptor> {
         let o = self.options;
-        self.window.push_back(FrameHistograms {
-            index,
-            hof: flow_histograms(field, o.bins, o.zero_motion),
-            mbhx: gradient_histograms(&field.dx, o.bins),
-            mbhy: gradient_histograms(&field.dy, o.bins),
-        });
+        self.window.push_back(FrameHistograms::of(index, field, &o));
         if self.window.len() > o.frames {
             self.window.pop_front();
         }
@@ -123,75 +125,74 @@ impl DescriptorExtractor {
         if self.window.len() == o.frames && (self.since_last - 1) % o.time_stride != 0 {
             return Vec::new();
         }
-        self.cuboids()
+        window_cuboids(&o, &self.window.iter().collect::<Vec<_>>(), |_, _| true)
     }
+}
 
-    fn cuboids(&self) -> Vec<Descriptor> {
-        let o = self.options;
-        let first = &self.window[0];
-        let (rows, cols) = (first.hof.len_of(Axis(0)), first.hof.len_of(Axis(1)));
-        if rows < o.cuboid_blocks || cols < o.cuboid_blocks {
-            return Vec::new();
-        }
-        let (hof, mbhx, mbhy) = (self.time_cells(|f| &f.hof), self.time_cells(|f| &f.mbhx), self.time_cells(|f| &f.mbhy));
-        let start = first.index;
-        let mut out = Vec::with_capacity((rows - o.cuboid_blocks + 1) * (cols - o.cuboid_blocks + 1));
-        for r in 0..=rows - o.cuboid_blocks {
-            for c in 0..=cols - o.cuboid_blocks {
-                out.push(Descriptor {
-                    frames: start..start + o.frames,
-                    rows: r..r + o.cuboid_blocks,
-                    cols: c..c + o.cuboid_blocks,
-                    hof: self.pool(&hof, cols, r, c),
-                    mbhx: self.pool(&mbhx, cols, r, c),
-                    mbhy: self.pool(&mbhy, cols, r, c),
-                });
-            }
-        }
-        out
+/// The cuboids of one window of `options.frames` frames whose top-left block `(r, c)` is
+/// `wanted`, in row-major order.
+pub(crate) fn window_cuboids(o: &DescriptorOptions, window: &[&FrameHistograms], wanted: impl Fn(usize, usize) -> bool) -> Vec<Descriptor> {
+    let first = window[0];
+    let (rows, cols) = (first.hof.len_of(Axis(0)), first.hof.len_of(Axis(1)));
+    if rows < o.cuboid_blocks || cols < o.cuboid_blocks {
+        return Vec::new();
     }
-
-    /// Per temporal cell, the window's per-block histograms summed over the cell's frames:
-    /// `[cells in time][rows · cols · bins]`, shared by every cuboid of this window.
-    fn time_cells(&self, channel: impl Fn(&FrameHistograms) -> &Array3<f32>) -> (Vec<Vec<f32>>, usize) {
-        let o = self.options;
-        let ct = o.cells.2;
-        let bins = channel(&self.window[0]).len_of(Axis(2));
-        let mut cells = vec![vec![0.0f32; channel(&self.window[0]).len()]; ct];
-        for (t, frame) in self.window.iter().enumerate() {
-            let h = channel(frame).as_slice().expect("histograms in standard layout");
-            for (sum, v) in cells[t * ct / o.frames].iter_mut().zip(h) {
-                *sum += v;
-            }
+    let (hof, mbhx, mbhy) = (time_cells(o, window, |f| &f.hof), time_cells(o, window, |f| &f.mbhx), time_cells(o, window, |f| &f.mbhy));
+    let start = first.index;
+    let mut out = Vec::with_capacity((rows - o.cuboid_blocks + 1) * (cols - o.cuboid_blocks + 1));
+    for r in 0..=rows - o.cuboid_blocks {
+        for c in (0..=cols - o.cuboid_blocks).filter(|&c| wanted(r, c)) {
+            out.push(Descriptor {
+                frames: start..start + o.frames,
+                rows: r..r + o.cuboid_blocks,
+                cols: c..c + o.cuboid_blocks,
+                hof: pool(o, &hof, cols, r, c),
+                mbhx: pool(o, &mbhx, cols, r, c),
+                mbhy: pool(o, &mbhy, cols, r, c),
+            });
         }
-        (cells, bins)
     }
+    out
+}
 
-    /// Sums the per-block histograms into the cuboid's cells, concatenated and L2-normalised.
-    fn pool(&self, (time_cells, bins): &(Vec<Vec<f32>>, usize), cols: usize, r: usize, c: usize) -> Vec<f32> {
-        let o = self.options;
-        let (cx, cy, ct) = o.cells;
-        let bins = *bins;
-        let mut out = vec![0.0f32; bins * cx * cy * ct];
-        for (cell_t, h) in time_cells.iter().enumerate() {
-            for dr in 0..o.cuboid_blocks {
-                let cell_y = dr * cy / o.cuboid_blocks;
-                for dc in 0..o.cuboid_blocks {
-                    let cell_x = dc * cx / o.cuboid_blocks;
-                    let cell = (cell_t * cy + cell_y) * cx + cell_x;
-                    let block = ((r + dr) * cols + c + dc) * bins;
-                    for (slot, v) in out[cell * bins..(cell + 1) * bins].iter_mut().zip(&h[block..block + bins]) {
-                        *slot += v;
-                    }
+/// Per temporal cell, the window's per-block histograms summed over the cell's frames:
+/// `[cells in time][rows · cols · bins]`, shared by every cuboid of this window.
+fn time_cells(o: &DescriptorOptions, window: &[&FrameHistograms], channel: impl Fn(&FrameHistograms) -> &Array3<f32>) -> (Vec<Vec<f32>>, usize) {
+    let ct = o.cells.2;
+    let bins = channel(window[0]).len_of(Axis(2));
+    let mut cells = vec![vec![0.0f32; channel(window[0]).len()]; ct];
+    for (t, frame) in window.iter().enumerate() {
+        let h = channel(frame).as_slice().expect("histograms in standard layout");
+        for (sum, v) in cells[t * ct / o.frames].iter_mut().zip(h) {
+            *sum += v;
+        }
+    }
+    (cells, bins)
+}
+
+/// Sums the per-block histograms into the cuboid's cells, concatenated and L2-normalised.
+fn pool(o: &DescriptorOptions, (time_cells, bins): &(Vec<Vec<f32>>, usize), cols: usize, r: usize, c: usize) -> Vec<f32> {
+    let (cx, cy, ct) = o.cells;
+    let bins = *bins;
+    let mut out = vec![0.0f32; bins * cx * cy * ct];
+    for (cell_t, h) in time_cells.iter().enumerate() {
+        for dr in 0..o.cuboid_blocks {
+            let cell_y = dr * cy / o.cuboid_blocks;
+            for dc in 0..o.cuboid_blocks {
+                let cell_x = dc * cx / o.cuboid_blocks;
+                let cell = (cell_t * cy + cell_y) * cx + cell_x;
+                let block = ((r + dr) * cols + c + dc) * bins;
+                for (slot, v) in out[cell * bins..(cell + 1) * bins].iter_mut().zip(&h[block..block + bins]) {
+                    *slot += v;
                 }
             }
         }
-        let norm = out.iter().map(|v| v * v).sum::<f32>().sqrt();
-        if norm > 0.0 {
-            out.iter_mut().for_each(|v| *v /= norm);
-        }
-        out
     }
+    let norm = out.iter().map(|v| v * v).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        out.iter_mut().for_each(|v| *v /= norm);
+    }
+    out
 }
 
 /// Adds `weight` to the orientation bins around `angle` (radians), linearly shared.

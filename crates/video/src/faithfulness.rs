@@ -33,9 +33,9 @@ use serde::Serialize;
 use crate::attribution::{block_relevance, motionless, remove_motion, ClipMotion, Method};
 use crate::classifier::VideoClassifier;
 use crate::dataset::LabelledClip;
+use crate::editable_clip::EditableClip;
 use crate::error::VideoError;
 use crate::field::MotionField;
-use crate::motion::FrameKind;
 use crate::synth::{artifact_rect, read_masks, ArtifactKind};
 
 /// What is randomised, step by step, from the top.
@@ -164,29 +164,33 @@ pub fn impute_from_neighbours(field: &mut MotionField, removed: &Array2<bool>) {
     }
 }
 
-/// Scores of `class` after each step of deleting `order`'s cells, `per_step` at a time.
+/// Scores of `class` after each step of deleting `order`'s cells, `per_step` at a time. Each
+/// step edits only the frames it deletes in (an [`EditableClip`]), and the imputed fill of a
+/// frame is computed again from all its deleted cells.
 pub fn deletion_curve(model: &VideoClassifier, clip: &ClipMotion, class: usize, order: &[(usize, usize, usize)], per_step: usize, steps: usize, imputation: Imputation) -> Result<Vec<f32>, VideoError> {
     let mut removed: Vec<Array2<bool>> = clip.frames.iter().map(|(_, f)| Array2::from_elem(f.dx.dim(), false)).collect();
-    let mut scores = vec![clip.score_of(model, &clip.frames, class)?];
+    let mut editable = EditableClip::new(model, clip);
+    let mut scores = vec![editable.scores()[class]];
     for step in 0..steps {
+        let mut frames: Vec<usize> = Vec::new();
         for &(t, r, c) in order.iter().skip(step * per_step).take(per_step) {
             removed[t][[r, c]] = true;
+            frames.push(t);
         }
-        let frames: Vec<(FrameKind, MotionField)> = clip
-            .frames
-            .iter()
-            .zip(&removed)
-            .map(|((kind, field), gone)| {
-                let mut field = field.clone();
+        frames.sort_unstable();
+        frames.dedup();
+        let edits = frames
+            .into_iter()
+            .map(|t| {
+                let (mut field, gone) = (clip.frames[t].1.clone(), &removed[t]);
                 match imputation {
                     Imputation::Zero => gone.indexed_iter().filter(|(_, &m)| m).for_each(|((r, c), _)| remove_motion(&mut field, r, c)),
-                    Imputation::Neighbours if gone.iter().any(|&m| m) => impute_from_neighbours(&mut field, gone),
-                    Imputation::Neighbours => {}
+                    Imputation::Neighbours => impute_from_neighbours(&mut field, gone),
                 }
-                (*kind, field)
+                (t, field)
             })
             .collect();
-        scores.push(clip.score_of(model, &frames, class)?);
+        scores.push(editable.apply(edits)?[class]);
     }
     Ok(scores)
 }
@@ -194,16 +198,24 @@ pub fn deletion_curve(model: &VideoClassifier, clip: &ClipMotion, class: usize, 
 /// Scores of `class` from the motionless clip, `order`'s cells getting their motion back
 /// `per_step` at a time.
 pub fn insertion_curve(model: &VideoClassifier, clip: &ClipMotion, class: usize, order: &[(usize, usize, usize)], per_step: usize, steps: usize) -> Result<Vec<f32>, VideoError> {
-    let mut frames = motionless(&clip.frames);
-    let mut scores = vec![clip.score_of(model, &frames, class)?];
+    let mut editable = EditableClip::from_frames(model, motionless(&clip.frames), clip.size)?;
+    let mut scores = vec![editable.scores()[class]];
     for step in 0..steps {
+        let mut edits: Vec<(usize, MotionField)> = Vec::new();
         for &(t, r, c) in order.iter().skip(step * per_step).take(per_step) {
-            let (target, source) = (&mut frames[t].1, &clip.frames[t].1);
+            let i = match edits.iter().position(|(frame, _)| *frame == t) {
+                Some(i) => i,
+                None => {
+                    edits.push((t, editable.frames()[t].1.clone()));
+                    edits.len() - 1
+                }
+            };
+            let (target, source) = (&mut edits[i].1, &clip.frames[t].1);
             target.dx[[r, c]] = source.dx[[r, c]];
             target.dy[[r, c]] = source.dy[[r, c]];
             target.has_vector[[r, c]] = source.has_vector[[r, c]];
         }
-        scores.push(clip.score_of(model, &frames, class)?);
+        scores.push(editable.apply(edits)?[class]);
     }
     Ok(scores)
 }

@@ -12,7 +12,8 @@
 //!    ([`model_files`]) and embedded default ([`default_model`]); accuracy and
 //!    cross-validation ([`accuracy`]); many clips at once ([`batch`]).
 //! 4. **Explanation**: LRP through the chain onto blocks and frames ([`explain`]); the other
-//!    methods — SA, IG, SmoothGrad, occlusion — and one entry for all ([`attribution`]); deletion,
+//!    methods — SA, IG, SmoothGrad, occlusion — and one entry for all ([`attribution`]); a clip
+//!    scored again after edits of a few cells ([`editable_clip`]); deletion,
 //!    insertion, localisation and randomisation over a set ([`faithfulness`]); how good the
 //!    explanations are ([`explanation_quality`]); SpRAy maps of clips and frames
 //!    ([`spray_maps`]); the report folder ([`report`]) with its pictures ([`heatmap`],
@@ -42,6 +43,7 @@ pub mod training;
 // 4. Explanation
 pub mod attribution;
 pub mod draw;
+pub mod editable_clip;
 pub mod explain;
 pub mod explanation_quality;
 pub mod faithfulness;
