@@ -348,16 +348,17 @@ fn integrated_gradients_match_a_riemann_sum_of_f64_finite_differences() {
     }
     // Completeness: Σ IG_i misses f(x) − f(b) by exactly the midpoint rule's error on the path,
     // (1/m) Σ_k d/dα f(b + α_k (x − b)) against the gap, here with the derivative by central
-    // differences in f64; more steps shrink it (the score moves steeply near the motionless end of
-    // the path, README, IG completeness).
+    // differences in f64. That error is not checked to shrink with more steps: the signed square
+    // root makes d/dα unbounded wherever a Fisher term crosses zero on the path, so the midpoint
+    // rule converges unevenly (64 steps were 3× better than 8 on one machine and 11× worse on
+    // another, whose trained fixture differed in the last bits).
     let along = |alpha: f64| score_f64(m, &(&b + &((&x - &b) * alpha)), class);
     // A finer step than above: the path bends sharply, and at h = 1e-4 this sum is 1.5 % of the gap off.
     let h = 1e-6;
     let midpoint: f64 = (0..steps).map(|k| { let a = (k as f64 + 0.5) / steps as f64; (along(a + h) - along(a - h)) / (2.0 * h) }).sum::<f64>() / steps as f64;
     let gap = ig.score - ig.baseline_score;
+    assert!(gap.abs() > 0.1, "the clip and its motionless baseline score alike ({gap}): the test would prove nothing");
     assert!((ig.completeness_error - (midpoint - gap)).abs() < 1e-3 * gap.abs(), "error {} vs the f64 midpoint rule's {}", ig.completeness_error, midpoint - gap);
-    let finer = lrp::integrated_gradients(&scores, &x.mapv(|v| v as f32).into_dyn(), &b.mapv(|v| v as f32).into_dyn(), class, 8 * steps).unwrap();
-    assert!(gap.abs() > 0.1 && finer.completeness_error.abs() < 0.5 * ig.completeness_error.abs(), "gap {gap}, error at {steps} steps {}, at {} steps {}", ig.completeness_error, 8 * steps, finer.completeness_error);
 }
 
 #[test]
