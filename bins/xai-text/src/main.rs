@@ -84,5 +84,9 @@ fn main() -> ExitCode {
     if std::env::var_os("MATMUL_NUM_THREADS").is_none() {
         std::env::set_var("MATMUL_NUM_THREADS", "1");
     }
-    outcome::finish(run(Cli::parse()).map_err(Failure::from))
+    let cli = Cli::parse();
+    if let Err(e) = outcome::interrupt::install() {
+        outcome::errln!("Ctrl-C will not clean up: {e}");
+    }
+    outcome::finish(run(cli).map_err(Failure::from))
 }

@@ -98,5 +98,9 @@ fn run(cli: Cli) -> Result<(), failure::Error> {
 }
 
 fn main() -> ExitCode {
-    outcome::finish(run(Cli::parse()).map_err(Failure::from))
+    let cli = Cli::parse();
+    if let Err(e) = outcome::interrupt::install() {
+        outcome::errln!("Ctrl-C will not clean up: {e}");
+    }
+    outcome::finish(run(cli).map_err(Failure::from))
 }

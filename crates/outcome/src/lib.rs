@@ -1,6 +1,8 @@
 //! How relvis commands end: every failure has a kind with a documented exit code
-//! ([`FailureKind`]), and every output file appears whole or not at all ([`output`]).
+//! ([`FailureKind`]), every output file appears whole or not at all ([`output`]), and an
+//! interruption removes what was unfinished ([`interrupt`]).
 
+pub mod interrupt;
 pub mod output;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -77,7 +79,8 @@ pub const EXIT_CODES: &str = "Exit codes:
   3  an input is missing or unreadable, or a folder where a file is expected or the reverse
   4  an input is invalid: not a document, video or data set; empty, binary, truncated or corrupt
   5  the model is missing, truncated, of another kind or version, or has non-finite weights
-  6  an output exists (give --force) or cannot be written (read-only, disk full)";
+  6  an output exists (give --force) or cannot be written (read-only, disk full)
+  130, 143  interrupted by Ctrl-C or SIGTERM; unfinished outputs removed";
 
 /// A failed command: what went wrong, in words that name the input, and its kind.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -11,6 +11,7 @@ use std::os::unix::fs::PermissionsExt;
 
 use tempfile::{NamedTempFile, TempDir};
 
+use crate::interrupt::{self, Tracked};
 use crate::Failure;
 
 /// The usual umask (022): new outputs are readable by all, writable by their owner.
@@ -37,6 +38,7 @@ pub struct StagedFile {
     temp: NamedTempFile,
     destination: PathBuf,
     force: bool,
+    _tracked: Tracked,
 }
 
 impl StagedFile {
@@ -54,12 +56,9 @@ impl StagedFile {
         let name = destination.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         // `.XXXXXX.name.ext`: hidden, and with the destination's extension, which picture
         // writers read the format from.
-        let temp = tempfile::Builder::new()
-            .prefix(".")
-            .suffix(&format!(".{name}"))
-            .tempfile_in(&parent)
+        let (temp, tracked) = Tracked::create(|| tempfile::Builder::new().prefix(".").suffix(&format!(".{name}")).tempfile_in(&parent), |t| t.path())
             .map_err(|e| Failure::writing(destination, &e))?;
-        Ok(StagedFile { temp, destination: destination.to_path_buf(), force })
+        Ok(StagedFile { temp, destination: destination.to_path_buf(), force, _tracked: tracked })
     }
 
     /// Where to write: a temporary path beside the destination, with the destination's name
@@ -75,13 +74,13 @@ impl StagedFile {
 
     /// Flushes the file to disk and moves it into place.
     pub fn commit(self) -> Result<(), Failure> {
-        let destination = self.destination;
+        let StagedFile { temp, destination, force, _tracked } = self;
         // The temporary file is private (0600); the output gets the mode a new file would get,
         // or that of the file it replaces.
         let mode = fs::metadata(&destination).map(|m| m.permissions().mode()).unwrap_or(0o666 & !UMASK_DEFAULT);
-        self.temp.as_file().set_permissions(fs::Permissions::from_mode(mode)).map_err(|e| Failure::writing(&destination, &e))?;
-        self.temp.as_file().sync_all().map_err(|e| Failure::writing(&destination, &e))?;
-        let persisted = if self.force { self.temp.persist(&destination) } else { self.temp.persist_noclobber(&destination) };
+        temp.as_file().set_permissions(fs::Permissions::from_mode(mode)).map_err(|e| Failure::writing(&destination, &e))?;
+        temp.as_file().sync_all().map_err(|e| Failure::writing(&destination, &e))?;
+        let persisted = interrupt::commit(|| if force { temp.persist(&destination) } else { temp.persist_noclobber(&destination) });
         persisted.map(drop).map_err(|e| {
             if e.error.kind() == io::ErrorKind::AlreadyExists {
                 Failure::output(format!("{} exists; give --force to replace it", destination.display()))
@@ -164,6 +163,7 @@ impl Write for Sink {
 pub struct StagedFolder {
     temp: TempDir,
     destination: PathBuf,
+    _tracked: Tracked,
 }
 
 impl StagedFolder {
@@ -178,8 +178,8 @@ impl StagedFolder {
             return Err(Failure::output(format!("{} holds files; give --force to write into it", destination.display())));
         }
         let parent = parent_of(destination)?;
-        let temp = tempfile::Builder::new().prefix(".relvis-staging-").tempdir_in(&parent).map_err(|e| Failure::writing(destination, &e))?;
-        Ok(StagedFolder { temp, destination: destination.to_path_buf() })
+        let (temp, tracked) = Tracked::create(|| tempfile::Builder::new().prefix(".relvis-staging-").tempdir_in(&parent), |t| t.path()).map_err(|e| Failure::writing(destination, &e))?;
+        Ok(StagedFolder { temp, destination: destination.to_path_buf(), _tracked: tracked })
     }
 
     /// The temporary folder to write into.
@@ -201,16 +201,18 @@ impl StagedFolder {
             let entry = entry.map_err(fail)?;
             sync(&entry.path()).map_err(fail)?;
         }
-        fs::create_dir_all(&self.destination).map_err(fail)?;
-        for entry in fs::read_dir(self.temp.path()).map_err(fail)? {
-            let entry = entry.map_err(fail)?;
-            let target = self.destination.join(entry.file_name());
-            if target.is_dir() && entry.path().is_dir() {
-                fs::remove_dir_all(&target).map_err(|e| Failure::writing(&target, &e))?;
+        interrupt::commit(|| {
+            fs::create_dir_all(&self.destination).map_err(fail)?;
+            for entry in fs::read_dir(self.temp.path()).map_err(fail)? {
+                let entry = entry.map_err(fail)?;
+                let target = self.destination.join(entry.file_name());
+                if target.is_dir() && entry.path().is_dir() {
+                    fs::remove_dir_all(&target).map_err(|e| Failure::writing(&target, &e))?;
+                }
+                fs::rename(entry.path(), &target).map_err(|e| Failure::writing(&target, &e))?;
             }
-            fs::rename(entry.path(), &target).map_err(|e| Failure::writing(&target, &e))?;
-        }
-        Ok(())
+            Ok(())
+        })
     }
 }
 

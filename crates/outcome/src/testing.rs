@@ -5,6 +5,8 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+pub use libc::{SIGINT, SIGTERM};
+
 /// Whether this process runs as root, for whom file permissions do not apply.
 pub fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions and cannot fail.
@@ -108,4 +110,68 @@ pub fn replay(command: &mut Command, allowed: &[i32], input: &Path) {
     let err = String::from_utf8_lossy(&output.stderr);
     let code = output.status.code();
     assert!(code.is_some_and(|c| allowed.contains(&c)) && !err.contains("panicked"), "{}: exit {code:?}\n{err}", input.display());
+}
+
+/// What an interrupted run left: its exit code, the time from the signal to the exit, its
+/// standard error, and the hidden (temporary) entries left in the folder watched.
+#[derive(Debug)]
+pub struct Interrupted {
+    pub code: Option<i32>,
+    pub exit_after: std::time::Duration,
+    pub stderr: String,
+    pub leftovers: Vec<String>,
+}
+
+/// Runs `command` until it is busy — a temporary (hidden) entry has appeared in `watch`, or
+/// `at_most` has passed — then sends it `signal` and waits for it. Panics if it ended first.
+pub fn interrupt(command: &mut Command, watch: &Path, at_most: std::time::Duration, signal: i32) -> Interrupted {
+    use std::time::{Duration, Instant};
+    let hidden = |dir: &Path| -> Vec<String> {
+        let names = std::fs::read_dir(dir).map(|entries| entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect::<Vec<_>>());
+        names.unwrap_or_default().into_iter().filter(|n| n.starts_with('.')).collect()
+    };
+    // Standard error to a file: a full pipe would block the process, and its signal handler's
+    // message with it.
+    let stderr = tempfile::NamedTempFile::new().expect("a file for standard error");
+    let mut child = command.stdout(std::process::Stdio::null()).stderr(stderr.reopen().expect("reopens")).spawn().expect("the command starts");
+    let start = Instant::now();
+    while start.elapsed() < at_most && hidden(watch).is_empty() {
+        assert!(child.try_wait().expect("waits").is_none(), "the command ended before it was interrupted");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(child.try_wait().expect("waits").is_none(), "the command ended before it was interrupted");
+    // SAFETY: kill has no memory preconditions; the child is ours and not yet reaped.
+    unsafe { libc::kill(child.id() as libc::pid_t, signal) };
+    let sent = Instant::now();
+    let status = child.wait().expect("waits");
+    let exit_after = sent.elapsed();
+    let stderr = std::fs::read_to_string(stderr.path()).unwrap_or_default();
+    Interrupted { code: status.code(), exit_after, stderr, leftovers: hidden(watch) }
+}
+
+/// A file's contents, or a folder's entries with theirs, to compare before and after.
+fn contents(path: &Path) -> Vec<(String, Vec<u8>)> {
+    if path.is_file() {
+        return vec![(String::new(), std::fs::read(path).unwrap_or_default())];
+    }
+    let entries = std::fs::read_dir(path).map(|entries| entries.filter_map(|e| e.ok()).map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap_or_default())).collect());
+    let mut entries: Vec<(String, Vec<u8>)> = entries.unwrap_or_default();
+    entries.sort();
+    entries
+}
+
+/// Interrupts `command`, whose output `existing` is in place beforehand (and would be replaced
+/// with `--force`), with `signal` once it is busy, and checks that it ended as documented: exit
+/// 128 + `signal` within a second, saying so, with no temporary entry left beside `existing`
+/// and `existing` as it was.
+pub fn assert_interrupted_cleanly(command: &mut Command, existing: &Path, signal: i32) -> Interrupted {
+    let before = contents(existing);
+    let watch = existing.parent().expect("an output inside a folder");
+    let ended = interrupt(command, watch, std::time::Duration::from_secs(3), signal);
+    assert_eq!(ended.code, Some(128 + signal), "{ended:?}");
+    assert!(ended.exit_after < std::time::Duration::from_secs(1), "{ended:?}");
+    assert!(ended.leftovers.is_empty(), "{ended:?}");
+    assert!(ended.stderr.contains("interrupted"), "{ended:?}");
+    assert_eq!(contents(existing), before, "{} changed", existing.display());
+    ended
 }

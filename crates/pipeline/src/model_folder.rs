@@ -146,9 +146,9 @@ pub fn save_folder<E: From<FolderError>>(dir: &Path, overwrite: bool, marker: &s
     }
     let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     fs::create_dir_all(parent).map_err(failed(parent))?;
-    let staging = tempfile::Builder::new().prefix(".relvis-model-").tempdir_in(parent).map_err(failed(parent))?;
+    let (staging, _tracked) = outcome::interrupt::Tracked::create(|| tempfile::Builder::new().prefix(".relvis-model-").tempdir_in(parent), |t| t.path()).map_err(failed(parent))?;
     write(staging.path())?;
-    outcome::output::install_folder(staging.path(), dir, marker).map_err(failed(dir))?;
+    outcome::interrupt::commit(|| outcome::output::install_folder(staging.path(), dir, marker)).map_err(failed(dir))?;
     Ok(())
 }
 

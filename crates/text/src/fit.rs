@@ -108,7 +108,7 @@ pub fn fit(corpus: &Corpus, options: &FitOptions, progress: &mut dyn TrainingPro
         TokenizerChoice::WordPiece { vocab: None, size } => {
             // The vocabulary file only lives until the tokenizer has read it; the model
             // folder gets its own copy when saved.
-            let scratch = tempfile::tempdir().map_err(|e| TextError::write(&std::env::temp_dir(), e))?;
+            let (scratch, _tracked) = outcome::interrupt::Tracked::create(tempfile::tempdir, |t| t.path()).map_err(|e| TextError::write(&std::env::temp_dir(), e))?;
             (TextTokenizer::train_wordpiece(texts, *size, scratch.path())?, 0)
         }
     };

@@ -114,10 +114,15 @@ impl PlantedSet {
     /// Writes the set into folder `dir` as `train/<class>/<n>` and `test/<class>/<n>` files
     /// (UTF-8), with [`CUE_FILE`] beside them.
     pub fn write(&self, dir: &Path) -> io::Result<()> {
-        for doc in self.corpus.train.iter().chain(&self.corpus.test) {
-            let path = dir.join(&doc.id);
-            fs::create_dir_all(path.parent().expect("ids have folders"))?;
-            fs::write(path, &doc.text)?;
+        let docs = || self.corpus.train.iter().chain(&self.corpus.test);
+        // Every folder first: once an interruption has removed `dir`, writing a document fails
+        // rather than making `dir` again.
+        let folders: std::collections::BTreeSet<_> = docs().map(|doc| dir.join(&doc.id).parent().expect("ids have folders").to_path_buf()).collect();
+        for folder in folders {
+            fs::create_dir_all(folder)?;
+        }
+        for doc in docs() {
+            fs::write(dir.join(&doc.id), &doc.text)?;
         }
         fs::write(dir.join(CUE_FILE), serde_json::to_string_pretty(&self.record).expect("serialises") + "\n")
     }

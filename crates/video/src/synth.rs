@@ -392,10 +392,14 @@ pub fn render_set(dir: &Path, options: &SynthOptions, mut progress: impl FnMut(u
         Encodings::Exact => vec![("h264-exact", options.encode.encoder())],
         Encodings::Mixed => mixed_encoders(&options.encode),
     };
-    let mut clips = Vec::with_capacity(total);
+    // Every folder first: once an interruption has removed `dir`, writing a clip fails rather
+    // than making `dir` again.
     for class in &options.classes {
         let folder = dir.join(class);
         std::fs::create_dir_all(&folder).map_err(|e| VideoError::write(&folder, e))?;
+    }
+    let mut clips = Vec::with_capacity(total);
+    for class in &options.classes {
         let class_cue = options.artifact.as_ref().filter(|(c, _)| c == class).map(|(_, k)| *k);
         for i in 0..options.per_class {
             let artifact = class_cue.filter(|_| cue_rng.gen_bool(options.artifact_share.clamp(0.0, 1.0)));

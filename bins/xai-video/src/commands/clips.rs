@@ -86,7 +86,10 @@ fn explain_clips(inputs: &[PathBuf], stream: Option<usize>, model: &ModelArg, cl
     let staged = StagedFolder::new(out, force)?;
     let folders: Vec<PathBuf> = if single { vec![staged.path().to_path_buf()] } else { report_folders(&clips).into_iter().map(|name| staged.path().join(name)).collect() };
     let explain_one = |clip: &Path, folder: &Path| -> Result<(VideoExplanation, ReportFiles), Failure> {
-        std::fs::create_dir_all(folder).map_err(|e| staged.name_destination(Failure::new(outcome::FailureKind::Output, format!("{}: {e}", folder.display()))))?;
+        // Not create_dir_all: after an interruption has removed the staging folder, a clip
+        // still being explained must not make it again.
+        let made = if folder == staged.path() { Ok(()) } else { std::fs::create_dir(folder) };
+        made.map_err(|e| staged.name_destination(Failure::new(outcome::FailureKind::Output, format!("{}: {e}", folder.display()))))?;
         let e = explain_clip(&model, clip, stream, class, rules).map_err(video_failure)?;
         let files = write_report(clip, &e, model.reading(stream), folder, options).map_err(|e| staged.name_destination(video_failure(e)))?;
         Ok((e, files))
