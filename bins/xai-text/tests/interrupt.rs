@@ -1,29 +1,25 @@
 //! Ctrl-C (SIGINT) and SIGTERM during the long commands: each stops within a second with exit
 //! 130 or 143, removes its temporary files, and leaves an existing output as it was.
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use outcome::testing::{assert_interrupted_cleanly, SIGINT, SIGTERM};
+use outcome::testing::{assert_interrupted_cleanly, earlier_output_folder, SIGINT, SIGTERM};
 
+/// Run from the project's root, so that the 20 Newsgroups set is found where the binary looks
+/// by default (`$RELVIS_DATA`, or `../shared/data`).
 fn xai_text() -> Command {
-    Command::new(assert_cmd::cargo::cargo_bin("xai-text"))
-}
-
-/// `$RELVIS_DATA`, or `../shared/data` beside the project.
-fn newsgroups() -> PathBuf {
-    std::env::var_os("RELVIS_DATA").map_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"), PathBuf::from).join("20news-bydate.tar.gz")
+    let mut command = Command::new(assert_cmd::cargo::cargo_bin("xai-text"));
+    command.current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+    command
 }
 
 #[test]
 fn train_stops_on_sigint_and_keeps_the_model_it_would_replace() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("model");
-    std::fs::create_dir(&model).unwrap();
-    std::fs::write(model.join("config.json"), "{\"an\": \"earlier model\"}").unwrap();
-    let set = format!("{}/../../assets/demo-set/tickets.csv", env!("CARGO_MANIFEST_DIR"));
+    earlier_output_folder(&model, "config.json");
     let mut command = xai_text();
-    command.args(["train", "--data", &set, "--force", "--epochs", "1000000", "--patience", "1000000", "--min-count", "1", "--out"]).arg(&model);
+    command.args(["train", "--data", "assets/demo-set/tickets.csv", "--force", "--epochs", "1000000", "--patience", "1000000", "--min-count", "1", "--out"]).arg(&model);
     assert_interrupted_cleanly(&mut command, &model, SIGINT);
 }
 
@@ -33,7 +29,7 @@ fn eval_deletion_stops_on_sigterm() {
     let json = dir.path().join("deletion.json");
     std::fs::write(&json, "an earlier report").unwrap();
     let mut command = xai_text();
-    command.arg("eval-deletion").arg("--data").arg(newsgroups()).args(["--force", "--json"]).arg(&json).arg("--plot").arg(dir.path().join("deletion.png"));
+    command.arg("eval-deletion").args(["--force", "--json"]).arg(&json).arg("--plot").arg(dir.path().join("deletion.png"));
     assert_interrupted_cleanly(&mut command, &json, SIGTERM);
 }
 
@@ -41,10 +37,9 @@ fn eval_deletion_stops_on_sigterm() {
 fn spray_stops_on_sigint() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("spray");
-    std::fs::create_dir(&out).unwrap();
-    std::fs::write(out.join("spray.json"), "an earlier report").unwrap();
+    earlier_output_folder(&out, "spray.json");
     let mut command = xai_text();
-    command.arg("spray").arg("--data").arg(newsgroups()).args(["--force", "--out"]).arg(&out);
+    command.arg("spray").args(["--force", "--out"]).arg(&out);
     assert_interrupted_cleanly(&mut command, &out, SIGINT);
 }
 

@@ -149,6 +149,12 @@ pub fn interrupt(command: &mut Command, watch: &Path, at_most: std::time::Durati
     Interrupted { code: status.code(), exit_after, stderr, leftovers: hidden(watch) }
 }
 
+/// An output folder from an earlier run, holding `file`, for a `--force` run to replace.
+pub fn earlier_output_folder(path: &Path, file: &str) {
+    std::fs::create_dir(path).expect("makes the folder");
+    std::fs::write(path.join(file), "an earlier output").expect("writes into it");
+}
+
 /// A file's contents, or a folder's entries with theirs, to compare before and after.
 fn contents(path: &Path) -> Vec<(String, Vec<u8>)> {
     if path.is_file() {
