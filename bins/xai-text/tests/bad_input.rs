@@ -133,6 +133,35 @@ fn latin1_and_mixed_encodings_are_read() {
 }
 
 #[test]
+fn utf16_and_marked_utf8_documents_are_read_by_their_byte_order_mark() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "The caf\u{e9} near the launch pad: the shuttle's orbit, na\u{ef}ve rockets.\r\n";
+    let write = |name: &str, bytes: Vec<u8>| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    };
+    let plain = write("plain.txt", text.as_bytes().to_vec());
+    let utf8_marked = write("marked.txt", [&[0xef, 0xbb, 0xbf][..], text.as_bytes()].concat());
+    let utf16_le = write("unicode.txt", [0xff, 0xfe].into_iter().chain(text.encode_utf16().flat_map(u16::to_le_bytes)).collect());
+    let utf16_be = write("big-endian.txt", [0xfe, 0xff].into_iter().chain(text.encode_utf16().flat_map(u16::to_be_bytes)).collect());
+    let explain = |path: &Path| -> serde_json::Value {
+        let out = xai_text().args(["explain", arg(path), "--format", "json"]).assert().success().get_output().stdout.clone();
+        serde_json::from_slice(&out).unwrap()
+    };
+    let expected = explain(&plain);
+    assert_eq!(expected["text"].as_str().unwrap(), text);
+    for path in [&utf8_marked, &utf16_le, &utf16_be] {
+        assert_eq!(explain(path), expected, "{}: the same words, relevance and text as the plain UTF-8 file", path.display());
+    }
+    // UTF-16 without its mark is still refused, and the message says what would read it.
+    let unmarked = write("unmarked.txt", text.encode_utf16().flat_map(u16::to_le_bytes).collect());
+    fails(&["predict", arg(&unmarked)], INVALID_INPUT, "unmarked.txt: binary data (NUL bytes), not a text document (UTF-16 or UTF-32 text needs a byte-order mark)");
+    let odd = write("odd.txt", vec![0xff, 0xfe, b'h', 0, b'i']);
+    fails(&["explain", arg(&odd)], INVALID_INPUT, "odd.txt: 3 bytes after the byte-order mark");
+}
+
+#[test]
 fn a_50_mb_document_is_read_as_far_as_the_model_looks() {
     let dir = tempfile::tempdir().unwrap();
     let big = dir.path().join("big.txt");

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::corpus::{decode_latin1, read_labelled_files, Corpus, Document, Skipped};
+use crate::corpus::{decode_by_byte_order_mark, decode_latin1, read_labelled_files, Corpus, Document, Skipped};
 use crate::error::TextError;
 
 /// How a set is laid out.
@@ -232,10 +232,14 @@ pub fn load_dataset(path: &Path, options: &DatasetOptions) -> Result<Corpus, Tex
 /// The text of a document's bytes, or why it is skipped: binary (NUL bytes), not decodable,
 /// or empty.
 fn decode_document(bytes: &[u8], encoding: Encoding) -> Result<String, String> {
-    if bytes.contains(&0) {
-        return Err("binary (NUL bytes)".into());
+    let text = match decode_by_byte_order_mark(bytes) {
+        Some(decoded) => decoded?,
+        None if bytes.contains(&0) => return Err("binary (NUL bytes; UTF-16 or UTF-32 text needs a byte-order mark)".into()),
+        None => encoding.decode(bytes)?,
+    };
+    if text.contains('\0') {
+        return Err("binary (NUL characters)".into());
     }
-    let text = encoding.decode(bytes)?;
     if text.trim().is_empty() {
         return Err("empty".into());
     }
@@ -252,15 +256,26 @@ pub fn stratified_split(docs: Vec<Document>, classes: usize, spec: SplitSpec) ->
     (train.into_iter().map(|(d, _)| d).collect(), test.into_iter().map(|(d, _)| d).collect())
 }
 
+/// A data file's bytes and the encoding they are in: a file that starts with a byte-order
+/// mark is decoded by it (the mark overrides `--encoding`), any other is read as it is.
+fn read_data_file(path: &Path, encoding: Encoding) -> Result<(Vec<u8>, Encoding), TextError> {
+    let bytes = fs::read(path).map_err(|e| TextError::read(path, e))?;
+    match decode_by_byte_order_mark(&bytes) {
+        Some(Ok(text)) => Ok((text.into_bytes(), Encoding::Utf8)),
+        Some(Err(reason)) => Err(TextError::Dataset(format!("{}: {reason}", path.display()))),
+        None => Ok((bytes, encoding)),
+    }
+}
+
 /// The `(id, label, text)` rows of a CSV file with a header row; rows without text or label
 /// are skipped and counted. Quoted fields may hold commas, quotes and newlines.
 fn read_csv(path: &Path, options: &DatasetOptions) -> Result<(Vec<Row>, Vec<Skipped>), TextError> {
-    let bytes = fs::read(path).map_err(|e| TextError::read(path, e))?;
+    let (bytes, encoding) = read_data_file(path, options.encoding)?;
     let bad = |problem: String| TextError::Dataset(format!("{}: {problem}", path.display()));
     let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(bytes.as_slice());
     let headers = reader.byte_headers().map_err(|e| bad(e.to_string()))?.clone();
     let column = |name: &str| -> Result<usize, TextError> {
-        let names: Vec<String> = headers.iter().map(|h| options.encoding.decode(h).unwrap_or_default().trim().to_string()).collect();
+        let names: Vec<String> = headers.iter().map(|h| encoding.decode(h).unwrap_or_default().trim().to_string()).collect();
         names.iter().position(|h| h == name).ok_or_else(|| bad(format!("no column `{name}`; the columns are `{}`", names.join("`, `"))))
     };
     let (text_at, label_at) = (column(&options.text_field)?, column(&options.label_field)?);
@@ -269,8 +284,8 @@ fn read_csv(path: &Path, options: &DatasetOptions) -> Result<(Vec<Row>, Vec<Skip
         let record = record.map_err(|e| bad(e.to_string()))?;
         // Line numbers count the header as line 1.
         let id = format!("{}:{}", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default(), record.position().map_or(i as u64 + 2, |p| p.line()));
-        let label = options.encoding.decode(record.get(label_at).unwrap_or_default()).map(|l| l.trim().to_string());
-        match (label, decode_document(record.get(text_at).unwrap_or_default(), options.encoding)) {
+        let label = encoding.decode(record.get(label_at).unwrap_or_default()).map(|l| l.trim().to_string());
+        match (label, decode_document(record.get(text_at).unwrap_or_default(), encoding)) {
             (Ok(label), Ok(text)) if !label.is_empty() => rows.push((id, label, text)),
             (Ok(_), Ok(_)) => skipped.push(Skipped { id, reason: "no label".into() }),
             (Err(reason), _) | (_, Err(reason)) => skipped.push(Skipped { id, reason }),
@@ -283,12 +298,12 @@ fn read_csv(path: &Path, options: &DatasetOptions) -> Result<(Vec<Row>, Vec<Skip
 /// error naming it, an object without text or label is skipped and counted. Numbers and
 /// booleans are accepted as labels.
 fn read_json_lines(path: &Path, options: &DatasetOptions) -> Result<(Vec<Row>, Vec<Skipped>), TextError> {
-    let bytes = fs::read(path).map_err(|e| TextError::read(path, e))?;
+    let (bytes, encoding) = read_data_file(path, options.encoding)?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let (mut rows, mut skipped) = (Vec::new(), Vec::new());
     for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
         let id = format!("{name}:{}", i + 1);
-        let line = match options.encoding.decode(line) {
+        let line = match encoding.decode(line) {
             Ok(line) if line.trim().is_empty() => continue,
             Ok(line) => line,
             Err(reason) => {

@@ -36,7 +36,7 @@ fn check(corpus: &text::Corpus) {
     assert_eq!(corpus.test.len(), 2);
     assert!(corpus.train[0].text.ends_with("oil.é"), "latin-1: {:?}", corpus.train[0].text);
     let reasons: Vec<(&str, &str)> = corpus.skipped.iter().map(|s| (s.id.as_str(), s.reason.as_str())).collect();
-    assert_eq!(reasons, vec![("set-train/rec.autos/6", "empty"), ("set-train/rec.autos/7", "binary (NUL bytes)")]);
+    assert_eq!(reasons, vec![("set-train/rec.autos/6", "empty"), ("set-train/rec.autos/7", "binary (NUL bytes; UTF-16 or UTF-32 text needs a byte-order mark)")]);
 }
 
 #[test]
@@ -109,4 +109,48 @@ fn documents_are_decoded_or_refused_as_binary_or_empty() {
     // A few stray control characters, as some real posts have: still text.
     let stray: Vec<u8> = (0..800u32).map(|i| if i % 20 == 0 { 0x1b } else { b'a' + (i % 26) as u8 }).collect();
     assert!(read_document(&stray).is_ok());
+}
+
+/// `text` in an encoding: UTF-16 or UTF-32 code units of either byte order, after their mark.
+fn encoded(text: &str, width: usize, little: bool) -> Vec<u8> {
+    let units: Vec<u32> = match width {
+        2 => text.encode_utf16().map(u32::from).collect(),
+        _ => text.chars().map(u32::from).collect(),
+    };
+    std::iter::once(0xfeff)
+        .chain(units)
+        .flat_map(|unit| {
+            let bytes = unit.to_be_bytes()[4 - width..].to_vec();
+            if little { bytes.into_iter().rev().collect() } else { bytes }
+        })
+        .collect()
+}
+
+#[test]
+fn documents_with_a_byte_order_mark_are_decoded_by_it() {
+    use text::corpus::read_document;
+    // Characters outside the basic plane (surrogate pairs in UTF-16) and a line break.
+    let text = "Caf\u{e9} \u{1f600} na\u{ef}ve\r\nsecond line";
+    for (width, little) in [(2, true), (2, false), (4, true), (4, false)] {
+        let bytes = encoded(text, width, little);
+        assert_eq!(bytes[..2], if little { [0xff, 0xfe] } else if width == 2 { [0xfe, 0xff] } else { [0, 0] });
+        assert_eq!(read_document(&bytes).unwrap(), text, "{width}-byte units, little endian {little}");
+    }
+    // UTF-8's mark is removed, not carried into the text.
+    assert_eq!(read_document(b"\xef\xbb\xbfhello").unwrap(), "hello");
+    // UTF-16 without a mark is still refused, with the hint.
+    let unmarked = &encoded("hello", 2, true)[2..];
+    let err = read_document(unmarked).unwrap_err();
+    assert!(err.contains("NUL") && err.contains("byte-order mark"), "{err}");
+    // Broken after the mark: an odd number of bytes, an unpaired surrogate, a code beyond Unicode.
+    let err = read_document(&[0xff, 0xfe, b'h', 0, b'i']).unwrap_err();
+    assert_eq!(err, "3 bytes after the byte-order mark, not a whole number of 2-byte code units");
+    let err = read_document(&[0xff, 0xfe, b'h', 0, 0x00, 0xd8, b'i', 0]).unwrap_err();
+    assert_eq!(err, "not valid UTF-16 LE: an unpaired surrogate at code unit 1");
+    let err = read_document(&[0, 0, 0xfe, 0xff, 0, 0x11, 0, 0]).unwrap_err();
+    assert_eq!(err, "not valid UTF-32 BE: 0x110000 at code unit 0 is no character");
+    assert!(read_document(b"\xef\xbb\xbfcaf\xe9").unwrap_err().starts_with("marked UTF-8 but not valid UTF-8"));
+    // A NUL character spelled in UTF-16 is binary too.
+    assert!(read_document(&encoded("a\0b", 2, true)).unwrap_err().contains("binary"));
+    assert!(read_document(&encoded(" \n", 2, false)).unwrap_err().contains("empty"));
 }

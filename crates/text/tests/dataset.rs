@@ -72,6 +72,50 @@ fn json_lines_with_string_and_number_labels() {
     assert!(err.contains("reviews.jsonl: line 2"), "{err}");
 }
 
+/// UTF-16 LE with its byte-order mark, as Windows writes "Unicode" text.
+fn utf16le(text: &str) -> Vec<u8> {
+    [0xff, 0xfe].into_iter().chain(text.encode_utf16().flat_map(u16::to_le_bytes)).collect()
+}
+
+#[test]
+fn files_with_a_byte_order_mark_are_read_by_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("marked.csv");
+    std::fs::write(&csv, utf16le("text,label\nna\u{ef}ve question,a\nplain answer,b\nother question,a\nanother answer,b\n")).unwrap();
+    // The mark overrides --encoding, and the first column is `text`, not `\u{feff}text`.
+    let mut latin1 = options(Layout::Csv);
+    latin1.encoding = Encoding::Latin1;
+    let corpus = load_dataset(&csv, &latin1).unwrap();
+    assert!(corpus.train.iter().chain(&corpus.test).any(|d| d.text == "na\u{ef}ve question"));
+    assert!(corpus.skipped.is_empty());
+
+    let jsonl = dir.path().join("marked.jsonl");
+    let mut bytes = b"\xef\xbb\xbf".to_vec();
+    bytes.extend_from_slice("{\"text\": \"caf\u{e9}\", \"label\": \"a\"}\n{\"text\": \"tea\", \"label\": \"b\"}\n".repeat(2).as_bytes());
+    std::fs::write(&jsonl, bytes).unwrap();
+    let corpus = load_dataset(&jsonl, &options(Layout::JsonLines)).unwrap();
+    assert_eq!(corpus.train.len() + corpus.test.len(), 4);
+    assert!(corpus.train.iter().chain(&corpus.test).any(|d| d.text == "caf\u{e9}"));
+
+    // In a folder per class, each file by its own mark; a broken one is skipped with why.
+    write(
+        dir.path(),
+        &[
+            ("folders/good/a.txt", &utf16le("fast delivery")),
+            ("folders/good/b.txt", b"\xef\xbb\xbfworks well"),
+            ("folders/bad/c.txt", &utf16le("arrived broken")),
+            ("folders/bad/d.txt", b"never again"),
+            ("folders/bad/e.txt", &[0xff, 0xfe, b'x']),
+        ],
+    );
+    let corpus = load_dataset(&dir.path().join("folders"), &options(Layout::Folders)).unwrap();
+    let mut all: Vec<&str> = texts(&corpus.train).into_iter().chain(texts(&corpus.test)).collect();
+    all.sort();
+    assert_eq!(all, ["arrived broken", "fast delivery", "never again", "works well"]);
+    let reasons: Vec<&str> = corpus.skipped.iter().map(|s| s.reason.as_str()).collect();
+    assert_eq!(reasons, ["1 bytes after the byte-order mark, not a whole number of 2-byte code units"]);
+}
+
 fn write(root: &Path, files: &[(&str, &[u8])]) {
     for (name, bytes) in files {
         let path = root.join(name);
