@@ -162,6 +162,21 @@ fn utf16_and_marked_utf8_documents_are_read_by_their_byte_order_mark() {
 }
 
 #[test]
+fn a_json_lines_set_with_nested_text_names_the_field_and_its_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let set = dir.path().join("nested.jsonl");
+    let line = |body: &str, label: &str| format!(r#"{{"text": {{"body": "{body}"}}, "label": "{label}"}}"#);
+    std::fs::write(&set, [line("great battery", "good"), line("awful screen", "bad"), line("lovely", "good")].join("\n")).unwrap();
+    let out = dir.path().join("model");
+    fails(
+        &["train", "--data", arg(&set), "--out", arg(&out)],
+        INVALID_INPUT,
+        "nested.jsonl: 0 classes found; a classifier needs at least two; 3 documents were skipped, 3 of them for: `text` is an object, not a string (first nested.jsonl:1)",
+    );
+    assert!(!out.exists());
+}
+
+#[test]
 fn a_50_mb_document_is_read_as_far_as_the_model_looks() {
     let dir = tempfile::tempdir().unwrap();
     let big = dir.path().join("big.txt");

@@ -202,11 +202,12 @@ pub fn load_dataset(path: &Path, options: &DatasetOptions) -> Result<Corpus, Tex
     }
     if classes.len() < 2 {
         return Err(TextError::Dataset(format!(
-            "{}: {} class{} found{}; a classifier needs at least two",
+            "{}: {} class{} found{}; a classifier needs at least two{}",
             path.display(),
             classes.len(),
             if classes.len() == 1 { "" } else { "es" },
-            if classes.is_empty() { String::new() } else { format!(" (`{}`)", classes.join("`, `")) }
+            if classes.is_empty() { String::new() } else { format!(" (`{}`)", classes.join("`, `")) },
+            skipped_summary(&skipped)
         )));
     }
     let number = |rows: Vec<Row>| -> Vec<Document> {
@@ -227,6 +228,23 @@ pub fn load_dataset(path: &Path, options: &DatasetOptions) -> Result<Corpus, Tex
     let seen: HashSet<&str> = train.iter().map(|d| d.text.trim()).collect();
     let duplicates = test.iter().filter(|d| seen.contains(d.text.trim())).count();
     Ok(Corpus { classes, train, test, skipped, duplicates, split: seeded.then_some(options.split) })
+}
+
+/// `; N documents were skipped, M of them for: REASON (first ID)` with the commonest reason, or
+/// nothing when none was.
+fn skipped_summary(skipped: &[Skipped]) -> String {
+    let mut counts: Vec<(&str, usize, &str)> = Vec::new();
+    for s in skipped {
+        match counts.iter_mut().find(|(reason, ..)| *reason == s.reason) {
+            Some((_, n, _)) => *n += 1,
+            None => counts.push((&s.reason, 1, &s.id)),
+        }
+    }
+    // The first reason met wins a tie, so the message does not change from run to run.
+    let Some(&(reason, n, example)) = counts.iter().rev().max_by_key(|(_, n, _)| *n) else { return String::new() };
+    let total = skipped.len();
+    let documents = if total == 1 { "document was" } else { "documents were" };
+    format!("; {total} {documents} skipped, {n} of them for: {reason} (first {example})")
 }
 
 /// The text of a document's bytes, or why it is skipped: binary (NUL bytes), not decodable,
@@ -254,6 +272,19 @@ pub fn stratified_split(docs: Vec<Document>, classes: usize, spec: SplitSpec) ->
     let held_out = pipeline::split::stratified(&labels, classes, f64::from(spec.test_fraction), spec.seed);
     let (test, train): (Vec<_>, Vec<_>) = docs.into_iter().zip(held_out).partition(|(_, t)| *t);
     (train.into_iter().map(|(d, _)| d).collect(), test.into_iter().map(|(d, _)| d).collect())
+}
+
+/// Why a JSON field cannot be used: missing, empty, or of a type other than `expected`.
+fn unusable_field(field: &str, value: Option<&serde_json::Value>, expected: &str) -> String {
+    let kind = match value {
+        None | Some(serde_json::Value::Null) => return format!("no `{field}`"),
+        Some(serde_json::Value::String(_)) => return format!("`{field}` is empty"),
+        Some(serde_json::Value::Object(_)) => "an object",
+        Some(serde_json::Value::Array(_)) => "an array",
+        Some(serde_json::Value::Number(_)) => "a number",
+        Some(serde_json::Value::Bool(_)) => "a boolean",
+    };
+    format!("`{field}` is {kind}, not {expected}")
 }
 
 /// A data file's bytes and the encoding they are in: a file that starts with a byte-order
@@ -316,16 +347,19 @@ fn read_json_lines(path: &Path, options: &DatasetOptions) -> Result<(Vec<Row>, V
         let serde_json::Value::Object(object) = value else {
             return Err(TextError::Dataset(format!("{}: line {}: expected a JSON object", path.display(), i + 1)));
         };
-        let label = match object.get(&options.label_field) {
-            Some(serde_json::Value::String(s)) => s.trim().to_string(),
-            Some(v @ (serde_json::Value::Number(_) | serde_json::Value::Bool(_))) => v.to_string(),
-            _ => String::new(),
+        let (label_field, text_field) = (&options.label_field, &options.text_field);
+        let label = match object.get(label_field) {
+            Some(serde_json::Value::String(s)) if !s.trim().is_empty() => Ok(s.trim().to_string()),
+            Some(v @ (serde_json::Value::Number(_) | serde_json::Value::Bool(_))) => Ok(v.to_string()),
+            other => Err(unusable_field(label_field, other, "a string, number or boolean")),
         };
-        let text = object.get(&options.text_field).and_then(|t| t.as_str()).unwrap_or_default();
-        match () {
-            _ if label.is_empty() => skipped.push(Skipped { id, reason: format!("no `{}`", options.label_field) }),
-            _ if text.trim().is_empty() => skipped.push(Skipped { id, reason: format!("no `{}`", options.text_field) }),
-            _ => rows.push((id, label, text.to_string())),
+        let text = match object.get(text_field) {
+            Some(serde_json::Value::String(s)) if !s.trim().is_empty() => Ok(s.clone()),
+            other => Err(unusable_field(text_field, other, "a string")),
+        };
+        match (label, text) {
+            (Ok(label), Ok(text)) => rows.push((id, label, text)),
+            (Err(reason), _) | (_, Err(reason)) => skipped.push(Skipped { id, reason }),
         }
     }
     Ok((rows, skipped))

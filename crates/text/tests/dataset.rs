@@ -116,6 +116,38 @@ fn files_with_a_byte_order_mark_are_read_by_it() {
     assert_eq!(reasons, ["1 bytes after the byte-order mark, not a whole number of 2-byte code units"]);
 }
 
+#[test]
+fn json_fields_of_the_wrong_type_are_skipped_and_the_error_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested.jsonl");
+    let lines = [
+        r#"{"text": {"body": "great battery"}, "label": "good"}"#,
+        r#"{"text": {"body": "awful screen"}, "label": "bad"}"#,
+        r#"{"text": ["a", "list"], "label": "bad"}"#,
+        r#"{"text": "fine", "label": ["good"]}"#,
+        r#"{"text": "   ", "label": "good"}"#,
+        r#"{"text": "kept", "label": "good"}"#,
+    ];
+    std::fs::write(&path, lines.join("\n")).unwrap();
+    let err = load_dataset(&path, &options(Layout::JsonLines)).unwrap_err().to_string();
+    assert!(err.ends_with(
+        "1 class found (`good`); a classifier needs at least two; 5 documents were skipped, 2 of them for: `text` is an object, not a string (first nested.jsonl:1)"
+    ), "{err}");
+    std::fs::write(&path, [lines.join("\n"), r#"{"text": "also kept", "label": "bad"}"#.repeat(2).replace("}{", "}\n{"), lines[5].into()].join("\n")).unwrap();
+    let corpus = load_dataset(&path, &options(Layout::JsonLines)).unwrap();
+    let reasons: Vec<&str> = corpus.skipped.iter().map(|s| s.reason.as_str()).collect();
+    assert_eq!(
+        reasons,
+        [
+            "`text` is an object, not a string",
+            "`text` is an object, not a string",
+            "`text` is an array, not a string",
+            "`label` is an array, not a string, number or boolean",
+            "`text` is empty",
+        ]
+    );
+}
+
 fn write(root: &Path, files: &[(&str, &[u8])]) {
     for (name, bytes) in files {
         let path = root.join(name);
