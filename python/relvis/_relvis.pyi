@@ -45,8 +45,11 @@ class TextExplanation:
     @property
     def signed(self) -> bool: ...
     @property
+    def known_words(self) -> tuple[int, int]:
+        """(known, read): how many of the words the model read are in its vocabulary."""
+    @property
     def conservation(self) -> Optional[dict[str, Any]]:
-        """For LRP: explained, words (their sum), absorbed, and each layer's sums."""
+        """For LRP: explained, words (their sum), padding, absorbed, and each layer's sums."""
     @property
     def completeness(self) -> Optional[dict[str, Any]]:
         """For Integrated Gradients: baseline, steps, score, baseline_score, error = ΣR − (s(x) − s(x'))."""

@@ -208,8 +208,15 @@ impl PyTextExplanation {
         self.e.signed
     }
 
-    /// For LRP, where the score went: `explained`, `words` (their sum), `absorbed` (by biases
-    /// and ε) and each layer's sums; `None` for SA and G×I.
+    /// `(known, read)`: how many of the words the model read are in its vocabulary.
+    #[getter]
+    fn known_words(&self) -> (usize, usize) {
+        (self.e.known_words.known, self.e.known_words.read)
+    }
+
+    /// For LRP, where the score went: `explained`, `words` (their sum), `padding` (what the
+    /// padding of a short document took), `absorbed` (by biases and ε) and each layer's sums;
+    /// `None` for the other methods.
     #[getter]
     fn conservation(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
         let Some(c) = &self.e.conservation else { return Ok(None) };

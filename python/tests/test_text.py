@@ -71,6 +71,7 @@ def test_spans_are_character_offsets_and_bytes_read_as_document_files(model):
     assert e.text == text
     assert [text[a:b] for a, b in e.spans] == e.words
     assert "naïve" in e.words
+    assert model.explain("the shuttle zzqxv orbit").known_words == (3, 4)
     # Bytes are read as files are: UTF-8, else Latin-1.
     latin1 = model.explain(text.replace("—", "-").encode("latin-1"))
     assert latin1.text == text.replace("—", "-")

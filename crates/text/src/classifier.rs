@@ -17,7 +17,7 @@ use crate::clean::Cleaning;
 use crate::dataset::DatasetOptions;
 use crate::error::TextError;
 use crate::model::{softmax, Architecture, TextCnn};
-use crate::tokenize::{TextTokenizer, TokenizerKind, Tokens};
+use crate::tokenize::{KnownWords, TextTokenizer, TokenizerKind, Tokens};
 use crate::train::{TrainConfig, TrainReport};
 
 /// What `config.json` says this file format is.
@@ -82,6 +82,8 @@ pub struct Prediction {
     pub scores: Vec<f32>,
     /// Softmax probabilities per class.
     pub probabilities: Vec<f32>,
+    /// How many of the words the model read it knows.
+    pub known_words: KnownWords,
 }
 
 /// Cleaning, tokenizer and CNN together.
@@ -118,19 +120,20 @@ impl TextClassifier {
     /// Class, scores and probabilities for a document.
     pub fn predict(&self, text: &str) -> Result<Prediction, TextError> {
         let prepared = self.prepare(text)?;
-        Ok(self.predict_ids(&prepared.tokens.ids))
-    }
-
-    /// Class, scores and probabilities for token ids.
-    pub fn predict_ids(&self, ids: &[u32]) -> Prediction {
-        let scores = self.cnn.scores(ids);
+        let scores = self.cnn.scores(&prepared.tokens.ids);
         let class = argmax(&scores);
-        Prediction {
+        Ok(Prediction {
             class,
             class_name: self.config.classes[class].clone(),
             probabilities: softmax(&scores).to_vec(),
             scores: scores.to_vec(),
-        }
+            known_words: self.known_words(&prepared.tokens),
+        })
+    }
+
+    /// How many of the words the CNN reads of `tokens` are in its vocabulary.
+    pub fn known_words(&self, tokens: &Tokens) -> KnownWords {
+        tokens.known_words(self.cnn.arch.max_len, self.tokenizer.unknown_id())
     }
 
     /// Writes the model folder `dir`. An existing folder is refused unless `overwrite`; the

@@ -16,19 +16,24 @@ use crate::deletion::{Deletion, Slot};
 use crate::error::TextError;
 pub use crate::method::{Baseline, Method};
 use crate::model::{softmax, TextCnn};
-use crate::tokenize::Tokens;
+use crate::tokenize::{KnownWords, Tokens};
 
 /// The rule the explanations use unless told otherwise: ε with a small ε, as in the seed.
 pub const DEFAULT_RULE: &str = "epsilon=0.01";
 
-/// Where the explained score went: the words, and what biases and ε absorbed.
+/// Where the explained score went: the words, the padding, and what biases and ε absorbed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Conservation {
     /// The explained class score `f_c`, the relevance at the top.
     pub explained: f64,
     /// The sum of all word relevances.
     pub words: f64,
-    /// `explained − words`: taken by biases and ε (and zero denominators).
+    /// The relevance on the padding a short document is filled up with (rules such as flat
+    /// and w² give it some, as they do not look at the input).
+    #[serde(default)]
+    pub padding: f64,
+    /// `explained − words − padding`: taken by biases and ε (and zero denominators; for
+    /// models with special tokens such as `[CLS]`, by those too).
     pub absorbed: f64,
     /// Per layer, from the output back to the embedding.
     pub layers: Vec<LayerSum>,
@@ -65,7 +70,7 @@ pub fn explain_positions(cnn: &TextCnn, x: Array2<f32>, class: Option<usize>, me
             let e = trace.lrp(&target, composite)?;
             let layers = e.layers.iter().map(LayerSum::from).collect();
             let words = e.input_sum();
-            conservation = Some(Conservation { explained: e.explained, words, absorbed: e.explained - words, layers });
+            conservation = Some(Conservation { explained: e.explained, words, padding: 0.0, absorbed: e.explained - words, layers });
             e.position_sums()
         }
         Method::Sensitivity => position_norms(trace.gradient(&target)?.view()),
@@ -163,6 +168,10 @@ pub struct TextExplanation {
     /// Bytes of a long document after `text`, far past the model's window, left out.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub unread_bytes: usize,
+    /// How many of the words read the model knows; a document of unknown words is decided by
+    /// the biases alone.
+    #[serde(default)]
+    pub known_words: KnownWords,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -226,10 +235,14 @@ impl TextClassifier {
         let x = self.cnn.embed(&ids);
         let positions = explain_positions(&self.cnn, x, class, method)?;
         let (class, predicted) = (positions.class, argmax(&positions.scores));
-        let words = words_of(&prepared.text, &prepared.tokens, &positions.relevance, self.cnn.arch.max_len, method.is_signed(), |id| self.tokenizer.token(id));
+        let window = self.cnn.arch.max_len;
+        let words = words_of(&prepared.text, &prepared.tokens, &positions.relevance, window, method.is_signed(), |id| self.tokenizer.token(id));
+        // Positions past the document's tokens are padding (see `TextCnn::input_ids`).
+        let padding = &positions.relevance[prepared.tokens.ids.len().min(window)..];
         let conservation = positions.conservation.map(|mut c| {
             c.words = words.iter().map(|w| f64::from(w.relevance)).sum();
-            c.absorbed = c.explained - c.words;
+            c.padding = padding.iter().map(|&r| f64::from(r)).sum();
+            c.absorbed = c.explained - c.words - c.padding;
             c
         });
         Ok(TextExplanation {
@@ -247,6 +260,7 @@ impl TextClassifier {
             conservation,
             completeness: positions.completeness,
             unread_bytes: prepared.unread_bytes,
+            known_words: self.known_words(&prepared.tokens),
         })
     }
 }

@@ -65,5 +65,5 @@ pub use fit::{fit, FitOptions, TokenizerChoice};
 pub use model::{Architecture, TextCnn};
 pub use onnx_classifier::OnnxTextClassifier;
 pub use text_model::{load_model, TextModel};
-pub use tokenize::{TextTokenizer, TokenizerKind, Tokens};
+pub use tokenize::{KnownWords, TextTokenizer, TokenizerKind, Tokens};
 pub use train::{Silent, TrainConfig, TrainingProgress};

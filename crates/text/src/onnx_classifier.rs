@@ -7,6 +7,7 @@
 //! read up to it (the tokenizer's special tokens kept at its ends), the words after it shown
 //! unread; one shorter than the model can read (a convolution's width) is padded.
 
+use std::ops::Range;
 use std::path::Path;
 
 use lrp::{position_norms, position_sums, smooth_grad, Graph, GraphTrace, Target};
@@ -23,7 +24,7 @@ use crate::method::{Baseline, Method};
 use crate::model::softmax;
 use crate::classifier::MARGIN_TOKENS;
 use crate::clean::Cleaning;
-use crate::tokenize::{encode_prefix_with, Tokens};
+use crate::tokenize::{encode_prefix_with, KnownWords, Tokens};
 
 /// The model file of an ONNX model folder.
 pub const ONNX_FILE: &str = "model.onnx";
@@ -42,6 +43,8 @@ struct Encoded {
     tokens: Tokens,
     ids: Vec<u32>,
     positions: Vec<usize>,
+    /// The positions of padding among the ids.
+    padding: Range<usize>,
     unread_bytes: usize,
 }
 
@@ -63,6 +66,7 @@ pub struct OnnxTextClassifier {
     /// Shorter inputs are padded to this length with `pad_id`.
     min_length: usize,
     pad_id: u32,
+    unknown_id: Option<u32>,
 }
 
 fn model_file(path: &Path, e: impl std::fmt::Display) -> TextError {
@@ -103,10 +107,11 @@ impl OnnxTextClassifier {
         let (classes, config) = Self::read_config(&config_path, outputs)?;
         let window = config.window.unwrap_or(MAX_TOKENS).min(MAX_TOKENS);
         let pad_id = config.pad_token_id.or_else(|| tokenizer.get_padding().map(|p| p.pad_id)).or_else(|| ["[PAD]", "<pad>"].iter().find_map(|t| tokenizer.token_to_id(t))).unwrap_or(0);
+        let unknown_id = ["[UNK]", "<unk>", "<UNK>"].iter().find_map(|t| tokenizer.token_to_id(t));
         if window < min_length {
             return Err(model_file(&config_path, format!("the window of {window} tokens is shorter than the {min_length} the model needs")));
         }
-        Ok(OnnxTextClassifier { model, tokenizer, classes, window, cleaning: config.cleaning, min_length, pad_id })
+        Ok(OnnxTextClassifier { model, tokenizer, classes, window, cleaning: config.cleaning, min_length, pad_id, unknown_id })
     }
 
     /// The class names from `config.json`'s `id2label`, else `LABEL_0 …` as Hugging Face
@@ -180,10 +185,9 @@ impl OnnxTextClassifier {
         if ids.is_empty() {
             return Err(TextError::Explain("the document holds no token".into()));
         }
-        if ids.len() < self.min_length {
-            ids.resize(self.min_length, self.pad_id);
-        }
-        Ok(Encoded { text, tokens, ids, positions, unread_bytes })
+        let padding = ids.len()..ids.len().max(self.min_length);
+        ids.resize(padding.end, self.pad_id);
+        Ok(Encoded { text, tokens, ids, positions, padding, unread_bytes })
     }
 
     fn embedded(&self, ids: &[u32]) -> Result<ArrayD<f32>, TextError> {
@@ -204,15 +208,24 @@ impl OnnxTextClassifier {
     }
 
     pub fn predict(&self, text: &str) -> Result<Prediction, TextError> {
-        let x = self.embedded(&self.tokens(text)?.ids)?;
+        let encoded = self.tokens(text)?;
+        let x = self.embedded(&encoded.ids)?;
         let graph = self.graph(&x)?;
         let scores: Vec<f32> = graph.graph.forward(x)?.output().iter().copied().collect();
         let class = argmax(&scores);
-        Ok(Prediction { class, class_name: self.classes[class].clone(), probabilities: softmax(&ndarray::Array1::from(scores.clone())).to_vec(), scores })
+        let known_words = self.known_words(&encoded);
+        Ok(Prediction { class, class_name: self.classes[class].clone(), probabilities: softmax(&ndarray::Array1::from(scores.clone())).to_vec(), scores, known_words })
+    }
+
+    /// How many of the words read are in the tokenizer's vocabulary.
+    fn known_words(&self, encoded: &Encoded) -> KnownWords {
+        encoded.tokens.known_words(encoded.positions.len(), self.unknown_id)
     }
 
     pub fn explain(&self, text: &str, class: Option<usize>, method: &Method) -> Result<TextExplanation, TextError> {
-        let Encoded { text, tokens, ids, positions, unread_bytes } = self.tokens(text)?;
+        let encoded = self.tokens(text)?;
+        let known_words = self.known_words(&encoded);
+        let Encoded { text, tokens, ids, positions, padding, unread_bytes } = encoded;
         let x = self.embedded(&ids)?;
         let imported = self.graph(&x)?;
         let trace = imported.graph.forward(x)?;
@@ -228,7 +241,8 @@ impl OnnxTextClassifier {
         let words = words_of(&text, &tokens, &relevance, usize::MAX, method.is_signed(), |id| self.tokenizer.id_to_token(id).unwrap_or_default());
         let conservation = conservation.map(|mut c| {
             c.words = words.iter().map(|w| f64::from(w.relevance)).sum();
-            c.absorbed = c.explained - c.words;
+            c.padding = per_position[padding].iter().map(|&r| f64::from(r)).sum();
+            c.absorbed = c.explained - c.words - c.padding;
             c
         });
         Ok(TextExplanation {
@@ -246,6 +260,7 @@ impl OnnxTextClassifier {
             conservation,
             completeness,
             unread_bytes,
+            known_words,
         })
     }
 }
@@ -264,7 +279,7 @@ impl OnnxTextClassifier {
             Method::Lrp(composite) => {
                 let e = trace.lrp(&target, composite)?;
                 let layers = e.layers.iter().map(LayerSum::from).collect();
-                conservation = Some(Conservation { explained: e.explained, words: 0.0, absorbed: 0.0, layers });
+                conservation = Some(Conservation { explained: e.explained, words: 0.0, padding: 0.0, absorbed: 0.0, layers });
                 position_sums(e.relevance.view())
             }
             Method::Sensitivity => position_norms(trace.gradient(&target)?.view()),

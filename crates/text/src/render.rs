@@ -7,7 +7,8 @@ use std::io;
 
 use termcolor::{Color, ColorSpec, WriteColor};
 
-use crate::explain::TextExplanation;
+use crate::explain::{Conservation, TextExplanation};
+use crate::tokenize::KnownWords;
 
 /// How colours are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -133,6 +134,9 @@ pub fn write_terminal(out: &mut dyn WriteColor, e: &TextExplanation, palette: Pa
     if e.unread_bytes > 0 {
         writeln!(out, "({} more bytes of the document are not shown)", e.unread_bytes)?;
     }
+    if let Some(line) = unknown_words_note(&e.known_words) {
+        writeln!(out, "\n({line})")?;
+    }
     writeln!(out)?;
     let list = |words: Vec<&crate::explain::WordRelevance>| {
         words.iter().map(|w| format!("{} {}", w.word, value(w.relevance, e.signed))).collect::<Vec<_>>().join(", ")
@@ -144,14 +148,34 @@ pub fn write_terminal(out: &mut dyn WriteColor, e: &TextExplanation, palette: Pa
         writeln!(out, "most relevant: {}", list(e.top(top, true)))?;
     }
     if let Some(c) = &e.conservation {
-        let share = if c.explained != 0.0 { 100.0 * c.absorbed / c.explained } else { 0.0 };
-        writeln!(
-            out,
-            "conservation: words sum to {:.4} of the score {:.4}; biases and ε absorbed {:.4} ({share:.1} %)",
-            c.words, c.explained, c.absorbed
-        )?;
+        writeln!(out, "conservation: {}", conservation_sentence(c))?;
     }
     Ok(())
+}
+
+/// `words sum to W of the score S; padding took P (p %); biases and ε absorbed A (a %)`, the
+/// padding named only when it took any.
+fn conservation_sentence(c: &Conservation) -> String {
+    let share = |part: f64| if c.explained != 0.0 { 100.0 * part / c.explained } else { 0.0 };
+    let padding = if c.padding != 0.0 { format!("; padding took {:.4} ({:.1} %)", c.padding, share(c.padding)) } else { String::new() };
+    format!("words sum to {:.4} of the score {:.4}{padding}; biases and ε absorbed {:.4} ({:.1} %)", c.words, c.explained, c.absorbed, share(c.absorbed))
+}
+
+/// What to tell the reader when the model does not know some of the words it read: how many
+/// it knew, and that a document of unknown words is decided without its words.
+pub fn unknown_words_note(k: &KnownWords) -> Option<String> {
+    match k.known {
+        _ if k.known == k.read => None,
+        0 if k.read == 1 => Some("the model does not know the one word it read: its decision does not rest on this document's words".into()),
+        0 => Some(format!("the model knows none of the {} words it read: its decision does not rest on this document's words", k.read)),
+        known => Some(format!("the model knows {known} of the {} words it read; the others are all one unknown token to it", k.read)),
+    }
+}
+
+/// `text` with its first letter in upper case.
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 /// Escapes text for HTML content and attribute values.
@@ -215,8 +239,11 @@ pub fn html(e: &TextExplanation, classes: &[String]) -> String {
         let _ = writeln!(page, "<tr><td>{name}</td><td class=\"n\">{:.3}</td><td class=\"n\">{:.3}</td></tr>", e.scores[c], e.probabilities[c]);
     }
     page.push_str("</table>\n");
+    if let Some(note) = unknown_words_note(&e.known_words) {
+        let _ = writeln!(page, "<p class=\"note\">{}.</p>", escape_html(&capitalised(&note)));
+    }
     if let Some(c) = &e.conservation {
-        let _ = writeln!(page, "<p>Words sum to {:.4} of the score {:.4}; biases and ε absorbed {:.4}.</p>", c.words, c.explained, c.absorbed);
+        let _ = writeln!(page, "<p>{}.</p>", escape_html(&capitalised(&conservation_sentence(c))));
     }
     page.push_str("</body>\n</html>\n");
     page

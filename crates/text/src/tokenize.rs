@@ -69,6 +69,36 @@ impl Tokens {
     }
 }
 
+/// How many words of a document the model read, and how many of them are in its vocabulary (a
+/// word is unknown when every token of it is the unknown token).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KnownWords {
+    pub known: usize,
+    pub read: usize,
+}
+
+impl Tokens {
+    /// [`KnownWords`] over the first `window` tokens, `unknown` being the unknown token's id.
+    pub fn known_words(&self, window: usize, unknown: Option<u32>) -> KnownWords {
+        // Word indices grow along the tokens, so a word's pieces are neighbours.
+        let mut counts = KnownWords::default();
+        let mut last: Option<(usize, bool)> = None;
+        for (&id, &word) in self.ids.iter().zip(&self.words).take(window) {
+            let known = Some(id) != unknown;
+            match &mut last {
+                Some((w, k)) if *w == word => *k |= known,
+                _ => {
+                    counts.known += usize::from(last.is_some_and(|(_, k)| k));
+                    counts.read += 1;
+                    last = Some((word, known));
+                }
+            }
+        }
+        counts.known += usize::from(last.is_some_and(|(_, k)| k));
+        counts
+    }
+}
+
 /// A trained or loaded tokenizer.
 #[allow(clippy::large_enum_variant)] // one per model, never in bulk
 pub enum TextTokenizer {
@@ -224,6 +254,14 @@ impl TextTokenizer {
         match self {
             TextTokenizer::WordLevel(t) => t.get_vocab_size(true),
             TextTokenizer::WordPiece(t) => t.vocab().values().len(),
+        }
+    }
+
+    /// The id of the unknown token `[UNK]`.
+    pub fn unknown_id(&self) -> Option<u32> {
+        match self {
+            TextTokenizer::WordLevel(t) => t.token_to_id(SPECIAL_TOKENS[1]),
+            TextTokenizer::WordPiece(t) => u32::try_from(t.vocab().token_to_id(SPECIAL_TOKENS[1])).ok(),
         }
     }
 

@@ -322,9 +322,10 @@ fn sample() -> TextExplanation {
         ],
         text,
         signed: true,
-        conservation: Some(Conservation { explained: 2.5, words: 2.5, absorbed: 0.0, layers: vec![] }),
+        conservation: Some(Conservation { explained: 2.5, words: 2.5, padding: 0.0, absorbed: 0.0, layers: vec![] }),
         completeness: None,
         unread_bytes: 0,
+        known_words: text::KnownWords { known: 4, read: 4 },
     }
 }
 

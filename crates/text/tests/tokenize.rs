@@ -1,6 +1,6 @@
 //! Tokenizers: spans into the original text, round trips through files, word grouping.
 
-use text::tokenize::{TextTokenizer, TokenizerKind, SPECIAL_TOKENS};
+use text::tokenize::{KnownWords, TextTokenizer, TokenizerKind, SPECIAL_TOKENS};
 
 const TEXTS: [&str; 4] = [
     "The Shuttle reached orbit. The shuttle landed!",
@@ -91,6 +91,24 @@ fn wordpiece_groups_pieces_into_words() {
     assert_eq!(tokens.words, vec![0, 0, 0, 1, 2, 3, 4]);
     let words: Vec<&str> = tokens.word_spans().into_iter().map(|s| &text[s]).collect();
     assert_eq!(words, vec!["Ünaffable", "people", ",", "Café", "xyz"]);
+    // `xyz` is the unknown token, 1; a window of 5 tokens reads the first 3 words.
+    assert_eq!(tokenizer.unknown_id(), Some(1));
+    assert_eq!(tokens.known_words(usize::MAX, Some(1)), KnownWords { known: 4, read: 5 });
+    assert_eq!(tokens.known_words(5, Some(1)), KnownWords { known: 3, read: 3 });
+    assert_eq!(tokens.known_words(2, Some(1)), KnownWords { known: 1, read: 1 });
+}
+
+#[test]
+fn a_word_is_known_when_any_of_its_pieces_is() {
+    let tokens = text::Tokens { ids: vec![1, 7, 1, 1, 9], spans: vec![0..1; 5], words: vec![0, 0, 1, 2, 2] };
+    assert_eq!(tokens.known_words(usize::MAX, Some(1)), KnownWords { known: 2, read: 3 });
+    assert_eq!(tokens.known_words(4, Some(1)), KnownWords { known: 1, read: 3 }, "word 2's known piece is past the window");
+    assert_eq!(tokens.known_words(usize::MAX, None), KnownWords { known: 3, read: 3 });
+    assert_eq!(text::Tokens::default().known_words(10, Some(1)), KnownWords::default());
+    let word_level = TextTokenizer::train_word_level(TEXTS.iter().copied(), 2, None).unwrap();
+    assert_eq!(word_level.unknown_id(), Some(1));
+    let tokens = word_level.encode("the shuttle zzqx orbit").unwrap();
+    assert_eq!(tokens.known_words(usize::MAX, word_level.unknown_id()), KnownWords { known: 3, read: 4 });
 }
 
 #[test]

@@ -7,7 +7,7 @@ use clap::Args;
 use outcome::output::Sink;
 use outcome::{errln, Failure};
 use text::explain::Method;
-use text::render::{html, write_terminal, ColorWhen, Palette};
+use text::render::{html, unknown_words_note, write_terminal, ColorWhen, Palette};
 use text::ModelConfig;
 
 use crate::args::{read_document, row_document, DataArg, ModelArg};
@@ -126,11 +126,15 @@ pub(crate) fn run(args: ExplainArgs) -> Result<(), Error> {
     let mut out = Sink::open(args.out.as_deref(), args.force)?;
     let to_terminal = args.out.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout());
     let palette = Palette::choose(args.color, to_terminal, |name| std::env::var(name).ok());
+    let mut unknown = Vec::new();
     // Explained in parallel, a chunk at a time, and written in input order as they finish.
     for chunk in docs.chunks(4 * rayon::current_num_threads().max(1)) {
         let explained: Vec<_> = chunk.par_iter().map(|(_, _, text)| model.explain(text, class, &method)).collect();
         for ((name, truth, _), explanation) in chunk.iter().zip(explained) {
             let e = explanation.map_err(|e| text_failure(e).about(name))?;
+            if e.known_words.known == 0 {
+                unknown.push((name, e.known_words));
+            }
             let written = match args.format {
                 OutputFormat::Json if many => {
                     let line = serde_json::json!({ "id": name, "true_class": truth, "explanation": e });
@@ -149,6 +153,11 @@ pub(crate) fn run(args: ExplainArgs) -> Result<(), Error> {
             };
             written.map_err(|e| out.failure(e))?;
         }
+    }
+    match unknown.as_slice() {
+        [] => {}
+        [(name, known)] => errln!("warning: {name}: {}", unknown_words_note(known).expect("none known")),
+        [(first, _), ..] => errln!("warning: the model knows none of the words of {} documents (first {first}); their decisions do not rest on them", unknown.len()),
     }
     Ok(out.finish()?)
 }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use outcome::outln;
+use outcome::{errln, outln};
 
 use outcome::output::Sink;
 
@@ -46,6 +46,10 @@ pub(crate) fn run(args: PredictArgs) -> Result<(), Error> {
         return Ok(out.finish()?);
     };
     let prediction = model.predict(&read_document(input)?)?;
+    if let Some(note) = text::render::unknown_words_note(&prediction.known_words) {
+        let warning = if prediction.known_words.known == 0 { "warning: " } else { "" };
+        errln!("{warning}{}: {note}", input.display());
+    }
     if args.json {
         outln!("{}", serde_json::to_string_pretty(&prediction).expect("serialises"))?;
         return Ok(());
