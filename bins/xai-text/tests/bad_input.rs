@@ -84,6 +84,21 @@ fn missing_paths_and_folders_for_files_exit_3() {
 }
 
 #[test]
+fn a_loop_of_symbolic_links_is_unreadable_and_exits_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.txt"), dir.path().join("b.txt"));
+    std::os::unix::fs::symlink(&b, &a).unwrap();
+    std::os::unix::fs::symlink(&a, &b).unwrap();
+    let message = format!("{}: Too many levels of symbolic links", a.display());
+    fails(&["predict", arg(&a)], MISSING_INPUT, &message);
+    fails(&["explain", arg(&a)], MISSING_INPUT, &message);
+    // A data set's name is judged only once the path can be read.
+    let set = dir.path().join("set");
+    std::os::unix::fs::symlink(&set, &set).unwrap();
+    fails(&["train", "--data", arg(&set), "--out", arg(&dir.path().join("m"))], MISSING_INPUT, "Too many levels of symbolic links");
+}
+
+#[test]
 fn unreadable_files_exit_3() {
     let dir = tempfile::tempdir().unwrap();
     let secret = dir.path().join("secret.txt");
@@ -312,6 +327,29 @@ fn broken_missing_and_foreign_models_exit_5() {
     fails(&["predict", post, "--model", arg(&repo("assets/video-model"))], MODEL, "a relvis video model folder; xai-text needs a text model");
     fails(&["predict", post, "--model", "no-such-model"], MODEL, "no-such-model");
     fails(&["predict", post, "--model", post], MODEL, "space.txt");
+    // Another model's tokenizer (here one word short): the message names the tokenizer's file.
+    let foreign = broken_model(&dir.path().join("f"), |m| {
+        let mut tokenizer: serde_json::Value = serde_json::from_slice(&std::fs::read(m.join("tokenizer.json")).unwrap()).unwrap();
+        let vocab = tokenizer["model"]["vocab"].as_object_mut().unwrap();
+        let last = vocab.iter().max_by_key(|(_, id)| id.as_u64()).map(|(word, _)| word.clone()).unwrap();
+        vocab.remove(&last);
+        std::fs::write(m.join("tokenizer.json"), tokenizer.to_string()).unwrap();
+    });
+    let message = format!("{}: 37730 tokens, but the embedding in {} has 37731 rows; the tokenizer belongs to another model", foreign.join("tokenizer.json").display(), foreign.join("weights.safetensors").display());
+    fails(&["predict", post, "--model", arg(&foreign)], MODEL, &message);
+    // An architecture that cannot be: said in its fields' words, not as a Rust value.
+    for (edit, message) in [
+        (("\"max_len\": 1000", "\"max_len\": 2"), "config.json: the architecture: `max_len` 2 is shorter than the filters' `width` 3"),
+        (("\"filters\": 4000", "\"filters\": 0"), "config.json: the architecture: `filters` is 0"),
+        (("\"vocab\": 37731", "\"vocab\": 1"), "config.json: the architecture: `vocab` is 1; it needs at least 2 (padding and the unknown token)"),
+    ] {
+        let odd = broken_model(&dir.path().join(edit.1.replace([' ', '"', ':'], "")), |m| {
+            let config = std::fs::read_to_string(m.join("config.json")).unwrap();
+            assert!(config.contains(edit.0));
+            std::fs::write(m.join("config.json"), config.replacen(edit.0, edit.1, 1)).unwrap();
+        });
+        xai_text().args(["predict", post, "--model", arg(&odd)]).assert().code(MODEL).stderr(error_line(message)).stderr(predicate::str::contains("Architecture {").not());
+    }
 }
 
 #[test]

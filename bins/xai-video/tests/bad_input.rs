@@ -88,6 +88,10 @@ fn missing_paths_and_files_for_folders_exit_3() {
     let clip = repo("assets/demo-video/sit-up.mp4");
     fails(&["accuracy", "--data", arg(&clip)], MISSING_INPUT, "not a folder of clips");
     fails(&["accuracy", "--data", "no-such-set"], MISSING_INPUT, "no-such-set");
+    // A loop of symbolic links cannot be read: the same kind as a missing clip.
+    let looped = dir.path().join("loop.mp4");
+    std::os::unix::fs::symlink(&looped, &looped).unwrap();
+    fails(&["predict", arg(&looped)], MISSING_INPUT, "loop.mp4: Too many levels of symbolic links");
 }
 
 #[test]

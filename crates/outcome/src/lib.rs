@@ -33,13 +33,16 @@ pub enum FailureKind {
 }
 
 impl FailureKind {
-    /// The kind of a failed read: a missing or unreadable path, or a folder for a file or the
-    /// reverse, is [`FailureKind::MissingInput`]; anything else (bad data) [`FailureKind::InvalidInput`].
+    /// The kind of a failed read: a missing or unreadable path (a loop of symbolic links, a
+    /// name too long), or a folder for a file or the reverse, is [`FailureKind::MissingInput`];
+    /// anything else (bad data) [`FailureKind::InvalidInput`].
     pub fn of_reading(e: &std::io::Error) -> Self {
+        use std::io::ErrorKind;
+        // `ErrorKind::FilesystemLoop` is not stable yet; the OS's code says it.
+        let unreachable_path = matches!(e.raw_os_error(), Some(libc::ELOOP | libc::ENAMETOOLONG));
         match e.kind() {
-            std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::IsADirectory | std::io::ErrorKind::NotADirectory => {
-                FailureKind::MissingInput
-            }
+            ErrorKind::NotFound | ErrorKind::PermissionDenied | ErrorKind::IsADirectory | ErrorKind::NotADirectory => FailureKind::MissingInput,
+            _ if unreachable_path => FailureKind::MissingInput,
             _ => FailureKind::InvalidInput,
         }
     }

@@ -195,6 +195,9 @@ impl TextClassifier {
         let value: serde_json::Value = serde_json::from_str(config).map_err(|e| problem(config_path, e.to_string()))?;
         check_format(&value, FORMAT, OLDEST_FORMAT_VERSION..=FORMAT_VERSION, "text").map_err(|p| problem(config_path, p))?;
         let config: ModelConfig = serde_json::from_value(value).map_err(|e| problem(config_path, e.to_string()))?;
+        if let Some(p) = config.architecture.problem() {
+            return Err(problem(config_path, format!("the architecture: {p}")));
+        }
         if config.classes.len() != config.architecture.classes {
             return Err(problem(config_path, format!("{} class names for {} outputs", config.classes.len(), config.architecture.classes)));
         }
@@ -216,7 +219,8 @@ impl TextClassifier {
         let cnn = TextCnn::from_parts(arch.clone(), embedding, conv, dense)?;
         let tokenizer = tokenizer(config.tokenizer)?;
         if tokenizer.vocab_size() != arch.vocab {
-            return Err(problem(config_path, format!("the tokenizer has {} tokens, the embedding {} rows", tokenizer.vocab_size(), arch.vocab)));
+            let found = format!("{} tokens, but the embedding in {} has {} rows; the tokenizer belongs to another model", tokenizer.vocab_size(), weights_path.display(), arch.vocab);
+            return Err(problem(&config_path.with_file_name(config.tokenizer.file()), found));
         }
         Ok(TextClassifier { config, tokenizer, cnn })
     }

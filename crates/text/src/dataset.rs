@@ -36,6 +36,9 @@ impl Layout {
             Ok(Layout::Csv)
         } else if name.ends_with(".jsonl") || name.ends_with(".ndjson") || name.ends_with(".json") {
             Ok(Layout::JsonLines)
+        } else if let Err(e) = fs::metadata(path) {
+            // A path that cannot be read says so before its name is judged.
+            Err(TextError::read(path, e))
         } else {
             Err(TextError::UnknownLayout(path.to_path_buf()))
         }

@@ -14,10 +14,10 @@ pub const PAD: u32 = 0;
 /// Token id of unknown words.
 pub const UNK: u32 = 1;
 
-/// The model's shape.
 /// The longest window a model may read (a model file asking for more is refused).
 pub const MAX_LEN: usize = 1_000_000;
 
+/// The model's shape.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Architecture {
     /// Vocabulary size, padding and unknown token included.
@@ -29,6 +29,33 @@ pub struct Architecture {
     pub classes: usize,
     /// Documents are cut to this many tokens.
     pub max_len: usize,
+}
+
+impl Architecture {
+    /// What makes this shape unusable, in the words of its fields, or `None`.
+    pub fn problem(&self) -> Option<String> {
+        let a = self;
+        if a.vocab < 2 {
+            return Some(format!("`vocab` is {}; it needs at least 2 (padding and the unknown token)", a.vocab));
+        }
+        if let Some((name, _)) = [("embedding_dim", a.embedding_dim), ("width", a.width), ("filters", a.filters), ("classes", a.classes)].into_iter().find(|&(_, n)| n == 0) {
+            return Some(format!("`{name}` is 0"));
+        }
+        if a.max_len < a.width {
+            return Some(format!("`max_len` {} is shorter than the filters' `width` {}", a.max_len, a.width));
+        }
+        if a.max_len > MAX_LEN {
+            return Some(format!("`max_len` {} is more than the {MAX_LEN} tokens a model may read", a.max_len));
+        }
+        None
+    }
+}
+
+impl std::fmt::Display for Architecture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let a = self;
+        write!(f, "{} words of {} dimensions, {} filters of width {}, {} classes, windows of {} tokens", a.vocab, a.embedding_dim, a.filters, a.width, a.classes, a.max_len)
+    }
 }
 
 /// Embedding table plus the convolution, ReLU, max-pool and dense layers.
@@ -72,8 +99,8 @@ impl TextCnn {
         expect("dense.weight", dense.weight.shape().to_vec(), vec![arch.filters, arch.classes])?;
         expect("conv.bias", conv.bias.as_ref().map_or(vec![], |b| b.shape().to_vec()), vec![arch.filters])?;
         expect("dense.bias", dense.bias.as_ref().map_or(vec![], |b| b.shape().to_vec()), vec![arch.classes])?;
-        if arch.vocab < 2 || arch.width == 0 || arch.max_len < arch.width || arch.max_len > MAX_LEN {
-            return Err(TextError::Model(format!("inconsistent architecture {arch:?}")));
+        if let Some(problem) = arch.problem() {
+            return Err(TextError::Model(format!("the architecture: {problem}")));
         }
         let network = Network::new(vec![
             Layer::Conv1d(conv),
@@ -92,7 +119,7 @@ impl TextCnn {
     pub fn mean_of(members: &[TextCnn]) -> Result<Self, TextError> {
         let first = members.first().ok_or_else(|| TextError::Model("no members to combine".into()))?;
         if let Some(other) = members.iter().find(|m| m.arch != first.arch) {
-            return Err(TextError::Model(format!("members differ in architecture: {:?} and {:?}", first.arch, other.arch)));
+            return Err(TextError::Model(format!("members differ in architecture: {} and {}", first.arch, other.arch)));
         }
         let (k, a) = (members.len(), &first.arch);
         let (dim, filters) = (a.embedding_dim, a.filters);

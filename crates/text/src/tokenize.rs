@@ -69,6 +69,16 @@ impl Tokens {
     }
 }
 
+impl TokenizerKind {
+    /// The file it is saved in beside a model.
+    pub fn file(self) -> &'static str {
+        match self {
+            TokenizerKind::WordLevel => TOKENIZER_FILE,
+            TokenizerKind::WordPiece => VOCAB_FILE,
+        }
+    }
+}
+
 /// How many words of a document the model read, and how many of them are in its vocabulary (a
 /// word is unknown when every token of it is the unknown token).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
