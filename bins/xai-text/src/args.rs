@@ -1,10 +1,10 @@
 //! Arguments several commands share: the labelled set, the model, a document to read.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
 use outcome::{errln, Failure};
+use pipeline::bounded_read;
 use pipeline::worker::{string_field, Row};
 use text::corpus::default_newsgroups_path;
 use text::fit::fingerprint;
@@ -133,11 +133,10 @@ impl ModelArg {
 
 pub(crate) fn read_document(input: &Path) -> Result<String, Failure> {
     let bytes = if input == Path::new("-") {
-        let mut bytes = Vec::new();
-        std::io::stdin().read_to_end(&mut bytes).map_err(|e| Failure::reading(Path::new("standard input"), &e))?;
-        bytes
+        bounded_read::read_at_most(std::io::stdin().lock(), bounded_read::DOCUMENT).map_err(|e| Failure::reading(Path::new("standard input"), &e))?
     } else {
-        std::fs::read(input).map_err(|e| Failure::reading(input, &e))?
+        // A pipe is read as a file is (`explain <(…)`), up to the bound.
+        std::fs::File::open(input).and_then(|f| bounded_read::read_at_most(f, bounded_read::DOCUMENT)).map_err(|e| Failure::reading(input, &e))?
     };
     text::corpus::read_document(&bytes).map_err(|problem| Failure::invalid(format!("{}: {problem}", input.display())))
 }

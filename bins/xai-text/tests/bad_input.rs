@@ -129,6 +129,8 @@ fn empty_and_binary_documents_exit_4() {
     fails(&["predict", arg(&empty)], INVALID_INPUT, "empty.txt: the document is empty");
     fails(&["predict", arg(&blank)], INVALID_INPUT, "blank.txt: the document is empty");
     fails(&["predict", arg(&nul)], INVALID_INPUT, "image.png: binary data");
+    // An endless stream for a document: read up to the bound, then refused.
+    fails(&["predict", "/dev/zero"], INVALID_INPUT, "/dev/zero: larger than 256 MiB, the most relvis reads for one document");
     fails(&["explain", arg(&noise)], INVALID_INPUT, "noise.bin: binary data");
     xai_text().args(["predict", "-"]).write_stdin(Vec::<u8>::new()).assert().code(INVALID_INPUT).stderr(predicate::str::contains("-: the document is empty"));
 }
@@ -327,6 +329,28 @@ fn broken_missing_and_foreign_models_exit_5() {
     fails(&["predict", post, "--model", arg(&repo("assets/video-model"))], MODEL, "a relvis video model folder; xai-text needs a text model");
     fails(&["predict", post, "--model", "no-such-model"], MODEL, "no-such-model");
     fails(&["predict", post, "--model", post], MODEL, "space.txt");
+    // A model file that never ends (a device) is refused before it is read, in a relvis
+    // folder and in an ONNX one.
+    for file in ["config.json", "weights.safetensors", "tokenizer.json"] {
+        let endless = broken_model(&dir.path().join(format!("zero-{file}")), |m| {
+            std::fs::remove_file(m.join(file)).unwrap();
+            std::os::unix::fs::symlink("/dev/zero", m.join(file)).unwrap();
+        });
+        fails(&["predict", post, "--model", arg(&endless)], MODEL, &format!("{file}: not a regular file (a device, a pipe or a socket, whose end is not known)"));
+    }
+    let onnx = repo("crates/text/tests/fixtures/onnx-kim");
+    for file in ["model.onnx", "tokenizer.json", "config.json"] {
+        let endless = outcome::testing::broken_model(&onnx, &["model.onnx", "tokenizer.json", "config.json"], &dir.path().join(format!("onnx-{file}")), |m| {
+            std::fs::remove_file(m.join(file)).unwrap();
+            std::os::unix::fs::symlink("/dev/zero", m.join(file)).unwrap();
+        });
+        xai_text()
+            .args(["predict", post, "--model", arg(&endless)])
+            .assert()
+            .code(MODEL)
+            .stderr(error_line(&format!("{file}: not a regular file")))
+            .stderr(predicate::str::contains("panicked").not());
+    }
     // Another model's tokenizer (here one word short): the message names the tokenizer's file.
     let foreign = broken_model(&dir.path().join("f"), |m| {
         let mut tokenizer: serde_json::Value = serde_json::from_slice(&std::fs::read(m.join("tokenizer.json")).unwrap()).unwrap();

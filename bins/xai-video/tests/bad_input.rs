@@ -191,6 +191,14 @@ fn broken_missing_and_foreign_models_exit_5() {
     fails(&["predict", clip, "--model", arg(&flat)], MODEL, "tensor `hof.gmm.variances` holds a variance below 1e-6");
     fails(&["predict", clip, "--model", arg(&repo("assets/text-model"))], MODEL, "a relvis text model folder; xai-video needs a video model");
     fails(&["predict", clip, "--model", "no-such-model"], MODEL, "no-such-model");
+    // A model file that never ends (a device) is refused before it is read.
+    for file in ["model.json", "weights.safetensors"] {
+        let endless = broken_model(&dir.path().join(format!("zero-{file}")), |m| {
+            std::fs::remove_file(m.join(file)).unwrap();
+            std::os::unix::fs::symlink("/dev/zero", m.join(file)).unwrap();
+        });
+        fails(&["predict", clip, "--model", arg(&endless)], MODEL, &format!("{file}: not a regular file (a device, a pipe or a socket, whose end is not known)"));
+    }
 }
 
 #[test]

@@ -11,8 +11,10 @@
 //! - [`progress`]: how long work reports how far it has come;
 //! - [`model_folder`]: model folders — format and version checks, tensors read with shape and
 //!   weight-bound checks, saving through a staged folder;
+//! - [`bounded_read`]: whole files read with a size bound, devices and endless streams refused;
 //! - [`worker`]: the worker mode of the batch commands, JSON lines in and out in input order.
 
+pub mod bounded_read;
 pub mod conservation;
 pub mod correlation;
 pub mod figure;

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use lrp::{Conv1d, Dense};
 use ndarray::{Array1, Ix1, Ix2, Ix3};
+use pipeline::bounded_read;
 use pipeline::metrics::argmax;
 use pipeline::model_folder::{check_format, read_tensor, save_folder, tensor_file};
 pub use pipeline::model_folder::WeightPrecision;
@@ -171,14 +172,16 @@ impl TextClassifier {
         let missing = |path: &Path, e: std::io::Error| {
             let problem = if dir.join("model.json").is_file() {
                 "a relvis video model folder; xai-text needs a text model".to_string()
-            } else {
+            } else if e.kind() == std::io::ErrorKind::NotFound {
                 format!("{e} (not a relvis text model folder?)")
+            } else {
+                e.to_string()
             };
             TextError::ModelFile { path: path.to_path_buf(), problem }
         };
-        let config = fs::read_to_string(&config_path).map_err(|e| missing(&config_path, e))?;
+        let config = bounded_read::read_text_file(&config_path, bounded_read::MODEL_CONFIG).map_err(|e| missing(&config_path, e))?;
         let weights_path = dir.join(WEIGHTS_FILE);
-        let weights = fs::read(&weights_path).map_err(|e| missing(&weights_path, e))?;
+        let weights = bounded_read::read_file(&weights_path, bounded_read::MODEL_WEIGHTS).map_err(|e| missing(&weights_path, e))?;
         Self::from_files(&config, &config_path, &weights, &weights_path, |kind| TextTokenizer::load(dir, kind))
     }
 

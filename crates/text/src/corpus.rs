@@ -7,6 +7,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use flate2::read::GzDecoder;
+use pipeline::bounded_read;
 
 use crate::error::TextError;
 
@@ -144,7 +145,7 @@ fn read_archive(path: &Path) -> Result<Vec<LabelledFile>, TextError> {
 fn read_folder(root: &Path) -> Result<Vec<LabelledFile>, TextError> {
     let mut files = Vec::new();
     for file in document_files(root)? {
-        let bytes = fs::read(&file).map_err(|e| TextError::read(&file, e))?;
+        let bytes = fs::File::open(&file).and_then(|f| bounded_read::read_at_most(f, bounded_read::DOCUMENT)).map_err(|e| TextError::read(&file, e))?;
         let relative = file.strip_prefix(root).unwrap_or(&file);
         let relative: Vec<String> = relative.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
         files.extend(LabelledFile::new(&relative.join("/"), bytes));

@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use std::fs;
 use std::path::Path;
 
+use pipeline::bounded_read;
 use serde::{Deserialize, Serialize};
 
 use crate::corpus::{decode_by_byte_order_mark, decode_latin1, read_labelled_files, Corpus, Document, Skipped};
@@ -293,7 +294,7 @@ fn unusable_field(field: &str, value: Option<&serde_json::Value>, expected: &str
 /// A data file's bytes and the encoding they are in: a file that starts with a byte-order
 /// mark is decoded by it (the mark overrides `--encoding`), any other is read as it is.
 fn read_data_file(path: &Path, encoding: Encoding) -> Result<(Vec<u8>, Encoding), TextError> {
-    let bytes = fs::read(path).map_err(|e| TextError::read(path, e))?;
+    let bytes = fs::File::open(path).and_then(|f| bounded_read::read_at_most(f, bounded_read::DATA_FILE)).map_err(|e| TextError::read(path, e))?;
     match decode_by_byte_order_mark(&bytes) {
         Some(Ok(text)) => Ok((text.into_bytes(), Encoding::Utf8)),
         Some(Err(reason)) => Err(TextError::Dataset(format!("{}: {reason}", path.display()))),

@@ -7,6 +7,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use flate2::read::GzDecoder;
+use pipeline::bounded_read;
 use ndarray::Array2;
 
 use crate::error::TextError;
@@ -22,6 +23,7 @@ pub struct Coverage {
 /// Reads all vectors from a GloVe-format file; fails on a line whose length differs from
 /// the first's, naming the line.
 pub fn read_vectors(path: &Path) -> Result<(usize, HashMap<String, Vec<f32>>), TextError> {
+    bounded_read::check_file(path, bounded_read::WORD_VECTORS).map_err(|e| TextError::read(path, e))?;
     let file = File::open(path).map_err(|e| TextError::read(path, e))?;
     let mut magic = [0u8; 2];
     let gzip = File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && magic == [0x1f, 0x8b];

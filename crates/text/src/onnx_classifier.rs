@@ -12,7 +12,8 @@ use std::path::Path;
 
 use lrp::{position_norms, position_sums, smooth_grad, Graph, GraphTrace, Target};
 use ndarray::{ArrayD, Axis, IxDyn};
-use onnx_import::{ImportError, OnnxModel};
+use onnx_import::OnnxModel;
+use pipeline::bounded_read;
 use pipeline::conservation::LayerSum;
 use pipeline::metrics::argmax;
 
@@ -76,22 +77,26 @@ fn model_file(path: &Path, e: impl std::fmt::Display) -> TextError {
 impl OnnxTextClassifier {
     /// Whether `dir` holds an ONNX model.
     pub fn is_onnx_folder(dir: &Path) -> bool {
-        dir.join(ONNX_FILE).is_file()
+        // Anything named so (a device too) is meant as one, and is refused by its loader.
+        dir.join(ONNX_FILE).exists()
     }
 
     /// Reads `model.onnx`, `tokenizer.json` and `config.json` from `dir`.
     pub fn load(dir: &Path) -> Result<Self, TextError> {
         let path = dir.join(ONNX_FILE);
-        let model = OnnxModel::read(&path).map_err(|e| match e {
-            ImportError::Read { path, source } => TextError::Read { path, source },
-            other => model_file(&path, other),
+        let bytes = bounded_read::read_file(&path, bounded_read::ONNX_MODEL).map_err(|source| match source.kind() {
+            std::io::ErrorKind::InvalidData => model_file(&path, source),
+            _ => TextError::Read { path: path.clone(), source },
         })?;
+        let model = OnnxModel::from_bytes(&bytes).map_err(|e| model_file(&path, e))?;
         let Some(table) = model.embedding() else {
             return Err(model_file(&path, "its input is not token ids gathered from an embedding table"));
         };
         let dim = table.ncols();
         let tokenizer_path = dir.join(crate::tokenize::TOKENIZER_FILE);
-        let tokenizer = tokenizers::Tokenizer::from_file(&tokenizer_path).map_err(|e| model_file(&tokenizer_path, e))?;
+        let tokenizer = bounded_read::read_file(&tokenizer_path, bounded_read::TOKENIZER)
+            .map_err(|e| model_file(&tokenizer_path, e))
+            .and_then(|json| tokenizers::Tokenizer::from_bytes(json).map_err(|e| model_file(&tokenizer_path, e)))?;
         // The shortest input the graph takes, and the number of outputs there.
         let (min_length, outputs) = (1..=MAX_PADDED_LENGTH)
             .find_map(|len| {
@@ -118,8 +123,10 @@ impl OnnxTextClassifier {
     /// names them, as many as the model has outputs; and the rest of what the file says.
     fn read_config(path: &Path, outputs: usize) -> Result<(Vec<String>, FolderConfig), TextError> {
         let default_names = || (0..outputs).map(|i| format!("LABEL_{i}")).collect();
-        let Ok(text) = std::fs::read_to_string(path) else {
-            return Ok((default_names(), FolderConfig::default()));
+        let text = match bounded_read::read_text_file(path, bounded_read::MODEL_CONFIG) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((default_names(), FolderConfig::default())),
+            Err(e) => return Err(model_file(path, e)),
         };
         let config: serde_json::Value = serde_json::from_str(&text).map_err(|e| model_file(path, e))?;
         let count = |key: &str| -> Result<Option<u64>, TextError> {

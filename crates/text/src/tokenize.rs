@@ -8,6 +8,7 @@
 use std::ops::Range;
 use std::path::Path;
 
+use pipeline::bounded_read;
 use rust_tokenizers::tokenizer::{BertTokenizer, Tokenizer as _};
 use rust_tokenizers::vocab::Vocab as _;
 use serde::{Deserialize, Serialize};
@@ -202,10 +203,10 @@ impl TextTokenizer {
     /// A BERT WordPiece tokenizer (lower-casing, accents stripped) from a `vocab.txt` whose
     /// first entry is `[PAD]`.
     pub fn from_wordpiece_vocab(path: &Path) -> Result<Self, TextError> {
-        std::fs::File::open(path).map_err(|e| TextError::read(path, e))?;
+        bounded_read::check_file(path, bounded_read::TOKENIZER).map_err(|e| TextError::read(path, e))?;
         let tokenizer = BertTokenizer::from_file(path, true, true).map_err(|e| tokenizer_error(&path.display().to_string(), e))?;
         let pad = tokenizer.vocab().token_to_id(SPECIAL_TOKENS[0]);
-        let first = std::fs::read_to_string(path).map_err(|e| TextError::read(path, e))?.lines().next().map(str::to_owned);
+        let first = bounded_read::read_text_file(path, bounded_read::TOKENIZER).map_err(|e| TextError::read(path, e))?.lines().next().map(str::to_owned);
         if pad != 0 || first.as_deref() != Some(SPECIAL_TOKENS[0]) {
             return Err(TextError::Tokenizer(format!("{}: the first entry must be [PAD] (padding id 0)", path.display())));
         }
@@ -226,7 +227,7 @@ impl TextTokenizer {
         match kind {
             TokenizerKind::WordLevel => {
                 let path = dir.join(TOKENIZER_FILE);
-                let json = std::fs::read(&path).map_err(|e| TextError::Tokenizer(format!("{}: {e}", path.display())))?;
+                let json = bounded_read::read_file(&path, bounded_read::TOKENIZER).map_err(|e| TextError::Tokenizer(format!("{}: {e}", path.display())))?;
                 Self::word_level_from_json(&json)
             }
             TokenizerKind::WordPiece => Self::from_wordpiece_vocab(&dir.join(VOCAB_FILE)),

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use lrp::Dense;
 use ndarray::{ArrayD, Ix1, Ix2};
+use pipeline::bounded_read;
 use pipeline::model_folder::{check_format, read_tensor, save_folder, tensor_file, WeightPrecision};
 use safetensors::tensor::SafeTensors;
 
@@ -58,9 +59,9 @@ impl VideoClassifier {
             };
             VideoError::ModelFile { path: path.to_path_buf(), problem }
         };
-        let config = fs::read_to_string(&config_path).map_err(|e| missing(&config_path, e))?;
+        let config = bounded_read::read_text_file(&config_path, bounded_read::MODEL_CONFIG).map_err(|e| missing(&config_path, e))?;
         let weights_path = dir.join(WEIGHTS_FILE);
-        let weights = fs::read(&weights_path).map_err(|e| missing(&weights_path, e))?;
+        let weights = bounded_read::read_file(&weights_path, bounded_read::MODEL_WEIGHTS).map_err(|e| missing(&weights_path, e))?;
         Self::from_files(&config, &config_path, &weights, &weights_path)
     }
 
