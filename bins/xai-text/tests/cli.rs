@@ -96,6 +96,30 @@ fn explain_streams_json_lines_over_a_folder_and_writes_html_once() {
 }
 
 #[test]
+fn training_several_networks_prints_every_report() {
+    let set = format!("{}/../../assets/demo-set/tickets.csv", env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let small = ["--filters", "20", "--max-len", "40", "--epochs", "3", "--min-count", "1", "--batch-size", "8", "--embedding-dim", "8"];
+    let train = |name: &str, members: &str| {
+        let out = dir.path().join(name);
+        let stdout = xai_text().args(["train", "--data", &set, "--out"]).arg(&out).args(small).args(["--members", members]).assert().success().get_output().stdout.clone();
+        let text = String::from_utf8(stdout).unwrap();
+        // The JSON comes first, the summary line after it.
+        let json_end = text.rfind("\nmodel saved to").unwrap();
+        let printed: serde_json::Value = serde_json::from_str(&text[..json_end]).unwrap();
+        let config: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("config.json")).unwrap()).unwrap();
+        (printed, config["training"].clone())
+    };
+    let (printed, training) = train("three", "3");
+    let mut expected = vec![training["report"].clone()];
+    expected.extend(training["other_members"].as_array().unwrap().iter().cloned());
+    assert_eq!(expected.len(), 3);
+    assert_eq!(printed, serde_json::Value::Array(expected), "every network's report, in training order");
+    let (printed, training) = train("one", "1");
+    assert_eq!(printed, training["report"], "one network: its report, an object as before");
+}
+
+#[test]
 fn a_set_the_user_brings_trains_explains_and_evaluates() {
     let set = format!("{}/../../assets/demo-set/tickets.csv", env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().unwrap();

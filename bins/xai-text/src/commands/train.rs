@@ -200,8 +200,13 @@ pub(crate) fn run(args: TrainArgs) -> Result<(), Error> {
     let model = fit(&corpus, &options, &mut Bar { bar: None, validated: options.train.validation_fraction > 0.0 })?;
     model.save(&args.out, args.force)?;
     let record = &model.config.training;
-    outln!("{}", serde_json::to_string_pretty(&record.report).expect("serialises"))?;
     let reports: Vec<_> = std::iter::once(&record.report).chain(&record.other_members).collect();
+    // One network's report as an object, as always; several networks' as a list in training order.
+    let json = match reports.as_slice() {
+        [one] => serde_json::to_string_pretty(one),
+        all => serde_json::to_string_pretty(all),
+    };
+    outln!("{}", json.expect("serialises"))?;
     let kept: Vec<String> = reports
         .iter()
         .map(|r| match r.validation_documents {
