@@ -25,6 +25,21 @@ pub fn check_new(path: &Path, force: bool) -> Result<(), Failure> {
     Ok(())
 }
 
+/// An exclusive lock on a folder, held until dropped: relvis processes moving outputs into the
+/// same folder take turns, so that none sees another's moves half done. (An advisory `flock`
+/// on the folder itself, which leaves nothing behind.)
+struct FolderLock {
+    _file: fs::File,
+}
+
+impl FolderLock {
+    fn take(folder: &Path) -> io::Result<Self> {
+        let file = fs::File::open(folder)?;
+        file.lock()?;
+        Ok(FolderLock { _file: file })
+    }
+}
+
 /// The folder a new file or folder at `path` goes into (made if missing).
 fn parent_of(path: &Path) -> Result<PathBuf, Failure> {
     let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
@@ -163,6 +178,7 @@ impl Write for Sink {
 pub struct StagedFolder {
     temp: TempDir,
     destination: PathBuf,
+    force: bool,
     _tracked: Tracked,
 }
 
@@ -179,7 +195,7 @@ impl StagedFolder {
         }
         let parent = parent_of(destination)?;
         let (temp, tracked) = Tracked::create(|| tempfile::Builder::new().prefix(".relvis-staging-").tempdir_in(&parent), |t| t.path()).map_err(|e| Failure::writing(destination, &e))?;
-        Ok(StagedFolder { temp, destination: destination.to_path_buf(), _tracked: tracked })
+        Ok(StagedFolder { temp, destination: destination.to_path_buf(), force, _tracked: tracked })
     }
 
     /// The temporary folder to write into.
@@ -194,12 +210,20 @@ impl StagedFolder {
         Failure { message, ..failure }
     }
 
-    /// Moves every entry into the destination (made if missing), each by one rename.
+    /// Moves every entry into the destination (made if missing), each by one rename. Another
+    /// process committing into the same folder waits its turn; without `force`, a folder that
+    /// another filled meanwhile is refused.
     pub fn commit(self) -> Result<(), Failure> {
         let fail = |e: io::Error| Failure::writing(&self.destination, &e);
         for entry in fs::read_dir(self.temp.path()).map_err(fail)? {
             let entry = entry.map_err(fail)?;
             sync(&entry.path()).map_err(fail)?;
+        }
+        let parent = self.temp.path().parent().expect("staged beside the destination");
+        let _lock = FolderLock::take(parent).map_err(fail)?;
+        let occupied = fs::read_dir(&self.destination).map(|mut entries| entries.next().is_some()).unwrap_or(false);
+        if occupied && !self.force {
+            return Err(Failure::output(format!("{} holds files (another process wrote them meanwhile); give --force to write into it", self.destination.display())));
         }
         interrupt::commit(|| {
             fs::create_dir_all(&self.destination).map_err(fail)?;
@@ -228,11 +252,17 @@ pub fn file_name_part(name: &str) -> String {
     }
 }
 
-/// Moves the completed folder `staged` to `destination` (mode 0755). An existing folder there
-/// is replaced only if it is empty or holds `marker`, the file that marks an earlier output of
-/// the same kind (a model's config): `--force` never deletes a folder of other files.
-pub fn install_folder(staged: &Path, destination: &Path, marker: &str) -> io::Result<()> {
+/// Moves the completed folder `staged` to `destination` (mode 0755). Something already there
+/// is an [`io::ErrorKind::AlreadyExists`] error unless `replace`; then an existing folder is
+/// replaced only if it is empty or holds `marker`, the file that marks an earlier output of the
+/// same kind (a model's config): `--force` never deletes a folder of other files. Processes
+/// installing into the same folder take turns, so a check and its move are never split.
+pub fn install_folder(staged: &Path, destination: &Path, marker: &str, replace: bool) -> io::Result<()> {
     fs::set_permissions(staged, fs::Permissions::from_mode(0o755))?;
+    let _lock = FolderLock::take(staged.parent().unwrap_or(Path::new(".")))?;
+    if fs::symlink_metadata(destination).is_ok() && !replace {
+        return Err(io::ErrorKind::AlreadyExists.into());
+    }
     if fs::symlink_metadata(destination).is_ok() {
         let replaceable = destination.is_dir() && (destination.join(marker).is_file() || fs::read_dir(destination)?.next().is_none());
         if !replaceable {
@@ -343,7 +373,15 @@ mod tests {
             let staged = dir.path().join(".staged");
             fs::create_dir(&staged).unwrap();
             fs::write(staged.join("config.json"), "new").unwrap();
-            let result = install_folder(&staged, destination, "config.json");
+            // Without replacing: refused wherever something is, moved where nothing is.
+            let existed = destination.exists();
+            let unreplaced = install_folder(&staged, destination, "config.json", false);
+            assert_eq!(unreplaced.map_err(|e| e.kind()), if existed { Err(io::ErrorKind::AlreadyExists) } else { Ok(()) });
+            if !existed {
+                assert_eq!(fs::read_to_string(destination.join("config.json")).unwrap(), "new");
+                continue;
+            }
+            let result = install_folder(&staged, destination, "config.json", true);
             assert_eq!(result.is_ok(), ok, "{destination:?}: {result:?}");
             if ok {
                 assert_eq!(fs::read_to_string(destination.join("config.json")).unwrap(), "new");

@@ -148,7 +148,11 @@ pub fn save_folder<E: From<FolderError>>(dir: &Path, overwrite: bool, marker: &s
     fs::create_dir_all(parent).map_err(failed(parent))?;
     let (staging, _tracked) = outcome::interrupt::Tracked::create(|| tempfile::Builder::new().prefix(".relvis-model-").tempdir_in(parent), |t| t.path()).map_err(failed(parent))?;
     write(staging.path())?;
-    outcome::interrupt::commit(|| outcome::output::install_folder(staging.path(), dir, marker)).map_err(failed(dir))?;
+    // Without `overwrite`, another process may have saved there since the check above.
+    outcome::interrupt::commit(|| outcome::output::install_folder(staging.path(), dir, marker, overwrite)).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists if !overwrite => FolderError::Exists(dir.to_path_buf()),
+        _ => failed(dir)(e),
+    })?;
     Ok(())
 }
 
