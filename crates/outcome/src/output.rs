@@ -29,14 +29,20 @@ pub fn check_new(path: &Path, force: bool) -> Result<(), Failure> {
 /// same folder take turns, so that none sees another's moves half done. (An advisory `flock`
 /// on the folder itself, which leaves nothing behind.)
 struct FolderLock {
-    _file: fs::File,
+    _file: Option<fs::File>,
 }
 
 impl FolderLock {
     fn take(folder: &Path) -> io::Result<Self> {
-        let file = fs::File::open(folder)?;
+        let file = match fs::File::open(folder) {
+            Ok(file) => file,
+            // A folder one may write in but not list cannot be opened to lock; commits there
+            // go unlocked, as before locks.
+            Err(e) if e.kind() == io::ErrorKind::PermissionDenied => return Ok(FolderLock { _file: None }),
+            Err(e) => return Err(e),
+        };
         file.lock()?;
-        Ok(FolderLock { _file: file })
+        Ok(FolderLock { _file: Some(file) })
     }
 }
 
