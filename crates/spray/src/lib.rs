@@ -17,7 +17,7 @@ pub mod spectral;
 pub mod tsne;
 
 pub use graph::{knn_graph, Graph, Weighting};
-pub use spectral::{analyse, rank_by_eigengap, Analysis, Solver, SprayOptions};
+pub use spectral::{analyse, rank_by_eigengap, Analysis, Clustering, Solver, SprayOptions};
 pub use tsne::TsneOptions;
 
 /// What can go wrong.

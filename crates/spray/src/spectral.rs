@@ -78,6 +78,39 @@ pub struct Analysis {
     pub embedding: Vec<[f64; 2]>,
     /// `t-sne` or `spectral` (eigenvectors 2 and 3, beyond `TSNE_LIMIT` maps).
     pub embedding_method: String,
+    /// The spectral embedding (eigenvectors 2 and 3 of `L_sym`), whichever `embedding` is.
+    pub spectral_embedding: Vec<[f64; 2]>,
+    /// The labels k-means gives for other cluster counts (2 up to `ALTERNATIVE_CLUSTERINGS`
+    /// and the eigenvalues computed), beside `labels`, for a viewer to switch between.
+    pub alternatives: Vec<Clustering>,
+}
+
+/// One clustering of the maps.
+#[derive(Clone, Debug, Serialize)]
+pub struct Clustering {
+    pub clusters: usize,
+    pub labels: Vec<usize>,
+}
+
+/// The largest cluster count offered as an alternative to the chosen one.
+pub const ALTERNATIVE_CLUSTERINGS: usize = 8;
+
+/// k-means (Ng, Jordan & Weiss) on the row-normalised first `clusters` eigenvectors.
+fn spectral_clusters(vectors: &Array2<f64>, clusters: usize, seed: u64) -> Result<Vec<usize>, SprayError> {
+    let n = vectors.nrows();
+    if clusters <= 1 {
+        return Ok(vec![0; n]);
+    }
+    let mut u = vectors.slice(ndarray::s![.., ..clusters.min(vectors.ncols())]).to_owned();
+    for mut row in u.outer_iter_mut() {
+        let norm = row.dot(&row).sqrt();
+        if norm > 0.0 {
+            row /= norm;
+        }
+    }
+    let data = DatasetBase::from(u);
+    let model = KMeans::params_with_rng(clusters, StdRng::seed_from_u64(seed)).n_runs(10).fit(&data).map_err(|e| SprayError::Invalid(format!("k-means: {e}")))?;
+    Ok(model.predict(&data).to_vec())
 }
 
 /// `y = D^{-1/2} A D^{-1/2} x` for the graph's adjacency `A`, column by column.
@@ -163,31 +196,18 @@ pub fn analyse(x: ArrayView2<f64>, options: &SprayOptions) -> Result<Analysis, S
     let largest_eigengap = eigengaps[gap_at];
     let proposed_clusters = gap_at + 1;
     let clusters = options.clusters.unwrap_or(proposed_clusters).clamp(1, n);
-    // k-means on the row-normalised first `clusters` eigenvectors (Ng, Jordan & Weiss).
-    let mut u = vectors.slice(ndarray::s![.., ..clusters.min(vectors.ncols())]).to_owned();
-    for mut row in u.outer_iter_mut() {
-        let norm = row.dot(&row).sqrt();
-        if norm > 0.0 {
-            row /= norm;
-        }
-    }
-    let labels: Vec<usize> = if clusters == 1 {
-        vec![0; n]
-    } else {
-        let data = DatasetBase::from(u);
-        let model = KMeans::params_with_rng(clusters, StdRng::seed_from_u64(options.seed)).n_runs(10).fit(&data).map_err(|e| SprayError::Invalid(format!("k-means: {e}")))?;
-        model.predict(&data).to_vec()
-    };
+    let labels = spectral_clusters(&vectors, clusters, options.seed)?;
+    let alternatives = (2..=ALTERNATIVE_CLUSTERINGS.min(vectors.ncols()).min(n))
+        .filter(|&k| k != clusters)
+        .map(|k| Ok(Clustering { clusters: k, labels: spectral_clusters(&vectors, k, options.seed)? }))
+        .collect::<Result<_, SprayError>>()?;
     let mut cluster_sizes = vec![0; clusters];
     for &l in &labels {
         cluster_sizes[l] += 1;
     }
-    let (embedding, embedding_method) = if n <= TSNE_LIMIT {
-        (tsne(&graph, &graph.distances, &options.tsne), "t-sne")
-    } else {
-        let column = |c: usize| if c < vectors.ncols() { vectors.column(c).to_vec() } else { vec![0.0; n] };
-        (column(1).into_iter().zip(column(2)).map(|(a, b)| [a, b]).collect(), "spectral")
-    };
+    let column = |c: usize| if c < vectors.ncols() { vectors.column(c).to_vec() } else { vec![0.0; n] };
+    let spectral_embedding: Vec<[f64; 2]> = column(1).into_iter().zip(column(2)).map(|(a, b)| [a, b]).collect();
+    let (embedding, embedding_method) = if n <= TSNE_LIMIT { (tsne(&graph, &graph.distances, &options.tsne), "t-sne") } else { (spectral_embedding.clone(), "spectral") };
     Ok(Analysis {
         maps: n,
         neighbours: k,
@@ -201,6 +221,8 @@ pub fn analyse(x: ArrayView2<f64>, options: &SprayOptions) -> Result<Analysis, S
         cluster_sizes,
         embedding,
         embedding_method: embedding_method.to_string(),
+        spectral_embedding,
+        alternatives,
     })
 }
 
@@ -279,6 +301,21 @@ mod tests {
         assert_eq!(a.proposed_clusters, 3, "{:?}", a.eigenvalues);
         assert_eq!(purity(&a.labels, &truth), 1.0);
         assert_eq!(a.cluster_sizes.iter().sum::<usize>(), 300);
+        // The alternatives split the same three groups further or merge them: with two
+        // clusters, two groups share one; with six, each cluster lies within one group.
+        let counts: Vec<usize> = a.alternatives.iter().map(|c| c.clusters).collect();
+        assert_eq!(counts, vec![2, 4, 5, 6, 7, 8]);
+        let two = &a.alternatives[0].labels;
+        assert!((0..3).all(|g| (0..300).filter(|&i| truth[i] == g).all(|i| two[i] == two[g])), "a group split in two clusters");
+        let six = &a.alternatives[3].labels;
+        for c in 0..6 {
+            let groups: std::collections::BTreeSet<usize> = (0..300).filter(|&i| six[i] == c).map(|i| truth[i]).collect();
+            assert!(groups.len() <= 1, "cluster {c} mixes groups {groups:?}");
+        }
+        // The spectral embedding is eigenvectors 2 and 3: unit length, orthogonal to each other.
+        let (u, v): (Vec<f64>, Vec<f64>) = a.spectral_embedding.iter().map(|p| (p[0], p[1])).unzip();
+        let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+        assert!((dot(&u, &u) - 1.0).abs() < 1e-8 && (dot(&v, &v) - 1.0).abs() < 1e-8 && dot(&u, &v).abs() < 1e-8);
     }
 
     #[test]

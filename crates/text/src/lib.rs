@@ -50,6 +50,7 @@ pub mod plot;
 pub mod randomisation;
 pub mod render;
 pub mod spray_maps;
+pub mod spray_page;
 
 mod error;
 

@@ -128,6 +128,24 @@ pub fn class_strategies(model: &dyn TextModel, docs: &[Document], class: usize, 
     strategies(&model.classes()[class], docs.iter().map(|d| d.id.clone()).collect(), explanations, kind, how, options)
 }
 
+/// Words named per cluster.
+pub const TOP_WORDS: usize = 10;
+
+/// A cluster's mean header share (of the documents' `shares`) and its `TOP_WORDS` word types
+/// (lower-cased) with the largest summed relevance over its `members`.
+pub fn cluster_summary(members: &[usize], explanations: &[TextExplanation], shares: &[f64]) -> (f64, Vec<(String, f32)>) {
+    let mut words: HashMap<String, f32> = HashMap::new();
+    for &i in members {
+        for w in &explanations[i].words {
+            *words.entry(w.word.to_lowercase()).or_default() += w.relevance;
+        }
+    }
+    let mut top: Vec<(String, f32)> = words.into_iter().collect();
+    top.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    top.truncate(TOP_WORDS);
+    (members.iter().map(|&i| shares[i]).sum::<f64>() / members.len().max(1) as f64, top)
+}
+
 /// Builds the maps of explanations already made for `class` (of the documents `ids`, in the
 /// same order) and clusters them.
 pub fn strategies(class: &str, ids: Vec<String>, explanations: Vec<TextExplanation>, kind: MapKind, how: Normalisation, options: &SprayOptions) -> Result<TextStrategies, TextError> {
@@ -175,19 +193,11 @@ pub fn strategies(class: &str, ids: Vec<String>, explanations: Vec<TextExplanati
             let mean = members.iter().fold(Array1::<f64>::zeros(width), |acc, &i| acc + x.row(i)) / members.len().max(1) as f64;
             let mut by_distance: Vec<(usize, f64)> = members.iter().map(|&i| (i, (&x.row(i) - &mean).mapv(|v| v * v).sum())).collect();
             by_distance.sort_by(|a, b| a.1.total_cmp(&b.1));
-            let mut words: HashMap<String, f32> = HashMap::new();
-            for &i in &members {
-                for w in &explanations[i].words {
-                    *words.entry(w.word.to_lowercase()).or_default() += w.relevance;
-                }
-            }
-            let mut top: Vec<(String, f32)> = words.into_iter().collect();
-            top.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-            top.truncate(10);
+            let (header_share, top_words) = cluster_summary(&members, &explanations, &shares);
             TextCluster {
                 size: members.len(),
-                header_share: members.iter().map(|&i| shares[i]).sum::<f64>() / members.len().max(1) as f64,
-                top_words: top,
+                header_share,
+                top_words,
                 examples: by_distance.iter().take(3).map(|&(i, _)| ids[i].clone()).collect(),
             }
         })

@@ -50,6 +50,7 @@ pub mod faithfulness;
 pub mod heatmap;
 pub mod report;
 pub mod spray_maps;
+pub mod spray_page;
 // 5. Synthetic set
 pub mod encode;
 pub mod synth;

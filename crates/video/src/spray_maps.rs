@@ -16,6 +16,7 @@ use crate::clip_descriptors::clip_descriptors;
 use crate::dataset::LabelledClip;
 use crate::error::VideoError;
 use crate::explain::{default_rules, explain, ExplanationRecord};
+use crate::spray_page::ClipView;
 
 /// The fixed shape maps are pooled to: time bins, rows, columns.
 pub type Grid = (usize, usize, usize);
@@ -32,6 +33,9 @@ pub struct ClassStrategies {
     pub cluster_means: Vec<Array3<f64>>,
     /// With ground truth per clip (e.g. a planted cue): how pure the clusters are against it.
     pub purity: Option<f64>,
+    /// What the viewer shows of each clip's explanation, in the order of `clips`.
+    #[serde(skip)]
+    pub views: Vec<ClipView>,
 }
 
 fn spray_error(e: spray::SprayError) -> VideoError {
@@ -53,21 +57,24 @@ pub fn purity(labels: &[usize], truth: &[bool]) -> f64 {
 #[allow(clippy::too_many_arguments)]
 pub fn class_strategies(model: &VideoClassifier, clips: &[LabelledClip], class: usize, grid: Grid, how: Normalisation, options: &SprayOptions, truth: Option<&[bool]>, progress: &Progress) -> Result<ClassStrategies, VideoError> {
     let done = std::sync::atomic::AtomicUsize::new(0);
-    let maps: Vec<Array3<f64>> = clips
+    let (maps, views): (Vec<Array3<f64>>, Vec<ClipView>) = clips
         .par_iter()
         .map(|clip| {
             let d = clip_descriptors(&clip.path, model.reading(None), model.config.options.descriptor)?;
             let e = explain(model, &d, Some(class), &default_rules())?;
             progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, clips.len());
-            Ok(pool_3d(e.blocks.view(), grid))
+            Ok((pool_3d(e.blocks.view(), grid), ClipView::of(e.blocks.view(), &e.per_frame, e.score, &e.scores)))
         })
-        .collect::<Result<_, VideoError>>()?;
-    strategies(&model.config.classes[class], clips.iter().map(|c| c.path.clone()).collect(), &maps, grid, how, options, truth)
+        .collect::<Result<Vec<_>, VideoError>>()?
+        .into_iter()
+        .unzip();
+    strategies(&model.config.classes[class], clips.iter().map(|c| c.path.clone()).collect(), &maps, views, grid, how, options, truth)
 }
 
 /// Clusters the maps of `clips` for `class`, already pooled to `grid` (explanations made
-/// elsewhere, e.g. gathered from the worker mode's output).
-pub fn strategies(class: &str, clips: Vec<PathBuf>, maps: &[Array3<f64>], grid: Grid, how: Normalisation, options: &SprayOptions, truth: Option<&[bool]>) -> Result<ClassStrategies, VideoError> {
+/// elsewhere, e.g. gathered from the worker mode's output); `views` go with the clips.
+#[allow(clippy::too_many_arguments)]
+pub fn strategies(class: &str, clips: Vec<PathBuf>, maps: &[Array3<f64>], views: Vec<ClipView>, grid: Grid, how: Normalisation, options: &SprayOptions, truth: Option<&[bool]>) -> Result<ClassStrategies, VideoError> {
     let size = grid.0 * grid.1 * grid.2;
     let mut x = Array2::<f64>::zeros((maps.len(), size));
     for (mut row, map) in x.outer_iter_mut().zip(maps) {
@@ -84,11 +91,12 @@ pub fn strategies(class: &str, clips: Vec<PathBuf>, maps: &[Array3<f64>], grid: 
         })
         .collect();
     let purity = truth.map(|t| purity(&analysis.labels, t));
-    Ok(ClassStrategies { class: class.to_string(), clips, grid, analysis, cluster_means, purity })
+    Ok(ClassStrategies { class: class.to_string(), clips, grid, analysis, cluster_means, purity, views })
 }
 
-/// The block relevance of a gathered explanation, `[frames, rows, cols]`, pooled to `grid`.
-pub fn pooled_record(record: &ExplanationRecord, grid: Grid) -> Result<Array3<f64>, VideoError> {
+/// The block relevance of a gathered explanation, `[frames, rows, cols]`, pooled to `grid`,
+/// and what the viewer shows of it.
+pub fn pooled_record(record: &ExplanationRecord, grid: Grid) -> Result<(Array3<f64>, ClipView), VideoError> {
     let (frames, rows) = (record.blocks.len(), record.blocks.first().map_or(0, Vec::len));
     let cols = record.blocks.first().and_then(|f| f.first()).map_or(0, Vec::len);
     if frames == 0 || rows == 0 || cols == 0 || record.blocks.iter().any(|f| f.len() != rows || f.iter().any(|r| r.len() != cols)) {
@@ -96,7 +104,7 @@ pub fn pooled_record(record: &ExplanationRecord, grid: Grid) -> Result<Array3<f6
     }
     let flat: Vec<f32> = record.blocks.iter().flatten().flatten().copied().collect();
     let blocks = Array3::from_shape_vec((frames, rows, cols), flat).expect("checked shape");
-    Ok(pool_3d(blocks.view(), grid))
+    Ok((pool_3d(blocks.view(), grid), ClipView::of(blocks.view(), &record.per_frame, record.score, &record.scores)))
 }
 
 /// The frames of one clip clustered into phases by their block relevance for `class`

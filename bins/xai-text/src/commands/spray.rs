@@ -14,6 +14,7 @@ use spray::rank_by_eigengap;
 use text::explain::{Method, DEFAULT_RULE};
 use text::render::html;
 use text::spray_maps::{class_strategies, strategies, MapKind, TextStrategies};
+use text::spray_page::spray_page;
 use text::TextExplanation;
 
 use crate::args::{DataArg, ModelArg};
@@ -42,6 +43,10 @@ pub(crate) struct SprayArgs {
     /// the class it explains.
     #[arg(long, num_args = 1.., value_name = "PARTS", conflicts_with_all = ["data", "model", "rule"])]
     explanations: Vec<PathBuf>,
+    /// Also write `report.html` into the report: one self-contained page to explore the
+    /// classes' spectra, embeddings and clusters and every document's explanation.
+    #[arg(long)]
+    html: bool,
     /// Folder for the report (refused if it exists, unless --force).
     #[arg(long)]
     out: PathBuf,
@@ -124,6 +129,11 @@ pub(crate) fn run(args: SprayArgs) -> Result<(), Error> {
     rank_by_eigengap(&mut results, |r| &r.analysis);
     let json = dir.join("spray.json");
     std::fs::write(&json, serde_json::to_string_pretty(&results).expect("serialises")).map_err(|e| staged.name_destination(Failure::writing(&json, &e)))?;
+    if args.html {
+        let page = dir.join("report.html");
+        let title = format!("relvis SpRAy: {} maps, {} classes", serde_json::to_value(args.maps).expect("serialises").as_str().unwrap_or("position"), results.len());
+        std::fs::write(&page, viewer::html(&spray_page(&results, &title))).map_err(|e| staged.name_destination(Failure::writing(&page, &e)))?;
+    }
     staged.commit()?;
     outln!("{:<26} {:>5} {:>7} {:>7} {:>9} {:>8}  clusters: size (header share) top words", "class", "docs", "header", "words", "eigengap", "clusters")?;
     for r in &results {

@@ -15,7 +15,9 @@ use video::dataset::all_clips;
 use video::explanation_quality::planted_cue;
 use video::heatmap::plot_cluster_maps;
 use video::explain::ExplanationRecord;
+use video::motion::MotionOptions;
 use video::spray_maps::{class_strategies, frame_phases, pooled_record, strategies, ClassStrategies, Grid};
+use video::spray_page::{spray_page, ClipView};
 
 use crate::args::{bar, class_index, count, DataArg, ModelArg, SprayArg, StreamArg};
 use crate::failure::{video_failure, Error};
@@ -42,6 +44,10 @@ pub(crate) struct SprayArgs {
     /// Time bins of the pooled maps.
     #[arg(long, default_value_t = 4, value_parser = count)]
     pub(crate) time_bins: usize,
+    /// Also write `report.html` into the report: one self-contained page to explore the
+    /// classes' spectra, embeddings and clusters and every clip's most relevant frames.
+    #[arg(long)]
+    pub(crate) html: bool,
     /// Folder for the report.
     #[arg(long)]
     pub(crate) out: PathBuf,
@@ -53,10 +59,18 @@ impl SprayArgs {
     pub(crate) fn run(self) -> Result<(), Error> {
         let grid = (self.time_bins, self.spray.rows, self.spray.cols);
         match &self.data {
-            Some(data) => spray_set(data, &self.model, self.class.as_deref(), &self.spray, self.time_bins, &self.out, self.force),
-            None => spray_gathered(&self.explanations, self.class.as_deref(), grid, &self.spray, &self.out, self.force),
+            Some(data) => spray_set(data, &self.model, self.class.as_deref(), &self.spray, self.time_bins, self.html, &self.out, self.force),
+            None => spray_gathered(&self.explanations, self.class.as_deref(), grid, &self.spray, self.html, &self.out, self.force),
         }
     }
+}
+
+/// What `--html` needs beside the results: how to decode the clips' pictures (none for
+/// gathered explanations), the clips that carry a planted cue, the model's classes.
+struct PageOptions {
+    reading: Option<MotionOptions>,
+    cues: Vec<PathBuf>,
+    classes: Vec<String>,
 }
 
     /// SpRAy over the frames of one clip: its phases, by the frames' relevance maps.
@@ -86,7 +100,7 @@ impl SprayFramesArgs {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn spray_set(data: &DataArg, model: &ModelArg, class: Option<&str>, args: &SprayArg, time_bins: usize, out: &Path, force: bool) -> Result<(), Error> {
+fn spray_set(data: &DataArg, model: &ModelArg, class: Option<&str>, args: &SprayArg, time_bins: usize, html: bool, out: &Path, force: bool) -> Result<(), Error> {
     let model = model.load()?;
     let set = data.load()?;
     let classes: Vec<usize> = match class {
@@ -111,12 +125,13 @@ fn spray_set(data: &DataArg, model: &ModelArg, class: Option<&str>, args: &Spray
         progress.finish_and_clear();
         results.push(r);
     }
-    write_strategies(results, staged, out)
+    let page = html.then(|| PageOptions { reading: Some(model.reading(None)), cues: cues.clone().unwrap_or_default(), classes: model.config.classes.clone() });
+    write_strategies(results, page, staged, out)
 }
 
 /// The report folder of the classes' strategies: each class's spectrum, embedding and cluster
 /// maps, and `spray.json`, the classes ranked by eigengap; and the table on standard output.
-fn write_strategies(mut results: Vec<ClassStrategies>, staged: StagedFolder, out: &Path) -> Result<(), Error> {
+fn write_strategies(mut results: Vec<ClassStrategies>, page: Option<PageOptions>, staged: StagedFolder, out: &Path) -> Result<(), Error> {
     let dir = staged.path();
     for r in &results {
         let name = outcome::output::file_name_part(&r.class);
@@ -131,6 +146,13 @@ fn write_strategies(mut results: Vec<ClassStrategies>, staged: StagedFolder, out
     }
     let json = dir.join("spray.json");
     std::fs::write(&json, serde_json::to_string_pretty(&results).expect("serialises")).map_err(|e| staged.name_destination(Failure::writing(&json, &e)))?;
+    if let Some(options) = page {
+        let path = dir.join("report.html");
+        let carries = |clip: &Path| (!options.cues.is_empty()).then(|| options.cues.iter().any(|c| c == clip));
+        let title = format!("relvis SpRAy: {} classes of clips", results.len());
+        let html = viewer::html(&spray_page(&results, &options.classes, &title, options.reading, &carries));
+        std::fs::write(&path, html).map_err(|e| staged.name_destination(Failure::writing(&path, &e)))?;
+    }
     staged.commit()?;
     outln!("classes ranked by eigengap (largest first: the most distinct strategies); report in {}", out.display())?;
     Ok(())
@@ -138,30 +160,36 @@ fn write_strategies(mut results: Vec<ClassStrategies>, staged: StagedFolder, out
 
 /// SpRAy over explanations gathered from worker output, class by class (in the order of the
 /// classes' indices).
-fn spray_gathered(parts: &[PathBuf], only: Option<&str>, grid: Grid, args: &SprayArg, out: &Path, force: bool) -> Result<(), Error> {
+fn spray_gathered(parts: &[PathBuf], only: Option<&str>, grid: Grid, args: &SprayArg, html: bool, out: &Path, force: bool) -> Result<(), Error> {
     let staged = StagedFolder::new(out, force)?;
     let gathered = gather::<ExplanationRecord>(parts, "explanation")?;
     if gathered.errors > 0 {
         outcome::errln!("warning: passed over {} error records", gathered.errors);
     }
-    let mut classes: BTreeMap<(usize, String), (Vec<PathBuf>, Vec<Array3<f64>>)> = BTreeMap::new();
+    let mut classes: BTreeMap<(usize, String), (Vec<PathBuf>, Vec<Array3<f64>>, Vec<ClipView>)> = BTreeMap::new();
+    let mut names: BTreeMap<usize, String> = BTreeMap::new();
     for (id, record) in &gathered.results {
         if only.is_some_and(|c| c != record.class_name) {
             continue;
         }
-        let map = pooled_record(record, grid).map_err(|e| Failure::invalid(format!("{id}: {}", video_failure(e).message)))?;
+        let (map, view) = pooled_record(record, grid).map_err(|e| Failure::invalid(format!("{id}: {}", video_failure(e).message)))?;
+        names.insert(record.class, record.class_name.clone());
         let class = classes.entry((record.class, record.class_name.clone())).or_default();
         class.0.push(PathBuf::from(id));
         class.1.push(map);
+        class.2.push(view);
     }
     if let (Some(class), true) = (only, classes.is_empty()) {
         return Err(Failure::invalid(format!("no explanation for class `{class}` in the gathered files")).into());
     }
     let mut results = Vec::new();
-    for ((_, class), (clips, maps)) in classes.into_iter().filter(|(_, (clips, _))| clips.len() >= 3) {
-        results.push(strategies(&class, clips, &maps, grid, args.cluster.normalise, &args.cluster.options(), None)?);
+    for ((_, class), (clips, maps, views)) in classes.into_iter().filter(|(_, (clips, _, _))| clips.len() >= 3) {
+        results.push(strategies(&class, clips, &maps, views, grid, args.cluster.normalise, &args.cluster.options(), None)?);
     }
-    write_strategies(results, staged, out)
+    // The classes a predicted index names, where some explanation explains it.
+    let count = gathered.results.first().map_or(0, |(_, r)| r.scores.len());
+    let page = html.then(|| PageOptions { reading: None, cues: Vec::new(), classes: (0..count).map(|c| names.get(&c).cloned().unwrap_or_else(|| c.to_string())).collect() });
+    write_strategies(results, page, staged, out)
 }
 
 fn spray_frames(clip: &Path, stream: Option<usize>, model: &ModelArg, class: Option<&str>, args: &SprayArg, json: Option<&Path>, force: bool) -> Result<(), Error> {

@@ -1,0 +1,118 @@
+//! The SpRAy viewer's page for video: each class's analysis with, per clip, its relevance per
+//! frame and block heatmaps of its most relevant frames over the decoded pictures.
+
+use std::path::Path;
+
+use base64::Engine as _;
+use ndarray::{Array2, Axis};
+use rayon::prelude::*;
+use viewer::{level, ClassView, ClipItem, ClusterSummary, FrameHeat, Item, Page};
+
+use crate::error::VideoError;
+use crate::motion::{MotionOptions, MotionReader};
+use crate::picture::RgbImage;
+use crate::spray_maps::ClassStrategies;
+
+/// Frames shown per clip.
+pub const SHOWN_FRAMES: usize = 3;
+
+/// What the page keeps of a clip's explanation: the curve, the most relevant frames' block
+/// relevance, the clip's largest |R| (what the frames' levels are shares of), the scores.
+#[derive(Clone, Debug)]
+pub struct ClipView {
+    pub per_frame: Vec<f32>,
+    /// `(frame, [rows, cols] relevance)`, most relevant frame first.
+    pub top: Vec<(usize, Array2<f32>)>,
+    pub max_abs: f32,
+    pub score: f32,
+    pub predicted: usize,
+}
+
+impl ClipView {
+    /// From block relevance `[frames, rows, cols]` and the relevance per frame.
+    pub fn of(blocks: ndarray::ArrayView3<f32>, per_frame: &[f32], score: f32, scores: &[f32]) -> Self {
+        let mut order: Vec<usize> = (0..per_frame.len()).collect();
+        order.sort_by(|&a, &b| per_frame[b].total_cmp(&per_frame[a]));
+        let top = order.into_iter().take(SHOWN_FRAMES).map(|t| (t, blocks.index_axis(Axis(0), t).to_owned())).collect();
+        let max_abs = blocks.iter().fold(0f32, |m, v| m.max(v.abs()));
+        let predicted = (0..scores.len()).max_by(|&a, &b| scores[a].total_cmp(&scores[b])).unwrap_or(0);
+        ClipView { per_frame: per_frame.to_vec(), top, max_abs, score, predicted }
+    }
+}
+
+/// A picture as a PNG `data:` address.
+fn png_address(picture: &RgbImage) -> Result<String, VideoError> {
+    let mut bytes = Vec::new();
+    let mut encoder = png::Encoder::new(&mut bytes, picture.width as u32, picture.height as u32);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let failed = |e: png::EncodingError| VideoError::Invalid(format!("PNG: {e}"));
+    let mut writer = encoder.write_header().map_err(failed)?;
+    writer.write_image_data(&picture.pixels).map_err(failed)?;
+    writer.finish().map_err(failed)?;
+    Ok(format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes)))
+}
+
+/// The pictures of `frames` of the clip at `path`, decoded once more, in the order of `frames`.
+fn pictures(path: &Path, reading: MotionOptions, frames: &[usize]) -> Result<Vec<Option<String>>, VideoError> {
+    let mut found: Vec<Option<String>> = vec![None; frames.len()];
+    let last = frames.iter().copied().max().unwrap_or(0);
+    for frame in MotionReader::open(path, MotionOptions { pictures: true, ..reading })? {
+        let frame = frame?;
+        if let (Some(k), Some(picture)) = (frames.iter().position(|&f| f == frame.index), frame.picture.as_ref()) {
+            found[k] = Some(png_address(picture)?);
+        }
+        if frame.index >= last {
+            break;
+        }
+    }
+    Ok(found)
+}
+
+/// The page of a video SpRAy report, classes in the report's order. With `reading`, each
+/// shown frame's picture is decoded from its clip (a clip that cannot be read again is shown
+/// without pictures); `cue(clip)` tells whether a clip carries the planted cue, where known.
+pub fn spray_page(results: &[ClassStrategies], classes: &[String], title: &str, reading: Option<MotionOptions>, cue: &(dyn Fn(&Path) -> Option<bool> + Sync)) -> Page {
+    let views = results
+        .iter()
+        .map(|r| {
+            let items: Vec<Item> = r
+                .clips
+                .par_iter()
+                .zip(&r.views)
+                .map(|(path, v)| {
+                    let shown: Vec<usize> = v.top.iter().map(|(t, _)| *t).collect();
+                    let pictures = reading.and_then(|reading| pictures(path, reading, &shown).ok()).unwrap_or_else(|| vec![None; shown.len()]);
+                    let frames = v
+                        .top
+                        .iter()
+                        .zip(pictures)
+                        .map(|((t, map), picture)| FrameHeat { frame: *t, rows: map.nrows(), cols: map.ncols(), block: reading.map_or(16, |r| r.block), levels: map.iter().map(|&x| level(x, v.max_abs)).collect(), picture })
+                        .collect();
+                    let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+                    Item::Clip(ClipItem {
+                        id: path.display().to_string(),
+                        title: name,
+                        per_frame: v.per_frame.clone(),
+                        frames,
+                        cue: cue(path),
+                        score: v.score,
+                        predicted: classes.get(v.predicted).cloned().unwrap_or_else(|| v.predicted.to_string()),
+                    })
+                })
+                .collect();
+            let flags: Vec<Option<bool>> = r.clips.iter().map(|c| cue(c)).collect();
+            ClassView::new(&r.class, &r.analysis, items, |labels, clusters| {
+                (0..clusters)
+                    .map(|c| {
+                        let members: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == c).collect();
+                        let known: Vec<bool> = members.iter().filter_map(|&i| flags[i]).collect();
+                        let share = (!known.is_empty() && known.len() == members.len()).then(|| known.iter().filter(|&&f| f).count() as f64 / known.len() as f64);
+                        ClusterSummary { size: members.len(), share, top_words: Vec::new() }
+                    })
+                    .collect()
+            })
+        })
+        .collect();
+    Page { title: title.to_string(), item_name: "clip".into(), share_name: "cue share".into(), classes: views }
+}
