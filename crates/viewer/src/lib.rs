@@ -8,6 +8,8 @@
 //! explanations become is up to the pipeline's crate; this crate only lays them out.
 
 mod page;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use page::{html, ClassView, ClipItem, ClusterSummary, DocumentItem, FrameHeat, Item, Page};
 
