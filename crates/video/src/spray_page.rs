@@ -40,17 +40,22 @@ impl ClipView {
     }
 }
 
-/// A picture as a PNG `data:` address.
-fn png_address(picture: &RgbImage) -> Result<String, VideoError> {
+/// JPEG quality of the pictures under the heatmaps.
+const PICTURE_QUALITY: u8 = 85;
+
+/// A picture as a grey JPEG `data:` address, luma 0.3 R + 0.59 G + 0.11 B: the page shows it
+/// in grey under the tint (as the explain report does), and camera noise, which PNG cannot
+/// compress, keeps a report of thousands of clips large.
+fn picture_address(picture: &RgbImage) -> Result<String, VideoError> {
+    let luma: Vec<u8> = picture.pixels.chunks_exact(3).map(|p| (0.3 * f32::from(p[0]) + 0.59 * f32::from(p[1]) + 0.11 * f32::from(p[2])).round() as u8).collect();
+    let (Ok(width), Ok(height)) = (u16::try_from(picture.width), u16::try_from(picture.height)) else {
+        return Err(VideoError::Invalid(format!("a {}×{} picture is too large for JPEG", picture.width, picture.height)));
+    };
     let mut bytes = Vec::new();
-    let mut encoder = png::Encoder::new(&mut bytes, picture.width as u32, picture.height as u32);
-    encoder.set_color(png::ColorType::Rgb);
-    encoder.set_depth(png::BitDepth::Eight);
-    let failed = |e: png::EncodingError| VideoError::Invalid(format!("PNG: {e}"));
-    let mut writer = encoder.write_header().map_err(failed)?;
-    writer.write_image_data(&picture.pixels).map_err(failed)?;
-    writer.finish().map_err(failed)?;
-    Ok(format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes)))
+    jpeg_encoder::Encoder::new(&mut bytes, PICTURE_QUALITY)
+        .encode(&luma, width, height, jpeg_encoder::ColorType::Luma)
+        .map_err(|e| VideoError::Invalid(format!("JPEG: {e}")))?;
+    Ok(format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes)))
 }
 
 /// The pictures of `frames` of the clip at `path`, decoded once more, in the order of `frames`.
@@ -60,7 +65,7 @@ fn pictures(path: &Path, reading: MotionOptions, frames: &[usize]) -> Result<Vec
     for frame in MotionReader::open(path, MotionOptions { pictures: true, ..reading })? {
         let frame = frame?;
         if let (Some(k), Some(picture)) = (frames.iter().position(|&f| f == frame.index), frame.picture.as_ref()) {
-            found[k] = Some(png_address(picture)?);
+            found[k] = Some(picture_address(picture)?);
         }
         if frame.index >= last {
             break;

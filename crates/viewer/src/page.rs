@@ -114,7 +114,7 @@ pub struct FrameHeat {
     /// The side of a block in the picture's pixels.
     pub block: usize,
     pub levels: Vec<i16>,
-    /// The frame as a PNG `data:` address.
+    /// The frame's picture as a `data:` address (any format the browser decodes).
     pub picture: Option<String>,
 }
 

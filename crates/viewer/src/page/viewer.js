@@ -368,5 +368,8 @@
     state: () => ({ ...state, matches: state.matches ? [...state.matches] : null }),
   };
   if (data.classes.length) showClass(0);
+  // Milliseconds from the start of navigation until the first class is drawn: the load time.
+  window.relvisViewer.readyAt = performance.now();
+  window.relvisViewer.items = data.classes.reduce((n, v) => n + v.items.length, 0);
   document.body.dataset.ready = "true";
 })();
