@@ -45,7 +45,7 @@ mod linear;
 mod network;
 mod rule;
 
-pub use attribution::{integrated_gradients, occlusion, smooth_grad, smooth_grad_inputs, Differentiable, IntegratedGradients, SmoothGradSettings};
+pub use attribution::{integrated_gradients, occlusion, smooth_grad, smooth_grad_inputs, Differentiable, IntegratedGradients, Quadrature, SmoothGradSettings};
 pub use error::LrpError;
 pub use explain::{position_norms, position_sums, relevance_through, relevance_through_part, Explanation, LayerRelevance, Target};
 pub use graph::{Graph, GraphTrace, Node, NodeId, Op};

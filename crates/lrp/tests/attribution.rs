@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use lrp::{integrated_gradients, occlusion, smooth_grad, smooth_grad_inputs, Differentiable, Layer, LrpError, Network, SmoothGradSettings};
+use lrp::{integrated_gradients, occlusion, smooth_grad, smooth_grad_inputs, Differentiable, Layer, LrpError, Network, Quadrature, SmoothGradSettings};
 use ndarray::ArrayD;
 
 /// `∂f_c/∂x` at `x` by central differences of the f64 reference forward pass.
@@ -22,26 +22,31 @@ fn finite_gradient(net: &Network, x: &[f64], shape: &[usize], class: usize) -> V
 }
 
 #[test]
-fn integrated_gradients_equal_the_midpoint_sum_in_f64() {
+fn integrated_gradients_equal_the_quadrature_sum_in_f64() {
     let net = text_like_stack(3, true);
     let mut rng = rng(30);
     let x = uniform(&mut rng, &[12, FEATURES], -1.0, 1.0);
     let baseline = uniform(&mut rng, &[12, FEATURES], -0.2, 0.2);
     let (x64, b64) = (to_f64(&x), to_f64(&baseline));
     let steps = 12;
-    for class in [0, 2] {
-        let ig = integrated_gradients(&net, &x, &baseline, class, steps).unwrap();
+    for (class, quadrature) in [(0, Quadrature::Midpoint), (2, Quadrature::Midpoint), (1, Quadrature::GaussLegendre)] {
+        let ig = integrated_gradients(&net, &x, &baseline, class, steps, quadrature).unwrap();
+        // The nodes written out here, not taken from `Quadrature`: midpoints, or the Legendre
+        // roots found by bisection (each root in its own sign change of P_12 on a fine grid).
+        let nodes: Vec<(f64, f64)> = match quadrature {
+            Quadrature::Midpoint => (0..steps).map(|k| ((k as f64 + 0.5) / steps as f64, 1.0 / steps as f64)).collect(),
+            Quadrature::GaussLegendre => legendre_nodes_by_bisection(steps),
+        };
         let mut reference = vec![0.0; x64.len()];
-        for k in 0..steps {
-            let alpha = (k as f64 + 0.5) / steps as f64;
+        for (alpha, weight) in nodes {
             let point: Vec<f64> = b64.iter().zip(&x64).map(|(b, x)| b + alpha * (x - b)).collect();
             for (r, g) in reference.iter_mut().zip(finite_gradient(&net, &point, x.shape(), class)) {
-                *r += g / steps as f64;
+                *r += weight * g;
             }
         }
         reference.iter_mut().zip(x64.iter().zip(&b64)).for_each(|(r, (x, b))| *r *= x - b);
         let err = relative_error(&ig.attribution, &reference);
-        assert!(err < 1e-4, "class {class}: IG differs from the f64 midpoint sum by {err:e}");
+        assert!(err < 1e-4, "class {class}, {quadrature}: IG differs from the f64 sum by {err:e}");
         let f = reference_forward(&net, &x64, x.shape())[class];
         let f0 = reference_forward(&net, &b64, x.shape())[class];
         assert!((ig.score - f).abs() < 1e-5 && (ig.baseline_score - f0).abs() < 1e-5);
@@ -50,19 +55,89 @@ fn integrated_gradients_equal_the_midpoint_sum_in_f64() {
     }
 }
 
+/// `P_m` at `z` from its explicit sum `2⁻ᵐ Σ_k (−1)ᵏ C(m,k) C(2m−2k,m) z^{m−2k}`.
+fn legendre_by_sum(m: usize, z: f64) -> f64 {
+    let choose = |n: usize, k: usize| (0..k).fold(1.0, |c, i| c * (n - i) as f64 / (i + 1) as f64);
+    (0..=m / 2).map(|k| (-1f64).powi(k as i32) * choose(m, k) * choose(2 * m - 2 * k, m) * z.powi((m - 2 * k) as i32)).sum::<f64>() / 2f64.powi(m as i32)
+}
+
+/// Gauss–Legendre nodes on [0, 1]: the roots of `P_m` by bisection of its sign changes, the
+/// weights from the degree-`m−1` moment equations `Σ w_k α_kʲ = 1/(j+1)` solved by elimination.
+fn legendre_nodes_by_bisection(m: usize) -> Vec<(f64, f64)> {
+    let grid = 20_000;
+    let mut roots = Vec::new();
+    for i in 0..grid {
+        let (mut a, mut b) = (-1.0 + 2.0 * i as f64 / grid as f64, -1.0 + 2.0 * (i + 1) as f64 / grid as f64);
+        if legendre_by_sum(m, a).signum() == legendre_by_sum(m, b).signum() {
+            continue;
+        }
+        for _ in 0..60 {
+            let c = (a + b) / 2.0;
+            if legendre_by_sum(m, a).signum() == legendre_by_sum(m, c).signum() { a = c } else { b = c }
+        }
+        roots.push((1.0 + (a + b) / 2.0) / 2.0);
+    }
+    assert_eq!(roots.len(), m);
+    // Vandermonde system for the weights.
+    let mut rows: Vec<Vec<f64>> = (0..m).map(|j| roots.iter().map(|a| a.powi(j as i32)).chain([1.0 / (j + 1) as f64]).collect()).collect();
+    for c in 0..m {
+        let pivot = (c..m).max_by(|&a, &b| rows[a][c].abs().total_cmp(&rows[b][c].abs())).unwrap();
+        rows.swap(c, pivot);
+        for r in 0..m {
+            if r != c {
+                let f = rows[r][c] / rows[c][c];
+                for k in c..=m {
+                    rows[r][k] -= f * rows[c][k];
+                }
+            }
+        }
+    }
+    roots.iter().enumerate().map(|(k, &a)| (a, rows[k][m] / rows[k][k])).collect()
+}
+
+#[test]
+fn gauss_legendre_nodes_are_the_legendre_roots_and_integrate_polynomials_exactly() {
+    let two = Quadrature::GaussLegendre.nodes(2);
+    let d = 0.5 / 3f64.sqrt();
+    assert!((two[0].0 - (0.5 - d)).abs() < 1e-15 && (two[1].0 - (0.5 + d)).abs() < 1e-15 && (two[0].1 - 0.5).abs() < 1e-15, "{two:?}");
+    assert_eq!(Quadrature::GaussLegendre.nodes(1), vec![(0.5, 1.0)]);
+    for m in [3, 7, 12, 32, 64] {
+        let nodes = Quadrature::GaussLegendre.nodes(m);
+        assert!(nodes.windows(2).all(|w| w[0].0 < w[1].0) && nodes[0].0 > 0.0 && nodes[m - 1].0 < 1.0);
+        // ∫₀¹ tʲ dt = 1/(j+1), exactly for every degree below 2m.
+        for j in 0..2 * m {
+            let sum: f64 = nodes.iter().map(|(a, w)| w * a.powi(j as i32)).sum();
+            assert!((sum - 1.0 / (j + 1) as f64).abs() < 1e-13, "m = {m}, degree {j}: {sum}");
+        }
+    }
+    // Degree 2m is the first the rule misses, by its error term (m!)⁴ / ((2m + 1) ((2m)!)²) on [0, 1].
+    for m in 1..=6 {
+        let factorial = |n: usize| (1..=n).map(|k| k as f64).product::<f64>();
+        let missed = factorial(m).powi(4) / ((2 * m + 1) as f64 * factorial(2 * m).powi(2));
+        let sum: f64 = Quadrature::GaussLegendre.nodes(m).iter().map(|(a, w)| w * a.powi(2 * m as i32)).sum();
+        let error = 1.0 / (2 * m + 1) as f64 - sum;
+        assert!((error - missed).abs() < 1e-6 * missed, "m = {m}: misses {error:e}, the error term says {missed:e}");
+    }
+    for (ours, theirs) in Quadrature::GaussLegendre.nodes(12).iter().zip(legendre_nodes_by_bisection(12)) {
+        assert!((ours.0 - theirs.0).abs() < 1e-12 && (ours.1 - theirs.1).abs() < 1e-10, "{ours:?} against {theirs:?}");
+    }
+    assert_eq!("Gauss-Legendre".parse::<Quadrature>(), Ok(Quadrature::GaussLegendre));
+    assert!("simpson".parse::<Quadrature>().unwrap_err().contains("quadrature `simpson`"));
+}
+
 #[test]
 fn integrated_gradients_are_complete_for_a_linear_model_and_converge_otherwise() {
     let mut rng = rng(31);
     let linear = Network::new(vec![Layer::Dense(dense(&mut rng, FEATURES, 3, true))]);
     let x = uniform(&mut rng, &[FEATURES], -1.0, 1.0);
     let zero = ArrayD::zeros(x.raw_dim());
-    let ig = integrated_gradients(&linear, &x, &zero, 1, 1).unwrap();
+    let ig = integrated_gradients(&linear, &x, &zero, 1, 1, Quadrature::Midpoint).unwrap();
     assert!(ig.completeness_error.abs() < 1e-5, "one step is exact on a linear model: {}", ig.completeness_error);
 
     let net = text_like_stack(4, true);
     let x = uniform(&mut rng, &[12, FEATURES], -1.0, 1.0);
     let zero = ArrayD::zeros(x.raw_dim());
-    let errors: Vec<f64> = [1, 4, 256].iter().map(|&m| integrated_gradients(&net, &x, &zero, 0, m).unwrap().completeness_error.abs()).collect();
+    let errors: Vec<f64> = [1, 4, 256].iter().map(|&m| integrated_gradients(&net, &x, &zero, 0, m, Quadrature::Midpoint).unwrap().completeness_error.abs()).collect();
     let gap = (net.outputs(x.clone()).unwrap()[0] - net.outputs(zero.clone()).unwrap()[0]).abs() as f64;
     assert!(errors[2] < 0.01 * gap.max(1e-3), "256 steps leave {:e} of a gap of {gap}", errors[2]);
     assert!(errors[2] < errors[0], "more steps must not be worse: {errors:?}");
@@ -123,9 +198,9 @@ fn occlusion_averages_the_score_drops_of_the_covering_windows() {
 fn bad_settings_are_refused() {
     let net = text_like_stack(3, true);
     let x = ArrayD::zeros(vec![12, FEATURES]);
-    assert!(matches!(integrated_gradients(&net, &x, &x, 0, 0), Err(LrpError::InvalidMethod(_))));
-    assert!(matches!(integrated_gradients(&net, &x, &ArrayD::zeros(vec![11, FEATURES]), 0, 4), Err(LrpError::InvalidMethod(_))));
-    assert!(matches!(integrated_gradients(&net, &x, &x, 9, 4), Err(LrpError::TargetOutOfRange { .. })));
+    assert!(matches!(integrated_gradients(&net, &x, &x, 0, 0, Quadrature::Midpoint), Err(LrpError::InvalidMethod(_))));
+    assert!(matches!(integrated_gradients(&net, &x, &ArrayD::zeros(vec![11, FEATURES]), 0, 4, Quadrature::Midpoint), Err(LrpError::InvalidMethod(_))));
+    assert!(matches!(integrated_gradients(&net, &x, &x, 9, 4, Quadrature::Midpoint), Err(LrpError::TargetOutOfRange { .. })));
     for (samples, noise) in [(0, 0.1), (4, -1.0), (4, f32::NAN)] {
         assert!(matches!(smooth_grad(&net, &x, 0, &SmoothGradSettings { samples, noise, seed: 0 }), Err(LrpError::InvalidMethod(_))));
     }

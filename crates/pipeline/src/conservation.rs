@@ -29,6 +29,8 @@ pub struct Completeness {
     /// Where the path starts: `zero` or `pad` (text), `motionless` (video).
     pub baseline: String,
     pub steps: usize,
+    /// How the path is sampled: `midpoint` or `gauss-legendre`.
+    pub quadrature: String,
     /// `f_c(x)`.
     pub score: f64,
     /// `f_c(x')` at the baseline.

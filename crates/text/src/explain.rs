@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use lrp::{integrated_gradients, occlusion, position_norms, position_sums, smooth_grad, Differentiable, Target};
+use lrp::{integrated_gradients, occlusion, position_norms, position_sums, smooth_grad, Differentiable, Quadrature, Target};
 use ndarray::{Array1, Array2, ArrayD, Axis, Ix1};
 pub use pipeline::conservation::Completeness;
 use pipeline::conservation::LayerSum;
@@ -91,10 +91,10 @@ pub fn explain_positions(cnn: &TextCnn, x: Array2<f32>, class: Option<usize>, me
             words.iter().zip(drops).for_each(|(&p, d)| relevance[p] = d as f32);
             relevance
         }
-        Method::IntegratedGradients { steps, baseline } => {
+        Method::IntegratedGradients { steps, baseline, quadrature } => {
             // The CNN's padding embedding is zero, so both baselines are the zero document.
             let zero = ArrayD::zeros(trace.input().raw_dim());
-            let (relevance, complete) = ig_relevance(cnn.network(), &x.into_dyn(), &zero, class, *steps, *baseline)?;
+            let (relevance, complete) = ig_relevance(cnn.network(), &x.into_dyn(), &zero, class, (*steps, *quadrature), *baseline)?;
             completeness = Some(complete);
             relevance
         }
@@ -104,10 +104,10 @@ pub fn explain_positions(cnn: &TextCnn, x: Array2<f32>, class: Option<usize>, me
 }
 
 /// Integrated Gradients' relevance per position (summed over the last axis) on any
-/// differentiable model, from `baseline` (of kind `kind`) in `steps` midpoints.
-pub(crate) fn ig_relevance(model: &dyn Differentiable, x: &ArrayD<f32>, baseline: &ArrayD<f32>, class: usize, steps: usize, kind: Baseline) -> Result<(ArrayD<f32>, Completeness), TextError> {
-    let ig = integrated_gradients(model, x, baseline, class, steps)?;
-    let completeness = Completeness { baseline: kind.to_string(), steps, score: ig.score, baseline_score: ig.baseline_score, error: ig.completeness_error };
+/// differentiable model, from `baseline` (of kind `kind`) in `steps` nodes of `quadrature`.
+pub(crate) fn ig_relevance(model: &dyn Differentiable, x: &ArrayD<f32>, baseline: &ArrayD<f32>, class: usize, (steps, quadrature): (usize, Quadrature), kind: Baseline) -> Result<(ArrayD<f32>, Completeness), TextError> {
+    let ig = integrated_gradients(model, x, baseline, class, steps, quadrature)?;
+    let completeness = Completeness { baseline: kind.to_string(), steps, quadrature: quadrature.to_string(), score: ig.score, baseline_score: ig.baseline_score, error: ig.completeness_error };
     Ok((position_sums(ig.attribution.view()), completeness))
 }
 

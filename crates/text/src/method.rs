@@ -1,10 +1,11 @@
 //! The attribution methods a text explanation can use, as written on the command line:
-//! `lrp` (with a rule or composite), `sa`, `gxi`, `ig[:steps=N,baseline=zero|pad]`,
+//! `lrp` (with a rule or composite), `sa`, `gxi`,
+//! `ig[:steps=N,baseline=zero|pad,quadrature=midpoint|gauss-legendre]`,
 //! `smoothgrad[:samples=N,noise=F,seed=S]` and `occlusion[:window=W]`.
 
 use std::fmt;
 
-use lrp::{Composite, SmoothGradSettings};
+use lrp::{Composite, Quadrature, SmoothGradSettings};
 use pipeline::method_spec::{MethodSpec, SMOOTHGRAD_KEYS};
 
 use crate::error::TextError;
@@ -28,8 +29,9 @@ pub enum Method {
     Sensitivity,
     /// Gradient × input, summed over a word's embedding dimensions.
     GradientXInput,
-    /// Integrated Gradients from `baseline`, `steps` midpoints; summed like Gradient×Input.
-    IntegratedGradients { steps: usize, baseline: Baseline },
+    /// Integrated Gradients from `baseline`, `steps` nodes of `quadrature`; summed like
+    /// Gradient×Input.
+    IntegratedGradients { steps: usize, baseline: Baseline, quadrature: Quadrature },
     /// SmoothGrad: the mean gradient over noisy copies of the embedded document, its norm per
     /// position like SA (unsigned).
     SmoothGrad(SmoothGradSettings),
@@ -49,7 +51,7 @@ impl Method {
     /// `method` as written (`ig:steps=64`, …), with the rule (or composite) LRP uses.
     pub fn parse(method: &str, rule: &str) -> Result<Self, TextError> {
         let spec = MethodSpec::parse(method, |name| match name {
-            "ig" => &["steps", "baseline"],
+            "ig" => &["steps", "baseline", "quadrature"],
             "smoothgrad" => SMOOTHGRAD_KEYS,
             "occlusion" => &["window"],
             _ => &[],
@@ -66,7 +68,8 @@ impl Method {
                     "pad" => Baseline::Pad,
                     other => return Err(invalid(format!("baseline `{other}`: expected zero or pad"))),
                 };
-                Method::IntegratedGradients { steps: spec.count("steps", IG_STEPS).map_err(TextError::Explain)?, baseline }
+                let quadrature = spec.get("quadrature").unwrap_or("midpoint").parse().map_err(invalid)?;
+                Method::IntegratedGradients { steps: spec.count("steps", IG_STEPS).map_err(TextError::Explain)?, baseline, quadrature }
             }
             "smoothgrad" => Method::SmoothGrad(spec.smooth_grad(SMOOTHGRAD).map_err(TextError::Explain)?),
             "occlusion" => Method::Occlusion { window: spec.count("window", 1).map_err(TextError::Explain)? },
@@ -120,7 +123,8 @@ impl fmt::Display for Method {
         match self {
             Method::Lrp(composite) => write!(f, "lrp {composite}"),
             Method::Sensitivity | Method::GradientXInput => f.write_str(self.name()),
-            Method::IntegratedGradients { steps, baseline } => write!(f, "ig:steps={steps},baseline={baseline}"),
+            Method::IntegratedGradients { steps, baseline, quadrature: Quadrature::Midpoint } => write!(f, "ig:steps={steps},baseline={baseline}"),
+            Method::IntegratedGradients { steps, baseline, quadrature } => write!(f, "ig:steps={steps},baseline={baseline},quadrature={quadrature}"),
             Method::SmoothGrad(s) => write!(f, "smoothgrad:samples={},noise={},seed={}", s.samples, s.noise, s.seed),
             Method::Occlusion { window } => write!(f, "occlusion:window={window}"),
         }
@@ -134,11 +138,12 @@ mod tests {
     #[test]
     fn methods_parse_with_defaults_and_print_back() {
         let parse = |m: &str| Method::parse(m, "epsilon=0.01").unwrap();
-        assert_eq!(parse("IG"), Method::IntegratedGradients { steps: IG_STEPS, baseline: Baseline::Zero });
-        assert_eq!(parse("ig:steps=8, baseline=pad"), Method::IntegratedGradients { steps: 8, baseline: Baseline::Pad });
+        assert_eq!(parse("IG"), Method::IntegratedGradients { steps: IG_STEPS, baseline: Baseline::Zero, quadrature: Quadrature::Midpoint });
+        assert_eq!(parse("ig:steps=8, baseline=pad"), Method::IntegratedGradients { steps: 8, baseline: Baseline::Pad, quadrature: Quadrature::Midpoint });
+        assert_eq!(parse("ig:quadrature=gauss-legendre"), Method::IntegratedGradients { steps: IG_STEPS, baseline: Baseline::Zero, quadrature: Quadrature::GaussLegendre });
         assert_eq!(parse("smoothgrad:noise=0.3"), Method::SmoothGrad(SmoothGradSettings { noise: 0.3, ..SMOOTHGRAD }));
         assert_eq!(parse("occlusion:window=3"), Method::Occlusion { window: 3 });
-        for m in ["ig:steps=8,baseline=pad", "smoothgrad:samples=4,noise=0.2,seed=9", "occlusion:window=2", "sa", "gxi"] {
+        for m in ["ig:steps=8,baseline=pad", "ig:steps=8,baseline=zero,quadrature=gauss-legendre", "smoothgrad:samples=4,noise=0.2,seed=9", "occlusion:window=2", "sa", "gxi"] {
             assert_eq!(parse(m).to_string(), m);
             assert_eq!(parse(&parse(m).to_string()), parse(m));
             assert_eq!(parse(m).to_string().parse::<Method>().unwrap(), parse(m));
@@ -154,6 +159,7 @@ mod tests {
         let message = |m: &str| Method::parse(m, "epsilon").unwrap_err().to_string();
         assert!(message("ig:steps=0").contains("steps `0`"));
         assert!(message("ig:baseline=mean").contains("baseline `mean`"));
+        assert!(message("ig:quadrature=simpson").contains("quadrature `simpson`"));
         assert!(message("ig:window=2").contains("unknown setting `window`"));
         assert!(message("sa:steps=2").contains("sa takes no settings"));
         assert!(message("smoothgrad:noise=-1").contains("noise `-1`"));

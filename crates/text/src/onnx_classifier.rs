@@ -291,7 +291,7 @@ impl OnnxTextClassifier {
             }
             Method::Sensitivity => position_norms(trace.gradient(&target)?.view()),
             Method::GradientXInput => position_sums(trace.gradient_x_input(&target)?.view()),
-            Method::IntegratedGradients { steps, baseline } => {
+            Method::IntegratedGradients { steps, baseline, quadrature } => {
                 let start = match baseline {
                     Baseline::Zero => ArrayD::zeros(x.raw_dim()),
                     Baseline::Pad => {
@@ -300,7 +300,7 @@ impl OnnxTextClassifier {
                         self.embedded(&padded)?
                     }
                 };
-                let (relevance, complete) = ig_relevance(graph, &x, &start, class, *steps, *baseline)?;
+                let (relevance, complete) = ig_relevance(graph, &x, &start, class, (*steps, *quadrature), *baseline)?;
                 completeness = Some(complete);
                 relevance
             }

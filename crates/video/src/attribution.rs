@@ -1,6 +1,7 @@
 //! A clip's relevance per block and frame by any method, as written on the command line:
 //! `lrp` (with a rule or composite for the chain, see [`crate::explain`]), `sa`, `gxi`,
-//! `ig[:steps=N]`, `smoothgrad[:samples=N,noise=F,seed=S]` and `occlusion[:blocks=B,frames=F]`.
+//! `ig[:steps=N,quadrature=midpoint|gauss-legendre]`, `smoothgrad[:samples=N,noise=F,seed=S]` and
+//! `occlusion[:blocks=B,frames=F]`.
 //!
 //! The gradient methods differentiate the class score with respect to the clip's descriptors
 //! after PCA, `y_i` ([`DescriptorScores`]): the score is smooth in them (mixture posteriors,
@@ -13,7 +14,7 @@
 
 use std::fmt;
 
-use lrp::{integrated_gradients, smooth_grad, Composite, Differentiable, Layer, LrpError, Network, SmoothGradSettings, Target};
+use lrp::{integrated_gradients, smooth_grad, Composite, Differentiable, Layer, LrpError, Network, Quadrature, SmoothGradSettings, Target};
 use ndarray::{concatenate, s, Array1, Array2, Array3, ArrayD, ArrayView2, Axis, Ix2};
 use pipeline::conservation::Completeness;
 use pipeline::method_spec::{MethodSpec, SMOOTHGRAD_KEYS};
@@ -37,7 +38,7 @@ pub enum Method {
     /// `φ_i · ∂f_c/∂Φ` (see [`gradient_times_input`]).
     GradientXInput,
     /// Integrated Gradients from the motionless clip, `steps` midpoints, summed per descriptor.
-    IntegratedGradients { steps: usize },
+    IntegratedGradients { steps: usize, quadrature: Quadrature },
     /// SmoothGrad: the mean gradient over noisy copies of the descriptors, its norm per
     /// descriptor like SA (unsigned).
     SmoothGrad(SmoothGradSettings),
@@ -57,7 +58,7 @@ impl Method {
     /// `method` as written, with the rule (or composite) LRP uses.
     pub fn parse(method: &str, rule: &str) -> Result<Self, VideoError> {
         let spec = MethodSpec::parse(method, |name| match name {
-            "ig" => &["steps"],
+            "ig" => &["steps", "quadrature"],
             "smoothgrad" => SMOOTHGRAD_KEYS,
             "occlusion" => &["blocks", "frames"],
             _ => &[],
@@ -67,7 +68,10 @@ impl Method {
             "lrp" => Method::Lrp(rule.parse().map_err(|e| VideoError::Settings(format!("rule `{rule}`: {e}")))?),
             "sa" => Method::Sensitivity,
             "gxi" => Method::GradientXInput,
-            "ig" => Method::IntegratedGradients { steps: spec.count("steps", IG_STEPS).map_err(VideoError::Settings)? },
+            "ig" => Method::IntegratedGradients {
+                steps: spec.count("steps", IG_STEPS).map_err(VideoError::Settings)?,
+                quadrature: spec.get("quadrature").unwrap_or("midpoint").parse().map_err(|e| VideoError::Settings(spec.error(e)))?,
+            },
             "smoothgrad" => Method::SmoothGrad(spec.smooth_grad(SMOOTHGRAD).map_err(VideoError::Settings)?),
             "occlusion" => Method::Occlusion { blocks: spec.count("blocks", OCCLUSION.0).map_err(VideoError::Settings)?, frames: spec.count("frames", OCCLUSION.1).map_err(VideoError::Settings)? },
             other => return Err(VideoError::Settings(format!("method `{other}`: expected lrp, sa, gxi, ig, smoothgrad or occlusion"))),
@@ -105,7 +109,8 @@ impl fmt::Display for Method {
         match self {
             Method::Lrp(composite) => write!(f, "lrp {composite}"),
             Method::Sensitivity | Method::GradientXInput => f.write_str(self.name()),
-            Method::IntegratedGradients { steps } => write!(f, "ig:steps={steps}"),
+            Method::IntegratedGradients { steps, quadrature: Quadrature::Midpoint } => write!(f, "ig:steps={steps}"),
+            Method::IntegratedGradients { steps, quadrature } => write!(f, "ig:steps={steps},quadrature={quadrature}"),
             Method::SmoothGrad(s) => write!(f, "smoothgrad:samples={},noise={},seed={}", s.samples, s.noise, s.seed),
             Method::Occlusion { blocks, frames } => write!(f, "occlusion:blocks={blocks},frames={frames}"),
         }
@@ -250,14 +255,14 @@ pub fn block_relevance(model: &VideoClassifier, clip: &ClipMotion, class: usize,
             let mean = smooth_grad(&scores, &scores.input(d).into_dyn(), class, settings)?;
             plain(spread_over_fields(d, &row_norms(&mean.into_dimensionality().expect("2-d")))?)
         }
-        Method::IntegratedGradients { steps } => {
+        Method::IntegratedGradients { steps, quadrature } => {
             let scores = DescriptorScores::new(model, d.fields.len());
             let baseline = descriptors_of(model, &motionless(&clip.frames), clip.size)?;
-            let ig = integrated_gradients(&scores, &scores.input(d).into_dyn(), &scores.input(&baseline).into_dyn(), class, *steps)?;
+            let ig = integrated_gradients(&scores, &scores.input(d).into_dyn(), &scores.input(&baseline).into_dyn(), class, *steps, *quadrature)?;
             let per_descriptor = ig.attribution.into_dimensionality::<Ix2>().expect("2-d").sum_axis(Axis(1));
             Ok(BlockRelevance {
                 blocks: spread_over_fields(d, &per_descriptor)?,
-                completeness: Some(Completeness { baseline: "motionless".into(), steps: *steps, score: ig.score, baseline_score: ig.baseline_score, error: ig.completeness_error }),
+                completeness: Some(Completeness { baseline: "motionless".into(), steps: *steps, quadrature: quadrature.to_string(), score: ig.score, baseline_score: ig.baseline_score, error: ig.completeness_error }),
             })
         }
         Method::Occlusion { blocks, frames } => plain(occlusion(model, clip, class, *blocks, *frames)?),
@@ -294,4 +299,21 @@ fn occlusion(model: &VideoClassifier, clip: &ClipMotion, class: usize, side: usi
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn methods_read_back_as_they_are_written() {
+        let parse = |m: &str| m.parse::<Method>().unwrap();
+        assert_eq!(parse("ig"), Method::IntegratedGradients { steps: IG_STEPS, quadrature: Quadrature::Midpoint });
+        assert_eq!(parse("ig:steps=8,quadrature=gauss-legendre"), Method::IntegratedGradients { steps: 8, quadrature: Quadrature::GaussLegendre });
+        for m in ["ig:steps=8", "ig:steps=8,quadrature=gauss-legendre", "occlusion:blocks=2,frames=5", "sa", "gxi"] {
+            assert_eq!(parse(m).to_string(), m);
+        }
+        let wrong = "ig:quadrature=simpson".parse::<Method>().unwrap_err().to_string();
+        assert!(wrong.contains("quadrature `simpson`"), "{wrong}");
+    }
 }

@@ -327,7 +327,7 @@ fn integrated_gradients_match_a_riemann_sum_of_f64_finite_differences() {
     let scores = DescriptorScores::new(m, clip.descriptors.fields.len());
     let (x, b) = (scores.input(&clip.descriptors), scores.input(&base.descriptors));
     let (class, steps) = (0, 8);
-    let ig = lrp::integrated_gradients(&scores, &x.clone().into_dyn(), &b.clone().into_dyn(), class, steps).unwrap();
+    let ig = lrp::integrated_gradients(&scores, &x.clone().into_dyn(), &b.clone().into_dyn(), class, steps, lrp::Quadrature::Midpoint).unwrap();
     let per_descriptor = ig.attribution.into_dimensionality::<ndarray::Ix2>().unwrap().sum_axis(Axis(1));
     let (x, b) = (x.mapv(f64::from), b.mapv(f64::from));
     assert!((ig.score - score_f64(m, &x, class)).abs() < 1e-4 && (ig.baseline_score - score_f64(m, &b, class)).abs() < 1e-4, "{} {}", ig.score, ig.baseline_score);
