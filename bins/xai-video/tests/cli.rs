@@ -160,7 +160,7 @@ fn train_predict_accuracy_explain_and_evaluate_on_a_tiny_set() {
     // the figure masks, the randomisation test, IG's completeness.
     let evaluation = dir.path().join("evaluation");
     xai_video()
-        .args(["evaluate", "--test-fraction", "0.34", "--steps", "2", "--randomisation-clips", "1", "--method", "lrp", "--method", "ig:steps=4", "--method", "occlusion:blocks=3,frames=10", "--data"])
+        .args(["evaluate", "--html", "--test-fraction", "0.34", "--steps", "2", "--randomisation-clips", "1", "--method", "lrp", "--method", "ig:steps=4", "--method", "occlusion:blocks=3,frames=10", "--data"])
         .arg(&set)
         .args(["--model"])
         .arg(&model)
@@ -188,6 +188,24 @@ fn train_predict_accuracy_explain_and_evaluate_on_a_tiny_set() {
     }
     assert_eq!(models[0]["randomisation"].as_array().unwrap().len(), 3);
     assert!(evaluation.join("evaluation.png").is_file() && evaluation.join("evaluation.md").is_file());
+    // The page's table holds the report's numbers, in its columns' order; its curves the report's
+    // curves over the share of cells (the browser's side is tested on the text page).
+    let html = std::fs::read_to_string(evaluation.join("evaluation.html")).unwrap();
+    let data = html.split_once("id=\"relvis-data\">").unwrap().1.split_once("</script>").unwrap().0;
+    let page: serde_json::Value = serde_json::from_str(data).unwrap();
+    let view = &page["models"][0];
+    let columns: Vec<&str> = view["columns"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(columns, ["AOPC removed", "AOPC imputed", "insertion area", "figure mass", "figure rank", "figure pointing", "ρ after svm", "ρ after +gmm-means", "IG error / gap", "s per clip"]);
+    for (row, m) in view["rows"].as_array().unwrap().iter().zip(methods) {
+        let value = |c: usize| row["values"][c].as_f64();
+        assert_eq!(row["method"], m["method"]);
+        assert_eq!([value(0), value(1), value(2), value(3), value(5)], [m["aopc"][0].as_f64(), m["aopc"][1].as_f64(), m["insertion_area"].as_f64(), m["figure"]["mass_accuracy"].as_f64(), m["figure"]["pointing_game"].as_f64()]);
+        let ig = m["completeness"].as_array().map(|c| c[0].as_f64().unwrap() / c[1].as_f64().unwrap());
+        assert_eq!(value(8), ig);
+    }
+    let deletion = &view["charts"][0];
+    assert_eq!(deletion["x"], serde_json::json!([0.0, 10.0, 20.0]), "two steps to 20 % of the cells");
+    assert_eq!(deletion["lines"][0][1], methods[0]["deletion"]);
     xai_video().args(["evaluate", "--test-fraction", "0.34", "--data"]).arg(&set).arg("--model").arg(&model).arg("--out").arg(&evaluation).assert().failure().stderr(predicate::str::contains("--force"));
     xai_video().args(["evaluate", "--method", "ig:steps=0", "--data"]).arg(&set).arg("--model").arg(&model).arg("--out").arg(dir.path().join("e2")).assert().code(2).stderr(predicate::str::contains("steps `0`"));
     xai_video().args(["evaluate", "--data"]).arg(&set).args(["--model", "default", "--out"]).arg(dir.path().join("e3")).assert().failure().stderr(predicate::str::contains("the model knows"));

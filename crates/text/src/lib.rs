@@ -17,7 +17,8 @@
 //!    ([`deletion`], [`plot`]) and its counts, which shards add up ([`deletion_counts`]);
 //!    SpRAy maps of a class's explanations ([`spray_maps`]); faithfulness and localisation of
 //!    every method ([`faithfulness`]); the model parameter randomisation test
-//!    ([`randomisation`]); both in one report over methods and models ([`evaluation`]).
+//!    ([`randomisation`]); both in one report over methods and models ([`evaluation`]) and its page
+//!    ([`evaluation_page`]).
 
 // 1. Data
 pub mod clean;
@@ -43,6 +44,7 @@ pub mod accuracy;
 pub mod deletion;
 pub mod deletion_counts;
 pub mod evaluation;
+pub mod evaluation_page;
 pub mod explain;
 pub mod faithfulness;
 pub mod method;

@@ -13,9 +13,9 @@
 //!    cross-validation ([`accuracy`]); many clips at once ([`batch`]).
 //! 4. **Explanation**: LRP through the chain onto blocks and frames ([`explain`]); the other
 //!    methods — SA, IG, SmoothGrad, occlusion — and one entry for all ([`attribution`]); a clip
-//!    scored again after edits of a few cells ([`editable_clip`]); deletion,
-//!    insertion, localisation and randomisation over a set ([`faithfulness`]); how good the
-//!    explanations are ([`explanation_quality`]); SpRAy maps of clips and frames
+//!    scored again after edits of a few cells ([`editable_clip`]); deletion, insertion,
+//!    localisation and randomisation over a set ([`faithfulness`]) and its page
+//!    ([`evaluation_page`]); how good the explanations are ([`explanation_quality`]); SpRAy maps of clips and frames
 //!    ([`spray_maps`]); the report folder ([`report`]) with its pictures ([`heatmap`],
 //!    [`draw`]).
 //! 5. **Synthetic set**: rendered actions with masks and planted cues ([`synth`]), encoded with
@@ -46,6 +46,7 @@ pub mod draw;
 pub mod editable_clip;
 pub mod explain;
 pub mod explanation_quality;
+pub mod evaluation_page;
 pub mod faithfulness;
 pub mod heatmap;
 pub mod report;

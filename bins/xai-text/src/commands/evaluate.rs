@@ -51,6 +51,10 @@ pub(crate) struct EvaluateArgs {
     /// Seeds the random ranking and the randomised models.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Also write `evaluation.html`: one self-contained page with the tables (sortable by each
+    /// measure) and the curves, whose lines can be switched per method.
+    #[arg(long)]
+    html: bool,
     /// The folder to write: evaluation.json, evaluation.md (the tables), evaluation.png.
     #[arg(long, default_value = "evaluation")]
     out: PathBuf,
@@ -103,7 +107,11 @@ pub(crate) fn run(args: EvaluateArgs) -> Result<(), Error> {
     write("evaluation.json", (serde_json::to_string_pretty(&report).expect("serialises") + "\n").as_bytes())?;
     write("evaluation.md", table.as_bytes())?;
     text::plot::plot_evaluation(&report, &staged.path().join("evaluation.png"))?;
+    if args.html {
+        let title = format!("relvis evaluation: {}", args.data.path().display());
+        write("evaluation.html", viewer::evaluation_html(&text::evaluation_page::evaluation_page(&report, &title)).as_bytes())?;
+    }
     staged.commit()?;
-    outln!("{table}evaluation.json, evaluation.md and evaluation.png written to {}", args.out.display())?;
+    outln!("{table}evaluation.json, evaluation.md{} and evaluation.png written to {}", if args.html { ", evaluation.html" } else { "" }, args.out.display())?;
     Ok(())
 }

@@ -45,6 +45,10 @@ pub(crate) struct EvaluateArgs {
     /// Seeds the random order and the randomised models.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Also write `evaluation.html`: one self-contained page with the tables (sortable by each
+    /// measure) and the curves, whose lines can be switched per method.
+    #[arg(long)]
+    html: bool,
     /// The folder to write: evaluation.json, evaluation.md (the tables), evaluation.png.
     #[arg(long, default_value = "evaluation")]
     out: PathBuf,
@@ -90,8 +94,12 @@ impl EvaluateArgs {
         write("evaluation.json", (serde_json::to_string_pretty(&report).expect("serialises") + "\n").as_bytes())?;
         write("evaluation.md", table.as_bytes())?;
         video::heatmap::plot_evaluation(&report, &staged.path().join("evaluation.png"))?;
+        if self.html {
+            let title = format!("relvis evaluation: {}", self.data.data.display());
+            write("evaluation.html", viewer::evaluation_html(&video::evaluation_page::evaluation_page(&report, &title)).as_bytes())?;
+        }
         staged.commit()?;
-        outln!("{table}evaluation.json, evaluation.md and evaluation.png written to {}", self.out.display())?;
+        outln!("{table}evaluation.json, evaluation.md{} and evaluation.png written to {}", if self.html { ", evaluation.html" } else { "" }, self.out.display())?;
         Ok(())
     }
 }

@@ -1,7 +1,9 @@
-//! The page's data and the page itself.
+//! The SpRAy page: its data and the page itself.
 
 use serde::Serialize;
 use spray::Analysis;
+
+use crate::shell;
 
 /// Everything the page shows.
 #[derive(Clone, Debug, Serialize)]
@@ -152,22 +154,9 @@ fn scaled(points: &[[f64; 2]]) -> Vec<f32> {
     points.iter().flat_map(|p| (0..2).map(move |a| (((p[a] - lo[a]) / span + centre(a)) * 1e4).round() as f32 / 1e4)).collect()
 }
 
-const STYLE: &str = include_str!("page/viewer.css");
-const SCRIPT: &str = include_str!("page/viewer.js");
-
-/// The page: markup, styles, script and `page` as JSON in one file.
+/// The SpRAy page: markup, styles, script and `page` as JSON in one file.
 pub fn html(page: &Page) -> String {
-    // `</` inside the JSON would end the script element early.
-    let data = serde_json::to_string(page).expect("serialises").replace("</", "<\\/");
-    let title = escape(&page.title);
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width\">\n<title>{title}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n{}\n<script type=\"application/json\" id=\"relvis-data\">{data}</script>\n<script>\n{SCRIPT}</script>\n</body>\n</html>\n",
-        include_str!("page/body.html").replace("{title}", &title)
-    )
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    shell::document(&page.title, include_str!("assets/spray.html"), include_str!("assets/spray.css"), include_str!("assets/spray.js"), page)
 }
 
 #[cfg(test)]
