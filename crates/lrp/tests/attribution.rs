@@ -29,13 +29,15 @@ fn integrated_gradients_equal_the_quadrature_sum_in_f64() {
     let baseline = uniform(&mut rng, &[12, FEATURES], -0.2, 0.2);
     let (x64, b64) = (to_f64(&x), to_f64(&baseline));
     let steps = 12;
-    for (class, quadrature) in [(0, Quadrature::Midpoint), (2, Quadrature::Midpoint), (1, Quadrature::GaussLegendre)] {
+    for (class, quadrature) in [(0, Quadrature::Midpoint), (2, Quadrature::Midpoint), (1, Quadrature::GaussLegendre), (1, Quadrature::Graded)] {
         let ig = integrated_gradients(&net, &x, &baseline, class, steps, quadrature).unwrap();
         // The nodes written out here, not taken from `Quadrature`: midpoints, or the Legendre
         // roots found by bisection (each root in its own sign change of P_12 on a fine grid).
         let nodes: Vec<(f64, f64)> = match quadrature {
             Quadrature::Midpoint => (0..steps).map(|k| ((k as f64 + 0.5) / steps as f64, 1.0 / steps as f64)).collect(),
             Quadrature::GaussLegendre => legendre_nodes_by_bisection(steps),
+            // ∫₀¹ g(α) dα = ∫₀¹ g(t²) 2t dt, by midpoints in t.
+            Quadrature::Graded => (0..steps).map(|k| (k as f64 + 0.5) / steps as f64).map(|t| (t * t, 2.0 * t / steps as f64)).collect(),
         };
         let mut reference = vec![0.0; x64.len()];
         for (alpha, weight) in nodes {
@@ -122,7 +124,23 @@ fn gauss_legendre_nodes_are_the_legendre_roots_and_integrate_polynomials_exactly
         assert!((ours.0 - theirs.0).abs() < 1e-12 && (ours.1 - theirs.1).abs() < 1e-10, "{ours:?} against {theirs:?}");
     }
     assert_eq!("Gauss-Legendre".parse::<Quadrature>(), Ok(Quadrature::GaussLegendre));
+    assert_eq!("graded".parse::<Quadrature>(), Ok(Quadrature::Graded));
     assert!("simpson".parse::<Quadrature>().unwrap_err().contains("quadrature `simpson`"));
+}
+
+#[test]
+fn the_graded_rule_integrates_a_square_root_start_exactly() {
+    // f(α) = √α: f(1) − f(0) = 1 = ∫₀¹ 1/(2√α) dα, the derivative unbounded at the baseline.
+    let integrate = |q: Quadrature, m: usize| q.nodes(m).iter().map(|(a, w)| w / (2.0 * a.sqrt())).sum::<f64>();
+    for m in [1, 4, 32] {
+        assert!((integrate(Quadrature::Graded, m) - 1.0).abs() < 1e-12, "graded, {m} nodes");
+        let weights: f64 = Quadrature::Graded.nodes(m).iter().map(|(_, w)| w).sum();
+        assert!((weights - 1.0).abs() < 1e-12);
+    }
+    // The midpoint rule misses by about (1 − √2) ζ(½) / (2√m) ≈ 0.30/√m (Hurwitz ζ(½, ½)).
+    let errors: Vec<f64> = [4, 16, 64].iter().map(|&m| 1.0 - integrate(Quadrature::Midpoint, m)).collect();
+    assert!(errors.iter().all(|&e| e > 0.01), "{errors:?}");
+    assert!(errors.windows(2).all(|w| (w[0] / w[1] - 2.0).abs() < 0.05), "halving per four times the nodes: {errors:?}");
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! The attribution methods a text explanation can use, as written on the command line:
 //! `lrp` (with a rule or composite), `sa`, `gxi`,
-//! `ig[:steps=N,baseline=zero|pad,quadrature=midpoint|gauss-legendre]`,
+//! `ig[:steps=N,baseline=zero|pad,quadrature=midpoint|gauss-legendre|graded]`,
 //! `smoothgrad[:samples=N,noise=F,seed=S]` and `occlusion[:window=W]`.
 
 use std::fmt;

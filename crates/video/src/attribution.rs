@@ -1,6 +1,6 @@
 //! A clip's relevance per block and frame by any method, as written on the command line:
 //! `lrp` (with a rule or composite for the chain, see [`crate::explain`]), `sa`, `gxi`,
-//! `ig[:steps=N,quadrature=midpoint|gauss-legendre]`, `smoothgrad[:samples=N,noise=F,seed=S]` and
+//! `ig[:steps=N,quadrature=midpoint|gauss-legendre|graded]`, `smoothgrad[:samples=N,noise=F,seed=S]` and
 //! `occlusion[:blocks=B,frames=F]`.
 //!
 //! The gradient methods differentiate the class score with respect to the clip's descriptors
