@@ -100,8 +100,8 @@ impl PyTextModel {
     /// on a document, or on each of a sequence of documents, word by word: LRP with `rule` (a
     /// rule for all layers or a composite, e.g. `epsilon=0.01;conv1d:zplus`), `sa`
     /// (sensitivity, `|∂s/∂x|` per word), `gxi` (gradient × input, `Σ x ∂s/∂x`),
-    /// `ig[:steps=N,baseline=zero|pad]` (Integrated Gradients,
-    /// `(x − x') ⊙ (1/m) Σ_k ∇s(x' + (k − ½)/m (x − x'))`), `smoothgrad[:samples=N,noise=F,seed=S]`
+    /// `ig[:steps=N,baseline=zero|pad,quadrature=midpoint|gauss-legendre|graded]` (Integrated
+    /// Gradients, `(x − x') ⊙ Σ_k w_k ∇s(x' + α_k (x − x'))`), `smoothgrad[:samples=N,noise=F,seed=S]`
     /// (`‖(1/n) Σ_i ∇s(x + ε_i)‖` per word) or `occlusion[:window=W]` (the score's drop when
     /// windows of W words are deleted).
     #[pyo3(signature = (texts, target=None, method="lrp", rule=DEFAULT_RULE))]

@@ -37,7 +37,8 @@ pub(crate) struct ExplainArgs {
     #[arg(long)]
     class: Option<String>,
     /// `lrp`, `sa` (sensitivity analysis), `gxi` (gradient × input),
-    /// `ig[:steps=50,baseline=zero|pad]` (Integrated Gradients),
+    /// `ig[:steps=50,baseline=zero|pad,quadrature=midpoint|gauss-legendre|graded]` (Integrated
+    /// Gradients),
     /// `smoothgrad[:samples=32,noise=0.15,seed=0]` or `occlusion[:window=1]`.
     #[arg(long, default_value = "lrp")]
     method: String,

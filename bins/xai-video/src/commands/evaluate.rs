@@ -25,7 +25,8 @@ pub(crate) struct EvaluateArgs {
     /// binary; give it again for each model to compare [default: the embedded model].
     #[arg(long = "model", value_name = "DIR")]
     models: Vec<PathBuf>,
-    /// A method as `lrp RULES`, `sa`, `gxi`, `ig[:steps=N]`, `smoothgrad[:samples=N,noise=F,seed=S]`
+    /// A method as `lrp RULES`, `sa`, `gxi`, `ig[:steps=N,quadrature=midpoint|gauss-legendre|graded]`,
+    /// `smoothgrad[:samples=N,noise=F,seed=S]`
     /// or `occlusion[:blocks=B,frames=F]`; give it again for each method [default: LRP-ε, LRP
     /// with z⁺ on the SVM, SA, G×I, IG, SmoothGrad, occlusion]. A random order always runs.
     #[arg(long = "method", value_name = "METHOD")]
