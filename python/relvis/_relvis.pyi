@@ -52,7 +52,7 @@ class TextExplanation:
         """For LRP: explained, words (their sum), padding, absorbed, and each layer's sums."""
     @property
     def completeness(self) -> Optional[dict[str, Any]]:
-        """For Integrated Gradients: baseline, steps, score, baseline_score, error = ΣR − (s(x) − s(x'))."""
+        """For Integrated Gradients: baseline, steps, quadrature, score, baseline_score, error = ΣR − (s(x) − s(x'))."""
     def to_json(self) -> str:
         """The explanation as `xai-text explain --format json` prints it."""
     def to_html(self) -> str:

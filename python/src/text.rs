@@ -224,7 +224,7 @@ impl PyTextExplanation {
         Ok(Some(py.import("json")?.call_method1("loads", (json,))?.unbind()))
     }
 
-    /// For Integrated Gradients, how complete the sum is: `baseline`, `steps`, `score`,
+    /// For Integrated Gradients, how complete the sum is: `baseline`, `steps`, `quadrature`, `score`,
     /// `baseline_score` and `error` = `Σ R − (s(x) − s(x'))`; `None` for the other methods.
     #[getter]
     fn completeness(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
