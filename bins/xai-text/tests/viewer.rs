@@ -1,7 +1,7 @@
 //! The viewer's pages in real browsers (headless Chromium and Firefox): the SpRAy page's points,
 //! a click, colours, classes; the evaluation page's numbers, sorting, curves and legend.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use viewer::testing::{Browser, OpenPage};
@@ -28,6 +28,15 @@ fn demo_set(dir: &Path) {
     }
 }
 
+/// The demo set in `dir/set` and a small model trained on it in `dir/model`.
+fn trained_on_demo_set(dir: &Path) -> (PathBuf, PathBuf) {
+    let (data, model) = (dir.join("set"), dir.join("model"));
+    demo_set(&data);
+    let small = ["--filters", "8", "--embedding-dim", "8", "--max-len", "96", "--epochs", "3", "--min-count", "1"];
+    xai_text().args(["train", "--data"]).arg(&data).arg("--out").arg(&model).args(small).assert().success();
+    (data, model)
+}
+
 /// Each coloured word of `explain --format html`'s page: (word, "rgb(r, g, b)").
 fn explain_colours(page: &str) -> Vec<(String, String)> {
     page.split("<span style=\"background: rgb(")
@@ -44,11 +53,7 @@ fn explain_colours(page: &str) -> Vec<(String, String)> {
 #[test]
 fn the_page_shows_every_map_and_a_clicked_document_in_the_explain_colours() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("set");
-    demo_set(&data);
-    let model = dir.path().join("model");
-    let small = ["--filters", "8", "--embedding-dim", "8", "--max-len", "96", "--epochs", "3", "--min-count", "1"];
-    xai_text().args(["train", "--data"]).arg(&data).arg("--out").arg(&model).args(small).assert().success();
+    let (data, model) = trained_on_demo_set(dir.path());
     let report = dir.path().join("report");
     xai_text().args(["spray", "--clusters", "2", "--html", "--data"]).arg(&data).arg("--model").arg(&model).arg("--out").arg(&report).assert().success();
     let spray: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(report.join("spray.json")).unwrap()).unwrap();
@@ -110,11 +115,7 @@ fn centre(page: &OpenPage, selector: &str) -> (f64, f64) {
 #[test]
 fn the_evaluation_page_shows_the_reports_numbers_sorts_them_and_draws_its_curves() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("set");
-    demo_set(&data);
-    let model = dir.path().join("model");
-    let small = ["--filters", "8", "--embedding-dim", "8", "--max-len", "96", "--epochs", "3", "--min-count", "1"];
-    xai_text().args(["train", "--data"]).arg(&data).arg("--out").arg(&model).args(small).assert().success();
+    let (data, model) = trained_on_demo_set(dir.path());
     let out = dir.path().join("evaluation");
     let steps = 4;
     xai_text()

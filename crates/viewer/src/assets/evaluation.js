@@ -1,4 +1,3 @@
-"use strict";
 // The evaluation page. Reads the report from the JSON script element; per model draws the
 // methods × measures table (sorted by a click on a header, best value per measure marked) and
 // the curves as SVG charts (a few lines of tens of points: SVG keeps each line an element that
@@ -6,18 +5,6 @@
 (() => {
   const data = JSON.parse(document.getElementById("relvis-data").textContent);
   const $ = (id) => document.getElementById(id);
-  const SVG = "http://www.w3.org/2000/svg";
-  const element = (tag, attributes, ...children) => {
-    const e = tag.startsWith("svg:") ? document.createElementNS(SVG, tag.slice(4)) : document.createElement(tag);
-    for (const [k, v] of Object.entries(attributes || {})) {
-      if (k === "text") e.textContent = v;
-      else if (k === "style") e.style.cssText = v;
-      else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
-      else e.setAttribute(k, v);
-    }
-    e.append(...children);
-    return e;
-  };
   const format = (v, digits) => (v === null || v === undefined ? "–" : v.toFixed(digits));
 
   // How good a value is, larger being better, as its column says (null: not comparable).

@@ -1,21 +1,9 @@
-"use strict";
 // The SpRAy viewer. Reads the report from the JSON script element; draws the embedding and the
 // spectrum on canvases (thousands of points stay one element each way); shows an item's
 // explanation on a click; lists every item as buttons for the keyboard and screen readers.
 (() => {
   const data = JSON.parse(document.getElementById("relvis-data").textContent);
   const $ = (id) => document.getElementById(id);
-  const element = (tag, attributes, ...children) => {
-    const e = document.createElement(tag);
-    for (const [k, v] of Object.entries(attributes || {})) {
-      if (k === "text") e.textContent = v;
-      else if (k === "style") e.style.cssText = v;
-      else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
-      else e.setAttribute(k, v);
-    }
-    e.append(...children);
-    return e;
-  };
   const palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
   const colour = (c) => palette[c % palette.length];
   const isClip = data.item_name === "clip";
