@@ -24,7 +24,8 @@ const FILTERS: usize = 800;
 const CLASSES: usize = 20;
 
 fn text_cnn(rng: &mut StdRng) -> Network {
-    let conv_w = Array3::from_shape_simple_fn((2, EMBEDDING, FILTERS), || rng.gen_range(-0.05..0.05));
+    let conv_w =
+        Array3::from_shape_simple_fn((2, EMBEDDING, FILTERS), || rng.gen_range(-0.05..0.05));
     let conv_b = Array1::from_shape_simple_fn(FILTERS, || rng.gen_range(-0.05..0.05));
     let dense_w = Array2::from_shape_simple_fn((FILTERS, CLASSES), || rng.gen_range(-0.05..0.05));
     let dense_b = Array1::from_shape_simple_fn(CLASSES, || rng.gen_range(-0.05..0.05));
@@ -46,7 +47,9 @@ impl Workload {
     fn new() -> Self {
         let mut rng = StdRng::seed_from_u64(42);
         let network = text_cnn(&mut rng);
-        let input = ArrayD::from_shape_simple_fn(IxDyn(&[POSITIONS, EMBEDDING]), || rng.gen_range(-1.0..1.0));
+        let input = ArrayD::from_shape_simple_fn(IxDyn(&[POSITIONS, EMBEDDING]), || {
+            rng.gen_range(-1.0..1.0)
+        });
         Workload { network, input, composite: Composite::uniform(Rule::Epsilon(0.01)) }
     }
 
@@ -76,7 +79,11 @@ fn print_ratios(work: &Workload) {
     let (rounds, block) = (15, 10);
     let (mut fwd, mut sa, mut lrp) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..rounds {
-        for (times, f) in [(&mut fwd, Workload::forward as fn(&Workload) -> f32), (&mut sa, Workload::sensitivity), (&mut lrp, Workload::lrp)] {
+        for (times, f) in [
+            (&mut fwd, Workload::forward as fn(&Workload) -> f32),
+            (&mut sa, Workload::sensitivity),
+            (&mut lrp, Workload::lrp),
+        ] {
             let start = Instant::now();
             for _ in 0..block {
                 black_box(f(work));
@@ -101,19 +108,39 @@ struct DefaultModel {
 
 impl DefaultModel {
     fn new() -> Self {
-        let model = text::default_model::load().expect("the embedded model");
+        let model = text::default_model().expect("the embedded model");
         let document = include_str!("../assets/demo/space.txt");
         let ids = model.cnn.input_ids(&model.prepare(document).expect("a document").tokens.ids);
         let x = model.cnn.embed(&ids);
         let cnn = &model.cnn;
-        let conv = Conv1d::new(cnn.conv().full_weight(), cnn.conv().bias.clone()).expect("shapes agree");
-        let ungrouped = text::TextCnn::from_parts(cnn.arch.clone(), cnn.embedding.clone(), conv, cnn.dense().clone()).expect("shapes agree");
-        let grouped = text::TextCnn::from_parts(cnn.arch.clone(), cnn.embedding.clone(), cnn.conv().clone(), cnn.dense().clone()).expect("shapes agree");
-        DefaultModel { grouped, ungrouped, x, method: text::Method::parse("lrp", "epsilon=0.01").expect("a rule") }
+        let conv =
+            Conv1d::new(cnn.conv().full_weight(), cnn.conv().bias.clone()).expect("shapes agree");
+        let ungrouped = text::TextCnn::from_parts(
+            cnn.arch.clone(),
+            cnn.embedding.clone(),
+            conv,
+            cnn.dense().clone(),
+        )
+        .expect("shapes agree");
+        let grouped = text::TextCnn::from_parts(
+            cnn.arch.clone(),
+            cnn.embedding.clone(),
+            cnn.conv().clone(),
+            cnn.dense().clone(),
+        )
+        .expect("shapes agree");
+        DefaultModel {
+            grouped,
+            ungrouped,
+            x,
+            method: text::Method::parse("lrp", "epsilon=0.01").expect("a rule"),
+        }
     }
 
     fn explain(&self, cnn: &text::TextCnn) -> f32 {
-        text::explain::explain_positions(cnn, self.x.clone(), None, &self.method).expect("explains").relevance[0]
+        text::explain_positions(cnn, self.x.clone(), None, &self.method)
+            .expect("explains")
+            .relevance[0]
     }
 }
 
@@ -146,8 +173,12 @@ fn main() {
     group.finish();
     let mut group = c.benchmark_group("default_text_model");
     group.sample_size(20);
-    group.bench_function("explain_grouped", |b| b.iter(|| black_box(default_model.explain(&default_model.grouped))));
-    group.bench_function("explain_ungrouped", |b| b.iter(|| black_box(default_model.explain(&default_model.ungrouped))));
+    group.bench_function("explain_grouped", |b| {
+        b.iter(|| black_box(default_model.explain(&default_model.grouped)))
+    });
+    group.bench_function("explain_ungrouped", |b| {
+        b.iter(|| black_box(default_model.explain(&default_model.ungrouped)))
+    });
     group.finish();
     c.final_summary();
     // Under `cargo test --benches` criterion runs each function once as a smoke test; the

@@ -30,18 +30,28 @@ struct Models {
 
 impl Models {
     fn new() -> Self {
-        let native = text::default_model::load().expect("the embedded model");
+        let native = text::default_model().expect("the embedded model");
         let folder = tempfile::tempdir().expect("a temporary folder");
         let dir = folder.path().join("onnx");
-        text::onnx_export::export_onnx(&native, &dir, false).expect("exports");
+        text::export_onnx(&native, &dir, false).expect("exports");
         let imported = OnnxTextClassifier::load(&dir).expect("reads back");
         // The demo documents one after another until the window is full.
         let long = DEMO.iter().cycle().take(12).copied().collect::<Vec<_>>().join("\n");
-        Models { native, imported, short: DEMO.iter().map(|s| s.to_string()).collect(), long, method: Method::parse("lrp", "epsilon=0.01").expect("a rule"), _folder: folder }
+        Models {
+            native,
+            imported,
+            short: DEMO.iter().map(|s| s.to_string()).collect(),
+            long,
+            method: Method::parse("lrp", "epsilon=0.01").expect("a rule"),
+            _folder: folder,
+        }
     }
 
     fn explain(&self, model: &dyn TextModel, documents: &[String]) -> f32 {
-        documents.iter().map(|d| model.explain(d, None, &self.method).expect("explains").score).sum()
+        documents
+            .iter()
+            .map(|d| model.explain(d, None, &self.method).expect("explains").score)
+            .sum()
     }
 }
 
@@ -54,7 +64,10 @@ fn print_ratio(m: &Models, what: &str, documents: &[String]) {
     let (rounds, block) = (9, 3);
     let (mut native, mut imported) = (Vec::new(), Vec::new());
     for _ in 0..rounds {
-        for (times, model) in [(&mut native, &m.native as &dyn TextModel), (&mut imported, &m.imported as &dyn TextModel)] {
+        for (times, model) in [
+            (&mut native, &m.native as &dyn TextModel),
+            (&mut imported, &m.imported as &dyn TextModel),
+        ] {
             let start = Instant::now();
             for _ in 0..block {
                 black_box(m.explain(model, documents));
@@ -63,7 +76,12 @@ fn print_ratio(m: &Models, what: &str, documents: &[String]) {
         }
     }
     let (native, imported) = (median(native), median(imported));
-    println!("  {what}: imported / native = {:.2} ({:.1} ms against {:.1} ms; target ≤ 1.25)", imported / native, imported * 1e3, native * 1e3);
+    println!(
+        "  {what}: imported / native = {:.2} ({:.1} ms against {:.1} ms; target ≤ 1.25)",
+        imported / native,
+        imported * 1e3,
+        native * 1e3
+    );
 }
 
 fn main() {

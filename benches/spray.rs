@@ -16,7 +16,8 @@ use spray::{analyse, knn_graph, SprayOptions, Weighting};
 
 fn maps(n: usize, d: usize) -> Array2<f64> {
     let mut rng = StdRng::seed_from_u64(1);
-    let protos: Vec<Vec<f64>> = (0..3).map(|_| (0..d).map(|_| rng.gen_range(-1.0..1.0)).collect()).collect();
+    let protos: Vec<Vec<f64>> =
+        (0..3).map(|_| (0..d).map(|_| rng.gen_range(-1.0..1.0)).collect()).collect();
     Array2::from_shape_fn((n, d), |(i, j)| protos[i % 3][j] + 0.8 * rng.gen_range(-1.0..1.0))
 }
 
@@ -25,7 +26,9 @@ fn main() {
     let mut c = Criterion::default().without_plots().configure_from_args();
     let mut group = c.benchmark_group("spray");
     group.sample_size(10);
-    group.bench_function("analyse_5000x400", |b| b.iter(|| black_box(analyse(x.view(), &SprayOptions::default()).expect("analyses"))));
+    group.bench_function("analyse_5000x400", |b| {
+        b.iter(|| black_box(analyse(x.view(), &SprayOptions::default()).expect("analyses")))
+    });
     group.finish();
     c.final_summary();
     if std::env::args().any(|a| a == "--bench") {
@@ -39,6 +42,11 @@ fn main() {
         let big = maps(20_000, 400);
         let t = Instant::now();
         let a = analyse(big.view(), &SprayOptions::default()).expect("analyses");
-        println!("20,000 × 400: {:.2} s, {:?} solver, {} clusters proposed", t.elapsed().as_secs_f64(), a.solver, a.proposed_clusters);
+        println!(
+            "20,000 × 400: {:.2} s, {:?} solver, {} clusters proposed",
+            t.elapsed().as_secs_f64(),
+            a.solver,
+            a.proposed_clusters
+        );
     }
 }

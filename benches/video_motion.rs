@@ -17,9 +17,15 @@ use video::{DescriptorExtractor, DescriptorOptions, MotionField, MotionOptions, 
 
 /// (name, clip) pairs: H.264 with B-frames, and MPEG-4 Part 2 (Xvid) at 320×240.
 fn clips() -> Vec<(&'static str, PathBuf)> {
-    let data = std::env::var_os("RELVIS_DATA").map_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"), PathBuf::from);
+    let data = std::env::var_os("RELVIS_DATA").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"),
+        PathBuf::from,
+    );
     let video = data.join("video");
-    vec![("h264_426x240", video.join("kinetics-2class/train/typing/typing1.mp4")), ("xvid_320x240", video.join("samples/ucf101/SoccerJuggling/v_SoccerJuggling_g23_c01.avi"))]
+    vec![
+        ("h264_426x240", video.join("kinetics-2class/train/typing/typing1.mp4")),
+        ("xvid_320x240", video.join("samples/ucf101/SoccerJuggling/v_SoccerJuggling_g23_c01.avi")),
+    ]
 }
 
 /// Decodes every frame with `flags2=+export_mvs` and nothing else; the frame count.
@@ -27,11 +33,13 @@ fn bare_decode(path: &Path) -> usize {
     let mut input = ffmpeg::format::input(&path).expect("a readable clip");
     let stream = input.streams().best(ffmpeg::media::Type::Video).expect("a video stream");
     let index = stream.index();
-    let context = ffmpeg::codec::context::Context::from_parameters(stream.parameters()).expect("parameters");
+    let context =
+        ffmpeg::codec::context::Context::from_parameters(stream.parameters()).expect("parameters");
     let codec = ffmpeg::decoder::find(context.id()).expect("a decoder");
     let mut options = ffmpeg::Dictionary::new();
     options.set("flags2", "+export_mvs");
-    let mut decoder = context.decoder().open_as_with(codec, options).and_then(|d| d.video()).expect("opens");
+    let mut decoder =
+        context.decoder().open_as_with(codec, options).and_then(|d| d.video()).expect("opens");
     let mut frame = ffmpeg::frame::Video::empty();
     let mut frames = 0;
     for (s, packet) in input.packets() {
@@ -51,7 +59,10 @@ fn bare_decode(path: &Path) -> usize {
 
 /// Reads the clip's motion fields with `MotionReader`; the frame count.
 fn motion_fields(path: &Path) -> usize {
-    MotionReader::open(path, MotionOptions::default()).expect("opens").inspect(|f| assert!(f.is_ok(), "decodes")).count()
+    MotionReader::open(path, MotionOptions::default())
+        .expect("opens")
+        .inspect(|f| assert!(f.is_ok(), "decodes"))
+        .count()
 }
 
 /// The default model's prediction for the clip; its frame count.
@@ -60,7 +71,8 @@ fn prediction(model: &VideoClassifier, path: &Path) -> usize {
 }
 
 fn descriptors(fields: &[MotionField]) -> usize {
-    let mut extractor = DescriptorExtractor::new(DescriptorOptions::default()).expect("valid options");
+    let mut extractor =
+        DescriptorExtractor::new(DescriptorOptions::default()).expect("valid options");
     fields.iter().enumerate().map(|(t, f)| extractor.push(t, f).len()).sum()
 }
 
@@ -69,7 +81,10 @@ fn descriptors(fields: &[MotionField]) -> usize {
 fn fisher_sums(model: &VideoClassifier, channels: &[ndarray::Array2<f32>; 3]) -> usize {
     for (encoder, x) in model.encoders.iter().zip(channels) {
         for start in (0..x.nrows()).step_by(video::fisher::CHUNK) {
-            black_box(encoder.term_sum(x.slice(ndarray::s![start..(start + video::fisher::CHUNK).min(x.nrows()), ..]), x.nrows()));
+            black_box(encoder.term_sum(
+                x.slice(ndarray::s![start..(start + video::fisher::CHUNK).min(x.nrows()), ..]),
+                x.nrows(),
+            ));
         }
     }
     channels[0].nrows()
@@ -95,7 +110,11 @@ fn print_ratios(clips: &[(&str, PathBuf)], fields: &[MotionField], model: &Video
         for v in [&mut bare, &mut ours, &mut whole] {
             v.sort_by(f64::total_cmp);
         }
-        let (bare, ours, whole) = (frames as f64 / bare[rounds / 2], frames as f64 / ours[rounds / 2], frames as f64 / whole[rounds / 2]);
+        let (bare, ours, whole) = (
+            frames as f64 / bare[rounds / 2],
+            frames as f64 / ours[rounds / 2],
+            frames as f64 / whole[rounds / 2],
+        );
         println!("  {name}: bare decode {bare:.0} frames/s, motion fields {ours:.0} frames/s: ratio {:.2} (target ≥ 0.8)", ours / bare);
         println!("  {name}: whole prediction {whole:.0} frames/s: ratio {:.2} to the bare decode (target ≥ 0.5)", whole / bare);
     }
@@ -113,22 +132,41 @@ fn print_ratios(clips: &[(&str, PathBuf)], fields: &[MotionField], model: &Video
 fn main() {
     let clips = clips();
     if let Some((_, missing)) = clips.iter().find(|(_, p)| !p.is_file()) {
-        eprintln!("video_motion: {} is missing; set RELVIS_DATA to the data folder", missing.display());
+        eprintln!(
+            "video_motion: {} is missing; set RELVIS_DATA to the data folder",
+            missing.display()
+        );
         return;
     }
-    let fields: Vec<MotionField> = MotionReader::open(&clips[1].1, MotionOptions::default()).expect("opens").map(|f| f.expect("decodes").field).collect();
+    let fields: Vec<MotionField> = MotionReader::open(&clips[1].1, MotionOptions::default())
+        .expect("opens")
+        .map(|f| f.expect("decodes").field)
+        .collect();
     let mut c = Criterion::default().without_plots().configure_from_args();
     let mut group = c.benchmark_group("motion");
     group.sample_size(10);
     for (name, path) in &clips {
-        group.bench_function(format!("bare_decode_{name}"), |b| b.iter(|| black_box(bare_decode(path))));
-        group.bench_function(format!("motion_fields_{name}"), |b| b.iter(|| black_box(motion_fields(path))));
+        group.bench_function(format!("bare_decode_{name}"), |b| {
+            b.iter(|| black_box(bare_decode(path)))
+        });
+        group.bench_function(format!("motion_fields_{name}"), |b| {
+            b.iter(|| black_box(motion_fields(path)))
+        });
     }
     group.bench_function("descriptors_320x240", |b| b.iter(|| black_box(descriptors(&fields))));
     let model = video::default_model::load().expect("the embedded model");
-    group.bench_function("prediction_h264_426x240", |b| b.iter(|| black_box(prediction(&model, &clips[0].1))));
-    let h264 = video::clip_descriptors::clip_descriptors(&clips[0].1, model.reading(None), model.config.options.descriptor).expect("descriptors");
-    group.bench_function("fisher_sums_h264_426x240", |b| b.iter(|| black_box(fisher_sums(&model, &h264.channels))));
+    group.bench_function("prediction_h264_426x240", |b| {
+        b.iter(|| black_box(prediction(&model, &clips[0].1)))
+    });
+    let h264 = video::clip_descriptors::clip_descriptors(
+        &clips[0].1,
+        model.reading(None),
+        model.config.options.descriptor,
+    )
+    .expect("descriptors");
+    group.bench_function("fisher_sums_h264_426x240", |b| {
+        b.iter(|| black_box(fisher_sums(&model, &h264.channels)))
+    });
     group.finish();
     c.final_summary();
     if std::env::args().any(|a| a == "--bench") {

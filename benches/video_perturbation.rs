@@ -23,7 +23,10 @@ use video::MotionField;
 type Edits = Vec<(usize, MotionField)>;
 
 fn clip_path() -> PathBuf {
-    let data = std::env::var_os("RELVIS_DATA").map_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"), PathBuf::from);
+    let data = std::env::var_os("RELVIS_DATA").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"),
+        PathBuf::from,
+    );
     data.join("video/kinetics-2class/train/typing/typing1.mp4")
 }
 
@@ -46,29 +49,43 @@ fn whole(model: &VideoClassifier, clip: &ClipMotion, edits: &Edits) -> f32 {
     for (t, field) in edits {
         frames[*t].1 = field.clone();
     }
-    let d = ClipDescriptors::from_fields(frames.iter().map(|(k, f)| Ok((*k, f))), clip.size, model.config.options.descriptor).expect("descriptors");
+    let d = ClipDescriptors::from_fields(
+        frames.iter().map(|(k, f)| Ok((*k, f))),
+        clip.size,
+        model.config.options.descriptor,
+    )
+    .expect("descriptors");
     model.scores(&model.fisher_vector(&d))[0]
 }
 
 fn main() {
     let path = clip_path();
     if !path.is_file() {
-        eprintln!("video_perturbation: {} is missing; set RELVIS_DATA to the data folder", path.display());
+        eprintln!(
+            "video_perturbation: {} is missing; set RELVIS_DATA to the data folder",
+            path.display()
+        );
         return;
     }
     let model = video::default_model::load().expect("the embedded model");
     let clip = ClipMotion::read(&model, &path, None).expect("the clip");
     let editable = EditableClip::new(&model, &clip);
     let (t_count, (rows, cols)) = (clip.frames.len(), clip.descriptors.grid);
-    let cuboid: Vec<(usize, usize, usize)> = (100..105).flat_map(|t| (4..6).flat_map(move |r| (6..8).map(move |c| (t, r, c)))).collect();
+    let cuboid: Vec<(usize, usize, usize)> =
+        (100..105).flat_map(|t| (4..6).flat_map(move |r| (6..8).map(move |c| (t, r, c)))).collect();
     let step = (t_count * rows * cols).div_ceil(50);
-    let relevance = block_relevance(&model, &clip, 0, &Method::GradientXInput).expect("relevance").blocks;
+    let relevance =
+        block_relevance(&model, &clip, 0, &Method::GradientXInput).expect("relevance").blocks;
     let mut cells: Vec<(usize, usize, usize)> = relevance.indexed_iter().map(|(i, _)| i).collect();
     cells.sort_by(|a, b| relevance[[b.0, b.1, b.2]].total_cmp(&relevance[[a.0, a.1, a.2]]));
     let ranked = removal(&clip, &cells[..step]);
     cells.shuffle(&mut rand::rngs::StdRng::seed_from_u64(1));
     let random = removal(&clip, &cells[..step]);
-    let cases = [("occlusion_cuboid", removal(&clip, &cuboid)), ("deletion_step_ranked", ranked), ("deletion_step_random", random)];
+    let cases = [
+        ("occlusion_cuboid", removal(&clip, &cuboid)),
+        ("deletion_step_ranked", ranked),
+        ("deletion_step_random", random),
+    ];
     for (name, edits) in &cases {
         let (a, b) = (editable.scores_with(edits).expect("scores")[0], whole(&model, &clip, edits));
         assert!((a - b).abs() < 1e-5, "{name}: {a} vs {b}");
@@ -78,8 +95,12 @@ fn main() {
     let mut group = c.benchmark_group("perturbation");
     group.sample_size(10);
     for (name, edits) in &cases {
-        group.bench_function(format!("{name}_whole"), |b| b.iter(|| black_box(whole(&model, &clip, edits))));
-        group.bench_function(format!("{name}_edited"), |b| b.iter(|| black_box(editable.scores_with(edits).expect("scores"))));
+        group.bench_function(format!("{name}_whole"), |b| {
+            b.iter(|| black_box(whole(&model, &clip, edits)))
+        });
+        group.bench_function(format!("{name}_edited"), |b| {
+            b.iter(|| black_box(editable.scores_with(edits).expect("scores")))
+        });
     }
     group.finish();
     c.final_summary();
@@ -98,7 +119,10 @@ fn main() {
             }
             w.sort_by(f64::total_cmp);
             e.sort_by(f64::total_cmp);
-            println!("  {name}: edited {:.1}× faster than the whole clip again", w[rounds / 2] / e[rounds / 2]);
+            println!(
+                "  {name}: edited {:.1}× faster than the whole clip again",
+                w[rounds / 2] / e[rounds / 2]
+            );
         }
     }
 }

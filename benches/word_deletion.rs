@@ -13,10 +13,17 @@ use criterion::Criterion;
 use ndarray::{Array1, Array2, Array3};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use text::deletion::Deletion;
+use text::Deletion;
 use text::{Architecture, TextCnn};
 
-const ARCH: Architecture = Architecture { vocab: 5000, embedding_dim: 50, width: 2, filters: 1500, classes: 20, max_len: 1000 };
+const ARCH: Architecture = Architecture {
+    vocab: 5000,
+    embedding_dim: 50,
+    width: 2,
+    filters: 1500,
+    classes: 20,
+    max_len: 1000,
+};
 
 struct Workload {
     cnn: TextCnn,
@@ -28,14 +35,26 @@ struct Workload {
 impl Workload {
     fn new() -> Self {
         let mut rng = StdRng::seed_from_u64(7);
-        let mut u = |shape: (usize, usize)| Array2::from_shape_simple_fn(shape, || rng.gen_range(-0.1f32..0.1));
+        let mut u = |shape: (usize, usize)| {
+            Array2::from_shape_simple_fn(shape, || rng.gen_range(-0.1f32..0.1))
+        };
         let embedding = u((ARCH.vocab, ARCH.embedding_dim));
-        let dense = lrp::Dense::new(u((ARCH.filters, ARCH.classes)), Some(Array1::zeros(ARCH.classes))).expect("shapes agree");
+        let dense =
+            lrp::Dense::new(u((ARCH.filters, ARCH.classes)), Some(Array1::zeros(ARCH.classes)))
+                .expect("shapes agree");
         let mut rng = StdRng::seed_from_u64(8);
-        let conv_w = Array3::from_shape_simple_fn((ARCH.width, ARCH.embedding_dim, ARCH.filters), || rng.gen_range(-0.1f32..0.1));
-        let conv = lrp::Conv1d::new(conv_w, Some(Array1::from_shape_simple_fn(ARCH.filters, || rng.gen_range(-0.1f32..0.1)))).expect("shapes agree");
+        let conv_w =
+            Array3::from_shape_simple_fn((ARCH.width, ARCH.embedding_dim, ARCH.filters), || {
+                rng.gen_range(-0.1f32..0.1)
+            });
+        let conv = lrp::Conv1d::new(
+            conv_w,
+            Some(Array1::from_shape_simple_fn(ARCH.filters, || rng.gen_range(-0.1f32..0.1))),
+        )
+        .expect("shapes agree");
         let cnn = TextCnn::from_parts(ARCH, embedding, conv, dense).expect("shapes agree");
-        let ids: Vec<u32> = (0..ARCH.max_len).map(|_| rng.gen_range(2..ARCH.vocab as u32)).collect();
+        let ids: Vec<u32> =
+            (0..ARCH.max_len).map(|_| rng.gen_range(2..ARCH.vocab as u32)).collect();
         let x = cnn.embed(&ids);
         let order = (0..50).map(|_| rng.gen_range(0..ARCH.max_len)).collect();
         Workload { cnn, x, order }
@@ -59,7 +78,8 @@ impl Workload {
         let mut total = 0.0;
         for &p in &self.order {
             x.row_mut(p).fill(0.0);
-            total += self.cnn.network().forward(x.clone().into_dyn()).expect("valid input").output()[0];
+            total +=
+                self.cnn.network().forward(x.clone().into_dyn()).expect("valid input").output()[0];
         }
         total
     }
@@ -99,7 +119,9 @@ fn main() {
     let mut c = Criterion::default().without_plots().configure_from_args();
     let mut group = c.benchmark_group("deletion_50_steps_1000x50_conv2x1500");
     group.sample_size(10);
-    group.bench_function("incremental", |b| b.iter(|| black_box(work.incremental(&mut doc, &start))));
+    group.bench_function("incremental", |b| {
+        b.iter(|| black_box(work.incremental(&mut doc, &start)))
+    });
     group.bench_function("naive", |b| b.iter(|| black_box(work.naive())));
     group.finish();
     c.final_summary();

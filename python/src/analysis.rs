@@ -1,9 +1,9 @@
 //! `relvis.spray`: spectral relevance analysis over any stack of relevance maps.
 
-use numpy::{AllowTypeChange, PyArray1, PyArray2, PyArrayLikeDyn};
-use pyo3::prelude::*;
 use ::spray::maps::{normalise as normalise_map, Normalisation};
 use ::spray::{analyse, Analysis, SprayOptions};
+use numpy::{AllowTypeChange, PyArray1, PyArray2, PyArrayLikeDyn};
+use pyo3::prelude::*;
 
 use crate::errors::{exception, usage};
 use outcome::FailureKind;
@@ -15,14 +15,26 @@ use outcome::FailureKind;
 /// proposal) and a 2-D embedding (t-SNE up to 2,000 maps), seeded.
 #[pyfunction]
 #[pyo3(signature = (maps, neighbours=None, clusters=None, normalise="l1", perplexity=None, seed=1))]
-pub(crate) fn spray(py: Python<'_>, maps: PyArrayLikeDyn<'_, f64, AllowTypeChange>, neighbours: Option<usize>, clusters: Option<usize>, normalise: &str, perplexity: Option<f64>, seed: u64) -> PyResult<PySprayAnalysis> {
+pub(crate) fn spray(
+    py: Python<'_>,
+    maps: PyArrayLikeDyn<'_, f64, AllowTypeChange>,
+    neighbours: Option<usize>,
+    clusters: Option<usize>,
+    normalise: &str,
+    perplexity: Option<f64>,
+    seed: u64,
+) -> PyResult<PySprayAnalysis> {
     let how: Normalisation = normalise.parse().map_err(usage)?;
     let view = maps.as_array();
     if view.ndim() < 2 || view.shape()[0] == 0 {
-        return Err(usage(format!("maps: expected an array of shape (n, …) with n ≥ 1 maps, got shape {:?}", view.shape())));
+        return Err(usage(format!(
+            "maps: expected an array of shape (n, …) with n ≥ 1 maps, got shape {:?}",
+            view.shape()
+        )));
     }
     let n = view.shape()[0];
-    let mut x = view.to_owned().into_shape_with_order((n, view.len() / n)).expect("rows of equal length");
+    let mut x =
+        view.to_owned().into_shape_with_order((n, view.len() / n)).expect("rows of equal length");
     let mut options = SprayOptions { neighbours, clusters, seed, ..SprayOptions::default() };
     options.tsne.perplexity = perplexity;
     options.tsne.seed = seed;
@@ -34,7 +46,8 @@ pub(crate) fn spray(py: Python<'_>, maps: PyArrayLikeDyn<'_, f64, AllowTypeChang
         }
         analyse(x.view(), &options)
     });
-    let analysis = analysis.map_err(|e| exception(FailureKind::InvalidInput, format!("maps: {e}")))?;
+    let analysis =
+        analysis.map_err(|e| exception(FailureKind::InvalidInput, format!("maps: {e}")))?;
     Ok(PySprayAnalysis { a: analysis })
 }
 
@@ -99,6 +112,9 @@ impl PySprayAnalysis {
     }
 
     fn __repr__(&self) -> String {
-        format!("SprayAnalysis(maps={}, clusters={}, proposed={}, largest_eigengap={:.4})", self.a.maps, self.a.clusters, self.a.proposed_clusters, self.a.largest_eigengap)
+        format!(
+            "SprayAnalysis(maps={}, clusters={}, proposed={}, largest_eigengap={:.4})",
+            self.a.maps, self.a.clusters, self.a.proposed_clusters, self.a.largest_eigengap
+        )
     }
 }

@@ -18,7 +18,11 @@ pub(crate) fn exception(kind: FailureKind, message: impl Into<String>) -> PyErr 
             FailureKind::Model => "ModelError",
             FailureKind::Output => "OutputError",
         };
-        match py.import("relvis._errors").and_then(|m| m.getattr(class)).and_then(|c| c.call1((message.clone(),))) {
+        match py
+            .import("relvis._errors")
+            .and_then(|m| m.getattr(class))
+            .and_then(|c| c.call1((message.clone(),)))
+        {
             Ok(instance) => PyErr::from_value(instance),
             Err(e) => e,
         }

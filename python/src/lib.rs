@@ -34,5 +34,7 @@ fn set_threads(threads: usize) -> PyResult<()> {
     if threads == 0 {
         return Err(errors::usage("set_threads(0): expected at least 1"));
     }
-    rayon::ThreadPoolBuilder::new().num_threads(threads).build_global().map_err(|e| errors::usage(format!("set_threads({threads}): {e} (call it before the first explanation)")))
+    rayon::ThreadPoolBuilder::new().num_threads(threads).build_global().map_err(|e| {
+        errors::usage(format!("set_threads({threads}): {e} (call it before the first explanation)"))
+    })
 }

@@ -8,7 +8,7 @@ use numpy::{IntoPyArray, PyArray1, PyArray2};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 use rayon::prelude::*;
-use text::explain::{Method, DEFAULT_RULE};
+use text::{Method, DEFAULT_RULE};
 use text::{TextExplanation, TextModel};
 
 use crate::errors::{exception, text_error, usage};
@@ -26,8 +26,15 @@ fn documents(texts: &Bound<'_, PyAny>) -> PyResult<(Vec<String>, bool)> {
     if texts.is_instance_of::<PyString>() || texts.is_instance_of::<PyBytes>() {
         return Ok((vec![document(texts, "text")?], true));
     }
-    let items: Vec<Bound<'_, PyAny>> = texts.try_iter().map_err(|_| usage("texts: expected a str, bytes, or a sequence of them"))?.collect::<PyResult<_>>()?;
-    let docs = items.iter().enumerate().map(|(i, t)| document(t, &format!("texts[{i}]"))).collect::<PyResult<_>>()?;
+    let items: Vec<Bound<'_, PyAny>> = texts
+        .try_iter()
+        .map_err(|_| usage("texts: expected a str, bytes, or a sequence of them"))?
+        .collect::<PyResult<_>>()?;
+    let docs = items
+        .iter()
+        .enumerate()
+        .map(|(i, t)| document(t, &format!("texts[{i}]")))
+        .collect::<PyResult<_>>()?;
     Ok((docs, false))
 }
 
@@ -39,9 +46,13 @@ fn document(value: &Bound<'_, PyAny>, name: &str) -> PyResult<String> {
     } else if value.is_instance_of::<PyBytes>() {
         value.extract()?
     } else {
-        return Err(usage(format!("{name}: expected a str or bytes, not {}", value.get_type().name()?)));
+        return Err(usage(format!(
+            "{name}: expected a str or bytes, not {}",
+            value.get_type().name()?
+        )));
     };
-    text::corpus::read_document(&bytes).map_err(|problem| exception(FailureKind::InvalidInput, format!("{name}: {problem}")))
+    text::read_document(&bytes)
+        .map_err(|problem| exception(FailureKind::InvalidInput, format!("{name}: {problem}")))
 }
 
 impl PyTextModel {
@@ -53,7 +64,10 @@ impl PyTextModel {
         }
         match target.extract::<usize>() {
             Ok(i) if i < self.classes.len() => Ok(Some(i)),
-            _ => Err(usage(format!("target {target}: expected a class name or an index below {}", self.classes.len()))),
+            _ => Err(usage(format!(
+                "target {target}: expected a class name or an index below {}",
+                self.classes.len()
+            ))),
         }
     }
 }
@@ -67,7 +81,7 @@ impl PyTextModel {
     fn new(py: Python<'_>, path: Option<PathBuf>) -> PyResult<Self> {
         let model = py.detach(|| match &path {
             Some(dir) => text::load_model(dir),
-            None => text::default_model::load().map(|m| Box::new(m) as Box<dyn TextModel>),
+            None => text::default_model().map(|m| Box::new(m) as Box<dyn TextModel>),
         });
         let model = model.map_err(text_error)?;
         let classes = Arc::new(model.classes().to_vec());
@@ -83,16 +97,31 @@ impl PyTextModel {
     /// The predicted class and the softmax probabilities `p_c = exp(s_c) / Σ_k exp(s_k)` of a
     /// document (a label and a vector), or of a sequence of documents (a list of labels and an
     /// `n × classes` array).
-    fn predict<'py>(&self, py: Python<'py>, texts: &Bound<'py, PyAny>) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
+    fn predict<'py>(
+        &self,
+        py: Python<'py>,
+        texts: &Bound<'py, PyAny>,
+    ) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
         let (docs, single) = documents(texts)?;
-        let predictions = py.detach(|| docs.par_iter().map(|d| self.model.predict(d)).collect::<Result<Vec<_>, _>>()).map_err(text_error)?;
+        let predictions = py
+            .detach(|| {
+                docs.par_iter().map(|d| self.model.predict(d)).collect::<Result<Vec<_>, _>>()
+            })
+            .map_err(text_error)?;
         if single {
             let p = predictions.into_iter().next().expect("one document");
-            return Ok((p.class_name.into_pyobject(py)?.into_any().unbind(), PyArray1::from_vec(py, p.probabilities).into_any().unbind()));
+            return Ok((
+                p.class_name.into_pyobject(py)?.into_any().unbind(),
+                PyArray1::from_vec(py, p.probabilities).into_any().unbind(),
+            ));
         }
         let labels: Vec<String> = predictions.iter().map(|p| p.class_name.clone()).collect();
         let rows: Vec<Vec<f32>> = predictions.into_iter().map(|p| p.probabilities).collect();
-        let probabilities = if rows.is_empty() { numpy::ndarray::Array2::<f32>::zeros((0, self.classes.len())).into_pyarray(py) } else { PyArray2::from_vec2(py, &rows)? };
+        let probabilities = if rows.is_empty() {
+            numpy::ndarray::Array2::<f32>::zeros((0, self.classes.len())).into_pyarray(py)
+        } else {
+            PyArray2::from_vec2(py, &rows)?
+        };
         Ok((labels.into_pyobject(py)?.into_any().unbind(), probabilities.into_any().unbind()))
     }
 
@@ -105,12 +134,27 @@ impl PyTextModel {
     /// (`‖(1/n) Σ_i ∇s(x + ε_i)‖` per word) or `occlusion[:window=W]` (the score's drop when
     /// windows of W words are deleted).
     #[pyo3(signature = (texts, target=None, method="lrp", rule=DEFAULT_RULE))]
-    fn explain<'py>(&self, py: Python<'py>, texts: &Bound<'py, PyAny>, target: Option<&Bound<'py, PyAny>>, method: &str, rule: &str) -> PyResult<Py<PyAny>> {
+    fn explain<'py>(
+        &self,
+        py: Python<'py>,
+        texts: &Bound<'py, PyAny>,
+        target: Option<&Bound<'py, PyAny>>,
+        method: &str,
+        rule: &str,
+    ) -> PyResult<Py<PyAny>> {
         let (docs, single) = documents(texts)?;
         let class = self.target(target)?;
         let method = Method::parse(method, rule).map_err(text_error)?;
-        let explained = py.detach(|| docs.par_iter().map(|d| self.model.explain(d, class, &method)).collect::<Result<Vec<_>, _>>()).map_err(text_error)?;
-        let mut objects = explained.into_iter().map(|e| Py::new(py, PyTextExplanation { e, classes: Arc::clone(&self.classes) }));
+        let explained = py
+            .detach(|| {
+                docs.par_iter()
+                    .map(|d| self.model.explain(d, class, &method))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .map_err(text_error)?;
+        let mut objects = explained
+            .into_iter()
+            .map(|e| Py::new(py, PyTextExplanation { e, classes: Arc::clone(&self.classes) }));
         if single {
             return Ok(objects.next().expect("one document")?.into_any());
         }
@@ -240,11 +284,17 @@ impl PyTextExplanation {
 
     /// The self-contained page `xai-text explain --format html` writes.
     fn to_html(&self) -> String {
-        text::render::html(&self.e, &self.classes)
+        text::explanation_html(&self.e, &self.classes)
     }
 
     fn __repr__(&self) -> String {
-        format!("TextExplanation(target={:?}, score={:.4}, words={}, method={:?})", self.e.class_name, self.e.score, self.e.words.len(), self.e.method)
+        format!(
+            "TextExplanation(target={:?}, score={:.4}, words={}, method={:?})",
+            self.e.class_name,
+            self.e.score,
+            self.e.words.len(),
+            self.e.method
+        )
     }
 }
 
@@ -255,8 +305,13 @@ impl PyTextExplanation {
 /// a set without a split of its own is split per class, seeded (`test_fraction`, `split_seed`).
 #[pyfunction]
 #[pyo3(signature = (path=None, test_fraction=None, split_seed=None))]
-pub(crate) fn load_dataset(py: Python<'_>, path: Option<PathBuf>, test_fraction: Option<f32>, split_seed: Option<u64>) -> PyResult<Py<PyAny>> {
-    let path = path.unwrap_or_else(text::corpus::default_newsgroups_path);
+pub(crate) fn load_dataset(
+    py: Python<'_>,
+    path: Option<PathBuf>,
+    test_fraction: Option<f32>,
+    split_seed: Option<u64>,
+) -> PyResult<Py<PyAny>> {
+    let path = path.unwrap_or_else(text::default_newsgroups_path);
     let mut options = text::DatasetOptions::for_path(&path, None).map_err(text_error)?;
     if let Some(fraction) = test_fraction {
         if !(0.0..1.0).contains(&fraction) {

@@ -22,7 +22,9 @@ fn clips(paths: &Bound<'_, PyAny>) -> PyResult<(Vec<PathBuf>, bool)> {
     if let Ok(path) = paths.extract::<PathBuf>() {
         return Ok((vec![path], true));
     }
-    let list: Vec<PathBuf> = paths.extract().map_err(|_| usage("paths: expected a path (str or os.PathLike) or a sequence of them"))?;
+    let list: Vec<PathBuf> = paths
+        .extract()
+        .map_err(|_| usage("paths: expected a path (str or os.PathLike) or a sequence of them"))?;
     Ok((list, false))
 }
 
@@ -49,16 +51,32 @@ impl PyVideoModel {
     /// The predicted class and the SVM scores `s = w·Φ + b` of a clip (a label and a vector),
     /// or of a sequence of clips (a list of labels and an `n × classes` array), clips in
     /// parallel.
-    fn predict<'py>(&self, py: Python<'py>, paths: &Bound<'py, PyAny>) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
+    fn predict<'py>(
+        &self,
+        py: Python<'py>,
+        paths: &Bound<'py, PyAny>,
+    ) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
         let (paths, single) = clips(paths)?;
-        let predictions = py.detach(|| paths.par_iter().map(|p| self.model.predict(p, None)).collect::<Result<Vec<_>, _>>()).map_err(video_error)?;
+        let predictions = py
+            .detach(|| {
+                paths.par_iter().map(|p| self.model.predict(p, None)).collect::<Result<Vec<_>, _>>()
+            })
+            .map_err(video_error)?;
         if single {
             let p = predictions.into_iter().next().expect("one clip");
-            return Ok((p.class_name.into_pyobject(py)?.into_any().unbind(), PyArray1::from_vec(py, p.scores).into_any().unbind()));
+            return Ok((
+                p.class_name.into_pyobject(py)?.into_any().unbind(),
+                PyArray1::from_vec(py, p.scores).into_any().unbind(),
+            ));
         }
         let labels: Vec<String> = predictions.iter().map(|p| p.class_name.clone()).collect();
         let rows: Vec<Vec<f32>> = predictions.into_iter().map(|p| p.scores).collect();
-        let scores = if rows.is_empty() { numpy::ndarray::Array2::<f32>::zeros((0, self.model.config.classes.len())).into_pyarray(py) } else { PyArray2::from_vec2(py, &rows)? };
+        let scores = if rows.is_empty() {
+            numpy::ndarray::Array2::<f32>::zeros((0, self.model.config.classes.len()))
+                .into_pyarray(py)
+        } else {
+            PyArray2::from_vec2(py, &rows)?
+        };
         Ok((labels.into_pyobject(py)?.into_any().unbind(), scores.into_any().unbind()))
     }
 
@@ -67,23 +85,48 @@ impl PyVideoModel {
     /// composite (steps 0 receptive-fields, 1 fisher-terms: lrp0 or epsilon, 3 dense: the SVM),
     /// e.g. `epsilon=0.001;dense:zplus`.
     #[pyo3(signature = (path, target=None, rule=DEFAULT_RULE))]
-    fn explain(&self, py: Python<'_>, path: PathBuf, target: Option<&Bound<'_, PyAny>>, rule: &str) -> PyResult<PyVideoExplanation> {
+    fn explain(
+        &self,
+        py: Python<'_>,
+        path: PathBuf,
+        target: Option<&Bound<'_, PyAny>>,
+        rule: &str,
+    ) -> PyResult<PyVideoExplanation> {
         let classes = &self.model.config.classes;
         let class = match target {
             None => None,
             Some(t) => match (t.extract::<String>(), t.extract::<usize>()) {
-                (Ok(name), _) => Some(classes.iter().position(|c| *c == name).ok_or_else(|| usage(format!("unknown class `{name}`; the model knows {}", classes.join(", "))))?),
+                (Ok(name), _) => {
+                    Some(classes.iter().position(|c| *c == name).ok_or_else(|| {
+                        usage(format!(
+                            "unknown class `{name}`; the model knows {}",
+                            classes.join(", ")
+                        ))
+                    })?)
+                }
                 (_, Ok(i)) if i < classes.len() => Some(i),
-                _ => return Err(usage(format!("target {t}: expected a class name or an index below {}", classes.len()))),
+                _ => {
+                    return Err(usage(format!(
+                        "target {t}: expected a class name or an index below {}",
+                        classes.len()
+                    )))
+                }
             },
         };
-        let rules: lrp::Composite = rule.parse().map_err(|e: lrp::LrpError| usage(e.to_string()))?;
-        let e = py.detach(|| explain_clip(&self.model, &path, None, class, &rules)).map_err(video_error)?;
+        let rules: lrp::Composite =
+            rule.parse().map_err(|e: lrp::LrpError| usage(e.to_string()))?;
+        let e = py
+            .detach(|| explain_clip(&self.model, &path, None, class, &rules))
+            .map_err(video_error)?;
         Ok(PyVideoExplanation { e })
     }
 
     fn __repr__(&self) -> String {
-        format!("VideoModel({} classes: {})", self.model.config.classes.len(), self.model.config.classes.join(", "))
+        format!(
+            "VideoModel({} classes: {})",
+            self.model.config.classes.len(),
+            self.model.config.classes.join(", ")
+        )
     }
 }
 
@@ -162,6 +205,9 @@ impl PyVideoExplanation {
 
     fn __repr__(&self) -> String {
         let (frames, rows, cols) = self.e.blocks.dim();
-        format!("VideoExplanation(target={:?}, score={:.4}, frames={frames}, grid={rows}x{cols})", self.e.class_name, self.e.score)
+        format!(
+            "VideoExplanation(target={:?}, score={:.4}, frames={frames}, grid={rows}x{cols})",
+            self.e.class_name, self.e.score
+        )
     }
 }

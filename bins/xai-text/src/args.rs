@@ -6,9 +6,12 @@ use clap::Args;
 use outcome::{errln, Failure};
 use pipeline::bounded_read;
 use pipeline::worker::{string_field, Row};
-use text::corpus::default_newsgroups_path;
-use text::fit::fingerprint;
-use text::{load_dataset, Corpus, DatasetOptions, Encoding, Layout, ModelConfig, OnnxTextClassifier, TextClassifier, TextError, TextModel};
+use text::default_newsgroups_path;
+use text::fingerprint;
+use text::{
+    load_dataset, Corpus, DatasetOptions, Encoding, Layout, ModelConfig, OnnxTextClassifier,
+    TextClassifier, TextError, TextModel,
+};
 
 use crate::failure::Error;
 
@@ -47,7 +50,10 @@ impl DataArg {
 
     /// Reads the set as the flags say, else as `model` recorded, else as its name suggests;
     /// warns of skipped files and of test documents that also occur in training.
-    pub(crate) fn load(&self, model: Option<&ModelConfig>) -> Result<(Corpus, DatasetOptions), Error> {
+    pub(crate) fn load(
+        &self,
+        model: Option<&ModelConfig>,
+    ) -> Result<(Corpus, DatasetOptions), Error> {
         let path = self.path();
         let mut options = match self.layout {
             Some(layout) => DatasetOptions::for_layout(layout),
@@ -64,7 +70,10 @@ impl DataArg {
         }
         if let Some(fraction) = self.test_fraction {
             if !(0.0..1.0).contains(&fraction) {
-                return Err(Failure::usage(format!("--test-fraction {fraction}: expected a share in [0, 1)")).into());
+                return Err(Failure::usage(format!(
+                    "--test-fraction {fraction}: expected a share in [0, 1)"
+                ))
+                .into());
             }
             options.split.test_fraction = fraction;
         }
@@ -74,13 +83,23 @@ impl DataArg {
         errln!("reading {} …", path.display());
         let corpus = load_dataset(&path, &options)?;
         if let Some(first) = corpus.skipped.first() {
-            errln!("warning: skipped {} documents, e.g. {}: {}", corpus.skipped.len(), first.id, first.reason);
+            errln!(
+                "warning: skipped {} documents, e.g. {}: {}",
+                corpus.skipped.len(),
+                first.id,
+                first.reason
+            );
         }
         if corpus.duplicates > 0 {
-            errln!("warning: {} test documents also occur in the training split", corpus.duplicates);
+            errln!(
+                "warning: {} test documents also occur in the training split",
+                corpus.duplicates
+            );
         }
         let split = match corpus.split {
-            Some(s) => format!("a seeded split ({:.0} % test, seed {})", 100.0 * s.test_fraction, s.seed),
+            Some(s) => {
+                format!("a seeded split ({:.0} % test, seed {})", 100.0 * s.test_fraction, s.seed)
+            }
             None => "the set's own split".into(),
         };
         errln!(
@@ -91,7 +110,11 @@ impl DataArg {
         );
         if let Some(model) = model {
             if corpus.classes != model.classes {
-                return Err(Failure::invalid(format!("{}: its classes differ from the model's", path.display())).into());
+                return Err(Failure::invalid(format!(
+                    "{}: its classes differ from the model's",
+                    path.display()
+                ))
+                .into());
             }
             if fingerprint(&corpus.train) != model.training.data_fingerprint {
                 errln!("warning: these training documents are not the ones the model was trained on; its test split may hold documents it saw");
@@ -114,11 +137,12 @@ impl ModelArg {
     /// A relvis model (the commands that evaluate, analyse or need the training record).
     pub(crate) fn load(&self) -> Result<TextClassifier, TextError> {
         match &self.model {
-            Some(dir) if OnnxTextClassifier::is_onnx_folder(dir) => {
-                Err(TextError::Model(format!("{}: an ONNX model; this command takes relvis models (made by `xai-text train`)", dir.display())))
-            }
+            Some(dir) if OnnxTextClassifier::is_onnx_folder(dir) => Err(TextError::Model(format!(
+                "{}: an ONNX model; this command takes relvis models (made by `xai-text train`)",
+                dir.display()
+            ))),
             Some(dir) => TextClassifier::load(dir),
-            None => text::default_model::load(),
+            None => text::default_model(),
         }
     }
 
@@ -126,23 +150,26 @@ impl ModelArg {
     pub(crate) fn load_any(&self) -> Result<Box<dyn TextModel>, TextError> {
         match &self.model {
             Some(dir) => text::load_model(dir),
-            None => Ok(Box::new(text::default_model::load()?)),
+            None => Ok(Box::new(text::default_model()?)),
         }
     }
 }
 
 pub(crate) fn read_document(input: &Path) -> Result<String, Failure> {
     let bytes = if input == Path::new("-") {
-        bounded_read::read_at_most(std::io::stdin().lock(), bounded_read::DOCUMENT).map_err(|e| Failure::reading(Path::new("standard input"), &e))?
+        bounded_read::read_at_most(std::io::stdin().lock(), bounded_read::DOCUMENT)
+            .map_err(|e| Failure::reading(Path::new("standard input"), &e))?
     } else {
         // A pipe is read as a file is (`explain <(…)`), up to the bound.
-        std::fs::File::open(input).and_then(|f| bounded_read::read_at_most(f, bounded_read::DOCUMENT)).map_err(|e| Failure::reading(input, &e))?
+        std::fs::File::open(input)
+            .and_then(|f| bounded_read::read_at_most(f, bounded_read::DOCUMENT))
+            .map_err(|e| Failure::reading(input, &e))?
     };
-    text::corpus::read_document(&bytes).map_err(|problem| Failure::invalid(format!("{}: {problem}", input.display())))
+    text::read_document(&bytes)
+        .map_err(|problem| Failure::invalid(format!("{}: {problem}", input.display())))
 }
 
 /// The document in a worker row's `text` field, checked as a document file is.
 pub(crate) fn row_document(row: &Row) -> Result<String, Failure> {
-    text::corpus::read_document(string_field(row, "text")?.as_bytes()).map_err(Failure::invalid)
+    text::read_document(string_field(row, "text")?.as_bytes()).map_err(Failure::invalid)
 }
-

@@ -37,8 +37,14 @@ pub(crate) fn text_failure(e: TextError) -> Failure {
     let kind = e.kind();
     let message = match &e {
         TextError::Exists(_) => format!("{e}; give --force to replace it"),
-        TextError::UnknownLayout(path) => format!("{}: cannot tell the layout from the name; give --layout folders|csv|jsonl", path.display()),
-        TextError::EmptyTestSplit(path) => format!("{}: the test split is empty; give a larger --test-fraction or more documents", path.display()),
+        TextError::UnknownLayout(path) => format!(
+            "{}: cannot tell the layout from the name; give --layout folders|csv|jsonl",
+            path.display()
+        ),
+        TextError::EmptyTestSplit(path) => format!(
+            "{}: the test split is empty; give a larger --test-fraction or more documents",
+            path.display()
+        ),
         _ => e.to_string(),
     };
     Failure::new(kind, message)

@@ -32,8 +32,30 @@ fn data_sets_train_or_are_refused_as_invalid() {
         let Some((&kind, data)) = bytes.split_first() else { continue };
         let set = dir.path().join(["set.tar.gz", "set.csv", "set.jsonl"][usize::from(kind) % 3]);
         std::fs::write(&set, data).unwrap();
-        let tiny = ["--filters", "4", "--embedding-dim", "4", "--max-len", "8", "--epochs", "1", "--min-count", "1", "--force"];
-        replay(xai_text().arg("train").arg("--data").arg(&set).arg("--out").arg(dir.path().join("model")).args(tiny), &[0, 4], &file);
+        let tiny = [
+            "--filters",
+            "4",
+            "--embedding-dim",
+            "4",
+            "--max-len",
+            "8",
+            "--epochs",
+            "1",
+            "--min-count",
+            "1",
+            "--force",
+        ];
+        replay(
+            xai_text()
+                .arg("train")
+                .arg("--data")
+                .arg(&set)
+                .arg("--out")
+                .arg(dir.path().join("model"))
+                .args(tiny),
+            &[0, 4],
+            &file,
+        );
     }
 }
 
@@ -47,7 +69,14 @@ fn model_files_load_or_are_refused_as_models() {
         std::fs::create_dir(&model).unwrap();
         std::fs::write(model.join("config.json"), config).unwrap();
         std::fs::write(model.join("weights.safetensors"), weights).unwrap();
-        std::fs::copy(root().join("fuzz/model-tokenizer.json"), model.join("tokenizer.json")).unwrap();
-        replay(xai_text().args(["explain", "--text", "the shuttle reached orbit", "--model"]).arg(&model), &[0, 5], &file);
+        std::fs::copy(root().join("fuzz/model-tokenizer.json"), model.join("tokenizer.json"))
+            .unwrap();
+        replay(
+            xai_text()
+                .args(["explain", "--text", "the shuttle reached orbit", "--model"])
+                .arg(&model),
+            &[0, 5],
+            &file,
+        );
     }
 }

@@ -19,7 +19,21 @@ fn train_stops_on_sigint_and_keeps_the_model_it_would_replace() {
     let model = dir.path().join("model");
     earlier_output_folder(&model, "config.json");
     let mut command = xai_text();
-    command.args(["train", "--data", "assets/demo-set/tickets.csv", "--force", "--epochs", "1000000", "--patience", "1000000", "--min-count", "1", "--out"]).arg(&model);
+    command
+        .args([
+            "train",
+            "--data",
+            "assets/demo-set/tickets.csv",
+            "--force",
+            "--epochs",
+            "1000000",
+            "--patience",
+            "1000000",
+            "--min-count",
+            "1",
+            "--out",
+        ])
+        .arg(&model);
     assert_interrupted_cleanly(&mut command, &model, SIGINT);
 }
 
@@ -29,7 +43,12 @@ fn eval_deletion_stops_on_sigterm() {
     let json = dir.path().join("deletion.json");
     std::fs::write(&json, "an earlier report").unwrap();
     let mut command = xai_text();
-    command.arg("eval-deletion").args(["--force", "--json"]).arg(&json).arg("--plot").arg(dir.path().join("deletion.png"));
+    command
+        .arg("eval-deletion")
+        .args(["--force", "--json"])
+        .arg(&json)
+        .arg("--plot")
+        .arg(dir.path().join("deletion.png"));
     assert_interrupted_cleanly(&mut command, &json, SIGTERM);
 }
 
@@ -53,7 +72,11 @@ fn explain_to_a_file_stops_on_sigterm_and_sigint() {
         let out = dir.path().join("explained.jsonl");
         std::fs::write(&out, "earlier explanations").unwrap();
         let mut command = xai_text();
-        command.args(["explain", "--method", "ig:steps=50", "--force", "--jsonl"]).arg(&rows).arg("--out").arg(&out);
+        command
+            .args(["explain", "--method", "ig:steps=50", "--force", "--jsonl"])
+            .arg(&rows)
+            .arg("--out")
+            .arg(&out);
         assert_interrupted_cleanly(&mut command, &out, signal);
     }
 }

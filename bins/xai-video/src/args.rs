@@ -50,9 +50,18 @@ impl DataArg {
     }
 
     /// Refuses a set whose classes are not the model's (its labels index the model's classes).
-    pub(crate) fn check_classes(&self, set: &ClipSet, model: &VideoClassifier) -> Result<(), Failure> {
+    pub(crate) fn check_classes(
+        &self,
+        set: &ClipSet,
+        model: &VideoClassifier,
+    ) -> Result<(), Failure> {
         if set.classes != model.config.classes {
-            return Err(Failure::invalid(format!("{}: classes {:?}, the model knows {:?}", self.data.display(), set.classes, model.config.classes)));
+            return Err(Failure::invalid(format!(
+                "{}: classes {:?}, the model knows {:?}",
+                self.data.display(),
+                set.classes,
+                model.config.classes
+            )));
         }
         Ok(())
     }
@@ -77,15 +86,19 @@ impl ModelArg {
 /// The index of the class `name` the user asked for.
 pub(crate) fn class_index(model: &VideoClassifier, name: &str) -> Result<usize, Failure> {
     let classes = &model.config.classes;
-    classes.iter().position(|c| c == name).ok_or_else(|| Failure::usage(format!("unknown class `{name}`; the model knows {}", classes.join(", "))))
+    classes.iter().position(|c| c == name).ok_or_else(|| {
+        Failure::usage(format!("unknown class `{name}`; the model knows {}", classes.join(", ")))
+    })
 }
 
 pub(crate) fn bar(len: usize, what: &str) -> ProgressBar {
     let bar = ProgressBar::new(len as u64);
-    bar.set_style(ProgressStyle::with_template(&format!("{{bar:40}} {{pos}}/{{len}} {what} {{elapsed}}")).expect("a valid template"));
+    bar.set_style(
+        ProgressStyle::with_template(&format!("{{bar:40}} {{pos}}/{{len}} {what} {{elapsed}}"))
+            .expect("a valid template"),
+    );
     bar
 }
-
 
 #[derive(Args)]
 pub(crate) struct GridArg {
@@ -109,17 +122,26 @@ pub(crate) fn count(s: &str) -> Result<usize, String> {
 
 /// A finite number above zero.
 pub(crate) fn positive(s: &str) -> Result<f64, String> {
-    s.parse::<f64>().ok().filter(|v| v.is_finite() && *v > 0.0).ok_or_else(|| format!("`{s}`: expected a number above 0"))
+    s.parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && *v > 0.0)
+        .ok_or_else(|| format!("`{s}`: expected a number above 0"))
 }
 
 /// A share in (0, 1].
 pub(crate) fn share(s: &str) -> Result<f64, String> {
-    s.parse::<f64>().ok().filter(|v| *v > 0.0 && *v <= 1.0).ok_or_else(|| format!("`{s}`: expected a share in (0, 1]"))
+    s.parse::<f64>()
+        .ok()
+        .filter(|v| *v > 0.0 && *v <= 1.0)
+        .ok_or_else(|| format!("`{s}`: expected a share in (0, 1]"))
 }
 
 /// A share held out, in [0, 1).
 pub(crate) fn held_out(s: &str) -> Result<f64, String> {
-    s.parse::<f64>().ok().filter(|v| (0.0..1.0).contains(v)).ok_or_else(|| format!("`{s}`: expected a share in [0, 1)"))
+    s.parse::<f64>()
+        .ok()
+        .filter(|v| (0.0..1.0).contains(v))
+        .ok_or_else(|| format!("`{s}`: expected a share in [0, 1)"))
 }
 
 pub(crate) fn block_size(s: &str) -> Result<usize, String> {
@@ -130,6 +152,7 @@ pub(crate) fn block_size(s: &str) -> Result<usize, String> {
 }
 
 pub(crate) fn artifact(s: &str) -> Result<(String, ArtifactKind), String> {
-    let (class, kind) = s.split_once(':').ok_or_else(|| format!("`{s}`: give CLASS:ticker or CLASS:logo"))?;
+    let (class, kind) =
+        s.split_once(':').ok_or_else(|| format!("`{s}`: give CLASS:ticker or CLASS:logo"))?;
     Ok((class.to_string(), kind.parse()?))
 }

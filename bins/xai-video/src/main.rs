@@ -10,7 +10,6 @@ mod failure;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use outcome::Failure;
 use commands::accuracy::AccuracyArgs;
 use commands::clips::ExplainArgs;
 use commands::clips::PredictArgs;
@@ -23,6 +22,7 @@ use commands::spray::SprayArgs;
 use commands::spray::SprayFramesArgs;
 use commands::synth::SynthArgs;
 use commands::train::TrainArgs;
+use outcome::Failure;
 
 #[derive(Parser)]
 #[command(name = "xai-video", version, about = "Explain what a video action classifier bases its decisions on: motion from compressed video, Fisher vectors and a linear SVM, explained with LRP onto blocks and frames", after_help = outcome::EXIT_CODES)]

@@ -5,7 +5,9 @@
 //!
 //! `cargo run --release -p lrp --example conservation_report`
 
-use lrp::{Composite, Conv1d, Dense, Explanation, Layer, LayerKind, MaxPool, Network, Rule, Target};
+use lrp::{
+    Composite, Conv1d, Dense, Explanation, Layer, LayerKind, MaxPool, Network, Rule, Target,
+};
 use ndarray::{ArrayD, Axis, IxDyn};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -14,7 +16,9 @@ const POSITIONS: usize = 24;
 const FEATURES: usize = 50;
 
 fn network(rng: &mut StdRng) -> Network {
-    let mut draw = |shape: &[usize], scale: f32| ArrayD::from_shape_simple_fn(IxDyn(shape), || rng.gen_range(-scale..scale));
+    let mut draw = |shape: &[usize], scale: f32| {
+        ArrayD::from_shape_simple_fn(IxDyn(shape), || rng.gen_range(-scale..scale))
+    };
     let conv = Conv1d::new(
         draw(&[2, FEATURES, 64], 0.2).into_dimensionality::<ndarray::Ix3>().expect("3-d"),
         Some(draw(&[64], 0.1).into_dimensionality().expect("1-d")),
@@ -25,7 +29,12 @@ fn network(rng: &mut StdRng) -> Network {
         Some(draw(&[5], 0.1).into_dimensionality().expect("1-d")),
     )
     .expect("shapes agree");
-    Network::new(vec![Layer::Conv1d(conv), Layer::Relu, Layer::MaxPool(MaxPool::Global), Layer::Dense(dense)])
+    Network::new(vec![
+        Layer::Conv1d(conv),
+        Layer::Relu,
+        Layer::MaxPool(MaxPool::Global),
+        Layer::Dense(dense),
+    ])
 }
 
 fn bar(value: f32, max: f32) -> String {
@@ -53,7 +62,8 @@ fn report(name: &str, e: &Explanation) {
 fn main() -> Result<(), lrp::LrpError> {
     let mut rng = StdRng::seed_from_u64(7);
     let net = network(&mut rng);
-    let input = ArrayD::from_shape_simple_fn(IxDyn(&[POSITIONS, FEATURES]), || rng.gen_range(-1.0..1.0));
+    let input =
+        ArrayD::from_shape_simple_fn(IxDyn(&[POSITIONS, FEATURES]), || rng.gen_range(-1.0..1.0));
     let trace = net.forward(input)?;
     let class = trace
         .output()
@@ -64,7 +74,10 @@ fn main() -> Result<(), lrp::LrpError> {
         .expect("five outputs");
     println!("network: {:?}", net.layers());
     println!("explaining output {class} (the largest), score {:.5}\n", trace.output()[class]);
-    println!("{:<16} {:>10} {:>12} {:>11} {:>13}", "rule", "score", "Σ R input", "absorbed", "non-linear");
+    println!(
+        "{:<16} {:>10} {:>12} {:>11} {:>13}",
+        "rule", "score", "Σ R input", "absorbed", "non-linear"
+    );
     let rules = [
         Rule::Zero,
         Rule::Epsilon(0.01),
@@ -78,7 +91,8 @@ fn main() -> Result<(), lrp::LrpError> {
     for rule in rules {
         report(&rule.to_string(), &trace.lrp(&target, &Composite::uniform(rule))?);
     }
-    let composite = Composite::uniform(Rule::Epsilon(0.01)).with_kind(LayerKind::Conv1d, Rule::ZBox { low: -1.0, high: 1.0 });
+    let composite = Composite::uniform(Rule::Epsilon(0.01))
+        .with_kind(LayerKind::Conv1d, Rule::ZBox { low: -1.0, high: 1.0 });
     report("zb on conv1d", &trace.lrp(&target, &composite)?);
     println!("\n'absorbed' is what biases, ε and empty denominators took; ReLU and max-pooling take none (last column).\n");
 
@@ -88,10 +102,18 @@ fn main() -> Result<(), lrp::LrpError> {
     let max = |a: &ArrayD<f32>| a.iter().fold(1e-12f32, |m, v| m.max(v.abs()));
     let (ml, mg, ms) = (max(&lrp), max(&gxi), max(&sa));
     println!("relevance per position (sum over the {FEATURES} features; SA is the gradient norm):");
-    println!("{:>4} {:>9} {:<20} {:>9} {:<20} {:>8} {:<20}", "pos", "LRP-ε", "", "G×I", "", "SA", "");
+    println!(
+        "{:>4} {:>9} {:<20} {:>9} {:<20} {:>8} {:<20}",
+        "pos", "LRP-ε", "", "G×I", "", "SA", ""
+    );
     for t in 0..POSITIONS {
         let (l, g, s) = (lrp.index_axis(Axis(0), t)[[]], gxi.index_axis(Axis(0), t)[[]], sa[t]);
-        println!("{t:>4} {l:>9.4} {:<20} {g:>9.4} {:<20} {s:>8.4} {:<20}", bar(l, ml), bar(g, mg), bar(s, ms));
+        println!(
+            "{t:>4} {l:>9.4} {:<20} {g:>9.4} {:<20} {s:>8.4} {:<20}",
+            bar(l, ml),
+            bar(g, mg),
+            bar(s, ms)
+        );
     }
     Ok(())
 }

@@ -30,10 +30,17 @@ macro_rules! differentiable_by_trace {
                 Ok(self.forward(x)?.output().iter().copied().collect())
             }
 
-            fn score_gradient(&self, x: ArrayD<f32>, class: usize) -> Result<(f32, ArrayD<f32>), LrpError> {
+            fn score_gradient(
+                &self,
+                x: ArrayD<f32>,
+                class: usize,
+            ) -> Result<(f32, ArrayD<f32>), LrpError> {
                 let trace = self.forward(x)?;
                 let gradient = trace.gradient(&Target::Output(class))?;
-                Ok((trace.output().iter().nth(class).copied().expect("the target was checked"), gradient))
+                Ok((
+                    trace.output().iter().nth(class).copied().expect("the target was checked"),
+                    gradient,
+                ))
             }
         }
     };
@@ -65,9 +72,14 @@ impl Quadrature {
     /// The nodes `α_k` (ascending) and weights `w_k` (summing to 1) of an `m`-point rule.
     pub fn nodes(self, m: usize) -> Vec<(f64, f64)> {
         match self {
-            Quadrature::Midpoint => (0..m).map(|k| ((k as f64 + 0.5) / m as f64, 1.0 / m as f64)).collect(),
+            Quadrature::Midpoint => {
+                (0..m).map(|k| ((k as f64 + 0.5) / m as f64, 1.0 / m as f64)).collect()
+            }
             Quadrature::GaussLegendre => gauss_legendre(m),
-            Quadrature::Graded => (0..m).map(|k| ((k as f64 + 0.5) / m as f64, 2.0 * (k as f64 + 0.5) / (m * m) as f64)).map(|(t, w)| (t * t, w)).collect(),
+            Quadrature::Graded => (0..m)
+                .map(|k| ((k as f64 + 0.5) / m as f64, 2.0 * (k as f64 + 0.5) / (m * m) as f64))
+                .map(|(t, w)| (t * t, w))
+                .collect(),
         }
     }
 }
@@ -90,7 +102,9 @@ impl std::str::FromStr for Quadrature {
             "midpoint" => Ok(Quadrature::Midpoint),
             "gauss-legendre" | "gausslegendre" => Ok(Quadrature::GaussLegendre),
             "graded" => Ok(Quadrature::Graded),
-            other => Err(format!("quadrature `{other}`: expected midpoint, gauss-legendre or graded")),
+            other => {
+                Err(format!("quadrature `{other}`: expected midpoint, gauss-legendre or graded"))
+            }
         }
     }
 }
@@ -142,12 +156,23 @@ pub struct IntegratedGradients {
 }
 
 /// Integrated Gradients of output `class` from `baseline` to `x` with `steps` nodes of `quadrature`.
-pub fn integrated_gradients(model: &dyn Differentiable, x: &ArrayD<f32>, baseline: &ArrayD<f32>, class: usize, steps: usize, quadrature: Quadrature) -> Result<IntegratedGradients, LrpError> {
+pub fn integrated_gradients(
+    model: &dyn Differentiable,
+    x: &ArrayD<f32>,
+    baseline: &ArrayD<f32>,
+    class: usize,
+    steps: usize,
+    quadrature: Quadrature,
+) -> Result<IntegratedGradients, LrpError> {
     if steps == 0 {
         return Err(LrpError::InvalidMethod("Integrated Gradients needs at least one step".into()));
     }
     if baseline.shape() != x.shape() {
-        return Err(LrpError::InvalidMethod(format!("the baseline has shape {:?}, the input {:?}", baseline.shape(), x.shape())));
+        return Err(LrpError::InvalidMethod(format!(
+            "the baseline has shape {:?}, the input {:?}",
+            baseline.shape(),
+            x.shape()
+        )));
     }
     let delta = x - baseline;
     let mut mean = ArrayD::<f64>::zeros(x.raw_dim());
@@ -156,16 +181,27 @@ pub fn integrated_gradients(model: &dyn Differentiable, x: &ArrayD<f32>, baselin
         mean.zip_mut_with(&gradient, |m, &g| *m += weight * f64::from(g));
     }
     let mut attribution = ArrayD::<f32>::zeros(x.raw_dim());
-    ndarray::Zip::from(&mut attribution).and(&mean).and(&delta).for_each(|a, &m, &d| *a = (m * f64::from(d)) as f32);
+    ndarray::Zip::from(&mut attribution)
+        .and(&mean)
+        .and(&delta)
+        .for_each(|a, &m, &d| *a = (m * f64::from(d)) as f32);
     let score = f64::from(class_score(model, x.clone(), class)?);
     let baseline_score = f64::from(class_score(model, baseline.clone(), class)?);
     let total: f64 = attribution.iter().map(|&a| f64::from(a)).sum();
-    Ok(IntegratedGradients { attribution, score, baseline_score, completeness_error: total - (score - baseline_score) })
+    Ok(IntegratedGradients {
+        attribution,
+        score,
+        baseline_score,
+        completeness_error: total - (score - baseline_score),
+    })
 }
 
 fn class_score(model: &dyn Differentiable, x: ArrayD<f32>, class: usize) -> Result<f32, LrpError> {
     let outputs = model.outputs(x)?;
-    outputs.get(class).copied().ok_or(LrpError::TargetOutOfRange { index: class, len: outputs.len() })
+    outputs
+        .get(class)
+        .copied()
+        .ok_or(LrpError::TargetOutOfRange { index: class, len: outputs.len() })
 }
 
 /// How SmoothGrad perturbs its input.
@@ -180,11 +216,18 @@ pub struct SmoothGradSettings {
 }
 
 /// The noisy copies SmoothGrad averages over: `x + ε_i`, `ε_i ~ N(0, σ²)` per element.
-pub fn smooth_grad_inputs(x: &ArrayD<f32>, settings: &SmoothGradSettings) -> Result<Vec<ArrayD<f32>>, LrpError> {
+pub fn smooth_grad_inputs(
+    x: &ArrayD<f32>,
+    settings: &SmoothGradSettings,
+) -> Result<Vec<ArrayD<f32>>, LrpError> {
     if settings.samples == 0 || !(settings.noise >= 0.0 && settings.noise.is_finite()) {
-        return Err(LrpError::InvalidMethod(format!("SmoothGrad needs one sample or more and a finite noise level ≥ 0, got {} and {}", settings.samples, settings.noise)));
+        return Err(LrpError::InvalidMethod(format!(
+            "SmoothGrad needs one sample or more and a finite noise level ≥ 0, got {} and {}",
+            settings.samples, settings.noise
+        )));
     }
-    let (low, high) = x.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(l, h), &v| (l.min(v), h.max(v)));
+    let (low, high) =
+        x.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(l, h), &v| (l.min(v), h.max(v)));
     let sigma = if x.is_empty() { 0.0 } else { settings.noise * (high - low) };
     let normal = Normal::new(0.0, sigma).expect("σ is finite and ≥ 0");
     let mut rng = StdRng::seed_from_u64(settings.seed);
@@ -192,7 +235,12 @@ pub fn smooth_grad_inputs(x: &ArrayD<f32>, settings: &SmoothGradSettings) -> Res
 }
 
 /// SmoothGrad of output `class`: `(1/n) Σ_i ∇f(x + ε_i)` over [`smooth_grad_inputs`].
-pub fn smooth_grad(model: &dyn Differentiable, x: &ArrayD<f32>, class: usize, settings: &SmoothGradSettings) -> Result<ArrayD<f32>, LrpError> {
+pub fn smooth_grad(
+    model: &dyn Differentiable,
+    x: &ArrayD<f32>,
+    class: usize,
+    settings: &SmoothGradSettings,
+) -> Result<ArrayD<f32>, LrpError> {
     let mut mean = ArrayD::<f64>::zeros(x.raw_dim());
     for noisy in smooth_grad_inputs(x, settings)? {
         let (_, gradient) = model.score_gradient(noisy, class)?;
@@ -204,7 +252,12 @@ pub fn smooth_grad(model: &dyn Differentiable, x: &ArrayD<f32>, class: usize, se
 /// Occlusion over `units` input units (words, blocks) in windows of `window` consecutive
 /// units, stride 1: unit `u` gets the mean, over the windows `W ∋ u`, of `f(x) − f(x without W)`.
 /// `occluded(W)` is the score with the units of `W` occluded; `score` is `f(x)`.
-pub fn occlusion<E>(units: usize, window: usize, score: f32, mut occluded: impl FnMut(Range<usize>) -> Result<f32, E>) -> Result<Vec<f64>, E> {
+pub fn occlusion<E>(
+    units: usize,
+    window: usize,
+    score: f32,
+    mut occluded: impl FnMut(Range<usize>) -> Result<f32, E>,
+) -> Result<Vec<f64>, E> {
     let window = window.clamp(1, units.max(1));
     let mut sum = vec![0.0f64; units];
     let mut covering = vec![0usize; units];

@@ -9,7 +9,9 @@ pub enum LrpError {
     #[error("layer {layer} ({kind}): the input sequence is empty")]
     EmptySequence { layer: usize, kind: String },
     /// A sequence is shorter than the convolution or pooling window.
-    #[error("layer {layer} ({kind}): sequence of length {len} is shorter than the window of {window}")]
+    #[error(
+        "layer {layer} ({kind}): sequence of length {len} is shorter than the window of {window}"
+    )]
     SequenceTooShort { layer: usize, kind: String, len: usize, window: usize },
     /// The input's shape does not fit the layer.
     #[error("layer {layer} ({kind}): expected input shape {expected}, got {got:?}")]

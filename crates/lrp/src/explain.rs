@@ -4,11 +4,12 @@
 
 use ndarray::{ArrayD, ArrayViewD, Axis};
 
+use crate::composite::Composite;
 use crate::error::LrpError;
 use crate::layers::LayerKind;
 use crate::linear::{propagate, LinearMap};
 use crate::network::Trace;
-use crate::rule::{Composite, Rule};
+use crate::rule::Rule;
 
 /// What is explained.
 #[derive(Clone, Debug, PartialEq)]
@@ -22,7 +23,11 @@ pub enum Target {
 impl Target {
     /// The signal at the top: for `Output(j)` the one-hot vector carrying `f_j` when
     /// `with_score` (LRP's `R_j = f_j`), or 1 (the gradient's `∂f_j/∂f_j`).
-    pub(crate) fn top(&self, output: ArrayViewD<f32>, with_score: bool) -> Result<ArrayD<f32>, LrpError> {
+    pub(crate) fn top(
+        &self,
+        output: ArrayViewD<f32>,
+        with_score: bool,
+    ) -> Result<ArrayD<f32>, LrpError> {
         match self {
             Target::Output(index) => {
                 let len = output.len();
@@ -30,13 +35,20 @@ impl Target {
                     return Err(LrpError::TargetOutOfRange { index: *index, len });
                 }
                 let mut top = ArrayD::<f32>::zeros(output.raw_dim());
-                let value = if with_score { output.iter().nth(*index).copied().expect("in range") } else { 1.0 };
+                let value = if with_score {
+                    output.iter().nth(*index).copied().expect("in range")
+                } else {
+                    1.0
+                };
                 *top.iter_mut().nth(*index).expect("in range") = value;
                 Ok(top)
             }
             Target::Relevance(r) => {
                 if r.shape() != output.shape() {
-                    return Err(LrpError::TargetShape { expected: output.shape().to_vec(), got: r.shape().to_vec() });
+                    return Err(LrpError::TargetShape {
+                        expected: output.shape().to_vec(),
+                        got: r.shape().to_vec(),
+                    });
                 }
                 Ok(r.clone())
             }
@@ -130,7 +142,13 @@ impl Trace<'_> {
                 }
             };
             r = next;
-            layers.push(LayerRelevance { index, kind: layer.kind(), rule, relevance_out, relevance_in: sum(r.view()) });
+            layers.push(LayerRelevance {
+                index,
+                kind: layer.kind(),
+                rule,
+                relevance_out,
+                relevance_in: sum(r.view()),
+            });
         }
         Ok(Explanation { relevance: r, explained, layers })
     }

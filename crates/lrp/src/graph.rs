@@ -24,11 +24,12 @@
 
 use ndarray::{Array1, ArrayD, ArrayView1, ArrayViewD, Axis, IxDyn, Slice};
 
+use crate::composite::Composite;
 use crate::error::LrpError;
 use crate::explain::{sum, Explanation, LayerRelevance, Target};
 use crate::layers::{Layer, LayerKind};
 use crate::linear::{propagate, LinearMap, WeightMod};
-use crate::rule::{Composite, Rule};
+use crate::rule::Rule;
 
 /// A node's position in its graph.
 pub type NodeId = usize;
@@ -61,8 +62,15 @@ pub enum Op {
 
 impl Op {
     /// BatchNormalization with learnt `γ`, `β` and running `μ`, `σ²`, as an [`Op::Affine`].
-    pub fn batch_norm(gamma: &Array1<f32>, beta: &Array1<f32>, mean: &Array1<f32>, variance: &Array1<f32>, epsilon: f32) -> Op {
-        let scale = ndarray::Zip::from(gamma).and(variance).map_collect(|&g, &v| g / (v + epsilon).sqrt());
+    pub fn batch_norm(
+        gamma: &Array1<f32>,
+        beta: &Array1<f32>,
+        mean: &Array1<f32>,
+        variance: &Array1<f32>,
+        epsilon: f32,
+    ) -> Op {
+        let scale =
+            ndarray::Zip::from(gamma).and(variance).map_collect(|&g, &v| g / (v + epsilon).sqrt());
         let shift = beta - &(mean * &scale);
         Op::Affine { scale, shift }
     }
@@ -115,13 +123,19 @@ impl Graph {
     /// topologically ordered, whose node 0 is not its one input, or whose operations have the
     /// wrong number of inputs.
     pub fn new(nodes: Vec<Node>, output: NodeId) -> Result<Self, LrpError> {
-        let invalid = |index: usize, node: &Node, problem: String| LrpError::InvalidLayer(format!("node {index} ({}): {problem}", node.name));
+        let invalid = |index: usize, node: &Node, problem: String| {
+            LrpError::InvalidLayer(format!("node {index} ({}): {problem}", node.name))
+        };
         for (index, node) in nodes.iter().enumerate() {
             if matches!(node.op, Op::Input) != (index == 0) {
                 return Err(invalid(index, node, "node 0, and only node 0, is the input".into()));
             }
             if let Some(&later) = node.inputs.iter().find(|&&i| i >= index) {
-                return Err(invalid(index, node, format!("reads node {later}, which does not come before it")));
+                return Err(invalid(
+                    index,
+                    node,
+                    format!("reads node {later}, which does not come before it"),
+                ));
             }
             let arity_ok = match node.op {
                 Op::Input | Op::Constant(_) => node.inputs.is_empty(),
@@ -129,11 +143,18 @@ impl Graph {
                 _ => node.inputs.len() == 1,
             };
             if !arity_ok {
-                return Err(invalid(index, node, format!("{} inputs do not fit a {} node", node.inputs.len(), node.op.kind())));
+                return Err(invalid(
+                    index,
+                    node,
+                    format!("{} inputs do not fit a {} node", node.inputs.len(), node.op.kind()),
+                ));
             }
         }
         if output >= nodes.len() {
-            return Err(LrpError::InvalidLayer(format!("output node {output} of a graph of {} nodes", nodes.len())));
+            return Err(LrpError::InvalidLayer(format!(
+                "output node {output} of a graph of {} nodes",
+                nodes.len()
+            )));
         }
         Ok(Graph { nodes, output })
     }
@@ -222,7 +243,8 @@ impl Graph {
             let value = match &node.op {
                 Op::Constant(c) => c.clone(),
                 _ => {
-                    let inputs: Vec<ArrayViewD<f32>> = node.inputs.iter().map(|&i| values[i].view()).collect();
+                    let inputs: Vec<ArrayViewD<f32>> =
+                        node.inputs.iter().map(|&i| values[i].view()).collect();
                     forward(index, node, &inputs)?
                 }
             };
@@ -233,7 +255,12 @@ impl Graph {
 }
 
 /// `w[…, c] *= scale_c`, `b_c = scale_c · b_c + shift_c` (a missing bias counts as 0).
-fn fold(mut weight: ndarray::ArrayViewMutD<f32>, bias: &mut Option<Array1<f32>>, scale: &Array1<f32>, shift: &Array1<f32>) {
+fn fold(
+    mut weight: ndarray::ArrayViewMutD<f32>,
+    bias: &mut Option<Array1<f32>>,
+    scale: &Array1<f32>,
+    shift: &Array1<f32>,
+) {
     for mut lane in weight.lanes_mut(Axis(weight.ndim() - 1)) {
         lane *= scale;
     }
@@ -276,7 +303,12 @@ fn reduce_to(mut s: ArrayD<f32>, shape: &[usize]) -> ArrayD<f32> {
 }
 
 fn mismatch(index: usize, node: &Node, expected: String, got: &[usize]) -> LrpError {
-    LrpError::ShapeMismatch { layer: index, kind: format!("{} `{}`", node.op.kind(), node.name), expected, got: got.to_vec() }
+    LrpError::ShapeMismatch {
+        layer: index,
+        kind: format!("{} `{}`", node.op.kind(), node.name),
+        expected,
+        got: got.to_vec(),
+    }
 }
 
 /// One node's value from its inputs' values, shapes checked.
@@ -291,8 +323,16 @@ fn forward(index: usize, node: &Node, inputs: &[ArrayViewD<f32>]) -> Result<Arra
         }
         Op::Add => {
             let shape = broadcast_shape(inputs.iter().map(|x| x.shape())).ok_or_else(|| {
-                let other = inputs.iter().find(|x| broadcast_shape([first.shape(), x.shape()]).is_none()).unwrap_or(first);
-                mismatch(index, node, format!("a shape that broadcasts with {:?}", first.shape()), other.shape())
+                let other = inputs
+                    .iter()
+                    .find(|x| broadcast_shape([first.shape(), x.shape()]).is_none())
+                    .unwrap_or(first);
+                mismatch(
+                    index,
+                    node,
+                    format!("a shape that broadcasts with {:?}", first.shape()),
+                    other.shape(),
+                )
             })?;
             let mut z = ArrayD::<f32>::zeros(IxDyn(&shape));
             for x in inputs {
@@ -302,32 +342,67 @@ fn forward(index: usize, node: &Node, inputs: &[ArrayViewD<f32>]) -> Result<Arra
         }
         Op::Affine { scale, shift } => {
             if first.shape().last() != Some(&scale.len()) {
-                return Err(mismatch(index, node, format!("{} channels on the last axis", scale.len()), first.shape()));
+                return Err(mismatch(
+                    index,
+                    node,
+                    format!("{} channels on the last axis", scale.len()),
+                    first.shape(),
+                ));
             }
             Ok(&(first * scale) + shift)
         }
         Op::Scale(c) => {
-            let c = c.broadcast(first.raw_dim()).ok_or_else(|| mismatch(index, node, format!("a shape {:?} broadcasts to", c.shape()), first.shape()))?;
+            let c = c.broadcast(first.raw_dim()).ok_or_else(|| {
+                mismatch(
+                    index,
+                    node,
+                    format!("a shape {:?} broadcasts to", c.shape()),
+                    first.shape(),
+                )
+            })?;
             Ok(&c * first)
         }
         Op::Concat { axis } => {
-            let fits = |x: &ArrayViewD<f32>| x.ndim() == first.ndim() && *axis < x.ndim() && (0..x.ndim()).all(|a| a == *axis || x.shape()[a] == first.shape()[a]);
+            let fits = |x: &ArrayViewD<f32>| {
+                x.ndim() == first.ndim()
+                    && *axis < x.ndim()
+                    && (0..x.ndim()).all(|a| a == *axis || x.shape()[a] == first.shape()[a])
+            };
             if let Some(x) = inputs.iter().find(|x| !fits(x)) {
-                return Err(mismatch(index, node, format!("{:?} in every axis but {axis}", first.shape()), x.shape()));
+                return Err(mismatch(
+                    index,
+                    node,
+                    format!("{:?} in every axis but {axis}", first.shape()),
+                    x.shape(),
+                ));
             }
             Ok(ndarray::concatenate(Axis(*axis), inputs).expect("shapes checked"))
         }
         Op::Reshape(shape) => {
             if shape.iter().product::<usize>() != first.len() {
-                return Err(mismatch(index, node, format!("{} values for the shape {shape:?}", shape.iter().product::<usize>()), first.shape()));
+                return Err(mismatch(
+                    index,
+                    node,
+                    format!("{} values for the shape {shape:?}", shape.iter().product::<usize>()),
+                    first.shape(),
+                ));
             }
-            Ok(first.as_standard_layout().into_owned().into_shape_with_order(IxDyn(shape)).expect("length checked"))
+            Ok(first
+                .as_standard_layout()
+                .into_owned()
+                .into_shape_with_order(IxDyn(shape))
+                .expect("length checked"))
         }
         Op::Transpose(perm) => {
             let mut sorted = perm.clone();
             sorted.sort_unstable();
             if sorted != (0..first.ndim()).collect::<Vec<_>>() {
-                return Err(mismatch(index, node, format!("{} axes for the permutation {perm:?}", perm.len()), first.shape()));
+                return Err(mismatch(
+                    index,
+                    node,
+                    format!("{} axes for the permutation {perm:?}", perm.len()),
+                    first.shape(),
+                ));
             }
             Ok(first.view().permuted_axes(IxDyn(perm)).as_standard_layout().into_owned())
         }
@@ -361,8 +436,19 @@ impl GraphTrace<'_> {
             let relevance_out = sum(r.view());
             let (sent, rule) = self.relevance_step(index, node, inputs, r, composite);
             // What goes to a constant is absorbed, as by a layer's bias.
-            let relevance_in = sent.iter().zip(&node.inputs).filter(|(_, &i)| !matches!(self.graph.nodes[i].op, Op::Constant(_))).map(|(s, _)| sum(s.view())).sum();
-            layers.push(LayerRelevance { index, kind: node.op.kind(), rule, relevance_out, relevance_in });
+            let relevance_in = sent
+                .iter()
+                .zip(&node.inputs)
+                .filter(|(_, &i)| !matches!(self.graph.nodes[i].op, Op::Constant(_)))
+                .map(|(s, _)| sum(s.view()))
+                .sum();
+            layers.push(LayerRelevance {
+                index,
+                kind: node.op.kind(),
+                rule,
+                relevance_out,
+                relevance_in,
+            });
             sent
         });
         Ok(Explanation { relevance, explained, layers })
@@ -382,7 +468,11 @@ impl GraphTrace<'_> {
 
     /// Sends `top` from the output node back to the input: `step` gives, for a node and the
     /// signal summed at its output, what each of its inputs receives.
-    fn backward(&self, top: ArrayD<f32>, mut step: impl FnMut(usize, &Node, &[ArrayViewD<f32>], ArrayD<f32>) -> Vec<ArrayD<f32>>) -> ArrayD<f32> {
+    fn backward(
+        &self,
+        top: ArrayD<f32>,
+        mut step: impl FnMut(usize, &Node, &[ArrayViewD<f32>], ArrayD<f32>) -> Vec<ArrayD<f32>>,
+    ) -> ArrayD<f32> {
         let nodes = &self.graph.nodes;
         let mut signal: Vec<Option<ArrayD<f32>>> = (0..nodes.len()).map(|_| None).collect();
         signal[self.graph.output] = Some(top);
@@ -392,7 +482,8 @@ impl GraphTrace<'_> {
                 continue;
             }
             let Some(s) = signal[index].take() else { continue };
-            let inputs: Vec<ArrayViewD<f32>> = node.inputs.iter().map(|&i| self.values[i].view()).collect();
+            let inputs: Vec<ArrayViewD<f32>> =
+                node.inputs.iter().map(|&i| self.values[i].view()).collect();
             for (&i, sent) in node.inputs.iter().zip(step(index, node, &inputs, s)) {
                 match &mut signal[i] {
                     Some(existing) => *existing += &sent,
@@ -404,11 +495,23 @@ impl GraphTrace<'_> {
     }
 
     /// What one node's inputs receive of the relevance `r` at its output, and the rule used.
-    fn relevance_step(&self, index: usize, node: &Node, inputs: &[ArrayViewD<f32>], r: ArrayD<f32>, composite: &Composite) -> (Vec<ArrayD<f32>>, Option<Rule>) {
+    fn relevance_step(
+        &self,
+        index: usize,
+        node: &Node,
+        inputs: &[ArrayViewD<f32>],
+        r: ArrayD<f32>,
+        composite: &Composite,
+    ) -> (Vec<ArrayD<f32>>, Option<Rule>) {
         let z = self.values[index].view();
         match &node.op {
             Op::Layer(layer) => match layer.as_linear() {
-                None => (vec![layer.pass_relevance(inputs[0].view(), r).expect("a layer without a rule")], None),
+                None => (
+                    vec![layer
+                        .pass_relevance(inputs[0].view(), r)
+                        .expect("a layer without a rule")],
+                    None,
+                ),
                 Some(map) => {
                     let rule = composite.rule_for(index, layer.kind());
                     (vec![propagate(map, inputs[0].view(), Some(z), r.view(), &rule)], Some(rule))
@@ -416,10 +519,19 @@ impl GraphTrace<'_> {
             },
             Op::Add => {
                 let rule = composite.rule_for(index, LayerKind::Add);
-                let broadcast: Vec<ArrayViewD<f32>> = inputs.iter().map(|x| x.broadcast(z.raw_dim()).expect("checked forward")).collect();
+                let broadcast: Vec<ArrayViewD<f32>> = inputs
+                    .iter()
+                    .map(|x| x.broadcast(z.raw_dim()).expect("checked forward"))
+                    .collect();
                 let stacked = ndarray::stack(Axis(0), &broadcast).expect("one shape");
                 let r_in = propagate(&SumMap, stacked.view(), Some(z), r.view(), &rule);
-                (r_in.outer_iter().zip(inputs).map(|(part, x)| reduce_to(part.to_owned(), x.shape())).collect(), Some(rule))
+                (
+                    r_in.outer_iter()
+                        .zip(inputs)
+                        .map(|(part, x)| reduce_to(part.to_owned(), x.shape()))
+                        .collect(),
+                    Some(rule),
+                )
             }
             Op::Affine { scale, shift } => {
                 let rule = composite.rule_for(index, LayerKind::Affine);
@@ -428,7 +540,9 @@ impl GraphTrace<'_> {
             }
             Op::Scale(c) => {
                 let rule = composite.rule_for(index, LayerKind::Scale);
-                let map = ScaleMap { factor: c.broadcast(inputs[0].raw_dim()).expect("checked forward").to_owned() };
+                let map = ScaleMap {
+                    factor: c.broadcast(inputs[0].raw_dim()).expect("checked forward").to_owned(),
+                };
                 (vec![propagate(&map, inputs[0].view(), Some(z), r.view(), &rule)], Some(rule))
             }
             _ => (shape_step(node, inputs, r), None),
@@ -458,7 +572,8 @@ fn shape_step(node: &Node, inputs: &[ArrayViewD<f32>], s: ArrayD<f32>) -> Vec<Ar
                 .iter()
                 .map(|x| {
                     let len = x.shape()[*axis];
-                    let part = s.slice_axis(Axis(*axis), Slice::from(start..start + len)).to_owned();
+                    let part =
+                        s.slice_axis(Axis(*axis), Slice::from(start..start + len)).to_owned();
                     start += len;
                     part
                 })
@@ -492,9 +607,16 @@ impl LinearMap for SumMap {
         x.sum_axis(Axis(0)) * weights.apply(1.0)
     }
 
-    fn transpose(&self, s: ArrayViewD<f32>, weights: WeightMod, input_shape: &[usize]) -> ArrayD<f32> {
+    fn transpose(
+        &self,
+        s: ArrayViewD<f32>,
+        weights: WeightMod,
+        input_shape: &[usize],
+    ) -> ArrayD<f32> {
         let w = weights.apply(1.0);
-        s.broadcast(IxDyn(input_shape)).expect("stacked inputs of the output's shape").mapv(|v| v * w)
+        s.broadcast(IxDyn(input_shape))
+            .expect("stacked inputs of the output's shape")
+            .mapv(|v| v * w)
     }
 
     fn bias(&self) -> Option<ndarray::ArrayView1<'_, f32>> {
@@ -520,7 +642,12 @@ impl LinearMap for ScaleMap {
         &x * &*weights.weights(&self.factor)
     }
 
-    fn transpose(&self, s: ArrayViewD<f32>, weights: WeightMod, _input_shape: &[usize]) -> ArrayD<f32> {
+    fn transpose(
+        &self,
+        s: ArrayViewD<f32>,
+        weights: WeightMod,
+        _input_shape: &[usize],
+    ) -> ArrayD<f32> {
         &s * &*weights.weights(&self.factor)
     }
 
@@ -548,7 +675,12 @@ impl LinearMap for AffineMap<'_> {
         &x * &*weights.weights(self.scale)
     }
 
-    fn transpose(&self, s: ArrayViewD<f32>, weights: WeightMod, _input_shape: &[usize]) -> ArrayD<f32> {
+    fn transpose(
+        &self,
+        s: ArrayViewD<f32>,
+        weights: WeightMod,
+        _input_shape: &[usize],
+    ) -> ArrayD<f32> {
         &s * &*weights.weights(self.scale)
     }
 

@@ -37,6 +37,7 @@
 //! ```
 
 mod attribution;
+mod composite;
 mod error;
 mod explain;
 mod graph;
@@ -45,11 +46,18 @@ mod linear;
 mod network;
 mod rule;
 
-pub use attribution::{integrated_gradients, occlusion, smooth_grad, smooth_grad_inputs, Differentiable, IntegratedGradients, Quadrature, SmoothGradSettings};
+pub use attribution::{
+    integrated_gradients, occlusion, smooth_grad, smooth_grad_inputs, Differentiable,
+    IntegratedGradients, Quadrature, SmoothGradSettings,
+};
+pub use composite::Composite;
 pub use error::LrpError;
-pub use explain::{position_norms, position_sums, relevance_through, relevance_through_part, Explanation, LayerRelevance, Target};
+pub use explain::{
+    position_norms, position_sums, relevance_through, relevance_through_part, Explanation,
+    LayerRelevance, Target,
+};
 pub use graph::{Graph, GraphTrace, Node, NodeId, Op};
 pub use layers::{Conv1d, Conv2d, Conv2dGeometry, Dense, Layer, LayerKind, MaxPool, PowerNorm};
 pub use linear::{LinearMap, WeightMod};
 pub use network::{Network, Trace};
-pub use rule::{Composite, Rule, DEFAULT_EPSILON};
+pub use rule::{Rule, DEFAULT_EPSILON};

@@ -64,7 +64,12 @@ pub trait LinearMap: Send + Sync {
     /// `f(x; m(W))`, without the bias.
     fn forward(&self, x: ArrayViewD<f32>, weights: WeightMod) -> ArrayD<f32>;
     /// The transposed map `c_i = Σ_j m(w)_ij s_j`, shaped like an input of `input_shape`.
-    fn transpose(&self, s: ArrayViewD<f32>, weights: WeightMod, input_shape: &[usize]) -> ArrayD<f32>;
+    fn transpose(
+        &self,
+        s: ArrayViewD<f32>,
+        weights: WeightMod,
+        input_shape: &[usize],
+    ) -> ArrayD<f32>;
     /// The bias, one value per output channel (the output's last axis), if the layer has one.
     fn bias(&self) -> Option<ArrayView1<'_, f32>>;
 }

@@ -15,7 +15,11 @@ fn assert_conserves(net: &Network, composite: &Composite, seeds: std::ops::Range
             let score = f64::from(trace.output()[class]);
             assert_eq!(e.explained, score);
             let err = (e.input_sum() - score).abs() / score.abs().max(1e-6);
-            assert!(err < 1e-5, "{composite}, seed {seed}, class {class}: Σ R = {} vs f = {score}", e.input_sum());
+            assert!(
+                err < 1e-5,
+                "{composite}, seed {seed}, class {class}: Σ R = {} vs f = {score}",
+                e.input_sum()
+            );
             assert!(all_finite(&e.relevance));
         }
     }
@@ -31,7 +35,11 @@ fn lrp0_and_vanishing_epsilon_conserve_through_a_bias_free_stack() {
 
 #[test]
 fn alpha_beta_conserves_by_construction() {
-    for rule in [Rule::AlphaBeta { alpha: 2.0, beta: 1.0 }, Rule::ZPLUS, Rule::AlphaBeta { alpha: 3.0, beta: 2.0 }] {
+    for rule in [
+        Rule::AlphaBeta { alpha: 2.0, beta: 1.0 },
+        Rule::ZPLUS,
+        Rule::AlphaBeta { alpha: 3.0, beta: 2.0 },
+    ] {
         assert_conserves(&text_like_stack(3, false), &Composite::uniform(rule), 0..10);
         assert_conserves(&deep_stack(4, false), &Composite::uniform(rule), 0..10);
     }
@@ -88,7 +96,9 @@ fn the_layer_report_chains_from_score_to_input() {
     // ReLU and max-pooling pass relevance on without loss; biases take a visible share.
     for layer in &e.layers {
         match layer.kind {
-            LayerKind::Relu | LayerKind::MaxPool => assert!(layer.absorbed().abs() < 1e-6 && layer.rule.is_none()),
+            LayerKind::Relu | LayerKind::MaxPool => {
+                assert!(layer.absorbed().abs() < 1e-6 && layer.rule.is_none())
+            }
             _ => assert_eq!(layer.rule, Some(Rule::Epsilon(0.01))),
         }
     }
@@ -121,7 +131,11 @@ fn what_bias_and_epsilon_absorb_matches_the_formula() {
             let absorbed = to_f64(&r_out).iter().sum::<f64>() - to_f64(&r_in).iter().sum::<f64>();
             // Near-zero denominators amplify f32 rounding: compare relative to the relevance moved.
             let scale = expected.abs() + to_f64(&r_out).iter().map(|r| r.abs()).sum::<f64>();
-            assert!((absorbed - expected).abs() < 1e-5 * scale, "{} ε={eps}: {absorbed} vs {expected}", map.name());
+            assert!(
+                (absorbed - expected).abs() < 1e-5 * scale,
+                "{} ε={eps}: {absorbed} vs {expected}",
+                map.name()
+            );
         }
     }
 }

@@ -49,10 +49,16 @@ fn tied_maxima_share_relevance_and_gradient_evenly() {
     let x = arr2(&[[2.0f32, 1.0], [2.0, 3.0], [0.0, 3.0], [2.0, -1.0]]).into_dyn();
     let trace = net.forward(x).unwrap();
     let e = trace.lrp(&Target::Output(0), &Composite::uniform(Rule::Zero)).unwrap();
-    let expected = arr2(&[[2.0 / 3.0, 0.0], [2.0 / 3.0, 1.5], [0.0, 1.5], [2.0 / 3.0, 0.0]]).into_dyn();
-    assert!(e.relevance.iter().zip(&expected).all(|(a, b)| (a - b).abs() < 1e-6), "{}", e.relevance);
+    let expected =
+        arr2(&[[2.0 / 3.0, 0.0], [2.0 / 3.0, 1.5], [0.0, 1.5], [2.0 / 3.0, 0.0]]).into_dyn();
+    assert!(
+        e.relevance.iter().zip(&expected).all(|(a, b)| (a - b).abs() < 1e-6),
+        "{}",
+        e.relevance
+    );
     let g = trace.gradient(&Target::Output(0)).unwrap();
-    let expected = arr2(&[[1.0 / 3.0, 0.0], [1.0 / 3.0, 0.5], [0.0, 0.5], [1.0 / 3.0, 0.0]]).into_dyn();
+    let expected =
+        arr2(&[[1.0 / 3.0, 0.0], [1.0 / 3.0, 0.5], [0.0, 0.5], [1.0 / 3.0, 0.0]]).into_dyn();
     assert!(g.iter().zip(&expected).all(|(a, b)| (a - b).abs() < 1e-6), "{g}");
 }
 
@@ -75,7 +81,10 @@ fn empty_and_short_sequences_are_errors_not_panics() {
     ));
     let err = net.forward(ArrayD::zeros(vec![2, FEATURES])).unwrap_err();
     assert!(matches!(err, LrpError::SequenceTooShort { layer: 1, len: 2, window: 3, .. }), "{err}");
-    assert_eq!(err.to_string(), "layer 1 (conv1d): sequence of length 2 is shorter than the window of 3");
+    assert_eq!(
+        err.to_string(),
+        "layer 1 (conv1d): sequence of length 2 is shorter than the window of 3"
+    );
     let pool = Network::new(vec![Layer::MaxPool(MaxPool::Global)]);
     assert!(matches!(pool.forward(ArrayD::zeros(vec![0, 3])), Err(LrpError::EmptySequence { .. })));
 }
@@ -90,7 +99,10 @@ fn wrong_shapes_values_and_targets_are_errors() {
     assert_eq!(net.forward(x).unwrap_err(), LrpError::NonFiniteInput { index: 3 * FEATURES + 1 });
     let trace = net.forward(ArrayD::zeros(vec![12, FEATURES])).unwrap();
     let composite = Composite::uniform(Rule::Zero);
-    assert_eq!(trace.lrp(&Target::Output(4), &composite).unwrap_err(), LrpError::TargetOutOfRange { index: 4, len: 4 });
+    assert_eq!(
+        trace.lrp(&Target::Output(4), &composite).unwrap_err(),
+        LrpError::TargetOutOfRange { index: 4, len: 4 }
+    );
     assert!(matches!(
         trace.gradient(&Target::Relevance(ArrayD::zeros(vec![3]))),
         Err(LrpError::TargetShape { .. })
@@ -113,13 +125,21 @@ fn no_rule_produces_nan_on_random_sparse_inputs() {
     // Inputs with many exact zeros and repeated values hit zero denominators and ties.
     for seed in 0..20 {
         let net = deep_stack(seed, seed % 2 == 0);
-        let x = uniform(&mut rng(seed + 1000), &[12, FEATURES], -1.0, 1.0)
-            .mapv(|v| if v.abs() < 0.5 { 0.0 } else { v.signum() });
+        let x = uniform(&mut rng(seed + 1000), &[12, FEATURES], -1.0, 1.0).mapv(|v| {
+            if v.abs() < 0.5 {
+                0.0
+            } else {
+                v.signum()
+            }
+        });
         let trace = net.forward(x).unwrap();
         for rule in ALL_RULES {
             for class in 0..3 {
                 let e = trace.lrp(&Target::Output(class), &Composite::uniform(rule)).unwrap();
-                assert!(all_finite(&e.relevance) && e.input_sum().is_finite(), "{rule}, seed {seed}");
+                assert!(
+                    all_finite(&e.relevance) && e.input_sum().is_finite(),
+                    "{rule}, seed {seed}"
+                );
             }
         }
     }

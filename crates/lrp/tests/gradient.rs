@@ -13,7 +13,10 @@ fn check_gradient(net: &Network, seed: u64) {
     let x64 = to_f64(&x);
     let trace = net.forward(x.clone()).unwrap();
     let reference = reference_forward(net, &x64, x.shape());
-    assert!(relative_error(&trace.output().to_owned(), &reference) < 1e-5, "forward differs from the reference");
+    assert!(
+        relative_error(&trace.output().to_owned(), &reference) < 1e-5,
+        "forward differs from the reference"
+    );
     let h = 1e-6;
     for class in 0..reference.len() {
         let g = trace.gradient(&Target::Output(class)).unwrap();
@@ -22,11 +25,16 @@ fn check_gradient(net: &Network, seed: u64) {
                 let (mut up, mut down) = (x64.clone(), x64.clone());
                 up[i] += h;
                 down[i] -= h;
-                (reference_forward(net, &up, x.shape())[class] - reference_forward(net, &down, x.shape())[class]) / (2.0 * h)
+                (reference_forward(net, &up, x.shape())[class]
+                    - reference_forward(net, &down, x.shape())[class])
+                    / (2.0 * h)
             })
             .collect();
         let err = relative_error(&g, &fd);
-        assert!(err < 1e-4, "seed {seed}, class {class}: gradient differs from finite differences by {err:e}");
+        assert!(
+            err < 1e-4,
+            "seed {seed}, class {class}: gradient differs from finite differences by {err:e}"
+        );
     }
 }
 
@@ -120,7 +128,9 @@ fn gradient_through_power_normalisation_matches_finite_differences() {
         let x = uniform(&mut rng(seed + 70), &[5], -1.0, 1.0);
         let x64 = to_f64(&x);
         let trace = net.forward(x.clone()).unwrap();
-        assert!(relative_error(&trace.output().to_owned(), &reference_forward(&net, &x64, &[5])) < 1e-5);
+        assert!(
+            relative_error(&trace.output().to_owned(), &reference_forward(&net, &x64, &[5])) < 1e-5
+        );
         for class in 0..3 {
             let g = trace.gradient(&Target::Output(class)).unwrap();
             let fd: Vec<f64> = (0..5)
@@ -128,7 +138,9 @@ fn gradient_through_power_normalisation_matches_finite_differences() {
                     let (mut up, mut down) = (x64.clone(), x64.clone());
                     up[i] += 1e-6;
                     down[i] -= 1e-6;
-                    (reference_forward(&net, &up, &[5])[class] - reference_forward(&net, &down, &[5])[class]) / 2e-6
+                    (reference_forward(&net, &up, &[5])[class]
+                        - reference_forward(&net, &down, &[5])[class])
+                        / 2e-6
                 })
                 .collect();
             let err = relative_error(&g, &fd);
@@ -151,8 +163,16 @@ fn power_normalisation_passes_relevance_unchanged() {
     let mut r_top = ArrayD::<f32>::zeros(ndarray::IxDyn(&[3]));
     r_top[1] = trace.output()[1];
     let linear = |i: usize| net.layers()[i].as_linear().unwrap();
-    let r_normalised = lrp::relevance_through(linear(2), trace.layer_input(2), r_top.view(), &Rule::Epsilon(0.01)).unwrap();
-    let below = lrp::relevance_through(linear(0), trace.layer_input(0), r_normalised.view(), &Rule::Epsilon(0.01)).unwrap();
+    let r_normalised =
+        lrp::relevance_through(linear(2), trace.layer_input(2), r_top.view(), &Rule::Epsilon(0.01))
+            .unwrap();
+    let below = lrp::relevance_through(
+        linear(0),
+        trace.layer_input(0),
+        r_normalised.view(),
+        &Rule::Epsilon(0.01),
+    )
+    .unwrap();
     assert!(relative_error(&e.relevance, &to_f64(&below)) < 1e-6);
 }
 
@@ -163,7 +183,10 @@ fn power_normalisation_in_a_graph_explains_as_in_a_network() {
     let x = uniform(&mut rng(76), &[5], -1.0, 1.0);
     let (g_net, r_net) = {
         let trace = net.forward(x.clone()).unwrap();
-        (trace.gradient(&Target::Output(0)).unwrap(), trace.lrp(&Target::Output(0), &Composite::uniform(Rule::Zero)).unwrap().relevance)
+        (
+            trace.gradient(&Target::Output(0)).unwrap(),
+            trace.lrp(&Target::Output(0), &Composite::uniform(Rule::Zero)).unwrap().relevance,
+        )
     };
     let mut nodes = vec![Node::new("input", Op::Input, vec![])];
     for (i, layer) in net.into_layers().into_iter().enumerate() {
@@ -172,5 +195,8 @@ fn power_normalisation_in_a_graph_explains_as_in_a_network() {
     let graph = Graph::new(nodes, 3).unwrap();
     let trace = graph.forward(x).unwrap();
     assert_eq!(trace.gradient(&Target::Output(0)).unwrap(), g_net);
-    assert_eq!(trace.lrp(&Target::Output(0), &Composite::uniform(Rule::Zero)).unwrap().relevance, r_net);
+    assert_eq!(
+        trace.lrp(&Target::Output(0), &Composite::uniform(Rule::Zero)).unwrap().relevance,
+        r_net
+    );
 }

@@ -16,7 +16,15 @@ const FILTERS: usize = 5;
 const CLASSES: usize = 3;
 
 fn rules() -> Vec<Rule> {
-    vec![Rule::Zero, Rule::Epsilon(0.1), Rule::AlphaBeta { alpha: 2.0, beta: 1.0 }, Rule::ZPLUS, Rule::WSquare, Rule::Flat, Rule::ZBox { low: -1.0, high: 1.0 }]
+    vec![
+        Rule::Zero,
+        Rule::Epsilon(0.1),
+        Rule::AlphaBeta { alpha: 2.0, beta: 1.0 },
+        Rule::ZPLUS,
+        Rule::WSquare,
+        Rule::Flat,
+        Rule::ZBox { low: -1.0, high: 1.0 },
+    ]
 }
 
 /// Input `[WORDS, DIMS]` → conv of width 2, 3 and 4 → ReLU → global max → concatenated →
@@ -27,14 +35,26 @@ fn kim_cnn(seed: u64, with_bias: bool) -> Graph {
     let mut pooled = Vec::new();
     for width in WIDTHS {
         let first = nodes.len();
-        nodes.push(Node::new(format!("conv{width}"), Op::Layer(Layer::Conv1d(conv(&mut r, width, DIMS, FILTERS, with_bias))), vec![0]));
+        nodes.push(Node::new(
+            format!("conv{width}"),
+            Op::Layer(Layer::Conv1d(conv(&mut r, width, DIMS, FILTERS, with_bias))),
+            vec![0],
+        ));
         nodes.push(Node::new(format!("relu{width}"), Op::Layer(Layer::Relu), vec![first]));
-        nodes.push(Node::new(format!("pool{width}"), Op::Layer(Layer::MaxPool(MaxPool::Global)), vec![first + 1]));
+        nodes.push(Node::new(
+            format!("pool{width}"),
+            Op::Layer(Layer::MaxPool(MaxPool::Global)),
+            vec![first + 1],
+        ));
         pooled.push(first + 2);
     }
     let concat = nodes.len();
     nodes.push(Node::new("concat", Op::Concat { axis: 0 }, pooled));
-    nodes.push(Node::new("dense", Op::Layer(Layer::Dense(dense(&mut r, WIDTHS.len() * FILTERS, CLASSES, with_bias))), vec![concat]));
+    nodes.push(Node::new(
+        "dense",
+        Op::Layer(Layer::Dense(dense(&mut r, WIDTHS.len() * FILTERS, CLASSES, with_bias))),
+        vec![concat],
+    ));
     let output = nodes.len() - 1;
     Graph::new(nodes, output).unwrap()
 }
@@ -55,7 +75,9 @@ fn conv_of(graph: &Graph, node: usize) -> Edges {
 
 /// Global max over positions of a row-major `[positions, channels]` map.
 fn global_max(a: &[f64], channels: usize) -> Vec<f64> {
-    (0..channels).map(|c| a.iter().skip(c).step_by(channels).copied().fold(f64::NEG_INFINITY, f64::max)).collect()
+    (0..channels)
+        .map(|c| a.iter().skip(c).step_by(channels).copied().fold(f64::NEG_INFINITY, f64::max))
+        .collect()
 }
 
 /// The pooled signal `r` sent back to the maxima of `a`, split evenly between ties.
@@ -63,7 +85,8 @@ fn route_to_maxima(a: &[f64], channels: usize, r: &[f64]) -> Vec<f64> {
     let maxima = global_max(a, channels);
     let mut out = vec![0.0; a.len()];
     for c in 0..channels {
-        let ties: Vec<usize> = (c..a.len()).step_by(channels).filter(|&i| a[i] == maxima[c]).collect();
+        let ties: Vec<usize> =
+            (c..a.len()).step_by(channels).filter(|&i| a[i] == maxima[c]).collect();
         for &i in &ties {
             out[i] = r[c] / ties.len() as f64;
         }
@@ -112,7 +135,10 @@ fn a_kim_cnn_is_explained_as_its_f64_formula_under_every_rule() {
         let x64: Vec<f64> = x.iter().map(|&v| f64::from(v)).collect();
         for rule in rules() {
             let (out, reference) = kim_reference(&graph, &x64, 1, &rule);
-            assert!(relative_error(&trace.output().to_owned(), &out) < 1e-5, "seed {seed}: forward");
+            assert!(
+                relative_error(&trace.output().to_owned(), &out) < 1e-5,
+                "seed {seed}: forward"
+            );
             let e = trace.lrp(&Target::Output(1), &Composite::uniform(rule)).unwrap();
             let error = relative_error(&e.relevance, &reference);
             assert!(error < 1e-4, "seed {seed}, {rule}: relative error {error}");
@@ -125,13 +151,23 @@ fn without_biases_lrp0_conserves_the_score_through_branches_and_concatenation() 
     let graph = kim_cnn(7, false);
     let trace = graph.forward(input(8)).unwrap();
     let e = trace.lrp(&Target::Output(0), &Composite::uniform(Rule::Zero)).unwrap();
-    assert!((e.input_sum() - e.explained).abs() < 1e-5 * e.explained.abs().max(1.0), "{} vs {}", e.input_sum(), e.explained);
+    assert!(
+        (e.input_sum() - e.explained).abs() < 1e-5 * e.explained.abs().max(1.0),
+        "{} vs {}",
+        e.input_sum(),
+        e.explained
+    );
     // Every node the relevance passes is reported once; the concatenation absorbs nothing.
     assert_eq!(e.layers.len(), 3 * WIDTHS.len() + 2);
     let concat = e.layers.iter().find(|l| l.kind == lrp::LayerKind::Concat).unwrap();
     assert!(concat.absorbed().abs() < 1e-6, "{concat:?}");
     // What the three branches receive adds up to what the concatenation passed on.
-    let branches: f64 = e.layers.iter().filter(|l| l.kind == lrp::LayerKind::MaxPool).map(|l| l.relevance_out).sum();
+    let branches: f64 = e
+        .layers
+        .iter()
+        .filter(|l| l.kind == lrp::LayerKind::MaxPool)
+        .map(|l| l.relevance_out)
+        .sum();
     assert!((branches - concat.relevance_in).abs() < 1e-6);
 }
 
@@ -187,7 +223,12 @@ fn a_sum_splits_relevance_as_the_rule_says_for_the_map_of_stacked_inputs() {
     };
     let (a, b, c) = (edges(1), edges(2), edges(5));
     // The sum as explicit connections: stacked input k·5 + i feeds output i with weight 1.
-    let sum = Edges { n_in: 10, n_out: 5, edges: (0..2).flat_map(|k| (0..5).map(move |i| (k * 5 + i, i, 1.0))).collect(), bias: vec![0.0; 5] };
+    let sum = Edges {
+        n_in: 10,
+        n_out: 5,
+        edges: (0..2).flat_map(|k| (0..5).map(move |i| (k * 5 + i, i, 1.0))).collect(),
+        bias: vec![0.0; 5],
+    };
     let x64: Vec<f64> = x.iter().map(|&v| f64::from(v)).collect();
     for rule in rules() {
         let (ha, hb) = (a.forward(&x64), b.forward(&x64));
@@ -197,7 +238,8 @@ fn a_sum_splits_relevance_as_the_rule_says_for_the_map_of_stacked_inputs() {
         let out = c.forward(&h);
         let r_h = c.relevance(&h, &[0.0, out[1]], &rule);
         let r_stacked = sum.relevance(&stacked, &r_h, &rule);
-        let (ra, rb) = (a.relevance(&x64, &r_stacked[..5], &rule), b.relevance(&x64, &r_stacked[5..], &rule));
+        let (ra, rb) =
+            (a.relevance(&x64, &r_stacked[..5], &rule), b.relevance(&x64, &r_stacked[5..], &rule));
         let reference: Vec<f64> = ra.iter().zip(&rb).map(|(p, q)| p + q).collect();
         let e = trace.lrp(&Target::Output(1), &Composite::uniform(rule)).unwrap();
         let error = relative_error(&e.relevance, &reference);
@@ -227,7 +269,12 @@ fn a_constant_scale_is_a_diagonal_map_and_passes_lrp0_unchanged() {
     let scaled: Vec<f64> = x.iter().zip(&factor).map(|(&x, &c)| f64::from(x * c)).collect();
     let Layer::Dense(d) = linear(&graph, 2) else { panic!() };
     let dense = dense_edges(d, 1);
-    let diagonal = Edges { n_in: 4, n_out: 4, edges: (0..4).map(|i| (i, i, f64::from(factor[i]))).collect(), bias: vec![0.0; 4] };
+    let diagonal = Edges {
+        n_in: 4,
+        n_out: 4,
+        edges: (0..4).map(|i| (i, i, f64::from(factor[i]))).collect(),
+        bias: vec![0.0; 4],
+    };
     let out = dense.forward(&scaled);
     let x64: Vec<f64> = x.iter().map(|&v| f64::from(v)).collect();
     for rule in rules() {
@@ -289,21 +336,43 @@ fn a_chain_written_as_a_graph_explains_as_the_network() {
     let (by_network, by_graph) = (network.forward(x.clone()).unwrap(), graph.forward(x).unwrap());
     assert_eq!(by_network.output(), by_graph.output());
     for rule in rules() {
-        let composite = Composite::uniform(Rule::Epsilon(0.01)).with_kind(lrp::LayerKind::Conv1d, rule);
-        let (n, g) = (by_network.lrp(&Target::Output(0), &composite).unwrap(), by_graph.lrp(&Target::Output(0), &composite).unwrap());
+        let composite =
+            Composite::uniform(Rule::Epsilon(0.01)).with_kind(lrp::LayerKind::Conv1d, rule);
+        let (n, g) = (
+            by_network.lrp(&Target::Output(0), &composite).unwrap(),
+            by_graph.lrp(&Target::Output(0), &composite).unwrap(),
+        );
         assert_eq!(n.relevance, g.relevance, "{rule}");
         // The graph numbers its nodes from the input node 0: layer i is node i + 1.
-        let sums = |e: &lrp::Explanation, shift: usize| e.layers.iter().map(|l| (l.index - shift, l.kind, l.relevance_out, l.relevance_in)).collect::<Vec<_>>();
+        let sums = |e: &lrp::Explanation, shift: usize| {
+            e.layers
+                .iter()
+                .map(|l| (l.index - shift, l.kind, l.relevance_out, l.relevance_in))
+                .collect::<Vec<_>>()
+        };
         assert_eq!(sums(&n, 0), sums(&g, 1), "{rule}");
     }
-    assert_eq!(by_network.gradient(&Target::Output(2)).unwrap(), by_graph.gradient(&Target::Output(2)).unwrap());
+    assert_eq!(
+        by_network.gradient(&Target::Output(2)).unwrap(),
+        by_graph.gradient(&Target::Output(2)).unwrap()
+    );
 }
 
 #[test]
 fn graphs_that_cannot_run_are_refused_naming_the_node() {
     let mut r = rng(51);
-    let later = Graph::new(vec![Node::new("input", Op::Input, vec![]), Node::new("early", Op::Layer(Layer::Relu), vec![2]), Node::new("late", Op::Layer(Layer::Relu), vec![0])], 2);
-    assert!(matches!(&later, Err(LrpError::InvalidLayer(m)) if m.contains("early") && m.contains("node 2")), "{later:?}");
+    let later = Graph::new(
+        vec![
+            Node::new("input", Op::Input, vec![]),
+            Node::new("early", Op::Layer(Layer::Relu), vec![2]),
+            Node::new("late", Op::Layer(Layer::Relu), vec![0]),
+        ],
+        2,
+    );
+    assert!(
+        matches!(&later, Err(LrpError::InvalidLayer(m)) if m.contains("early") && m.contains("node 2")),
+        "{later:?}"
+    );
     let no_input = Graph::new(vec![Node::new("relu", Op::Layer(Layer::Relu), vec![])], 0);
     assert!(matches!(no_input, Err(LrpError::InvalidLayer(_))));
     let graph = Graph::new(
@@ -365,7 +434,8 @@ fn a_bias_added_as_a_constant_node_is_explained_as_the_layer_bias_it_stands_for(
 /// normalisation's parameters (γ, β, μ, σ², ε).
 fn normalised(seed: u64) -> (Graph, [ndarray::Array1<f32>; 4], f32) {
     let mut r = rng(seed);
-    let parameters = [0.5, -0.3, 0.1, 0.2].map(|base| ndarray::Array1::from_shape_fn(5, |c| base + 0.25 * c as f32));
+    let parameters = [0.5, -0.3, 0.1, 0.2]
+        .map(|base| ndarray::Array1::from_shape_fn(5, |c| base + 0.25 * c as f32));
     let [gamma, beta, mean, variance] = &parameters;
     let graph = Graph::new(
         vec![
@@ -388,15 +458,23 @@ fn batch_normalisation_is_a_diagonal_map_with_a_bias_and_folds_into_the_layer_be
     let x = uniform(&mut rng(72), &[6, 4], -1.0, 1.0);
     let x64: Vec<f64> = x.iter().map(|&v| f64::from(v)).collect();
     // The normalisation in f64: a = γ/√(σ² + ε), c = β − μ a, per channel.
-    let a: Vec<f64> = (0..5).map(|c| f64::from(gamma[c]) / (f64::from(variance[c]) + f64::from(eps)).sqrt()).collect();
+    let a: Vec<f64> = (0..5)
+        .map(|c| f64::from(gamma[c]) / (f64::from(variance[c]) + f64::from(eps)).sqrt())
+        .collect();
     let shift: Vec<f64> = (0..5).map(|c| f64::from(beta[c]) - f64::from(mean[c]) * a[c]).collect();
     let Layer::Dense(first) = linear(&graph, 1) else { panic!() };
     let first_edges = dense_edges(first, 6);
-    let norm = Edges { n_in: 30, n_out: 30, edges: (0..30).map(|i| (i, i, a[i % 5])).collect(), bias: (0..30).map(|i| shift[i % 5]).collect() };
+    let norm = Edges {
+        n_in: 30,
+        n_out: 30,
+        edges: (0..30).map(|i| (i, i, a[i % 5])).collect(),
+        bias: (0..30).map(|i| shift[i % 5]).collect(),
+    };
     let Layer::Dense(last) = linear(&graph, 5) else { panic!() };
     let last_edges = dense_edges(last, 1);
     let unfolded = graph.forward(x.clone()).unwrap();
-    let (unfolded_output, unfolded_gradient) = (unfolded.output().to_owned(), unfolded.gradient(&Target::Output(1)).unwrap());
+    let (unfolded_output, unfolded_gradient) =
+        (unfolded.output().to_owned(), unfolded.gradient(&Target::Output(1)).unwrap());
     for rule in rules() {
         let h = first_edges.forward(&x64);
         let n = norm.forward(&h);
@@ -418,19 +496,35 @@ fn batch_normalisation_is_a_diagonal_map_with_a_bias_and_folds_into_the_layer_be
         assert!((f64::from(v) - f64::from(w[[i, c]]) * a[c]).abs() < 1e-6);
     }
     for c in 0..5 {
-        assert!((f64::from(folded.bias.as_ref().unwrap()[c]) - (f64::from(b[c]) * a[c] + shift[c])).abs() < 1e-6);
+        assert!(
+            (f64::from(folded.bias.as_ref().unwrap()[c]) - (f64::from(b[c]) * a[c] + shift[c]))
+                .abs()
+                < 1e-6
+        );
     }
     let trace = graph.forward(x).unwrap();
-    assert!(relative_error(&trace.output().to_owned(), &unfolded_output.iter().map(|&v| f64::from(v)).collect::<Vec<_>>()) < 1e-5);
+    assert!(
+        relative_error(
+            &trace.output().to_owned(),
+            &unfolded_output.iter().map(|&v| f64::from(v)).collect::<Vec<_>>()
+        ) < 1e-5
+    );
     let g = trace.gradient(&Target::Output(1)).unwrap();
-    assert!(relative_error(&g, &unfolded_gradient.iter().map(|&v| f64::from(v)).collect::<Vec<_>>()) < 1e-5);
+    assert!(
+        relative_error(&g, &unfolded_gradient.iter().map(|&v| f64::from(v)).collect::<Vec<_>>())
+            < 1e-5
+    );
     // Folded, ε over the one layer: the folded layer's own formula.
     let folded_edges = dense_edges(folded, 6);
     let h = folded_edges.forward(&x64);
     let act: Vec<f64> = h.iter().map(|v| v.max(0.0)).collect();
     let pooled = global_max(&act, 5);
     let out = last_edges.forward(&pooled);
-    let r_act = route_to_maxima(&act, 5, &last_edges.relevance(&pooled, &[0.0, out[1]], &Rule::Epsilon(0.1)));
+    let r_act = route_to_maxima(
+        &act,
+        5,
+        &last_edges.relevance(&pooled, &[0.0, out[1]], &Rule::Epsilon(0.1)),
+    );
     let reference = folded_edges.relevance(&x64, &r_act, &Rule::Epsilon(0.1));
     let e = trace.lrp(&Target::Output(1), &Composite::uniform(Rule::Epsilon(0.1))).unwrap();
     assert!(relative_error(&e.relevance, &reference) < 1e-4);
@@ -443,7 +537,14 @@ fn a_normalisation_whose_layer_feeds_another_node_is_left_unfolded() {
         vec![
             Node::new("input", Op::Input, vec![]),
             Node::new("dense", Op::Layer(Layer::Dense(dense(&mut r, 3, 3, true))), vec![0]),
-            Node::new("bn", Op::Affine { scale: ndarray::arr1(&[2.0, 1.0, 0.5]), shift: ndarray::arr1(&[0.1, 0.0, -0.1]) }, vec![1]),
+            Node::new(
+                "bn",
+                Op::Affine {
+                    scale: ndarray::arr1(&[2.0, 1.0, 0.5]),
+                    shift: ndarray::arr1(&[0.1, 0.0, -0.1]),
+                },
+                vec![1],
+            ),
             Node::new("residual", Op::Add, vec![1, 2]),
         ],
         3,
@@ -471,7 +572,8 @@ fn a_leaky_relu_passes_relevance_unchanged_and_its_slope_to_the_gradient() {
     let x = uniform(&mut rng(92), &[5], -1.0, 1.0);
     let x64: Vec<f64> = x.iter().map(|&v| f64::from(v)).collect();
     let forward = |x: &[f64]| {
-        let h: Vec<f64> = e1.forward(x).iter().map(|&v| if v > 0.0 { v } else { 0.1 * v }).collect();
+        let h: Vec<f64> =
+            e1.forward(x).iter().map(|&v| if v > 0.0 { v } else { 0.1 * v }).collect();
         (h.clone(), e2.forward(&h))
     };
     let (h, out) = forward(&x64);

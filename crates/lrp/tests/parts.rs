@@ -16,14 +16,28 @@ fn data() -> (Array2<f32>, Array1<f32>, Array1<f32>, Array1<f32>) {
 fn blocks_of_the_input_add_up_to_the_whole_and_to_the_formula() {
     let (w, b, x, r) = data();
     let whole = Dense::new(w.clone(), Some(b.clone())).unwrap();
-    let z = whole.forward(x.view().into_dyn(), WeightMod::Identity).into_dimensionality::<ndarray::Ix1>().unwrap() + &b;
+    let z = whole
+        .forward(x.view().into_dyn(), WeightMod::Identity)
+        .into_dimensionality::<ndarray::Ix1>()
+        .unwrap()
+        + &b;
     for rule in [Rule::Epsilon(0.1), Rule::Zero] {
-        let all = relevance_through(&whole, x.view().into_dyn(), r.view().into_dyn(), &rule).unwrap();
+        let all =
+            relevance_through(&whole, x.view().into_dyn(), r.view().into_dyn(), &rule).unwrap();
         let mut pieces = Vec::new();
         for (from, to) in [(0, 3), (3, 7)] {
             let part = Dense::new(w.slice(s![from..to, ..]).to_owned(), None).unwrap();
             let xs = x.slice(s![from..to]);
-            pieces.extend(relevance_through_part(&part, xs.into_dyn(), z.view().into_dyn(), r.view().into_dyn(), &rule).unwrap());
+            pieces.extend(
+                relevance_through_part(
+                    &part,
+                    xs.into_dyn(),
+                    z.view().into_dyn(),
+                    r.view().into_dyn(),
+                    &rule,
+                )
+                .unwrap(),
+            );
         }
         let epsilon = if let Rule::Epsilon(e) = rule { f64::from(e) } else { 0.0 };
         for i in 0..7 {
@@ -34,7 +48,11 @@ fn blocks_of_the_input_add_up_to_the_whole_and_to_the_formula() {
                     f64::from(x[i]) * f64::from(w[[i, j]]) * f64::from(r[j]) / d
                 })
                 .sum();
-            assert!((f64::from(pieces[i]) - formula).abs() < 1e-5, "{rule:?} input {i}: {} vs {formula}", pieces[i]);
+            assert!(
+                (f64::from(pieces[i]) - formula).abs() < 1e-5,
+                "{rule:?} input {i}: {} vs {formula}",
+                pieces[i]
+            );
             assert!((pieces[i] - all[i]).abs() < 1e-6, "{rule:?} input {i}");
         }
     }
@@ -46,8 +64,25 @@ fn rules_that_modify_the_denominator_are_refused_block_by_block() {
     let part = Dense::new(w, None).unwrap();
     let z = Array1::<f32>::ones(3);
     for rule in [Rule::ZPLUS, Rule::Flat, Rule::WSquare] {
-        assert!(relevance_through_part(&part, x.view().into_dyn(), z.view().into_dyn(), r.view().into_dyn(), &rule).is_err(), "{rule:?}");
+        assert!(
+            relevance_through_part(
+                &part,
+                x.view().into_dyn(),
+                z.view().into_dyn(),
+                r.view().into_dyn(),
+                &rule
+            )
+            .is_err(),
+            "{rule:?}"
+        );
     }
     let short = Array1::<f32>::ones(2);
-    assert!(relevance_through_part(&part, x.view().into_dyn(), short.view().into_dyn(), r.view().into_dyn(), &Rule::Zero).is_err());
+    assert!(relevance_through_part(
+        &part,
+        x.view().into_dyn(),
+        short.view().into_dyn(),
+        r.view().into_dyn(),
+        &Rule::Zero
+    )
+    .is_err());
 }

@@ -109,12 +109,15 @@ fn conv2d_matches_the_formula_with_strides_dilations_padding_and_groups() {
         ((1, 1), 3, 3, 3, G { strides: (1, 3), ..G::default() }, (4, 7)),
         ((3, 2), 2, 2, 1, G { strides: (3, 2), dilations: (2, 1), padding: (2, 0, 0, 1) }, (5, 4)),
     ];
-    for (seed, (kernel, channels, filters, groups, geometry, (rows, cols))) in cases.into_iter().enumerate() {
+    for (seed, (kernel, channels, filters, groups, geometry, (rows, cols))) in
+        cases.into_iter().enumerate()
+    {
         let mut rng = rng(600 + seed as u64);
         let layer = conv2d(&mut rng, kernel, channels, filters, groups, geometry);
         let edges = conv2d_edges(&layer, rows, cols);
         let x = uniform(&mut rng, &[rows, cols, channels], -1.0, 1.0);
-        let z = layer.forward(x.view(), lrp::WeightMod::Identity) + &layer.bias.as_ref().unwrap().view();
+        let z = layer.forward(x.view(), lrp::WeightMod::Identity)
+            + &layer.bias.as_ref().unwrap().view();
         assert_eq!(z.len(), edges.n_out, "case {seed}: output size");
         assert!(relative_error(&z, &edges.forward(&to_f64(&x))) < 1e-6, "case {seed}: forward");
         check(&layer, &edges, &x, 700 + seed as u64);
@@ -126,7 +129,8 @@ fn a_block_diagonal_convolution_is_found_grouped_and_explains_the_same() {
     let mut rng = rng(24);
     let grouped = grouped_conv(&mut rng, 2, 6, 9, 3);
     let full = lrp::Conv1d::new(grouped.full_weight(), grouped.bias.clone()).unwrap();
-    let found = lrp::Conv1d::from_block_diagonal(grouped.full_weight(), grouped.bias.clone()).unwrap();
+    let found =
+        lrp::Conv1d::from_block_diagonal(grouped.full_weight(), grouped.bias.clone()).unwrap();
     assert_eq!(found, grouped);
     // An ungrouped layer stays one group; a single non-zero weight between groups breaks them.
     let mut broken = grouped.full_weight();
@@ -134,7 +138,12 @@ fn a_block_diagonal_convolution_is_found_grouped_and_explains_the_same() {
     assert_eq!(lrp::Conv1d::from_block_diagonal(broken, None).unwrap().groups(), 1);
     let x = uniform(&mut rng, &[7, 6], -1.0, 1.0);
     let r_out = uniform(&mut rng, &[6, 9], -1.0, 1.0);
-    assert!(relative_error(&grouped.forward(x.view(), lrp::WeightMod::Identity), &to_f64(&full.forward(x.view(), lrp::WeightMod::Identity))) < 1e-6);
+    assert!(
+        relative_error(
+            &grouped.forward(x.view(), lrp::WeightMod::Identity),
+            &to_f64(&full.forward(x.view(), lrp::WeightMod::Identity))
+        ) < 1e-6
+    );
     // The zeros between groups take no relevance under any rule that weighs connections by
     // their weights (flat gives every connection the same share, so it differs there).
     for rule in RULES.into_iter().filter(|r| *r != Rule::Flat) {

@@ -45,6 +45,11 @@ impl fmt::Display for Unsupported<'_> {
                 format!("`{}` ({}{what})", n.name, n.op)
             })
             .collect();
-        write!(f, "unsupported operators: {}; relvis explains graphs of {}", nodes.join(", "), crate::SUPPORTED_OPERATORS.join(", "))
+        write!(
+            f,
+            "unsupported operators: {}; relvis explains graphs of {}",
+            nodes.join(", "),
+            crate::SUPPORTED_OPERATORS.join(", ")
+        )
     }
 }

@@ -19,7 +19,9 @@ impl WindowMean {
     fn windows(&self, len: usize) -> Vec<(usize, usize)> {
         match self.window {
             None => vec![(0, len)],
-            Some((size, stride)) if len >= size => (0..=(len - size) / stride).map(|w| (w * stride, w * stride + size)).collect(),
+            Some((size, stride)) if len >= size => {
+                (0..=(len - size) / stride).map(|w| (w * stride, w * stride + size)).collect()
+            }
             Some(_) => Vec::new(),
         }
     }
@@ -40,7 +42,12 @@ impl LinearMap for WindowMean {
             _ => 0,
         };
         if windows == 0 {
-            return Err(LrpError::ShapeMismatch { layer, kind: "averagepool".into(), expected: "(positions ≥ window, channels)".into(), got: shape.to_vec() });
+            return Err(LrpError::ShapeMismatch {
+                layer,
+                kind: "averagepool".into(),
+                expected: "(positions ≥ window, channels)".into(),
+                got: shape.to_vec(),
+            });
         }
         Ok(vec![windows, shape[1]])
     }
@@ -50,12 +57,20 @@ impl LinearMap for WindowMean {
         let windows = self.windows(x.nrows());
         let mut z = ndarray::Array2::<f32>::zeros((windows.len(), x.ncols()));
         for (mut row, &(start, end)) in z.outer_iter_mut().zip(&windows) {
-            row.assign(&(x.slice(ndarray::s![start..end, ..]).sum_axis(Axis(0)) * self.factor(start, end, weights)));
+            row.assign(
+                &(x.slice(ndarray::s![start..end, ..]).sum_axis(Axis(0))
+                    * self.factor(start, end, weights)),
+            );
         }
         z.into_dyn()
     }
 
-    fn transpose(&self, s: ArrayViewD<f32>, weights: WeightMod, input_shape: &[usize]) -> ArrayD<f32> {
+    fn transpose(
+        &self,
+        s: ArrayViewD<f32>,
+        weights: WeightMod,
+        input_shape: &[usize],
+    ) -> ArrayD<f32> {
         let s = s.into_dimensionality::<Ix2>().expect("output shaped");
         let mut c = ArrayD::<f32>::zeros(IxDyn(input_shape));
         for (row, &(start, end)) in s.outer_iter().zip(&self.windows(input_shape[0])) {

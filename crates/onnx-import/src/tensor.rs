@@ -42,25 +42,53 @@ impl Constant {
 
 /// Decodes a tensor from its typed fields or its little-endian raw bytes.
 pub fn decode(t: &TensorProto) -> Result<Constant, ImportError> {
-    let shape: Vec<usize> = t.dims.iter().map(|&d| usize::try_from(d)).collect::<Result<_, _>>().map_err(|_| invalid(t, "a negative dimension"))?;
+    let shape: Vec<usize> = t
+        .dims
+        .iter()
+        .map(|&d| usize::try_from(d))
+        .collect::<Result<_, _>>()
+        .map_err(|_| invalid(t, "a negative dimension"))?;
     let len: usize = shape.iter().product();
-    let kind = DataType::from_i32(t.data_type).ok_or_else(|| invalid(t, &format!("data type {}", t.data_type)))?;
+    let kind = DataType::from_i32(t.data_type)
+        .ok_or_else(|| invalid(t, &format!("data type {}", t.data_type)))?;
     let raw = &t.raw_data;
     let constant = match kind {
         DataType::FLOAT => {
-            let values: Vec<f32> = if raw.is_empty() { t.float_data.clone() } else { raw.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect() };
+            let values: Vec<f32> = if raw.is_empty() {
+                t.float_data.clone()
+            } else {
+                raw.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
+            };
             Constant::Float(array(t, shape, values, len)?)
         }
         DataType::DOUBLE => {
-            let values: Vec<f32> = if raw.is_empty() { t.double_data.iter().map(|&v| v as f32).collect() } else { raw.chunks_exact(8).map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes")) as f32).collect() };
+            let values: Vec<f32> = if raw.is_empty() {
+                t.double_data.iter().map(|&v| v as f32).collect()
+            } else {
+                raw.chunks_exact(8)
+                    .map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes")) as f32)
+                    .collect()
+            };
             Constant::Float(array(t, shape, values, len)?)
         }
         DataType::INT64 => {
-            let values: Vec<i64> = if raw.is_empty() { t.int64_data.clone() } else { raw.chunks_exact(8).map(|b| i64::from_le_bytes(b.try_into().expect("8 bytes"))).collect() };
+            let values: Vec<i64> = if raw.is_empty() {
+                t.int64_data.clone()
+            } else {
+                raw.chunks_exact(8)
+                    .map(|b| i64::from_le_bytes(b.try_into().expect("8 bytes")))
+                    .collect()
+            };
             Constant::Int(array(t, shape, values, len)?)
         }
         DataType::INT32 => {
-            let values: Vec<i64> = if raw.is_empty() { t.int32_data.iter().map(|&v| i64::from(v)).collect() } else { raw.chunks_exact(4).map(|b| i64::from(i32::from_le_bytes(b.try_into().expect("4 bytes")))).collect() };
+            let values: Vec<i64> = if raw.is_empty() {
+                t.int32_data.iter().map(|&v| i64::from(v)).collect()
+            } else {
+                raw.chunks_exact(4)
+                    .map(|b| i64::from(i32::from_le_bytes(b.try_into().expect("4 bytes"))))
+                    .collect()
+            };
             Constant::Int(array(t, shape, values, len)?)
         }
         other => return Err(invalid(t, &format!("data type {other:?}"))),
@@ -73,7 +101,12 @@ pub fn decode(t: &TensorProto) -> Result<Constant, ImportError> {
     Ok(constant)
 }
 
-fn array<T>(t: &TensorProto, shape: Vec<usize>, values: Vec<T>, len: usize) -> Result<ArrayD<T>, ImportError> {
+fn array<T>(
+    t: &TensorProto,
+    shape: Vec<usize>,
+    values: Vec<T>,
+    len: usize,
+) -> Result<ArrayD<T>, ImportError> {
     if values.len() != len {
         return Err(invalid(t, &format!("{} values for the shape {shape:?}", values.len())));
     }

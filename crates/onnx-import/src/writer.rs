@@ -9,7 +9,10 @@ use onnx_protobuf::attribute_proto::AttributeType;
 use onnx_protobuf::tensor_proto::DataType;
 use onnx_protobuf::tensor_shape_proto::{dimension, Dimension};
 use onnx_protobuf::type_proto::{self, Tensor};
-use onnx_protobuf::{AttributeProto, GraphProto, Message, ModelProto, NodeProto, OperatorSetIdProto, TensorProto, TensorShapeProto, TypeProto, ValueInfoProto};
+use onnx_protobuf::{
+    AttributeProto, GraphProto, Message, ModelProto, NodeProto, OperatorSetIdProto, TensorProto,
+    TensorShapeProto, TypeProto, ValueInfoProto,
+};
 
 /// The operator set the written models declare: every operator used takes its axes as
 /// attributes there (13 is the oldest set ONNX Runtime and `torch.onnx` both still write).
@@ -53,7 +56,14 @@ impl OnnxWriter {
     pub fn new(name: &str, input: &str) -> Self {
         let mut graph = GraphProto::new();
         graph.name = name.to_string();
-        graph.input.push(value_info(input, DataType::INT64, vec![dimension::Value::DimParam("batch".into()), dimension::Value::DimParam("sequence".into())]));
+        graph.input.push(value_info(
+            input,
+            DataType::INT64,
+            vec![
+                dimension::Value::DimParam("batch".into()),
+                dimension::Value::DimParam("sequence".into()),
+            ],
+        ));
         OnnxWriter { graph }
     }
 
@@ -68,7 +78,13 @@ impl OnnxWriter {
     }
 
     /// A node `op_type(inputs) -> outputs`, named after its first output.
-    pub fn node(&mut self, op_type: &str, inputs: &[&str], outputs: &[&str], attributes: Vec<(&str, Attribute)>) {
+    pub fn node(
+        &mut self,
+        op_type: &str,
+        inputs: &[&str],
+        outputs: &[&str],
+        attributes: Vec<(&str, Attribute)>,
+    ) {
         let mut node = NodeProto::new();
         node.op_type = op_type.to_string();
         node.name = format!("{op_type}:{}", outputs[0]);
@@ -97,7 +113,14 @@ impl OnnxWriter {
 
     /// The model's bytes, with `output` (`[batch, outputs]` floats) as its one output.
     pub fn finish(mut self, output: &str, outputs: usize, producer: &str) -> Vec<u8> {
-        self.graph.output.push(value_info(output, DataType::FLOAT, vec![dimension::Value::DimParam("batch".into()), dimension::Value::DimValue(outputs as i64)]));
+        self.graph.output.push(value_info(
+            output,
+            DataType::FLOAT,
+            vec![
+                dimension::Value::DimParam("batch".into()),
+                dimension::Value::DimValue(outputs as i64),
+            ],
+        ));
         let mut opset = OperatorSetIdProto::new();
         opset.version = OPSET;
         let mut model = ModelProto::new();

@@ -9,7 +9,8 @@ use lrp::{Composite, Target};
 use ndarray::{ArrayD, IxDyn};
 use onnx_import::OnnxModel;
 
-const MODELS: [&str; 7] = ["paper_cnn", "kim_cnn", "bn_cnn", "mean_bag", "bag_mlp", "kim_cnn2d", "grid_cnn"];
+const MODELS: [&str; 7] =
+    ["paper_cnn", "kim_cnn", "bn_cnn", "mean_bag", "bag_mlp", "kim_cnn2d", "grid_cnn"];
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/torch").join(name)
@@ -23,10 +24,21 @@ struct Case {
 }
 
 fn cases(name: &str) -> Vec<Case> {
-    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(fixture(&format!("{name}.json"))).unwrap()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture(&format!("{name}.json"))).unwrap())
+            .unwrap();
     let floats = |v: &serde_json::Value| -> Vec<f64> {
         match v.as_array() {
-            Some(a) => a.iter().flat_map(|x| if x.is_array() { x.as_array().unwrap().iter().map(|y| y.as_f64().unwrap()).collect() } else { vec![x.as_f64().unwrap()] }).collect(),
+            Some(a) => a
+                .iter()
+                .flat_map(|x| {
+                    if x.is_array() {
+                        x.as_array().unwrap().iter().map(|y| y.as_f64().unwrap()).collect()
+                    } else {
+                        vec![x.as_f64().unwrap()]
+                    }
+                })
+                .collect(),
             None => panic!("{v}"),
         }
     };
@@ -34,10 +46,20 @@ fn cases(name: &str) -> Vec<Case> {
         .unwrap()
         .iter()
         .map(|c| Case {
-            ids: c["ids"].as_array().unwrap().iter().map(|i| i.as_u64().unwrap() as usize).collect(),
+            ids: c["ids"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i.as_u64().unwrap() as usize)
+                .collect(),
             logits: floats(&c["logits"]),
             target: c["target"].as_u64().unwrap() as usize,
-            relevance: c["relevance"].as_object().unwrap().iter().map(|(k, v)| (k.clone(), floats(v))).collect(),
+            relevance: c["relevance"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| (k.clone(), floats(v)))
+                .collect(),
         })
         .collect()
 }
@@ -65,7 +87,8 @@ fn pytorch_exports_compute_onnx_runtimes_logits_and_explain_as_zennit_and_autogr
         }
     };
     for name in MODELS {
-        let model = OnnxModel::read(&fixture(&format!("{name}.onnx"))).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let model = OnnxModel::read(&fixture(&format!("{name}.onnx")))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
         for case in cases(name) {
             let x = embedded(&model, &case.ids);
             let imported = model.graph(x.shape()).unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -82,12 +105,20 @@ fn pytorch_exports_compute_onnx_runtimes_logits_and_explain_as_zennit_and_autogr
                         trace.lrp(&target, &composite).unwrap().relevance
                     }
                 };
-                check(ours.as_slice().unwrap(), theirs, format!("{name} {method}, class {} of {:?}", case.target, case.ids));
+                check(
+                    ours.as_slice().unwrap(),
+                    theirs,
+                    format!("{name} {method}, class {} of {:?}", case.target, case.ids),
+                );
                 compared += 1;
             }
         }
     }
-    assert!(failures.is_empty(), "differences beyond 1e-5 of the largest value:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "differences beyond 1e-5 of the largest value:\n{}",
+        failures.join("\n")
+    );
     // 5 CNNs (two of them 2-D) × 5 cases × 8 methods, 2 bag models × 5 cases × 2.
     assert_eq!(compared, 220);
 }
@@ -97,7 +128,14 @@ fn the_batch_normalisation_of_the_exported_model_is_folded_and_said_so() {
     for name in ["bn_cnn", "grid_cnn"] {
         let model = OnnxModel::read(&fixture(&format!("{name}.onnx"))).unwrap();
         let imported = model.graph(&[1, 6, 6]).unwrap();
-        assert!(imported.notes.iter().any(|n| n.contains("BatchNormalization")), "{name}: {:?}", imported.notes);
-        assert!(!imported.graph.nodes().iter().any(|n| matches!(n.op, lrp::Op::Affine { .. })), "{name}: an affine node is left");
+        assert!(
+            imported.notes.iter().any(|n| n.contains("BatchNormalization")),
+            "{name}: {:?}",
+            imported.notes
+        );
+        assert!(
+            !imported.graph.nodes().iter().any(|n| matches!(n.op, lrp::Op::Affine { .. })),
+            "{name}: an affine node is left"
+        );
     }
 }

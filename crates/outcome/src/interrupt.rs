@@ -50,7 +50,8 @@ fn remove(path: &Path) {
     // remove_dir_all listed the folder fails it (not empty): try again. Beyond that, best
     // effort: the process ends next, and a path already gone is what was wanted.
     for _ in 0..20 {
-        let removed = if path.is_dir() { std::fs::remove_dir_all(path) } else { std::fs::remove_file(path) };
+        let removed =
+            if path.is_dir() { std::fs::remove_dir_all(path) } else { std::fs::remove_file(path) };
         if removed.is_ok() || !path.exists() {
             return;
         }
@@ -64,7 +65,10 @@ pub struct Tracked(PathBuf);
 impl Tracked {
     /// Makes a temporary file or folder with `create` and tracks `path_of` it, both under the
     /// handler's lock, so that no signal falls between the two.
-    pub fn create<T, E>(create: impl FnOnce() -> Result<T, E>, path_of: impl FnOnce(&T) -> &Path) -> Result<(T, Tracked), E> {
+    pub fn create<T, E>(
+        create: impl FnOnce() -> Result<T, E>,
+        path_of: impl FnOnce(&T) -> &Path,
+    ) -> Result<(T, Tracked), E> {
         let mut paths = pending();
         let made = create()?;
         let path = path_of(&made).to_path_buf();

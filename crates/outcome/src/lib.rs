@@ -41,7 +41,10 @@ impl FailureKind {
         // `ErrorKind::FilesystemLoop` is not stable yet; the OS's code says it.
         let unreachable_path = matches!(e.raw_os_error(), Some(libc::ELOOP | libc::ENAMETOOLONG));
         match e.kind() {
-            ErrorKind::NotFound | ErrorKind::PermissionDenied | ErrorKind::IsADirectory | ErrorKind::NotADirectory => FailureKind::MissingInput,
+            ErrorKind::NotFound
+            | ErrorKind::PermissionDenied
+            | ErrorKind::IsADirectory
+            | ErrorKind::NotADirectory => FailureKind::MissingInput,
             _ if unreachable_path => FailureKind::MissingInput,
             _ => FailureKind::InvalidInput,
         }
@@ -102,7 +105,11 @@ impl Failure {
     /// Writing to standard output failed; a reader that closed the pipe is no failure.
     pub fn stdout(e: std::io::Error) -> Self {
         let closed_stdout = e.kind() == std::io::ErrorKind::BrokenPipe;
-        Failure { kind: FailureKind::Output, message: format!("standard output: {e}"), closed_stdout }
+        Failure {
+            kind: FailureKind::Output,
+            message: format!("standard output: {e}"),
+            closed_stdout,
+        }
     }
 
     /// Arguments that make no sense.
@@ -181,7 +188,14 @@ mod tests {
 
     #[test]
     fn exit_codes_are_distinct_and_documented() {
-        let kinds = [FailureKind::Internal, FailureKind::Usage, FailureKind::MissingInput, FailureKind::InvalidInput, FailureKind::Model, FailureKind::Output];
+        let kinds = [
+            FailureKind::Internal,
+            FailureKind::Usage,
+            FailureKind::MissingInput,
+            FailureKind::InvalidInput,
+            FailureKind::Model,
+            FailureKind::Output,
+        ];
         for (i, a) in kinds.iter().enumerate() {
             assert_ne!(a.code(), 0);
             assert!(EXIT_CODES.contains(&format!("\n  {}  ", a.code())), "{a:?} is documented");

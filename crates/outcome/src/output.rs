@@ -20,7 +20,10 @@ const UMASK_DEFAULT: u32 = 0o022;
 /// Refuses an existing `path` unless `force`.
 pub fn check_new(path: &Path, force: bool) -> Result<(), Failure> {
     if !force && fs::symlink_metadata(path).is_ok() {
-        return Err(Failure::output(format!("{} exists; give --force to replace it", path.display())));
+        return Err(Failure::output(format!(
+            "{} exists; give --force to replace it",
+            path.display()
+        )));
     }
     Ok(())
 }
@@ -38,7 +41,9 @@ impl FolderLock {
             Ok(file) => file,
             // A folder one may write in but not list cannot be opened to lock; commits there
             // go unlocked, as before locks.
-            Err(e) if e.kind() == io::ErrorKind::PermissionDenied => return Ok(FolderLock { _file: None }),
+            Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+                return Ok(FolderLock { _file: None })
+            }
             Err(e) => return Err(e),
         };
         file.lock()?;
@@ -48,7 +53,8 @@ impl FolderLock {
 
 /// The folder a new file or folder at `path` goes into (made if missing).
 fn parent_of(path: &Path) -> Result<PathBuf, Failure> {
-    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
+    let parent =
+        path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
     fs::create_dir_all(&parent).map_err(|e| Failure::writing(&parent, &e))?;
     Ok(parent)
 }
@@ -67,18 +73,33 @@ impl StagedFile {
     pub fn new(destination: &Path, force: bool) -> Result<Self, Failure> {
         check_new(destination, force)?;
         if destination.is_dir() {
-            return Err(Failure::output(format!("{} is a folder; give a file name", destination.display())));
+            return Err(Failure::output(format!(
+                "{} is a folder; give a file name",
+                destination.display()
+            )));
         }
         // A device, pipe or link is never replaced by a file, even with --force.
         if fs::symlink_metadata(destination).is_ok_and(|m| !m.file_type().is_file()) {
-            return Err(Failure::output(format!("{} is not a regular file; give a file name", destination.display())));
+            return Err(Failure::output(format!(
+                "{} is not a regular file; give a file name",
+                destination.display()
+            )));
         }
         let parent = parent_of(destination)?;
-        let name = destination.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name =
+            destination.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         // `.XXXXXX.name.ext`: hidden, and with the destination's extension, which picture
         // writers read the format from.
-        let (temp, tracked) = Tracked::create(|| tempfile::Builder::new().prefix(".").suffix(&format!(".{name}")).tempfile_in(&parent), |t| t.path())
-            .map_err(|e| Failure::writing(destination, &e))?;
+        let (temp, tracked) = Tracked::create(
+            || {
+                tempfile::Builder::new()
+                    .prefix(".")
+                    .suffix(&format!(".{name}"))
+                    .tempfile_in(&parent)
+            },
+            |t| t.path(),
+        )
+        .map_err(|e| Failure::writing(destination, &e))?;
         Ok(StagedFile { temp, destination: destination.to_path_buf(), force, _tracked: tracked })
     }
 
@@ -98,13 +119,26 @@ impl StagedFile {
         let StagedFile { temp, destination, force, _tracked } = self;
         // The temporary file is private (0600); the output gets the mode a new file would get,
         // or that of the file it replaces.
-        let mode = fs::metadata(&destination).map(|m| m.permissions().mode()).unwrap_or(0o666 & !UMASK_DEFAULT);
-        temp.as_file().set_permissions(fs::Permissions::from_mode(mode)).map_err(|e| Failure::writing(&destination, &e))?;
+        let mode = fs::metadata(&destination)
+            .map(|m| m.permissions().mode())
+            .unwrap_or(0o666 & !UMASK_DEFAULT);
+        temp.as_file()
+            .set_permissions(fs::Permissions::from_mode(mode))
+            .map_err(|e| Failure::writing(&destination, &e))?;
         temp.as_file().sync_all().map_err(|e| Failure::writing(&destination, &e))?;
-        let persisted = interrupt::commit(|| if force { temp.persist(&destination) } else { temp.persist_noclobber(&destination) });
+        let persisted = interrupt::commit(|| {
+            if force {
+                temp.persist(&destination)
+            } else {
+                temp.persist_noclobber(&destination)
+            }
+        });
         persisted.map(drop).map_err(|e| {
             if e.error.kind() == io::ErrorKind::AlreadyExists {
-                Failure::output(format!("{} exists; give --force to replace it", destination.display()))
+                Failure::output(format!(
+                    "{} exists; give --force to replace it",
+                    destination.display()
+                ))
             } else {
                 Failure::writing(&destination, &e.error)
             }
@@ -113,10 +147,16 @@ impl StagedFile {
 }
 
 /// Writes a whole file through `write`: the destination appears only if every write succeeded.
-pub fn write_file(destination: &Path, force: bool, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), Failure> {
+pub fn write_file(
+    destination: &Path,
+    force: bool,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), Failure> {
     let mut staged = StagedFile::new(destination, force)?;
     let mut writer = BufWriter::new(staged.file());
-    write(&mut writer).and_then(|()| writer.flush()).map_err(|e| Failure::writing(destination, &e))?;
+    write(&mut writer)
+        .and_then(|()| writer.flush())
+        .map_err(|e| Failure::writing(destination, &e))?;
     drop(writer);
     staged.commit()
 }
@@ -193,14 +233,25 @@ impl StagedFolder {
     /// `force` (then same-named entries are replaced and others kept).
     pub fn new(destination: &Path, force: bool) -> Result<Self, Failure> {
         if destination.exists() && !destination.is_dir() {
-            return Err(Failure::output(format!("{} is a file; give a folder", destination.display())));
+            return Err(Failure::output(format!(
+                "{} is a file; give a folder",
+                destination.display()
+            )));
         }
-        let occupied = fs::read_dir(destination).map(|mut entries| entries.next().is_some()).unwrap_or(false);
+        let occupied =
+            fs::read_dir(destination).map(|mut entries| entries.next().is_some()).unwrap_or(false);
         if occupied && !force {
-            return Err(Failure::output(format!("{} holds files; give --force to write into it", destination.display())));
+            return Err(Failure::output(format!(
+                "{} holds files; give --force to write into it",
+                destination.display()
+            )));
         }
         let parent = parent_of(destination)?;
-        let (temp, tracked) = Tracked::create(|| tempfile::Builder::new().prefix(".relvis-staging-").tempdir_in(&parent), |t| t.path()).map_err(|e| Failure::writing(destination, &e))?;
+        let (temp, tracked) = Tracked::create(
+            || tempfile::Builder::new().prefix(".relvis-staging-").tempdir_in(&parent),
+            |t| t.path(),
+        )
+        .map_err(|e| Failure::writing(destination, &e))?;
         Ok(StagedFolder { temp, destination: destination.to_path_buf(), force, _tracked: tracked })
     }
 
@@ -212,7 +263,10 @@ impl StagedFolder {
     /// `failure` with the temporary folder's path in its message replaced by the
     /// destination's, so that it names the file the user asked for.
     pub fn name_destination(&self, failure: Failure) -> Failure {
-        let message = failure.message.replace(&self.temp.path().display().to_string(), &self.destination.display().to_string());
+        let message = failure.message.replace(
+            &self.temp.path().display().to_string(),
+            &self.destination.display().to_string(),
+        );
         Failure { message, ..failure }
     }
 
@@ -227,7 +281,9 @@ impl StagedFolder {
         }
         let parent = self.temp.path().parent().expect("staged beside the destination");
         let _lock = FolderLock::take(parent).map_err(fail)?;
-        let occupied = fs::read_dir(&self.destination).map(|mut entries| entries.next().is_some()).unwrap_or(false);
+        let occupied = fs::read_dir(&self.destination)
+            .map(|mut entries| entries.next().is_some())
+            .unwrap_or(false);
         if occupied && !self.force {
             return Err(Failure::output(format!("{} holds files (another process wrote them meanwhile); give --force to write into it", self.destination.display())));
         }
@@ -250,7 +306,10 @@ impl StagedFolder {
 /// letters, digits, `-`, `_` and inner dots becomes `_`, so that no label reaches outside the
 /// output folder or hides its file.
 pub fn file_name_part(name: &str) -> String {
-    let safe: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' }).collect();
+    let safe: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' })
+        .collect();
     match safe.strip_prefix('.') {
         Some(rest) => format!("_{rest}"),
         None if safe.is_empty() => "_".to_string(),
@@ -263,16 +322,25 @@ pub fn file_name_part(name: &str) -> String {
 /// replaced only if it is empty or holds `marker`, the file that marks an earlier output of the
 /// same kind (a model's config): `--force` never deletes a folder of other files. Processes
 /// installing into the same folder take turns, so a check and its move are never split.
-pub fn install_folder(staged: &Path, destination: &Path, marker: &str, replace: bool) -> io::Result<()> {
+pub fn install_folder(
+    staged: &Path,
+    destination: &Path,
+    marker: &str,
+    replace: bool,
+) -> io::Result<()> {
     fs::set_permissions(staged, fs::Permissions::from_mode(0o755))?;
     let _lock = FolderLock::take(staged.parent().unwrap_or(Path::new(".")))?;
     if fs::symlink_metadata(destination).is_ok() && !replace {
         return Err(io::ErrorKind::AlreadyExists.into());
     }
     if fs::symlink_metadata(destination).is_ok() {
-        let replaceable = destination.is_dir() && (destination.join(marker).is_file() || fs::read_dir(destination)?.next().is_none());
+        let replaceable = destination.is_dir()
+            && (destination.join(marker).is_file() || fs::read_dir(destination)?.next().is_none());
         if !replaceable {
-            return Err(io::Error::new(io::ErrorKind::AlreadyExists, format!("holds other things than a {marker}; not replaced")));
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                format!("holds other things than a {marker}; not replaced"),
+            ));
         }
         fs::remove_dir_all(destination)?;
     }
@@ -330,7 +398,11 @@ mod tests {
         assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o644);
         fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
         write_file(&path, true, |w| w.write_all(b"y")).unwrap();
-        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o640, "the replaced file's mode");
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o640,
+            "the replaced file's mode"
+        );
     }
 
     #[test]
@@ -355,7 +427,10 @@ mod tests {
         assert!(StagedFolder::new(&out, false).is_err(), "occupied folder refused");
         let staged = StagedFolder::new(&out, true).unwrap();
         fs::write(staged.path().join("a.png"), "picture").unwrap();
-        let failure = staged.name_destination(Failure::output(format!("{}: disk full", staged.path().join("a.png").display())));
+        let failure = staged.name_destination(Failure::output(format!(
+            "{}: disk full",
+            staged.path().join("a.png").display()
+        )));
         assert_eq!(failure.message, format!("{}: disk full", out.join("a.png").display()));
         fs::create_dir(staged.path().join("sub")).unwrap();
         fs::write(staged.path().join("sub/b.json"), "{}").unwrap();
@@ -382,7 +457,10 @@ mod tests {
             // Without replacing: refused wherever something is, moved where nothing is.
             let existed = destination.exists();
             let unreplaced = install_folder(&staged, destination, "config.json", false);
-            assert_eq!(unreplaced.map_err(|e| e.kind()), if existed { Err(io::ErrorKind::AlreadyExists) } else { Ok(()) });
+            assert_eq!(
+                unreplaced.map_err(|e| e.kind()),
+                if existed { Err(io::ErrorKind::AlreadyExists) } else { Ok(()) }
+            );
             if !existed {
                 assert_eq!(fs::read_to_string(destination.join("config.json")).unwrap(), "new");
                 continue;

@@ -31,7 +31,10 @@ pub fn unprivileged(binary: &Path, dir: &Path) -> Command {
     // SAFETY: only async-signal-safe calls between fork and exec.
     unsafe {
         command.pre_exec(|| {
-            if libc::setgroups(0, std::ptr::null()) != 0 || libc::setgid(65534) != 0 || libc::setuid(65534) != 0 {
+            if libc::setgroups(0, std::ptr::null()) != 0
+                || libc::setgid(65534) != 0
+                || libc::setuid(65534) != 0
+            {
                 return Err(std::io::Error::last_os_error());
             }
             Ok(())
@@ -63,7 +66,12 @@ pub fn has_error_line(stderr: &str, message: &str) -> bool {
 }
 
 /// A copy of the model folder `from` (its `files`) in `into/model`, edited by `change`.
-pub fn broken_model(from: &Path, files: &[&str], into: &Path, change: impl FnOnce(&Path)) -> PathBuf {
+pub fn broken_model(
+    from: &Path,
+    files: &[&str],
+    into: &Path,
+    change: impl FnOnce(&Path),
+) -> PathBuf {
     let model = into.join("model");
     std::fs::create_dir_all(&model).expect("a model folder");
     for file in files {
@@ -78,8 +86,10 @@ pub fn broken_model(from: &Path, files: &[&str], into: &Path, change: impl FnOnc
 pub fn poison_tensor(weights: &Path, name: &str, value: f32) {
     let mut bytes = std::fs::read(weights).expect("the weights");
     let header_len = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes")) as usize;
-    let header: serde_json::Value = serde_json::from_slice(&bytes[8..8 + header_len]).expect("a safetensors header");
-    let start = header[name]["data_offsets"][0].as_u64().expect("the tensor") as usize + 8 + header_len;
+    let header: serde_json::Value =
+        serde_json::from_slice(&bytes[8..8 + header_len]).expect("a safetensors header");
+    let start =
+        header[name]["data_offsets"][0].as_u64().expect("the tensor") as usize + 8 + header_len;
     let encoded = match header[name]["dtype"].as_str() {
         Some("F16") => half::f16::from_f32(value).to_le_bytes().to_vec(),
         _ => value.to_le_bytes().to_vec(),
@@ -90,7 +100,10 @@ pub fn poison_tensor(weights: &Path, name: &str, value: f32) {
 
 /// The files of the fuzzing corpus of `target` (`fuzz/corpus/TARGET` below `root`), sorted.
 pub fn fuzz_corpus(root: &Path, target: &str) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(root.join("fuzz/corpus").join(target)).expect("the corpus").map(|e| e.expect("an entry").path()).collect();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root.join("fuzz/corpus").join(target))
+        .expect("the corpus")
+        .map(|e| e.expect("an entry").path())
+        .collect();
     files.sort();
     assert!(!files.is_empty(), "{target} has a corpus");
     files
@@ -109,7 +122,11 @@ pub fn replay(command: &mut Command, allowed: &[i32], input: &Path) {
     let output = command.output().expect("the binary runs");
     let err = String::from_utf8_lossy(&output.stderr);
     let code = output.status.code();
-    assert!(code.is_some_and(|c| allowed.contains(&c)) && !err.contains("panicked"), "{}: exit {code:?}\n{err}", input.display());
+    assert!(
+        code.is_some_and(|c| allowed.contains(&c)) && !err.contains("panicked"),
+        "{}: exit {code:?}\n{err}",
+        input.display()
+    );
 }
 
 /// What an interrupted run left: its exit code, the time from the signal to the exit, its
@@ -124,22 +141,42 @@ pub struct Interrupted {
 
 /// Runs `command` until it is busy — a temporary (hidden) entry has appeared in `watch`, or
 /// `at_most` has passed — then sends it `signal` and waits for it. Panics if it ended first.
-pub fn interrupt(command: &mut Command, watch: &Path, at_most: std::time::Duration, signal: i32) -> Interrupted {
+pub fn interrupt(
+    command: &mut Command,
+    watch: &Path,
+    at_most: std::time::Duration,
+    signal: i32,
+) -> Interrupted {
     use std::time::{Duration, Instant};
     let hidden = |dir: &Path| -> Vec<String> {
-        let names = std::fs::read_dir(dir).map(|entries| entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect::<Vec<_>>());
+        let names = std::fs::read_dir(dir).map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+        });
         names.unwrap_or_default().into_iter().filter(|n| n.starts_with('.')).collect()
     };
     // Standard error to a file: a full pipe would block the process, and its signal handler's
     // message with it.
     let stderr = tempfile::NamedTempFile::new().expect("a file for standard error");
-    let mut child = command.stdout(std::process::Stdio::null()).stderr(stderr.reopen().expect("reopens")).spawn().expect("the command starts");
+    let mut child = command
+        .stdout(std::process::Stdio::null())
+        .stderr(stderr.reopen().expect("reopens"))
+        .spawn()
+        .expect("the command starts");
     let start = Instant::now();
     while start.elapsed() < at_most && hidden(watch).is_empty() {
-        assert!(child.try_wait().expect("waits").is_none(), "the command ended before it was interrupted");
+        assert!(
+            child.try_wait().expect("waits").is_none(),
+            "the command ended before it was interrupted"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
-    assert!(child.try_wait().expect("waits").is_none(), "the command ended before it was interrupted");
+    assert!(
+        child.try_wait().expect("waits").is_none(),
+        "the command ended before it was interrupted"
+    );
     // SAFETY: kill has no memory preconditions; the child is ours and not yet reaped.
     unsafe { libc::kill(child.id() as libc::pid_t, signal) };
     let sent = Instant::now();
@@ -160,7 +197,17 @@ fn contents(path: &Path) -> Vec<(String, Vec<u8>)> {
     if path.is_file() {
         return vec![(String::new(), std::fs::read(path).unwrap_or_default())];
     }
-    let entries = std::fs::read_dir(path).map(|entries| entries.filter_map(|e| e.ok()).map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap_or_default())).collect());
+    let entries = std::fs::read_dir(path).map(|entries| {
+        entries
+            .filter_map(|e| e.ok())
+            .map(|e| {
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    std::fs::read(e.path()).unwrap_or_default(),
+                )
+            })
+            .collect()
+    });
     let mut entries: Vec<(String, Vec<u8>)> = entries.unwrap_or_default();
     entries.sort();
     entries
@@ -170,7 +217,11 @@ fn contents(path: &Path) -> Vec<(String, Vec<u8>)> {
 /// with `--force`), with `signal` once it is busy, and checks that it ended as documented: exit
 /// 128 + `signal` within a second, saying so, with no temporary entry left beside `existing`
 /// and `existing` as it was.
-pub fn assert_interrupted_cleanly(command: &mut Command, existing: &Path, signal: i32) -> Interrupted {
+pub fn assert_interrupted_cleanly(
+    command: &mut Command,
+    existing: &Path,
+    signal: i32,
+) -> Interrupted {
     let before = contents(existing);
     let watch = existing.parent().expect("an output inside a folder");
     let ended = interrupt(command, watch, std::time::Duration::from_secs(3), signal);

@@ -36,7 +36,10 @@ pub const WORD_VECTORS: Bound = Bound { what: "word vectors", bytes: 16 * GIB };
 impl Bound {
     /// The error for input past the bound.
     pub fn exceeded(self) -> io::Error {
-        io::Error::new(io::ErrorKind::InvalidData, format!("larger than {}, the most relvis reads for {}", human(self.bytes), self.what))
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("larger than {}, the most relvis reads for {}", human(self.bytes), self.what),
+        )
     }
 }
 
@@ -76,7 +79,9 @@ pub fn read_file(path: &Path, bound: Bound) -> io::Result<Vec<u8>> {
 
 /// [`read_file`] as UTF-8 text.
 pub fn read_text_file(path: &Path, bound: Bound) -> io::Result<String> {
-    String::from_utf8(read_file(path, bound)?).map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "stream did not contain valid UTF-8"))
+    String::from_utf8(read_file(path, bound)?).map_err(|_| {
+        io::Error::new(io::ErrorKind::InvalidData, "stream did not contain valid UTF-8")
+    })
 }
 
 /// All of `reader` (a pipe, standard input, any file) up to `bound`, refused past it.
@@ -102,15 +107,27 @@ mod tests {
         std::fs::write(&path, b"0123456789").unwrap();
         assert_eq!(read_file(&path, SMALL).unwrap(), b"0123456789");
         std::fs::write(&path, b"0123456789A").unwrap();
-        assert_eq!(read_file(&path, SMALL).unwrap_err().to_string(), "larger than 10 bytes, the most relvis reads for a test file");
+        assert_eq!(
+            read_file(&path, SMALL).unwrap_err().to_string(),
+            "larger than 10 bytes, the most relvis reads for a test file"
+        );
         assert_eq!(read_file(dir.path(), SMALL).unwrap_err().kind(), io::ErrorKind::IsADirectory);
         let err = read_file(Path::new("/dev/zero"), MODEL_WEIGHTS).unwrap_err().to_string();
         assert_eq!(err, "not a regular file (a device, a pipe or a socket, whose end is not known); a model's weights must be a file");
         // A stream is cut at the bound, whatever its length.
         let endless = std::io::repeat(b'x');
-        assert_eq!(read_at_most(endless, SMALL).unwrap_err().to_string(), SMALL.exceeded().to_string());
+        assert_eq!(
+            read_at_most(endless, SMALL).unwrap_err().to_string(),
+            SMALL.exceeded().to_string()
+        );
         assert_eq!(read_at_most(&b"short"[..], SMALL).unwrap(), b"short");
-        assert_eq!(DOCUMENT.exceeded().to_string(), "larger than 256 MiB, the most relvis reads for one document");
-        assert_eq!(ONNX_MODEL.exceeded().to_string(), "larger than 2 GiB, the most relvis reads for an ONNX model");
+        assert_eq!(
+            DOCUMENT.exceeded().to_string(),
+            "larger than 256 MiB, the most relvis reads for one document"
+        );
+        assert_eq!(
+            ONNX_MODEL.exceeded().to_string(),
+            "larger than 2 GiB, the most relvis reads for an ONNX model"
+        );
     }
 }

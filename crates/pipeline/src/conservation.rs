@@ -19,7 +19,13 @@ pub struct LayerSum {
 
 impl From<&lrp::LayerRelevance> for LayerSum {
     fn from(l: &lrp::LayerRelevance) -> Self {
-        LayerSum { index: l.index, kind: l.kind.to_string(), rule: l.rule.map(|r| r.to_string()), relevance_out: l.relevance_out, relevance_in: l.relevance_in }
+        LayerSum {
+            index: l.index,
+            kind: l.kind.to_string(),
+            rule: l.rule.map(|r| r.to_string()),
+            relevance_out: l.relevance_out,
+            relevance_in: l.relevance_in,
+        }
     }
 }
 

@@ -58,7 +58,8 @@ fn ranks(x: &[f64]) -> Vec<f64> {
     let mut ranks = vec![0.0; x.len()];
     let mut start = 0;
     while start < order.len() {
-        let end = (start..order.len()).find(|&k| x[order[k]] != x[order[start]]).unwrap_or(order.len());
+        let end =
+            (start..order.len()).find(|&k| x[order[k]] != x[order[start]]).unwrap_or(order.len());
         let mean = (start + end + 1) as f64 / 2.0;
         order[start..end].iter().for_each(|&i| ranks[i] = mean);
         start = end;

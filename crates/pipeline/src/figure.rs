@@ -13,7 +13,9 @@ const FONT: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
 /// could be read. Every relvis picture uses this one registration.
 pub fn register_font() -> bool {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
-    *REGISTERED.get_or_init(|| plotters::style::register_font("sans-serif", FontStyle::Normal, FONT).is_ok())
+    *REGISTERED.get_or_init(|| {
+        plotters::style::register_font("sans-serif", FontStyle::Normal, FONT).is_ok()
+    })
 }
 
 /// Draws a `size` picture into `path`: `png` draws it on a bitmap, `svg` on an SVG document
@@ -62,7 +64,8 @@ pub fn lines_panel<B: DrawingBackend>(
     lines: &[(String, Vec<(f64, f64)>)],
 ) -> Result<(), DrawingAreaErrorKind<B::ErrorType>> {
     let values = || lines.iter().flat_map(|l| l.1.iter().map(|p| p.1)).filter(|v| v.is_finite());
-    let (low, high) = y_range.unwrap_or_else(|| (values().fold(0.0f64, f64::min), values().fold(0.0f64, f64::max)));
+    let (low, high) = y_range
+        .unwrap_or_else(|| (values().fold(0.0f64, f64::min), values().fold(0.0f64, f64::max)));
     let high = if high > low { high } else { low + 1.0 };
     let mut chart = ChartBuilder::on(area)
         .caption(title, ("sans-serif", 17))
@@ -70,7 +73,13 @@ pub fn lines_panel<B: DrawingBackend>(
         .x_label_area_size(40)
         .y_label_area_size(50)
         .build_cartesian_2d(x_range.0..x_range.1.max(x_range.0 + 1.0), low..high)?;
-    chart.configure_mesh().x_desc(x).y_desc(y).label_style(("sans-serif", 13)).axis_desc_style(("sans-serif", 14)).draw()?;
+    chart
+        .configure_mesh()
+        .x_desc(x)
+        .y_desc(y)
+        .label_style(("sans-serif", 13))
+        .axis_desc_style(("sans-serif", 14))
+        .draw()?;
     for (method, points) in lines {
         let style = method_colour(method).stroke_width(2);
         chart
@@ -78,7 +87,13 @@ pub fn lines_panel<B: DrawingBackend>(
             .label(method.clone())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
     }
-    chart.configure_series_labels().position(SeriesLabelPosition::UpperRight).label_font(("sans-serif", 12)).background_style(WHITE.mix(0.85)).border_style(BLACK).draw()?;
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .label_font(("sans-serif", 12))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()?;
     Ok(())
 }
 
@@ -102,6 +117,8 @@ mod tests {
             assert_eq!(png, name.ends_with("png"), "{name}");
             assert!(png || String::from_utf8_lossy(&bytes).contains("<svg"), "{name}");
         }
-        assert!(save(&dir.path().join("c.jpg"), (8, 6), square, square).unwrap_err().contains(".png or .svg"));
+        assert!(save(&dir.path().join("c.jpg"), (8, 6), square, square)
+            .unwrap_err()
+            .contains(".png or .svg"));
     }
 }

@@ -9,7 +9,8 @@ pub fn mass_accuracy(relevance: &[f32], mask: &[bool]) -> Option<f64> {
     if !mask.contains(&true) {
         return None;
     }
-    let within: f64 = relevance.iter().zip(mask).filter(|(_, &m)| m).map(|(&r, _)| f64::from(r)).sum();
+    let within: f64 =
+        relevance.iter().zip(mask).filter(|(_, &m)| m).map(|(&r, _)| f64::from(r)).sum();
     let total: f64 = relevance.iter().map(|&r| f64::from(r)).sum();
     Some(within / total)
 }
@@ -51,7 +52,12 @@ pub struct Localisation {
 impl Localisation {
     /// The measures of one input, `None` for an empty mask.
     pub fn of(relevance: &[f32], mask: &[bool]) -> Option<Self> {
-        Some(Localisation { inputs: 1, mass_accuracy: mass_accuracy(relevance, mask)?, rank_accuracy: rank_accuracy(relevance, mask)?, pointing_game: pointing_game(relevance, mask)? })
+        Some(Localisation {
+            inputs: 1,
+            mass_accuracy: mass_accuracy(relevance, mask)?,
+            rank_accuracy: rank_accuracy(relevance, mask)?,
+            pointing_game: pointing_game(relevance, mask)?,
+        })
     }
 
     pub fn add(&mut self, other: &Localisation) {
@@ -64,7 +70,12 @@ impl Localisation {
     /// Sums over inputs made means.
     pub fn mean(self) -> Self {
         let n = self.inputs.max(1) as f64;
-        Localisation { mass_accuracy: self.mass_accuracy / n, rank_accuracy: self.rank_accuracy / n, pointing_game: self.pointing_game / n, ..self }
+        Localisation {
+            mass_accuracy: self.mass_accuracy / n,
+            rank_accuracy: self.rank_accuracy / n,
+            pointing_game: self.pointing_game / n,
+            ..self
+        }
     }
 }
 
@@ -91,7 +102,11 @@ mod tests {
     #[test]
     fn ties_and_empty_masks() {
         let flat = [1.0f32; 4];
-        assert_eq!(pointing_game(&flat, &[false, false, false, true]), Some(1.0), "any maximum counts");
+        assert_eq!(
+            pointing_game(&flat, &[false, false, false, true]),
+            Some(1.0),
+            "any maximum counts"
+        );
         // Ties are ranked by position: the first two of four equal values.
         assert_eq!(rank_accuracy(&flat, &[false, false, true, true]), Some(0.0));
         assert_eq!(rank_accuracy(&flat, &[true, true, false, false]), Some(1.0));

@@ -39,7 +39,9 @@ impl Confusion {
 
     /// Per class: correct over predicted as that class (0 when never predicted).
     pub fn precision(&self) -> Vec<f64> {
-        (0..self.counts.len()).map(|c| ratio(self.counts[c][c], self.counts.iter().map(|row| row[c]).sum())).collect()
+        (0..self.counts.len())
+            .map(|c| ratio(self.counts[c][c], self.counts.iter().map(|row| row[c]).sum()))
+            .collect()
     }
 
     /// Per class: correct over that class's examples (0 for a class without any).
@@ -49,7 +51,11 @@ impl Confusion {
 
     /// Per class: `2PR / (P + R)` (0 when both are 0).
     pub fn f1(&self) -> Vec<f64> {
-        self.precision().iter().zip(self.recall()).map(|(&p, r)| if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }).collect()
+        self.precision()
+            .iter()
+            .zip(self.recall())
+            .map(|(&p, r)| if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) })
+            .collect()
     }
 }
 

@@ -51,28 +51,50 @@ impl WeightPrecision {
     fn encode<'a>(self, values: impl Iterator<Item = &'a f32>) -> Vec<u8> {
         match self {
             WeightPrecision::F32 => values.flat_map(|v| v.to_le_bytes()).collect(),
-            WeightPrecision::F16 => values.flat_map(|&v| half::f16::from_f32(v).to_le_bytes()).collect(),
+            WeightPrecision::F16 => {
+                values.flat_map(|&v| half::f16::from_f32(v).to_le_bytes()).collect()
+            }
         }
     }
 
     /// Values from little-endian bytes in this format.
     fn decode(self, bytes: &[u8]) -> Vec<f32> {
         match self {
-            WeightPrecision::F32 => bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect(),
-            WeightPrecision::F16 => bytes.chunks_exact(2).map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32()).collect(),
+            WeightPrecision::F32 => bytes
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect(),
+            WeightPrecision::F16 => bytes
+                .chunks_exact(2)
+                .map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32())
+                .collect(),
         }
     }
 }
 
 /// Checks a config's `format` (must be `format`) and `version` (within `versions`); what is
 /// wrong, in words, otherwise. `kind` names the model kind (`text`, `video`).
-pub fn check_format(config: &serde_json::Value, format: &str, versions: RangeInclusive<u32>, kind: &str) -> Result<(), String> {
-    let (found, version) = (config.get("format").and_then(|v| v.as_str()), config.get("version").and_then(|v| v.as_u64()));
+pub fn check_format(
+    config: &serde_json::Value,
+    format: &str,
+    versions: RangeInclusive<u32>,
+    kind: &str,
+) -> Result<(), String> {
+    let (found, version) = (
+        config.get("format").and_then(|v| v.as_str()),
+        config.get("version").and_then(|v| v.as_u64()),
+    );
     if found != Some(format) {
         return Err(format!("not a relvis {kind} model (format {found:?}, expected \"{format}\")"));
     }
-    if !version.is_some_and(|v| (u64::from(*versions.start())..=u64::from(*versions.end())).contains(&v)) {
-        let reads = if versions.start() == versions.end() { format!("version {}", versions.start()) } else { format!("versions {} to {}", versions.start(), versions.end()) };
+    if !version
+        .is_some_and(|v| (u64::from(*versions.start())..=u64::from(*versions.end())).contains(&v))
+    {
+        let reads = if versions.start() == versions.end() {
+            format!("version {}", versions.start())
+        } else {
+            format!("versions {} to {}", versions.start(), versions.end())
+        };
         return Err(format!("format version {version:?}; this build reads {reads}"));
     }
     Ok(())
@@ -80,10 +102,20 @@ pub fn check_format(config: &serde_json::Value, format: &str, versions: RangeInc
 
 /// Tensor `name` of `tensors`, which must be stored in `precision` with `shape` and hold only
 /// finite values within ±[`MAX_ABS_WEIGHT`]; what is wrong, in words, otherwise.
-pub fn read_tensor(tensors: &SafeTensors, name: &str, precision: WeightPrecision, shape: &[usize]) -> Result<ArrayD<f32>, String> {
+pub fn read_tensor(
+    tensors: &SafeTensors,
+    name: &str,
+    precision: WeightPrecision,
+    shape: &[usize],
+) -> Result<ArrayD<f32>, String> {
     let view = tensors.tensor(name).map_err(|e| e.to_string())?;
     if view.dtype() != precision.dtype() || view.shape() != shape {
-        return Err(format!("tensor `{name}` is {:?} {:?}, the config needs {:?} {shape:?}", view.dtype(), view.shape(), precision.dtype()));
+        return Err(format!(
+            "tensor `{name}` is {:?} {:?}, the config needs {:?} {shape:?}",
+            view.dtype(),
+            view.shape(),
+            precision.dtype()
+        ));
     }
     let values = precision.decode(view.data());
     if let Some(i) = values.iter().position(|v| !v.is_finite()) {
@@ -97,12 +129,30 @@ pub fn read_tensor(tensors: &SafeTensors, name: &str, precision: WeightPrecision
 
 /// The bytes of a safetensors file holding `tensors` in `precision`, with the model's
 /// `format` and `version` in its metadata.
-pub fn tensor_file(tensors: &[(String, ArrayD<f32>)], precision: WeightPrecision, format: &str, version: u32) -> Result<Vec<u8>, String> {
-    let bytes: Vec<(&str, Vec<usize>, Vec<u8>)> = tensors.iter().map(|(n, a)| (n.as_str(), a.shape().to_vec(), precision.encode(a.iter()))).collect();
-    let views = bytes.iter().map(|(n, shape, data)| TensorView::new(precision.dtype(), shape.clone(), data).map(|v| (*n, v))).collect::<Result<Vec<_>, _>>().map_err(|e| e.to_string())?;
-    let metadata = HashMap::from([("format".to_string(), format.to_string()), ("version".to_string(), version.to_string())]);
+pub fn tensor_file(
+    tensors: &[(String, ArrayD<f32>)],
+    precision: WeightPrecision,
+    format: &str,
+    version: u32,
+) -> Result<Vec<u8>, String> {
+    let bytes: Vec<(&str, Vec<usize>, Vec<u8>)> = tensors
+        .iter()
+        .map(|(n, a)| (n.as_str(), a.shape().to_vec(), precision.encode(a.iter())))
+        .collect();
+    let views = bytes
+        .iter()
+        .map(|(n, shape, data)| {
+            TensorView::new(precision.dtype(), shape.clone(), data).map(|v| (*n, v))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| e.to_string())?;
+    let metadata = HashMap::from([
+        ("format".to_string(), format.to_string()),
+        ("version".to_string(), version.to_string()),
+    ]);
     // Not `serialize_to_file`: that makes the file private (0600), and a model is meant to be shared.
-    let mut file = safetensors::serialize(views, Some(metadata.clone())).map_err(|e| e.to_string())?;
+    let mut file =
+        safetensors::serialize(views, Some(metadata.clone())).map_err(|e| e.to_string())?;
     in_key_order(&mut file, &metadata);
     Ok(file)
 }
@@ -111,7 +161,9 @@ pub fn tensor_file(tensors: &[(String, ArrayD<f32>)], precision: WeightPrecision
 /// `HashMap`, whose order changes from process to process, so the same model would not
 /// always give the same bytes; the reordered object has the same length.
 fn in_key_order(file: &mut [u8], metadata: &HashMap<String, String>) {
-    let sorted = serde_json::to_string(&metadata.iter().collect::<std::collections::BTreeMap<_, _>>()).expect("strings serialise");
+    let sorted =
+        serde_json::to_string(&metadata.iter().collect::<std::collections::BTreeMap<_, _>>())
+            .expect("strings serialise");
     let header_len = u64::from_le_bytes(file[..8].try_into().expect("an 8-byte length")) as usize;
     let header = &mut file[8..8 + header_len];
     let key = b"{\"__metadata__\":";
@@ -137,7 +189,12 @@ pub enum FolderError {
 /// Saves a model folder at `dir`: refused if it exists unless `overwrite`; `write` fills a
 /// sibling staging folder, which is then moved into place whole (see
 /// [`outcome::output::install_folder`]; `marker` is the file that marks a model folder).
-pub fn save_folder<E: From<FolderError>>(dir: &Path, overwrite: bool, marker: &str, write: impl FnOnce(&Path) -> Result<(), E>) -> Result<(), E> {
+pub fn save_folder<E: From<FolderError>>(
+    dir: &Path,
+    overwrite: bool,
+    marker: &str,
+    write: impl FnOnce(&Path) -> Result<(), E>,
+) -> Result<(), E> {
     if dir.exists() && !overwrite {
         return Err(FolderError::Exists(dir.to_path_buf()).into());
     }
@@ -146,10 +203,17 @@ pub fn save_folder<E: From<FolderError>>(dir: &Path, overwrite: bool, marker: &s
     }
     let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     fs::create_dir_all(parent).map_err(failed(parent))?;
-    let (staging, _tracked) = outcome::interrupt::Tracked::create(|| tempfile::Builder::new().prefix(".relvis-model-").tempdir_in(parent), |t| t.path()).map_err(failed(parent))?;
+    let (staging, _tracked) = outcome::interrupt::Tracked::create(
+        || tempfile::Builder::new().prefix(".relvis-model-").tempdir_in(parent),
+        |t| t.path(),
+    )
+    .map_err(failed(parent))?;
     write(staging.path())?;
     // Without `overwrite`, another process may have saved there since the check above.
-    outcome::interrupt::commit(|| outcome::output::install_folder(staging.path(), dir, marker, overwrite)).map_err(|e| match e.kind() {
+    outcome::interrupt::commit(|| {
+        outcome::output::install_folder(staging.path(), dir, marker, overwrite)
+    })
+    .map_err(|e| match e.kind() {
         std::io::ErrorKind::AlreadyExists if !overwrite => FolderError::Exists(dir.to_path_buf()),
         _ => failed(dir)(e),
     })?;
@@ -162,32 +226,61 @@ mod tests {
 
     #[test]
     fn tensors_round_trip_and_bad_ones_are_named() {
-        let a = ArrayD::from_shape_vec(IxDyn(&[2, 3]), vec![0.5, -1.25, 3.0, 0.0, 1e-3, -7.5]).unwrap();
+        let a =
+            ArrayD::from_shape_vec(IxDyn(&[2, 3]), vec![0.5, -1.25, 3.0, 0.0, 1e-3, -7.5]).unwrap();
         for precision in [WeightPrecision::F32, WeightPrecision::F16] {
-            let bytes = tensor_file(&[("a".into(), a.clone())], precision, "relvis-test", 3).unwrap();
+            let bytes =
+                tensor_file(&[("a".into(), a.clone())], precision, "relvis-test", 3).unwrap();
             let tensors = SafeTensors::deserialize(&bytes).unwrap();
             let back = read_tensor(&tensors, "a", precision, &[2, 3]).unwrap();
             let tolerance = if precision == WeightPrecision::F16 { 1e-3 } else { 0.0 };
-            assert!(back.iter().zip(&a).all(|(x, y)| (x - y).abs() <= tolerance * y.abs().max(1.0)), "{back} vs {a}");
-            assert!(read_tensor(&tensors, "a", precision, &[3, 2]).unwrap_err().contains("tensor `a`"));
+            assert!(
+                back.iter().zip(&a).all(|(x, y)| (x - y).abs() <= tolerance * y.abs().max(1.0)),
+                "{back} vs {a}"
+            );
+            assert!(read_tensor(&tensors, "a", precision, &[3, 2])
+                .unwrap_err()
+                .contains("tensor `a`"));
             assert!(read_tensor(&tensors, "b", precision, &[2, 3]).is_err());
         }
         // The same tensors give the same bytes (metadata in key order, whatever the hasher).
-        let files: Vec<Vec<u8>> = (0..8).map(|_| tensor_file(&[("a".into(), a.clone())], WeightPrecision::F32, "relvis-test", 3).unwrap()).collect();
+        let files: Vec<Vec<u8>> = (0..8)
+            .map(|_| {
+                tensor_file(&[("a".into(), a.clone())], WeightPrecision::F32, "relvis-test", 3)
+                    .unwrap()
+            })
+            .collect();
         assert!(files.windows(2).all(|w| w[0] == w[1]));
         let header = String::from_utf8_lossy(&files[0][8..]).into_owned();
-        assert!(header.starts_with(r#"{"__metadata__":{"format":"relvis-test","version":"3"}"#), "{header}");
+        assert!(
+            header.starts_with(r#"{"__metadata__":{"format":"relvis-test","version":"3"}"#),
+            "{header}"
+        );
         let huge = ArrayD::from_elem(IxDyn(&[2]), 2e6f32);
-        let bytes = tensor_file(&[("w".into(), huge)], WeightPrecision::F32, "relvis-test", 1).unwrap();
-        assert!(read_tensor(&SafeTensors::deserialize(&bytes).unwrap(), "w", WeightPrecision::F32, &[2]).unwrap_err().contains("far beyond"));
+        let bytes =
+            tensor_file(&[("w".into(), huge)], WeightPrecision::F32, "relvis-test", 1).unwrap();
+        assert!(read_tensor(
+            &SafeTensors::deserialize(&bytes).unwrap(),
+            "w",
+            WeightPrecision::F32,
+            &[2]
+        )
+        .unwrap_err()
+        .contains("far beyond"));
     }
 
     #[test]
     fn format_and_version_are_checked() {
         let config = |format: &str, version: u32| serde_json::json!({ "format": format, "version": version });
         assert!(check_format(&config("relvis-x", 2), "relvis-x", 1..=2, "x").is_ok());
-        assert!(check_format(&config("relvis-y", 2), "relvis-x", 1..=2, "x").unwrap_err().contains("not a relvis x model"));
-        assert!(check_format(&config("relvis-x", 3), "relvis-x", 1..=2, "x").unwrap_err().contains("versions 1 to 2"));
-        assert!(check_format(&config("relvis-x", 3), "relvis-x", 1..=1, "x").unwrap_err().contains("reads version 1"));
+        assert!(check_format(&config("relvis-y", 2), "relvis-x", 1..=2, "x")
+            .unwrap_err()
+            .contains("not a relvis x model"));
+        assert!(check_format(&config("relvis-x", 3), "relvis-x", 1..=2, "x")
+            .unwrap_err()
+            .contains("versions 1 to 2"));
+        assert!(check_format(&config("relvis-x", 3), "relvis-x", 1..=1, "x")
+            .unwrap_err()
+            .contains("reads version 1"));
     }
 }

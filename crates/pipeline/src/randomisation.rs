@@ -55,14 +55,19 @@ pub type InputCorrelations = Vec<Vec<(Option<f64>, Option<f64>)>>;
 
 /// The curves of `methods` over inputs' correlations `per_input[input][method][step]`, step `s`
 /// having randomised `cascade[..=s]`: means over the inputs where both are defined.
-pub fn curves(methods: &[String], cascade: &[&str], per_input: &[InputCorrelations]) -> Vec<RandomisationCurve> {
+pub fn curves(
+    methods: &[String],
+    cascade: &[&str],
+    per_input: &[InputCorrelations],
+) -> Vec<RandomisationCurve> {
     methods
         .iter()
         .enumerate()
         .map(|(m, method)| {
             let steps: Vec<RandomisationStep> = (0..cascade.len())
                 .map(|s| {
-                    let pairs: Vec<(f64, f64)> = per_input.iter().filter_map(|d| Some((d[m][s].0?, d[m][s].1?))).collect();
+                    let pairs: Vec<(f64, f64)> =
+                        per_input.iter().filter_map(|d| Some((d[m][s].0?, d[m][s].1?))).collect();
                     let n = pairs.len().max(1) as f64;
                     RandomisationStep {
                         randomised: cascade[..=s].iter().map(|l| l.to_string()).collect(),
@@ -72,7 +77,9 @@ pub fn curves(methods: &[String], cascade: &[&str], per_input: &[InputCorrelatio
                     }
                 })
                 .collect();
-            let flagged = steps.last().is_some_and(|last| last.spearman >= FLAG_RHO || last.spearman_abs >= FLAG_RHO);
+            let flagged = steps
+                .last()
+                .is_some_and(|last| last.spearman >= FLAG_RHO || last.spearman_abs >= FLAG_RHO);
             RandomisationCurve { method: method.clone(), steps, flagged }
         })
         .collect()

@@ -15,7 +15,8 @@ pub fn stratified(labels: &[usize], classes: usize, fraction: f64, seed: u64) ->
         let mut members: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == class).collect();
         members.shuffle(&mut rng);
         let n = members.len();
-        let held = ((n as f64 * fraction).round() as usize).clamp(usize::from(n >= 2 && fraction > 0.0), n.saturating_sub(1));
+        let held = ((n as f64 * fraction).round() as usize)
+            .clamp(usize::from(n >= 2 && fraction > 0.0), n.saturating_sub(1));
         for &i in &members[..held] {
             held_out[i] = true;
         }
@@ -40,7 +41,8 @@ mod tests {
 
     #[test]
     fn each_class_gives_its_share_seeded() {
-        let labels: Vec<usize> = (0..50).map(|i| usize::from(i >= 40)).chain([2, 2]).chain([3]).collect();
+        let labels: Vec<usize> =
+            (0..50).map(|i| usize::from(i >= 40)).chain([2, 2]).chain([3]).collect();
         let held = stratified(&labels, 4, 0.25, 7);
         let count = |c: usize| labels.iter().zip(&held).filter(|(&l, &h)| l == c && h).count();
         // 40 × 0.25 = 10; 10 × 0.25 = 2.5 → 3 (half away from zero); 2 × 0.25 → at least 1; one alone stays.
@@ -48,6 +50,10 @@ mod tests {
         assert_eq!(stratified(&labels, 4, 0.25, 7), held, "the same seed, the same split");
         assert_ne!(stratified(&labels, 4, 0.25, 8), held);
         assert!(stratified(&labels, 4, 0.0, 7).iter().all(|&h| !h));
-        assert_eq!(stratified(&[0, 0, 0], 1, 1.0, 1).iter().filter(|&&h| h).count(), 2, "never the whole class");
+        assert_eq!(
+            stratified(&[0, 0, 0], 1, 1.0, 1).iter().filter(|&&h| h).count(),
+            2,
+            "never the whole class"
+        );
     }
 }

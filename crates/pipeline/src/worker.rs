@@ -71,11 +71,18 @@ pub fn serve<T: Serialize + Send>(
             .map(|(i, line)| {
                 let number = first + i;
                 let (id, result) = match parse_row(line) {
-                    Ok(row) => (row.get("id").cloned().unwrap_or_else(|| json!(number)), work(&row)),
+                    Ok(row) => {
+                        (row.get("id").cloned().unwrap_or_else(|| json!(number)), work(&row))
+                    }
                     Err(failure) => (Value::Null, Err(failure)),
                 };
                 let result = result.and_then(|value| {
-                    serde_json::to_vec(&value).map_err(|e| Failure::new(FailureKind::Internal, format!("the result does not serialise: {e}")))
+                    serde_json::to_vec(&value).map_err(|e| {
+                        Failure::new(
+                            FailureKind::Internal,
+                            format!("the result does not serialise: {e}"),
+                        )
+                    })
                 });
                 // Written field by field, so that `id` comes first and the result keeps its
                 // fields in their declared order (a `serde_json::Map` sorts its keys).
@@ -88,7 +95,9 @@ pub fn serve<T: Serialize + Send>(
                     }
                     Err(f) => {
                         let error = json!({ "kind": f.kind.name(), "message": f.message });
-                        record.extend_from_slice(format!(",\"line\":{number},\"error\":{error}").as_bytes());
+                        record.extend_from_slice(
+                            format!(",\"line\":{number},\"error\":{error}").as_bytes(),
+                        );
                     }
                 }
                 record.extend_from_slice(b"}\n");
@@ -120,9 +129,14 @@ pub fn serve_path<T: Serialize + Send>(
         Box::new(stdin.lock())
     } else {
         if input.is_dir() {
-            return Err(Failure::new(FailureKind::MissingInput, format!("{}: a folder; give a file of JSON lines", input.display())));
+            return Err(Failure::new(
+                FailureKind::MissingInput,
+                format!("{}: a folder; give a file of JSON lines", input.display()),
+            ));
         }
-        Box::new(io::BufReader::new(std::fs::File::open(input).map_err(|e| Failure::reading(input, &e))?))
+        Box::new(io::BufReader::new(
+            std::fs::File::open(input).map_err(|e| Failure::reading(input, &e))?,
+        ))
     };
     let name = if input == Path::new("-") { Path::new("standard input") } else { input };
     serve(reader, output, key, work, progress).map_err(|e| match e {
@@ -134,10 +148,20 @@ pub fn serve_path<T: Serialize + Send>(
 /// [`serve_path`] with a count of rows and error records on standard error, as the binaries
 /// show it.
 #[cfg(feature = "cli")]
-pub fn serve_rows<T: Serialize + Send>(input: &Path, output: &mut Sink, key: &str, work: impl Fn(&Row) -> Result<T, Failure> + Sync) -> Result<Tally, Failure> {
+pub fn serve_rows<T: Serialize + Send>(
+    input: &Path,
+    output: &mut Sink,
+    key: &str,
+    work: impl Fn(&Row) -> Result<T, Failure> + Sync,
+) -> Result<Tally, Failure> {
     let spinner = indicatif::ProgressBar::new_spinner();
-    spinner.set_style(indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}").expect("a valid template"));
-    let tally = serve_path(input, output, key, work, |t| spinner.set_message(format!("{} rows, {} errors", t.rows, t.errors)))?;
+    spinner.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+            .expect("a valid template"),
+    );
+    let tally = serve_path(input, output, key, work, |t| {
+        spinner.set_message(format!("{} rows, {} errors", t.rows, t.errors))
+    })?;
     spinner.finish_and_clear();
     outcome::errln!("{} rows, {} error records", tally.rows, tally.errors);
     Ok(tally)
@@ -162,7 +186,9 @@ pub fn gather<T: DeserializeOwned>(parts: &[PathBuf], key: &str) -> Result<Gathe
         let mut number = 0;
         while let Some(line) = read_line(&mut input).map_err(|e| Failure::reading(part, &e))? {
             number += 1;
-            let at = |problem: String| Failure::invalid(format!("{} line {number}: {problem}", part.display()));
+            let at = |problem: String| {
+                Failure::invalid(format!("{} line {number}: {problem}", part.display()))
+            };
             let mut row = parse_row(&line).map_err(|f| at(f.message))?;
             if row.contains_key("error") {
                 gathered.errors += 1;
@@ -173,8 +199,11 @@ pub fn gather<T: DeserializeOwned>(parts: &[PathBuf], key: &str) -> Result<Gathe
                 Some(other) => other.to_string(),
                 None => return Err(at("no field `id`; expected the worker mode's output".into())),
             };
-            let value = row.remove(key).ok_or_else(|| at(format!("no field `{key}`; expected the worker mode's output")))?;
-            let result = serde_json::from_value(value).map_err(|e| at(format!("field `{key}`: {e}")))?;
+            let value = row.remove(key).ok_or_else(|| {
+                at(format!("no field `{key}`; expected the worker mode's output"))
+            })?;
+            let result =
+                serde_json::from_value(value).map_err(|e| at(format!("field `{key}`: {e}")))?;
             gathered.results.push((id, result));
         }
     }
@@ -197,7 +226,9 @@ fn read_line(input: &mut impl BufRead) -> io::Result<Option<Vec<u8>>> {
     } else if line.len() > MAX_LINE_BYTES {
         // Skip the rest of the overlong line.
         let mut rest = Vec::new();
-        while input.by_ref().take(1 << 20).read_until(b'\n', &mut rest)? > 0 && rest.last() != Some(&b'\n') {
+        while input.by_ref().take(1 << 20).read_until(b'\n', &mut rest)? > 0
+            && rest.last() != Some(&b'\n')
+        {
             rest.clear();
         }
     }
@@ -209,7 +240,8 @@ fn parse_row(line: &[u8]) -> Result<Row, Failure> {
     if line.len() > MAX_LINE_BYTES {
         return Err(Failure::invalid(format!("a line longer than {} MiB", MAX_LINE_BYTES >> 20)));
     }
-    let text = std::str::from_utf8(line).map_err(|_| Failure::invalid("not UTF-8 text (binary data?), not a JSON object"))?;
+    let text = std::str::from_utf8(line)
+        .map_err(|_| Failure::invalid("not UTF-8 text (binary data?), not a JSON object"))?;
     if text.trim().is_empty() {
         return Err(Failure::invalid("an empty line, not a JSON object"));
     }
@@ -224,7 +256,9 @@ fn parse_row(line: &[u8]) -> Result<Row, Failure> {
 pub fn string_field<'r>(row: &'r Row, name: &str) -> Result<&'r str, Failure> {
     match row.get(name) {
         Some(Value::String(s)) => Ok(s),
-        Some(other) => Err(Failure::invalid(format!("field `{name}` is {}, not a string", type_name(other)))),
+        Some(other) => {
+            Err(Failure::invalid(format!("field `{name}` is {}, not a string", type_name(other))))
+        }
         None => Err(Failure::invalid(format!("no field `{name}`"))),
     }
 }
@@ -271,10 +305,20 @@ mod tests {
         let mut out = Vec::new();
         let tally = pool
             .install(|| {
-                serve(input, &mut out, "length", |row| Ok(json!(string_field(row, "text")?.len())), |_| {})
+                serve(
+                    input,
+                    &mut out,
+                    "length",
+                    |row| Ok(json!(string_field(row, "text")?.len())),
+                    |_| {},
+                )
             })
             .unwrap();
-        let lines = String::from_utf8(out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let lines = String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
         (lines, tally)
     }
 
@@ -284,7 +328,10 @@ mod tests {
         let (lines, tally) = run(input, 2);
         assert_eq!(tally, Tally { rows: 8, errors: 6 });
         assert_eq!(lines[0], json!({ "id": "a", "length": 4 }));
-        let kinds: Vec<String> = lines.iter().map(|l| l["error"]["message"].as_str().unwrap_or("").to_string()).collect();
+        let kinds: Vec<String> = lines
+            .iter()
+            .map(|l| l["error"]["message"].as_str().unwrap_or("").to_string())
+            .collect();
         assert!(kinds[1].starts_with("an empty line"), "{}", kinds[1]);
         assert!(kinds[2].starts_with("not UTF-8"), "{}", kinds[2]);
         assert!(kinds[3].starts_with("not JSON"), "{}", kinds[3]);
@@ -303,7 +350,9 @@ mod tests {
 
     #[test]
     fn order_is_kept_across_batches_and_threads() {
-        let rows: String = (0..1000).map(|i| format!("{{\"id\": {i}, \"text\": \"{}\"}}\n", "x".repeat(i % 37))).collect();
+        let rows: String = (0..1000)
+            .map(|i| format!("{{\"id\": {i}, \"text\": \"{}\"}}\n", "x".repeat(i % 37)))
+            .collect();
         for threads in [1, 2, 3] {
             let (lines, tally) = run(rows.as_bytes(), threads);
             assert_eq!(tally, Tally { rows: 1000, errors: 0 });

@@ -28,7 +28,16 @@ pub struct ClusterArgs {
 impl ClusterArgs {
     /// The analysis settings these flags ask for.
     pub fn options(&self) -> SprayOptions {
-        let tsne = TsneOptions { perplexity: self.perplexity, exaggeration: self.exaggeration, ..TsneOptions::default() };
-        SprayOptions { neighbours: self.neighbours, clusters: self.clusters, tsne, ..SprayOptions::default() }
+        let tsne = TsneOptions {
+            perplexity: self.perplexity,
+            exaggeration: self.exaggeration,
+            ..TsneOptions::default()
+        };
+        SprayOptions {
+            neighbours: self.neighbours,
+            clusters: self.clusters,
+            tsne,
+            ..SprayOptions::default()
+        }
     }
 }

@@ -55,7 +55,12 @@ pub fn knn_graph(x: ArrayView2<f64>, k: usize, weighting: Weighting) -> Result<G
         let products = rows.dot(&x.t());
         for (i, row) in products.axis_iter(Axis(0)).enumerate() {
             let me = start + i;
-            let mut d: Vec<(usize, f64)> = row.iter().enumerate().filter(|&(j, _)| j != me).map(|(j, &p)| (j, (squares[me] + squares[j] - 2.0 * p).max(0.0))).collect();
+            let mut d: Vec<(usize, f64)> = row
+                .iter()
+                .enumerate()
+                .filter(|&(j, _)| j != me)
+                .map(|(j, &p)| (j, (squares[me] + squares[j] - 2.0 * p).max(0.0)))
+                .collect();
             d.select_nth_unstable_by(k - 1, |a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
             d.truncate(k);
             nearest.push(d);
@@ -85,7 +90,10 @@ pub fn knn_graph(x: ArrayView2<f64>, k: usize, weighting: Weighting) -> Result<G
             }
         }
     }
-    Ok(Graph { neighbours: maps.into_iter().map(|m| m.into_iter().collect()).collect(), distances: nearest })
+    Ok(Graph {
+        neighbours: maps.into_iter().map(|m| m.into_iter().collect()).collect(),
+        distances: nearest,
+    })
 }
 
 #[cfg(test)]
@@ -98,7 +106,8 @@ mod tests {
         let x = array![[0.0], [1.0], [1.5], [10.0], [10.2]];
         let g = knn_graph(x.view(), 1, Weighting::Binary).unwrap();
         // 0→1, 1→2, 2→1, 3→4, 4→3; symmetrised: 0–1, 1–2, 3–4.
-        let ids: Vec<Vec<usize>> = g.neighbours.iter().map(|n| n.iter().map(|(j, _)| *j).collect()).collect();
+        let ids: Vec<Vec<usize>> =
+            g.neighbours.iter().map(|n| n.iter().map(|(j, _)| *j).collect()).collect();
         assert_eq!(ids, vec![vec![1], vec![0, 2], vec![1], vec![4], vec![3]]);
         for (i, list) in g.neighbours.iter().enumerate() {
             for &(j, w) in list {

@@ -47,7 +47,15 @@ pub struct SprayOptions {
 
 impl Default for SprayOptions {
     fn default() -> Self {
-        SprayOptions { neighbours: None, weighting: Weighting::Binary, eigenvalues: 10, clusters: None, solver: Solver::Auto, seed: 1, tsne: TsneOptions::default() }
+        SprayOptions {
+            neighbours: None,
+            weighting: Weighting::Binary,
+            eigenvalues: 10,
+            clusters: None,
+            solver: Solver::Auto,
+            seed: 1,
+            tsne: TsneOptions::default(),
+        }
     }
 }
 
@@ -96,7 +104,11 @@ pub struct Clustering {
 pub const ALTERNATIVE_CLUSTERINGS: usize = 8;
 
 /// k-means (Ng, Jordan & Weiss) on the row-normalised first `clusters` eigenvectors.
-fn spectral_clusters(vectors: &Array2<f64>, clusters: usize, seed: u64) -> Result<Vec<usize>, SprayError> {
+fn spectral_clusters(
+    vectors: &Array2<f64>,
+    clusters: usize,
+    seed: u64,
+) -> Result<Vec<usize>, SprayError> {
     let n = vectors.nrows();
     if clusters <= 1 {
         return Ok(vec![0; n]);
@@ -109,7 +121,10 @@ fn spectral_clusters(vectors: &Array2<f64>, clusters: usize, seed: u64) -> Resul
         }
     }
     let data = DatasetBase::from(u);
-    let model = KMeans::params_with_rng(clusters, StdRng::seed_from_u64(seed)).n_runs(10).fit(&data).map_err(|e| SprayError::Invalid(format!("k-means: {e}")))?;
+    let model = KMeans::params_with_rng(clusters, StdRng::seed_from_u64(seed))
+        .n_runs(10)
+        .fit(&data)
+        .map_err(|e| SprayError::Invalid(format!("k-means: {e}")))?;
     Ok(model.predict(&data).to_vec())
 }
 
@@ -127,9 +142,15 @@ fn normalised_adjacency(graph: &Graph, scale: &[f64], x: ArrayView2<f64>) -> Arr
 }
 
 /// The `m` smallest eigenvalues (ascending) and eigenvectors (columns) of `L_sym`.
-fn laplacian_eigen(graph: &Graph, m: usize, solver: Solver, seed: u64) -> Result<(Array1<f64>, Array2<f64>, Solver), SprayError> {
+fn laplacian_eigen(
+    graph: &Graph,
+    m: usize,
+    solver: Solver,
+    seed: u64,
+) -> Result<(Array1<f64>, Array2<f64>, Solver), SprayError> {
     let n = graph.len();
-    let scale: Vec<f64> = graph.degrees().iter().map(|&d| if d > 0.0 { 1.0 / d.sqrt() } else { 0.0 }).collect();
+    let scale: Vec<f64> =
+        graph.degrees().iter().map(|&d| if d > 0.0 { 1.0 / d.sqrt() } else { 0.0 }).collect();
     let solver = match solver {
         Solver::Auto if n <= 1000 => Solver::Dense,
         Solver::Auto => Solver::Sparse,
@@ -184,30 +205,46 @@ pub fn analyse(x: ArrayView2<f64>, options: &SprayOptions) -> Result<Analysis, S
     }
     let k = options.neighbours.unwrap_or_else(|| (n as f64).ln().ceil().max(1.0) as usize);
     let graph = knn_graph(x, k, options.weighting)?;
-    let (values, vectors, solver) = laplacian_eigen(&graph, options.eigenvalues.max(2), options.solver, options.seed)?;
+    let (values, vectors, solver) =
+        laplacian_eigen(&graph, options.eigenvalues.max(2), options.solver, options.seed)?;
     let values: Vec<f64> = values.iter().map(|v| v.max(0.0)).collect();
     let eigengaps: Vec<f64> = values.windows(2).map(|w| w[1] - w[0]).collect();
     // The proposal takes the largest step of ln(λ + GAP_FLOOR) from the second eigenvalue on
     // (at least two clusters: λ₂ − λ₁ only says how well the graph holds together): a jump up
     // from ~0 (a separate component) outweighs an equal absolute step between the small
     // eigenvalues of an elongated cluster.
-    let log_gaps: Vec<f64> = values.windows(2).map(|w| (w[1] + GAP_FLOOR).ln() - (w[0] + GAP_FLOOR).ln()).collect();
-    let gap_at = (1..log_gaps.len()).fold(1.min(log_gaps.len().saturating_sub(1)), |best, i| if log_gaps[i] > log_gaps[best] { i } else { best });
+    let log_gaps: Vec<f64> =
+        values.windows(2).map(|w| (w[1] + GAP_FLOOR).ln() - (w[0] + GAP_FLOOR).ln()).collect();
+    let gap_at = (1..log_gaps.len()).fold(1.min(log_gaps.len().saturating_sub(1)), |best, i| {
+        if log_gaps[i] > log_gaps[best] {
+            i
+        } else {
+            best
+        }
+    });
     let largest_eigengap = eigengaps[gap_at];
     let proposed_clusters = gap_at + 1;
     let clusters = options.clusters.unwrap_or(proposed_clusters).clamp(1, n);
     let labels = spectral_clusters(&vectors, clusters, options.seed)?;
     let alternatives = (2..=ALTERNATIVE_CLUSTERINGS.min(vectors.ncols()).min(n))
         .filter(|&k| k != clusters)
-        .map(|k| Ok(Clustering { clusters: k, labels: spectral_clusters(&vectors, k, options.seed)? }))
+        .map(|k| {
+            Ok(Clustering { clusters: k, labels: spectral_clusters(&vectors, k, options.seed)? })
+        })
         .collect::<Result<_, SprayError>>()?;
     let mut cluster_sizes = vec![0; clusters];
     for &l in &labels {
         cluster_sizes[l] += 1;
     }
-    let column = |c: usize| if c < vectors.ncols() { vectors.column(c).to_vec() } else { vec![0.0; n] };
-    let spectral_embedding: Vec<[f64; 2]> = column(1).into_iter().zip(column(2)).map(|(a, b)| [a, b]).collect();
-    let (embedding, embedding_method) = if n <= TSNE_LIMIT { (tsne(&graph, &graph.distances, &options.tsne), "t-sne") } else { (spectral_embedding.clone(), "spectral") };
+    let column =
+        |c: usize| if c < vectors.ncols() { vectors.column(c).to_vec() } else { vec![0.0; n] };
+    let spectral_embedding: Vec<[f64; 2]> =
+        column(1).into_iter().zip(column(2)).map(|(a, b)| [a, b]).collect();
+    let (embedding, embedding_method) = if n <= TSNE_LIMIT {
+        (tsne(&graph, &graph.distances, &options.tsne), "t-sne")
+    } else {
+        (spectral_embedding.clone(), "spectral")
+    };
     Ok(Analysis {
         maps: n,
         neighbours: k,
@@ -234,7 +271,8 @@ mod tests {
     /// `per` samples from each 1-D Gaussian at `centres` with deviation `sd`.
     fn gaussians(centres: &[f64], sd: f64, per: usize, seed: u64) -> (Array2<f64>, Vec<usize>) {
         let mut rng = StdRng::seed_from_u64(seed);
-        let mut normal = move || -> f64 { (0..12).map(|_| rng.gen_range(0.0..1.0)).sum::<f64>() - 6.0 };
+        let mut normal =
+            move || -> f64 { (0..12).map(|_| rng.gen_range(0.0..1.0)).sum::<f64>() - 6.0 };
         let mut x = Array2::zeros((centres.len() * per, 1));
         let mut truth = Vec::new();
         for (g, c) in centres.iter().enumerate() {
@@ -277,15 +315,24 @@ mod tests {
         let (x, truth) = gaussians(&[0.0, 8.0, 16.0], 1.5, 50, 3);
         for weighting in [Weighting::Binary, Weighting::Heat] {
             let options = SprayOptions { weighting, clusters: Some(3), ..SprayOptions::default() };
-            let dense = analyse(x.view(), &SprayOptions { solver: Solver::Dense, ..options }).unwrap();
-            let sparse = analyse(x.view(), &SprayOptions { solver: Solver::Sparse, ..options }).unwrap();
+            let dense =
+                analyse(x.view(), &SprayOptions { solver: Solver::Dense, ..options }).unwrap();
+            let sparse =
+                analyse(x.view(), &SprayOptions { solver: Solver::Sparse, ..options }).unwrap();
             assert_eq!((dense.solver, sparse.solver), (Solver::Dense, Solver::Sparse));
             for (d, s) in dense.eigenvalues.iter().zip(&sparse.eigenvalues) {
-                assert!((d - s).abs() < 1e-6, "{weighting:?}: dense {:?} vs sparse {:?}", dense.eigenvalues, sparse.eigenvalues);
+                assert!(
+                    (d - s).abs() < 1e-6,
+                    "{weighting:?}: dense {:?} vs sparse {:?}",
+                    dense.eigenvalues,
+                    sparse.eigenvalues
+                );
             }
             if weighting == Weighting::Binary {
                 // (The heat-kernel graph isolates an outlier, which then takes a cluster.)
-                assert!(purity(&sparse.labels, &truth) >= 0.98 && purity(&dense.labels, &truth) >= 0.98);
+                assert!(
+                    purity(&sparse.labels, &truth) >= 0.98 && purity(&dense.labels, &truth) >= 0.98
+                );
             }
         }
     }
@@ -294,9 +341,12 @@ mod tests {
     fn planted_groups_in_many_dimensions_are_recovered() {
         // Three prototype maps of 400 values plus noise; the clusters must be the groups.
         let mut rng = StdRng::seed_from_u64(9);
-        let protos: Vec<Vec<f64>> = (0..3).map(|_| (0..400).map(|_| rng.gen_range(-1.0..1.0)).collect()).collect();
+        let protos: Vec<Vec<f64>> =
+            (0..3).map(|_| (0..400).map(|_| rng.gen_range(-1.0..1.0)).collect()).collect();
         let truth: Vec<usize> = (0..300).map(|i| i % 3).collect();
-        let x = Array2::from_shape_fn((300, 400), |(i, j)| protos[truth[i]][j] + 0.8 * rng.gen_range(-1.0..1.0));
+        let x = Array2::from_shape_fn((300, 400), |(i, j)| {
+            protos[truth[i]][j] + 0.8 * rng.gen_range(-1.0..1.0)
+        });
         let a = analyse(x.view(), &SprayOptions::default()).unwrap();
         assert_eq!(a.proposed_clusters, 3, "{:?}", a.eigenvalues);
         assert_eq!(purity(&a.labels, &truth), 1.0);
@@ -306,16 +356,25 @@ mod tests {
         let counts: Vec<usize> = a.alternatives.iter().map(|c| c.clusters).collect();
         assert_eq!(counts, vec![2, 4, 5, 6, 7, 8]);
         let two = &a.alternatives[0].labels;
-        assert!((0..3).all(|g| (0..300).filter(|&i| truth[i] == g).all(|i| two[i] == two[g])), "a group split in two clusters");
+        assert!(
+            (0..3).all(|g| (0..300).filter(|&i| truth[i] == g).all(|i| two[i] == two[g])),
+            "a group split in two clusters"
+        );
         let six = &a.alternatives[3].labels;
         for c in 0..6 {
-            let groups: std::collections::BTreeSet<usize> = (0..300).filter(|&i| six[i] == c).map(|i| truth[i]).collect();
+            let groups: std::collections::BTreeSet<usize> =
+                (0..300).filter(|&i| six[i] == c).map(|i| truth[i]).collect();
             assert!(groups.len() <= 1, "cluster {c} mixes groups {groups:?}");
         }
         // The spectral embedding is eigenvectors 2 and 3: unit length, orthogonal to each other.
-        let (u, v): (Vec<f64>, Vec<f64>) = a.spectral_embedding.iter().map(|p| (p[0], p[1])).unzip();
+        let (u, v): (Vec<f64>, Vec<f64>) =
+            a.spectral_embedding.iter().map(|p| (p[0], p[1])).unzip();
         let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
-        assert!((dot(&u, &u) - 1.0).abs() < 1e-8 && (dot(&v, &v) - 1.0).abs() < 1e-8 && dot(&u, &v).abs() < 1e-8);
+        assert!(
+            (dot(&u, &u) - 1.0).abs() < 1e-8
+                && (dot(&v, &v) - 1.0).abs() < 1e-8
+                && dot(&u, &v).abs() < 1e-8
+        );
     }
 
     #[test]
@@ -324,8 +383,16 @@ mod tests {
         for x in [Array2::zeros((30, 8)), Array2::from_elem((30, 8), 0.25)] {
             for weighting in [Weighting::Binary, Weighting::Heat] {
                 for solver in [Solver::Dense, Solver::Sparse] {
-                    let a = analyse(x.view(), &SprayOptions { weighting, solver, ..SprayOptions::default() }).unwrap();
-                    assert!(a.eigenvalues.iter().chain(&a.eigengaps).all(|v| v.is_finite()), "{weighting:?} {solver:?}: {:?}", a.eigenvalues);
+                    let a = analyse(
+                        x.view(),
+                        &SprayOptions { weighting, solver, ..SprayOptions::default() },
+                    )
+                    .unwrap();
+                    assert!(
+                        a.eigenvalues.iter().chain(&a.eigengaps).all(|v| v.is_finite()),
+                        "{weighting:?} {solver:?}: {:?}",
+                        a.eigenvalues
+                    );
                     assert!(a.largest_eigengap.is_finite());
                     assert!(a.embedding.iter().flatten().all(|v| v.is_finite()));
                     assert_eq!(a.cluster_sizes.iter().sum::<usize>(), 30);

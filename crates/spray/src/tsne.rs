@@ -32,7 +32,11 @@ impl Default for TsneOptions {
 }
 
 /// Symmetric joint probabilities `P` as sparse rows.
-fn joint_probabilities(graph: &Graph, distances: &[Vec<(usize, f64)>], perplexity: Option<f64>) -> Vec<Vec<(usize, f64)>> {
+fn joint_probabilities(
+    graph: &Graph,
+    distances: &[Vec<(usize, f64)>],
+    perplexity: Option<f64>,
+) -> Vec<Vec<(usize, f64)>> {
     let n = graph.len();
     let conditional: Vec<Vec<(usize, f64)>> = match perplexity {
         None => graph.neighbours.clone(),
@@ -47,7 +51,10 @@ fn joint_probabilities(graph: &Graph, distances: &[Vec<(usize, f64)>], perplexit
                 for _ in 0..64 {
                     p = list.iter().map(|&(_, d)| (-(d - min) * beta).exp()).collect();
                     let sum: f64 = p.iter().sum();
-                    let entropy = sum.ln() + beta * list.iter().zip(&p).map(|(&(_, d), &q)| (d - min) * q).sum::<f64>() / sum;
+                    let entropy = sum.ln()
+                        + beta
+                            * list.iter().zip(&p).map(|(&(_, d), &q)| (d - min) * q).sum::<f64>()
+                            / sum;
                     if (entropy - target).abs() < 1e-5 {
                         break;
                     }
@@ -80,11 +87,16 @@ fn joint_probabilities(graph: &Graph, distances: &[Vec<(usize, f64)>], perplexit
 }
 
 /// The 2-D embedding of the graph's nodes.
-pub fn tsne(graph: &Graph, distances: &[Vec<(usize, f64)>], options: &TsneOptions) -> Vec<[f64; 2]> {
+pub fn tsne(
+    graph: &Graph,
+    distances: &[Vec<(usize, f64)>],
+    options: &TsneOptions,
+) -> Vec<[f64; 2]> {
     let n = graph.len();
     let p = joint_probabilities(graph, distances, options.perplexity);
     let mut rng = StdRng::seed_from_u64(options.seed);
-    let mut y: Vec<[f64; 2]> = (0..n).map(|_| [rng.gen_range(-1e-2..1e-2), rng.gen_range(-1e-2..1e-2)]).collect();
+    let mut y: Vec<[f64; 2]> =
+        (0..n).map(|_| [rng.gen_range(-1e-2..1e-2), rng.gen_range(-1e-2..1e-2)]).collect();
     let mut velocity = vec![[0.0f64; 2]; n];
     let rate = (n as f64 / options.exaggeration.max(1.0)).max(50.0);
     let early = options.iterations / 4;
@@ -140,22 +152,35 @@ mod tests {
     #[test]
     fn separated_groups_stay_apart_in_the_embedding() {
         let mut rng = StdRng::seed_from_u64(3);
-        let x = Array2::from_shape_fn((90, 5), |(i, _)| (i / 30) as f64 * 20.0 + rng.gen_range(-1.0..1.0));
+        let x = Array2::from_shape_fn((90, 5), |(i, _)| {
+            (i / 30) as f64 * 20.0 + rng.gen_range(-1.0..1.0)
+        });
         let graph = knn_graph(x.view(), 6, Weighting::Binary).unwrap();
         let distances = graph.distances.clone();
         for perplexity in [None, Some(5.0)] {
-            let y = tsne(&graph, &distances, &TsneOptions { perplexity, iterations: 300, ..TsneOptions::default() });
+            let y = tsne(
+                &graph,
+                &distances,
+                &TsneOptions { perplexity, iterations: 300, ..TsneOptions::default() },
+            );
             let centre = |g: usize| -> [f64; 2] {
-                let s = y[g * 30..g * 30 + 30].iter().fold([0.0, 0.0], |a, p| [a[0] + p[0], a[1] + p[1]]);
+                let s = y[g * 30..g * 30 + 30]
+                    .iter()
+                    .fold([0.0, 0.0], |a, p| [a[0] + p[0], a[1] + p[1]]);
                 [s[0] / 30.0, s[1] / 30.0]
             };
             let centres = [centre(0), centre(1), centre(2)];
-            let nearest = |p: &[f64; 2]| (0..3).min_by(|&a, &b| {
-                let d = |c: [f64; 2]| (p[0] - c[0]).powi(2) + (p[1] - c[1]).powi(2);
-                d(centres[a]).total_cmp(&d(centres[b]))
-            });
+            let nearest = |p: &[f64; 2]| {
+                (0..3).min_by(|&a, &b| {
+                    let d = |c: [f64; 2]| (p[0] - c[0]).powi(2) + (p[1] - c[1]).powi(2);
+                    d(centres[a]).total_cmp(&d(centres[b]))
+                })
+            };
             let right = y.iter().enumerate().filter(|(i, p)| nearest(p) == Some(i / 30)).count();
-            assert!(right >= 88, "{perplexity:?}: only {right} of 90 points nearest their own group's centre");
+            assert!(
+                right >= 88,
+                "{perplexity:?}: only {right} of 90 points nearest their own group's centre"
+            );
         }
     }
 }

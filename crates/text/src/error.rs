@@ -51,13 +51,21 @@ impl TextError {
     pub fn kind(&self) -> FailureKind {
         match self {
             TextError::Read { source, .. } => FailureKind::of_reading(source),
-            TextError::NotAnArchive { .. } | TextError::NoDocuments { .. } | TextError::UnknownClass { .. } | TextError::Embeddings(_) | TextError::Dataset(_) | TextError::UnknownLayout(_) | TextError::EmptyTestSplit(_) => {
-                FailureKind::InvalidInput
-            }
+            TextError::NotAnArchive { .. }
+            | TextError::NoDocuments { .. }
+            | TextError::UnknownClass { .. }
+            | TextError::Embeddings(_)
+            | TextError::Dataset(_)
+            | TextError::UnknownLayout(_)
+            | TextError::EmptyTestSplit(_) => FailureKind::InvalidInput,
             // A method, rule, class or setting the caller named that does not exist or is out of range.
             TextError::Explain(_) | TextError::Settings(_) => FailureKind::Usage,
-            TextError::Model(_) | TextError::Tokenizer(_) | TextError::ModelFile { .. } => FailureKind::Model,
-            TextError::Write { .. } | TextError::Exists(_) | TextError::Plot { .. } => FailureKind::Output,
+            TextError::Model(_) | TextError::Tokenizer(_) | TextError::ModelFile { .. } => {
+                FailureKind::Model
+            }
+            TextError::Write { .. } | TextError::Exists(_) | TextError::Plot { .. } => {
+                FailureKind::Output
+            }
             TextError::Lrp(_) => FailureKind::Internal,
         }
     }
@@ -75,7 +83,9 @@ impl From<pipeline::model_folder::FolderError> for TextError {
     fn from(e: pipeline::model_folder::FolderError) -> Self {
         match e {
             pipeline::model_folder::FolderError::Exists(path) => TextError::Exists(path),
-            pipeline::model_folder::FolderError::Write { path, source } => TextError::Write { path, source },
+            pipeline::model_folder::FolderError::Write { path, source } => {
+                TextError::Write { path, source }
+            }
         }
     }
 }

@@ -1,72 +1,68 @@
-//! The text pipeline, in stage order:
+//! The text pipeline. Its folders are its stages, in the order data flows through them:
 //!
-//! 1. **Data**: 20 Newsgroups ([`corpus`]) and the sets users bring ([`dataset`]), cleaned of
-//!    headers, signatures and quotes on request ([`clean`]); copies with a planted cue
-//!    ([`planted_cue`]).
-//! 2. **Tokenizers**: word-level and WordPiece, with every token's span ([`tokenize`],
-//!    [`wordpiece`]).
-//! 3. **Model and training**: the word-embedding CNN built from `lrp`'s layers ([`model`]),
-//!    GloVe vectors ([`embeddings`]), training ([`train`]) with its cross-entropy gradient
-//!    ([`gradient`]), from a corpus to a saved model ([`fit`]), model folders
-//!    ([`classifier`], [`default_model`]); models exported to ONNX ([`onnx_classifier`]),
-//!    relvis's own written as ONNX ([`onnx_export`]), and either kind behind one interface
-//!    ([`text_model`]).
-//! 4. **Explanation and evaluation**: word-level explanations ([`explain`]) by the methods of
-//!    [`method`], and how they are
-//!    shown ([`render`]); test accuracy ([`accuracy`]); the word-deletion experiment
-//!    ([`deletion`], [`plot`]) and its counts, which shards add up ([`deletion_counts`]);
-//!    SpRAy maps of a class's explanations ([`spray_maps`]); faithfulness and localisation of
-//!    every method ([`faithfulness`]); the model parameter randomisation test
-//!    ([`randomisation`]); both in one report over methods and models ([`evaluation`]) and its page
-//!    ([`evaluation_page`]).
+//! 1. `data`: 20 Newsgroups and the labelled sets users bring, cleaned on request; copies
+//!    with a planted cue.
+//! 2. `tokenize`: word-level and WordPiece tokenizers, every token with its span; documents
+//!    encoded as the CNN reads them.
+//! 3. `model`: the word-embedding CNN built from `lrp`'s layers, GloVe vectors, model
+//!    folders and the embedded default; classifiers exported to ONNX, relvis's own written as
+//!    ONNX, and either kind behind [`TextModel`].
+//! 4. `train`: mini-batch Adam with the CNN's cross-entropy gradient; [`fit`] goes from a
+//!    corpus to a saved, tested model.
+//! 5. `explain`: word-level explanations ([`TextExplanation`]) by any [`Method`].
+//! 6. `evaluate`: test accuracy, the word-deletion experiment, faithfulness and localisation,
+//!    the randomisation test, and one report over methods and models.
+//! 7. `report`: coloured words, curves, SpRAy maps and the viewer's pages.
+//!
+//! The modules are private; everything is used from the crate's root.
 
-// 1. Data
-pub mod clean;
-pub mod corpus;
-pub mod dataset;
-pub mod planted_cue;
-// 2. Tokenizers
-pub mod tokenize;
-pub mod wordpiece;
-// 3. Model and training
-pub mod classifier;
-pub mod default_model;
-pub mod embeddings;
-pub mod fit;
-pub mod gradient;
-pub mod model;
-pub mod onnx_classifier;
-pub mod onnx_export;
-pub mod text_model;
-pub mod train;
-// 4. Explanation and evaluation
-pub mod accuracy;
-pub mod deletion;
-pub mod deletion_counts;
-pub mod evaluation;
-pub mod evaluation_page;
-pub mod explain;
-pub mod faithfulness;
-pub mod method;
-pub mod plot;
-pub mod randomisation;
-pub mod render;
-pub mod spray_maps;
-pub mod spray_page;
-
+mod data;
 mod error;
+mod evaluate;
+mod explain;
+mod model;
+mod report;
+mod tokenize;
+mod train;
 
-pub use accuracy::Evaluation;
-pub use classifier::{ModelConfig, Prediction, TextClassifier, WeightPrecision};
-pub use clean::Cleaning;
-pub use corpus::{load_newsgroups, Corpus, Document, Skipped};
-pub use dataset::{load_dataset, DatasetOptions, Encoding, Layout, SplitSpec};
+pub use data::{
+    cue_words, data_dir, decode_by_byte_order_mark, decode_latin1, default_newsgroups_path,
+    document_files, header_len, load_dataset, load_newsgroups, plant_cue, read_document,
+    stratified_split, strip_footer, strip_header, strip_quotes, Cleaning, Corpus, CueRecord,
+    CueSettings, DatasetOptions, Document, Encoding, Layout, PlantedSet, Skipped, SplitSpec,
+    CUE_FILE, DATA_DIR_VAR, DEFAULT_DATA_DIR, NEWSGROUPS_ARCHIVE,
+};
 pub use error::TextError;
-pub use explain::{TextExplanation, WordRelevance};
-pub use method::{Baseline, Method};
-pub use fit::{fit, FitOptions, TokenizerChoice};
-pub use model::{Architecture, TextCnn};
-pub use onnx_classifier::OnnxTextClassifier;
-pub use text_model::{load_model, TextModel};
-pub use tokenize::{KnownWords, TextTokenizer, TokenizerKind, Tokens};
-pub use train::{Silent, TrainConfig, TrainingProgress};
+pub use evaluate::{
+    count_deletion, deletion_run, evaluate_deletion, evaluate_examples, evaluate_faithfulness,
+    evaluate_model, evaluate_texts, randomisation_test, rank, rank_positions, ClassDeletion, Curve,
+    Deletion, DeletionConfig, DeletionCounts, DeletionDocument, DeletionModel, DeletionReport,
+    EvaluatedDocument, Evaluation, EvaluationReport, EvaluationSettings, Experiment,
+    FaithfulnessConfig, GroupCounts, MethodScores, ModelEvaluation, Phase, Ranking, Shard, Slot,
+    CASCADE,
+};
+pub use explain::{
+    explain_positions, Baseline, Conservation, Method, PositionRelevance, TextExplanation,
+    WordRelevance, DEFAULT_RULE, IG_STEPS, SMOOTHGRAD,
+};
+pub use model::{
+    default_model, export_onnx, initialise_embeddings, load_model, onnx_bytes, read_vectors,
+    softmax, Architecture, Coverage, ModelConfig, OnnxTextClassifier, Prediction, Prepared,
+    TextClassifier, TextCnn, TextModel, TrainingRecord, CONFIG_FILE, FORMAT, FORMAT_VERSION,
+    MAX_LEN, MAX_TOKENS, OLDEST_FORMAT_VERSION, ONNX_FILE, PAD, UNK, WEIGHTS_FILE, WINDOW_KEY,
+};
+pub use report::{
+    ansi256, class_strategies, cluster_summary, escape_html, evaluation_page, explanation_html,
+    header_share, heat_colour, plot_deletion, plot_evaluation, position_map, spray_page,
+    strategies, title, unknown_words_note, word_level, write_terminal, ColorWhen, HeaderShare,
+    MapKind, Palette, TextCluster, TextStrategies, BODY_BINS, HEADER_BINS, TOP_WORDS, VOCABULARY,
+};
+pub use tokenize::{
+    encode, train_vocab_file, Example, KnownWords, TextTokenizer, TokenizerKind, Tokens,
+    SPECIAL_TOKENS, TOKENIZER_FILE, VOCAB_FILE,
+};
+pub use train::{
+    accumulate_gradient, accuracy_and_loss, fingerprint, fit, train, validation_split,
+    EpochReport, FitOptions, Gradient, Silent, TokenizerChoice, TrainConfig, TrainReport,
+    TrainingProgress,
+};

@@ -1,16 +1,38 @@
 //! The whole text pipeline on a tiny corpus written here: fit, save, load, and broken files.
 
+use pipeline::model_folder::WeightPrecision;
 use std::fs;
 use std::path::Path;
 
-use text::classifier::{CONFIG_FILE, WEIGHTS_FILE};
-use text::{fit, Corpus, Document, FitOptions, Silent, TextClassifier, TextError, TokenizerChoice, TrainConfig, WeightPrecision};
+use text::{
+    fit, Corpus, Document, FitOptions, Silent, TextClassifier, TextError, TokenizerChoice,
+    TrainConfig,
+};
+use text::{CONFIG_FILE, WEIGHTS_FILE};
 
-const SPACE: [&str; 6] = ["the rocket reached orbit", "a probe landed on the moon", "the shuttle crew saw the stars", "orbit of the planet", "the telescope saw a comet", "launch the rocket to the moon"];
-const CARS: [&str; 6] = ["the engine needs new oil", "a car with four new tyres", "the brakes of the car", "change the oil and the tyres", "the engine of the truck", "a truck with a big engine"];
+const SPACE: [&str; 6] = [
+    "the rocket reached orbit",
+    "a probe landed on the moon",
+    "the shuttle crew saw the stars",
+    "orbit of the planet",
+    "the telescope saw a comet",
+    "launch the rocket to the moon",
+];
+const CARS: [&str; 6] = [
+    "the engine needs new oil",
+    "a car with four new tyres",
+    "the brakes of the car",
+    "change the oil and the tyres",
+    "the engine of the truck",
+    "a truck with a big engine",
+];
 
 fn corpus() -> Corpus {
-    let doc = |i: usize, text: &str, label: usize| Document { id: format!("doc{i}"), text: text.to_string(), label };
+    let doc = |i: usize, text: &str, label: usize| Document {
+        id: format!("doc{i}"),
+        text: text.to_string(),
+        label,
+    };
     let mut train = Vec::new();
     for round in 0..4 {
         for (i, (s, c)) in SPACE.iter().zip(CARS).enumerate() {
@@ -28,7 +50,15 @@ fn options() -> FitOptions {
         embedding_dim: 8,
         filters: 12,
         max_len: 20,
-        train: TrainConfig { max_epochs: 30, batch_size: 4, learning_rate: 0.01, dropout: 0.0, validation_fraction: 0.25, patience: 30, ..TrainConfig::default() },
+        train: TrainConfig {
+            max_epochs: 30,
+            batch_size: 4,
+            learning_rate: 0.01,
+            dropout: 0.0,
+            validation_fraction: 0.25,
+            patience: 30,
+            ..TrainConfig::default()
+        },
         ..FitOptions::default()
     }
 }
@@ -56,7 +86,8 @@ fn a_tiny_model_separates_two_classes_and_round_trips() {
 
 #[test]
 fn a_wordpiece_model_trains_too() {
-    let options = FitOptions { tokenizer: TokenizerChoice::WordPiece { vocab: None, size: 80 }, ..options() };
+    let options =
+        FitOptions { tokenizer: TokenizerChoice::WordPiece { vocab: None, size: 80 }, ..options() };
     let model = fit(&corpus(), &options, &mut Silent).unwrap();
     assert_eq!(model.config.test_accuracy, Some(1.0));
     // An unseen inflection is one word of several pieces.
@@ -93,24 +124,38 @@ fn pre_trained_vectors_fill_the_first_dimensions_and_can_bring_their_words() {
         assert!(row.slice(ndarray::s![3..]).iter().all(|v| v.abs() <= 0.1 && *v != 0.0));
     }
     let narrow = fit(&corpus(), &frozen(2, false), &mut Silent).unwrap();
-    assert_eq!(narrow.config.architecture.embedding_dim, 3, "the vectors' dimension wins over a smaller one");
+    assert_eq!(
+        narrow.config.architecture.embedding_dim, 3,
+        "the vectors' dimension wins over a smaller one"
+    );
     assert_eq!(narrow.config.training.added_embedding_words, 0);
     assert_eq!(narrow.tokenizer.encode("asteroid").unwrap().ids, vec![1]);
 }
 
 #[test]
 fn several_networks_are_saved_as_one_scoring_their_mean() {
-    let with = |seed, members| FitOptions { train: TrainConfig { seed, members, max_epochs: 5, ..options().train }, ..options() };
+    let with = |seed, members| FitOptions {
+        train: TrainConfig { seed, members, max_epochs: 5, ..options().train },
+        ..options()
+    };
     let combined = fit(&corpus(), &with(1, 2), &mut Silent).unwrap();
     let first = fit(&corpus(), &with(1, 1), &mut Silent).unwrap();
     let second = fit(&corpus(), &with(2, 1), &mut Silent).unwrap();
     let arch = &combined.config.architecture;
     assert_eq!((arch.embedding_dim, arch.filters), (16, 24));
     // The same training as alone (timings aside).
-    let losses = |r: &text::train::TrainReport| (r.best_epoch, r.epochs.iter().map(|e| (e.train_loss, e.validation_loss)).collect::<Vec<_>>());
+    let losses = |r: &text::TrainReport| {
+        (
+            r.best_epoch,
+            r.epochs.iter().map(|e| (e.train_loss, e.validation_loss)).collect::<Vec<_>>(),
+        )
+    };
     let record = &combined.config.training;
     assert_eq!(losses(&record.report), losses(&first.config.training.report));
-    assert_eq!(record.other_members.iter().map(losses).collect::<Vec<_>>(), vec![losses(&second.config.training.report)]);
+    assert_eq!(
+        record.other_members.iter().map(losses).collect::<Vec<_>>(),
+        vec![losses(&second.config.training.report)]
+    );
     assert!(first.config.training.other_members.is_empty());
     let dir = tempfile::tempdir().unwrap();
     combined.save(&dir.path().join("m"), false).unwrap();
@@ -120,7 +165,10 @@ fn several_networks_are_saved_as_one_scoring_their_mean() {
         let (a, b) = (first.predict(text).unwrap().scores, second.predict(text).unwrap().scores);
         for ((s, a), b) in scores.iter().zip(a).zip(b) {
             let mean = (a + b) / 2.0;
-            assert!((s - mean).abs() < 1e-5 * (1.0 + mean.abs()), "{text}: {s} vs the mean of {a} and {b}");
+            assert!(
+                (s - mean).abs() < 1e-5 * (1.0 + mean.abs()),
+                "{text}: {s} vs the mean of {a} and {b}"
+            );
         }
     }
 }
@@ -128,7 +176,8 @@ fn several_networks_are_saved_as_one_scoring_their_mean() {
 fn broken(edit: impl Fn(&Path)) -> String {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("model");
-    let options = FitOptions { train: TrainConfig { max_epochs: 1, ..options().train }, ..options() };
+    let options =
+        FitOptions { train: TrainConfig { max_epochs: 1, ..options().train }, ..options() };
     fit(&corpus(), &options, &mut Silent).unwrap().save(&path, false).unwrap();
     edit(&path);
     match TextClassifier::load(&path) {
@@ -148,12 +197,22 @@ fn edit_config(path: &Path, from: &str, to: &str) {
 fn broken_model_files_say_what_is_wrong() {
     let err = broken(|p| edit_config(p, "\"version\": 2", "\"version\": 7"));
     assert!(err.contains("format version Some(7); this build reads versions 1 to 2"), "{err}");
-    let err = broken(|p| edit_config(p, "\"weight_precision\": \"f32\"", "\"weight_precision\": \"f16\""));
-    assert!(err.contains("tensor `embedding` is F32 [") && err.contains(", 8], the config needs F16 ["), "{err}");
-    let err = broken(|p| edit_config(p, "\"format\": \"relvis-text-cnn\"", "\"format\": \"relvis-video-fv\""));
+    let err = broken(|p| {
+        edit_config(p, "\"weight_precision\": \"f32\"", "\"weight_precision\": \"f16\"")
+    });
+    assert!(
+        err.contains("tensor `embedding` is F32 [") && err.contains(", 8], the config needs F16 ["),
+        "{err}"
+    );
+    let err = broken(|p| {
+        edit_config(p, "\"format\": \"relvis-text-cnn\"", "\"format\": \"relvis-video-fv\"")
+    });
     assert!(err.contains("not a relvis text model"), "{err}");
     let err = broken(|p| edit_config(p, "\"filters\": 12", "\"filters\": 13"));
-    assert!(err.contains("tensor `conv.weight` is F32 [2, 8, 12], the config needs F32 [2, 8, 13]"), "{err}");
+    assert!(
+        err.contains("tensor `conv.weight` is F32 [2, 8, 12], the config needs F32 [2, 8, 13]"),
+        "{err}"
+    );
     let err = broken(|p| {
         let file = p.join(WEIGHTS_FILE);
         let bytes = fs::read(&file).unwrap();
@@ -177,13 +236,15 @@ fn broken_model_files_say_what_is_wrong() {
         bytes[n - 4..].copy_from_slice(&3e35f32.to_le_bytes());
         fs::write(&file, bytes).unwrap();
     });
-    assert!(err.contains("holds 3e35 at index") && err.contains("far beyond any trained weight"), "{err}");
+    assert!(
+        err.contains("holds 3e35 at index") && err.contains("far beyond any trained weight"),
+        "{err}"
+    );
     let err = broken(|p| fs::remove_file(p.join("tokenizer.json")).unwrap());
     assert!(err.contains("tokenizer.json"), "{err}");
     let err = broken(|p| fs::write(p.join(CONFIG_FILE), "{").unwrap());
     assert!(err.contains(CONFIG_FILE), "{err}");
 }
-
 
 /// Whether `v` has at most the 11 significant bits of an IEEE half (normal range) or is a
 /// multiple of its smallest subnormal, 2^-24, below that range — by scaling, not by the
@@ -199,14 +260,25 @@ fn fits_in_half(v: f32) -> bool {
 
 #[test]
 fn half_precision_models_are_rounded_before_measuring_and_load_as_saved() {
-    let with = |weight_precision| FitOptions { weight_precision, train: TrainConfig { max_epochs: 5, members: 2, ..options().train }, ..options() };
+    let with = |weight_precision| FitOptions {
+        weight_precision,
+        train: TrainConfig { max_epochs: 5, members: 2, ..options().train },
+        ..options()
+    };
     let full = fit(&corpus(), &with(WeightPrecision::F32), &mut Silent).unwrap();
     let half = fit(&corpus(), &with(WeightPrecision::F16), &mut Silent).unwrap();
     assert_eq!(half.config.weight_precision, WeightPrecision::F16);
     let weights = |m: &TextClassifier| {
         let (conv, dense) = (m.cnn.conv(), m.cnn.dense());
         let biases = conv.bias.iter().chain(&dense.bias).flat_map(|b| b.iter().copied());
-        m.cnn.embedding.iter().chain(&conv.weight).chain(&dense.weight).copied().chain(biases).collect::<Vec<f32>>()
+        m.cnn
+            .embedding
+            .iter()
+            .chain(&conv.weight)
+            .chain(&dense.weight)
+            .copied()
+            .chain(biases)
+            .collect::<Vec<f32>>()
     };
     let (full_weights, half_weights) = (weights(&full), weights(&half));
     assert_eq!(full_weights.len(), half_weights.len());
@@ -215,7 +287,10 @@ fn half_precision_models_are_rounded_before_measuring_and_load_as_saved() {
     let mut changed = 0;
     for (&w, &h) in full_weights.iter().zip(&half_weights) {
         assert!(fits_in_half(h), "{h} is no half-precision value");
-        assert!((w - h).abs() <= (w.abs() * 2f32.powi(-11)).max(2f32.powi(-25)), "{w} rounded to {h}");
+        assert!(
+            (w - h).abs() <= (w.abs() * 2f32.powi(-11)).max(2f32.powi(-25)),
+            "{w} rounded to {h}"
+        );
         changed += usize::from(w != h);
     }
     assert!(changed > full_weights.len() / 2, "only {changed} weights changed by rounding");
@@ -236,7 +311,12 @@ fn half_precision_models_are_rounded_before_measuring_and_load_as_saved() {
 
 #[test]
 fn version_one_model_folders_still_load() {
-    let model = fit(&corpus(), &FitOptions { train: TrainConfig { max_epochs: 1, ..options().train }, ..options() }, &mut Silent).unwrap();
+    let model = fit(
+        &corpus(),
+        &FitOptions { train: TrainConfig { max_epochs: 1, ..options().train }, ..options() },
+        &mut Silent,
+    )
+    .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("model");
     model.save(&path, false).unwrap();
@@ -245,13 +325,19 @@ fn version_one_model_folders_still_load() {
     edit_config(&path, "  \"weight_precision\": \"f32\",\n", "");
     let loaded = TextClassifier::load(&path).unwrap();
     assert_eq!(loaded.config.weight_precision, WeightPrecision::F32);
-    assert_eq!(loaded.predict("the rocket and the moon").unwrap(), model.predict("the rocket and the moon").unwrap());
+    assert_eq!(
+        loaded.predict("the rocket and the moon").unwrap(),
+        model.predict("the rocket and the moon").unwrap()
+    );
 }
 
 #[test]
 fn training_settings_are_checked_by_the_library() {
     for (change, name) in [
-        (Box::new(|t: &mut TrainConfig| t.batch_size = 0) as Box<dyn Fn(&mut TrainConfig)>, "batch_size"),
+        (
+            Box::new(|t: &mut TrainConfig| t.batch_size = 0) as Box<dyn Fn(&mut TrainConfig)>,
+            "batch_size",
+        ),
         (Box::new(|t: &mut TrainConfig| t.members = 0), "members"),
         (Box::new(|t: &mut TrainConfig| t.learning_rate = f32::NAN), "learning_rate"),
         (Box::new(|t: &mut TrainConfig| t.dropout = 1.0), "dropout"),

@@ -17,7 +17,10 @@ const FILES: [(&str, &[u8]); 7] = [
 ];
 
 fn write_archive(path: &Path, files: &[(&str, &[u8])]) {
-    let mut builder = tar::Builder::new(GzEncoder::new(fs::File::create(path).unwrap(), flate2::Compression::fast()));
+    let mut builder = tar::Builder::new(GzEncoder::new(
+        fs::File::create(path).unwrap(),
+        flate2::Compression::fast(),
+    ));
     for (name, bytes) in files {
         let mut header = tar::Header::new_gnu();
         header.set_size(bytes.len() as u64);
@@ -31,12 +34,25 @@ fn write_archive(path: &Path, files: &[(&str, &[u8])]) {
 fn check(corpus: &text::Corpus) {
     assert_eq!(corpus.classes, vec!["rec.autos", "sci.space"]);
     let ids: Vec<&str> = corpus.train.iter().map(|d| d.id.as_str()).collect();
-    assert_eq!(ids, vec!["set-train/rec.autos/5", "set-train/sci.space/1", "set-train/sci.space/2"]);
+    assert_eq!(
+        ids,
+        vec!["set-train/rec.autos/5", "set-train/sci.space/1", "set-train/sci.space/2"]
+    );
     assert_eq!(corpus.train.iter().map(|d| d.label).collect::<Vec<_>>(), vec![0, 1, 1]);
     assert_eq!(corpus.test.len(), 2);
     assert!(corpus.train[0].text.ends_with("oil.é"), "latin-1: {:?}", corpus.train[0].text);
-    let reasons: Vec<(&str, &str)> = corpus.skipped.iter().map(|s| (s.id.as_str(), s.reason.as_str())).collect();
-    assert_eq!(reasons, vec![("set-train/rec.autos/6", "empty"), ("set-train/rec.autos/7", "binary (NUL bytes; UTF-16 or UTF-32 text needs a byte-order mark)")]);
+    let reasons: Vec<(&str, &str)> =
+        corpus.skipped.iter().map(|s| (s.id.as_str(), s.reason.as_str())).collect();
+    assert_eq!(
+        reasons,
+        vec![
+            ("set-train/rec.autos/6", "empty"),
+            (
+                "set-train/rec.autos/7",
+                "binary (NUL bytes; UTF-16 or UTF-32 text needs a byte-order mark)"
+            )
+        ]
+    );
 }
 
 #[test]
@@ -63,7 +79,10 @@ fn bad_inputs_are_named_errors() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("missing.tar.gz");
     let err = load_newsgroups(&missing).unwrap_err();
-    assert!(matches!(err, TextError::Read { .. }) && err.to_string().contains("missing.tar.gz"), "{err}");
+    assert!(
+        matches!(err, TextError::Read { .. }) && err.to_string().contains("missing.tar.gz"),
+        "{err}"
+    );
 
     let plain = dir.path().join("plain.tar.gz");
     fs::write(&plain, "just text").unwrap();
@@ -71,7 +90,8 @@ fn bad_inputs_are_named_errors() {
     assert!(err.contains("plain.tar.gz") && err.contains("not gzip-compressed"), "{err}");
 
     let gz_not_tar = dir.path().join("notar.tar.gz");
-    let mut enc = GzEncoder::new(fs::File::create(&gz_not_tar).unwrap(), flate2::Compression::fast());
+    let mut enc =
+        GzEncoder::new(fs::File::create(&gz_not_tar).unwrap(), flate2::Compression::fast());
     std::io::Write::write_all(&mut enc, &[7u8; 1000]).unwrap();
     enc.finish().unwrap();
     let err = load_newsgroups(&gz_not_tar).unwrap_err();
@@ -96,7 +116,7 @@ fn bad_inputs_are_named_errors() {
 
 #[test]
 fn documents_are_decoded_or_refused_as_binary_or_empty() {
-    use text::corpus::read_document;
+    use text::read_document;
     assert_eq!(read_document("naïve café".as_bytes()).unwrap(), "naïve café");
     // Not UTF-8 (a latin-1 byte among UTF-8 ones): read as latin-1, byte for byte.
     assert_eq!(read_document(b"caf\xe9 \xc3\xa9").unwrap(), "café Ã©");
@@ -104,10 +124,12 @@ fn documents_are_decoded_or_refused_as_binary_or_empty() {
     assert!(read_document(b"").unwrap_err().contains("empty"));
     assert!(read_document(b"text\0more").unwrap_err().contains("binary"));
     // No NUL, but one byte in eight a control character: binary.
-    let noisy: Vec<u8> = (0..800u32).map(|i| if i % 8 == 0 { 0x01 } else { b'a' + (i % 26) as u8 }).collect();
+    let noisy: Vec<u8> =
+        (0..800u32).map(|i| if i % 8 == 0 { 0x01 } else { b'a' + (i % 26) as u8 }).collect();
     assert!(read_document(&noisy).unwrap_err().contains("binary"));
     // A few stray control characters, as some real posts have: still text.
-    let stray: Vec<u8> = (0..800u32).map(|i| if i % 20 == 0 { 0x1b } else { b'a' + (i % 26) as u8 }).collect();
+    let stray: Vec<u8> =
+        (0..800u32).map(|i| if i % 20 == 0 { 0x1b } else { b'a' + (i % 26) as u8 }).collect();
     assert!(read_document(&stray).is_ok());
 }
 
@@ -121,20 +143,37 @@ fn encoded(text: &str, width: usize, little: bool) -> Vec<u8> {
         .chain(units)
         .flat_map(|unit| {
             let bytes = unit.to_be_bytes()[4 - width..].to_vec();
-            if little { bytes.into_iter().rev().collect() } else { bytes }
+            if little {
+                bytes.into_iter().rev().collect()
+            } else {
+                bytes
+            }
         })
         .collect()
 }
 
 #[test]
 fn documents_with_a_byte_order_mark_are_decoded_by_it() {
-    use text::corpus::read_document;
+    use text::read_document;
     // Characters outside the basic plane (surrogate pairs in UTF-16) and a line break.
     let text = "Caf\u{e9} \u{1f600} na\u{ef}ve\r\nsecond line";
     for (width, little) in [(2, true), (2, false), (4, true), (4, false)] {
         let bytes = encoded(text, width, little);
-        assert_eq!(bytes[..2], if little { [0xff, 0xfe] } else if width == 2 { [0xfe, 0xff] } else { [0, 0] });
-        assert_eq!(read_document(&bytes).unwrap(), text, "{width}-byte units, little endian {little}");
+        assert_eq!(
+            bytes[..2],
+            if little {
+                [0xff, 0xfe]
+            } else if width == 2 {
+                [0xfe, 0xff]
+            } else {
+                [0, 0]
+            }
+        );
+        assert_eq!(
+            read_document(&bytes).unwrap(),
+            text,
+            "{width}-byte units, little endian {little}"
+        );
     }
     // UTF-8's mark is removed, not carried into the text.
     assert_eq!(read_document(b"\xef\xbb\xbfhello").unwrap(), "hello");
@@ -149,7 +188,9 @@ fn documents_with_a_byte_order_mark_are_decoded_by_it() {
     assert_eq!(err, "not valid UTF-16 LE: an unpaired surrogate at code unit 1");
     let err = read_document(&[0, 0, 0xfe, 0xff, 0, 0x11, 0, 0]).unwrap_err();
     assert_eq!(err, "not valid UTF-32 BE: 0x110000 at code unit 0 is no character");
-    assert!(read_document(b"\xef\xbb\xbfcaf\xe9").unwrap_err().starts_with("marked UTF-8 but not valid UTF-8"));
+    assert!(read_document(b"\xef\xbb\xbfcaf\xe9")
+        .unwrap_err()
+        .starts_with("marked UTF-8 but not valid UTF-8"));
     // A NUL character spelled in UTF-16 is binary too.
     assert!(read_document(&encoded("a\0b", 2, true)).unwrap_err().contains("binary"));
     assert!(read_document(&encoded(" \n", 2, false)).unwrap_err().contains("empty"));

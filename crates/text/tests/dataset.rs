@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use text::dataset::{stratified_split, SplitSpec};
 use text::{load_dataset, DatasetOptions, Document, Encoding, Layout, TextError};
+use text::{stratified_split, SplitSpec};
 
 fn options(layout: Layout) -> DatasetOptions {
     DatasetOptions::for_layout(layout)
@@ -38,7 +38,8 @@ fn csv_with_quotes_commas_and_newlines() {
     let all: Vec<&str> = texts(&corpus.train).into_iter().chain(texts(&corpus.test)).collect();
     assert!(all.contains(&"Printer jams, again"));
     assert!(all.contains(&"He said \"reboot\"\nand it worked"));
-    let reasons: Vec<(&str, &str)> = corpus.skipped.iter().map(|s| (s.id.as_str(), s.reason.as_str())).collect();
+    let reasons: Vec<(&str, &str)> =
+        corpus.skipped.iter().map(|s| (s.id.as_str(), s.reason.as_str())).collect();
     // Lines of the file: the quoted newline makes row 2 span lines 3 and 4.
     assert_eq!(reasons, [("tickets.csv:5", "empty"), ("tickets.csv:10", "no label")]);
     assert_eq!(corpus.split, Some(o.split));
@@ -91,7 +92,11 @@ fn files_with_a_byte_order_mark_are_read_by_it() {
 
     let jsonl = dir.path().join("marked.jsonl");
     let mut bytes = b"\xef\xbb\xbf".to_vec();
-    bytes.extend_from_slice("{\"text\": \"caf\u{e9}\", \"label\": \"a\"}\n{\"text\": \"tea\", \"label\": \"b\"}\n".repeat(2).as_bytes());
+    bytes.extend_from_slice(
+        "{\"text\": \"caf\u{e9}\", \"label\": \"a\"}\n{\"text\": \"tea\", \"label\": \"b\"}\n"
+            .repeat(2)
+            .as_bytes(),
+    );
     std::fs::write(&jsonl, bytes).unwrap();
     let corpus = load_dataset(&jsonl, &options(Layout::JsonLines)).unwrap();
     assert_eq!(corpus.train.len() + corpus.test.len(), 4);
@@ -113,7 +118,10 @@ fn files_with_a_byte_order_mark_are_read_by_it() {
     all.sort();
     assert_eq!(all, ["arrived broken", "fast delivery", "never again", "works well"]);
     let reasons: Vec<&str> = corpus.skipped.iter().map(|s| s.reason.as_str()).collect();
-    assert_eq!(reasons, ["1 bytes after the byte-order mark, not a whole number of 2-byte code units"]);
+    assert_eq!(
+        reasons,
+        ["1 bytes after the byte-order mark, not a whole number of 2-byte code units"]
+    );
 }
 
 #[test]
@@ -133,7 +141,16 @@ fn json_fields_of_the_wrong_type_are_skipped_and_the_error_says_why() {
     assert!(err.ends_with(
         "1 class found (`good`); a classifier needs at least two; 5 documents were skipped, 2 of them for: `text` is an object, not a string (first nested.jsonl:1)"
     ), "{err}");
-    std::fs::write(&path, [lines.join("\n"), r#"{"text": "also kept", "label": "bad"}"#.repeat(2).replace("}{", "}\n{"), lines[5].into()].join("\n")).unwrap();
+    std::fs::write(
+        &path,
+        [
+            lines.join("\n"),
+            r#"{"text": "also kept", "label": "bad"}"#.repeat(2).replace("}{", "}\n{"),
+            lines[5].into(),
+        ]
+        .join("\n"),
+    )
+    .unwrap();
     let corpus = load_dataset(&path, &options(Layout::JsonLines)).unwrap();
     let reasons: Vec<&str> = corpus.skipped.iter().map(|s| s.reason.as_str()).collect();
     assert_eq!(
@@ -172,7 +189,11 @@ fn a_folder_per_class_with_or_without_a_split() {
     );
     let corpus = load_dataset(dir.path(), &options(Layout::Folders)).unwrap();
     assert_eq!(corpus.classes, ["bad", "good"]);
-    assert_eq!(corpus.train.len() + corpus.test.len(), 4, "the latin-1 file is not UTF-8, the empty one is empty");
+    assert_eq!(
+        corpus.train.len() + corpus.test.len(),
+        4,
+        "the latin-1 file is not UTF-8, the empty one is empty"
+    );
     let reasons: Vec<&str> = corpus.skipped.iter().map(|s| s.reason.as_str()).collect();
     assert_eq!(reasons, ["empty", "not valid UTF-8 (the latin1 encoding may read it)"]);
     let mut latin1 = options(Layout::Folders);
@@ -183,7 +204,12 @@ fn a_folder_per_class_with_or_without_a_split() {
     let split = tempfile::tempdir().unwrap();
     write(
         split.path(),
-        &[("train/good/1", b"nice"), ("train/bad/2", b"poor"), ("test/good/3", b"nice"), ("test/bad/4", b"awful")],
+        &[
+            ("train/good/1", b"nice"),
+            ("train/bad/2", b"poor"),
+            ("test/good/3", b"nice"),
+            ("test/bad/4", b"awful"),
+        ],
     );
     let corpus = load_dataset(split.path(), &options(Layout::Folders)).unwrap();
     assert_eq!((corpus.train.len(), corpus.test.len()), (2, 2));
@@ -199,7 +225,10 @@ fn one_class_or_an_empty_class_is_an_error() {
     assert!(err.contains("1 class found (`only`)"), "{err}");
 
     let split = tempfile::tempdir().unwrap();
-    write(split.path(), &[("train/a/1", b"x"), ("train/b/2", b"\0\0"), ("test/a/3", b"y"), ("test/b/4", b"z")]);
+    write(
+        split.path(),
+        &[("train/a/1", b"x"), ("train/b/2", b"\0\0"), ("test/a/3", b"y"), ("test/b/4", b"z")],
+    );
     let err = load_dataset(split.path(), &options(Layout::Folders)).unwrap_err().to_string();
     assert_eq!(err, "test/b/4: class `b` does not occur in the training split");
     let seeded = tempfile::tempdir().unwrap();
@@ -217,8 +246,13 @@ fn one_class_or_an_empty_class_is_an_error() {
 
 #[test]
 fn the_split_is_stratified_and_reproducible_from_the_seed() {
-    let docs: Vec<Document> =
-        (0..100).map(|i| Document { id: i.to_string(), text: format!("doc {i}"), label: usize::from(i >= 80) }).collect();
+    let docs: Vec<Document> = (0..100)
+        .map(|i| Document {
+            id: i.to_string(),
+            text: format!("doc {i}"),
+            label: usize::from(i >= 80),
+        })
+        .collect();
     let spec = SplitSpec { test_fraction: 0.25, seed: 9 };
     let (train, test) = stratified_split(docs.clone(), 2, spec);
     assert_eq!(test.iter().filter(|d| d.label == 0).count(), 20);

@@ -5,11 +5,13 @@
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
-use text::deletion::{deletion_run, evaluate_deletion, rank, Deletion, DeletionConfig, DeletionModel, Ranking, Slot};
-use text::deletion_counts::{count_deletion, DeletionCounts, Shard};
-use text::explain::{explain_positions, Conservation, Method, TextExplanation, WordRelevance};
-use text::render::{escape_html, heat, html, write_terminal, ColorWhen, Palette};
-use text::train::Example;
+use text::Example;
+use text::{count_deletion, DeletionCounts, Shard};
+use text::{
+    deletion_run, evaluate_deletion, rank, Deletion, DeletionConfig, DeletionModel, Ranking, Slot,
+};
+use text::{escape_html, explanation_html, heat_colour, write_terminal, ColorWhen, Palette};
+use text::{explain_positions, Conservation, Method, TextExplanation, WordRelevance};
 use text::{Architecture, TextCnn};
 
 fn demo_posts() -> Vec<String> {
@@ -30,7 +32,11 @@ fn demo_posts() -> Vec<String> {
 /// layer `R_f = h_f w_fc f_c / (f_c + ε sign f_c)`, and the convolution passes the share
 /// `(z_f − b_f) / (z_f + ε)` of each winning window's relevance to its words (ReLU and
 /// max-pool pass relevance unchanged). ε = 0 is LRP-0.
-fn closed_form(model: &text::TextClassifier, text: &str, class: usize) -> (f64, Vec<(f64, f64, f64)>) {
+fn closed_form(
+    model: &text::TextClassifier,
+    text: &str,
+    class: usize,
+) -> (f64, Vec<(f64, f64, f64)>) {
     let ids = model.cnn.input_ids(&model.prepare(text).unwrap().tokens.ids);
     let x = model.cnn.embed(&ids);
     let conv = model.cnn.conv();
@@ -72,8 +78,9 @@ fn documents() -> Vec<String> {
     let mut docs = demo_posts();
     // `$RELVIS_DATA`, or `../shared/data` beside the project (tests run in the crate's folder).
     let data = match std::env::var_os("RELVIS_DATA") {
-        Some(_) => text::corpus::default_newsgroups_path(),
-        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/20news-bydate.tar.gz"),
+        Some(_) => text::default_newsgroups_path(),
+        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/data/20news-bydate.tar.gz"),
     };
     if data.exists() {
         let corpus = text::load_newsgroups(&data).unwrap();
@@ -87,7 +94,7 @@ fn documents() -> Vec<String> {
 
 #[test]
 fn lrp_conserves_the_score_up_to_what_biases_take_on_the_default_model() {
-    let model = text::default_model::load().unwrap();
+    let model = text::default_model().unwrap();
     for text in documents() {
         let prediction = model.predict(&text).unwrap();
         let (score, terms) = closed_form(&model, &text, prediction.class);
@@ -95,8 +102,16 @@ fn lrp_conserves_the_score_up_to_what_biases_take_on_the_default_model() {
             let e = model.explain(&text, None, &Method::parse("lrp", rule).unwrap()).unwrap();
             let words = word_sum(score, &terms, eps);
             let c = e.conservation.as_ref().unwrap();
-            assert!((c.explained - score).abs() <= 1e-4 * score.abs(), "score {} vs {score}", c.explained);
-            assert!((c.words - words).abs() <= 1e-4 * score.abs(), "{rule}: words sum to {} , closed form {words}", c.words);
+            assert!(
+                (c.explained - score).abs() <= 1e-4 * score.abs(),
+                "score {} vs {score}",
+                c.explained
+            );
+            assert!(
+                (c.words - words).abs() <= 1e-4 * score.abs(),
+                "{rule}: words sum to {} , closed form {words}",
+                c.words
+            );
             let listed: f64 = e.words.iter().map(|w| f64::from(w.relevance)).sum();
             assert!((listed - c.words).abs() <= 1e-4 * score.abs());
         }
@@ -104,15 +119,30 @@ fn lrp_conserves_the_score_up_to_what_biases_take_on_the_default_model() {
 }
 
 fn random_cnn(seed: u64) -> TextCnn {
-    let arch = Architecture { vocab: 40, embedding_dim: 6, width: 3, filters: 16, classes: 4, max_len: 60 };
+    let arch = Architecture {
+        vocab: 40,
+        embedding_dim: 6,
+        width: 3,
+        filters: 16,
+        classes: 4,
+        max_len: 60,
+    };
     let mut rng = StdRng::seed_from_u64(seed);
     let mut cnn = TextCnn::new(arch, &mut rng);
     // Biases off zero, so that windows and scores are generic.
     let biased = text::TextCnn::from_parts(
         cnn.arch.clone(),
         std::mem::take(&mut cnn.embedding),
-        lrp::Conv1d::new(cnn.conv().weight.clone(), Some(ndarray::Array1::from_shape_fn(16, |_| rng.gen_range(-0.3..0.3)))).unwrap(),
-        lrp::Dense::new(cnn.dense().weight.clone(), Some(ndarray::Array1::from_shape_fn(4, |_| rng.gen_range(-0.3..0.3)))).unwrap(),
+        lrp::Conv1d::new(
+            cnn.conv().weight.clone(),
+            Some(ndarray::Array1::from_shape_fn(16, |_| rng.gen_range(-0.3..0.3))),
+        )
+        .unwrap(),
+        lrp::Dense::new(
+            cnn.dense().weight.clone(),
+            Some(ndarray::Array1::from_shape_fn(4, |_| rng.gen_range(-0.3..0.3))),
+        )
+        .unwrap(),
     );
     biased.unwrap()
 }
@@ -129,9 +159,14 @@ fn a_zeroed_word_gets_no_lrp_relevance() {
     let mut x = cnn.embed(&ids);
     x.row_mut(7).fill(0.0);
     for rule in ["lrp0", "epsilon=0.01", "zplus", "alphabeta=2,1"] {
-        let r = explain_positions(&cnn, x.clone(), Some(2), &Method::parse("lrp", rule).unwrap()).unwrap().relevance;
+        let r = explain_positions(&cnn, x.clone(), Some(2), &Method::parse("lrp", rule).unwrap())
+            .unwrap()
+            .relevance;
         assert_eq!(r[7], 0.0, "{rule}");
-        assert!(r.iter().enumerate().any(|(p, &v)| p != 7 && v != 0.0), "{rule}: other words carry relevance");
+        assert!(
+            r.iter().enumerate().any(|(p, &v)| p != 7 && v != 0.0),
+            "{rule}: other words carry relevance"
+        );
     }
 }
 
@@ -160,13 +195,24 @@ fn incremental_deletion_equals_full_recomputation_exactly() {
             let mut other = Deletion::new(&cnn, cnn.embed(&cnn.input_ids(&[1, 2, 3])));
             other.reset_to(&doc);
             assert_eq!(other.pooled(), full.pooled(), "reset_to copies the state");
-            let network: Vec<f32> = cnn.network().forward(x.clone().into_dyn()).unwrap().output().iter().copied().collect();
+            let network: Vec<f32> = cnn
+                .network()
+                .forward(x.clone().into_dyn())
+                .unwrap()
+                .output()
+                .iter()
+                .copied()
+                .collect();
             for (a, b) in doc.scores().iter().zip(&network) {
                 assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{a} vs {b}");
             }
         }
         doc.reset_to(&start);
-        assert_eq!(doc.scores(), Deletion::new(&cnn, cnn.embed(&ids)).scores(), "back to the start");
+        assert_eq!(
+            doc.scores(),
+            Deletion::new(&cnn, cnn.embed(&ids)).scores(),
+            "back to the start"
+        );
     }
 }
 
@@ -211,10 +257,24 @@ fn replacing_restoring_and_removing_words_equal_a_full_pass_over_the_edited_text
                     })
                 })
                 .collect();
-            let edited = ndarray::stack(ndarray::Axis(0), &rows.iter().map(|r| r.view()).collect::<Vec<_>>()).unwrap();
-            let network: Vec<f32> = cnn.network().forward(edited.into_dyn()).unwrap().output().iter().copied().collect();
+            let edited = ndarray::stack(
+                ndarray::Axis(0),
+                &rows.iter().map(|r| r.view()).collect::<Vec<_>>(),
+            )
+            .unwrap();
+            let network: Vec<f32> = cnn
+                .network()
+                .forward(edited.into_dyn())
+                .unwrap()
+                .output()
+                .iter()
+                .copied()
+                .collect();
             for (a, b) in doc.scores().iter().zip(&network) {
-                assert!((a - b).abs() <= 1e-4 * (1.0 + b.abs()), "seed {seed}, step {step} (edit {edit} at {p}): {a} vs {b}");
+                assert!(
+                    (a - b).abs() <= 1e-4 * (1.0 + b.abs()),
+                    "seed {seed}, step {step} (edit {edit} at {p}): {a} vs {b}"
+                );
             }
         }
     }
@@ -235,13 +295,21 @@ fn deletion_runs_and_curves_are_consistent() {
     let examples: Vec<Example> =
         (0..24).map(|i| Example { ids: random_ids(&mut rng, 5 + i), label: i % 4 }).collect();
     let names: Vec<String> = ["a", "b", "c", "d"].map(String::from).to_vec();
-    let config = DeletionConfig { steps: 12, rule: "epsilon=0.01".parse().unwrap(), random_seeds: 2, per_class: Some(names) };
+    let config = DeletionConfig {
+        steps: 12,
+        rule: "epsilon=0.01".parse().unwrap(),
+        random_seeds: 2,
+        per_class: Some(names),
+    };
     let documents: Vec<_> = examples.iter().map(|e| cnn.deletion_document(e)).collect();
     let report = evaluate_deletion(&cnn, &documents, &config, &|_, _| {}).unwrap();
     assert_eq!(report.correct.documents + report.misclassified.documents, examples.len());
     assert!(report.correct.documents > 0 && report.misclassified.documents > 0);
     for (experiment, start) in [(&report.correct, 1.0), (&report.misclassified, 0.0)] {
-        assert_eq!(experiment.curves.iter().map(|c| c.method.as_str()).collect::<Vec<_>>(), ["lrp", "sa", "random"]);
+        assert_eq!(
+            experiment.curves.iter().map(|c| c.method.as_str()).collect::<Vec<_>>(),
+            ["lrp", "sa", "random"]
+        );
         for c in &experiment.curves {
             assert_eq!(c.accuracy.len(), 13);
             assert_eq!(c.accuracy[0], start);
@@ -253,8 +321,15 @@ fn deletion_runs_and_curves_are_consistent() {
     assert_eq!(report.per_class.len(), 4);
     let per_class_docs: usize = report.per_class.iter().map(|c| c.correct.documents).sum();
     assert_eq!(per_class_docs, report.correct.documents);
-    let weighted: f64 = report.per_class.iter().map(|c| c.correct.documents as f64 * c.correct.curves[0].accuracy[12]).sum();
-    assert!((weighted / report.correct.documents as f64 - report.correct.curves[0].accuracy[12]).abs() < 1e-12);
+    let weighted: f64 = report
+        .per_class
+        .iter()
+        .map(|c| c.correct.documents as f64 * c.correct.curves[0].accuracy[12])
+        .sum();
+    assert!(
+        (weighted / report.correct.documents as f64 - report.correct.curves[0].accuracy[12]).abs()
+            < 1e-12
+    );
     // A run past a document's length keeps its last state.
     let ids = cnn.input_ids(&[3, 4, 5]);
     let run = deletion_run(&mut Deletion::new(&cnn, cnn.embed(&ids)), &[0, 1, 2], 6, 1);
@@ -266,35 +341,67 @@ fn deletion_runs_and_curves_are_consistent() {
 fn deletion_curves_are_the_shares_tallied_from_each_documents_runs_and_shards_add_up() {
     // Pieces of the demo posts under the default model, labelled with the whole post's class:
     // some pieces start misclassified, and deletions move predictions both ways.
-    let model = text::default_model::load().unwrap();
+    let model = text::default_model().unwrap();
     let mut documents = Vec::new();
     for post in demo_posts() {
         let label = model.predict(&post).unwrap().class;
         let sentences: Vec<&str> = post.split_inclusive(". ").collect();
         for piece in sentences.chunks(2) {
             let ids = model.prepare(&piece.concat()).unwrap().tokens.ids;
-            documents.push(model.cnn.deletion_document(&Example { ids: model.cnn.input_ids(&ids), label }));
+            documents.push(
+                model.cnn.deletion_document(&Example { ids: model.cnn.input_ids(&ids), label }),
+            );
         }
     }
     let steps = 8;
-    let config = DeletionConfig { steps, rule: "epsilon=0.01".parse().unwrap(), random_seeds: 2, per_class: None };
+    let config = DeletionConfig {
+        steps,
+        rule: "epsilon=0.01".parse().unwrap(),
+        random_seeds: 2,
+        per_class: None,
+    };
     let report = evaluate_deletion(&model.cnn, &documents, &config, &|_, _| {}).unwrap();
-    let rankings = [Ranking::Method(Method::Lrp(config.rule.clone())), Ranking::Method(Method::Sensitivity), Ranking::Random(0), Ranking::Random(1)];
-    let runs: Vec<(bool, Vec<Vec<bool>>)> = documents.iter().enumerate().map(|(i, d)| model.cnn.deletion_runs(d, i, &rankings, steps).unwrap()).collect();
+    let rankings = [
+        Ranking::Method(Method::Lrp(config.rule.clone())),
+        Ranking::Method(Method::Sensitivity),
+        Ranking::Random(0),
+        Ranking::Random(1),
+    ];
+    let runs: Vec<(bool, Vec<Vec<bool>>)> = documents
+        .iter()
+        .enumerate()
+        .map(|(i, d)| model.cnn.deletion_runs(d, i, &rankings, steps).unwrap())
+        .collect();
     let mut moved = 0;
     for (experiment, correct) in [(&report.correct, true), (&report.misclassified, false)] {
-        let group: Vec<&Vec<Vec<bool>>> = runs.iter().filter(|(c, _)| *c == correct).map(|(_, r)| r).collect();
-        assert!(!group.is_empty(), "no document is {}", if correct { "correct" } else { "misclassified" });
-        let share = |r: usize, k: usize| group.iter().filter(|runs| runs[r][k]).count() as f64 / group.len() as f64;
+        let group: Vec<&Vec<Vec<bool>>> =
+            runs.iter().filter(|(c, _)| *c == correct).map(|(_, r)| r).collect();
+        assert!(
+            !group.is_empty(),
+            "no document is {}",
+            if correct { "correct" } else { "misclassified" }
+        );
+        let share = |r: usize, k: usize| {
+            group.iter().filter(|runs| runs[r][k]).count() as f64 / group.len() as f64
+        };
         for k in 0..=steps {
             assert_eq!(experiment.curves[0].accuracy[k], share(0, k), "lrp, step {k}");
             assert_eq!(experiment.curves[1].accuracy[k], share(1, k), "sa, step {k}");
-            assert!((experiment.curves[2].accuracy[k] - (share(2, k) + share(3, k)) / 2.0).abs() < 1e-12, "random, step {k}");
+            assert!(
+                (experiment.curves[2].accuracy[k] - (share(2, k) + share(3, k)) / 2.0).abs()
+                    < 1e-12,
+                "random, step {k}"
+            );
             moved += usize::from(share(0, k) != share(0, 0));
         }
     }
     assert!(moved > 0, "the deletions must change some predictions for the tally to mean anything");
-    let parts = (0..3).map(|index| count_deletion(&model.cnn, &documents, &config, Shard { index, count: 3 }, &|_, _| {}).unwrap()).collect();
+    let parts = (0..3)
+        .map(|index| {
+            count_deletion(&model.cnn, &documents, &config, Shard { index, count: 3 }, &|_, _| {})
+                .unwrap()
+        })
+        .collect();
     assert_eq!(DeletionCounts::merge(parts).unwrap().report().unwrap(), report);
 }
 
@@ -302,7 +409,13 @@ fn sample() -> TextExplanation {
     let text = "Orbit & <launch> \"fuel\" here\n".to_string();
     let word = |word: &str, relevance: f32, seen: bool| {
         let start = text.find(word).unwrap();
-        WordRelevance { word: word.into(), span: start..start + word.len(), tokens: vec![word.to_lowercase()], relevance, seen }
+        WordRelevance {
+            word: word.into(),
+            span: start..start + word.len(),
+            tokens: vec![word.to_lowercase()],
+            relevance,
+            seen,
+        }
     };
     TextExplanation {
         method: "lrp epsilon=0.01".into(),
@@ -322,7 +435,13 @@ fn sample() -> TextExplanation {
         ],
         text,
         signed: true,
-        conservation: Some(Conservation { explained: 2.5, words: 2.5, padding: 0.0, absorbed: 0.0, layers: vec![] }),
+        conservation: Some(Conservation {
+            explained: 2.5,
+            words: 2.5,
+            padding: 0.0,
+            absorbed: 0.0,
+            layers: vec![],
+        }),
         completeness: None,
         unread_bytes: 0,
         known_words: text::KnownWords { known: 4, read: 4 },
@@ -331,11 +450,11 @@ fn sample() -> TextExplanation {
 
 #[test]
 fn heat_runs_from_white_to_red_and_blue() {
-    assert_eq!(heat(2.0, 2.0), Some((255, 0, 0)));
-    assert_eq!(heat(-1.0, 2.0), Some((128, 128, 255)));
-    assert_eq!(heat(0.05, 2.0), None, "too faint to colour");
-    assert_eq!(text::render::ansi256((255, 0, 0)), 196);
-    assert_eq!(text::render::ansi256((128, 128, 255)), 147);
+    assert_eq!(heat_colour(2.0, 2.0), Some((255, 0, 0)));
+    assert_eq!(heat_colour(-1.0, 2.0), Some((128, 128, 255)));
+    assert_eq!(heat_colour(0.05, 2.0), None, "too faint to colour");
+    assert_eq!(text::ansi256((255, 0, 0)), 196);
+    assert_eq!(text::ansi256((128, 128, 255)), 147);
 }
 
 #[test]
@@ -368,20 +487,29 @@ fn colours_follow_the_flag_the_terminal_and_the_environment() {
     let env = |pairs: &'static [(&'static str, &'static str)]| {
         move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
     };
-    assert_eq!(Palette::choose(ColorWhen::Auto, true, env(&[("COLORTERM", "truecolor")])), Palette::TrueColor);
+    assert_eq!(
+        Palette::choose(ColorWhen::Auto, true, env(&[("COLORTERM", "truecolor")])),
+        Palette::TrueColor
+    );
     assert_eq!(Palette::choose(ColorWhen::Auto, true, env(&[])), Palette::Ansi256);
-    assert_eq!(Palette::choose(ColorWhen::Auto, false, env(&[("COLORTERM", "truecolor")])), Palette::Plain);
+    assert_eq!(
+        Palette::choose(ColorWhen::Auto, false, env(&[("COLORTERM", "truecolor")])),
+        Palette::Plain
+    );
     assert_eq!(Palette::choose(ColorWhen::Auto, true, env(&[("NO_COLOR", "1")])), Palette::Plain);
     assert_eq!(Palette::choose(ColorWhen::Auto, true, env(&[("TERM", "dumb")])), Palette::Plain);
     assert_eq!(Palette::choose(ColorWhen::Always, false, env(&[])), Palette::Ansi256);
-    assert_eq!(Palette::choose(ColorWhen::Never, true, env(&[("COLORTERM", "24bit")])), Palette::Plain);
+    assert_eq!(
+        Palette::choose(ColorWhen::Never, true, env(&[("COLORTERM", "24bit")])),
+        Palette::Plain
+    );
     assert!("sometimes".parse::<ColorWhen>().is_err());
 }
 
 #[test]
 fn html_escapes_markup_and_keeps_the_text() {
     let e = sample();
-    let page = html(&e, &["alt.atheism".into(), "sci.space".into()]);
+    let page = explanation_html(&e, &["alt.atheism".into(), "sci.space".into()]);
     assert!(page.starts_with("<!DOCTYPE html>"));
     assert!(page.contains("Orbit</span> &amp; &lt;<span style=\"background: rgb(255,128,128)\" title=\"+1.00\">launch</span>&gt; &quot;"));
     assert!(!page.contains("<launch>") && !page.contains("\"fuel\""));
@@ -391,10 +519,11 @@ fn html_escapes_markup_and_keeps_the_text() {
 
 #[test]
 fn explanations_round_trip_through_json() {
-    let model = text::default_model::load().unwrap();
+    let model = text::default_model().unwrap();
     let text = &demo_posts()[0];
     for method in ["lrp", "sa", "gxi"] {
-        let e = model.explain(text, Some(3), &Method::parse(method, "epsilon=0.01").unwrap()).unwrap();
+        let e =
+            model.explain(text, Some(3), &Method::parse(method, "epsilon=0.01").unwrap()).unwrap();
         let json = serde_json::to_string(&e).unwrap();
         let back: TextExplanation = serde_json::from_str(&json).unwrap();
         assert_eq!(back, e);
@@ -404,6 +533,8 @@ fn explanations_round_trip_through_json() {
         }
     }
     assert!(Method::parse("lime", "epsilon").is_err());
-    assert!(Method::parse("lrp", "epsilon=-1").is_err() || Method::parse("lrp", "nonsense").is_err());
+    assert!(
+        Method::parse("lrp", "epsilon=-1").is_err() || Method::parse("lrp", "nonsense").is_err()
+    );
     assert!(model.class_index("no.such.group").unwrap_err().to_string().contains("sci.space"));
 }

@@ -6,20 +6,35 @@ use ndarray::{Array1, Array2, Axis};
 use pipeline::correlation::kendall_tau_b;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use text::deletion::{rank_positions, DeletionDocument};
-use text::explain::explain_positions;
-use text::faithfulness::{evaluate_faithfulness, EvaluatedDocument, FaithfulnessConfig};
+use text::explain_positions;
+use text::{evaluate_faithfulness, EvaluatedDocument, FaithfulnessConfig};
+use text::{rank_positions, DeletionDocument};
 use text::{Architecture, Method, TextCnn};
 
 fn random_cnn(seed: u64) -> TextCnn {
-    let arch = Architecture { vocab: 40, embedding_dim: 6, width: 3, filters: 16, classes: 4, max_len: 60 };
+    let arch = Architecture {
+        vocab: 40,
+        embedding_dim: 6,
+        width: 3,
+        filters: 16,
+        classes: 4,
+        max_len: 60,
+    };
     let mut rng = StdRng::seed_from_u64(seed);
     let mut cnn = TextCnn::new(arch, &mut rng);
     text::TextCnn::from_parts(
         cnn.arch.clone(),
         std::mem::take(&mut cnn.embedding),
-        lrp::Conv1d::new(cnn.conv().weight.clone(), Some(Array1::from_shape_fn(16, |_| rng.gen_range(-0.3..0.3)))).unwrap(),
-        lrp::Dense::new(cnn.dense().weight.clone(), Some(Array1::from_shape_fn(4, |_| rng.gen_range(-0.3..0.3)))).unwrap(),
+        lrp::Conv1d::new(
+            cnn.conv().weight.clone(),
+            Some(Array1::from_shape_fn(16, |_| rng.gen_range(-0.3..0.3))),
+        )
+        .unwrap(),
+        lrp::Dense::new(
+            cnn.dense().weight.clone(),
+            Some(Array1::from_shape_fn(4, |_| rng.gen_range(-0.3..0.3))),
+        )
+        .unwrap(),
     )
     .unwrap()
 }
@@ -27,7 +42,14 @@ fn random_cnn(seed: u64) -> TextCnn {
 /// The class's softmax probability from a full forward pass over `rows`.
 fn probability(cnn: &TextCnn, rows: &[Array1<f32>], class: usize) -> f64 {
     let x = ndarray::stack(Axis(0), &rows.iter().map(|r| r.view()).collect::<Vec<_>>()).unwrap();
-    let scores: Vec<f64> = cnn.network().forward(x.into_dyn()).unwrap().output().iter().map(|&s| f64::from(s)).collect();
+    let scores: Vec<f64> = cnn
+        .network()
+        .forward(x.into_dyn())
+        .unwrap()
+        .output()
+        .iter()
+        .map(|&s| f64::from(s))
+        .collect();
     let max = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let sum: f64 = scores.iter().map(|s| (s - max).exp()).sum();
     (scores[class] - max).exp() / sum
@@ -42,8 +64,17 @@ fn every_number_of_one_document_equals_full_passes_over_the_edited_text() {
     let cue = vec![5, 17];
     let replacement = 3u32;
     let (steps, shares) = (10, vec![0.2, 0.5]);
-    let config = FaithfulnessConfig { methods: vec![Method::GradientXInput], steps, shares: shares.clone(), replacement, seed: 0 };
-    let doc = EvaluatedDocument { document: DeletionDocument { ids: ids.clone(), label: 0, deletable: words.clone() }, cue: cue.clone() };
+    let config = FaithfulnessConfig {
+        methods: vec![Method::GradientXInput],
+        steps,
+        shares: shares.clone(),
+        replacement,
+        seed: 0,
+    };
+    let doc = EvaluatedDocument {
+        document: DeletionDocument { ids: ids.clone(), label: 0, deletable: words.clone() },
+        cue: cue.clone(),
+    };
     let scores = evaluate_faithfulness(&cnn, &[doc], &config, &|_, _| {}).unwrap();
     assert_eq!(scores.iter().map(|s| s.method.as_str()).collect::<Vec<_>>(), ["gxi", "random"]);
     let gxi = &scores[0];
@@ -53,44 +84,117 @@ fn every_number_of_one_document_equals_full_passes_over_the_edited_text() {
     let zero = Array1::zeros(x.ncols());
     let neutral = cnn.embed(&[replacement]).row(0).to_owned();
     let class = pipeline::metrics::argmax(&cnn.scores(&ids));
-    let relevance = explain_positions(&cnn, x.clone(), Some(class), &Method::GradientXInput).unwrap().relevance;
+    let relevance =
+        explain_positions(&cnn, x.clone(), Some(class), &Method::GradientXInput).unwrap().relevance;
     let order = rank_positions(&relevance, words.clone(), true);
     let p0 = probability(&cnn, &rows, class);
-    let close = |a: f64, b: f64, what: &str| assert!((a - b).abs() < 1e-5, "{what}: {a} against {b}");
+    let close =
+        |a: f64, b: f64, what: &str| assert!((a - b).abs() < 1e-5, "{what}: {a} against {b}");
     for k in 0..=steps {
         let gone = &order[..k];
-        let zeroed: Vec<_> = rows.iter().enumerate().map(|(p, r)| if gone.contains(&p) { zero.clone() } else { r.clone() }).collect();
-        let replaced: Vec<_> = rows.iter().enumerate().map(|(p, r)| if gone.contains(&p) { neutral.clone() } else { r.clone() }).collect();
-        let removed: Vec<_> = rows.iter().enumerate().filter(|(p, _)| !gone.contains(p)).map(|(_, r)| r.clone()).collect();
-        let inserted: Vec<_> = rows.iter().enumerate().map(|(p, r)| if gone.contains(&p) { r.clone() } else { zero.clone() }).collect();
-        close(gxi.deletion[k], probability(&cnn, &zeroed, class), &format!("deletion by zeroing, k = {k}"));
-        close(gxi.deletion_replaced[k], probability(&cnn, &replaced, class), &format!("deletion by replacing, k = {k}"));
-        close(gxi.deletion_removed[k], probability(&cnn, &removed, class), &format!("deletion by removing, k = {k}"));
-        close(gxi.insertion[k], probability(&cnn, &inserted, class), &format!("insertion, k = {k}"));
+        let zeroed: Vec<_> = rows
+            .iter()
+            .enumerate()
+            .map(|(p, r)| if gone.contains(&p) { zero.clone() } else { r.clone() })
+            .collect();
+        let replaced: Vec<_> = rows
+            .iter()
+            .enumerate()
+            .map(|(p, r)| if gone.contains(&p) { neutral.clone() } else { r.clone() })
+            .collect();
+        let removed: Vec<_> = rows
+            .iter()
+            .enumerate()
+            .filter(|(p, _)| !gone.contains(p))
+            .map(|(_, r)| r.clone())
+            .collect();
+        let inserted: Vec<_> = rows
+            .iter()
+            .enumerate()
+            .map(|(p, r)| if gone.contains(&p) { r.clone() } else { zero.clone() })
+            .collect();
+        close(
+            gxi.deletion[k],
+            probability(&cnn, &zeroed, class),
+            &format!("deletion by zeroing, k = {k}"),
+        );
+        close(
+            gxi.deletion_replaced[k],
+            probability(&cnn, &replaced, class),
+            &format!("deletion by replacing, k = {k}"),
+        );
+        close(
+            gxi.deletion_removed[k],
+            probability(&cnn, &removed, class),
+            &format!("deletion by removing, k = {k}"),
+        );
+        close(
+            gxi.insertion[k],
+            probability(&cnn, &inserted, class),
+            &format!("insertion, k = {k}"),
+        );
     }
-    close(gxi.aopc[0], gxi.deletion.iter().map(|p| p0 - p).sum::<f64>() / (steps + 1) as f64, "AOPC");
+    close(
+        gxi.aopc[0],
+        gxi.deletion.iter().map(|p| p0 - p).sum::<f64>() / (steps + 1) as f64,
+        "AOPC",
+    );
     for (i, q) in shares.iter().enumerate() {
         let k = (q * words.len() as f64).ceil() as usize;
         let top = &order[..k];
-        let without: Vec<_> = rows.iter().enumerate().map(|(p, r)| if top.contains(&p) { zero.clone() } else { r.clone() }).collect();
-        let only: Vec<_> = rows.iter().enumerate().map(|(p, r)| if top.contains(&p) { r.clone() } else { zero.clone() }).collect();
-        close(gxi.comprehensiveness[i], p0 - probability(&cnn, &without, class), &format!("comprehensiveness at {q}"));
-        close(gxi.sufficiency[i], p0 - probability(&cnn, &only, class), &format!("sufficiency at {q}"));
+        let without: Vec<_> = rows
+            .iter()
+            .enumerate()
+            .map(|(p, r)| if top.contains(&p) { zero.clone() } else { r.clone() })
+            .collect();
+        let only: Vec<_> = rows
+            .iter()
+            .enumerate()
+            .map(|(p, r)| if top.contains(&p) { r.clone() } else { zero.clone() })
+            .collect();
+        close(
+            gxi.comprehensiveness[i],
+            p0 - probability(&cnn, &without, class),
+            &format!("comprehensiveness at {q}"),
+        );
+        close(
+            gxi.sufficiency[i],
+            p0 - probability(&cnn, &only, class),
+            &format!("sufficiency at {q}"),
+        );
     }
     // Leave-one-out drops of the class score.
     let score = |rows: &[Array1<f32>]| -> f64 {
-        let x = ndarray::stack(Axis(0), &rows.iter().map(|r| r.view()).collect::<Vec<_>>()).unwrap();
+        let x =
+            ndarray::stack(Axis(0), &rows.iter().map(|r| r.view()).collect::<Vec<_>>()).unwrap();
         f64::from(cnn.network().forward(x.into_dyn()).unwrap().output()[class])
     };
-    let drops: Vec<f64> = words.iter().map(|&p| score(&rows) - score(&rows.iter().enumerate().map(|(q, r)| if q == p { zero.clone() } else { r.clone() }).collect::<Vec<_>>())).collect();
-    let tau = kendall_tau_b(&relevance.iter().map(|&r| f64::from(r)).collect::<Vec<_>>(), &drops).unwrap();
+    let drops: Vec<f64> = words
+        .iter()
+        .map(|&p| {
+            score(&rows)
+                - score(
+                    &rows
+                        .iter()
+                        .enumerate()
+                        .map(|(q, r)| if q == p { zero.clone() } else { r.clone() })
+                        .collect::<Vec<_>>(),
+                )
+        })
+        .collect();
+    let tau = kendall_tau_b(&relevance.iter().map(|&r| f64::from(r)).collect::<Vec<_>>(), &drops)
+        .unwrap();
     close(gxi.faithfulness_tau, tau, "faithfulness correlation");
     // The cue: relevance mass on positions 5 and 17, of all.
     let c = gxi.cue.as_ref().expect("the document holds the cue");
     let total: f64 = relevance.iter().map(|&r| f64::from(r)).sum();
     close(c.mass_accuracy, f64::from(relevance[5] + relevance[17]) / total, "mass accuracy");
     let top2 = &order[..2];
-    close(c.rank_accuracy, top2.iter().filter(|p| cue.contains(p)).count() as f64 / 2.0, "rank accuracy");
+    close(
+        c.rank_accuracy,
+        top2.iter().filter(|p| cue.contains(p)).count() as f64 / 2.0,
+        "rank accuracy",
+    );
     close(c.pointing_game, if cue.contains(&order[0]) { 1.0 } else { 0.0 }, "pointing game");
 }
 
@@ -101,25 +205,47 @@ fn a_faithful_ranking_beats_chance_and_settings_are_checked() {
     let docs: Vec<EvaluatedDocument> = (0..30)
         .map(|_| {
             let ids: Vec<u32> = (0..20).map(|_| rng.gen_range(2..40)).collect();
-            EvaluatedDocument { document: DeletionDocument { deletable: (0..ids.len()).collect(), ids, label: 0 }, cue: vec![] }
+            EvaluatedDocument {
+                document: DeletionDocument { deletable: (0..ids.len()).collect(), ids, label: 0 },
+                cue: vec![],
+            }
         })
         .collect();
-    let config = FaithfulnessConfig { methods: vec![Method::Occlusion { window: 1 }], steps: 5, shares: vec![0.1], replacement: 3, seed: 1 };
+    let config = FaithfulnessConfig {
+        methods: vec![Method::Occlusion { window: 1 }],
+        steps: 5,
+        shares: vec![0.1],
+        replacement: 3,
+        seed: 1,
+    };
     let scores = evaluate_faithfulness(&cnn, &docs, &config, &|_, _| {}).unwrap();
     let (occlusion, random) = (&scores[0], &scores[1]);
     assert_eq!((occlusion.documents, random.documents), (30, 30));
-    assert!(occlusion.aopc[0] > random.aopc[0], "leave-one-out ranks what matters first: {} against {}", occlusion.aopc[0], random.aopc[0]);
-    assert!(occlusion.faithfulness_tau > 0.99, "occlusion of one word is the leave-one-out drop: τ {}", occlusion.faithfulness_tau);
+    assert!(
+        occlusion.aopc[0] > random.aopc[0],
+        "leave-one-out ranks what matters first: {} against {}",
+        occlusion.aopc[0],
+        random.aopc[0]
+    );
+    assert!(
+        occlusion.faithfulness_tau > 0.99,
+        "occlusion of one word is the leave-one-out drop: τ {}",
+        occlusion.faithfulness_tau
+    );
     assert!(random.faithfulness_tau.abs() < 0.2);
     assert!(occlusion.cue.is_none());
-    for bad in [FaithfulnessConfig { steps: 0, ..config.clone() }, FaithfulnessConfig { shares: vec![1.5], ..config.clone() }] {
+    for bad in [
+        FaithfulnessConfig { steps: 0, ..config.clone() },
+        FaithfulnessConfig { shares: vec![1.5], ..config.clone() },
+    ] {
         assert!(evaluate_faithfulness(&cnn, &docs, &bad, &|_, _| {}).is_err());
     }
 }
 
 #[test]
 fn randomisation_redraws_the_layers_from_the_top_at_their_own_scale() {
-    use text::randomisation::{randomisation_test, CASCADE, FLAG_RHO};
+    use pipeline::randomisation::FLAG_RHO;
+    use text::{randomisation_test, CASCADE};
     let cnn = random_cnn(21);
     let sd = |v: &[f32]| {
         let m = v.iter().map(|&x| f64::from(x)).sum::<f64>() / v.len() as f64;
@@ -130,7 +256,8 @@ fn randomisation_redraws_the_layers_from_the_top_at_their_own_scale() {
     let top = cnn.randomised(1, 1).unwrap();
     assert_eq!((&top.embedding, &top.conv().weight), (&cnn.embedding, &cnn.conv().weight));
     assert_ne!(top.dense().weight, cnn.dense().weight);
-    let (a, b) = (sd(cnn.dense().weight.as_slice().unwrap()), sd(top.dense().weight.as_slice().unwrap()));
+    let (a, b) =
+        (sd(cnn.dense().weight.as_slice().unwrap()), sd(top.dense().weight.as_slice().unwrap()));
     assert!((b / a - 1.0).abs() < 0.25, "the re-drawn weights keep their scale: σ {b} against {a}");
     let all = cnn.randomised(3, 1).unwrap();
     assert_ne!(all.conv().weight, cnn.conv().weight);
@@ -157,15 +284,31 @@ fn randomisation_redraws_the_layers_from_the_top_at_their_own_scale() {
                 .iter()
                 .filter_map(|d| {
                     let class = pipeline::metrics::argmax(&cnn.scores(&d.ids));
-                    let r = |m: &TextCnn| explain_positions(m, m.embed(&d.ids), Some(class), method).unwrap().relevance.iter().map(|&v| f64::from(v)).collect::<Vec<_>>();
+                    let r = |m: &TextCnn| {
+                        explain_positions(m, m.embed(&d.ids), Some(class), method)
+                            .unwrap()
+                            .relevance
+                            .iter()
+                            .map(|&v| f64::from(v))
+                            .collect::<Vec<_>>()
+                    };
                     pipeline::correlation::spearman(&r(&cnn), &r(&model))
                 })
                 .collect();
             let mean = rho.iter().sum::<f64>() / rho.len() as f64;
-            assert!((step.spearman - mean).abs() < 1e-12, "{}: step {s}: {} against {mean}", curve.method, step.spearman);
+            assert!(
+                (step.spearman - mean).abs() < 1e-12,
+                "{}: step {s}: {} against {mean}",
+                curve.method,
+                step.spearman
+            );
         }
         let last = &curve.steps[2];
         assert_eq!(curve.flagged, last.spearman >= FLAG_RHO || last.spearman_abs >= FLAG_RHO);
-        assert!(last.spearman < 0.9, "{}: a random model's explanations are not the trained one's", curve.method);
+        assert!(
+            last.spearman < 0.9,
+            "{}: a random model's explanations are not the trained one's",
+            curve.method
+        );
     }
 }

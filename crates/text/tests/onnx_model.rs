@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use text::explain::Method;
+use text::Method;
 use text::{load_model, TextError};
 
 fn folder() -> PathBuf {
@@ -12,8 +12,19 @@ fn folder() -> PathBuf {
 }
 
 fn expected() -> Vec<(String, Vec<f64>)> {
-    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(folder().join("expected.json")).unwrap()).unwrap();
-    json.as_array().unwrap().iter().map(|o| (o["text"].as_str().unwrap().to_string(), o["logits"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect())).collect()
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(folder().join("expected.json")).unwrap())
+            .unwrap();
+    json.as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["text"].as_str().unwrap().to_string(),
+                o["logits"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect(),
+            )
+        })
+        .collect()
 }
 
 #[test]
@@ -24,7 +35,11 @@ fn an_onnx_folder_predicts_what_onnx_runtime_computes_with_the_labels_of_its_con
     for (text, logits) in expected() {
         let p = model.predict(&text).unwrap();
         for (a, b) in p.scores.iter().zip(&logits) {
-            assert!((f64::from(*a) - b).abs() < 1e-5, "{text}: {:?} against ONNX Runtime's {logits:?}", p.scores);
+            assert!(
+                (f64::from(*a) - b).abs() < 1e-5,
+                "{text}: {:?} against ONNX Runtime's {logits:?}",
+                p.scores
+            );
         }
         let sum: f32 = p.probabilities.iter().sum();
         assert!((sum - 1.0).abs() < 1e-5);
@@ -35,7 +50,9 @@ fn an_onnx_folder_predicts_what_onnx_runtime_computes_with_the_labels_of_its_con
 fn an_onnx_model_is_explained_word_by_word_with_every_method() {
     let model = load_model(&folder()).unwrap();
     let (text, logits) = expected().remove(0);
-    for method in ["lrp", "sa", "gxi", "ig:steps=8,baseline=pad", "smoothgrad:samples=3", "occlusion"] {
+    for method in
+        ["lrp", "sa", "gxi", "ig:steps=8,baseline=pad", "smoothgrad:samples=3", "occlusion"]
+    {
         let m = Method::parse(method, "epsilon=0.01;conv1d:zplus").unwrap();
         let e = model.explain(&text, Some(0), &m).unwrap();
         assert_eq!(e.class_name, "space");
@@ -47,8 +64,17 @@ fn an_onnx_model_is_explained_word_by_word_with_every_method() {
         if let Some(c) = &e.conservation {
             // The words and what the layers absorbed make the score.
             let absorbed: f64 = c.layers.iter().map(|l| l.relevance_out - l.relevance_in).sum();
-            assert!((c.words + absorbed - c.explained).abs() < 1e-4, "{} + {absorbed} against {}", c.words, c.explained);
-            assert!(c.layers.iter().any(|l| l.kind == "conv1d" && l.rule.as_deref() == Some("zplus")), "{:?}", c.layers);
+            assert!(
+                (c.words + absorbed - c.explained).abs() < 1e-4,
+                "{} + {absorbed} against {}",
+                c.words,
+                c.explained
+            );
+            assert!(
+                c.layers.iter().any(|l| l.kind == "conv1d" && l.rule.as_deref() == Some("zplus")),
+                "{:?}",
+                c.layers
+            );
         }
     }
 }
@@ -58,5 +84,8 @@ fn an_onnx_folder_without_its_tokenizer_is_named() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(folder().join("model.onnx"), dir.path().join("model.onnx")).unwrap();
     let refused = load_model(dir.path()).err().expect("refused");
-    assert!(matches!(&refused, TextError::ModelFile { path, .. } if path.ends_with("tokenizer.json")), "{refused}");
+    assert!(
+        matches!(&refused, TextError::ModelFile { path, .. } if path.ends_with("tokenizer.json")),
+        "{refused}"
+    );
 }

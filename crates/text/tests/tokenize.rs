@@ -1,6 +1,6 @@
 //! Tokenizers: spans into the original text, round trips through files, word grouping.
 
-use text::tokenize::{KnownWords, TextTokenizer, TokenizerKind, SPECIAL_TOKENS};
+use text::{KnownWords, TextTokenizer, TokenizerKind, SPECIAL_TOKENS};
 
 const TEXTS: [&str; 4] = [
     "The Shuttle reached orbit. The shuttle landed!",
@@ -21,7 +21,10 @@ fn word_level_spans_point_into_the_original_text() {
     assert_eq!(tokenizer.token(1), SPECIAL_TOKENS[1]);
     let text = "THE Shuttle, the Café and a zebra.";
     let tokens = tokenizer.encode(text).unwrap();
-    assert_eq!(slices(text, &tokens), vec!["THE", "Shuttle", ",", "the", "Café", "and", "a", "zebra", "."]);
+    assert_eq!(
+        slices(text, &tokens),
+        vec!["THE", "Shuttle", ",", "the", "Café", "and", "a", "zebra", "."]
+    );
     // Words seen once ("and", "a", "zebra") are unknown; the rest are known.
     let unknown: Vec<bool> = tokens.ids.iter().map(|&id| id == 1).collect();
     assert_eq!(unknown, vec![false, false, true, false, false, true, true, true, false]);
@@ -54,11 +57,17 @@ fn added_words_get_ids_after_the_trained_ones_and_survive_a_round_trip() {
     let candidates = ["zebra", "moon", "e-mail", "Zebra", "ﬁsh", "aardvark", "zebra", "1993"];
     assert_eq!(tokenizer.add_words(candidates).unwrap(), 3);
     assert_eq!(tokenizer.vocab_size(), trained + 3);
-    assert_eq!((tokenizer.token(0).as_str(), tokenizer.token(1).as_str()), (SPECIAL_TOKENS[0], SPECIAL_TOKENS[1]));
+    assert_eq!(
+        (tokenizer.token(0).as_str(), tokenizer.token(1).as_str()),
+        (SPECIAL_TOKENS[0], SPECIAL_TOKENS[1])
+    );
     // Sorted: "1993", "aardvark", "zebra".
     let ids = |t: &TextTokenizer, text: &str| t.encode(text).unwrap().ids;
     let first = trained as u32;
-    assert_eq!(ids(&tokenizer, "1993 aardvark, Zebra fish"), vec![first, first + 1, 1, first + 2, 1]);
+    assert_eq!(
+        ids(&tokenizer, "1993 aardvark, Zebra fish"),
+        vec![first, first + 1, 1, first + 2, 1]
+    );
     assert_eq!(ids(&tokenizer, "the moon"), known);
 
     // The ids do not depend on the order the words come in.
@@ -100,15 +109,23 @@ fn wordpiece_groups_pieces_into_words() {
 
 #[test]
 fn a_word_is_known_when_any_of_its_pieces_is() {
-    let tokens = text::Tokens { ids: vec![1, 7, 1, 1, 9], spans: vec![0..1; 5], words: vec![0, 0, 1, 2, 2] };
+    let tokens =
+        text::Tokens { ids: vec![1, 7, 1, 1, 9], spans: vec![0..1; 5], words: vec![0, 0, 1, 2, 2] };
     assert_eq!(tokens.known_words(usize::MAX, Some(1)), KnownWords { known: 2, read: 3 });
-    assert_eq!(tokens.known_words(4, Some(1)), KnownWords { known: 1, read: 3 }, "word 2's known piece is past the window");
+    assert_eq!(
+        tokens.known_words(4, Some(1)),
+        KnownWords { known: 1, read: 3 },
+        "word 2's known piece is past the window"
+    );
     assert_eq!(tokens.known_words(usize::MAX, None), KnownWords { known: 3, read: 3 });
     assert_eq!(text::Tokens::default().known_words(10, Some(1)), KnownWords::default());
     let word_level = TextTokenizer::train_word_level(TEXTS.iter().copied(), 2, None).unwrap();
     assert_eq!(word_level.unknown_id(), Some(1));
     let tokens = word_level.encode("the shuttle zzqx orbit").unwrap();
-    assert_eq!(tokens.known_words(usize::MAX, word_level.unknown_id()), KnownWords { known: 3, read: 4 });
+    assert_eq!(
+        tokens.known_words(usize::MAX, word_level.unknown_id()),
+        KnownWords { known: 3, read: 4 }
+    );
 }
 
 #[test]
@@ -116,7 +133,8 @@ fn bad_vocabularies_are_errors() {
     let dir = tempfile::tempdir().unwrap();
     let err = TextTokenizer::load(dir.path(), TokenizerKind::WordLevel).err().unwrap().to_string();
     assert!(err.contains("tokenizer.json"), "{err}");
-    std::fs::write(dir.path().join("vocab.txt"), "[UNK]\n[PAD]\n[CLS]\n[SEP]\n[MASK]\nword\n").unwrap();
+    std::fs::write(dir.path().join("vocab.txt"), "[UNK]\n[PAD]\n[CLS]\n[SEP]\n[MASK]\nword\n")
+        .unwrap();
     let err = TextTokenizer::load(dir.path(), TokenizerKind::WordPiece).err().unwrap().to_string();
     assert!(err.contains("the first entry must be [PAD]"), "{err}");
     std::fs::write(dir.path().join("tokenizer.json"), "{ not json").unwrap();

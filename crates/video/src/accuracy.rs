@@ -7,9 +7,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::classifier::VideoClassifier;
-use crate::training::TrainOptions;
 use crate::dataset::LabelledClip;
 use crate::error::VideoError;
+use crate::training::TrainOptions;
 
 /// How a classifier did on a set of clips.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -25,12 +25,21 @@ pub struct VideoEvaluation {
 impl VideoEvaluation {
     fn from_pairs(pairs: &[(usize, usize)], classes: usize) -> Self {
         let confusion = Confusion::from_pairs(pairs.iter().copied(), classes);
-        VideoEvaluation { clips: pairs.len(), accuracy: confusion.accuracy(), recall: confusion.recall(), confusion: confusion.counts }
+        VideoEvaluation {
+            clips: pairs.len(),
+            accuracy: confusion.accuracy(),
+            recall: confusion.recall(),
+            confusion: confusion.counts,
+        }
     }
 }
 
 /// Predicts every clip (in parallel) and compares with its label.
-pub fn evaluate(model: &VideoClassifier, clips: &[LabelledClip], progress: &Progress) -> Result<VideoEvaluation, VideoError> {
+pub fn evaluate(
+    model: &VideoClassifier,
+    clips: &[LabelledClip],
+    progress: &Progress,
+) -> Result<VideoEvaluation, VideoError> {
     let done = std::sync::atomic::AtomicUsize::new(0);
     let pairs: Vec<(usize, usize)> = clips
         .par_iter()
@@ -53,7 +62,13 @@ pub struct CrossValidation {
 
 /// Splits `clips` into `k` stratified folds (round-robin per class, in the given order),
 /// trains on k−1 and evaluates on the rest, `k` times.
-pub fn cross_validate(clips: &[LabelledClip], classes: &[String], k: usize, options: &TrainOptions, progress: &Progress) -> Result<CrossValidation, VideoError> {
+pub fn cross_validate(
+    clips: &[LabelledClip],
+    classes: &[String],
+    k: usize,
+    options: &TrainOptions,
+    progress: &Progress,
+) -> Result<CrossValidation, VideoError> {
     if k < 2 || k > clips.len() {
         return Err(VideoError::Invalid(format!("{k} folds for {} clips", clips.len())));
     }
@@ -65,8 +80,18 @@ pub fn cross_validate(clips: &[LabelledClip], classes: &[String], k: usize, opti
     }
     let (mut folds, mut pooled) = (Vec::new(), Vec::new());
     for fold in 0..k {
-        let train: Vec<LabelledClip> = clips.iter().zip(&fold_of).filter(|(_, &f)| f != fold).map(|(c, _)| c.clone()).collect();
-        let test: Vec<LabelledClip> = clips.iter().zip(&fold_of).filter(|(_, &f)| f == fold).map(|(c, _)| c.clone()).collect();
+        let train: Vec<LabelledClip> = clips
+            .iter()
+            .zip(&fold_of)
+            .filter(|(_, &f)| f != fold)
+            .map(|(c, _)| c.clone())
+            .collect();
+        let test: Vec<LabelledClip> = clips
+            .iter()
+            .zip(&fold_of)
+            .filter(|(_, &f)| f == fold)
+            .map(|(c, _)| c.clone())
+            .collect();
         let model = VideoClassifier::train(&train, classes, options, &|_, _| {})?;
         let e = evaluate(&model, &test, &|_, _| {})?;
         for (truth, row) in e.confusion.iter().enumerate() {

@@ -14,7 +14,10 @@
 
 use std::fmt;
 
-use lrp::{integrated_gradients, smooth_grad, Composite, Differentiable, Layer, LrpError, Network, Quadrature, SmoothGradSettings, Target};
+use lrp::{
+    integrated_gradients, smooth_grad, Composite, Differentiable, Layer, LrpError, Network,
+    Quadrature, SmoothGradSettings, Target,
+};
 use ndarray::{concatenate, s, Array1, Array2, Array3, ArrayD, ArrayView2, Axis, Ix2};
 use pipeline::conservation::Completeness;
 use pipeline::method_spec::{MethodSpec, SMOOTHGRAD_KEYS};
@@ -65,16 +68,31 @@ impl Method {
         })
         .map_err(VideoError::Settings)?;
         Ok(match spec.name.as_str() {
-            "lrp" => Method::Lrp(rule.parse().map_err(|e| VideoError::Settings(format!("rule `{rule}`: {e}")))?),
+            "lrp" => Method::Lrp(
+                rule.parse().map_err(|e| VideoError::Settings(format!("rule `{rule}`: {e}")))?,
+            ),
             "sa" => Method::Sensitivity,
             "gxi" => Method::GradientXInput,
             "ig" => Method::IntegratedGradients {
                 steps: spec.count("steps", IG_STEPS).map_err(VideoError::Settings)?,
-                quadrature: spec.get("quadrature").unwrap_or("midpoint").parse().map_err(|e| VideoError::Settings(spec.error(e)))?,
+                quadrature: spec
+                    .get("quadrature")
+                    .unwrap_or("midpoint")
+                    .parse()
+                    .map_err(|e| VideoError::Settings(spec.error(e)))?,
             },
-            "smoothgrad" => Method::SmoothGrad(spec.smooth_grad(SMOOTHGRAD).map_err(VideoError::Settings)?),
-            "occlusion" => Method::Occlusion { blocks: spec.count("blocks", OCCLUSION.0).map_err(VideoError::Settings)?, frames: spec.count("frames", OCCLUSION.1).map_err(VideoError::Settings)? },
-            other => return Err(VideoError::Settings(format!("method `{other}`: expected lrp, sa, gxi, ig, smoothgrad or occlusion"))),
+            "smoothgrad" => {
+                Method::SmoothGrad(spec.smooth_grad(SMOOTHGRAD).map_err(VideoError::Settings)?)
+            }
+            "occlusion" => Method::Occlusion {
+                blocks: spec.count("blocks", OCCLUSION.0).map_err(VideoError::Settings)?,
+                frames: spec.count("frames", OCCLUSION.1).map_err(VideoError::Settings)?,
+            },
+            other => {
+                return Err(VideoError::Settings(format!(
+                    "method `{other}`: expected lrp, sa, gxi, ig, smoothgrad or occlusion"
+                )))
+            }
         })
     }
 
@@ -97,7 +115,9 @@ impl std::str::FromStr for Method {
 
     fn from_str(written: &str) -> Result<Self, VideoError> {
         match written.trim().split_once(' ') {
-            Some((name, rule)) if name.eq_ignore_ascii_case("lrp") => Method::parse(name, rule.trim()),
+            Some((name, rule)) if name.eq_ignore_ascii_case("lrp") => {
+                Method::parse(name, rule.trim())
+            }
             _ => Method::parse(written, DEFAULT_RULE),
         }
     }
@@ -109,10 +129,18 @@ impl fmt::Display for Method {
         match self {
             Method::Lrp(composite) => write!(f, "lrp {composite}"),
             Method::Sensitivity | Method::GradientXInput => f.write_str(self.name()),
-            Method::IntegratedGradients { steps, quadrature: Quadrature::Midpoint } => write!(f, "ig:steps={steps}"),
-            Method::IntegratedGradients { steps, quadrature } => write!(f, "ig:steps={steps},quadrature={quadrature}"),
-            Method::SmoothGrad(s) => write!(f, "smoothgrad:samples={},noise={},seed={}", s.samples, s.noise, s.seed),
-            Method::Occlusion { blocks, frames } => write!(f, "occlusion:blocks={blocks},frames={frames}"),
+            Method::IntegratedGradients { steps, quadrature: Quadrature::Midpoint } => {
+                write!(f, "ig:steps={steps}")
+            }
+            Method::IntegratedGradients { steps, quadrature } => {
+                write!(f, "ig:steps={steps},quadrature={quadrature}")
+            }
+            Method::SmoothGrad(s) => {
+                write!(f, "smoothgrad:samples={},noise={},seed={}", s.samples, s.noise, s.seed)
+            }
+            Method::Occlusion { blocks, frames } => {
+                write!(f, "occlusion:blocks={blocks},frames={frames}")
+            }
         }
     }
 }
@@ -128,20 +156,45 @@ pub struct DescriptorScores<'m> {
 
 impl<'m> DescriptorScores<'m> {
     pub fn new(model: &'m VideoClassifier, count: usize) -> Self {
-        DescriptorScores { model, head: Network::new(vec![Layer::PowerNorm(model.normalisation()), Layer::Dense(model.svm.clone())]), count }
+        DescriptorScores {
+            model,
+            head: Network::new(vec![
+                Layer::PowerNorm(model.normalisation()),
+                Layer::Dense(model.svm.clone()),
+            ]),
+            count,
+        }
     }
 
     /// A clip's projected descriptors, the input [`DescriptorScores`] takes.
     pub fn input(&self, clip: &ClipDescriptors) -> Array2<f32> {
-        let parts: Vec<Array2<f32>> = self.model.encoders.iter().zip(&clip.channels).map(|(e, x)| e.projection.apply(x.view())).collect();
-        concatenate(Axis(1), &parts.iter().map(|p| p.view()).collect::<Vec<_>>()).expect("one row per descriptor")
+        let parts: Vec<Array2<f32>> = self
+            .model
+            .encoders
+            .iter()
+            .zip(&clip.channels)
+            .map(|(e, x)| e.projection.apply(x.view()))
+            .collect();
+        concatenate(Axis(1), &parts.iter().map(|p| p.view()).collect::<Vec<_>>())
+            .expect("one row per descriptor")
     }
 
     /// `x` split into the three types' columns, after checking its shape.
     fn parts<'x>(&self, x: &'x ArrayD<f32>) -> Result<Vec<ArrayView2<'x, f32>>, LrpError> {
         let dims: Vec<usize> = self.model.encoders.iter().map(|e| e.gmm.dims()).collect();
         let total: usize = dims.iter().sum();
-        let x = x.view().into_dimensionality::<Ix2>().ok().filter(|x| x.dim() == (self.count, total)).ok_or_else(|| LrpError::InvalidMethod(format!("descriptor input of shape {:?}, expected [{}, {total}]", x.shape(), self.count)))?;
+        let x = x
+            .view()
+            .into_dimensionality::<Ix2>()
+            .ok()
+            .filter(|x| x.dim() == (self.count, total))
+            .ok_or_else(|| {
+                LrpError::InvalidMethod(format!(
+                    "descriptor input of shape {:?}, expected [{}, {total}]",
+                    x.shape(),
+                    self.count
+                ))
+            })?;
         let mut start = 0;
         Ok(dims
             .iter()
@@ -153,14 +206,26 @@ impl<'m> DescriptorScores<'m> {
     }
 
     fn raw_fisher_vector(&self, parts: &[ArrayView2<f32>]) -> Array1<f32> {
-        let raw: Vec<Array1<f32>> = self.model.encoders.iter().zip(parts).map(|(e, y)| e.projected_term_sum(*y, self.count).mapv(|v| v as f32)).collect();
+        let raw: Vec<Array1<f32>> = self
+            .model
+            .encoders
+            .iter()
+            .zip(parts)
+            .map(|(e, y)| e.projected_term_sum(*y, self.count).mapv(|v| v as f32))
+            .collect();
         VideoClassifier::raw_fisher_vector(&raw)
     }
 }
 
 impl Differentiable for DescriptorScores<'_> {
     fn outputs(&self, x: ArrayD<f32>) -> Result<Vec<f32>, LrpError> {
-        Ok(self.head.forward(self.raw_fisher_vector(&self.parts(&x)?).into_dyn())?.output().iter().copied().collect())
+        Ok(self
+            .head
+            .forward(self.raw_fisher_vector(&self.parts(&x)?).into_dyn())?
+            .output()
+            .iter()
+            .copied()
+            .collect())
     }
 
     /// The gradient at the raw Fisher vector from the core, then through each type's Fisher
@@ -172,10 +237,15 @@ impl Differentiable for DescriptorScores<'_> {
         let mut offset = 0;
         let mut columns = Vec::with_capacity(3);
         for (encoder, y) in self.model.encoders.iter().zip(&parts) {
-            columns.push(encoder.projected_gradient(*y, self.count, at_raw.slice(s![offset..offset + encoder.fisher_len()])));
+            columns.push(encoder.projected_gradient(
+                *y,
+                self.count,
+                at_raw.slice(s![offset..offset + encoder.fisher_len()]),
+            ));
             offset += encoder.fisher_len();
         }
-        let gradient = concatenate(Axis(1), &columns.iter().map(|c| c.view()).collect::<Vec<_>>()).expect("one row per descriptor");
+        let gradient = concatenate(Axis(1), &columns.iter().map(|c| c.view()).collect::<Vec<_>>())
+            .expect("one row per descriptor");
         let score = trace.output().iter().nth(class).copied().expect("the target was checked");
         Ok((score, gradient.into_dyn()))
     }
@@ -198,13 +268,21 @@ pub struct ClipMotion {
 
 impl ClipMotion {
     /// The clip's descriptors computed from its `frames`.
-    pub fn new(model: &VideoClassifier, frames: Vec<(FrameKind, MotionField)>, size: (usize, usize)) -> Result<Self, VideoError> {
+    pub fn new(
+        model: &VideoClassifier,
+        frames: Vec<(FrameKind, MotionField)>,
+        size: (usize, usize),
+    ) -> Result<Self, VideoError> {
         let descriptors = descriptors_of(model, &frames, size)?;
         Ok(ClipMotion { frames, size, descriptors })
     }
 
     /// Reads a clip's motion as `model` does.
-    pub fn read(model: &VideoClassifier, path: &std::path::Path, stream: Option<usize>) -> Result<Self, VideoError> {
+    pub fn read(
+        model: &VideoClassifier,
+        path: &std::path::Path,
+        stream: Option<usize>,
+    ) -> Result<Self, VideoError> {
         let reader = crate::motion::MotionReader::open(path, model.reading(stream))?;
         let size = (reader.info().width, reader.info().height);
         let frames = reader.map(|f| f.map(|f| (f.kind, f.field))).collect::<Result<Vec<_>, _>>()?;
@@ -212,8 +290,16 @@ impl ClipMotion {
     }
 }
 
-fn descriptors_of(model: &VideoClassifier, frames: &[(FrameKind, MotionField)], size: (usize, usize)) -> Result<ClipDescriptors, VideoError> {
-    ClipDescriptors::from_fields(frames.iter().map(|(k, f)| Ok((*k, f))), size, model.config.options.descriptor)
+fn descriptors_of(
+    model: &VideoClassifier,
+    frames: &[(FrameKind, MotionField)],
+    size: (usize, usize),
+) -> Result<ClipDescriptors, VideoError> {
+    ClipDescriptors::from_fields(
+        frames.iter().map(|(k, f)| Ok((*k, f))),
+        size,
+        model.config.options.descriptor,
+    )
 }
 
 /// Removes a block's motion: no displacement, no vector (how deletion and occlusion remove it).
@@ -238,10 +324,17 @@ pub fn motionless(frames: &[(FrameKind, MotionField)]) -> Vec<(FrameKind, Motion
 }
 
 /// The relevance of `class`'s score on `clip` by `method`.
-pub fn block_relevance(model: &VideoClassifier, clip: &ClipMotion, class: usize, method: &Method) -> Result<BlockRelevance, VideoError> {
+pub fn block_relevance(
+    model: &VideoClassifier,
+    clip: &ClipMotion,
+    class: usize,
+    method: &Method,
+) -> Result<BlockRelevance, VideoError> {
     let d = &clip.descriptors;
     let plain = |blocks| Ok(BlockRelevance { blocks, completeness: None });
-    let row_norms = |g: &Array2<f32>| -> Array1<f32> { g.outer_iter().map(|r| r.iter().map(|v| v * v).sum::<f32>().sqrt()).collect() };
+    let row_norms = |g: &Array2<f32>| -> Array1<f32> {
+        g.outer_iter().map(|r| r.iter().map(|v| v * v).sum::<f32>().sqrt()).collect()
+    };
     match method {
         Method::Lrp(rules) => plain(explain(model, d, Some(class), rules)?.blocks),
         Method::GradientXInput => plain(gradient_times_input(model, d, class)?),
@@ -258,29 +351,57 @@ pub fn block_relevance(model: &VideoClassifier, clip: &ClipMotion, class: usize,
         Method::IntegratedGradients { steps, quadrature } => {
             let scores = DescriptorScores::new(model, d.fields.len());
             let baseline = descriptors_of(model, &motionless(&clip.frames), clip.size)?;
-            let ig = integrated_gradients(&scores, &scores.input(d).into_dyn(), &scores.input(&baseline).into_dyn(), class, *steps, *quadrature)?;
-            let per_descriptor = ig.attribution.into_dimensionality::<Ix2>().expect("2-d").sum_axis(Axis(1));
+            let ig = integrated_gradients(
+                &scores,
+                &scores.input(d).into_dyn(),
+                &scores.input(&baseline).into_dyn(),
+                class,
+                *steps,
+                *quadrature,
+            )?;
+            let per_descriptor =
+                ig.attribution.into_dimensionality::<Ix2>().expect("2-d").sum_axis(Axis(1));
             Ok(BlockRelevance {
                 blocks: spread_over_fields(d, &per_descriptor)?,
-                completeness: Some(Completeness { baseline: "motionless".into(), steps: *steps, quadrature: quadrature.to_string(), score: ig.score, baseline_score: ig.baseline_score, error: ig.completeness_error }),
+                completeness: Some(Completeness {
+                    baseline: "motionless".into(),
+                    steps: *steps,
+                    quadrature: quadrature.to_string(),
+                    score: ig.score,
+                    baseline_score: ig.baseline_score,
+                    error: ig.completeness_error,
+                }),
             })
         }
-        Method::Occlusion { blocks, frames } => plain(occlusion(model, clip, class, *blocks, *frames)?),
+        Method::Occlusion { blocks, frames } => {
+            plain(occlusion(model, clip, class, *blocks, *frames)?)
+        }
     }
 }
 
 /// Occlusion over cuboids tiling the clip, `side × side` blocks × `length` frames each: every
 /// cell gets `f(clip) − f(clip without its cuboid's motion)`. Tiles, not a sliding window: a
 /// stride of one block and one frame would take `side² · length` times as many evaluations.
-fn occlusion(model: &VideoClassifier, clip: &ClipMotion, class: usize, side: usize, length: usize) -> Result<Array3<f32>, VideoError> {
-    let (t_count, rows, cols) = (clip.frames.len(), clip.descriptors.grid.0, clip.descriptors.grid.1);
+fn occlusion(
+    model: &VideoClassifier,
+    clip: &ClipMotion,
+    class: usize,
+    side: usize,
+    length: usize,
+) -> Result<Array3<f32>, VideoError> {
+    let (t_count, rows, cols) =
+        (clip.frames.len(), clip.descriptors.grid.0, clip.descriptors.grid.1);
     let editable = EditableClip::new(model, clip);
     let score = editable.scores()[class];
     let mut out = Array3::<f32>::zeros((t_count, rows, cols));
     for t0 in (0..t_count).step_by(length) {
         for r0 in (0..rows).step_by(side) {
             for c0 in (0..cols).step_by(side) {
-                let (ts, rs, cs) = (t0..(t0 + length).min(t_count), r0..(r0 + side).min(rows), c0..(c0 + side).min(cols));
+                let (ts, rs, cs) = (
+                    t0..(t0 + length).min(t_count),
+                    r0..(r0 + side).min(rows),
+                    c0..(c0 + side).min(cols),
+                );
                 let edits: Vec<(usize, MotionField)> = ts
                     .clone()
                     .map(|t| {
@@ -308,9 +429,21 @@ mod tests {
     #[test]
     fn methods_read_back_as_they_are_written() {
         let parse = |m: &str| m.parse::<Method>().unwrap();
-        assert_eq!(parse("ig"), Method::IntegratedGradients { steps: IG_STEPS, quadrature: Quadrature::Midpoint });
-        assert_eq!(parse("ig:steps=8,quadrature=gauss-legendre"), Method::IntegratedGradients { steps: 8, quadrature: Quadrature::GaussLegendre });
-        for m in ["ig:steps=8", "ig:steps=8,quadrature=gauss-legendre", "occlusion:blocks=2,frames=5", "sa", "gxi"] {
+        assert_eq!(
+            parse("ig"),
+            Method::IntegratedGradients { steps: IG_STEPS, quadrature: Quadrature::Midpoint }
+        );
+        assert_eq!(
+            parse("ig:steps=8,quadrature=gauss-legendre"),
+            Method::IntegratedGradients { steps: 8, quadrature: Quadrature::GaussLegendre }
+        );
+        for m in [
+            "ig:steps=8",
+            "ig:steps=8,quadrature=gauss-legendre",
+            "occlusion:blocks=2,frames=5",
+            "sa",
+            "gxi",
+        ] {
             assert_eq!(parse(m).to_string(), m);
         }
         let wrong = "ig:quadrature=simpson".parse::<Method>().unwrap_err().to_string();

@@ -56,7 +56,8 @@ impl VideoClassifier {
     /// The "improved" normalisation of the Fisher vector: signed square root, then unit
     /// length, each descriptor type's part on its own.
     pub fn normalisation(&self) -> PowerNorm {
-        PowerNorm::new(0.5, self.encoders.iter().map(FisherEncoder::fisher_len).collect()).expect("encoders have parts")
+        PowerNorm::new(0.5, self.encoders.iter().map(FisherEncoder::fisher_len).collect())
+            .expect("encoders have parts")
     }
 
     /// The raw Fisher-vector parts (HOF, MBHx, MBHy) concatenated.
@@ -72,7 +73,8 @@ impl VideoClassifier {
 
     /// The normalised Fisher vector of a clip's descriptors.
     pub fn fisher_vector(&self, clip: &ClipDescriptors) -> Array1<f32> {
-        let raw: Vec<Array1<f32>> = self.encoders.iter().zip(&clip.channels).map(|(e, x)| e.raw(x.view())).collect();
+        let raw: Vec<Array1<f32>> =
+            self.encoders.iter().zip(&clip.channels).map(|(e, x)| e.raw(x.view())).collect();
         self.normalised(&raw)
     }
 
@@ -88,7 +90,12 @@ impl VideoClassifier {
     pub fn predict_descriptors(&self, clip: &ClipDescriptors) -> VideoPrediction {
         let scores = self.scores(&self.fisher_vector(clip));
         let class = argmax(&scores);
-        VideoPrediction { class, class_name: self.config.classes[class].clone(), scores: scores.to_vec(), clip: None }
+        VideoPrediction {
+            class,
+            class_name: self.config.classes[class].clone(),
+            scores: scores.to_vec(),
+            clip: None,
+        }
     }
 
     /// How this model reads a clip's motion: its block size, the stream given (see
@@ -100,31 +107,60 @@ impl VideoClassifier {
     /// The raw Fisher-vector parts `Σ_i φ(x_i)` (HOF, MBHx, MBHy) of the clip at `path` and its
     /// number of descriptors, streamed: the parts are sums over descriptors, accumulated batch
     /// by batch, so memory does not grow with the clip. `frame_seen` sees every frame's motion.
-    pub fn clip_raw_fisher(&self, path: &Path, stream: Option<usize>, frame_seen: impl FnMut(&MotionFrame)) -> Result<(Vec<Array1<f32>>, usize, StreamedClip), VideoError> {
-        let mut raw: Vec<Array1<f64>> = self.encoders.iter().map(|e| Array1::zeros(e.fisher_len())).collect();
+    pub fn clip_raw_fisher(
+        &self,
+        path: &Path,
+        stream: Option<usize>,
+        frame_seen: impl FnMut(&MotionFrame),
+    ) -> Result<(Vec<Array1<f32>>, usize, StreamedClip), VideoError> {
+        let mut raw: Vec<Array1<f64>> =
+            self.encoders.iter().map(|e| Array1::zeros(e.fisher_len())).collect();
         let mut count = 0usize;
-        let streamed = stream_clip(path, self.reading(stream), self.config.options.descriptor, frame_seen, |batch| {
-            for (c, (encoder, sum)) in self.encoders.iter().zip(&mut raw).enumerate() {
-                *sum += &encoder.term_sum(channel(batch, c).view(), 1);
-            }
-            count += batch.len();
-            Ok(())
-        })?;
-        Ok((raw.into_iter().map(|r| r.mapv(|v| (v / count as f64) as f32)).collect(), count, streamed))
+        let streamed = stream_clip(
+            path,
+            self.reading(stream),
+            self.config.options.descriptor,
+            frame_seen,
+            |batch| {
+                for (c, (encoder, sum)) in self.encoders.iter().zip(&mut raw).enumerate() {
+                    *sum += &encoder.term_sum(channel(batch, c).view(), 1);
+                }
+                count += batch.len();
+                Ok(())
+            },
+        )?;
+        Ok((
+            raw.into_iter().map(|r| r.mapv(|v| (v / count as f64) as f32)).collect(),
+            count,
+            streamed,
+        ))
     }
 
     /// The normalised Fisher vector of the clip at `path`, streamed.
-    pub fn clip_fisher_vector(&self, path: &Path, stream: Option<usize>) -> Result<(Array1<f32>, StreamedClip), VideoError> {
+    pub fn clip_fisher_vector(
+        &self,
+        path: &Path,
+        stream: Option<usize>,
+    ) -> Result<(Array1<f32>, StreamedClip), VideoError> {
         let (raw, _, streamed) = self.clip_raw_fisher(path, stream, |_| {})?;
         Ok((self.normalised(&raw), streamed))
     }
 
     /// Class and scores of the clip at `path` (streamed), read from `stream` (the default
     /// stream when `None`).
-    pub fn predict(&self, path: &Path, stream: Option<usize>) -> Result<VideoPrediction, VideoError> {
+    pub fn predict(
+        &self,
+        path: &Path,
+        stream: Option<usize>,
+    ) -> Result<VideoPrediction, VideoError> {
         let (fv, streamed) = self.clip_fisher_vector(path, stream)?;
         let scores = self.scores(&fv);
         let class = argmax(&scores);
-        Ok(VideoPrediction { class, class_name: self.config.classes[class].clone(), scores: scores.to_vec(), clip: Some(streamed) })
+        Ok(VideoPrediction {
+            class,
+            class_name: self.config.classes[class].clone(),
+            scores: scores.to_vec(),
+            clip: Some(streamed),
+        })
     }
 }

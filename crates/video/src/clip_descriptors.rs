@@ -30,7 +30,11 @@ pub struct ClipDescriptors {
 }
 
 /// Reads a clip's motion and computes all its descriptors.
-pub fn clip_descriptors(path: &Path, reading: MotionOptions, options: DescriptorOptions) -> Result<ClipDescriptors, VideoError> {
+pub fn clip_descriptors(
+    path: &Path,
+    reading: MotionOptions,
+    options: DescriptorOptions,
+) -> Result<ClipDescriptors, VideoError> {
     let reader = MotionReader::open(path, reading)?;
     let (width, height) = (reader.info().width, reader.info().height);
     let frames = reader.map(|f| f.map(|f| (f.kind, f.field)));
@@ -42,7 +46,12 @@ pub fn clip_descriptors(path: &Path, reading: MotionOptions, options: Descriptor
 
 /// Streams a clip's descriptors in batches of about `CHUNK` to `each` (only one batch and one
 /// cuboid of frames in memory); gives the number of frames.
-pub fn stream_descriptors(path: &Path, reading: MotionOptions, options: DescriptorOptions, each: impl FnMut(&[Descriptor]) -> Result<(), VideoError>) -> Result<StreamedClip, VideoError> {
+pub fn stream_descriptors(
+    path: &Path,
+    reading: MotionOptions,
+    options: DescriptorOptions,
+    each: impl FnMut(&[Descriptor]) -> Result<(), VideoError>,
+) -> Result<StreamedClip, VideoError> {
     stream_clip(path, reading, options, |_| {}, each)
 }
 
@@ -52,21 +61,31 @@ const FRAMES_AHEAD: usize = 8;
 /// [`stream_descriptors`], showing `frame_seen` every frame's motion as it passes. Decoding
 /// and motion fields run on a thread of their own, descriptors and `each` on the caller's: the
 /// two halves take about the same time, so a clip streams at nearly twice the speed.
-pub fn stream_clip(path: &Path, reading: MotionOptions, options: DescriptorOptions, mut frame_seen: impl FnMut(&MotionFrame), mut each: impl FnMut(&[Descriptor]) -> Result<(), VideoError>) -> Result<StreamedClip, VideoError> {
+pub fn stream_clip(
+    path: &Path,
+    reading: MotionOptions,
+    options: DescriptorOptions,
+    mut frame_seen: impl FnMut(&MotionFrame),
+    mut each: impl FnMut(&[Descriptor]) -> Result<(), VideoError>,
+) -> Result<StreamedClip, VideoError> {
     let mut extractor = DescriptorExtractor::new(options)?;
     std::thread::scope(|scope| {
-        let (sender, frames) = std::sync::mpsc::sync_channel::<Result<MotionFrame, VideoError>>(FRAMES_AHEAD);
-        let reading = std::thread::Builder::new().name("relvis-decode".into()).spawn_scoped(scope, move || -> Result<(usize, usize), VideoError> {
-            let mut reader = MotionReader::open(path, reading)?;
-            for frame in reader.by_ref() {
-                let failed = frame.is_err();
-                // A closed channel means the descriptors stopped on an error of their own.
-                if sender.send(frame).is_err() || failed {
-                    break;
+        let (sender, frames) =
+            std::sync::mpsc::sync_channel::<Result<MotionFrame, VideoError>>(FRAMES_AHEAD);
+        let reading = std::thread::Builder::new().name("relvis-decode".into()).spawn_scoped(
+            scope,
+            move || -> Result<(usize, usize), VideoError> {
+                let mut reader = MotionReader::open(path, reading)?;
+                for frame in reader.by_ref() {
+                    let failed = frame.is_err();
+                    // A closed channel means the descriptors stopped on an error of their own.
+                    if sender.send(frame).is_err() || failed {
+                        break;
+                    }
                 }
-            }
-            Ok((reader.damaged_frames(), reader.corrupt_packets()))
-        });
+                Ok((reader.damaged_frames(), reader.corrupt_packets()))
+            },
+        );
         // Only the system's thread limit refuses a thread; the clip cannot be read then.
         let reading = reading.map_err(|e| VideoError::read(path, e))?;
         let mut describe = || -> Result<usize, VideoError> {
@@ -90,9 +109,14 @@ pub fn stream_clip(path: &Path, reading: MotionOptions, options: DescriptorOptio
         };
         let described = describe();
         drop(frames);
-        let (damaged_frames, corrupt_packets) = reading.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        let (damaged_frames, corrupt_packets) =
+            reading.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
         match described? {
-            0 => Err(VideoError::Invalid(format!("{}: too short or too small for one {}-frame descriptor", path.display(), options.frames))),
+            0 => Err(VideoError::Invalid(format!(
+                "{}: too short or too small for one {}-frame descriptor",
+                path.display(),
+                options.frames
+            ))),
             frames => Ok(StreamedClip { frames, damaged_frames, corrupt_packets }),
         }
     })
@@ -128,7 +152,11 @@ pub(crate) fn channel(batch: &[Descriptor], c: usize) -> Array2<f32> {
 impl ClipDescriptors {
     /// All descriptors of a sequence of frames' fields (display order) of a
     /// `width`×`height` clip.
-    pub fn from_fields<F: std::borrow::Borrow<MotionField>>(frames: impl Iterator<Item = Result<(FrameKind, F), VideoError>>, (width, height): (usize, usize), options: DescriptorOptions) -> Result<Self, VideoError> {
+    pub fn from_fields<F: std::borrow::Borrow<MotionField>>(
+        frames: impl Iterator<Item = Result<(FrameKind, F), VideoError>>,
+        (width, height): (usize, usize),
+        options: DescriptorOptions,
+    ) -> Result<Self, VideoError> {
         let mut extractor = DescriptorExtractor::new(options)?;
         let (mut fields, mut kinds, mut grid) = (Vec::new(), Vec::new(), (0, 0));
         for (index, frame) in frames.enumerate() {
@@ -139,7 +167,10 @@ impl ClipDescriptors {
             fields.extend(extractor.push(index, field));
         }
         if fields.is_empty() {
-            return Err(VideoError::Invalid(format!("too short or too small for one {}-frame descriptor", options.frames)));
+            return Err(VideoError::Invalid(format!(
+                "too short or too small for one {}-frame descriptor",
+                options.frames
+            )));
         }
         let channels = [channel(&fields, 0), channel(&fields, 1), channel(&fields, 2)];
         // The receptive fields stay; the values live in `channels`.

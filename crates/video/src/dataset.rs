@@ -7,11 +7,16 @@ use serde::{Deserialize, Serialize};
 use crate::error::VideoError;
 
 /// Extensions read as video clips.
-const VIDEO_EXTENSIONS: [&str; 13] = ["mp4", "avi", "mkv", "mov", "webm", "m4v", "mpg", "mpeg", "ts", "m2ts", "flv", "wmv", "3gp"];
+const VIDEO_EXTENSIONS: [&str; 13] =
+    ["mp4", "avi", "mkv", "mov", "webm", "m4v", "mpg", "mpeg", "ts", "m2ts", "flv", "wmv", "3gp"];
 
 /// Whether `path` names a video file by its extension.
 pub fn is_video_file(path: &Path) -> bool {
-    path.is_file() && path.extension().and_then(|e| e.to_str()).is_some_and(|e| VIDEO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+    path.is_file()
+        && path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| VIDEO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
 }
 
 /// A clip and its class index.
@@ -56,7 +61,12 @@ fn class_folders(root: &Path) -> Result<Vec<(String, PathBuf)>, VideoError> {
 fn labelled(folder: &Path, classes: &[String]) -> Result<Vec<LabelledClip>, VideoError> {
     let mut out = Vec::new();
     for (name, path) in class_folders(folder)? {
-        let label = classes.iter().position(|c| *c == name).ok_or_else(|| VideoError::Invalid(format!("{}: class `{name}` is not among the training classes", path.display())))?;
+        let label = classes.iter().position(|c| *c == name).ok_or_else(|| {
+            VideoError::Invalid(format!(
+                "{}: class `{name}` is not among the training classes",
+                path.display()
+            ))
+        })?;
         out.extend(clips_in(&path)?.into_iter().map(|path| LabelledClip { path, label }));
     }
     Ok(out)
@@ -67,7 +77,10 @@ fn labelled(folder: &Path, classes: &[String]) -> Result<Vec<LabelledClip>, Vide
 pub fn load_clip_set(root: &Path, test_fraction: f64, seed: u64) -> Result<ClipSet, VideoError> {
     if !root.is_dir() {
         std::fs::metadata(root).map_err(|e| VideoError::read(root, e))?;
-        let wrong = std::io::Error::new(std::io::ErrorKind::NotADirectory, "not a folder of clips (a folder per class, or train/ and test/)");
+        let wrong = std::io::Error::new(
+            std::io::ErrorKind::NotADirectory,
+            "not a folder of clips (a folder per class, or train/ and test/)",
+        );
         return Err(VideoError::read(root, wrong));
     }
     let train_dir = root.join("train");
@@ -82,7 +95,15 @@ pub fn load_clip_set(root: &Path, test_fraction: f64, seed: u64) -> Result<ClipS
                 parts.push(part);
             }
         }
-        ClipSet { classes, train, test, split: format!("train/ for training, {} held out", if parts.is_empty() { "nothing".into() } else { parts.join("/ and ") + "/" }) }
+        ClipSet {
+            classes,
+            train,
+            test,
+            split: format!(
+                "train/ for training, {} held out",
+                if parts.is_empty() { "nothing".into() } else { parts.join("/ and ") + "/" }
+            ),
+        }
     } else {
         let folders = class_folders(root)?;
         let classes: Vec<String> = folders.iter().map(|(n, _)| n.clone()).collect();
@@ -92,16 +113,35 @@ pub fn load_clip_set(root: &Path, test_fraction: f64, seed: u64) -> Result<ClipS
         }
         let labels: Vec<usize> = clips.iter().map(|c| c.label).collect();
         let held_out = pipeline::split::stratified(&labels, classes.len(), test_fraction, seed);
-        let (test, train): (Vec<_>, Vec<_>) = clips.into_iter().zip(held_out).partition(|(_, h)| *h);
-        let (train, test) = (train.into_iter().map(|(c, _)| c).collect(), test.into_iter().map(|(c, _)| c).collect());
-        ClipSet { classes, train, test, split: format!("seeded stratified split ({:.0} % held out, seed {seed})", test_fraction * 100.0) }
+        let (test, train): (Vec<_>, Vec<_>) =
+            clips.into_iter().zip(held_out).partition(|(_, h)| *h);
+        let (train, test) = (
+            train.into_iter().map(|(c, _)| c).collect(),
+            test.into_iter().map(|(c, _)| c).collect(),
+        );
+        ClipSet {
+            classes,
+            train,
+            test,
+            split: format!(
+                "seeded stratified split ({:.0} % held out, seed {seed})",
+                test_fraction * 100.0
+            ),
+        }
     };
     if set.classes.len() < 2 {
-        return Err(VideoError::Invalid(format!("{}: {} class folder(s); a classifier needs at least two", root.display(), set.classes.len())));
+        return Err(VideoError::Invalid(format!(
+            "{}: {} class folder(s); a classifier needs at least two",
+            root.display(),
+            set.classes.len()
+        )));
     }
     for (label, name) in set.classes.iter().enumerate() {
         if !set.train.iter().any(|c| c.label == label) {
-            return Err(VideoError::Invalid(format!("{}: class `{name}` has no training clips", root.display())));
+            return Err(VideoError::Invalid(format!(
+                "{}: class `{name}` has no training clips",
+                root.display()
+            )));
         }
     }
     Ok(set)

@@ -5,8 +5,8 @@
 use std::path::Path;
 
 use crate::classifier::VideoClassifier;
-use crate::model_files::{CONFIG_FILE, WEIGHTS_FILE};
 use crate::error::VideoError;
+use crate::model_files::{CONFIG_FILE, WEIGHTS_FILE};
 
 const CONFIG: &str = include_str!("../../../assets/video-model/model.json");
 const WEIGHTS: &[u8] = include_bytes!("../../../assets/video-model/weights.safetensors");
@@ -17,5 +17,10 @@ pub const SOURCE: &str = "assets/video-model";
 /// The embedded default model.
 pub fn load() -> Result<VideoClassifier, VideoError> {
     let source = Path::new(SOURCE);
-    VideoClassifier::from_files(CONFIG, &source.join(CONFIG_FILE), WEIGHTS, &source.join(WEIGHTS_FILE))
+    VideoClassifier::from_files(
+        CONFIG,
+        &source.join(CONFIG_FILE),
+        WEIGHTS,
+        &source.join(WEIGHTS_FILE),
+    )
 }

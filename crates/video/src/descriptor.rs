@@ -37,7 +37,14 @@ pub struct DescriptorOptions {
 
 impl Default for DescriptorOptions {
     fn default() -> Self {
-        DescriptorOptions { cuboid_blocks: 2, frames: 5, cells: (2, 2, 3), bins: 8, zero_motion: 0.25, time_stride: 2 }
+        DescriptorOptions {
+            cuboid_blocks: 2,
+            frames: 5,
+            cells: (2, 2, 3),
+            bins: 8,
+            zero_motion: 0.25,
+            time_stride: 2,
+        }
     }
 }
 
@@ -59,11 +66,20 @@ impl DescriptorOptions {
     /// Checks the layout: bins, frames, stride and cells at least 1, and cells that fit the cuboid.
     pub fn check(&self) -> Result<(), String> {
         let (cx, cy, ct) = self.cells;
-        if self.bins == 0 || self.frames == 0 || self.time_stride == 0 || cx == 0 || cy == 0 || ct == 0 {
+        if self.bins == 0
+            || self.frames == 0
+            || self.time_stride == 0
+            || cx == 0
+            || cy == 0
+            || ct == 0
+        {
             return Err("descriptor bins, frames, stride and cells must be at least 1".into());
         }
         if cx > self.cuboid_blocks || cy > self.cuboid_blocks || ct > self.frames {
-            return Err(format!("{cx}×{cy}×{ct} cells do not fit a cuboid of {0}×{0} blocks × {1} frames", self.cuboid_blocks, self.frames));
+            return Err(format!(
+                "{cx}×{cy}×{ct} cells do not fit a cuboid of {0}×{0} blocks × {1} frames",
+                self.cuboid_blocks, self.frames
+            ));
         }
         Ok(())
     }
@@ -94,7 +110,12 @@ pub(crate) struct FrameHistograms {
 impl FrameHistograms {
     /// The histograms of frame `index`'s field.
     pub(crate) fn of(index: usize, field: &MotionField, o: &DescriptorOptions) -> Self {
-        FrameHistograms { index, hof: flow_histograms(field, o.bins, o.zero_motion), mbhx: gradient_histograms(&field.dx, o.bins), mbhy: gradient_histograms(&field.dy, o.bins) }
+        FrameHistograms {
+            index,
+            hof: flow_histograms(field, o.bins, o.zero_motion),
+            mbhx: gradient_histograms(&field.dx, o.bins),
+            mbhy: gradient_histograms(&field.dy, o.bins),
+        }
     }
 }
 
@@ -131,13 +152,21 @@ impl DescriptorExtractor {
 
 /// The cuboids of one window of `options.frames` frames whose top-left block `(r, c)` is
 /// `wanted`, in row-major order.
-pub(crate) fn window_cuboids(o: &DescriptorOptions, window: &[&FrameHistograms], wanted: impl Fn(usize, usize) -> bool) -> Vec<Descriptor> {
+pub(crate) fn window_cuboids(
+    o: &DescriptorOptions,
+    window: &[&FrameHistograms],
+    wanted: impl Fn(usize, usize) -> bool,
+) -> Vec<Descriptor> {
     let first = window[0];
     let (rows, cols) = (first.hof.len_of(Axis(0)), first.hof.len_of(Axis(1)));
     if rows < o.cuboid_blocks || cols < o.cuboid_blocks {
         return Vec::new();
     }
-    let (hof, mbhx, mbhy) = (time_cells(o, window, |f| &f.hof), time_cells(o, window, |f| &f.mbhx), time_cells(o, window, |f| &f.mbhy));
+    let (hof, mbhx, mbhy) = (
+        time_cells(o, window, |f| &f.hof),
+        time_cells(o, window, |f| &f.mbhx),
+        time_cells(o, window, |f| &f.mbhy),
+    );
     let start = first.index;
     let mut out = Vec::with_capacity((rows - o.cuboid_blocks + 1) * (cols - o.cuboid_blocks + 1));
     for r in 0..=rows - o.cuboid_blocks {
@@ -157,7 +186,11 @@ pub(crate) fn window_cuboids(o: &DescriptorOptions, window: &[&FrameHistograms],
 
 /// Per temporal cell, the window's per-block histograms summed over the cell's frames:
 /// `[cells in time][rows · cols · bins]`, shared by every cuboid of this window.
-fn time_cells(o: &DescriptorOptions, window: &[&FrameHistograms], channel: impl Fn(&FrameHistograms) -> &Array3<f32>) -> (Vec<Vec<f32>>, usize) {
+fn time_cells(
+    o: &DescriptorOptions,
+    window: &[&FrameHistograms],
+    channel: impl Fn(&FrameHistograms) -> &Array3<f32>,
+) -> (Vec<Vec<f32>>, usize) {
     let ct = o.cells.2;
     let bins = channel(window[0]).len_of(Axis(2));
     let mut cells = vec![vec![0.0f32; channel(window[0]).len()]; ct];
@@ -171,7 +204,13 @@ fn time_cells(o: &DescriptorOptions, window: &[&FrameHistograms], channel: impl 
 }
 
 /// Sums the per-block histograms into the cuboid's cells, concatenated and L2-normalised.
-fn pool(o: &DescriptorOptions, (time_cells, bins): &(Vec<Vec<f32>>, usize), cols: usize, r: usize, c: usize) -> Vec<f32> {
+fn pool(
+    o: &DescriptorOptions,
+    (time_cells, bins): &(Vec<Vec<f32>>, usize),
+    cols: usize,
+    r: usize,
+    c: usize,
+) -> Vec<f32> {
     let (cx, cy, ct) = o.cells;
     let bins = *bins;
     let mut out = vec![0.0f32; bins * cx * cy * ct];
@@ -182,7 +221,9 @@ fn pool(o: &DescriptorOptions, (time_cells, bins): &(Vec<Vec<f32>>, usize), cols
                 let cell_x = dc * cx / o.cuboid_blocks;
                 let cell = (cell_t * cy + cell_y) * cx + cell_x;
                 let block = ((r + dr) * cols + c + dc) * bins;
-                for (slot, v) in out[cell * bins..(cell + 1) * bins].iter_mut().zip(&h[block..block + bins]) {
+                for (slot, v) in
+                    out[cell * bins..(cell + 1) * bins].iter_mut().zip(&h[block..block + bins])
+                {
                     *slot += v;
                 }
             }
@@ -197,7 +238,8 @@ fn pool(o: &DescriptorOptions, (time_cells, bins): &(Vec<Vec<f32>>, usize), cols
 
 /// Adds `weight` to the orientation bins around `angle` (radians), linearly shared.
 fn add_oriented(hist: &mut [f32], bins: usize, angle: f32, weight: f32) {
-    let position = (angle.rem_euclid(std::f32::consts::TAU) / std::f32::consts::TAU) * bins as f32 - 0.5;
+    let position =
+        (angle.rem_euclid(std::f32::consts::TAU) / std::f32::consts::TAU) * bins as f32 - 0.5;
     let lower = position.floor();
     let fraction = position - lower;
     let lower = (lower as i64).rem_euclid(bins as i64) as usize;
@@ -209,7 +251,9 @@ fn add_oriented(hist: &mut [f32], bins: usize, angle: f32, weight: f32) {
 fn flow_histograms(field: &MotionField, bins: usize, zero_motion: f32) -> Array3<f32> {
     let (rows, cols) = (field.rows(), field.cols());
     let mut out = vec![0.0f32; rows * cols * (bins + 1)];
-    for ((hist, &dx), &dy) in out.chunks_exact_mut(bins + 1).zip(field.dx.iter()).zip(field.dy.iter()) {
+    for ((hist, &dx), &dy) in
+        out.chunks_exact_mut(bins + 1).zip(field.dx.iter()).zip(field.dy.iter())
+    {
         let magnitude = dx.hypot(dy);
         if magnitude < zero_motion {
             hist[bins] += 1.0;
@@ -225,7 +269,8 @@ fn gradient_histograms(component: &ndarray::Array2<f32>, bins: usize) -> Array3<
     let (rows, cols) = component.dim();
     let mut out = vec![0.0f32; rows * cols * bins];
     let at = |r: usize, c: usize| component[[r, c]];
-    let derivative = |lo: f32, hi: f32, span: usize| if span == 0 { 0.0 } else { (hi - lo) / span as f32 };
+    let derivative =
+        |lo: f32, hi: f32, span: usize| if span == 0 { 0.0 } else { (hi - lo) / span as f32 };
     for r in 0..rows {
         let (up, down) = (r.saturating_sub(1), (r + 1).min(rows - 1));
         for c in 0..cols {
@@ -266,14 +311,26 @@ mod tests {
     #[test]
     fn hof_on_a_hand_made_field() {
         // Left column moves right by 2 (bins 7 and 0 share), right column is still (zero bin).
-        let f = field(Array2::from_shape_vec((2, 2), vec![2.0, 0.0, 2.0, 0.1]).unwrap(), Array2::zeros((2, 2)));
+        let f = field(
+            Array2::from_shape_vec((2, 2), vec![2.0, 0.0, 2.0, 0.1]).unwrap(),
+            Array2::zeros((2, 2)),
+        );
         let h = flow_histograms(&f, 8, 0.25);
-        assert_eq!(h.slice(ndarray::s![0, 0, ..]).to_vec(), [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0]);
-        assert_eq!(h.slice(ndarray::s![1, 1, ..]).to_vec(), [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0]);
+        assert_eq!(
+            h.slice(ndarray::s![0, 0, ..]).to_vec(),
+            [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0]
+        );
+        assert_eq!(
+            h.slice(ndarray::s![1, 1, ..]).to_vec(),
+            [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0]
+        );
         // Downward motion (dy > 0, image rows grow down) lands between bins 1 and 2 (90°).
         let f = field(Array2::zeros((1, 1)), Array2::from_elem((1, 1), 4.0));
         let h = flow_histograms(&f, 8, 0.25);
-        assert_eq!(h.slice(ndarray::s![0, 0, ..]).to_vec(), [0.0, 2.0, 2.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
+        assert_eq!(
+            h.slice(ndarray::s![0, 0, ..]).to_vec(),
+            [0.0, 2.0, 2.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+        );
     }
 
     #[test]
@@ -287,7 +344,10 @@ mod tests {
         let h = gradient_histograms(&ramp, 8);
         for r in 0..3 {
             for c in 0..4 {
-                assert_eq!(h.slice(ndarray::s![r, c, ..]).to_vec(), [0.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.5]);
+                assert_eq!(
+                    h.slice(ndarray::s![r, c, ..]).to_vec(),
+                    [0.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.5]
+                );
             }
         }
     }
@@ -315,7 +375,10 @@ mod tests {
             let moving: f32 = d.hof.chunks(9).map(|cell| cell[..8].iter().sum::<f32>()).sum();
             assert_eq!(moving > 0.0, covers, "{:?} {:?} {:?}", d.frames, d.rows, d.cols);
             // The boundary around the moving block shows in MBHx exactly where it is covered.
-            assert_eq!(d.mbhx.iter().any(|&v| v > 0.0), d.frames.contains(&3) && d.rows.contains(&1) && (1..4).any(|c| d.cols.contains(&c)));
+            assert_eq!(
+                d.mbhx.iter().any(|&v| v > 0.0),
+                d.frames.contains(&3) && d.rows.contains(&1) && (1..4).any(|c| d.cols.contains(&c))
+            );
             let norm: f32 = d.hof.iter().map(|v| v * v).sum();
             assert!((norm - 1.0).abs() < 1e-5);
         }
@@ -324,21 +387,40 @@ mod tests {
     #[test]
     fn pooled_cells_equal_a_direct_sum_over_frames_and_blocks() {
         // Cells of 2 blocks × 2 blocks × 2 frames in a 4×4×5 cuboid (time cells {0,1}, {2,3}, {4}).
-        let options = DescriptorOptions { cuboid_blocks: 4, frames: 5, cells: (2, 2, 3), time_stride: 1, ..DescriptorOptions::default() };
+        let options = DescriptorOptions {
+            cuboid_blocks: 4,
+            frames: 5,
+            cells: (2, 2, 3),
+            time_stride: 1,
+            ..DescriptorOptions::default()
+        };
         let mut extractor = DescriptorExtractor::new(options).unwrap();
         let (rows, cols) = (5, 6);
         let fields: Vec<MotionField> = (0..6)
-            .map(|t| field(Array2::from_shape_fn((rows, cols), |(r, c)| ((r * 7 + c * 3 + t * 5) % 9) as f32 - 4.0), Array2::from_shape_fn((rows, cols), |(r, c)| ((r * 2 + c * 5 + t) % 7) as f32 - 3.0)))
+            .map(|t| {
+                field(
+                    Array2::from_shape_fn((rows, cols), |(r, c)| {
+                        ((r * 7 + c * 3 + t * 5) % 9) as f32 - 4.0
+                    }),
+                    Array2::from_shape_fn((rows, cols), |(r, c)| {
+                        ((r * 2 + c * 5 + t) % 7) as f32 - 3.0
+                    }),
+                )
+            })
             .collect();
-        let histograms: Vec<Array3<f32>> = fields.iter().map(|f| flow_histograms(f, 8, 0.25)).collect();
-        let descriptors: Vec<Descriptor> = fields.iter().enumerate().flat_map(|(t, f)| extractor.push(t, f)).collect();
+        let histograms: Vec<Array3<f32>> =
+            fields.iter().map(|f| flow_histograms(f, 8, 0.25)).collect();
+        let descriptors: Vec<Descriptor> =
+            fields.iter().enumerate().flat_map(|(t, f)| extractor.push(t, f)).collect();
         assert_eq!(descriptors.len(), 2 * 2 * 3);
         for d in &descriptors {
             let mut want = vec![0.0f64; 9 * 12];
             for t in d.frames.clone() {
                 for r in d.rows.clone() {
                     for c in d.cols.clone() {
-                        let cell = (((t - d.frames.start) * 3 / 5) * 2 + (r - d.rows.start) / 2) * 2 + (c - d.cols.start) / 2;
+                        let cell = (((t - d.frames.start) * 3 / 5) * 2 + (r - d.rows.start) / 2)
+                            * 2
+                            + (c - d.cols.start) / 2;
                         for b in 0..9 {
                             want[cell * 9 + b] += f64::from(histograms[t][[r, c, b]]);
                         }
@@ -347,15 +429,28 @@ mod tests {
             }
             let norm = want.iter().map(|v| v * v).sum::<f64>().sqrt();
             for (got, want) in d.hof.iter().zip(&want) {
-                assert!((f64::from(*got) - want / norm).abs() < 1e-6, "{:?} {:?} {:?}", d.frames, d.rows, d.cols);
+                assert!(
+                    (f64::from(*got) - want / norm).abs() < 1e-6,
+                    "{:?} {:?} {:?}",
+                    d.frames,
+                    d.rows,
+                    d.cols
+                );
             }
         }
     }
 
     #[test]
     fn the_time_stride_skips_cuboid_starts() {
-        let mut extractor = DescriptorExtractor::new(DescriptorOptions { time_stride: 2, ..DescriptorOptions::default() }).unwrap();
-        let starts: Vec<usize> = (0..10).flat_map(|t| extractor.push(t, &field(Array2::zeros((2, 2)), Array2::zeros((2, 2))))).map(|d| d.frames.start).collect();
+        let mut extractor = DescriptorExtractor::new(DescriptorOptions {
+            time_stride: 2,
+            ..DescriptorOptions::default()
+        })
+        .unwrap();
+        let starts: Vec<usize> = (0..10)
+            .flat_map(|t| extractor.push(t, &field(Array2::zeros((2, 2)), Array2::zeros((2, 2)))))
+            .map(|d| d.frames.start)
+            .collect();
         assert_eq!(starts, [0, 2, 4]);
     }
 }

@@ -50,20 +50,36 @@ impl<'m> EditableClip<'m> {
     }
 
     /// Any fields of a `size` clip (the motionless clip insertion starts from, say).
-    pub fn from_frames(model: &'m VideoClassifier, frames: Vec<(FrameKind, MotionField)>, size: (usize, usize)) -> Result<Self, VideoError> {
-        let descriptors = ClipDescriptors::from_fields(frames.iter().map(|(k, f)| Ok((*k, f))), size, model.config.options.descriptor)?;
+    pub fn from_frames(
+        model: &'m VideoClassifier,
+        frames: Vec<(FrameKind, MotionField)>,
+        size: (usize, usize),
+    ) -> Result<Self, VideoError> {
+        let descriptors = ClipDescriptors::from_fields(
+            frames.iter().map(|(k, f)| Ok((*k, f))),
+            size,
+            model.config.options.descriptor,
+        )?;
         Ok(Self::from_descriptors(model, frames, &descriptors))
     }
 
-    fn from_descriptors(model: &'m VideoClassifier, frames: Vec<(FrameKind, MotionField)>, d: &ClipDescriptors) -> Self {
+    fn from_descriptors(
+        model: &'m VideoClassifier,
+        frames: Vec<(FrameKind, MotionField)>,
+        d: &ClipDescriptors,
+    ) -> Self {
         let n = d.fields.len();
-        let projected: [Array2<f32>; 3] = std::array::from_fn(|c| model.encoders[c].projection.apply(d.channels[c].view()));
+        let projected: [Array2<f32>; 3] =
+            std::array::from_fn(|c| model.encoders[c].projection.apply(d.channels[c].view()));
         // The chunks `FisherEncoder::raw` sums, so that the unedited clip scores bit for bit as
         // `VideoClassifier::fisher_vector` does.
         let raw = std::array::from_fn(|c| {
             let mut sum = Array1::<f64>::zeros(model.encoders[c].fisher_len());
             for start in (0..n).step_by(CHUNK) {
-                sum += &model.encoders[c].projected_term_sum(projected[c].slice(s![start..(start + CHUNK).min(n), ..]), n);
+                sum += &model.encoders[c].projected_term_sum(
+                    projected[c].slice(s![start..(start + CHUNK).min(n), ..]),
+                    n,
+                );
             }
             sum
         });
@@ -118,7 +134,8 @@ impl<'m> EditableClip<'m> {
         std::array::from_fn(|c| {
             let encoder = &self.model.encoders[c];
             let old = self.projected[c].select(Axis(0), &changed.indices);
-            &self.raw[c] - &encoder.projected_term_sum(old.view(), n) + &encoder.projected_term_sum(changed.projected[c].view(), n)
+            &self.raw[c] - &encoder.projected_term_sum(old.view(), n)
+                + &encoder.projected_term_sum(changed.projected[c].view(), n)
         })
     }
 
@@ -130,9 +147,21 @@ impl<'m> EditableClip<'m> {
         // `touched[t]`: the blocks of frame t whose histograms the edit changes.
         let mut touched: Vec<Option<Array2<bool>>> = vec![None; t_count];
         for (t, field) in edits {
-            let old = &self.frames.get(*t).ok_or_else(|| VideoError::Invalid(format!("an edit of frame {t} in a clip of {t_count} frames")))?.1;
+            let old = &self
+                .frames
+                .get(*t)
+                .ok_or_else(|| {
+                    VideoError::Invalid(format!(
+                        "an edit of frame {t} in a clip of {t_count} frames"
+                    ))
+                })?
+                .1;
             if field.dx.dim() != old.dx.dim() || field.dy.dim() != old.dy.dim() {
-                return Err(VideoError::Invalid(format!("an edit of frame {t} has a {:?} grid, the clip {:?}", field.dx.dim(), old.dx.dim())));
+                return Err(VideoError::Invalid(format!(
+                    "an edit of frame {t} has a {:?} grid, the clip {:?}",
+                    field.dx.dim(),
+                    old.dx.dim()
+                )));
             }
             edited[*t] = Some(field);
             touched[*t] = touched_blocks(old, field);
@@ -143,19 +172,32 @@ impl<'m> EditableClip<'m> {
         let mut descriptors = Vec::new();
         for (start, range) in &self.windows {
             let frames = *start..(start + o.frames).min(t_count);
-            let Some(union) = frames.clone().filter_map(|t| touched[t].as_ref()).fold(None, |u: Option<Array2<bool>>, m| Some(u.map_or_else(|| m.clone(), |u| &u | m))) else { continue };
+            let Some(union) = frames
+                .clone()
+                .filter_map(|t| touched[t].as_ref())
+                .fold(None, |u: Option<Array2<bool>>, m| {
+                    Some(u.map_or_else(|| m.clone(), |u| &u | m))
+                })
+            else {
+                continue;
+            };
             let cb = o.cuboid_blocks;
-            let wanted = |r: usize, c: usize| union.slice(s![r..r + cb, c..c + cb]).iter().any(|&m| m);
+            let wanted =
+                |r: usize, c: usize| union.slice(s![r..r + cb, c..c + cb]).iter().any(|&m| m);
             for t in frames.clone() {
                 if histograms[t].is_none() {
-                    histograms[t] = Some(FrameHistograms::of(t, edited[t].unwrap_or(&self.frames[t].1), &o));
+                    histograms[t] =
+                        Some(FrameHistograms::of(t, edited[t].unwrap_or(&self.frames[t].1), &o));
                 }
             }
-            let window: Vec<&FrameHistograms> = frames.map(|t| histograms[t].as_ref().expect("computed above")).collect();
+            let window: Vec<&FrameHistograms> =
+                frames.map(|t| histograms[t].as_ref().expect("computed above")).collect();
             let positions = union.ncols() + 1 - cb;
             for d in window_cuboids(&o, &window, wanted) {
                 let i = range.start + d.rows.start * positions + d.cols.start;
-                debug_assert!(i < range.end && self.fields[i].rows == d.rows && self.fields[i].cols == d.cols);
+                debug_assert!(
+                    i < range.end && self.fields[i].rows == d.rows && self.fields[i].cols == d.cols
+                );
                 indices.push(i);
                 descriptors.push(d);
             }
@@ -174,7 +216,11 @@ fn touched_blocks(old: &MotionField, new: &MotionField) -> Option<Array2<bool>> 
     let (rows, cols) = old.dx.dim();
     let mut touched = Array2::from_elem((rows, cols), false);
     let mut any = false;
-    for ((r, c), _) in old.dx.indexed_iter().filter(|&((r, c), _)| old.dx[[r, c]] != new.dx[[r, c]] || old.dy[[r, c]] != new.dy[[r, c]]) {
+    for ((r, c), _) in old
+        .dx
+        .indexed_iter()
+        .filter(|&((r, c), _)| old.dx[[r, c]] != new.dx[[r, c]] || old.dy[[r, c]] != new.dy[[r, c]])
+    {
         any = true;
         touched[[r, c]] = true;
         touched[[r.saturating_sub(1), c]] = true;

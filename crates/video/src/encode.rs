@@ -4,9 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use ffmpeg_next as ffmpeg;
-use ffmpeg::{codec, encoder, format, software::scaling, Rational};
 use ffmpeg::util::frame::video::Video as VideoFrame;
+use ffmpeg::{codec, encoder, format, software::scaling, Rational};
+use ffmpeg_next as ffmpeg;
 
 use crate::error::VideoError;
 use crate::motion::init;
@@ -94,22 +94,38 @@ pub struct ClipWriter {
 impl ClipWriter {
     /// Starts a `width`×`height` clip at `path` (container from the extension, e.g. `.mp4`)
     /// with the synthetic set's H.264 recipe. Sizes must be even (4:2:0 chroma).
-    pub fn create(path: &Path, width: usize, height: usize, options: EncodeOptions) -> Result<Self, VideoError> {
+    pub fn create(
+        path: &Path,
+        width: usize,
+        height: usize,
+        options: EncodeOptions,
+    ) -> Result<Self, VideoError> {
         Self::with_encoder(path, width, height, &options.encoder())
     }
 
     /// Starts a clip written by `spec`'s encoder.
-    pub fn with_encoder(path: &Path, width: usize, height: usize, spec: &Encoder) -> Result<Self, VideoError> {
+    pub fn with_encoder(
+        path: &Path,
+        width: usize,
+        height: usize,
+        spec: &Encoder,
+    ) -> Result<Self, VideoError> {
         init();
         if width == 0 || height == 0 || width % 2 == 1 || height % 2 == 1 {
-            return Err(VideoError::Invalid(format!("{}: clip size {width}×{height} must be even and not zero", path.display())));
+            return Err(VideoError::Invalid(format!(
+                "{}: clip size {width}×{height} must be even and not zero",
+                path.display()
+            )));
         }
         let fail = |e: ffmpeg::Error| VideoError::encode(path, e);
         let mut output = format::output(&path).map_err(fail)?;
         let global_header = output.format().flags().contains(format::Flags::GLOBAL_HEADER);
-        let codec = encoder::find_by_name(&spec.name).ok_or_else(|| VideoError::encode(path, format!("FFmpeg has no {} encoder", spec.name)))?;
+        let codec = encoder::find_by_name(&spec.name).ok_or_else(|| {
+            VideoError::encode(path, format!("FFmpeg has no {} encoder", spec.name))
+        })?;
         let mut stream = output.add_stream(codec).map_err(fail)?;
-        let mut video = codec::context::Context::new_with_codec(codec).encoder().video().map_err(fail)?;
+        let mut video =
+            codec::context::Context::new_with_codec(codec).encoder().video().map_err(fail)?;
         let time_base = Rational::new(1, spec.fps as i32);
         video.set_width(width as u32);
         video.set_height(height as u32);
@@ -134,14 +150,40 @@ impl ClipWriter {
         stream.set_time_base(time_base);
         output.write_header().map_err(fail)?;
         let stream_time_base = output.stream(0).map_or(time_base, |s| s.time_base());
-        let scaler = scaling::Context::get(format::Pixel::RGB24, width as u32, height as u32, format::Pixel::YUV420P, width as u32, height as u32, scaling::Flags::BILINEAR).map_err(fail)?;
-        Ok(ClipWriter { path: path.to_path_buf(), output, encoder, scaler, time_base, stream_time_base, width, height, frames: 0 })
+        let scaler = scaling::Context::get(
+            format::Pixel::RGB24,
+            width as u32,
+            height as u32,
+            format::Pixel::YUV420P,
+            width as u32,
+            height as u32,
+            scaling::Flags::BILINEAR,
+        )
+        .map_err(fail)?;
+        Ok(ClipWriter {
+            path: path.to_path_buf(),
+            output,
+            encoder,
+            scaler,
+            time_base,
+            stream_time_base,
+            width,
+            height,
+            frames: 0,
+        })
     }
 
     /// Appends a frame of the clip's size.
     pub fn push(&mut self, picture: &RgbImage) -> Result<(), VideoError> {
         if (picture.width, picture.height) != (self.width, self.height) {
-            return Err(VideoError::Invalid(format!("{}: a {}×{} frame in a {}×{} clip", self.path.display(), picture.width, picture.height, self.width, self.height)));
+            return Err(VideoError::Invalid(format!(
+                "{}: a {}×{} frame in a {}×{} clip",
+                self.path.display(),
+                picture.width,
+                picture.height,
+                self.width,
+                self.height
+            )));
         }
         let mut rgb = VideoFrame::new(format::Pixel::RGB24, self.width as u32, self.height as u32);
         let stride = rgb.stride(0);
@@ -172,7 +214,9 @@ impl ClipWriter {
             // decoders drop it.
             packet.set_duration(1);
             packet.rescale_ts(self.time_base, self.stream_time_base);
-            packet.write_interleaved(&mut self.output).map_err(|e| VideoError::encode(&self.path, e))?;
+            packet
+                .write_interleaved(&mut self.output)
+                .map_err(|e| VideoError::encode(&self.path, e))?;
         }
         Ok(())
     }

@@ -45,15 +45,21 @@ impl VideoError {
     pub fn kind(&self) -> FailureKind {
         match self {
             VideoError::Read { source, .. } => FailureKind::of_reading(source),
-            VideoError::Open { .. } | VideoError::StillImage { .. } | VideoError::NoVideoStream(_) | VideoError::NoFrames(_) | VideoError::NoMotion(_) | VideoError::Decode { .. } | VideoError::Invalid(_) => {
-                FailureKind::InvalidInput
-            }
+            VideoError::Open { .. }
+            | VideoError::StillImage { .. }
+            | VideoError::NoVideoStream(_)
+            | VideoError::NoFrames(_)
+            | VideoError::NoMotion(_)
+            | VideoError::Decode { .. }
+            | VideoError::Invalid(_) => FailureKind::InvalidInput,
             VideoError::ModelFile { .. } => FailureKind::Model,
             // Settings out of range, or a rule a step cannot take: the caller's choice.
             VideoError::Settings(_) => FailureKind::Usage,
             // Relevance propagation failed on shapes the pipeline built: a fault of relvis, as in text.
             VideoError::Lrp(_) => FailureKind::Internal,
-            VideoError::Write { .. } | VideoError::Encode { .. } | VideoError::Exists { .. } => FailureKind::Output,
+            VideoError::Write { .. } | VideoError::Encode { .. } | VideoError::Exists { .. } => {
+                FailureKind::Output
+            }
         }
     }
 
@@ -82,7 +88,9 @@ impl From<pipeline::model_folder::FolderError> for VideoError {
     fn from(e: pipeline::model_folder::FolderError) -> Self {
         match e {
             pipeline::model_folder::FolderError::Exists(path) => VideoError::Exists { path },
-            pipeline::model_folder::FolderError::Write { path, source } => VideoError::Write { path, source },
+            pipeline::model_folder::FolderError::Write { path, source } => {
+                VideoError::Write { path, source }
+            }
         }
     }
 }

@@ -20,7 +20,10 @@
 
 use std::path::Path;
 
-use lrp::{relevance_through, relevance_through_part, Composite, Layer, LayerKind, LinearMap, LrpError, Network, Rule, Target, WeightMod};
+use lrp::{
+    relevance_through, relevance_through_part, Composite, Layer, LayerKind, LinearMap, LrpError,
+    Network, Rule, Target, WeightMod,
+};
 use ndarray::{s, Array1, Array3, ArrayD, ArrayView1, ArrayView2, ArrayViewD, IxDyn};
 use pipeline::conservation::LayerSum;
 use pipeline::metrics::argmax;
@@ -32,7 +35,6 @@ use crate::descriptor::Descriptor;
 use crate::error::VideoError;
 use crate::fisher::{FisherEncoder, CHUNK};
 use crate::motion::{FrameKind, MotionOptions};
-
 
 /// The rules of the chain unless asked otherwise.
 pub const DEFAULT_RULE: &str = "epsilon=0.001";
@@ -104,7 +106,11 @@ pub struct ExplanationRecord {
 
 impl From<&VideoExplanation> for ExplanationRecord {
     fn from(e: &VideoExplanation) -> Self {
-        let blocks = e.blocks.outer_iter().map(|frame| frame.outer_iter().map(|row| row.to_vec()).collect()).collect();
+        let blocks = e
+            .blocks
+            .outer_iter()
+            .map(|frame| frame.outer_iter().map(|row| row.to_vec()).collect())
+            .collect();
         ExplanationRecord {
             class: e.class,
             class_name: e.class_name.clone(),
@@ -150,7 +156,12 @@ impl LinearMap for FisherTerms<'_, '_> {
 
     fn output_shape(&self, shape: &[usize], layer: usize) -> Result<Vec<usize>, LrpError> {
         if shape != [self.descriptors.nrows()] {
-            return Err(LrpError::ShapeMismatch { layer, kind: self.name().into(), expected: format!("[{}]", self.descriptors.nrows()), got: shape.to_vec() });
+            return Err(LrpError::ShapeMismatch {
+                layer,
+                kind: self.name().into(),
+                expected: format!("[{}]", self.descriptors.nrows()),
+                got: shape.to_vec(),
+            });
         }
         Ok(vec![self.encoder.fisher_len()])
     }
@@ -158,14 +169,23 @@ impl LinearMap for FisherTerms<'_, '_> {
     fn forward(&self, x: ArrayViewD<f32>, weights: WeightMod) -> ArrayD<f32> {
         let x = x.into_dimensionality::<ndarray::Ix1>().expect("checked shape");
         let mut out = Array1::<f32>::zeros(self.encoder.fisher_len());
-        self.chunks(weights, |start, terms| out += &x.slice(ndarray::s![start..start + terms.nrows()]).dot(&terms));
+        self.chunks(weights, |start, terms| {
+            out += &x.slice(ndarray::s![start..start + terms.nrows()]).dot(&terms)
+        });
         out.into_dyn()
     }
 
-    fn transpose(&self, s: ArrayViewD<f32>, weights: WeightMod, _input_shape: &[usize]) -> ArrayD<f32> {
+    fn transpose(
+        &self,
+        s: ArrayViewD<f32>,
+        weights: WeightMod,
+        _input_shape: &[usize],
+    ) -> ArrayD<f32> {
         let s = s.into_dimensionality::<ndarray::Ix1>().expect("checked shape");
         let mut out = Array1::<f32>::zeros(self.descriptors.nrows());
-        self.chunks(weights, |start, terms| out.slice_mut(ndarray::s![start..start + terms.nrows()]).assign(&terms.dot(&s)));
+        self.chunks(weights, |start, terms| {
+            out.slice_mut(ndarray::s![start..start + terms.nrows()]).assign(&terms.dot(&s))
+        });
         out.into_dyn()
     }
 
@@ -195,7 +215,12 @@ impl LinearMap for ReceptiveFields<'_> {
 
     fn output_shape(&self, shape: &[usize], layer: usize) -> Result<Vec<usize>, LrpError> {
         if shape != self.shape {
-            return Err(LrpError::ShapeMismatch { layer, kind: self.name().into(), expected: format!("{:?}", self.shape), got: shape.to_vec() });
+            return Err(LrpError::ShapeMismatch {
+                layer,
+                kind: self.name().into(),
+                expected: format!("{:?}", self.shape),
+                got: shape.to_vec(),
+            });
         }
         Ok(vec![self.fields.len()])
     }
@@ -203,15 +228,25 @@ impl LinearMap for ReceptiveFields<'_> {
     fn forward(&self, x: ArrayViewD<f32>, weights: WeightMod) -> ArrayD<f32> {
         let w = weights.apply(1.0);
         let x = x.into_dimensionality::<ndarray::Ix3>().expect("checked shape");
-        let out: Array1<f32> = self.fields.iter().map(|d| w * x.slice(s![self.frames(d), d.rows.clone(), d.cols.clone()]).sum()).collect();
+        let out: Array1<f32> = self
+            .fields
+            .iter()
+            .map(|d| w * x.slice(s![self.frames(d), d.rows.clone(), d.cols.clone()]).sum())
+            .collect();
         out.into_dyn()
     }
 
-    fn transpose(&self, s: ArrayViewD<f32>, weights: WeightMod, _input_shape: &[usize]) -> ArrayD<f32> {
+    fn transpose(
+        &self,
+        s: ArrayViewD<f32>,
+        weights: WeightMod,
+        _input_shape: &[usize],
+    ) -> ArrayD<f32> {
         let w = weights.apply(1.0);
         let mut out = Array3::<f32>::zeros(self.shape);
         for (d, &v) in self.fields.iter().zip(s.iter()) {
-            out.slice_mut(s![self.frames(d), d.rows.clone(), d.cols.clone()]).mapv_inplace(|o| o + w * v);
+            out.slice_mut(s![self.frames(d), d.rows.clone(), d.cols.clone()])
+                .mapv_inplace(|o| o + w * v);
         }
         out.into_dyn()
     }
@@ -222,7 +257,8 @@ impl LinearMap for ReceptiveFields<'_> {
 }
 
 /// What a pass hands each batch: its `[HOF, MBHx, MBHy]` rows and their receptive fields.
-type BatchVisitor<'a> = dyn FnMut([ArrayView2<f32>; 3], &[Descriptor]) -> Result<(), VideoError> + 'a;
+type BatchVisitor<'a> =
+    dyn FnMut([ArrayView2<f32>; 3], &[Descriptor]) -> Result<(), VideoError> + 'a;
 
 /// A clip's descriptors batch by batch (`[HOF, MBHx, MBHy]` rows and their receptive
 /// fields), read again as often as asked.
@@ -261,21 +297,37 @@ impl DescriptorPasses for StreamedDescriptors<'_> {
 
 /// Explains the model's score for `class` (the predicted class when `None`) on a clip's
 /// descriptors, with `rules` for the chain's steps (the module notes).
-pub fn explain(model: &VideoClassifier, clip: &ClipDescriptors, class: Option<usize>, rules: &Composite) -> Result<VideoExplanation, VideoError> {
-    let raw: Vec<Array1<f32>> = model.encoders.iter().zip(&clip.channels).map(|(e, x)| e.raw(x.view())).collect();
+pub fn explain(
+    model: &VideoClassifier,
+    clip: &ClipDescriptors,
+    class: Option<usize>,
+    rules: &Composite,
+) -> Result<VideoExplanation, VideoError> {
+    let raw: Vec<Array1<f32>> =
+        model.encoders.iter().zip(&clip.channels).map(|(e, x)| e.raw(x.view())).collect();
     explain_passes(model, &raw, clip.fields.len(), &clip.frame_kinds, clip.grid, clip, class, rules)
 }
 
 /// Explains the model's score for `class` on the clip at `path` (read as `reading` says; the
 /// model's block size), in two passes over the file: memory stays flat with the clip's length.
-pub fn explain_clip(model: &VideoClassifier, path: &Path, stream: Option<usize>, class: Option<usize>, rules: &Composite) -> Result<VideoExplanation, VideoError> {
+pub fn explain_clip(
+    model: &VideoClassifier,
+    path: &Path,
+    stream: Option<usize>,
+    class: Option<usize>,
+    rules: &Composite,
+) -> Result<VideoExplanation, VideoError> {
     let (mut kinds, mut times, mut grid) = (Vec::new(), Vec::new(), (0, 0));
     let (raw, count, _) = model.clip_raw_fisher(path, stream, |frame| {
         kinds.push(frame.kind);
         times.push(frame.time);
         grid = (frame.field.rows(), frame.field.cols());
     })?;
-    let source = StreamedDescriptors { path, reading: model.reading(stream), options: model.config.options.descriptor };
+    let source = StreamedDescriptors {
+        path,
+        reading: model.reading(stream),
+        options: model.config.options.descriptor,
+    };
     let explanation = explain_passes(model, &raw, count, &kinds, grid, &source, class, rules)?;
     Ok(VideoExplanation { frame_times: times, ..explanation })
 }
@@ -284,7 +336,8 @@ pub fn explain_clip(model: &VideoClassifier, path: &Path, stream: Option<usize>,
 /// batch by batch, which LRP-0 and LRP-ε allow.
 fn step_rules(rules: &Composite) -> Result<(Rule, Rule), VideoError> {
     rules.validate().map_err(|e| VideoError::Settings(e.to_string()))?;
-    let (fisher, svm) = (rules.rule_for(FISHER_TERMS, LayerKind::Linear), rules.rule_for(SVM, LayerKind::Dense));
+    let (fisher, svm) =
+        (rules.rule_for(FISHER_TERMS, LayerKind::Linear), rules.rule_for(SVM, LayerKind::Dense));
     if !matches!(fisher, Rule::Zero | Rule::Epsilon(_)) {
         return Err(VideoError::Settings(format!(
             "rule {fisher} for the Fisher-vector step (step {FISHER_TERMS}): it is explained batch by batch, which takes lrp0 or epsilon; give it its own, e.g. `{fisher};{FISHER_TERMS}:epsilon=0.001`"
@@ -296,7 +349,16 @@ fn step_rules(rules: &Composite) -> Result<(Rule, Rule), VideoError> {
 /// The explanation from the raw Fisher-vector parts `raw` of a clip's `count` descriptors and
 /// one more pass over them.
 #[allow(clippy::too_many_arguments)]
-fn explain_passes(model: &VideoClassifier, raw: &[Array1<f32>], count: usize, frame_kinds: &[FrameKind], grid: (usize, usize), source: &dyn DescriptorPasses, class: Option<usize>, rules: &Composite) -> Result<VideoExplanation, VideoError> {
+fn explain_passes(
+    model: &VideoClassifier,
+    raw: &[Array1<f32>],
+    count: usize,
+    frame_kinds: &[FrameKind],
+    grid: (usize, usize),
+    source: &dyn DescriptorPasses,
+    class: Option<usize>,
+    rules: &Composite,
+) -> Result<VideoExplanation, VideoError> {
     let (fisher_rule, svm_rule) = step_rules(rules)?;
     let fv = model.normalised(raw);
     let scores = model.scores(&fv);
@@ -308,7 +370,8 @@ fn explain_passes(model: &VideoClassifier, raw: &[Array1<f32>], count: usize, fr
     let mut target = Array1::<f32>::zeros(scores.len());
     target[class] = score;
     // 3. SVM → normalised Fisher vector; 2. element-wise normalisation: unchanged.
-    let r_fv = relevance_through(&model.svm, fv.view().into_dyn(), target.view().into_dyn(), &svm_rule)?;
+    let r_fv =
+        relevance_through(&model.svm, fv.view().into_dyn(), target.view().into_dyn(), &svm_rule)?;
     let mut r_desc = Vec::with_capacity(count);
     let shape = [frame_kinds.len(), grid.0, grid.1];
     let mut blocks = Array3::<f32>::zeros(shape);
@@ -322,14 +385,27 @@ fn explain_passes(model: &VideoClassifier, raw: &[Array1<f32>], count: usize, fr
             let part = r_fv.slice(s![offset..offset + encoder.fisher_len()]);
             offset += encoder.fisher_len();
             let map = FisherTerms { encoder, descriptors: x, count };
-            r += &relevance_through_part(&map, ones.view().into_dyn(), z.view().into_dyn(), part.into_dyn(), &fisher_rule)?.into_dimensionality::<ndarray::Ix1>().expect("1-d");
+            r += &relevance_through_part(
+                &map,
+                ones.view().into_dyn(),
+                z.view().into_dyn(),
+                part.into_dyn(),
+                &fisher_rule,
+            )?
+            .into_dimensionality::<ndarray::Ix1>()
+            .expect("1-d");
         }
         // 0. → blocks × frames, flat over each receptive field, on the frames the batch covers.
         let first_frame = fields.iter().map(|d| d.frames.start).min().unwrap_or(0);
         let last_frame = fields.iter().map(|d| d.frames.end).max().unwrap_or(0).min(shape[0]);
         let window = [last_frame - first_frame, shape[1], shape[2]];
         let map = ReceptiveFields { fields, first_frame, shape: window };
-        let spread = relevance_through(&map, ArrayD::<f32>::zeros(IxDyn(&window)).view(), r.view().into_dyn(), &Rule::Flat)?;
+        let spread = relevance_through(
+            &map,
+            ArrayD::<f32>::zeros(IxDyn(&window)).view(),
+            r.view().into_dyn(),
+            &Rule::Flat,
+        )?;
         let mut target = blocks.slice_mut(s![first_frame..last_frame, .., ..]);
         target += &spread.into_dimensionality::<ndarray::Ix3>().expect("3-d");
         r_desc.extend(r);
@@ -338,7 +414,16 @@ fn explain_passes(model: &VideoClassifier, raw: &[Array1<f32>], count: usize, fr
     let r_desc = Array1::from(r_desc);
     let per_frame: Vec<f32> = blocks.outer_iter().map(|f| f.sum()).collect();
     let (at_fv, at_descriptors, at_blocks) = (total(&r_fv), total(&r_desc), total(&blocks));
-    let step = |index: usize, kind: &str, rule: Option<Rule>, relevance_out: f64, relevance_in: f64| LayerSum { index, kind: kind.into(), rule: rule.map(|r| r.to_string()), relevance_out, relevance_in };
+    let step =
+        |index: usize, kind: &str, rule: Option<Rule>, relevance_out: f64, relevance_in: f64| {
+            LayerSum {
+                index,
+                kind: kind.into(),
+                rule: rule.map(|r| r.to_string()),
+                relevance_out,
+                relevance_in,
+            }
+        };
     let layers = vec![
         step(SVM, "dense", Some(svm_rule), f64::from(score), at_fv),
         step(NORMALISATION, "normalisation", None, at_fv, at_fv),
@@ -356,7 +441,12 @@ fn explain_passes(model: &VideoClassifier, raw: &[Array1<f32>], count: usize, fr
         frame_times: Vec::new(),
         blocks,
         descriptors: r_desc,
-        conservation: Conservation { explained: f64::from(score), blocks: at_blocks, absorbed: f64::from(score) - at_blocks, layers },
+        conservation: Conservation {
+            explained: f64::from(score),
+            blocks: at_blocks,
+            absorbed: f64::from(score) - at_blocks,
+            layers,
+        },
     })
 }
 
@@ -370,26 +460,47 @@ fn total<'a>(values: impl IntoIterator<Item = &'a f32>) -> f64 {
 /// taken by the core through the SVM and the normalisation (a [`lrp::Network`] of
 /// [`lrp::PowerNorm`] and the SVM's [`lrp::Dense`]) and through the Fisher terms' transpose.
 /// A gradient-based baseline for the perturbation curves, `[frames, rows, cols]`.
-pub fn gradient_times_input(model: &VideoClassifier, clip: &ClipDescriptors, class: usize) -> Result<Array3<f32>, VideoError> {
+pub fn gradient_times_input(
+    model: &VideoClassifier,
+    clip: &ClipDescriptors,
+    class: usize,
+) -> Result<Array3<f32>, VideoError> {
     let n = clip.fields.len();
-    let raw: Vec<Array1<f32>> = model.encoders.iter().zip(&clip.channels).map(|(e, x)| e.raw(x.view())).collect();
-    let head = Network::new(vec![Layer::PowerNorm(model.normalisation()), Layer::Dense(model.svm.clone())]);
-    let at_raw = head.forward(VideoClassifier::raw_fisher_vector(&raw).into_dyn())?.gradient(&Target::Output(class))?;
+    let raw: Vec<Array1<f32>> =
+        model.encoders.iter().zip(&clip.channels).map(|(e, x)| e.raw(x.view())).collect();
+    let head = Network::new(vec![
+        Layer::PowerNorm(model.normalisation()),
+        Layer::Dense(model.svm.clone()),
+    ]);
+    let at_raw = head
+        .forward(VideoClassifier::raw_fisher_vector(&raw).into_dyn())?
+        .gradient(&Target::Output(class))?;
     let mut per_descriptor = Array1::<f32>::zeros(n);
     let mut offset = 0;
     for (encoder, x) in model.encoders.iter().zip(&clip.channels) {
         let part = at_raw.slice(s![offset..offset + encoder.fisher_len()]);
         offset += encoder.fisher_len();
         let map = FisherTerms { encoder, descriptors: x.view(), count: n };
-        per_descriptor += &map.transpose(part.into_dyn(), WeightMod::Identity, &[n]).into_dimensionality::<ndarray::Ix1>().expect("1-d");
+        per_descriptor += &map
+            .transpose(part.into_dyn(), WeightMod::Identity, &[n])
+            .into_dimensionality::<ndarray::Ix1>()
+            .expect("1-d");
     }
     spread_over_fields(clip, &per_descriptor)
 }
 
 /// Per-descriptor scores spread flat over their receptive fields: `[frames, rows, cols]`.
-pub(crate) fn spread_over_fields(clip: &ClipDescriptors, per_descriptor: &Array1<f32>) -> Result<Array3<f32>, VideoError> {
+pub(crate) fn spread_over_fields(
+    clip: &ClipDescriptors,
+    per_descriptor: &Array1<f32>,
+) -> Result<Array3<f32>, VideoError> {
     let shape = [clip.frame_kinds.len(), clip.grid.0, clip.grid.1];
     let map = ReceptiveFields { fields: &clip.fields, first_frame: 0, shape };
-    let blocks = relevance_through(&map, ArrayD::<f32>::zeros(IxDyn(&shape)).view(), per_descriptor.view().into_dyn(), &Rule::Flat)?;
+    let blocks = relevance_through(
+        &map,
+        ArrayD::<f32>::zeros(IxDyn(&shape)).view(),
+        per_descriptor.view().into_dyn(),
+        &Rule::Flat,
+    )?;
     Ok(blocks.into_dimensionality::<ndarray::Ix3>().expect("3-d"))
 }

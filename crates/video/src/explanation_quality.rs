@@ -10,11 +10,11 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use serde::Serialize;
 
+use crate::attribution::ClipMotion;
 use crate::classifier::VideoClassifier;
 use crate::clip_descriptors::ClipDescriptors;
-use crate::attribution::ClipMotion;
-use crate::faithfulness::{deletion_curve, Imputation};
 use crate::error::VideoError;
+use crate::faithfulness::{deletion_curve, Imputation};
 use crate::field::MotionField;
 use crate::motion::FrameKind;
 
@@ -45,9 +45,22 @@ fn aopc(scores: &[f32]) -> f32 {
 /// and by decreasing Gradient × Input (both `[frames, rows, cols]`), and `random_orders`
 /// seeded random orders; `steps` steps of `fraction / steps` of all cells each.
 #[allow(clippy::too_many_arguments)]
-pub fn perturbation(model: &VideoClassifier, frames: &[(FrameKind, MotionField)], size: (usize, usize), class: usize, relevance: &Array3<f32>, gradient_input: &Array3<f32>, steps: usize, fraction: f64, random_orders: usize) -> Result<Perturbation, VideoError> {
+pub fn perturbation(
+    model: &VideoClassifier,
+    frames: &[(FrameKind, MotionField)],
+    size: (usize, usize),
+    class: usize,
+    relevance: &Array3<f32>,
+    gradient_input: &Array3<f32>,
+    steps: usize,
+    fraction: f64,
+    random_orders: usize,
+) -> Result<Perturbation, VideoError> {
     let clip = ClipMotion::new(model, frames.to_vec(), size)?;
-    let curve = |order: &[(usize, usize, usize)], per_step: usize, name: String| -> Result<PerturbationCurve, VideoError> {
+    let curve = |order: &[(usize, usize, usize)],
+                 per_step: usize,
+                 name: String|
+     -> Result<PerturbationCurve, VideoError> {
         let scores = deletion_curve(model, &clip, class, order, per_step, steps, Imputation::Zero)?;
         Ok(PerturbationCurve { order: name, aopc: aopc(&scores), scores })
     };
@@ -55,7 +68,9 @@ pub fn perturbation(model: &VideoClassifier, frames: &[(FrameKind, MotionField)]
     let per_step = ((cells.len() as f64 * fraction / steps.max(1) as f64).round() as usize).max(1);
     cells.sort_by(|a, b| relevance[[b.0, b.1, b.2]].total_cmp(&relevance[[a.0, a.1, a.2]]));
     let mut curves = vec![curve(&cells, per_step, "lrp".into())?];
-    cells.sort_by(|a, b| gradient_input[[b.0, b.1, b.2]].total_cmp(&gradient_input[[a.0, a.1, a.2]]));
+    cells.sort_by(|a, b| {
+        gradient_input[[b.0, b.1, b.2]].total_cmp(&gradient_input[[a.0, a.1, a.2]])
+    });
     curves.push(curve(&cells, per_step, "gradient×input".into())?);
     for seed in 0..random_orders {
         cells.shuffle(&mut StdRng::seed_from_u64(seed as u64));
@@ -75,15 +90,28 @@ pub struct RegionShare {
 
 /// The share of positive block relevance that falls on per-pixel masks (`masks[t]` is
 /// row-major `width × height`), each block counted by the fraction of its pixels on the mask.
-pub fn region_share(relevance: &Array3<f32>, masks: &[Vec<bool>], width: usize, height: usize, block: usize) -> RegionShare {
+pub fn region_share(
+    relevance: &Array3<f32>,
+    masks: &[Vec<bool>],
+    width: usize,
+    height: usize,
+    block: usize,
+) -> RegionShare {
     let (frames, rows, cols) = relevance.dim();
     let (mut on, mut all, mut area, mut pixels) = (0f64, 0f64, 0f64, 0f64);
     for t in 0..frames.min(masks.len()) {
         for r in 0..rows {
             for c in 0..cols {
-                let (ys, xs) = (r * block..((r + 1) * block).min(height), c * block..((c + 1) * block).min(width));
+                let (ys, xs) = (
+                    r * block..((r + 1) * block).min(height),
+                    c * block..((c + 1) * block).min(width),
+                );
                 let total = (ys.len() * xs.len()) as f64;
-                let covered = ys.clone().flat_map(|y| xs.clone().map(move |x| (x, y))).filter(|&(x, y)| masks[t][y * width + x]).count() as f64;
+                let covered = ys
+                    .clone()
+                    .flat_map(|y| xs.clone().map(move |x| (x, y)))
+                    .filter(|&(x, y)| masks[t][y * width + x])
+                    .count() as f64;
                 let positive = f64::from(relevance[[t, r, c]].max(0.0));
                 if total > 0.0 {
                     on += positive * covered / total;
@@ -94,7 +122,10 @@ pub fn region_share(relevance: &Array3<f32>, masks: &[Vec<bool>], width: usize, 
             }
         }
     }
-    RegionShare { relevance: if all > 0.0 { (on / all) as f32 } else { 0.0 }, area: if pixels > 0.0 { (area / pixels) as f32 } else { 0.0 } }
+    RegionShare {
+        relevance: if all > 0.0 { (on / all) as f32 } else { 0.0 },
+        area: if pixels > 0.0 { (area / pixels) as f32 } else { 0.0 },
+    }
 }
 
 #[cfg(test)]
@@ -109,7 +140,12 @@ mod tests {
         relevance[[0, 0, 1]] = 2.0;
         relevance[[0, 1, 1]] = 1.0;
         relevance[[0, 1, 0]] = -5.0; // negative relevance is left out
-        let mask: Vec<bool> = (0..16).map(|i| { let (x, y) = (i % 4, i / 4); y < 2 && x <= 2 }).collect();
+        let mask: Vec<bool> = (0..16)
+            .map(|i| {
+                let (x, y) = (i % 4, i / 4);
+                y < 2 && x <= 2
+            })
+            .collect();
         let share = region_share(&relevance, &[mask], 4, 4, 2);
         assert!((share.relevance - (1.0 + 2.0 * 0.5) / 4.0).abs() < 1e-6, "{share:?}");
         assert!((share.area - 6.0 / 16.0).abs() < 1e-6);
@@ -146,11 +182,19 @@ pub struct RelevanceReport {
 
 /// A synthetic set's planted cue, from its `manifest.json`: its kind and the clips that
 /// carry it (paths below `root`).
-pub fn planted_cue(root: &std::path::Path) -> Option<(crate::synth::ArtifactKind, Vec<std::path::PathBuf>)> {
+pub fn planted_cue(
+    root: &std::path::Path,
+) -> Option<(crate::synth::ArtifactKind, Vec<std::path::PathBuf>)> {
     let text = std::fs::read_to_string(root.join("manifest.json")).ok()?;
     let value: serde_json::Value = serde_json::from_str(&text).ok()?;
     let kind = value.get("options")?.get("artifact")?.as_array()?.get(1)?.as_str()?.parse().ok()?;
-    let clips = value.get("clips")?.as_array()?.iter().filter(|c| c["artifact"] == true).filter_map(|c| c["video"].as_str().map(|v| root.join(v))).collect();
+    let clips = value
+        .get("clips")?
+        .as_array()?
+        .iter()
+        .filter(|c| c["artifact"] == true)
+        .filter_map(|c| c["video"].as_str().map(|v| root.join(v)))
+        .collect();
     Some((kind, clips))
 }
 
@@ -159,7 +203,16 @@ pub fn planted_cue(root: &std::path::Path) -> Option<(crate::synth::ArtifactKind
 /// a clip has a `.mask.pbm` beside it, the share on the figure (and on the cue in the clips
 /// that carry it).
 #[allow(clippy::too_many_arguments)]
-pub fn evaluate_relevance(model: &VideoClassifier, clips: &[crate::dataset::LabelledClip], cue: Option<&(crate::synth::ArtifactKind, Vec<std::path::PathBuf>)>, steps: usize, fraction: f64, random_orders: usize, rules: &lrp::Composite, progress: &Progress) -> Result<RelevanceReport, VideoError> {
+pub fn evaluate_relevance(
+    model: &VideoClassifier,
+    clips: &[crate::dataset::LabelledClip],
+    cue: Option<&(crate::synth::ArtifactKind, Vec<std::path::PathBuf>)>,
+    steps: usize,
+    fraction: f64,
+    random_orders: usize,
+    rules: &lrp::Composite,
+    progress: &Progress,
+) -> Result<RelevanceReport, VideoError> {
     use rayon::prelude::*;
     let classes = &model.config.classes;
     let block = model.config.options.block;
@@ -168,30 +221,55 @@ pub fn evaluate_relevance(model: &VideoClassifier, clips: &[crate::dataset::Labe
     let outcomes: Vec<Outcome> = clips
         .par_iter()
         .map(|clip| -> Result<Outcome, VideoError> {
-            let reader = crate::motion::MotionReader::open(&clip.path, crate::motion::MotionOptions { block, pictures: false, ..crate::motion::MotionOptions::default() })?;
+            let reader = crate::motion::MotionReader::open(
+                &clip.path,
+                crate::motion::MotionOptions {
+                    block,
+                    pictures: false,
+                    ..crate::motion::MotionOptions::default()
+                },
+            )?;
             let size = (reader.info().width, reader.info().height);
-            let frames: Vec<(FrameKind, MotionField)> = reader.map(|f| f.map(|f| (f.kind, f.field))).collect::<Result<_, _>>()?;
-            let d = ClipDescriptors::from_fields(frames.iter().map(|(k, f)| Ok((*k, f))), size, model.config.options.descriptor)?;
+            let frames: Vec<(FrameKind, MotionField)> =
+                reader.map(|f| f.map(|f| (f.kind, f.field))).collect::<Result<_, _>>()?;
+            let d = ClipDescriptors::from_fields(
+                frames.iter().map(|(k, f)| Ok((*k, f))),
+                size,
+                model.config.options.descriptor,
+            )?;
             progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, clips.len());
             if model.predict_descriptors(&d).class != clip.label {
                 return Ok(None);
             }
             let e = crate::explain::explain(model, &d, Some(clip.label), rules)?;
             let gi = crate::explain::gradient_times_input(model, &d, clip.label)?;
-            let p = perturbation(model, &frames, size, clip.label, &e.blocks, &gi, steps, fraction, random_orders)?;
+            let p = perturbation(
+                model,
+                &frames,
+                size,
+                clip.label,
+                &e.blocks,
+                &gi,
+                steps,
+                fraction,
+                random_orders,
+            )?;
             let mask_path = clip.path.with_extension("mask.pbm");
             let (figure, cue_share) = if mask_path.is_file() {
                 let (w, h, masks) = crate::synth::read_masks(&mask_path)?;
                 let figure = region_share(&e.blocks, &masks, w, h, block);
-                let cue_share = cue.filter(|(_, carriers)| carriers.contains(&clip.path)).map(|(kind, _)| {
-                    let cue_masks: Vec<Vec<bool>> = (0..masks.len())
-                        .map(|t| {
-                            let (xs, ys) = crate::synth::artifact_rect(*kind, w, h, t);
-                            (0..w * h).map(|i| xs.contains(&(i % w)) && ys.contains(&(i / w))).collect()
-                        })
-                        .collect();
-                    region_share(&e.blocks, &cue_masks, w, h, block)
-                });
+                let cue_share =
+                    cue.filter(|(_, carriers)| carriers.contains(&clip.path)).map(|(kind, _)| {
+                        let cue_masks: Vec<Vec<bool>> = (0..masks.len())
+                            .map(|t| {
+                                let (xs, ys) = crate::synth::artifact_rect(*kind, w, h, t);
+                                (0..w * h)
+                                    .map(|i| xs.contains(&(i % w)) && ys.contains(&(i / w)))
+                                    .collect()
+                            })
+                            .collect();
+                        region_share(&e.blocks, &cue_masks, w, h, block)
+                    });
                 (Some(figure), cue_share)
             } else {
                 (None, None)
@@ -200,11 +278,18 @@ pub fn evaluate_relevance(model: &VideoClassifier, clips: &[crate::dataset::Labe
         })
         .collect::<Result<_, _>>()?;
     let explained: Vec<_> = outcomes.into_iter().flatten().collect();
-    let mean_curve = |name: &str, pick: &dyn Fn(&Perturbation) -> Vec<Vec<f32>>| -> PerturbationCurve {
-        let all: Vec<Vec<f32>> = explained.iter().flat_map(|(_, p, _, _)| pick(p)).collect();
-        let scores: Vec<f32> = (0..=steps).map(|k| all.iter().map(|s| s[k]).sum::<f32>() / all.len().max(1) as f32).collect();
-        PerturbationCurve { order: name.to_string(), aopc: all.iter().map(|s| aopc(s)).sum::<f32>() / all.len().max(1) as f32, scores }
-    };
+    let mean_curve =
+        |name: &str, pick: &dyn Fn(&Perturbation) -> Vec<Vec<f32>>| -> PerturbationCurve {
+            let all: Vec<Vec<f32>> = explained.iter().flat_map(|(_, p, _, _)| pick(p)).collect();
+            let scores: Vec<f32> = (0..=steps)
+                .map(|k| all.iter().map(|s| s[k]).sum::<f32>() / all.len().max(1) as f32)
+                .collect();
+            PerturbationCurve {
+                order: name.to_string(),
+                aopc: all.iter().map(|s| aopc(s)).sum::<f32>() / all.len().max(1) as f32,
+                scores,
+            }
+        };
     let mean_curves = if explained.is_empty() {
         Vec::new()
     } else {
@@ -221,12 +306,16 @@ pub fn evaluate_relevance(model: &VideoClassifier, clips: &[crate::dataset::Labe
             let mine: Vec<_> = explained.iter().filter(|(label, ..)| *label == k).collect();
             let mean = |shares: Vec<RegionShare>| -> Option<RegionShare> {
                 let n = shares.len() as f32;
-                (n > 0.0).then(|| RegionShare { relevance: shares.iter().map(|s| s.relevance).sum::<f32>() / n, area: shares.iter().map(|s| s.area).sum::<f32>() / n })
+                (n > 0.0).then(|| RegionShare {
+                    relevance: shares.iter().map(|s| s.relevance).sum::<f32>() / n,
+                    area: shares.iter().map(|s| s.area).sum::<f32>() / n,
+                })
             };
             ClassShares {
                 class: name.clone(),
                 clips: mine.len(),
-                figure: mean(mine.iter().filter_map(|(_, _, f, _)| *f).collect()).unwrap_or_default(),
+                figure: mean(mine.iter().filter_map(|(_, _, f, _)| *f).collect())
+                    .unwrap_or_default(),
                 cue: mean(mine.iter().filter_map(|(_, _, _, c)| *c).collect()),
             }
         })

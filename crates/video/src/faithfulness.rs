@@ -23,7 +23,9 @@ use ndarray::{Array2, Array3};
 use pipeline::localisation::Localisation;
 use pipeline::metrics::argmax;
 use pipeline::progress::Progress;
-use pipeline::randomisation::{correlations, curves, redraw, InputCorrelations, RandomisationCurve};
+use pipeline::randomisation::{
+    correlations, curves, redraw, InputCorrelations, RandomisationCurve,
+};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -67,7 +69,10 @@ pub struct VideoEvaluationSettings {
 
 impl VideoEvaluationSettings {
     pub fn check(&self) -> Result<(), VideoError> {
-        if self.methods.is_empty() || self.steps == 0 || !(self.fraction > 0.0 && self.fraction <= 1.0) {
+        if self.methods.is_empty()
+            || self.steps == 0
+            || !(self.fraction > 0.0 && self.fraction <= 1.0)
+        {
             return Err(VideoError::Settings(format!("evaluation settings: a method or more, steps ≥ 1 and a fraction in (0, 1] (got {} methods, {} steps, {})", self.methods.len(), self.steps, self.fraction)));
         }
         Ok(())
@@ -149,10 +154,18 @@ pub fn impute_from_neighbours(field: &mut MotionField, removed: &Array2<bool>) {
                 if !removed[[r, c]] {
                     continue;
                 }
-                let neighbours: Vec<(usize, usize)> = [(r.wrapping_sub(1), c), (r + 1, c), (r, c.wrapping_sub(1)), (r, c + 1)].into_iter().filter(|&(y, x)| y < rows && x < cols).collect();
+                let neighbours: Vec<(usize, usize)> =
+                    [(r.wrapping_sub(1), c), (r + 1, c), (r, c.wrapping_sub(1)), (r, c + 1)]
+                        .into_iter()
+                        .filter(|&(y, x)| y < rows && x < cols)
+                        .collect();
                 let n = neighbours.len() as f32;
-                let (dx, dy) = neighbours.iter().fold((0.0, 0.0), |(a, b), &(y, x)| (a + field.dx[[y, x]], b + field.dy[[y, x]]));
-                moved = moved.max((dx / n - field.dx[[r, c]]).abs()).max((dy / n - field.dy[[r, c]]).abs());
+                let (dx, dy) = neighbours.iter().fold((0.0, 0.0), |(a, b), &(y, x)| {
+                    (a + field.dx[[y, x]], b + field.dy[[y, x]])
+                });
+                moved = moved
+                    .max((dx / n - field.dx[[r, c]]).abs())
+                    .max((dy / n - field.dy[[r, c]]).abs());
                 field.dx[[r, c]] = dx / n;
                 field.dy[[r, c]] = dy / n;
                 field.has_vector[[r, c]] = true;
@@ -167,8 +180,17 @@ pub fn impute_from_neighbours(field: &mut MotionField, removed: &Array2<bool>) {
 /// Scores of `class` after each step of deleting `order`'s cells, `per_step` at a time. Each
 /// step edits only the frames it deletes in (an [`EditableClip`]), and the imputed fill of a
 /// frame is computed again from all its deleted cells.
-pub fn deletion_curve(model: &VideoClassifier, clip: &ClipMotion, class: usize, order: &[(usize, usize, usize)], per_step: usize, steps: usize, imputation: Imputation) -> Result<Vec<f32>, VideoError> {
-    let mut removed: Vec<Array2<bool>> = clip.frames.iter().map(|(_, f)| Array2::from_elem(f.dx.dim(), false)).collect();
+pub fn deletion_curve(
+    model: &VideoClassifier,
+    clip: &ClipMotion,
+    class: usize,
+    order: &[(usize, usize, usize)],
+    per_step: usize,
+    steps: usize,
+    imputation: Imputation,
+) -> Result<Vec<f32>, VideoError> {
+    let mut removed: Vec<Array2<bool>> =
+        clip.frames.iter().map(|(_, f)| Array2::from_elem(f.dx.dim(), false)).collect();
     let mut editable = EditableClip::new(model, clip);
     let mut scores = vec![editable.scores()[class]];
     for step in 0..steps {
@@ -184,7 +206,10 @@ pub fn deletion_curve(model: &VideoClassifier, clip: &ClipMotion, class: usize, 
             .map(|t| {
                 let (mut field, gone) = (clip.frames[t].1.clone(), &removed[t]);
                 match imputation {
-                    Imputation::Zero => gone.indexed_iter().filter(|(_, &m)| m).for_each(|((r, c), _)| remove_motion(&mut field, r, c)),
+                    Imputation::Zero => gone
+                        .indexed_iter()
+                        .filter(|(_, &m)| m)
+                        .for_each(|((r, c), _)| remove_motion(&mut field, r, c)),
                     Imputation::Neighbours => impute_from_neighbours(&mut field, gone),
                 }
                 (t, field)
@@ -197,7 +222,14 @@ pub fn deletion_curve(model: &VideoClassifier, clip: &ClipMotion, class: usize, 
 
 /// Scores of `class` from the motionless clip, `order`'s cells getting their motion back
 /// `per_step` at a time.
-pub fn insertion_curve(model: &VideoClassifier, clip: &ClipMotion, class: usize, order: &[(usize, usize, usize)], per_step: usize, steps: usize) -> Result<Vec<f32>, VideoError> {
+pub fn insertion_curve(
+    model: &VideoClassifier,
+    clip: &ClipMotion,
+    class: usize,
+    order: &[(usize, usize, usize)],
+    per_step: usize,
+    steps: usize,
+) -> Result<Vec<f32>, VideoError> {
     let mut editable = EditableClip::from_frames(model, motionless(&clip.frames), clip.size)?;
     let mut scores = vec![editable.scores()[class]];
     for step in 0..steps {
@@ -229,14 +261,27 @@ fn ranked(map: &Array3<f32>) -> Vec<(usize, usize, usize)> {
 
 /// Per-frame pixel masks as cells of a `[frames, rows, cols]` grid of `block`-pixel blocks: a
 /// cell is on the mask when at least half of its pixels are.
-pub fn block_mask(masks: &[Vec<bool>], (width, height): (usize, usize), block: usize, (frames, rows, cols): (usize, usize, usize)) -> Vec<bool> {
+pub fn block_mask(
+    masks: &[Vec<bool>],
+    (width, height): (usize, usize),
+    block: usize,
+    (frames, rows, cols): (usize, usize, usize),
+) -> Vec<bool> {
     let mut out = Vec::with_capacity(frames * rows * cols);
     for t in 0..frames {
         for r in 0..rows {
             for c in 0..cols {
-                let (ys, xs) = (r * block..((r + 1) * block).min(height), c * block..((c + 1) * block).min(width));
+                let (ys, xs) = (
+                    r * block..((r + 1) * block).min(height),
+                    c * block..((c + 1) * block).min(width),
+                );
                 let total = ys.len() * xs.len();
-                let on = masks.get(t).map_or(0, |m| ys.clone().flat_map(|y| xs.clone().map(move |x| y * width + x)).filter(|&i| m[i]).count());
+                let on = masks.get(t).map_or(0, |m| {
+                    ys.clone()
+                        .flat_map(|y| xs.clone().map(move |x| y * width + x))
+                        .filter(|&i| m[i])
+                        .count()
+                });
                 out.push(total > 0 && 2 * on >= total);
             }
         }
@@ -250,7 +295,12 @@ struct Truth {
     cue: Option<Vec<bool>>,
 }
 
-fn truth(clip: &LabelledClip, cue: Option<&PlantedCue>, block: usize, grid: (usize, usize, usize)) -> Result<Truth, VideoError> {
+fn truth(
+    clip: &LabelledClip,
+    cue: Option<&PlantedCue>,
+    block: usize,
+    grid: (usize, usize, usize),
+) -> Result<Truth, VideoError> {
     let mask_path = clip.path.with_extension("mask.pbm");
     if !mask_path.is_file() {
         return Ok(Truth { figure: None, cue: None });
@@ -269,9 +319,18 @@ fn truth(clip: &LabelledClip, cue: Option<&PlantedCue>, block: usize, grid: (usi
 }
 
 /// One ranking's results on one clip (sums of one, for [`VideoMethodScores::add`]).
-fn clip_scores(model: &VideoClassifier, clip: &ClipMotion, class: usize, name: String, map: &Array3<f32>, truth: &Truth, settings: &VideoEvaluationSettings) -> Result<VideoMethodScores, VideoError> {
+fn clip_scores(
+    model: &VideoClassifier,
+    clip: &ClipMotion,
+    class: usize,
+    name: String,
+    map: &Array3<f32>,
+    truth: &Truth,
+    settings: &VideoEvaluationSettings,
+) -> Result<VideoMethodScores, VideoError> {
     let order = ranked(map);
-    let per_step = ((order.len() as f64 * settings.fraction / settings.steps as f64).round() as usize).max(1);
+    let per_step =
+        ((order.len() as f64 * settings.fraction / settings.steps as f64).round() as usize).max(1);
     let wide = |v: Vec<f32>| v.into_iter().map(f64::from).collect::<Vec<_>>();
     // Localisation of the evidence for the class, R⁺: a signed map may sum to nearly zero
     // (Gradient × Input does, exactly: the Fisher vector's normalisation is scale-invariant),
@@ -281,8 +340,24 @@ fn clip_scores(model: &VideoClassifier, clip: &ClipMotion, class: usize, name: S
     Ok(VideoMethodScores {
         method: name,
         clips: 1,
-        deletion: wide(deletion_curve(model, clip, class, &order, per_step, settings.steps, Imputation::Zero)?),
-        deletion_imputed: wide(deletion_curve(model, clip, class, &order, per_step, settings.steps, Imputation::Neighbours)?),
+        deletion: wide(deletion_curve(
+            model,
+            clip,
+            class,
+            &order,
+            per_step,
+            settings.steps,
+            Imputation::Zero,
+        )?),
+        deletion_imputed: wide(deletion_curve(
+            model,
+            clip,
+            class,
+            &order,
+            per_step,
+            settings.steps,
+            Imputation::Neighbours,
+        )?),
         insertion: wide(insertion_curve(model, clip, class, &order, per_step, settings.steps)?),
         aopc: [0.0; 2],
         insertion_area: 0.0,
@@ -331,7 +406,14 @@ impl VideoMethodScores {
 
 /// Evaluates `settings.methods` (and a random order) on `clips`, in parallel over clips, then
 /// the randomisation test on `settings.randomisation_clips` of them; `name` names the model.
-pub fn evaluate_video(model: &VideoClassifier, name: &str, clips: &[LabelledClip], cue: Option<&PlantedCue>, settings: &VideoEvaluationSettings, progress: &Progress) -> Result<VideoEvaluation, VideoError> {
+pub fn evaluate_video(
+    model: &VideoClassifier,
+    name: &str,
+    clips: &[LabelledClip],
+    cue: Option<&PlantedCue>,
+    settings: &VideoEvaluationSettings,
+    progress: &Progress,
+) -> Result<VideoEvaluation, VideoError> {
     settings.check()?;
     let started = Instant::now();
     let block = model.config.options.block;
@@ -350,14 +432,32 @@ pub fn evaluate_video(model: &VideoClassifier, name: &str, clips: &[LabelledClip
                 let start = Instant::now();
                 let relevance = block_relevance(model, &clip, class, method)?;
                 let seconds = start.elapsed().as_secs_f64();
-                let mut row = clip_scores(model, &clip, class, method.to_string(), &relevance.blocks, &truth, settings)?;
+                let mut row = clip_scores(
+                    model,
+                    &clip,
+                    class,
+                    method.to_string(),
+                    &relevance.blocks,
+                    &truth,
+                    settings,
+                )?;
                 row.relevance_seconds = seconds;
-                row.completeness = relevance.completeness.map(|c| [c.error.abs(), (c.score - c.baseline_score).abs()]);
+                row.completeness = relevance
+                    .completeness
+                    .map(|c| [c.error.abs(), (c.score - c.baseline_score).abs()]);
                 rows.push(row);
             }
             let mut random: Vec<f32> = (0..grid.0 * grid.1 * grid.2).map(|i| i as f32).collect();
             random.shuffle(&mut StdRng::seed_from_u64(settings.seed.wrapping_add(index as u64)));
-            rows.push(clip_scores(model, &clip, class, "random".into(), &Array3::from_shape_vec(grid, random).expect("one per cell"), &truth, settings)?);
+            rows.push(clip_scores(
+                model,
+                &clip,
+                class,
+                "random".into(),
+                &Array3::from_shape_vec(grid, random).expect("one per cell"),
+                &truth,
+                settings,
+            )?);
             progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
             Ok(rows)
         })
@@ -373,37 +473,74 @@ pub fn evaluate_video(model: &VideoClassifier, name: &str, clips: &[LabelledClip
             .collect(),
     };
     let sample = pipeline::split::evenly_spread(clips, Some(settings.randomisation_clips));
-    let randomisation = if settings.randomisation_clips == 0 { Vec::new() } else { randomisation_test(model, &sample, &settings.methods, settings.seed, &|_, _| progress(done.fetch_add(1, Ordering::Relaxed) + 1, total))? };
-    Ok(VideoEvaluation { model: name.to_string(), clips: clips.len(), steps: settings.steps, fraction: settings.fraction, methods, randomisation, seconds: started.elapsed().as_secs_f64() })
+    let randomisation = if settings.randomisation_clips == 0 {
+        Vec::new()
+    } else {
+        randomisation_test(model, &sample, &settings.methods, settings.seed, &|_, _| {
+            progress(done.fetch_add(1, Ordering::Relaxed) + 1, total)
+        })?
+    };
+    Ok(VideoEvaluation {
+        model: name.to_string(),
+        clips: clips.len(),
+        steps: settings.steps,
+        fraction: settings.fraction,
+        methods,
+        randomisation,
+        seconds: started.elapsed().as_secs_f64(),
+    })
 }
 
 /// A clip's row with every sum at zero (the curves' lengths kept).
 fn zeroed(row: &VideoMethodScores) -> VideoMethodScores {
     let zeros = |v: &Vec<f64>| vec![0.0; v.len()];
-    VideoMethodScores { method: row.method.clone(), clips: 0, deletion: zeros(&row.deletion), deletion_imputed: zeros(&row.deletion_imputed), insertion: zeros(&row.insertion), aopc: [0.0; 2], insertion_area: 0.0, figure: None, cue: None, completeness: None, relevance_seconds: 0.0 }
+    VideoMethodScores {
+        method: row.method.clone(),
+        clips: 0,
+        deletion: zeros(&row.deletion),
+        deletion_imputed: zeros(&row.deletion_imputed),
+        insertion: zeros(&row.insertion),
+        aopc: [0.0; 2],
+        insertion_area: 0.0,
+        figure: None,
+        cue: None,
+        completeness: None,
+        relevance_seconds: 0.0,
+    }
 }
 
 /// The randomisation test on `clips`: per step of [`CASCADE`], each method's block map under
 /// the randomised model against the trained model's (Spearman ρ, and of |R|), for the class
 /// the trained model predicts.
-pub fn randomisation_test(model: &VideoClassifier, clips: &[LabelledClip], methods: &[Method], seed: u64, progress: &Progress) -> Result<Vec<RandomisationCurve>, VideoError> {
-    let models: Vec<VideoClassifier> = (1..=CASCADE.len()).map(|k| model.randomised(k, seed)).collect();
+pub fn randomisation_test(
+    model: &VideoClassifier,
+    clips: &[LabelledClip],
+    methods: &[Method],
+    seed: u64,
+    progress: &Progress,
+) -> Result<Vec<RandomisationCurve>, VideoError> {
+    let models: Vec<VideoClassifier> =
+        (1..=CASCADE.len()).map(|k| model.randomised(k, seed)).collect();
     let done = AtomicUsize::new(0);
     let per_clip: Vec<InputCorrelations> = clips
         .par_iter()
         .map(|labelled| -> Result<InputCorrelations, VideoError> {
             let clip = ClipMotion::read(model, &labelled.path, None)?;
             let class = argmax(&model.scores(&model.fisher_vector(&clip.descriptors)));
-            let map = |m: &VideoClassifier, method: &Method| -> Result<Vec<f64>, VideoError> { Ok(block_relevance(m, &clip, class, method)?.blocks.iter().map(|&v| f64::from(v)).collect()) };
+            let map = |m: &VideoClassifier, method: &Method| -> Result<Vec<f64>, VideoError> {
+                Ok(block_relevance(m, &clip, class, method)?
+                    .blocks
+                    .iter()
+                    .map(|&v| f64::from(v))
+                    .collect())
+            };
             let rows = methods
                 .iter()
                 .map(|method| {
                     let trained = map(model, method)?;
                     models
                         .iter()
-                        .map(|m| {
-                            Ok(correlations(&trained, &map(m, method)?))
-                        })
+                        .map(|m| Ok(correlations(&trained, &map(m, method)?)))
                         .collect::<Result<Vec<_>, VideoError>>()
                 })
                 .collect::<Result<Vec<_>, VideoError>>()?;
@@ -429,10 +566,21 @@ impl VideoEvaluationReport {
         use std::fmt::Write;
         let mut out = String::new();
         for m in &self.models {
-            let _ = writeln!(out, "### {} — {} clips, {} steps of {:.1} % of the block cells
-", m.model, m.clips, self.steps, 100.0 * self.fraction / self.steps as f64);
-            let (figure, cue) = (m.methods.iter().any(|s| s.figure.is_some()), m.methods.iter().any(|s| s.cue.is_some()));
-            let mut header = String::from("| method | AOPC removed | AOPC imputed | insertion area |");
+            let _ = writeln!(
+                out,
+                "### {} — {} clips, {} steps of {:.1} % of the block cells
+",
+                m.model,
+                m.clips,
+                self.steps,
+                100.0 * self.fraction / self.steps as f64
+            );
+            let (figure, cue) = (
+                m.methods.iter().any(|s| s.figure.is_some()),
+                m.methods.iter().any(|s| s.cue.is_some()),
+            );
+            let mut header =
+                String::from("| method | AOPC removed | AOPC imputed | insertion area |");
             if figure {
                 header.push_str(" figure mass | figure rank | figure pointing |");
             }
@@ -443,10 +591,18 @@ impl VideoEvaluationReport {
             let columns = header.matches('|').count() - 1;
             let _ = writeln!(out, "{header}\n|{}", "---|".repeat(columns));
             for s in &m.methods {
-                let mut row = format!("| {} | {:.4} | {:.4} | {:.4} |", s.method, s.aopc[0], s.aopc[1], s.insertion_area);
+                let mut row = format!(
+                    "| {} | {:.4} | {:.4} | {:.4} |",
+                    s.method, s.aopc[0], s.aopc[1], s.insertion_area
+                );
                 let localisation = |l: &Option<Localisation>, full: bool| match (l, full) {
-                    (Some(l), true) => format!(" {:.3} | {:.3} | {:.3} |", l.mass_accuracy, l.rank_accuracy, l.pointing_game),
-                    (Some(l), false) => format!(" {:.3} | {:.3} |", l.mass_accuracy, l.pointing_game),
+                    (Some(l), true) => format!(
+                        " {:.3} | {:.3} | {:.3} |",
+                        l.mass_accuracy, l.rank_accuracy, l.pointing_game
+                    ),
+                    (Some(l), false) => {
+                        format!(" {:.3} | {:.3} |", l.mass_accuracy, l.pointing_game)
+                    }
                     (None, true) => " – | – | – |".into(),
                     (None, false) => " – | – |".into(),
                 };
@@ -467,7 +623,15 @@ impl VideoEvaluationReport {
                     }
                     None => row.push_str(" – | – |"),
                 }
-                let _ = write!(row, " {} | {:.3} |", s.completeness.map_or("–".into(), |[error, gap]| format!("{:.2} %", 100.0 * error / gap.max(1e-12))), s.relevance_seconds / s.clips.max(1) as f64);
+                let _ = write!(
+                    row,
+                    " {} | {:.3} |",
+                    s.completeness.map_or("–".into(), |[error, gap]| format!(
+                        "{:.2} %",
+                        100.0 * error / gap.max(1e-12)
+                    )),
+                    s.relevance_seconds / s.clips.max(1) as f64
+                );
                 let _ = writeln!(out, "{row}");
             }
             out.push('\n');
@@ -483,7 +647,12 @@ mod tests {
     fn field(dx: &[&[f32]]) -> MotionField {
         let (rows, cols) = (dx.len(), dx[0].len());
         let dx = Array2::from_shape_fn((rows, cols), |(r, c)| dx[r][c]);
-        MotionField { block: 16, dy: dx.mapv(|v| -2.0 * v), dx, has_vector: Array2::from_elem((rows, cols), true) }
+        MotionField {
+            block: 16,
+            dy: dx.mapv(|v| -2.0 * v),
+            dx,
+            has_vector: Array2::from_elem((rows, cols), true),
+        }
     }
 
     #[test]
@@ -492,7 +661,11 @@ mod tests {
         let mut f = field(&[&[3.0, 100.0, -100.0, 9.0]]);
         let removed = Array2::from_shape_vec((1, 4), vec![false, true, true, false]).unwrap();
         impute_from_neighbours(&mut f, &removed);
-        assert!((f.dx[[0, 1]] - 5.0).abs() < 1e-3 && (f.dx[[0, 2]] - 7.0).abs() < 1e-3, "{:?}", f.dx);
+        assert!(
+            (f.dx[[0, 1]] - 5.0).abs() < 1e-3 && (f.dx[[0, 2]] - 7.0).abs() < 1e-3,
+            "{:?}",
+            f.dx
+        );
         assert!((f.dy[[0, 1]] + 10.0).abs() < 1e-3 && f.dx[[0, 0]] == 3.0 && f.dx[[0, 3]] == 9.0);
         // A 3×3 frame with its centre removed: the mean of its four neighbours (not the corners').
         let mut f = field(&[&[50.0, 1.0, 50.0], &[2.0, 0.0, 3.0], &[50.0, 4.0, 50.0]]);
@@ -517,8 +690,23 @@ mod tests {
 
     #[test]
     fn means_and_areas_from_the_sums() {
-        let row = |deletion: Vec<f64>, insertion: Vec<f64>| VideoMethodScores { method: "m".into(), clips: 1, deletion_imputed: deletion.clone(), deletion, insertion, aopc: [0.0; 2], insertion_area: 0.0, figure: Localisation::of(&[1.0, 0.0], &[true, false]), cue: None, completeness: Some([0.25, 1.0]), relevance_seconds: 1.0 };
-        let (a, b) = (row(vec![4.0, 2.0, 0.0], vec![0.0, 1.0, 2.0]), row(vec![2.0, 2.0, 2.0], vec![0.0, 3.0, 4.0]));
+        let row = |deletion: Vec<f64>, insertion: Vec<f64>| VideoMethodScores {
+            method: "m".into(),
+            clips: 1,
+            deletion_imputed: deletion.clone(),
+            deletion,
+            insertion,
+            aopc: [0.0; 2],
+            insertion_area: 0.0,
+            figure: Localisation::of(&[1.0, 0.0], &[true, false]),
+            cue: None,
+            completeness: Some([0.25, 1.0]),
+            relevance_seconds: 1.0,
+        };
+        let (a, b) = (
+            row(vec![4.0, 2.0, 0.0], vec![0.0, 1.0, 2.0]),
+            row(vec![2.0, 2.0, 2.0], vec![0.0, 3.0, 4.0]),
+        );
         let mut sum = zeroed(&a);
         sum.add(&a);
         sum.add(&b);

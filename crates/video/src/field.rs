@@ -20,7 +20,12 @@ impl MotionField {
     /// A zero field for a `width`×`height` picture (the grid covers partial edge blocks).
     pub fn zeros(width: usize, height: usize, block: usize) -> Self {
         let shape = (height.div_ceil(block), width.div_ceil(block));
-        MotionField { block, dx: Array2::zeros(shape), dy: Array2::zeros(shape), has_vector: Array2::from_elem(shape, false) }
+        MotionField {
+            block,
+            dx: Array2::zeros(shape),
+            dy: Array2::zeros(shape),
+            has_vector: Array2::from_elem(shape, false),
+        }
     }
 
     /// Grid rows.
@@ -68,13 +73,25 @@ pub(crate) struct FieldBuilder {
 impl FieldBuilder {
     pub(crate) fn new(width: usize, height: usize, block: usize) -> Self {
         let shape = (height.div_ceil(block), width.div_ceil(block));
-        FieldBuilder { width, height, sum_x: Array2::zeros(shape), sum_y: Array2::zeros(shape), area: Array2::zeros(shape), block }
+        FieldBuilder {
+            width,
+            height,
+            sum_x: Array2::zeros(shape),
+            sum_y: Array2::zeros(shape),
+            area: Array2::zeros(shape),
+            block,
+        }
     }
 
     /// Adds displacement `(dx, dy)` over the pixels `[x0, x1) × [y0, y1)` (clipped to the picture).
     pub(crate) fn add(&mut self, (x0, x1): (i32, i32), (y0, y1): (i32, i32), dx: f32, dy: f32) {
         let clip = |v: i32, hi: usize| v.clamp(0, hi as i32) as usize;
-        let (x0, x1, y0, y1) = (clip(x0, self.width), clip(x1, self.width), clip(y0, self.height), clip(y1, self.height));
+        let (x0, x1, y0, y1) = (
+            clip(x0, self.width),
+            clip(x1, self.width),
+            clip(y0, self.height),
+            clip(y1, self.height),
+        );
         if x0 >= x1 || y0 >= y1 {
             return;
         }
@@ -93,7 +110,11 @@ impl FieldBuilder {
     /// The field: area-weighted mean displacement per block.
     pub(crate) fn finish(self) -> MotionField {
         let has_vector = self.area.mapv(|a| a > 0.0);
-        let mean = |sum: &Array2<f32>| ndarray::Zip::from(sum).and(&self.area).map_collect(|&s, &a| if a > 0.0 { s / a } else { 0.0 });
+        let mean = |sum: &Array2<f32>| {
+            ndarray::Zip::from(sum)
+                .and(&self.area)
+                .map_collect(|&s, &a| if a > 0.0 { s / a } else { 0.0 })
+        };
         MotionField { block: self.block, dx: mean(&self.sum_x), dy: mean(&self.sum_y), has_vector }
     }
 }

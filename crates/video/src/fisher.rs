@@ -40,8 +40,12 @@ impl Projection {
     pub fn fit(x: ArrayView2<f32>, dims: usize) -> Result<Self, VideoError> {
         let dims = dims.min(x.ncols()).min(x.nrows().saturating_sub(1)).max(1);
         let data = DatasetBase::from(x.mapv(f64::from));
-        let pca = Pca::params(dims).fit(&data).map_err(|e| VideoError::Invalid(format!("PCA: {e}")))?;
-        Ok(Projection { mean: pca.mean().mapv(|v| v as f32), components: pca.components().mapv(|v| v as f32) })
+        let pca =
+            Pca::params(dims).fit(&data).map_err(|e| VideoError::Invalid(format!("PCA: {e}")))?;
+        Ok(Projection {
+            mean: pca.mean().mapv(|v| v as f32),
+            components: pca.components().mapv(|v| v as f32),
+        })
     }
 
     pub fn apply(&self, x: ArrayView2<f32>) -> Array2<f32> {
@@ -67,10 +71,17 @@ pub struct DiagonalGmm {
 impl DiagonalGmm {
     /// EM from k-means centres, `iterations` rounds (or until the log-likelihood gains less
     /// than 1e-4 per sample).
-    pub fn fit(x: ArrayView2<f32>, components: usize, iterations: usize, seed: u64) -> Result<Self, VideoError> {
+    pub fn fit(
+        x: ArrayView2<f32>,
+        components: usize,
+        iterations: usize,
+        seed: u64,
+    ) -> Result<Self, VideoError> {
         let (n, d) = x.dim();
         if n < components || components == 0 {
-            return Err(VideoError::Invalid(format!("{n} descriptors are too few for a mixture of {components} components")));
+            return Err(VideoError::Invalid(format!(
+                "{n} descriptors are too few for a mixture of {components} components"
+            )));
         }
         let x64 = x.mapv(f64::from);
         let squares = x64.mapv(|v| v * v);
@@ -103,7 +114,13 @@ impl DiagonalGmm {
         weights /= weights.sum();
         let mut previous = f64::NEG_INFINITY;
         for _ in 0..iterations {
-            let (gamma, log_likelihood) = posteriors(x64.view(), squares.view(), weights.view(), means.view(), variances.view());
+            let (gamma, log_likelihood) = posteriors(
+                x64.view(),
+                squares.view(),
+                weights.view(),
+                means.view(),
+                variances.view(),
+            );
             let mass = gamma.sum_axis(Axis(0)).mapv(|m| m.max(1e-10));
             weights = &mass / n as f64;
             means = gamma.t().dot(&x64) / mass.view().insert_axis(Axis(1));
@@ -114,7 +131,11 @@ impl DiagonalGmm {
             }
             previous = log_likelihood;
         }
-        Ok(DiagonalGmm { weights: weights.mapv(|v| v as f32), means: means.mapv(|v| v as f32), variances: variances.mapv(|v| v as f32) })
+        Ok(DiagonalGmm {
+            weights: weights.mapv(|v| v as f32),
+            means: means.mapv(|v| v as f32),
+            variances: variances.mapv(|v| v as f32),
+        })
     }
 
     pub fn components(&self) -> usize {
@@ -128,12 +149,25 @@ impl DiagonalGmm {
 
 /// Posterior `γ_ik` of every component for every row of `x` (`x2` its squares), and the total
 /// log-likelihood.
-fn posteriors(x: ArrayView2<f64>, x2: ArrayView2<f64>, weights: ArrayView1<f64>, means: ArrayView2<f64>, variances: ArrayView2<f64>) -> (Array2<f64>, f64) {
+fn posteriors(
+    x: ArrayView2<f64>,
+    x2: ArrayView2<f64>,
+    weights: ArrayView1<f64>,
+    means: ArrayView2<f64>,
+    variances: ArrayView2<f64>,
+) -> (Array2<f64>, f64) {
     let d = x.ncols();
     let k = weights.len();
     // log N(x | μ, σ²) = −½ Σ_d [log 2π σ²_d + (x_d − μ_d)² / σ²_d]
     let inv = variances.mapv(|v| 1.0 / v);
-    let constant: Array1<f64> = (0..k).map(|c| weights[c].max(1e-300).ln() - 0.5 * (d as f64 * (2.0 * std::f64::consts::PI).ln() + variances.row(c).mapv(f64::ln).sum())).collect();
+    let constant: Array1<f64> = (0..k)
+        .map(|c| {
+            weights[c].max(1e-300).ln()
+                - 0.5
+                    * (d as f64 * (2.0 * std::f64::consts::PI).ln()
+                        + variances.row(c).mapv(f64::ln).sum())
+        })
+        .collect();
     // Σ_d (x−μ)²/σ² = x²·inv − 2 x·(μ inv) + μ²·inv
     let mu_inv = &means * &inv;
     let mu2_inv: Array1<f64> = (&mu_inv * &means).sum_axis(Axis(1));
@@ -172,12 +206,22 @@ impl FisherEncoder {
         let y = self.projection.apply(descriptors).mapv(f64::from);
         let (n, d) = y.dim();
         let g = &self.gmm;
-        let (weights, means, variances) = (g.weights.mapv(f64::from), g.means.mapv(f64::from), g.variances.mapv(f64::from));
-        let (gamma, _) = posteriors(y.view(), y.mapv(|v| v * v).view(), weights.view(), means.view(), variances.view());
+        let (weights, means, variances) =
+            (g.weights.mapv(f64::from), g.means.mapv(f64::from), g.variances.mapv(f64::from));
+        let (gamma, _) = posteriors(
+            y.view(),
+            y.mapv(|v| v * v).view(),
+            weights.view(),
+            means.view(),
+            variances.view(),
+        );
         let mut out = Array2::<f32>::zeros((n, self.fisher_len()));
         for k in 0..g.components() {
             let sigma = variances.row(k).mapv(f64::sqrt);
-            let (scale_mean, scale_var) = (1.0 / (count as f64 * weights[k].sqrt()), 1.0 / (count as f64 * (2.0 * weights[k]).sqrt()));
+            let (scale_mean, scale_var) = (
+                1.0 / (count as f64 * weights[k].sqrt()),
+                1.0 / (count as f64 * (2.0 * weights[k]).sqrt()),
+            );
             for i in 0..n {
                 let gik = gamma[[i, k]];
                 let mut row = out.row_mut(i);
@@ -209,7 +253,12 @@ impl FisherEncoder {
         let (components, d) = g.means.dim();
         let inv = g.variances.mapv(|v| 1.0 / v);
         let log_norm: Vec<f64> = (0..components)
-            .map(|k| f64::from(g.weights[k]).max(1e-300).ln() - 0.5 * (d as f64 * (2.0 * std::f64::consts::PI).ln() + g.variances.row(k).iter().map(|&v| f64::from(v).ln()).sum::<f64>()))
+            .map(|k| {
+                f64::from(g.weights[k]).max(1e-300).ln()
+                    - 0.5
+                        * (d as f64 * (2.0 * std::f64::consts::PI).ln()
+                            + g.variances.row(k).iter().map(|&v| f64::from(v).ln()).sum::<f64>())
+            })
             .collect();
         // One product [y², y] · [σ⁻², −2 μ σ⁻²]ᵀ; the constant μ²·σ⁻² joins `screen_norm`.
         let screen = {
@@ -217,17 +266,39 @@ impl FisherEncoder {
             let mut squares_and_values = Array2::<f32>::zeros((y.nrows(), 2 * d));
             squares_and_values.slice_mut(ndarray::s![.., ..d]).zip_mut_with(&y, |s, &v| *s = v * v);
             squares_and_values.slice_mut(ndarray::s![.., d..]).assign(&y);
-            squares_and_values.dot(&ndarray::concatenate![Axis(1), inv, mu_inv.mapv(|v| -2.0 * v)].t())
+            squares_and_values
+                .dot(&ndarray::concatenate![Axis(1), inv, mu_inv.mapv(|v| -2.0 * v)].t())
         };
-        let screen_norm: Vec<f64> = (0..components).map(|k| log_norm[k] - 0.5 * f64::from(g.means.row(k).iter().zip(inv.row(k)).map(|(m, i)| m * m * i).sum::<f32>())).collect();
-        let (means, inv_sigma) = (g.means.mapv(f64::from), g.variances.mapv(|v| 1.0 / f64::from(v).sqrt()));
-        let mixture = Mixture { log_norm: &log_norm, screen_norm: &screen_norm, means: means.as_slice().expect("standard layout"), inv_sigma: inv_sigma.as_slice().expect("standard layout"), dims: d };
+        let screen_norm: Vec<f64> = (0..components)
+            .map(|k| {
+                log_norm[k]
+                    - 0.5
+                        * f64::from(
+                            g.means
+                                .row(k)
+                                .iter()
+                                .zip(inv.row(k))
+                                .map(|(m, i)| m * m * i)
+                                .sum::<f32>(),
+                        )
+            })
+            .collect();
+        let (means, inv_sigma) =
+            (g.means.mapv(f64::from), g.variances.mapv(|v| 1.0 / f64::from(v).sqrt()));
+        let mixture = Mixture {
+            log_norm: &log_norm,
+            screen_norm: &screen_norm,
+            means: means.as_slice().expect("standard layout"),
+            inv_sigma: inv_sigma.as_slice().expect("standard layout"),
+            dims: d,
+        };
         let (mut first, mut second) = (vec![0.0f64; components * d], vec![0.0f64; components * d]);
         add_near_terms(y.view(), screen.view(), &mixture, &mut first, &mut second);
         let mut sum = Array1::<f64>::zeros(self.fisher_len());
         for k in 0..components {
             let w = f64::from(g.weights[k]);
-            let (scale_mean, scale_var) = (1.0 / (count as f64 * w.sqrt()), 1.0 / (count as f64 * (2.0 * w).sqrt()));
+            let (scale_mean, scale_var) =
+                (1.0 / (count as f64 * w.sqrt()), 1.0 / (count as f64 * (2.0 * w).sqrt()));
             for j in 0..d {
                 sum[k * d + j] = scale_mean * first[k * d + j];
                 sum[(components + k) * d + j] = scale_var * second[k * d + j];
@@ -241,26 +312,43 @@ impl FisherEncoder {
     /// `a_k = 1/(N√w_k)`, `b_k = 1/(N√(2w_k))`, `c_k = Σ_j a_k u_kj g¹_kj + b_k (u²_kj − 1) g²_kj`
     /// and `e_k = −u_k/σ_k = ∂ln N(y | μ_k, σ²_k)/∂y`:
     /// `Σ_k γ_k [(a_k g¹_k + 2 b_k u_k g²_k)/σ_k + c_k (e_k − Σ_l γ_l e_l)]`.
-    pub fn projected_gradient(&self, y: ArrayView2<f32>, count: usize, g: ArrayView1<f32>) -> Array2<f32> {
+    pub fn projected_gradient(
+        &self,
+        y: ArrayView2<f32>,
+        count: usize,
+        g: ArrayView1<f32>,
+    ) -> Array2<f32> {
         let y = y.mapv(f64::from);
         let (n, d) = y.dim();
         let m = &self.gmm;
         let components = m.components();
-        let (weights, means, variances) = (m.weights.mapv(f64::from), m.means.mapv(f64::from), m.variances.mapv(f64::from));
-        let (gamma, _) = posteriors(y.view(), y.mapv(|v| v * v).view(), weights.view(), means.view(), variances.view());
+        let (weights, means, variances) =
+            (m.weights.mapv(f64::from), m.means.mapv(f64::from), m.variances.mapv(f64::from));
+        let (gamma, _) = posteriors(
+            y.view(),
+            y.mapv(|v| v * v).view(),
+            weights.view(),
+            means.view(),
+            variances.view(),
+        );
         let sigma = variances.mapv(f64::sqrt);
         let mut out = Array2::<f32>::zeros((n, d));
-        let (mut direct, mut e, mut c) = (vec![0.0f64; d], vec![0.0f64; components * d], vec![0.0f64; components]);
+        let (mut direct, mut e, mut c) =
+            (vec![0.0f64; d], vec![0.0f64; components * d], vec![0.0f64; components]);
         for i in 0..n {
             direct.iter_mut().for_each(|v| *v = 0.0);
             let mut mean_e = vec![0.0f64; d];
             for k in 0..components {
-                let (a, b) = (1.0 / (count as f64 * weights[k].sqrt()), 1.0 / (count as f64 * (2.0 * weights[k]).sqrt()));
+                let (a, b) = (
+                    1.0 / (count as f64 * weights[k].sqrt()),
+                    1.0 / (count as f64 * (2.0 * weights[k]).sqrt()),
+                );
                 let gik = gamma[[i, k]];
                 c[k] = 0.0;
                 for j in 0..d {
                     let u = (y[[i, j]] - means[[k, j]]) / sigma[[k, j]];
-                    let (g1, g2) = (f64::from(g[k * d + j]), f64::from(g[(components + k) * d + j]));
+                    let (g1, g2) =
+                        (f64::from(g[k * d + j]), f64::from(g[(components + k) * d + j]));
                     c[k] += a * u * g1 + b * (u * u - 1.0) * g2;
                     direct[j] += gik * (a * g1 + 2.0 * b * u * g2) / sigma[[k, j]];
                     e[k * d + j] = -u / sigma[[k, j]];
@@ -268,7 +356,9 @@ impl FisherEncoder {
                 }
             }
             for j in 0..d {
-                let through_posteriors: f64 = (0..components).map(|k| gamma[[i, k]] * c[k] * (e[k * d + j] - mean_e[j])).sum();
+                let through_posteriors: f64 = (0..components)
+                    .map(|k| gamma[[i, k]] * c[k] * (e[k * d + j] - mean_e[j]))
+                    .sum();
                 out[[i, j]] = (direct[j] + through_posteriors) as f32;
             }
         }
@@ -308,7 +398,13 @@ struct Mixture<'a> {
 /// and the compiler vectorises them four f64 wide instead of two. Without fused multiply-add
 /// contraction (Rust never contracts) every version rounds alike, so results are identical.
 #[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+avx"))]
-fn add_near_terms(y: ArrayView2<f32>, screen: ArrayView2<f32>, mixture: &Mixture, first: &mut [f64], second: &mut [f64]) {
+fn add_near_terms(
+    y: ArrayView2<f32>,
+    screen: ArrayView2<f32>,
+    mixture: &Mixture,
+    first: &mut [f64],
+    second: &mut [f64],
+) {
     let (components, d) = (mixture.log_norm.len(), mixture.dims);
     let mut u = vec![0.0f64; components * d];
     let mut near: Vec<(usize, f64)> = Vec::with_capacity(components);
@@ -325,7 +421,12 @@ fn add_near_terms(y: ArrayView2<f32>, screen: ArrayView2<f32>, mixture: &Mixture
         near.clear();
         for k in (0..components).filter(|&k| approximate[k] >= best - SCREEN_MARGIN) {
             let slot = &mut u[near.len() * d..(near.len() + 1) * d];
-            for (((u, x), m), i) in slot.iter_mut().zip(&row64).zip(&mixture.means[k * d..(k + 1) * d]).zip(&mixture.inv_sigma[k * d..(k + 1) * d]) {
+            for (((u, x), m), i) in slot
+                .iter_mut()
+                .zip(&row64)
+                .zip(&mixture.means[k * d..(k + 1) * d])
+                .zip(&mixture.inv_sigma[k * d..(k + 1) * d])
+            {
                 *u = (x - m) * i;
             }
             near.push((k, mixture.log_norm[k] - 0.5 * squared_norm(slot)));
@@ -384,7 +485,11 @@ mod tests {
     fn identity_encoder() -> FisherEncoder {
         FisherEncoder {
             projection: Projection { mean: Array1::zeros(2), components: Array2::eye(2) },
-            gmm: DiagonalGmm { weights: array![0.5, 0.5], means: array![[0.0, 0.0], [1.0, 1.0]], variances: array![[1.0, 1.0], [1.0, 1.0]] },
+            gmm: DiagonalGmm {
+                weights: array![0.5, 0.5],
+                means: array![[0.0, 0.0], [1.0, 1.0]],
+                variances: array![[1.0, 1.0], [1.0, 1.0]],
+            },
         }
     }
 
@@ -395,10 +500,14 @@ mod tests {
         let g1 = 1.0 - g0;
         let r2 = 2f64.sqrt();
         let expected = [
-            r2 * g0 * 0.5, 0.0,                    // mean gradient, component 0: (x − μ0)/σ · γ0/√w0
-            -(r2 * g1 * 0.5), -(r2 * g1),          // component 1
-            g0 * (0.25 - 1.0), g0 * (0.0 - 1.0),   // variance gradient, component 0: γ0 ((x−μ0)²/σ² − 1)/√(2 w0)
-            g1 * (0.25 - 1.0), g1 * (1.0 - 1.0),   // component 1
+            r2 * g0 * 0.5,
+            0.0, // mean gradient, component 0: (x − μ0)/σ · γ0/√w0
+            -(r2 * g1 * 0.5),
+            -(r2 * g1), // component 1
+            g0 * (0.25 - 1.0),
+            g0 * (0.0 - 1.0), // variance gradient, component 0: γ0 ((x−μ0)²/σ² − 1)/√(2 w0)
+            g1 * (0.25 - 1.0),
+            g1 * (1.0 - 1.0), // component 1
         ];
         let fv = identity_encoder().raw(array![[0.5f32, 0.0]].view());
         for (got, want) in fv.iter().zip(expected) {
@@ -427,7 +536,10 @@ mod tests {
         let mut rng = StdRng::seed_from_u64(9);
         let (k, d) = (3, 5);
         let encoder = FisherEncoder {
-            projection: Projection { mean: Array1::from_shape_fn(d, |j| j as f32 * 0.1), components: Array2::from_shape_fn((d, d), |(a, b)| if a == b { 1.0 } else { 0.05 }) },
+            projection: Projection {
+                mean: Array1::from_shape_fn(d, |j| j as f32 * 0.1),
+                components: Array2::from_shape_fn((d, d), |(a, b)| if a == b { 1.0 } else { 0.05 }),
+            },
             gmm: DiagonalGmm {
                 weights: array![0.2, 0.3, 0.5],
                 means: Array2::from_shape_fn((k, d), |_| 3.0 + rng.gen_range(-0.2f32..0.2)),
@@ -459,7 +571,14 @@ mod tests {
         let y = Array2::from_shape_fn((4, d), |_| rng.gen_range(-0.6f32..0.6));
         let g = Array1::from_shape_fn(encoder.fisher_len(), |_| rng.gen_range(-1.0f32..1.0));
         let gradient = encoder.projected_gradient(y.view(), 4, g.view());
-        let dot = |y: &Array2<f32>| encoder.projected_term_sum(y.view(), 4).iter().zip(&g).map(|(t, &w)| t * f64::from(w)).sum::<f64>();
+        let dot = |y: &Array2<f32>| {
+            encoder
+                .projected_term_sum(y.view(), 4)
+                .iter()
+                .zip(&g)
+                .map(|(t, &w)| t * f64::from(w))
+                .sum::<f64>()
+        };
         let h = 1e-2f32;
         for i in 0..4 {
             for j in 0..d {
@@ -467,7 +586,11 @@ mod tests {
                 up[[i, j]] += h;
                 down[[i, j]] -= h;
                 let numeric = (dot(&up) - dot(&down)) / (2.0 * f64::from(h));
-                assert!((f64::from(gradient[[i, j]]) - numeric).abs() < 2e-3 * numeric.abs().max(0.1), "[{i}, {j}]: {} vs {numeric}", gradient[[i, j]]);
+                assert!(
+                    (f64::from(gradient[[i, j]]) - numeric).abs() < 2e-3 * numeric.abs().max(0.1),
+                    "[{i}, {j}]: {} vs {numeric}",
+                    gradient[[i, j]]
+                );
             }
         }
     }
@@ -475,19 +598,36 @@ mod tests {
     #[test]
     fn em_finds_two_separated_clusters() {
         let mut rng = StdRng::seed_from_u64(5);
-        let x = Array2::from_shape_fn((400, 2), |(i, _)| if i < 300 { rng.gen_range(-0.5f32..0.5) } else { 10.0 + rng.gen_range(-1.0f32..1.0) });
+        let x = Array2::from_shape_fn((400, 2), |(i, _)| {
+            if i < 300 {
+                rng.gen_range(-0.5f32..0.5)
+            } else {
+                10.0 + rng.gen_range(-1.0f32..1.0)
+            }
+        });
         let gmm = DiagonalGmm::fit(x.view(), 2, 50, 1).unwrap();
         let (a, b) = if gmm.means[[0, 0]] < gmm.means[[1, 0]] { (0, 1) } else { (1, 0) };
-        assert!((gmm.weights[a] - 0.75).abs() < 1e-3 && (gmm.weights[b] - 0.25).abs() < 1e-3, "{:?}", gmm.weights);
+        assert!(
+            (gmm.weights[a] - 0.75).abs() < 1e-3 && (gmm.weights[b] - 0.25).abs() < 1e-3,
+            "{:?}",
+            gmm.weights
+        );
         assert!(gmm.means[[a, 0]].abs() < 0.1 && (gmm.means[[b, 1]] - 10.0).abs() < 0.2);
         // Uniform on [−0.5, 0.5] has variance 1/12; on [−1, 1], 1/3.
-        assert!((gmm.variances[[a, 0]] - 1.0 / 12.0).abs() < 0.02 && (gmm.variances[[b, 1]] - 1.0 / 3.0).abs() < 0.08, "{:?}", gmm.variances);
+        assert!(
+            (gmm.variances[[a, 0]] - 1.0 / 12.0).abs() < 0.02
+                && (gmm.variances[[b, 1]] - 1.0 / 3.0).abs() < 0.08,
+            "{:?}",
+            gmm.variances
+        );
     }
 
     #[test]
     fn pca_keeps_the_direction_of_largest_spread() {
         let mut rng = StdRng::seed_from_u64(2);
-        let x = Array2::from_shape_fn((200, 3), |(_, j)| rng.gen_range(-1.0f32..1.0) * [0.1, 5.0, 0.2][j]);
+        let x = Array2::from_shape_fn((200, 3), |(_, j)| {
+            rng.gen_range(-1.0f32..1.0) * [0.1, 5.0, 0.2][j]
+        });
         let p = Projection::fit(x.view(), 1).unwrap();
         assert!(p.components[[0, 1]].abs() > 0.99, "{:?}", p.components);
         assert_eq!(p.apply(x.view()).dim(), (200, 1));

@@ -17,18 +17,31 @@ fn plot_error(path: &Path, e: impl std::fmt::Display) -> VideoError {
 
 /// `picture` with block relevance laid over it: each block tinted red (positive) or blue
 /// (negative) with opacity |R| / `max_abs` (at most 0.75); the picture is turned grey first.
-pub fn overlay(picture: &RgbImage, relevance: ArrayView2<f32>, block: usize, max_abs: f32) -> RgbImage {
+pub fn overlay(
+    picture: &RgbImage,
+    relevance: ArrayView2<f32>,
+    block: usize,
+    max_abs: f32,
+) -> RgbImage {
     let mut out = picture.clone();
     let row_bytes = picture.width * 3;
-    for (y, (line, source)) in out.pixels.chunks_exact_mut(row_bytes).zip(picture.pixels.chunks_exact(row_bytes)).enumerate() {
-        for (bx, (cells, pixels)) in line.chunks_mut(block * 3).zip(source.chunks(block * 3)).enumerate() {
+    for (y, (line, source)) in out
+        .pixels
+        .chunks_exact_mut(row_bytes)
+        .zip(picture.pixels.chunks_exact(row_bytes))
+        .enumerate()
+    {
+        for (bx, (cells, pixels)) in
+            line.chunks_mut(block * 3).zip(source.chunks(block * 3)).enumerate()
+        {
             // One block's tint and opacity for its run of pixels in this row.
             let v = relevance.get((y / block, bx)).copied().unwrap_or(0.0);
             let a = if max_abs > 0.0 { (v.abs() / max_abs).min(1.0) * 0.75 } else { 0.0 };
             let tint = if v >= 0.0 { [230.0, 30.0, 30.0] } else { [30.0, 60.0, 230.0] };
             let tinted = tint.map(|c: f32| c * a);
             for (cell, pixel) in cells.chunks_exact_mut(3).zip(pixels.chunks_exact(3)) {
-                let grey = (0.3 * pixel[0] as f32 + 0.59 * pixel[1] as f32 + 0.11 * pixel[2] as f32) * 0.8;
+                let grey =
+                    (0.3 * pixel[0] as f32 + 0.59 * pixel[1] as f32 + 0.11 * pixel[2] as f32) * 0.8;
                 // Both terms are non-negative and at most 255 together: `+ 0.5` then truncation rounds.
                 for (c, t) in cell.iter_mut().zip(tinted) {
                     *c = (grey * (1.0 - a) + t + 0.5) as u8;
@@ -62,7 +75,9 @@ pub fn montage(pictures: &[RgbImage]) -> Option<RgbImage> {
 pub fn save_png(picture: &RgbImage, path: &Path) -> Result<(), VideoError> {
     let size = (picture.width as u32, picture.height as u32);
     let area = BitMapBackend::new(path, size).into_drawing_area();
-    let bitmap: BitMapElement<(i32, i32)> = BitMapElement::with_owned_buffer((0, 0), size, picture.pixels.clone()).ok_or_else(|| plot_error(path, "picture buffer of the wrong size"))?;
+    let bitmap: BitMapElement<(i32, i32)> =
+        BitMapElement::with_owned_buffer((0, 0), size, picture.pixels.clone())
+            .ok_or_else(|| plot_error(path, "picture buffer of the wrong size"))?;
     area.draw(&bitmap).map_err(|e| plot_error(path, e))?;
     area.present().map_err(|e| plot_error(path, e))
 }
@@ -71,19 +86,42 @@ pub fn save_png(picture: &RgbImage, path: &Path) -> Result<(), VideoError> {
 /// over bins of `frames_per_bin` frames as bars, the per-frame relevance as a thin line on top,
 /// and the frame types as a strip along the bottom (I red, P blue, B grey; one pixel column per
 /// frame or wider, so that long clips stay readable). `.png` or `.svg`.
-pub fn plot_frame_relevance(per_frame: &[f32], kinds: &[char], frames_per_bin: usize, title: &str, path: &Path) -> Result<(), VideoError> {
+pub fn plot_frame_relevance(
+    per_frame: &[f32],
+    kinds: &[char],
+    frames_per_bin: usize,
+    title: &str,
+    path: &Path,
+) -> Result<(), VideoError> {
     let bin = frames_per_bin.max(1);
-    pipeline::figure::save(path, (1000, 420), |root| curve(root, per_frame, kinds, bin, title), |root| curve(root, per_frame, kinds, bin, title)).map_err(|e| plot_error(path, e))
+    pipeline::figure::save(
+        path,
+        (1000, 420),
+        |root| curve(root, per_frame, kinds, bin, title),
+        |root| curve(root, per_frame, kinds, bin, title),
+    )
+    .map_err(|e| plot_error(path, e))
 }
 
-fn curve<B: DrawingBackend>(root: DrawingArea<B, plotters::coord::Shift>, per_frame: &[f32], kinds: &[char], bin: usize, title: &str) -> Result<(), String> {
+fn curve<B: DrawingBackend>(
+    root: DrawingArea<B, plotters::coord::Shift>,
+    per_frame: &[f32],
+    kinds: &[char],
+    bin: usize,
+    title: &str,
+) -> Result<(), String> {
     let text = |e: DrawingAreaErrorKind<B::ErrorType>| e.to_string();
     root.fill(&WHITE).map_err(text)?;
     let bins: Vec<f32> = crate::report::binned(per_frame, bin);
-    let (lo, hi) = bins.iter().chain(per_frame).fold((0f32, 0f32), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    let (lo, hi) =
+        bins.iter().chain(per_frame).fold((0f32, 0f32), |(lo, hi), &v| (lo.min(v), hi.max(v)));
     let pad = ((hi - lo) * 0.1).max(1e-6);
     let n = per_frame.len().max(1);
-    let caption = if bin > 1 { format!("{title}: per {bin} frames (bars) and per frame (line)") } else { format!("{title}: per frame") };
+    let caption = if bin > 1 {
+        format!("{title}: per {bin} frames (bars) and per frame (line)")
+    } else {
+        format!("{title}: per frame")
+    };
     let mut chart = ChartBuilder::on(&root)
         .caption(caption, ("sans-serif", 18))
         .margin(12)
@@ -91,18 +129,36 @@ fn curve<B: DrawingBackend>(root: DrawingArea<B, plotters::coord::Shift>, per_fr
         .y_label_area_size(70)
         .build_cartesian_2d(0f32..n as f32, (lo - 2.5 * pad)..(hi + pad))
         .map_err(text)?;
-    chart.configure_mesh().disable_x_mesh().x_desc("frame").y_desc("relevance").label_style(("sans-serif", 14)).draw().map_err(text)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_desc("frame")
+        .y_desc("relevance")
+        .label_style(("sans-serif", 14))
+        .draw()
+        .map_err(text)?;
     if bin > 1 {
         chart
             .draw_series(bins.iter().enumerate().map(|(b, &v)| {
                 let (x0, x1) = ((b * bin) as f32, ((b + 1) * bin).min(n) as f32);
-                let colour = if v >= 0.0 { RGBColor(214, 39, 40).mix(0.45) } else { RGBColor(31, 119, 180).mix(0.45) };
+                let colour = if v >= 0.0 {
+                    RGBColor(214, 39, 40).mix(0.45)
+                } else {
+                    RGBColor(31, 119, 180).mix(0.45)
+                };
                 Rectangle::new([(x0, 0.0), (x1, v)], colour.filled())
             }))
             .map_err(text)?;
     }
-    chart.draw_series(LineSeries::new(per_frame.iter().enumerate().map(|(i, &v)| (i as f32 + 0.5, v)), RGBColor(40, 40, 40).stroke_width(1))).map_err(text)?;
-    chart.draw_series(LineSeries::new([(0.0, 0.0), (n as f32, 0.0)], BLACK.mix(0.4))).map_err(text)?;
+    chart
+        .draw_series(LineSeries::new(
+            per_frame.iter().enumerate().map(|(i, &v)| (i as f32 + 0.5, v)),
+            RGBColor(40, 40, 40).stroke_width(1),
+        ))
+        .map_err(text)?;
+    chart
+        .draw_series(LineSeries::new([(0.0, 0.0), (n as f32, 0.0)], BLACK.mix(0.4)))
+        .map_err(text)?;
     // The frame-type strip: one band below the curve, a rectangle per frame.
     let (top, bottom) = (lo - 1.5 * pad, lo - 2.3 * pad);
     chart
@@ -120,14 +176,31 @@ fn curve<B: DrawingBackend>(root: DrawingArea<B, plotters::coord::Shift>, per_fr
 
 /// Mean class score against the share of block cells whose motion was removed, one line per
 /// ordering (`.png` or `.svg`).
-pub fn plot_perturbation(curves: &[crate::explanation_quality::PerturbationCurve], fraction: f64, path: &Path) -> Result<(), VideoError> {
-    pipeline::figure::save(path, (800, 500), |root| perturbation_chart(root, curves, fraction), |root| perturbation_chart(root, curves, fraction)).map_err(|e| plot_error(path, e))
+pub fn plot_perturbation(
+    curves: &[crate::explanation_quality::PerturbationCurve],
+    fraction: f64,
+    path: &Path,
+) -> Result<(), VideoError> {
+    pipeline::figure::save(
+        path,
+        (800, 500),
+        |root| perturbation_chart(root, curves, fraction),
+        |root| perturbation_chart(root, curves, fraction),
+    )
+    .map_err(|e| plot_error(path, e))
 }
 
-fn perturbation_chart<B: DrawingBackend>(root: DrawingArea<B, plotters::coord::Shift>, curves: &[crate::explanation_quality::PerturbationCurve], fraction: f64) -> Result<(), String> {
+fn perturbation_chart<B: DrawingBackend>(
+    root: DrawingArea<B, plotters::coord::Shift>,
+    curves: &[crate::explanation_quality::PerturbationCurve],
+    fraction: f64,
+) -> Result<(), String> {
     let text = |e: DrawingAreaErrorKind<B::ErrorType>| e.to_string();
     root.fill(&WHITE).map_err(text)?;
-    let (lo, hi) = curves.iter().flat_map(|c| &c.scores).fold((0f32, 0f32), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    let (lo, hi) = curves
+        .iter()
+        .flat_map(|c| &c.scores)
+        .fold((0f32, 0f32), |(lo, hi), &v| (lo.min(v), hi.max(v)));
     let pad = ((hi - lo) * 0.05).max(1e-6);
     let mut chart = ChartBuilder::on(&root)
         .caption("class score as the most relevant blocks lose their motion", ("sans-serif", 18))
@@ -136,7 +209,13 @@ fn perturbation_chart<B: DrawingBackend>(root: DrawingArea<B, plotters::coord::S
         .y_label_area_size(60)
         .build_cartesian_2d(0f32..(100.0 * fraction) as f32, (lo - pad)..(hi + pad))
         .map_err(text)?;
-    chart.configure_mesh().x_desc("block cells removed (%)").y_desc("mean class score").label_style(("sans-serif", 14)).draw().map_err(text)?;
+    chart
+        .configure_mesh()
+        .x_desc("block cells removed (%)")
+        .y_desc("mean class score")
+        .label_style(("sans-serif", 14))
+        .draw()
+        .map_err(text)?;
     for c in curves {
         let colour = match c.order.as_str() {
             "lrp" => RGBColor(214, 39, 40),
@@ -145,12 +224,26 @@ fn perturbation_chart<B: DrawingBackend>(root: DrawingArea<B, plotters::coord::S
         };
         let steps = (c.scores.len() - 1).max(1) as f32;
         chart
-            .draw_series(LineSeries::new(c.scores.iter().enumerate().map(|(k, &s)| (k as f32 / steps * 100.0 * fraction as f32, s)), colour.stroke_width(2)))
+            .draw_series(LineSeries::new(
+                c.scores
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &s)| (k as f32 / steps * 100.0 * fraction as f32, s)),
+                colour.stroke_width(2),
+            ))
             .map_err(text)?
             .label(format!("{} (AOPC {:.3})", c.order, c.aopc))
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
+            });
     }
-    chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).label_font(("sans-serif", 14)).draw().map_err(text)?;
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 14))
+        .draw()
+        .map_err(text)?;
     root.present().map_err(text)
 }
 
@@ -168,7 +261,11 @@ pub fn plot_cluster_maps(means: &[ndarray::Array3<f64>], path: &Path) -> Result<
     for (c, mean) in means.iter().enumerate() {
         for ((ti, r, col), &v) in mean.indexed_iter() {
             let a = (v.abs() / max).min(1.0);
-            let colour = if v >= 0.0 { [255, (255.0 * (1.0 - a)) as u8, (255.0 * (1.0 - a)) as u8] } else { [(255.0 * (1.0 - a)) as u8, (255.0 * (1.0 - a)) as u8, 255] };
+            let colour = if v >= 0.0 {
+                [255, (255.0 * (1.0 - a)) as u8, (255.0 * (1.0 - a)) as u8]
+            } else {
+                [(255.0 * (1.0 - a)) as u8, (255.0 * (1.0 - a)) as u8, 255]
+            };
             let (x0, y0) = (ti * (w * cell + gap) + col * cell, c * (h * cell + gap) + r * cell);
             for y in y0..y0 + cell {
                 for x in x0..x0 + cell {
@@ -182,12 +279,24 @@ pub fn plot_cluster_maps(means: &[ndarray::Array3<f64>], path: &Path) -> Result<
 
 /// The method comparison as a picture (`.png` or `.svg`): per model, the mean class score
 /// along both deletion curves and the insertion curve, and the randomisation test's ρ.
-pub fn plot_evaluation(report: &crate::faithfulness::VideoEvaluationReport, path: &Path) -> Result<(), VideoError> {
+pub fn plot_evaluation(
+    report: &crate::faithfulness::VideoEvaluationReport,
+    path: &Path,
+) -> Result<(), VideoError> {
     let size = (1700, 420 * report.models.len().max(1) as u32);
-    pipeline::figure::save(path, size, |root| evaluation_chart(root, report), |root| evaluation_chart(root, report)).map_err(|e| plot_error(path, e))
+    pipeline::figure::save(
+        path,
+        size,
+        |root| evaluation_chart(root, report),
+        |root| evaluation_chart(root, report),
+    )
+    .map_err(|e| plot_error(path, e))
 }
 
-fn evaluation_chart<B: DrawingBackend>(root: DrawingArea<B, plotters::coord::Shift>, report: &crate::faithfulness::VideoEvaluationReport) -> Result<(), String> {
+fn evaluation_chart<B: DrawingBackend>(
+    root: DrawingArea<B, plotters::coord::Shift>,
+    report: &crate::faithfulness::VideoEvaluationReport,
+) -> Result<(), String> {
     use crate::faithfulness::VideoMethodScores;
     use pipeline::figure::lines_panel;
     let text = |e: DrawingAreaErrorKind<B::ErrorType>| e.to_string();
@@ -195,14 +304,69 @@ fn evaluation_chart<B: DrawingBackend>(root: DrawingArea<B, plotters::coord::Shi
     let rows = root.split_evenly((report.models.len().max(1), 4));
     let percent = 100.0 * report.fraction;
     for (m, model) in report.models.iter().enumerate() {
-        let curves: [(&str, fn(&VideoMethodScores) -> &Vec<f64>); 3] = [("deletion, motion removed", |s| &s.deletion), ("deletion, imputed from neighbours", |s| &s.deletion_imputed), ("insertion", |s| &s.insertion)];
+        let curves: [(&str, fn(&VideoMethodScores) -> &Vec<f64>); 3] = [
+            ("deletion, motion removed", |s| &s.deletion),
+            ("deletion, imputed from neighbours", |s| &s.deletion_imputed),
+            ("insertion", |s| &s.insertion),
+        ];
         for (c, (title, curve)) in curves.into_iter().enumerate() {
-            let lines: Vec<(String, Vec<(f64, f64)>)> = model.methods.iter().map(|s| (s.method.clone(), curve(s).iter().enumerate().map(|(k, &v)| (k as f64 * percent / report.steps as f64, v)).collect())).collect();
-            let x = if c == 2 { "block cells given their motion (%)" } else { "block cells deleted (%)" };
-            lines_panel(&rows[m * 4 + c], &format!("{}: {title}", model.model), x, "mean class score", (0.0, percent), None, &lines).map_err(text)?;
+            let lines: Vec<(String, Vec<(f64, f64)>)> = model
+                .methods
+                .iter()
+                .map(|s| {
+                    (
+                        s.method.clone(),
+                        curve(s)
+                            .iter()
+                            .enumerate()
+                            .map(|(k, &v)| (k as f64 * percent / report.steps as f64, v))
+                            .collect(),
+                    )
+                })
+                .collect();
+            let x = if c == 2 {
+                "block cells given their motion (%)"
+            } else {
+                "block cells deleted (%)"
+            };
+            lines_panel(
+                &rows[m * 4 + c],
+                &format!("{}: {title}", model.model),
+                x,
+                "mean class score",
+                (0.0, percent),
+                None,
+                &lines,
+            )
+            .map_err(text)?;
         }
-        let lines: Vec<(String, Vec<(f64, f64)>)> = model.randomisation.iter().map(|r| (r.method.clone(), std::iter::once((0.0, 1.0)).chain(r.steps.iter().enumerate().map(|(s, step)| ((s + 1) as f64, step.spearman))).collect())).collect();
-        lines_panel(&rows[m * 4 + 3], "randomised: 1 SVM, 2 +mixture means", "steps randomised", "Spearman ρ", (0.0, 2.0), Some((-1.0, 1.0)), &lines).map_err(text)?;
+        let lines: Vec<(String, Vec<(f64, f64)>)> = model
+            .randomisation
+            .iter()
+            .map(|r| {
+                (
+                    r.method.clone(),
+                    std::iter::once((0.0, 1.0))
+                        .chain(
+                            r.steps
+                                .iter()
+                                .enumerate()
+                                .map(|(s, step)| ((s + 1) as f64, step.spearman)),
+                        )
+                        .collect(),
+                )
+            })
+            .collect();
+        lines_panel(
+            &rows[m * 4 + 3],
+            "randomised: 1 SVM, 2 +mixture means",
+            "steps randomised",
+            "Spearman ρ",
+            (0.0, 2.0),
+            Some((-1.0, 1.0)),
+            &lines,
+        )
+        .map_err(text)?;
     }
     root.present().map_err(text)
 }

@@ -44,9 +44,9 @@ pub mod training;
 pub mod attribution;
 pub mod draw;
 pub mod editable_clip;
+pub mod evaluation_page;
 pub mod explain;
 pub mod explanation_quality;
-pub mod evaluation_page;
 pub mod faithfulness;
 pub mod heatmap;
 pub mod report;
@@ -62,6 +62,9 @@ pub use descriptor::{Descriptor, DescriptorExtractor, DescriptorOptions};
 pub use encode::{ClipWriter, EncodeOptions, Encoder};
 pub use error::VideoError;
 pub use field::MotionField;
-pub use motion::{FrameKind, MotionFrame, MotionOptions, MotionReader, MotionSource, ReferenceCheck, VectorOrigin, VideoInfo};
+pub use motion::{
+    FrameKind, MotionFrame, MotionOptions, MotionReader, MotionSource, ReferenceCheck,
+    VectorOrigin, VideoInfo,
+};
 pub use motion_summary::{summarize, MotionSummary};
 pub use picture::RgbImage;

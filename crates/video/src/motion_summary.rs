@@ -72,7 +72,8 @@ pub fn summarize(path: &Path, options: MotionOptions) -> Result<MotionSummary, V
             mean_magnitude: frame.field.mean_magnitude(),
         });
     }
-    let moving: Vec<f32> = per_frame.iter().filter(|f| f.vectors > 0).map(|f| f.mean_magnitude).collect();
+    let moving: Vec<f32> =
+        per_frame.iter().filter(|f| f.vectors > 0).map(|f| f.mean_magnitude).collect();
     let mut references = ReferenceCheck::default();
     for f in &per_frame {
         references.add(f.references);
@@ -86,10 +87,17 @@ pub fn summarize(path: &Path, options: MotionOptions) -> Result<MotionSummary, V
         total_vectors: per_frame.iter().map(|f| f.vectors).sum(),
         references,
         uncertain_frames: per_frame.iter().filter(|f| f.uncertain).count(),
-        next_reference_frames: per_frame.iter().filter(|f| f.source == MotionSource::NextReference).count(),
+        next_reference_frames: per_frame
+            .iter()
+            .filter(|f| f.source == MotionSource::NextReference)
+            .count(),
         carried_frames: per_frame.iter().filter(|f| f.carried).count(),
         resized_frames: reader.resized_frames(),
-        mean_magnitude: if moving.is_empty() { 0.0 } else { moving.iter().sum::<f32>() / moving.len() as f32 },
+        mean_magnitude: if moving.is_empty() {
+            0.0
+        } else {
+            moving.iter().sum::<f32>() / moving.len() as f32
+        },
         corrupt_packets: reader.corrupt_packets(),
         damaged_frames: reader.damaged_frames(),
         per_frame,

@@ -60,7 +60,8 @@ fn evenly_spaced(frames: usize, count: usize) -> Vec<usize> {
         (0, _) | (_, 0) => Vec::new(),
         (_, 1) => vec![0],
         _ => {
-            let mut picked: Vec<usize> = (0..count).map(|k| (k * (frames - 1) + (count - 1) / 2) / (count - 1)).collect();
+            let mut picked: Vec<usize> =
+                (0..count).map(|k| (k * (frames - 1) + (count - 1) / 2) / (count - 1)).collect();
             picked.dedup();
             picked
         }
@@ -75,7 +76,13 @@ pub fn binned(per_frame: &[f32], size: usize) -> Vec<f32> {
 /// Writes the report for `explanation` of the clip at `clip` (read as `reading` says) into
 /// the folder `dir` (which must exist). The clip is streamed once more for the overlays:
 /// memory holds the montage's frames, not the clip.
-pub fn write_report(clip: &Path, explanation: &VideoExplanation, reading: MotionOptions, dir: &Path, options: ReportOptions) -> Result<ReportFiles, VideoError> {
+pub fn write_report(
+    clip: &Path,
+    explanation: &VideoExplanation,
+    reading: MotionOptions,
+    dir: &Path,
+    options: ReportOptions,
+) -> Result<ReportFiles, VideoError> {
     let block = reading.block;
     let frames = explanation.per_frame.len();
     let mut order: Vec<usize> = (0..frames).collect();
@@ -95,8 +102,15 @@ pub fn write_report(clip: &Path, explanation: &VideoExplanation, reading: Motion
         top_frames,
     };
     let max_abs = explanation.blocks.iter().fold(0f32, |m, v| m.max(v.abs()));
-    let title = format!("relevance for {} (score {:.3})", explanation.class_name, explanation.score);
-    plot_frame_relevance(&explanation.per_frame, &explanation.frame_kinds, options.frames_per_bin, &title, &files.curve)?;
+    let title =
+        format!("relevance for {} (score {:.3})", explanation.class_name, explanation.score);
+    plot_frame_relevance(
+        &explanation.per_frame,
+        &explanation.frame_kinds,
+        options.frames_per_bin,
+        &title,
+        &files.curve,
+    )?;
     let reader = MotionReader::open(clip, MotionOptions { pictures: true, ..reading })?;
     let (width, height) = (reader.info().width & !1, reader.info().height & !1);
     // A picture to watch, not to read motion from: x264's fastest preset.
@@ -125,22 +139,42 @@ pub fn write_report(clip: &Path, explanation: &VideoExplanation, reading: Motion
         save_png(&picture, &files.montage)?;
     }
     write_relevance(explanation, &files.relevance)?;
-    let grid = (explanation.blocks.len_of(ndarray::Axis(1)), explanation.blocks.len_of(ndarray::Axis(2)));
+    let grid =
+        (explanation.blocks.len_of(ndarray::Axis(1)), explanation.blocks.len_of(ndarray::Axis(2)));
     let per_bin = binned(&explanation.per_frame, options.frames_per_bin);
-    let report = JsonReport { clip: clip.display().to_string(), explanation, block, grid, frames_per_bin: options.frames_per_bin.max(1), per_bin, files: &files };
-    std::fs::write(&files.json, serde_json::to_string(&report).expect("serialises")).map_err(|e| VideoError::write(&files.json, e))?;
+    let report = JsonReport {
+        clip: clip.display().to_string(),
+        explanation,
+        block,
+        grid,
+        frames_per_bin: options.frames_per_bin.max(1),
+        per_bin,
+        files: &files,
+    };
+    std::fs::write(&files.json, serde_json::to_string(&report).expect("serialises"))
+        .map_err(|e| VideoError::write(&files.json, e))?;
     Ok(files)
 }
 
 /// The block relevance and per-frame sums as a safetensors file.
 fn write_relevance(explanation: &VideoExplanation, path: &Path) -> Result<(), VideoError> {
     let blocks = explanation.blocks.as_standard_layout();
-    let (blocks_bytes, per_frame_bytes) = (little_endian_bytes(blocks.as_slice().expect("standard layout")), little_endian_bytes(&explanation.per_frame));
+    let (blocks_bytes, per_frame_bytes) = (
+        little_endian_bytes(blocks.as_slice().expect("standard layout")),
+        little_endian_bytes(&explanation.per_frame),
+    );
     let views = [
         ("blocks", TensorView::new(Dtype::F32, explanation.blocks.shape().to_vec(), &blocks_bytes)),
-        ("per_frame", TensorView::new(Dtype::F32, vec![explanation.per_frame.len()], &per_frame_bytes)),
+        (
+            "per_frame",
+            TensorView::new(Dtype::F32, vec![explanation.per_frame.len()], &per_frame_bytes),
+        ),
     ];
-    let views: Vec<(&str, TensorView)> = views.into_iter().map(|(n, v)| v.map(|v| (n, v))).collect::<Result<_, _>>().map_err(|e| VideoError::Invalid(format!("{}: {e}", path.display())))?;
+    let views: Vec<(&str, TensorView)> = views
+        .into_iter()
+        .map(|(n, v)| v.map(|v| (n, v)))
+        .collect::<Result<_, _>>()
+        .map_err(|e| VideoError::Invalid(format!("{}: {e}", path.display())))?;
     safetensors::serialize_to_file(views, None, path).map_err(|e| match e {
         safetensors::SafeTensorError::IoError(io) => VideoError::write(path, io),
         e => VideoError::Invalid(format!("{}: {e}", path.display())),
@@ -153,7 +187,9 @@ fn little_endian_bytes(values: &[f32]) -> std::borrow::Cow<'_, [u8]> {
     if cfg!(target_endian = "little") {
         // SAFETY: any f32 is four initialised bytes, u8 needs no alignment, and the slice
         // covers exactly the values' memory for the values' lifetime.
-        std::borrow::Cow::Borrowed(unsafe { std::slice::from_raw_parts(values.as_ptr().cast::<u8>(), std::mem::size_of_val(values)) })
+        std::borrow::Cow::Borrowed(unsafe {
+            std::slice::from_raw_parts(values.as_ptr().cast::<u8>(), std::mem::size_of_val(values))
+        })
     } else {
         std::borrow::Cow::Owned(values.iter().flat_map(|v| v.to_le_bytes()).collect())
     }

@@ -15,7 +15,8 @@ impl DisplayRotation {
     /// `av_display_rotation_get`, rounded to the nearest quarter turn).
     pub fn from_display_matrix(matrix: &[i32; 9]) -> Self {
         // SAFETY: av_display_rotation_get reads the nine values of the matrix it is given.
-        let counterclockwise = unsafe { ffmpeg_next::ffi::av_display_rotation_get(matrix.as_ptr()) };
+        let counterclockwise =
+            unsafe { ffmpeg_next::ffi::av_display_rotation_get(matrix.as_ptr()) };
         if !counterclockwise.is_finite() {
             return DisplayRotation::default();
         }
@@ -54,7 +55,11 @@ impl DisplayRotation {
     }
 
     /// A pixel rectangle `((x0, x1), (y0, y1))` (end exclusive) after the turn.
-    pub fn rect(self, ((x0, x1), (y0, y1)): ((i32, i32), (i32, i32)), (width, height): (usize, usize)) -> ((i32, i32), (i32, i32)) {
+    pub fn rect(
+        self,
+        ((x0, x1), (y0, y1)): ((i32, i32), (i32, i32)),
+        (width, height): (usize, usize),
+    ) -> ((i32, i32), (i32, i32)) {
         let (w, h) = (width as i32, height as i32);
         match self.clockwise_degrees {
             90 => ((h - y1, h - y0), (x0, x1)),
@@ -74,7 +79,8 @@ impl DisplayRotation {
         for y in 0..picture.height {
             for x in 0..picture.width {
                 // The pixel's centre moves to the centre of its new pixel.
-                let (cx, cy) = self.point((x as f32 + 0.5, y as f32 + 0.5), (picture.width, picture.height));
+                let (cx, cy) =
+                    self.point((x as f32 + 0.5, y as f32 + 0.5), (picture.width, picture.height));
                 out.set((cx - 0.5).round() as i64, (cy - 0.5).round() as i64, picture.get(x, y));
             }
         }
@@ -105,7 +111,11 @@ mod tests {
                     // The one-pixel rectangle of (x, y) lands on the pixel the picture moved it to.
                     let ((x0, x1), (y0, y1)) = turn.rect(((x, x + 1), (y, y + 1)), size);
                     assert_eq!((x1 - x0, y1 - y0), (1, 1));
-                    assert_eq!(turned.get(x0 as usize, y0 as usize), picture.get(x as usize, y as usize), "{degrees}° at ({x}, {y})");
+                    assert_eq!(
+                        turned.get(x0 as usize, y0 as usize),
+                        picture.get(x as usize, y as usize),
+                        "{degrees}° at ({x}, {y})"
+                    );
                 }
             }
             // A displacement is the difference of its end points.
@@ -128,6 +138,10 @@ mod tests {
         assert_eq!(DisplayRotation::from_display_matrix(&matrix(90.0)).clockwise_degrees, 270);
         assert_eq!(DisplayRotation::from_display_matrix(&matrix(-90.0)).clockwise_degrees, 90);
         assert_eq!(DisplayRotation::from_display_matrix(&matrix(180.0)).clockwise_degrees, 180);
-        assert_eq!(DisplayRotation::from_display_matrix(&[0; 9]).clockwise_degrees, 0, "a degenerate matrix turns nothing");
+        assert_eq!(
+            DisplayRotation::from_display_matrix(&[0; 9]).clockwise_degrees,
+            0,
+            "a degenerate matrix turns nothing"
+        );
     }
 }

@@ -2,8 +2,8 @@
 //! fixed grid of time bins × rows × columns and normalised, clustered with `spray`; and the
 //! frames of one long clip clustered into phases.
 
-use std::path::PathBuf;
 use pipeline::progress::Progress;
+use std::path::PathBuf;
 
 use ndarray::{Array2, Array3, Axis};
 use rayon::prelude::*;
@@ -55,26 +55,57 @@ pub fn purity(labels: &[usize], truth: &[bool]) -> f64 {
 /// Explains every clip for `class`, pools the maps to `grid`, and clusters them; `truth`
 /// (one flag per clip) gives the clusters' purity.
 #[allow(clippy::too_many_arguments)]
-pub fn class_strategies(model: &VideoClassifier, clips: &[LabelledClip], class: usize, grid: Grid, how: Normalisation, options: &SprayOptions, truth: Option<&[bool]>, progress: &Progress) -> Result<ClassStrategies, VideoError> {
+pub fn class_strategies(
+    model: &VideoClassifier,
+    clips: &[LabelledClip],
+    class: usize,
+    grid: Grid,
+    how: Normalisation,
+    options: &SprayOptions,
+    truth: Option<&[bool]>,
+    progress: &Progress,
+) -> Result<ClassStrategies, VideoError> {
     let done = std::sync::atomic::AtomicUsize::new(0);
     let (maps, views): (Vec<Array3<f64>>, Vec<ClipView>) = clips
         .par_iter()
         .map(|clip| {
-            let d = clip_descriptors(&clip.path, model.reading(None), model.config.options.descriptor)?;
+            let d =
+                clip_descriptors(&clip.path, model.reading(None), model.config.options.descriptor)?;
             let e = explain(model, &d, Some(class), &default_rules())?;
             progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, clips.len());
-            Ok((pool_3d(e.blocks.view(), grid), ClipView::of(e.blocks.view(), &e.per_frame, e.score, &e.scores)))
+            Ok((
+                pool_3d(e.blocks.view(), grid),
+                ClipView::of(e.blocks.view(), &e.per_frame, e.score, &e.scores),
+            ))
         })
         .collect::<Result<Vec<_>, VideoError>>()?
         .into_iter()
         .unzip();
-    strategies(&model.config.classes[class], clips.iter().map(|c| c.path.clone()).collect(), &maps, views, grid, how, options, truth)
+    strategies(
+        &model.config.classes[class],
+        clips.iter().map(|c| c.path.clone()).collect(),
+        &maps,
+        views,
+        grid,
+        how,
+        options,
+        truth,
+    )
 }
 
 /// Clusters the maps of `clips` for `class`, already pooled to `grid` (explanations made
 /// elsewhere, e.g. gathered from the worker mode's output); `views` go with the clips.
 #[allow(clippy::too_many_arguments)]
-pub fn strategies(class: &str, clips: Vec<PathBuf>, maps: &[Array3<f64>], views: Vec<ClipView>, grid: Grid, how: Normalisation, options: &SprayOptions, truth: Option<&[bool]>) -> Result<ClassStrategies, VideoError> {
+pub fn strategies(
+    class: &str,
+    clips: Vec<PathBuf>,
+    maps: &[Array3<f64>],
+    views: Vec<ClipView>,
+    grid: Grid,
+    how: Normalisation,
+    options: &SprayOptions,
+    truth: Option<&[bool]>,
+) -> Result<ClassStrategies, VideoError> {
     let size = grid.0 * grid.1 * grid.2;
     let mut x = Array2::<f64>::zeros((maps.len(), size));
     for (mut row, map) in x.outer_iter_mut().zip(maps) {
@@ -85,31 +116,66 @@ pub fn strategies(class: &str, clips: Vec<PathBuf>, maps: &[Array3<f64>], views:
     let analysis = analyse(x.view(), options).map_err(spray_error)?;
     let cluster_means = (0..analysis.clusters)
         .map(|c| {
-            let rows: Vec<usize> = analysis.labels.iter().enumerate().filter(|(_, &l)| l == c).map(|(i, _)| i).collect();
-            let mean = x.select(Axis(0), &rows).mean_axis(Axis(0)).unwrap_or_else(|| ndarray::Array1::zeros(size));
+            let rows: Vec<usize> = analysis
+                .labels
+                .iter()
+                .enumerate()
+                .filter(|(_, &l)| l == c)
+                .map(|(i, _)| i)
+                .collect();
+            let mean = x
+                .select(Axis(0), &rows)
+                .mean_axis(Axis(0))
+                .unwrap_or_else(|| ndarray::Array1::zeros(size));
             mean.into_shape_with_order(grid).expect("grid-sized")
         })
         .collect();
     let purity = truth.map(|t| purity(&analysis.labels, t));
-    Ok(ClassStrategies { class: class.to_string(), clips, grid, analysis, cluster_means, purity, views })
+    Ok(ClassStrategies {
+        class: class.to_string(),
+        clips,
+        grid,
+        analysis,
+        cluster_means,
+        purity,
+        views,
+    })
 }
 
 /// The block relevance of a gathered explanation, `[frames, rows, cols]`, pooled to `grid`,
 /// and what the viewer shows of it.
-pub fn pooled_record(record: &ExplanationRecord, grid: Grid) -> Result<(Array3<f64>, ClipView), VideoError> {
+pub fn pooled_record(
+    record: &ExplanationRecord,
+    grid: Grid,
+) -> Result<(Array3<f64>, ClipView), VideoError> {
     let (frames, rows) = (record.blocks.len(), record.blocks.first().map_or(0, Vec::len));
     let cols = record.blocks.first().and_then(|f| f.first()).map_or(0, Vec::len);
-    if frames == 0 || rows == 0 || cols == 0 || record.blocks.iter().any(|f| f.len() != rows || f.iter().any(|r| r.len() != cols)) {
+    if frames == 0
+        || rows == 0
+        || cols == 0
+        || record.blocks.iter().any(|f| f.len() != rows || f.iter().any(|r| r.len() != cols))
+    {
         return Err(VideoError::Invalid("`blocks` is not a frames × rows × columns array".into()));
     }
     let flat: Vec<f32> = record.blocks.iter().flatten().flatten().copied().collect();
     let blocks = Array3::from_shape_vec((frames, rows, cols), flat).expect("checked shape");
-    Ok((pool_3d(blocks.view(), grid), ClipView::of(blocks.view(), &record.per_frame, record.score, &record.scores)))
+    Ok((
+        pool_3d(blocks.view(), grid),
+        ClipView::of(blocks.view(), &record.per_frame, record.score, &record.scores),
+    ))
 }
 
 /// The frames of one clip clustered into phases by their block relevance for `class`
 /// (each frame's `[rows, cols]` map pooled to `(h, w)`).
-pub fn frame_phases(model: &VideoClassifier, clip: &std::path::Path, stream: Option<usize>, class: Option<usize>, (h, w): (usize, usize), how: Normalisation, options: &SprayOptions) -> Result<(String, Analysis), VideoError> {
+pub fn frame_phases(
+    model: &VideoClassifier,
+    clip: &std::path::Path,
+    stream: Option<usize>,
+    class: Option<usize>,
+    (h, w): (usize, usize),
+    how: Normalisation,
+    options: &SprayOptions,
+) -> Result<(String, Analysis), VideoError> {
     let d = clip_descriptors(clip, model.reading(stream), model.config.options.descriptor)?;
     let e = explain(model, &d, class, &default_rules())?;
     let frames = e.blocks.len_of(Axis(0));

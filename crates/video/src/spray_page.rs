@@ -30,12 +30,22 @@ pub struct ClipView {
 
 impl ClipView {
     /// From block relevance `[frames, rows, cols]` and the relevance per frame.
-    pub fn of(blocks: ndarray::ArrayView3<f32>, per_frame: &[f32], score: f32, scores: &[f32]) -> Self {
+    pub fn of(
+        blocks: ndarray::ArrayView3<f32>,
+        per_frame: &[f32],
+        score: f32,
+        scores: &[f32],
+    ) -> Self {
         let mut order: Vec<usize> = (0..per_frame.len()).collect();
         order.sort_by(|&a, &b| per_frame[b].total_cmp(&per_frame[a]));
-        let top = order.into_iter().take(SHOWN_FRAMES).map(|t| (t, blocks.index_axis(Axis(0), t).to_owned())).collect();
+        let top = order
+            .into_iter()
+            .take(SHOWN_FRAMES)
+            .map(|t| (t, blocks.index_axis(Axis(0), t).to_owned()))
+            .collect();
         let max_abs = blocks.iter().fold(0f32, |m, v| m.max(v.abs()));
-        let predicted = (0..scores.len()).max_by(|&a, &b| scores[a].total_cmp(&scores[b])).unwrap_or(0);
+        let predicted =
+            (0..scores.len()).max_by(|&a, &b| scores[a].total_cmp(&scores[b])).unwrap_or(0);
         ClipView { per_frame: per_frame.to_vec(), top, max_abs, score, predicted }
     }
 }
@@ -47,24 +57,43 @@ const PICTURE_QUALITY: u8 = 85;
 /// in grey under the tint (as the explain report does), and camera noise, which PNG cannot
 /// compress, keeps a report of thousands of clips large.
 fn picture_address(picture: &RgbImage) -> Result<String, VideoError> {
-    let luma: Vec<u8> = picture.pixels.chunks_exact(3).map(|p| (0.3 * f32::from(p[0]) + 0.59 * f32::from(p[1]) + 0.11 * f32::from(p[2])).round() as u8).collect();
-    let (Ok(width), Ok(height)) = (u16::try_from(picture.width), u16::try_from(picture.height)) else {
-        return Err(VideoError::Invalid(format!("a {}×{} picture is too large for JPEG", picture.width, picture.height)));
+    let luma: Vec<u8> = picture
+        .pixels
+        .chunks_exact(3)
+        .map(|p| {
+            (0.3 * f32::from(p[0]) + 0.59 * f32::from(p[1]) + 0.11 * f32::from(p[2])).round() as u8
+        })
+        .collect();
+    let (Ok(width), Ok(height)) = (u16::try_from(picture.width), u16::try_from(picture.height))
+    else {
+        return Err(VideoError::Invalid(format!(
+            "a {}×{} picture is too large for JPEG",
+            picture.width, picture.height
+        )));
     };
     let mut bytes = Vec::new();
     jpeg_encoder::Encoder::new(&mut bytes, PICTURE_QUALITY)
         .encode(&luma, width, height, jpeg_encoder::ColorType::Luma)
         .map_err(|e| VideoError::Invalid(format!("JPEG: {e}")))?;
-    Ok(format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes)))
+    Ok(format!(
+        "data:image/jpeg;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    ))
 }
 
 /// The pictures of `frames` of the clip at `path`, decoded once more, in the order of `frames`.
-fn pictures(path: &Path, reading: MotionOptions, frames: &[usize]) -> Result<Vec<Option<String>>, VideoError> {
+fn pictures(
+    path: &Path,
+    reading: MotionOptions,
+    frames: &[usize],
+) -> Result<Vec<Option<String>>, VideoError> {
     let mut found: Vec<Option<String>> = vec![None; frames.len()];
     let last = frames.iter().copied().max().unwrap_or(0);
     for frame in MotionReader::open(path, MotionOptions { pictures: true, ..reading })? {
         let frame = frame?;
-        if let (Some(k), Some(picture)) = (frames.iter().position(|&f| f == frame.index), frame.picture.as_ref()) {
+        if let (Some(k), Some(picture)) =
+            (frames.iter().position(|&f| f == frame.index), frame.picture.as_ref())
+        {
             found[k] = Some(picture_address(picture)?);
         }
         if frame.index >= last {
@@ -77,7 +106,13 @@ fn pictures(path: &Path, reading: MotionOptions, frames: &[usize]) -> Result<Vec
 /// The page of a video SpRAy report, classes in the report's order. With `reading`, each
 /// shown frame's picture is decoded from its clip (a clip that cannot be read again is shown
 /// without pictures); `cue(clip)` tells whether a clip carries the planted cue, where known.
-pub fn spray_page(results: &[ClassStrategies], classes: &[String], title: &str, reading: Option<MotionOptions>, cue: &(dyn Fn(&Path) -> Option<bool> + Sync)) -> Page {
+pub fn spray_page(
+    results: &[ClassStrategies],
+    classes: &[String],
+    title: &str,
+    reading: Option<MotionOptions>,
+    cue: &(dyn Fn(&Path) -> Option<bool> + Sync),
+) -> Page {
     let views = results
         .iter()
         .map(|r| {
@@ -87,14 +122,26 @@ pub fn spray_page(results: &[ClassStrategies], classes: &[String], title: &str, 
                 .zip(&r.views)
                 .map(|(path, v)| {
                     let shown: Vec<usize> = v.top.iter().map(|(t, _)| *t).collect();
-                    let pictures = reading.and_then(|reading| pictures(path, reading, &shown).ok()).unwrap_or_else(|| vec![None; shown.len()]);
+                    let pictures = reading
+                        .and_then(|reading| pictures(path, reading, &shown).ok())
+                        .unwrap_or_else(|| vec![None; shown.len()]);
                     let frames = v
                         .top
                         .iter()
                         .zip(pictures)
-                        .map(|((t, map), picture)| FrameHeat { frame: *t, rows: map.nrows(), cols: map.ncols(), block: reading.map_or(16, |r| r.block), levels: map.iter().map(|&x| level(x, v.max_abs)).collect(), picture })
+                        .map(|((t, map), picture)| FrameHeat {
+                            frame: *t,
+                            rows: map.nrows(),
+                            cols: map.ncols(),
+                            block: reading.map_or(16, |r| r.block),
+                            levels: map.iter().map(|&x| level(x, v.max_abs)).collect(),
+                            picture,
+                        })
                         .collect();
-                    let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+                    let name = path.file_name().map_or_else(
+                        || path.display().to_string(),
+                        |n| n.to_string_lossy().into_owned(),
+                    );
                     Item::Clip(ClipItem {
                         id: path.display().to_string(),
                         title: name,
@@ -102,7 +149,10 @@ pub fn spray_page(results: &[ClassStrategies], classes: &[String], title: &str, 
                         frames,
                         cue: cue(path),
                         score: v.score,
-                        predicted: classes.get(v.predicted).cloned().unwrap_or_else(|| v.predicted.to_string()),
+                        predicted: classes
+                            .get(v.predicted)
+                            .cloned()
+                            .unwrap_or_else(|| v.predicted.to_string()),
                     })
                 })
                 .collect();
@@ -110,14 +160,23 @@ pub fn spray_page(results: &[ClassStrategies], classes: &[String], title: &str, 
             ClassView::new(&r.class, &r.analysis, items, |labels, clusters| {
                 (0..clusters)
                     .map(|c| {
-                        let members: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == c).collect();
+                        let members: Vec<usize> =
+                            (0..labels.len()).filter(|&i| labels[i] == c).collect();
                         let known: Vec<bool> = members.iter().filter_map(|&i| flags[i]).collect();
-                        let share = (!known.is_empty() && known.len() == members.len()).then(|| known.iter().filter(|&&f| f).count() as f64 / known.len() as f64);
+                        let share =
+                            (!known.is_empty() && known.len() == members.len()).then(|| {
+                                known.iter().filter(|&&f| f).count() as f64 / known.len() as f64
+                            });
                         ClusterSummary { size: members.len(), share, top_words: Vec::new() }
                     })
                     .collect()
             })
         })
         .collect();
-    Page { title: title.to_string(), item_name: "clip".into(), share_name: "cue share".into(), classes: views }
+    Page {
+        title: title.to_string(),
+        item_name: "clip".into(),
+        share_name: "cue share".into(),
+        classes: views,
+    }
 }

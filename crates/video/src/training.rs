@@ -49,7 +49,9 @@ impl TrainOptions {
         if self.block == 0 {
             return bad("block must be at least one pixel".into());
         }
-        self.descriptor.check().map_err(|e| VideoError::Settings(format!("training settings: {e}")))?;
+        self.descriptor
+            .check()
+            .map_err(|e| VideoError::Settings(format!("training settings: {e}")))?;
         if self.components == 0 || self.sample_per_clip == 0 {
             return bad("components and sample_per_clip must be at least 1".into());
         }
@@ -62,7 +64,14 @@ impl TrainOptions {
 
 impl Default for TrainOptions {
     fn default() -> Self {
-        TrainOptions { block: 16, descriptor: DescriptorOptions::default(), components: 32, sample_per_clip: 300, c: 10.0, seed: 1 }
+        TrainOptions {
+            block: 16,
+            descriptor: DescriptorOptions::default(),
+            components: 32,
+            sample_per_clip: 300,
+            c: 10.0,
+            seed: 1,
+        }
     }
 }
 
@@ -80,7 +89,12 @@ pub struct TrainingRecord {
 impl VideoClassifier {
     /// Trains on `clips` (labels index `classes`); `progress(done, total)` after each clip of
     /// each of the two passes (sampling for PCA and the mixture; Fisher vectors).
-    pub fn train(clips: &[LabelledClip], classes: &[String], options: &TrainOptions, progress: &Progress) -> Result<Self, VideoError> {
+    pub fn train(
+        clips: &[LabelledClip],
+        classes: &[String],
+        options: &TrainOptions,
+        progress: &Progress,
+    ) -> Result<Self, VideoError> {
         let start = Instant::now();
         options.check()?;
         if clips.is_empty() {
@@ -95,22 +109,28 @@ impl VideoClassifier {
             .enumerate()
             .map(|(i, clip)| {
                 // A seeded reservoir sample (Algorithm R) over the streamed descriptors.
-                let mut rng = StdRng::seed_from_u64(options.seed ^ (i as u64).wrapping_mul(0x9E37_79B9));
+                let mut rng =
+                    StdRng::seed_from_u64(options.seed ^ (i as u64).wrapping_mul(0x9E37_79B9));
                 let (mut kept, mut seen): (Vec<Descriptor>, usize) = (Vec::new(), 0);
-                let frames = stream_descriptors(&clip.path, MotionOptions::with_block(options.block), options.descriptor, |batch| {
-                    for d in batch {
-                        if kept.len() < options.sample_per_clip {
-                            kept.push(d.clone());
-                        } else {
-                            let j = rng.gen_range(0..=seen);
-                            if j < kept.len() {
-                                kept[j] = d.clone();
+                let frames = stream_descriptors(
+                    &clip.path,
+                    MotionOptions::with_block(options.block),
+                    options.descriptor,
+                    |batch| {
+                        for d in batch {
+                            if kept.len() < options.sample_per_clip {
+                                kept.push(d.clone());
+                            } else {
+                                let j = rng.gen_range(0..=seen);
+                                if j < kept.len() {
+                                    kept[j] = d.clone();
+                                }
                             }
+                            seen += 1;
                         }
-                        seen += 1;
-                    }
-                    Ok(())
-                })?
+                        Ok(())
+                    },
+                )?
                 .frames;
                 tick();
                 Ok(([channel(&kept, 0), channel(&kept, 1), channel(&kept, 2)], frames))
@@ -120,23 +140,38 @@ impl VideoClassifier {
         let mut encoders = Vec::new();
         let mut pca_dims = [0; 3];
         for c in 0..3 {
-            let x = concatenate(Axis(0), &samples.iter().map(|(s, _)| s[c].view()).collect::<Vec<_>>()).expect("equal widths");
+            let x =
+                concatenate(Axis(0), &samples.iter().map(|(s, _)| s[c].view()).collect::<Vec<_>>())
+                    .expect("equal widths");
             let projection = Projection::fit(x.view(), x.ncols() / 2)?;
             pca_dims[c] = projection.output_dims();
-            let gmm = DiagonalGmm::fit(projection.apply(x.view()).view(), options.components, 100, options.seed + c as u64)?;
+            let gmm = DiagonalGmm::fit(
+                projection.apply(x.view()).view(),
+                options.components,
+                100,
+                options.seed + c as u64,
+            )?;
             encoders.push(FisherEncoder { projection, gmm });
         }
         let descriptors_sampled = samples.iter().map(|(s, _)| s[0].nrows()).sum();
         drop(samples);
-        let encoders: [FisherEncoder; 3] = encoders.try_into().unwrap_or_else(|_| unreachable!("three channels"));
-        let placeholder = Dense::new(Array2::zeros((1, classes.len())), None).map_err(|e| VideoError::Invalid(e.to_string()))?;
+        let encoders: [FisherEncoder; 3] =
+            encoders.try_into().unwrap_or_else(|_| unreachable!("three channels"));
+        let placeholder = Dense::new(Array2::zeros((1, classes.len())), None)
+            .map_err(|e| VideoError::Invalid(e.to_string()))?;
         let config = VideoModelConfig {
             format: FORMAT.into(),
             version: FORMAT_VERSION,
             classes: classes.to_vec(),
             options: options.clone(),
             pca_dims,
-            training: TrainingRecord { clips: clips.len(), descriptors_sampled, train_accuracy: 0.0, seconds: 0.0, frames_per_second: 0.0 },
+            training: TrainingRecord {
+                clips: clips.len(),
+                descriptors_sampled,
+                train_accuracy: 0.0,
+                seconds: 0.0,
+                frames_per_second: 0.0,
+            },
             test_accuracy: None,
         };
         let mut model = VideoClassifier { config, encoders, svm: placeholder };
@@ -149,14 +184,18 @@ impl VideoClassifier {
                 Ok(fv)
             })
             .collect::<Result<_, VideoError>>()?;
-        let x = ndarray::stack(Axis(0), &fvs.iter().map(|f| f.view()).collect::<Vec<_>>()).expect("equal lengths").mapv(f64::from);
+        let x = ndarray::stack(Axis(0), &fvs.iter().map(|f| f.view()).collect::<Vec<_>>())
+            .expect("equal lengths")
+            .mapv(f64::from);
         let dims = x.ncols();
         let mut weight = Array2::<f32>::zeros((dims, classes.len()));
         let mut bias = Array1::<f32>::zeros(classes.len());
         for (k, name) in classes.iter().enumerate() {
             let targets: Array1<bool> = clips.iter().map(|c| c.label == k).collect();
             if targets.iter().all(|&t| t) || !targets.iter().any(|&t| t) {
-                return Err(VideoError::Invalid(format!("class `{name}` needs training clips of its own and of other classes")));
+                return Err(VideoError::Invalid(format!(
+                    "class `{name}` needs training clips of its own and of other classes"
+                )));
             }
             let svm = Svm::<f64, bool>::params()
                 .pos_neg_weights(options.c, options.c)
@@ -171,10 +210,21 @@ impl VideoClassifier {
             }
             bias[k] = -svm.rho as f32;
         }
-        model.svm = Dense::new(weight, Some(bias)).map_err(|e| VideoError::Invalid(e.to_string()))?;
-        let correct = fvs.iter().zip(clips).filter(|(fv, clip)| argmax(&model.scores(fv)) == clip.label).count();
+        model.svm =
+            Dense::new(weight, Some(bias)).map_err(|e| VideoError::Invalid(e.to_string()))?;
+        let correct = fvs
+            .iter()
+            .zip(clips)
+            .filter(|(fv, clip)| argmax(&model.scores(fv)) == clip.label)
+            .count();
         let seconds = start.elapsed().as_secs_f64();
-        model.config.training = TrainingRecord { clips: clips.len(), descriptors_sampled, train_accuracy: correct as f64 / clips.len() as f64, seconds, frames_per_second: 2.0 * frames as f64 / seconds };
+        model.config.training = TrainingRecord {
+            clips: clips.len(),
+            descriptors_sampled,
+            train_accuracy: correct as f64 / clips.len() as f64,
+            seconds,
+            frames_per_second: 2.0 * frames as f64 / seconds,
+        };
         Ok(model)
     }
 }

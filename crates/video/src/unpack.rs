@@ -7,9 +7,9 @@
 use std::ffi::CStr;
 use std::ptr;
 
-use ffmpeg_next as ffmpeg;
 use ffmpeg::ffi;
 use ffmpeg::packet::Mut as _;
+use ffmpeg_next as ffmpeg;
 
 /// An initialised `mpeg4_unpack_bframes` filter.
 pub(crate) struct Unpacker {
@@ -18,7 +18,10 @@ pub(crate) struct Unpacker {
 
 impl Unpacker {
     /// A filter for the stream with `parameters` and `time_base`.
-    pub(crate) fn new(parameters: &ffmpeg::codec::Parameters, time_base: ffmpeg::Rational) -> Result<Self, ffmpeg::Error> {
+    pub(crate) fn new(
+        parameters: &ffmpeg::codec::Parameters,
+        time_base: ffmpeg::Rational,
+    ) -> Result<Self, ffmpeg::Error> {
         let name: &CStr = c"mpeg4_unpack_bframes";
         // SAFETY: FFmpeg's documented allocation sequence; on any failure the context is freed by Drop.
         unsafe {
@@ -36,7 +39,10 @@ impl Unpacker {
     }
 
     /// Filters one packet; gives the packets that come out (none, one or two).
-    pub(crate) fn filter(&mut self, mut packet: ffmpeg::Packet) -> Result<Vec<ffmpeg::Packet>, ffmpeg::Error> {
+    pub(crate) fn filter(
+        &mut self,
+        mut packet: ffmpeg::Packet,
+    ) -> Result<Vec<ffmpeg::Packet>, ffmpeg::Error> {
         let stream = packet.stream();
         // SAFETY: the packet is a valid AVPacket; send_packet takes its reference and blanks it.
         unsafe { check(ffi::av_bsf_send_packet(self.context, packet.as_mut_ptr()))? };

@@ -5,10 +5,13 @@ mod common;
 
 use std::path::Path;
 
-use ffmpeg_next as ffmpeg;
 use common::{interior, median, textured};
+use ffmpeg_next as ffmpeg;
 use video::clip_descriptors::clip_descriptors;
-use video::{ClipWriter, Encoder, MotionOptions, MotionReader, MotionSource, RgbImage, VectorOrigin, VideoError};
+use video::{
+    ClipWriter, Encoder, MotionOptions, MotionReader, MotionSource, RgbImage, VectorOrigin,
+    VideoError,
+};
 
 fn write_pan(path: &Path, (width, height): (usize, usize), frames: i64, encoder: &Encoder) {
     let mut writer = ClipWriter::with_encoder(path, width, height, encoder).unwrap();
@@ -23,7 +26,10 @@ fn hevc() -> Encoder {
 }
 
 fn vp9() -> Encoder {
-    Encoder::new("libvpx-vp9", 25).option("deadline", "good").option("cpu-used", "5").option("threads", "1")
+    Encoder::new("libvpx-vp9", 25)
+        .option("deadline", "good")
+        .option("cpu-used", "5")
+        .option("threads", "1")
 }
 
 #[test]
@@ -83,12 +89,24 @@ fn the_first_stream_with_vectors_is_read_and_any_stream_can_be_chosen() {
     let both = dir.path().join("both.mkv");
     mux(&[&hevc_clip, &h264_clip], &both);
     let by_default = MotionReader::open(&both, MotionOptions::default()).unwrap();
-    assert_eq!((by_default.info().stream, by_default.info().codec.as_str(), by_default.info().vectors), (1, "h264", VectorOrigin::Exported));
+    assert_eq!(
+        (by_default.info().stream, by_default.info().codec.as_str(), by_default.info().vectors),
+        (1, "h264", VectorOrigin::Exported)
+    );
     assert_eq!(by_default.info().width, 128);
-    let first = MotionReader::open(&both, MotionOptions { stream: Some(0), ..MotionOptions::default() }).unwrap();
-    assert_eq!((first.info().codec.as_str(), first.info().width, first.info().vectors), ("hevc", 96, VectorOrigin::Reestimated));
+    let first =
+        MotionReader::open(&both, MotionOptions { stream: Some(0), ..MotionOptions::default() })
+            .unwrap();
+    assert_eq!(
+        (first.info().codec.as_str(), first.info().width, first.info().vectors),
+        ("hevc", 96, VectorOrigin::Reestimated)
+    );
     assert_eq!(first.count(), 20);
-    let err = MotionReader::open(&both, MotionOptions { stream: Some(5), ..MotionOptions::default() }).err().unwrap().to_string();
+    let err =
+        MotionReader::open(&both, MotionOptions { stream: Some(5), ..MotionOptions::default() })
+            .err()
+            .unwrap()
+            .to_string();
     assert!(err.contains("stream 5") && err.contains("0 (") && err.contains("1 ("), "{err}");
 }
 
@@ -100,8 +118,14 @@ fn a_picture_size_that_changes_is_scaled_to_the_first() {
     write_pan(&small, (80, 48), 24, &Encoder::new("libx264", 25));
     // MPEG-TS segments concatenate byte for byte: one stream whose size halves after 24 frames.
     let joined = dir.path().join("joined.ts");
-    std::fs::write(&joined, [std::fs::read(&big).unwrap(), std::fs::read(&small).unwrap()].concat()).unwrap();
-    let mut reader = MotionReader::open(&joined, MotionOptions { pictures: true, ..MotionOptions::default() }).unwrap();
+    std::fs::write(
+        &joined,
+        [std::fs::read(&big).unwrap(), std::fs::read(&small).unwrap()].concat(),
+    )
+    .unwrap();
+    let mut reader =
+        MotionReader::open(&joined, MotionOptions { pictures: true, ..MotionOptions::default() })
+            .unwrap();
     let frames: Vec<_> = reader.by_ref().collect::<Result<_, _>>().unwrap();
     assert!(frames.len() >= 46, "{} frames", frames.len());
     assert!(reader.resized_frames() >= 22, "{} resized", reader.resized_frames());
@@ -111,11 +135,25 @@ fn a_picture_size_that_changes_is_scaled_to_the_first() {
         assert_eq!((p.width, p.height), (160, 96));
     }
     // The small part moves 3 px a frame at half size: 6 px a frame at the first size.
-    let late: Vec<f32> = frames[30..].iter().filter(|f| !f.carried).flat_map(|f| f.field.dx.iter().zip(&f.field.has_vector).filter(|(_, &h)| h).map(|(&d, _)| d).collect::<Vec<_>>()).collect();
+    let late: Vec<f32> = frames[30..]
+        .iter()
+        .filter(|f| !f.carried)
+        .flat_map(|f| {
+            f.field
+                .dx
+                .iter()
+                .zip(&f.field.has_vector)
+                .filter(|(_, &h)| h)
+                .map(|(&d, _)| d)
+                .collect::<Vec<_>>()
+        })
+        .collect();
     let late = median(late);
     assert!((late - 6.0).abs() < 0.6, "{late}");
     // And the whole pipeline takes it.
-    let descriptors = clip_descriptors(&joined, MotionOptions::default(), video::DescriptorOptions::default()).unwrap();
+    let descriptors =
+        clip_descriptors(&joined, MotionOptions::default(), video::DescriptorOptions::default())
+            .unwrap();
     assert_eq!(descriptors.grid, (6, 10));
 }
 
@@ -124,11 +162,20 @@ fn a_still_image_named_as_a_video_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let png = dir.path().join("picture.mp4");
     let picture = textured(64, 48, 0, 0);
-    video::draw::draw_field_png(&picture, &video::MotionField::zeros(64, 48, 16), &dir.path().join("picture.png")).unwrap();
+    video::draw::draw_field_png(
+        &picture,
+        &video::MotionField::zeros(64, 48, 16),
+        &dir.path().join("picture.png"),
+    )
+    .unwrap();
     std::fs::rename(dir.path().join("picture.png"), &png).unwrap();
-    let err = MotionReader::open(&png, MotionOptions::default()).err().expect("a picture is no video");
+    let err =
+        MotionReader::open(&png, MotionOptions::default()).err().expect("a picture is no video");
     assert!(matches!(err, VideoError::StillImage { .. }), "{err}");
-    assert!(err.to_string().contains("picture.mp4") && err.to_string().contains("still image (png)"), "{err}");
+    assert!(
+        err.to_string().contains("picture.mp4") && err.to_string().contains("still image (png)"),
+        "{err}"
+    );
 }
 
 fn correlation(a: &[f32], b: &[f32]) -> f64 {
@@ -148,7 +195,11 @@ fn correlation(a: &[f32], b: &[f32]) -> f64 {
 #[test]
 fn the_same_content_in_five_codecs_gets_one_prediction_and_like_relevance() {
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/demo-video/sit-up.mp4");
-    let pictures: Vec<RgbImage> = MotionReader::open(&demo, MotionOptions { pictures: true, ..MotionOptions::default() }).unwrap().map(|f| f.unwrap().picture.unwrap()).collect();
+    let pictures: Vec<RgbImage> =
+        MotionReader::open(&demo, MotionOptions { pictures: true, ..MotionOptions::default() })
+            .unwrap()
+            .map(|f| f.unwrap().picture.unwrap())
+            .collect();
     let (width, height) = (pictures[0].width, pictures[0].height);
     let model = video::default_model::load().unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -168,16 +219,20 @@ fn the_same_content_in_five_codecs_gets_one_prediction_and_like_relevance() {
             writer.push(p).unwrap();
         }
         writer.finish().unwrap();
-        let clip = clip_descriptors(&path, model.reading(None), model.config.options.descriptor).unwrap();
+        let clip =
+            clip_descriptors(&path, model.reading(None), model.config.options.descriptor).unwrap();
         let prediction = model.predict_descriptors(&clip);
-        let explanation = video::explain::explain(&model, &clip, None, &video::explain::default_rules()).unwrap();
+        let explanation =
+            video::explain::explain(&model, &clip, None, &video::explain::default_rules()).unwrap();
         labels.push(model.config.classes[prediction.class].clone());
         curves.push(explanation.per_frame);
     }
     let correlations: Vec<f64> = curves[1..].iter().map(|c| correlation(&curves[0], c)).collect();
     // Summed over 4 frames, as Samek et al. (2017) plot it.
-    let binned: Vec<Vec<f32>> = curves.iter().map(|c| c.chunks(4).map(|b| b.iter().sum()).collect()).collect();
-    let binned_correlations: Vec<f64> = binned[1..].iter().map(|c| correlation(&binned[0], c)).collect();
+    let binned: Vec<Vec<f32>> =
+        curves.iter().map(|c| c.chunks(4).map(|b| b.iter().sum()).collect()).collect();
+    let binned_correlations: Vec<f64> =
+        binned[1..].iter().map(|c| correlation(&binned[0], c)).collect();
     eprintln!("predicted {labels:?}; relevance curves' correlation with H.264's (MPEG-2, MPEG-4, HEVC, VP9): per frame {correlations:.3?}, per 4 frames {binned_correlations:.3?}");
     assert!(labels.iter().all(|l| l == "sit-up"), "{labels:?}");
     assert!(binned_correlations.iter().all(|&r| r > 0.3), "{binned_correlations:?}");

@@ -36,8 +36,12 @@ struct Tally {
 }
 
 fn tally(path: &Path) -> Tally {
-    let frames: Vec<_> = MotionReader::open(path, MotionOptions::default()).unwrap().collect::<Result<_, _>>().unwrap();
-    let mut t = Tally { with_vectors: 0, right: 0, wrong_unmarked: Vec::new(), unsure_vectors: (0, 0) };
+    let frames: Vec<_> = MotionReader::open(path, MotionOptions::default())
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut t =
+        Tally { with_vectors: 0, right: 0, wrong_unmarked: Vec::new(), unsure_vectors: (0, 0) };
     let tolerance = 0.1 * TRUE_MOTION.0.hypot(TRUE_MOTION.1);
     for frame in &frames {
         if frame.carried {
@@ -45,14 +49,25 @@ fn tally(path: &Path) -> Tally {
         }
         t.with_vectors += 1;
         let r = frame.references;
-        assert_eq!(r.known + r.still + r.assumed + r.guessed, frame.vectors, "frame {}: every vector accounted for", frame.index);
+        assert_eq!(
+            r.known + r.still + r.assumed + r.guessed,
+            frame.vectors,
+            "frame {}: every vector accounted for",
+            frame.index
+        );
         t.unsure_vectors.0 += r.assumed + r.guessed;
         t.unsure_vectors.1 += frame.vectors;
-        let ok = interior_median(frame).is_some_and(|(mx, my)| (mx - TRUE_MOTION.0).hypot(my - TRUE_MOTION.1) <= tolerance);
+        let ok = interior_median(frame)
+            .is_some_and(|(mx, my)| (mx - TRUE_MOTION.0).hypot(my - TRUE_MOTION.1) <= tolerance);
         if ok {
             t.right += 1;
         } else if !r.uncertain() {
-            t.wrong_unmarked.push(format!("{}{} {:?}", frame.index, frame.kind.letter(), interior_median(frame)));
+            t.wrong_unmarked.push(format!(
+                "{}{} {:?}",
+                frame.index,
+                frame.kind.letter(),
+                interior_median(frame)
+            ));
         }
     }
     t
@@ -64,9 +79,22 @@ fn check(name: &str, encoder: Encoder, frames: i64, file: &str) {
     write_pan(&path, frames, &encoder);
     let t = tally(&path);
     eprintln!("{name}: {} of {} frames with vectors right; wrong and unmarked: {:?}; {} of {} vectors' references assumed or guessed", t.right, t.with_vectors, t.wrong_unmarked, t.unsure_vectors.0, t.unsure_vectors.1);
-    assert!(t.with_vectors * 10 >= frames as usize * 7, "{name}: only {} of {frames} frames carry vectors", t.with_vectors);
-    assert!(t.right * 100 >= t.with_vectors * 95, "{name}: {} of {} frames right", t.right, t.with_vectors);
-    assert!(t.wrong_unmarked.is_empty(), "{name}: frames off without a mark: {:?}", t.wrong_unmarked);
+    assert!(
+        t.with_vectors * 10 >= frames as usize * 7,
+        "{name}: only {} of {frames} frames carry vectors",
+        t.with_vectors
+    );
+    assert!(
+        t.right * 100 >= t.with_vectors * 95,
+        "{name}: {} of {} frames right",
+        t.right,
+        t.with_vectors
+    );
+    assert!(
+        t.wrong_unmarked.is_empty(),
+        "{name}: frames off without a mark: {:?}",
+        t.wrong_unmarked
+    );
 }
 
 #[test]
@@ -76,21 +104,42 @@ fn x264_defaults_b_pyramid_three_references() {
 
 #[test]
 fn x264_four_b_frames_with_pyramid() {
-    check("x264 4 B pyramid", Encoder::new("libx264", 25).option("x264-params", "bframes=4:b-pyramid=normal:b-adapt=0"), 99, "b4.mp4");
+    check(
+        "x264 4 B pyramid",
+        Encoder::new("libx264", 25).option("x264-params", "bframes=4:b-pyramid=normal:b-adapt=0"),
+        99,
+        "b4.mp4",
+    );
 }
 
 #[test]
 fn the_kinetics_recipe() {
-    check("kinetics", Encoder::new("libx264", 25).option("crf", "26").option("x264-params", "keyint=12:min-keyint=12:scenecut=0:bframes=2:ref=3"), 52, "kinetics.mp4");
+    check(
+        "kinetics",
+        Encoder::new("libx264", 25)
+            .option("crf", "26")
+            .option("x264-params", "keyint=12:min-keyint=12:scenecut=0:bframes=2:ref=3"),
+        52,
+        "kinetics.mp4",
+    );
 }
 
 #[test]
 fn mpeg2_with_b_frames() {
-    check("mpeg2", Encoder::new("mpeg2video", 25).gop(12).b_frames(2).option("q", "4"), 60, "mpeg2.mpg");
+    check(
+        "mpeg2",
+        Encoder::new("mpeg2video", 25).gop(12).b_frames(2).option("q", "4"),
+        60,
+        "mpeg2.mpg",
+    );
 }
 
 #[test]
 fn mpeg4_part2_with_b_frames() {
-    check("mpeg4", Encoder::new("mpeg4", 25).gop(12).b_frames(2).option("qscale", "3"), 60, "mpeg4.avi");
+    check(
+        "mpeg4",
+        Encoder::new("mpeg4", 25).gop(12).b_frames(2).option("qscale", "3"),
+        60,
+        "mpeg4.avi",
+    );
 }
-

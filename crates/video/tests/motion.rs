@@ -20,7 +20,10 @@ fn a_global_translation_comes_back_as_that_displacement() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("shift.mp4");
     write_translation(&path, 36, (3, -2), EncodeOptions::default());
-    let frames: Vec<_> = MotionReader::open(&path, MotionOptions::default()).unwrap().collect::<Result<_, _>>().unwrap();
+    let frames: Vec<_> = MotionReader::open(&path, MotionOptions::default())
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
     assert_eq!(frames.len(), 36);
     let (mut checked, mut b_right, mut b_frames) = (0, 0, 0);
     for frame in &frames {
@@ -30,11 +33,21 @@ fn a_global_translation_comes_back_as_that_displacement() {
             continue;
         }
         let (xs, ys) = interior(&frame.field);
-        assert!(xs.len() > 20, "frame {} ({:?}): {} blocks with vectors", frame.index, frame.kind, xs.len());
+        assert!(
+            xs.len() > 20,
+            "frame {} ({:?}): {} blocks with vectors",
+            frame.index,
+            frame.kind,
+            xs.len()
+        );
         let (mx, my) = (median(xs), median(ys));
         let right = (mx - 3.0).abs() < 0.3 && (my + 2.0).abs() < 0.3;
         if frame.kind == FrameKind::P {
-            assert!((mx - 3.0).abs() < 0.5 && (my + 2.0).abs() < 0.5, "frame {} (P): median ({mx}, {my}), not (3, −2)", frame.index);
+            assert!(
+                (mx - 3.0).abs() < 0.5 && (my + 2.0).abs() < 0.5,
+                "frame {} (P): median ({mx}, {my}), not (3, −2)",
+                frame.index
+            );
         }
         checked += 1;
         b_right += usize::from(right && frame.kind == FrameKind::B);
@@ -53,7 +66,10 @@ fn frames_come_in_display_order_with_their_types() {
     let path = dir.path().join("gop.mp4");
     let options = EncodeOptions { fps: 25, gop: 12, b_frames: 2, crf: 20 };
     write_translation(&path, 30, (2, 0), options);
-    let frames: Vec<_> = MotionReader::open(&path, MotionOptions::default()).unwrap().collect::<Result<_, _>>().unwrap();
+    let frames: Vec<_> = MotionReader::open(&path, MotionOptions::default())
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
     let kinds: String = frames.iter().map(|f| f.kind.letter()).collect();
     // A fixed GOP of 12 with two B-frames between references (the last two of a GOP refer
     // forward to the next I-frame).
@@ -64,14 +80,17 @@ fn frames_come_in_display_order_with_their_types() {
     }
     // B-frames carry vectors from both sides, all scaled to the same per-frame motion.
     let b = frames.iter().find(|f| f.kind == FrameKind::B && f.index > 12).unwrap();
-    let dx: Vec<f32> = b.field.dx.iter().zip(&b.field.has_vector).filter(|(_, &h)| h).map(|(&d, _)| d).collect();
+    let dx: Vec<f32> =
+        b.field.dx.iter().zip(&b.field.has_vector).filter(|(_, &h)| h).map(|(&d, _)| d).collect();
     assert!((median(dx) - 2.0).abs() < 0.3);
 }
 
 #[test]
 fn unreadable_inputs_are_named_errors() {
     let dir = tempfile::tempdir().unwrap();
-    let open = |p: &Path| MotionReader::open(p, MotionOptions::default()).map(|r| r.collect::<Result<Vec<_>, _>>());
+    let open = |p: &Path| {
+        MotionReader::open(p, MotionOptions::default()).map(|r| r.collect::<Result<Vec<_>, _>>())
+    };
     let missing = dir.path().join("missing.mp4");
     assert!(matches!(open(&missing), Err(VideoError::Read { .. })));
     let text = dir.path().join("notes.mp4");
@@ -96,7 +115,12 @@ fn unreadable_inputs_are_named_errors() {
 
     // Intra-only: every frame an I-frame, no vectors at all.
     let intra = dir.path().join("intra.mp4");
-    write_translation(&intra, 6, (1, 0), EncodeOptions { gop: 1, b_frames: 0, ..EncodeOptions::default() });
+    write_translation(
+        &intra,
+        6,
+        (1, 0),
+        EncodeOptions { gop: 1, b_frames: 0, ..EncodeOptions::default() },
+    );
     let err = open(&intra).unwrap().unwrap_err();
     assert!(matches!(err, VideoError::NoMotion(_)), "{err}");
 }
@@ -107,7 +131,11 @@ fn fixture(name: &str) -> std::path::PathBuf {
 
 #[test]
 fn rotated_phone_clips_are_read_upright() {
-    let reader = MotionReader::open(&fixture("rotated.mp4"), MotionOptions { block: 8, pictures: true, ..MotionOptions::default() }).unwrap();
+    let reader = MotionReader::open(
+        &fixture("rotated.mp4"),
+        MotionOptions { block: 8, pictures: true, ..MotionOptions::default() },
+    )
+    .unwrap();
     let info = reader.info().clone();
     assert_eq!((info.width, info.height, info.rotation.clockwise_degrees), (96, 128, 270));
     let frames: Vec<_> = reader.collect::<Result<_, _>>().unwrap();
@@ -128,7 +156,8 @@ fn rotated_phone_clips_are_read_upright() {
     assert!(dx.len() > 20, "{} moving blocks", dx.len());
     assert!((median(dx) + 2.0).abs() < 0.5 && (median(dy) + 3.0).abs() < 0.5);
     // The pattern sits where a player shows it: coded (20..52, 50..82) turned to (50..82, 76..108).
-    let lit = |x: usize, y: usize| first.get(x, y) != [64, 64, 64] && first.get(x, y) != first.get(5, 5);
+    let lit =
+        |x: usize, y: usize| first.get(x, y) != [64, 64, 64] && first.get(x, y) != first.get(5, 5);
     assert!(lit(66, 92) && !lit(20, 92) && !lit(66, 40));
 }
 
@@ -138,10 +167,16 @@ fn odd_sizes_audio_only_and_empty_tracks() {
     assert_eq!((odd.info().width, odd.info().height), (97, 67));
     let frames: Vec<_> = odd.collect::<Result<_, _>>().unwrap();
     assert_eq!(frames.len(), 30);
-    assert_eq!((frames[0].field.cols(), frames[0].field.rows()), (7, 5), "partial blocks at the edges count");
+    assert_eq!(
+        (frames[0].field.cols(), frames[0].field.rows()),
+        (7, 5),
+        "partial blocks at the edges count"
+    );
     assert!(frames.iter().all(|f| f.field.dx.iter().chain(&f.field.dy).all(|v| v.is_finite())));
     let audio = MotionReader::open(&fixture("audio-only.m4a"), MotionOptions::default());
     assert!(matches!(audio, Err(VideoError::NoVideoStream(_))));
-    let empty = MotionReader::open(&fixture("zero-frames.mp4"), MotionOptions::default()).unwrap().collect::<Result<Vec<_>, _>>();
+    let empty = MotionReader::open(&fixture("zero-frames.mp4"), MotionOptions::default())
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>();
     assert!(matches!(empty, Err(VideoError::NoFrames(_))), "{empty:?}");
 }

@@ -25,11 +25,16 @@ fn main() {
         Some("firefox") => Browser::Firefox,
         Some(other) => panic!("browser `{other}`: chromium or firefox"),
     };
-    let bytes = std::fs::metadata(&page).unwrap_or_else(|e| panic!("{}: {e}", page.display())).len();
+    let bytes =
+        std::fs::metadata(&page).unwrap_or_else(|e| panic!("{}: {e}", page.display())).len();
     let (mut drawn, mut loaded) = (Vec::new(), Vec::new());
     for _ in 0..runs {
         let open = OpenPage::open_in(browser, &page);
-        drawn.push(open.eval("(window.relvisViewer || window.relvisEvaluation).readyAt").as_f64().expect("readyAt"));
+        drawn.push(
+            open.eval("(window.relvisViewer || window.relvisEvaluation).readyAt")
+                .as_f64()
+                .expect("readyAt"),
+        );
         // The load event follows the page's (synchronous) script: the page is complete.
         loaded.push(open.eval_async("new Promise((done) => { const read = () => { const n = performance.getEntriesByType('navigation')[0]; n.loadEventEnd > 0 ? done(n.loadEventEnd) : setTimeout(read, 20); }; read(); })").as_f64().expect("a time"));
     }

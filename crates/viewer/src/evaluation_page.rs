@@ -56,7 +56,12 @@ pub struct Column {
 }
 
 impl Column {
-    pub fn new(name: impl Into<String>, description: impl Into<String>, better: Better, digits: usize) -> Self {
+    pub fn new(
+        name: impl Into<String>,
+        description: impl Into<String>,
+        better: Better,
+        digits: usize,
+    ) -> Self {
         Column { name: name.into(), description: description.into(), better, digits }
     }
 }
@@ -89,7 +94,12 @@ impl MethodRow {
     /// A method's row, coloured as the report's pictures draw it.
     pub fn new(method: &str, values: Vec<Option<f64>>, flagged: bool) -> Self {
         let c = method_colour(method);
-        MethodRow { method: method.to_string(), colour: format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2), values, flagged }
+        MethodRow {
+            method: method.to_string(),
+            colour: format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2),
+            values,
+            flagged,
+        }
     }
 }
 
@@ -99,22 +109,46 @@ impl Chart {
     /// randomised (`+` where the earlier ones stay randomised).
     pub fn randomisation(curves: &[RandomisationCurve]) -> Option<Chart> {
         let steps = curves.first()?.steps.len();
-        let part = |s: &pipeline::randomisation::RandomisationStep| s.randomised.last().cloned().unwrap_or_default();
-        let names = std::iter::once("none".to_string()).chain(curves[0].steps.iter().enumerate().map(|(k, s)| if k == 0 { part(s) } else { format!("+{}", part(s)) }));
+        let part = |s: &pipeline::randomisation::RandomisationStep| {
+            s.randomised.last().cloned().unwrap_or_default()
+        };
+        let names = std::iter::once("none".to_string()).chain(
+            curves[0].steps.iter().enumerate().map(|(k, s)| {
+                if k == 0 {
+                    part(s)
+                } else {
+                    format!("+{}", part(s))
+                }
+            }),
+        );
         Some(Chart {
             title: "Randomisation test".into(),
             x_label: "randomised".into(),
             y_label: "Spearman ρ".into(),
             x: (0..=steps).map(|s| s as f64).collect(),
             x_names: Some(names.collect()),
-            lines: curves.iter().map(|c| (c.method.clone(), std::iter::once(1.0).chain(c.steps.iter().map(|s| s.spearman)).collect())).collect(),
+            lines: curves
+                .iter()
+                .map(|c| {
+                    (
+                        c.method.clone(),
+                        std::iter::once(1.0).chain(c.steps.iter().map(|s| s.spearman)).collect(),
+                    )
+                })
+                .collect(),
         })
     }
 }
 
 /// The evaluation page as one self-contained HTML file.
 pub fn evaluation_html(page: &EvaluationPage) -> String {
-    shell::document(&page.title, include_str!("assets/evaluation.html"), include_str!("assets/evaluation.css"), include_str!("assets/evaluation.js"), page)
+    shell::document(
+        &page.title,
+        include_str!("assets/evaluation.html"),
+        include_str!("assets/evaluation.css"),
+        include_str!("assets/evaluation.js"),
+        page,
+    )
 }
 
 #[cfg(test)]
@@ -133,10 +167,22 @@ mod tests {
     #[test]
     fn rows_take_the_pictures_colours_and_randomisation_starts_at_one() {
         assert_eq!(MethodRow::new("gxi", vec![], false).colour, "#2ca02c");
-        assert_eq!(MethodRow::new("lrp epsilon=0.01;conv1d:zplus", vec![], false).colour, "#ff7f0e");
+        assert_eq!(
+            MethodRow::new("lrp epsilon=0.01;conv1d:zplus", vec![], false).colour,
+            "#ff7f0e"
+        );
         use pipeline::randomisation::RandomisationStep;
-        let step = |layers: &[&str], rho| RandomisationStep { randomised: layers.iter().map(|s| s.to_string()).collect(), spearman: rho, spearman_abs: rho, documents: 3 };
-        let curve = RandomisationCurve { method: "sa".into(), steps: vec![step(&["dense"], 0.8), step(&["dense", "conv1d"], 0.6)], flagged: true };
+        let step = |layers: &[&str], rho| RandomisationStep {
+            randomised: layers.iter().map(|s| s.to_string()).collect(),
+            spearman: rho,
+            spearman_abs: rho,
+            documents: 3,
+        };
+        let curve = RandomisationCurve {
+            method: "sa".into(),
+            steps: vec![step(&["dense"], 0.8), step(&["dense", "conv1d"], 0.6)],
+            flagged: true,
+        };
         let chart = Chart::randomisation(&[curve]).unwrap();
         assert_eq!(chart.x, vec![0.0, 1.0, 2.0]);
         assert_eq!(chart.x_names.unwrap(), vec!["none", "dense", "+conv1d"]);
@@ -146,7 +192,12 @@ mod tests {
 
     #[test]
     fn the_page_embeds_its_data_once_and_its_script() {
-        let page = EvaluationPage { title: "t".into(), item_name: "document".into(), settings: vec![], models: vec![] };
+        let page = EvaluationPage {
+            title: "t".into(),
+            item_name: "document".into(),
+            settings: vec![],
+            models: vec![],
+        };
         let out = evaluation_html(&page);
         assert_eq!(out.matches("id=\"relvis-data\"").count(), 1);
         assert!(out.contains("relvisEvaluation"), "the page's script is inline");

@@ -17,8 +17,12 @@ mod spray_page;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use evaluation_page::{evaluation_html, Better, Chart, Column, EvaluationPage, MethodRow, ModelView};
-pub use spray_page::{html, ClassView, ClipItem, ClusterSummary, DocumentItem, FrameHeat, Item, Page};
+pub use evaluation_page::{
+    evaluation_html, Better, Chart, Column, EvaluationPage, MethodRow, ModelView,
+};
+pub use spray_page::{
+    html, ClassView, ClipItem, ClusterSummary, DocumentItem, FrameHeat, Item, Page,
+};
 
 /// Relevance as the page stores it: a signed level in −255..=255, the share of the largest
 /// |R| in 1/255 steps. 255 levels per sign are as many as a colour channel shows, so the

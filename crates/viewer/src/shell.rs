@@ -11,7 +11,13 @@ const COMMON_SCRIPT: &str = include_str!("assets/common.js");
 /// The page titled `title`: `body` (where `{title}` stands for the title), `style` after the
 /// common styles, `data` as JSON in the script element `relvis-data`, then `script` after the
 /// common script.
-pub(crate) fn document(title: &str, body: &str, style: &str, script: &str, data: &impl Serialize) -> String {
+pub(crate) fn document(
+    title: &str,
+    body: &str,
+    style: &str,
+    script: &str,
+    data: &impl Serialize,
+) -> String {
     // `</` inside the JSON would end the script element early.
     let data = serde_json::to_string(data).expect("serialises").replace("</", "<\\/");
     let title = escape(title);

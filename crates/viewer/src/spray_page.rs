@@ -81,7 +81,15 @@ pub struct DocumentItem {
 
 impl DocumentItem {
     /// A document from its words' byte ranges in `text` (in order, not overlapping) and levels.
-    pub fn new(id: String, title: String, text: String, words: impl IntoIterator<Item = (std::ops::Range<usize>, i16)>, max_abs: f32, score: f32, predicted: String) -> Self {
+    pub fn new(
+        id: String,
+        title: String,
+        text: String,
+        words: impl IntoIterator<Item = (std::ops::Range<usize>, i16)>,
+        max_abs: f32,
+        score: f32,
+        predicted: String,
+    ) -> Self {
         let utf16 = |from: usize, to: usize| text[from..to].encode_utf16().count() as i32;
         let mut flat = Vec::new();
         let mut at = 0;
@@ -123,18 +131,38 @@ pub struct FrameHeat {
 impl ClassView {
     /// A class's view from its analysis; `summarise(labels, clusters)` gives the summaries of
     /// each clustering's clusters.
-    pub fn new(name: &str, analysis: &Analysis, items: Vec<Item>, summarise: impl Fn(&[usize], usize) -> Vec<ClusterSummary>) -> Self {
+    pub fn new(
+        name: &str,
+        analysis: &Analysis,
+        items: Vec<Item>,
+        summarise: impl Fn(&[usize], usize) -> Vec<ClusterSummary>,
+    ) -> Self {
         let mut embeddings = Vec::new();
         if analysis.embedding_method == "t-sne" {
-            embeddings.push(Embedding { name: "t-SNE".into(), points: scaled(&analysis.embedding) });
+            embeddings
+                .push(Embedding { name: "t-SNE".into(), points: scaled(&analysis.embedding) });
         }
-        embeddings.push(Embedding { name: "spectral".into(), points: scaled(&analysis.spectral_embedding) });
+        embeddings.push(Embedding {
+            name: "spectral".into(),
+            points: scaled(&analysis.spectral_embedding),
+        });
         let chosen = std::iter::once((analysis.clusters, &analysis.labels));
         let clusterings = chosen
             .chain(analysis.alternatives.iter().map(|c| (c.clusters, &c.labels)))
-            .map(|(clusters, labels)| ClusteringView { clusters, labels: labels.clone(), summaries: summarise(labels, clusters) })
+            .map(|(clusters, labels)| ClusteringView {
+                clusters,
+                labels: labels.clone(),
+                summaries: summarise(labels, clusters),
+            })
             .collect();
-        ClassView { name: name.to_string(), eigenvalues: analysis.eigenvalues.clone(), proposed: analysis.proposed_clusters, embeddings, clusterings, items }
+        ClassView {
+            name: name.to_string(),
+            eigenvalues: analysis.eigenvalues.clone(),
+            proposed: analysis.proposed_clusters,
+            embeddings,
+            clusterings,
+            items,
+        }
     }
 }
 
@@ -151,12 +179,23 @@ fn scaled(points: &[[f64; 2]]) -> Vec<f32> {
     let span = (hi[0] - lo[0]).max(hi[1] - lo[1]);
     let span = if span > 0.0 && span.is_finite() { span } else { 1.0 };
     let centre = |a: usize| (1.0 - (hi[a] - lo[a]) / span) / 2.0;
-    points.iter().flat_map(|p| (0..2).map(move |a| (((p[a] - lo[a]) / span + centre(a)) * 1e4).round() as f32 / 1e4)).collect()
+    points
+        .iter()
+        .flat_map(|p| {
+            (0..2).map(move |a| (((p[a] - lo[a]) / span + centre(a)) * 1e4).round() as f32 / 1e4)
+        })
+        .collect()
 }
 
 /// The SpRAy page: markup, styles, script and `page` as JSON in one file.
 pub fn html(page: &Page) -> String {
-    shell::document(&page.title, include_str!("assets/spray.html"), include_str!("assets/spray.css"), include_str!("assets/spray.js"), page)
+    shell::document(
+        &page.title,
+        include_str!("assets/spray.html"),
+        include_str!("assets/spray.css"),
+        include_str!("assets/spray.js"),
+        page,
+    )
 }
 
 #[cfg(test)]
@@ -168,7 +207,8 @@ mod tests {
         // "naïve 😀 café": ï is one UTF-16 unit (two bytes), the emoji two units (four bytes).
         let text = "naïve 😀 café".to_string();
         let words = [(0..6, 10), (7..11, -3), (12..17, 255)];
-        let d = DocumentItem::new("1".into(), "t".into(), text.clone(), words, 1.0, 0.0, "c".into());
+        let d =
+            DocumentItem::new("1".into(), "t".into(), text.clone(), words, 1.0, 0.0, "c".into());
         assert_eq!(d.words, vec![0, 5, 10, 1, 2, -3, 1, 4, 255]);
         let units: Vec<u16> = text.encode_utf16().collect();
         assert_eq!(String::from_utf16(&units[6..8]).unwrap(), "😀");
@@ -194,7 +234,19 @@ mod tests {
 
     #[test]
     fn the_data_cannot_end_its_script_element() {
-        let page = Page { title: "a <b>".into(), item_name: "document".into(), share_name: "s".into(), classes: vec![ClassView { name: "</script><script>alert(1)</script>".into(), eigenvalues: vec![], proposed: 2, embeddings: vec![], clusterings: vec![], items: vec![] }] };
+        let page = Page {
+            title: "a <b>".into(),
+            item_name: "document".into(),
+            share_name: "s".into(),
+            classes: vec![ClassView {
+                name: "</script><script>alert(1)</script>".into(),
+                eigenvalues: vec![],
+                proposed: 2,
+                embeddings: vec![],
+                clusterings: vec![],
+                items: vec![],
+            }],
+        };
         let out = html(&page);
         assert_eq!(out.matches("</script>").count(), 2, "only the two script elements close");
         assert!(out.contains("<title>a &lt;b&gt;</title>"));

@@ -2,8 +2,8 @@
 
 use clap::Args;
 use outcome::outln;
-use text::accuracy::{evaluate, evaluate_texts};
-use text::fit::encode;
+use text::encode;
+use text::{evaluate_examples, evaluate_texts};
 
 use crate::args::{DataArg, ModelArg};
 use crate::failure::Error;
@@ -27,18 +27,29 @@ pub(crate) fn run(args: AccuracyArgs) -> Result<(), Error> {
     let (mut corpus, _) = args.data.load(model.native().map(|m| &m.config))?;
     if args.strip_test_headers {
         for d in &mut corpus.test {
-            d.text = text::clean::strip_header(&d.text).to_string();
+            d.text = text::strip_header(&d.text).to_string();
         }
     }
     let e = match model.native() {
-        Some(native) => evaluate(&native.cnn, &encode(&corpus.test, native.config.cleaning, &native.tokenizer)?, corpus.classes.len()),
+        Some(native) => evaluate_examples(
+            &native.cnn,
+            &encode(&corpus.test, native.config.cleaning, &native.tokenizer)?,
+            corpus.classes.len(),
+        ),
         None => evaluate_texts(model.as_ref(), &corpus.test, &corpus.classes)?,
     };
     if args.json {
         outln!("{}", serde_json::to_string_pretty(&e).expect("serialises"))?;
         return Ok(());
     }
-    outln!("test accuracy {:.4} on {} documents; macro precision {:.4}, recall {:.4}, F1 {:.4}\n", e.accuracy, e.documents, e.macro_precision, e.macro_recall, e.macro_f1)?;
+    outln!(
+        "test accuracy {:.4} on {} documents; macro precision {:.4}, recall {:.4}, F1 {:.4}\n",
+        e.accuracy,
+        e.documents,
+        e.macro_precision,
+        e.macro_recall,
+        e.macro_f1
+    )?;
     outln!("{:<28} {:>9} {:>7} {:>7}", "class", "precision", "recall", "F1")?;
     for (c, name) in corpus.classes.iter().enumerate() {
         outln!("{name:<28} {:>9.3} {:>7.3} {:>7.3}", e.precision[c], e.recall[c], e.f1[c])?;

@@ -7,8 +7,8 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use outcome::output::{write_file, StagedFile};
 use outcome::{outln, Failure};
-use text::deletion::{DeletionConfig, DeletionReport};
-use text::deletion_counts::{count_deletion, DeletionCounts, Shard};
+use text::{count_deletion, DeletionCounts, Shard};
+use text::{DeletionConfig, DeletionReport};
 
 use crate::args::{DataArg, ModelArg};
 use crate::failure::Error;
@@ -23,7 +23,7 @@ pub(crate) struct DeletionArgs {
     #[arg(long, default_value_t = 50)]
     steps: usize,
     /// The LRP rule (or composite) that ranks words.
-    #[arg(long, default_value = text::explain::DEFAULT_RULE)]
+    #[arg(long, default_value = text::DEFAULT_RULE)]
     rule: String,
     /// Random orders averaged for the chance baseline.
     #[arg(long, default_value_t = 3)]
@@ -60,14 +60,23 @@ pub(crate) fn run(args: DeletionArgs) -> Result<(), Error> {
     let plot = args.shard.is_none().then(|| StagedFile::new(&args.plot, args.force)).transpose()?;
     outcome::output::check_new(&args.json, args.force)?;
     let model = args.model.load_any()?;
-    let rule = args.rule.parse().map_err(|e| Failure::usage(format!("--rule {}: {e}", args.rule)))?;
+    let rule =
+        args.rule.parse().map_err(|e| Failure::usage(format!("--rule {}: {e}", args.rule)))?;
     let (corpus, _) = args.data.load(model.native().map(|m| &m.config))?;
-    let test = text::evaluation::evenly_spread(&model.deletion_documents(&corpus.test, &corpus.classes)?, args.limit);
+    let test = pipeline::split::evenly_spread(
+        &model.deletion_documents(&corpus.test, &corpus.classes)?,
+        args.limit,
+    );
     let per_class = args.per_class.then(|| model.classes().to_vec());
-    let config = DeletionConfig { steps: args.steps, rule, random_seeds: args.random_seeds, per_class };
+    let config =
+        DeletionConfig { steps: args.steps, rule, random_seeds: args.random_seeds, per_class };
     let bar = ProgressBar::new(0);
     bar.set_style(
-        ProgressStyle::with_template("deleting words [{bar:30}] {pos}/{len} documents ({eta} left)").expect("a valid template").progress_chars("=> "),
+        ProgressStyle::with_template(
+            "deleting words [{bar:30}] {pos}/{len} documents ({eta} left)",
+        )
+        .expect("a valid template")
+        .progress_chars("=> "),
     );
     let start = std::time::Instant::now();
     let shard = args.shard.unwrap_or(Shard::WHOLE);
@@ -79,7 +88,9 @@ pub(crate) fn run(args: DeletionArgs) -> Result<(), Error> {
     let seconds = start.elapsed().as_secs_f64();
     let documents: usize = counts.groups.iter().map(|g| g.documents).sum();
     let Some(plot) = plot else {
-        write_file(&args.json, args.force, |w| serde_json::to_writer_pretty(w, &counts).map_err(std::io::Error::from))?;
+        write_file(&args.json, args.force, |w| {
+            serde_json::to_writer_pretty(w, &counts).map_err(std::io::Error::from)
+        })?;
         outln!("shard {shard}: {documents} of {} documents × {} rankings × {} steps in {seconds:.0} s; counts in {} (merge all {} with --merge)", test.len(), 2 + config.random_seeds, config.steps, args.json.display(), shard.count)?;
         return Ok(());
     };
@@ -98,23 +109,42 @@ fn merge(args: &DeletionArgs) -> Result<(), Error> {
         .iter()
         .map(|path| {
             let bytes = std::fs::read(path).map_err(|e| Failure::reading(path, &e))?;
-            serde_json::from_slice::<DeletionCounts>(&bytes).map_err(|e| Failure::invalid(format!("{}: not the counts of an `eval-deletion --shard` run ({e})", path.display())))
+            serde_json::from_slice::<DeletionCounts>(&bytes).map_err(|e| {
+                Failure::invalid(format!(
+                    "{}: not the counts of an `eval-deletion --shard` run ({e})",
+                    path.display()
+                ))
+            })
         })
         .collect::<Result<Vec<_>, Failure>>()?;
     let report = DeletionCounts::merge(parts)?.report()?;
     write_report(args, &report, plot)?;
-    outln!("{} shards merged; curves in {}, plot in {}", args.merge.len(), args.json.display(), args.plot.display())?;
+    outln!(
+        "{} shards merged; curves in {}, plot in {}",
+        args.merge.len(),
+        args.json.display(),
+        args.plot.display()
+    )?;
     Ok(())
 }
 
 /// Writes the curves and the plot, and prints the accuracies at a few steps.
-fn write_report(args: &DeletionArgs, report: &DeletionReport, plot: StagedFile) -> Result<(), Error> {
-    text::plot::plot_deletion(report, plot.path())?;
-    write_file(&args.json, args.force, |w| serde_json::to_writer_pretty(w, report).map_err(std::io::Error::from))?;
+fn write_report(
+    args: &DeletionArgs,
+    report: &DeletionReport,
+    plot: StagedFile,
+) -> Result<(), Error> {
+    text::plot_deletion(report, plot.path())?;
+    write_file(&args.json, args.force, |w| {
+        serde_json::to_writer_pretty(w, report).map_err(std::io::Error::from)
+    })?;
     plot.commit()?;
     let mut columns = vec![0, report.steps / 5, report.steps / 2, report.steps];
     columns.dedup();
-    let mut sections = vec![("(a) correctly classified".to_string(), &report.correct), ("(b) misclassified".to_string(), &report.misclassified)];
+    let mut sections = vec![
+        ("(a) correctly classified".to_string(), &report.correct),
+        ("(b) misclassified".to_string(), &report.misclassified),
+    ];
     for c in &report.per_class {
         sections.push((format!("{}, (a) correctly classified", c.class), &c.correct));
         sections.push((format!("{}, (b) misclassified", c.class), &c.misclassified));

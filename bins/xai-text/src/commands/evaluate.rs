@@ -7,15 +7,23 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use outcome::output::StagedFolder;
 use outcome::{errln, outln, Failure};
-use text::evaluation::{evaluate_model, evenly_spread, EvaluationReport, EvaluationSettings, Phase};
-use text::planted_cue::CueRecord;
+use text::CueRecord;
+use text::{evaluate_model, EvaluationReport, EvaluationSettings, Phase};
 use text::{Method, OnnxTextClassifier, TextClassifier, TextError};
 
 use crate::args::DataArg;
 use crate::failure::Error;
 
 /// The methods compared unless told otherwise.
-const METHODS: [&str; 7] = ["lrp epsilon=0.01", "lrp epsilon=0.01;conv1d:zplus", "sa", "gxi", "ig", "smoothgrad", "occlusion"];
+const METHODS: [&str; 7] = [
+    "lrp epsilon=0.01",
+    "lrp epsilon=0.01;conv1d:zplus",
+    "sa",
+    "gxi",
+    "ig",
+    "smoothgrad",
+    "occlusion",
+];
 
 #[derive(Args)]
 pub(crate) struct EvaluateArgs {
@@ -65,17 +73,26 @@ pub(crate) struct EvaluateArgs {
 
 pub(crate) fn run(args: EvaluateArgs) -> Result<(), Error> {
     let staged = StagedFolder::new(&args.out, args.force)?;
-    let written: Vec<String> = if args.methods.is_empty() { METHODS.iter().map(|m| m.to_string()).collect() } else { args.methods.clone() };
+    let written: Vec<String> = if args.methods.is_empty() {
+        METHODS.iter().map(|m| m.to_string()).collect()
+    } else {
+        args.methods.clone()
+    };
     let methods = written.iter().map(|m| m.parse::<Method>()).collect::<Result<Vec<_>, _>>()?;
     let models: Vec<(String, TextClassifier)> = if args.models.is_empty() {
-        vec![("default".to_string(), text::default_model::load()?)]
+        vec![("default".to_string(), text::default_model()?)]
     } else {
-        let load = |dir: &PathBuf| match dir {
-            _ if dir.as_os_str() == "default" && !dir.exists() => text::default_model::load(),
+        let load = |dir: &PathBuf| {
+            match dir {
+            _ if dir.as_os_str() == "default" && !dir.exists() => text::default_model(),
             _ if OnnxTextClassifier::is_onnx_folder(dir) => Err(TextError::Model(format!("{}: an ONNX model; evaluate takes relvis models (its perturbations run on the CNN's incremental document)", dir.display()))),
             _ => TextClassifier::load(dir),
+        }
         };
-        args.models.iter().map(|dir| Ok((dir.display().to_string(), load(dir)?))).collect::<Result<_, Error>>()?
+        args.models
+            .iter()
+            .map(|dir| Ok((dir.display().to_string(), load(dir)?)))
+            .collect::<Result<_, Error>>()?
     };
     let (corpus, _) = args.data.load(Some(&models[0].1.config))?;
     let cue = if args.data.path().is_dir() { CueRecord::read(&args.data.path())? } else { None };
@@ -84,34 +101,86 @@ pub(crate) fn run(args: EvaluateArgs) -> Result<(), Error> {
     }
     let test = match (&cue, args.cue_documents_only) {
         (Some(c), true) => corpus.test.iter().filter(|d| c.holds(&d.id)).cloned().collect(),
-        (None, true) => return Err(Failure::usage(format!("--cue-documents-only: {} holds no planted cue (no {})", args.data.path().display(), text::planted_cue::CUE_FILE)).into()),
+        (None, true) => {
+            return Err(Failure::usage(format!(
+                "--cue-documents-only: {} holds no planted cue (no {})",
+                args.data.path().display(),
+                text::CUE_FILE
+            ))
+            .into())
+        }
         (_, false) => corpus.test.clone(),
     };
-    let docs = evenly_spread(&test, args.limit);
-    let settings = EvaluationSettings { methods, steps: args.steps, shares: args.shares.clone(), replacement: args.replacement.clone(), randomisation_documents: args.randomisation_documents, seed: args.seed };
-    let mut report = EvaluationReport { steps: args.steps, shares: args.shares.clone(), replacement: args.replacement.clone(), models: Vec::new() };
+    let docs = pipeline::split::evenly_spread(&test, args.limit);
+    let settings = EvaluationSettings {
+        methods,
+        steps: args.steps,
+        shares: args.shares.clone(),
+        replacement: args.replacement.clone(),
+        randomisation_documents: args.randomisation_documents,
+        seed: args.seed,
+    };
+    let mut report = EvaluationReport {
+        steps: args.steps,
+        shares: args.shares.clone(),
+        replacement: args.replacement.clone(),
+        models: Vec::new(),
+    };
     for (name, model) in &models {
         let bar = ProgressBar::new(0);
-        bar.set_style(ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} documents ({eta} left)").expect("a valid template").progress_chars("=> "));
-        let evaluation = evaluate_model(name, model, &docs, &corpus.classes, cue.as_ref(), &settings, &|phase, done, total| {
-            bar.set_message(format!("{name}: {}", if phase == Phase::Faithfulness { "faithfulness" } else { "randomisation" }));
-            bar.set_length(total as u64);
-            bar.set_position(done as u64);
-        })?;
+        bar.set_style(
+            ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} documents ({eta} left)")
+                .expect("a valid template")
+                .progress_chars("=> "),
+        );
+        let evaluation = evaluate_model(
+            name,
+            model,
+            &docs,
+            &corpus.classes,
+            cue.as_ref(),
+            &settings,
+            &|phase, done, total| {
+                bar.set_message(format!(
+                    "{name}: {}",
+                    if phase == Phase::Faithfulness { "faithfulness" } else { "randomisation" }
+                ));
+                bar.set_length(total as u64);
+                bar.set_position(done as u64);
+            },
+        )?;
         bar.finish_and_clear();
-        errln!("{name}: {} documents × {} rankings in {:.0} s", evaluation.documents, evaluation.methods.len(), evaluation.seconds);
+        errln!(
+            "{name}: {} documents × {} rankings in {:.0} s",
+            evaluation.documents,
+            evaluation.methods.len(),
+            evaluation.seconds
+        );
         report.models.push(evaluation);
     }
     let table = report.table();
-    let write = |name: &str, bytes: &[u8]| std::fs::write(staged.path().join(name), bytes).map_err(|e| staged.name_destination(Failure::writing(&staged.path().join(name), &e)));
-    write("evaluation.json", (serde_json::to_string_pretty(&report).expect("serialises") + "\n").as_bytes())?;
+    let write = |name: &str, bytes: &[u8]| {
+        std::fs::write(staged.path().join(name), bytes)
+            .map_err(|e| staged.name_destination(Failure::writing(&staged.path().join(name), &e)))
+    };
+    write(
+        "evaluation.json",
+        (serde_json::to_string_pretty(&report).expect("serialises") + "\n").as_bytes(),
+    )?;
     write("evaluation.md", table.as_bytes())?;
-    text::plot::plot_evaluation(&report, &staged.path().join("evaluation.png"))?;
+    text::plot_evaluation(&report, &staged.path().join("evaluation.png"))?;
     if args.html {
         let title = format!("relvis evaluation: {}", args.data.path().display());
-        write("evaluation.html", viewer::evaluation_html(&text::evaluation_page::evaluation_page(&report, &title)).as_bytes())?;
+        write(
+            "evaluation.html",
+            viewer::evaluation_html(&text::evaluation_page(&report, &title)).as_bytes(),
+        )?;
     }
     staged.commit()?;
-    outln!("{table}evaluation.json, evaluation.md{} and evaluation.png written to {}", if args.html { ", evaluation.html" } else { "" }, args.out.display())?;
+    outln!(
+        "{table}evaluation.json, evaluation.md{} and evaluation.png written to {}",
+        if args.html { ", evaluation.html" } else { "" },
+        args.out.display()
+    )?;
     Ok(())
 }

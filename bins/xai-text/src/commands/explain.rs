@@ -6,13 +6,13 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use outcome::output::Sink;
 use outcome::{errln, Failure};
-use text::explain::Method;
-use text::render::{html, unknown_words_note, write_terminal, ColorWhen, Palette};
+use text::Method;
 use text::ModelConfig;
+use text::{explanation_html, unknown_words_note, write_terminal, ColorWhen, Palette};
 
 use crate::args::{read_document, row_document, DataArg, ModelArg};
-use pipeline::worker::{optional_string_field, serve_rows};
 use crate::failure::{text_failure, About, Error};
+use pipeline::worker::{optional_string_field, serve_rows};
 
 #[derive(Args)]
 pub(crate) struct ExplainArgs {
@@ -44,7 +44,7 @@ pub(crate) struct ExplainArgs {
     method: String,
     /// LRP rule for all layers, or a composite: `epsilon[=ε]`, `alphabeta[=α,β]`, `zplus`,
     /// `lrp0`, `flat`, `wsquare`, e.g. `epsilon=0.01;conv1d:zplus`.
-    #[arg(long, default_value = text::explain::DEFAULT_RULE)]
+    #[arg(long, default_value = text::DEFAULT_RULE)]
     rule: String,
     /// `text` (coloured words), `json`, or `html` (a self-contained page).
     #[arg(long, default_value = "text")]
@@ -71,13 +71,20 @@ pub(crate) enum OutputFormat {
 }
 
 /// The documents to explain: (name, true class when known, text).
-fn explain_inputs(args: &ExplainArgs, model: Option<&ModelConfig>) -> Result<Vec<(String, Option<String>, String)>, Error> {
+fn explain_inputs(
+    args: &ExplainArgs,
+    model: Option<&ModelConfig>,
+) -> Result<Vec<(String, Option<String>, String)>, Error> {
     if let Some(text) = &args.text {
         return Ok(vec![("--text".into(), None, text.clone())]);
     }
     if args.test_split {
         let (corpus, _) = args.data.load(model)?;
-        return Ok(corpus.test.into_iter().map(|d| (d.id, Some(corpus.classes[d.label].clone()), d.text)).collect());
+        return Ok(corpus
+            .test
+            .into_iter()
+            .map(|d| (d.id, Some(corpus.classes[d.label].clone()), d.text))
+            .collect());
     }
     if args.inputs.is_empty() {
         return Err(Failure::usage("give a file, a folder, `-`, --text or --test-split").into());
@@ -88,7 +95,7 @@ fn explain_inputs(args: &ExplainArgs, model: Option<&ModelConfig>) -> Result<Vec
             docs.push(("-".into(), None, read_document(input)?));
             continue;
         }
-        let files = text::corpus::document_files(input)?;
+        let files = text::document_files(input)?;
         let folder = input.is_dir();
         for file in files {
             match read_document(&file) {
@@ -130,7 +137,8 @@ pub(crate) fn run(args: ExplainArgs) -> Result<(), Error> {
     let mut unknown = Vec::new();
     // Explained in parallel, a chunk at a time, and written in input order as they finish.
     for chunk in docs.chunks(4 * rayon::current_num_threads().max(1)) {
-        let explained: Vec<_> = chunk.par_iter().map(|(_, _, text)| model.explain(text, class, &method)).collect();
+        let explained: Vec<_> =
+            chunk.par_iter().map(|(_, _, text)| model.explain(text, class, &method)).collect();
         for ((name, truth, _), explanation) in chunk.iter().zip(explained) {
             let e = explanation.map_err(|e| text_failure(e).about(name))?;
             if e.known_words.known == 0 {
@@ -138,13 +146,22 @@ pub(crate) fn run(args: ExplainArgs) -> Result<(), Error> {
             }
             let written = match args.format {
                 OutputFormat::Json if many => {
-                    let line = serde_json::json!({ "id": name, "true_class": truth, "explanation": e });
+                    let line =
+                        serde_json::json!({ "id": name, "true_class": truth, "explanation": e });
                     writeln!(out, "{line}")
                 }
-                OutputFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&e).expect("serialises")),
-                OutputFormat::Html => out.write_all(html(&e, model.classes()).as_bytes()),
+                OutputFormat::Json => {
+                    writeln!(out, "{}", serde_json::to_string_pretty(&e).expect("serialises"))
+                }
+                OutputFormat::Html => {
+                    out.write_all(explanation_html(&e, model.classes()).as_bytes())
+                }
                 OutputFormat::Text => {
-                    let mut buffer = if palette == Palette::Plain { termcolor::Buffer::no_color() } else { termcolor::Buffer::ansi() };
+                    let mut buffer = if palette == Palette::Plain {
+                        termcolor::Buffer::no_color()
+                    } else {
+                        termcolor::Buffer::ansi()
+                    };
                     let heading = if many { format!("== {name}\n") } else { String::new() };
                     write_terminal(&mut buffer, &e, palette, args.top)
                         .and_then(|()| out.write_all(heading.as_bytes()))

@@ -23,7 +23,13 @@ pub(crate) struct ExportArgs {
 
 pub(crate) fn run(args: ExportArgs) -> Result<(), Error> {
     let model = args.model.load()?;
-    text::onnx_export::export_onnx(&model, &args.onnx, args.force)?;
-    outln!("wrote {} (opset {}): {} classes, window {} tokens", args.onnx.display(), onnx_import::OPSET, model.config.classes.len(), model.cnn.arch.max_len)?;
+    text::export_onnx(&model, &args.onnx, args.force)?;
+    outln!(
+        "wrote {} (opset {}): {} classes, window {} tokens",
+        args.onnx.display(),
+        onnx_import::OPSET,
+        model.config.classes.len(),
+        model.cnn.arch.max_len
+    )?;
     Ok(())
 }

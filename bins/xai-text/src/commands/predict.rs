@@ -46,7 +46,7 @@ pub(crate) fn run(args: PredictArgs) -> Result<(), Error> {
         return Ok(out.finish()?);
     };
     let prediction = model.predict(&read_document(input)?)?;
-    if let Some(note) = text::render::unknown_words_note(&prediction.known_words) {
+    if let Some(note) = text::unknown_words_note(&prediction.known_words) {
         let warning = if prediction.known_words.known == 0 { "warning: " } else { "" };
         errln!("{warning}{}: {note}", input.display());
     }
@@ -54,11 +54,20 @@ pub(crate) fn run(args: PredictArgs) -> Result<(), Error> {
         outln!("{}", serde_json::to_string_pretty(&prediction).expect("serialises"))?;
         return Ok(());
     }
-    outln!("predicted: {} (p = {:.3})", prediction.class_name, prediction.probabilities[prediction.class])?;
+    outln!(
+        "predicted: {} (p = {:.3})",
+        prediction.class_name,
+        prediction.probabilities[prediction.class]
+    )?;
     let mut order: Vec<usize> = (0..prediction.scores.len()).collect();
     order.sort_by(|&a, &b| prediction.scores[b].total_cmp(&prediction.scores[a]));
     for c in order {
-        outln!("  {:<28} score {:>8.3}  p {:.3}", model.classes()[c], prediction.scores[c], prediction.probabilities[c])?;
+        outln!(
+            "  {:<28} score {:>8.3}  p {:.3}",
+            model.classes()[c],
+            prediction.scores[c],
+            prediction.probabilities[c]
+        )?;
     }
     Ok(())
 }

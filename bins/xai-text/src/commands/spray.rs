@@ -11,11 +11,11 @@ use pipeline::worker::gather;
 use spray::cli::ClusterArgs;
 use spray::plot::plot_class;
 use spray::rank_by_eigengap;
-use text::explain::{Method, DEFAULT_RULE};
-use text::render::html;
-use text::spray_maps::{class_strategies, strategies, MapKind, TextStrategies};
-use text::spray_page::spray_page;
+use text::explanation_html;
+use text::spray_page;
 use text::TextExplanation;
+use text::{class_strategies, strategies, MapKind, TextStrategies};
+use text::{Method, DEFAULT_RULE};
 
 use crate::args::{DataArg, ModelArg};
 use crate::failure::Error;
@@ -59,7 +59,10 @@ pub(crate) struct SprayArgs {
 /// Also gives the class names the explanations name (an index where none does), for the
 /// example pages' score tables.
 #[allow(clippy::type_complexity)]
-fn gathered(parts: &[PathBuf], only: Option<&str>) -> Result<(Vec<(String, Vec<String>, Vec<TextExplanation>)>, Vec<String>), Error> {
+fn gathered(
+    parts: &[PathBuf],
+    only: Option<&str>,
+) -> Result<(Vec<(String, Vec<String>, Vec<TextExplanation>)>, Vec<String>), Error> {
     let gathered = gather::<TextExplanation>(parts, "explanation")?;
     if gathered.errors > 0 {
         errln!("warning: passed over {} error records", gathered.errors);
@@ -70,8 +73,10 @@ fn gathered(parts: &[PathBuf], only: Option<&str>) -> Result<(Vec<(String, Vec<S
         names.insert(e.predicted, e.predicted_name.clone());
     }
     let count = gathered.results.first().map_or(0, |(_, e)| e.scores.len());
-    let names = (0..count).map(|c| names.get(&c).cloned().unwrap_or_else(|| c.to_string())).collect();
-    let mut classes: BTreeMap<(usize, String), (Vec<String>, Vec<TextExplanation>)> = BTreeMap::new();
+    let names =
+        (0..count).map(|c| names.get(&c).cloned().unwrap_or_else(|| c.to_string())).collect();
+    let mut classes: BTreeMap<(usize, String), (Vec<String>, Vec<TextExplanation>)> =
+        BTreeMap::new();
     for (id, e) in gathered.results {
         if only.is_none_or(|c| c == e.class_name) {
             let class = classes.entry((e.class, e.class_name.clone())).or_default();
@@ -80,9 +85,19 @@ fn gathered(parts: &[PathBuf], only: Option<&str>) -> Result<(Vec<(String, Vec<S
         }
     }
     if let (Some(class), true) = (only, classes.is_empty()) {
-        return Err(Failure::invalid(format!("no explanation for class `{class}` in {}", parts.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))).into());
+        return Err(Failure::invalid(format!(
+            "no explanation for class `{class}` in {}",
+            parts.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+        ))
+        .into());
     }
-    Ok((classes.into_iter().map(|((_, name), (ids, explanations))| (name, ids, explanations)).collect(), names))
+    Ok((
+        classes
+            .into_iter()
+            .map(|((_, name), (ids, explanations))| (name, ids, explanations))
+            .collect(),
+        names,
+    ))
 }
 
 pub(crate) fn run(args: SprayArgs) -> Result<(), Error> {
@@ -102,9 +117,22 @@ pub(crate) fn run(args: SprayArgs) -> Result<(), Error> {
         let mut results = Vec::new();
         for k in classes {
             // The data set's classes matched to the model's by name (an ONNX model has its own order).
-            let docs: Vec<_> = corpus.test.iter().filter(|d| corpus.classes[d.label] == model.classes()[k]).cloned().collect();
+            let docs: Vec<_> = corpus
+                .test
+                .iter()
+                .filter(|d| corpus.classes[d.label] == model.classes()[k])
+                .cloned()
+                .collect();
             if docs.len() >= 3 {
-                results.push(class_strategies(model.as_ref(), &docs, k, args.maps, args.cluster.normalise, &method, &options)?);
+                results.push(class_strategies(
+                    model.as_ref(),
+                    &docs,
+                    k,
+                    args.maps,
+                    args.cluster.normalise,
+                    &method,
+                    &options,
+                )?);
             }
             bar.inc(1);
         }
@@ -112,35 +140,71 @@ pub(crate) fn run(args: SprayArgs) -> Result<(), Error> {
         (results, model.classes().to_vec())
     } else {
         let (classes, names) = gathered(&args.explanations, args.class.as_deref())?;
-        let results = classes.into_iter().filter(|(_, ids, _)| ids.len() >= 3).map(|(class, ids, explanations)| strategies(&class, ids, explanations, args.maps, args.cluster.normalise, &options)).collect::<Result<_, _>>()?;
+        let results = classes
+            .into_iter()
+            .filter(|(_, ids, _)| ids.len() >= 3)
+            .map(|(class, ids, explanations)| {
+                strategies(&class, ids, explanations, args.maps, args.cluster.normalise, &options)
+            })
+            .collect::<Result<_, _>>()?;
         (results, names)
     };
     for r in &results {
         let name = outcome::output::file_name_part(&r.class);
-        plot_class(&r.analysis, &name, "documents", dir).map_err(|e| staged.name_destination(Failure::output(e.to_string())))?;
+        plot_class(&r.analysis, &name, "documents", dir)
+            .map_err(|e| staged.name_destination(Failure::output(e.to_string())))?;
         for (c, cluster) in r.clusters.iter().enumerate() {
             for (m, id) in cluster.examples.iter().take(2).enumerate() {
                 let Some(i) = r.documents.iter().position(|d| d == id) else { continue };
                 let path = dir.join(format!("{name}-cluster{c}-example{m}.html"));
-                std::fs::write(&path, html(&r.explanations[i], &names)).map_err(|e| staged.name_destination(Failure::writing(&path, &e)))?;
+                std::fs::write(&path, explanation_html(&r.explanations[i], &names))
+                    .map_err(|e| staged.name_destination(Failure::writing(&path, &e)))?;
             }
         }
     }
     rank_by_eigengap(&mut results, |r| &r.analysis);
     let json = dir.join("spray.json");
-    std::fs::write(&json, serde_json::to_string_pretty(&results).expect("serialises")).map_err(|e| staged.name_destination(Failure::writing(&json, &e)))?;
+    std::fs::write(&json, serde_json::to_string_pretty(&results).expect("serialises"))
+        .map_err(|e| staged.name_destination(Failure::writing(&json, &e)))?;
     if args.html {
         let page = dir.join("report.html");
-        let title = format!("relvis SpRAy: {} maps, {} classes", serde_json::to_value(args.maps).expect("serialises").as_str().unwrap_or("position"), results.len());
-        std::fs::write(&page, viewer::html(&spray_page(&results, &title))).map_err(|e| staged.name_destination(Failure::writing(&page, &e)))?;
+        let title = format!(
+            "relvis SpRAy: {} maps, {} classes",
+            serde_json::to_value(args.maps).expect("serialises").as_str().unwrap_or("position"),
+            results.len()
+        );
+        std::fs::write(&page, viewer::html(&spray_page(&results, &title)))
+            .map_err(|e| staged.name_destination(Failure::writing(&page, &e)))?;
     }
     staged.commit()?;
-    outln!("{:<26} {:>5} {:>7} {:>7} {:>9} {:>8}  clusters: size (header share) top words", "class", "docs", "header", "words", "eigengap", "clusters")?;
+    outln!(
+        "{:<26} {:>5} {:>7} {:>7} {:>9} {:>8}  clusters: size (header share) top words",
+        "class",
+        "docs",
+        "header",
+        "words",
+        "eigengap",
+        "clusters"
+    )?;
     for r in &results {
-        outln!("{:<26} {:>5} {:>7.3} {:>7.3} {:>9.4} {:>8}", r.class, r.documents.len(), r.header_share, r.header_word_share, r.analysis.largest_eigengap, r.analysis.clusters)?;
+        outln!(
+            "{:<26} {:>5} {:>7.3} {:>7.3} {:>9.4} {:>8}",
+            r.class,
+            r.documents.len(),
+            r.header_share,
+            r.header_word_share,
+            r.analysis.largest_eigengap,
+            r.analysis.clusters
+        )?;
         for (c, cluster) in r.clusters.iter().enumerate() {
-            let words: Vec<String> = cluster.top_words.iter().take(6).map(|(w, v)| format!("{w} {v:+.2}")).collect();
-            outln!("    {c}: {:>4} ({:.3})  {}", cluster.size, cluster.header_share, words.join(", "))?;
+            let words: Vec<String> =
+                cluster.top_words.iter().take(6).map(|(w, v)| format!("{w} {v:+.2}")).collect();
+            outln!(
+                "    {c}: {:>4} ({:.3})  {}",
+                cluster.size,
+                cluster.header_share,
+                words.join(", ")
+            )?;
         }
     }
     outln!("classes ranked by eigengap (largest first); header = mean share of positive relevance on header lines, words = header lines' share of the words; report in {}", args.out.display())?;

@@ -5,8 +5,11 @@ use std::path::PathBuf;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use outcome::{errln, outln, Failure};
-use text::train::EpochReport;
-use text::{fit, Cleaning, DatasetOptions, FitOptions, TokenizerChoice, TrainingProgress, TrainConfig, WeightPrecision};
+use pipeline::model_folder::WeightPrecision;
+use text::EpochReport;
+use text::{
+    fit, Cleaning, DatasetOptions, FitOptions, TokenizerChoice, TrainConfig, TrainingProgress,
+};
 
 use crate::args::DataArg;
 use crate::failure::Error;
@@ -97,28 +100,64 @@ pub(crate) struct TrainArgs {
 
 impl TrainArgs {
     fn options(&self, data: DatasetOptions) -> Result<FitOptions, Failure> {
-        let counts = [("--epochs", self.epochs), ("--batch-size", self.batch_size), ("--width", self.width), ("--filters", self.filters), ("--embedding-dim", self.embedding_dim), ("--decay-after", self.decay_after), ("--members", self.members)];
+        let counts = [
+            ("--epochs", self.epochs),
+            ("--batch-size", self.batch_size),
+            ("--width", self.width),
+            ("--filters", self.filters),
+            ("--embedding-dim", self.embedding_dim),
+            ("--decay-after", self.decay_after),
+            ("--members", self.members),
+        ];
         if let Some((flag, _)) = counts.iter().find(|(_, n)| *n == 0) {
             return Err(Failure::usage(format!("{flag} must be at least 1")));
         }
         if self.max_len < self.width || self.max_len > MAX_DOCUMENT_TOKENS {
-            return Err(Failure::usage(format!("--max-len {}: expected {} (the window width) to {MAX_DOCUMENT_TOKENS}", self.max_len, self.width)));
+            return Err(Failure::usage(format!(
+                "--max-len {}: expected {} (the window width) to {MAX_DOCUMENT_TOKENS}",
+                self.max_len, self.width
+            )));
         }
-        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0 && self.learning_rate < 10.0) {
-            return Err(Failure::usage(format!("--learning-rate {}: expected a number in (0, 10)", self.learning_rate)));
+        if !(self.learning_rate.is_finite()
+            && self.learning_rate > 0.0
+            && self.learning_rate < 10.0)
+        {
+            return Err(Failure::usage(format!(
+                "--learning-rate {}: expected a number in (0, 10)",
+                self.learning_rate
+            )));
         }
-        let shares = [("--dropout", self.dropout), ("--word-dropout", self.word_dropout), ("--weight-average", self.weight_average), ("--validation-fraction", self.validation_fraction)];
+        let shares = [
+            ("--dropout", self.dropout),
+            ("--word-dropout", self.word_dropout),
+            ("--weight-average", self.weight_average),
+            ("--validation-fraction", self.validation_fraction),
+        ];
         if let Some((flag, v)) = shares.iter().find(|(_, v)| !(0.0..1.0).contains(v)) {
             return Err(Failure::usage(format!("{flag} {v}: expected a share in [0, 1)")));
         }
         if !(self.lr_decay > 0.0 && self.lr_decay <= 1.0) {
-            return Err(Failure::usage(format!("--lr-decay {}: expected a factor in (0, 1]", self.lr_decay)));
+            return Err(Failure::usage(format!(
+                "--lr-decay {}: expected a factor in (0, 1]",
+                self.lr_decay
+            )));
         }
         let tokenizer = match self.tokenizer.split_once('=') {
-            None if self.tokenizer == "word" => TokenizerChoice::WordLevel { min_count: self.min_count, max_vocab: None },
-            None if self.tokenizer == "wordpiece" => TokenizerChoice::WordPiece { vocab: None, size: 30_000 },
-            Some(("wordpiece", vocab)) => TokenizerChoice::WordPiece { vocab: Some(PathBuf::from(vocab)), size: 0 },
-            _ => return Err(Failure::usage(format!("--tokenizer {}: expected `word`, `wordpiece` or `wordpiece=VOCAB.txt`", self.tokenizer))),
+            None if self.tokenizer == "word" => {
+                TokenizerChoice::WordLevel { min_count: self.min_count, max_vocab: None }
+            }
+            None if self.tokenizer == "wordpiece" => {
+                TokenizerChoice::WordPiece { vocab: None, size: 30_000 }
+            }
+            Some(("wordpiece", vocab)) => {
+                TokenizerChoice::WordPiece { vocab: Some(PathBuf::from(vocab)), size: 0 }
+            }
+            _ => {
+                return Err(Failure::usage(format!(
+                    "--tokenizer {}: expected `word`, `wordpiece` or `wordpiece=VOCAB.txt`",
+                    self.tokenizer
+                )))
+            }
         };
         Ok(FitOptions {
             cleaning: if self.strip_headers { Cleaning::ALL } else { Cleaning::default() },
@@ -169,9 +208,11 @@ impl TrainingProgress for Bar {
         let bar = self.bar.get_or_insert_with(|| {
             let bar = ProgressBar::new(total as u64);
             bar.set_style(
-                ProgressStyle::with_template("epoch {prefix:>2} [{bar:30}] {pos}/{len} batches, loss {msg} ({eta} left)")
-                    .expect("a valid template")
-                    .progress_chars("=> "),
+                ProgressStyle::with_template(
+                    "epoch {prefix:>2} [{bar:30}] {pos}/{len} batches, loss {msg} ({eta} left)",
+                )
+                .expect("a valid template")
+                .progress_chars("=> "),
             );
             bar
         });
@@ -185,11 +226,20 @@ impl TrainingProgress for Bar {
             bar.finish_and_clear();
         }
         let validation = if self.validated {
-            format!(", validation accuracy {:.4}, validation loss {:.4}", r.validation_accuracy, r.validation_loss)
+            format!(
+                ", validation accuracy {:.4}, validation loss {:.4}",
+                r.validation_accuracy, r.validation_loss
+            )
         } else {
             String::new()
         };
-        errln!("epoch {:>2}: loss {:.4}, train accuracy {:.4}{validation} ({:.0} s)", r.epoch, r.train_loss, r.train_accuracy, r.seconds);
+        errln!(
+            "epoch {:>2}: loss {:.4}, train accuracy {:.4}{validation} ({:.0} s)",
+            r.epoch,
+            r.train_loss,
+            r.train_accuracy,
+            r.seconds
+        );
     }
 }
 
@@ -197,7 +247,11 @@ pub(crate) fn run(args: TrainArgs) -> Result<(), Error> {
     outcome::output::check_new(&args.out, args.force)?;
     let (corpus, data) = args.data.load(None)?;
     let options = args.options(data)?;
-    let model = fit(&corpus, &options, &mut Bar { bar: None, validated: options.train.validation_fraction > 0.0 })?;
+    let model = fit(
+        &corpus,
+        &options,
+        &mut Bar { bar: None, validated: options.train.validation_fraction > 0.0 },
+    )?;
     model.save(&args.out, args.force)?;
     let record = &model.config.training;
     let reports: Vec<_> = std::iter::once(&record.report).chain(&record.other_members).collect();
@@ -211,7 +265,10 @@ pub(crate) fn run(args: TrainArgs) -> Result<(), Error> {
         .iter()
         .map(|r| match r.validation_documents {
             0 => format!("last epoch {} (nothing held out)", r.best_epoch),
-            _ => format!("best epoch {}, validation accuracy {:.4}", r.best_epoch, r.validation_accuracy),
+            _ => format!(
+                "best epoch {}, validation accuracy {:.4}",
+                r.best_epoch, r.validation_accuracy
+            ),
         })
         .collect();
     outln!(

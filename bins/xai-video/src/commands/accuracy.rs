@@ -8,9 +8,9 @@ use video::dataset::all_clips;
 use crate::args::{bar, DataArg, ModelArg};
 use crate::failure::Error;
 
-    /// Accuracy, per-class recall and confusion matrix on a set's held-out clips, or
-    /// k-fold cross-validation over all its clips (--folds; trains k models with the given
-    /// model's settings).
+/// Accuracy, per-class recall and confusion matrix on a set's held-out clips, or
+/// k-fold cross-validation over all its clips (--folds; trains k models with the given
+/// model's settings).
 #[derive(Args)]
 pub(crate) struct AccuracyArgs {
     #[command(flatten)]
@@ -32,18 +32,31 @@ impl AccuracyArgs {
         if let Some(k) = self.folds {
             let clips = all_clips(&set);
             let progress = bar(k, "folds");
-            let cv = cross_validate(&clips, &set.classes, k, &model.config.options, &|done, _| progress.set_position(done as u64))?;
+            let cv = cross_validate(&clips, &set.classes, k, &model.config.options, &|done, _| {
+                progress.set_position(done as u64)
+            })?;
             progress.finish_and_clear();
             if self.json {
                 outln!("{}", serde_json::to_string_pretty(&cv).expect("serialises"))?;
             } else {
-                outln!("{k}-fold cross-validation over {} clips; fold accuracies {:?}", clips.len(), cv.folds.iter().map(|f| (f.accuracy * 1000.0).round() / 1000.0).collect::<Vec<_>>())?;
+                outln!(
+                    "{k}-fold cross-validation over {} clips; fold accuracies {:?}",
+                    clips.len(),
+                    cv.folds
+                        .iter()
+                        .map(|f| (f.accuracy * 1000.0).round() / 1000.0)
+                        .collect::<Vec<_>>()
+                )?;
                 print_evaluation(&cv.pooled, &set.classes)?;
             }
             return Ok(());
         }
         if set.test.is_empty() {
-            return Err(Failure::invalid(format!("{}: no held-out clips (give --folds for cross-validation)", self.data.data.display())).into());
+            return Err(Failure::invalid(format!(
+                "{}: no held-out clips (give --folds for cross-validation)",
+                self.data.data.display()
+            ))
+            .into());
         }
         let progress = bar(set.test.len(), "held-out clips");
         let e = evaluate(&model, &set.test, &|done, _| progress.set_position(done as u64))?;

@@ -4,9 +4,9 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use outcome::output::{Sink, StagedFolder};
-use pipeline::worker::{optional_string_field, serve_rows, string_field};
 use outcome::{outln, Failure};
 use pipeline::metrics::argmax;
+use pipeline::worker::{optional_string_field, serve_rows, string_field};
 use video::batch::{expand_clips, map_clips, report_folders};
 use video::classifier::VideoPrediction;
 use video::explain::{explain_clip, ExplanationRecord, VideoExplanation};
@@ -18,7 +18,12 @@ use crate::args::{bar, class_index, count, rules, ModelArg, StreamArg};
 use crate::failure::{video_failure, Error};
 use video::explain::DEFAULT_RULE;
 
-fn predict(inputs: &[PathBuf], stream: Option<usize>, model: &ModelArg, json: bool) -> Result<(), Error> {
+fn predict(
+    inputs: &[PathBuf],
+    stream: Option<usize>,
+    model: &ModelArg,
+    json: bool,
+) -> Result<(), Error> {
     let model = model.load()?;
     let clips = expand_clips(inputs)?;
     let single = clips.len() == 1 && !inputs[0].is_dir();
@@ -42,7 +47,9 @@ fn predict(inputs: &[PathBuf], stream: Option<usize>, model: &ModelArg, json: bo
     }
     let progress = bar(clips.len(), "clips");
     let start = Instant::now();
-    let results = map_clips(&clips, |clip| model.predict(clip, stream), &|done, _| progress.set_position(done as u64));
+    let results = map_clips(&clips, |clip| model.predict(clip, stream), &|done, _| {
+        progress.set_position(done as u64)
+    });
     progress.finish_and_clear();
     let mut first_failure = None;
     let mut frames = 0;
@@ -63,19 +70,35 @@ fn predict(inputs: &[PathBuf], stream: Option<usize>, model: &ModelArg, json: bo
                 let failure = video_failure(e);
                 outcome::errln!("error: {}", failure.message);
                 if json {
-                    outln!("{}", serde_json::json!({ "path": clip.display().to_string(), "error": failure.message, "exit": failure.kind.code() }))?;
+                    outln!(
+                        "{}",
+                        serde_json::json!({ "path": clip.display().to_string(), "error": failure.message, "exit": failure.kind.code() })
+                    )?;
                 }
                 first_failure.get_or_insert(failure);
             }
         }
     }
     let seconds = start.elapsed().as_secs_f64();
-    outcome::errln!("{} clips, {frames} frames in {seconds:.1} s ({:.0} frames/s)", clips.len(), frames as f64 / seconds.max(1e-9));
+    outcome::errln!(
+        "{} clips, {frames} frames in {seconds:.1} s ({:.0} frames/s)",
+        clips.len(),
+        frames as f64 / seconds.max(1e-9)
+    );
     first_failure.map_or(Ok(()), |f| Err(f.into()))
 }
 
 #[allow(clippy::too_many_arguments)]
-fn explain_clips(inputs: &[PathBuf], stream: Option<usize>, model: &ModelArg, class: Option<&str>, out: &Path, rules: &lrp::Composite, options: ReportOptions, force: bool) -> Result<(), Error> {
+fn explain_clips(
+    inputs: &[PathBuf],
+    stream: Option<usize>,
+    model: &ModelArg,
+    class: Option<&str>,
+    out: &Path,
+    rules: &lrp::Composite,
+    options: ReportOptions,
+    force: bool,
+) -> Result<(), Error> {
     let model = model.load()?;
     let class = match class {
         Some(name) => Some(class_index(&model, name)?),
@@ -84,19 +107,34 @@ fn explain_clips(inputs: &[PathBuf], stream: Option<usize>, model: &ModelArg, cl
     let clips = expand_clips(inputs)?;
     let single = clips.len() == 1 && !inputs[0].is_dir();
     let staged = StagedFolder::new(out, force)?;
-    let folders: Vec<PathBuf> = if single { vec![staged.path().to_path_buf()] } else { report_folders(&clips).into_iter().map(|name| staged.path().join(name)).collect() };
-    let explain_one = |clip: &Path, folder: &Path| -> Result<(VideoExplanation, ReportFiles), Failure> {
-        // Not create_dir_all: after an interruption has removed the staging folder, a clip
-        // still being explained must not make it again.
-        let made = if folder == staged.path() { Ok(()) } else { std::fs::create_dir(folder) };
-        made.map_err(|e| staged.name_destination(Failure::new(outcome::FailureKind::Output, format!("{}: {e}", folder.display()))))?;
-        let e = explain_clip(&model, clip, stream, class, rules).map_err(video_failure)?;
-        let files = write_report(clip, &e, model.reading(stream), folder, options).map_err(|e| staged.name_destination(video_failure(e)))?;
-        Ok((e, files))
+    let folders: Vec<PathBuf> = if single {
+        vec![staged.path().to_path_buf()]
+    } else {
+        report_folders(&clips).into_iter().map(|name| staged.path().join(name)).collect()
     };
+    let explain_one =
+        |clip: &Path, folder: &Path| -> Result<(VideoExplanation, ReportFiles), Failure> {
+            // Not create_dir_all: after an interruption has removed the staging folder, a clip
+            // still being explained must not make it again.
+            let made = if folder == staged.path() { Ok(()) } else { std::fs::create_dir(folder) };
+            made.map_err(|e| {
+                staged.name_destination(Failure::new(
+                    outcome::FailureKind::Output,
+                    format!("{}: {e}", folder.display()),
+                ))
+            })?;
+            let e = explain_clip(&model, clip, stream, class, rules).map_err(video_failure)?;
+            let files = write_report(clip, &e, model.reading(stream), folder, options)
+                .map_err(|e| staged.name_destination(video_failure(e)))?;
+            Ok((e, files))
+        };
     let progress = bar(clips.len(), "clips");
     let pairs: Vec<(PathBuf, PathBuf)> = clips.iter().cloned().zip(folders).collect();
-    let results = map_clips(&pairs, |(clip, folder)| explain_one(clip, folder), &|done, _| if !single { progress.set_position(done as u64) });
+    let results = map_clips(&pairs, |(clip, folder)| explain_one(clip, folder), &|done, _| {
+        if !single {
+            progress.set_position(done as u64)
+        }
+    });
     progress.finish_and_clear();
     let mut explained = Vec::new();
     for (clip, result) in clips.iter().zip(results) {
@@ -104,7 +142,8 @@ fn explain_clips(inputs: &[PathBuf], stream: Option<usize>, model: &ModelArg, cl
     }
     let staging = staged.path().to_path_buf();
     staged.commit()?;
-    let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name =
+        |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     for (clip, (e, files)) in &explained {
         let predicted = model.config.classes[argmax(&e.scores)].clone();
         if !single {
@@ -115,20 +154,45 @@ fn explain_clips(inputs: &[PathBuf], stream: Option<usize>, model: &ModelArg, cl
             outln!("  {name:<20} score {s:>8.3}")?;
         }
         let c = &e.conservation;
-        outln!("{}: score {:+.4} → blocks {:+.4} (absorbed {:+.4})", e.method, c.explained, c.blocks, c.absorbed)?;
+        outln!(
+            "{}: score {:+.4} → blocks {:+.4} (absorbed {:+.4})",
+            e.method,
+            c.explained,
+            c.blocks,
+            c.absorbed
+        )?;
         for l in &c.layers {
-            outln!("  step {} {:<17} {:<16} Σ R out {:+.4}  in {:+.4}", l.index, l.kind, l.rule.as_deref().unwrap_or("(passes)"), l.relevance_out, l.relevance_in)?;
+            outln!(
+                "  step {} {:<17} {:<16} Σ R out {:+.4}  in {:+.4}",
+                l.index,
+                l.kind,
+                l.rule.as_deref().unwrap_or("(passes)"),
+                l.relevance_out,
+                l.relevance_in
+            )?;
         }
         outln!("most relevant frames: {:?}", files.top_frames)?;
-        let shown = files.json.parent().and_then(|p| p.strip_prefix(&staging).ok()).map_or_else(|| out.to_path_buf(), |rel| out.join(rel));
-        outln!("wrote {} ({} overlay frames, {}, {}, {}, {})", shown.display(), files.frames.len(), name(&files.relevance), name(&files.curve), name(&files.montage), name(&files.video))?;
+        let shown = files
+            .json
+            .parent()
+            .and_then(|p| p.strip_prefix(&staging).ok())
+            .map_or_else(|| out.to_path_buf(), |rel| out.join(rel));
+        outln!(
+            "wrote {} ({} overlay frames, {}, {}, {}, {})",
+            shown.display(),
+            files.frames.len(),
+            name(&files.relevance),
+            name(&files.curve),
+            name(&files.montage),
+            name(&files.video)
+        )?;
     }
     Ok(())
 }
 
-    /// The predicted class and every class's score for a clip; for several clips or folders
-    /// (searched for video files), one line per clip in the order given (JSON lines with
-    /// --json), clips in parallel.
+/// The predicted class and every class's score for a clip; for several clips or folders
+/// (searched for video files), one line per clip in the order given (JSON lines with
+/// --json), clips in parallel.
 #[derive(Args)]
 pub(crate) struct PredictArgs {
     #[arg(required_unless_present = "jsonl", num_args = 1..)]
@@ -160,15 +224,17 @@ impl PredictArgs {
         let model = self.model.load()?;
         let mut out = Sink::open(self.out.as_deref(), self.force)?;
         serve_rows(input, &mut out, "prediction", |row| {
-            model.predict(Path::new(string_field(row, "path")?), self.stream.stream).map_err(video_failure)
+            model
+                .predict(Path::new(string_field(row, "path")?), self.stream.stream)
+                .map_err(video_failure)
         })?;
         Ok(out.finish()?)
     }
 }
 
-    /// Explains the classifier's score for a clip with LRP onto blocks and frames: a JSON
-    /// report, the per-frame relevance curve, heatmap overlays (PNG and an H.264 video) and a
-    /// montage of the most relevant frames, in --out.
+/// Explains the classifier's score for a clip with LRP onto blocks and frames: a JSON
+/// report, the per-frame relevance curve, heatmap overlays (PNG and an H.264 video) and a
+/// montage of the most relevant frames, in --out.
 #[derive(Args)]
 pub(crate) struct ExplainArgs {
     /// A clip, or several clips and folders: then --out holds a report folder per clip.
@@ -211,10 +277,23 @@ pub(crate) struct ExplainArgs {
 
 impl ExplainArgs {
     pub(crate) fn run(self) -> Result<(), Error> {
-        let options = ReportOptions { overlays: self.overlays, top: self.top, frames_per_bin: self.frames_per_bin };
+        let options = ReportOptions {
+            overlays: self.overlays,
+            top: self.top,
+            frames_per_bin: self.frames_per_bin,
+        };
         let Some(input) = &self.jsonl else {
             let out = self.out.as_deref().expect("clap requires --out without --jsonl");
-            return explain_clips(&self.clips, self.stream.stream, &self.model, self.class.as_deref(), out, &self.rule, options, self.force);
+            return explain_clips(
+                &self.clips,
+                self.stream.stream,
+                &self.model,
+                self.class.as_deref(),
+                out,
+                &self.rule,
+                options,
+                self.force,
+            );
         };
         let model = self.model.load()?;
         let class = self.class.as_deref().map(|name| class_index(&model, name)).transpose()?;
@@ -224,7 +303,14 @@ impl ExplainArgs {
                 Some(name) => Some(class_index(&model, name)?),
                 None => class,
             };
-            let e = explain_clip(&model, Path::new(string_field(row, "path")?), self.stream.stream, class, &self.rule).map_err(video_failure)?;
+            let e = explain_clip(
+                &model,
+                Path::new(string_field(row, "path")?),
+                self.stream.stream,
+                class,
+                &self.rule,
+            )
+            .map_err(video_failure)?;
             Ok(ExplanationRecord::from(&e))
         })?;
         Ok(out.finish()?)

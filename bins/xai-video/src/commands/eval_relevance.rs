@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use outcome::output::{check_new, write_file, StagedFile};
 use outcome::outln;
+use outcome::output::{check_new, write_file, StagedFile};
 use video::explain::default_rules;
 use video::explanation_quality::{evaluate_relevance, planted_cue};
 use video::heatmap::plot_perturbation;
@@ -12,9 +12,9 @@ use video::heatmap::plot_perturbation;
 use crate::args::{bar, count, share, DataArg, ModelArg};
 use crate::failure::Error;
 
-    /// Measures the explanations on a set's held-out clips: perturbation curves (the motion of
-    /// the most relevant blocks removed first, against random orders; AOPC) and, on synthetic
-    /// clips, the share of positive relevance on the figure and on a planted cue.
+/// Measures the explanations on a set's held-out clips: perturbation curves (the motion of
+/// the most relevant blocks removed first, against random orders; AOPC) and, on synthetic
+/// clips, the share of positive relevance on the figure and on a planted cue.
 #[derive(Args)]
 pub(crate) struct EvalRelevanceArgs {
     #[command(flatten)]
@@ -45,12 +45,32 @@ pub(crate) struct EvalRelevanceArgs {
 
 impl EvalRelevanceArgs {
     pub(crate) fn run(self) -> Result<(), Error> {
-        eval_relevance(&self.data, &self.model, self.steps, self.fraction, self.random_orders, self.limit, self.json.as_deref(), self.plot.as_deref(), self.force)
+        eval_relevance(
+            &self.data,
+            &self.model,
+            self.steps,
+            self.fraction,
+            self.random_orders,
+            self.limit,
+            self.json.as_deref(),
+            self.plot.as_deref(),
+            self.force,
+        )
     }
 }
 
 #[allow(clippy::too_many_arguments)]
-fn eval_relevance(data: &DataArg, model: &ModelArg, steps: usize, fraction: f64, random_orders: usize, limit: Option<usize>, json: Option<&Path>, plot: Option<&Path>, force: bool) -> Result<(), Error> {
+fn eval_relevance(
+    data: &DataArg,
+    model: &ModelArg,
+    steps: usize,
+    fraction: f64,
+    random_orders: usize,
+    limit: Option<usize>,
+    json: Option<&Path>,
+    plot: Option<&Path>,
+    force: bool,
+) -> Result<(), Error> {
     for path in json.iter().chain(plot.iter()) {
         check_new(path, force)?;
     }
@@ -61,23 +81,48 @@ fn eval_relevance(data: &DataArg, model: &ModelArg, steps: usize, fraction: f64,
     let clips: Vec<_> = set.test.iter().take(limit.unwrap_or(usize::MAX)).cloned().collect();
     let cue = planted_cue(&data.data);
     let progress = bar(clips.len(), "held-out clips");
-    let report = evaluate_relevance(&model, &clips, cue.as_ref(), steps, fraction, random_orders, &default_rules(), &|done, _| progress.set_position(done as u64))?;
+    let report = evaluate_relevance(
+        &model,
+        &clips,
+        cue.as_ref(),
+        steps,
+        fraction,
+        random_orders,
+        &default_rules(),
+        &|done, _| progress.set_position(done as u64),
+    )?;
     progress.finish_and_clear();
     outln!("{} correctly classified held-out clips explained for their class; {steps} steps of {:.1} % of the block cells", report.clips, 100.0 * fraction / steps as f64)?;
     for c in &report.mean_curves {
-        outln!("  {:<7} mean score {}  AOPC {:.4}", c.order, c.scores.iter().map(|s| format!("{s:+.3}")).collect::<Vec<_>>().join(" "), c.aopc)?;
+        outln!(
+            "  {:<7} mean score {}  AOPC {:.4}",
+            c.order,
+            c.scores.iter().map(|s| format!("{s:+.3}")).collect::<Vec<_>>().join(" "),
+            c.aopc
+        )?;
     }
     outln!("share of positive relevance on the figure (and the figure's share of the picture):")?;
     for c in report.per_class.iter().filter(|c| c.clips > 0) {
-        let cue = c.cue.map(|s| format!("; on the planted cue {:.3} (area {:.3})", s.relevance, s.area)).unwrap_or_default();
-        outln!("  {:<14} {:>3} clips  {:.3} (area {:.3}){cue}", c.class, c.clips, c.figure.relevance, c.figure.area)?;
+        let cue = c
+            .cue
+            .map(|s| format!("; on the planted cue {:.3} (area {:.3})", s.relevance, s.area))
+            .unwrap_or_default();
+        outln!(
+            "  {:<14} {:>3} clips  {:.3} (area {:.3}){cue}",
+            c.class,
+            c.clips,
+            c.figure.relevance,
+            c.figure.area
+        )?;
     }
     if let Some(staged) = plot {
         plot_perturbation(&report.mean_curves, fraction, staged.path())?;
         staged.commit()?;
     }
     if let Some(path) = json {
-        write_file(path, force, |w| serde_json::to_writer_pretty(w, &report).map_err(std::io::Error::from))?;
+        write_file(path, force, |w| {
+            serde_json::to_writer_pretty(w, &report).map_err(std::io::Error::from)
+        })?;
     }
     Ok(())
 }

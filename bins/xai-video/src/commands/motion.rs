@@ -4,13 +4,15 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use outcome::output::{Sink, StagedFolder};
-use clap::Args;
-use outcome::{outln, Failure};
-use video::draw::draw_field_png;
 use crate::args::{count, GridArg, StreamArg};
 use crate::failure::{video_failure, Error};
-use video::{summarize, DescriptorExtractor, DescriptorOptions, MotionOptions, MotionReader, VectorOrigin};
+use clap::Args;
+use outcome::output::{Sink, StagedFolder};
+use outcome::{outln, Failure};
+use video::draw::draw_field_png;
+use video::{
+    summarize, DescriptorExtractor, DescriptorOptions, MotionOptions, MotionReader, VectorOrigin,
+};
 
 fn mv(clip: &Path, reading: MotionOptions, json: bool) -> Result<(), Error> {
     let block = reading.block;
@@ -22,14 +24,31 @@ fn mv(clip: &Path, reading: MotionOptions, json: bool) -> Result<(), Error> {
     let info = &summary.info;
     let origin = match info.vectors {
         VectorOrigin::Exported => "vectors as exported",
-        VectorOrigin::Reestimated => "no vectors exported for this codec: motion estimated again from the pictures (libx264)",
+        VectorOrigin::Reestimated => {
+            "no vectors exported for this codec: motion estimated again from the pictures (libx264)"
+        }
     };
-    outln!("{}: stream {}, {} {}×{}, {} frames; {origin}", clip.display(), info.stream, info.codec, info.width, info.height, summary.frames)?;
+    outln!(
+        "{}: stream {}, {} {}×{}, {} frames; {origin}",
+        clip.display(),
+        info.stream,
+        info.codec,
+        info.width,
+        info.height,
+        summary.frames
+    )?;
     if let (Some(fps), Some(d)) = (info.frame_rate, info.duration) {
         outln!("  {fps:.2} fps, {d:.2} s")?;
     }
     let count = |k: char| summary.kinds.chars().filter(|&c| c == k).count();
-    outln!("  frame types: {} I, {} P, {} B, {} other; {} without vectors (field carried over)", count('I'), count('P'), count('B'), count('?'), summary.carried_frames)?;
+    outln!(
+        "  frame types: {} I, {} P, {} B, {} other; {} without vectors (field carried over)",
+        count('I'),
+        count('P'),
+        count('B'),
+        count('?'),
+        summary.carried_frames
+    )?;
     let shown: String = summary.kinds.chars().take(72).collect();
     outln!("  display order: {shown}{}", if summary.frames > 72 { "…" } else { "" })?;
     outln!("  grid {}×{} blocks of {block} px; {} vectors, {:.1} per frame; mean motion {:.3} px/frame", summary.grid.1, summary.grid.0, summary.total_vectors, summary.total_vectors as f64 / summary.frames.max(1) as f64, summary.mean_magnitude)?;
@@ -41,13 +60,22 @@ fn mv(clip: &Path, reading: MotionOptions, json: bool) -> Result<(), Error> {
         outln!("  {} MPEG-4 Part 2 B-frames take the next reference frame's field (their exported vectors are not their own)", summary.next_reference_frames)?;
     }
     if summary.resized_frames > 0 {
-        outln!("  warning: the picture size changes; {} frames scaled to the first size", summary.resized_frames)?;
+        outln!(
+            "  warning: the picture size changes; {} frames scaled to the first size",
+            summary.resized_frames
+        )?;
     }
     if summary.info.rotation.clockwise_degrees != 0 {
-        outln!("  turned {}° clockwise for display, as its display matrix asks", summary.info.rotation.clockwise_degrees)?;
+        outln!(
+            "  turned {}° clockwise for display, as its display matrix asks",
+            summary.info.rotation.clockwise_degrees
+        )?;
     }
     if summary.damaged_frames > 0 {
-        outln!("  warning: {} frames hold damaged data (concealed by the decoder)", summary.damaged_frames)?;
+        outln!(
+            "  warning: {} frames hold damaged data (concealed by the decoder)",
+            summary.damaged_frames
+        )?;
     }
     if summary.corrupt_packets > 0 {
         outln!("  warning: {} packets did not decode and were skipped", summary.corrupt_packets)?;
@@ -55,8 +83,13 @@ fn mv(clip: &Path, reading: MotionOptions, json: bool) -> Result<(), Error> {
     Ok(())
 }
 
-
-fn show_mv(clip: &Path, out: &Path, reading: MotionOptions, every: usize, force: bool) -> Result<(), Error> {
+fn show_mv(
+    clip: &Path,
+    out: &Path,
+    reading: MotionOptions,
+    every: usize,
+    force: bool,
+) -> Result<(), Error> {
     if every == 0 {
         return Err(Failure::usage("--every must be at least 1").into());
     }
@@ -69,8 +102,10 @@ fn show_mv(clip: &Path, out: &Path, reading: MotionOptions, every: usize, force:
             continue;
         }
         let picture = frame.picture.as_ref().expect("pictures were asked for");
-        let path = staged.path().join(format!("frame{:05}-{}.png", frame.index, frame.kind.letter()));
-        draw_field_png(picture, &frame.field, &path).map_err(|e| staged.name_destination(video_failure(e)))?;
+        let path =
+            staged.path().join(format!("frame{:05}-{}.png", frame.index, frame.kind.letter()));
+        draw_field_png(picture, &frame.field, &path)
+            .map_err(|e| staged.name_destination(video_failure(e)))?;
         written += 1;
     }
     staged.commit()?;
@@ -78,7 +113,13 @@ fn show_mv(clip: &Path, out: &Path, reading: MotionOptions, every: usize, force:
     Ok(())
 }
 
-fn descriptors(clip: &Path, reading: MotionOptions, options: DescriptorOptions, out: Option<&Path>, force: bool) -> Result<(), Error> {
+fn descriptors(
+    clip: &Path,
+    reading: MotionOptions,
+    options: DescriptorOptions,
+    out: Option<&Path>,
+    force: bool,
+) -> Result<(), Error> {
     let mut writer = out.map(|path| Sink::open(Some(path), force)).transpose()?;
     let start = Instant::now();
     let reader = MotionReader::open(clip, reading)?;
@@ -90,7 +131,10 @@ fn descriptors(clip: &Path, reading: MotionOptions, options: DescriptorOptions, 
         for d in extractor.push(frame.index, &frame.field) {
             count += 1;
             if let Some(w) = writer.as_mut() {
-                serde_json::to_writer(&mut *w, &d).map_err(std::io::Error::from).and_then(|()| w.write_all(b"\n")).map_err(|e| w.failure(e))?;
+                serde_json::to_writer(&mut *w, &d)
+                    .map_err(std::io::Error::from)
+                    .and_then(|()| w.write_all(b"\n"))
+                    .map_err(|e| w.failure(e))?;
             }
         }
     }
@@ -109,7 +153,7 @@ fn descriptors(clip: &Path, reading: MotionOptions, options: DescriptorOptions, 
     Ok(())
 }
 
-    /// Codec, size, frame types, vectors per frame and mean motion of a clip.
+/// Codec, size, frame types, vectors per frame and mean motion of a clip.
 #[derive(Args)]
 pub(crate) struct MvArgs {
     pub(crate) clip: PathBuf,
@@ -124,11 +168,15 @@ pub(crate) struct MvArgs {
 
 impl MvArgs {
     pub(crate) fn run(self) -> Result<(), Error> {
-        mv(&self.clip, MotionOptions { block: self.grid.block, pictures: false, stream: self.stream.stream }, self.json)
+        mv(
+            &self.clip,
+            MotionOptions { block: self.grid.block, pictures: false, stream: self.stream.stream },
+            self.json,
+        )
     }
 }
 
-    /// Writes PNG frames with the motion field drawn over the decoded picture.
+/// Writes PNG frames with the motion field drawn over the decoded picture.
 #[derive(Args)]
 pub(crate) struct ShowMvArgs {
     pub(crate) clip: PathBuf,
@@ -149,11 +197,17 @@ pub(crate) struct ShowMvArgs {
 
 impl ShowMvArgs {
     pub(crate) fn run(self) -> Result<(), Error> {
-        show_mv(&self.clip, &self.out, MotionOptions { block: self.grid.block, pictures: true, stream: self.stream.stream }, self.every, self.force)
+        show_mv(
+            &self.clip,
+            &self.out,
+            MotionOptions { block: self.grid.block, pictures: true, stream: self.stream.stream },
+            self.every,
+            self.force,
+        )
     }
 }
 
-    /// HOF, MBHx and MBHy descriptors of a clip: a summary, or JSON lines with --out.
+/// HOF, MBHx and MBHy descriptors of a clip: a summary, or JSON lines with --out.
 #[derive(Args)]
 pub(crate) struct DescriptorsArgs {
     pub(crate) clip: PathBuf,
@@ -177,7 +231,17 @@ pub(crate) struct DescriptorsArgs {
 
 impl DescriptorsArgs {
     pub(crate) fn run(self) -> Result<(), Error> {
-        let options = DescriptorOptions { frames: self.frames, time_stride: self.time_stride, ..DescriptorOptions::default() };
-        descriptors(&self.clip, MotionOptions { block: self.grid.block, pictures: false, stream: self.stream.stream }, options, self.out.as_deref(), self.force)
+        let options = DescriptorOptions {
+            frames: self.frames,
+            time_stride: self.time_stride,
+            ..DescriptorOptions::default()
+        };
+        descriptors(
+            &self.clip,
+            MotionOptions { block: self.grid.block, pictures: false, stream: self.stream.stream },
+            options,
+            self.out.as_deref(),
+            self.force,
+        )
     }
 }

@@ -12,18 +12,20 @@ use outcome::{outln, Failure};
 use spray::plot::plot_class;
 use spray::rank_by_eigengap;
 use video::dataset::all_clips;
+use video::explain::ExplanationRecord;
 use video::explanation_quality::planted_cue;
 use video::heatmap::plot_cluster_maps;
-use video::explain::ExplanationRecord;
 use video::motion::MotionOptions;
-use video::spray_maps::{class_strategies, frame_phases, pooled_record, strategies, ClassStrategies, Grid};
+use video::spray_maps::{
+    class_strategies, frame_phases, pooled_record, strategies, ClassStrategies, Grid,
+};
 use video::spray_page::{spray_page, ClipView};
 
 use crate::args::{bar, class_index, count, DataArg, ModelArg, SprayArg, StreamArg};
 use crate::failure::{video_failure, Error};
 
-    /// SpRAy: clusters the relevance maps of a class's clips (or of every class, ranked by
-    /// eigengap) to show the model's strategies; JSON, spectrum, embedding and cluster maps.
+/// SpRAy: clusters the relevance maps of a class's clips (or of every class, ranked by
+/// eigengap) to show the model's strategies; JSON, spectrum, embedding and cluster maps.
 #[derive(Args)]
 pub(crate) struct SprayArgs {
     #[command(flatten)]
@@ -59,8 +61,25 @@ impl SprayArgs {
     pub(crate) fn run(self) -> Result<(), Error> {
         let grid = (self.time_bins, self.spray.rows, self.spray.cols);
         match &self.data {
-            Some(data) => spray_set(data, &self.model, self.class.as_deref(), &self.spray, self.time_bins, self.html, &self.out, self.force),
-            None => spray_gathered(&self.explanations, self.class.as_deref(), grid, &self.spray, self.html, &self.out, self.force),
+            Some(data) => spray_set(
+                data,
+                &self.model,
+                self.class.as_deref(),
+                &self.spray,
+                self.time_bins,
+                self.html,
+                &self.out,
+                self.force,
+            ),
+            None => spray_gathered(
+                &self.explanations,
+                self.class.as_deref(),
+                grid,
+                &self.spray,
+                self.html,
+                &self.out,
+                self.force,
+            ),
         }
     }
 }
@@ -73,7 +92,7 @@ struct PageOptions {
     classes: Vec<String>,
 }
 
-    /// SpRAy over the frames of one clip: its phases, by the frames' relevance maps.
+/// SpRAy over the frames of one clip: its phases, by the frames' relevance maps.
 #[derive(Args)]
 pub(crate) struct SprayFramesArgs {
     pub(crate) clip: PathBuf,
@@ -95,12 +114,29 @@ pub(crate) struct SprayFramesArgs {
 
 impl SprayFramesArgs {
     pub(crate) fn run(self) -> Result<(), Error> {
-        spray_frames(&self.clip, self.stream.stream, &self.model, self.class.as_deref(), &self.spray, self.json.as_deref(), self.force)
+        spray_frames(
+            &self.clip,
+            self.stream.stream,
+            &self.model,
+            self.class.as_deref(),
+            &self.spray,
+            self.json.as_deref(),
+            self.force,
+        )
     }
 }
 
 #[allow(clippy::too_many_arguments)]
-fn spray_set(data: &DataArg, model: &ModelArg, class: Option<&str>, args: &SprayArg, time_bins: usize, html: bool, out: &Path, force: bool) -> Result<(), Error> {
+fn spray_set(
+    data: &DataArg,
+    model: &ModelArg,
+    class: Option<&str>,
+    args: &SprayArg,
+    time_bins: usize,
+    html: bool,
+    out: &Path,
+    force: bool,
+) -> Result<(), Error> {
     let model = model.load()?;
     let set = data.load()?;
     let classes: Vec<usize> = match class {
@@ -118,61 +154,120 @@ fn spray_set(data: &DataArg, model: &ModelArg, class: Option<&str>, args: &Spray
         if clips.len() < 3 {
             continue;
         }
-        let truth: Option<Vec<bool>> = cues.as_ref().map(|cues| clips.iter().map(|c| cues.contains(&c.path)).collect());
+        let truth: Option<Vec<bool>> =
+            cues.as_ref().map(|cues| clips.iter().map(|c| cues.contains(&c.path)).collect());
         let truth = truth.filter(|t| t.iter().any(|&x| x) && !t.iter().all(|&x| x));
         let progress = bar(clips.len(), &format!("{name} clips"));
-        let r = class_strategies(&model, &clips, k, (time_bins, args.rows, args.cols), args.cluster.normalise, &args.cluster.options(), truth.as_deref(), &|done, _| progress.set_position(done as u64))?;
+        let r = class_strategies(
+            &model,
+            &clips,
+            k,
+            (time_bins, args.rows, args.cols),
+            args.cluster.normalise,
+            &args.cluster.options(),
+            truth.as_deref(),
+            &|done, _| progress.set_position(done as u64),
+        )?;
         progress.finish_and_clear();
         results.push(r);
     }
-    let page = html.then(|| PageOptions { reading: Some(model.reading(None)), cues: cues.clone().unwrap_or_default(), classes: model.config.classes.clone() });
+    let page = html.then(|| PageOptions {
+        reading: Some(model.reading(None)),
+        cues: cues.clone().unwrap_or_default(),
+        classes: model.config.classes.clone(),
+    });
     write_strategies(results, page, staged, out)
 }
 
 /// The report folder of the classes' strategies: each class's spectrum, embedding and cluster
 /// maps, and `spray.json`, the classes ranked by eigengap; and the table on standard output.
-fn write_strategies(mut results: Vec<ClassStrategies>, page: Option<PageOptions>, staged: StagedFolder, out: &Path) -> Result<(), Error> {
+fn write_strategies(
+    mut results: Vec<ClassStrategies>,
+    page: Option<PageOptions>,
+    staged: StagedFolder,
+    out: &Path,
+) -> Result<(), Error> {
     let dir = staged.path();
     for r in &results {
         let name = outcome::output::file_name_part(&r.class);
-        plot_class(&r.analysis, &name, "clips", dir).map_err(|e| staged.name_destination(Failure::output(e.to_string())))?;
-        plot_cluster_maps(&r.cluster_means, &dir.join(format!("{name}-cluster-maps.png"))).map_err(|e| staged.name_destination(video_failure(e)))?;
+        plot_class(&r.analysis, &name, "clips", dir)
+            .map_err(|e| staged.name_destination(Failure::output(e.to_string())))?;
+        plot_cluster_maps(&r.cluster_means, &dir.join(format!("{name}-cluster-maps.png")))
+            .map_err(|e| staged.name_destination(video_failure(e)))?;
     }
     rank_by_eigengap(&mut results, |r| &r.analysis);
-    outln!("{:<16} {:>5} {:>9} {:>9} {:>8}  cluster sizes", "class", "clips", "eigengap", "clusters", "purity")?;
+    outln!(
+        "{:<16} {:>5} {:>9} {:>9} {:>8}  cluster sizes",
+        "class",
+        "clips",
+        "eigengap",
+        "clusters",
+        "purity"
+    )?;
     for r in &results {
         let purity = r.purity.map_or("-".to_string(), |p| format!("{p:.3}"));
-        outln!("{:<16} {:>5} {:>9.4} {:>9} {:>8}  {:?}", r.class, r.clips.len(), r.analysis.largest_eigengap, r.analysis.clusters, purity, r.analysis.cluster_sizes)?;
+        outln!(
+            "{:<16} {:>5} {:>9.4} {:>9} {:>8}  {:?}",
+            r.class,
+            r.clips.len(),
+            r.analysis.largest_eigengap,
+            r.analysis.clusters,
+            purity,
+            r.analysis.cluster_sizes
+        )?;
     }
     let json = dir.join("spray.json");
-    std::fs::write(&json, serde_json::to_string_pretty(&results).expect("serialises")).map_err(|e| staged.name_destination(Failure::writing(&json, &e)))?;
+    std::fs::write(&json, serde_json::to_string_pretty(&results).expect("serialises"))
+        .map_err(|e| staged.name_destination(Failure::writing(&json, &e)))?;
     if let Some(options) = page {
         let path = dir.join("report.html");
-        let carries = |clip: &Path| (!options.cues.is_empty()).then(|| options.cues.iter().any(|c| c == clip));
+        let carries = |clip: &Path| {
+            (!options.cues.is_empty()).then(|| options.cues.iter().any(|c| c == clip))
+        };
         let title = format!("relvis SpRAy: {} classes of clips", results.len());
-        let html = viewer::html(&spray_page(&results, &options.classes, &title, options.reading, &carries));
-        std::fs::write(&path, html).map_err(|e| staged.name_destination(Failure::writing(&path, &e)))?;
+        let html = viewer::html(&spray_page(
+            &results,
+            &options.classes,
+            &title,
+            options.reading,
+            &carries,
+        ));
+        std::fs::write(&path, html)
+            .map_err(|e| staged.name_destination(Failure::writing(&path, &e)))?;
     }
     staged.commit()?;
-    outln!("classes ranked by eigengap (largest first: the most distinct strategies); report in {}", out.display())?;
+    outln!(
+        "classes ranked by eigengap (largest first: the most distinct strategies); report in {}",
+        out.display()
+    )?;
     Ok(())
 }
 
 /// SpRAy over explanations gathered from worker output, class by class (in the order of the
 /// classes' indices).
-fn spray_gathered(parts: &[PathBuf], only: Option<&str>, grid: Grid, args: &SprayArg, html: bool, out: &Path, force: bool) -> Result<(), Error> {
+fn spray_gathered(
+    parts: &[PathBuf],
+    only: Option<&str>,
+    grid: Grid,
+    args: &SprayArg,
+    html: bool,
+    out: &Path,
+    force: bool,
+) -> Result<(), Error> {
     let staged = StagedFolder::new(out, force)?;
     let gathered = gather::<ExplanationRecord>(parts, "explanation")?;
     if gathered.errors > 0 {
         outcome::errln!("warning: passed over {} error records", gathered.errors);
     }
-    let mut classes: BTreeMap<(usize, String), (Vec<PathBuf>, Vec<Array3<f64>>, Vec<ClipView>)> = BTreeMap::new();
+    let mut classes: BTreeMap<(usize, String), (Vec<PathBuf>, Vec<Array3<f64>>, Vec<ClipView>)> =
+        BTreeMap::new();
     let mut names: BTreeMap<usize, String> = BTreeMap::new();
     for (id, record) in &gathered.results {
         if only.is_some_and(|c| c != record.class_name) {
             continue;
         }
-        let (map, view) = pooled_record(record, grid).map_err(|e| Failure::invalid(format!("{id}: {}", video_failure(e).message)))?;
+        let (map, view) = pooled_record(record, grid)
+            .map_err(|e| Failure::invalid(format!("{id}: {}", video_failure(e).message)))?;
         names.insert(record.class, record.class_name.clone());
         let class = classes.entry((record.class, record.class_name.clone())).or_default();
         class.0.push(PathBuf::from(id));
@@ -180,19 +275,47 @@ fn spray_gathered(parts: &[PathBuf], only: Option<&str>, grid: Grid, args: &Spra
         class.2.push(view);
     }
     if let (Some(class), true) = (only, classes.is_empty()) {
-        return Err(Failure::invalid(format!("no explanation for class `{class}` in the gathered files")).into());
+        return Err(Failure::invalid(format!(
+            "no explanation for class `{class}` in the gathered files"
+        ))
+        .into());
     }
     let mut results = Vec::new();
-    for ((_, class), (clips, maps, views)) in classes.into_iter().filter(|(_, (clips, _, _))| clips.len() >= 3) {
-        results.push(strategies(&class, clips, &maps, views, grid, args.cluster.normalise, &args.cluster.options(), None)?);
+    for ((_, class), (clips, maps, views)) in
+        classes.into_iter().filter(|(_, (clips, _, _))| clips.len() >= 3)
+    {
+        results.push(strategies(
+            &class,
+            clips,
+            &maps,
+            views,
+            grid,
+            args.cluster.normalise,
+            &args.cluster.options(),
+            None,
+        )?);
     }
     // The classes a predicted index names, where some explanation explains it.
     let count = gathered.results.first().map_or(0, |(_, r)| r.scores.len());
-    let page = html.then(|| PageOptions { reading: None, cues: Vec::new(), classes: (0..count).map(|c| names.get(&c).cloned().unwrap_or_else(|| c.to_string())).collect() });
+    let page = html.then(|| PageOptions {
+        reading: None,
+        cues: Vec::new(),
+        classes: (0..count)
+            .map(|c| names.get(&c).cloned().unwrap_or_else(|| c.to_string()))
+            .collect(),
+    });
     write_strategies(results, page, staged, out)
 }
 
-fn spray_frames(clip: &Path, stream: Option<usize>, model: &ModelArg, class: Option<&str>, args: &SprayArg, json: Option<&Path>, force: bool) -> Result<(), Error> {
+fn spray_frames(
+    clip: &Path,
+    stream: Option<usize>,
+    model: &ModelArg,
+    class: Option<&str>,
+    args: &SprayArg,
+    json: Option<&Path>,
+    force: bool,
+) -> Result<(), Error> {
     if let Some(path) = json {
         check_new(path, force)?;
     }
@@ -201,12 +324,33 @@ fn spray_frames(clip: &Path, stream: Option<usize>, model: &ModelArg, class: Opt
         Some(name) => Some(class_index(&model, name)?),
         None => None,
     };
-    let (name, a) = frame_phases(&model, clip, stream, class, (args.rows, args.cols), args.cluster.normalise, &args.cluster.options())?;
-    outln!("{}: {} frames by their relevance for {name}; eigenvalues {:?}", clip.display(), a.maps, a.eigenvalues.iter().map(|v| (v * 1e4).round() / 1e4).collect::<Vec<_>>())?;
+    let (name, a) = frame_phases(
+        &model,
+        clip,
+        stream,
+        class,
+        (args.rows, args.cols),
+        args.cluster.normalise,
+        &args.cluster.options(),
+    )?;
+    outln!(
+        "{}: {} frames by their relevance for {name}; eigenvalues {:?}",
+        clip.display(),
+        a.maps,
+        a.eigenvalues.iter().map(|v| (v * 1e4).round() / 1e4).collect::<Vec<_>>()
+    )?;
     outln!("{} phases (cluster sizes {:?}); frame by frame:", a.clusters, a.cluster_sizes)?;
-    outln!("  {}", a.labels.iter().map(|l| char::from_digit(*l as u32 % 36, 36).unwrap_or('?')).collect::<String>())?;
+    outln!(
+        "  {}",
+        a.labels
+            .iter()
+            .map(|l| char::from_digit(*l as u32 % 36, 36).unwrap_or('?'))
+            .collect::<String>()
+    )?;
     if let Some(path) = json {
-        write_file(path, force, |w| serde_json::to_writer_pretty(w, &a).map_err(std::io::Error::from))?;
+        write_file(path, force, |w| {
+            serde_json::to_writer_pretty(w, &a).map_err(std::io::Error::from)
+        })?;
     }
     Ok(())
 }

@@ -5,15 +5,15 @@ use std::time::Instant;
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use outcome::output::StagedFolder;
 use outcome::outln;
+use outcome::output::StagedFolder;
 use video::synth::{render_set, ArtifactKind, Encodings, SynthOptions, ACTIONS};
 
 use crate::args::{artifact, count};
 use crate::failure::{video_failure, Error};
 
-    /// Renders the synthetic action set: H.264 clips in a folder per class, with per-frame
-    /// figure masks (`.mask.pbm`) and `manifest.json`.
+/// Renders the synthetic action set: H.264 clips in a folder per class, with per-frame
+/// figure masks (`.mask.pbm`) and `manifest.json`.
 #[derive(Args)]
 pub(crate) struct SynthArgs {
     /// Folder for the set (refused if it holds files, unless --force).
@@ -46,7 +46,16 @@ pub(crate) struct SynthArgs {
 
 impl SynthArgs {
     pub(crate) fn run(self) -> Result<(), Error> {
-        let options = SynthOptions { classes: self.classes, per_class: self.per_class, seed: self.seed, frames: self.frames, artifact: self.artifact, artifact_share: self.artifact_share, encodings: self.encodings, ..SynthOptions::default() };
+        let options = SynthOptions {
+            classes: self.classes,
+            per_class: self.per_class,
+            seed: self.seed,
+            frames: self.frames,
+            artifact: self.artifact,
+            artifact_share: self.artifact_share,
+            encodings: self.encodings,
+            ..SynthOptions::default()
+        };
         synth(&self.out, options, self.force)
     }
 }
@@ -54,11 +63,25 @@ impl SynthArgs {
 fn synth(out: &Path, options: SynthOptions, force: bool) -> Result<(), Error> {
     let staged = StagedFolder::new(out, force)?;
     let bar = ProgressBar::new((options.classes.len() * options.per_class) as u64);
-    bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} clips {elapsed}").expect("a valid template"));
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} clips {elapsed}")
+            .expect("a valid template"),
+    );
     let start = Instant::now();
-    let clips = render_set(staged.path(), &options, |done, _| bar.set_position(done as u64)).map_err(|e| staged.name_destination(video_failure(e)))?;
+    let clips = render_set(staged.path(), &options, |done, _| bar.set_position(done as u64))
+        .map_err(|e| staged.name_destination(video_failure(e)))?;
     staged.commit()?;
     bar.finish_and_clear();
-    outln!("{} clips ({} classes × {}, {} frames of {}×{}) in {} in {:.0} s", clips.len(), options.classes.len(), options.per_class, options.frames, options.width, options.height, out.display(), start.elapsed().as_secs_f64())?;
+    outln!(
+        "{} clips ({} classes × {}, {} frames of {}×{}) in {} in {:.0} s",
+        clips.len(),
+        options.classes.len(),
+        options.per_class,
+        options.frames,
+        options.width,
+        options.height,
+        out.display(),
+        start.elapsed().as_secs_f64()
+    )?;
     Ok(())
 }

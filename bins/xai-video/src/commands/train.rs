@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use outcome::output::check_new;
 use outcome::outln;
+use outcome::output::check_new;
 use video::accuracy::evaluate;
 use video::classifier::VideoClassifier;
 use video::training::TrainOptions;
@@ -13,8 +13,8 @@ use crate::args::{bar, count, positive, DataArg, GridArg};
 use crate::commands::accuracy::print_evaluation;
 use crate::failure::Error;
 
-    /// Trains the Fisher-vector / linear-SVM classifier on a folder per class (or train/ with
-    /// val/ and test/ held out) and saves it; reports held-out accuracy.
+/// Trains the Fisher-vector / linear-SVM classifier on a folder per class (or train/ with
+/// val/ and test/ held out) and saves it; reports held-out accuracy.
 #[derive(Args)]
 pub(crate) struct TrainArgs {
     #[command(flatten)]
@@ -40,7 +40,13 @@ pub(crate) struct TrainArgs {
 
 impl TrainArgs {
     pub(crate) fn run(self) -> Result<(), Error> {
-        let options = TrainOptions { block: self.grid.block, components: self.components, sample_per_clip: self.descriptors_per_clip, c: self.c, ..TrainOptions::default() };
+        let options = TrainOptions {
+            block: self.grid.block,
+            components: self.components,
+            sample_per_clip: self.descriptors_per_clip,
+            c: self.c,
+            ..TrainOptions::default()
+        };
         train(&self.data, &self.out, options, self.force)
     }
 }
@@ -48,12 +54,25 @@ impl TrainArgs {
 fn train(data: &DataArg, out: &Path, options: TrainOptions, force: bool) -> Result<(), Error> {
     check_new(out, force)?;
     let set = data.load()?;
-    outln!("{} classes, {} training clips, {} held out ({})", set.classes.len(), set.train.len(), set.test.len(), set.split)?;
+    outln!(
+        "{} classes, {} training clips, {} held out ({})",
+        set.classes.len(),
+        set.train.len(),
+        set.test.len(),
+        set.split
+    )?;
     let progress = bar(2 * set.train.len(), "clips (sample, then Fisher vectors)");
-    let mut model = VideoClassifier::train(&set.train, &set.classes, &options, &|done, _| progress.set_position(done as u64))?;
+    let mut model = VideoClassifier::train(&set.train, &set.classes, &options, &|done, _| {
+        progress.set_position(done as u64)
+    })?;
     progress.finish_and_clear();
     let t = &model.config.training;
-    outln!("trained in {:.1} s ({:.0} frames/s over both passes); training accuracy {:.4}", t.seconds, t.frames_per_second, t.train_accuracy)?;
+    outln!(
+        "trained in {:.1} s ({:.0} frames/s over both passes); training accuracy {:.4}",
+        t.seconds,
+        t.frames_per_second,
+        t.train_accuracy
+    )?;
     if !set.test.is_empty() {
         let progress = bar(set.test.len(), "held-out clips");
         let e = evaluate(&model, &set.test, &|done, _| progress.set_position(done as u64))?;

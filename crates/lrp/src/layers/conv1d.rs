@@ -8,7 +8,9 @@
 //! ungrouped layer it would multiply every zero between the members too.
 
 use ndarray::linalg::general_mat_mul;
-use ndarray::{s, Array1, Array2, Array3, ArrayD, ArrayView1, ArrayView2, ArrayViewD, Axis, Ix2, ShapeBuilder};
+use ndarray::{
+    s, Array1, Array2, Array3, ArrayD, ArrayView1, ArrayView2, ArrayViewD, Axis, Ix2, ShapeBuilder,
+};
 
 use crate::error::LrpError;
 use crate::linear::{LinearMap, WeightMod};
@@ -35,13 +37,19 @@ impl Conv1d {
     }
 
     /// A grouped convolution from filters `(width, channels / groups, filters)`.
-    pub fn grouped(weight: Array3<f32>, bias: Option<Array1<f32>>, groups: usize) -> Result<Self, LrpError> {
+    pub fn grouped(
+        weight: Array3<f32>,
+        bias: Option<Array1<f32>>,
+        groups: usize,
+    ) -> Result<Self, LrpError> {
         let (width, _, filters) = weight.dim();
         if width == 0 {
             return Err(LrpError::InvalidLayer("conv1d window width must be at least 1".into()));
         }
         if groups == 0 || filters % groups != 0 {
-            return Err(LrpError::InvalidLayer(format!("conv1d with {filters} filters cannot be cut into {groups} groups")));
+            return Err(LrpError::InvalidLayer(format!(
+                "conv1d with {filters} filters cannot be cut into {groups} groups"
+            )));
         }
         if let Some(b) = &bias {
             if b.len() != filters {
@@ -58,20 +66,31 @@ impl Conv1d {
     /// zeros allow: the most groups `G` for which every filter of group `g` has zero weight
     /// outside the channels of group `g` (1 when there is no such structure). The outputs are
     /// those of the ungrouped layer; only the zeros are no longer multiplied.
-    pub fn from_block_diagonal(weight: Array3<f32>, bias: Option<Array1<f32>>) -> Result<Self, LrpError> {
+    pub fn from_block_diagonal(
+        weight: Array3<f32>,
+        bias: Option<Array1<f32>>,
+    ) -> Result<Self, LrpError> {
         let (_, channels, filters) = weight.dim();
         let fits = |g: usize| {
             let (cg, fg) = (channels / g, filters / g);
             weight.indexed_iter().all(|((_, d, f), &w)| w == 0.0 || d / cg == f / fg)
         };
-        let groups = (2..=channels.min(filters)).rev().filter(|g| channels % g == 0 && filters % g == 0).find(|&g| fits(g)).unwrap_or(1);
+        let groups = (2..=channels.min(filters))
+            .rev()
+            .filter(|g| channels % g == 0 && filters % g == 0)
+            .find(|&g| fits(g))
+            .unwrap_or(1);
         if groups == 1 {
             return Self::new(weight, bias);
         }
         let (cg, fg) = (channels / groups, filters / groups);
         let mut grouped = Array3::zeros((weight.dim().0, cg, filters));
         for g in 0..groups {
-            grouped.slice_mut(s![.., .., g * fg..(g + 1) * fg]).assign(&weight.slice(s![.., g * cg..(g + 1) * cg, g * fg..(g + 1) * fg]));
+            grouped.slice_mut(s![.., .., g * fg..(g + 1) * fg]).assign(&weight.slice(s![
+                ..,
+                g * cg..(g + 1) * cg,
+                g * fg..(g + 1) * fg
+            ]));
         }
         Self::grouped(grouped, bias, groups)
     }
@@ -85,7 +104,8 @@ impl Conv1d {
         let fg = filters / self.groups;
         let mut full = Array3::zeros((width, cg * self.groups, filters));
         for g in 0..self.groups {
-            full.slice_mut(s![.., g * cg..(g + 1) * cg, g * fg..(g + 1) * fg]).assign(&self.weight.slice(s![.., .., g * fg..(g + 1) * fg]));
+            full.slice_mut(s![.., g * cg..(g + 1) * cg, g * fg..(g + 1) * fg])
+                .assign(&self.weight.slice(s![.., .., g * fg..(g + 1) * fg]));
         }
         full
     }
@@ -100,8 +120,17 @@ impl Conv1d {
             .map(|k| {
                 let mut c = Array2::<f32>::zeros((x.nrows(), filters));
                 for g in 0..self.groups {
-                    let (xg, wg) = (x.slice(s![.., g * cg..(g + 1) * cg]), self.weight.slice(s![k, .., g * fg..(g + 1) * fg]));
-                    general_mat_mul(1.0, &xg, &wg, 0.0, &mut c.slice_mut(s![.., g * fg..(g + 1) * fg]));
+                    let (xg, wg) = (
+                        x.slice(s![.., g * cg..(g + 1) * cg]),
+                        self.weight.slice(s![k, .., g * fg..(g + 1) * fg]),
+                    );
+                    general_mat_mul(
+                        1.0,
+                        &xg,
+                        &wg,
+                        0.0,
+                        &mut c.slice_mut(s![.., g * fg..(g + 1) * fg]),
+                    );
                 }
                 c
             })
@@ -141,7 +170,12 @@ impl LinearMap for Conv1d {
                 if len == 0 {
                     Err(LrpError::EmptySequence { layer, kind: kind() })
                 } else if len < self.width() {
-                    Err(LrpError::SequenceTooShort { layer, kind: kind(), len, window: self.width() })
+                    Err(LrpError::SequenceTooShort {
+                        layer,
+                        kind: kind(),
+                        len,
+                        window: self.width(),
+                    })
                 } else {
                     Ok(vec![len - self.width() + 1, self.filters()])
                 }
@@ -170,16 +204,28 @@ impl LinearMap for Conv1d {
             let xg = x.slice(s![.., g * cg..(g + 1) * cg]);
             let xg = xg.as_standard_layout();
             let flat = xg.as_slice().expect("standard layout");
-            let windows = ArrayView2::from_shape((out_len, width * cg).strides((cg, 1)), flat).expect("every window lies inside the sequence");
+            let windows = ArrayView2::from_shape((out_len, width * cg).strides((cg, 1)), flat)
+                .expect("every window lies inside the sequence");
             let wg = w.slice(s![.., .., g * fg..(g + 1) * fg]);
             let wg = wg.as_standard_layout();
             let wg = wg.view().into_shape_with_order((width * cg, fg)).expect("standard layout");
-            general_mat_mul(1.0, &windows, &wg, 0.0, &mut z.slice_mut(s![.., g * fg..(g + 1) * fg]));
+            general_mat_mul(
+                1.0,
+                &windows,
+                &wg,
+                0.0,
+                &mut z.slice_mut(s![.., g * fg..(g + 1) * fg]),
+            );
         }
         z.into_dyn()
     }
 
-    fn transpose(&self, s: ArrayViewD<f32>, weights: WeightMod, input_shape: &[usize]) -> ArrayD<f32> {
+    fn transpose(
+        &self,
+        s: ArrayViewD<f32>,
+        weights: WeightMod,
+        input_shape: &[usize],
+    ) -> ArrayD<f32> {
         let s = s.into_dimensionality::<Ix2>().expect("output of this layer");
         let w = weights.weights(&self.weight);
         let (width, cg, filters) = w.dim();
@@ -195,7 +241,8 @@ impl LinearMap for Conv1d {
                 if v != 0.0 {
                     let channels = (f / fg) * cg..(f / fg + 1) * cg;
                     for k in 0..width {
-                        c.slice_mut(s![t + k, channels.clone()]).scaled_add(v, &filter_major.slice(s![k, f, ..]));
+                        c.slice_mut(s![t + k, channels.clone()])
+                            .scaled_add(v, &filter_major.slice(s![k, f, ..]));
                     }
                 }
             }
@@ -204,7 +251,13 @@ impl LinearMap for Conv1d {
                 let (sg, channels) = (s.slice(s![.., g * fg..(g + 1) * fg]), g * cg..(g + 1) * cg);
                 for (k, w_k) in w.axis_iter(Axis(0)).enumerate() {
                     let w_kg = w_k.slice(s![.., g * fg..(g + 1) * fg]);
-                    general_mat_mul(1.0, &sg, &w_kg.t(), 1.0, &mut c.slice_mut(s![k..k + out_len, channels.clone()]));
+                    general_mat_mul(
+                        1.0,
+                        &sg,
+                        &w_kg.t(),
+                        1.0,
+                        &mut c.slice_mut(s![k..k + out_len, channels.clone()]),
+                    );
                 }
             }
         }

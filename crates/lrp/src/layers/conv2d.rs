@@ -23,11 +23,7 @@ pub struct Conv2dGeometry {
 
 impl Default for Conv2dGeometry {
     fn default() -> Self {
-        Conv2dGeometry {
-            strides: (1, 1),
-            dilations: (1, 1),
-            padding: (0, 0, 0, 0),
-        }
+        Conv2dGeometry { strides: (1, 1), dilations: (1, 1), padding: (0, 0, 0, 0) }
     }
 }
 
@@ -98,9 +94,7 @@ impl Conv2d {
         }
         let (s, d) = (geometry.strides, geometry.dilations);
         if s.0 == 0 || s.1 == 0 || d.0 == 0 || d.1 == 0 {
-            return invalid(format!(
-                "conv2d strides {s:?} and dilations {d:?} must be at least 1"
-            ));
+            return invalid(format!("conv2d strides {s:?} and dilations {d:?} must be at least 1"));
         }
         if let Some(b) = &bias {
             if b.len() != filters {
@@ -110,12 +104,7 @@ impl Conv2d {
                 ));
             }
         }
-        Ok(Conv2d {
-            weight,
-            bias,
-            groups,
-            geometry,
-        })
+        Ok(Conv2d { weight, bias, groups, geometry })
     }
 
     /// Groups of channels and filters.
@@ -149,29 +138,15 @@ impl Conv2d {
         let g = &self.geometry;
         let (kh, kw) = self.kernel();
         let span = |k: usize, d: usize| (k - 1) * d + 1;
-        let padded = (
-            rows + g.padding.0 + g.padding.2,
-            cols + g.padding.1 + g.padding.3,
-        );
+        let padded = (rows + g.padding.0 + g.padding.2, cols + g.padding.1 + g.padding.3);
         let (sh, sw) = (span(kh, g.dilations.0), span(kw, g.dilations.1));
-        (rows > 0 && cols > 0 && padded.0 >= sh && padded.1 >= sw).then(|| {
-            (
-                (padded.0 - sh) / g.strides.0 + 1,
-                (padded.1 - sw) / g.strides.1 + 1,
-            )
-        })
+        (rows > 0 && cols > 0 && padded.0 >= sh && padded.1 >= sw)
+            .then(|| ((padded.0 - sh) / g.strides.0 + 1, (padded.1 - sw) / g.strides.1 + 1))
     }
 
     fn taps(&self, input: (usize, usize)) -> Taps {
-        let out = self
-            .output_size(input.0, input.1)
-            .expect("checked by output_shape");
-        Taps {
-            out,
-            kernel: self.kernel(),
-            geometry: self.geometry,
-            input,
-        }
+        let out = self.output_size(input.0, input.1).expect("checked by output_shape");
+        Taps { out, kernel: self.kernel(), geometry: self.geometry, input }
     }
 
     /// Group `g`'s filters as the `(kh·kw·C/G, F/G)` matrix the window matrix multiplies.
@@ -194,10 +169,9 @@ impl LinearMap for Conv2d {
         match *shape {
             [rows, cols, c] if c == self.channels() => match self.output_size(rows, cols) {
                 Some((r, k)) => Ok(vec![r, k, self.filters()]),
-                None if rows == 0 || cols == 0 => Err(LrpError::EmptySequence {
-                    layer,
-                    kind: "conv2d".into(),
-                }),
+                None if rows == 0 || cols == 0 => {
+                    Err(LrpError::EmptySequence { layer, kind: "conv2d".into() })
+                }
                 None => Err(LrpError::ShapeMismatch {
                     layer,
                     kind: "conv2d".into(),
@@ -222,9 +196,7 @@ impl LinearMap for Conv2d {
     // The window matrix (im2col) is built per group: with strides, dilations and padding the
     // windows are no longer overlapping runs of one buffer, as they are for `Conv1d`.
     fn forward(&self, x: ArrayViewD<f32>, weights: WeightMod) -> ArrayD<f32> {
-        let x: ArrayView3<f32> = x
-            .into_dimensionality::<Ix3>()
-            .expect("checked by output_shape");
+        let x: ArrayView3<f32> = x.into_dimensionality::<Ix3>().expect("checked by output_shape");
         let w = weights.weights(&self.weight);
         let (kh, kw, cg, filters) = w.dim();
         let fg = filters / self.groups;
@@ -234,9 +206,11 @@ impl LinearMap for Conv2d {
         for g in 0..self.groups {
             let mut windows = Array2::<f32>::zeros((rows * cols, kh * kw * cg));
             taps.for_each(|row, tap, (r, c)| {
-                windows
-                    .slice_mut(s![row, tap * cg..(tap + 1) * cg])
-                    .assign(&x.slice(s![r, c, g * cg..(g + 1) * cg]))
+                windows.slice_mut(s![row, tap * cg..(tap + 1) * cg]).assign(&x.slice(s![
+                    r,
+                    c,
+                    g * cg..(g + 1) * cg
+                ]))
             });
             general_mat_mul(
                 1.0,
@@ -246,8 +220,7 @@ impl LinearMap for Conv2d {
                 &mut z.slice_mut(s![.., g * fg..(g + 1) * fg]),
             );
         }
-        z.into_shape_with_order(IxDyn(&[rows, cols, filters]))
-            .expect("standard layout")
+        z.into_shape_with_order(IxDyn(&[rows, cols, filters])).expect("standard layout")
     }
 
     fn transpose(
@@ -260,14 +233,11 @@ impl LinearMap for Conv2d {
         let (_, _, cg, filters) = w.dim();
         let fg = filters / self.groups;
         let taps = self.taps((input_shape[0], input_shape[1]));
-        let s = s
-            .to_shape((taps.out.0 * taps.out.1, filters))
-            .expect("output of this layer");
+        let s = s.to_shape((taps.out.0 * taps.out.1, filters)).expect("output of this layer");
         let mut c = ArrayD::<f32>::zeros(IxDyn(input_shape));
         for g in 0..self.groups {
-            let windows = s
-                .slice(s![.., g * fg..(g + 1) * fg])
-                .dot(&Self::group_matrix(&w, g, fg).t());
+            let windows =
+                s.slice(s![.., g * fg..(g + 1) * fg]).dot(&Self::group_matrix(&w, g, fg).t());
             taps.for_each(|row, tap, (r, col)| {
                 let mut target = c.slice_mut(s![r, col, g * cg..(g + 1) * cg]);
                 target += &windows.slice(s![row, tap * cg..(tap + 1) * cg]);

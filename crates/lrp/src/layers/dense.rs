@@ -92,7 +92,12 @@ impl LinearMap for Dense {
         from_rows(rows, &shape)
     }
 
-    fn transpose(&self, s: ArrayViewD<f32>, weights: WeightMod, input_shape: &[usize]) -> ArrayD<f32> {
+    fn transpose(
+        &self,
+        s: ArrayViewD<f32>,
+        weights: WeightMod,
+        input_shape: &[usize],
+    ) -> ArrayD<f32> {
         let w = weights.weights(&self.weight);
         let rows = match s.view().into_dimensionality::<Ix2>() {
             Ok(m) => m.dot(&w.t()),

@@ -115,12 +115,18 @@ impl fmt::Debug for Layer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Layer::Dense(d) => write!(f, "Dense({}→{})", d.inputs(), d.outputs()),
-            Layer::Conv1d(c) => write!(f, "Conv1d(width {}, {}→{})", c.width(), c.channels(), c.filters()),
-            Layer::Conv2d(c) => write!(f, "Conv2d(kernel {:?}, {}→{})", c.kernel(), c.channels(), c.filters()),
+            Layer::Conv1d(c) => {
+                write!(f, "Conv1d(width {}, {}→{})", c.width(), c.channels(), c.filters())
+            }
+            Layer::Conv2d(c) => {
+                write!(f, "Conv2d(kernel {:?}, {}→{})", c.kernel(), c.channels(), c.filters())
+            }
             Layer::Relu => write!(f, "Relu"),
             Layer::LeakyRelu(slope) => write!(f, "LeakyRelu({slope})"),
             Layer::MaxPool(p) => write!(f, "MaxPool({p:?})"),
-            Layer::PowerNorm(n) => write!(f, "PowerNorm(power {}, segments {:?})", n.power(), n.segments()),
+            Layer::PowerNorm(n) => {
+                write!(f, "PowerNorm(power {}, segments {:?})", n.power(), n.segments())
+            }
             Layer::Linear(m) => write!(f, "Linear({})", m.name()),
         }
     }
@@ -212,7 +218,11 @@ impl Layer {
             }
             Layer::MaxPool(p) => p.route(x, g.view()),
             Layer::PowerNorm(n) => n.gradient(x, g.view()),
-            _ => self.as_linear().expect("the other layers are linear").transpose(g.view(), WeightMod::Identity, x.shape()),
+            _ => self.as_linear().expect("the other layers are linear").transpose(
+                g.view(),
+                WeightMod::Identity,
+                x.shape(),
+            ),
         }
     }
 }

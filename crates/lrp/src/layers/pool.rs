@@ -43,7 +43,9 @@ impl MaxPool {
             MaxPool::Global => Ok(vec![channels]),
             MaxPool::Windowed { size, stride } => {
                 if size == 0 || stride == 0 {
-                    Err(LrpError::InvalidLayer("max-pool size and stride must be at least 1".into()))
+                    Err(LrpError::InvalidLayer(
+                        "max-pool size and stride must be at least 1".into(),
+                    ))
                 } else if len < size {
                     Err(LrpError::SequenceTooShort { layer, kind: kind(), len, window: size })
                 } else {
@@ -72,7 +74,9 @@ impl MaxPool {
     pub fn route(&self, x: ArrayViewD<f32>, signal: ArrayViewD<f32>) -> ArrayD<f32> {
         let x = x.into_dimensionality::<Ix2>().expect("checked by output_shape");
         let signal = match self {
-            MaxPool::Global => signal.into_shape_with_order((1, x.ncols())).expect("global pool output"),
+            MaxPool::Global => {
+                signal.into_shape_with_order((1, x.ncols())).expect("global pool output")
+            }
             MaxPool::Windowed { .. } => signal.into_dimensionality::<Ix2>().expect("pool output"),
         };
         let mut back = Array2::<f32>::zeros(x.raw_dim());
@@ -84,15 +88,22 @@ impl MaxPool {
             column_maxima(window, max.view_mut());
             ties.fill(0.0);
             for row in window.rows() {
-                Zip::from(&mut ties).and(row).and(&max).for_each(|n, &v, &m| *n += f32::from(v == m));
+                Zip::from(&mut ties)
+                    .and(row)
+                    .and(&max)
+                    .for_each(|n, &v, &m| *n += f32::from(v == m));
             }
             let signal = signal.row(w);
-            for (row, mut back_row) in window.rows().into_iter().zip(back.slice_mut(s![start..end, ..]).rows_mut()) {
-                Zip::from(&mut back_row).and(row).and(&max).and(&ties).and(&signal).for_each(|b, &v, &m, &n, &g| {
-                    if v == m {
-                        *b += g / n;
-                    }
-                });
+            for (row, mut back_row) in
+                window.rows().into_iter().zip(back.slice_mut(s![start..end, ..]).rows_mut())
+            {
+                Zip::from(&mut back_row).and(row).and(&max).and(&ties).and(&signal).for_each(
+                    |b, &v, &m, &n, &g| {
+                        if v == m {
+                            *b += g / n;
+                        }
+                    },
+                );
             }
         }
         back.into_dyn()

@@ -19,10 +19,14 @@ impl PowerNorm {
     /// which together make the input.
     pub fn new(power: f32, segments: Vec<usize>) -> Result<Self, LrpError> {
         if !(power.is_finite() && power > 0.0) {
-            return Err(LrpError::InvalidLayer(format!("power normalisation needs an exponent above 0, got {power}")));
+            return Err(LrpError::InvalidLayer(format!(
+                "power normalisation needs an exponent above 0, got {power}"
+            )));
         }
         if segments.is_empty() || segments.contains(&0) {
-            return Err(LrpError::InvalidLayer(format!("power normalisation needs segments of at least one element, got {segments:?}")));
+            return Err(LrpError::InvalidLayer(format!(
+                "power normalisation needs segments of at least one element, got {segments:?}"
+            )));
         }
         Ok(PowerNorm { power, segments })
     }
@@ -40,7 +44,12 @@ impl PowerNorm {
     pub fn output_shape(&self, shape: &[usize], layer: usize) -> Result<Vec<usize>, LrpError> {
         let len: usize = self.segments.iter().sum();
         if shape != [len] {
-            return Err(LrpError::ShapeMismatch { layer, kind: "powernorm".into(), expected: format!("({len})"), got: shape.to_vec() });
+            return Err(LrpError::ShapeMismatch {
+                layer,
+                kind: "powernorm".into(),
+                expected: format!("({len})"),
+                got: shape.to_vec(),
+            });
         }
         Ok(shape.to_vec())
     }
@@ -118,7 +127,8 @@ mod tests {
         let mut out = Vec::new();
         let mut start = 0;
         for &len in segments {
-            let s: Vec<f64> = x[start..start + len].iter().map(|v| v.signum() * v.abs().powf(p)).collect();
+            let s: Vec<f64> =
+                x[start..start + len].iter().map(|v| v.signum() * v.abs().powf(p)).collect();
             let norm = s.iter().map(|v| v * v).sum::<f64>().sqrt();
             out.extend(s.iter().map(|v| if norm > 0.0 { v / norm } else { 0.0 }));
             start += len;
@@ -164,9 +174,14 @@ mod tests {
                 up[i] += h;
                 down[i] -= h;
                 let dot = |y: Vec<f64>| y.iter().zip(&g).map(|(a, b)| a * b).sum::<f64>();
-                let numeric = (dot(forward_f64(&up, p, &segments)) - dot(forward_f64(&down, p, &segments))) / (2.0 * h);
+                let numeric = (dot(forward_f64(&up, p, &segments))
+                    - dot(forward_f64(&down, p, &segments)))
+                    / (2.0 * h);
                 let a = f64::from(analytic[i]);
-                assert!((a - numeric).abs() < 1e-4 * numeric.abs().max(1.0), "p {p}, element {i}: {a} vs {numeric}");
+                assert!(
+                    (a - numeric).abs() < 1e-4 * numeric.abs().max(1.0),
+                    "p {p}, element {i}: {a} vs {numeric}"
+                );
             }
         }
     }
@@ -174,7 +189,10 @@ mod tests {
     #[test]
     fn a_zero_segment_has_no_gradient() {
         let layer = PowerNorm::new(0.5, vec![2, 2]).unwrap();
-        let gradient = layer.gradient(array![0.0f32, 0.0, 1.0, 4.0].into_dyn().view(), array![1.0f32, 1.0, 1.0, 0.0].into_dyn().view());
+        let gradient = layer.gradient(
+            array![0.0f32, 0.0, 1.0, 4.0].into_dyn().view(),
+            array![1.0f32, 1.0, 1.0, 0.0].into_dyn().view(),
+        );
         assert_eq!(gradient.as_slice().unwrap()[..2], [0.0, 0.0]);
         assert!(gradient[2] != 0.0);
     }

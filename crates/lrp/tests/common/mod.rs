@@ -36,7 +36,13 @@ pub fn dense(rng: &mut StdRng, n_in: usize, n_out: usize, with_bias: bool) -> De
     Dense::new(w, b).unwrap()
 }
 
-pub fn conv(rng: &mut StdRng, width: usize, channels: usize, filters: usize, with_bias: bool) -> Conv1d {
+pub fn conv(
+    rng: &mut StdRng,
+    width: usize,
+    channels: usize,
+    filters: usize,
+    with_bias: bool,
+) -> Conv1d {
     let w = Array3::from_shape_simple_fn((width, channels, filters), || rng.gen_range(-1.0..1.0));
     let b = with_bias.then(|| Array1::from_shape_simple_fn(filters, || rng.gen_range(-0.5..0.5)));
     Conv1d::new(w, b).unwrap()
@@ -80,7 +86,11 @@ pub fn conv_edges(c: &Conv1d, len: usize) -> Edges {
             let first_channel = (f / group_filters) * group_channels;
             for k in 0..width {
                 for d in 0..group_channels {
-                    edges.push(((t + k) * channels + first_channel + d, t * filters + f, f64::from(c.weight[[k, d, f]])));
+                    edges.push((
+                        (t + k) * channels + first_channel + d,
+                        t * filters + f,
+                        f64::from(c.weight[[k, d, f]]),
+                    ));
                 }
             }
             bias[t * filters + f] = c.bias.as_ref().map_or(0.0, |b| f64::from(b[f]));
@@ -90,8 +100,17 @@ pub fn conv_edges(c: &Conv1d, len: usize) -> Edges {
 }
 
 /// A 2-D convolution of `(kh, kw)` filters in `groups` groups, with a bias.
-pub fn conv2d(rng: &mut StdRng, kernel: (usize, usize), channels: usize, filters: usize, groups: usize, geometry: Conv2dGeometry) -> Conv2d {
-    let w = Array4::from_shape_simple_fn((kernel.0, kernel.1, channels / groups, filters), || rng.gen_range(-1.0..1.0));
+pub fn conv2d(
+    rng: &mut StdRng,
+    kernel: (usize, usize),
+    channels: usize,
+    filters: usize,
+    groups: usize,
+    geometry: Conv2dGeometry,
+) -> Conv2d {
+    let w = Array4::from_shape_simple_fn((kernel.0, kernel.1, channels / groups, filters), || {
+        rng.gen_range(-1.0..1.0)
+    });
     let b = Array1::from_shape_simple_fn(filters, || rng.gen_range(-0.5..0.5));
     Conv2d::new(w, Some(b), groups, geometry).unwrap()
 }
@@ -121,7 +140,11 @@ pub fn conv2d_edges(c: &Conv2d, rows: usize, cols: usize) -> Edges {
                         }
                         for d in 0..group_channels {
                             let channel = (f / group_filters) * group_channels + d;
-                            edges.push(((r as usize * cols + k as usize) * channels + channel, out, f64::from(c.weight[[a, b, d, f]])));
+                            edges.push((
+                                (r as usize * cols + k as usize) * channels + channel,
+                                out,
+                                f64::from(c.weight[[a, b, d, f]]),
+                            ));
                         }
                     }
                 }
@@ -133,8 +156,16 @@ pub fn conv2d_edges(c: &Conv2d, rows: usize, cols: usize) -> Edges {
 }
 
 /// A grouped convolution of `groups` groups with random filters.
-pub fn grouped_conv(rng: &mut StdRng, width: usize, channels: usize, filters: usize, groups: usize) -> Conv1d {
-    let w = Array3::from_shape_simple_fn((width, channels / groups, filters), || rng.gen_range(-1.0..1.0));
+pub fn grouped_conv(
+    rng: &mut StdRng,
+    width: usize,
+    channels: usize,
+    filters: usize,
+    groups: usize,
+) -> Conv1d {
+    let w = Array3::from_shape_simple_fn((width, channels / groups, filters), || {
+        rng.gen_range(-1.0..1.0)
+    });
     let b = Array1::from_shape_simple_fn(filters, || rng.gen_range(-0.5..0.5));
     Conv1d::grouped(w, Some(b), groups).unwrap()
 }
@@ -153,16 +184,33 @@ impl Edges {
     pub fn relevance(&self, x: &[f64], r_out: &[f64], rule: &Rule) -> Vec<f64> {
         let q_terms: Vec<RuleTerm> = match *rule {
             Rule::Zero => vec![(1.0, Box::new(|x, w| x * w), Box::new(|b| b), 0.0)],
-            Rule::Epsilon(eps) => vec![(1.0, Box::new(|x, w| x * w), Box::new(|b| b), f64::from(eps))],
+            Rule::Epsilon(eps) => {
+                vec![(1.0, Box::new(|x, w| x * w), Box::new(|b| b), f64::from(eps))]
+            }
             Rule::AlphaBeta { alpha, beta } => vec![
-                (f64::from(alpha), Box::new(|x, w| (x * w).max(0.0)), Box::new(|b: f64| b.max(0.0)), 0.0),
-                (-f64::from(beta), Box::new(|x, w| (x * w).min(0.0)), Box::new(|b: f64| b.min(0.0)), 0.0),
+                (
+                    f64::from(alpha),
+                    Box::new(|x, w| (x * w).max(0.0)),
+                    Box::new(|b: f64| b.max(0.0)),
+                    0.0,
+                ),
+                (
+                    -f64::from(beta),
+                    Box::new(|x, w| (x * w).min(0.0)),
+                    Box::new(|b: f64| b.min(0.0)),
+                    0.0,
+                ),
             ],
             Rule::WSquare => vec![(1.0, Box::new(|_, w| w * w), Box::new(|_| 0.0), 0.0)],
             Rule::Flat => vec![(1.0, Box::new(|_, _| 1.0), Box::new(|_| 0.0), 0.0)],
             Rule::ZBox { low, high } => {
                 let (l, h) = (f64::from(low), f64::from(high));
-                vec![(1.0, Box::new(move |x, w| x * w - l * w.max(0.0) - h * w.min(0.0)), Box::new(|_| 0.0), 0.0)]
+                vec![(
+                    1.0,
+                    Box::new(move |x, w| x * w - l * w.max(0.0) - h * w.min(0.0)),
+                    Box::new(|_| 0.0),
+                    0.0,
+                )]
             }
         };
         let mut r_in = vec![0.0; self.n_in];
@@ -248,7 +296,9 @@ pub fn reference_forward(net: &lrp::Network, x: &[f64], shape: &[usize]) -> Vec<
                 shape = vec![shape[0] - c.width() + 1, c.filters()];
             }
             Layer::Relu => x.iter_mut().for_each(|v| *v = v.max(0.0)),
-            Layer::LeakyRelu(slope) => x.iter_mut().for_each(|v| *v = if *v > 0.0 { *v } else { f64::from(*slope) * *v }),
+            Layer::LeakyRelu(slope) => {
+                x.iter_mut().for_each(|v| *v = if *v > 0.0 { *v } else { f64::from(*slope) * *v })
+            }
             Layer::MaxPool(p) => {
                 let (len, channels) = (shape[0], shape[1]);
                 let (size, stride) = match *p {
@@ -300,7 +350,9 @@ pub fn reference_forward(net: &lrp::Network, x: &[f64], shape: &[usize]) -> Vec<
                     out.iter_mut().zip(column.iter()).for_each(|(o, &w)| *o += xi * f64::from(w));
                 }
                 if let Some(bias) = map.bias() {
-                    out.iter_mut().enumerate().for_each(|(j, o)| *o += f64::from(bias[j % bias.len()]));
+                    out.iter_mut()
+                        .enumerate()
+                        .for_each(|(j, o)| *o += f64::from(bias[j % bias.len()]));
                 }
                 x = out;
                 shape = out_shape;

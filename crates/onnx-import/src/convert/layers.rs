@@ -13,14 +13,27 @@ use crate::tensor::Constant;
 impl Builder<'_> {
     pub(super) fn conv(&mut self, node: &NodeProto) -> Result<(), ImportError> {
         let (id, shape) = self.node_input(node)?;
-        let Constant::Float(w) = self.constant(node, 1)? else { return Err(Self::fail(node, "the weights must be floats")) };
-        if let Some(pad) = attribute(node, "auto_pad").map(|a| String::from_utf8_lossy(&a.s).into_owned()).filter(|p| p != "NOTSET" && p != "VALID") {
-            return Err(Self::fail(node, format!("auto_pad {pad} is not supported; export with explicit pads")));
+        let Constant::Float(w) = self.constant(node, 1)? else {
+            return Err(Self::fail(node, "the weights must be floats"));
+        };
+        if let Some(pad) = attribute(node, "auto_pad")
+            .map(|a| String::from_utf8_lossy(&a.s).into_owned())
+            .filter(|p| p != "NOTSET" && p != "VALID")
+        {
+            return Err(Self::fail(
+                node,
+                format!("auto_pad {pad} is not supported; export with explicit pads"),
+            ));
         }
         let groups = int_attribute(node, "group", 1) as usize;
         let filters = w.shape()[0];
         let bias = match node.input.get(2).filter(|s| !s.is_empty()) {
-            Some(_) => Some(self.constant(node, 2)?.to_float().into_shape_with_order(filters).map_err(|e| Self::fail(node, e.to_string()))?),
+            Some(_) => Some(
+                self.constant(node, 2)?
+                    .to_float()
+                    .into_shape_with_order(filters)
+                    .map_err(|e| Self::fail(node, e.to_string()))?,
+            ),
             None => None,
         };
         match (shape.len(), w.ndim()) {
@@ -30,10 +43,21 @@ impl Builder<'_> {
         }
     }
 
-    fn conv1d(&mut self, node: &NodeProto, id: NodeId, shape: &[usize], w: Array3<f32>, bias: Option<Array1<f32>>, groups: usize) -> Result<(), ImportError> {
+    fn conv1d(
+        &mut self,
+        node: &NodeProto,
+        id: NodeId,
+        shape: &[usize],
+        w: Array3<f32>,
+        bias: Option<Array1<f32>>,
+        groups: usize,
+    ) -> Result<(), ImportError> {
         for (attr, allowed) in [("strides", 1), ("dilations", 1)] {
             if ints_attribute(node, attr).is_some_and(|v| v.iter().any(|&s| s != allowed)) {
-                return Err(Self::fail(node, format!("{attr} other than 1 are not supported in 1-D convolutions")));
+                return Err(Self::fail(
+                    node,
+                    format!("{attr} other than 1 are not supported in 1-D convolutions"),
+                ));
             }
         }
         let (filters, _, width) = w.dim();
@@ -44,21 +68,31 @@ impl Builder<'_> {
         let mut len = shape[2];
         let pads = ints_attribute(node, "pads").unwrap_or_default();
         if pads.iter().any(|&p| p != 0) {
-            let (before, after) = (pads[0] as usize, pads.get(1).copied().unwrap_or(pads[0]) as usize);
+            let (before, after) =
+                (pads[0] as usize, pads.get(1).copied().unwrap_or(pads[0]) as usize);
             let channels = shape[1];
             let mut parts = Vec::new();
             if before > 0 {
-                parts.push(self.constant_node(&format!("{}/pad_before", node.name), ArrayD::zeros(IxDyn(&[before, channels]))));
+                parts.push(self.constant_node(
+                    &format!("{}/pad_before", node.name),
+                    ArrayD::zeros(IxDyn(&[before, channels])),
+                ));
             }
             parts.push(last);
             if after > 0 {
-                parts.push(self.constant_node(&format!("{}/pad_after", node.name), ArrayD::zeros(IxDyn(&[after, channels]))));
+                parts.push(self.constant_node(
+                    &format!("{}/pad_after", node.name),
+                    ArrayD::zeros(IxDyn(&[after, channels])),
+                ));
             }
             last = self.add(&format!("{}/padded", node.name), Op::Concat { axis: 0 }, parts);
             len += before + after;
         }
         if len < width {
-            return Err(Self::fail(node, format!("{len} positions are fewer than the window of {width}")));
+            return Err(Self::fail(
+                node,
+                format!("{len} positions are fewer than the window of {width}"),
+            ));
         }
         let c = self.add(&node.name, Op::Layer(Layer::Conv1d(conv)), vec![last]);
         let v = self.channels_first_of(&node.name, c, &[len - width + 1], filters);
@@ -68,28 +102,54 @@ impl Builder<'_> {
 
     /// A convolution over `[1, C, H, W]`, e.g. PyTorch's `Conv2d(1, F, (k, D))` over the
     /// embeddings seen as a one-channel words × dimensions image (Kim's CNN as often written).
-    fn conv2d(&mut self, node: &NodeProto, id: NodeId, shape: &[usize], w: Array4<f32>, bias: Option<Array1<f32>>, groups: usize) -> Result<(), ImportError> {
+    fn conv2d(
+        &mut self,
+        node: &NodeProto,
+        id: NodeId,
+        shape: &[usize],
+        w: Array4<f32>,
+        bias: Option<Array1<f32>>,
+        groups: usize,
+    ) -> Result<(), ImportError> {
         let pair = |attr: &str| -> Result<(usize, usize), ImportError> {
             match ints_attribute(node, attr).as_deref() {
                 None => Ok((1, 1)),
                 Some(&[a, b]) if a > 0 && b > 0 => Ok((a as usize, b as usize)),
-                Some(v) => Err(Self::fail(node, format!("{attr} {v:?}; two positive values expected"))),
+                Some(v) => {
+                    Err(Self::fail(node, format!("{attr} {v:?}; two positive values expected")))
+                }
             }
         };
         let padding = match ints_attribute(node, "pads").as_deref() {
             None => (0, 0, 0, 0),
-            Some(&[t, l, b, r]) if t >= 0 && l >= 0 && b >= 0 && r >= 0 => (t as usize, l as usize, b as usize, r as usize),
-            Some(v) => return Err(Self::fail(node, format!("pads {v:?}; four non-negative values expected"))),
+            Some(&[t, l, b, r]) if t >= 0 && l >= 0 && b >= 0 && r >= 0 => {
+                (t as usize, l as usize, b as usize, r as usize)
+            }
+            Some(v) => {
+                return Err(Self::fail(
+                    node,
+                    format!("pads {v:?}; four non-negative values expected"),
+                ))
+            }
         };
-        let geometry = Conv2dGeometry { strides: pair("strides")?, dilations: pair("dilations")?, padding };
+        let geometry =
+            Conv2dGeometry { strides: pair("strides")?, dilations: pair("dilations")?, padding };
         let filters = w.dim().0;
         // ONNX `[F, C/G, kh, kw]` → relvis `[kh, kw, C/G, F]`.
         let weight: Array4<f32> = w.permuted_axes([2, 3, 1, 0]).as_standard_layout().into_owned();
         let conv = Conv2d::new(weight, bias, groups, geometry)?;
         if shape[1] != conv.channels() {
-            return Err(Self::fail(node, format!("filters for {} channels, an input {shape:?}", conv.channels())));
+            return Err(Self::fail(
+                node,
+                format!("filters for {} channels, an input {shape:?}", conv.channels()),
+            ));
         }
-        let (rows, cols) = conv.output_size(shape[2], shape[3]).ok_or_else(|| Self::fail(node, format!("the {:?} kernel does not fit an input {shape:?}", conv.kernel())))?;
+        let (rows, cols) = conv.output_size(shape[2], shape[3]).ok_or_else(|| {
+            Self::fail(
+                node,
+                format!("the {:?} kernel does not fit an input {shape:?}", conv.kernel()),
+            )
+        })?;
         let last = self.channels_last_of(&node.name, id, shape);
         let c = self.add(&node.name, Op::Layer(Layer::Conv2d(conv)), vec![last]);
         let v = self.channels_first_of(&node.name, c, &[rows, cols], filters);
@@ -99,7 +159,14 @@ impl Builder<'_> {
 
     pub(super) fn batch_norm(&mut self, node: &NodeProto) -> Result<(), ImportError> {
         let (id, shape) = self.node_input(node)?;
-        let params: Vec<Array1<f32>> = (1..5).map(|i| self.constant(node, i)?.to_float().into_shape_with_order(shape[1]).map_err(|e| Self::fail(node, e.to_string()))).collect::<Result<_, ImportError>>()?;
+        let params: Vec<Array1<f32>> = (1..5)
+            .map(|i| {
+                self.constant(node, i)?
+                    .to_float()
+                    .into_shape_with_order(shape[1])
+                    .map_err(|e| Self::fail(node, e.to_string()))
+            })
+            .collect::<Result<_, ImportError>>()?;
         let epsilon = attribute(node, "epsilon").map_or(1e-5, |a| a.f);
         let op = Op::batch_norm(&params[0], &params[1], &params[2], &params[3], epsilon);
         match shape.len() {
@@ -113,7 +180,14 @@ impl Builder<'_> {
                 let v = self.channels_first_of(&node.name, a, &shape[2..], shape[1]);
                 self.set(node, v);
             }
-            _ => return Err(Self::fail(node, format!("an input {shape:?}; relvis normalises [1, C], [1, C, L] or [1, C, H, W]"))),
+            _ => {
+                return Err(Self::fail(
+                    node,
+                    format!(
+                        "an input {shape:?}; relvis normalises [1, C], [1, C, L] or [1, C, H, W]"
+                    ),
+                ))
+            }
         }
         Ok(())
     }
@@ -123,7 +197,10 @@ impl Builder<'_> {
     pub(super) fn pool(&mut self, node: &NodeProto) -> Result<(), ImportError> {
         let (id, shape) = self.node_input(node)?;
         if shape.len() != 3 && shape.len() != 4 {
-            return Err(Self::fail(node, format!("an input {shape:?}; relvis pools [1, C, L] or [1, C, H, W]")));
+            return Err(Self::fail(
+                node,
+                format!("an input {shape:?}; relvis pools [1, C, L] or [1, C, H, W]"),
+            ));
         }
         if ints_attribute(node, "pads").is_some_and(|p| p.iter().any(|&v| v != 0)) {
             return Err(Self::fail(node, "padded pooling is not supported"));
@@ -135,13 +212,23 @@ impl Builder<'_> {
         let (along, size, stride) = if global {
             (0, spatial.iter().product(), 1)
         } else {
-            let kernel = ints_attribute(node, "kernel_shape").ok_or_else(|| Self::fail(node, "no kernel_shape"))?;
+            let kernel = ints_attribute(node, "kernel_shape")
+                .ok_or_else(|| Self::fail(node, "no kernel_shape"))?;
             let strides = ints_attribute(node, "strides").unwrap_or_else(|| vec![1; kernel.len()]);
-            let moving: Vec<usize> = (0..spatial.len()).filter(|&a| spatial[a] > 1 || kernel.get(a) != Some(&1)).collect();
+            let moving: Vec<usize> = (0..spatial.len())
+                .filter(|&a| spatial[a] > 1 || kernel.get(a) != Some(&1))
+                .collect();
             match moving[..] {
-                [a] if kernel.len() == spatial.len() => (a, kernel[a] as usize, strides.get(a).copied().unwrap_or(1) as usize),
+                [a] if kernel.len() == spatial.len() => {
+                    (a, kernel[a] as usize, strides.get(a).copied().unwrap_or(1) as usize)
+                }
                 [] => (0, 1, 1),
-                _ => return Err(Self::fail(node, format!("windows {kernel:?} over {spatial:?}; relvis pools along one axis"))),
+                _ => {
+                    return Err(Self::fail(
+                        node,
+                        format!("windows {kernel:?} over {spatial:?}; relvis pools along one axis"),
+                    ))
+                }
             }
         };
         let positions: usize = spatial.iter().product();
@@ -149,11 +236,22 @@ impl Builder<'_> {
             return Err(Self::fail(node, format!("a window of {size} over {spatial:?} positions")));
         }
         let last = self.channels_last_of(&node.name, id, &shape);
-        let flat = if spatial.len() > 1 { self.reshape(&format!("{}/positions", node.name), last, vec![positions, shape[1]]) } else { last };
-        let layer = if op.contains("Max") {
-            Layer::MaxPool(if global { MaxPool::Global } else { MaxPool::Windowed { size, stride } })
+        let flat = if spatial.len() > 1 {
+            self.reshape(&format!("{}/positions", node.name), last, vec![positions, shape[1]])
         } else {
-            Layer::Linear(Box::new(WindowMean { window: (!global).then_some((size, stride)), mean: true }))
+            last
+        };
+        let layer = if op.contains("Max") {
+            Layer::MaxPool(if global {
+                MaxPool::Global
+            } else {
+                MaxPool::Windowed { size, stride }
+            })
+        } else {
+            Layer::Linear(Box::new(WindowMean {
+                window: (!global).then_some((size, stride)),
+                mean: true,
+            }))
         };
         let windows = (positions - size) / stride + 1;
         let mut out_spatial = if global { vec![1; spatial.len()] } else { spatial.to_vec() };
@@ -174,7 +272,10 @@ impl Builder<'_> {
     pub(super) fn reduce(&mut self, node: &NodeProto) -> Result<(), ImportError> {
         let axes = match ints_attribute(node, "axes") {
             Some(a) => a,
-            None if node.input.len() > 1 => self.constant(node, 1)?.ints().ok_or_else(|| Self::fail(node, "axes must be integers"))?,
+            None if node.input.len() > 1 => self
+                .constant(node, 1)?
+                .ints()
+                .ok_or_else(|| Self::fail(node, "axes must be integers"))?,
             None => return Err(Self::fail(node, "a reduction over every axis")),
         };
         if let Value::Constant(c) = self.value(node, 0)? {
@@ -187,7 +288,9 @@ impl Builder<'_> {
             for &ax in &axes {
                 let lane = a.len_of(ndarray::Axis(ax)) as f32;
                 let reduced = match node.op_type.as_str() {
-                    "ReduceMax" => a.fold_axis(ndarray::Axis(ax), f32::NEG_INFINITY, |m, &v| m.max(v)),
+                    "ReduceMax" => {
+                        a.fold_axis(ndarray::Axis(ax), f32::NEG_INFINITY, |m, &v| m.max(v))
+                    }
                     "ReduceMean" => a.sum_axis(ndarray::Axis(ax)) / lane,
                     _ => a.sum_axis(ndarray::Axis(ax)),
                 };
@@ -201,7 +304,9 @@ impl Builder<'_> {
         let rank = shape.len();
         // Every position of a channels-first `[1, C, spatial…]` value (axes of size 1 may be
         // left out), or the positions of a channels-last `[1, L, C]` one.
-        let channels_first = rank >= 3 && axes.iter().all(|&a| a >= 2) && (2..rank).all(|a| axes.contains(&a) || shape[a] == 1);
+        let channels_first = rank >= 3
+            && axes.iter().all(|&a| a >= 2)
+            && (2..rank).all(|a| axes.contains(&a) || shape[a] == 1);
         let positions_first = rank == 3 && axes == [1];
         if !channels_first && !positions_first {
             return Err(Self::fail(node, format!("a reduction over axes {axes:?} of {shape:?}; relvis reduces all positions of [1, C, L…] or [1, L, C]")));
@@ -210,7 +315,11 @@ impl Builder<'_> {
         let flat = if channels_first {
             let last = self.channels_last_of(&node.name, id, &shape);
             let positions = shape[2..].iter().product();
-            if rank > 3 { self.reshape(&format!("{}/positions", node.name), last, vec![positions, shape[1]]) } else { last }
+            if rank > 3 {
+                self.reshape(&format!("{}/positions", node.name), last, vec![positions, shape[1]])
+            } else {
+                last
+            }
         } else {
             self.reshape(&format!("{}/drop_batch", node.name), id, vec![shape[1], shape[2]])
         };
@@ -219,7 +328,10 @@ impl Builder<'_> {
             op => Layer::Linear(Box::new(WindowMean { window: None, mean: op == "ReduceMean" })),
         };
         let p = self.add(&node.name, Op::Layer(layer), vec![flat]);
-        let out: Vec<usize> = (0..rank).filter(|a| keep || !axes.contains(a)).map(|a| if axes.contains(&a) { 1 } else { shape[a] }).collect();
+        let out: Vec<usize> = (0..rank)
+            .filter(|a| keep || !axes.contains(a))
+            .map(|a| if axes.contains(&a) { 1 } else { shape[a] })
+            .collect();
         let r = self.reshape(&format!("{}/shape", node.name), p, out.clone());
         self.set(node, Value::Node { id: r, shape: out });
         Ok(())
@@ -230,19 +342,31 @@ impl Builder<'_> {
         if int_attribute(node, "transA", 0) != 0 {
             return Err(Self::fail(node, "transA is not supported"));
         }
-        let Constant::Float(b) = self.constant(node, 1)? else { return Err(Self::fail(node, "the weights must be floats")) };
-        let b: Array2<f32> = b.into_dimensionality().map_err(|_| Self::fail(node, "the weights must be 2-D"))?;
+        let Constant::Float(b) = self.constant(node, 1)? else {
+            return Err(Self::fail(node, "the weights must be floats"));
+        };
+        let b: Array2<f32> =
+            b.into_dimensionality().map_err(|_| Self::fail(node, "the weights must be 2-D"))?;
         let alpha = attribute(node, "alpha").map_or(1.0, |a| a.f);
         let beta = attribute(node, "beta").map_or(1.0, |a| a.f);
         let w = if int_attribute(node, "transB", 0) != 0 { b.reversed_axes() } else { b } * alpha;
         let w = w.as_standard_layout().into_owned();
         let n_out = w.ncols();
         let bias = match node.input.get(2).filter(|s| !s.is_empty()) {
-            Some(_) => Some(self.constant(node, 2)?.to_float().into_shape_with_order(n_out).map_err(|e| Self::fail(node, e.to_string()))? * beta),
+            Some(_) => Some(
+                self.constant(node, 2)?
+                    .to_float()
+                    .into_shape_with_order(n_out)
+                    .map_err(|e| Self::fail(node, e.to_string()))?
+                    * beta,
+            ),
             None => None,
         };
         if shape.len() != 2 || shape[1] != w.nrows() {
-            return Err(Self::fail(node, format!("weights for {} inputs, an input {shape:?}", w.nrows())));
+            return Err(Self::fail(
+                node,
+                format!("weights for {} inputs, an input {shape:?}", w.nrows()),
+            ));
         }
         let d = self.add(&node.name, Op::Layer(Layer::Dense(Dense::new(w, bias)?)), vec![id]);
         self.set(node, Value::Node { id: d, shape: vec![1, n_out] });
@@ -299,14 +423,20 @@ impl Builder<'_> {
     /// Folds a constant added to the output of a dense layer without bias (PyTorch's `Linear`
     /// on 3-D inputs exports as MatMul + Add) into its bias, when nothing else reads that output.
     pub(super) fn fold_bias(&mut self, node: &NodeProto, id: NodeId, c: &ArrayD<f32>) -> bool {
-        let read_once = node.input.iter().any(|i| matches!(self.values.get(i), Some(Value::Node { id: v, .. }) if *v == id) && self.readers.get(i) == Some(&1));
+        let read_once = node.input.iter().any(|i| {
+            matches!(self.values.get(i), Some(Value::Node { id: v, .. }) if *v == id)
+                && self.readers.get(i) == Some(&1)
+        });
         let Op::Layer(Layer::Dense(d)) = &mut self.nodes[id].op else { return false };
         let n_out = d.outputs();
         if d.bias.is_some() || !read_once || c.len() != n_out || c.shape().last() != Some(&n_out) {
             return false;
         }
         d.bias = Some(c.iter().copied().collect());
-        self.notes.push(format!("the constant added by `{}` is the bias of the product before it", node.name));
+        self.notes.push(format!(
+            "the constant added by `{}` is the bias of the product before it",
+            node.name
+        ));
         true
     }
 }

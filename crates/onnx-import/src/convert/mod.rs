@@ -18,8 +18,37 @@ use shapes::reshape_target;
 
 /// The operators the importer turns into graph nodes (or folds away).
 pub const SUPPORTED_OPERATORS: &[&str] = &[
-    "Gather", "Conv", "Relu", "LeakyRelu", "MaxPool", "GlobalMaxPool", "ReduceMax", "AveragePool", "GlobalAveragePool", "ReduceMean", "ReduceSum", "Gemm", "MatMul", "Add", "Sub", "Mul",
-    "Div", "Concat", "Flatten", "Reshape", "Transpose", "Squeeze", "Unsqueeze", "BatchNormalization", "Dropout", "Identity", "Cast", "Constant", "Shape", "Softmax", "LogSoftmax",
+    "Gather",
+    "Conv",
+    "Relu",
+    "LeakyRelu",
+    "MaxPool",
+    "GlobalMaxPool",
+    "ReduceMax",
+    "AveragePool",
+    "GlobalAveragePool",
+    "ReduceMean",
+    "ReduceSum",
+    "Gemm",
+    "MatMul",
+    "Add",
+    "Sub",
+    "Mul",
+    "Div",
+    "Concat",
+    "Flatten",
+    "Reshape",
+    "Transpose",
+    "Squeeze",
+    "Unsqueeze",
+    "BatchNormalization",
+    "Dropout",
+    "Identity",
+    "Cast",
+    "Constant",
+    "Shape",
+    "Softmax",
+    "LogSoftmax",
     "Sigmoid",
 ];
 
@@ -63,18 +92,33 @@ enum Value {
 impl OnnxModel {
     /// Reads and checks `path`.
     pub fn read(path: &Path) -> Result<Self, ImportError> {
-        let bytes = std::fs::read(path).map_err(|source| ImportError::Read { path: path.to_path_buf(), source })?;
+        let bytes = std::fs::read(path)
+            .map_err(|source| ImportError::Read { path: path.to_path_buf(), source })?;
         Self::from_bytes(&bytes)
     }
 
     /// Decodes and checks a model's bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ImportError> {
-        let model = ModelProto::parse_from_bytes(bytes).map_err(|e| ImportError::Parse(e.to_string()))?;
-        let graph = model.graph.into_option().ok_or_else(|| ImportError::Parse("the model has no graph".into()))?;
-        let initialisers: HashMap<String, Constant> = graph.initializer.iter().map(|t| Ok((t.name.clone(), decode(t)?))).collect::<Result<_, ImportError>>()?;
-        let inputs: Vec<&str> = graph.input.iter().map(|i| i.name.as_str()).filter(|n| !initialisers.contains_key(*n)).collect();
+        let model =
+            ModelProto::parse_from_bytes(bytes).map_err(|e| ImportError::Parse(e.to_string()))?;
+        let graph = model
+            .graph
+            .into_option()
+            .ok_or_else(|| ImportError::Parse("the model has no graph".into()))?;
+        let initialisers: HashMap<String, Constant> = graph
+            .initializer
+            .iter()
+            .map(|t| Ok((t.name.clone(), decode(t)?)))
+            .collect::<Result<_, ImportError>>()?;
+        let inputs: Vec<&str> = graph
+            .input
+            .iter()
+            .map(|i| i.name.as_str())
+            .filter(|n| !initialisers.contains_key(*n))
+            .collect();
         // The inputs a tokenizer fills besides the ids: for one document without padding, known.
-        let (known, explained): (Vec<&str>, Vec<&str>) = inputs.iter().partition(|n| KNOWN_INPUTS.iter().any(|(k, _)| k == *n));
+        let (known, explained): (Vec<&str>, Vec<&str>) =
+            inputs.iter().partition(|n| KNOWN_INPUTS.iter().any(|(k, _)| k == *n));
         let [input] = explained[..] else {
             return Err(ImportError::Invalid(format!(
                 "the model has {} inputs besides {} ({}); relvis explains models of one input",
@@ -83,30 +127,69 @@ impl OnnxModel {
                 explained.join(", ")
             )));
         };
-        let known_inputs: Vec<(String, i64)> = known.iter().map(|n| (n.to_string(), KNOWN_INPUTS.iter().find(|(k, _)| k == n).expect("partitioned").1)).collect();
-        let first_output = graph.output.first().map(|o| o.name.clone()).ok_or_else(|| ImportError::Invalid("the model has no output".into()))?;
+        let known_inputs: Vec<(String, i64)> = known
+            .iter()
+            .map(|n| {
+                (n.to_string(), KNOWN_INPUTS.iter().find(|(k, _)| k == n).expect("partitioned").1)
+            })
+            .collect();
+        let first_output = graph
+            .output
+            .first()
+            .map(|o| o.name.clone())
+            .ok_or_else(|| ImportError::Invalid("the model has no output".into()))?;
         let producer = |name: &str| graph.node.iter().find(|n| n.output.iter().any(|o| o == name));
         let (output, activation) = match producer(&first_output) {
-            Some(n) if OUTPUT_ACTIVATIONS.contains(&n.op_type.as_str()) => (n.input[0].clone(), Some(n.op_type.clone())),
+            Some(n) if OUTPUT_ACTIVATIONS.contains(&n.op_type.as_str()) => {
+                (n.input[0].clone(), Some(n.op_type.clone()))
+            }
             _ => (first_output, None),
         };
         let unsupported: Vec<UnsupportedNode> = graph
             .node
             .iter()
-            .filter(|n| !SUPPORTED_OPERATORS.contains(&n.op_type.as_str()) || (OUTPUT_ACTIVATIONS.contains(&n.op_type.as_str()) && n.input.first() != Some(&output)))
+            .filter(|n| {
+                !SUPPORTED_OPERATORS.contains(&n.op_type.as_str())
+                    || (OUTPUT_ACTIVATIONS.contains(&n.op_type.as_str())
+                        && n.input.first() != Some(&output))
+            })
             .map(|n| UnsupportedNode { name: n.name.clone(), op: n.op_type.clone() })
             .collect();
         if !unsupported.is_empty() {
             return Err(ImportError::Unsupported(unsupported));
         }
-        let embedding = graph.node.iter().find(|n| n.op_type == "Gather" && n.input.get(1).map(String::as_str) == Some(input)).map(|n| match initialisers.get(&n.input[0]) {
-            Some(Constant::Float(table)) if table.ndim() == 2 => Ok(table.clone().into_dimensionality().expect("2-d")),
-            _ => Err(ImportError::Node { node: n.name.clone(), op: n.op_type.clone(), problem: "the token ids are gathered from something other than a 2-D embedding table".into() }),
-        });
+        let embedding = graph
+            .node
+            .iter()
+            .find(|n| n.op_type == "Gather" && n.input.get(1).map(String::as_str) == Some(input))
+            .map(|n| match initialisers.get(&n.input[0]) {
+                Some(Constant::Float(table)) if table.ndim() == 2 => {
+                    Ok(table.clone().into_dimensionality().expect("2-d"))
+                }
+                _ => Err(ImportError::Node {
+                    node: n.name.clone(),
+                    op: n.op_type.clone(),
+                    problem:
+                        "the token ids are gathered from something other than a 2-D embedding table"
+                            .into(),
+                }),
+            });
         let embedding = embedding.transpose()?;
         // Nodes that only compute the final activation are not converted.
-        let nodes = graph.node.into_iter().filter(|n| !OUTPUT_ACTIVATIONS.contains(&n.op_type.as_str())).collect();
-        Ok(OnnxModel { nodes, initialisers, input: input.to_string(), known_inputs, output, activation, embedding })
+        let nodes = graph
+            .node
+            .into_iter()
+            .filter(|n| !OUTPUT_ACTIVATIONS.contains(&n.op_type.as_str()))
+            .collect();
+        Ok(OnnxModel {
+            nodes,
+            initialisers,
+            input: input.to_string(),
+            known_inputs,
+            output,
+            activation,
+            embedding,
+        })
     }
 
     /// The embedding table `[vocabulary, D]` when the model's input is token ids.
@@ -131,22 +214,39 @@ impl OnnxModel {
                 *b.readers.entry(i.clone()).or_insert(0) += 1;
             }
         }
-        let input = if self.embedding.is_some() { Value::TokenIds } else { Value::Node { id: 0, shape: shape.to_vec() } };
+        let input = if self.embedding.is_some() {
+            Value::TokenIds
+        } else {
+            Value::Node { id: 0, shape: shape.to_vec() }
+        };
         b.values.insert(self.input.clone(), input);
         b.input_shape = shape.to_vec();
         for (name, fill) in &self.known_inputs {
-            let tokens = if self.embedding.is_some() { shape.get(1).copied().unwrap_or(0) } else { shape.get(1).copied().unwrap_or(1) };
-            b.values.insert(name.clone(), Value::Constant(Constant::Int(ArrayD::from_elem(IxDyn(&[1, tokens]), *fill))));
+            let tokens = if self.embedding.is_some() {
+                shape.get(1).copied().unwrap_or(0)
+            } else {
+                shape.get(1).copied().unwrap_or(1)
+            };
+            b.values.insert(
+                name.clone(),
+                Value::Constant(Constant::Int(ArrayD::from_elem(IxDyn(&[1, tokens]), *fill))),
+            );
         }
         for node in &self.nodes {
             b.convert(node)?;
         }
         let Some(Value::Node { id, .. }) = b.values.get(&self.output) else {
-            return Err(ImportError::Invalid(format!("the output `{}` does not depend on the input", self.output)));
+            return Err(ImportError::Invalid(format!(
+                "the output `{}` does not depend on the input",
+                self.output
+            )));
         };
         let output = *id;
         if let Some(activation) = &self.activation {
-            b.notes.push(format!("{activation} at the output left out: the logit `{}` is explained", self.output));
+            b.notes.push(format!(
+                "{activation} at the output left out: the logit `{}` is explained",
+                self.output
+            ));
         }
         let (nodes, output) = reachable(b.nodes, output);
         let mut graph = Graph::new(nodes, output)?;
@@ -196,21 +296,36 @@ fn axis(a: i64, rank: usize) -> usize {
 
 impl Builder<'_> {
     fn fail(node: &NodeProto, problem: impl Into<String>) -> ImportError {
-        ImportError::Node { node: node.name.clone(), op: node.op_type.clone(), problem: problem.into() }
+        ImportError::Node {
+            node: node.name.clone(),
+            op: node.op_type.clone(),
+            problem: problem.into(),
+        }
     }
 
     fn value(&self, node: &NodeProto, index: usize) -> Result<Value, ImportError> {
-        let name = node.input.get(index).filter(|n| !n.is_empty()).ok_or_else(|| Self::fail(node, format!("input {index} is missing")))?;
+        let name = node
+            .input
+            .get(index)
+            .filter(|n| !n.is_empty())
+            .ok_or_else(|| Self::fail(node, format!("input {index} is missing")))?;
         match self.values.get(name) {
             Some(v) => Ok(v.clone()),
-            None => self.initialisers.get(name).map(|c| Value::Constant(c.clone())).ok_or_else(|| Self::fail(node, format!("input `{name}` is not computed before it"))),
+            None => {
+                self.initialisers.get(name).map(|c| Value::Constant(c.clone())).ok_or_else(|| {
+                    Self::fail(node, format!("input `{name}` is not computed before it"))
+                })
+            }
         }
     }
 
     fn constant(&self, node: &NodeProto, index: usize) -> Result<Constant, ImportError> {
         match self.value(node, index)? {
             Value::Constant(c) => Ok(c),
-            _ => Err(Self::fail(node, format!("input {index} must be a constant (a weight or a shape)"))),
+            _ => Err(Self::fail(
+                node,
+                format!("input {index} must be a constant (a weight or a shape)"),
+            )),
         }
     }
 
@@ -235,7 +350,9 @@ impl Builder<'_> {
                 let shape = c.shape().to_vec();
                 Ok((self.constant_node(&format!("{}/constant", node.name), c.to_float()), shape))
             }
-            Value::TokenIds => Err(Self::fail(node, "token ids are only read by the embedding lookup")),
+            Value::TokenIds => {
+                Err(Self::fail(node, "token ids are only read by the embedding lookup"))
+            }
         }
     }
 
@@ -254,7 +371,13 @@ impl Builder<'_> {
     }
 
     /// A channels-last node `[spatial…, C]` back as the channels-first value `[1, C, spatial…]`.
-    fn channels_first_of(&mut self, name: &str, last: NodeId, spatial: &[usize], channels: usize) -> Value {
+    fn channels_first_of(
+        &mut self,
+        name: &str,
+        last: NodeId,
+        spatial: &[usize],
+        channels: usize,
+    ) -> Value {
         let perm: Vec<usize> = [spatial.len()].into_iter().chain(0..spatial.len()).collect();
         let t = self.add(&format!("{name}/channels_first"), Op::Transpose(perm), vec![last]);
         let shape: Vec<usize> = [1, channels].into_iter().chain(spatial.iter().copied()).collect();
@@ -272,14 +395,20 @@ impl Builder<'_> {
                 let v = match (op, v) {
                     ("Cast", Value::Constant(c)) => {
                         let to = int_attribute(node, "to", 1);
-                        Value::Constant(if to == 1 || to == 11 { Constant::Float(c.to_float()) } else { Constant::Int(c.to_float().mapv(|v| v as i64)) })
+                        Value::Constant(if to == 1 || to == 11 {
+                            Constant::Float(c.to_float())
+                        } else {
+                            Constant::Int(c.to_float().mapv(|v| v as i64))
+                        })
                     }
                     (_, v) => v,
                 };
                 self.set(node, v);
             }
             "Constant" => {
-                let t = attribute(node, "value").and_then(|a| a.t.as_ref()).ok_or_else(|| Self::fail(node, "only a tensor `value` is supported"))?;
+                let t = attribute(node, "value")
+                    .and_then(|a| a.t.as_ref())
+                    .ok_or_else(|| Self::fail(node, "only a tensor `value` is supported"))?;
                 self.set(node, Value::Constant(decode(t)?));
             }
             "Shape" => {
@@ -289,50 +418,89 @@ impl Builder<'_> {
                     Value::TokenIds => self.input_shape[..2].to_vec(),
                 };
                 let dims: Vec<i64> = shape.iter().map(|&d| d as i64).collect();
-                self.set(node, Value::Constant(Constant::Int(ArrayD::from_shape_vec(IxDyn(&[dims.len()]), dims).expect("1-d"))));
+                self.set(
+                    node,
+                    Value::Constant(Constant::Int(
+                        ArrayD::from_shape_vec(IxDyn(&[dims.len()]), dims).expect("1-d"),
+                    )),
+                );
             }
             "Gather" => self.gather(node)?,
             "Unsqueeze" | "Squeeze" => {
                 let v = self.value(node, 0)?;
                 let axes = match ints_attribute(node, "axes") {
                     Some(a) => Some(a),
-                    None if node.input.len() > 1 => Some(self.constant(node, 1)?.ints().ok_or_else(|| Self::fail(node, "axes must be integers"))?),
+                    None if node.input.len() > 1 => Some(
+                        self.constant(node, 1)?
+                            .ints()
+                            .ok_or_else(|| Self::fail(node, "axes must be integers"))?,
+                    ),
                     None => None,
                 };
-                let shape = shape_of(&v).ok_or_else(|| Self::fail(node, "token ids cannot be reshaped"))?;
+                let shape =
+                    shape_of(&v).ok_or_else(|| Self::fail(node, "token ids cannot be reshaped"))?;
                 let target: Vec<usize> = if op == "Unsqueeze" {
                     let axes = axes.ok_or_else(|| Self::fail(node, "no axes"))?;
                     let rank = shape.len() + axes.len();
                     let axes: Vec<usize> = axes.iter().map(|&a| axis(a, rank)).collect();
                     let mut dims = shape.iter().copied();
-                    (0..rank).map(|i| if axes.contains(&i) { 1 } else { dims.next().unwrap_or(1) }).collect()
+                    (0..rank)
+                        .map(|i| if axes.contains(&i) { 1 } else { dims.next().unwrap_or(1) })
+                        .collect()
                 } else {
-                    let axes: Vec<usize> = axes.map_or_else(|| (0..shape.len()).filter(|&i| shape[i] == 1).collect(), |a| a.iter().map(|&a| axis(a, shape.len())).collect());
-                    shape.iter().enumerate().filter(|(i, _)| !axes.contains(i)).map(|(_, &d)| d).collect()
+                    let axes: Vec<usize> = axes.map_or_else(
+                        || (0..shape.len()).filter(|&i| shape[i] == 1).collect(),
+                        |a| a.iter().map(|&a| axis(a, shape.len())).collect(),
+                    );
+                    shape
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| !axes.contains(i))
+                        .map(|(_, &d)| d)
+                        .collect()
                 };
                 self.reshaped(node, v, target)?;
             }
             "Flatten" => {
                 let v = self.value(node, 0)?;
-                let shape = shape_of(&v).ok_or_else(|| Self::fail(node, "token ids cannot be flattened"))?;
+                let shape = shape_of(&v)
+                    .ok_or_else(|| Self::fail(node, "token ids cannot be flattened"))?;
                 let a = axis(int_attribute(node, "axis", 1), shape.len());
-                self.reshaped(node, v, vec![shape[..a].iter().product(), shape[a..].iter().product()])?;
+                self.reshaped(
+                    node,
+                    v,
+                    vec![shape[..a].iter().product(), shape[a..].iter().product()],
+                )?;
             }
             "Reshape" => {
                 let v = self.value(node, 0)?;
-                let shape = shape_of(&v).ok_or_else(|| Self::fail(node, "token ids cannot be reshaped"))?;
-                let spec = self.constant(node, 1)?.ints().ok_or_else(|| Self::fail(node, "the shape must be integers"))?;
-                let target = reshape_target(&shape, &spec).ok_or_else(|| Self::fail(node, format!("cannot reshape {shape:?} to {spec:?}")))?;
+                let shape =
+                    shape_of(&v).ok_or_else(|| Self::fail(node, "token ids cannot be reshaped"))?;
+                let spec = self
+                    .constant(node, 1)?
+                    .ints()
+                    .ok_or_else(|| Self::fail(node, "the shape must be integers"))?;
+                let target = reshape_target(&shape, &spec).ok_or_else(|| {
+                    Self::fail(node, format!("cannot reshape {shape:?} to {spec:?}"))
+                })?;
                 self.reshaped(node, v, target)?;
             }
             "Transpose" => {
                 let v = self.value(node, 0)?;
-                let shape = shape_of(&v).ok_or_else(|| Self::fail(node, "token ids cannot be transposed"))?;
-                let perm: Vec<usize> = ints_attribute(node, "perm").map_or_else(|| (0..shape.len()).rev().collect(), |p| p.iter().map(|&a| axis(a, shape.len())).collect());
+                let shape = shape_of(&v)
+                    .ok_or_else(|| Self::fail(node, "token ids cannot be transposed"))?;
+                let perm: Vec<usize> = ints_attribute(node, "perm").map_or_else(
+                    || (0..shape.len()).rev().collect(),
+                    |p| p.iter().map(|&a| axis(a, shape.len())).collect(),
+                );
                 let target: Vec<usize> = perm.iter().map(|&p| shape[p]).collect();
                 match v {
                     Value::Constant(c) => {
-                        let t = c.to_float().permuted_axes(IxDyn(&perm)).as_standard_layout().into_owned();
+                        let t = c
+                            .to_float()
+                            .permuted_axes(IxDyn(&perm))
+                            .as_standard_layout()
+                            .into_owned();
                         self.set(node, Value::Constant(Constant::Float(t)));
                     }
                     other => {
@@ -341,7 +509,11 @@ impl Builder<'_> {
                         let t = self.add(name, Op::Transpose(perm), vec![id]);
                         if channels_first {
                             // `[1, L, C]` to `[1, C, L]`: the source is already the channels-last copy.
-                            let last = self.reshape(&format!("{name}/channels_last"), id, shape[1..].to_vec());
+                            let last = self.reshape(
+                                &format!("{name}/channels_last"),
+                                id,
+                                shape[1..].to_vec(),
+                            );
                             self.channels_last.insert(t, last);
                         }
                         self.set(node, Value::Node { id: t, shape: target });
@@ -351,11 +523,18 @@ impl Builder<'_> {
             "Concat" => self.concat(node)?,
             "Relu" | "LeakyRelu" => {
                 let (id, shape) = self.node_input(node)?;
-                let layer = || if op == "Relu" { Layer::Relu } else { Layer::LeakyRelu(attribute(node, "alpha").map_or(0.01, |a| a.f)) };
+                let layer = || {
+                    if op == "Relu" {
+                        Layer::Relu
+                    } else {
+                        Layer::LeakyRelu(attribute(node, "alpha").map_or(0.01, |a| a.f))
+                    }
+                };
                 let r = self.add(name, Op::Layer(layer()), vec![id]);
                 if let Some(&last) = self.channels_last.get(&id) {
                     // The same activation on the channels-last copy keeps pooling on it exact.
-                    let r_last = self.add(&format!("{name}/channels_last"), Op::Layer(layer()), vec![last]);
+                    let r_last =
+                        self.add(&format!("{name}/channels_last"), Op::Layer(layer()), vec![last]);
                     self.channels_last.insert(r, r_last);
                 }
                 self.set(node, Value::Node { id: r, shape });
@@ -367,11 +546,20 @@ impl Builder<'_> {
             "Gemm" => self.gemm(node)?,
             "MatMul" => {
                 let (id, shape) = self.node_input(node)?;
-                let Constant::Float(w) = self.constant(node, 1).map_err(|_| ImportError::Unsupported(vec![UnsupportedNode { name: name.into(), op: op.into() }]))? else {
+                let Constant::Float(w) = self.constant(node, 1).map_err(|_| {
+                    ImportError::Unsupported(vec![UnsupportedNode {
+                        name: name.into(),
+                        op: op.into(),
+                    }])
+                })?
+                else {
                     return Err(Self::fail(node, "the weights must be floats"));
                 };
                 if w.ndim() != 2 || shape.last() != Some(&w.shape()[0]) {
-                    return Err(Self::fail(node, format!("weights {:?} for an input {shape:?}", w.shape())));
+                    return Err(Self::fail(
+                        node,
+                        format!("weights {:?} for an input {shape:?}", w.shape()),
+                    ));
                 }
                 let w: Array2<f32> = w.into_dimensionality().expect("2-d");
                 let mut out = shape.clone();
@@ -380,11 +568,15 @@ impl Builder<'_> {
                 self.set(node, Value::Node { id: d, shape: out });
             }
             "Add" | "Sub" | "Mul" | "Div" => self.arithmetic(node)?,
-            other => return Err(ImportError::Unsupported(vec![UnsupportedNode { name: name.into(), op: other.into() }])),
+            other => {
+                return Err(ImportError::Unsupported(vec![UnsupportedNode {
+                    name: name.into(),
+                    op: other.into(),
+                }]))
+            }
         }
         Ok(())
     }
-
 
     /// The node input 0 is, refusing constants and token ids.
     fn node_input(&mut self, node: &NodeProto) -> Result<(NodeId, Vec<usize>), ImportError> {
@@ -394,7 +586,6 @@ impl Builder<'_> {
         }
     }
 }
-
 
 /// Only the nodes the output depends on (and the input), renumbered: the conversion leaves
 /// copies in another layout that nothing reads, and a layer read by one of them would not fold.

@@ -9,19 +9,31 @@ use crate::error::ImportError;
 use crate::tensor::Constant;
 
 impl Builder<'_> {
-    pub(super) fn reshaped(&mut self, node: &NodeProto, v: Value, target: Vec<usize>) -> Result<(), ImportError> {
+    pub(super) fn reshaped(
+        &mut self,
+        node: &NodeProto,
+        v: Value,
+        target: Vec<usize>,
+    ) -> Result<(), ImportError> {
         match v {
             Value::Constant(Constant::Int(a)) => {
-                let a = a.into_shape_with_order(IxDyn(&target)).map_err(|e| Self::fail(node, e.to_string()))?;
+                let a = a
+                    .into_shape_with_order(IxDyn(&target))
+                    .map_err(|e| Self::fail(node, e.to_string()))?;
                 self.set(node, Value::Constant(Constant::Int(a)));
             }
             Value::Constant(Constant::Float(a)) => {
-                let a = a.into_shape_with_order(IxDyn(&target)).map_err(|e| Self::fail(node, e.to_string()))?;
+                let a = a
+                    .into_shape_with_order(IxDyn(&target))
+                    .map_err(|e| Self::fail(node, e.to_string()))?;
                 self.set(node, Value::Constant(Constant::Float(a)));
             }
             Value::Node { id, shape } => {
                 if shape.iter().product::<usize>() != target.iter().product::<usize>() {
-                    return Err(Self::fail(node, format!("cannot reshape {shape:?} to {target:?}")));
+                    return Err(Self::fail(
+                        node,
+                        format!("cannot reshape {shape:?} to {target:?}"),
+                    ));
                 }
                 let r = self.reshape(&node.name, id, target.clone());
                 self.set(node, Value::Node { id: r, shape: target });
@@ -36,7 +48,10 @@ impl Builder<'_> {
             // The graph's input is the gathered embeddings `[1, T, D]` (the table, checked when
             // the model was read, is not copied).
             let Some(Constant::Float(table)) = self.initialisers.get(&node.input[0]) else {
-                return Err(Self::fail(node, "the token ids are gathered from something other than an embedding table"));
+                return Err(Self::fail(
+                    node,
+                    "the token ids are gathered from something other than an embedding table",
+                ));
             };
             let shape = vec![1, self.input_shape.get(1).copied().unwrap_or(0), table.shape()[1]];
             self.set(node, Value::Node { id: 0, shape });
@@ -67,13 +82,18 @@ impl Builder<'_> {
     }
 
     pub(super) fn concat(&mut self, node: &NodeProto) -> Result<(), ImportError> {
-        let values: Vec<Value> = (0..node.input.len()).map(|i| self.value(node, i)).collect::<Result<_, _>>()?;
+        let values: Vec<Value> =
+            (0..node.input.len()).map(|i| self.value(node, i)).collect::<Result<_, _>>()?;
         let rank = values.iter().find_map(shape_of).map_or(1, |s| s.len());
         let a = axis(int_attribute(node, "axis", 0), rank);
         if values.iter().all(|v| matches!(v, Value::Constant(Constant::Int(_)))) {
-            let parts: Vec<ArrayD<i64>> = values.into_iter().map(|v| if let Value::Constant(Constant::Int(x)) = v { x } else { unreachable!() }).collect();
+            let parts: Vec<ArrayD<i64>> = values
+                .into_iter()
+                .map(|v| if let Value::Constant(Constant::Int(x)) = v { x } else { unreachable!() })
+                .collect();
             let views: Vec<_> = parts.iter().map(|p| p.view()).collect();
-            let joined = ndarray::concatenate(Axis(a), &views).map_err(|e| Self::fail(node, e.to_string()))?;
+            let joined = ndarray::concatenate(Axis(a), &views)
+                .map_err(|e| Self::fail(node, e.to_string()))?;
             self.set(node, Value::Constant(Constant::Int(joined)));
             return Ok(());
         }
@@ -96,15 +116,18 @@ impl Builder<'_> {
     }
 }
 
-
 /// ONNX Reshape's target: `0` copies the input's dimension, one `-1` takes what is left.
 pub(super) fn reshape_target(shape: &[usize], spec: &[i64]) -> Option<Vec<usize>> {
     let total: usize = shape.iter().product();
-    let mut dims: Vec<Option<usize>> = spec.iter().enumerate().map(|(i, &d)| match d {
-        0 => shape.get(i).copied(),
-        d if d > 0 => Some(d as usize),
-        _ => None,
-    }).collect();
+    let mut dims: Vec<Option<usize>> = spec
+        .iter()
+        .enumerate()
+        .map(|(i, &d)| match d {
+            0 => shape.get(i).copied(),
+            d if d > 0 => Some(d as usize),
+            _ => None,
+        })
+        .collect();
     let known: usize = dims.iter().flatten().product();
     let unknown = dims.iter().filter(|d| d.is_none()).count();
     if unknown > 1 || (unknown == 1 && (known == 0 || total % known != 0)) {

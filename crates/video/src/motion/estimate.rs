@@ -6,10 +6,10 @@
 
 use std::collections::VecDeque;
 
-use ffmpeg_next as ffmpeg;
-use ffmpeg::{codec, encoder, format, software::scaling, Rational};
 use ffmpeg::util::frame::side_data;
 use ffmpeg::util::frame::video::Video as VideoFrame;
+use ffmpeg::{codec, encoder, format, software::scaling, Rational};
+use ffmpeg_next as ffmpeg;
 
 use super::pictures::scale;
 use super::vectors::{raw_vectors, RawVector};
@@ -51,8 +51,19 @@ impl Reestimator {
         let h264 = ffmpeg::decoder::find(codec::Id::H264).ok_or(ffmpeg::Error::DecoderNotFound)?;
         let mut options = ffmpeg::Dictionary::new();
         options.set("flags2", "+export_mvs");
-        let decoder = codec::context::Context::new_with_codec(h264).decoder().open_as_with(h264, options)?.video()?;
-        Ok(Reestimator { encoder, decoder, scaler: None, coded, target, given: 0, ready: VecDeque::new() })
+        let decoder = codec::context::Context::new_with_codec(h264)
+            .decoder()
+            .open_as_with(h264, options)?
+            .video()?;
+        Ok(Reestimator {
+            encoder,
+            decoder,
+            scaler: None,
+            coded,
+            target,
+            given: 0,
+            ready: VecDeque::new(),
+        })
     }
 
     /// Gives the next decoded picture (any pixel format and size); its vectors, relative to
@@ -90,11 +101,21 @@ impl Reestimator {
 
     fn receive(&mut self) -> Result<(), ffmpeg::Error> {
         let mut frame = VideoFrame::empty();
-        let scale = (self.target.0 as f32 / self.coded.0 as f32, self.target.1 as f32 / self.coded.1 as f32);
+        let scale = (
+            self.target.0 as f32 / self.coded.0 as f32,
+            self.target.1 as f32 / self.coded.1 as f32,
+        );
         while self.decoder.receive_frame(&mut frame).is_ok() {
             let position = frame.pts().unwrap_or(0).max(0) as usize;
-            let vectors = frame.side_data(side_data::Type::MotionVectors).map(|d| raw_vectors(d.data())).unwrap_or_default();
-            let vectors = if scale == (1.0, 1.0) { vectors } else { vectors.into_iter().map(|v| v.scaled(scale)).collect() };
+            let vectors = frame
+                .side_data(side_data::Type::MotionVectors)
+                .map(|d| raw_vectors(d.data()))
+                .unwrap_or_default();
+            let vectors = if scale == (1.0, 1.0) {
+                vectors
+            } else {
+                vectors.into_iter().map(|v| v.scaled(scale)).collect()
+            };
             self.ready.push_back((position, vectors));
         }
         Ok(())

@@ -37,11 +37,11 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Once;
 
-use ffmpeg_next as ffmpeg;
 use ffmpeg::codec;
 use ffmpeg::format;
 use ffmpeg::util::frame::side_data;
 use ffmpeg::util::frame::video::Video as VideoFrame;
+use ffmpeg_next as ffmpeg;
 
 use crate::error::VideoError;
 use crate::field::{FieldBuilder, MotionField};
@@ -50,11 +50,11 @@ use crate::rotation::DisplayRotation;
 use crate::unpack::Unpacker;
 use estimate::Reestimator;
 pub use frame::{FrameKind, MotionFrame, MotionOptions, MotionSource, VectorOrigin, VideoInfo};
-use pictures::Converter;
-use stream::{choose_stream, exports_vectors, is_still_image};
 use luma::Luma;
+use pictures::Converter;
 pub use reference::ReferenceCheck;
 use reference::{match_references, Candidate, ReferenceModel};
+use stream::{choose_stream, exports_vectors, is_still_image};
 use vectors::{raw_vectors, NalFraming, RawVector};
 
 /// Initialises FFmpeg once, with its own log quiet (errors come back as values).
@@ -150,12 +150,19 @@ impl MotionReader {
             return Err(VideoError::Invalid("the block size must be at least one pixel".into()));
         }
         if path.is_dir() {
-            return Err(VideoError::read(path, std::io::Error::new(std::io::ErrorKind::IsADirectory, "a folder, not a video file")));
+            return Err(VideoError::read(
+                path,
+                std::io::Error::new(std::io::ErrorKind::IsADirectory, "a folder, not a video file"),
+            ));
         }
         std::fs::File::open(path).map_err(|e| VideoError::read(path, e))?;
-        let input = format::input(&path).map_err(|e| VideoError::open(path, format!("not a readable video ({e})")))?;
+        let input = format::input(&path)
+            .map_err(|e| VideoError::open(path, format!("not a readable video ({e})")))?;
         if is_still_image(&input) {
-            let codec = input.streams().next().map_or_else(|| "unknown".to_string(), |s| format!("{:?}", s.parameters().id()).to_lowercase());
+            let codec = input.streams().next().map_or_else(
+                || "unknown".to_string(),
+                |s| format!("{:?}", s.parameters().id()).to_lowercase(),
+            );
             return Err(VideoError::StillImage { path: path.to_path_buf(), format: codec });
         }
         let index = choose_stream(path, &input, options.stream)?;
@@ -163,13 +170,19 @@ impl MotionReader {
         let time_base = f64::from(stream.time_base());
         let rate = stream.avg_frame_rate();
         let frame_rate = (rate.denominator() != 0 && rate.numerator() > 0).then(|| f64::from(rate));
-        let duration = (stream.duration() > 0).then(|| stream.duration() as f64 * time_base).or_else(|| (input.duration() > 0).then(|| input.duration() as f64 / f64::from(ffmpeg::ffi::AV_TIME_BASE)));
+        let duration =
+            (stream.duration() > 0).then(|| stream.duration() as f64 * time_base).or_else(|| {
+                (input.duration() > 0)
+                    .then(|| input.duration() as f64 / f64::from(ffmpeg::ffi::AV_TIME_BASE))
+            });
         let rotation = stream
             .side_data()
             .find(|d| d.kind() == ffmpeg::codec::packet::side_data::Type::DisplayMatrix)
             .and_then(|d| <[u8; 36]>::try_from(d.data()).ok())
             .map(|bytes| {
-                let matrix: [i32; 9] = std::array::from_fn(|i| i32::from_ne_bytes(bytes[4 * i..4 * i + 4].try_into().expect("4 bytes")));
+                let matrix: [i32; 9] = std::array::from_fn(|i| {
+                    i32::from_ne_bytes(bytes[4 * i..4 * i + 4].try_into().expect("4 bytes"))
+                });
                 DisplayRotation::from_display_matrix(&matrix)
             })
             .unwrap_or_default();
@@ -179,29 +192,63 @@ impl MotionReader {
             // SAFETY: the parameters' extradata pointer and size describe one owned buffer (or null).
             let extradata = unsafe {
                 let p = parameters.as_ptr();
-                if (*p).extradata.is_null() || (*p).extradata_size <= 0 { &[][..] } else { std::slice::from_raw_parts((*p).extradata, (*p).extradata_size as usize) }
+                if (*p).extradata.is_null() || (*p).extradata_size <= 0 {
+                    &[][..]
+                } else {
+                    std::slice::from_raw_parts((*p).extradata, (*p).extradata_size as usize)
+                }
             };
             NalFraming::of_extradata(extradata)
         });
         let exported = exports_vectors(codec_id);
-        let unpacker = if codec_id == codec::Id::MPEG4 { Some(Unpacker::new(&parameters, stream.time_base()).map_err(|e| VideoError::open(path, e))?) } else { None };
-        let context = codec::context::Context::from_parameters(parameters).map_err(|e| VideoError::open(path, e))?;
-        let decoder_codec = ffmpeg::decoder::find(codec_id).ok_or_else(|| VideoError::open(path, format!("FFmpeg has no decoder for its {codec_id:?} video")))?;
+        let unpacker = if codec_id == codec::Id::MPEG4 {
+            Some(
+                Unpacker::new(&parameters, stream.time_base())
+                    .map_err(|e| VideoError::open(path, e))?,
+            )
+        } else {
+            None
+        };
+        let context = codec::context::Context::from_parameters(parameters)
+            .map_err(|e| VideoError::open(path, e))?;
+        let decoder_codec = ffmpeg::decoder::find(codec_id).ok_or_else(|| {
+            VideoError::open(path, format!("FFmpeg has no decoder for its {codec_id:?} video"))
+        })?;
         let mut dictionary = ffmpeg::Dictionary::new();
         dictionary.set("flags2", "+export_mvs");
         let decoder = context
             .decoder()
             .open_as_with(decoder_codec, dictionary)
             .and_then(|opened| opened.video())
-            .map_err(|e| VideoError::open(path, format!("cannot open the {} decoder ({e})", decoder_codec.name())))?;
+            .map_err(|e| {
+                VideoError::open(
+                    path,
+                    format!("cannot open the {} decoder ({e})", decoder_codec.name()),
+                )
+            })?;
         let coded = (decoder.width() as usize, decoder.height() as usize);
         if coded.0 == 0 || coded.1 == 0 {
             return Err(VideoError::open(path, "the video stream has no picture size"));
         }
-        let reestimator = if exported { None } else { Some(Reestimator::new(coded).map_err(|e| VideoError::open(path, format!("cannot start libx264 to estimate motion ({e})")))?) };
+        let reestimator = if exported {
+            None
+        } else {
+            Some(Reestimator::new(coded).map_err(|e| {
+                VideoError::open(path, format!("cannot start libx264 to estimate motion ({e})"))
+            })?)
+        };
         let (width, height) = rotation.size(coded);
         let vectors = if exported { VectorOrigin::Exported } else { VectorOrigin::Reestimated };
-        let info = VideoInfo { codec: decoder_codec.name().to_string(), stream: index, vectors, width, height, rotation, frame_rate, duration };
+        let info = VideoInfo {
+            codec: decoder_codec.name().to_string(),
+            stream: index,
+            vectors,
+            width,
+            height,
+            rotation,
+            frame_rate,
+            duration,
+        };
         Ok(MotionReader {
             path: path.to_path_buf(),
             input,
@@ -266,7 +313,9 @@ impl MotionReader {
                         continue;
                     }
                     let packets = match &mut self.unpacker {
-                        Some(unpacker) => unpacker.filter(packet).map_err(|e| VideoError::decode(&self.path, e))?,
+                        Some(unpacker) => unpacker
+                            .filter(packet)
+                            .map_err(|e| VideoError::decode(&self.path, e))?,
                         None => vec![packet],
                     };
                     for packet in packets {
@@ -275,7 +324,9 @@ impl MotionReader {
                 }
                 Err(ffmpeg::Error::Eof) => {
                     if let Some(unpacker) = &mut self.unpacker {
-                        for packet in unpacker.flush().map_err(|e| VideoError::decode(&self.path, e))? {
+                        for packet in
+                            unpacker.flush().map_err(|e| VideoError::decode(&self.path, e))?
+                        {
                             self.send(&packet)?;
                         }
                     }
@@ -293,7 +344,8 @@ impl MotionReader {
 
     fn send(&mut self, packet: &ffmpeg::Packet) -> Result<(), VideoError> {
         if let Some(pts) = packet.pts() {
-            let reference = self.framing.zip(packet.data()).and_then(|(f, data)| f.is_reference(data));
+            let reference =
+                self.framing.zip(packet.data()).and_then(|(f, data)| f.is_reference(data));
             self.decode_order.insert(pts, (self.packets_sent, reference));
         }
         self.packets_sent += 1;
@@ -308,7 +360,9 @@ impl MotionReader {
         let _ = self.decoder.send_eof();
         self.receive_frames()?;
         if let Some(r) = &mut self.reestimator {
-            r.finish().map_err(|e| VideoError::decode(&self.path, format!("re-estimating motion: {e}")))?;
+            r.finish().map_err(|e| {
+                VideoError::decode(&self.path, format!("re-estimating motion: {e}"))
+            })?;
             self.take_estimates();
         }
         self.flushed = true;
@@ -334,12 +388,16 @@ impl MotionReader {
         let resized_frame;
         let frame = if resized {
             self.resized_frames += 1;
-            resized_frame = self.pictures.resize(decoded, self.coded).map_err(|e| VideoError::decode(&self.path, e))?;
+            resized_frame = self
+                .pictures
+                .resize(decoded, self.coded)
+                .map_err(|e| VideoError::decode(&self.path, e))?;
             &resized_frame
         } else {
             decoded
         };
-        let mut vectors = if self.reestimator.is_some() { Vec::new() } else { frame_vectors(decoded) };
+        let mut vectors =
+            if self.reestimator.is_some() { Vec::new() } else { frame_vectors(decoded) };
         if resized && !vectors.is_empty() {
             let scale = (self.coded.0 as f32 / size.0 as f32, self.coded.1 as f32 / size.1 as f32);
             vectors = vectors.into_iter().map(|v| v.scaled(scale)).collect();
@@ -348,22 +406,57 @@ impl MotionReader {
         if self.b_vectors_unusable && kind == FrameKind::B {
             vectors.clear();
         }
-        let time = decoded.timestamp().or(decoded.pts()).map_or(self.next_index as f64 / self.info.frame_rate.unwrap_or(25.0), |t| t as f64 * self.time_base);
-        let (decode, reference) = decoded.pts().and_then(|pts| self.decode_order.remove(&pts)).map_or((None, None), |(d, r)| (Some(d), r));
-        let luma = if self.model == ReferenceModel::Matched && self.reestimator.is_none() { Some(Rc::new(self.pictures.luma(frame).map_err(|e| VideoError::decode(&self.path, e))?)) } else { None };
-        let picture = if self.options.pictures { Some(self.info.rotation.picture(self.pictures.rgb(frame).map_err(|e| VideoError::decode(&self.path, e))?)) } else { None };
-        let entry = Decoded { display: self.next_index, decode, reference, time, kind, vectors, luma, picture };
+        let time = decoded
+            .timestamp()
+            .or(decoded.pts())
+            .map_or(self.next_index as f64 / self.info.frame_rate.unwrap_or(25.0), |t| {
+                t as f64 * self.time_base
+            });
+        let (decode, reference) = decoded
+            .pts()
+            .and_then(|pts| self.decode_order.remove(&pts))
+            .map_or((None, None), |(d, r)| (Some(d), r));
+        let luma = if self.model == ReferenceModel::Matched && self.reestimator.is_none() {
+            Some(Rc::new(self.pictures.luma(frame).map_err(|e| VideoError::decode(&self.path, e))?))
+        } else {
+            None
+        };
+        let picture =
+            if self.options.pictures {
+                Some(self.info.rotation.picture(
+                    self.pictures.rgb(frame).map_err(|e| VideoError::decode(&self.path, e))?,
+                ))
+            } else {
+                None
+            };
+        let entry = Decoded {
+            display: self.next_index,
+            decode,
+            reference,
+            time,
+            kind,
+            vectors,
+            luma,
+            picture,
+        };
         self.next_index += 1;
         if let Some(d) = decode {
             self.decoded_seen.insert(d);
         }
         if let Some(r) = &mut self.reestimator {
-            r.push(frame).map_err(|e| VideoError::decode(&self.path, format!("re-estimating motion: {e}")))?;
+            r.push(frame).map_err(|e| {
+                VideoError::decode(&self.path, format!("re-estimating motion: {e}"))
+            })?;
             self.estimating.push_back(entry);
             self.take_estimates();
         } else {
             if let Some(luma) = &entry.luma {
-                self.history.push_back(Stored { display: entry.display, decode: entry.decode, reference: entry.reference, luma: Rc::clone(luma) });
+                self.history.push_back(Stored {
+                    display: entry.display,
+                    decode: entry.decode,
+                    reference: entry.reference,
+                    luma: Rc::clone(luma),
+                });
             }
             self.pending.push_back(entry);
         }
@@ -373,7 +466,8 @@ impl MotionReader {
 
     /// Moves frames whose re-estimated vectors came back into the queue.
     fn take_estimates(&mut self) {
-        while let Some((position, vectors)) = self.reestimator.as_mut().and_then(Reestimator::take) {
+        while let Some((position, vectors)) = self.reestimator.as_mut().and_then(Reestimator::take)
+        {
             while let Some(mut entry) = self.estimating.pop_front() {
                 let found = entry.display == position;
                 if found {
@@ -394,12 +488,16 @@ impl MotionReader {
             return true;
         }
         match self.model {
-            ReferenceModel::Nearest => front.is_reference() || self.pending.iter().skip(1).any(Decoded::is_reference),
+            ReferenceModel::Nearest => {
+                front.is_reference() || self.pending.iter().skip(1).any(Decoded::is_reference)
+            }
             ReferenceModel::Matched => {
                 // Every frame decoded shortly before has come out, or the wait is past any
                 // reordering a decoder does (a frame lost to damage never comes).
                 let waited = self.next_index > front.display + 2 * REFERENCE_WINDOW;
-                let complete = front.decode.is_some_and(|d| (d.saturating_sub(REFERENCE_WINDOW)..d).all(|e| self.decoded_seen.contains(&e)));
+                let complete = front.decode.is_some_and(|d| {
+                    (d.saturating_sub(REFERENCE_WINDOW)..d).all(|e| self.decoded_seen.contains(&e))
+                });
                 waited || complete
             }
         }
@@ -420,7 +518,10 @@ impl MotionReader {
         let oldest_pending = self.pending.front().map_or(self.next_index, |p| p.display);
         let newest_decode = self.decoded_seen.last().copied().unwrap_or(0);
         self.history.retain(|s| match s.decode {
-            Some(d) => d + 2 * REFERENCE_WINDOW >= newest_decode || s.display + 2 * REFERENCE_WINDOW >= oldest_pending,
+            Some(d) => {
+                d + 2 * REFERENCE_WINDOW >= newest_decode
+                    || s.display + 2 * REFERENCE_WINDOW >= oldest_pending
+            }
             None => s.display + 2 * REFERENCE_WINDOW >= oldest_pending,
         });
         let keep_from = newest_decode.saturating_sub(4 * REFERENCE_WINDOW);
@@ -430,14 +531,19 @@ impl MotionReader {
     /// The signed reference distance of each vector of `entry` and how it was found.
     fn distances(&self, entry: &Decoded) -> (Vec<i32>, ReferenceCheck) {
         let nearest = |entry: &Decoded| {
-            let past = self.last_reference.map_or(1, |r| entry.display.saturating_sub(r).max(1)) as i32;
+            let past =
+                self.last_reference.map_or(1, |r| entry.display.saturating_sub(r).max(1)) as i32;
             let next = self.pending.iter().find(|p| p.display > entry.display && p.is_reference());
             let future = next.map_or(1, |r| r.display - entry.display) as i32;
-            let distances = entry.vectors.iter().map(|v| if v.future { -future } else { past }).collect();
+            let distances =
+                entry.vectors.iter().map(|v| if v.future { -future } else { past }).collect();
             (distances, ReferenceCheck { known: entry.vectors.len(), ..ReferenceCheck::default() })
         };
         if self.reestimator.is_some() {
-            return (vec![1; entry.vectors.len()], ReferenceCheck { known: entry.vectors.len(), ..ReferenceCheck::default() });
+            return (
+                vec![1; entry.vectors.len()],
+                ReferenceCheck { known: entry.vectors.len(), ..ReferenceCheck::default() },
+            );
         }
         match (self.model, &entry.luma) {
             (ReferenceModel::Matched, Some(luma)) => {
@@ -462,7 +568,8 @@ impl MotionReader {
                     candidates.sort_by_key(|(d, _)| std::cmp::Reverse(*d));
                     candidates.truncate(2 * buffer);
                 }
-                let mut candidates: Vec<Candidate> = candidates.into_iter().map(|(_, c)| c).collect();
+                let mut candidates: Vec<Candidate> =
+                    candidates.into_iter().map(|(_, c)| c).collect();
                 candidates.sort_by_key(|c| c.display.abs_diff(entry.display));
                 match_references(entry.display, luma, &entry.vectors, &candidates)
             }
@@ -477,7 +584,11 @@ impl MotionReader {
         for (v, &k) in vectors.iter().zip(distances) {
             // Forward displacement per frame: (dst − src) / k (module notes).
             let per_frame = (-v.motion.0 / k as f32, -v.motion.1 / k as f32);
-            let (rect, motion) = if rotation.clockwise_degrees == 0 { (v.rect, per_frame) } else { (rotation.rect(v.rect, self.coded), rotation.vector(per_frame)) };
+            let (rect, motion) = if rotation.clockwise_degrees == 0 {
+                (v.rect, per_frame)
+            } else {
+                (rotation.rect(v.rect, self.coded), rotation.vector(per_frame))
+            };
             builder.add(rect.0, rect.1, motion.0, motion.1);
         }
         builder.finish()
@@ -485,7 +596,8 @@ impl MotionReader {
 
     /// Turns a ready frame into its field.
     fn finish(&mut self, entry: Decoded) -> MotionFrame {
-        let (mut field, mut source, mut count, mut references) = (None, MotionSource::Exported, entry.vectors.len(), ReferenceCheck::default());
+        let (mut field, mut source, mut count, mut references) =
+            (None, MotionSource::Exported, entry.vectors.len(), ReferenceCheck::default());
         if self.reestimator.is_some() {
             source = MotionSource::Reestimated;
         }
@@ -495,8 +607,11 @@ impl MotionReader {
             references = check;
         } else if self.b_vectors_unusable && entry.kind == FrameKind::B {
             // The next reference frame's field, over the interval that holds this B-frame.
-            if let Some(next) = self.pending.iter().find(|p| p.is_reference()).filter(|p| !p.vectors.is_empty()) {
-                let past = self.last_reference.map_or(1, |r| next.display.saturating_sub(r).max(1)) as i32;
+            if let Some(next) =
+                self.pending.iter().find(|p| p.is_reference()).filter(|p| !p.vectors.is_empty())
+            {
+                let past =
+                    self.last_reference.map_or(1, |r| next.display.saturating_sub(r).max(1)) as i32;
                 let distances: Vec<i32> = next.vectors.iter().map(|_| past).collect();
                 field = Some(self.field(&next.vectors, &distances));
                 source = MotionSource::NextReference;
@@ -511,18 +626,33 @@ impl MotionReader {
         let field = field.unwrap_or_else(|| {
             source = MotionSource::Carried;
             count = 0;
-            self.previous.as_ref().map_or_else(|| MotionField::zeros(self.info.width, self.info.height, self.options.block), MotionField::carried_over)
+            self.previous.as_ref().map_or_else(
+                || MotionField::zeros(self.info.width, self.info.height, self.options.block),
+                MotionField::carried_over,
+            )
         });
         self.vectors_seen += count;
         self.previous = Some(field.clone());
-        MotionFrame { index: entry.display, time: entry.time, kind: entry.kind, vectors: count, carried, source, references, field, picture: entry.picture }
+        MotionFrame {
+            index: entry.display,
+            time: entry.time,
+            kind: entry.kind,
+            vectors: count,
+            carried,
+            source,
+            references,
+            field,
+            picture: entry.picture,
+        }
     }
-
 }
 
 /// The vectors exported with a decoded frame.
 fn frame_vectors(frame: &VideoFrame) -> Vec<RawVector> {
-    frame.side_data(side_data::Type::MotionVectors).map(|data| raw_vectors(data.data())).unwrap_or_default()
+    frame
+        .side_data(side_data::Type::MotionVectors)
+        .map(|data| raw_vectors(data.data()))
+        .unwrap_or_default()
 }
 
 impl Iterator for MotionReader {
@@ -549,4 +679,3 @@ impl Iterator for MotionReader {
         }
     }
 }
-

@@ -2,20 +2,37 @@
 //! reference search, as RGB for drawing. Scaling contexts are kept between frames and made
 //! again only when a frame's size or pixel format changes.
 
-use ffmpeg_next as ffmpeg;
 use ffmpeg::format::Pixel;
 use ffmpeg::software::scaling;
 use ffmpeg::util::frame::video::Video as VideoFrame;
+use ffmpeg_next as ffmpeg;
 
 use super::luma::Luma;
 use crate::picture::RgbImage;
 
 /// `frame` converted to `format` at `size` through `cache`'s context (made or made again when
 /// the frame's size or format is not the one it was made for).
-pub(crate) fn scale(cache: &mut Option<scaling::Context>, frame: &VideoFrame, format: Pixel, (width, height): (u32, u32)) -> Result<VideoFrame, ffmpeg::Error> {
-    let stale = cache.as_ref().is_none_or(|s| s.input().width != frame.width() || s.input().height != frame.height() || s.input().format != frame.format());
+pub(crate) fn scale(
+    cache: &mut Option<scaling::Context>,
+    frame: &VideoFrame,
+    format: Pixel,
+    (width, height): (u32, u32),
+) -> Result<VideoFrame, ffmpeg::Error> {
+    let stale = cache.as_ref().is_none_or(|s| {
+        s.input().width != frame.width()
+            || s.input().height != frame.height()
+            || s.input().format != frame.format()
+    });
     if stale {
-        *cache = Some(scaling::Context::get(frame.format(), frame.width(), frame.height(), format, width, height, scaling::Flags::BILINEAR)?);
+        *cache = Some(scaling::Context::get(
+            frame.format(),
+            frame.width(),
+            frame.height(),
+            format,
+            width,
+            height,
+            scaling::Flags::BILINEAR,
+        )?);
     }
     let mut out = VideoFrame::empty();
     cache.as_mut().expect("made above").run(frame, &mut out)?;
@@ -42,8 +59,13 @@ pub(crate) struct Converter {
 
 impl Converter {
     /// `frame` scaled to `size`, in its own pixel format, keeping its type and timestamp.
-    pub(crate) fn resize(&mut self, frame: &VideoFrame, size: (usize, usize)) -> Result<VideoFrame, ffmpeg::Error> {
-        let mut out = scale(&mut self.resize, frame, frame.format(), (size.0 as u32, size.1 as u32))?;
+    pub(crate) fn resize(
+        &mut self,
+        frame: &VideoFrame,
+        size: (usize, usize),
+    ) -> Result<VideoFrame, ffmpeg::Error> {
+        let mut out =
+            scale(&mut self.resize, frame, frame.format(), (size.0 as u32, size.1 as u32))?;
         out.set_kind(frame.kind());
         out.set_pts(frame.pts());
         Ok(out)
@@ -53,7 +75,18 @@ impl Converter {
     pub(crate) fn luma(&mut self, frame: &VideoFrame) -> Result<Luma, ffmpeg::Error> {
         let (width, height) = (frame.width() as usize, frame.height() as usize);
         // 8-bit formats whose first plane is the luma are copied as they are.
-        if matches!(frame.format(), Pixel::YUV420P | Pixel::YUVJ420P | Pixel::YUV422P | Pixel::YUVJ422P | Pixel::YUV444P | Pixel::YUVJ444P | Pixel::NV12 | Pixel::NV21 | Pixel::GRAY8) {
+        if matches!(
+            frame.format(),
+            Pixel::YUV420P
+                | Pixel::YUVJ420P
+                | Pixel::YUV422P
+                | Pixel::YUVJ422P
+                | Pixel::YUV444P
+                | Pixel::YUVJ444P
+                | Pixel::NV12
+                | Pixel::NV21
+                | Pixel::GRAY8
+        ) {
             return Ok(Luma { width, height, pixels: rows(frame, width) });
         }
         let gray = scale(&mut self.gray, frame, Pixel::GRAY8, (frame.width(), frame.height()))?;

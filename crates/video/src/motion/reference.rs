@@ -89,7 +89,12 @@ pub(crate) const MIN_SUPPORT: usize = 8;
 
 /// The signed frame distance `t_F − t_R` of each vector of the frame at `display` (luma
 /// `luma`), chosen among `candidates` by matching pixels (the module notes).
-pub(crate) fn match_references(display: usize, luma: &Luma, vectors: &[RawVector], candidates: &[Candidate]) -> (Vec<i32>, ReferenceCheck) {
+pub(crate) fn match_references(
+    display: usize,
+    luma: &Luma,
+    vectors: &[RawVector],
+    candidates: &[Candidate],
+) -> (Vec<i32>, ReferenceCheck) {
     let mut check = ReferenceCheck::default();
     let mut distance: Vec<Option<i32>> = vec![None; vectors.len()];
     let mut still = vec![false; vectors.len()];
@@ -132,11 +137,19 @@ pub(crate) fn match_references(display: usize, luma: &Luma, vectors: &[RawVector
     // The most common distance, and whether it is a clear majority.
     let majority = |list: &[(i32, usize)]| {
         let total: usize = list.iter().map(|(_, n)| n).sum();
-        list.iter().max_by_key(|(_, n)| *n).map(|&(k, n)| (k, n >= MIN_SUPPORT && 3 * n >= 2 * total))
+        list.iter()
+            .max_by_key(|(_, n)| *n)
+            .map(|&(k, n)| (k, n >= MIN_SUPPORT && 3 * n >= 2 * total))
     };
     let majorities = [majority(&votes[0]), majority(&votes[1])];
     let nearest = |future: bool| -> i32 {
-        let side = candidates.iter().map(|c| display as i32 - c.display as i32).filter(|&k| if future { k < 0 } else { k > 0 });
+        let side = candidates.iter().map(|c| display as i32 - c.display as i32).filter(|&k| {
+            if future {
+                k < 0
+            } else {
+                k > 0
+            }
+        });
         side.min_by_key(|k| k.abs()).unwrap_or(if future { -1 } else { 1 })
     };
     let distances = vectors
@@ -176,20 +189,25 @@ mod tests {
     fn noise(shift: i32) -> Luma {
         let (width, height) = (64, 32);
         let value = |x: i32, y: i32| -> u8 {
-            let mut h = (x as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (y as u64).wrapping_mul(0xc2b2_ae3d_27d4_eb4f);
+            let mut h = (x as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+                ^ (y as u64).wrapping_mul(0xc2b2_ae3d_27d4_eb4f);
             h ^= h >> 29;
             (h.wrapping_mul(0xbf58_476d_1ce4_e5b9) >> 56) as u8
         };
-        let pixels = (0..height as i32).flat_map(|y| (0..width as i32).map(move |x| value(x - shift, y))).collect();
+        let pixels = (0..height as i32)
+            .flat_map(|y| (0..width as i32).map(move |x| value(x - shift, y)))
+            .collect();
         Luma { width, height, pixels }
     }
 
     #[test]
     fn a_vector_refers_to_the_frame_its_pixels_came_from() {
         // Content moving 2 px a frame: frames at display 0, 2, 3 (3 is this one), 5.
-        let frames: Vec<(usize, Luma)> = [0usize, 2, 5].iter().map(|&t| (t, noise(2 * t as i32))).collect();
+        let frames: Vec<(usize, Luma)> =
+            [0usize, 2, 5].iter().map(|&t| (t, noise(2 * t as i32))).collect();
         let current = noise(6);
-        let candidates: Vec<Candidate> = frames.iter().map(|(t, l)| Candidate { display: *t, luma: l }).collect();
+        let candidates: Vec<Candidate> =
+            frames.iter().map(|(t, l)| Candidate { display: *t, luma: l }).collect();
         let block = ((16, 32), (8, 24));
         // From frame 0 (3 frames back: src − dst = −6), from frame 2 (−2), from frame 5 (+4), and a still one.
         let vectors = [
@@ -210,8 +228,14 @@ mod tests {
     #[test]
     fn flat_pictures_leave_the_reference_unknown_and_say_so() {
         let flat = Luma { width: 32, height: 32, pixels: vec![128; 32 * 32] };
-        let others = [Luma { width: 32, height: 32, pixels: vec![128; 32 * 32] }, Luma { width: 32, height: 32, pixels: vec![128; 32 * 32] }];
-        let candidates = [Candidate { display: 0, luma: &others[0] }, Candidate { display: 1, luma: &others[1] }];
+        let others = [
+            Luma { width: 32, height: 32, pixels: vec![128; 32 * 32] },
+            Luma { width: 32, height: 32, pixels: vec![128; 32 * 32] },
+        ];
+        let candidates = [
+            Candidate { display: 0, luma: &others[0] },
+            Candidate { display: 1, luma: &others[1] },
+        ];
         let vectors = [RawVector { future: false, rect: ((0, 16), (0, 16)), motion: (-3.0, 0.0) }];
         let (k, check) = match_references(2, &flat, &vectors, &candidates);
         assert_eq!(k, vec![1], "the nearest past candidate");

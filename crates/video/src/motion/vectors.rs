@@ -19,7 +19,11 @@ impl RawVector {
         let ((x0, x1), (y0, y1)) = self.rect;
         let x = |v: i32| (v as f32 * sx).round() as i32;
         let y = |v: i32| (v as f32 * sy).round() as i32;
-        RawVector { rect: ((x(x0), x(x1)), (y(y0), y(y1))), motion: (self.motion.0 * sx, self.motion.1 * sy), ..self }
+        RawVector {
+            rect: ((x(x0), x(x1)), (y(y0), y(y1))),
+            motion: (self.motion.0 * sx, self.motion.1 * sy),
+            ..self
+        }
     }
 }
 
@@ -31,11 +35,16 @@ pub(crate) fn raw_vectors(bytes: &[u8]) -> Vec<RawVector> {
         .map(|chunk| {
             // SAFETY: the side data is an array of `AVMotionVector`; `read_unaligned` copies
             // one out of its bytes whatever the buffer's alignment.
-            let mv: ffmpeg::ffi::AVMotionVector = unsafe { std::ptr::read_unaligned(chunk.as_ptr().cast()) };
+            let mv: ffmpeg::ffi::AVMotionVector =
+                unsafe { std::ptr::read_unaligned(chunk.as_ptr().cast()) };
             let scale = if mv.motion_scale > 0 { mv.motion_scale as f32 } else { 1.0 };
             let (w, h) = (i32::from(mv.w), i32::from(mv.h));
             let (x0, y0) = (i32::from(mv.dst_x) - w / 2, i32::from(mv.dst_y) - h / 2);
-            RawVector { future: mv.source > 0, rect: ((x0, x0 + w), (y0, y0 + h)), motion: (mv.motion_x as f32 / scale, mv.motion_y as f32 / scale) }
+            RawVector {
+                future: mv.source > 0,
+                rect: ((x0, x0 + w), (y0, y0 + h)),
+                motion: (mv.motion_x as f32 / scale, mv.motion_y as f32 / scale),
+            }
         })
         .collect()
 }
@@ -66,7 +75,9 @@ impl NalFraming {
             NalFraming::Lengths(size) => {
                 let mut at = 0;
                 while at + size < packet.len() {
-                    let length = packet[at..at + size].iter().fold(0usize, |n, &b| (n << 8) | usize::from(b));
+                    let length = packet[at..at + size]
+                        .iter()
+                        .fold(0usize, |n, &b| (n << 8) | usize::from(b));
                     if let Some(reference) = slice(packet[at + size]) {
                         return Some(reference);
                     }
@@ -74,7 +85,9 @@ impl NalFraming {
                 }
                 None
             }
-            NalFraming::AnnexB => packet.windows(4).find_map(|w| if w[..3] == [0, 0, 1] { slice(w[3]) } else { None }),
+            NalFraming::AnnexB => {
+                packet.windows(4).find_map(|w| if w[..3] == [0, 0, 1] { slice(w[3]) } else { None })
+            }
         }
     }
 }

@@ -7,7 +7,8 @@ use video::{MotionField, RgbImage};
 /// content by +d.
 pub fn textured(width: usize, height: usize, ox: i64, oy: i64) -> RgbImage {
     let lattice = |x: i64, y: i64| -> f32 {
-        let mut h = (x as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (y as u64).wrapping_mul(0xc2b2_ae3d_27d4_eb4f);
+        let mut h = (x as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            ^ (y as u64).wrapping_mul(0xc2b2_ae3d_27d4_eb4f);
         h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         h ^= h >> 31;

@@ -22,10 +22,15 @@ impl Session {
             panic!("the viewer's browser tests need Chromium (Debian: apt-get install chromium; or set CHROME): {e}")
         });
         // No sandbox: CI runs as root, where Chromium's sandbox refuses to start.
-        let args: Vec<&OsStr> = ["--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
-            .iter()
-            .map(OsStr::new)
-            .collect();
+        let args: Vec<&OsStr> = [
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ]
+        .iter()
+        .map(OsStr::new)
+        .collect();
         let options = LaunchOptions::default_builder()
             .path(Some(executable))
             .sandbox(false)
@@ -42,7 +47,11 @@ impl Session {
     }
 
     /// The string `expression` gives (`None` for undefined), or the exception's text.
-    pub(super) fn evaluate(&self, expression: &str, await_promise: bool) -> Result<Option<String>, String> {
+    pub(super) fn evaluate(
+        &self,
+        expression: &str,
+        await_promise: bool,
+    ) -> Result<Option<String>, String> {
         let result = self.tab.evaluate(expression, await_promise).map_err(|e| e.to_string())?;
         match result.value {
             Some(serde_json::Value::String(json)) => Ok(Some(json)),
@@ -58,6 +67,8 @@ impl Session {
     }
 
     pub(super) fn screenshot(&self) -> Vec<u8> {
-        self.tab.capture_screenshot(CaptureScreenshotFormatOption::Png, None, None, true).expect("screenshot")
+        self.tab
+            .capture_screenshot(CaptureScreenshotFormatOption::Png, None, None, true)
+            .expect("screenshot")
     }
 }

@@ -42,10 +42,19 @@ fn executable() -> PathBuf {
 impl Session {
     pub(super) fn open(address: &str) -> Session {
         // A free port: bound, read, released, then given to Firefox.
-        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
         let profile = tempfile::tempdir().expect("a profile folder");
         let firefox = Command::new(executable())
-            .args(["--headless", "--no-remote", "--remote-debugging-port", &port.to_string(), "--profile"])
+            .args([
+                "--headless",
+                "--no-remote",
+                "--remote-debugging-port",
+                &port.to_string(),
+                "--profile",
+            ])
             .arg(profile.path())
             .arg("about:blank")
             .stdout(Stdio::null())
@@ -56,20 +65,35 @@ impl Session {
         let socket = loop {
             match tungstenite::connect(format!("ws://127.0.0.1:{port}/session")) {
                 Ok((socket, _)) => break socket,
-                Err(e) if started.elapsed() > TIMEOUT => panic!("Firefox's WebDriver BiDi did not answer on port {port}: {e}"),
+                Err(e) if started.elapsed() > TIMEOUT => {
+                    panic!("Firefox's WebDriver BiDi did not answer on port {port}: {e}")
+                }
                 Err(_) => std::thread::sleep(Duration::from_millis(100)),
             }
         };
         if let MaybeTlsStream::Plain(stream) = socket.get_ref() {
             stream.set_read_timeout(Some(TIMEOUT)).expect("a read timeout");
         }
-        let mut session = Session { socket: RefCell::new(socket), next_id: RefCell::new(0), context: String::new(), firefox, _profile: profile };
+        let mut session = Session {
+            socket: RefCell::new(socket),
+            next_id: RefCell::new(0),
+            context: String::new(),
+            firefox,
+            _profile: profile,
+        };
         session.command("session.new", json!({ "capabilities": {} })).expect("a BiDi session");
-        let tree = session.command("browsingContext.getTree", json!({})).expect("the browsing contexts");
-        session.context = tree["contexts"][0]["context"].as_str().expect("a browsing context").to_string();
+        let tree =
+            session.command("browsingContext.getTree", json!({})).expect("the browsing contexts");
+        session.context =
+            tree["contexts"][0]["context"].as_str().expect("a browsing context").to_string();
         let viewport = json!({ "context": session.context, "viewport": { "width": WINDOW.0, "height": WINDOW.1 } });
         session.command("browsingContext.setViewport", viewport).expect("the window's size");
-        session.command("browsingContext.navigate", json!({ "context": session.context, "url": address, "wait": "complete" })).expect("the page loads");
+        session
+            .command(
+                "browsingContext.navigate",
+                json!({ "context": session.context, "url": address, "wait": "complete" }),
+            )
+            .expect("the page loads");
         session
     }
 
@@ -81,11 +105,16 @@ impl Session {
             *next
         };
         let mut socket = self.socket.borrow_mut();
-        socket.send(Message::text(json!({ "id": id, "method": method, "params": params }).to_string())).map_err(|e| format!("{method}: {e}"))?;
+        socket
+            .send(Message::text(
+                json!({ "id": id, "method": method, "params": params }).to_string(),
+            ))
+            .map_err(|e| format!("{method}: {e}"))?;
         loop {
             let message = socket.read().map_err(|e| format!("{method}: {e}"))?;
             let Message::Text(text) = message else { continue };
-            let answer: Value = serde_json::from_str(text.as_str()).map_err(|e| format!("{method}: {e}"))?;
+            let answer: Value =
+                serde_json::from_str(text.as_str()).map_err(|e| format!("{method}: {e}"))?;
             if answer["id"] != json!(id) {
                 continue;
             }
@@ -97,11 +126,17 @@ impl Session {
     }
 
     /// The string `expression` gives (`None` for undefined), or the exception's text.
-    pub(super) fn evaluate(&self, expression: &str, await_promise: bool) -> Result<Option<String>, String> {
+    pub(super) fn evaluate(
+        &self,
+        expression: &str,
+        await_promise: bool,
+    ) -> Result<Option<String>, String> {
         let params = json!({ "expression": expression, "target": { "context": self.context }, "awaitPromise": await_promise, "resultOwnership": "none" });
         let result = self.command("script.evaluate", params)?;
         match (result["type"].as_str(), &result["result"]) {
-            (Some("success"), r) if r["type"] == "string" => Ok(r["value"].as_str().map(str::to_string)),
+            (Some("success"), r) if r["type"] == "string" => {
+                Ok(r["value"].as_str().map(str::to_string))
+            }
             (Some("success"), r) if r["type"] == "undefined" => Ok(None),
             (Some("success"), r) => Err(format!("not a string: {r}")),
             _ => Err(format!("exception: {}", result["exceptionDetails"]["text"])),
@@ -121,12 +156,23 @@ impl Session {
                 { "type": "pointerUp", "button": 0 },
             ],
         });
-        self.command("input.performActions", json!({ "context": self.context, "actions": [mouse] })).expect("click");
+        self.command(
+            "input.performActions",
+            json!({ "context": self.context, "actions": [mouse] }),
+        )
+        .expect("click");
     }
 
     pub(super) fn screenshot(&self) -> Vec<u8> {
-        let shot = self.command("browsingContext.captureScreenshot", json!({ "context": self.context, "origin": "document" })).expect("screenshot");
-        base64::engine::general_purpose::STANDARD.decode(shot["data"].as_str().expect("PNG data")).expect("base64")
+        let shot = self
+            .command(
+                "browsingContext.captureScreenshot",
+                json!({ "context": self.context, "origin": "document" }),
+            )
+            .expect("screenshot");
+        base64::engine::general_purpose::STANDARD
+            .decode(shot["data"].as_str().expect("PNG data"))
+            .expect("base64")
     }
 }
 

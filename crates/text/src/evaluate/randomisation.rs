@@ -1,0 +1,94 @@
+//! The model parameter randomisation test of Adebayo et al. (2018): the CNN's layers are
+//! re-drawn at random from the top down, one more at each step (the dense layer, then the
+//! convolution, then the embedding), and each method's explanations of the randomised models
+//! are compared with those of the trained one by Spearman's rank correlation over the words.
+//! An explanation that stays alike while the model it explains is destroyed does not explain
+//! the model; such a method is flagged.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use pipeline::metrics::argmax;
+use pipeline::progress::Progress;
+use pipeline::randomisation::RandomisationCurve;
+use pipeline::randomisation::{correlations, curves, redraw};
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use rayon::prelude::*;
+
+use crate::error::TextError;
+use crate::evaluate::DeletionDocument;
+use crate::explain::explain_positions;
+use crate::explain::Method;
+use crate::model::{TextCnn, PAD};
+
+/// The layers in the order they are randomised.
+pub const CASCADE: [&str; 3] = ["dense", "conv1d", "embedding"];
+
+impl TextCnn {
+    /// A copy with the first `layers` of [`CASCADE`] re-drawn at random (seeded), weights and
+    /// biases each at their own scale; the padding embedding stays zero.
+    pub fn randomised(&self, layers: usize, seed: u64) -> Result<TextCnn, TextError> {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let (mut embedding, mut conv, mut dense) =
+            (self.embedding.clone(), self.conv().clone(), self.dense().clone());
+        for layer in &CASCADE[..layers.min(CASCADE.len())] {
+            match *layer {
+                "dense" => {
+                    redraw(&mut dense.weight, &mut rng);
+                    dense.bias.iter_mut().for_each(|b| redraw(b, &mut rng));
+                }
+                "conv1d" => {
+                    redraw(&mut conv.weight, &mut rng);
+                    conv.bias.iter_mut().for_each(|b| redraw(b, &mut rng));
+                }
+                _ => {
+                    redraw(&mut embedding, &mut rng);
+                    embedding.row_mut(PAD as usize).fill(0.0);
+                }
+            }
+        }
+        TextCnn::from_parts(self.arch.clone(), embedding, conv, dense)
+    }
+}
+
+/// The test over `documents` for `methods`: per step, each document's relevance over its
+/// words under the randomised model against the trained model's, for the class the trained
+/// model predicts; in parallel over documents.
+pub fn randomisation_test(
+    cnn: &TextCnn,
+    documents: &[DeletionDocument],
+    methods: &[Method],
+    seed: u64,
+    progress: &Progress,
+) -> Result<Vec<RandomisationCurve>, TextError> {
+    let models: Vec<TextCnn> =
+        (1..=CASCADE.len()).map(|k| cnn.randomised(k, seed)).collect::<Result<_, _>>()?;
+    let done = AtomicUsize::new(0);
+    // Per document, per method, per step: (ρ, ρ of |R|), when defined.
+    let per_document: Vec<Vec<Vec<(Option<f64>, Option<f64>)>>> = documents
+        .par_iter()
+        .map(|doc| {
+            let relevance =
+                |model: &TextCnn, class: usize, method: &Method| -> Result<Vec<f64>, TextError> {
+                    let all = explain_positions(model, model.embed(&doc.ids), Some(class), method)?
+                        .relevance;
+                    Ok(doc.deletable.iter().map(|&p| f64::from(all[p])).collect())
+                };
+            let class = argmax(&cnn.scores(&doc.ids));
+            let rows = methods
+                .iter()
+                .map(|method| {
+                    let trained = relevance(cnn, class, method)?;
+                    models
+                        .iter()
+                        .map(|model| Ok(correlations(&trained, &relevance(model, class, method)?)))
+                        .collect::<Result<Vec<_>, TextError>>()
+                })
+                .collect::<Result<Vec<_>, TextError>>()?;
+            progress(done.fetch_add(1, Ordering::Relaxed) + 1, documents.len());
+            Ok(rows)
+        })
+        .collect::<Result<_, TextError>>()?;
+    let names: Vec<String> = methods.iter().map(Method::to_string).collect();
+    Ok(curves(&names, &CASCADE, &per_document))
+}

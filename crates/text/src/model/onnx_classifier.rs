@@ -1,0 +1,489 @@
+//! A text classifier exported to ONNX, in the Hugging Face folder layout: `model.onnx` (token
+//! ids in, logits out, before any softmax), `tokenizer.json` and, optionally, `config.json`
+//! with `id2label`, the window `max_position_embeddings` and the padding token `pad_token_id`
+//! (relvis's own export adds the cleaning it was trained with, under `relvis`). It is
+//! explained through the LRP core's graph (`onnx_import`), with every method and rule of the
+//! native model, and gives the same kind of explanation: a document longer than the window is
+//! read up to it (the tokenizer's special tokens kept at its ends), the words after it shown
+//! unread; one shorter than the model can read (a convolution's width) is padded.
+
+use std::ops::Range;
+use std::path::Path;
+
+use lrp::{position_norms, position_sums, smooth_grad, Graph, GraphTrace, Target};
+use ndarray::{ArrayD, Axis, IxDyn};
+use onnx_import::OnnxModel;
+use pipeline::bounded_read;
+use pipeline::conservation::Completeness;
+use pipeline::conservation::LayerSum;
+use pipeline::metrics::argmax;
+
+use crate::data::Cleaning;
+use crate::error::TextError;
+use crate::evaluate::{DeletionDocument, DeletionModel, Ranking};
+use crate::explain::{ig_relevance, occlusion_by_forward, words_of, Conservation, TextExplanation};
+use crate::explain::{Baseline, Method};
+use crate::model::softmax;
+use crate::model::Prediction;
+use crate::model::MARGIN_TOKENS;
+use crate::tokenize::{encode_prefix_with, KnownWords, Tokens};
+
+/// The model file of an ONNX model folder.
+pub const ONNX_FILE: &str = "model.onnx";
+/// Tokens read per document: a guard for models without a window of their own.
+pub const MAX_TOKENS: usize = 10_000;
+/// The key of `config.json` that gives the window, as Hugging Face names it.
+pub const WINDOW_KEY: &str = "max_position_embeddings";
+/// The longest input the padding search tries: no usual text model needs more to run.
+const MAX_PADDED_LENGTH: usize = 64;
+
+/// A document as the model reads it: the (cleaned) text up to a margin past the window, its
+/// tokens that belong to words, the ids the model reads (special tokens and padding
+/// included), and the position among the ids of each worded token read.
+struct Encoded {
+    text: String,
+    tokens: Tokens,
+    ids: Vec<u32>,
+    positions: Vec<usize>,
+    /// The positions of padding among the ids.
+    padding: Range<usize>,
+    unread_bytes: usize,
+}
+
+/// What `config.json` says beside the class names.
+#[derive(Debug, Default)]
+struct FolderConfig {
+    window: Option<usize>,
+    pad_token_id: Option<u32>,
+    cleaning: Cleaning,
+}
+
+pub struct OnnxTextClassifier {
+    model: OnnxModel,
+    tokenizer: tokenizers::Tokenizer,
+    pub classes: Vec<String>,
+    /// Tokens read per document, special tokens included.
+    pub window: usize,
+    cleaning: Cleaning,
+    /// Shorter inputs are padded to this length with `pad_id`.
+    min_length: usize,
+    pad_id: u32,
+    unknown_id: Option<u32>,
+}
+
+fn model_file(path: &Path, e: impl std::fmt::Display) -> TextError {
+    TextError::ModelFile { path: path.to_path_buf(), problem: e.to_string() }
+}
+
+impl OnnxTextClassifier {
+    /// Whether `dir` holds an ONNX model.
+    pub fn is_onnx_folder(dir: &Path) -> bool {
+        // Anything named so (a device too) is meant as one, and is refused by its loader.
+        dir.join(ONNX_FILE).exists()
+    }
+
+    /// Reads `model.onnx`, `tokenizer.json` and `config.json` from `dir`.
+    pub fn load(dir: &Path) -> Result<Self, TextError> {
+        let path = dir.join(ONNX_FILE);
+        let bytes =
+            bounded_read::read_file(&path, bounded_read::ONNX_MODEL).map_err(
+                |source| match source.kind() {
+                    std::io::ErrorKind::InvalidData => model_file(&path, source),
+                    _ => TextError::Read { path: path.clone(), source },
+                },
+            )?;
+        let model = OnnxModel::from_bytes(&bytes).map_err(|e| model_file(&path, e))?;
+        let Some(table) = model.embedding() else {
+            return Err(model_file(
+                &path,
+                "its input is not token ids gathered from an embedding table",
+            ));
+        };
+        let dim = table.ncols();
+        let tokenizer_path = dir.join(crate::tokenize::TOKENIZER_FILE);
+        let tokenizer = bounded_read::read_file(&tokenizer_path, bounded_read::TOKENIZER)
+            .map_err(|e| model_file(&tokenizer_path, e))
+            .and_then(|json| {
+                tokenizers::Tokenizer::from_bytes(json).map_err(|e| model_file(&tokenizer_path, e))
+            })?;
+        // The shortest input the graph takes, and the number of outputs there.
+        let (min_length, outputs) = (1..=MAX_PADDED_LENGTH)
+            .find_map(|len| {
+                let probe = ArrayD::<f32>::zeros(IxDyn(&[1, len, dim]));
+                let graph = model.graph(probe.shape()).ok()?;
+                Some((len, graph.graph.forward(probe).ok()?.output().len()))
+            })
+            .ok_or_else(|| match model.graph(&[1, MAX_PADDED_LENGTH, dim]) {
+                Err(e) => model_file(&path, e),
+                Ok(_) => model_file(&path, "the model does not run on an input of token ids"),
+            })?;
+        let config_path = dir.join("config.json");
+        let (classes, config) = Self::read_config(&config_path, outputs)?;
+        let window = config.window.unwrap_or(MAX_TOKENS).min(MAX_TOKENS);
+        let pad_id = config
+            .pad_token_id
+            .or_else(|| tokenizer.get_padding().map(|p| p.pad_id))
+            .or_else(|| ["[PAD]", "<pad>"].iter().find_map(|t| tokenizer.token_to_id(t)))
+            .unwrap_or(0);
+        let unknown_id = ["[UNK]", "<unk>", "<UNK>"].iter().find_map(|t| tokenizer.token_to_id(t));
+        if window < min_length {
+            return Err(model_file(&config_path, format!("the window of {window} tokens is shorter than the {min_length} the model needs")));
+        }
+        Ok(OnnxTextClassifier {
+            model,
+            tokenizer,
+            classes,
+            window,
+            cleaning: config.cleaning,
+            min_length,
+            pad_id,
+            unknown_id,
+        })
+    }
+
+    /// The class names from `config.json`'s `id2label`, else `LABEL_0 …` as Hugging Face
+    /// names them, as many as the model has outputs; and the rest of what the file says.
+    fn read_config(path: &Path, outputs: usize) -> Result<(Vec<String>, FolderConfig), TextError> {
+        let default_names = || (0..outputs).map(|i| format!("LABEL_{i}")).collect();
+        let text = match bounded_read::read_text_file(path, bounded_read::MODEL_CONFIG) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok((default_names(), FolderConfig::default()))
+            }
+            Err(e) => return Err(model_file(path, e)),
+        };
+        let config: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| model_file(path, e))?;
+        let count = |key: &str| -> Result<Option<u64>, TextError> {
+            match config.get(key) {
+                None | Some(serde_json::Value::Null) => Ok(None),
+                Some(v) => v
+                    .as_u64()
+                    .map(Some)
+                    .ok_or_else(|| model_file(path, format!("`{key}` is {v}, not a count"))),
+            }
+        };
+        let window = count(WINDOW_KEY)?.map(|w| w as usize);
+        let pad_token_id = count("pad_token_id")?.map(|p| p as u32);
+        let cleaning = match config.get("relvis").and_then(|r| r.get("cleaning")) {
+            Some(c) => serde_json::from_value(c.clone())
+                .map_err(|e| model_file(path, format!("relvis.cleaning: {e}")))?,
+            None => Cleaning::default(),
+        };
+        let folder = FolderConfig { window, pad_token_id, cleaning };
+        let Some(labels) = config.get("id2label").and_then(|l| l.as_object()) else {
+            return Ok((default_names(), folder));
+        };
+        let classes: Option<Vec<String>> = (0..outputs)
+            .map(|i| labels.get(&i.to_string()).and_then(|v| v.as_str()).map(String::from))
+            .collect();
+        match classes {
+            Some(c) if labels.len() == outputs => Ok((c, folder)),
+            _ => Err(model_file(
+                path,
+                format!("id2label names {} classes, the model has {outputs} outputs", labels.len()),
+            )),
+        }
+    }
+
+    /// The tokens of `text` that belong to words, special tokens left out.
+    fn word_tokens(&self, text: &str) -> Result<Tokens, TextError> {
+        let encoding =
+            self.tokenizer.encode(text, false).map_err(|e| TextError::Tokenizer(e.to_string()))?;
+        let mut tokens = Tokens::default();
+        let mut last_word: Option<u32> = None;
+        for (&id, (word, &(start, end))) in encoding
+            .get_ids()
+            .iter()
+            .zip(encoding.get_word_ids().iter().zip(encoding.get_offsets()))
+        {
+            let Some(word) = word else { continue };
+            let index = if last_word == Some(*word) {
+                tokens.word_count() - 1
+            } else {
+                tokens.word_count()
+            };
+            last_word = Some(*word);
+            tokens.ids.push(id);
+            tokens.spans.push(start..end);
+            tokens.words.push(index);
+        }
+        Ok(tokens)
+    }
+
+    /// `text` cleaned and tokenized as the model reads it.
+    fn tokens(&self, text: &str) -> Result<Encoded, TextError> {
+        let mut text = self.cleaning.apply(text);
+        let specials = self
+            .tokenizer
+            .get_post_processor()
+            .map_or(0, |p| tokenizers::PostProcessor::added_tokens(p, false));
+        let readable = self.window.saturating_sub(specials);
+        let (tokens, covered) =
+            encode_prefix_with(&text, readable + MARGIN_TOKENS, |t| self.word_tokens(t))?;
+        let unread_bytes = text.len() - covered;
+        text.truncate(covered);
+        let read = tokens.ids.len().min(readable);
+        let (mut ids, positions) = if specials == 0 {
+            (tokens.ids[..read].to_vec(), (0..read).collect::<Vec<usize>>())
+        } else {
+            // The words read, encoded again with the special tokens the tokenizer adds around them.
+            let end = if read == tokens.ids.len() { text.len() } else { tokens.spans[read].start };
+            let encoding = self
+                .tokenizer
+                .encode(&text[..end], true)
+                .map_err(|e| TextError::Tokenizer(e.to_string()))?;
+            let positions = encoding
+                .get_word_ids()
+                .iter()
+                .enumerate()
+                .filter(|(_, w)| w.is_some())
+                .map(|(t, _)| t)
+                .collect();
+            (encoding.get_ids().to_vec(), positions)
+        };
+        if positions.len() != read
+            || positions.iter().zip(&tokens.ids).any(|(&p, &id)| ids[p] != id)
+        {
+            return Err(TextError::Tokenizer(
+                "the tokenizer splits a prefix of the document differently from the whole".into(),
+            ));
+        }
+        if ids.is_empty() {
+            return Err(TextError::Explain("the document holds no token".into()));
+        }
+        let padding = ids.len()..ids.len().max(self.min_length);
+        ids.resize(padding.end, self.pad_id);
+        Ok(Encoded { text, tokens, ids, positions, padding, unread_bytes })
+    }
+
+    fn embedded(&self, ids: &[u32]) -> Result<ArrayD<f32>, TextError> {
+        let table = self.model.embedding().expect("checked at load");
+        let mut x = ArrayD::zeros(IxDyn(&[1, ids.len(), table.ncols()]));
+        for (t, &id) in ids.iter().enumerate() {
+            let row = table.row(id as usize);
+            x.slice_mut(ndarray::s![0, t, ..]).assign(&row);
+        }
+        if let Some(&id) = ids.iter().find(|&&id| id as usize >= table.nrows()) {
+            return Err(TextError::Model(format!(
+                "token id {id} is outside the embedding table of {} rows",
+                table.nrows()
+            )));
+        }
+        Ok(x)
+    }
+
+    fn graph(&self, x: &ArrayD<f32>) -> Result<onnx_import::ImportedGraph, TextError> {
+        self.model.graph(x.shape()).map_err(|e| {
+            TextError::Explain(format!(
+                "this document ({} tokens) and the model: {e}",
+                x.shape()[1]
+            ))
+        })
+    }
+
+    pub fn predict(&self, text: &str) -> Result<Prediction, TextError> {
+        let encoded = self.tokens(text)?;
+        let x = self.embedded(&encoded.ids)?;
+        let graph = self.graph(&x)?;
+        let scores: Vec<f32> = graph.graph.forward(x)?.output().iter().copied().collect();
+        let class = argmax(&scores);
+        let known_words = self.known_words(&encoded);
+        Ok(Prediction {
+            class,
+            class_name: self.classes[class].clone(),
+            probabilities: softmax(&ndarray::Array1::from(scores.clone())).to_vec(),
+            scores,
+            known_words,
+        })
+    }
+
+    /// How many of the words read are in the tokenizer's vocabulary.
+    fn known_words(&self, encoded: &Encoded) -> KnownWords {
+        encoded.tokens.known_words(encoded.positions.len(), self.unknown_id)
+    }
+
+    pub fn explain(
+        &self,
+        text: &str,
+        class: Option<usize>,
+        method: &Method,
+    ) -> Result<TextExplanation, TextError> {
+        let encoded = self.tokens(text)?;
+        let known_words = self.known_words(&encoded);
+        let Encoded { text, tokens, ids, positions, padding, unread_bytes } = encoded;
+        let x = self.embedded(&ids)?;
+        let imported = self.graph(&x)?;
+        let trace = imported.graph.forward(x)?;
+        let scores: Vec<f32> = trace.output().iter().copied().collect();
+        let predicted = argmax(&scores);
+        let class = class.unwrap_or(predicted);
+        if class >= scores.len() {
+            return Err(TextError::Explain(format!(
+                "class {class} out of range: the model has {} classes",
+                scores.len()
+            )));
+        }
+        let (per_position, conservation, completeness) =
+            self.position_relevance(&imported.graph, &trace, &ids, &positions, class, method)?;
+        // Relevance of the worded tokens, in their order.
+        let relevance: Vec<f32> = positions.iter().map(|&t| per_position[t]).collect();
+        let words = words_of(&text, &tokens, &relevance, usize::MAX, method.is_signed(), |id| {
+            self.tokenizer.id_to_token(id).unwrap_or_default()
+        });
+        let conservation = conservation.map(|mut c| {
+            c.words = words.iter().map(|w| f64::from(w.relevance)).sum();
+            c.padding = per_position[padding].iter().map(|&r| f64::from(r)).sum();
+            c.absorbed = c.explained - c.words - c.padding;
+            c
+        });
+        Ok(TextExplanation {
+            method: method.to_string(),
+            class,
+            class_name: self.classes[class].clone(),
+            score: scores[class],
+            predicted,
+            predicted_name: self.classes[predicted].clone(),
+            probabilities: softmax(&ndarray::Array1::from(scores.clone())).to_vec(),
+            scores,
+            text,
+            words,
+            signed: method.is_signed(),
+            conservation,
+            completeness,
+            unread_bytes,
+            known_words,
+        })
+    }
+}
+
+/// Relevance per input position, and what LRP conserved or IG completed.
+type PositionRelevance = (Vec<f32>, Option<Conservation>, Option<Completeness>);
+
+impl OnnxTextClassifier {
+    /// Relevance per input position for `class` (the graph's batch axis dropped), on the
+    /// document `ids` whose worded tokens sit at `words`; `trace` is the graph's pass over it.
+    fn position_relevance(
+        &self,
+        graph: &Graph,
+        trace: &GraphTrace<'_>,
+        ids: &[u32],
+        words: &[usize],
+        class: usize,
+        method: &Method,
+    ) -> Result<PositionRelevance, TextError> {
+        let target = Target::Output(class);
+        let x = trace.input().to_owned();
+        let (mut conservation, mut completeness) = (None, None);
+        let per_position = match method {
+            Method::Lrp(composite) => {
+                let e = trace.lrp(&target, composite)?;
+                let layers = e.layers.iter().map(LayerSum::from).collect();
+                conservation = Some(Conservation {
+                    explained: e.explained,
+                    words: 0.0,
+                    padding: 0.0,
+                    absorbed: 0.0,
+                    layers,
+                });
+                position_sums(e.relevance.view())
+            }
+            Method::Sensitivity => position_norms(trace.gradient(&target)?.view()),
+            Method::GradientXInput => position_sums(trace.gradient_x_input(&target)?.view()),
+            Method::IntegratedGradients { steps, baseline, quadrature } => {
+                let start = match baseline {
+                    Baseline::Zero => ArrayD::zeros(x.raw_dim()),
+                    Baseline::Pad => {
+                        let mut padded = ids.to_vec();
+                        words.iter().for_each(|&p| padded[p] = self.pad_id);
+                        self.embedded(&padded)?
+                    }
+                };
+                let (relevance, complete) =
+                    ig_relevance(graph, &x, &start, class, (*steps, *quadrature), *baseline)?;
+                completeness = Some(complete);
+                relevance
+            }
+            Method::SmoothGrad(settings) => {
+                position_norms(smooth_grad(graph, &x, class, settings)?.view())
+            }
+            Method::Occlusion { window } => {
+                return Ok((
+                    occlusion_by_forward(graph, &x, Axis(1), words, *window, class)?,
+                    None,
+                    None,
+                ))
+            }
+        };
+        Ok((
+            per_position.index_axis(Axis(0), 0).iter().copied().collect(),
+            conservation,
+            completeness,
+        ))
+    }
+
+    /// A document as the deletion evaluation reads it: the ids the model reads, `label`, and
+    /// the positions of the words' tokens.
+    pub fn deletion_document(
+        &self,
+        text: &str,
+        label: usize,
+    ) -> Result<DeletionDocument, TextError> {
+        let Encoded { ids, positions, .. } = self.tokens(text)?;
+        Ok(DeletionDocument { ids, label, deletable: positions })
+    }
+}
+
+impl DeletionModel for OnnxTextClassifier {
+    /// The graph is built once per document and run again after each deletion (a deleted
+    /// position's embedding set to zero).
+    fn deletion_runs(
+        &self,
+        example: &DeletionDocument,
+        index: usize,
+        rankings: &[Ranking],
+        steps: usize,
+    ) -> Result<(bool, Vec<Vec<bool>>), TextError> {
+        let x = self.embedded(&example.ids)?;
+        let imported = self.graph(&x)?;
+        let predicts_label = |x: ArrayD<f32>| -> Result<bool, TextError> {
+            Ok(argmax(&imported.graph.forward(x)?.output().iter().copied().collect::<Vec<f32>>())
+                == example.label)
+        };
+        let trace = imported.graph.forward(x.clone())?;
+        let was_correct =
+            argmax(&trace.output().iter().copied().collect::<Vec<f32>>()) == example.label;
+        let runs = rankings
+            .iter()
+            .map(|ranking| {
+                let order =
+                    ranking.order(example.deletable.clone(), was_correct, index, |method| {
+                        Ok(self
+                            .position_relevance(
+                                &imported.graph,
+                                &trace,
+                                &example.ids,
+                                &example.deletable,
+                                example.label,
+                                method,
+                            )?
+                            .0)
+                    })?;
+                let mut x = x.clone();
+                let mut correct = Vec::with_capacity(steps + 1);
+                correct.push(was_correct);
+                for k in 0..steps {
+                    match order.get(k) {
+                        Some(&p) => {
+                            x.slice_mut(ndarray::s![0, p, ..]).fill(0.0);
+                            correct.push(predicts_label(x.clone())?);
+                        }
+                        None => correct.push(*correct.last().expect("one state at least")),
+                    }
+                }
+                Ok(correct)
+            })
+            .collect::<Result<Vec<_>, TextError>>()?;
+        Ok((was_correct, runs))
+    }
+}
