@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use criterion::Criterion;
 use ffmpeg_next as ffmpeg;
-use video::classifier::VideoClassifier;
+use video::VideoClassifier;
 use video::{DescriptorExtractor, DescriptorOptions, MotionField, MotionOptions, MotionReader};
 
 /// (name, clip) pairs: H.264 with B-frames, and MPEG-4 Part 2 (Xvid) at 320×240.
@@ -80,9 +80,9 @@ fn descriptors(fields: &[MotionField]) -> usize {
 /// the prediction streams them; the number of descriptors.
 fn fisher_sums(model: &VideoClassifier, channels: &[ndarray::Array2<f32>; 3]) -> usize {
     for (encoder, x) in model.encoders.iter().zip(channels) {
-        for start in (0..x.nrows()).step_by(video::fisher::CHUNK) {
+        for start in (0..x.nrows()).step_by(video::CHUNK) {
             black_box(encoder.term_sum(
-                x.slice(ndarray::s![start..(start + video::fisher::CHUNK).min(x.nrows()), ..]),
+                x.slice(ndarray::s![start..(start + video::CHUNK).min(x.nrows()), ..]),
                 x.nrows(),
             ));
         }
@@ -154,16 +154,13 @@ fn main() {
         });
     }
     group.bench_function("descriptors_320x240", |b| b.iter(|| black_box(descriptors(&fields))));
-    let model = video::default_model::load().expect("the embedded model");
+    let model = video::default_model().expect("the embedded model");
     group.bench_function("prediction_h264_426x240", |b| {
         b.iter(|| black_box(prediction(&model, &clips[0].1)))
     });
-    let h264 = video::clip_descriptors::clip_descriptors(
-        &clips[0].1,
-        model.reading(None),
-        model.config.options.descriptor,
-    )
-    .expect("descriptors");
+    let h264 =
+        video::clip_descriptors(&clips[0].1, model.reading(None), model.config.options.descriptor)
+            .expect("descriptors");
     group.bench_function("fisher_sums_h264_426x240", |b| {
         b.iter(|| black_box(fisher_sums(&model, &h264.channels)))
     });

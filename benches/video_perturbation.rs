@@ -14,11 +14,11 @@ use std::time::Instant;
 use criterion::Criterion;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
-use video::attribution::{block_relevance, remove_motion, ClipMotion, Method};
-use video::classifier::VideoClassifier;
-use video::clip_descriptors::ClipDescriptors;
-use video::editable_clip::EditableClip;
+use video::ClipDescriptors;
+use video::EditableClip;
 use video::MotionField;
+use video::VideoClassifier;
+use video::{block_relevance, remove_motion, ClipMotion, Method};
 
 type Edits = Vec<(usize, MotionField)>;
 
@@ -67,7 +67,7 @@ fn main() {
         );
         return;
     }
-    let model = video::default_model::load().expect("the embedded model");
+    let model = video::default_model().expect("the embedded model");
     let clip = ClipMotion::read(&model, &path, None).expect("the clip");
     let editable = EditableClip::new(&model, &clip);
     let (t_count, (rows, cols)) = (clip.frames.len(), clip.descriptors.grid);

@@ -8,7 +8,7 @@ use std::path::Path;
 use libfuzzer_sys::fuzz_target;
 use text::TextTokenizer;
 use text::TextClassifier;
-use video::classifier::VideoClassifier;
+use video::VideoClassifier;
 
 fuzz_target!(|bytes: &[u8]| {
     let split = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());

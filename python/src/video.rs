@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyArray3};
 use pyo3::prelude::*;
 use rayon::prelude::*;
-use video::classifier::VideoClassifier;
-use video::explain::{explain_clip, ExplanationRecord, VideoExplanation, DEFAULT_RULE};
+use video::VideoClassifier;
+use video::{explain_clip, ExplanationRecord, VideoExplanation, DEFAULT_RULE};
 
 use crate::errors::{usage, video_error};
 
@@ -37,7 +37,7 @@ impl PyVideoModel {
     fn new(py: Python<'_>, path: Option<PathBuf>) -> PyResult<Self> {
         let model = py.detach(|| match &path {
             Some(dir) => VideoClassifier::load(dir),
-            None => video::default_model::load(),
+            None => video::default_model(),
         });
         Ok(PyVideoModel { model: model.map_err(video_error)? })
     }

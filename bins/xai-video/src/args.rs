@@ -7,10 +7,10 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use outcome::Failure;
 use spray::cli::ClusterArgs;
-use video::classifier::VideoClassifier;
-use video::dataset::{load_clip_set, ClipSet};
-use video::synth::ArtifactKind;
+use video::ArtifactKind;
+use video::VideoClassifier;
 use video::VideoError;
+use video::{load_clip_set, ClipSet};
 
 #[derive(Args)]
 pub(crate) struct StreamArg {
@@ -78,7 +78,7 @@ impl ModelArg {
     pub(crate) fn load(&self) -> Result<VideoClassifier, VideoError> {
         match &self.model {
             Some(dir) => VideoClassifier::load(dir),
-            None => video::default_model::load(),
+            None => video::default_model(),
         }
     }
 }

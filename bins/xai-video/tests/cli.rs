@@ -32,8 +32,7 @@ fn synth_then_motion_vectors_and_descriptors() {
     let clips = manifest["clips"].as_array().unwrap();
     assert_eq!(clips.len(), 4);
     assert_eq!(clips.iter().filter(|c| c["artifact"] == true).count(), 2);
-    let (w, h, masks) =
-        video::synth::read_masks(&set.join(clips[0]["mask"].as_str().unwrap())).unwrap();
+    let (w, h, masks) = video::read_masks(&set.join(clips[0]["mask"].as_str().unwrap())).unwrap();
     assert_eq!((w, h, masks.len()), (160, 120, 24));
 
     let clip = set.join("wave").join("wave_000.mp4");

@@ -35,11 +35,11 @@ pub use data::{
 pub use error::TextError;
 pub use evaluate::{
     count_deletion, deletion_run, evaluate_deletion, evaluate_examples, evaluate_faithfulness,
-    evaluate_model, evaluate_texts, randomisation_test, rank, rank_positions, ClassDeletion, Curve,
-    Deletion, DeletionConfig, DeletionCounts, DeletionDocument, DeletionModel, DeletionReport,
-    EvaluatedDocument, Evaluation, EvaluationReport, EvaluationSettings, Experiment,
-    FaithfulnessConfig, GroupCounts, MethodScores, ModelEvaluation, Phase, Ranking, Shard, Slot,
-    CASCADE,
+    evaluate_model, evaluate_texts, randomisation_test, randomised_cnn, rank, rank_positions,
+    ClassDeletion, Curve, Deletion, DeletionConfig, DeletionCounts, DeletionDocument,
+    DeletionModel, DeletionReport, EvaluatedDocument, Evaluation, EvaluationReport,
+    EvaluationSettings, Experiment, FaithfulnessConfig, GroupCounts, MethodScores, ModelEvaluation,
+    Phase, Ranking, Shard, Slot, CASCADE,
 };
 pub use explain::{
     explain_positions, Baseline, Conservation, Method, PositionRelevance, TextExplanation,
@@ -62,7 +62,6 @@ pub use tokenize::{
     SPECIAL_TOKENS, TOKENIZER_FILE, VOCAB_FILE,
 };
 pub use train::{
-    accumulate_gradient, accuracy_and_loss, fingerprint, fit, train, validation_split,
-    EpochReport, FitOptions, Gradient, Silent, TokenizerChoice, TrainConfig, TrainReport,
-    TrainingProgress,
+    accumulate_gradient, accuracy_and_loss, fingerprint, fit, train, validation_split, EpochReport,
+    FitOptions, Gradient, Silent, TokenizerChoice, TrainConfig, TrainReport, TrainingProgress,
 };

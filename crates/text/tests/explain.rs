@@ -8,7 +8,8 @@ use rand::{Rng, SeedableRng};
 use text::Example;
 use text::{count_deletion, DeletionCounts, Shard};
 use text::{
-    deletion_run, evaluate_deletion, rank, Deletion, DeletionConfig, DeletionModel, Ranking, Slot,
+    deletion_run, evaluate_deletion, rank, Deletion, DeletionConfig, DeletionDocument,
+    DeletionModel, Ranking, Slot,
 };
 use text::{escape_html, explanation_html, heat_colour, write_terminal, ColorWhen, Palette};
 use text::{explain_positions, Conservation, Method, TextExplanation, WordRelevance};
@@ -301,7 +302,8 @@ fn deletion_runs_and_curves_are_consistent() {
         random_seeds: 2,
         per_class: Some(names),
     };
-    let documents: Vec<_> = examples.iter().map(|e| cnn.deletion_document(e)).collect();
+    let documents: Vec<_> =
+        examples.iter().map(|e| DeletionDocument::of_example(&cnn, e)).collect();
     let report = evaluate_deletion(&cnn, &documents, &config, &|_, _| {}).unwrap();
     assert_eq!(report.correct.documents + report.misclassified.documents, examples.len());
     assert!(report.correct.documents > 0 && report.misclassified.documents > 0);
@@ -348,9 +350,10 @@ fn deletion_curves_are_the_shares_tallied_from_each_documents_runs_and_shards_ad
         let sentences: Vec<&str> = post.split_inclusive(". ").collect();
         for piece in sentences.chunks(2) {
             let ids = model.prepare(&piece.concat()).unwrap().tokens.ids;
-            documents.push(
-                model.cnn.deletion_document(&Example { ids: model.cnn.input_ids(&ids), label }),
-            );
+            documents.push(DeletionDocument::of_example(
+                &model.cnn,
+                &Example { ids: model.cnn.input_ids(&ids), label },
+            ));
         }
     }
     let steps = 8;

@@ -251,15 +251,15 @@ fn randomisation_redraws_the_layers_from_the_top_at_their_own_scale() {
         let m = v.iter().map(|&x| f64::from(x)).sum::<f64>() / v.len() as f64;
         (v.iter().map(|&x| (f64::from(x) - m).powi(2)).sum::<f64>() / v.len() as f64).sqrt()
     };
-    let same = cnn.randomised(0, 1).unwrap();
+    let same = text::randomised_cnn(&cnn, 0, 1).unwrap();
     assert_eq!(same.scores(&[2, 3, 4, 5]), cnn.scores(&[2, 3, 4, 5]));
-    let top = cnn.randomised(1, 1).unwrap();
+    let top = text::randomised_cnn(&cnn, 1, 1).unwrap();
     assert_eq!((&top.embedding, &top.conv().weight), (&cnn.embedding, &cnn.conv().weight));
     assert_ne!(top.dense().weight, cnn.dense().weight);
     let (a, b) =
         (sd(cnn.dense().weight.as_slice().unwrap()), sd(top.dense().weight.as_slice().unwrap()));
     assert!((b / a - 1.0).abs() < 0.25, "the re-drawn weights keep their scale: σ {b} against {a}");
-    let all = cnn.randomised(3, 1).unwrap();
+    let all = text::randomised_cnn(&cnn, 3, 1).unwrap();
     assert_ne!(all.conv().weight, cnn.conv().weight);
     assert_ne!(all.embedding, cnn.embedding);
     assert!(all.embedding.row(0).iter().all(|&v| v == 0.0), "padding stays zero");
@@ -279,7 +279,7 @@ fn randomisation_redraws_the_layers_from_the_top_at_their_own_scale() {
         assert_eq!(curve.steps.iter().map(|s| s.randomised.len()).collect::<Vec<_>>(), [1, 2, 3]);
         assert_eq!(curve.steps[2].randomised, CASCADE.map(String::from));
         for (s, step) in curve.steps.iter().enumerate() {
-            let model = cnn.randomised(s + 1, 9).unwrap();
+            let model = text::randomised_cnn(&cnn, s + 1, 9).unwrap();
             let rho: Vec<f64> = docs
                 .iter()
                 .filter_map(|d| {

@@ -1,70 +1,66 @@
-//! The video pipeline, in stage order:
+//! The video pipeline. Its folders are its stages, in the order data flows through them:
 //!
-//! 1. **Decoding and motion**: motion vectors read from compressed video with each vector's
-//!    reference, or re-estimated where a codec exports none ([`motion`]), packed B-frames
-//!    unpacked, display rotation ([`rotation`]); fields on a block grid ([`field`]); decoded
-//!    pictures ([`picture`]); what `xai-video mv` reports ([`motion_summary`]).
-//! 2. **Features**: HOF/MBH descriptors with their receptive fields ([`descriptor`]); a clip's
-//!    descriptors, all at once or streamed while it decodes ([`clip_descriptors`]); PCA,
-//!    Gaussian mixture and Fisher vectors ([`fisher`]).
-//! 3. **Model**: labelled clip sets ([`dataset`]); the Fisher-vector / linear-SVM classifier
-//!    and its scoring ([`classifier`]), its training ([`training`]), model folder
-//!    ([`model_files`]) and embedded default ([`default_model`]); accuracy and
-//!    cross-validation ([`accuracy`]); many clips at once ([`batch`]).
-//! 4. **Explanation**: LRP through the chain onto blocks and frames ([`explain`]); the other
-//!    methods — SA, IG, SmoothGrad, occlusion — and one entry for all ([`attribution`]); a clip
-//!    scored again after edits of a few cells ([`editable_clip`]); deletion, insertion,
-//!    localisation and randomisation over a set ([`faithfulness`]) and its page
-//!    ([`evaluation_page`]); how good the explanations are ([`explanation_quality`]); SpRAy maps of clips and frames
-//!    ([`spray_maps`]); the report folder ([`report`]) with its pictures ([`heatmap`],
-//!    [`draw`]).
-//! 5. **Synthetic set**: rendered actions with masks and planted cues ([`synth`]), encoded with
-//!    the encoders real footage meets ([`encode`]).
+//! 1. `decode`: motion vectors from compressed video with each vector's reference (or
+//!    re-estimated where a codec exports none), display rotation, block-grid fields, pictures.
+//! 2. `features`: HOF/MBH descriptors with their receptive fields; PCA, Gaussian mixture and
+//!    Fisher vectors.
+//! 3. `model`: labelled clip sets; the Fisher-vector / linear-SVM classifier, its model
+//!    folder, training and the embedded default; many clips at once.
+//! 4. `explain`: LRP through the chain and the other methods, onto blocks and frames.
+//! 5. `evaluate`: accuracy; deletion, insertion, localisation and the randomisation test; how
+//!    good the explanations are.
+//! 6. `report`: the report folder with overlays and charts, SpRAy maps, the viewer's pages.
+//!
+//! Beside them, `synth`: the synthetic action set, rendered and encoded.
+//!
+//! The modules are private; everything is used from the crate's root.
 
-// 1. Decoding and motion
-pub mod field;
-pub mod motion;
-pub mod motion_summary;
-pub mod picture;
-pub mod rotation;
-mod unpack;
-// 2. Features
-pub mod clip_descriptors;
-pub mod descriptor;
-pub mod fisher;
-// 3. Model
-pub mod accuracy;
-pub mod batch;
-pub mod classifier;
-pub mod dataset;
-pub mod default_model;
-pub mod model_files;
-pub mod training;
-// 4. Explanation
-pub mod attribution;
-pub mod draw;
-pub mod editable_clip;
-pub mod evaluation_page;
-pub mod explain;
-pub mod explanation_quality;
-pub mod faithfulness;
-pub mod heatmap;
-pub mod report;
-pub mod spray_maps;
-pub mod spray_page;
-// 5. Synthetic set
-pub mod encode;
-pub mod synth;
-
+mod decode;
 mod error;
+mod evaluate;
+mod explain;
+mod features;
+mod model;
+mod report;
+mod synth;
 
-pub use descriptor::{Descriptor, DescriptorExtractor, DescriptorOptions};
-pub use encode::{ClipWriter, EncodeOptions, Encoder};
-pub use error::VideoError;
-pub use field::MotionField;
-pub use motion::{
-    FrameKind, MotionFrame, MotionOptions, MotionReader, MotionSource, ReferenceCheck,
+pub use decode::{
+    summarize_motion, DisplayRotation, FrameKind, FrameSummary, MotionField, MotionFrame,
+    MotionOptions, MotionReader, MotionSource, MotionSummary, ReferenceCheck, RgbImage,
     VectorOrigin, VideoInfo,
 };
-pub use motion_summary::{summarize, MotionSummary};
-pub use picture::RgbImage;
+pub use error::VideoError;
+pub use evaluate::{
+    block_mask, cross_validate, deletion_curve, evaluate_accuracy, evaluate_relevance,
+    evaluate_video, impute_from_neighbours, insertion_curve, perturbation, planted_cue,
+    randomisation_test, randomised_classifier, region_share, ClassShares, CrossValidation,
+    Imputation, Perturbation, PerturbationCurve, PlantedCue, RegionShare, RelevanceReport,
+    VideoAccuracy, VideoEvaluation, VideoEvaluationReport, VideoEvaluationSettings,
+    VideoMethodScores, CASCADE,
+};
+pub use explain::{
+    block_relevance, default_rules, explain_clip, explain_descriptors, gradient_times_input,
+    motionless, remove_motion, BlockRelevance, ClipMotion, Conservation, DescriptorScores,
+    EditableClip, Edits, ExplanationRecord, Method, VideoExplanation, DEFAULT_RULE, IG_STEPS,
+    OCCLUSION, SMOOTHGRAD,
+};
+pub use features::{
+    clip_descriptors, stream_clip, stream_descriptors, ClipDescriptors, Descriptor,
+    DescriptorExtractor, DescriptorOptions, DiagonalGmm, FisherEncoder, Projection, StreamedClip,
+    CHANNELS, CHUNK, MIN_VARIANCE, NEGLIGIBLE_POSTERIOR,
+};
+pub use model::{
+    all_clips, default_model, expand_clips, is_video_file, load_clip_set, map_clips,
+    report_folders, train_classifier, ClipSet, LabelledClip, TrainOptions, TrainingRecord,
+    VideoClassifier, VideoModelConfig, VideoPrediction, CONFIG_FILE, WEIGHTS_FILE,
+};
+pub use report::{
+    binned, class_strategies, draw_field_png, evaluation_page, frame_phases, montage, overlay,
+    plot_cluster_maps, plot_evaluation, plot_frame_relevance, plot_perturbation, pooled_record,
+    purity, save_png, spray_page, strategies, write_report, ClassStrategies, ClipView, Grid,
+    ReportFiles, ReportOptions, SHOWN_FRAMES,
+};
+pub use synth::{
+    artifact_rect, mixed_encoders, read_masks, render_set, ArtifactKind, ClipWriter, EncodeOptions,
+    Encoder, Encodings, SynthClip, SynthOptions, ACTIONS,
+};

@@ -4,14 +4,14 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use ndarray::{Array1, Array3, Axis};
-use video::accuracy::evaluate;
-use video::classifier::VideoClassifier;
-use video::clip_descriptors::clip_descriptors;
-use video::dataset::load_clip_set;
-use video::explain::{explain, explain_clip};
-use video::model_files::{CONFIG_FILE, WEIGHTS_FILE};
-use video::synth::{render_set, SynthOptions};
-use video::training::TrainOptions;
+use video::clip_descriptors;
+use video::evaluate_accuracy;
+use video::load_clip_set;
+use video::TrainOptions;
+use video::VideoClassifier;
+use video::{explain_clip, explain_descriptors};
+use video::{render_set, SynthOptions};
+use video::{CONFIG_FILE, WEIGHTS_FILE};
 
 struct Fixture {
     _dir: tempfile::TempDir,
@@ -41,7 +41,7 @@ fn fixture() -> &'static Fixture {
         // would make the tiny model depend on the machine's load.
         let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
         let model = pool
-            .install(|| VideoClassifier::train(&set.train, &set.classes, &options, &|_, _| {}))
+            .install(|| video::train_classifier(&set.train, &set.classes, &options, &|_, _| {}))
             .unwrap();
         Fixture { _dir: dir, root, model }
     })
@@ -52,7 +52,7 @@ fn a_model_trained_on_a_tiny_set_separates_two_classes() {
     let f = fixture();
     assert_eq!(f.model.config.training.train_accuracy, 1.0);
     let set = load_clip_set(&f.root, 1.0 / 3.0, 1).unwrap();
-    let e = evaluate(&f.model, &set.test, &|_, _| {}).unwrap();
+    let e = evaluate_accuracy(&f.model, &set.test, &|_, _| {}).unwrap();
     assert_eq!(e.accuracy, 1.0, "{e:?}");
 }
 
@@ -110,14 +110,15 @@ fn relevance_is_conserved_up_to_what_bias_and_epsilon_absorb() {
     )
     .unwrap();
     let eps = 1e-3f32;
-    let e = explain(m, &clip, None, &rules("epsilon=0.001")).unwrap();
+    let e = explain_descriptors(m, &clip, None, &rules("epsilon=0.001")).unwrap();
     check_against_f64(m, &clip, &e, eps, SvmRule::Epsilon);
     // The SVM step on z⁺, the Fisher step on ε: the same chain, another rule at step 3.
-    let e = explain(m, &clip, None, &rules("epsilon=0.001;dense:zplus")).unwrap();
+    let e = explain_descriptors(m, &clip, None, &rules("epsilon=0.001;dense:zplus")).unwrap();
     assert_eq!(e.conservation.layers[0].rule.as_deref(), Some("zplus"));
     check_against_f64(m, &clip, &e, eps, SvmRule::ZPlus);
     // The Fisher step is explained batch by batch: a rule that needs every input at once is refused.
-    let refused = explain(m, &clip, None, &rules("zplus")).err().expect("refused").to_string();
+    let refused =
+        explain_descriptors(m, &clip, None, &rules("zplus")).err().expect("refused").to_string();
     assert!(refused.contains("Fisher-vector step") && refused.contains("1:epsilon"), "{refused}");
 }
 
@@ -148,13 +149,13 @@ fn a_long_clip_explained_in_two_passes_over_the_file_gives_the_same_numbers() {
     let path = dir.path().join("walk").join("walk_000.mp4");
     let clip = clip_descriptors(&path, m.reading(None), m.config.options.descriptor).unwrap();
     assert!(
-        clip.fields.len() > video::fisher::CHUNK,
+        clip.fields.len() > video::CHUNK,
         "{} descriptors: the second pass must span several batches",
         clip.fields.len()
     );
     let streamed = explain_clip(m, &path, None, None, &rules("epsilon=0.001")).unwrap();
     check_against_f64(m, &clip, &streamed, 1e-3, SvmRule::Epsilon);
-    let in_memory = explain(m, &clip, None, &rules("epsilon=0.001")).unwrap();
+    let in_memory = explain_descriptors(m, &clip, None, &rules("epsilon=0.001")).unwrap();
     assert_eq!(streamed.frame_kinds, in_memory.frame_kinds);
     assert!((streamed.score - in_memory.score).abs() < 1e-5);
 }
@@ -163,8 +164,8 @@ fn a_long_clip_explained_in_two_passes_over_the_file_gives_the_same_numbers() {
 /// model's parts.
 fn check_against_f64(
     m: &VideoClassifier,
-    clip: &video::clip_descriptors::ClipDescriptors,
-    e: &video::explain::VideoExplanation,
+    clip: &video::ClipDescriptors,
+    e: &video::VideoExplanation,
     eps: f32,
     svm: SvmRule,
 ) {
@@ -262,7 +263,7 @@ fn gradient_times_input_matches_finite_differences() {
     )
     .unwrap();
     let class = 0;
-    let gi = video::explain::gradient_times_input(m, &clip, class).unwrap();
+    let gi = video::gradient_times_input(m, &clip, class).unwrap();
     let n = clip.fields.len();
     let terms: Vec<_> = m
         .encoders
@@ -343,7 +344,7 @@ fn the_streamed_fisher_vector_equals_the_one_from_all_descriptors() {
 
 #[test]
 fn training_settings_are_checked_by_the_library() {
-    let clips = [video::dataset::LabelledClip { path: "unused.mp4".into(), label: 0 }];
+    let clips = [video::LabelledClip { path: "unused.mp4".into(), label: 0 }];
     let classes = ["a".to_string(), "b".to_string()];
     for (options, name) in [
         (TrainOptions { components: 0, ..TrainOptions::default() }, "components"),
@@ -358,7 +359,7 @@ fn training_settings_are_checked_by_the_library() {
         ),
     ] {
         // Refused before any clip is read.
-        let err = VideoClassifier::train(&clips, &classes, &options, &|_, _| {})
+        let err = video::train_classifier(&clips, &classes, &options, &|_, _| {})
             .err()
             .expect("refused")
             .to_string();
@@ -421,7 +422,7 @@ fn score_f64(m: &VideoClassifier, y: &ndarray::Array2<f64>, class: usize) -> f64
 #[test]
 fn integrated_gradients_match_a_riemann_sum_of_f64_finite_differences() {
     use lrp::Differentiable;
-    use video::attribution::{motionless, ClipMotion, DescriptorScores};
+    use video::{motionless, ClipMotion, DescriptorScores};
     let f = fixture();
     let m = &f.model;
     let clip = ClipMotion::read(m, &f.root.join("walk").join("walk_002.mp4"), None).unwrap();
@@ -508,7 +509,7 @@ fn integrated_gradients_match_a_riemann_sum_of_f64_finite_differences() {
 
 #[test]
 fn occlusion_gives_each_cuboid_the_score_drop_without_its_motion() {
-    use video::attribution::{block_relevance, remove_motion, ClipMotion, Method};
+    use video::{block_relevance, remove_motion, ClipMotion, Method};
     let f = fixture();
     let m = &f.model;
     let path = f.root.join("sit-up").join("sit-up_002.mp4");
@@ -520,7 +521,7 @@ fn occlusion_gives_each_cuboid_the_score_drop_without_its_motion() {
     let (frames, rows, cols) = r.dim();
     assert_eq!(frames, 30);
     let score = |frames: &[(video::FrameKind, video::MotionField)]| {
-        let d = video::clip_descriptors::ClipDescriptors::from_fields(
+        let d = video::ClipDescriptors::from_fields(
             frames.iter().map(|(k, f)| Ok((*k, f))),
             clip.size,
             m.config.options.descriptor,
@@ -554,7 +555,7 @@ fn occlusion_gives_each_cuboid_the_score_drop_without_its_motion() {
 
 #[test]
 fn smoothgrad_without_noise_is_sensitivity() {
-    use video::attribution::{block_relevance, ClipMotion, Method};
+    use video::{block_relevance, ClipMotion, Method};
     let f = fixture();
     let clip = ClipMotion::read(&f.model, &f.root.join("walk").join("walk_002.mp4"), None).unwrap();
     let sa = block_relevance(&f.model, &clip, 0, &Method::Sensitivity).unwrap().blocks;
@@ -584,8 +585,8 @@ fn smoothgrad_without_noise_is_sensitivity() {
 
 #[test]
 fn deletion_and_insertion_meet_at_the_motionless_clip_and_randomisation_goes_from_the_top() {
-    use video::attribution::{motionless, ClipMotion};
-    use video::faithfulness::{deletion_curve, insertion_curve, Imputation};
+    use video::{deletion_curve, insertion_curve, Imputation};
+    use video::{motionless, ClipMotion};
     let f = fixture();
     let m = &f.model;
     let clip = ClipMotion::read(m, &f.root.join("walk").join("walk_002.mp4"), None).unwrap();
@@ -619,7 +620,8 @@ fn deletion_and_insertion_meet_at_the_motionless_clip_and_randomisation_goes_fro
         deletion_curve(m, &clip, 0, &cells, per_step, 2, Imputation::Neighbours).unwrap()[2],
         still
     ));
-    let (svm, both) = (m.randomised(1, 3), m.randomised(2, 3));
+    let (svm, both) =
+        (video::randomised_classifier(&m, 1, 3), video::randomised_classifier(&m, 2, 3));
     assert!(svm.svm.weight != m.svm.weight && svm.encoders == m.encoders);
     assert!(
         both.svm.weight == svm.svm.weight
@@ -634,14 +636,14 @@ fn deletion_and_insertion_meet_at_the_motionless_clip_and_randomisation_goes_fro
 #[test]
 fn an_edited_clip_scores_as_the_whole_clip_computed_again() {
     use rand::{Rng, SeedableRng};
-    use video::attribution::{remove_motion, ClipMotion};
-    use video::editable_clip::EditableClip;
-    use video::faithfulness::impute_from_neighbours;
+    use video::impute_from_neighbours;
+    use video::EditableClip;
+    use video::{remove_motion, ClipMotion};
     let f = fixture();
     let m = &f.model;
     let clip = ClipMotion::read(m, &f.root.join("sit-up").join("sit-up_001.mp4"), None).unwrap();
     let whole = |frames: &[(video::FrameKind, video::MotionField)]| {
-        let d = video::clip_descriptors::ClipDescriptors::from_fields(
+        let d = video::ClipDescriptors::from_fields(
             frames.iter().map(|(k, f)| Ok((*k, f))),
             clip.size,
             m.config.options.descriptor,

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use common::{interior, median, textured};
 use ffmpeg_next as ffmpeg;
-use video::clip_descriptors::clip_descriptors;
+use video::clip_descriptors;
 use video::{
     ClipWriter, Encoder, MotionOptions, MotionReader, MotionSource, RgbImage, VectorOrigin,
     VideoError,
@@ -162,7 +162,7 @@ fn a_still_image_named_as_a_video_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let png = dir.path().join("picture.mp4");
     let picture = textured(64, 48, 0, 0);
-    video::draw::draw_field_png(
+    video::draw_field_png(
         &picture,
         &video::MotionField::zeros(64, 48, 16),
         &dir.path().join("picture.png"),
@@ -201,7 +201,7 @@ fn the_same_content_in_five_codecs_gets_one_prediction_and_like_relevance() {
             .map(|f| f.unwrap().picture.unwrap())
             .collect();
     let (width, height) = (pictures[0].width, pictures[0].height);
-    let model = video::default_model::load().unwrap();
+    let model = video::default_model().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let encodings = [
         ("h264.mp4", Encoder::new("libx264", 25).option("crf", "20")),
@@ -223,7 +223,7 @@ fn the_same_content_in_five_codecs_gets_one_prediction_and_like_relevance() {
             clip_descriptors(&path, model.reading(None), model.config.options.descriptor).unwrap();
         let prediction = model.predict_descriptors(&clip);
         let explanation =
-            video::explain::explain(&model, &clip, None, &video::explain::default_rules()).unwrap();
+            video::explain_descriptors(&model, &clip, None, &video::default_rules()).unwrap();
         labels.push(model.config.classes[prediction.class].clone());
         curves.push(explanation.per_frame);
     }

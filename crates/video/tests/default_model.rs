@@ -13,11 +13,10 @@ const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/defau
 
 #[test]
 fn the_default_model_scores_and_explains_the_demo_clip_as_stored() {
-    let model = video::default_model::load().expect("the embedded model");
+    let model = video::default_model().expect("the embedded model");
     let clip = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/demo-video/sit-up.mp4");
-    let e =
-        video::explain::explain_clip(&model, &clip, None, None, &"epsilon=0.01".parse().unwrap())
-            .expect("explains");
+    let e = video::explain_clip(&model, &clip, None, None, &"epsilon=0.01".parse().unwrap())
+        .expect("explains");
     let got = json!({ "class": e.class_name, "scores": e.scores, "per_frame": e.per_frame, "fisher_vector_total": e.conservation.layers[0].relevance_in });
     if std::env::var_os("RELVIS_BLESS").is_some() {
         std::fs::write(FIXTURE, serde_json::to_string_pretty(&got).unwrap()).unwrap();

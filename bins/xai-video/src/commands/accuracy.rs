@@ -2,8 +2,8 @@
 
 use clap::Args;
 use outcome::{outln, Failure};
-use video::accuracy::{cross_validate, evaluate, VideoEvaluation};
-use video::dataset::all_clips;
+use video::all_clips;
+use video::{cross_validate, evaluate_accuracy, VideoAccuracy};
 
 use crate::args::{bar, DataArg, ModelArg};
 use crate::failure::Error;
@@ -59,7 +59,8 @@ impl AccuracyArgs {
             .into());
         }
         let progress = bar(set.test.len(), "held-out clips");
-        let e = evaluate(&model, &set.test, &|done, _| progress.set_position(done as u64))?;
+        let e =
+            evaluate_accuracy(&model, &set.test, &|done, _| progress.set_position(done as u64))?;
         progress.finish_and_clear();
         if self.json {
             outln!("{}", serde_json::to_string_pretty(&e).expect("serialises"))?;
@@ -71,7 +72,7 @@ impl AccuracyArgs {
     }
 }
 
-pub(crate) fn print_evaluation(e: &VideoEvaluation, classes: &[String]) -> Result<(), Error> {
+pub(crate) fn print_evaluation(e: &VideoAccuracy, classes: &[String]) -> Result<(), Error> {
     outln!("accuracy {:.4} on {} clips", e.accuracy, e.clips)?;
     outln!("{:<20} {:>7}", "class", "recall")?;
     for (name, r) in classes.iter().zip(&e.recall) {

@@ -7,16 +7,16 @@ use outcome::output::{Sink, StagedFolder};
 use outcome::{outln, Failure};
 use pipeline::metrics::argmax;
 use pipeline::worker::{optional_string_field, serve_rows, string_field};
-use video::batch::{expand_clips, map_clips, report_folders};
-use video::classifier::VideoPrediction;
-use video::explain::{explain_clip, ExplanationRecord, VideoExplanation};
-use video::report::{write_report, ReportFiles, ReportOptions};
+use video::VideoPrediction;
+use video::{expand_clips, map_clips, report_folders};
+use video::{explain_clip, ExplanationRecord, VideoExplanation};
+use video::{write_report, ReportFiles, ReportOptions};
 
 use clap::Args;
 
 use crate::args::{bar, class_index, count, rules, ModelArg, StreamArg};
 use crate::failure::{video_failure, Error};
-use video::explain::DEFAULT_RULE;
+use video::DEFAULT_RULE;
 
 fn predict(
     inputs: &[PathBuf],

@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use outcome::outln;
 use outcome::output::{check_new, write_file, StagedFile};
-use video::explain::default_rules;
-use video::explanation_quality::{evaluate_relevance, planted_cue};
-use video::heatmap::plot_perturbation;
+use video::default_rules;
+use video::plot_perturbation;
+use video::{evaluate_relevance, planted_cue};
 
 use crate::args::{bar, count, share, DataArg, ModelArg};
 use crate::failure::Error;

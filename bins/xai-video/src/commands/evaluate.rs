@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use clap::Args;
 use outcome::output::StagedFolder;
 use outcome::{errln, outln, Failure};
-use video::attribution::Method;
-use video::classifier::VideoClassifier;
-use video::explanation_quality::planted_cue;
-use video::faithfulness::{evaluate_video, VideoEvaluationReport, VideoEvaluationSettings};
+use video::planted_cue;
+use video::Method;
+use video::VideoClassifier;
+use video::{evaluate_video, VideoEvaluationReport, VideoEvaluationSettings};
 
 use crate::args::{bar, count, share, DataArg};
 use crate::failure::Error;
@@ -76,11 +76,11 @@ impl EvaluateArgs {
         };
         let methods = written.iter().map(|m| m.parse::<Method>()).collect::<Result<Vec<_>, _>>()?;
         let models: Vec<(String, VideoClassifier)> = if self.models.is_empty() {
-            vec![("default".to_string(), video::default_model::load()?)]
+            vec![("default".to_string(), video::default_model()?)]
         } else {
             let load = |dir: &PathBuf| {
                 if dir.as_os_str() == "default" && !dir.exists() {
-                    video::default_model::load()
+                    video::default_model()
                 } else {
                     VideoClassifier::load(dir)
                 }
@@ -147,13 +147,12 @@ impl EvaluateArgs {
             (serde_json::to_string_pretty(&report).expect("serialises") + "\n").as_bytes(),
         )?;
         write("evaluation.md", table.as_bytes())?;
-        video::heatmap::plot_evaluation(&report, &staged.path().join("evaluation.png"))?;
+        video::plot_evaluation(&report, &staged.path().join("evaluation.png"))?;
         if self.html {
             let title = format!("relvis evaluation: {}", self.data.data.display());
             write(
                 "evaluation.html",
-                viewer::evaluation_html(&video::evaluation_page::evaluation_page(&report, &title))
-                    .as_bytes(),
+                viewer::evaluation_html(&video::evaluation_page(&report, &title)).as_bytes(),
             )?;
         }
         staged.commit()?;

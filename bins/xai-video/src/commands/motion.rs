@@ -9,14 +9,15 @@ use crate::failure::{video_failure, Error};
 use clap::Args;
 use outcome::output::{Sink, StagedFolder};
 use outcome::{outln, Failure};
-use video::draw::draw_field_png;
+use video::draw_field_png;
 use video::{
-    summarize, DescriptorExtractor, DescriptorOptions, MotionOptions, MotionReader, VectorOrigin,
+    summarize_motion, DescriptorExtractor, DescriptorOptions, MotionOptions, MotionReader,
+    VectorOrigin,
 };
 
 fn mv(clip: &Path, reading: MotionOptions, json: bool) -> Result<(), Error> {
     let block = reading.block;
-    let summary = summarize(clip, reading)?;
+    let summary = summarize_motion(clip, reading)?;
     if json {
         outln!("{}", serde_json::to_string_pretty(&summary).expect("serialises"))?;
         return Ok(());

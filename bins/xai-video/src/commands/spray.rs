@@ -11,15 +11,13 @@ use outcome::output::{check_new, write_file, StagedFolder};
 use outcome::{outln, Failure};
 use spray::plot::plot_class;
 use spray::rank_by_eigengap;
-use video::dataset::all_clips;
-use video::explain::ExplanationRecord;
-use video::explanation_quality::planted_cue;
-use video::heatmap::plot_cluster_maps;
-use video::motion::MotionOptions;
-use video::spray_maps::{
-    class_strategies, frame_phases, pooled_record, strategies, ClassStrategies, Grid,
-};
-use video::spray_page::{spray_page, ClipView};
+use video::all_clips;
+use video::planted_cue;
+use video::plot_cluster_maps;
+use video::ExplanationRecord;
+use video::MotionOptions;
+use video::{class_strategies, frame_phases, pooled_record, strategies, ClassStrategies, Grid};
+use video::{spray_page, ClipView};
 
 use crate::args::{bar, class_index, count, DataArg, ModelArg, SprayArg, StreamArg};
 use crate::failure::{video_failure, Error};

@@ -7,7 +7,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use outcome::outln;
 use outcome::output::StagedFolder;
-use video::synth::{render_set, ArtifactKind, Encodings, SynthOptions, ACTIONS};
+use video::{render_set, ArtifactKind, Encodings, SynthOptions, ACTIONS};
 
 use crate::args::{artifact, count};
 use crate::failure::{video_failure, Error};

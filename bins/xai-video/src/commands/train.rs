@@ -5,9 +5,8 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use outcome::outln;
 use outcome::output::check_new;
-use video::accuracy::evaluate;
-use video::classifier::VideoClassifier;
-use video::training::TrainOptions;
+use video::evaluate_accuracy;
+use video::TrainOptions;
 
 use crate::args::{bar, count, positive, DataArg, GridArg};
 use crate::commands::accuracy::print_evaluation;
@@ -62,7 +61,7 @@ fn train(data: &DataArg, out: &Path, options: TrainOptions, force: bool) -> Resu
         set.split
     )?;
     let progress = bar(2 * set.train.len(), "clips (sample, then Fisher vectors)");
-    let mut model = VideoClassifier::train(&set.train, &set.classes, &options, &|done, _| {
+    let mut model = video::train_classifier(&set.train, &set.classes, &options, &|done, _| {
         progress.set_position(done as u64)
     })?;
     progress.finish_and_clear();
@@ -75,7 +74,8 @@ fn train(data: &DataArg, out: &Path, options: TrainOptions, force: bool) -> Resu
     )?;
     if !set.test.is_empty() {
         let progress = bar(set.test.len(), "held-out clips");
-        let e = evaluate(&model, &set.test, &|done, _| progress.set_position(done as u64))?;
+        let e =
+            evaluate_accuracy(&model, &set.test, &|done, _| progress.set_position(done as u64))?;
         progress.finish_and_clear();
         print_evaluation(&e, &set.classes)?;
         model.config.test_accuracy = Some(e.accuracy);

@@ -359,10 +359,10 @@ pub struct DeletionDocument {
     pub deletable: Vec<usize>,
 }
 
-impl TextCnn {
-    /// `example` as this model reads it for the deletion evaluation.
-    pub fn deletion_document(&self, example: &Example) -> DeletionDocument {
-        let ids = self.input_ids(&example.ids);
+impl DeletionDocument {
+    /// `example` as `cnn` reads it for the deletion evaluation.
+    pub fn of_example(cnn: &TextCnn, example: &Example) -> DeletionDocument {
+        let ids = cnn.input_ids(&example.ids);
         let deletable = (0..ids.len()).filter(|&p| ids[p] != PAD).collect();
         DeletionDocument { ids, label: example.label, deletable }
     }

@@ -21,4 +21,4 @@ pub use evaluation::{
 pub use faithfulness::{
     evaluate_faithfulness, EvaluatedDocument, FaithfulnessConfig, MethodScores,
 };
-pub use randomisation::{randomisation_test, CASCADE};
+pub use randomisation::{randomisation_test, randomised_cnn, CASCADE};

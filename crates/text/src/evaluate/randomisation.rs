@@ -24,31 +24,29 @@ use crate::model::{TextCnn, PAD};
 /// The layers in the order they are randomised.
 pub const CASCADE: [&str; 3] = ["dense", "conv1d", "embedding"];
 
-impl TextCnn {
-    /// A copy with the first `layers` of [`CASCADE`] re-drawn at random (seeded), weights and
-    /// biases each at their own scale; the padding embedding stays zero.
-    pub fn randomised(&self, layers: usize, seed: u64) -> Result<TextCnn, TextError> {
-        let mut rng = StdRng::seed_from_u64(seed);
-        let (mut embedding, mut conv, mut dense) =
-            (self.embedding.clone(), self.conv().clone(), self.dense().clone());
-        for layer in &CASCADE[..layers.min(CASCADE.len())] {
-            match *layer {
-                "dense" => {
-                    redraw(&mut dense.weight, &mut rng);
-                    dense.bias.iter_mut().for_each(|b| redraw(b, &mut rng));
-                }
-                "conv1d" => {
-                    redraw(&mut conv.weight, &mut rng);
-                    conv.bias.iter_mut().for_each(|b| redraw(b, &mut rng));
-                }
-                _ => {
-                    redraw(&mut embedding, &mut rng);
-                    embedding.row_mut(PAD as usize).fill(0.0);
-                }
+/// A copy of `cnn` with the first `layers` of [`CASCADE`] re-drawn at random (seeded), weights and
+/// biases each at their own scale; the padding embedding stays zero.
+pub fn randomised_cnn(cnn: &TextCnn, layers: usize, seed: u64) -> Result<TextCnn, TextError> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let (mut embedding, mut conv, mut dense) =
+        (cnn.embedding.clone(), cnn.conv().clone(), cnn.dense().clone());
+    for layer in &CASCADE[..layers.min(CASCADE.len())] {
+        match *layer {
+            "dense" => {
+                redraw(&mut dense.weight, &mut rng);
+                dense.bias.iter_mut().for_each(|b| redraw(b, &mut rng));
+            }
+            "conv1d" => {
+                redraw(&mut conv.weight, &mut rng);
+                conv.bias.iter_mut().for_each(|b| redraw(b, &mut rng));
+            }
+            _ => {
+                redraw(&mut embedding, &mut rng);
+                embedding.row_mut(PAD as usize).fill(0.0);
             }
         }
-        TextCnn::from_parts(self.arch.clone(), embedding, conv, dense)
     }
+    TextCnn::from_parts(cnn.arch.clone(), embedding, conv, dense)
 }
 
 /// The test over `documents` for `methods`: per step, each document's relevance over its
@@ -62,7 +60,7 @@ pub fn randomisation_test(
     progress: &Progress,
 ) -> Result<Vec<RandomisationCurve>, TextError> {
     let models: Vec<TextCnn> =
-        (1..=CASCADE.len()).map(|k| cnn.randomised(k, seed)).collect::<Result<_, _>>()?;
+        (1..=CASCADE.len()).map(|k| randomised_cnn(cnn, k, seed)).collect::<Result<_, _>>()?;
     let done = AtomicUsize::new(0);
     // Per document, per method, per step: (ρ, ρ of |R|), when defined.
     let per_document: Vec<Vec<Vec<(Option<f64>, Option<f64>)>>> = documents

@@ -77,7 +77,10 @@ impl TextModel for TextClassifier {
         Ok(examples
             .into_iter()
             .zip(labels)
-            .map(|(e, label)| DeletionDocument { label, ..self.cnn.deletion_document(&e) })
+            .map(|(e, label)| DeletionDocument {
+                label,
+                ..DeletionDocument::of_example(&self.cnn, &e)
+            })
             .collect())
     }
 

@@ -1,0 +1,17 @@
+//! Stage 5, evaluation: accuracy and cross-validation; deletion, insertion, localisation and
+//! the randomisation test over a set; how good the explanations are.
+
+mod accuracy;
+mod explanation_quality;
+mod faithfulness;
+
+pub use accuracy::{cross_validate, evaluate_accuracy, CrossValidation, VideoAccuracy};
+pub use explanation_quality::{
+    evaluate_relevance, perturbation, planted_cue, region_share, ClassShares, Perturbation,
+    PerturbationCurve, RegionShare, RelevanceReport,
+};
+pub use faithfulness::{
+    block_mask, deletion_curve, evaluate_video, impute_from_neighbours, insertion_curve,
+    randomisation_test, randomised_classifier, Imputation, PlantedCue, VideoEvaluation,
+    VideoEvaluationReport, VideoEvaluationSettings, VideoMethodScores, CASCADE,
+};

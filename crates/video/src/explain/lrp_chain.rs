@@ -1,0 +1,506 @@
+//! LRP through the whole pipeline, as a chain of linear steps explained with `crates/lrp`'s
+//! rules, numbered from the input like a network's layers (a composite's `INDEX:` and
+//! `KIND:` entries address them):
+//!
+//! 0. `receptive-fields` (linear): blocks × frames → descriptors, each descriptor the sum of
+//!    its cuboid. A descriptor is no function of "block activations", so the step has no input
+//!    to weigh: the flat rule, uniform over the cuboid (conserves exactly).
+//! 1. `fisher-terms` (linear): descriptors → raw Fisher-vector dimensions, each dimension the
+//!    sum of per-descriptor terms `φ_ij` (inputs 1, weights `φ_ij`). Explained batch by batch
+//!    against the whole vector (`lrp::relevance_through_part`), so LRP-0 or LRP-ε.
+//! 2. `normalisation`: power and L2 normalisation per descriptor type (`lrp::PowerNorm`),
+//!    element-wise up to a positive factor; relevance passes unchanged (as in Bach et al. 2016
+//!    for Fisher vectors).
+//! 3. `dense`: the SVM, class scores over the normalised Fisher vector (`lrp::Dense`); any rule.
+//!
+//! The default is LRP-ε with ε = 10⁻³ on steps 1 and 3 ([`DEFAULT_RULE`]). A clip is read
+//! twice ([`explain_clip`]): once for its Fisher vector and score, once more for the relevance
+//! of each batch of descriptors, so memory does not grow with the clip's length beyond the
+//! block relevance itself (4 bytes per block and frame).
+
+use std::path::Path;
+
+use lrp::{
+    relevance_through, relevance_through_part, Composite, Layer, LayerKind, LinearMap, LrpError,
+    Network, Rule, Target, WeightMod,
+};
+use ndarray::{s, Array1, Array3, ArrayD, ArrayView1, ArrayView2, ArrayViewD, IxDyn};
+use pipeline::conservation::LayerSum;
+use pipeline::metrics::argmax;
+use serde::{Deserialize, Serialize};
+
+use crate::decode::{FrameKind, MotionOptions};
+use crate::error::VideoError;
+use crate::features::Descriptor;
+use crate::features::{channel, stream_descriptors, ClipDescriptors};
+use crate::features::{FisherEncoder, CHUNK};
+use crate::model::VideoClassifier;
+
+/// The rules of the chain unless asked otherwise.
+pub const DEFAULT_RULE: &str = "epsilon=0.001";
+
+/// The chain's steps, from the input.
+const RECEPTIVE_FIELDS: usize = 0;
+const FISHER_TERMS: usize = 1;
+const NORMALISATION: usize = 2;
+const SVM: usize = 3;
+
+/// The default rules, [`DEFAULT_RULE`].
+pub fn default_rules() -> Composite {
+    DEFAULT_RULE.parse().expect("a valid composite")
+}
+
+/// Where the explained score went: the blocks, what the steps absorbed, each step's sums.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Conservation {
+    /// The explained class score, the relevance at the top.
+    pub explained: f64,
+    /// The sum of all block relevances.
+    pub blocks: f64,
+    /// `explained − blocks`: taken by the SVM's bias and the stabilisers.
+    pub absorbed: f64,
+    /// Per step, from the SVM back to the blocks.
+    pub layers: Vec<LayerSum>,
+}
+
+/// Where a clip's class score went.
+#[derive(Clone, Debug, Serialize)]
+pub struct VideoExplanation {
+    pub class: usize,
+    pub class_name: String,
+    pub score: f32,
+    pub scores: Vec<f32>,
+    /// The rules, as a composite.
+    pub method: String,
+    /// Relevance per frame, block row and block column `[frames, rows, cols]` (signed).
+    #[serde(skip)]
+    pub blocks: Array3<f32>,
+    /// Sum over each frame's blocks.
+    pub per_frame: Vec<f32>,
+    pub frame_kinds: Vec<char>,
+    /// Presentation time of each frame in seconds, when the clip was read from its file.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub frame_times: Vec<f64>,
+    /// Relevance of each descriptor (all three types together), in descriptor order.
+    #[serde(skip)]
+    pub descriptors: Array1<f32>,
+    pub conservation: Conservation,
+}
+
+/// An explanation as one JSON object, with the block relevance as nested lists
+/// `blocks[frame][row][column]` (the worker mode's records, which SpRAy reads back).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ExplanationRecord {
+    pub class: usize,
+    pub class_name: String,
+    pub score: f32,
+    pub scores: Vec<f32>,
+    pub method: String,
+    pub per_frame: Vec<f32>,
+    pub frame_kinds: Vec<char>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub frame_times: Vec<f64>,
+    pub conservation: Conservation,
+    pub blocks: Vec<Vec<Vec<f32>>>,
+}
+
+impl From<&VideoExplanation> for ExplanationRecord {
+    fn from(e: &VideoExplanation) -> Self {
+        let blocks = e
+            .blocks
+            .outer_iter()
+            .map(|frame| frame.outer_iter().map(|row| row.to_vec()).collect())
+            .collect();
+        ExplanationRecord {
+            class: e.class,
+            class_name: e.class_name.clone(),
+            score: e.score,
+            scores: e.scores.clone(),
+            method: e.method.clone(),
+            per_frame: e.per_frame.clone(),
+            frame_kinds: e.frame_kinds.clone(),
+            frame_times: e.frame_times.clone(),
+            conservation: e.conservation.clone(),
+            blocks,
+        }
+    }
+}
+
+/// The map "one per descriptor → raw Fisher-vector dimensions" with weights `φ_ij`,
+/// computed in chunks from the descriptors (never an `N × 2KD` matrix): some of a clip's
+/// `count` descriptors (the terms carry the clip's `1/N`).
+struct FisherTerms<'e, 'd> {
+    encoder: &'e FisherEncoder,
+    descriptors: ArrayView2<'d, f32>,
+    count: usize,
+}
+
+impl FisherTerms<'_, '_> {
+    fn chunks(&self, weights: WeightMod, mut each: impl FnMut(usize, ndarray::Array2<f32>)) {
+        let n = self.descriptors.nrows();
+        for start in (0..n).step_by(CHUNK) {
+            let rows = self.descriptors.slice(ndarray::s![start..(start + CHUNK).min(n), ..]);
+            let mut terms = self.encoder.terms(rows, self.count);
+            if weights != WeightMod::Identity {
+                terms.mapv_inplace(|w| weights.apply(w));
+            }
+            each(start, terms);
+        }
+    }
+}
+
+impl LinearMap for FisherTerms<'_, '_> {
+    fn name(&self) -> &str {
+        "fisher-terms"
+    }
+
+    fn output_shape(&self, shape: &[usize], layer: usize) -> Result<Vec<usize>, LrpError> {
+        if shape != [self.descriptors.nrows()] {
+            return Err(LrpError::ShapeMismatch {
+                layer,
+                kind: self.name().into(),
+                expected: format!("[{}]", self.descriptors.nrows()),
+                got: shape.to_vec(),
+            });
+        }
+        Ok(vec![self.encoder.fisher_len()])
+    }
+
+    fn forward(&self, x: ArrayViewD<f32>, weights: WeightMod) -> ArrayD<f32> {
+        let x = x.into_dimensionality::<ndarray::Ix1>().expect("checked shape");
+        let mut out = Array1::<f32>::zeros(self.encoder.fisher_len());
+        self.chunks(weights, |start, terms| {
+            out += &x.slice(ndarray::s![start..start + terms.nrows()]).dot(&terms)
+        });
+        out.into_dyn()
+    }
+
+    fn transpose(
+        &self,
+        s: ArrayViewD<f32>,
+        weights: WeightMod,
+        _input_shape: &[usize],
+    ) -> ArrayD<f32> {
+        let s = s.into_dimensionality::<ndarray::Ix1>().expect("checked shape");
+        let mut out = Array1::<f32>::zeros(self.descriptors.nrows());
+        self.chunks(weights, |start, terms| {
+            out.slice_mut(ndarray::s![start..start + terms.nrows()]).assign(&terms.dot(&s))
+        });
+        out.into_dyn()
+    }
+
+    fn bias(&self) -> Option<ArrayView1<'_, f32>> {
+        None
+    }
+}
+
+/// The map "blocks × frames → descriptors": each descriptor sums its cuboid, over the frames
+/// `first_frame..first_frame + shape[0]` that hold the descriptors' cuboids.
+struct ReceptiveFields<'a> {
+    fields: &'a [Descriptor],
+    first_frame: usize,
+    shape: [usize; 3],
+}
+
+impl ReceptiveFields<'_> {
+    fn frames(&self, d: &Descriptor) -> std::ops::Range<usize> {
+        d.frames.start - self.first_frame..d.frames.end - self.first_frame
+    }
+}
+
+impl LinearMap for ReceptiveFields<'_> {
+    fn name(&self) -> &str {
+        "receptive-fields"
+    }
+
+    fn output_shape(&self, shape: &[usize], layer: usize) -> Result<Vec<usize>, LrpError> {
+        if shape != self.shape {
+            return Err(LrpError::ShapeMismatch {
+                layer,
+                kind: self.name().into(),
+                expected: format!("{:?}", self.shape),
+                got: shape.to_vec(),
+            });
+        }
+        Ok(vec![self.fields.len()])
+    }
+
+    fn forward(&self, x: ArrayViewD<f32>, weights: WeightMod) -> ArrayD<f32> {
+        let w = weights.apply(1.0);
+        let x = x.into_dimensionality::<ndarray::Ix3>().expect("checked shape");
+        let out: Array1<f32> = self
+            .fields
+            .iter()
+            .map(|d| w * x.slice(s![self.frames(d), d.rows.clone(), d.cols.clone()]).sum())
+            .collect();
+        out.into_dyn()
+    }
+
+    fn transpose(
+        &self,
+        s: ArrayViewD<f32>,
+        weights: WeightMod,
+        _input_shape: &[usize],
+    ) -> ArrayD<f32> {
+        let w = weights.apply(1.0);
+        let mut out = Array3::<f32>::zeros(self.shape);
+        for (d, &v) in self.fields.iter().zip(s.iter()) {
+            out.slice_mut(s![self.frames(d), d.rows.clone(), d.cols.clone()])
+                .mapv_inplace(|o| o + w * v);
+        }
+        out.into_dyn()
+    }
+
+    fn bias(&self) -> Option<ArrayView1<'_, f32>> {
+        None
+    }
+}
+
+/// What a pass hands each batch: its `[HOF, MBHx, MBHy]` rows and their receptive fields.
+type BatchVisitor<'a> =
+    dyn FnMut([ArrayView2<f32>; 3], &[Descriptor]) -> Result<(), VideoError> + 'a;
+
+/// A clip's descriptors batch by batch (`[HOF, MBHx, MBHy]` rows and their receptive
+/// fields), read again as often as asked.
+trait DescriptorPasses {
+    fn pass(&self, each: &mut BatchVisitor) -> Result<(), VideoError>;
+}
+
+impl DescriptorPasses for ClipDescriptors {
+    fn pass(&self, each: &mut BatchVisitor) -> Result<(), VideoError> {
+        let n = self.fields.len();
+        for start in (0..n).step_by(CHUNK) {
+            let rows = start..(start + CHUNK).min(n);
+            let channels = [0, 1, 2].map(|c| self.channels[c].slice(s![rows.clone(), ..]));
+            each(channels, &self.fields[rows])?;
+        }
+        Ok(())
+    }
+}
+
+/// A clip file, its descriptors computed again on every pass.
+struct StreamedDescriptors<'a> {
+    path: &'a Path,
+    reading: MotionOptions,
+    options: crate::features::DescriptorOptions,
+}
+
+impl DescriptorPasses for StreamedDescriptors<'_> {
+    fn pass(&self, each: &mut BatchVisitor) -> Result<(), VideoError> {
+        stream_descriptors(self.path, self.reading, self.options, |batch| {
+            let channels = [0, 1, 2].map(|c| channel(batch, c));
+            each([0, 1, 2].map(|c| channels[c].view()), batch)
+        })
+        .map(|_| ())
+    }
+}
+
+/// Explains the model's score for `class` (the predicted class when `None`) on a clip's
+/// descriptors, with `rules` for the chain's steps (the module notes).
+pub fn explain_descriptors(
+    model: &VideoClassifier,
+    clip: &ClipDescriptors,
+    class: Option<usize>,
+    rules: &Composite,
+) -> Result<VideoExplanation, VideoError> {
+    let raw: Vec<Array1<f32>> =
+        model.encoders.iter().zip(&clip.channels).map(|(e, x)| e.raw(x.view())).collect();
+    explain_passes(model, &raw, clip.fields.len(), &clip.frame_kinds, clip.grid, clip, class, rules)
+}
+
+/// Explains the model's score for `class` on the clip at `path` (read as `reading` says; the
+/// model's block size), in two passes over the file: memory stays flat with the clip's length.
+pub fn explain_clip(
+    model: &VideoClassifier,
+    path: &Path,
+    stream: Option<usize>,
+    class: Option<usize>,
+    rules: &Composite,
+) -> Result<VideoExplanation, VideoError> {
+    let (mut kinds, mut times, mut grid) = (Vec::new(), Vec::new(), (0, 0));
+    let (raw, count, _) = model.clip_raw_fisher(path, stream, |frame| {
+        kinds.push(frame.kind);
+        times.push(frame.time);
+        grid = (frame.field.rows(), frame.field.cols());
+    })?;
+    let source = StreamedDescriptors {
+        path,
+        reading: model.reading(stream),
+        options: model.config.options.descriptor,
+    };
+    let explanation = explain_passes(model, &raw, count, &kinds, grid, &source, class, rules)?;
+    Ok(VideoExplanation { frame_times: times, ..explanation })
+}
+
+/// The rules of the Fisher-vector and SVM steps, checked: the Fisher step is explained
+/// batch by batch, which LRP-0 and LRP-ε allow.
+fn step_rules(rules: &Composite) -> Result<(Rule, Rule), VideoError> {
+    rules.validate().map_err(|e| VideoError::Settings(e.to_string()))?;
+    let (fisher, svm) =
+        (rules.rule_for(FISHER_TERMS, LayerKind::Linear), rules.rule_for(SVM, LayerKind::Dense));
+    if !matches!(fisher, Rule::Zero | Rule::Epsilon(_)) {
+        return Err(VideoError::Settings(format!(
+            "rule {fisher} for the Fisher-vector step (step {FISHER_TERMS}): it is explained batch by batch, which takes lrp0 or epsilon; give it its own, e.g. `{fisher};{FISHER_TERMS}:epsilon=0.001`"
+        )));
+    }
+    Ok((fisher, svm))
+}
+
+/// The explanation from the raw Fisher-vector parts `raw` of a clip's `count` descriptors and
+/// one more pass over them.
+#[allow(clippy::too_many_arguments)]
+fn explain_passes(
+    model: &VideoClassifier,
+    raw: &[Array1<f32>],
+    count: usize,
+    frame_kinds: &[FrameKind],
+    grid: (usize, usize),
+    source: &dyn DescriptorPasses,
+    class: Option<usize>,
+    rules: &Composite,
+) -> Result<VideoExplanation, VideoError> {
+    let (fisher_rule, svm_rule) = step_rules(rules)?;
+    let fv = model.normalised(raw);
+    let scores = model.scores(&fv);
+    let class = class.unwrap_or_else(|| argmax(&scores));
+    if class >= scores.len() {
+        return Err(VideoError::Invalid(format!("class {class} of {}", scores.len())));
+    }
+    let score = scores[class];
+    let mut target = Array1::<f32>::zeros(scores.len());
+    target[class] = score;
+    // 3. SVM → normalised Fisher vector; 2. element-wise normalisation: unchanged.
+    let r_fv =
+        relevance_through(&model.svm, fv.view().into_dyn(), target.view().into_dyn(), &svm_rule)?;
+    let mut r_desc = Vec::with_capacity(count);
+    let shape = [frame_kinds.len(), grid.0, grid.1];
+    let mut blocks = Array3::<f32>::zeros(shape);
+    source.pass(&mut |channels, fields| {
+        // 1. Fisher vector → this batch of descriptors, type by type, against the whole
+        // Fisher vector's dimensions `raw`.
+        let ones = Array1::<f32>::ones(fields.len());
+        let mut r = Array1::<f32>::zeros(fields.len());
+        let mut offset = 0;
+        for ((encoder, x), z) in model.encoders.iter().zip(channels).zip(raw) {
+            let part = r_fv.slice(s![offset..offset + encoder.fisher_len()]);
+            offset += encoder.fisher_len();
+            let map = FisherTerms { encoder, descriptors: x, count };
+            r += &relevance_through_part(
+                &map,
+                ones.view().into_dyn(),
+                z.view().into_dyn(),
+                part.into_dyn(),
+                &fisher_rule,
+            )?
+            .into_dimensionality::<ndarray::Ix1>()
+            .expect("1-d");
+        }
+        // 0. → blocks × frames, flat over each receptive field, on the frames the batch covers.
+        let first_frame = fields.iter().map(|d| d.frames.start).min().unwrap_or(0);
+        let last_frame = fields.iter().map(|d| d.frames.end).max().unwrap_or(0).min(shape[0]);
+        let window = [last_frame - first_frame, shape[1], shape[2]];
+        let map = ReceptiveFields { fields, first_frame, shape: window };
+        let spread = relevance_through(
+            &map,
+            ArrayD::<f32>::zeros(IxDyn(&window)).view(),
+            r.view().into_dyn(),
+            &Rule::Flat,
+        )?;
+        let mut target = blocks.slice_mut(s![first_frame..last_frame, .., ..]);
+        target += &spread.into_dimensionality::<ndarray::Ix3>().expect("3-d");
+        r_desc.extend(r);
+        Ok(())
+    })?;
+    let r_desc = Array1::from(r_desc);
+    let per_frame: Vec<f32> = blocks.outer_iter().map(|f| f.sum()).collect();
+    let (at_fv, at_descriptors, at_blocks) = (total(&r_fv), total(&r_desc), total(&blocks));
+    let step =
+        |index: usize, kind: &str, rule: Option<Rule>, relevance_out: f64, relevance_in: f64| {
+            LayerSum {
+                index,
+                kind: kind.into(),
+                rule: rule.map(|r| r.to_string()),
+                relevance_out,
+                relevance_in,
+            }
+        };
+    let layers = vec![
+        step(SVM, "dense", Some(svm_rule), f64::from(score), at_fv),
+        step(NORMALISATION, "normalisation", None, at_fv, at_fv),
+        step(FISHER_TERMS, "fisher-terms", Some(fisher_rule), at_fv, at_descriptors),
+        step(RECEPTIVE_FIELDS, "receptive-fields", Some(Rule::Flat), at_descriptors, at_blocks),
+    ];
+    Ok(VideoExplanation {
+        class,
+        class_name: model.config.classes[class].clone(),
+        score,
+        scores: scores.to_vec(),
+        method: format!("lrp {rules}"),
+        per_frame,
+        frame_kinds: frame_kinds.iter().map(|k| k.letter()).collect(),
+        frame_times: Vec::new(),
+        blocks,
+        descriptors: r_desc,
+        conservation: Conservation {
+            explained: f64::from(score),
+            blocks: at_blocks,
+            absorbed: f64::from(score) - at_blocks,
+            layers,
+        },
+    })
+}
+
+/// `Σ v` in f64.
+fn total<'a>(values: impl IntoIterator<Item = &'a f32>) -> f64 {
+    values.into_iter().map(|&v| f64::from(v)).sum()
+}
+
+/// Gradient × Input at the descriptor level, spread flat over the receptive fields: each
+/// descriptor's `φ_i · ∂score/∂Φ` (its input is its weight 1 in `Φ = Σ_i φ_i`), the gradient
+/// taken by the core through the SVM and the normalisation (a [`lrp::Network`] of
+/// [`lrp::PowerNorm`] and the SVM's [`lrp::Dense`]) and through the Fisher terms' transpose.
+/// A gradient-based baseline for the perturbation curves, `[frames, rows, cols]`.
+pub fn gradient_times_input(
+    model: &VideoClassifier,
+    clip: &ClipDescriptors,
+    class: usize,
+) -> Result<Array3<f32>, VideoError> {
+    let n = clip.fields.len();
+    let raw: Vec<Array1<f32>> =
+        model.encoders.iter().zip(&clip.channels).map(|(e, x)| e.raw(x.view())).collect();
+    let head = Network::new(vec![
+        Layer::PowerNorm(model.normalisation()),
+        Layer::Dense(model.svm.clone()),
+    ]);
+    let at_raw = head
+        .forward(VideoClassifier::raw_fisher_vector(&raw).into_dyn())?
+        .gradient(&Target::Output(class))?;
+    let mut per_descriptor = Array1::<f32>::zeros(n);
+    let mut offset = 0;
+    for (encoder, x) in model.encoders.iter().zip(&clip.channels) {
+        let part = at_raw.slice(s![offset..offset + encoder.fisher_len()]);
+        offset += encoder.fisher_len();
+        let map = FisherTerms { encoder, descriptors: x.view(), count: n };
+        per_descriptor += &map
+            .transpose(part.into_dyn(), WeightMod::Identity, &[n])
+            .into_dimensionality::<ndarray::Ix1>()
+            .expect("1-d");
+    }
+    spread_over_fields(clip, &per_descriptor)
+}
+
+/// Per-descriptor scores spread flat over their receptive fields: `[frames, rows, cols]`.
+pub(crate) fn spread_over_fields(
+    clip: &ClipDescriptors,
+    per_descriptor: &Array1<f32>,
+) -> Result<Array3<f32>, VideoError> {
+    let shape = [clip.frame_kinds.len(), clip.grid.0, clip.grid.1];
+    let map = ReceptiveFields { fields: &clip.fields, first_frame: 0, shape };
+    let blocks = relevance_through(
+        &map,
+        ArrayD::<f32>::zeros(IxDyn(&shape)).view(),
+        per_descriptor.view().into_dyn(),
+        &Rule::Flat,
+    )?;
+    Ok(blocks.into_dimensionality::<ndarray::Ix3>().expect("3-d"))
+}

@@ -1,0 +1,19 @@
+//! Stage 4, explanation: LRP through the chain onto blocks and frames, the other methods (SA,
+//! G×I, IG, SmoothGrad, occlusion), and a clip scored again after edits of a few cells.
+
+mod attribution;
+mod clip_motion;
+mod editable_clip;
+mod lrp_chain;
+
+pub use attribution::{
+    block_relevance, BlockRelevance, DescriptorScores, Method, IG_STEPS, OCCLUSION, SMOOTHGRAD,
+};
+pub(crate) use clip_motion::descriptors_of;
+pub use clip_motion::{motionless, remove_motion, ClipMotion};
+pub use editable_clip::{EditableClip, Edits};
+pub(crate) use lrp_chain::spread_over_fields;
+pub use lrp_chain::{
+    default_rules, explain_clip, explain_descriptors, gradient_times_input, Conservation,
+    ExplanationRecord, VideoExplanation, DEFAULT_RULE,
+};
