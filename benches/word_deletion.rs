@@ -13,7 +13,7 @@ use criterion::Criterion;
 use ndarray::{Array1, Array2, Array3};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use text::Deletion;
+use text::EditableDocument;
 use text::{Architecture, TextCnn};
 
 const ARCH: Architecture = Architecture {
@@ -62,7 +62,7 @@ impl Workload {
 
     /// 50 deletions, each followed by the class scores, updating `doc` (reset to `start`)
     /// incrementally.
-    fn incremental<'m>(&self, doc: &mut Deletion<'m>, start: &Deletion<'m>) -> f32 {
+    fn incremental<'m>(&self, doc: &mut EditableDocument<'m>, start: &EditableDocument<'m>) -> f32 {
         doc.reset_to(start);
         let mut total = 0.0;
         for &p in &self.order {
@@ -90,7 +90,11 @@ fn median(mut times: Vec<Duration>) -> f64 {
     times[times.len() / 2].as_secs_f64()
 }
 
-fn print_ratio<'m>(work: &'m Workload, doc: &mut Deletion<'m>, start: &Deletion<'m>) {
+fn print_ratio<'m>(
+    work: &'m Workload,
+    doc: &mut EditableDocument<'m>,
+    start: &EditableDocument<'m>,
+) {
     let rounds = 9;
     let (mut naive, mut incremental) = (Vec::new(), Vec::new());
     for _ in 0..rounds {
@@ -113,7 +117,7 @@ fn print_ratio<'m>(work: &'m Workload, doc: &mut Deletion<'m>, start: &Deletion<
 
 fn main() {
     let work = Workload::new();
-    let start = Deletion::new(&work.cnn, work.x.clone());
+    let start = EditableDocument::new(&work.cnn, work.x.clone());
     let mut doc = start.clone();
     // No HTML plots: criterion's plotters would look for a font the workspace does not register.
     let mut c = Criterion::default().without_plots().configure_from_args();

@@ -5,6 +5,7 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
+use text::TextModel;
 use text::Method;
 use text::TextClassifier;
 

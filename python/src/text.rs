@@ -8,8 +8,8 @@ use numpy::{IntoPyArray, PyArray1, PyArray2};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 use rayon::prelude::*;
+use text::{AnyTextModel, TextExplanation, TextModel};
 use text::{Method, DEFAULT_RULE};
-use text::{TextExplanation, TextModel};
 
 use crate::errors::{exception, text_error, usage};
 use outcome::FailureKind;
@@ -17,7 +17,7 @@ use outcome::FailureKind;
 /// A text classifier that explains its decisions word by word.
 #[pyclass(name = "TextModel", module = "relvis", frozen)]
 pub(crate) struct PyTextModel {
-    model: Box<dyn TextModel>,
+    model: AnyTextModel,
     classes: Arc<Vec<String>>,
 }
 
@@ -81,7 +81,7 @@ impl PyTextModel {
     fn new(py: Python<'_>, path: Option<PathBuf>) -> PyResult<Self> {
         let model = py.detach(|| match &path {
             Some(dir) => text::load_model(dir),
-            None => text::default_model().map(|m| Box::new(m) as Box<dyn TextModel>),
+            None => text::default_model().map(AnyTextModel::Native),
         });
         let model = model.map_err(text_error)?;
         let classes = Arc::new(model.classes().to_vec());
@@ -144,7 +144,7 @@ impl PyTextModel {
     ) -> PyResult<Py<PyAny>> {
         let (docs, single) = documents(texts)?;
         let class = self.target(target)?;
-        let method = Method::parse(method, rule).map_err(text_error)?;
+        let method = Method::parse(method, rule).map_err(|e| text_error(e.into()))?;
         let explained = py
             .detach(|| {
                 docs.par_iter()

@@ -96,14 +96,7 @@ impl PyVideoModel {
         let class = match target {
             None => None,
             Some(t) => match (t.extract::<String>(), t.extract::<usize>()) {
-                (Ok(name), _) => {
-                    Some(classes.iter().position(|c| *c == name).ok_or_else(|| {
-                        usage(format!(
-                            "unknown class `{name}`; the model knows {}",
-                            classes.join(", ")
-                        ))
-                    })?)
-                }
+                (Ok(name), _) => Some(self.model.class_index(&name).map_err(video_error)?),
                 (_, Ok(i)) if i < classes.len() => Some(i),
                 _ => {
                     return Err(usage(format!(

@@ -9,8 +9,8 @@ use pipeline::worker::{string_field, Row};
 use text::default_newsgroups_path;
 use text::fingerprint;
 use text::{
-    load_dataset, Corpus, DatasetOptions, Encoding, Layout, ModelConfig, OnnxTextClassifier,
-    TextClassifier, TextError, TextModel,
+    load_dataset, AnyTextModel, Corpus, DatasetOptions, Encoding, Layout, ModelConfig,
+    OnnxTextClassifier, TextClassifier, TextError,
 };
 
 use crate::failure::Error;
@@ -147,10 +147,10 @@ impl ModelArg {
     }
 
     /// A relvis model or an ONNX model folder.
-    pub(crate) fn load_any(&self) -> Result<Box<dyn TextModel>, TextError> {
+    pub(crate) fn load_any(&self) -> Result<AnyTextModel, TextError> {
         match &self.model {
             Some(dir) => text::load_model(dir),
-            None => Ok(Box::new(text::default_model()?)),
+            None => Ok(AnyTextModel::Native(text::default_model()?)),
         }
     }
 }

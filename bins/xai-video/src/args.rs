@@ -83,14 +83,6 @@ impl ModelArg {
     }
 }
 
-/// The index of the class `name` the user asked for.
-pub(crate) fn class_index(model: &VideoClassifier, name: &str) -> Result<usize, Failure> {
-    let classes = &model.config.classes;
-    classes.iter().position(|c| c == name).ok_or_else(|| {
-        Failure::usage(format!("unknown class `{name}`; the model knows {}", classes.join(", ")))
-    })
-}
-
 pub(crate) fn bar(len: usize, what: &str) -> ProgressBar {
     let bar = ProgressBar::new(len as u64);
     bar.set_style(

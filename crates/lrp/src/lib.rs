@@ -43,6 +43,8 @@ mod explain;
 mod graph;
 mod layers;
 mod linear;
+mod method;
+mod method_spec;
 mod network;
 mod rule;
 
@@ -59,5 +61,7 @@ pub use explain::{
 pub use graph::{Graph, GraphTrace, Node, NodeId, Op};
 pub use layers::{Conv1d, Conv2d, Conv2dGeometry, Dense, Layer, LayerKind, MaxPool, PowerNorm};
 pub use linear::{LinearMap, WeightMod};
+pub use method::{Attribute, Domain, Method, MethodError, MethodSettings};
+pub use method_spec::{MethodSpec, SMOOTHGRAD_KEYS};
 pub use network::{Network, Trace};
 pub use rule::{Rule, DEFAULT_EPSILON};

@@ -5,7 +5,6 @@
 //! - [`conservation`]: the per-step relevance sums of an explanation;
 //! - [`localisation`], [`correlation`]: how explanations are judged — against masks of what
 //!   matters, and against another scoring of the same elements by rank;
-//! - [`method_spec`]: an attribution method as written on the command line, `NAME:KEY=VALUE,…`;
 //! - [`randomisation`]: the model parameter randomisation test's curves and flag;
 //! - [`figure`]: pictures as PNG or SVG by extension, with the embedded font;
 //! - [`progress`]: how long work reports how far it has come;
@@ -19,7 +18,6 @@ pub mod conservation;
 pub mod correlation;
 pub mod figure;
 pub mod localisation;
-pub mod method_spec;
 pub mod metrics;
 pub mod model_folder;
 pub mod progress;

@@ -12,6 +12,26 @@ pub fn argmax<'a>(scores: impl IntoIterator<Item = &'a f32>) -> usize {
     best.map_or(0, |(i, _)| i)
 }
 
+/// A class name the model does not have, with the classes it has.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownClass {
+    pub name: String,
+    pub classes: Vec<String>,
+}
+
+impl std::fmt::Display for UnknownClass {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "no class `{}`; the model's classes are {}", self.name, self.classes.join(", "))
+    }
+}
+
+/// The index of the class called `name` among `classes`.
+pub fn class_index(classes: &[String], name: &str) -> Result<usize, UnknownClass> {
+    classes
+        .iter()
+        .position(|c| c == name)
+        .ok_or_else(|| UnknownClass { name: name.to_string(), classes: classes.to_vec() })
+}
 /// `counts[true][predicted]` over `classes` classes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Confusion {

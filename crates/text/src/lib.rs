@@ -34,22 +34,23 @@ pub use data::{
 };
 pub use error::TextError;
 pub use evaluate::{
-    count_deletion, deletion_run, evaluate_deletion, evaluate_examples, evaluate_faithfulness,
-    evaluate_model, evaluate_texts, randomisation_test, randomised_cnn, rank, rank_positions,
-    ClassDeletion, Curve, Deletion, DeletionConfig, DeletionCounts, DeletionDocument,
+    count_deletion, deletion_documents, deletion_run, evaluate_deletion, evaluate_examples,
+    evaluate_faithfulness, evaluate_model, evaluate_texts, randomisation_test, randomised_cnn,
+    rank, rank_positions, ClassDeletion, Curve, DeletionConfig, DeletionCounts, DeletionDocument,
     DeletionModel, DeletionReport, EvaluatedDocument, Evaluation, EvaluationReport,
     EvaluationSettings, Experiment, FaithfulnessConfig, GroupCounts, MethodScores, ModelEvaluation,
-    Phase, Ranking, Shard, Slot, CASCADE,
+    Phase, Ranking, Shard, CASCADE,
 };
 pub use explain::{
-    explain_positions, Baseline, Conservation, Method, PositionRelevance, TextExplanation,
-    WordRelevance, DEFAULT_RULE, IG_STEPS, SMOOTHGRAD,
+    explain_positions, Attribution, Baseline, Conservation, Method, OcclusionWindow,
+    PositionRelevance, TextExplanation, TextModel, WordRelevance, WordTotals, Words, DEFAULT_RULE,
 };
 pub use model::{
     default_model, export_onnx, initialise_embeddings, load_model, onnx_bytes, read_vectors,
-    softmax, Architecture, Coverage, ModelConfig, OnnxTextClassifier, Prediction, Prepared,
-    TextClassifier, TextCnn, TextModel, TrainingRecord, CONFIG_FILE, FORMAT, FORMAT_VERSION,
-    MAX_LEN, MAX_TOKENS, OLDEST_FORMAT_VERSION, ONNX_FILE, PAD, UNK, WEIGHTS_FILE, WINDOW_KEY,
+    softmax, AnyTextModel, Architecture, Coverage, EditableDocument, EpochReport, ModelConfig,
+    OnnxTextClassifier, Prediction, Prepared, Slot, TextClassifier, TextCnn, TrainConfig,
+    TrainReport, TrainingRecord, CONFIG_FILE, FORMAT, FORMAT_VERSION, MAX_LEN, MAX_TOKENS,
+    OLDEST_FORMAT_VERSION, ONNX_FILE, PAD, UNK, WEIGHTS_FILE, WINDOW_KEY,
 };
 pub use report::{
     ansi256, class_strategies, cluster_summary, escape_html, evaluation_page, explanation_html,
@@ -62,6 +63,6 @@ pub use tokenize::{
     SPECIAL_TOKENS, TOKENIZER_FILE, VOCAB_FILE,
 };
 pub use train::{
-    accumulate_gradient, accuracy_and_loss, fingerprint, fit, train, validation_split, EpochReport,
-    FitOptions, Gradient, Silent, TokenizerChoice, TrainConfig, TrainReport, TrainingProgress,
+    accumulate_gradient, accuracy_and_loss, fingerprint, fit, train, validation_split, FitOptions,
+    Gradient, Silent, TokenizerChoice, TrainingProgress,
 };

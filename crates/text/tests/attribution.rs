@@ -2,7 +2,7 @@
 //! words zeroed, Integrated Gradients' completeness, SmoothGrad without noise against SA.
 
 use ndarray::Array2;
-use text::{explain_positions, Method};
+use text::{explain_positions, Method, OcclusionWindow};
 
 fn demo_post(name: &str) -> String {
     std::fs::read_to_string(
@@ -30,10 +30,14 @@ fn occlusion_is_the_mean_score_drop_of_full_passes_with_the_window_zeroed() {
     let words: Vec<usize> =
         (0..x.nrows()).filter(|&p| x.row(p).iter().any(|&v| v != 0.0)).collect();
     for window in [1, 3] {
-        let got =
-            explain_positions(&model.cnn, x.clone(), Some(class), &Method::Occlusion { window })
-                .unwrap()
-                .relevance;
+        let got = explain_positions(
+            &model.cnn,
+            x.clone(),
+            Some(class),
+            &Method::Occlusion(OcclusionWindow(window)),
+        )
+        .unwrap()
+        .relevance;
         let mut expected = vec![0.0f64; x.nrows()];
         for (i, &p) in words.iter().enumerate() {
             let starts = i.saturating_sub(window - 1)..=i.min(words.len() - window);

@@ -9,6 +9,7 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 use text::Method;
+use text::TextModel;
 
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/default-model.json");
 const DOCUMENTS: [&str; 3] = ["space.txt", "hockey.txt", "medicine.txt"];

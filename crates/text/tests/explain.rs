@@ -6,10 +6,11 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use text::Example;
+use text::TextModel;
 use text::{count_deletion, DeletionCounts, Shard};
 use text::{
-    deletion_run, evaluate_deletion, rank, Deletion, DeletionConfig, DeletionDocument,
-    DeletionModel, Ranking, Slot,
+    deletion_run, evaluate_deletion, rank, DeletionConfig, DeletionDocument, DeletionModel,
+    EditableDocument, Ranking, Slot,
 };
 use text::{escape_html, explanation_html, heat_colour, write_terminal, ColorWhen, Palette};
 use text::{explain_positions, Conservation, Method, TextExplanation, WordRelevance};
@@ -109,12 +110,12 @@ fn lrp_conserves_the_score_up_to_what_biases_take_on_the_default_model() {
                 c.explained
             );
             assert!(
-                (c.words - words).abs() <= 1e-4 * score.abs(),
+                (c.input.words - words).abs() <= 1e-4 * score.abs(),
                 "{rule}: words sum to {} , closed form {words}",
-                c.words
+                c.input.words
             );
             let listed: f64 = e.words.iter().map(|w| f64::from(w.relevance)).sum();
-            assert!((listed - c.words).abs() <= 1e-4 * score.abs());
+            assert!((listed - c.input.words).abs() <= 1e-4 * score.abs());
         }
     }
 }
@@ -178,7 +179,7 @@ fn incremental_deletion_equals_full_recomputation_exactly() {
         let mut rng = StdRng::seed_from_u64(100 + seed);
         let ids = cnn.input_ids(&random_ids(&mut rng, 50));
         let mut x = cnn.embed(&ids);
-        let mut doc = Deletion::new(&cnn, x.clone());
+        let mut doc = EditableDocument::new(&cnn, x.clone());
         // The window kernel agrees with the lrp network's forward pass.
         let network: Vec<f32> = cnn.scores(&ids).to_vec();
         for (a, b) in doc.scores().iter().zip(&network) {
@@ -190,10 +191,10 @@ fn incremental_deletion_equals_full_recomputation_exactly() {
         for &p in &order[..40] {
             doc.delete(p);
             x.row_mut(p).fill(0.0);
-            let full = Deletion::new(&cnn, x.clone());
+            let full = EditableDocument::new(&cnn, x.clone());
             assert_eq!(doc.pooled(), full.pooled(), "seed {seed}, after deleting {p}");
             assert_eq!(doc.scores(), full.scores());
-            let mut other = Deletion::new(&cnn, cnn.embed(&cnn.input_ids(&[1, 2, 3])));
+            let mut other = EditableDocument::new(&cnn, cnn.embed(&cnn.input_ids(&[1, 2, 3])));
             other.reset_to(&doc);
             assert_eq!(other.pooled(), full.pooled(), "reset_to copies the state");
             let network: Vec<f32> = cnn
@@ -211,7 +212,7 @@ fn incremental_deletion_equals_full_recomputation_exactly() {
         doc.reset_to(&start);
         assert_eq!(
             doc.scores(),
-            Deletion::new(&cnn, cnn.embed(&ids)).scores(),
+            EditableDocument::new(&cnn, cnn.embed(&ids)).scores(),
             "back to the start"
         );
     }
@@ -225,7 +226,7 @@ fn replacing_restoring_and_removing_words_equal_a_full_pass_over_the_edited_text
         let ids = cnn.input_ids(&random_ids(&mut rng, 30));
         let x = cnn.embed(&ids);
         let word = cnn.embed(&[7]).row(0).to_owned();
-        let mut doc = Deletion::new(&cnn, x.clone()).with_replacement(word.clone());
+        let mut doc = EditableDocument::new(&cnn, x.clone()).with_replacement(word.clone());
         // What each position holds, `None` once removed.
         let mut held: Vec<Option<Slot>> = vec![Some(Slot::Word); ids.len()];
         for step in 0..60 {
@@ -334,7 +335,7 @@ fn deletion_runs_and_curves_are_consistent() {
     );
     // A run past a document's length keeps its last state.
     let ids = cnn.input_ids(&[3, 4, 5]);
-    let run = deletion_run(&mut Deletion::new(&cnn, cnn.embed(&ids)), &[0, 1, 2], 6, 1);
+    let run = deletion_run(&mut EditableDocument::new(&cnn, cnn.embed(&ids)), &[0, 1, 2], 6, 1);
     assert_eq!(run.len(), 7);
     assert!(run[3..].iter().all(|&c| c == run[3]));
 }
@@ -440,8 +441,7 @@ fn sample() -> TextExplanation {
         signed: true,
         conservation: Some(Conservation {
             explained: 2.5,
-            words: 2.5,
-            padding: 0.0,
+            input: text::WordTotals { words: 2.5, padding: 0.0 },
             absorbed: 0.0,
             layers: vec![],
         }),

@@ -212,7 +212,7 @@ fn a_faithful_ranking_beats_chance_and_settings_are_checked() {
         })
         .collect();
     let config = FaithfulnessConfig {
-        methods: vec![Method::Occlusion { window: 1 }],
+        methods: vec![Method::Occlusion(text::OcclusionWindow(1))],
         steps: 5,
         shares: vec![0.1],
         replacement: 3,

@@ -79,10 +79,10 @@ fn the_exported_default_model_explains_as_the_native_one() {
             }
             if let (Some(c), Some(d)) = (&a.conservation, &b.conservation) {
                 assert!(
-                    (c.words - d.words).abs() < 1e-4 * c.explained.abs().max(1.0),
+                    (c.input.words - d.input.words).abs() < 1e-4 * c.explained.abs().max(1.0),
                     "{} against {}",
-                    c.words,
-                    d.words
+                    c.input.words,
+                    d.input.words
                 );
             }
             assert_eq!(a.completeness.is_some(), method.starts_with("ig"));

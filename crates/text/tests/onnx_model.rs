@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use text::Method;
-use text::{load_model, TextError};
+use text::{load_model, TextError, TextModel};
 
 fn folder() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/onnx-kim")
@@ -65,9 +65,9 @@ fn an_onnx_model_is_explained_word_by_word_with_every_method() {
             // The words and what the layers absorbed make the score.
             let absorbed: f64 = c.layers.iter().map(|l| l.relevance_out - l.relevance_in).sum();
             assert!(
-                (c.words + absorbed - c.explained).abs() < 1e-4,
+                (c.input.words + absorbed - c.explained).abs() < 1e-4,
                 "{} + {absorbed} against {}",
-                c.words,
+                c.input.words,
                 c.explained
             );
             assert!(

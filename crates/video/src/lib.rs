@@ -40,9 +40,9 @@ pub use evaluate::{
 };
 pub use explain::{
     block_relevance, default_rules, explain_clip, explain_descriptors, gradient_times_input,
-    motionless, remove_motion, BlockRelevance, ClipMotion, Conservation, DescriptorScores,
-    EditableClip, Edits, ExplanationRecord, Method, VideoExplanation, DEFAULT_RULE, IG_STEPS,
-    OCCLUSION, SMOOTHGRAD,
+    motionless, remove_motion, BlockRelevance, BlockTotals, ClipMotion, Clips, Conservation,
+    Cuboid, DescriptorScores, EditableClip, Edits, ExplanationRecord, Method, Motionless,
+    VideoExplanation, DEFAULT_RULE,
 };
 pub use features::{
     clip_descriptors, stream_clip, stream_descriptors, ClipDescriptors, Descriptor,

@@ -244,7 +244,7 @@ fn check_against_f64(
     assert!((descriptor_total - r_desc.sum()).abs() <= 1e-3 * scale.max(descriptor_total.abs()));
     assert!((block_total - descriptor_total).abs() <= 1e-4 * descriptor_total.abs().max(1e-3));
     assert!(
-        (e.conservation.blocks - block_total).abs() <= 1e-9
+        (e.conservation.input.blocks - block_total).abs() <= 1e-9
             && (e.conservation.absorbed - (z - block_total)).abs() < 1e-4 * z.abs().max(1.0)
     );
     let per_frame: f64 = e.per_frame.iter().map(|&v| f64::from(v)).sum();
@@ -515,9 +515,14 @@ fn occlusion_gives_each_cuboid_the_score_drop_without_its_motion() {
     let path = f.root.join("sit-up").join("sit-up_002.mp4");
     let clip = ClipMotion::read(m, &path, None).unwrap();
     let class = 1;
-    let r = block_relevance(m, &clip, class, &Method::Occlusion { blocks: 3, frames: 7 })
-        .unwrap()
-        .blocks;
+    let r = block_relevance(
+        m,
+        &clip,
+        class,
+        &Method::Occlusion(video::Cuboid { blocks: 3, frames: 7 }),
+    )
+    .unwrap()
+    .blocks;
     let (frames, rows, cols) = r.dim();
     assert_eq!(frames, 30);
     let score = |frames: &[(video::FrameKind, video::MotionField)]| {

@@ -36,7 +36,7 @@ pub(crate) fn run(args: AccuracyArgs) -> Result<(), Error> {
             &encode(&corpus.test, native.config.cleaning, &native.tokenizer)?,
             corpus.classes.len(),
         ),
-        None => evaluate_texts(model.as_ref(), &corpus.test, &corpus.classes)?,
+        None => evaluate_texts(&model, &corpus.test, &corpus.classes)?,
     };
     if args.json {
         outln!("{}", serde_json::to_string_pretty(&e).expect("serialises"))?;

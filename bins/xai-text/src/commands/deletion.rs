@@ -7,6 +7,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use outcome::output::{write_file, StagedFile};
 use outcome::{outln, Failure};
+use text::TextModel;
 use text::{count_deletion, DeletionCounts, Shard};
 use text::{DeletionConfig, DeletionReport};
 
@@ -64,7 +65,7 @@ pub(crate) fn run(args: DeletionArgs) -> Result<(), Error> {
         args.rule.parse().map_err(|e| Failure::usage(format!("--rule {}: {e}", args.rule)))?;
     let (corpus, _) = args.data.load(model.native().map(|m| &m.config))?;
     let test = pipeline::split::evenly_spread(
-        &model.deletion_documents(&corpus.test, &corpus.classes)?,
+        &text::deletion_documents(&model, &corpus.test, &corpus.classes)?,
         args.limit,
     );
     let per_class = args.per_class.then(|| model.classes().to_vec());
@@ -80,7 +81,7 @@ pub(crate) fn run(args: DeletionArgs) -> Result<(), Error> {
     );
     let start = std::time::Instant::now();
     let shard = args.shard.unwrap_or(Shard::WHOLE);
-    let counts = count_deletion(model.deletion_model(), &test, &config, shard, &|done, total| {
+    let counts = count_deletion(&model, &test, &config, shard, &|done, total| {
         bar.set_length(total as u64);
         bar.set_position(done as u64)
     })?;

@@ -78,7 +78,11 @@ pub(crate) fn run(args: EvaluateArgs) -> Result<(), Error> {
     } else {
         args.methods.clone()
     };
-    let methods = written.iter().map(|m| m.parse::<Method>()).collect::<Result<Vec<_>, _>>()?;
+    let methods = written
+        .iter()
+        .map(|m| m.parse::<Method>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(TextError::from)?;
     let models: Vec<(String, TextClassifier)> = if args.models.is_empty() {
         vec![("default".to_string(), text::default_model()?)]
     } else {

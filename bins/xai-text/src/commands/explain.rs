@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use outcome::output::Sink;
 use outcome::{errln, Failure};
-use text::Method;
 use text::ModelConfig;
 use text::{explanation_html, unknown_words_note, write_terminal, ColorWhen, Palette};
+use text::{Method, TextError, TextModel};
 
 use crate::args::{read_document, row_document, DataArg, ModelArg};
 use crate::failure::{text_failure, About, Error};
@@ -112,7 +112,7 @@ fn explain_inputs(
 pub(crate) fn run(args: ExplainArgs) -> Result<(), Error> {
     use rayon::prelude::*;
     let model = args.model.load_any()?;
-    let method = Method::parse(&args.method, &args.rule)?;
+    let method = Method::parse(&args.method, &args.rule).map_err(TextError::from)?;
     let class = args.class.as_deref().map(|name| model.class_index(name)).transpose()?;
     if let Some(input) = &args.jsonl {
         let mut out = Sink::open(args.out.as_deref(), args.force)?;

@@ -8,6 +8,7 @@ use outcome::{errln, outln};
 use outcome::output::Sink;
 
 use pipeline::worker::serve_rows;
+use text::TextModel;
 
 use crate::args::{read_document, row_document, ModelArg};
 use crate::failure::{text_failure, Error};

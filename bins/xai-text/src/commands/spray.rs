@@ -15,7 +15,7 @@ use text::explanation_html;
 use text::spray_page;
 use text::TextExplanation;
 use text::{class_strategies, strategies, MapKind, TextStrategies};
-use text::{Method, DEFAULT_RULE};
+use text::{Method, TextError, TextModel, DEFAULT_RULE};
 
 use crate::args::{DataArg, ModelArg};
 use crate::failure::Error;
@@ -112,7 +112,7 @@ pub(crate) fn run(args: SprayArgs) -> Result<(), Error> {
             Some(name) => vec![model.class_index(name)?],
             None => (0..model.classes().len()).collect(),
         };
-        let method = Method::parse("lrp", &args.rule)?;
+        let method = Method::parse("lrp", &args.rule).map_err(TextError::from)?;
         let bar = ProgressBar::new(classes.len() as u64);
         let mut results = Vec::new();
         for k in classes {
@@ -125,7 +125,7 @@ pub(crate) fn run(args: SprayArgs) -> Result<(), Error> {
                 .collect();
             if docs.len() >= 3 {
                 results.push(class_strategies(
-                    model.as_ref(),
+                    &model,
                     &docs,
                     k,
                     args.maps,

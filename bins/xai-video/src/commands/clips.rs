@@ -14,7 +14,7 @@ use video::{write_report, ReportFiles, ReportOptions};
 
 use clap::Args;
 
-use crate::args::{bar, class_index, count, rules, ModelArg, StreamArg};
+use crate::args::{bar, count, rules, ModelArg, StreamArg};
 use crate::failure::{video_failure, Error};
 use video::DEFAULT_RULE;
 
@@ -101,7 +101,7 @@ fn explain_clips(
 ) -> Result<(), Error> {
     let model = model.load()?;
     let class = match class {
-        Some(name) => Some(class_index(&model, name)?),
+        Some(name) => Some(model.class_index(name)?),
         None => None,
     };
     let clips = expand_clips(inputs)?;
@@ -158,7 +158,7 @@ fn explain_clips(
             "{}: score {:+.4} → blocks {:+.4} (absorbed {:+.4})",
             e.method,
             c.explained,
-            c.blocks,
+            c.input.blocks,
             c.absorbed
         )?;
         for l in &c.layers {
@@ -296,11 +296,11 @@ impl ExplainArgs {
             );
         };
         let model = self.model.load()?;
-        let class = self.class.as_deref().map(|name| class_index(&model, name)).transpose()?;
+        let class = self.class.as_deref().map(|name| model.class_index(name)).transpose()?;
         let mut out = Sink::open(self.out.as_deref(), self.force)?;
         serve_rows(input, &mut out, "explanation", |row| {
             let class = match optional_string_field(row, "class")? {
-                Some(name) => Some(class_index(&model, name)?),
+                Some(name) => Some(model.class_index(name).map_err(video_failure)?),
                 None => class,
             };
             let e = explain_clip(

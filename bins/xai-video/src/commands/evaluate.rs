@@ -13,6 +13,7 @@ use video::{evaluate_video, VideoEvaluationReport, VideoEvaluationSettings};
 
 use crate::args::{bar, count, share, DataArg};
 use crate::failure::Error;
+use video::VideoError;
 
 /// The methods compared unless told otherwise.
 const METHODS: [&str; 7] = [
@@ -74,7 +75,11 @@ impl EvaluateArgs {
         } else {
             self.methods.clone()
         };
-        let methods = written.iter().map(|m| m.parse::<Method>()).collect::<Result<Vec<_>, _>>()?;
+        let methods = written
+            .iter()
+            .map(|m| m.parse::<Method>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(VideoError::from)?;
         let models: Vec<(String, VideoClassifier)> = if self.models.is_empty() {
             vec![("default".to_string(), video::default_model()?)]
         } else {

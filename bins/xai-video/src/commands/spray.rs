@@ -19,7 +19,7 @@ use video::MotionOptions;
 use video::{class_strategies, frame_phases, pooled_record, strategies, ClassStrategies, Grid};
 use video::{spray_page, ClipView};
 
-use crate::args::{bar, class_index, count, DataArg, ModelArg, SprayArg, StreamArg};
+use crate::args::{bar, count, DataArg, ModelArg, SprayArg, StreamArg};
 use crate::failure::{video_failure, Error};
 
 /// SpRAy: clusters the relevance maps of a class's clips (or of every class, ranked by
@@ -138,7 +138,7 @@ fn spray_set(
     let model = model.load()?;
     let set = data.load()?;
     let classes: Vec<usize> = match class {
-        Some(name) => vec![class_index(&model, name)?],
+        Some(name) => vec![model.class_index(name)?],
         None => (0..model.config.classes.len()).collect(),
     };
     let staged = StagedFolder::new(out, force)?;
@@ -319,7 +319,7 @@ fn spray_frames(
     }
     let model = model.load()?;
     let class = match class {
-        Some(name) => Some(class_index(&model, name)?),
+        Some(name) => Some(model.class_index(name)?),
         None => None,
     };
     let (name, a) = frame_phases(

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::Document;
 use crate::error::TextError;
+use crate::explain::TextModel;
 use crate::model::TextCnn;
-use crate::model::TextModel;
 use crate::tokenize::Example;
 
 /// How well a model does on labelled examples.

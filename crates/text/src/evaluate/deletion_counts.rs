@@ -271,3 +271,14 @@ fn curve(method: &str, accuracy: Vec<f64>) -> Curve {
         accuracy.iter().map(|a| (a - accuracy[0]).abs()).sum::<f64>() / accuracy.len() as f64;
     Curve { method: method.into(), accuracy, area }
 }
+
+/// Runs both experiments over `examples` with LRP, SA and chance, in parallel over
+/// documents; `progress` is told how many documents are done.
+pub fn evaluate_deletion(
+    model: &dyn DeletionModel,
+    examples: &[DeletionDocument],
+    config: &DeletionConfig,
+    progress: &Progress,
+) -> Result<DeletionReport, TextError> {
+    count_deletion(model, examples, config, Shard::WHOLE, progress)?.report()
+}

@@ -12,11 +12,11 @@ use serde::{Deserialize, Serialize};
 use crate::data::CueRecord;
 use crate::data::Document;
 use crate::error::TextError;
+use crate::evaluate::native_deletion_documents;
 use crate::evaluate::randomisation_test;
 use crate::evaluate::{evaluate_faithfulness, EvaluatedDocument, FaithfulnessConfig, MethodScores};
 use crate::explain::Method;
 use crate::model::TextClassifier;
-use crate::model::TextModel;
 use pipeline::randomisation::RandomisationCurve;
 use pipeline::split::evenly_spread;
 
@@ -84,7 +84,7 @@ pub fn evaluate_model(
             )))
         }
     };
-    let deletion = TextModel::deletion_documents(model, docs, classes)?;
+    let deletion = native_deletion_documents(model, docs, classes)?;
     let cue_words: HashSet<&str> =
         cue.map(|c| c.words.iter().map(String::as_str).collect()).unwrap_or_default();
     let documents: Vec<EvaluatedDocument> = docs

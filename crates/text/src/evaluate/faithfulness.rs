@@ -34,10 +34,11 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::TextError;
-use crate::evaluate::{rank_positions, Deletion, DeletionDocument, Slot};
+use crate::evaluate::{rank_positions, DeletionDocument};
 use crate::explain::explain_positions;
 use crate::explain::Method;
 use crate::model::{softmax, TextCnn};
+use crate::model::{EditableDocument, Slot};
 
 /// What to measure.
 #[derive(Clone, Debug)]
@@ -203,11 +204,11 @@ fn document_scores(
     let ids = &doc.document.ids;
     let words = &doc.document.deletable;
     let x = cnn.embed(ids);
-    let start = Deletion::new(cnn, x.clone())
+    let start = EditableDocument::new(cnn, x.clone())
         .with_replacement(cnn.embed(&[config.replacement]).row(0).to_owned());
     let class = argmax(&start.scores());
     let probability =
-        |d: &Deletion<'_>| f64::from(softmax(&ndarray::Array1::from(d.scores()))[class]);
+        |d: &EditableDocument<'_>| f64::from(softmax(&ndarray::Array1::from(d.scores()))[class]);
     let mut work = start.clone();
     // Leave-one-out drops of the class score, for the faithfulness correlation (a word put back
     // leaves the state as it was).
@@ -261,7 +262,7 @@ fn document_scores(
 
         // The deletion curves, and comprehensiveness from the zeroing pass.
         let p0 = probability(&start);
-        let edits: [(&mut Vec<f64>, fn(&mut Deletion<'_>, usize)); 3] = [
+        let edits: [(&mut Vec<f64>, fn(&mut EditableDocument<'_>, usize)); 3] = [
             (&mut scores.deletion, |d, p| d.delete(p)),
             (&mut scores.deletion_removed, |d, p| d.remove(p)),
             (&mut scores.deletion_replaced, |d, p| d.set(p, Slot::Replaced)),

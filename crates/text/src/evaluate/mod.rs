@@ -5,16 +5,19 @@
 mod accuracy;
 mod deletion;
 mod deletion_counts;
+mod deletion_models;
 mod evaluation;
 mod faithfulness;
 mod randomisation;
 
 pub use accuracy::{evaluate_examples, evaluate_texts, Evaluation};
 pub use deletion::{
-    deletion_run, evaluate_deletion, rank, rank_positions, ClassDeletion, Curve, Deletion,
-    DeletionConfig, DeletionDocument, DeletionModel, DeletionReport, Experiment, Ranking, Slot,
+    deletion_run, rank, rank_positions, ClassDeletion, Curve, DeletionConfig, DeletionDocument,
+    DeletionModel, DeletionReport, Experiment, Ranking,
 };
-pub use deletion_counts::{count_deletion, DeletionCounts, GroupCounts, Shard};
+pub use deletion_counts::{count_deletion, evaluate_deletion, DeletionCounts, GroupCounts, Shard};
+pub use deletion_models::deletion_documents;
+pub(crate) use deletion_models::native_deletion_documents;
 pub use evaluation::{
     evaluate_model, EvaluationReport, EvaluationSettings, ModelEvaluation, Phase,
 };

@@ -1,14 +1,37 @@
-//! The attribution methods a text explanation can use, as written on the command line:
-//! `lrp` (with a rule or composite), `sa`, `gxi`,
-//! `ig[:steps=N,baseline=zero|pad,quadrature=midpoint|gauss-legendre|graded]`,
+//! The text side of the attribution methods ([`lrp::Method`]): Integrated Gradients starts
+//! from the zero document or from padding, occlusion removes windows of consecutive tokens,
+//! and the defaults, as written on the command line: `lrp` (with a rule or composite), `sa`,
+//! `gxi`, `ig[:steps=N,baseline=zero|pad,quadrature=midpoint|gauss-legendre|graded]`,
 //! `smoothgrad[:samples=N,noise=F,seed=S]` and `occlusion[:window=W]`.
 
 use std::fmt;
 
-use lrp::{Composite, Quadrature, SmoothGradSettings};
-use pipeline::method_spec::{MethodSpec, SMOOTHGRAD_KEYS};
+use lrp::{Domain, MethodError, MethodSettings, MethodSpec, SmoothGradSettings};
 
 use crate::error::TextError;
+
+/// Words: the text domain of [`lrp::Method`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Words;
+
+/// How a word's relevance is computed.
+pub type Method = lrp::Method<Words>;
+
+/// The composite a text explanation uses unless told otherwise ([`Words`]' default), for
+/// command-line defaults.
+pub const DEFAULT_RULE: &str = <Words as Domain>::DEFAULT_RULE;
+
+impl Domain for Words {
+    type Baseline = Baseline;
+    type Occlusion = OcclusionWindow;
+    /// ε with a small ε, as in the seed.
+    const DEFAULT_RULE: &'static str = "epsilon=0.01";
+    /// Where the completeness error of the default model is below 1 % of the explained score
+    /// gap (see docs/judging-explanations.md).
+    const IG_STEPS: usize = 50;
+    /// Smilkov et al. found 10–20 % noise and some tens of samples enough.
+    const SMOOTHGRAD: SmoothGradSettings = SmoothGradSettings { samples: 32, noise: 0.15, seed: 0 };
+}
 
 /// Where Integrated Gradients' path starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,110 +43,19 @@ pub enum Baseline {
     Pad,
 }
 
-/// How relevance is computed.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Method {
-    /// Layer-wise relevance propagation with a rule per layer.
-    Lrp(Composite),
-    /// Sensitivity analysis: `‖∂f_c/∂x‖₂` over a word's embedding dimensions (unsigned).
-    Sensitivity,
-    /// Gradient × input, summed over a word's embedding dimensions.
-    GradientXInput,
-    /// Integrated Gradients from `baseline`, `steps` nodes of `quadrature`; summed like
-    /// Gradient×Input.
-    IntegratedGradients { steps: usize, baseline: Baseline, quadrature: Quadrature },
-    /// SmoothGrad: the mean gradient over noisy copies of the embedded document, its norm per
-    /// position like SA (unsigned).
-    SmoothGrad(SmoothGradSettings),
-    /// Occlusion: the score's drop when windows of `window` consecutive tokens are deleted (their
-    /// embeddings zeroed), averaged over the windows that hold a token; for a word-level
-    /// tokenizer, as relvis's CNN has, windows of words.
-    Occlusion { window: usize },
-}
+impl MethodSettings for Baseline {
+    const KEYS: &'static [&'static str] = &["baseline"];
 
-/// Integrated Gradients' default steps, where the completeness error of the default model is
-/// below 1 % of the explained score gap (see the README's table).
-pub const IG_STEPS: usize = 50;
-/// SmoothGrad's defaults: Smilkov et al. found 10–20 % noise and some tens of samples enough.
-pub const SMOOTHGRAD: SmoothGradSettings = SmoothGradSettings { samples: 32, noise: 0.15, seed: 0 };
-
-impl Method {
-    /// `method` as written (`ig:steps=64`, …), with the rule (or composite) LRP uses.
-    pub fn parse(method: &str, rule: &str) -> Result<Self, TextError> {
-        let spec = MethodSpec::parse(method, |name| match name {
-            "ig" => &["steps", "baseline", "quadrature"],
-            "smoothgrad" => SMOOTHGRAD_KEYS,
-            "occlusion" => &["window"],
-            _ => &[],
-        })
-        .map_err(TextError::Explain)?;
-        let invalid = |why: String| TextError::Explain(spec.error(why));
-        Ok(match spec.name.as_str() {
-            "lrp" => Method::Lrp(
-                rule.parse().map_err(|e| TextError::Explain(format!("rule `{rule}`: {e}")))?,
-            ),
-            "sa" => Method::Sensitivity,
-            "gxi" => Method::GradientXInput,
-            "ig" => {
-                let baseline = match spec.get("baseline").unwrap_or("zero") {
-                    "zero" => Baseline::Zero,
-                    "pad" => Baseline::Pad,
-                    other => {
-                        return Err(invalid(format!("baseline `{other}`: expected zero or pad")))
-                    }
-                };
-                let quadrature =
-                    spec.get("quadrature").unwrap_or("midpoint").parse().map_err(invalid)?;
-                Method::IntegratedGradients {
-                    steps: spec.count("steps", IG_STEPS).map_err(TextError::Explain)?,
-                    baseline,
-                    quadrature,
-                }
-            }
-            "smoothgrad" => {
-                Method::SmoothGrad(spec.smooth_grad(SMOOTHGRAD).map_err(TextError::Explain)?)
-            }
-            "occlusion" => {
-                Method::Occlusion { window: spec.count("window", 1).map_err(TextError::Explain)? }
-            }
-            other => {
-                return Err(TextError::Explain(format!(
-                    "method `{other}`: expected lrp, sa, gxi, ig, smoothgrad or occlusion"
-                )))
-            }
-        })
-    }
-
-    /// Whether scores are signed (SA's and SmoothGrad's are not).
-    pub fn is_signed(&self) -> bool {
-        !matches!(self, Method::Sensitivity | Method::SmoothGrad(_))
-    }
-
-    /// The method's name without its settings: `lrp`, `sa`, `gxi`, `ig`, `smoothgrad`, `occlusion`.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Method::Lrp(_) => "lrp",
-            Method::Sensitivity => "sa",
-            Method::GradientXInput => "gxi",
-            Method::IntegratedGradients { .. } => "ig",
-            Method::SmoothGrad(_) => "smoothgrad",
-            Method::Occlusion { .. } => "occlusion",
+    fn read(spec: &MethodSpec) -> Result<Self, String> {
+        match spec.get("baseline").unwrap_or("zero") {
+            "zero" => Ok(Baseline::Zero),
+            "pad" => Ok(Baseline::Pad),
+            other => Err(spec.error(format!("baseline `{other}`: expected zero or pad"))),
         }
     }
-}
 
-/// A method as [`Method`]'s `Display` writes it: `lrp RULES` (or `lrp` with the default rule)
-/// or the other methods with their settings.
-impl std::str::FromStr for Method {
-    type Err = TextError;
-
-    fn from_str(written: &str) -> Result<Self, TextError> {
-        match written.trim().split_once(' ') {
-            Some((name, rule)) if name.eq_ignore_ascii_case("lrp") => {
-                Method::parse(name, rule.trim())
-            }
-            _ => Method::parse(written, crate::explain::DEFAULT_RULE),
-        }
+    fn written(&self) -> Vec<String> {
+        vec![format!("baseline={self}")]
     }
 }
 
@@ -136,29 +68,34 @@ impl fmt::Display for Baseline {
     }
 }
 
-/// As [`Method::parse`] reads it (with LRP's rules after a space).
-impl fmt::Display for Method {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Method::Lrp(composite) => write!(f, "lrp {composite}"),
-            Method::Sensitivity | Method::GradientXInput => f.write_str(self.name()),
-            Method::IntegratedGradients { steps, baseline, quadrature: Quadrature::Midpoint } => {
-                write!(f, "ig:steps={steps},baseline={baseline}")
-            }
-            Method::IntegratedGradients { steps, baseline, quadrature } => {
-                write!(f, "ig:steps={steps},baseline={baseline},quadrature={quadrature}")
-            }
-            Method::SmoothGrad(s) => {
-                write!(f, "smoothgrad:samples={},noise={},seed={}", s.samples, s.noise, s.seed)
-            }
-            Method::Occlusion { window } => write!(f, "occlusion:window={window}"),
-        }
+/// Occlusion's window: the score's drop when this many consecutive tokens are deleted (their
+/// embeddings zeroed), averaged over the windows that hold a token; for a word-level
+/// tokenizer, as relvis's CNN has, windows of words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OcclusionWindow(pub usize);
+
+impl MethodSettings for OcclusionWindow {
+    const KEYS: &'static [&'static str] = &["window"];
+
+    fn read(spec: &MethodSpec) -> Result<Self, String> {
+        spec.count("window", 1).map(OcclusionWindow)
+    }
+
+    fn written(&self) -> Vec<String> {
+        vec![format!("window={}", self.0)]
+    }
+}
+
+impl From<MethodError> for TextError {
+    fn from(e: MethodError) -> Self {
+        TextError::Explain(e.0)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lrp::{Domain, Quadrature, SmoothGradSettings};
 
     #[test]
     fn methods_parse_with_defaults_and_print_back() {
@@ -166,7 +103,7 @@ mod tests {
         assert_eq!(
             parse("IG"),
             Method::IntegratedGradients {
-                steps: IG_STEPS,
+                steps: Words::IG_STEPS,
                 baseline: Baseline::Zero,
                 quadrature: Quadrature::Midpoint
             }
@@ -182,16 +119,16 @@ mod tests {
         assert_eq!(
             parse("ig:quadrature=gauss-legendre"),
             Method::IntegratedGradients {
-                steps: IG_STEPS,
+                steps: Words::IG_STEPS,
                 baseline: Baseline::Zero,
                 quadrature: Quadrature::GaussLegendre
             }
         );
         assert_eq!(
             parse("smoothgrad:noise=0.3"),
-            Method::SmoothGrad(SmoothGradSettings { noise: 0.3, ..SMOOTHGRAD })
+            Method::SmoothGrad(SmoothGradSettings { noise: 0.3, ..Words::SMOOTHGRAD })
         );
-        assert_eq!(parse("occlusion:window=3"), Method::Occlusion { window: 3 });
+        assert_eq!(parse("occlusion:window=3"), Method::Occlusion(OcclusionWindow(3)));
         for m in [
             "ig:steps=8,baseline=pad",
             "ig:steps=8,baseline=zero,quadrature=gauss-legendre",
@@ -209,7 +146,7 @@ mod tests {
         assert_eq!(composite.to_string().parse::<Method>().unwrap(), composite);
         assert_eq!(
             "lrp".parse::<Method>().unwrap(),
-            Method::parse("lrp", crate::explain::DEFAULT_RULE).unwrap()
+            Method::parse("lrp", Words::DEFAULT_RULE).unwrap()
         );
     }
 

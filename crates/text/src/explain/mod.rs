@@ -1,11 +1,17 @@
-//! Stage 5, explanation: word-level explanations by any attribution method.
+//! Stage 5, explanation: word-level explanations by any attribution method, of relvis's CNN
+//! and of classifiers exported to ONNX, behind one interface.
 
+mod attribution;
+mod cnn;
 mod explanation;
 mod method;
+mod onnx;
+mod text_model;
 
-pub use explanation::{
-    explain_positions, Conservation, PositionRelevance, TextExplanation, WordRelevance,
-    DEFAULT_RULE,
-};
-pub(crate) use explanation::{ig_relevance, occlusion_by_forward, words_of};
-pub use method::{Baseline, Method, IG_STEPS, SMOOTHGRAD};
+pub use attribution::Attribution;
+pub use cnn::{explain_positions, PositionRelevance};
+pub(crate) use explanation::words_of;
+pub use explanation::{Conservation, TextExplanation, WordRelevance, WordTotals};
+pub use method::{Baseline, Method, OcclusionWindow, Words, DEFAULT_RULE};
+pub(crate) use onnx::graph_relevance;
+pub use text_model::TextModel;

@@ -18,8 +18,8 @@ use crate::data::Cleaning;
 use crate::data::DatasetOptions;
 use crate::error::TextError;
 use crate::model::{softmax, Architecture, TextCnn};
+use crate::model::{TrainConfig, TrainReport};
 use crate::tokenize::{KnownWords, TextTokenizer, TokenizerKind, Tokens};
-use crate::train::{TrainConfig, TrainReport};
 
 /// What `config.json` says this file format is.
 pub const FORMAT: &str = "relvis-text-cnn";

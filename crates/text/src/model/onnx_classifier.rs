@@ -2,30 +2,21 @@
 //! ids in, logits out, before any softmax), `tokenizer.json` and, optionally, `config.json`
 //! with `id2label`, the window `max_position_embeddings` and the padding token `pad_token_id`
 //! (relvis's own export adds the cleaning it was trained with, under `relvis`). It is
-//! explained through the LRP core's graph (`onnx_import`), with every method and rule of the
-//! native model, and gives the same kind of explanation: a document longer than the window is
-//! read up to it (the tokenizer's special tokens kept at its ends), the words after it shown
-//! unread; one shorter than the model can read (a convolution's width) is padded.
+//! run through the LRP core's graph (`onnx_import`): a document longer than the window is read
+//! up to it (the tokenizer's special tokens kept at its ends); one shorter than the model can
+//! read (a convolution's width) is padded.
 
 use std::ops::Range;
 use std::path::Path;
 
-use lrp::{position_norms, position_sums, smooth_grad, Graph, GraphTrace, Target};
-use ndarray::{ArrayD, Axis, IxDyn};
+use ndarray::{ArrayD, IxDyn};
 use onnx_import::OnnxModel;
 use pipeline::bounded_read;
-use pipeline::conservation::Completeness;
-use pipeline::conservation::LayerSum;
 use pipeline::metrics::argmax;
 
 use crate::data::Cleaning;
 use crate::error::TextError;
-use crate::evaluate::{DeletionDocument, DeletionModel, Ranking};
-use crate::explain::{ig_relevance, occlusion_by_forward, words_of, Conservation, TextExplanation};
-use crate::explain::{Baseline, Method};
-use crate::model::softmax;
-use crate::model::Prediction;
-use crate::model::MARGIN_TOKENS;
+use crate::model::{softmax, Prediction, MARGIN_TOKENS};
 use crate::tokenize::{encode_prefix_with, KnownWords, Tokens};
 
 /// The model file of an ONNX model folder.
@@ -40,14 +31,14 @@ const MAX_PADDED_LENGTH: usize = 64;
 /// A document as the model reads it: the (cleaned) text up to a margin past the window, its
 /// tokens that belong to words, the ids the model reads (special tokens and padding
 /// included), and the position among the ids of each worded token read.
-struct Encoded {
-    text: String,
-    tokens: Tokens,
-    ids: Vec<u32>,
-    positions: Vec<usize>,
+pub(crate) struct Encoded {
+    pub(crate) text: String,
+    pub(crate) tokens: Tokens,
+    pub(crate) ids: Vec<u32>,
+    pub(crate) positions: Vec<usize>,
     /// The positions of padding among the ids.
-    padding: Range<usize>,
-    unread_bytes: usize,
+    pub(crate) padding: Range<usize>,
+    pub(crate) unread_bytes: usize,
 }
 
 /// What `config.json` says beside the class names.
@@ -60,14 +51,14 @@ struct FolderConfig {
 
 pub struct OnnxTextClassifier {
     model: OnnxModel,
-    tokenizer: tokenizers::Tokenizer,
+    pub(crate) tokenizer: tokenizers::Tokenizer,
     pub classes: Vec<String>,
     /// Tokens read per document, special tokens included.
     pub window: usize,
     cleaning: Cleaning,
     /// Shorter inputs are padded to this length with `pad_id`.
     min_length: usize,
-    pad_id: u32,
+    pub(crate) pad_id: u32,
     unknown_id: Option<u32>,
 }
 
@@ -212,7 +203,7 @@ impl OnnxTextClassifier {
     }
 
     /// `text` cleaned and tokenized as the model reads it.
-    fn tokens(&self, text: &str) -> Result<Encoded, TextError> {
+    pub(crate) fn tokens(&self, text: &str) -> Result<Encoded, TextError> {
         let mut text = self.cleaning.apply(text);
         let specials = self
             .tokenizer
@@ -257,7 +248,7 @@ impl OnnxTextClassifier {
         Ok(Encoded { text, tokens, ids, positions, padding, unread_bytes })
     }
 
-    fn embedded(&self, ids: &[u32]) -> Result<ArrayD<f32>, TextError> {
+    pub(crate) fn embedded(&self, ids: &[u32]) -> Result<ArrayD<f32>, TextError> {
         let table = self.model.embedding().expect("checked at load");
         let mut x = ArrayD::zeros(IxDyn(&[1, ids.len(), table.ncols()]));
         for (t, &id) in ids.iter().enumerate() {
@@ -273,7 +264,7 @@ impl OnnxTextClassifier {
         Ok(x)
     }
 
-    fn graph(&self, x: &ArrayD<f32>) -> Result<onnx_import::ImportedGraph, TextError> {
+    pub(crate) fn graph(&self, x: &ArrayD<f32>) -> Result<onnx_import::ImportedGraph, TextError> {
         self.model.graph(x.shape()).map_err(|e| {
             TextError::Explain(format!(
                 "this document ({} tokens) and the model: {e}",
@@ -299,191 +290,7 @@ impl OnnxTextClassifier {
     }
 
     /// How many of the words read are in the tokenizer's vocabulary.
-    fn known_words(&self, encoded: &Encoded) -> KnownWords {
+    pub(crate) fn known_words(&self, encoded: &Encoded) -> KnownWords {
         encoded.tokens.known_words(encoded.positions.len(), self.unknown_id)
-    }
-
-    pub fn explain(
-        &self,
-        text: &str,
-        class: Option<usize>,
-        method: &Method,
-    ) -> Result<TextExplanation, TextError> {
-        let encoded = self.tokens(text)?;
-        let known_words = self.known_words(&encoded);
-        let Encoded { text, tokens, ids, positions, padding, unread_bytes } = encoded;
-        let x = self.embedded(&ids)?;
-        let imported = self.graph(&x)?;
-        let trace = imported.graph.forward(x)?;
-        let scores: Vec<f32> = trace.output().iter().copied().collect();
-        let predicted = argmax(&scores);
-        let class = class.unwrap_or(predicted);
-        if class >= scores.len() {
-            return Err(TextError::Explain(format!(
-                "class {class} out of range: the model has {} classes",
-                scores.len()
-            )));
-        }
-        let (per_position, conservation, completeness) =
-            self.position_relevance(&imported.graph, &trace, &ids, &positions, class, method)?;
-        // Relevance of the worded tokens, in their order.
-        let relevance: Vec<f32> = positions.iter().map(|&t| per_position[t]).collect();
-        let words = words_of(&text, &tokens, &relevance, usize::MAX, method.is_signed(), |id| {
-            self.tokenizer.id_to_token(id).unwrap_or_default()
-        });
-        let conservation = conservation.map(|mut c| {
-            c.words = words.iter().map(|w| f64::from(w.relevance)).sum();
-            c.padding = per_position[padding].iter().map(|&r| f64::from(r)).sum();
-            c.absorbed = c.explained - c.words - c.padding;
-            c
-        });
-        Ok(TextExplanation {
-            method: method.to_string(),
-            class,
-            class_name: self.classes[class].clone(),
-            score: scores[class],
-            predicted,
-            predicted_name: self.classes[predicted].clone(),
-            probabilities: softmax(&ndarray::Array1::from(scores.clone())).to_vec(),
-            scores,
-            text,
-            words,
-            signed: method.is_signed(),
-            conservation,
-            completeness,
-            unread_bytes,
-            known_words,
-        })
-    }
-}
-
-/// Relevance per input position, and what LRP conserved or IG completed.
-type PositionRelevance = (Vec<f32>, Option<Conservation>, Option<Completeness>);
-
-impl OnnxTextClassifier {
-    /// Relevance per input position for `class` (the graph's batch axis dropped), on the
-    /// document `ids` whose worded tokens sit at `words`; `trace` is the graph's pass over it.
-    fn position_relevance(
-        &self,
-        graph: &Graph,
-        trace: &GraphTrace<'_>,
-        ids: &[u32],
-        words: &[usize],
-        class: usize,
-        method: &Method,
-    ) -> Result<PositionRelevance, TextError> {
-        let target = Target::Output(class);
-        let x = trace.input().to_owned();
-        let (mut conservation, mut completeness) = (None, None);
-        let per_position = match method {
-            Method::Lrp(composite) => {
-                let e = trace.lrp(&target, composite)?;
-                let layers = e.layers.iter().map(LayerSum::from).collect();
-                conservation = Some(Conservation {
-                    explained: e.explained,
-                    words: 0.0,
-                    padding: 0.0,
-                    absorbed: 0.0,
-                    layers,
-                });
-                position_sums(e.relevance.view())
-            }
-            Method::Sensitivity => position_norms(trace.gradient(&target)?.view()),
-            Method::GradientXInput => position_sums(trace.gradient_x_input(&target)?.view()),
-            Method::IntegratedGradients { steps, baseline, quadrature } => {
-                let start = match baseline {
-                    Baseline::Zero => ArrayD::zeros(x.raw_dim()),
-                    Baseline::Pad => {
-                        let mut padded = ids.to_vec();
-                        words.iter().for_each(|&p| padded[p] = self.pad_id);
-                        self.embedded(&padded)?
-                    }
-                };
-                let (relevance, complete) =
-                    ig_relevance(graph, &x, &start, class, (*steps, *quadrature), *baseline)?;
-                completeness = Some(complete);
-                relevance
-            }
-            Method::SmoothGrad(settings) => {
-                position_norms(smooth_grad(graph, &x, class, settings)?.view())
-            }
-            Method::Occlusion { window } => {
-                return Ok((
-                    occlusion_by_forward(graph, &x, Axis(1), words, *window, class)?,
-                    None,
-                    None,
-                ))
-            }
-        };
-        Ok((
-            per_position.index_axis(Axis(0), 0).iter().copied().collect(),
-            conservation,
-            completeness,
-        ))
-    }
-
-    /// A document as the deletion evaluation reads it: the ids the model reads, `label`, and
-    /// the positions of the words' tokens.
-    pub fn deletion_document(
-        &self,
-        text: &str,
-        label: usize,
-    ) -> Result<DeletionDocument, TextError> {
-        let Encoded { ids, positions, .. } = self.tokens(text)?;
-        Ok(DeletionDocument { ids, label, deletable: positions })
-    }
-}
-
-impl DeletionModel for OnnxTextClassifier {
-    /// The graph is built once per document and run again after each deletion (a deleted
-    /// position's embedding set to zero).
-    fn deletion_runs(
-        &self,
-        example: &DeletionDocument,
-        index: usize,
-        rankings: &[Ranking],
-        steps: usize,
-    ) -> Result<(bool, Vec<Vec<bool>>), TextError> {
-        let x = self.embedded(&example.ids)?;
-        let imported = self.graph(&x)?;
-        let predicts_label = |x: ArrayD<f32>| -> Result<bool, TextError> {
-            Ok(argmax(&imported.graph.forward(x)?.output().iter().copied().collect::<Vec<f32>>())
-                == example.label)
-        };
-        let trace = imported.graph.forward(x.clone())?;
-        let was_correct =
-            argmax(&trace.output().iter().copied().collect::<Vec<f32>>()) == example.label;
-        let runs = rankings
-            .iter()
-            .map(|ranking| {
-                let order =
-                    ranking.order(example.deletable.clone(), was_correct, index, |method| {
-                        Ok(self
-                            .position_relevance(
-                                &imported.graph,
-                                &trace,
-                                &example.ids,
-                                &example.deletable,
-                                example.label,
-                                method,
-                            )?
-                            .0)
-                    })?;
-                let mut x = x.clone();
-                let mut correct = Vec::with_capacity(steps + 1);
-                correct.push(was_correct);
-                for k in 0..steps {
-                    match order.get(k) {
-                        Some(&p) => {
-                            x.slice_mut(ndarray::s![0, p, ..]).fill(0.0);
-                            correct.push(predicts_label(x.clone())?);
-                        }
-                        None => correct.push(*correct.last().expect("one state at least")),
-                    }
-                }
-                Ok(correct)
-            })
-            .collect::<Result<Vec<_>, TextError>>()?;
-        Ok((was_correct, runs))
     }
 }

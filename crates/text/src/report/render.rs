@@ -187,14 +187,14 @@ pub fn write_terminal(
 /// padding named only when it took any.
 fn conservation_sentence(c: &Conservation) -> String {
     let share = |part: f64| if c.explained != 0.0 { 100.0 * part / c.explained } else { 0.0 };
-    let padding = if c.padding != 0.0 {
-        format!("; padding took {:.4} ({:.1} %)", c.padding, share(c.padding))
+    let padding = if c.input.padding != 0.0 {
+        format!("; padding took {:.4} ({:.1} %)", c.input.padding, share(c.input.padding))
     } else {
         String::new()
     };
     format!(
         "words sum to {:.4} of the score {:.4}{padding}; biases and ε absorbed {:.4} ({:.1} %)",
-        c.words,
+        c.input.words,
         c.explained,
         c.absorbed,
         share(c.absorbed)

@@ -17,8 +17,8 @@ use spray::{analyse, Analysis, SprayOptions};
 use crate::data::header_len;
 use crate::data::Document;
 use crate::error::TextError;
+use crate::explain::TextModel;
 use crate::explain::{Method, TextExplanation};
-use crate::model::TextModel;
 
 /// Which map each document becomes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

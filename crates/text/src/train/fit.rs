@@ -15,13 +15,13 @@ use crate::data::Cleaning;
 use crate::data::DatasetOptions;
 use crate::data::{Corpus, Document};
 use crate::error::TextError;
-use crate::evaluate::evaluate_examples;
+use crate::model::TrainConfig;
 use crate::model::{initialise_embeddings, read_vectors};
 use crate::model::{Architecture, TextCnn};
 use crate::model::{ModelConfig, TextClassifier, TrainingRecord, FORMAT, FORMAT_VERSION};
 use crate::tokenize::encode;
 use crate::tokenize::TextTokenizer;
-use crate::train::{train, TrainConfig, TrainingProgress};
+use crate::train::{accuracy_and_loss, train, TrainingProgress};
 
 /// Which tokenizer to train or load.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -200,7 +200,6 @@ pub fn fit(
     };
     let mut classifier = TextClassifier { config, tokenizer, cnn };
     progress.stage("measuring test accuracy");
-    classifier.config.test_accuracy =
-        Some(evaluate_examples(&classifier.cnn, &test_set, corpus.classes.len()).accuracy);
+    classifier.config.test_accuracy = Some(accuracy_and_loss(&classifier.cnn, &test_set).0);
     Ok(classifier)
 }

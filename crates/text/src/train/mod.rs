@@ -7,7 +7,4 @@ mod trainer;
 
 pub use fit::{fingerprint, fit, FitOptions, TokenizerChoice};
 pub use gradient::{accumulate_gradient, Gradient};
-pub use trainer::{
-    accuracy_and_loss, train, validation_split, EpochReport, Silent, TrainConfig, TrainReport,
-    TrainingProgress,
-};
+pub use trainer::{accuracy_and_loss, train, validation_split, Silent, TrainingProgress};

@@ -1,7 +1,4 @@
-//! A clip's relevance per block and frame by any method, as written on the command line:
-//! `lrp` (with a rule or composite for the chain, see [`crate::explain`]), `sa`, `gxi`,
-//! `ig[:steps=N,quadrature=midpoint|gauss-legendre|graded]`, `smoothgrad[:samples=N,noise=F,seed=S]` and
-//! `occlusion[:blocks=B,frames=F]`.
+//! A clip's relevance per block and frame by any [`Method`].
 //!
 //! The gradient methods differentiate the class score with respect to the clip's descriptors
 //! after PCA, `y_i` ([`DescriptorScores`]): the score is smooth in them (mixture posteriors,
@@ -12,138 +9,21 @@
 //! explains `f(clip) − f(motionless clip)`. Occlusion needs no gradient: it removes the
 //! motion of block × frame cuboids and records the score's drop.
 
-use std::fmt;
-
 use lrp::{
-    integrated_gradients, smooth_grad, Composite, Differentiable, Layer, LrpError, Network,
-    Quadrature, SmoothGradSettings, Target,
+    integrated_gradients, smooth_grad, Attribute, Composite, Differentiable, Layer, LrpError,
+    Network, Quadrature, SmoothGradSettings, Target,
 };
 use ndarray::{concatenate, s, Array1, Array2, Array3, ArrayD, ArrayView2, Axis, Ix2};
 use pipeline::conservation::Completeness;
-use pipeline::method_spec::{MethodSpec, SMOOTHGRAD_KEYS};
 
 use crate::decode::MotionField;
 use crate::error::VideoError;
 use crate::explain::EditableClip;
 use crate::explain::{descriptors_of, motionless, remove_motion, ClipMotion};
-use crate::explain::{explain_descriptors, gradient_times_input, spread_over_fields, DEFAULT_RULE};
+use crate::explain::{explain_descriptors, gradient_times_input, spread_over_fields};
+use crate::explain::{Clips, Cuboid, Method, Motionless};
 use crate::features::ClipDescriptors;
 use crate::model::VideoClassifier;
-
-/// How a clip's relevance is computed.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Method {
-    /// LRP through the chain with a rule per step.
-    Lrp(Composite),
-    /// Sensitivity: `‖∂f_c/∂y_i‖₂` per descriptor (unsigned).
-    Sensitivity,
-    /// Gradient × Input with each descriptor's presence as its input:
-    /// `φ_i · ∂f_c/∂Φ` (see [`gradient_times_input`]).
-    GradientXInput,
-    /// Integrated Gradients from the motionless clip, `steps` midpoints, summed per descriptor.
-    IntegratedGradients { steps: usize, quadrature: Quadrature },
-    /// SmoothGrad: the mean gradient over noisy copies of the descriptors, its norm per
-    /// descriptor like SA (unsigned).
-    SmoothGrad(SmoothGradSettings),
-    /// Occlusion: the score's drop when the motion of a cuboid of `blocks × blocks` blocks ×
-    /// `frames` frames is removed, given to each of its cells (cuboids tile the clip).
-    Occlusion { blocks: usize, frames: usize },
-}
-
-/// Integrated Gradients' default steps.
-pub const IG_STEPS: usize = 32;
-/// SmoothGrad's defaults, as for text.
-pub const SMOOTHGRAD: SmoothGradSettings = SmoothGradSettings { samples: 16, noise: 0.15, seed: 0 };
-/// Occlusion's default cuboid: a descriptor's side and length.
-pub const OCCLUSION: (usize, usize) = (2, 5);
-
-impl Method {
-    /// `method` as written, with the rule (or composite) LRP uses.
-    pub fn parse(method: &str, rule: &str) -> Result<Self, VideoError> {
-        let spec = MethodSpec::parse(method, |name| match name {
-            "ig" => &["steps", "quadrature"],
-            "smoothgrad" => SMOOTHGRAD_KEYS,
-            "occlusion" => &["blocks", "frames"],
-            _ => &[],
-        })
-        .map_err(VideoError::Settings)?;
-        Ok(match spec.name.as_str() {
-            "lrp" => Method::Lrp(
-                rule.parse().map_err(|e| VideoError::Settings(format!("rule `{rule}`: {e}")))?,
-            ),
-            "sa" => Method::Sensitivity,
-            "gxi" => Method::GradientXInput,
-            "ig" => Method::IntegratedGradients {
-                steps: spec.count("steps", IG_STEPS).map_err(VideoError::Settings)?,
-                quadrature: spec
-                    .get("quadrature")
-                    .unwrap_or("midpoint")
-                    .parse()
-                    .map_err(|e| VideoError::Settings(spec.error(e)))?,
-            },
-            "smoothgrad" => {
-                Method::SmoothGrad(spec.smooth_grad(SMOOTHGRAD).map_err(VideoError::Settings)?)
-            }
-            "occlusion" => Method::Occlusion {
-                blocks: spec.count("blocks", OCCLUSION.0).map_err(VideoError::Settings)?,
-                frames: spec.count("frames", OCCLUSION.1).map_err(VideoError::Settings)?,
-            },
-            other => {
-                return Err(VideoError::Settings(format!(
-                    "method `{other}`: expected lrp, sa, gxi, ig, smoothgrad or occlusion"
-                )))
-            }
-        })
-    }
-
-    /// The method's name without its settings.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Method::Lrp(_) => "lrp",
-            Method::Sensitivity => "sa",
-            Method::GradientXInput => "gxi",
-            Method::IntegratedGradients { .. } => "ig",
-            Method::SmoothGrad(_) => "smoothgrad",
-            Method::Occlusion { .. } => "occlusion",
-        }
-    }
-}
-
-/// `lrp RULES` (or `lrp` alone, the default rule) or a method with its settings.
-impl std::str::FromStr for Method {
-    type Err = VideoError;
-
-    fn from_str(written: &str) -> Result<Self, VideoError> {
-        match written.trim().split_once(' ') {
-            Some((name, rule)) if name.eq_ignore_ascii_case("lrp") => {
-                Method::parse(name, rule.trim())
-            }
-            _ => Method::parse(written, DEFAULT_RULE),
-        }
-    }
-}
-
-/// As [`Method::parse`] reads it (with LRP's rules after a space).
-impl fmt::Display for Method {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Method::Lrp(composite) => write!(f, "lrp {composite}"),
-            Method::Sensitivity | Method::GradientXInput => f.write_str(self.name()),
-            Method::IntegratedGradients { steps, quadrature: Quadrature::Midpoint } => {
-                write!(f, "ig:steps={steps}")
-            }
-            Method::IntegratedGradients { steps, quadrature } => {
-                write!(f, "ig:steps={steps},quadrature={quadrature}")
-            }
-            Method::SmoothGrad(s) => {
-                write!(f, "smoothgrad:samples={},noise={},seed={}", s.samples, s.noise, s.seed)
-            }
-            Method::Occlusion { blocks, frames } => {
-                write!(f, "occlusion:blocks={blocks},frames={frames}")
-            }
-        }
-    }
-}
 
 /// The class scores as a function of a clip's `count` descriptors after PCA, one row each,
 /// the three types side by side `[count, d_hof + d_mbhx + d_mbhy]`.
@@ -259,6 +139,107 @@ pub struct BlockRelevance {
     pub completeness: Option<Completeness>,
 }
 
+impl BlockRelevance {
+    /// Relevance without a report of its completeness.
+    fn plain(blocks: Array3<f32>) -> Self {
+        BlockRelevance { blocks, completeness: None }
+    }
+}
+
+/// A clip explained for `class`: what each method computes, onto blocks and frames.
+struct ClipPass<'c> {
+    model: &'c VideoClassifier,
+    clip: &'c ClipMotion,
+    class: usize,
+}
+
+impl ClipPass<'_> {
+    fn scores(&self) -> DescriptorScores<'_> {
+        DescriptorScores::new(self.model, self.clip.descriptors.fields.len())
+    }
+
+    /// Each descriptor's gradient norm `‖∂f_c/∂y_i‖₂`, spread over its receptive field.
+    fn spread_norms(&self, gradient: ArrayD<f32>) -> Result<BlockRelevance, VideoError> {
+        let gradient: Array2<f32> = gradient.into_dimensionality().expect("2-d");
+        let norms: Array1<f32> =
+            gradient.outer_iter().map(|r| r.iter().map(|v| v * v).sum::<f32>().sqrt()).collect();
+        Ok(BlockRelevance::plain(spread_over_fields(&self.clip.descriptors, &norms)?))
+    }
+}
+
+impl Attribute<Clips> for ClipPass<'_> {
+    type Output = BlockRelevance;
+    type Error = VideoError;
+
+    fn lrp(&self, composite: &Composite) -> Result<BlockRelevance, VideoError> {
+        let e =
+            explain_descriptors(self.model, &self.clip.descriptors, Some(self.class), composite)?;
+        Ok(BlockRelevance::plain(e.blocks))
+    }
+
+    fn sensitivity(&self) -> Result<BlockRelevance, VideoError> {
+        let scores = self.scores();
+        let (_, gradient) =
+            scores.score_gradient(scores.input(&self.clip.descriptors).into_dyn(), self.class)?;
+        self.spread_norms(gradient)
+    }
+
+    fn gradient_x_input(&self) -> Result<BlockRelevance, VideoError> {
+        Ok(BlockRelevance::plain(gradient_times_input(
+            self.model,
+            &self.clip.descriptors,
+            self.class,
+        )?))
+    }
+
+    fn integrated_gradients(
+        &self,
+        steps: usize,
+        quadrature: Quadrature,
+        _: &Motionless,
+    ) -> Result<BlockRelevance, VideoError> {
+        let (model, clip, d) = (self.model, self.clip, &self.clip.descriptors);
+        let scores = self.scores();
+        let baseline = descriptors_of(model, &motionless(&clip.frames), clip.size)?;
+        let ig = integrated_gradients(
+            &scores,
+            &scores.input(d).into_dyn(),
+            &scores.input(&baseline).into_dyn(),
+            self.class,
+            steps,
+            quadrature,
+        )?;
+        let per_descriptor =
+            ig.attribution.into_dimensionality::<Ix2>().expect("2-d").sum_axis(Axis(1));
+        Ok(BlockRelevance {
+            blocks: spread_over_fields(d, &per_descriptor)?,
+            completeness: Some(Completeness {
+                baseline: Motionless::NAME.into(),
+                steps,
+                quadrature: quadrature.to_string(),
+                score: ig.score,
+                baseline_score: ig.baseline_score,
+                error: ig.completeness_error,
+            }),
+        })
+    }
+
+    fn smooth_grad(&self, settings: &SmoothGradSettings) -> Result<BlockRelevance, VideoError> {
+        let scores = self.scores();
+        let mean = smooth_grad(
+            &scores,
+            &scores.input(&self.clip.descriptors).into_dyn(),
+            self.class,
+            settings,
+        )?;
+        self.spread_norms(mean)
+    }
+
+    fn occlusion(&self, &Cuboid { blocks, frames }: &Cuboid) -> Result<BlockRelevance, VideoError> {
+        Ok(BlockRelevance::plain(occlusion(self.model, self.clip, self.class, blocks, frames)?))
+    }
+}
+
 /// The relevance of `class`'s score on `clip` by `method`.
 pub fn block_relevance(
     model: &VideoClassifier,
@@ -266,53 +247,7 @@ pub fn block_relevance(
     class: usize,
     method: &Method,
 ) -> Result<BlockRelevance, VideoError> {
-    let d = &clip.descriptors;
-    let plain = |blocks| Ok(BlockRelevance { blocks, completeness: None });
-    let row_norms = |g: &Array2<f32>| -> Array1<f32> {
-        g.outer_iter().map(|r| r.iter().map(|v| v * v).sum::<f32>().sqrt()).collect()
-    };
-    match method {
-        Method::Lrp(rules) => plain(explain_descriptors(model, d, Some(class), rules)?.blocks),
-        Method::GradientXInput => plain(gradient_times_input(model, d, class)?),
-        Method::Sensitivity => {
-            let scores = DescriptorScores::new(model, d.fields.len());
-            let (_, gradient) = scores.score_gradient(scores.input(d).into_dyn(), class)?;
-            plain(spread_over_fields(d, &row_norms(&gradient.into_dimensionality().expect("2-d")))?)
-        }
-        Method::SmoothGrad(settings) => {
-            let scores = DescriptorScores::new(model, d.fields.len());
-            let mean = smooth_grad(&scores, &scores.input(d).into_dyn(), class, settings)?;
-            plain(spread_over_fields(d, &row_norms(&mean.into_dimensionality().expect("2-d")))?)
-        }
-        Method::IntegratedGradients { steps, quadrature } => {
-            let scores = DescriptorScores::new(model, d.fields.len());
-            let baseline = descriptors_of(model, &motionless(&clip.frames), clip.size)?;
-            let ig = integrated_gradients(
-                &scores,
-                &scores.input(d).into_dyn(),
-                &scores.input(&baseline).into_dyn(),
-                class,
-                *steps,
-                *quadrature,
-            )?;
-            let per_descriptor =
-                ig.attribution.into_dimensionality::<Ix2>().expect("2-d").sum_axis(Axis(1));
-            Ok(BlockRelevance {
-                blocks: spread_over_fields(d, &per_descriptor)?,
-                completeness: Some(Completeness {
-                    baseline: "motionless".into(),
-                    steps: *steps,
-                    quadrature: quadrature.to_string(),
-                    score: ig.score,
-                    baseline_score: ig.baseline_score,
-                    error: ig.completeness_error,
-                }),
-            })
-        }
-        Method::Occlusion { blocks, frames } => {
-            plain(occlusion(model, clip, class, *blocks, *frames)?)
-        }
-    }
+    method.attribute(&ClipPass { model, clip, class })
 }
 
 /// Occlusion over cuboids tiling the clip, `side × side` blocks × `length` frames each: every
@@ -356,33 +291,4 @@ fn occlusion(
         }
     }
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn methods_read_back_as_they_are_written() {
-        let parse = |m: &str| m.parse::<Method>().unwrap();
-        assert_eq!(
-            parse("ig"),
-            Method::IntegratedGradients { steps: IG_STEPS, quadrature: Quadrature::Midpoint }
-        );
-        assert_eq!(
-            parse("ig:steps=8,quadrature=gauss-legendre"),
-            Method::IntegratedGradients { steps: 8, quadrature: Quadrature::GaussLegendre }
-        );
-        for m in [
-            "ig:steps=8",
-            "ig:steps=8,quadrature=gauss-legendre",
-            "occlusion:blocks=2,frames=5",
-            "sa",
-            "gxi",
-        ] {
-            assert_eq!(parse(m).to_string(), m);
-        }
-        let wrong = "ig:quadrature=simpson".parse::<Method>().unwrap_err().to_string();
-        assert!(wrong.contains("quadrature `simpson`"), "{wrong}");
-    }
 }

@@ -25,19 +25,17 @@ use lrp::{
     Network, Rule, Target, WeightMod,
 };
 use ndarray::{s, Array1, Array3, ArrayD, ArrayView1, ArrayView2, ArrayViewD, IxDyn};
-use pipeline::conservation::LayerSum;
+use pipeline::conservation::{InputRelevance, LayerSum};
 use pipeline::metrics::argmax;
 use serde::{Deserialize, Serialize};
 
 use crate::decode::{FrameKind, MotionOptions};
 use crate::error::VideoError;
+use crate::explain::DEFAULT_RULE;
 use crate::features::Descriptor;
 use crate::features::{channel, stream_descriptors, ClipDescriptors};
 use crate::features::{FisherEncoder, CHUNK};
 use crate::model::VideoClassifier;
-
-/// The rules of the chain unless asked otherwise.
-pub const DEFAULT_RULE: &str = "epsilon=0.001";
 
 /// The chain's steps, from the input.
 const RECEPTIVE_FIELDS: usize = 0;
@@ -50,18 +48,23 @@ pub fn default_rules() -> Composite {
     DEFAULT_RULE.parse().expect("a valid composite")
 }
 
-/// Where the explained score went: the blocks, what the steps absorbed, each step's sums.
+/// What of an explained score reached the blocks.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Conservation {
-    /// The explained class score, the relevance at the top.
-    pub explained: f64,
+pub struct BlockTotals {
     /// The sum of all block relevances.
     pub blocks: f64,
-    /// `explained − blocks`: taken by the SVM's bias and the stabilisers.
-    pub absorbed: f64,
-    /// Per step, from the SVM back to the blocks.
-    pub layers: Vec<LayerSum>,
 }
+
+/// `explained − blocks`: taken by the SVM's bias and the stabilisers.
+impl InputRelevance for BlockTotals {
+    fn absorbed(&self, explained: f64) -> f64 {
+        explained - self.blocks
+    }
+}
+
+/// Where the explained score went: the blocks, what the steps absorbed, each step's sums from
+/// the SVM back to the blocks.
+pub type Conservation = pipeline::conservation::Conservation<BlockTotals>;
 
 /// Where a clip's class score went.
 #[derive(Clone, Debug, Serialize)]
@@ -441,12 +444,11 @@ fn explain_passes(
         frame_times: Vec::new(),
         blocks,
         descriptors: r_desc,
-        conservation: Conservation {
-            explained: f64::from(score),
-            blocks: at_blocks,
-            absorbed: f64::from(score) - at_blocks,
+        conservation: Conservation::new(
+            f64::from(score),
+            BlockTotals { blocks: at_blocks },
             layers,
-        },
+        ),
     })
 }
 

@@ -5,15 +5,15 @@ mod attribution;
 mod clip_motion;
 mod editable_clip;
 mod lrp_chain;
+mod method;
 
-pub use attribution::{
-    block_relevance, BlockRelevance, DescriptorScores, Method, IG_STEPS, OCCLUSION, SMOOTHGRAD,
-};
+pub use attribution::{block_relevance, BlockRelevance, DescriptorScores};
 pub(crate) use clip_motion::descriptors_of;
 pub use clip_motion::{motionless, remove_motion, ClipMotion};
 pub use editable_clip::{EditableClip, Edits};
 pub(crate) use lrp_chain::spread_over_fields;
 pub use lrp_chain::{
-    default_rules, explain_clip, explain_descriptors, gradient_times_input, Conservation,
-    ExplanationRecord, VideoExplanation, DEFAULT_RULE,
+    default_rules, explain_clip, explain_descriptors, gradient_times_input, BlockTotals,
+    Conservation, ExplanationRecord, VideoExplanation,
 };
+pub use method::{Clips, Cuboid, Method, Motionless, DEFAULT_RULE};

@@ -48,6 +48,16 @@ pub struct VideoPrediction {
 }
 
 impl VideoClassifier {
+    /// The index of the class called `name`.
+    pub fn class_index(&self, name: &str) -> Result<usize, VideoError> {
+        pipeline::metrics::class_index(&self.config.classes, name).map_err(|unknown| {
+            VideoError::Settings(format!(
+                "unknown class `{name}`; the model knows {}",
+                unknown.classes.join(", ")
+            ))
+        })
+    }
+
     /// The "improved" normalisation of the Fisher vector: signed square root, then unit
     /// length, each descriptor type's part on its own.
     pub fn normalisation(&self) -> PowerNorm {

@@ -1,9 +1,8 @@
-//! An attribution method as written on the command line, `NAME[:KEY=VALUE,…]`
-//! (`ig:steps=64`, `smoothgrad:samples=8,noise=0.2`): its name and settings, checked against
-//! the keys the name takes, with typed getters. Text and video each map the result onto their
-//! own methods.
+//! An attribution method as a user writes it, `NAME[:KEY=VALUE,…]` (`ig:steps=64`,
+//! `smoothgrad:samples=8,noise=0.2`): its name and settings, checked against the keys the name
+//! takes, with typed getters. [`crate::Method`] is read from it.
 
-use lrp::SmoothGradSettings;
+use crate::attribution::SmoothGradSettings;
 
 /// A method's name (lower case) and its settings.
 #[derive(Clone, Debug, PartialEq)]
@@ -16,10 +15,7 @@ pub struct MethodSpec {
 impl MethodSpec {
     /// Splits `written` into name and settings; `keys(name)` lists the settings a name takes.
     /// Errors read "method `WRITTEN`: why".
-    pub fn parse(
-        written: &str,
-        keys: impl Fn(&str) -> &'static [&'static str],
-    ) -> Result<Self, String> {
+    pub fn parse(written: &str, keys: impl Fn(&str) -> Vec<&'static str>) -> Result<Self, String> {
         let written = written.trim();
         let (name, settings) = written.split_once(':').unwrap_or((written, ""));
         let name = name.trim().to_ascii_lowercase();
@@ -103,11 +99,11 @@ pub const SMOOTHGRAD_KEYS: &[&str] = &["samples", "noise", "seed"];
 mod tests {
     use super::*;
 
-    fn keys(name: &str) -> &'static [&'static str] {
+    fn keys(name: &str) -> Vec<&'static str> {
         match name {
-            "ig" => &["steps"],
-            "smoothgrad" => SMOOTHGRAD_KEYS,
-            _ => &[],
+            "ig" => vec!["steps"],
+            "smoothgrad" => SMOOTHGRAD_KEYS.to_vec(),
+            _ => vec![],
         }
     }
 
