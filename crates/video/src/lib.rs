@@ -34,9 +34,9 @@ pub use evaluate::{
     block_mask, cross_validate, deletion_curve, evaluate_accuracy, evaluate_relevance,
     evaluate_video, impute_from_neighbours, insertion_curve, perturbation, planted_cue,
     randomisation_test, randomised_classifier, region_share, ClassShares, CrossValidation,
-    Imputation, Perturbation, PerturbationCurve, PlantedCue, RegionShare, RelevanceReport,
-    VideoAccuracy, VideoEvaluation, VideoEvaluationReport, VideoEvaluationSettings,
-    VideoMethodScores, CASCADE,
+    Imputation, Perturbation, PerturbationCurve, PerturbationSettings, PlantedCue, RegionShare,
+    RelevanceReport, VideoAccuracy, VideoEvaluation, VideoEvaluationReport,
+    VideoEvaluationSettings, VideoMethodScores, CASCADE,
 };
 pub use explain::{
     block_relevance, default_rules, explain_clip, explain_descriptors, gradient_times_input,
@@ -58,7 +58,7 @@ pub use report::{
     binned, class_strategies, draw_field_png, evaluation_page, frame_phases, montage, overlay,
     plot_cluster_maps, plot_evaluation, plot_frame_relevance, plot_perturbation, pooled_record,
     purity, save_png, spray_page, strategies, write_report, ClassStrategies, ClipView, Grid,
-    ReportFiles, ReportOptions, SHOWN_FRAMES,
+    ReportFiles, ReportOptions, SprayMapSettings, SHOWN_FRAMES,
 };
 pub use synth::{
     artifact_rect, mixed_encoders, read_masks, render_set, ArtifactKind, ClipWriter, EncodeOptions,

@@ -7,7 +7,7 @@ use outcome::outln;
 use outcome::output::{check_new, write_file, StagedFile};
 use video::default_rules;
 use video::plot_perturbation;
-use video::{evaluate_relevance, planted_cue};
+use video::{evaluate_relevance, planted_cue, PerturbationSettings};
 
 use crate::args::{bar, count, share, DataArg, ModelArg};
 use crate::failure::Error;
@@ -85,9 +85,7 @@ fn eval_relevance(
         &model,
         &clips,
         cue.as_ref(),
-        steps,
-        fraction,
-        random_orders,
+        &PerturbationSettings { steps, fraction, random_orders },
         &default_rules(),
         &|done, _| progress.set_position(done as u64),
     )?;

@@ -16,7 +16,10 @@ use video::planted_cue;
 use video::plot_cluster_maps;
 use video::ExplanationRecord;
 use video::MotionOptions;
-use video::{class_strategies, frame_phases, pooled_record, strategies, ClassStrategies, Grid};
+use video::{
+    class_strategies, frame_phases, pooled_record, strategies, ClassStrategies, Grid,
+    SprayMapSettings,
+};
 use video::{spray_page, ClipView};
 
 use crate::args::{bar, count, DataArg, ModelArg, SprayArg, StreamArg};
@@ -156,16 +159,14 @@ fn spray_set(
             cues.as_ref().map(|cues| clips.iter().map(|c| cues.contains(&c.path)).collect());
         let truth = truth.filter(|t| t.iter().any(|&x| x) && !t.iter().all(|&x| x));
         let progress = bar(clips.len(), &format!("{name} clips"));
-        let r = class_strategies(
-            &model,
-            &clips,
-            k,
-            (time_bins, args.rows, args.cols),
-            args.cluster.normalise,
-            &args.cluster.options(),
-            truth.as_deref(),
-            &|done, _| progress.set_position(done as u64),
-        )?;
+        let settings = SprayMapSettings {
+            grid: (time_bins, args.rows, args.cols),
+            normalisation: args.cluster.normalise,
+            spray: args.cluster.options(),
+        };
+        let r = class_strategies(&model, (&clips, k), &settings, truth.as_deref(), &|done, _| {
+            progress.set_position(done as u64)
+        })?;
         progress.finish_and_clear();
         results.push(r);
     }
@@ -282,16 +283,12 @@ fn spray_gathered(
     for ((_, class), (clips, maps, views)) in
         classes.into_iter().filter(|(_, (clips, _, _))| clips.len() >= 3)
     {
-        results.push(strategies(
-            &class,
-            clips,
-            &maps,
-            views,
+        let settings = SprayMapSettings {
             grid,
-            args.cluster.normalise,
-            &args.cluster.options(),
-            None,
-        )?);
+            normalisation: args.cluster.normalise,
+            spray: args.cluster.options(),
+        };
+        results.push(strategies(&class, clips, (&maps, views), &settings, None)?);
     }
     // The classes a predicted index names, where some explanation explains it.
     let count = gathered.results.first().map_or(0, |(_, r)| r.scores.len());

@@ -70,12 +70,12 @@ impl DisplayRotation {
     }
 
     /// A picture after the turn.
-    pub fn picture(self, picture: crate::RgbImage) -> crate::RgbImage {
+    pub fn picture(self, picture: crate::decode::RgbImage) -> crate::decode::RgbImage {
         if self.clockwise_degrees == 0 {
             return picture;
         }
         let (width, height) = self.size((picture.width, picture.height));
-        let mut out = crate::RgbImage::filled(width, height, [0, 0, 0]);
+        let mut out = crate::decode::RgbImage::filled(width, height, [0, 0, 0]);
         for y in 0..picture.height {
             for x in 0..picture.width {
                 // The pixel's centre moves to the centre of its new pixel.
@@ -91,7 +91,7 @@ impl DisplayRotation {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::RgbImage;
+    use crate::decode::RgbImage;
 
     const TURNS: [u32; 4] = [0, 90, 180, 270];
 

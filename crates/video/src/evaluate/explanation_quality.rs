@@ -41,21 +41,27 @@ fn aopc(scores: &[f32]) -> f32 {
     scores.iter().map(|s| first - s).sum::<f32>() / scores.len() as f32
 }
 
+/// How a clip's cells are removed for the perturbation curves: `steps` steps of
+/// `fraction / steps` of all cells each, in the explanations' orders and in `random_orders`
+/// seeded random ones.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PerturbationSettings {
+    pub steps: usize,
+    pub fraction: f64,
+    pub random_orders: usize,
+}
+
 /// The perturbation curves of a clip's fields for `class`: cells by decreasing LRP relevance
-/// and by decreasing Gradient × Input (both `[frames, rows, cols]`), and `random_orders`
-/// seeded random orders; `steps` steps of `fraction / steps` of all cells each.
-#[allow(clippy::too_many_arguments)]
+/// and by decreasing Gradient × Input (both `[frames, rows, cols]`), and random orders.
 pub fn perturbation(
     model: &VideoClassifier,
-    frames: &[(FrameKind, MotionField)],
-    size: (usize, usize),
+    (frames, size): (&[(FrameKind, MotionField)], (usize, usize)),
     class: usize,
     relevance: &Array3<f32>,
     gradient_input: &Array3<f32>,
-    steps: usize,
-    fraction: f64,
-    random_orders: usize,
+    settings: &PerturbationSettings,
 ) -> Result<Perturbation, VideoError> {
+    let PerturbationSettings { steps, fraction, random_orders } = *settings;
     let clip = ClipMotion::new(model, frames.to_vec(), size)?;
     let curve = |order: &[(usize, usize, usize)],
                  per_step: usize,
@@ -199,21 +205,19 @@ pub fn planted_cue(
 }
 
 /// Explains every correctly classified clip for its true class and measures the
-/// explanations: perturbation curves (LRP order and `random_orders` random ones) and, where
-/// a clip has a `.mask.pbm` beside it, the share on the figure (and on the cue in the clips
-/// that carry it).
-#[allow(clippy::too_many_arguments)]
+/// explanations: perturbation curves (LRP order, G×I order and random ones) and, where a clip
+/// has a `.mask.pbm` beside it, the share on the figure (and on the cue in the clips that
+/// carry it).
 pub fn evaluate_relevance(
     model: &VideoClassifier,
     clips: &[crate::model::LabelledClip],
     cue: Option<&(crate::synth::ArtifactKind, Vec<std::path::PathBuf>)>,
-    steps: usize,
-    fraction: f64,
-    random_orders: usize,
+    settings: &PerturbationSettings,
     rules: &lrp::Composite,
     progress: &Progress,
 ) -> Result<RelevanceReport, VideoError> {
     use rayon::prelude::*;
+    let PerturbationSettings { steps, fraction, .. } = *settings;
     let classes = &model.config.classes;
     let block = model.config.options.block;
     let done = std::sync::atomic::AtomicUsize::new(0);
@@ -243,17 +247,7 @@ pub fn evaluate_relevance(
             }
             let e = crate::explain::explain_descriptors(model, &d, Some(clip.label), rules)?;
             let gi = crate::explain::gradient_times_input(model, &d, clip.label)?;
-            let p = perturbation(
-                model,
-                &frames,
-                size,
-                clip.label,
-                &e.blocks,
-                &gi,
-                steps,
-                fraction,
-                random_orders,
-            )?;
+            let p = perturbation(model, (&frames, size), clip.label, &e.blocks, &gi, settings)?;
             let mask_path = clip.path.with_extension("mask.pbm");
             let (figure, cue_share) = if mask_path.is_file() {
                 let (w, h, masks) = crate::synth::read_masks(&mask_path)?;

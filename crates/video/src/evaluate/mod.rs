@@ -8,7 +8,7 @@ mod faithfulness;
 pub use accuracy::{cross_validate, evaluate_accuracy, CrossValidation, VideoAccuracy};
 pub use explanation_quality::{
     evaluate_relevance, perturbation, planted_cue, region_share, ClassShares, Perturbation,
-    PerturbationCurve, RegionShare, RelevanceReport,
+    PerturbationCurve, PerturbationSettings, RegionShare, RelevanceReport,
 };
 pub use faithfulness::{
     block_mask, deletion_curve, evaluate_video, impute_from_neighbours, insertion_curve,

@@ -308,7 +308,14 @@ pub fn explain_descriptors(
 ) -> Result<VideoExplanation, VideoError> {
     let raw: Vec<Array1<f32>> =
         model.encoders.iter().zip(&clip.channels).map(|(e, x)| e.raw(x.view())).collect();
-    explain_passes(model, &raw, clip.fields.len(), &clip.frame_kinds, clip.grid, clip, class, rules)
+    let passes = ClipPasses {
+        raw: &raw,
+        count: clip.fields.len(),
+        frame_kinds: &clip.frame_kinds,
+        grid: clip.grid,
+        source: clip,
+    };
+    explain_passes(model, passes, class, rules)
 }
 
 /// Explains the model's score for `class` on the clip at `path` (read as `reading` says; the
@@ -331,7 +338,8 @@ pub fn explain_clip(
         reading: model.reading(stream),
         options: model.config.options.descriptor,
     };
-    let explanation = explain_passes(model, &raw, count, &kinds, grid, &source, class, rules)?;
+    let passes = ClipPasses { raw: &raw, count, frame_kinds: &kinds, grid, source: &source };
+    let explanation = explain_passes(model, passes, class, rules)?;
     Ok(VideoExplanation { frame_times: times, ..explanation })
 }
 
@@ -349,19 +357,25 @@ fn step_rules(rules: &Composite) -> Result<(Rule, Rule), VideoError> {
     Ok((fisher, svm))
 }
 
-/// The explanation from the raw Fisher-vector parts `raw` of a clip's `count` descriptors and
-/// one more pass over them.
-#[allow(clippy::too_many_arguments)]
+/// A clip as the explanation's passes see it: the raw Fisher-vector parts `raw` of its `count`
+/// descriptors, its frame types and block grid, and the descriptors to be read once more.
+struct ClipPasses<'a> {
+    raw: &'a [Array1<f32>],
+    count: usize,
+    frame_kinds: &'a [FrameKind],
+    grid: (usize, usize),
+    source: &'a dyn DescriptorPasses,
+}
+
+/// The explanation of `clip` from its raw Fisher-vector parts and one more pass over its
+/// descriptors.
 fn explain_passes(
     model: &VideoClassifier,
-    raw: &[Array1<f32>],
-    count: usize,
-    frame_kinds: &[FrameKind],
-    grid: (usize, usize),
-    source: &dyn DescriptorPasses,
+    clip: ClipPasses<'_>,
     class: Option<usize>,
     rules: &Composite,
 ) -> Result<VideoExplanation, VideoError> {
+    let ClipPasses { raw, count, frame_kinds, grid, source } = clip;
     let (fisher_rule, svm_rule) = step_rules(rules)?;
     let fv = model.normalised(raw);
     let scores = model.scores(&fv);

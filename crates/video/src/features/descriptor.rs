@@ -127,8 +127,8 @@ pub struct DescriptorExtractor {
 }
 
 impl DescriptorExtractor {
-    pub fn new(options: DescriptorOptions) -> Result<Self, crate::VideoError> {
-        options.check().map_err(crate::VideoError::Invalid)?;
+    pub fn new(options: DescriptorOptions) -> Result<Self, crate::error::VideoError> {
+        options.check().map_err(crate::error::VideoError::Invalid)?;
         Ok(DescriptorExtractor { options, window: VecDeque::new(), since_last: 0 })
     }
 

@@ -18,6 +18,6 @@ pub use overlay::{montage, overlay, save_png};
 pub use report_folder::{write_report, ReportFiles, ReportOptions};
 pub use spray_maps::{
     class_strategies, frame_phases, pooled_record, purity, strategies, ClassStrategies, ClipView,
-    Grid, SHOWN_FRAMES,
+    Grid, SprayMapSettings, SHOWN_FRAMES,
 };
 pub use spray_page::spray_page;

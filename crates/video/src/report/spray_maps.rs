@@ -88,19 +88,25 @@ pub fn purity(labels: &[usize], truth: &[bool]) -> f64 {
     counts.iter().map(|c| c[0].max(c[1])).sum::<usize>() as f64 / labels.len().max(1) as f64
 }
 
-/// Explains every clip for `class`, pools the maps to `grid`, and clusters them; `truth`
-/// (one flag per clip) gives the clusters' purity.
-#[allow(clippy::too_many_arguments)]
+/// How relevance maps become SpRAy's input and are clustered: pooled to `grid`, normalised
+/// as `normalisation` says, analysed with `spray`'s options.
+#[derive(Clone, Debug)]
+pub struct SprayMapSettings {
+    pub grid: Grid,
+    pub normalisation: Normalisation,
+    pub spray: SprayOptions,
+}
+
+/// Explains every clip for `class`, pools the maps and clusters them; `truth` (one flag per
+/// clip) gives the clusters' purity.
 pub fn class_strategies(
     model: &VideoClassifier,
-    clips: &[LabelledClip],
-    class: usize,
-    grid: Grid,
-    how: Normalisation,
-    options: &SprayOptions,
+    (clips, class): (&[LabelledClip], usize),
+    settings: &SprayMapSettings,
     truth: Option<&[bool]>,
     progress: &Progress,
 ) -> Result<ClassStrategies, VideoError> {
+    let grid = settings.grid;
     let done = std::sync::atomic::AtomicUsize::new(0);
     let (maps, views): (Vec<Array3<f64>>, Vec<ClipView>) = clips
         .par_iter()
@@ -117,36 +123,27 @@ pub fn class_strategies(
         .collect::<Result<Vec<_>, VideoError>>()?
         .into_iter()
         .unzip();
-    strategies(
-        &model.config.classes[class],
-        clips.iter().map(|c| c.path.clone()).collect(),
-        &maps,
-        views,
-        grid,
-        how,
-        options,
-        truth,
-    )
+    let clips = clips.iter().map(|c| c.path.clone()).collect();
+    strategies(&model.config.classes[class], clips, (&maps, views), settings, truth)
 }
 
-/// Clusters the maps of `clips` for `class`, already pooled to `grid` (explanations made
-/// elsewhere, e.g. gathered from the worker mode's output); `views` go with the clips.
-#[allow(clippy::too_many_arguments)]
+/// Clusters the maps of `clips` for `class`, already pooled to the settings' grid
+/// (explanations made elsewhere, e.g. gathered from the worker mode's output); `views` go
+/// with the clips.
 pub fn strategies(
     class: &str,
     clips: Vec<PathBuf>,
-    maps: &[Array3<f64>],
-    views: Vec<ClipView>,
-    grid: Grid,
-    how: Normalisation,
-    options: &SprayOptions,
+    (maps, views): (&[Array3<f64>], Vec<ClipView>),
+    settings: &SprayMapSettings,
     truth: Option<&[bool]>,
 ) -> Result<ClassStrategies, VideoError> {
+    let SprayMapSettings { grid, normalisation: how, spray: options } = settings;
+    let grid = *grid;
     let size = grid.0 * grid.1 * grid.2;
     let mut x = Array2::<f64>::zeros((maps.len(), size));
     for (mut row, map) in x.outer_iter_mut().zip(maps) {
         let mut v = map.iter().copied().collect::<ndarray::Array1<f64>>();
-        normalise(&mut v, how);
+        normalise(&mut v, *how);
         row.assign(&v);
     }
     let analysis = analyse(x.view(), options).map_err(spray_error)?;
