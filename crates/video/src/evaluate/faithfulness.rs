@@ -19,39 +19,24 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use ndarray::{Array2, Array3};
+use ndarray::Array3;
 use pipeline::localisation::Localisation;
 use pipeline::metrics::argmax;
 use pipeline::progress::Progress;
-use pipeline::randomisation::{
-    correlations, curves, redraw, InputCorrelations, RandomisationCurve,
-};
+use pipeline::randomisation::RandomisationCurve;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::decode::MotionField;
 use crate::error::VideoError;
-use crate::explain::EditableClip;
-use crate::explain::{block_relevance, motionless, remove_motion, ClipMotion, Method};
+use crate::evaluate::perturbation_curves::ranked;
+use crate::evaluate::{deletion_curve, insertion_curve, randomisation_test, Imputation};
+use crate::explain::{block_relevance, ClipMotion, Method};
 use crate::model::LabelledClip;
 use crate::model::VideoClassifier;
 use crate::synth::{artifact_rect, read_masks, ArtifactKind};
-
-/// What is randomised, step by step, from the top.
-pub const CASCADE: [&str; 2] = ["svm", "gmm-means"];
-
-/// How a deleted cell's motion is filled.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Imputation {
-    /// No motion.
-    Zero,
-    /// The harmonic fill of its frame's other cells: each deleted cell the mean of its four
-    /// neighbours (deleted ones by their own fill), so the fill carries no trace of the order.
-    Neighbours,
-}
 
 /// What to measure.
 #[derive(Clone, Debug)]
@@ -120,142 +105,6 @@ pub struct VideoEvaluation {
 
 /// A set's planted cue: its kind and the clips that carry it.
 pub type PlantedCue = (ArtifactKind, Vec<PathBuf>);
-
-/// `model` with the first `steps` parts of [`CASCADE`] re-drawn from `N(0, σ²)` at their
-/// own deviation: the SVM's weights and biases, then every mixture's means.
-pub fn randomised_classifier(model: &VideoClassifier, steps: usize, seed: u64) -> VideoClassifier {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let (mut svm, mut encoders) = (model.svm.clone(), model.encoders.clone());
-    redraw(&mut svm.weight, &mut rng);
-    svm.bias.iter_mut().for_each(|b| redraw(b, &mut rng));
-    if steps >= 2 {
-        encoders.iter_mut().for_each(|e| redraw(&mut e.gmm.means, &mut rng));
-    }
-    VideoClassifier { config: model.config.clone(), encoders, svm }
-}
-
-/// Fills the `removed` cells of `field` from `original`'s other cells by [`Imputation::Neighbours`]
-/// (Gauss–Seidel sweeps until no fill moves by 10⁻⁴ pixels); a frame with every cell removed
-/// stays motionless.
-pub fn impute_from_neighbours(field: &mut MotionField, removed: &Array2<bool>) {
-    let (rows, cols) = removed.dim();
-    for (r, c) in removed.indexed_iter().filter(|(_, &m)| m).map(|(i, _)| i) {
-        remove_motion(field, r, c);
-    }
-    if removed.iter().all(|&m| m) {
-        return;
-    }
-    for _ in 0..500 {
-        let mut moved = 0f32;
-        for r in 0..rows {
-            for c in 0..cols {
-                if !removed[[r, c]] {
-                    continue;
-                }
-                let neighbours: Vec<(usize, usize)> =
-                    [(r.wrapping_sub(1), c), (r + 1, c), (r, c.wrapping_sub(1)), (r, c + 1)]
-                        .into_iter()
-                        .filter(|&(y, x)| y < rows && x < cols)
-                        .collect();
-                let n = neighbours.len() as f32;
-                let (dx, dy) = neighbours.iter().fold((0.0, 0.0), |(a, b), &(y, x)| {
-                    (a + field.dx[[y, x]], b + field.dy[[y, x]])
-                });
-                moved = moved
-                    .max((dx / n - field.dx[[r, c]]).abs())
-                    .max((dy / n - field.dy[[r, c]]).abs());
-                field.dx[[r, c]] = dx / n;
-                field.dy[[r, c]] = dy / n;
-                field.has_vector[[r, c]] = true;
-            }
-        }
-        if moved < 1e-4 {
-            break;
-        }
-    }
-}
-
-/// Scores of `class` after each step of deleting `order`'s cells, `per_step` at a time. Each
-/// step edits only the frames it deletes in (an [`EditableClip`]), and the imputed fill of a
-/// frame is computed again from all its deleted cells.
-pub fn deletion_curve(
-    model: &VideoClassifier,
-    clip: &ClipMotion,
-    class: usize,
-    order: &[(usize, usize, usize)],
-    per_step: usize,
-    steps: usize,
-    imputation: Imputation,
-) -> Result<Vec<f32>, VideoError> {
-    let mut removed: Vec<Array2<bool>> =
-        clip.frames.iter().map(|(_, f)| Array2::from_elem(f.dx.dim(), false)).collect();
-    let mut editable = EditableClip::new(model, clip);
-    let mut scores = vec![editable.scores()[class]];
-    for step in 0..steps {
-        let mut frames: Vec<usize> = Vec::new();
-        for &(t, r, c) in order.iter().skip(step * per_step).take(per_step) {
-            removed[t][[r, c]] = true;
-            frames.push(t);
-        }
-        frames.sort_unstable();
-        frames.dedup();
-        let edits = frames
-            .into_iter()
-            .map(|t| {
-                let (mut field, gone) = (clip.frames[t].1.clone(), &removed[t]);
-                match imputation {
-                    Imputation::Zero => gone
-                        .indexed_iter()
-                        .filter(|(_, &m)| m)
-                        .for_each(|((r, c), _)| remove_motion(&mut field, r, c)),
-                    Imputation::Neighbours => impute_from_neighbours(&mut field, gone),
-                }
-                (t, field)
-            })
-            .collect();
-        scores.push(editable.apply(edits)?[class]);
-    }
-    Ok(scores)
-}
-
-/// Scores of `class` from the motionless clip, `order`'s cells getting their motion back
-/// `per_step` at a time.
-pub fn insertion_curve(
-    model: &VideoClassifier,
-    clip: &ClipMotion,
-    class: usize,
-    order: &[(usize, usize, usize)],
-    per_step: usize,
-    steps: usize,
-) -> Result<Vec<f32>, VideoError> {
-    let mut editable = EditableClip::from_frames(model, motionless(&clip.frames), clip.size)?;
-    let mut scores = vec![editable.scores()[class]];
-    for step in 0..steps {
-        let mut edits: Vec<(usize, MotionField)> = Vec::new();
-        for &(t, r, c) in order.iter().skip(step * per_step).take(per_step) {
-            let i = match edits.iter().position(|(frame, _)| *frame == t) {
-                Some(i) => i,
-                None => {
-                    edits.push((t, editable.frames()[t].1.clone()));
-                    edits.len() - 1
-                }
-            };
-            let (target, source) = (&mut edits[i].1, &clip.frames[t].1);
-            target.dx[[r, c]] = source.dx[[r, c]];
-            target.dy[[r, c]] = source.dy[[r, c]];
-            target.has_vector[[r, c]] = source.has_vector[[r, c]];
-        }
-        scores.push(editable.apply(edits)?[class]);
-    }
-    Ok(scores)
-}
-
-/// The cells of a `[frames, rows, cols]` map by decreasing value (ties by position).
-fn ranked(map: &Array3<f32>) -> Vec<(usize, usize, usize)> {
-    let mut cells: Vec<(usize, usize, usize)> = map.indexed_iter().map(|(i, _)| i).collect();
-    cells.sort_by(|a, b| map[[b.0, b.1, b.2]].total_cmp(&map[[a.0, a.1, a.2]]).then(a.cmp(b)));
-    cells
-}
 
 /// Per-frame pixel masks as cells of a `[frames, rows, cols]` grid of `block`-pixel blocks: a
 /// cell is on the mask when at least half of its pixels are.
@@ -507,49 +356,6 @@ fn zeroed(row: &VideoMethodScores) -> VideoMethodScores {
     }
 }
 
-/// The randomisation test on `clips`: per step of [`CASCADE`], each method's block map under
-/// the randomised model against the trained model's (Spearman ρ, and of |R|), for the class
-/// the trained model predicts.
-pub fn randomisation_test(
-    model: &VideoClassifier,
-    clips: &[LabelledClip],
-    methods: &[Method],
-    seed: u64,
-    progress: &Progress,
-) -> Result<Vec<RandomisationCurve>, VideoError> {
-    let models: Vec<VideoClassifier> =
-        (1..=CASCADE.len()).map(|k| randomised_classifier(model, k, seed)).collect();
-    let done = AtomicUsize::new(0);
-    let per_clip: Vec<InputCorrelations> = clips
-        .par_iter()
-        .map(|labelled| -> Result<InputCorrelations, VideoError> {
-            let clip = ClipMotion::read(model, &labelled.path, None)?;
-            let class = argmax(&model.scores(&model.fisher_vector(&clip.descriptors)));
-            let map = |m: &VideoClassifier, method: &Method| -> Result<Vec<f64>, VideoError> {
-                Ok(block_relevance(m, &clip, class, method)?
-                    .blocks
-                    .iter()
-                    .map(|&v| f64::from(v))
-                    .collect())
-            };
-            let rows = methods
-                .iter()
-                .map(|method| {
-                    let trained = map(model, method)?;
-                    models
-                        .iter()
-                        .map(|m| Ok(correlations(&trained, &map(m, method)?)))
-                        .collect::<Result<Vec<_>, VideoError>>()
-                })
-                .collect::<Result<Vec<_>, VideoError>>()?;
-            progress(done.fetch_add(1, Ordering::Relaxed) + 1, clips.len());
-            Ok(rows)
-        })
-        .collect::<Result<_, _>>()?;
-    let names: Vec<String> = methods.iter().map(Method::to_string).collect();
-    Ok(curves(&names, &CASCADE, &per_clip))
-}
-
 /// Several models' evaluations on one set.
 #[derive(Clone, Debug, Serialize)]
 pub struct VideoEvaluationReport {
@@ -639,80 +445,4 @@ impl VideoEvaluationReport {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn field(dx: &[&[f32]]) -> MotionField {
-        let (rows, cols) = (dx.len(), dx[0].len());
-        let dx = Array2::from_shape_fn((rows, cols), |(r, c)| dx[r][c]);
-        MotionField {
-            block: 16,
-            dy: dx.mapv(|v| -2.0 * v),
-            dx,
-            has_vector: Array2::from_elem((rows, cols), true),
-        }
-    }
-
-    #[test]
-    fn neighbours_fill_is_the_harmonic_interpolation() {
-        // A row [a, ?, ?, d]: x₁ = (a + x₂)/2, x₂ = (x₁ + d)/2, so x₁ = (2a + d)/3, x₂ = (a + 2d)/3.
-        let mut f = field(&[&[3.0, 100.0, -100.0, 9.0]]);
-        let removed = Array2::from_shape_vec((1, 4), vec![false, true, true, false]).unwrap();
-        impute_from_neighbours(&mut f, &removed);
-        assert!(
-            (f.dx[[0, 1]] - 5.0).abs() < 1e-3 && (f.dx[[0, 2]] - 7.0).abs() < 1e-3,
-            "{:?}",
-            f.dx
-        );
-        assert!((f.dy[[0, 1]] + 10.0).abs() < 1e-3 && f.dx[[0, 0]] == 3.0 && f.dx[[0, 3]] == 9.0);
-        // A 3×3 frame with its centre removed: the mean of its four neighbours (not the corners').
-        let mut f = field(&[&[50.0, 1.0, 50.0], &[2.0, 0.0, 3.0], &[50.0, 4.0, 50.0]]);
-        let mut removed = Array2::from_elem((3, 3), false);
-        removed[[1, 1]] = true;
-        impute_from_neighbours(&mut f, &removed);
-        assert!((f.dx[[1, 1]] - 2.5).abs() < 1e-5);
-        // Everything removed: no motion left to draw from.
-        let mut f = field(&[&[1.0, 2.0]]);
-        impute_from_neighbours(&mut f, &Array2::from_elem((1, 2), true));
-        assert!(f.dx.iter().all(|&v| v == 0.0) && f.has_vector.iter().all(|&v| !v));
-    }
-
-    #[test]
-    fn a_block_is_on_the_mask_when_half_its_pixels_are() {
-        // 4×2 pixels, blocks of 2: block (0, 0) has 2 of 4 pixels on, block (0, 1) one.
-        let mask = vec![true, false, true, false, true, false, false, false];
-        assert_eq!(block_mask(&[mask], (4, 2), 2, (1, 1, 2)), [true, false]);
-        // A frame without a mask is off everywhere.
-        assert_eq!(block_mask(&[], (4, 2), 2, (1, 1, 2)), [false, false]);
-    }
-
-    #[test]
-    fn means_and_areas_from_the_sums() {
-        let row = |deletion: Vec<f64>, insertion: Vec<f64>| VideoMethodScores {
-            method: "m".into(),
-            clips: 1,
-            deletion_imputed: deletion.clone(),
-            deletion,
-            insertion,
-            aopc: [0.0; 2],
-            insertion_area: 0.0,
-            figure: Localisation::of(&[1.0, 0.0], &[true, false]),
-            cue: None,
-            completeness: Some([0.25, 1.0]),
-            relevance_seconds: 1.0,
-        };
-        let (a, b) = (
-            row(vec![4.0, 2.0, 0.0], vec![0.0, 1.0, 2.0]),
-            row(vec![2.0, 2.0, 2.0], vec![0.0, 3.0, 4.0]),
-        );
-        let mut sum = zeroed(&a);
-        sum.add(&a);
-        sum.add(&b);
-        let m = sum.finish();
-        assert_eq!(m.deletion, [3.0, 2.0, 1.0]);
-        assert_eq!(m.aopc, [(0.0 + 1.0 + 2.0) / 3.0; 2]);
-        assert_eq!(m.insertion_area, (0.0 + 2.0 + 3.0) / 3.0);
-        assert_eq!(m.figure.unwrap().pointing_game, 1.0);
-        assert_eq!((m.completeness, m.relevance_seconds, m.clips), (Some([0.25, 1.0]), 2.0, 2));
-    }
-}
+mod tests;

@@ -4,6 +4,8 @@
 mod accuracy;
 mod explanation_quality;
 mod faithfulness;
+mod perturbation_curves;
+mod randomisation;
 
 pub use accuracy::{cross_validate, evaluate_accuracy, CrossValidation, VideoAccuracy};
 pub use explanation_quality::{
@@ -11,7 +13,10 @@ pub use explanation_quality::{
     PerturbationCurve, PerturbationSettings, RegionShare, RelevanceReport,
 };
 pub use faithfulness::{
-    block_mask, deletion_curve, evaluate_video, impute_from_neighbours, insertion_curve,
-    randomisation_test, randomised_classifier, Imputation, PlantedCue, VideoEvaluation,
-    VideoEvaluationReport, VideoEvaluationSettings, VideoMethodScores, CASCADE,
+    block_mask, evaluate_video, PlantedCue, VideoEvaluation, VideoEvaluationReport,
+    VideoEvaluationSettings, VideoMethodScores,
 };
+pub use perturbation_curves::{
+    deletion_curve, impute_from_neighbours, insertion_curve, Imputation,
+};
+pub use randomisation::{randomisation_test, randomised_classifier, CASCADE};

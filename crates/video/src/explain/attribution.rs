@@ -10,8 +10,8 @@
 //! motion of block × frame cuboids and records the score's drop.
 
 use lrp::{
-    integrated_gradients, smooth_grad, Attribute, Composite, Differentiable, Layer, LrpError,
-    Network, Quadrature, SmoothGradSettings, Target,
+    integrated_gradients, smooth_grad, Attribute, Composite, Differentiable, Layer, LinearMap,
+    LrpError, Network, Quadrature, SmoothGradSettings, Target, WeightMod,
 };
 use ndarray::{concatenate, s, Array1, Array2, Array3, ArrayD, ArrayView2, Axis, Ix2};
 use pipeline::conservation::Completeness;
@@ -20,7 +20,7 @@ use crate::decode::MotionField;
 use crate::error::VideoError;
 use crate::explain::EditableClip;
 use crate::explain::{descriptors_of, motionless, remove_motion, ClipMotion};
-use crate::explain::{explain_descriptors, gradient_times_input, spread_over_fields};
+use crate::explain::{explain_descriptors, spread_over_fields, FisherTerms};
 use crate::explain::{Clips, Cuboid, Method, Motionless};
 use crate::features::ClipDescriptors;
 use crate::model::VideoClassifier;
@@ -291,4 +291,38 @@ fn occlusion(
         }
     }
     Ok(out)
+}
+
+/// Gradient × Input at the descriptor level, spread flat over the receptive fields: each
+/// descriptor's `φ_i · ∂score/∂Φ` (its input is its weight 1 in `Φ = Σ_i φ_i`), the gradient
+/// taken by the core through the SVM and the normalisation (a [`lrp::Network`] of
+/// [`lrp::PowerNorm`] and the SVM's [`lrp::Dense`]) and through the Fisher terms' transpose.
+/// A gradient-based baseline for the perturbation curves, `[frames, rows, cols]`.
+pub fn gradient_times_input(
+    model: &VideoClassifier,
+    clip: &ClipDescriptors,
+    class: usize,
+) -> Result<Array3<f32>, VideoError> {
+    let n = clip.fields.len();
+    let raw: Vec<Array1<f32>> =
+        model.encoders.iter().zip(&clip.channels).map(|(e, x)| e.raw(x.view())).collect();
+    let head = Network::new(vec![
+        Layer::PowerNorm(model.normalisation()),
+        Layer::Dense(model.svm.clone()),
+    ]);
+    let at_raw = head
+        .forward(VideoClassifier::raw_fisher_vector(&raw).into_dyn())?
+        .gradient(&Target::Output(class))?;
+    let mut per_descriptor = Array1::<f32>::zeros(n);
+    let mut offset = 0;
+    for (encoder, x) in model.encoders.iter().zip(&clip.channels) {
+        let part = at_raw.slice(s![offset..offset + encoder.fisher_len()]);
+        offset += encoder.fisher_len();
+        let map = FisherTerms { encoder, descriptors: x.view(), count: n };
+        per_descriptor += &map
+            .transpose(part.into_dyn(), WeightMod::Identity, &[n])
+            .into_dimensionality::<ndarray::Ix1>()
+            .expect("1-d");
+    }
+    spread_over_fields(clip, &per_descriptor)
 }

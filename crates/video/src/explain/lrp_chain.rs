@@ -20,21 +20,18 @@
 
 use std::path::Path;
 
-use lrp::{
-    relevance_through, relevance_through_part, Composite, Layer, LayerKind, LinearMap, LrpError,
-    Network, Rule, Target, WeightMod,
-};
-use ndarray::{s, Array1, Array3, ArrayD, ArrayView1, ArrayView2, ArrayViewD, IxDyn};
+use lrp::{relevance_through, relevance_through_part, Composite, LayerKind, Rule};
+use ndarray::{s, Array1, Array3, ArrayD, ArrayView2, IxDyn};
 use pipeline::conservation::{InputRelevance, LayerSum};
 use pipeline::metrics::argmax;
 use serde::{Deserialize, Serialize};
 
 use crate::decode::{FrameKind, MotionOptions};
 use crate::error::VideoError;
-use crate::explain::DEFAULT_RULE;
+use crate::explain::{FisherTerms, ReceptiveFields, DEFAULT_RULE};
 use crate::features::Descriptor;
+use crate::features::CHUNK;
 use crate::features::{channel, stream_descriptors, ClipDescriptors};
-use crate::features::{FisherEncoder, CHUNK};
 use crate::model::VideoClassifier;
 
 /// The chain's steps, from the input.
@@ -126,136 +123,6 @@ impl From<&VideoExplanation> for ExplanationRecord {
             conservation: e.conservation.clone(),
             blocks,
         }
-    }
-}
-
-/// The map "one per descriptor → raw Fisher-vector dimensions" with weights `φ_ij`,
-/// computed in chunks from the descriptors (never an `N × 2KD` matrix): some of a clip's
-/// `count` descriptors (the terms carry the clip's `1/N`).
-struct FisherTerms<'e, 'd> {
-    encoder: &'e FisherEncoder,
-    descriptors: ArrayView2<'d, f32>,
-    count: usize,
-}
-
-impl FisherTerms<'_, '_> {
-    fn chunks(&self, weights: WeightMod, mut each: impl FnMut(usize, ndarray::Array2<f32>)) {
-        let n = self.descriptors.nrows();
-        for start in (0..n).step_by(CHUNK) {
-            let rows = self.descriptors.slice(ndarray::s![start..(start + CHUNK).min(n), ..]);
-            let mut terms = self.encoder.terms(rows, self.count);
-            if weights != WeightMod::Identity {
-                terms.mapv_inplace(|w| weights.apply(w));
-            }
-            each(start, terms);
-        }
-    }
-}
-
-impl LinearMap for FisherTerms<'_, '_> {
-    fn name(&self) -> &str {
-        "fisher-terms"
-    }
-
-    fn output_shape(&self, shape: &[usize], layer: usize) -> Result<Vec<usize>, LrpError> {
-        if shape != [self.descriptors.nrows()] {
-            return Err(LrpError::ShapeMismatch {
-                layer,
-                kind: self.name().into(),
-                expected: format!("[{}]", self.descriptors.nrows()),
-                got: shape.to_vec(),
-            });
-        }
-        Ok(vec![self.encoder.fisher_len()])
-    }
-
-    fn forward(&self, x: ArrayViewD<f32>, weights: WeightMod) -> ArrayD<f32> {
-        let x = x.into_dimensionality::<ndarray::Ix1>().expect("checked shape");
-        let mut out = Array1::<f32>::zeros(self.encoder.fisher_len());
-        self.chunks(weights, |start, terms| {
-            out += &x.slice(ndarray::s![start..start + terms.nrows()]).dot(&terms)
-        });
-        out.into_dyn()
-    }
-
-    fn transpose(
-        &self,
-        s: ArrayViewD<f32>,
-        weights: WeightMod,
-        _input_shape: &[usize],
-    ) -> ArrayD<f32> {
-        let s = s.into_dimensionality::<ndarray::Ix1>().expect("checked shape");
-        let mut out = Array1::<f32>::zeros(self.descriptors.nrows());
-        self.chunks(weights, |start, terms| {
-            out.slice_mut(ndarray::s![start..start + terms.nrows()]).assign(&terms.dot(&s))
-        });
-        out.into_dyn()
-    }
-
-    fn bias(&self) -> Option<ArrayView1<'_, f32>> {
-        None
-    }
-}
-
-/// The map "blocks × frames → descriptors": each descriptor sums its cuboid, over the frames
-/// `first_frame..first_frame + shape[0]` that hold the descriptors' cuboids.
-struct ReceptiveFields<'a> {
-    fields: &'a [Descriptor],
-    first_frame: usize,
-    shape: [usize; 3],
-}
-
-impl ReceptiveFields<'_> {
-    fn frames(&self, d: &Descriptor) -> std::ops::Range<usize> {
-        d.frames.start - self.first_frame..d.frames.end - self.first_frame
-    }
-}
-
-impl LinearMap for ReceptiveFields<'_> {
-    fn name(&self) -> &str {
-        "receptive-fields"
-    }
-
-    fn output_shape(&self, shape: &[usize], layer: usize) -> Result<Vec<usize>, LrpError> {
-        if shape != self.shape {
-            return Err(LrpError::ShapeMismatch {
-                layer,
-                kind: self.name().into(),
-                expected: format!("{:?}", self.shape),
-                got: shape.to_vec(),
-            });
-        }
-        Ok(vec![self.fields.len()])
-    }
-
-    fn forward(&self, x: ArrayViewD<f32>, weights: WeightMod) -> ArrayD<f32> {
-        let w = weights.apply(1.0);
-        let x = x.into_dimensionality::<ndarray::Ix3>().expect("checked shape");
-        let out: Array1<f32> = self
-            .fields
-            .iter()
-            .map(|d| w * x.slice(s![self.frames(d), d.rows.clone(), d.cols.clone()]).sum())
-            .collect();
-        out.into_dyn()
-    }
-
-    fn transpose(
-        &self,
-        s: ArrayViewD<f32>,
-        weights: WeightMod,
-        _input_shape: &[usize],
-    ) -> ArrayD<f32> {
-        let w = weights.apply(1.0);
-        let mut out = Array3::<f32>::zeros(self.shape);
-        for (d, &v) in self.fields.iter().zip(s.iter()) {
-            out.slice_mut(s![self.frames(d), d.rows.clone(), d.cols.clone()])
-                .mapv_inplace(|o| o + w * v);
-        }
-        out.into_dyn()
-    }
-
-    fn bias(&self) -> Option<ArrayView1<'_, f32>> {
-        None
     }
 }
 
@@ -469,54 +336,4 @@ fn explain_passes(
 /// `Σ v` in f64.
 fn total<'a>(values: impl IntoIterator<Item = &'a f32>) -> f64 {
     values.into_iter().map(|&v| f64::from(v)).sum()
-}
-
-/// Gradient × Input at the descriptor level, spread flat over the receptive fields: each
-/// descriptor's `φ_i · ∂score/∂Φ` (its input is its weight 1 in `Φ = Σ_i φ_i`), the gradient
-/// taken by the core through the SVM and the normalisation (a [`lrp::Network`] of
-/// [`lrp::PowerNorm`] and the SVM's [`lrp::Dense`]) and through the Fisher terms' transpose.
-/// A gradient-based baseline for the perturbation curves, `[frames, rows, cols]`.
-pub fn gradient_times_input(
-    model: &VideoClassifier,
-    clip: &ClipDescriptors,
-    class: usize,
-) -> Result<Array3<f32>, VideoError> {
-    let n = clip.fields.len();
-    let raw: Vec<Array1<f32>> =
-        model.encoders.iter().zip(&clip.channels).map(|(e, x)| e.raw(x.view())).collect();
-    let head = Network::new(vec![
-        Layer::PowerNorm(model.normalisation()),
-        Layer::Dense(model.svm.clone()),
-    ]);
-    let at_raw = head
-        .forward(VideoClassifier::raw_fisher_vector(&raw).into_dyn())?
-        .gradient(&Target::Output(class))?;
-    let mut per_descriptor = Array1::<f32>::zeros(n);
-    let mut offset = 0;
-    for (encoder, x) in model.encoders.iter().zip(&clip.channels) {
-        let part = at_raw.slice(s![offset..offset + encoder.fisher_len()]);
-        offset += encoder.fisher_len();
-        let map = FisherTerms { encoder, descriptors: x.view(), count: n };
-        per_descriptor += &map
-            .transpose(part.into_dyn(), WeightMod::Identity, &[n])
-            .into_dimensionality::<ndarray::Ix1>()
-            .expect("1-d");
-    }
-    spread_over_fields(clip, &per_descriptor)
-}
-
-/// Per-descriptor scores spread flat over their receptive fields: `[frames, rows, cols]`.
-pub(crate) fn spread_over_fields(
-    clip: &ClipDescriptors,
-    per_descriptor: &Array1<f32>,
-) -> Result<Array3<f32>, VideoError> {
-    let shape = [clip.frame_kinds.len(), clip.grid.0, clip.grid.1];
-    let map = ReceptiveFields { fields: &clip.fields, first_frame: 0, shape };
-    let blocks = relevance_through(
-        &map,
-        ArrayD::<f32>::zeros(IxDyn(&shape)).view(),
-        per_descriptor.view().into_dyn(),
-        &Rule::Flat,
-    )?;
-    Ok(blocks.into_dimensionality::<ndarray::Ix3>().expect("3-d"))
 }
