@@ -47,7 +47,7 @@ impl Bound {
 fn human(bytes: u64) -> String {
     if bytes < MIB {
         format!("{bytes} bytes")
-    } else if bytes >= GIB && bytes % GIB == 0 {
+    } else if bytes >= GIB && bytes.is_multiple_of(GIB) {
         format!("{} GiB", bytes / GIB)
     } else {
         format!("{} MiB", bytes / MIB)

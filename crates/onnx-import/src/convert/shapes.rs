@@ -130,7 +130,7 @@ pub(super) fn reshape_target(shape: &[usize], spec: &[i64]) -> Option<Vec<usize>
         .collect();
     let known: usize = dims.iter().flatten().product();
     let unknown = dims.iter().filter(|d| d.is_none()).count();
-    if unknown > 1 || (unknown == 1 && (known == 0 || total % known != 0)) {
+    if unknown > 1 || (unknown == 1 && (known == 0 || !total.is_multiple_of(known))) {
         return None;
     }
     for d in dims.iter_mut().filter(|d| d.is_none()) {

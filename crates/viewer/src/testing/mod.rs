@@ -38,9 +38,10 @@ pub struct OpenPage {
     driver: Driver,
 }
 
+/// A browser's session; boxed, as the two differ much in size.
 enum Driver {
-    Chromium(chromium::Session),
-    Firefox(firefox::Session),
+    Chromium(Box<chromium::Session>),
+    Firefox(Box<firefox::Session>),
 }
 
 impl OpenPage {
@@ -54,8 +55,8 @@ impl OpenPage {
     pub fn open_in(browser: Browser, page: &Path) -> OpenPage {
         let address = format!("file://{}", page.canonicalize().expect("the page exists").display());
         let driver = match browser {
-            Browser::Chromium => Driver::Chromium(chromium::Session::open(&address)),
-            Browser::Firefox => Driver::Firefox(firefox::Session::open(&address)),
+            Browser::Chromium => Driver::Chromium(Box::new(chromium::Session::open(&address))),
+            Browser::Firefox => Driver::Firefox(Box::new(firefox::Session::open(&address))),
         };
         let page = OpenPage { driver };
         page.eval_async("new Promise((done) => { const ready = () => (document.body && document.body.dataset.ready === 'true' ? done(true) : setTimeout(ready, 20)); ready(); })");
