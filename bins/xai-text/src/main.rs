@@ -1,7 +1,7 @@
 //! `xai-text`: train, run and evaluate the relvis text classifier.
 //!
 //! `main` parses the command line and hands each subcommand to its module in [`commands`];
-//! [`failure`] turns the library's errors into messages and exit codes.
+//! [`failure`] words the library's errors that one of its flags resolves.
 
 mod args;
 mod commands;
@@ -19,7 +19,6 @@ use commands::plant_cue::PlantCueArgs;
 use commands::predict::PredictArgs;
 use commands::spray::SprayArgs;
 use commands::train::TrainArgs;
-use outcome::Failure;
 
 #[derive(Parser)]
 #[command(name = "xai-text", version, about = "Explain what a text classifier bases its decisions on (LRP)", after_help = outcome::EXIT_CODES)]
@@ -88,5 +87,5 @@ fn main() -> ExitCode {
     if let Err(e) = outcome::interrupt::install() {
         outcome::errln!("Ctrl-C will not clean up: {e}");
     }
-    outcome::finish(run(cli).map_err(Failure::from))
+    outcome::finish(run(cli).map_err(|e| e.into_failure(failure::hint)))
 }

@@ -1,7 +1,7 @@
 //! `xai-video`: explain what a video action classifier bases its decisions on.
 //!
 //! `main` parses the command line and hands each subcommand to its module in [`commands`];
-//! [`failure`] turns the library's errors into messages and exit codes.
+//! [`failure`] words the library's errors that one of its flags resolves.
 
 mod args;
 mod commands;
@@ -22,7 +22,6 @@ use commands::spray::SprayArgs;
 use commands::spray::SprayFramesArgs;
 use commands::synth::SynthArgs;
 use commands::train::TrainArgs;
-use outcome::Failure;
 
 #[derive(Parser)]
 #[command(name = "xai-video", version, about = "Explain what a video action classifier bases its decisions on: motion from compressed video, Fisher vectors and a linear SVM, explained with LRP onto blocks and frames", after_help = outcome::EXIT_CODES)]
@@ -102,5 +101,5 @@ fn main() -> ExitCode {
     if let Err(e) = outcome::interrupt::install() {
         outcome::errln!("Ctrl-C will not clean up: {e}");
     }
-    outcome::finish(run(cli).map_err(Failure::from))
+    outcome::finish(run(cli).map_err(|e| e.into_failure(failure::hint)))
 }

@@ -11,7 +11,7 @@ use text::ModelConfig;
 use text::{explanation_html, unknown_words_note, write_terminal, ColorWhen, Palette};
 
 use crate::args::{read_document, row_document, DataArg, ModelArg};
-use crate::failure::{text_failure, About, Error};
+use crate::failure::{text_failure, Error};
 use pipeline::worker::{optional_string_field, serve_rows};
 
 #[derive(Args)]
