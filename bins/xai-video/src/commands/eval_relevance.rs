@@ -18,45 +18,43 @@ use crate::failure::Error;
 #[derive(Args)]
 pub(crate) struct EvalRelevanceArgs {
     #[command(flatten)]
-    pub(crate) data: DataArg,
+    data: DataArg,
     #[command(flatten)]
-    pub(crate) model: ModelArg,
+    model: ModelArg,
     /// Removal steps.
     #[arg(long, default_value_t = 10, value_parser = count)]
-    pub(crate) steps: usize,
+    steps: usize,
     /// Share of all block cells removed by the last step.
     #[arg(long, default_value_t = 0.2, value_parser = share)]
-    pub(crate) fraction: f64,
+    fraction: f64,
     /// Random orders to compare with.
     #[arg(long, default_value_t = 3)]
-    pub(crate) random_orders: usize,
+    random_orders: usize,
     /// Explain at most this many held-out clips.
     #[arg(long)]
-    pub(crate) limit: Option<usize>,
+    limit: Option<usize>,
     /// Write the report as JSON.
     #[arg(long)]
-    pub(crate) json: Option<PathBuf>,
+    json: Option<PathBuf>,
     /// Draw the mean curves (.png or .svg).
     #[arg(long)]
-    pub(crate) plot: Option<PathBuf>,
+    plot: Option<PathBuf>,
     #[arg(long)]
-    pub(crate) force: bool,
+    force: bool,
 }
 
-impl EvalRelevanceArgs {
-    pub(crate) fn run(self) -> Result<(), Error> {
-        eval_relevance(
-            &self.data,
-            &self.model,
-            self.steps,
-            self.fraction,
-            self.random_orders,
-            self.limit,
-            self.json.as_deref(),
-            self.plot.as_deref(),
-            self.force,
-        )
-    }
+pub(crate) fn run(args: EvalRelevanceArgs) -> Result<(), Error> {
+    eval_relevance(
+        &args.data,
+        &args.model,
+        args.steps,
+        args.fraction,
+        args.random_orders,
+        args.limit,
+        args.json.as_deref(),
+        args.plot.as_deref(),
+        args.force,
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
