@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use commands::accuracy::AccuracyArgs;
-use commands::deletion::DeletionArgs;
+use commands::eval_deletion::EvalDeletionArgs;
 use commands::evaluate::EvaluateArgs;
 use commands::explain::ExplainArgs;
 use commands::export::ExportArgs;
@@ -46,7 +46,7 @@ enum Command {
     /// Colour a document's words by their relevance for a class (red for, blue against).
     Explain(ExplainArgs),
     /// Delete words in the order LRP, SA and chance rank them; track the accuracy.
-    EvalDeletion(DeletionArgs),
+    EvalDeletion(EvalDeletionArgs),
     /// Compare attribution methods (and models) on the test split: deletion and insertion
     /// curves, comprehensiveness and sufficiency, faithfulness correlation, localisation on a
     /// planted cue, the randomisation test; JSON, tables and curves.
@@ -68,7 +68,7 @@ fn run(cli: Cli) -> Result<(), failure::Error> {
         Command::Accuracy(args) => commands::accuracy::run(args),
         Command::Spray(args) => commands::spray::run(args),
         Command::Explain(args) => commands::explain::run(args),
-        Command::EvalDeletion(args) => commands::deletion::run(args),
+        Command::EvalDeletion(args) => commands::eval_deletion::run(args),
         Command::Evaluate(args) => commands::evaluate::run(args),
         Command::Export(args) => commands::export::run(args),
         Command::PlantCue(args) => commands::plant_cue::run(args),
