@@ -4,12 +4,13 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::args::{count, GridArg, StreamArg};
-use crate::failure::Error;
 use clap::Args;
 use outcome::outln;
 use outcome::output::Sink;
 use video::{DescriptorExtractor, DescriptorOptions, MotionOptions, MotionReader};
+
+use crate::args::{count, GridArg, StreamArg};
+use crate::failure::Error;
 
 /// HOF, MBHx and MBHy descriptors of a clip: a summary, or JSON lines with --out.
 #[derive(Args)]

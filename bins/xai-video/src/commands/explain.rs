@@ -2,19 +2,18 @@
 
 use std::path::{Path, PathBuf};
 
+use clap::Args;
 use outcome::output::{Sink, StagedFolder};
 use outcome::{outln, Failure};
 use pipeline::metrics::argmax;
 use pipeline::worker::{optional_string_field, serve_rows, string_field};
+use video::DEFAULT_RULE;
 use video::{expand_clips, map_clips, report_folders};
 use video::{explain_clip, ExplanationRecord, VideoExplanation};
 use video::{write_report, ReportFiles, ReportOptions};
 
-use clap::Args;
-
 use crate::args::{bar, class_index, count, rules, ModelArg, StreamArg};
 use crate::failure::{video_failure, Error};
-use video::DEFAULT_RULE;
 
 /// Explains the classifier's score for a clip with LRP onto blocks and frames: a JSON
 /// report, the per-frame relevance curve, heatmap overlays (PNG and an H.264 video) and a

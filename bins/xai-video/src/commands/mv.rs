@@ -2,11 +2,12 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::args::{GridArg, StreamArg};
-use crate::failure::Error;
 use clap::Args;
 use outcome::outln;
 use video::{summarize_motion, MotionOptions, VectorOrigin};
+
+use crate::args::{GridArg, StreamArg};
+use crate::failure::Error;
 
 /// Codec, size, frame types, vectors per frame and mean motion of a clip.
 #[derive(Args)]

@@ -3,13 +3,12 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use clap::Args;
 use outcome::outln;
 use outcome::output::Sink;
 use pipeline::worker::{serve_rows, string_field};
 use video::VideoPrediction;
 use video::{expand_clips, map_clips};
-
-use clap::Args;
 
 use crate::args::{bar, ModelArg, StreamArg};
 use crate::failure::{video_failure, Error};

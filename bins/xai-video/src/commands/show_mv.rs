@@ -2,14 +2,15 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::args::{GridArg, StreamArg};
-use crate::failure::{video_failure, Error};
 use clap::Args;
 use outcome::output::StagedFolder;
 use outcome::{outln, Failure};
 use video::draw_field_png;
 use video::MotionOptions;
 use video::MotionReader;
+
+use crate::args::{GridArg, StreamArg};
+use crate::failure::{video_failure, Error};
 
 /// Writes PNG frames with the motion field drawn over the decoded picture.
 #[derive(Args)]
