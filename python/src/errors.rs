@@ -3,7 +3,7 @@
 //! Python user would catch (`FileNotFoundError` for a missing input, `ValueError` for an invalid
 //! one).
 
-use outcome::FailureKind;
+use outcome::{FailureKind, Fault};
 use pyo3::prelude::*;
 
 /// The exception of `kind` with `message`.

@@ -1,7 +1,7 @@
 //! `xai-text`: train, run and evaluate the relvis text classifier.
 //!
 //! `main` parses the command line and hands each subcommand to its module in [`commands`];
-//! [`failure`] turns the library's errors into messages and exit codes.
+//! [`failure`] words the library's errors that one of its flags resolves.
 
 mod args;
 mod commands;
@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use commands::accuracy::AccuracyArgs;
-use commands::deletion::DeletionArgs;
+use commands::eval_deletion::EvalDeletionArgs;
 use commands::evaluate::EvaluateArgs;
 use commands::explain::ExplainArgs;
 use commands::export::ExportArgs;
@@ -19,7 +19,6 @@ use commands::plant_cue::PlantCueArgs;
 use commands::predict::PredictArgs;
 use commands::spray::SprayArgs;
 use commands::train::TrainArgs;
-use outcome::Failure;
 
 #[derive(Parser)]
 #[command(name = "xai-text", version, about = "Explain what a text classifier bases its decisions on (LRP)", after_help = outcome::EXIT_CODES)]
@@ -47,7 +46,7 @@ enum Command {
     /// Colour a document's words by their relevance for a class (red for, blue against).
     Explain(ExplainArgs),
     /// Delete words in the order LRP, SA and chance rank them; track the accuracy.
-    EvalDeletion(DeletionArgs),
+    EvalDeletion(EvalDeletionArgs),
     /// Compare attribution methods (and models) on the test split: deletion and insertion
     /// curves, comprehensiveness and sufficiency, faithfulness correlation, localisation on a
     /// planted cue, the randomisation test; JSON, tables and curves.
@@ -69,7 +68,7 @@ fn run(cli: Cli) -> Result<(), failure::Error> {
         Command::Accuracy(args) => commands::accuracy::run(args),
         Command::Spray(args) => commands::spray::run(args),
         Command::Explain(args) => commands::explain::run(args),
-        Command::EvalDeletion(args) => commands::deletion::run(args),
+        Command::EvalDeletion(args) => commands::eval_deletion::run(args),
         Command::Evaluate(args) => commands::evaluate::run(args),
         Command::Export(args) => commands::export::run(args),
         Command::PlantCue(args) => commands::plant_cue::run(args),
@@ -88,5 +87,5 @@ fn main() -> ExitCode {
     if let Err(e) = outcome::interrupt::install() {
         outcome::errln!("Ctrl-C will not clean up: {e}");
     }
-    outcome::finish(run(cli).map_err(Failure::from))
+    outcome::finish(run(cli).map_err(|e| e.into_failure(failure::hint)))
 }

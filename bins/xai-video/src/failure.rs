@@ -1,43 +1,22 @@
-//! How a command's errors become messages and exit codes: each of the video library's typed
-//! errors names its kind of failure, and here its message gets the flag that resolves it.
+//! What of a command's failure is `xai-video`'s own: the flags that resolve the video library's
+//! errors. Their kinds, exit codes and the rest are `outcome`'s ([`outcome::CommandError`]).
 
 use outcome::Failure;
 use video::VideoError;
 
-/// What a command fails with: an error of the library, or a failure the command named itself.
-pub(crate) enum Error {
-    Video(VideoError),
-    Failure(Failure),
-}
+/// What a command fails with: an error of the video library, or a failure the command named
+/// itself.
+pub(crate) type Error = outcome::CommandError<VideoError>;
 
-impl From<VideoError> for Error {
-    fn from(e: VideoError) -> Self {
-        Error::Video(e)
-    }
-}
-
-impl From<Failure> for Error {
-    fn from(f: Failure) -> Self {
-        Error::Failure(f)
-    }
-}
-
-impl From<Error> for Failure {
-    fn from(e: Error) -> Self {
-        match e {
-            Error::Video(e) => video_failure(e),
-            Error::Failure(f) => f,
-        }
-    }
-}
-
-/// The failure a library error stands for: its kind (which sets the exit code) and its message,
-/// with the flag that resolves it where there is one.
+/// The failure a library error stands for, its message naming the flag that resolves it.
 pub(crate) fn video_failure(e: VideoError) -> Failure {
-    let kind = e.kind();
-    let message = match &e {
-        VideoError::Exists { .. } => format!("{e}; give --force to overwrite it"),
-        _ => e.to_string(),
-    };
-    Failure::new(kind, message)
+    Failure::of(&e, hint)
+}
+
+/// `e`'s message in `xai-video`'s words, where one of its flags resolves the error.
+pub(crate) fn hint(e: &VideoError) -> Option<String> {
+    match e {
+        VideoError::Exists { .. } => Some(format!("{e}; give --force to overwrite it")),
+        _ => None,
+    }
 }

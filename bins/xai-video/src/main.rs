@@ -1,7 +1,7 @@
 //! `xai-video`: explain what a video action classifier bases its decisions on.
 //!
 //! `main` parses the command line and hands each subcommand to its module in [`commands`];
-//! [`failure`] turns the library's errors into messages and exit codes.
+//! [`failure`] words the library's errors that one of its flags resolves.
 
 mod args;
 mod commands;
@@ -11,18 +11,17 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use commands::accuracy::AccuracyArgs;
-use commands::clips::ExplainArgs;
-use commands::clips::PredictArgs;
+use commands::descriptors::DescriptorsArgs;
 use commands::eval_relevance::EvalRelevanceArgs;
 use commands::evaluate::EvaluateArgs;
-use commands::motion::DescriptorsArgs;
-use commands::motion::MvArgs;
-use commands::motion::ShowMvArgs;
+use commands::explain::ExplainArgs;
+use commands::mv::MvArgs;
+use commands::predict::PredictArgs;
+use commands::show_mv::ShowMvArgs;
 use commands::spray::SprayArgs;
-use commands::spray::SprayFramesArgs;
+use commands::spray_frames::SprayFramesArgs;
 use commands::synth::SynthArgs;
 use commands::train::TrainArgs;
-use outcome::Failure;
 
 #[derive(Parser)]
 #[command(name = "xai-video", version, about = "Explain what a video action classifier bases its decisions on: motion from compressed video, Fisher vectors and a linear SVM, explained with LRP onto blocks and frames", after_help = outcome::EXIT_CODES)]
@@ -82,18 +81,18 @@ fn run(cli: Cli) -> Result<(), failure::Error> {
         pipeline::worker::limit_threads(threads)?;
     }
     match cli.command {
-        Command::Mv(args) => args.run(),
-        Command::ShowMv(args) => args.run(),
-        Command::Synth(args) => args.run(),
-        Command::Train(args) => args.run(),
-        Command::Predict(args) => args.run(),
-        Command::Accuracy(args) => args.run(),
-        Command::Explain(args) => args.run(),
-        Command::EvalRelevance(args) => args.run(),
-        Command::Evaluate(args) => args.run(),
-        Command::Spray(args) => args.run(),
-        Command::SprayFrames(args) => args.run(),
-        Command::Descriptors(args) => args.run(),
+        Command::Mv(args) => commands::mv::run(args),
+        Command::ShowMv(args) => commands::show_mv::run(args),
+        Command::Synth(args) => commands::synth::run(args),
+        Command::Train(args) => commands::train::run(args),
+        Command::Predict(args) => commands::predict::run(args),
+        Command::Accuracy(args) => commands::accuracy::run(args),
+        Command::Explain(args) => commands::explain::run(args),
+        Command::EvalRelevance(args) => commands::eval_relevance::run(args),
+        Command::Evaluate(args) => commands::evaluate::run(args),
+        Command::Spray(args) => commands::spray::run(args),
+        Command::SprayFrames(args) => commands::spray_frames::run(args),
+        Command::Descriptors(args) => commands::descriptors::run(args),
     }
 }
 
@@ -102,5 +101,5 @@ fn main() -> ExitCode {
     if let Err(e) = outcome::interrupt::install() {
         outcome::errln!("Ctrl-C will not clean up: {e}");
     }
-    outcome::finish(run(cli).map_err(Failure::from))
+    outcome::finish(run(cli).map_err(|e| e.into_failure(failure::hint)))
 }

@@ -1,7 +1,9 @@
 //! How relvis commands end: every failure has a kind with a documented exit code
-//! ([`FailureKind`]), every output file appears whole or not at all ([`output`]), and an
-//! interruption removes what was unfinished ([`interrupt`]).
+//! ([`FailureKind`]), a library's errors become failures the same way in every binary
+//! ([`Fault`], [`CommandError`]), every output file appears whole or not at all ([`output`]), and
+//! an interruption removes what was unfinished ([`interrupt`]).
 
+mod fault;
 pub mod interrupt;
 pub mod output;
 #[cfg(feature = "testing")]
@@ -9,6 +11,8 @@ pub mod testing;
 
 use std::fmt;
 use std::process::ExitCode;
+
+pub use fault::{CommandError, Fault};
 
 /// The kinds of failure a command reports, each with its own exit code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

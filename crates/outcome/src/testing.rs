@@ -1,5 +1,8 @@
 //! For the binaries' tests: faults a user meets that a test cannot make with files alone,
-//! broken copies of model folders, and the fuzzing corpora replayed through a binary.
+//! broken copies of model folders, the fuzzing corpora replayed through a binary, and the
+//! documented command lines checked against the binary's `--help` ([`documented`]).
+
+pub mod documented;
 
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};

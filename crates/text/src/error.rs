@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use outcome::FailureKind;
+use outcome::{FailureKind, Fault};
 use thiserror::Error;
 
 /// What went wrong while reading, training, saving or explaining.
@@ -45,10 +45,10 @@ pub enum TextError {
     Lrp(#[from] lrp::LrpError),
 }
 
-impl TextError {
-    /// The kind of failure this is, which the command-line tools turn into an exit code and the
-    /// Python package into an exception class.
-    pub fn kind(&self) -> FailureKind {
+/// The kind of failure each error is, which the command-line tools turn into an exit code and the
+/// Python package into an exception class.
+impl Fault for TextError {
+    fn kind(&self) -> FailureKind {
         match self {
             TextError::Read { source, .. } => FailureKind::of_reading(source),
             TextError::NotAnArchive { .. }
@@ -69,7 +69,9 @@ impl TextError {
             TextError::Lrp(_) => FailureKind::Internal,
         }
     }
+}
 
+impl TextError {
     pub(crate) fn read(path: &Path, source: std::io::Error) -> Self {
         TextError::Read { path: path.to_path_buf(), source }
     }

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use outcome::FailureKind;
+use outcome::{FailureKind, Fault};
 
 /// What can go wrong in the video pipeline; every variant names the file it concerns.
 #[derive(Debug, thiserror::Error)]
@@ -39,10 +39,10 @@ pub enum VideoError {
     Lrp(#[from] lrp::LrpError),
 }
 
-impl VideoError {
-    /// The kind of failure this is, which the command-line tool turns into an exit code and the
-    /// Python package into an exception class.
-    pub fn kind(&self) -> FailureKind {
+/// The kind of failure each error is, which the command-line tool turns into an exit code and the
+/// Python package into an exception class.
+impl Fault for VideoError {
+    fn kind(&self) -> FailureKind {
         match self {
             VideoError::Read { source, .. } => FailureKind::of_reading(source),
             VideoError::Open { .. }
@@ -62,7 +62,9 @@ impl VideoError {
             }
         }
     }
+}
 
+impl VideoError {
     pub(crate) fn read(path: &Path, source: std::io::Error) -> Self {
         VideoError::Read { path: path.to_path_buf(), source }
     }

@@ -11,7 +11,7 @@ use text::{explanation_html, unknown_words_note, write_terminal, ColorWhen, Pale
 use text::{Method, TextError, TextModel};
 
 use crate::args::{read_document, row_document, DataArg, ModelArg};
-use crate::failure::{text_failure, About, Error};
+use crate::failure::{text_failure, Error};
 use pipeline::worker::{optional_string_field, serve_rows};
 
 #[derive(Args)]

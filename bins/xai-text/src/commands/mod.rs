@@ -1,7 +1,7 @@
 //! One module per subcommand: its arguments and what it runs.
 
 pub(crate) mod accuracy;
-pub(crate) mod deletion;
+pub(crate) mod eval_deletion;
 pub(crate) mod evaluate;
 pub(crate) mod explain;
 pub(crate) mod export;

@@ -58,11 +58,13 @@ pub(crate) struct SprayArgs {
 /// order; explanations of another class than `only` are left out.
 /// Also gives the class names the explanations name (an index where none does), for the
 /// example pages' score tables.
-#[allow(clippy::type_complexity)]
+/// A class's name, its documents' ids and their explanations.
+type ClassExplanations = (String, Vec<String>, Vec<TextExplanation>);
+
 fn gathered(
     parts: &[PathBuf],
     only: Option<&str>,
-) -> Result<(Vec<(String, Vec<String>, Vec<TextExplanation>)>, Vec<String>), Error> {
+) -> Result<(Vec<ClassExplanations>, Vec<String>), Error> {
     let gathered = gather::<TextExplanation>(parts, "explanation")?;
     if gathered.errors > 0 {
         errln!("warning: passed over {} error records", gathered.errors);

@@ -14,62 +14,56 @@ use crate::failure::Error;
 #[derive(Args)]
 pub(crate) struct AccuracyArgs {
     #[command(flatten)]
-    pub(crate) data: DataArg,
+    data: DataArg,
     #[command(flatten)]
-    pub(crate) model: ModelArg,
+    model: ModelArg,
     /// Cross-validate over all clips with this many folds instead.
     #[arg(long)]
-    pub(crate) folds: Option<usize>,
+    folds: Option<usize>,
     #[arg(long)]
-    pub(crate) json: bool,
+    json: bool,
 }
 
-impl AccuracyArgs {
-    pub(crate) fn run(self) -> Result<(), Error> {
-        let model = self.model.load()?;
-        let set = self.data.load()?;
-        self.data.check_classes(&set, &model)?;
-        if let Some(k) = self.folds {
-            let clips = all_clips(&set);
-            let progress = bar(k, "folds");
-            let cv = cross_validate(&clips, &set.classes, k, &model.config.options, &|done, _| {
-                progress.set_position(done as u64)
-            })?;
-            progress.finish_and_clear();
-            if self.json {
-                outln!("{}", serde_json::to_string_pretty(&cv).expect("serialises"))?;
-            } else {
-                outln!(
-                    "{k}-fold cross-validation over {} clips; fold accuracies {:?}",
-                    clips.len(),
-                    cv.folds
-                        .iter()
-                        .map(|f| (f.accuracy * 1000.0).round() / 1000.0)
-                        .collect::<Vec<_>>()
-                )?;
-                print_evaluation(&cv.pooled, &set.classes)?;
-            }
-            return Ok(());
-        }
-        if set.test.is_empty() {
-            return Err(Failure::invalid(format!(
-                "{}: no held-out clips (give --folds for cross-validation)",
-                self.data.data.display()
-            ))
-            .into());
-        }
-        let progress = bar(set.test.len(), "held-out clips");
-        let e =
-            evaluate_accuracy(&model, &set.test, &|done, _| progress.set_position(done as u64))?;
+pub(crate) fn run(args: AccuracyArgs) -> Result<(), Error> {
+    let model = args.model.load()?;
+    let set = args.data.load()?;
+    args.data.check_classes(&set, &model)?;
+    if let Some(k) = args.folds {
+        let clips = all_clips(&set);
+        let progress = bar(k, "folds");
+        let cv = cross_validate(&clips, &set.classes, k, &model.config.options, &|done, _| {
+            progress.set_position(done as u64)
+        })?;
         progress.finish_and_clear();
-        if self.json {
-            outln!("{}", serde_json::to_string_pretty(&e).expect("serialises"))?;
+        if args.json {
+            outln!("{}", serde_json::to_string_pretty(&cv).expect("serialises"))?;
         } else {
-            outln!("{} ({})", self.data.data.display(), set.split)?;
-            print_evaluation(&e, &set.classes)?;
+            outln!(
+                "{k}-fold cross-validation over {} clips; fold accuracies {:?}",
+                clips.len(),
+                cv.folds.iter().map(|f| (f.accuracy * 1000.0).round() / 1000.0).collect::<Vec<_>>()
+            )?;
+            print_evaluation(&cv.pooled, &set.classes)?;
         }
-        Ok(())
+        return Ok(());
     }
+    if set.test.is_empty() {
+        return Err(Failure::invalid(format!(
+            "{}: no held-out clips (give --folds for cross-validation)",
+            args.data.data.display()
+        ))
+        .into());
+    }
+    let progress = bar(set.test.len(), "held-out clips");
+    let e = evaluate_accuracy(&model, &set.test, &|done, _| progress.set_position(done as u64))?;
+    progress.finish_and_clear();
+    if args.json {
+        outln!("{}", serde_json::to_string_pretty(&e).expect("serialises"))?;
+    } else {
+        outln!("{} ({})", args.data.data.display(), set.split)?;
+        print_evaluation(&e, &set.classes)?;
+    }
+    Ok(())
 }
 
 pub(crate) fn print_evaluation(e: &VideoAccuracy, classes: &[String]) -> Result<(), Error> {

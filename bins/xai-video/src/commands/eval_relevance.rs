@@ -1,6 +1,6 @@
 //! `xai-video eval-relevance`: perturbation curves (AOPC) and relevance on the figure and cue.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
 use outcome::outln;
@@ -18,59 +18,35 @@ use crate::failure::Error;
 #[derive(Args)]
 pub(crate) struct EvalRelevanceArgs {
     #[command(flatten)]
-    pub(crate) data: DataArg,
+    data: DataArg,
     #[command(flatten)]
-    pub(crate) model: ModelArg,
+    model: ModelArg,
     /// Removal steps.
     #[arg(long, default_value_t = 10, value_parser = count)]
-    pub(crate) steps: usize,
+    steps: usize,
     /// Share of all block cells removed by the last step.
     #[arg(long, default_value_t = 0.2, value_parser = share)]
-    pub(crate) fraction: f64,
+    fraction: f64,
     /// Random orders to compare with.
     #[arg(long, default_value_t = 3)]
-    pub(crate) random_orders: usize,
+    random_orders: usize,
     /// Explain at most this many held-out clips.
     #[arg(long)]
-    pub(crate) limit: Option<usize>,
+    limit: Option<usize>,
     /// Write the report as JSON.
     #[arg(long)]
-    pub(crate) json: Option<PathBuf>,
+    json: Option<PathBuf>,
     /// Draw the mean curves (.png or .svg).
     #[arg(long)]
-    pub(crate) plot: Option<PathBuf>,
+    plot: Option<PathBuf>,
     #[arg(long)]
-    pub(crate) force: bool,
-}
-
-impl EvalRelevanceArgs {
-    pub(crate) fn run(self) -> Result<(), Error> {
-        eval_relevance(
-            &self.data,
-            &self.model,
-            self.steps,
-            self.fraction,
-            self.random_orders,
-            self.limit,
-            self.json.as_deref(),
-            self.plot.as_deref(),
-            self.force,
-        )
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn eval_relevance(
-    data: &DataArg,
-    model: &ModelArg,
-    steps: usize,
-    fraction: f64,
-    random_orders: usize,
-    limit: Option<usize>,
-    json: Option<&Path>,
-    plot: Option<&Path>,
     force: bool,
-) -> Result<(), Error> {
+}
+
+pub(crate) fn run(args: EvalRelevanceArgs) -> Result<(), Error> {
+    let (data, model, limit) = (&args.data, &args.model, args.limit);
+    let (steps, fraction, random_orders) = (args.steps, args.fraction, args.random_orders);
+    let (json, plot, force) = (args.json.as_deref(), args.plot.as_deref(), args.force);
     for path in json.iter().chain(plot.iter()) {
         check_new(path, force)?;
     }

@@ -8,12 +8,11 @@ use outcome::output::StagedFolder;
 use outcome::{errln, outln, Failure};
 use video::planted_cue;
 use video::Method;
-use video::VideoClassifier;
 use video::{evaluate_video, VideoEvaluationReport, VideoEvaluationSettings};
+use video::{VideoClassifier, VideoError};
 
 use crate::args::{bar, count, share, DataArg};
 use crate::failure::Error;
-use video::VideoError;
 
 /// The methods compared unless told otherwise.
 const METHODS: [&str; 7] = [
@@ -67,105 +66,99 @@ pub(crate) struct EvaluateArgs {
     force: bool,
 }
 
-impl EvaluateArgs {
-    pub(crate) fn run(self) -> Result<(), Error> {
-        let staged = StagedFolder::new(&self.out, self.force)?;
-        let written: Vec<String> = if self.methods.is_empty() {
-            METHODS.iter().map(|m| m.to_string()).collect()
-        } else {
-            self.methods.clone()
+pub(crate) fn run(args: EvaluateArgs) -> Result<(), Error> {
+    let staged = StagedFolder::new(&args.out, args.force)?;
+    let written: Vec<String> = if args.methods.is_empty() {
+        METHODS.iter().map(|m| m.to_string()).collect()
+    } else {
+        args.methods.clone()
+    };
+    let methods = written
+        .iter()
+        .map(|m| m.parse::<Method>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(VideoError::from)?;
+    let models: Vec<(String, VideoClassifier)> = if args.models.is_empty() {
+        vec![("default".to_string(), video::default_model()?)]
+    } else {
+        let load = |dir: &PathBuf| {
+            if dir.as_os_str() == "default" && !dir.exists() {
+                video::default_model()
+            } else {
+                VideoClassifier::load(dir)
+            }
         };
-        let methods = written
+        args.models
             .iter()
-            .map(|m| m.parse::<Method>())
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(VideoError::from)?;
-        let models: Vec<(String, VideoClassifier)> = if self.models.is_empty() {
-            vec![("default".to_string(), video::default_model()?)]
-        } else {
-            let load = |dir: &PathBuf| {
-                if dir.as_os_str() == "default" && !dir.exists() {
-                    video::default_model()
-                } else {
-                    VideoClassifier::load(dir)
-                }
-            };
-            self.models
-                .iter()
-                .map(|dir| Ok((dir.display().to_string(), load(dir)?)))
-                .collect::<Result<_, Error>>()?
-        };
-        let set = self.data.load()?;
-        for (_, model) in &models {
-            self.data.check_classes(&set, model)?;
-        }
-        if set.test.is_empty() {
-            return Err(Failure::invalid(format!(
-                "{}: no held-out clips to evaluate",
-                self.data.data.display()
-            ))
-            .into());
-        }
-        let cue = planted_cue(&self.data.data);
-        if let Some((kind, carriers)) = &cue {
-            errln!("a planted cue ({kind:?}) in {} clips", carriers.len());
-        }
-        let clips = pipeline::split::evenly_spread(&set.test, self.limit);
-        let settings = VideoEvaluationSettings {
-            methods,
-            steps: self.steps,
-            fraction: self.fraction,
-            randomisation_clips: self.randomisation_clips,
-            seed: self.seed,
-        };
-        let mut report = VideoEvaluationReport {
-            steps: self.steps,
-            fraction: self.fraction,
-            models: Vec::new(),
-        };
-        for (name, model) in &models {
-            let progress = bar(
-                clips.len() + self.randomisation_clips.min(clips.len()),
-                &format!("clips ({name}; then the randomisation test)"),
-            );
-            let evaluation =
-                evaluate_video(model, name, &clips, cue.as_ref(), &settings, &|done, _| {
-                    progress.set_position(done as u64)
-                })?;
-            progress.finish_and_clear();
-            errln!(
-                "{name}: {} clips × {} rankings in {:.0} s",
-                evaluation.clips,
-                evaluation.methods.len(),
-                evaluation.seconds
-            );
-            report.models.push(evaluation);
-        }
-        let table = report.table();
-        let write = |name: &str, bytes: &[u8]| {
-            std::fs::write(staged.path().join(name), bytes).map_err(|e| {
-                staged.name_destination(Failure::writing(&staged.path().join(name), &e))
-            })
-        };
-        write(
-            "evaluation.json",
-            (serde_json::to_string_pretty(&report).expect("serialises") + "\n").as_bytes(),
-        )?;
-        write("evaluation.md", table.as_bytes())?;
-        video::plot_evaluation(&report, &staged.path().join("evaluation.png"))?;
-        if self.html {
-            let title = format!("relvis evaluation: {}", self.data.data.display());
-            write(
-                "evaluation.html",
-                viewer::evaluation_html(&video::evaluation_page(&report, &title)).as_bytes(),
-            )?;
-        }
-        staged.commit()?;
-        outln!(
-            "{table}evaluation.json, evaluation.md{} and evaluation.png written to {}",
-            if self.html { ", evaluation.html" } else { "" },
-            self.out.display()
-        )?;
-        Ok(())
+            .map(|dir| Ok((dir.display().to_string(), load(dir)?)))
+            .collect::<Result<_, Error>>()?
+    };
+    let set = args.data.load()?;
+    for (_, model) in &models {
+        args.data.check_classes(&set, model)?;
     }
+    if set.test.is_empty() {
+        return Err(Failure::invalid(format!(
+            "{}: no held-out clips to evaluate",
+            args.data.data.display()
+        ))
+        .into());
+    }
+    let cue = planted_cue(&args.data.data);
+    if let Some((kind, carriers)) = &cue {
+        errln!("a planted cue ({kind:?}) in {} clips", carriers.len());
+    }
+    let clips = pipeline::split::evenly_spread(&set.test, args.limit);
+    let settings = VideoEvaluationSettings {
+        methods,
+        steps: args.steps,
+        fraction: args.fraction,
+        randomisation_clips: args.randomisation_clips,
+        seed: args.seed,
+    };
+    let mut report =
+        VideoEvaluationReport { steps: args.steps, fraction: args.fraction, models: Vec::new() };
+    for (name, model) in &models {
+        let progress = bar(
+            clips.len() + args.randomisation_clips.min(clips.len()),
+            &format!("clips ({name}; then the randomisation test)"),
+        );
+        let evaluation =
+            evaluate_video(model, name, &clips, cue.as_ref(), &settings, &|done, _| {
+                progress.set_position(done as u64)
+            })?;
+        progress.finish_and_clear();
+        errln!(
+            "{name}: {} clips × {} rankings in {:.0} s",
+            evaluation.clips,
+            evaluation.methods.len(),
+            evaluation.seconds
+        );
+        report.models.push(evaluation);
+    }
+    let table = report.table();
+    let write = |name: &str, bytes: &[u8]| {
+        std::fs::write(staged.path().join(name), bytes)
+            .map_err(|e| staged.name_destination(Failure::writing(&staged.path().join(name), &e)))
+    };
+    write(
+        "evaluation.json",
+        (serde_json::to_string_pretty(&report).expect("serialises") + "\n").as_bytes(),
+    )?;
+    write("evaluation.md", table.as_bytes())?;
+    video::plot_evaluation(&report, &staged.path().join("evaluation.png"))?;
+    if args.html {
+        let title = format!("relvis evaluation: {}", args.data.data.display());
+        write(
+            "evaluation.html",
+            viewer::evaluation_html(&video::evaluation_page(&report, &title)).as_bytes(),
+        )?;
+    }
+    staged.commit()?;
+    outln!(
+        "{table}evaluation.json, evaluation.md{} and evaluation.png written to {}",
+        if args.html { ", evaluation.html" } else { "" },
+        args.out.display()
+    )?;
+    Ok(())
 }

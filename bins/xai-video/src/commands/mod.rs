@@ -1,11 +1,14 @@
-//! The subcommands, by pipeline stage: motion as read (`mv`, `show-mv`, `descriptors`), the
-//! synthetic set, training, prediction and explanation of clips, and their evaluations.
+//! One module per subcommand: its arguments and what it runs.
 
 pub(crate) mod accuracy;
-pub(crate) mod clips;
+pub(crate) mod descriptors;
 pub(crate) mod eval_relevance;
 pub(crate) mod evaluate;
-pub(crate) mod motion;
+pub(crate) mod explain;
+pub(crate) mod mv;
+pub(crate) mod predict;
+pub(crate) mod show_mv;
 pub(crate) mod spray;
+pub(crate) mod spray_frames;
 pub(crate) mod synth;
 pub(crate) mod train;

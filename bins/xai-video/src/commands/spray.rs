@@ -1,4 +1,5 @@
-//! `xai-video spray` and `spray-frames`: SpRAy over a set's clips, or over one clip's frames.
+//! `xai-video spray`: SpRAy over a set's clips, class by class, or over explanations gathered
+//! from the worker mode.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -7,7 +8,7 @@ use ndarray::Array3;
 use pipeline::worker::gather;
 
 use clap::Args;
-use outcome::output::{check_new, write_file, StagedFolder};
+use outcome::output::StagedFolder;
 use outcome::{outln, Failure};
 use spray::plot::plot_class;
 use spray::rank_by_eigengap;
@@ -16,13 +17,10 @@ use video::planted_cue;
 use video::plot_cluster_maps;
 use video::ExplanationRecord;
 use video::MotionOptions;
-use video::{
-    class_strategies, frame_phases, pooled_record, strategies, ClassStrategies, Grid,
-    SprayMapSettings,
-};
+use video::{class_strategies, pooled_record, strategies, ClassStrategies, Grid, SprayMapSettings};
 use video::{spray_page, ClipView};
 
-use crate::args::{bar, count, DataArg, ModelArg, SprayArg, StreamArg};
+use crate::args::{bar, count, DataArg, ModelArg, SprayArg};
 use crate::failure::{video_failure, Error};
 
 /// SpRAy: clusters the relevance maps of a class's clips (or of every class, ranked by
@@ -30,60 +28,52 @@ use crate::failure::{video_failure, Error};
 #[derive(Args)]
 pub(crate) struct SprayArgs {
     #[command(flatten)]
-    pub(crate) data: Option<DataArg>,
+    data: Option<DataArg>,
     /// Cluster explanations made elsewhere instead of computing them: files of the worker
     /// mode's output (`explain --jsonl`, JSON lines with `id` and `explanation` holding
     /// `blocks`), gathered from shards or from the Python package, read in the order given.
     /// Each explanation counts for the class it explains; the clips' ids name them.
     #[arg(long, num_args = 1.., value_name = "PARTS", conflicts_with_all = ["data", "model"], required_unless_present = "data")]
-    pub(crate) explanations: Vec<PathBuf>,
+    explanations: Vec<PathBuf>,
     #[command(flatten)]
-    pub(crate) model: ModelArg,
+    model: ModelArg,
     /// The class to analyse; every class (ranked by eigengap) if not given.
     #[arg(long)]
-    pub(crate) class: Option<String>,
+    class: Option<String>,
     #[command(flatten)]
-    pub(crate) spray: SprayArg,
+    spray: SprayArg,
     /// Time bins of the pooled maps.
     #[arg(long, default_value_t = 4, value_parser = count)]
-    pub(crate) time_bins: usize,
+    time_bins: usize,
     /// Also write `report.html` into the report: one self-contained page to explore the
     /// classes' spectra, embeddings and clusters and every clip's most relevant frames.
     #[arg(long)]
-    pub(crate) html: bool,
+    html: bool,
     /// Folder for the report.
     #[arg(long)]
-    pub(crate) out: PathBuf,
+    out: PathBuf,
     #[arg(long)]
-    pub(crate) force: bool,
+    force: bool,
 }
 
-impl SprayArgs {
-    pub(crate) fn run(self) -> Result<(), Error> {
-        let grid = (self.time_bins, self.spray.rows, self.spray.cols);
-        match &self.data {
-            Some(data) => spray_set(
-                data,
-                &self.model,
-                self.class.as_deref(),
-                &self.spray,
-                self.time_bins,
-                self.html,
-                &self.out,
-                self.force,
-            ),
-            None => spray_gathered(
-                &self.explanations,
-                self.class.as_deref(),
-                grid,
-                &self.spray,
-                self.html,
-                &self.out,
-                self.force,
-            ),
-        }
+pub(crate) fn run(args: SprayArgs) -> Result<(), Error> {
+    let grid = (args.time_bins, args.spray.rows, args.spray.cols);
+    match &args.data {
+        Some(data) => spray_set(&args, data),
+        None => spray_gathered(
+            &args.explanations,
+            args.class.as_deref(),
+            grid,
+            &args.spray,
+            args.html,
+            &args.out,
+            args.force,
+        ),
     }
 }
+
+/// A class's gathered clips: their paths, pooled maps and page views.
+type GatheredClips = (Vec<PathBuf>, Vec<Array3<f64>>, Vec<ClipView>);
 
 /// What `--html` needs beside the results: how to decode the clips' pictures (none for
 /// gathered explanations), the clips that carry a planted cue, the model's classes.
@@ -93,51 +83,11 @@ struct PageOptions {
     classes: Vec<String>,
 }
 
-/// SpRAy over the frames of one clip: its phases, by the frames' relevance maps.
-#[derive(Args)]
-pub(crate) struct SprayFramesArgs {
-    pub(crate) clip: PathBuf,
-    #[command(flatten)]
-    pub(crate) stream: StreamArg,
-    #[command(flatten)]
-    pub(crate) model: ModelArg,
-    /// Explain this class instead of the predicted one.
-    #[arg(long)]
-    pub(crate) class: Option<String>,
-    #[command(flatten)]
-    pub(crate) spray: SprayArg,
-    /// Write the analysis as JSON.
-    #[arg(long)]
-    pub(crate) json: Option<PathBuf>,
-    #[arg(long)]
-    pub(crate) force: bool,
-}
-
-impl SprayFramesArgs {
-    pub(crate) fn run(self) -> Result<(), Error> {
-        spray_frames(
-            &self.clip,
-            self.stream.stream,
-            &self.model,
-            self.class.as_deref(),
-            &self.spray,
-            self.json.as_deref(),
-            self.force,
-        )
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn spray_set(
-    data: &DataArg,
-    model: &ModelArg,
-    class: Option<&str>,
-    args: &SprayArg,
-    time_bins: usize,
-    html: bool,
-    out: &Path,
-    force: bool,
-) -> Result<(), Error> {
+/// SpRAy over the explanations of `data`'s clips.
+fn spray_set(command: &SprayArgs, data: &DataArg) -> Result<(), Error> {
+    let (model, class, args) = (&command.model, command.class.as_deref(), &command.spray);
+    let (time_bins, html, out, force) =
+        (command.time_bins, command.html, command.out.as_path(), command.force);
     let model = model.load()?;
     let set = data.load()?;
     let classes: Vec<usize> = match class {
@@ -258,8 +208,7 @@ fn spray_gathered(
     if gathered.errors > 0 {
         outcome::errln!("warning: passed over {} error records", gathered.errors);
     }
-    let mut classes: BTreeMap<(usize, String), (Vec<PathBuf>, Vec<Array3<f64>>, Vec<ClipView>)> =
-        BTreeMap::new();
+    let mut classes: BTreeMap<(usize, String), GatheredClips> = BTreeMap::new();
     let mut names: BTreeMap<usize, String> = BTreeMap::new();
     for (id, record) in &gathered.results {
         if only.is_some_and(|c| c != record.class_name) {
@@ -300,52 +249,4 @@ fn spray_gathered(
             .collect(),
     });
     write_strategies(results, page, staged, out)
-}
-
-fn spray_frames(
-    clip: &Path,
-    stream: Option<usize>,
-    model: &ModelArg,
-    class: Option<&str>,
-    args: &SprayArg,
-    json: Option<&Path>,
-    force: bool,
-) -> Result<(), Error> {
-    if let Some(path) = json {
-        check_new(path, force)?;
-    }
-    let model = model.load()?;
-    let class = match class {
-        Some(name) => Some(model.class_index(name)?),
-        None => None,
-    };
-    let (name, a) = frame_phases(
-        &model,
-        clip,
-        stream,
-        class,
-        (args.rows, args.cols),
-        args.cluster.normalise,
-        &args.cluster.options(),
-    )?;
-    outln!(
-        "{}: {} frames by their relevance for {name}; eigenvalues {:?}",
-        clip.display(),
-        a.maps,
-        a.eigenvalues.iter().map(|v| (v * 1e4).round() / 1e4).collect::<Vec<_>>()
-    )?;
-    outln!("{} phases (cluster sizes {:?}); frame by frame:", a.clusters, a.cluster_sizes)?;
-    outln!(
-        "  {}",
-        a.labels
-            .iter()
-            .map(|l| char::from_digit(*l as u32 % 36, 36).unwrap_or('?'))
-            .collect::<String>()
-    )?;
-    if let Some(path) = json {
-        write_file(path, force, |w| {
-            serde_json::to_writer_pretty(w, &a).map_err(std::io::Error::from)
-        })?;
-    }
-    Ok(())
 }

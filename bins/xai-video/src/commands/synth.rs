@@ -18,46 +18,44 @@ use crate::failure::{video_failure, Error};
 pub(crate) struct SynthArgs {
     /// Folder for the set (refused if it holds files, unless --force).
     #[arg(long)]
-    pub(crate) out: PathBuf,
+    out: PathBuf,
     /// Actions to render (comma-separated); all six by default.
     #[arg(long, value_delimiter = ',', default_values_t = ACTIONS.map(String::from))]
-    pub(crate) classes: Vec<String>,
+    classes: Vec<String>,
     #[arg(long, default_value_t = SynthOptions::default().per_class, value_parser = count)]
-    pub(crate) per_class: usize,
+    per_class: usize,
     #[arg(long, default_value_t = 1)]
-    pub(crate) seed: u64,
+    seed: u64,
     /// Frames per clip.
     #[arg(long, default_value_t = SynthOptions::default().frames, value_parser = count)]
-    pub(crate) frames: usize,
+    frames: usize,
     /// Plant a cue in one class only: CLASS:ticker or CLASS:logo.
     #[arg(long, value_parser = clap::builder::ValueParser::new(artifact))]
-    pub(crate) artifact: Option<(String, ArtifactKind)>,
+    artifact: Option<(String, ArtifactKind)>,
     /// Share of that class's clips that carry the cue.
     #[arg(long, default_value_t = 1.0)]
-    pub(crate) artifact_share: f64,
+    artifact_share: f64,
     /// `mixed`: each class's clips cycle through seven encoder recipes (H.264 three ways,
     /// MPEG-2, MPEG-4 Part 2, HEVC, VP9); `exact`: all H.264 with one reference frame.
     #[arg(long, default_value = "mixed")]
-    pub(crate) encodings: Encodings,
+    encodings: Encodings,
     /// Write into a folder that holds files.
     #[arg(long)]
-    pub(crate) force: bool,
+    force: bool,
 }
 
-impl SynthArgs {
-    pub(crate) fn run(self) -> Result<(), Error> {
-        let options = SynthOptions {
-            classes: self.classes,
-            per_class: self.per_class,
-            seed: self.seed,
-            frames: self.frames,
-            artifact: self.artifact,
-            artifact_share: self.artifact_share,
-            encodings: self.encodings,
-            ..SynthOptions::default()
-        };
-        synth(&self.out, options, self.force)
-    }
+pub(crate) fn run(args: SynthArgs) -> Result<(), Error> {
+    let options = SynthOptions {
+        classes: args.classes,
+        per_class: args.per_class,
+        seed: args.seed,
+        frames: args.frames,
+        artifact: args.artifact,
+        artifact_share: args.artifact_share,
+        encodings: args.encodings,
+        ..SynthOptions::default()
+    };
+    synth(&args.out, options, args.force)
 }
 
 fn synth(out: &Path, options: SynthOptions, force: bool) -> Result<(), Error> {

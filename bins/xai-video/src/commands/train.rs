@@ -17,37 +17,35 @@ use crate::failure::Error;
 #[derive(Args)]
 pub(crate) struct TrainArgs {
     #[command(flatten)]
-    pub(crate) data: DataArg,
+    data: DataArg,
     /// Model folder to write.
     #[arg(long)]
-    pub(crate) out: PathBuf,
+    out: PathBuf,
     #[command(flatten)]
-    pub(crate) grid: GridArg,
+    grid: GridArg,
     /// Mixture components per descriptor type.
     #[arg(long, default_value_t = TrainOptions::default().components, value_parser = count)]
-    pub(crate) components: usize,
+    components: usize,
     /// Descriptors drawn from each training clip to fit the PCA and the mixture.
     #[arg(long, default_value_t = TrainOptions::default().sample_per_clip, value_parser = count)]
-    pub(crate) descriptors_per_clip: usize,
+    descriptors_per_clip: usize,
     /// The SVM's C.
     #[arg(long, default_value_t = TrainOptions::default().c, value_parser = positive)]
-    pub(crate) c: f64,
+    c: f64,
     /// Replace an existing model folder.
     #[arg(long)]
-    pub(crate) force: bool,
+    force: bool,
 }
 
-impl TrainArgs {
-    pub(crate) fn run(self) -> Result<(), Error> {
-        let options = TrainOptions {
-            block: self.grid.block,
-            components: self.components,
-            sample_per_clip: self.descriptors_per_clip,
-            c: self.c,
-            ..TrainOptions::default()
-        };
-        train(&self.data, &self.out, options, self.force)
-    }
+pub(crate) fn run(args: TrainArgs) -> Result<(), Error> {
+    let options = TrainOptions {
+        block: args.grid.block,
+        components: args.components,
+        sample_per_clip: args.descriptors_per_clip,
+        c: args.c,
+        ..TrainOptions::default()
+    };
+    train(&args.data, &args.out, options, args.force)
 }
 
 fn train(data: &DataArg, out: &Path, options: TrainOptions, force: bool) -> Result<(), Error> {

@@ -5,7 +5,8 @@ use lrp::{Conv1d, Conv2d, Conv2dGeometry, Dense, Layer, MaxPool, NodeId, Op};
 use ndarray::{Array1, Array2, Array3, Array4, ArrayD, IxDyn};
 use onnx_protobuf::NodeProto;
 
-use super::{attribute, axis, int_attribute, ints_attribute, Builder, Value};
+use super::builder::{attribute, axis, int_attribute, ints_attribute, Builder};
+use super::Value;
 use crate::error::ImportError;
 use crate::pooling::WindowMean;
 use crate::tensor::Constant;

@@ -4,7 +4,8 @@ use lrp::Op;
 use ndarray::{ArrayD, Axis, IxDyn};
 use onnx_protobuf::NodeProto;
 
-use super::{axis, int_attribute, shape_of, Builder, Value};
+use super::builder::{axis, int_attribute, shape_of, Builder};
+use super::Value;
 use crate::error::ImportError;
 use crate::tensor::Constant;
 

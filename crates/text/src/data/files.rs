@@ -167,7 +167,7 @@ pub fn read_document(bytes: &[u8]) -> Result<String, String> {
 /// the UTF-32 LE mark begins with the UTF-16 LE one.
 pub fn decode_by_byte_order_mark(bytes: &[u8]) -> Option<Result<String, String>> {
     let units = |body: &[u8], width: usize, little: bool| -> Result<Vec<u32>, String> {
-        if body.len() % width != 0 {
+        if !body.len().is_multiple_of(width) {
             return Err(format!(
                 "{} bytes after the byte-order mark, not a whole number of {width}-byte code units",
                 body.len()

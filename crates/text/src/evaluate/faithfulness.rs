@@ -40,6 +40,9 @@ use crate::explain::Method;
 use crate::model::{softmax, TextCnn};
 use crate::model::{EditableDocument, Slot};
 
+/// How a word leaves a document: zeroed, removed or replaced.
+type Edit = fn(&mut EditableDocument<'_>, usize);
+
 /// What to measure.
 #[derive(Clone, Debug)]
 pub struct FaithfulnessConfig {
@@ -262,7 +265,7 @@ fn document_scores(
 
         // The deletion curves, and comprehensiveness from the zeroing pass.
         let p0 = probability(&start);
-        let edits: [(&mut Vec<f64>, fn(&mut EditableDocument<'_>, usize)); 3] = [
+        let edits: [(&mut Vec<f64>, Edit); 3] = [
             (&mut scores.deletion, |d, p| d.delete(p)),
             (&mut scores.deletion_removed, |d, p| d.remove(p)),
             (&mut scores.deletion_replaced, |d, p| d.set(p, Slot::Replaced)),
@@ -277,8 +280,8 @@ fn document_scores(
                     edit(&mut work, position);
                     p = probability(&work);
                 }
-                if k <= config.steps {
-                    curve[k] = p;
+                if let Some(point) = curve.get_mut(k) {
+                    *point = p;
                 }
                 if e == 0 {
                     counts

@@ -21,6 +21,9 @@ use crate::explain::explain_positions;
 use crate::explain::Method;
 use crate::model::{TextCnn, PAD};
 
+/// Per step of the cascade: (ρ, ρ of |R|), when defined.
+type StepCorrelations = Vec<(Option<f64>, Option<f64>)>;
+
 /// The layers in the order they are randomised.
 pub const CASCADE: [&str; 3] = ["dense", "conv1d", "embedding"];
 
@@ -63,7 +66,7 @@ pub fn randomisation_test(
         (1..=CASCADE.len()).map(|k| randomised_cnn(cnn, k, seed)).collect::<Result<_, _>>()?;
     let done = AtomicUsize::new(0);
     // Per document, per method, per step: (ρ, ρ of |R|), when defined.
-    let per_document: Vec<Vec<Vec<(Option<f64>, Option<f64>)>>> = documents
+    let per_document: Vec<Vec<StepCorrelations>> = documents
         .par_iter()
         .map(|doc| {
             let relevance =

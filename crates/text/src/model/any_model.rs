@@ -7,6 +7,7 @@ use crate::error::TextError;
 use crate::model::{OnnxTextClassifier, TextClassifier};
 
 /// The model of a folder, of either kind.
+#[allow(clippy::large_enum_variant)] // one per model loaded, never in bulk
 pub enum AnyTextModel {
     Native(TextClassifier),
     Onnx(OnnxTextClassifier),

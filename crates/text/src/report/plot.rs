@@ -16,6 +16,9 @@ use crate::evaluate::EvaluationReport;
 use crate::evaluate::MethodScores;
 use crate::evaluate::{DeletionReport, Experiment};
 
+/// A curve's title and where a method's scores keep it.
+type Curve = (&'static str, fn(&MethodScores) -> &Vec<f64>);
+
 /// Draws the method comparison into `path` (`.png` or `.svg`): per model, the mean explained
 /// class probability along the three deletion curves and the insertion curve, and the
 /// randomisation test's ρ per step.
@@ -39,7 +42,7 @@ fn draw_evaluation<B: DrawingBackend>(
     root.fill(&WHITE).map_err(text)?;
     let rows = root.split_evenly((report.models.len().max(1), 5));
     for (m, model) in report.models.iter().enumerate() {
-        let curves: [(&str, fn(&MethodScores) -> &Vec<f64>); 4] = [
+        let curves: [Curve; 4] = [
             ("deletion, zeroed", |s| &s.deletion),
             ("deletion, removed", |s| &s.deletion_removed),
             ("deletion, replaced", |s| &s.deletion_replaced),

@@ -143,7 +143,7 @@ impl DescriptorExtractor {
             return Vec::new();
         }
         self.since_last += 1;
-        if self.window.len() == o.frames && (self.since_last - 1) % o.time_stride != 0 {
+        if self.window.len() == o.frames && !(self.since_last - 1).is_multiple_of(o.time_stride) {
             return Vec::new();
         }
         window_cuboids(&o, &self.window.iter().collect::<Vec<_>>(), |_, _| true)

@@ -9,6 +9,10 @@ use crate::report::save_png;
 use plotters::prelude::*;
 
 use crate::error::VideoError;
+use crate::evaluate::VideoMethodScores;
+
+/// A curve's title and where a method's scores keep it.
+type Curve = (&'static str, fn(&VideoMethodScores) -> &Vec<f64>);
 
 fn plot_error(path: &Path, e: impl std::fmt::Display) -> VideoError {
     VideoError::write(path, std::io::Error::other(e.to_string()))
@@ -234,14 +238,13 @@ fn evaluation_chart<B: DrawingBackend>(
     root: DrawingArea<B, plotters::coord::Shift>,
     report: &crate::evaluate::VideoEvaluationReport,
 ) -> Result<(), String> {
-    use crate::evaluate::VideoMethodScores;
     use pipeline::figure::lines_panel;
     let text = |e: DrawingAreaErrorKind<B::ErrorType>| e.to_string();
     root.fill(&WHITE).map_err(text)?;
     let rows = root.split_evenly((report.models.len().max(1), 4));
     let percent = 100.0 * report.fraction;
     for (m, model) in report.models.iter().enumerate() {
-        let curves: [(&str, fn(&VideoMethodScores) -> &Vec<f64>); 3] = [
+        let curves: [Curve; 3] = [
             ("deletion, motion removed", |s| &s.deletion),
             ("deletion, imputed from neighbours", |s| &s.deletion_imputed),
             ("insertion", |s| &s.insertion),

@@ -15,7 +15,7 @@ use crate::args::{DataArg, ModelArg};
 use crate::failure::Error;
 
 #[derive(Args)]
-pub(crate) struct DeletionArgs {
+pub(crate) struct EvalDeletionArgs {
     #[command(flatten)]
     data: DataArg,
     #[command(flatten)]
@@ -54,7 +54,7 @@ pub(crate) struct DeletionArgs {
     force: bool,
 }
 
-pub(crate) fn run(args: DeletionArgs) -> Result<(), Error> {
+pub(crate) fn run(args: EvalDeletionArgs) -> Result<(), Error> {
     if !args.merge.is_empty() {
         return merge(&args);
     }
@@ -102,7 +102,7 @@ pub(crate) fn run(args: DeletionArgs) -> Result<(), Error> {
 }
 
 /// `--merge`: the report of the whole run from the counts of its shards.
-fn merge(args: &DeletionArgs) -> Result<(), Error> {
+fn merge(args: &EvalDeletionArgs) -> Result<(), Error> {
     let plot = StagedFile::new(&args.plot, args.force)?;
     outcome::output::check_new(&args.json, args.force)?;
     let parts = args
@@ -131,7 +131,7 @@ fn merge(args: &DeletionArgs) -> Result<(), Error> {
 
 /// Writes the curves and the plot, and prints the accuracies at a few steps.
 fn write_report(
-    args: &DeletionArgs,
+    args: &EvalDeletionArgs,
     report: &DeletionReport,
     plot: StagedFile,
 ) -> Result<(), Error> {

@@ -1,0 +1,194 @@
+//! The backward passes over a forward pass's values: LRP (a rule per node), the gradient and
+//! Gradient×Input. A node read by several others receives the sum of what each sends back.
+
+use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn, Slice};
+
+use super::maps::{AffineMap, ScaleMap, SumMap};
+use super::{GraphTrace, Node, Op};
+use crate::composite::Composite;
+use crate::error::LrpError;
+use crate::explain::{sum, Explanation, LayerRelevance, Target};
+use crate::layers::LayerKind;
+use crate::linear::propagate;
+use crate::rule::Rule;
+
+impl GraphTrace<'_> {
+    /// LRP of `target` at the output node, a rule per node that takes one from `composite`
+    /// (by node index, else by kind). The report lists every node the relevance passes, from
+    /// the output back to the input.
+    pub fn lrp(&self, target: &Target, composite: &Composite) -> Result<Explanation, LrpError> {
+        composite.validate()?;
+        let top = target.top(self.output(), true)?;
+        let explained = sum(top.view());
+        let mut layers = Vec::new();
+        let relevance = self.backward(top, |index, node, inputs, r| {
+            let relevance_out = sum(r.view());
+            let (sent, rule) = self.relevance_step(index, node, inputs, r, composite);
+            // What goes to a constant is absorbed, as by a layer's bias.
+            let relevance_in = sent
+                .iter()
+                .zip(&node.inputs)
+                .filter(|(_, &i)| !matches!(self.graph.nodes[i].op, Op::Constant(_)))
+                .map(|(s, _)| sum(s.view()))
+                .sum();
+            layers.push(LayerRelevance {
+                index,
+                kind: node.op.kind(),
+                rule,
+                relevance_out,
+                relevance_in,
+            });
+            sent
+        });
+        Ok(Explanation { relevance, explained, layers })
+    }
+
+    /// The gradient of the explained quantity (`f_j`, or `Σ r·f` for a given `r`) with
+    /// respect to the input.
+    pub fn gradient(&self, target: &Target) -> Result<ArrayD<f32>, LrpError> {
+        let top = target.top(self.output(), false)?;
+        Ok(self.backward(top, |_, node, inputs, g| gradient_step(node, inputs, g)))
+    }
+
+    /// Gradient×Input: `x_i · ∂f/∂x_i`.
+    pub fn gradient_x_input(&self, target: &Target) -> Result<ArrayD<f32>, LrpError> {
+        Ok(self.gradient(target)? * &self.input())
+    }
+
+    /// Sends `top` from the output node back to the input: `step` gives, for a node and the
+    /// signal summed at its output, what each of its inputs receives.
+    fn backward(
+        &self,
+        top: ArrayD<f32>,
+        mut step: impl FnMut(usize, &Node, &[ArrayViewD<f32>], ArrayD<f32>) -> Vec<ArrayD<f32>>,
+    ) -> ArrayD<f32> {
+        let nodes = &self.graph.nodes;
+        let mut signal: Vec<Option<ArrayD<f32>>> = (0..nodes.len()).map(|_| None).collect();
+        signal[self.graph.output] = Some(top);
+        for index in (1..nodes.len()).rev() {
+            let node = &nodes[index];
+            if matches!(node.op, Op::Constant(_)) {
+                continue;
+            }
+            let Some(s) = signal[index].take() else { continue };
+            let inputs: Vec<ArrayViewD<f32>> =
+                node.inputs.iter().map(|&i| self.values[i].view()).collect();
+            for (&i, sent) in node.inputs.iter().zip(step(index, node, &inputs, s)) {
+                match &mut signal[i] {
+                    Some(existing) => *existing += &sent,
+                    slot => *slot = Some(sent),
+                }
+            }
+        }
+        signal[0].take().unwrap_or_else(|| ArrayD::zeros(self.values[0].raw_dim()))
+    }
+
+    /// What one node's inputs receive of the relevance `r` at its output, and the rule used.
+    fn relevance_step(
+        &self,
+        index: usize,
+        node: &Node,
+        inputs: &[ArrayViewD<f32>],
+        r: ArrayD<f32>,
+        composite: &Composite,
+    ) -> (Vec<ArrayD<f32>>, Option<Rule>) {
+        let z = self.values[index].view();
+        match &node.op {
+            Op::Layer(layer) => match layer.as_linear() {
+                None => (
+                    vec![layer
+                        .pass_relevance(inputs[0].view(), r)
+                        .expect("a layer without a rule")],
+                    None,
+                ),
+                Some(map) => {
+                    let rule = composite.rule_for(index, layer.kind());
+                    (vec![propagate(map, inputs[0].view(), Some(z), r.view(), &rule)], Some(rule))
+                }
+            },
+            Op::Add => {
+                let rule = composite.rule_for(index, LayerKind::Add);
+                let broadcast: Vec<ArrayViewD<f32>> = inputs
+                    .iter()
+                    .map(|x| x.broadcast(z.raw_dim()).expect("checked forward"))
+                    .collect();
+                let stacked = ndarray::stack(Axis(0), &broadcast).expect("one shape");
+                let r_in = propagate(&SumMap, stacked.view(), Some(z), r.view(), &rule);
+                (
+                    r_in.outer_iter()
+                        .zip(inputs)
+                        .map(|(part, x)| reduce_to(part.to_owned(), x.shape()))
+                        .collect(),
+                    Some(rule),
+                )
+            }
+            Op::Affine { scale, shift } => {
+                let rule = composite.rule_for(index, LayerKind::Affine);
+                let map = AffineMap { scale, shift };
+                (vec![propagate(&map, inputs[0].view(), Some(z), r.view(), &rule)], Some(rule))
+            }
+            Op::Scale(c) => {
+                let rule = composite.rule_for(index, LayerKind::Scale);
+                let map = ScaleMap {
+                    factor: c.broadcast(inputs[0].raw_dim()).expect("checked forward").to_owned(),
+                };
+                (vec![propagate(&map, inputs[0].view(), Some(z), r.view(), &rule)], Some(rule))
+            }
+            _ => (shape_step(node, inputs, r), None),
+        }
+    }
+}
+
+/// What one node's inputs receive of the gradient `g` at its output.
+fn gradient_step(node: &Node, inputs: &[ArrayViewD<f32>], g: ArrayD<f32>) -> Vec<ArrayD<f32>> {
+    let x = &inputs[0];
+    match &node.op {
+        Op::Layer(layer) => vec![layer.gradient(x.view(), g)],
+        Op::Add => inputs.iter().map(|x| reduce_to(g.clone(), x.shape())).collect(),
+        Op::Affine { scale, .. } => vec![&g * scale],
+        Op::Scale(c) => vec![&g * &c.broadcast(x.raw_dim()).expect("checked forward")],
+        _ => shape_step(node, inputs, g),
+    }
+}
+
+/// A signal sent back through an operation that only moves values: each input receives the
+/// part that came from its own values.
+fn shape_step(node: &Node, inputs: &[ArrayViewD<f32>], s: ArrayD<f32>) -> Vec<ArrayD<f32>> {
+    match &node.op {
+        Op::Concat { axis } => {
+            let mut start = 0;
+            inputs
+                .iter()
+                .map(|x| {
+                    let len = x.shape()[*axis];
+                    let part =
+                        s.slice_axis(Axis(*axis), Slice::from(start..start + len)).to_owned();
+                    start += len;
+                    part
+                })
+                .collect()
+        }
+        Op::Reshape(_) => vec![s.into_shape_with_order(inputs[0].raw_dim()).expect("same length")],
+        Op::Transpose(perm) => {
+            let mut inverse = vec![0; perm.len()];
+            for (i, &p) in perm.iter().enumerate() {
+                inverse[p] = i;
+            }
+            vec![s.permuted_axes(IxDyn(&inverse)).as_standard_layout().into_owned()]
+        }
+        _ => unreachable!("only operations that move values"),
+    }
+}
+
+/// A signal of a broadcast result summed back to the `shape` of an input that was broadcast.
+fn reduce_to(mut s: ArrayD<f32>, shape: &[usize]) -> ArrayD<f32> {
+    while s.ndim() > shape.len() {
+        s = s.sum_axis(Axis(0));
+    }
+    for (axis, &len) in shape.iter().enumerate() {
+        if len == 1 && s.shape()[axis] != 1 {
+            s = s.sum_axis(Axis(axis)).insert_axis(Axis(axis));
+        }
+    }
+    s
+}

@@ -1,0 +1,158 @@
+//! The forward pass: every node's value from its inputs' values, shapes checked and named.
+
+use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn};
+
+use super::{Graph, GraphTrace, Node, Op};
+use crate::error::LrpError;
+
+impl Graph {
+    /// Runs the graph on `input` and keeps every node's value. Fails, naming the node, on a
+    /// shape an operation does not accept, and on NaN or infinite inputs.
+    pub fn forward(&self, input: ArrayD<f32>) -> Result<GraphTrace<'_>, LrpError> {
+        if let Some(index) = input.iter().position(|v| !v.is_finite()) {
+            return Err(LrpError::NonFiniteInput { index });
+        }
+        let mut values: Vec<ArrayD<f32>> = Vec::with_capacity(self.nodes.len());
+        values.push(input);
+        for (index, node) in self.nodes.iter().enumerate().skip(1) {
+            let value = match &node.op {
+                Op::Constant(c) => c.clone(),
+                _ => {
+                    let inputs: Vec<ArrayViewD<f32>> =
+                        node.inputs.iter().map(|&i| values[i].view()).collect();
+                    forward(index, node, &inputs)?
+                }
+            };
+            values.push(value);
+        }
+        Ok(GraphTrace { graph: self, values })
+    }
+}
+
+/// The shape inputs of `shapes` broadcast to, as in NumPy (trailing axes aligned).
+fn broadcast_shape<'a>(shapes: impl IntoIterator<Item = &'a [usize]>) -> Option<Vec<usize>> {
+    let mut out: Vec<usize> = Vec::new();
+    for shape in shapes {
+        let n = out.len().max(shape.len());
+        let mut next = vec![1; n];
+        for k in 0..n {
+            let a = if k + out.len() >= n { out[k + out.len() - n] } else { 1 };
+            let b = if k + shape.len() >= n { shape[k + shape.len() - n] } else { 1 };
+            next[k] = match (a, b) {
+                (a, b) if a == b => a,
+                (1, b) => b,
+                (a, 1) => a,
+                _ => return None,
+            };
+        }
+        out = next;
+    }
+    Some(out)
+}
+
+fn mismatch(index: usize, node: &Node, expected: String, got: &[usize]) -> LrpError {
+    LrpError::ShapeMismatch {
+        layer: index,
+        kind: format!("{} `{}`", node.op.kind(), node.name),
+        expected,
+        got: got.to_vec(),
+    }
+}
+
+/// One node's value from its inputs' values, shapes checked.
+fn forward(index: usize, node: &Node, inputs: &[ArrayViewD<f32>]) -> Result<ArrayD<f32>, LrpError> {
+    let first = &inputs[0];
+    match &node.op {
+        Op::Input => unreachable!("Graph::new keeps the input at node 0"),
+        Op::Constant(_) => unreachable!("a constant has no inputs"),
+        Op::Layer(layer) => {
+            layer.output_shape(first.shape(), index)?;
+            Ok(layer.forward(first.view()))
+        }
+        Op::Add => {
+            let shape = broadcast_shape(inputs.iter().map(|x| x.shape())).ok_or_else(|| {
+                let other = inputs
+                    .iter()
+                    .find(|x| broadcast_shape([first.shape(), x.shape()]).is_none())
+                    .unwrap_or(first);
+                mismatch(
+                    index,
+                    node,
+                    format!("a shape that broadcasts with {:?}", first.shape()),
+                    other.shape(),
+                )
+            })?;
+            let mut z = ArrayD::<f32>::zeros(IxDyn(&shape));
+            for x in inputs {
+                z += &x.broadcast(IxDyn(&shape)).expect("broadcast checked");
+            }
+            Ok(z)
+        }
+        Op::Affine { scale, shift } => {
+            if first.shape().last() != Some(&scale.len()) {
+                return Err(mismatch(
+                    index,
+                    node,
+                    format!("{} channels on the last axis", scale.len()),
+                    first.shape(),
+                ));
+            }
+            Ok(&(first * scale) + shift)
+        }
+        Op::Scale(c) => {
+            let c = c.broadcast(first.raw_dim()).ok_or_else(|| {
+                mismatch(
+                    index,
+                    node,
+                    format!("a shape {:?} broadcasts to", c.shape()),
+                    first.shape(),
+                )
+            })?;
+            Ok(&c * first)
+        }
+        Op::Concat { axis } => {
+            let fits = |x: &ArrayViewD<f32>| {
+                x.ndim() == first.ndim()
+                    && *axis < x.ndim()
+                    && (0..x.ndim()).all(|a| a == *axis || x.shape()[a] == first.shape()[a])
+            };
+            if let Some(x) = inputs.iter().find(|x| !fits(x)) {
+                return Err(mismatch(
+                    index,
+                    node,
+                    format!("{:?} in every axis but {axis}", first.shape()),
+                    x.shape(),
+                ));
+            }
+            Ok(ndarray::concatenate(Axis(*axis), inputs).expect("shapes checked"))
+        }
+        Op::Reshape(shape) => {
+            if shape.iter().product::<usize>() != first.len() {
+                return Err(mismatch(
+                    index,
+                    node,
+                    format!("{} values for the shape {shape:?}", shape.iter().product::<usize>()),
+                    first.shape(),
+                ));
+            }
+            Ok(first
+                .as_standard_layout()
+                .into_owned()
+                .into_shape_with_order(IxDyn(shape))
+                .expect("length checked"))
+        }
+        Op::Transpose(perm) => {
+            let mut sorted = perm.clone();
+            sorted.sort_unstable();
+            if sorted != (0..first.ndim()).collect::<Vec<_>>() {
+                return Err(mismatch(
+                    index,
+                    node,
+                    format!("{} axes for the permutation {perm:?}", perm.len()),
+                    first.shape(),
+                ));
+            }
+            Ok(first.view().permuted_axes(IxDyn(perm)).as_standard_layout().into_owned())
+        }
+    }
+}

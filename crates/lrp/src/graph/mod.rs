@@ -1,0 +1,191 @@
+//! A directed acyclic graph of operations: what imported models are (branches that are
+//! concatenated, residual sums, scales and masks, reshapes), explained with the same rules as
+//! a [`crate::Network`].
+//!
+//! Nodes are listed in topological order (every node's inputs come before it) and node 0 is
+//! the graph's one input. The backward passes visit the nodes in reverse; a node read by
+//! several others receives the sum of what each sends back (relevance or gradient).
+//!
+//! How relevance splits, per operation:
+//! - a layer: as in a network (rules on linear maps, ReLU passes, max-pooling routes);
+//! - `Add`, `z = Σ_k x_k` (inputs broadcast to one shape): the linear map `[I … I]` over the
+//!   stacked inputs, so every rule applies; under LRP-0 `R_k = x_k / z · R`, under ε
+//!   `R_k = x_k / (z + ε sign z) · R`; an input that was broadcast gets the sum over the
+//!   positions it fed. What goes to a `Constant` (a bias added as its own node) is absorbed,
+//!   as a layer's bias absorbs it;
+//! - `Affine`, `z = a ⊙ x + c` along the last axis (a BatchNormalization): a diagonal linear
+//!   map with a bias; [`Graph::fold_affine`] first folds it into the dense or convolution layer
+//!   before it where there is one (zennit's canonizer), which explains the same function as
+//!   one layer;
+//! - `Scale`, `z = c ⊙ x` with a constant `c`: the diagonal linear map `w_ii = c_i`; under
+//!   LRP-0 `R_i = R_i` wherever `c_i x_i ≠ 0`;
+//! - `Concat`, `Reshape`, `Transpose`: relevance moves back with the values it belongs to,
+//!   nothing is absorbed.
+
+mod backward;
+mod fold;
+mod forward;
+mod maps;
+
+use ndarray::{Array1, ArrayD, ArrayViewD};
+
+use crate::error::LrpError;
+use crate::layers::{Layer, LayerKind};
+
+/// A node's position in its graph.
+pub type NodeId = usize;
+
+/// What a node computes from its inputs.
+#[derive(Debug)]
+pub enum Op {
+    /// The graph's input; only node 0.
+    Input,
+    /// A value that does not depend on the input (a bias, an exporter's initialiser).
+    Constant(ArrayD<f32>),
+    /// A layer applied to one input.
+    Layer(Layer),
+    /// The element-wise sum of its inputs, broadcast to one shape as in NumPy (a residual, a
+    /// bias added as its own node).
+    Add,
+    /// `z[…, c] = scale_c · x[…, c] + shift_c` along the last axis: a BatchNormalization,
+    /// `scale = γ / √(σ² + ε)`, `shift = β − μ · scale` (see [`Op::batch_norm`]).
+    Affine { scale: Array1<f32>, shift: Array1<f32> },
+    /// The element-wise product with a constant broadcast to the input's shape (a scale, a
+    /// fixed mask, a division by a constant).
+    Scale(ArrayD<f32>),
+    /// The inputs joined along an axis.
+    Concat { axis: usize },
+    /// The same values, in row-major order, in another shape.
+    Reshape(Vec<usize>),
+    /// The axes permuted: output axis `i` is input axis `perm[i]`.
+    Transpose(Vec<usize>),
+}
+
+impl Op {
+    /// BatchNormalization with learnt `γ`, `β` and running `μ`, `σ²`, as an [`Op::Affine`].
+    pub fn batch_norm(
+        gamma: &Array1<f32>,
+        beta: &Array1<f32>,
+        mean: &Array1<f32>,
+        variance: &Array1<f32>,
+        epsilon: f32,
+    ) -> Op {
+        let scale =
+            ndarray::Zip::from(gamma).and(variance).map_collect(|&g, &v| g / (v + epsilon).sqrt());
+        let shift = beta - &(mean * &scale);
+        Op::Affine { scale, shift }
+    }
+
+    /// The kind, for composites and reports.
+    pub fn kind(&self) -> LayerKind {
+        match self {
+            Op::Layer(layer) => layer.kind(),
+            Op::Input | Op::Constant(_) => LayerKind::Input,
+            Op::Affine { .. } => LayerKind::Affine,
+            Op::Reshape(_) => LayerKind::Reshape,
+            Op::Add => LayerKind::Add,
+            Op::Scale(_) => LayerKind::Scale,
+            Op::Concat { .. } => LayerKind::Concat,
+            Op::Transpose(_) => LayerKind::Transpose,
+        }
+    }
+}
+
+/// One operation, its inputs and a name for messages and reports (an exporter's node name).
+#[derive(Debug)]
+pub struct Node {
+    pub name: String,
+    pub op: Op,
+    pub inputs: Vec<NodeId>,
+}
+
+impl Node {
+    pub fn new(name: impl Into<String>, op: Op, inputs: Vec<NodeId>) -> Self {
+        Node { name: name.into(), op, inputs }
+    }
+}
+
+/// Operations in topological order, node 0 the input, `output` the node explained.
+#[derive(Debug)]
+pub struct Graph {
+    nodes: Vec<Node>,
+    output: NodeId,
+}
+
+/// One forward pass: every node's value, which is all the backward passes need.
+#[derive(Debug)]
+pub struct GraphTrace<'g> {
+    graph: &'g Graph,
+    values: Vec<ArrayD<f32>>,
+}
+
+impl Graph {
+    /// A graph of `nodes` whose value at `output` is explained. Refuses a graph that is not
+    /// topologically ordered, whose node 0 is not its one input, or whose operations have the
+    /// wrong number of inputs.
+    pub fn new(nodes: Vec<Node>, output: NodeId) -> Result<Self, LrpError> {
+        let invalid = |index: usize, node: &Node, problem: String| {
+            LrpError::InvalidLayer(format!("node {index} ({}): {problem}", node.name))
+        };
+        for (index, node) in nodes.iter().enumerate() {
+            if matches!(node.op, Op::Input) != (index == 0) {
+                return Err(invalid(index, node, "node 0, and only node 0, is the input".into()));
+            }
+            if let Some(&later) = node.inputs.iter().find(|&&i| i >= index) {
+                return Err(invalid(
+                    index,
+                    node,
+                    format!("reads node {later}, which does not come before it"),
+                ));
+            }
+            let arity_ok = match node.op {
+                Op::Input | Op::Constant(_) => node.inputs.is_empty(),
+                Op::Add | Op::Concat { .. } => !node.inputs.is_empty(),
+                _ => node.inputs.len() == 1,
+            };
+            if !arity_ok {
+                return Err(invalid(
+                    index,
+                    node,
+                    format!("{} inputs do not fit a {} node", node.inputs.len(), node.op.kind()),
+                ));
+            }
+        }
+        if output >= nodes.len() {
+            return Err(LrpError::InvalidLayer(format!(
+                "output node {output} of a graph of {} nodes",
+                nodes.len()
+            )));
+        }
+        Ok(Graph { nodes, output })
+    }
+
+    pub fn nodes(&self) -> &[Node] {
+        &self.nodes
+    }
+
+    /// The nodes, mutable (to fold or replace weights; the shapes a layer accepts may change).
+    pub fn nodes_mut(&mut self) -> &mut [Node] {
+        &mut self.nodes
+    }
+
+    pub fn output(&self) -> NodeId {
+        self.output
+    }
+}
+
+impl GraphTrace<'_> {
+    pub fn input(&self) -> ArrayViewD<'_, f32> {
+        self.values[0].view()
+    }
+
+    /// The explained node's value.
+    pub fn output(&self) -> ArrayViewD<'_, f32> {
+        self.values[self.graph.output].view()
+    }
+
+    /// Every node's value, in node order.
+    pub fn values(&self) -> &[ArrayD<f32>] {
+        &self.values
+    }
+}
