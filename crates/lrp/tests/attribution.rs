@@ -124,8 +124,9 @@ fn legendre_nodes_by_bisection(m: usize) -> Vec<(f64, f64)> {
         for r in 0..m {
             if r != c {
                 let f = rows[r][c] / rows[c][c];
-                for k in c..=m {
-                    rows[r][k] -= f * rows[c][k];
+                let pivot_row = rows[c].clone();
+                for (x, p) in rows[r][c..=m].iter_mut().zip(&pivot_row[c..=m]) {
+                    *x -= f * p;
                 }
             }
         }

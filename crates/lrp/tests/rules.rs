@@ -116,8 +116,8 @@ fn conv2d_matches_the_formula_with_strides_dilations_padding_and_groups() {
         let layer = conv2d(&mut rng, kernel, channels, filters, groups, geometry);
         let edges = conv2d_edges(&layer, rows, cols);
         let x = uniform(&mut rng, &[rows, cols, channels], -1.0, 1.0);
-        let z = layer.forward(x.view(), lrp::WeightMod::Identity)
-            + &layer.bias.as_ref().unwrap().view();
+        let z =
+            layer.forward(x.view(), lrp::WeightMod::Identity) + layer.bias.as_ref().unwrap().view();
         assert_eq!(z.len(), edges.n_out, "case {seed}: output size");
         assert!(relative_error(&z, &edges.forward(&to_f64(&x))) < 1e-6, "case {seed}: forward");
         check(&layer, &edges, &x, 700 + seed as u64);

@@ -21,7 +21,7 @@ fn relevance_is_conserved_up_to_what_bias_and_epsilon_absorb() {
     check_against_f64(m, &clip, &e, eps, SvmRule::ZPlus);
     // The Fisher step is explained batch by batch: a rule that needs every input at once is refused.
     let refused =
-        explain_descriptors(m, &clip, None, &rules("zplus")).err().expect("refused").to_string();
+        explain_descriptors(m, &clip, None, &rules("zplus")).expect_err("refused").to_string();
     assert!(refused.contains("Fisher-vector step") && refused.contains("1:epsilon"), "{refused}");
 }
 

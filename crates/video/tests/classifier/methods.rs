@@ -173,10 +173,10 @@ fn occlusion_gives_each_cuboid_the_score_drop_without_its_motion() {
     // The first cuboid, and the last one (partial in time: frames 28–29, and at the grid's edge).
     for (t0, r0, c0) in [(0, 0, 0), (28, 3 * ((rows - 1) / 3), 3 * ((cols - 1) / 3))] {
         let mut fields = clip.frames.clone();
-        for t in t0..(t0 + 7).min(frames) {
+        for (_, field) in fields.iter_mut().take((t0 + 7).min(frames)).skip(t0) {
             for row in r0..(r0 + 3).min(rows) {
                 for col in c0..(c0 + 3).min(cols) {
-                    remove_motion(&mut fields[t].1, row, col);
+                    remove_motion(field, row, col);
                 }
             }
         }
@@ -261,7 +261,7 @@ fn deletion_and_insertion_meet_at_the_motionless_clip_and_randomisation_goes_fro
         still
     ));
     let (svm, both) =
-        (video::randomised_classifier(&m, 1, 3), video::randomised_classifier(&m, 2, 3));
+        (video::randomised_classifier(m, 1, 3), video::randomised_classifier(m, 2, 3));
     assert!(svm.svm.weight != m.svm.weight && svm.encoders == m.encoders);
     assert!(
         both.svm.weight == svm.svm.weight
