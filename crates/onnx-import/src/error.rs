@@ -49,7 +49,7 @@ impl fmt::Display for Unsupported<'_> {
             f,
             "unsupported operators: {}; relvis explains graphs of {}",
             nodes.join(", "),
-            crate::SUPPORTED_OPERATORS.join(", ")
+            crate::operators::SUPPORTED_OPERATORS.join(", ")
         )
     }
 }

@@ -23,10 +23,12 @@
 
 mod convert;
 mod error;
+mod operators;
 mod pooling;
 mod tensor;
 mod writer;
 
-pub use convert::{ImportedGraph, OnnxModel, SUPPORTED_OPERATORS};
+pub use convert::{ImportedGraph, OnnxModel};
 pub use error::{ImportError, UnsupportedNode};
+pub use operators::SUPPORTED_OPERATORS;
 pub use writer::{Attribute, OnnxWriter, OPSET};

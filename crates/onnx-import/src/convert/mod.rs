@@ -19,41 +19,7 @@ use crate::error::{ImportError, UnsupportedNode};
 use crate::tensor::{decode, Constant};
 use builder::Builder;
 
-/// The operators the importer turns into graph nodes (or folds away).
-pub const SUPPORTED_OPERATORS: &[&str] = &[
-    "Gather",
-    "Conv",
-    "Relu",
-    "LeakyRelu",
-    "MaxPool",
-    "GlobalMaxPool",
-    "ReduceMax",
-    "AveragePool",
-    "GlobalAveragePool",
-    "ReduceMean",
-    "ReduceSum",
-    "Gemm",
-    "MatMul",
-    "Add",
-    "Sub",
-    "Mul",
-    "Div",
-    "Concat",
-    "Flatten",
-    "Reshape",
-    "Transpose",
-    "Squeeze",
-    "Unsqueeze",
-    "BatchNormalization",
-    "Dropout",
-    "Identity",
-    "Cast",
-    "Constant",
-    "Shape",
-    "Softmax",
-    "LogSoftmax",
-    "Sigmoid",
-];
+use crate::operators::SUPPORTED_OPERATORS;
 
 /// Inputs of Hugging Face exports that hold the same value at every position of one document
 /// read without padding: the attention mask (1) and the segment ids (0). They are constants of

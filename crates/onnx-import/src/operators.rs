@@ -1,0 +1,38 @@
+//! The ONNX operators the importer reads: the list both the import and its refusal message
+//! name.
+
+/// The operators the importer turns into graph nodes (or folds away).
+pub const SUPPORTED_OPERATORS: &[&str] = &[
+    "Gather",
+    "Conv",
+    "Relu",
+    "LeakyRelu",
+    "MaxPool",
+    "GlobalMaxPool",
+    "ReduceMax",
+    "AveragePool",
+    "GlobalAveragePool",
+    "ReduceMean",
+    "ReduceSum",
+    "Gemm",
+    "MatMul",
+    "Add",
+    "Sub",
+    "Mul",
+    "Div",
+    "Concat",
+    "Flatten",
+    "Reshape",
+    "Transpose",
+    "Squeeze",
+    "Unsqueeze",
+    "BatchNormalization",
+    "Dropout",
+    "Identity",
+    "Cast",
+    "Constant",
+    "Shape",
+    "Softmax",
+    "LogSoftmax",
+    "Sigmoid",
+];
