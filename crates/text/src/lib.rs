@@ -50,7 +50,7 @@ pub use model::{
     softmax, AnyTextModel, Architecture, Coverage, EditableDocument, EpochReport, ModelConfig,
     OnnxTextClassifier, Prediction, Prepared, Slot, TextClassifier, TextCnn, TrainConfig,
     TrainReport, TrainingRecord, CONFIG_FILE, FORMAT, FORMAT_VERSION, MAX_LEN, MAX_TOKENS,
-    OLDEST_FORMAT_VERSION, ONNX_FILE, PAD, UNK, WEIGHTS_FILE, WINDOW_KEY,
+    OLDEST_FORMAT_VERSION, ONNX_FILE, PAD, TOKENIZER_CONFIG_FILE, UNK, WEIGHTS_FILE, WINDOW_KEY,
 };
 pub use report::{
     ansi256, class_strategies, cluster_summary, escape_html, evaluation_page, explanation_html,

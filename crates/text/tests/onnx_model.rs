@@ -89,3 +89,46 @@ fn an_onnx_folder_without_its_tokenizer_is_named() {
         "{refused}"
     );
 }
+
+/// The window is the smallest the folder states: `config.json`'s `max_position_embeddings`,
+/// `tokenizer_config.json`'s `model_max_length` (Hugging Face's huge "none" read as none) and
+/// `tokenizer.json`'s truncation; `max_length`, a generation setting, is not one.
+#[test]
+fn the_window_is_the_smallest_the_folder_states_in_the_hugging_face_files() {
+    let dir = tempfile::tempdir().unwrap();
+    for file in ["model.onnx", "tokenizer.json", "config.json"] {
+        std::fs::copy(folder().join(file), dir.path().join(file)).unwrap();
+    }
+    let window = |dir: &Path| match load_model(dir).unwrap() {
+        text::AnyTextModel::Onnx(model) => model.window,
+        text::AnyTextModel::Native(_) => panic!("an ONNX folder"),
+    };
+    assert_eq!(window(dir.path()), text::MAX_TOKENS, "no window stated");
+    let config = |extra: &str| {
+        let labels = r#""id2label": {"0": "space", "1": "hockey", "2": "autos"}"#;
+        std::fs::write(dir.path().join("config.json"), format!("{{{labels}{extra}}}")).unwrap();
+    };
+    config(r#", "max_position_embeddings": 40, "max_length": 8"#);
+    assert_eq!(window(dir.path()), 40);
+    let tokenizer_config = |length: &str| {
+        let json = format!(r#"{{"model_max_length": {length}, "max_length": 9}}"#);
+        std::fs::write(dir.path().join("tokenizer_config.json"), json).unwrap();
+    };
+    tokenizer_config("1000000000000000019884624838656");
+    assert_eq!(window(dir.path()), 40, "Hugging Face's int(1e30) states no window");
+    tokenizer_config("24");
+    assert_eq!(window(dir.path()), 24);
+    config("");
+    assert_eq!(window(dir.path()), 24);
+    let mut tokenizer: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(folder().join("tokenizer.json")).unwrap())
+            .unwrap();
+    tokenizer["truncation"] = serde_json::json!({
+        "direction": "Right", "max_length": 16, "strategy": "LongestFirst", "stride": 0
+    });
+    std::fs::write(dir.path().join("tokenizer.json"), tokenizer.to_string()).unwrap();
+    assert_eq!(window(dir.path()), 16);
+    std::fs::write(dir.path().join("tokenizer_config.json"), "{not json").unwrap();
+    let refused = load_model(dir.path()).err().expect("refused").to_string();
+    assert!(refused.contains("tokenizer_config.json"), "{refused}");
+}

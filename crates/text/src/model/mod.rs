@@ -23,6 +23,8 @@ pub use default_model::default_model;
 pub use editable_document::{EditableDocument, Slot};
 pub use embeddings::{initialise_embeddings, read_vectors, Coverage};
 pub(crate) use onnx_classifier::Encoded;
-pub use onnx_classifier::{OnnxTextClassifier, MAX_TOKENS, ONNX_FILE, WINDOW_KEY};
+pub use onnx_classifier::{
+    OnnxTextClassifier, MAX_TOKENS, ONNX_FILE, TOKENIZER_CONFIG_FILE, WINDOW_KEY,
+};
 pub use onnx_export::{export_onnx, onnx_bytes};
 pub use training_record::{EpochReport, TrainConfig, TrainReport};

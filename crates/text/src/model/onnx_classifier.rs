@@ -1,6 +1,7 @@
 //! A text classifier exported to ONNX, in the Hugging Face folder layout: `model.onnx` (token
 //! ids in, logits out, before any softmax), `tokenizer.json` and, optionally, `config.json`
-//! with `id2label`, the window `max_position_embeddings` and the padding token `pad_token_id`
+//! with `id2label`, the window `max_position_embeddings` and the padding token `pad_token_id`,
+//! and `tokenizer_config.json` with the tokenizer's window `model_max_length`
 //! (relvis's own export adds the cleaning it was trained with, under `relvis`). It is
 //! run through the LRP core's graph (`onnx_import`): a document longer than the window is read
 //! up to it (the tokenizer's special tokens kept at its ends); one shorter than the model can
@@ -25,6 +26,9 @@ pub const ONNX_FILE: &str = "model.onnx";
 pub const MAX_TOKENS: usize = 10_000;
 /// The key of `config.json` that gives the window, as Hugging Face names it.
 pub const WINDOW_KEY: &str = "max_position_embeddings";
+/// Where a Hugging Face tokenizer keeps its settings, its window (`model_max_length`) among
+/// them.
+pub const TOKENIZER_CONFIG_FILE: &str = "tokenizer_config.json";
 /// The longest input the padding search tries: no usual text model needs more to run.
 const MAX_PADDED_LENGTH: usize = 64;
 
@@ -60,6 +64,22 @@ pub struct OnnxTextClassifier {
     min_length: usize,
     pub(crate) pad_id: u32,
     unknown_id: Option<u32>,
+}
+
+/// The window `tokenizer_config.json` at `path` gives (`model_max_length`), if the file is
+/// there. Hugging Face writes a huge number (`int(1e30)`) for a tokenizer without one: no
+/// window.
+fn tokenizer_config_window(path: &Path) -> Result<Option<usize>, TextError> {
+    let text = match bounded_read::read_text_file(path, bounded_read::MODEL_CONFIG) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(model_file(path, e)),
+    };
+    let config: serde_json::Value = serde_json::from_str(&text).map_err(|e| model_file(path, e))?;
+    Ok(config
+        .get("model_max_length")
+        .and_then(serde_json::Value::as_u64)
+        .map(|w| usize::try_from(w).unwrap_or(usize::MAX)))
 }
 
 fn model_file(path: &Path, e: impl std::fmt::Display) -> TextError {
@@ -110,7 +130,15 @@ impl OnnxTextClassifier {
             })?;
         let config_path = dir.join("config.json");
         let (classes, config) = Self::read_config(&config_path, outputs)?;
-        let window = config.window.unwrap_or(MAX_TOKENS).min(MAX_TOKENS);
+        // Every window the folder states binds: the position table's (`config.json`), the
+        // tokenizer's (`tokenizer_config.json`, `tokenizer.json`'s truncation); never
+        // `max_length`, a generation setting.
+        let stated = [
+            config.window,
+            tokenizer_config_window(&dir.join(TOKENIZER_CONFIG_FILE))?,
+            tokenizer.get_truncation().map(|t| t.max_length),
+        ];
+        let window = stated.into_iter().flatten().min().unwrap_or(MAX_TOKENS).min(MAX_TOKENS);
         let pad_id = config
             .pad_token_id
             .or_else(|| tokenizer.get_padding().map(|p| p.pad_id))
