@@ -95,10 +95,6 @@ class Crate:
         graph = {p: set() for p in self.files}
         for path, text in self.texts.items():
             here = self.module_of(path)
-            if path.name not in ("mod.rs", "lib.rs", "main.rs"):
-                here_dir = here[:-1]
-            else:
-                here_dir = here
             targets = []
             for m in USE.finditer(text):
                 targets += [(m.group(1), m.group(2), n) for n in split_names(m.group(3))] or [
@@ -107,7 +103,7 @@ class Crate:
                 targets.append((m.group(1), m.group(2), None))
             for root, path_part, name in targets:
                 parts = [p for p in path_part.split("::") if p]
-                base = [] if root == "crate" else (here[:-1] if path.name not in ("mod.rs",) else here[:-1])
+                base = []
                 if root == "super":
                     base = here[:-1]
                     while parts and parts[0] == "super":
