@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use crate::error::LrpError;
 use crate::layers::LayerKind;
-use crate::rule::{Rule, DEFAULT_EPSILON};
+use crate::rule::{Attention, Rule, DEFAULT_EPSILON};
 
 /// Which rule each linear layer gets: a default, overridden by layer kind, overridden by
 /// layer index (the position in the network, counting from 0 at the input).
@@ -14,12 +14,13 @@ pub struct Composite {
     default: Rule,
     by_kind: Vec<(LayerKind, Rule)>,
     by_index: Vec<(usize, Rule)>,
+    attention: Option<Attention>,
 }
 
 impl Composite {
     /// The same rule for every linear layer.
     pub fn uniform(rule: Rule) -> Self {
-        Composite { default: rule, by_kind: Vec::new(), by_index: Vec::new() }
+        Composite { default: rule, by_kind: Vec::new(), by_index: Vec::new(), attention: None }
     }
 
     /// Uses `rule` for every layer of `kind` (unless an index override applies).
@@ -47,7 +48,31 @@ impl Composite {
     }
 
     /// Checks every rule's parameters.
+    /// AttnLRP or CP-LRP ([`Attention`]): relevance as lxt computes it, dense and convolution
+    /// layers by this composite's rule (LRP-0 by default, or ε).
+    pub fn attention(&self) -> Option<Attention> {
+        self.attention
+    }
+
+    /// The same composite following `attention`'s rules through attention.
+    pub fn with_attention(mut self, attention: Attention) -> Self {
+        self.attention = Some(attention);
+        self
+    }
+
     pub fn validate(&self) -> Result<(), LrpError> {
+        if let Some(attention) = self.attention {
+            let rules = std::iter::once(&self.default)
+                .chain(self.by_kind.iter().map(|(_, r)| r))
+                .chain(self.by_index.iter().map(|(_, r)| r));
+            if let Some(rule) =
+                rules.into_iter().find(|r| !matches!(r, Rule::Zero | Rule::Epsilon(_)))
+            {
+                return Err(LrpError::InvalidRule(format!(
+                    "{attention} takes lrp0 or epsilon for its dense layers, not {rule}"
+                )));
+            }
+        }
         std::iter::once(&self.default)
             .chain(self.by_kind.iter().map(|(_, r)| r))
             .chain(self.by_index.iter().map(|(_, r)| r))
@@ -57,7 +82,11 @@ impl Composite {
 
 impl fmt::Display for Composite {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.default)?;
+        match (self.attention, self.default) {
+            (Some(attention), Rule::Zero) => write!(f, "{attention}")?,
+            (Some(attention), rule) => write!(f, "{attention}:{rule}")?,
+            (None, rule) => write!(f, "{rule}")?,
+        }
         for (kind, rule) in &self.by_kind {
             write!(f, ";{kind}:{rule}")?;
         }
@@ -76,6 +105,22 @@ impl FromStr for Composite {
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let mut composite = Composite::uniform(Rule::Epsilon(DEFAULT_EPSILON));
         for (n, entry) in text.split(';').map(str::trim).enumerate() {
+            let (head, rest) = entry.split_once(':').unwrap_or((entry, ""));
+            let attention = match head.trim().to_ascii_lowercase().as_str() {
+                "attnlrp" => Some(Attention::AttnLrp),
+                "cp-lrp" | "cplrp" => Some(Attention::CpLrp),
+                _ => None,
+            };
+            if let Some(attention) = attention {
+                if n > 0 {
+                    return Err(LrpError::InvalidRule(format!(
+                        "`{entry}`: {attention} comes first (`{attention}[:epsilon=ε]`)"
+                    )));
+                }
+                composite.attention = Some(attention);
+                composite.default = if rest.trim().is_empty() { Rule::Zero } else { rest.parse()? };
+                continue;
+            }
             match entry.split_once(':') {
                 // `z+` has no colon; a rule name never contains one.
                 Some((target, rule)) => {

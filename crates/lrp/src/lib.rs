@@ -58,10 +58,10 @@ pub use explain::{
     position_norms, position_sums, relevance_through, relevance_through_part, Explanation,
     LayerRelevance, Target,
 };
-pub use graph::{Graph, GraphTrace, Node, NodeId, Op};
+pub use graph::{Elementwise, Graph, GraphTrace, Node, NodeId, Op};
 pub use layers::{Conv1d, Conv2d, Conv2dGeometry, Dense, Layer, LayerKind, MaxPool, PowerNorm};
 pub use linear::{LinearMap, WeightMod};
 pub use method::{Attribute, Domain, Method, MethodError, MethodSettings};
 pub use method_spec::{MethodSpec, SMOOTHGRAD_KEYS};
 pub use network::{Network, Trace};
-pub use rule::{Rule, DEFAULT_EPSILON};
+pub use rule::{Attention, Rule, DEFAULT_EPSILON};

@@ -140,3 +140,21 @@ impl FromStr for Rule {
         Ok(rule)
     }
 }
+
+/// The rules for attention: which of the two methods a composite follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Attention {
+    /// AttnLRP: products split in halves, the softmax by its gradient.
+    AttnLrp,
+    /// CP-LRP: attention weights held constant, nothing through the softmax.
+    CpLrp,
+}
+
+impl fmt::Display for Attention {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Attention::AttnLrp => "attnlrp",
+            Attention::CpLrp => "cp-lrp",
+        })
+    }
+}

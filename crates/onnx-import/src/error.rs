@@ -16,8 +16,12 @@ pub enum ImportError {
     Read { path: PathBuf, source: std::io::Error },
     #[error("not an ONNX model: {0}")]
     Parse(String),
-    #[error("{}", Unsupported(.0))]
-    Unsupported(Vec<UnsupportedNode>),
+    #[error("{}", Unsupported(nodes, supported))]
+    Unsupported {
+        nodes: Vec<UnsupportedNode>,
+        /// The operators the importer reads, for the message.
+        supported: Vec<&'static str>,
+    },
     #[error("node `{node}` ({op}): {problem}")]
     Node { node: String, op: String, problem: String },
     #[error("{0}")]
@@ -28,7 +32,7 @@ pub enum ImportError {
 
 /// The message for unsupported operators: each node, what its operator is where it has a
 /// common name, and what is supported.
-struct Unsupported<'a>(&'a [UnsupportedNode]);
+struct Unsupported<'a>(&'a [UnsupportedNode], &'a [&'static str]);
 
 impl fmt::Display for Unsupported<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -39,7 +43,6 @@ impl fmt::Display for Unsupported<'_> {
                 let what = match n.op.as_str() {
                     "LSTM" | "GRU" | "RNN" => format!(" (a recurrent layer, {})", n.op),
                     "Attention" | "MultiHeadAttention" => " (an attention block)".to_string(),
-                    "MatMul" => " (a product of two computed values, as in attention)".to_string(),
                     _ => String::new(),
                 };
                 format!("`{}` ({}{what})", n.name, n.op)
@@ -49,7 +52,7 @@ impl fmt::Display for Unsupported<'_> {
             f,
             "unsupported operators: {}; relvis explains graphs of {}",
             nodes.join(", "),
-            crate::operators::SUPPORTED_OPERATORS.join(", ")
+            self.1.join(", ")
         )
     }
 }

@@ -23,12 +23,10 @@
 
 mod convert;
 mod error;
-mod operators;
 mod pooling;
 mod tensor;
 mod writer;
 
-pub use convert::{ImportedGraph, OnnxModel};
+pub use convert::{supported_operators, ImportedGraph, OnnxModel};
 pub use error::{ImportError, UnsupportedNode};
-pub use operators::SUPPORTED_OPERATORS;
 pub use writer::{Attribute, OnnxWriter, OPSET};

@@ -31,6 +31,43 @@ impl Constant {
         }
     }
 
+    /// `self ∘ other` for `op` one of `Add`, `Sub`, `Mul`, `Div`, `Equal`, broadcast as in NumPy:
+    /// integers stay integers (shape arithmetic), anything else is computed in floats; `Equal`
+    /// gives 0 and 1. `None` where the shapes do not broadcast.
+    pub fn binary(&self, other: &Constant, op: &str) -> Option<Constant> {
+        let shape = broadcast_shape(self.shape(), other.shape())?;
+        let dim = IxDyn(&shape);
+        Some(match (self, other) {
+            (Constant::Int(a), Constant::Int(b)) => {
+                let (a, b) = (a.broadcast(dim.clone())?, b.broadcast(dim)?);
+                Constant::Int(ndarray::Zip::from(&a).and(&b).map_collect(|&a, &b| match op {
+                    "Add" => a + b,
+                    "Sub" => a - b,
+                    "Mul" => a * b,
+                    "Equal" => i64::from(a == b),
+                    _ if b == 0 => 0,
+                    _ => a.div_euclid(b),
+                }))
+            }
+            _ => {
+                let (a, b) = (self.to_float(), other.to_float());
+                let (a, b) = (a.broadcast(dim.clone())?, b.broadcast(dim)?);
+                let z = ndarray::Zip::from(&a).and(&b).map_collect(|&a, &b| match op {
+                    "Add" => a + b,
+                    "Sub" => a - b,
+                    "Mul" => a * b,
+                    "Equal" => f32::from(u8::from(a == b)),
+                    _ => a / b,
+                });
+                if op == "Equal" {
+                    Constant::Int(z.mapv(|v| v as i64))
+                } else {
+                    Constant::Float(z)
+                }
+            }
+        })
+    }
+
     /// The values as integers, for shapes and axes; floats are refused.
     pub fn ints(&self) -> Option<Vec<i64>> {
         match self {
@@ -115,4 +152,21 @@ fn array<T>(
 
 fn invalid(t: &TensorProto, problem: &str) -> ImportError {
     ImportError::Invalid(format!("tensor `{}`: {problem}", t.name))
+}
+
+/// The shape `a` and `b` broadcast to, as in NumPy (trailing axes aligned).
+pub(crate) fn broadcast_shape(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
+    let n = a.len().max(b.len());
+    (0..n)
+        .map(|k| {
+            let x = if k + a.len() >= n { a[k + a.len() - n] } else { 1 };
+            let y = if k + b.len() >= n { b[k + b.len() - n] } else { 1 };
+            match (x, y) {
+                (x, y) if x == y => Some(x),
+                (1, y) => Some(y),
+                (x, 1) => Some(x),
+                _ => None,
+            }
+        })
+        .collect()
 }

@@ -128,7 +128,7 @@ fn the_gradient_through_an_imported_graph_matches_finite_differences() {
 fn a_recurrent_layer_is_refused_before_any_work_naming_its_node() {
     let refused = OnnxModel::read(&fixture("lstm.onnx")).err().expect("refused");
     assert!(
-        matches!(&refused, ImportError::Unsupported(nodes) if nodes.len() == 1 && nodes[0].name == "encoder/lstm"),
+        matches!(&refused, ImportError::Unsupported { nodes, .. } if nodes.len() == 1 && nodes[0].name == "encoder/lstm"),
         "{refused}"
     );
     let message = refused.to_string();

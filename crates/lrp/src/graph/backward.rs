@@ -4,13 +4,16 @@
 use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn, Slice};
 
 use super::maps::{AffineMap, ScaleMap, SumMap};
+use super::tensor_ops::{
+    matmul_gradient, mean_gradient, reduce_to, slice_gradient, softmax_gradient, zip_broadcast,
+};
 use super::{GraphTrace, Node, Op};
 use crate::composite::Composite;
 use crate::error::LrpError;
 use crate::explain::{sum, Explanation, LayerRelevance, Target};
 use crate::layers::LayerKind;
 use crate::linear::propagate;
-use crate::rule::Rule;
+use crate::rule::{Attention, Rule};
 
 impl GraphTrace<'_> {
     /// LRP of `target` at the output node, a rule per node that takes one from `composite`
@@ -18,6 +21,9 @@ impl GraphTrace<'_> {
     /// the output back to the input.
     pub fn lrp(&self, target: &Target, composite: &Composite) -> Result<Explanation, LrpError> {
         composite.validate()?;
+        if let Some(attention) = composite.attention() {
+            return self.attention_lrp(target, composite, attention);
+        }
         let top = target.top(self.output(), true)?;
         let explained = sum(top.view());
         let mut layers = Vec::new();
@@ -47,7 +53,9 @@ impl GraphTrace<'_> {
     /// respect to the input.
     pub fn gradient(&self, target: &Target) -> Result<ArrayD<f32>, LrpError> {
         let top = target.top(self.output(), false)?;
-        Ok(self.backward(top, |_, node, inputs, g| gradient_step(node, inputs, g)))
+        Ok(self.backward(top, |index, node, inputs, g| {
+            gradient_step(node, inputs, self.values[index].view(), g)
+        }))
     }
 
     /// Gradient×Input: `x_i · ∂f/∂x_i`.
@@ -57,7 +65,7 @@ impl GraphTrace<'_> {
 
     /// Sends `top` from the output node back to the input: `step` gives, for a node and the
     /// signal summed at its output, what each of its inputs receives.
-    fn backward(
+    pub(super) fn backward(
         &self,
         top: ArrayD<f32>,
         mut step: impl FnMut(usize, &Node, &[ArrayViewD<f32>], ArrayD<f32>) -> Vec<ArrayD<f32>>,
@@ -134,19 +142,53 @@ impl GraphTrace<'_> {
                 };
                 (vec![propagate(&map, inputs[0].view(), Some(z), r.view(), &rule)], Some(rule))
             }
-            _ => (shape_step(node, inputs, r), None),
+            Op::Concat { .. } | Op::Reshape(_) | Op::Transpose(_) | Op::Slice { .. } => {
+                (shape_step(node, inputs, r), None)
+            }
+            Op::Input | Op::Constant(_) => unreachable!("no backward step"),
+            // The operations of attention and normalisation by AttnLRP's rules, in relevance
+            // form: `g = R / z`, the rule's modified gradient, `R_x = x ⊙ g_x`.
+            _ => {
+                let g = zip_broadcast(&r.view(), &z, |r, z| if z == 0.0 { 0.0 } else { r / z });
+                let sent = self.rule_gradient(node, inputs, z, g, Attention::AttnLrp);
+                (sent.into_iter().zip(inputs).map(|(g, x)| g * x).collect(), None)
+            }
         }
     }
 }
 
-/// What one node's inputs receive of the gradient `g` at its output.
-fn gradient_step(node: &Node, inputs: &[ArrayViewD<f32>], g: ArrayD<f32>) -> Vec<ArrayD<f32>> {
+/// What one node's inputs receive of the gradient `g` at its output `z`.
+pub(super) fn gradient_step(
+    node: &Node,
+    inputs: &[ArrayViewD<f32>],
+    z: ArrayViewD<f32>,
+    g: ArrayD<f32>,
+) -> Vec<ArrayD<f32>> {
     let x = &inputs[0];
     match &node.op {
         Op::Layer(layer) => vec![layer.gradient(x.view(), g)],
         Op::Add => inputs.iter().map(|x| reduce_to(g.clone(), x.shape())).collect(),
         Op::Affine { scale, .. } => vec![&g * scale],
         Op::Scale(c) => vec![&g * &c.broadcast(x.raw_dim()).expect("checked forward")],
+        Op::Mean { axis } => vec![mean_gradient(x.shape(), &g, *axis)],
+        Op::Softmax { axis } => vec![softmax_gradient(&z, &g, *axis)],
+        Op::Elementwise(f) => vec![f.gradient(x.view(), g)],
+        Op::MatMul => {
+            let (ga, gb) = matmul_gradient(x, &inputs[1], &g);
+            vec![ga, gb]
+        }
+        Op::Product | Op::Gate => vec![
+            reduce_to(zip_broadcast(&g.view(), &inputs[1], |g, b| g * b), x.shape()),
+            reduce_to(zip_broadcast(&g.view(), x, |g, a| g * a), inputs[1].shape()),
+        ],
+        Op::Quotient => {
+            let b = &inputs[1];
+            let ga = zip_broadcast(&g.view(), b, |g, b| g / b);
+            // ∂(a/b)/∂b = −a/b² = −z/b.
+            let gz = zip_broadcast(&g.view(), &z, |g, z| g * z);
+            let gb = zip_broadcast(&gz.view(), b, |gz, b| -gz / b);
+            vec![reduce_to(ga, x.shape()), reduce_to(gb, b.shape())]
+        }
         _ => shape_step(node, inputs, g),
     }
 }
@@ -169,6 +211,9 @@ fn shape_step(node: &Node, inputs: &[ArrayViewD<f32>], s: ArrayD<f32>) -> Vec<Ar
                 .collect()
         }
         Op::Reshape(_) => vec![s.into_shape_with_order(inputs[0].raw_dim()).expect("same length")],
+        Op::Slice { axis, start, end } => {
+            vec![slice_gradient(inputs[0].shape(), &s, *axis, *start, *end)]
+        }
         Op::Transpose(perm) => {
             let mut inverse = vec![0; perm.len()];
             for (i, &p) in perm.iter().enumerate() {
@@ -178,17 +223,4 @@ fn shape_step(node: &Node, inputs: &[ArrayViewD<f32>], s: ArrayD<f32>) -> Vec<Ar
         }
         _ => unreachable!("only operations that move values"),
     }
-}
-
-/// A signal of a broadcast result summed back to the `shape` of an input that was broadcast.
-fn reduce_to(mut s: ArrayD<f32>, shape: &[usize]) -> ArrayD<f32> {
-    while s.ndim() > shape.len() {
-        s = s.sum_axis(Axis(0));
-    }
-    for (axis, &len) in shape.iter().enumerate() {
-        if len == 1 && s.shape()[axis] != 1 {
-            s = s.sum_axis(Axis(axis)).insert_axis(Axis(axis));
-        }
-    }
-    s
 }

@@ -2,6 +2,7 @@
 
 use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn};
 
+use super::tensor_ops::{broadcast_shape, matmul, matmul_fits, mean, softmax, zip_broadcast};
 use super::{Graph, GraphTrace, Node, Op};
 use crate::error::LrpError;
 
@@ -27,27 +28,6 @@ impl Graph {
         }
         Ok(GraphTrace { graph: self, values })
     }
-}
-
-/// The shape inputs of `shapes` broadcast to, as in NumPy (trailing axes aligned).
-fn broadcast_shape<'a>(shapes: impl IntoIterator<Item = &'a [usize]>) -> Option<Vec<usize>> {
-    let mut out: Vec<usize> = Vec::new();
-    for shape in shapes {
-        let n = out.len().max(shape.len());
-        let mut next = vec![1; n];
-        for k in 0..n {
-            let a = if k + out.len() >= n { out[k + out.len() - n] } else { 1 };
-            let b = if k + shape.len() >= n { shape[k + shape.len() - n] } else { 1 };
-            next[k] = match (a, b) {
-                (a, b) if a == b => a,
-                (1, b) => b,
-                (a, 1) => a,
-                _ => return None,
-            };
-        }
-        out = next;
-    }
-    Some(out)
 }
 
 fn mismatch(index: usize, node: &Node, expected: String, got: &[usize]) -> LrpError {
@@ -154,5 +134,53 @@ fn forward(index: usize, node: &Node, inputs: &[ArrayViewD<f32>]) -> Result<Arra
             }
             Ok(first.view().permuted_axes(IxDyn(perm)).as_standard_layout().into_owned())
         }
+        Op::Slice { axis, start, end } => {
+            if *axis >= first.ndim() || start >= end || *end > first.shape()[*axis] {
+                return Err(mismatch(
+                    index,
+                    node,
+                    format!("an axis {axis} of at least {end} values"),
+                    first.shape(),
+                ));
+            }
+            Ok(first.slice_axis(Axis(*axis), ndarray::Slice::from(*start..*end)).to_owned())
+        }
+        Op::Mean { axis } | Op::Softmax { axis } => {
+            if *axis >= first.ndim() {
+                return Err(mismatch(index, node, format!("an axis {axis}"), first.shape()));
+            }
+            Ok(match node.op {
+                Op::Mean { .. } => mean(first, *axis),
+                _ => softmax(first, *axis),
+            })
+        }
+        Op::Product | Op::Quotient | Op::Gate => {
+            let second = &inputs[1];
+            if broadcast_shape([first.shape(), second.shape()]).is_none() {
+                return Err(mismatch(
+                    index,
+                    node,
+                    format!("a shape that broadcasts with {:?}", first.shape()),
+                    second.shape(),
+                ));
+            }
+            Ok(match node.op {
+                Op::Quotient => zip_broadcast(first, second, |a, b| a / b),
+                _ => zip_broadcast(first, second, |a, b| a * b),
+            })
+        }
+        Op::MatMul => {
+            let second = &inputs[1];
+            if !matmul_fits(first.shape(), second.shape()) {
+                return Err(mismatch(
+                    index,
+                    node,
+                    format!("a matrix product with {:?}", first.shape()),
+                    second.shape(),
+                ));
+            }
+            Ok(matmul(first, second, false, false))
+        }
+        Op::Elementwise(f) => Ok(f.forward(first.view())),
     }
 }

@@ -19,18 +19,27 @@
 //!   one layer;
 //! - `Scale`, `z = c ⊙ x` with a constant `c`: the diagonal linear map `w_ii = c_i`; under
 //!   LRP-0 `R_i = R_i` wherever `c_i x_i ≠ 0`;
-//! - `Concat`, `Reshape`, `Transpose`: relevance moves back with the values it belongs to,
-//!   nothing is absorbed.
+//! - `Concat`, `Reshape`, `Transpose`, `Slice`: relevance moves back with the values it
+//!   belongs to, nothing is absorbed; `Mean` over an axis is linear (every weight `1/n`);
+//! - the operations of attention and normalisation ([`Op::Product`], [`Op::MatMul`],
+//!   [`Op::Quotient`], [`Op::Softmax`], [`Op::Elementwise`], [`Op::Gate`]) follow AttnLRP
+//!   (Achtibat et al., 2024) or CP-LRP (Ali et al., 2022), see [`crate::Attention`]; under a classic
+//!   composite they take AttnLRP's rules.
 
+mod attention;
 mod backward;
+mod elementwise;
 mod fold;
 mod forward;
 mod maps;
+mod tensor_ops;
 
 use ndarray::{Array1, ArrayD, ArrayViewD};
 
 use crate::error::LrpError;
 use crate::layers::{Layer, LayerKind};
+
+pub use elementwise::Elementwise;
 
 /// A node's position in its graph.
 pub type NodeId = usize;
@@ -59,6 +68,25 @@ pub enum Op {
     Reshape(Vec<usize>),
     /// The axes permuted: output axis `i` is input axis `perm[i]`.
     Transpose(Vec<usize>),
+    /// `z = x[…, start..end, …]` along `axis`.
+    Slice { axis: usize, start: usize, end: usize },
+    /// `z = mean_axis x`, the axis kept with length 1 (a layer normalisation's mean).
+    Mean { axis: usize },
+    /// `z = a ⊙ b` of two computed tensors, broadcast as in NumPy.
+    Product,
+    /// `z = a · b` over the last two axes of two computed tensors, the leading axes equal
+    /// (attention's `q · kᵀ` and `softmax · v`, heads as a leading axis).
+    MatMul,
+    /// `z = a / b` with a computed divisor (a normalisation's standard deviation), broadcast.
+    Quotient,
+    /// `z = exp(x) / Σ_axis exp(x)` inside the network (attention weights).
+    Softmax { axis: usize },
+    /// A function applied to every value (GELU, tanh, erf, square root, a power).
+    Elementwise(Elementwise),
+    /// `z = x ⊙ h` where `h` is computed from `x` alone, element by element: an activation
+    /// written as a product (GELU as `x · (1 + erf(x/√2)) / 2`, SiLU as `x · σ(x)`). Inputs
+    /// `[x, h]`; its rules treat it as the activation it is.
+    Gate,
 }
 
 impl Op {
@@ -87,6 +115,14 @@ impl Op {
             Op::Scale(_) => LayerKind::Scale,
             Op::Concat { .. } => LayerKind::Concat,
             Op::Transpose(_) => LayerKind::Transpose,
+            Op::Slice { .. } => LayerKind::Slice,
+            Op::Mean { .. } => LayerKind::Mean,
+            Op::Product => LayerKind::Product,
+            Op::MatMul => LayerKind::MatMul,
+            Op::Quotient => LayerKind::Quotient,
+            Op::Softmax { .. } => LayerKind::Softmax,
+            Op::Elementwise(_) => LayerKind::Elementwise,
+            Op::Gate => LayerKind::Gate,
         }
     }
 }
@@ -141,6 +177,7 @@ impl Graph {
             let arity_ok = match node.op {
                 Op::Input | Op::Constant(_) => node.inputs.is_empty(),
                 Op::Add | Op::Concat { .. } => !node.inputs.is_empty(),
+                Op::Product | Op::MatMul | Op::Quotient | Op::Gate => node.inputs.len() == 2,
                 _ => node.inputs.len() == 1,
             };
             if !arity_ok {

@@ -66,6 +66,22 @@ pub enum LayerKind {
     Reshape,
     /// A graph's permutation of axes.
     Transpose,
+    /// A graph's slice along an axis.
+    Slice,
+    /// A graph's mean over an axis.
+    Mean,
+    /// A graph's element-wise product of two computed tensors.
+    Product,
+    /// A graph's matrix product of two computed tensors.
+    MatMul,
+    /// A graph's quotient by a computed divisor.
+    Quotient,
+    /// A graph's softmax inside the network.
+    Softmax,
+    /// A graph's element-wise function.
+    Elementwise,
+    /// A graph's activation written as a product `x · h(x)`.
+    Gate,
 }
 
 impl fmt::Display for LayerKind {
@@ -86,6 +102,14 @@ impl fmt::Display for LayerKind {
             LayerKind::Concat => "concat",
             LayerKind::Reshape => "reshape",
             LayerKind::Transpose => "transpose",
+            LayerKind::Slice => "slice",
+            LayerKind::Mean => "mean",
+            LayerKind::Product => "product",
+            LayerKind::MatMul => "matmul",
+            LayerKind::Quotient => "quotient",
+            LayerKind::Softmax => "softmax",
+            LayerKind::Elementwise => "elementwise",
+            LayerKind::Gate => "gate",
         })
     }
 }

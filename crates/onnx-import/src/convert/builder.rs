@@ -2,6 +2,7 @@
 //! axes, input values (computed, or constants folded), new graph nodes, channels-last copies.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use lrp::{Node, NodeId, Op};
 use ndarray::ArrayD;
@@ -12,10 +13,10 @@ use crate::error::ImportError;
 use crate::tensor::Constant;
 
 /// The state of one conversion: the graph's nodes so far and the value of every ONNX name.
-pub(super) struct Builder<'m> {
+pub(super) struct Builder {
     pub(super) nodes: Vec<Node>,
     /// The model's weights, read (and copied) only by the nodes that use them.
-    pub(super) initialisers: &'m HashMap<String, Constant>,
+    pub(super) initialisers: Arc<HashMap<String, Constant>>,
     /// The values computed so far.
     pub(super) values: HashMap<String, Value>,
     pub(super) notes: Vec<String>,
@@ -52,7 +53,7 @@ pub(super) fn axis(a: i64, rank: usize) -> usize {
     }
 }
 
-impl Builder<'_> {
+impl Builder {
     pub(super) fn fail(node: &NodeProto, problem: impl Into<String>) -> ImportError {
         ImportError::Node {
             node: node.name.clone(),

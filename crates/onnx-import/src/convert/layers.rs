@@ -1,17 +1,16 @@
-//! Operators that compute: convolutions, normalisation, pooling, reductions, dense layers and
-//! arithmetic with constants.
+//! Operators with weights: convolutions, BatchNormalization, dense layers (`Gemm`, `MatMul`
+//! by a constant; `MatMul` of two computed tensors is a graph product).
 
-use lrp::{Conv1d, Conv2d, Conv2dGeometry, Dense, Layer, MaxPool, NodeId, Op};
+use lrp::{Conv1d, Conv2d, Conv2dGeometry, Dense, Layer, NodeId, Op};
 use ndarray::{Array1, Array2, Array3, Array4, ArrayD, IxDyn};
 use onnx_protobuf::NodeProto;
 
-use super::builder::{attribute, axis, int_attribute, ints_attribute, Builder};
+use super::builder::{attribute, int_attribute, ints_attribute, Builder};
 use super::Value;
 use crate::error::ImportError;
-use crate::pooling::WindowMean;
 use crate::tensor::Constant;
 
-impl Builder<'_> {
+impl Builder {
     pub(super) fn conv(&mut self, node: &NodeProto) -> Result<(), ImportError> {
         let (id, shape) = self.node_input(node)?;
         let Constant::Float(w) = self.constant(node, 1)? else {
@@ -193,151 +192,6 @@ impl Builder<'_> {
         Ok(())
     }
 
-    /// Pooling over positions: a `[1, C, L]` input, or `[1, C, H, W]` when the windows run along
-    /// one axis (the other of size 1, as after a convolution spanning the embedding) or are global.
-    pub(super) fn pool(&mut self, node: &NodeProto) -> Result<(), ImportError> {
-        let (id, shape) = self.node_input(node)?;
-        if shape.len() != 3 && shape.len() != 4 {
-            return Err(Self::fail(
-                node,
-                format!("an input {shape:?}; relvis pools [1, C, L] or [1, C, H, W]"),
-            ));
-        }
-        if ints_attribute(node, "pads").is_some_and(|p| p.iter().any(|&v| v != 0)) {
-            return Err(Self::fail(node, "padded pooling is not supported"));
-        }
-        let op = node.op_type.as_str();
-        let global = op.starts_with("Global");
-        let spatial = &shape[2..];
-        // The one axis the windows run along, and their size and stride there.
-        let (along, size, stride) = if global {
-            (0, spatial.iter().product(), 1)
-        } else {
-            let kernel = ints_attribute(node, "kernel_shape")
-                .ok_or_else(|| Self::fail(node, "no kernel_shape"))?;
-            let strides = ints_attribute(node, "strides").unwrap_or_else(|| vec![1; kernel.len()]);
-            let moving: Vec<usize> = (0..spatial.len())
-                .filter(|&a| spatial[a] > 1 || kernel.get(a) != Some(&1))
-                .collect();
-            match moving[..] {
-                [a] if kernel.len() == spatial.len() => {
-                    (a, kernel[a] as usize, strides.get(a).copied().unwrap_or(1) as usize)
-                }
-                [] => (0, 1, 1),
-                _ => {
-                    return Err(Self::fail(
-                        node,
-                        format!("windows {kernel:?} over {spatial:?}; relvis pools along one axis"),
-                    ))
-                }
-            }
-        };
-        let positions: usize = spatial.iter().product();
-        if size > positions || size == 0 || stride == 0 {
-            return Err(Self::fail(node, format!("a window of {size} over {spatial:?} positions")));
-        }
-        let last = self.channels_last_of(&node.name, id, &shape);
-        let flat = if spatial.len() > 1 {
-            self.reshape(&format!("{}/positions", node.name), last, vec![positions, shape[1]])
-        } else {
-            last
-        };
-        let layer = if op.contains("Max") {
-            Layer::MaxPool(if global {
-                MaxPool::Global
-            } else {
-                MaxPool::Windowed { size, stride }
-            })
-        } else {
-            Layer::Linear(Box::new(WindowMean {
-                window: (!global).then_some((size, stride)),
-                mean: true,
-            }))
-        };
-        let windows = (positions - size) / stride + 1;
-        let mut out_spatial = if global { vec![1; spatial.len()] } else { spatial.to_vec() };
-        out_spatial[along] = windows;
-        let p = self.add(&node.name, Op::Layer(layer), vec![flat]);
-        // A global max gives `[C]`, and windows over a grid run on its positions `[H·W, C]`.
-        let p = if global && op.contains("Max") || spatial.len() > 1 {
-            let out: Vec<usize> = out_spatial.iter().copied().chain([shape[1]]).collect();
-            self.reshape(&format!("{}/channels_last_shape", node.name), p, out)
-        } else {
-            p
-        };
-        let v = self.channels_first_of(&node.name, p, &out_spatial, shape[1]);
-        self.set(node, v);
-        Ok(())
-    }
-
-    pub(super) fn reduce(&mut self, node: &NodeProto) -> Result<(), ImportError> {
-        let axes = match ints_attribute(node, "axes") {
-            Some(a) => a,
-            None if node.input.len() > 1 => self
-                .constant(node, 1)?
-                .ints()
-                .ok_or_else(|| Self::fail(node, "axes must be integers"))?,
-            None => return Err(Self::fail(node, "a reduction over every axis")),
-        };
-        if let Value::Constant(c) = self.value(node, 0)? {
-            // Folded: the sum of an attention mask is the number of tokens.
-            let mut a = c.to_float();
-            let rank = a.ndim();
-            let keep = int_attribute(node, "keepdims", 1) == 1;
-            let mut axes: Vec<usize> = axes.iter().map(|&x| axis(x, rank)).collect();
-            axes.sort_unstable_by(|x, y| y.cmp(x));
-            for &ax in &axes {
-                let lane = a.len_of(ndarray::Axis(ax)) as f32;
-                let reduced = match node.op_type.as_str() {
-                    "ReduceMax" => {
-                        a.fold_axis(ndarray::Axis(ax), f32::NEG_INFINITY, |m, &v| m.max(v))
-                    }
-                    "ReduceMean" => a.sum_axis(ndarray::Axis(ax)) / lane,
-                    _ => a.sum_axis(ndarray::Axis(ax)),
-                };
-                a = if keep { reduced.insert_axis(ndarray::Axis(ax)) } else { reduced };
-            }
-            self.set(node, Value::Constant(Constant::Float(a)));
-            return Ok(());
-        }
-        let (id, shape) = self.node_input(node)?;
-        let axes: Vec<usize> = axes.iter().map(|&a| axis(a, shape.len())).collect();
-        let rank = shape.len();
-        // Every position of a channels-first `[1, C, spatial…]` value (axes of size 1 may be
-        // left out), or the positions of a channels-last `[1, L, C]` one.
-        let channels_first = rank >= 3
-            && axes.iter().all(|&a| a >= 2)
-            && (2..rank).all(|a| axes.contains(&a) || shape[a] == 1);
-        let positions_first = rank == 3 && axes == [1];
-        if !channels_first && !positions_first {
-            return Err(Self::fail(node, format!("a reduction over axes {axes:?} of {shape:?}; relvis reduces all positions of [1, C, L…] or [1, L, C]")));
-        }
-        let keep = int_attribute(node, "keepdims", 1) == 1;
-        let flat = if channels_first {
-            let last = self.channels_last_of(&node.name, id, &shape);
-            let positions = shape[2..].iter().product();
-            if rank > 3 {
-                self.reshape(&format!("{}/positions", node.name), last, vec![positions, shape[1]])
-            } else {
-                last
-            }
-        } else {
-            self.reshape(&format!("{}/drop_batch", node.name), id, vec![shape[1], shape[2]])
-        };
-        let layer = match node.op_type.as_str() {
-            "ReduceMax" => Layer::MaxPool(MaxPool::Global),
-            op => Layer::Linear(Box::new(WindowMean { window: None, mean: op == "ReduceMean" })),
-        };
-        let p = self.add(&node.name, Op::Layer(layer), vec![flat]);
-        let out: Vec<usize> = (0..rank)
-            .filter(|a| keep || !axes.contains(a))
-            .map(|a| if axes.contains(&a) { 1 } else { shape[a] })
-            .collect();
-        let r = self.reshape(&format!("{}/shape", node.name), p, out.clone());
-        self.set(node, Value::Node { id: r, shape: out });
-        Ok(())
-    }
-
     pub(super) fn gemm(&mut self, node: &NodeProto) -> Result<(), ImportError> {
         let (id, shape) = self.node_input(node)?;
         if int_attribute(node, "transA", 0) != 0 {
@@ -374,70 +228,47 @@ impl Builder<'_> {
         Ok(())
     }
 
-    pub(super) fn arithmetic(&mut self, node: &NodeProto) -> Result<(), ImportError> {
-        let op = node.op_type.as_str();
-        let (a, b) = (self.value(node, 0)?, self.value(node, 1)?);
-        match (a, b) {
-            (Value::Constant(x), Value::Constant(y)) => {
-                let (x, y) = (x.to_float(), y.to_float());
-                let z = match op {
-                    "Add" => &x + &y,
-                    "Sub" => &x - &y,
-                    "Mul" => &x * &y,
-                    _ => &x / &y,
-                };
-                self.set(node, Value::Constant(Constant::Float(z)));
+    /// `MatMul`: by a constant 2-D weight matrix, a dense layer over the last axis; of two
+    /// computed tensors (attention's `q · kᵀ` and `weights · v`), a graph product.
+    pub(super) fn matmul(&mut self, node: &NodeProto) -> Result<(), ImportError> {
+        let name = node.name.as_str();
+        let (id, shape) = self.node_input(node)?;
+        let w = match self.value(node, 1)? {
+            Value::Constant(Constant::Float(w)) => w,
+            Value::Constant(Constant::Int(_)) => {
+                return Err(Self::fail(node, "the weights must be floats"))
             }
-            (Value::Node { id, shape }, Value::Constant(c)) | (Value::Constant(c), Value::Node { id, shape }) if op == "Add" || op == "Mul" || self.value(node, 0).is_ok_and(|v| matches!(v, Value::Node { .. })) => {
-                let c = c.to_float();
-                match op {
-                    "Add" | "Sub" => {
-                        let c = if op == "Sub" { -c } else { c };
-                        if self.fold_bias(node, id, &c) {
-                            self.set(node, Value::Node { id, shape });
-                            return Ok(());
-                        }
-                        let k = self.constant_node(&format!("{}/constant", node.name), c);
-                        let s = self.add(&node.name, Op::Add, vec![id, k]);
-                        self.set(node, Value::Node { id: s, shape });
-                    }
-                    _ => {
-                        let c = if op == "Div" { c.mapv(|v| 1.0 / v) } else { c };
-                        if c.broadcast(IxDyn(&shape)).is_none() {
-                            return Err(Self::fail(node, format!("a constant {:?} for an input {shape:?}", c.shape())));
-                        }
-                        let s = self.add(&node.name, Op::Scale(c), vec![id]);
-                        self.set(node, Value::Node { id: s, shape });
-                    }
+            Value::Node { id: other, shape: other_shape } => {
+                let rank = shape.len();
+                let fits = rank >= 2
+                    && other_shape.len() == rank
+                    && shape[..rank - 2] == other_shape[..rank - 2]
+                    && shape[rank - 1] == other_shape[rank - 2];
+                if !fits {
+                    return Err(Self::fail(
+                        node,
+                        format!("a product of {shape:?} and {other_shape:?}; relvis multiplies computed tensors whose leading axes are equal"),
+                    ));
                 }
+                let mut out = shape.clone();
+                out[rank - 1] = other_shape[rank - 1];
+                let m = self.add(name, Op::MatMul, vec![id, other]);
+                self.set(node, Value::Node { id: m, shape: out });
+                return Ok(());
             }
-            (Value::Node { id: x, shape }, Value::Node { id: y, .. }) if op == "Add" || op == "Sub" => {
-                let y = if op == "Sub" { self.add(&format!("{}/negate", node.name), Op::Scale(ArrayD::from_elem(IxDyn(&[]), -1.0)), vec![y]) } else { y };
-                let s = self.add(&node.name, Op::Add, vec![x, y]);
-                self.set(node, Value::Node { id: s, shape });
-            }
-            _ => return Err(Self::fail(node, "a product, quotient or difference of this kind (computed divisor, two computed factors, or token ids)")),
+            Value::TokenIds => return Err(Self::fail(node, "token ids cannot be multiplied")),
+        };
+        if w.ndim() != 2 || shape.last() != Some(&w.shape()[0]) {
+            return Err(Self::fail(
+                node,
+                format!("weights {:?} for an input {shape:?}", w.shape()),
+            ));
         }
+        let w: Array2<f32> = w.into_dimensionality().expect("2-d");
+        let mut out = shape.clone();
+        *out.last_mut().expect("rank ≥ 1") = w.ncols();
+        let d = self.add(name, Op::Layer(Layer::Dense(Dense::new(w, None)?)), vec![id]);
+        self.set(node, Value::Node { id: d, shape: out });
         Ok(())
-    }
-
-    /// Folds a constant added to the output of a dense layer without bias (PyTorch's `Linear`
-    /// on 3-D inputs exports as MatMul + Add) into its bias, when nothing else reads that output.
-    pub(super) fn fold_bias(&mut self, node: &NodeProto, id: NodeId, c: &ArrayD<f32>) -> bool {
-        let read_once = node.input.iter().any(|i| {
-            matches!(self.values.get(i), Some(Value::Node { id: v, .. }) if *v == id)
-                && self.readers.get(i) == Some(&1)
-        });
-        let Op::Layer(Layer::Dense(d)) = &mut self.nodes[id].op else { return false };
-        let n_out = d.outputs();
-        if d.bias.is_some() || !read_once || c.len() != n_out || c.shape().last() != Some(&n_out) {
-            return false;
-        }
-        d.bias = Some(c.iter().copied().collect());
-        self.notes.push(format!(
-            "the constant added by `{}` is the bias of the product before it",
-            node.name
-        ));
-        true
     }
 }

@@ -3,13 +3,18 @@
 //! operators that only move or fold values in [`shapes`], those that compute (layers, pooling,
 //! arithmetic) in [`layers`].
 
+mod arithmetic;
 mod builder;
-mod dispatch;
 mod layers;
+mod masks;
+mod normalisation;
+mod reductions;
+mod registry;
 mod shapes;
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use lrp::{Graph, Node, NodeId, Op};
 use ndarray::{Array2, ArrayD, IxDyn};
@@ -19,20 +24,19 @@ use crate::error::{ImportError, UnsupportedNode};
 use crate::tensor::{decode, Constant};
 use builder::Builder;
 
-use crate::operators::SUPPORTED_OPERATORS;
+use registry::{conversion, OUTPUT_ACTIVATIONS};
+
+pub use registry::supported_operators;
 
 /// Inputs of Hugging Face exports that hold the same value at every position of one document
 /// read without padding: the attention mask (1) and the segment ids (0). They are constants of
 /// the graph, so a masked mean pooling is a product with a constant mask.
 const KNOWN_INPUTS: &[(&str, i64)] = &[("attention_mask", 1), ("token_type_ids", 0)];
 
-/// Operators that are only allowed as the model's last step: the logit before them is explained.
-const OUTPUT_ACTIVATIONS: &[&str] = &["Softmax", "LogSoftmax", "Sigmoid"];
-
 /// A decoded ONNX model, checked to hold only supported operators.
 pub struct OnnxModel {
     nodes: Vec<NodeProto>,
-    initialisers: HashMap<String, Constant>,
+    initialisers: Arc<HashMap<String, Constant>>,
     input: String,
     /// `attention_mask` and `token_type_ids` where the model reads them, with their value.
     known_inputs: Vec<(String, i64)>,
@@ -112,20 +116,21 @@ impl OnnxModel {
             Some(n) if OUTPUT_ACTIVATIONS.contains(&n.op_type.as_str()) => {
                 (n.input[0].clone(), Some(n.op_type.clone()))
             }
-            _ => (first_output, None),
+            _ => (first_output.clone(), None),
         };
+        let is_final_activation =
+            |n: &NodeProto| activation.is_some() && n.output.first() == Some(&first_output);
         let unsupported: Vec<UnsupportedNode> = graph
             .node
             .iter()
-            .filter(|n| {
-                !SUPPORTED_OPERATORS.contains(&n.op_type.as_str())
-                    || (OUTPUT_ACTIVATIONS.contains(&n.op_type.as_str())
-                        && n.input.first() != Some(&output))
-            })
+            .filter(|n| !is_final_activation(n) && conversion(&n.op_type).is_none())
             .map(|n| UnsupportedNode { name: n.name.clone(), op: n.op_type.clone() })
             .collect();
         if !unsupported.is_empty() {
-            return Err(ImportError::Unsupported(unsupported));
+            return Err(ImportError::Unsupported {
+                nodes: unsupported,
+                supported: supported_operators().collect(),
+            });
         }
         let embedding = graph
             .node
@@ -144,15 +149,11 @@ impl OnnxModel {
                 }),
             });
         let embedding = embedding.transpose()?;
-        // Nodes that only compute the final activation are not converted.
-        let nodes = graph
-            .node
-            .into_iter()
-            .filter(|n| !OUTPUT_ACTIVATIONS.contains(&n.op_type.as_str()))
-            .collect();
+        // The node that only computes the final activation is not converted.
+        let nodes = graph.node.iter().filter(|n| !is_final_activation(n)).cloned().collect();
         Ok(OnnxModel {
             nodes,
-            initialisers,
+            initialisers: Arc::new(initialisers),
             input: input.to_string(),
             known_inputs,
             output,
@@ -171,7 +172,7 @@ impl OnnxModel {
     pub fn graph(&self, shape: &[usize]) -> Result<ImportedGraph, ImportError> {
         let mut b = Builder {
             nodes: vec![Node::new("input", Op::Input, vec![])],
-            initialisers: &self.initialisers,
+            initialisers: Arc::clone(&self.initialisers),
             values: HashMap::new(),
             notes: Vec::new(),
             readers: HashMap::new(),

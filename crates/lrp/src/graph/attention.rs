@@ -1,0 +1,186 @@
+//! LRP through attention and normalisation: AttnLRP (Achtibat et al., ICML 2024) and CP-LRP
+//! (Ali et al., ICML 2022), computed as lxt computes them ("efficient" form): a backward pass
+//! of a modified gradient `g`, the relevance of every tensor `R = x ⊙ g`. Per operation:
+//!
+//! - dense and convolution layers: the gradient, i.e. LRP-0 with the bias keeping its share;
+//!   with ε, `g ← g ⊙ z / (z + ε sign z)` first (the ε rule);
+//! - sums, scalings by constants, means, reshapes: the gradient (relevance in proportion);
+//! - `Product` and `MatMul` of two computed tensors: AttnLRP's uniform rule, the gradient
+//!   halved for each factor, so each receives half of the product's ε-free relevance
+//!   `R_a = ½ a ⊙ ∂z/∂a ᵀ (R / z)`; CP-LRP holds attention weights (a factor computed from a
+//!   softmax) constant, the other factor gets the whole gradient;
+//! - `Softmax`: AttnLRP, the gradient: `R_x = x ⊙ (R_s − s Σ R_s)`; CP-LRP, nothing;
+//! - `Quotient` `a / b`: `b` held constant (a normalisation's standard deviation, lxt's
+//!   `stop_gradient`), `g_a = g / b`;
+//! - `Elementwise` and `Gate`: the identity rule, `g_x = g ⊙ f(x) / (x + 10⁻¹⁰)` (lxt's
+//!   `identity_rule_implicit`), i.e. `R_x = R_z`.
+
+use ndarray::{ArrayD, ArrayViewD, Zip};
+
+use super::backward::gradient_step;
+use super::tensor_ops::{matmul_gradient, reduce_to, softmax_gradient, zip_broadcast};
+use super::{GraphTrace, Node, NodeId, Op};
+use crate::composite::Composite;
+use crate::error::LrpError;
+use crate::explain::{sum, Explanation, LayerRelevance, Target};
+use crate::layers::LayerKind;
+use crate::rule::{Attention, Rule};
+
+/// lxt's stabiliser of the identity rule's ratio `f(x) / x`.
+const IDENTITY_EPSILON: f32 = 1e-10;
+
+impl GraphTrace<'_> {
+    /// AttnLRP or CP-LRP of `target` in lxt's form (module docs); dense and convolution layers
+    /// take `composite`'s rule (LRP-0 or ε). The report gives every node's `Σ z ⊙ g` out and
+    /// `Σ x ⊙ g` in (what goes to constants, such as position embeddings, is absorbed).
+    pub(super) fn attention_lrp(
+        &self,
+        target: &Target,
+        composite: &Composite,
+        attention: Attention,
+    ) -> Result<Explanation, LrpError> {
+        let output = self.output();
+        let seed = match target {
+            Target::Output(_) => target.top(output.view(), false)?,
+            Target::Relevance(_) => {
+                let r = target.top(output.view(), true)?;
+                zip_broadcast(&r.view(), &output, |r, z| if z == 0.0 { 0.0 } else { r / z })
+            }
+        };
+        let explained = sum((&seed * &output).view());
+        let mut layers = Vec::new();
+        let gradient = self.backward(seed, |index, node, inputs, g| {
+            let z = self.values[index].view();
+            let relevance_out = sum((&g * &z).view());
+            let (sent, rule) = self.attention_step(index, node, inputs, g, composite, attention);
+            let relevance_in = sent
+                .iter()
+                .zip(&node.inputs)
+                .zip(inputs)
+                .filter(|((_, &i), _)| !matches!(self.graph.nodes[i].op, Op::Constant(_)))
+                .map(|((s, _), x)| sum((s * x).view()))
+                .sum();
+            layers.push(LayerRelevance {
+                index,
+                kind: node.op.kind(),
+                rule,
+                relevance_out,
+                relevance_in,
+            });
+            sent
+        });
+        let relevance = gradient * &self.input();
+        Ok(Explanation { relevance, explained, layers })
+    }
+
+    /// What one node's inputs receive of the modified gradient `g`, and the rule used.
+    fn attention_step(
+        &self,
+        index: usize,
+        node: &Node,
+        inputs: &[ArrayViewD<f32>],
+        g: ArrayD<f32>,
+        composite: &Composite,
+        attention: Attention,
+    ) -> (Vec<ArrayD<f32>>, Option<Rule>) {
+        let z = self.values[index].view();
+        match &node.op {
+            Op::Layer(layer) if has_weights(layer.kind()) => {
+                let rule = composite.rule_for(index, layer.kind());
+                let g = match rule {
+                    Rule::Epsilon(eps) if eps > 0.0 => {
+                        let mut g = g;
+                        Zip::from(&mut g).and(&z).for_each(|g, &z| {
+                            let stabilised = z + eps * if z < 0.0 { -1.0 } else { 1.0 };
+                            *g *= z / stabilised;
+                        });
+                        g
+                    }
+                    _ => g,
+                };
+                (vec![layer.gradient(inputs[0].view(), g)], Some(rule))
+            }
+            Op::Layer(_) | Op::Add | Op::Affine { .. } | Op::Scale(_) => {
+                (gradient_step(node, inputs, z, g), None)
+            }
+            _ => (self.rule_gradient(node, inputs, z, g, attention), None),
+        }
+    }
+
+    /// The modified gradient through one of the operations of attention and normalisation
+    /// (and the operations that only move values), for both passes.
+    pub(super) fn rule_gradient(
+        &self,
+        node: &Node,
+        inputs: &[ArrayViewD<f32>],
+        z: ArrayViewD<f32>,
+        g: ArrayD<f32>,
+        attention: Attention,
+    ) -> Vec<ArrayD<f32>> {
+        let identity = |x: &ArrayViewD<f32>, g: ArrayD<f32>| {
+            let mut g = g;
+            Zip::from(&mut g).and(x).and(&z).for_each(|g, &x, &z| *g *= z / (x + IDENTITY_EPSILON));
+            g
+        };
+        match &node.op {
+            Op::Elementwise(_) => vec![identity(&inputs[0], g)],
+            Op::Gate => {
+                let gate = ArrayD::zeros(inputs[1].raw_dim());
+                vec![identity(&inputs[0], g), gate]
+            }
+            Op::Quotient => {
+                let divisor = ArrayD::zeros(inputs[1].raw_dim());
+                let g = zip_broadcast(&g.view(), &inputs[1], |g, b| g / b);
+                vec![reduce_to(g, inputs[0].shape()), divisor]
+            }
+            Op::Softmax { axis } => match attention {
+                Attention::AttnLrp => vec![softmax_gradient(&z, &g, *axis)],
+                Attention::CpLrp => vec![ArrayD::zeros(inputs[0].raw_dim())],
+            },
+            Op::Product | Op::MatMul => {
+                let (ga, gb) = match node.op {
+                    Op::MatMul => matmul_gradient(&inputs[0], &inputs[1], &g),
+                    _ => (
+                        reduce_to(
+                            zip_broadcast(&g.view(), &inputs[1], |g, b| g * b),
+                            inputs[0].shape(),
+                        ),
+                        reduce_to(
+                            zip_broadcast(&g.view(), &inputs[0], |g, a| g * a),
+                            inputs[1].shape(),
+                        ),
+                    ),
+                };
+                let weights = [
+                    self.is_attention_weights(node.inputs[0]),
+                    self.is_attention_weights(node.inputs[1]),
+                ];
+                let (fa, fb) = match (attention, weights) {
+                    (Attention::CpLrp, [true, false]) => (0.0, 1.0),
+                    (Attention::CpLrp, [false, true]) => (1.0, 0.0),
+                    _ => (0.5, 0.5),
+                };
+                vec![ga * fa, gb * fb]
+            }
+            _ => gradient_step(node, inputs, z, g),
+        }
+    }
+
+    /// Whether node `id` holds attention weights: a softmax's output, perhaps reshaped.
+    fn is_attention_weights(&self, mut id: NodeId) -> bool {
+        loop {
+            let node = &self.graph.nodes[id];
+            match node.op {
+                Op::Softmax { .. } => return true,
+                Op::Reshape(_) | Op::Transpose(_) | Op::Slice { .. } => id = node.inputs[0],
+                _ => return false,
+            }
+        }
+    }
+}
+
+/// Layers whose rule a composite sets: those with weights. Steps without weights (sums,
+/// scalings by constants, means) pass relevance in proportion.
+pub(crate) fn has_weights(kind: LayerKind) -> bool {
+    matches!(kind, LayerKind::Dense | LayerKind::Conv1d | LayerKind::Conv2d)
+}

@@ -1,0 +1,152 @@
+//! The arithmetic of the operations between computed tensors (attention, normalisation):
+//! forward values and plain gradients, and the broadcasting they share with `Add`.
+
+use ndarray::{linalg::general_mat_mul, ArrayD, ArrayViewD, Axis, IxDyn, Slice, Zip};
+
+/// The shape inputs of `shapes` broadcast to, as in NumPy (trailing axes aligned).
+pub(super) fn broadcast_shape<'a>(
+    shapes: impl IntoIterator<Item = &'a [usize]>,
+) -> Option<Vec<usize>> {
+    let mut out: Vec<usize> = Vec::new();
+    for shape in shapes {
+        let n = out.len().max(shape.len());
+        let mut next = vec![1; n];
+        for k in 0..n {
+            let a = if k + out.len() >= n { out[k + out.len() - n] } else { 1 };
+            let b = if k + shape.len() >= n { shape[k + shape.len() - n] } else { 1 };
+            next[k] = match (a, b) {
+                (a, b) if a == b => a,
+                (1, b) => b,
+                (a, 1) => a,
+                _ => return None,
+            };
+        }
+        out = next;
+    }
+    Some(out)
+}
+
+/// A signal of a broadcast result summed back to the `shape` of an input that was broadcast.
+pub(super) fn reduce_to(mut s: ArrayD<f32>, shape: &[usize]) -> ArrayD<f32> {
+    while s.ndim() > shape.len() {
+        s = s.sum_axis(Axis(0));
+    }
+    for (axis, &len) in shape.iter().enumerate() {
+        if len == 1 && s.shape()[axis] != 1 {
+            s = s.sum_axis(Axis(axis)).insert_axis(Axis(axis));
+        }
+    }
+    s
+}
+
+/// `f(a_i, b_i)` over the broadcast shape of `a` and `b` (checked by the caller).
+pub(super) fn zip_broadcast(
+    a: &ArrayViewD<f32>,
+    b: &ArrayViewD<f32>,
+    f: impl Fn(f32, f32) -> f32,
+) -> ArrayD<f32> {
+    let shape = broadcast_shape([a.shape(), b.shape()]).expect("shapes checked forward");
+    let a = a.broadcast(IxDyn(&shape)).expect("broadcast");
+    let b = b.broadcast(IxDyn(&shape)).expect("broadcast");
+    Zip::from(&a).and(&b).map_collect(|&a, &b| f(a, b))
+}
+
+/// Whether `a · b` over the last two axes fits: equal leading axes, `a`'s columns `b`'s rows.
+pub(super) fn matmul_fits(a: &[usize], b: &[usize]) -> bool {
+    a.len() == b.len()
+        && a.len() >= 2
+        && a[..a.len() - 2] == b[..b.len() - 2]
+        && a[a.len() - 1] == b[b.len() - 2]
+}
+
+/// `z[…] = a[…] · b[…]` over the last two axes (`transpose_a`/`transpose_b` take `aᵀ`/`bᵀ`).
+pub(super) fn matmul(
+    a: &ArrayViewD<f32>,
+    b: &ArrayViewD<f32>,
+    transpose_a: bool,
+    transpose_b: bool,
+) -> ArrayD<f32> {
+    let n = a.ndim();
+    let last2 = |x: &ArrayViewD<f32>, t: bool| {
+        let (r, c) = (x.shape()[n - 2], x.shape()[n - 1]);
+        if t {
+            (c, r)
+        } else {
+            (r, c)
+        }
+    };
+    let (rows, _) = last2(a, transpose_a);
+    let (_, cols) = last2(b, transpose_b);
+    let mut shape = a.shape()[..n - 2].to_vec();
+    shape.extend([rows, cols]);
+    let mut z = ArrayD::<f32>::zeros(IxDyn(&shape));
+    let lead: usize = shape[..n - 2].iter().product();
+    let flat = |x: &ArrayViewD<f32>| {
+        let s = x.shape();
+        x.to_shape((lead, s[n - 2], s[n - 1])).expect("leading axes flattened").into_owned()
+    };
+    let (a3, b3) = (flat(a), flat(b));
+    let mut z3 = z.view_mut().into_shape_with_order((lead, rows, cols)).expect("standard layout");
+    for i in 0..lead {
+        let ai = a3.index_axis(Axis(0), i);
+        let bi = b3.index_axis(Axis(0), i);
+        let ai = if transpose_a { ai.reversed_axes() } else { ai };
+        let bi = if transpose_b { bi.reversed_axes() } else { bi };
+        let mut zi = z3.index_axis_mut(Axis(0), i);
+        general_mat_mul(1.0, &ai, &bi, 0.0, &mut zi);
+    }
+    z
+}
+
+/// The gradients of `z = a · b` for `g` at `z`: `g · bᵀ` and `aᵀ · g`.
+pub(super) fn matmul_gradient(
+    a: &ArrayViewD<f32>,
+    b: &ArrayViewD<f32>,
+    g: &ArrayD<f32>,
+) -> (ArrayD<f32>, ArrayD<f32>) {
+    (matmul(&g.view(), b, false, true), matmul(a, &g.view(), true, false))
+}
+
+/// `softmax(x)` along `axis`, shifted by the maximum for stability.
+pub(super) fn softmax(x: &ArrayViewD<f32>, axis: usize) -> ArrayD<f32> {
+    let mut z = x.to_owned();
+    for mut lane in z.lanes_mut(Axis(axis)) {
+        let max = lane.fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+        lane.mapv_inplace(|v| (v - max).exp());
+        let total = lane.sum();
+        lane.mapv_inplace(|v| v / total);
+    }
+    z
+}
+
+/// The gradient of `s = softmax(x)` for `g` at `s`: `s ⊙ (g − Σ_axis s ⊙ g)`. Read as
+/// relevance (`R_s = s ⊙ g`), `x ⊙` this is AttnLRP's `R_x = x ⊙ (R_s − s Σ R_s)`.
+pub(super) fn softmax_gradient(s: &ArrayViewD<f32>, g: &ArrayD<f32>, axis: usize) -> ArrayD<f32> {
+    let weighted = (s * g).sum_axis(Axis(axis)).insert_axis(Axis(axis));
+    s * &(g - &weighted)
+}
+
+/// `mean_axis x` with the axis kept.
+pub(super) fn mean(x: &ArrayViewD<f32>, axis: usize) -> ArrayD<f32> {
+    let n = x.shape()[axis] as f32;
+    x.sum_axis(Axis(axis)).insert_axis(Axis(axis)) / n
+}
+
+/// The gradient of a mean along `axis` for `g`: `g / n` at every position of the axis.
+pub(super) fn mean_gradient(x_shape: &[usize], g: &ArrayD<f32>, axis: usize) -> ArrayD<f32> {
+    let n = x_shape[axis] as f32;
+    g.broadcast(IxDyn(x_shape)).expect("kept axis of length 1").mapv(|v| v / n)
+}
+
+/// The gradient of a slice: `g` where the slice came from, zero elsewhere.
+pub(super) fn slice_gradient(
+    x_shape: &[usize],
+    g: &ArrayD<f32>,
+    axis: usize,
+    start: usize,
+    end: usize,
+) -> ArrayD<f32> {
+    let mut out = ArrayD::<f32>::zeros(IxDyn(x_shape));
+    out.slice_axis_mut(Axis(axis), Slice::from(start..end)).assign(g);
+    out
+}
