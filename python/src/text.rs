@@ -8,8 +8,8 @@ use numpy::{IntoPyArray, PyArray1, PyArray2};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 use rayon::prelude::*;
+use text::Method;
 use text::{AnyTextModel, TextExplanation, TextModel};
-use text::{Method, DEFAULT_RULE};
 
 use crate::errors::{exception, text_error, usage};
 use outcome::FailureKind;
@@ -127,23 +127,26 @@ impl PyTextModel {
 
     /// Explains the score of `target` (a class name or index; the predicted class when `None`)
     /// on a document, or on each of a sequence of documents, word by word: LRP with `rule` (a
-    /// rule for all layers or a composite, e.g. `epsilon=0.01;conv1d:zplus`), `sa`
+    /// rule for all layers or a composite, e.g. `epsilon=0.01;conv1d:zplus`; `attnlrp` or
+    /// `cp-lrp` for transformers; by default `attnlrp` for a model with attention, else
+    /// `epsilon=0.01`), `sa`
     /// (sensitivity, `|∂s/∂x|` per word), `gxi` (gradient × input, `Σ x ∂s/∂x`),
     /// `ig[:steps=N,baseline=zero|pad,quadrature=midpoint|gauss-legendre|graded]` (Integrated
     /// Gradients, `(x − x') ⊙ Σ_k w_k ∇s(x' + α_k (x − x'))`), `smoothgrad[:samples=N,noise=F,seed=S]`
     /// (`‖(1/n) Σ_i ∇s(x + ε_i)‖` per word) or `occlusion[:window=W]` (the score's drop when
     /// windows of W words are deleted).
-    #[pyo3(signature = (texts, target=None, method="lrp", rule=DEFAULT_RULE))]
+    #[pyo3(signature = (texts, target=None, method="lrp", rule=None))]
     fn explain<'py>(
         &self,
         py: Python<'py>,
         texts: &Bound<'py, PyAny>,
         target: Option<&Bound<'py, PyAny>>,
         method: &str,
-        rule: &str,
+        rule: Option<&str>,
     ) -> PyResult<Py<PyAny>> {
         let (docs, single) = documents(texts)?;
         let class = self.target(target)?;
+        let rule = rule.unwrap_or(self.model.default_rule());
         let method = Method::parse(method, rule).map_err(|e| text_error(e.into()))?;
         let explained = py
             .detach(|| {

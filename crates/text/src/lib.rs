@@ -43,7 +43,8 @@ pub use evaluate::{
 };
 pub use explain::{
     explain_positions, Attribution, Baseline, Conservation, Method, OcclusionWindow,
-    PositionRelevance, TextExplanation, TextModel, WordRelevance, WordTotals, Words, DEFAULT_RULE,
+    PositionRelevance, SpecialToken, TextExplanation, TextModel, WordRelevance, WordTotals, Words,
+    ATTENTION_RULE, DEFAULT_RULE,
 };
 pub use model::{
     default_model, export_onnx, initialise_embeddings, load_model, onnx_bytes, read_vectors,

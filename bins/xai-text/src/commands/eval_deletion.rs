@@ -23,9 +23,9 @@ pub(crate) struct EvalDeletionArgs {
     /// Words deleted per document.
     #[arg(long, default_value_t = 50)]
     steps: usize,
-    /// The LRP rule (or composite) that ranks words.
-    #[arg(long, default_value = text::DEFAULT_RULE)]
-    rule: String,
+    /// The LRP rule (or composite) that ranks words [default: as for `explain`].
+    #[arg(long)]
+    rule: Option<String>,
     /// Random orders averaged for the chance baseline.
     #[arg(long, default_value_t = 3)]
     random_seeds: u64,
@@ -61,8 +61,8 @@ pub(crate) fn run(args: EvalDeletionArgs) -> Result<(), Error> {
     let plot = args.shard.is_none().then(|| StagedFile::new(&args.plot, args.force)).transpose()?;
     outcome::output::check_new(&args.json, args.force)?;
     let model = args.model.load_any()?;
-    let rule =
-        args.rule.parse().map_err(|e| Failure::usage(format!("--rule {}: {e}", args.rule)))?;
+    let written = args.rule.as_deref().unwrap_or(model.default_rule());
+    let rule = written.parse().map_err(|e| Failure::usage(format!("--rule {written}: {e}")))?;
     let (corpus, _) = args.data.load(model.native().map(|m| &m.config))?;
     let test = pipeline::split::evenly_spread(
         &text::deletion_documents(&model, &corpus.test, &corpus.classes)?,

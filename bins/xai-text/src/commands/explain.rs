@@ -43,9 +43,11 @@ pub(crate) struct ExplainArgs {
     #[arg(long, default_value = "lrp")]
     method: String,
     /// LRP rule for all layers, or a composite: `epsilon[=ε]`, `alphabeta[=α,β]`, `zplus`,
-    /// `lrp0`, `flat`, `wsquare`, e.g. `epsilon=0.01;conv1d:zplus`.
-    #[arg(long, default_value = text::DEFAULT_RULE)]
-    rule: String,
+    /// `lrp0`, `flat`, `wsquare`, e.g. `epsilon=0.01;conv1d:zplus`; for transformers `attnlrp`
+    /// (AttnLRP as lxt computes it, `attnlrp:epsilon=ε` for ε on the dense layers) or
+    /// `cp-lrp` [default: `attnlrp` for a model with attention, else `epsilon=0.01`].
+    #[arg(long)]
+    rule: Option<String>,
     /// `text` (coloured words), `json`, or `html` (a self-contained page).
     #[arg(long, default_value = "text")]
     format: OutputFormat,
@@ -112,7 +114,8 @@ fn explain_inputs(
 pub(crate) fn run(args: ExplainArgs) -> Result<(), Error> {
     use rayon::prelude::*;
     let model = args.model.load_any()?;
-    let method = Method::parse(&args.method, &args.rule).map_err(TextError::from)?;
+    let rule = args.rule.as_deref().unwrap_or(model.default_rule());
+    let method = Method::parse(&args.method, rule).map_err(TextError::from)?;
     let class = args.class.as_deref().map(|name| model.class_index(name)).transpose()?;
     if let Some(input) = &args.jsonl {
         let mut out = Sink::open(args.out.as_deref(), args.force)?;

@@ -15,7 +15,7 @@ use text::explanation_html;
 use text::spray_page;
 use text::TextExplanation;
 use text::{class_strategies, strategies, MapKind, TextStrategies};
-use text::{Method, TextError, TextModel, DEFAULT_RULE};
+use text::{Method, TextError, TextModel};
 
 use crate::args::{DataArg, ModelArg};
 use crate::failure::Error;
@@ -34,9 +34,9 @@ pub(crate) struct SprayArgs {
     maps: MapKind,
     #[command(flatten)]
     cluster: ClusterArgs,
-    /// LRP rule, as for `explain`.
-    #[arg(long, default_value = DEFAULT_RULE)]
-    rule: String,
+    /// LRP rule, as for `explain` [default: as for `explain`].
+    #[arg(long)]
+    rule: Option<String>,
     /// Cluster explanations made elsewhere instead of computing them: files of the worker
     /// mode's output (`explain --jsonl`, JSON lines with `id` and `explanation`), gathered from
     /// shards or from the Python package, read in the order given. Each explanation counts for
@@ -114,7 +114,8 @@ pub(crate) fn run(args: SprayArgs) -> Result<(), Error> {
             Some(name) => vec![model.class_index(name)?],
             None => (0..model.classes().len()).collect(),
         };
-        let method = Method::parse("lrp", &args.rule).map_err(TextError::from)?;
+        let rule = args.rule.as_deref().unwrap_or(model.default_rule());
+        let method = Method::parse("lrp", rule).map_err(TextError::from)?;
         let bar = ProgressBar::new(classes.len() as u64);
         let mut results = Vec::new();
         for k in classes {

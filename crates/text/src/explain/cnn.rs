@@ -53,7 +53,7 @@ impl Attribute<Words> for CnnPass<'_> {
     fn lrp(&self, composite: &Composite) -> Result<Attribution, TextError> {
         let e = self.trace.lrp(&self.target(), composite)?;
         let layers = e.layers.iter().map(LayerSum::from).collect();
-        let input = WordTotals { words: e.input_sum(), padding: 0.0 };
+        let input = WordTotals { words: e.input_sum(), padding: 0.0, special: 0.0 };
         Ok(Attribution {
             relevance: e.position_sums().iter().copied().collect(),
             conservation: Some(Conservation::new(e.explained, input, layers)),
@@ -191,6 +191,7 @@ pub(crate) fn explain_text(
         c.with_input(WordTotals {
             words: words.iter().map(|w| f64::from(w.relevance)).sum(),
             padding: padding.iter().map(|&r| f64::from(r)).sum(),
+            special: 0.0,
         })
     });
     Ok(TextExplanation {
@@ -204,6 +205,7 @@ pub(crate) fn explain_text(
         scores: positions.scores.to_vec(),
         text: prepared.text,
         words,
+        special_tokens: Vec::new(),
         signed: method.is_signed(),
         conservation,
         completeness: positions.completeness,

@@ -18,14 +18,27 @@ pub struct WordTotals {
     /// and w² give it some, as they do not look at the input).
     #[serde(default)]
     pub padding: f64,
+    /// The relevance on the tokens a tokenizer adds around the words (`[CLS]`, `[SEP]`, `<s>`).
+    #[serde(default)]
+    pub special: f64,
 }
 
-/// `explained − words − padding`: taken by biases and ε (and zero denominators; for models
-/// with special tokens such as `[CLS]`, by those too).
+/// `explained − words − padding − special`: taken by biases and ε (and zero denominators), by
+/// position and segment embeddings, and by the softmax rule inside attention.
 impl InputRelevance for WordTotals {
     fn absorbed(&self, explained: f64) -> f64 {
-        explained - self.words - self.padding
+        explained - self.words - self.padding - self.special
     }
+}
+
+/// A token the tokenizer adds around the words, with its relevance (often large: a
+/// transformer's `[CLS]` gathers what the classifier reads).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SpecialToken {
+    pub token: String,
+    /// Its position among the token ids the model read.
+    pub position: usize,
+    pub relevance: f32,
 }
 
 /// Where the explained score went: the words, the padding, and what biases and ε absorbed,
@@ -65,6 +78,9 @@ pub struct TextExplanation {
     /// The text the model read (after the model's cleaning).
     pub text: String,
     pub words: Vec<WordRelevance>,
+    /// The tokens the tokenizer added around the words, with their relevance.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub special_tokens: Vec<SpecialToken>,
     /// Whether relevances are signed (SA's are not).
     pub signed: bool,
     /// For LRP: where the score went.

@@ -13,7 +13,8 @@ use pipeline::metrics::argmax;
 use crate::error::TextError;
 use crate::explain::attribution::{ig_relevance, occlusion_by_forward, Attribution};
 use crate::explain::{
-    words_of, Baseline, Conservation, Method, OcclusionWindow, TextExplanation, WordTotals, Words,
+    words_of, Baseline, Conservation, Method, OcclusionWindow, SpecialToken, TextExplanation,
+    WordTotals, Words,
 };
 use crate::model::{softmax, Encoded, OnnxTextClassifier};
 
@@ -51,7 +52,7 @@ impl Attribute<Words> for GraphPass<'_> {
     fn lrp(&self, composite: &Composite) -> Result<Attribution, TextError> {
         let e = self.trace.lrp(&self.target(), composite)?;
         let layers = e.layers.iter().map(LayerSum::from).collect();
-        let input = WordTotals { words: 0.0, padding: 0.0 };
+        let input = WordTotals { words: 0.0, padding: 0.0, special: 0.0 };
         Ok(Attribution {
             relevance: first_document(position_sums(e.relevance.view())),
             conservation: Some(Conservation::new(e.explained, input, layers)),
@@ -151,10 +152,20 @@ pub(crate) fn explain_text(
     let words = words_of(&text, &tokens, &relevance, usize::MAX, method.is_signed(), |id| {
         model.tokenizer.id_to_token(id).unwrap_or_default()
     });
+    // The tokens the tokenizer added around the words: neither words nor padding.
+    let special_tokens: Vec<SpecialToken> = (0..padding.start)
+        .filter(|t| !positions.contains(t))
+        .map(|t| SpecialToken {
+            token: model.tokenizer.id_to_token(ids[t]).unwrap_or_default(),
+            position: t,
+            relevance: per_position[t],
+        })
+        .collect();
     let conservation = conservation.map(|c| {
         c.with_input(WordTotals {
             words: words.iter().map(|w| f64::from(w.relevance)).sum(),
             padding: per_position[padding].iter().map(|&r| f64::from(r)).sum(),
+            special: special_tokens.iter().map(|s| f64::from(s.relevance)).sum(),
         })
     });
     Ok(TextExplanation {
@@ -168,6 +179,7 @@ pub(crate) fn explain_text(
         scores,
         text,
         words,
+        special_tokens,
         signed: method.is_signed(),
         conservation,
         completeness,

@@ -5,6 +5,10 @@ use crate::error::TextError;
 use crate::explain::{cnn, onnx, Method, TextExplanation};
 use crate::model::{AnyTextModel, OnnxTextClassifier, Prediction, TextClassifier};
 
+/// The rule for models with attention when none is given: AttnLRP in lxt's efficient form
+/// (dense layers by LRP-0, i.e. Gradient × Input with the bias keeping its share).
+pub const ATTENTION_RULE: &str = "attnlrp";
+
 /// A classifier of documents that explains its decisions word by word.
 pub trait TextModel: Send + Sync {
     fn classes(&self) -> &[String];
@@ -16,6 +20,12 @@ pub trait TextModel: Send + Sync {
         class: Option<usize>,
         method: &Method,
     ) -> Result<TextExplanation, TextError>;
+
+    /// The LRP rule used when none is given: AttnLRP for a model with attention (as lxt), else
+    /// [`crate::DEFAULT_RULE`].
+    fn default_rule(&self) -> &'static str {
+        crate::explain::DEFAULT_RULE
+    }
 
     /// The index of the class called `name`.
     fn class_index(&self, name: &str) -> Result<usize, TextError> {
@@ -60,6 +70,14 @@ impl TextModel for OnnxTextClassifier {
     ) -> Result<TextExplanation, TextError> {
         onnx::explain_text(self, text, class, method)
     }
+
+    fn default_rule(&self) -> &'static str {
+        if self.has_attention {
+            ATTENTION_RULE
+        } else {
+            crate::explain::DEFAULT_RULE
+        }
+    }
 }
 
 impl TextModel for AnyTextModel {
@@ -78,6 +96,10 @@ impl TextModel for AnyTextModel {
         method: &Method,
     ) -> Result<TextExplanation, TextError> {
         either(self).explain(text, class, method)
+    }
+
+    fn default_rule(&self) -> &'static str {
+        either(self).default_rule()
     }
 }
 

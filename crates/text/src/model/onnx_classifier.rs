@@ -64,6 +64,8 @@ pub struct OnnxTextClassifier {
     min_length: usize,
     pub(crate) pad_id: u32,
     unknown_id: Option<u32>,
+    /// Whether the graph has attention (a softmax or a product of two computed tensors).
+    pub(crate) has_attention: bool,
 }
 
 /// The window `tokenizer_config.json` at `path` gives (`model_max_length`), if the file is
@@ -117,12 +119,17 @@ impl OnnxTextClassifier {
             .and_then(|json| {
                 tokenizers::Tokenizer::from_bytes(json).map_err(|e| model_file(&tokenizer_path, e))
             })?;
-        // The shortest input the graph takes, and the number of outputs there.
-        let (min_length, outputs) = (1..=MAX_PADDED_LENGTH)
+        // The shortest input the graph takes, the number of outputs there, and whether the
+        // graph has attention.
+        let (min_length, outputs, has_attention) = (1..=MAX_PADDED_LENGTH)
             .find_map(|len| {
                 let probe = ArrayD::<f32>::zeros(IxDyn(&[1, len, dim]));
-                let graph = model.graph(probe.shape()).ok()?;
-                Some((len, graph.graph.forward(probe).ok()?.output().len()))
+                let graph = model.graph(probe.shape()).ok()?.graph;
+                let attention = graph
+                    .nodes()
+                    .iter()
+                    .any(|n| matches!(n.op, lrp::Op::Softmax { .. } | lrp::Op::MatMul));
+                Some((len, graph.forward(probe).ok()?.output().len(), attention))
             })
             .ok_or_else(|| match model.graph(&[1, MAX_PADDED_LENGTH, dim]) {
                 Err(e) => model_file(&path, e),
@@ -157,6 +164,7 @@ impl OnnxTextClassifier {
             min_length,
             pad_id,
             unknown_id,
+            has_attention,
         })
     }
 

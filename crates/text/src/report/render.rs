@@ -154,6 +154,14 @@ pub fn write_terminal(
     if !e.text.ends_with('\n') {
         writeln!(out)?;
     }
+    if !e.special_tokens.is_empty() {
+        let specials: Vec<String> = e
+            .special_tokens
+            .iter()
+            .map(|s| format!("{} {}", s.token, value(s.relevance, e.signed)))
+            .collect();
+        writeln!(out, "\nspecial tokens (not words, not coloured): {}", specials.join(", "))?;
+    }
     if let Some(cut) = e.words.iter().position(|w| !w.seen) {
         writeln!(out, "\n(the model reads the first {cut} words; the rest are not coloured)")?;
     }
@@ -183,19 +191,30 @@ pub fn write_terminal(
     Ok(())
 }
 
-/// `words sum to W of the score S; padding took P (p %); biases and ε absorbed A (a %)`, the
-/// padding named only when it took any.
+/// `words sum to W of the score S; special tokens took T (t %); padding took P (p %); biases
+/// and ε absorbed A (a %)`, the special tokens and the padding named only when they took any.
 fn conservation_sentence(c: &Conservation) -> String {
     let share = |part: f64| if c.explained != 0.0 { 100.0 * part / c.explained } else { 0.0 };
-    let padding = if c.input.padding != 0.0 {
-        format!("; padding took {:.4} ({:.1} %)", c.input.padding, share(c.input.padding))
+    let part = |name: &str, value: f64| {
+        if value != 0.0 {
+            format!("; {name} took {value:.4} ({:.1} %)", share(value))
+        } else {
+            String::new()
+        }
+    };
+    // With special tokens the model is a transformer: position embeddings and the softmax
+    // rule take shares too.
+    let absorbers = if c.input.special != 0.0 {
+        "biases, position embeddings and the softmax rule"
     } else {
-        String::new()
+        "biases and ε"
     };
     format!(
-        "words sum to {:.4} of the score {:.4}{padding}; biases and ε absorbed {:.4} ({:.1} %)",
+        "words sum to {:.4} of the score {:.4}{}{}; {absorbers} absorbed {:.4} ({:.1} %)",
         c.input.words,
         c.explained,
+        part("special tokens", c.input.special),
+        part("padding", c.input.padding),
         c.absorbed,
         share(c.absorbed)
     )

@@ -1,0 +1,97 @@
+//! Hugging Face transformer classifiers (BERT eager and SDPA, DistilBERT, RoBERTa; made by
+//! `crates/onnx-import/scripts/transformer_fixtures.py`) read as model folders: their
+//! tokenizers, windows and labels, and explanations word by word against lxt's AttnLRP and
+//! autograd's Gradient × Input per token (sub-word pieces summed per word, special tokens
+//! reported apart), within 1e-4 of each document's largest relevance.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use text::{load_model, Method, TextModel, ATTENTION_RULE};
+
+const MODELS: &[&str] = &["bert_eager", "bert_sdpa", "distilbert", "roberta"];
+
+fn folder(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../onnx-import/tests/fixtures/transformers")
+        .join(name)
+}
+
+fn expected(name: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(folder(name).join("expected.json")).unwrap())
+        .unwrap()
+}
+
+fn floats(v: &Value) -> Vec<f64> {
+    v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()
+}
+
+/// Every document of every model explained by `method` (the model's default rule for LRP)
+/// against the stored per-token `key`: words are the sums of their pieces, special tokens
+/// keep their own.
+fn check(method: &str, key: &str) {
+    for name in MODELS {
+        let model = load_model(&folder(name)).unwrap();
+        assert_eq!(model.default_rule(), ATTENTION_RULE, "{name} has attention");
+        let expected = expected(name);
+        let labels: Vec<&str> =
+            expected["labels"].as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
+        assert_eq!(model.classes(), labels);
+        let method = Method::parse(method, model.default_rule()).unwrap();
+        for (n, doc) in expected["documents"].as_array().unwrap().iter().enumerate() {
+            let target = doc["target"].as_u64().unwrap() as usize;
+            let e = model.explain(doc["text"].as_str().unwrap(), Some(target), &method).unwrap();
+            let logits = floats(&doc["logits"]);
+            assert!((f64::from(e.score) - logits[target]).abs() < 1e-4, "{name} {n}: score");
+            let tokens: Vec<&str> =
+                doc["tokens"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+            let reference = floats(&doc[key]);
+            let scale = reference.iter().fold(0.0f64, |m, r| m.max(r.abs()));
+            let close = |ours: f32, theirs: f64, what: &str| {
+                assert!(
+                    (f64::from(ours) - theirs).abs() < 1e-4 * scale,
+                    "{name} document {n}, {what}: {ours} against {theirs}"
+                );
+            };
+            let specials: Vec<usize> = e.special_tokens.iter().map(|s| s.position).collect();
+            for s in &e.special_tokens {
+                assert_eq!(s.token, tokens[s.position]);
+                close(s.relevance, reference[s.position], &s.token);
+            }
+            let mut pieces = (0..tokens.len()).filter(|t| !specials.contains(t));
+            for w in &e.words {
+                assert!(w.seen, "{name} document {n}: {} is read", w.word);
+                let positions: Vec<usize> = pieces.by_ref().take(w.tokens.len()).collect();
+                let names: Vec<&str> = positions.iter().map(|&t| tokens[t]).collect();
+                assert_eq!(w.tokens, names, "{name} document {n}: the pieces of {}", w.word);
+                close(w.relevance, positions.iter().map(|&t| reference[t]).sum(), &w.word);
+            }
+            assert_eq!(pieces.next(), None, "{name} document {n}: every token is a word's");
+        }
+    }
+}
+
+#[test]
+fn transformers_explained_word_by_word_equal_lxt_attnlrp() {
+    check("lrp", "attnlrp");
+}
+
+#[test]
+fn transformers_explained_by_gradient_x_input_equal_autograd() {
+    check("gxi", "gradient_x_input");
+}
+
+#[test]
+fn the_embedded_special_tokens_and_conservation_are_reported() {
+    let model = load_model(&folder("bert_eager")).unwrap();
+    let e = model
+        .explain("The goalie stopped every shot.", None, &Method::parse("lrp", "attnlrp").unwrap())
+        .unwrap();
+    let names: Vec<&str> = e.special_tokens.iter().map(|s| s.token.as_str()).collect();
+    assert_eq!(names, ["[CLS]", "[SEP]"]);
+    let c = e.conservation.unwrap();
+    let special: f64 = e.special_tokens.iter().map(|s| f64::from(s.relevance)).sum();
+    assert!((c.input.special - special).abs() < 1e-6);
+    let words: f64 = e.words.iter().map(|w| f64::from(w.relevance)).sum();
+    assert!((c.explained - words - special - c.absorbed).abs() < 1e-4);
+}
