@@ -37,9 +37,9 @@ pub use evaluate::{
     count_deletion, deletion_documents, deletion_run, evaluate_deletion, evaluate_examples,
     evaluate_faithfulness, evaluate_model, evaluate_texts, randomisation_test, randomised_cnn,
     rank, rank_positions, ClassDeletion, Curve, DeletionConfig, DeletionCounts, DeletionDocument,
-    DeletionModel, DeletionReport, EvaluatedDocument, Evaluation, EvaluationReport,
-    EvaluationSettings, Experiment, FaithfulnessConfig, GroupCounts, MethodScores, ModelEvaluation,
-    Phase, Ranking, Shard, CASCADE,
+    DeletionModel, DeletionReport, EditedDocument, EvaluatedDocument, Evaluation, EvaluationReport,
+    EvaluationSettings, Experiment, FaithfulnessConfig, FaithfulnessModel, GraphDocument,
+    GroupCounts, MethodScores, ModelEvaluation, Phase, Ranking, Shard, CASCADE,
 };
 pub use explain::{
     explain_positions, Attribution, Baseline, Conservation, Method, OcclusionWindow,

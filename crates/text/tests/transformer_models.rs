@@ -95,3 +95,38 @@ fn the_embedded_special_tokens_and_conservation_are_reported() {
     let words: f64 = e.words.iter().map(|w| f64::from(w.relevance)).sum();
     assert!((c.explained - words - special - c.absorbed).abs() < 1e-4);
 }
+
+/// The faithfulness measures' edits of a transformer's document: unedited it scores as the
+/// model predicts; a word removed scores as the text written without it; a word zeroed or
+/// replaced changes the scores, and putting it back restores them.
+#[test]
+fn a_transformer_document_under_edits_scores_as_the_texts_it_stands_for() {
+    use text::{EditedDocument, FaithfulnessModel, Slot};
+    let model = load_model(&folder("bert_eager")).unwrap();
+    let text::AnyTextModel::Onnx(onnx) = &model else { panic!("an ONNX folder") };
+    let full = "the goalie stopped every shot in the game";
+    let docs = [text::Document { id: "d".into(), text: full.into(), label: 0 }];
+    let classes = [model.classes()[0].clone()];
+    let document = text::deletion_documents(&model, &docs, &classes).unwrap().remove(0);
+    let replacement = model.known_word("the").unwrap().unwrap();
+    let start = onnx.start(&document.ids, replacement).unwrap();
+    let close = |a: &[f32], b: &[f32]| a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-5);
+    assert!(close(&start.scores().unwrap(), &model.predict(full).unwrap().scores));
+    // "every" is one token, after the pieces of the three words before it.
+    let e = model.explain(full, None, &Method::parse("gxi", "").unwrap()).unwrap();
+    let before: usize = e.words[..3].iter().map(|w| w.tokens.len()).sum();
+    assert_eq!(e.words[3].tokens, ["every"]);
+    let every = document.deletable[before];
+    let mut edited = start.clone();
+    edited.remove(every);
+    let without = model.predict("the goalie stopped shot in the game").unwrap().scores;
+    assert!(close(&edited.scores().unwrap(), &without));
+    edited.reset_to(&start);
+    edited.set(every, Slot::Replaced);
+    let replaced = model.predict("the goalie stopped the shot in the game").unwrap().scores;
+    assert!(close(&edited.scores().unwrap(), &replaced));
+    edited.set(every, Slot::Zeroed);
+    assert!(!close(&edited.scores().unwrap(), &start.scores().unwrap()));
+    edited.set(every, Slot::Word);
+    assert!(close(&edited.scores().unwrap(), &start.scores().unwrap()));
+}

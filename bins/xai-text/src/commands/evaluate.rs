@@ -9,13 +9,17 @@ use outcome::output::StagedFolder;
 use outcome::{errln, outln, Failure};
 use text::CueRecord;
 use text::{evaluate_model, EvaluationReport, EvaluationSettings, Phase};
-use text::{Method, OnnxTextClassifier, TextClassifier, TextError};
+use text::{AnyTextModel, Method, TextError, TextModel, ATTENTION_RULE};
 
 use crate::args::DataArg;
 use crate::failure::Error;
 
+/// The methods compared on a model with attention unless told otherwise.
+const ATTENTION_METHODS: &[&str] =
+    &["lrp attnlrp", "lrp cp-lrp", "sa", "gxi", "ig", "smoothgrad", "occlusion"];
+
 /// The methods compared unless told otherwise.
-const METHODS: [&str; 7] = [
+const METHODS: &[&str] = &[
     "lrp epsilon=0.01",
     "lrp epsilon=0.01;conv1d:zplus",
     "sa",
@@ -29,13 +33,15 @@ const METHODS: [&str; 7] = [
 pub(crate) struct EvaluateArgs {
     #[command(flatten)]
     data: DataArg,
-    /// A model folder made by `xai-text train`, or `default` for the model embedded in the
-    /// binary; give it again for each model to compare [default: the embedded model].
+    /// A model folder made by `xai-text train` or exported to ONNX (a transformer too), or
+    /// `default` for the model embedded in the binary; give it again for each model to compare
+    /// [default: the embedded model].
     #[arg(long = "model", value_name = "DIR")]
     models: Vec<PathBuf>,
     /// A method as `explain --method` takes it, LRP with its rules after a space (`lrp
     /// epsilon=0.01;conv1d:zplus`); give it again for each method [default: LRP-ε, LRP with z⁺
-    /// in the convolution, SA, G×I, IG, SmoothGrad, occlusion]. A random ranking always runs.
+    /// in the convolution, SA, G×I, IG, SmoothGrad, occlusion; for a model with attention
+    /// AttnLRP and CP-LRP in place of the two LRP]. A random ranking always runs.
     #[arg(long = "method", value_name = "METHOD")]
     methods: Vec<String>,
     /// Words deleted or inserted along the curves.
@@ -73,8 +79,25 @@ pub(crate) struct EvaluateArgs {
 
 pub(crate) fn run(args: EvaluateArgs) -> Result<(), Error> {
     let staged = StagedFolder::new(&args.out, args.force)?;
+    let models: Vec<(String, AnyTextModel)> = if args.models.is_empty() {
+        vec![("default".to_string(), AnyTextModel::Native(text::default_model()?))]
+    } else {
+        let load = |dir: &PathBuf| match dir {
+            _ if dir.as_os_str() == "default" && !dir.exists() => {
+                text::default_model().map(AnyTextModel::Native)
+            }
+            _ => text::load_model(dir),
+        };
+        args.models
+            .iter()
+            .map(|dir| Ok((dir.display().to_string(), load(dir)?)))
+            .collect::<Result<_, Error>>()?
+    };
+    // Transformers are compared by their own methods (AttnLRP, CP-LRP) beside the rest.
+    let defaults =
+        if models[0].1.default_rule() == ATTENTION_RULE { ATTENTION_METHODS } else { METHODS };
     let written: Vec<String> = if args.methods.is_empty() {
-        METHODS.iter().map(|m| m.to_string()).collect()
+        defaults.iter().map(|m| m.to_string()).collect()
     } else {
         args.methods.clone()
     };
@@ -83,22 +106,7 @@ pub(crate) fn run(args: EvaluateArgs) -> Result<(), Error> {
         .map(|m| m.parse::<Method>())
         .collect::<Result<Vec<_>, _>>()
         .map_err(TextError::from)?;
-    let models: Vec<(String, TextClassifier)> = if args.models.is_empty() {
-        vec![("default".to_string(), text::default_model()?)]
-    } else {
-        let load = |dir: &PathBuf| {
-            match dir {
-            _ if dir.as_os_str() == "default" && !dir.exists() => text::default_model(),
-            _ if OnnxTextClassifier::is_onnx_folder(dir) => Err(TextError::Model(format!("{}: an ONNX model; evaluate takes relvis models (its perturbations run on the CNN's incremental document)", dir.display()))),
-            _ => TextClassifier::load(dir),
-        }
-        };
-        args.models
-            .iter()
-            .map(|dir| Ok((dir.display().to_string(), load(dir)?)))
-            .collect::<Result<_, Error>>()?
-    };
-    let (corpus, _) = args.data.load(Some(&models[0].1.config))?;
+    let (corpus, _) = args.data.load(models[0].1.native().map(|m| &m.config))?;
     let cue = if args.data.path().is_dir() { CueRecord::read(&args.data.path())? } else { None };
     if let Some(c) = &cue {
         errln!("a planted set: cue `{}` in {} documents of {}", c.cue, c.planted.len(), c.class);
@@ -115,6 +123,17 @@ pub(crate) fn run(args: EvaluateArgs) -> Result<(), Error> {
         }
         (_, false) => corpus.test.clone(),
     };
+    // A model trained on some of the set's classes (a fine-tuned transformer, say) is judged
+    // on the documents of the classes every compared model knows.
+    let known = |class: &str| models.iter().all(|(_, m)| m.classes().iter().any(|c| c == class));
+    let before = test.len();
+    let test: Vec<_> = test.into_iter().filter(|d| known(&corpus.classes[d.label])).collect();
+    if test.len() < before {
+        errln!(
+            "{} of {before} test documents are of classes the model does not know; left out",
+            before - test.len()
+        );
+    }
     let docs = pipeline::split::evenly_spread(&test, args.limit);
     let settings = EvaluationSettings {
         methods,

@@ -129,7 +129,7 @@ pub fn deletion_documents(
 }
 
 /// [`deletion_documents`] for relvis's CNN: the ids it reads, padding not deletable.
-pub(crate) fn native_deletion_documents(
+fn native_deletion_documents(
     model: &TextClassifier,
     docs: &[Document],
     classes: &[String],
@@ -152,7 +152,16 @@ fn model_labels(
     docs: &[Document],
     classes: &[String],
 ) -> Result<Vec<usize>, TextError> {
-    let index: Vec<usize> =
-        classes.iter().map(|c| model.class_index(c)).collect::<Result<_, _>>()?;
-    Ok(docs.iter().map(|d| index[d.label]).collect())
+    // Only the classes the documents are of: a model may know a subset of the set's.
+    let mut index: Vec<Option<usize>> = vec![None; classes.len()];
+    docs.iter()
+        .map(|d| match index[d.label] {
+            Some(i) => Ok(i),
+            None => {
+                let i = model.class_index(&classes[d.label])?;
+                index[d.label] = Some(i);
+                Ok(i)
+            }
+        })
+        .collect()
 }

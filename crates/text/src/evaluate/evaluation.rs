@@ -12,11 +12,11 @@ use serde::{Deserialize, Serialize};
 use crate::data::CueRecord;
 use crate::data::Document;
 use crate::error::TextError;
-use crate::evaluate::native_deletion_documents;
 use crate::evaluate::randomisation_test;
+use crate::evaluate::{deletion_documents, DeletionDocument};
 use crate::evaluate::{evaluate_faithfulness, EvaluatedDocument, FaithfulnessConfig, MethodScores};
 use crate::explain::Method;
-use crate::model::TextClassifier;
+use crate::model::AnyTextModel;
 use pipeline::randomisation::RandomisationCurve;
 use pipeline::split::evenly_spread;
 
@@ -67,7 +67,7 @@ pub struct EvaluationReport {
 /// the record of a planted set, whose cue's tokens are the truth for localisation.
 pub fn evaluate_model(
     name: &str,
-    model: &TextClassifier,
+    model: &AnyTextModel,
     docs: &[Document],
     classes: &[String],
     cue: Option<&CueRecord>,
@@ -75,16 +75,13 @@ pub fn evaluate_model(
     progress: &(dyn Fn(Phase, usize, usize) + Sync),
 ) -> Result<ModelEvaluation, TextError> {
     let started = Instant::now();
-    let replacement = match model.tokenizer.encode(&settings.replacement)?.ids.as_slice() {
-        [id] if *id != crate::model::UNK => *id,
-        _ => {
-            return Err(TextError::Settings(format!(
-                "replacement `{}`: the model does not read it as one known word",
-                settings.replacement
-            )))
-        }
-    };
-    let deletion = native_deletion_documents(model, docs, classes)?;
+    let replacement = model.known_word(&settings.replacement)?.ok_or_else(|| {
+        TextError::Settings(format!(
+            "replacement `{}`: the model does not read it as one known word",
+            settings.replacement
+        ))
+    })?;
+    let deletion: Vec<DeletionDocument> = deletion_documents(model, docs, classes)?;
     let cue_words: HashSet<&str> =
         cue.map(|c| c.words.iter().map(String::as_str).collect()).unwrap_or_default();
     let documents: Vec<EvaluatedDocument> = docs
@@ -98,9 +95,7 @@ pub fn evaluate_model(
                     .iter()
                     .copied()
                     .filter(|&p| {
-                        cue_words.contains(
-                            model.tokenizer.token(document.ids[p]).to_lowercase().as_str(),
-                        )
+                        cue_words.contains(model.token(document.ids[p]).to_lowercase().as_str())
                     })
                     .collect()
             } else {
@@ -116,23 +111,30 @@ pub fn evaluate_model(
         replacement,
         seed: settings.seed,
     };
-    let methods = evaluate_faithfulness(&model.cnn, &documents, &config, &|done, total| {
-        progress(Phase::Faithfulness, done, total)
-    })?;
+    let faithfulness_progress = |done, total| progress(Phase::Faithfulness, done, total);
+    let methods = match model {
+        AnyTextModel::Native(m) => {
+            evaluate_faithfulness(&m.cnn, &documents, &config, &faithfulness_progress)?
+        }
+        AnyTextModel::Onnx(m) => {
+            evaluate_faithfulness(m, &documents, &config, &faithfulness_progress)?
+        }
+    };
     let sample: Vec<_> = evenly_spread(&documents, Some(settings.randomisation_documents))
         .into_iter()
         .map(|d| d.document)
         .collect();
-    let randomisation = if settings.randomisation_documents == 0 {
-        Vec::new()
-    } else {
-        randomisation_test(
-            &model.cnn,
+    // The randomisation test cascades through the CNN's layers; an imported graph is not
+    // randomised (its report has no randomisation curves).
+    let randomisation = match model {
+        AnyTextModel::Native(m) if settings.randomisation_documents > 0 => randomisation_test(
+            &m.cnn,
             &sample,
             &settings.methods,
             settings.seed,
             &|done, total| progress(Phase::Randomisation, done, total),
-        )?
+        )?,
+        _ => Vec::new(),
     };
     Ok(ModelEvaluation {
         model: name.to_string(),

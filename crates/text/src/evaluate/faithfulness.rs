@@ -16,9 +16,9 @@
 //! - on a set with a planted cue ([`crate::data`]), **localisation** on the cue's words
 //!   in the documents that hold it: relevance mass and rank accuracy, the pointing game.
 //!
-//! A random ranking (seeded per document) runs beside the methods as the chance line. Every
-//! perturbation runs on the CNN's incremental document ([`Deletion`]), which updates only the
-//! windows an edit touches.
+//! A random ranking (seeded per document) runs beside the methods as the chance line. The
+//! perturbations run on a model's [`EditedDocument`]: the CNN's incremental document, which
+//! updates only the windows an edit touches, or an imported graph run again after each edit.
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -35,13 +35,38 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::TextError;
 use crate::evaluate::{rank_positions, DeletionDocument};
-use crate::explain::explain_positions;
 use crate::explain::Method;
-use crate::model::{softmax, TextCnn};
-use crate::model::{EditableDocument, Slot};
+use crate::model::{softmax, Slot};
+
+/// A model whose explanations the faithfulness measures judge.
+pub trait FaithfulnessModel: Sync {
+    type Document<'m>: EditedDocument
+    where
+        Self: 'm;
+    /// The document of token ids `ids`, ready for edits; `replacement` replaces words.
+    fn start(&self, ids: &[u32], replacement: u32) -> Result<Self::Document<'_>, TextError>;
+    /// Relevance per position of `ids` (whose words sit at `words`) for `class` by `method`.
+    fn relevance(
+        &self,
+        ids: &[u32],
+        words: &[usize],
+        class: usize,
+        method: &Method,
+    ) -> Result<Vec<f32>, TextError>;
+}
+
+/// A document edited word by word, and the model's scores for it.
+pub trait EditedDocument: Clone {
+    fn scores(&self) -> Result<Vec<f32>, TextError>;
+    /// Position `p` holds `slot`: its word, nothing (a zero embedding) or the replacement.
+    fn set(&mut self, p: usize, slot: Slot);
+    /// Position `p` taken out: the text closes up over it.
+    fn remove(&mut self, p: usize);
+    fn reset_to(&mut self, other: &Self);
+}
 
 /// How a word leaves a document: zeroed, removed or replaced.
-type Edit = fn(&mut EditableDocument<'_>, usize);
+type Edit<D> = fn(&mut D, usize);
 
 /// What to measure.
 #[derive(Clone, Debug)]
@@ -157,8 +182,8 @@ impl MethodScores {
 
 /// Every ranking's scores over `documents` (the methods of `config`, then `random`), in
 /// parallel over documents; `progress` is told how many are done.
-pub fn evaluate_faithfulness(
-    cnn: &TextCnn,
+pub fn evaluate_faithfulness<M: FaithfulnessModel>(
+    model: &M,
     documents: &[EvaluatedDocument],
     config: &FaithfulnessConfig,
     progress: &Progress,
@@ -182,7 +207,7 @@ pub fn evaluate_faithfulness(
         .par_iter()
         .enumerate()
         .map(|(index, doc)| {
-            let scores = document_scores(cnn, doc, index, config)?;
+            let scores = document_scores(model, doc, index, config)?;
             progress(done.fetch_add(1, Ordering::Relaxed) + 1, documents.len());
             Ok(scores)
         })
@@ -198,35 +223,34 @@ pub fn evaluate_faithfulness(
 }
 
 /// One document's results for every ranking.
-fn document_scores(
-    cnn: &TextCnn,
+fn document_scores<M: FaithfulnessModel>(
+    model: &M,
     doc: &EvaluatedDocument,
     index: usize,
     config: &FaithfulnessConfig,
 ) -> Result<Vec<MethodScores>, TextError> {
     let ids = &doc.document.ids;
     let words = &doc.document.deletable;
-    let x = cnn.embed(ids);
-    let start = EditableDocument::new(cnn, x.clone())
-        .with_replacement(cnn.embed(&[config.replacement]).row(0).to_owned());
-    let class = argmax(&start.scores());
-    let probability =
-        |d: &EditableDocument<'_>| f64::from(softmax(&ndarray::Array1::from(d.scores()))[class]);
+    let start = model.start(ids, config.replacement)?;
+    let class = argmax(&start.scores()?);
+    let probability = |d: &M::Document<'_>| -> Result<f64, TextError> {
+        Ok(f64::from(softmax(&ndarray::Array1::from(d.scores()?))[class]))
+    };
     let mut work = start.clone();
     // Leave-one-out drops of the class score, for the faithfulness correlation (a word put back
     // leaves the state as it was).
-    let full_score = f64::from(start.scores()[class]);
+    let full_score = f64::from(start.scores()?[class]);
     let drops: Vec<f64> = words
         .iter()
         .map(|&p| {
-            work.delete(p);
-            let drop = full_score - f64::from(work.scores()[class]);
+            work.set(p, Slot::Zeroed);
+            let drop = full_score - f64::from(work.scores()?[class]);
             work.set(p, Slot::Word);
-            drop
+            Ok(drop)
         })
-        .collect();
+        .collect::<Result<_, TextError>>()?;
     let mut empty = start.clone();
-    words.iter().for_each(|&p| empty.delete(p));
+    words.iter().for_each(|&p| empty.set(p, Slot::Zeroed));
     let cue: HashSet<usize> = doc.cue.iter().copied().collect();
     let counts: Vec<usize> = config
         .shares
@@ -242,7 +266,7 @@ fn document_scores(
         // Relevance of the words; the chance line's is a seeded draw per document.
         let relevance: Vec<f32> = match method {
             Some(m) => {
-                let all = explain_positions(cnn, x.clone(), Some(class), m)?.relevance;
+                let all = model.relevance(ids, words, class, m)?;
                 words.iter().map(|&p| all[p]).collect()
             }
             None => {
@@ -259,14 +283,14 @@ fn document_scores(
         );
         scores.relevance_seconds = started.elapsed().as_secs_f64();
         scores.documents = 1;
-        let mut by_word = vec![0.0f32; x.nrows()];
+        let mut by_word = vec![0.0f32; ids.len()];
         words.iter().zip(&relevance).for_each(|(&p, &r)| by_word[p] = r);
         let order = rank_positions(&by_word, words.clone(), true);
 
         // The deletion curves, and comprehensiveness from the zeroing pass.
-        let p0 = probability(&start);
-        let edits: [(&mut Vec<f64>, Edit); 3] = [
-            (&mut scores.deletion, |d, p| d.delete(p)),
+        let p0 = probability(&start)?;
+        let edits: [(&mut Vec<f64>, Edit<M::Document<'_>>); 3] = [
+            (&mut scores.deletion, |d, p| d.set(p, Slot::Zeroed)),
             (&mut scores.deletion_removed, |d, p| d.remove(p)),
             (&mut scores.deletion_replaced, |d, p| d.set(p, Slot::Replaced)),
         ];
@@ -278,7 +302,7 @@ fn document_scores(
             for k in 1..=last {
                 if let Some(&position) = order.get(k - 1) {
                     edit(&mut work, position);
-                    p = probability(&work);
+                    p = probability(&work)?;
                 }
                 if let Some(point) = curve.get_mut(k) {
                     *point = p;
@@ -294,12 +318,12 @@ fn document_scores(
         }
         // The insertion curve, and sufficiency.
         work.reset_to(&empty);
-        let mut p = probability(&work);
+        let mut p = probability(&work)?;
         scores.insertion[0] = p;
         for k in 1..=longest {
             if let Some(&position) = order.get(k - 1) {
                 work.set(position, Slot::Word);
-                p = probability(&work);
+                p = probability(&work)?;
             }
             if k <= config.steps {
                 scores.insertion[k] = p;

@@ -8,6 +8,7 @@ mod deletion_counts;
 mod deletion_models;
 mod evaluation;
 mod faithfulness;
+mod faithfulness_models;
 mod randomisation;
 
 pub use accuracy::{evaluate_examples, evaluate_texts, Evaluation};
@@ -17,11 +18,12 @@ pub use deletion::{
 };
 pub use deletion_counts::{count_deletion, evaluate_deletion, DeletionCounts, GroupCounts, Shard};
 pub use deletion_models::deletion_documents;
-pub(crate) use deletion_models::native_deletion_documents;
 pub use evaluation::{
     evaluate_model, EvaluationReport, EvaluationSettings, ModelEvaluation, Phase,
 };
 pub use faithfulness::{
-    evaluate_faithfulness, EvaluatedDocument, FaithfulnessConfig, MethodScores,
+    evaluate_faithfulness, EditedDocument, EvaluatedDocument, FaithfulnessConfig,
+    FaithfulnessModel, MethodScores,
 };
+pub use faithfulness_models::GraphDocument;
 pub use randomisation::{randomisation_test, randomised_cnn, CASCADE};

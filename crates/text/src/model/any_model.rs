@@ -14,6 +14,26 @@ pub enum AnyTextModel {
 }
 
 impl AnyTextModel {
+    /// The id of `word` when the model reads it as one known token (as a word inside a
+    /// sentence: byte-level tokenizers mark the space before it).
+    pub fn known_word(&self, word: &str) -> Result<Option<u32>, TextError> {
+        match self {
+            AnyTextModel::Native(model) => Ok(match model.tokenizer.encode(word)?.ids.as_slice() {
+                [id] if *id != crate::model::UNK => Some(*id),
+                _ => None,
+            }),
+            AnyTextModel::Onnx(model) => model.known_word(word),
+        }
+    }
+
+    /// The token of id `id`, as the model's tokenizer writes it.
+    pub fn token(&self, id: u32) -> String {
+        match self {
+            AnyTextModel::Native(model) => model.tokenizer.token(id).to_string(),
+            AnyTextModel::Onnx(model) => model.tokenizer.id_to_token(id).unwrap_or_default(),
+        }
+    }
+
     /// The native model, for the commands that need its training record or its layers.
     pub fn native(&self) -> Option<&TextClassifier> {
         match self {

@@ -325,6 +325,18 @@ impl OnnxTextClassifier {
         })
     }
 
+    /// The id of `word` when the tokenizer reads it, inside a sentence, as one known token.
+    pub(crate) fn known_word(&self, word: &str) -> Result<Option<u32>, TextError> {
+        let encoding = self
+            .tokenizer
+            .encode(format!(" {word}"), false)
+            .map_err(|e| TextError::Tokenizer(e.to_string()))?;
+        Ok(match encoding.get_ids() {
+            [id] if Some(*id) != self.unknown_id => Some(*id),
+            _ => None,
+        })
+    }
+
     /// How many of the words read are in the tokenizer's vocabulary.
     pub(crate) fn known_words(&self, encoded: &Encoded) -> KnownWords {
         encoded.tokens.known_words(encoded.positions.len(), self.unknown_id)
