@@ -23,6 +23,7 @@
 
 mod convert;
 mod error;
+mod external_data;
 mod pooling;
 mod tensor;
 mod writer;

@@ -1,12 +1,15 @@
 //! ONNX tensors (initialisers, `Constant` values) as `ndarray` arrays: floats for weights,
 //! integers for shapes, axes and indices.
 
+use std::path::Path;
+
 use ndarray::{ArrayD, IxDyn};
 use onnx_protobuf::tensor_proto::DataType;
 use onnx_protobuf::TensorProto;
 use protobuf::Enum;
 
 use crate::error::ImportError;
+use crate::external_data;
 
 /// A constant value: weights and other floats, or the integers of shape arithmetic.
 #[derive(Clone, Debug)]
@@ -77,8 +80,16 @@ impl Constant {
     }
 }
 
-/// Decodes a tensor from its typed fields or its little-endian raw bytes.
-pub fn decode(t: &TensorProto) -> Result<Constant, ImportError> {
+/// Decodes a tensor from its typed fields or its little-endian raw bytes, read from the
+/// model's `folder` for a tensor stored beside the model.
+pub fn decode(t: &TensorProto, folder: Option<&Path>) -> Result<Constant, ImportError> {
+    let external;
+    let raw: &[u8] = if external_data::is_external(t) {
+        external = external_data::read(t, folder)?;
+        &external
+    } else {
+        &t.raw_data
+    };
     let shape: Vec<usize> = t
         .dims
         .iter()
@@ -88,7 +99,6 @@ pub fn decode(t: &TensorProto) -> Result<Constant, ImportError> {
     let len: usize = shape.iter().product();
     let kind = DataType::from_i32(t.data_type)
         .ok_or_else(|| invalid(t, &format!("data type {}", t.data_type)))?;
-    let raw = &t.raw_data;
     let constant = match kind {
         DataType::FLOAT => {
             let values: Vec<f32> = if raw.is_empty() {

@@ -22,7 +22,7 @@ impl Builder {
             .map(|&d| d.max(0) as usize)
             .collect();
         let fill = match attribute(node, "value").and_then(|a| a.t.as_ref()) {
-            Some(t) => decode(t)?,
+            Some(t) => decode(t, None)?,
             None => Constant::Float(ArrayD::zeros(IxDyn(&[1]))),
         };
         let value = match fill {

@@ -63,15 +63,20 @@ enum Value {
 }
 
 impl OnnxModel {
-    /// Reads and checks `path`.
+    /// Reads and checks `path` (weights stored beside it read from its folder).
     pub fn read(path: &Path) -> Result<Self, ImportError> {
         let bytes = std::fs::read(path)
             .map_err(|source| ImportError::Read { path: path.to_path_buf(), source })?;
-        Self::from_bytes(&bytes)
+        Self::from_bytes_in(&bytes, path.parent())
     }
 
-    /// Decodes and checks a model's bytes.
+    /// Decodes and checks a model's bytes (a model whose weights are all inside it).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ImportError> {
+        Self::from_bytes_in(bytes, None)
+    }
+
+    /// Decodes and checks a model's bytes, its external weights read from `folder`.
+    pub fn from_bytes_in(bytes: &[u8], folder: Option<&Path>) -> Result<Self, ImportError> {
         let model =
             ModelProto::parse_from_bytes(bytes).map_err(|e| ImportError::Parse(e.to_string()))?;
         let graph = model
@@ -81,7 +86,7 @@ impl OnnxModel {
         let initialisers: HashMap<String, Constant> = graph
             .initializer
             .iter()
-            .map(|t| Ok((t.name.clone(), decode(t)?)))
+            .map(|t| Ok((t.name.clone(), decode(t, folder)?)))
             .collect::<Result<_, ImportError>>()?;
         let inputs: Vec<&str> = graph
             .input

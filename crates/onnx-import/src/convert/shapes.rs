@@ -38,7 +38,7 @@ impl Builder {
         let t = attribute(node, "value")
             .and_then(|a| a.t.as_ref())
             .ok_or_else(|| Self::fail(node, "only a tensor `value` is supported"))?;
-        self.set(node, Value::Constant(decode(t)?));
+        self.set(node, Value::Constant(decode(t, None)?));
         Ok(())
     }
 

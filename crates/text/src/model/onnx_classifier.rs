@@ -105,7 +105,8 @@ impl OnnxTextClassifier {
                     _ => TextError::Read { path: path.clone(), source },
                 },
             )?;
-        let model = OnnxModel::from_bytes(&bytes).map_err(|e| model_file(&path, e))?;
+        let model =
+            OnnxModel::from_bytes_in(&bytes, Some(dir)).map_err(|e| model_file(&path, e))?;
         let Some(table) = model.embedding() else {
             return Err(model_file(
                 &path,
