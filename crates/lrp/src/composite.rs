@@ -60,6 +60,25 @@ impl Composite {
         self
     }
 
+    /// The rule of a graph's step of `kind` at `index`: as [`Composite::rule_for`] for layers
+    /// with weights; steps without weights (sums, scalings by constants, means) pass relevance
+    /// in proportion (LRP-0) unless the composite names their kind or index, as zennit's and
+    /// lxt's composites leave them: a stabiliser belongs to a layer with weights, and beside the
+    /// small values of a mean it would move relevance.
+    pub fn rule_for_step(&self, index: usize, kind: LayerKind, has_weights: bool) -> Rule {
+        let named = self
+            .by_index
+            .iter()
+            .find(|(i, _)| *i == index)
+            .map(|(_, r)| r)
+            .or_else(|| self.by_kind.iter().find(|(k, _)| *k == kind).map(|(_, r)| r));
+        match named {
+            Some(rule) => *rule,
+            None if has_weights => self.default,
+            None => Rule::Zero,
+        }
+    }
+
     pub fn validate(&self) -> Result<(), LrpError> {
         if let Some(attention) = self.attention {
             let rules = std::iter::once(&self.default)

@@ -3,6 +3,7 @@
 
 use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn, Slice};
 
+use super::attention::has_weights;
 use super::maps::{AffineMap, ScaleMap, SumMap};
 use super::tensor_ops::{
     matmul_gradient, mean_gradient, reduce_to, slice_gradient, softmax_gradient, zip_broadcast,
@@ -110,12 +111,13 @@ impl GraphTrace<'_> {
                     None,
                 ),
                 Some(map) => {
-                    let rule = composite.rule_for(index, layer.kind());
+                    let rule =
+                        composite.rule_for_step(index, layer.kind(), has_weights(layer.kind()));
                     (vec![propagate(map, inputs[0].view(), Some(z), r.view(), &rule)], Some(rule))
                 }
             },
             Op::Add => {
-                let rule = composite.rule_for(index, LayerKind::Add);
+                let rule = composite.rule_for_step(index, LayerKind::Add, false);
                 let broadcast: Vec<ArrayViewD<f32>> = inputs
                     .iter()
                     .map(|x| x.broadcast(z.raw_dim()).expect("checked forward"))
@@ -131,12 +133,12 @@ impl GraphTrace<'_> {
                 )
             }
             Op::Affine { scale, shift } => {
-                let rule = composite.rule_for(index, LayerKind::Affine);
+                let rule = composite.rule_for_step(index, LayerKind::Affine, true);
                 let map = AffineMap { scale, shift };
                 (vec![propagate(&map, inputs[0].view(), Some(z), r.view(), &rule)], Some(rule))
             }
             Op::Scale(c) => {
-                let rule = composite.rule_for(index, LayerKind::Scale);
+                let rule = composite.rule_for_step(index, LayerKind::Scale, false);
                 let map = ScaleMap {
                     factor: c.broadcast(inputs[0].raw_dim()).expect("checked forward").to_owned(),
                 };

@@ -1,8 +1,10 @@
 //! The graph of operations against brute-force computations in f64: a Kim-style CNN (three
 //! convolution widths, pooled and concatenated), a residual sum, a constant scale, and a
 //! transpose with a reshape, under every rule; the gradient against finite differences; a
-//! chain written as a graph against the same chain as a network.
+//! chain written as a graph against the same chain as a network; the operations of attention
+//! and normalisation (forward, gradient, AttnLRP and CP-LRP) against the same.
 
+mod attention_ops;
 mod kim_cnn;
 mod normalisation;
 mod operations;

@@ -43,20 +43,26 @@ fn a_sum_splits_relevance_as_the_rule_says_for_the_map_of_stacked_inputs() {
         bias: vec![0.0; 5],
     };
     let x64: Vec<f64> = x.iter().map(|&v| f64::from(v)).collect();
-    for rule in rules() {
+    // The sum takes LRP-0 unless the composite names it (it has no weights); named, the rule.
+    for (rule, sum_rule, composite) in rules().into_iter().flat_map(|rule| {
+        [
+            (rule, Rule::Zero, Composite::uniform(rule)),
+            (rule, rule, Composite::uniform(rule).with_kind(lrp::LayerKind::Add, rule)),
+        ]
+    }) {
         let (ha, hb) = (a.forward(&x64), b.forward(&x64));
         let stacked: Vec<f64> = ha.iter().chain(&hb).copied().collect();
         let s = sum.forward(&stacked);
         let h: Vec<f64> = s.iter().map(|v| v.max(0.0)).collect();
         let out = c.forward(&h);
         let r_h = c.relevance(&h, &[0.0, out[1]], &rule);
-        let r_stacked = sum.relevance(&stacked, &r_h, &rule);
+        let r_stacked = sum.relevance(&stacked, &r_h, &sum_rule);
         let (ra, rb) =
             (a.relevance(&x64, &r_stacked[..5], &rule), b.relevance(&x64, &r_stacked[5..], &rule));
         let reference: Vec<f64> = ra.iter().zip(&rb).map(|(p, q)| p + q).collect();
-        let e = trace.lrp(&Target::Output(1), &Composite::uniform(rule)).unwrap();
+        let e = trace.lrp(&Target::Output(1), &composite).unwrap();
         let error = relative_error(&e.relevance, &reference);
-        assert!(error < 1e-4, "{rule}: relative error {error}");
+        assert!(error < 1e-4, "{composite}: relative error {error}");
     }
     // Under LRP-0 the sum hands each input its share x_k / z of the relevance exactly.
     let e = trace.lrp(&Target::Output(1), &Composite::uniform(Rule::Zero)).unwrap();
@@ -90,11 +96,17 @@ fn a_constant_scale_is_a_diagonal_map_and_passes_lrp0_unchanged() {
     };
     let out = dense.forward(&scaled);
     let x64: Vec<f64> = x.iter().map(|&v| f64::from(v)).collect();
+    // The scale takes LRP-0 unless the composite names it (it has no weights); named, the rule.
     for rule in rules() {
         let r_scaled = dense.relevance(&scaled, &[out[0], 0.0], &rule);
-        let reference = diagonal.relevance(&x64, &r_scaled, &rule);
-        let e = trace.lrp(&Target::Output(0), &Composite::uniform(rule)).unwrap();
-        assert!(relative_error(&e.relevance, &reference) < 1e-5, "{rule}");
+        for (scale_rule, composite) in [
+            (Rule::Zero, Composite::uniform(rule)),
+            (rule, Composite::uniform(rule).with_kind(lrp::LayerKind::Scale, rule)),
+        ] {
+            let reference = diagonal.relevance(&x64, &r_scaled, &scale_rule);
+            let e = trace.lrp(&Target::Output(0), &composite).unwrap();
+            assert!(relative_error(&e.relevance, &reference) < 1e-5, "{composite}");
+        }
     }
     let e = trace.lrp(&Target::Output(0), &Composite::uniform(Rule::Zero)).unwrap();
     let r_scaled = dense.relevance(&scaled, &[out[0], 0.0], &Rule::Zero);
