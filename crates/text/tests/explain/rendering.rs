@@ -31,10 +31,11 @@ fn sample() -> TextExplanation {
             word("here", 0.0, false),
         ],
         text,
+        special_tokens: vec![],
         signed: true,
         conservation: Some(Conservation {
             explained: 2.5,
-            input: text::WordTotals { words: 2.5, padding: 0.0 },
+            input: text::WordTotals { words: 2.5, padding: 0.0, special: 0.0 },
             absorbed: 0.0,
             layers: vec![],
         }),
@@ -76,6 +77,33 @@ fn terminal_output_snapshots() {
     let out = String::from_utf8(plain.into_inner()).unwrap();
     assert!(out.contains("Orbit[+2.00] & <launch[+1.00]> \"fuel[-0.500]\" here\n"), "{out:?}");
     assert!(!out.contains('\u{1b}'));
+}
+
+/// A transformer's explanation names its special tokens with their relevance under the text,
+/// and the conservation line counts them apart from the words.
+#[test]
+fn special_tokens_are_named_under_the_text_and_counted_apart() {
+    let mut e = sample();
+    e.special_tokens = vec![
+        text::SpecialToken { token: "[CLS]".into(), position: 0, relevance: 0.3 },
+        text::SpecialToken { token: "[SEP]".into(), position: 6, relevance: -0.05 },
+    ];
+    let c = e.conservation.as_mut().unwrap();
+    (c.explained, c.input.special, c.absorbed) = (3.0, 0.25, 0.25);
+    let mut plain = termcolor::NoColor::new(Vec::new());
+    write_terminal(&mut plain, &e, Palette::Plain, 3).unwrap();
+    let out = String::from_utf8(plain.into_inner()).unwrap();
+    assert!(
+        out.contains("special tokens (not words, not coloured): [CLS] +0.300, [SEP] -0.050\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("words sum to 2.5000 of the score 3.0000; special tokens took 0.2500 (8.3 %); biases, position embeddings and the softmax rule absorbed 0.2500 (8.3 %)"),
+        "{out}"
+    );
+    let json = serde_json::to_value(&e).unwrap();
+    assert_eq!(json["special_tokens"][0]["token"], "[CLS]");
+    assert_eq!(json["conservation"]["special"], 0.25);
 }
 
 #[test]
