@@ -229,6 +229,6 @@ fn a_planted_cue_is_trained_on_and_the_methods_are_compared_on_it() {
             dir.path().join("e4").to_str().unwrap(),
         ])
         .assert()
-        .code(5)
-        .stderr(predicate::str::contains("an ONNX model; evaluate takes relvis models"));
+        .code(4)
+        .stderr(predicate::str::contains("is of a class the model knows (space, hockey, autos)"));
 }

@@ -128,6 +128,14 @@ pub(crate) fn run(args: EvaluateArgs) -> Result<(), Error> {
     let known = |class: &str| models.iter().all(|(_, m)| m.classes().iter().any(|c| c == class));
     let before = test.len();
     let test: Vec<_> = test.into_iter().filter(|d| known(&corpus.classes[d.label])).collect();
+    if test.is_empty() {
+        return Err(TextError::Dataset(format!(
+            "{}: none of its {before} test documents is of a class the model knows ({})",
+            args.data.path().display(),
+            models[0].1.classes().join(", ")
+        ))
+        .into());
+    }
     if test.len() < before {
         errln!(
             "{} of {before} test documents are of classes the model does not know; left out",
