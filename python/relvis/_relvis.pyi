@@ -45,6 +45,9 @@ class TextExplanation:
     @property
     def signed(self) -> bool: ...
     @property
+    def special_tokens(self) -> list[tuple[str, int, float]]:
+        """(token, position, relevance) of each token the tokenizer added around the words ([CLS], [SEP], <s>…)."""
+    @property
     def known_words(self) -> tuple[int, int]:
         """(known, read): how many of the words the model read are in its vocabulary."""
     @property
@@ -70,9 +73,9 @@ class TextModel:
     @overload
     def predict(self, texts: Sequence[Document]) -> Tuple[list[str], npt.NDArray[np.float32]]: ...
     @overload
-    def explain(self, texts: Document, target: Target = None, method: str = "lrp", rule: str = "epsilon=0.01") -> TextExplanation: ...
+    def explain(self, texts: Document, target: Target = None, method: str = "lrp", rule: str | None = None) -> TextExplanation: ...
     @overload
-    def explain(self, texts: Sequence[Document], target: Target = None, method: str = "lrp", rule: str = "epsilon=0.01") -> list[TextExplanation]: ...
+    def explain(self, texts: Sequence[Document], target: Target = None, method: str = "lrp", rule: str | None = None) -> list[TextExplanation]: ...
 
 class VideoExplanation:
     """A clip's class score explained onto its blocks and frames."""

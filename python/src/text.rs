@@ -255,6 +255,13 @@ impl PyTextExplanation {
         self.e.signed
     }
 
+    /// The tokens the tokenizer added around the words (`[CLS]`, `[SEP]`, `<s>`…) as
+    /// `(token, position, relevance)`; empty for models without them.
+    #[getter]
+    fn special_tokens(&self) -> Vec<(String, usize, f32)> {
+        self.e.special_tokens.iter().map(|s| (s.token.clone(), s.position, s.relevance)).collect()
+    }
+
     /// `(known, read)`: how many of the words the model read are in its vocabulary.
     #[getter]
     fn known_words(&self) -> (usize, usize) {
@@ -262,7 +269,9 @@ impl PyTextExplanation {
     }
 
     /// For LRP, where the score went: `explained`, `words` (their sum), `padding` (what the
-    /// padding of a short document took), `absorbed` (by biases and ε) and each layer's sums;
+    /// padding of a short document took), `special` (the special tokens'), `absorbed` (by
+    /// biases and ε; in a transformer also by position embeddings and the softmax rule) and
+    /// each layer's sums;
     /// `None` for the other methods.
     #[getter]
     fn conservation(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import relvis
-from conftest import DEMO, POSTS
+from conftest import DEMO, POSTS, ROOT
 
 
 @pytest.fixture(scope="module")
@@ -136,3 +136,25 @@ def test_an_onnx_model_folder_explains_as_the_cli_explains_it(cli, tmp_path):
     for name in POSTS[:2]:
         e = onnx.explain((DEMO / name).read_text())
         assert e.to_json() + "\n" == cli("xai-text", "explain", DEMO / name, "--format", "json", "--model", folder).decode(), name
+
+
+def test_a_transformer_folder_explains_with_attnlrp_as_the_cli_and_as_lxt(cli):
+    """A Hugging Face BERT classifier (a fixture of crates/onnx-import): AttnLRP by default,
+    equal to the command line's JSON, its special tokens apart, and the word relevance equal
+    to lxt's per-token numbers summed per word (stored by the fixture script)."""
+    folder = ROOT / "crates/onnx-import/tests/fixtures/transformers/bert_eager"
+    expected = json.loads((folder / "expected.json").read_text())
+    model = relvis.TextModel(folder)
+    assert model.classes == expected["labels"]
+    doc = expected["documents"][0]
+    e = model.explain(doc["text"], target=doc["target"])
+    assert e.method == "lrp attnlrp"
+    assert e.to_json() + "\n" == cli("xai-text", "explain", "--text", doc["text"], "--class", expected["labels"][doc["target"]], "--format", "json", "--model", folder).decode()
+    specials = e.special_tokens
+    assert [s[0] for s in specials] == ["[CLS]", "[SEP]"]
+    reference = np.array(doc["attnlrp"])
+    scale = np.abs(reference).max()
+    for token, position, relevance in specials:
+        assert abs(relevance - reference[position]) < 1e-4 * scale, token
+    words_total = reference.sum() - sum(reference[p] for _, p, _ in specials)
+    assert abs(e.relevance.sum() - words_total) < 1e-4 * scale * len(reference)
