@@ -167,6 +167,11 @@ impl OnnxModel {
         })
     }
 
+    /// How many numbers the model's weights hold (a graph built from it copies them).
+    pub fn parameters(&self) -> usize {
+        self.initialisers.values().map(|c| c.shape().iter().product::<usize>()).sum()
+    }
+
     /// The embedding table `[vocabulary, D]` when the model's input is token ids.
     pub fn embedding(&self) -> Option<&Array2<f32>> {
         self.embedding.as_ref()

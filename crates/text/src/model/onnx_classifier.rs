@@ -9,9 +9,10 @@
 
 use std::ops::Range;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use ndarray::{ArrayD, IxDyn};
-use onnx_import::OnnxModel;
+use onnx_import::{ImportedGraph, OnnxModel};
 use pipeline::bounded_read;
 use pipeline::metrics::argmax;
 
@@ -66,7 +67,16 @@ pub struct OnnxTextClassifier {
     unknown_id: Option<u32>,
     /// Whether the graph has attention (a softmax or a product of two computed tensors).
     pub(crate) has_attention: bool,
+    /// Graphs built for an input length, the most recently used last, kept for the next
+    /// document of that length (documents cut to the window all have its length).
+    graphs: Mutex<Vec<(usize, Arc<ImportedGraph>)>>,
+    /// How many graphs to keep: each holds a copy of the weights, so as many as fit in
+    /// [`GRAPH_CACHE_BYTES`], at least one.
+    graphs_kept: usize,
 }
+
+/// The memory the kept graphs' weights may take.
+const GRAPH_CACHE_BYTES: usize = 1 << 30;
 
 /// The window `tokenizer_config.json` at `path` gives (`model_max_length`), if the file is
 /// there. Hugging Face writes a huge number (`int(1e30)`) for a tokenizer without one: no
@@ -156,6 +166,7 @@ impl OnnxTextClassifier {
         if window < min_length {
             return Err(model_file(&config_path, format!("the window of {window} tokens is shorter than the {min_length} the model needs")));
         }
+        let graphs_kept = (GRAPH_CACHE_BYTES / (4 * model.parameters()).max(1)).max(1);
         Ok(OnnxTextClassifier {
             model,
             tokenizer,
@@ -166,6 +177,8 @@ impl OnnxTextClassifier {
             pad_id,
             unknown_id,
             has_attention,
+            graphs: Mutex::new(Vec::new()),
+            graphs_kept,
         })
     }
 
@@ -301,13 +314,30 @@ impl OnnxTextClassifier {
         Ok(x)
     }
 
-    pub(crate) fn graph(&self, x: &ArrayD<f32>) -> Result<onnx_import::ImportedGraph, TextError> {
-        self.model.graph(x.shape()).map_err(|e| {
-            TextError::Explain(format!(
-                "this document ({} tokens) and the model: {e}",
-                x.shape()[1]
-            ))
-        })
+    /// The graph for the input `x` (`[1, T, D]`), built once per length `T` while it is kept.
+    pub(crate) fn graph(&self, x: &ArrayD<f32>) -> Result<Arc<ImportedGraph>, TextError> {
+        let length = x.shape()[1];
+        let kept = |graphs: &mut Vec<(usize, Arc<ImportedGraph>)>| {
+            let at = graphs.iter().position(|(l, _)| *l == length)?;
+            let entry = graphs.remove(at);
+            let graph = Arc::clone(&entry.1);
+            graphs.push(entry);
+            Some(graph)
+        };
+        if let Some(graph) = kept(&mut self.graphs.lock().expect("not poisoned")) {
+            return Ok(graph);
+        }
+        let graph = Arc::new(self.model.graph(x.shape()).map_err(|e| {
+            TextError::Explain(format!("this document ({length} tokens) and the model: {e}"))
+        })?);
+        let mut graphs = self.graphs.lock().expect("not poisoned");
+        if kept(&mut graphs).is_none() {
+            graphs.push((length, Arc::clone(&graph)));
+            if graphs.len() > self.graphs_kept {
+                graphs.remove(0);
+            }
+        }
+        Ok(graph)
     }
 
     pub fn predict(&self, text: &str) -> Result<Prediction, TextError> {
