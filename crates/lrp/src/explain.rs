@@ -122,6 +122,27 @@ pub(crate) fn sum(x: ArrayViewD<f32>) -> f64 {
     x.iter().map(|&v| f64::from(v)).sum()
 }
 
+/// `Σ_i a_i b_i` in f64 over two arrays of one shape, without forming the product. Over
+/// standard arrays the memory is read in order with eight running sums (one sum in order
+/// cannot be vectorised; these reports pass every value of a transformer twice).
+pub(crate) fn sum_of_products(a: ArrayViewD<f32>, b: ArrayViewD<f32>) -> f64 {
+    let (Some(a), Some(b)) = (a.as_slice(), b.as_slice()) else {
+        return ndarray::Zip::from(&a)
+            .and(&b)
+            .fold(0.0, |acc, &a, &b| acc + f64::from(a) * f64::from(b));
+    };
+    let mut sums = [0.0f64; 8];
+    for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
+        for k in 0..8 {
+            sums[k] += f64::from(x[k]) * f64::from(y[k]);
+        }
+    }
+    let tail = a.len() - a.len() % 8;
+    let rest: f64 =
+        a[tail..].iter().zip(&b[tail..]).map(|(&x, &y)| f64::from(x) * f64::from(y)).sum();
+    sums.iter().sum::<f64>() + rest
+}
+
 impl Trace<'_> {
     /// LRP of `target` with a rule per linear layer from `composite`. ReLU, leaky ReLU and power
     /// normalisation pass relevance unchanged; max-pooling gives it to the maxima.

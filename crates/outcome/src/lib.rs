@@ -4,6 +4,7 @@
 //! an interruption removes what was unfinished ([`interrupt`]).
 
 mod fault;
+pub mod heap;
 pub mod interrupt;
 pub mod output;
 #[cfg(feature = "testing")]

@@ -22,7 +22,7 @@ use super::tensor_ops::{matmul_gradient, reduce_to, softmax_gradient, zip_broadc
 use super::{GraphTrace, Node, NodeId, Op};
 use crate::composite::Composite;
 use crate::error::LrpError;
-use crate::explain::{sum, Explanation, LayerRelevance, Target};
+use crate::explain::{sum_of_products, Explanation, LayerRelevance, Target};
 use crate::layers::LayerKind;
 use crate::rule::{Attention, Rule};
 
@@ -47,18 +47,18 @@ impl GraphTrace<'_> {
                 zip_broadcast(&r.view(), &output, |r, z| if z == 0.0 { 0.0 } else { r / z })
             }
         };
-        let explained = sum((&seed * &output).view());
+        let explained = sum_of_products(seed.view(), output.view());
         let mut layers = Vec::new();
         let gradient = self.backward(seed, |index, node, inputs, g| {
             let z = self.values[index].view();
-            let relevance_out = sum((&g * &z).view());
+            let relevance_out = sum_of_products(g.view(), z.view());
             let (sent, rule) = self.attention_step(index, node, inputs, g, composite, attention);
             let relevance_in = sent
                 .iter()
                 .zip(&node.inputs)
                 .zip(inputs)
                 .filter(|((_, &i), _)| !matches!(self.graph.nodes[i].op, Op::Constant(_)))
-                .map(|((s, _), x)| sum((s * x).view()))
+                .map(|((s, _), x)| sum_of_products(s.view(), x.view()))
                 .sum();
             layers.push(LayerRelevance {
                 index,

@@ -1,7 +1,9 @@
 //! The arithmetic of the operations between computed tensors (attention, normalisation):
 //! forward values and plain gradients, and the broadcasting they share with `Add`.
 
-use ndarray::{linalg::general_mat_mul, ArrayD, ArrayViewD, Axis, IxDyn, Slice, Zip};
+use ndarray::{
+    linalg::general_mat_mul, ArrayD, ArrayViewD, Axis, CowArray, Ix3, IxDyn, Slice, Zip,
+};
 
 /// The shape inputs of `shapes` broadcast to, as in NumPy (trailing axes aligned).
 pub(super) fn broadcast_shape<'a>(
@@ -81,11 +83,7 @@ pub(super) fn matmul(
     shape.extend([rows, cols]);
     let mut z = ArrayD::<f32>::zeros(IxDyn(&shape));
     let lead: usize = shape[..n - 2].iter().product();
-    let flat = |x: &ArrayViewD<f32>| {
-        let s = x.shape();
-        x.to_shape((lead, s[n - 2], s[n - 1])).expect("leading axes flattened").into_owned()
-    };
-    let (a3, b3) = (flat(a), flat(b));
+    let (a3, b3) = (leading_flattened(a, lead), leading_flattened(b, lead));
     let mut z3 = z.view_mut().into_shape_with_order((lead, rows, cols)).expect("standard layout");
     for i in 0..lead {
         let ai = a3.index_axis(Axis(0), i);
@@ -96,6 +94,14 @@ pub(super) fn matmul(
         general_mat_mul(1.0, &ai, &bi, 0.0, &mut zi);
     }
     z
+}
+
+/// `x` with its leading axes as one, a view where the layout allows (a standard array is not
+/// copied).
+fn leading_flattened<'a>(x: &'a ArrayViewD<'_, f32>, lead: usize) -> CowArray<'a, f32, Ix3> {
+    let s = x.shape();
+    let n = s.len();
+    x.to_shape((lead, s[n - 2], s[n - 1])).expect("leading axes flattened")
 }
 
 /// The gradients of `z = a · b` for `g` at `z`: `g · bᵀ` and `aᵀ · g`.

@@ -1,6 +1,6 @@
 //! Dense (affine) layer over the last axis: `z[…, j] = Σ_i x[…, i] w_ij + b_j`.
 
-use ndarray::{Array1, Array2, ArrayD, ArrayView1, ArrayViewD, Ix2, IxDyn};
+use ndarray::{Array1, Array2, ArrayD, ArrayView1, ArrayViewD, CowArray, Ix2, IxDyn};
 
 use crate::error::LrpError;
 use crate::linear::{LinearMap, WeightMod};
@@ -42,16 +42,13 @@ impl Dense {
 }
 
 /// Views `x` of shape `(…, n)` as a matrix `(rows, n)`, copying only if not contiguous.
-pub(crate) fn as_rows(x: ArrayViewD<f32>) -> Array2<f32> {
+/// `x` as rows of its last axis, a view where its layout allows (no copy of a standard array).
+pub(crate) fn as_rows<'a>(x: &'a ArrayViewD<'_, f32>) -> CowArray<'a, f32, Ix2> {
     let n = *x.shape().last().expect("checked by output_shape");
     let rows = x.len() / n.max(1);
-    x.as_standard_layout()
-        .into_owned()
-        .into_shape_with_order((rows, n))
-        .expect("a standard-layout array reshapes")
+    x.to_shape((rows, n)).expect("rows of the last axis")
 }
 
-/// Reshapes rows `(rows, n)` back to `(…, n)` with the leading shape of `like`.
 pub(crate) fn from_rows(m: Array2<f32>, like: &[usize]) -> ArrayD<f32> {
     let mut shape = like.to_vec();
     *shape.last_mut().expect("at least one axis") = m.ncols();
@@ -87,7 +84,7 @@ impl LinearMap for Dense {
         let shape = x.shape().to_vec();
         let rows = match x.view().into_dimensionality::<Ix2>() {
             Ok(m) => m.dot(&*w),
-            Err(_) => as_rows(x).dot(&*w),
+            Err(_) => as_rows(&x).dot(&*w),
         };
         from_rows(rows, &shape)
     }
@@ -101,7 +98,7 @@ impl LinearMap for Dense {
         let w = weights.weights(&self.weight);
         let rows = match s.view().into_dimensionality::<Ix2>() {
             Ok(m) => m.dot(&w.t()),
-            Err(_) => as_rows(s).dot(&w.t()),
+            Err(_) => as_rows(&s).dot(&w.t()),
         };
         from_rows(rows, input_shape)
     }
