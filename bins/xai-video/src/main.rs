@@ -97,7 +97,6 @@ fn run(cli: Cli) -> Result<(), failure::Error> {
 }
 
 fn main() -> ExitCode {
-    outcome::heap::keep_freed_memory();
     let cli = Cli::parse();
     if let Err(e) = outcome::interrupt::install() {
         outcome::errln!("Ctrl-C will not clean up: {e}");
