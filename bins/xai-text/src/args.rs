@@ -50,6 +50,23 @@ impl DataArg {
 
     /// Reads the set as the flags say, else as `model` recorded, else as its name suggests;
     /// warns of skipped files and of test documents that also occur in training.
+    /// The set for `model`: a relvis model's as it recorded it; for a model that knows some
+    /// of the set's classes only (a fine-tuned transformer), the documents of those.
+    pub(crate) fn load_for(&self, model: &AnyTextModel) -> Result<(Corpus, DatasetOptions), Error> {
+        let (corpus, options) = self.load(model.native().map(|m| &m.config))?;
+        let known = text::TextModel::classes(model);
+        if model.native().is_some() || corpus.classes.iter().all(|c| known.contains(c)) {
+            return Ok((corpus, options));
+        }
+        let (corpus, left_out) = corpus.restricted_to(known)?;
+        errln!(
+            "the model knows {} of the set's classes ({}): {left_out} test documents of the others left out",
+            corpus.classes.len(),
+            corpus.classes.join(", ")
+        );
+        Ok((corpus, options))
+    }
+
     pub(crate) fn load(
         &self,
         model: Option<&ModelConfig>,

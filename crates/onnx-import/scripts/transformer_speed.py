@@ -10,7 +10,7 @@ explained for its predicted class.
     venv/bin/python crates/onnx-import/scripts/transformer_speed.py --small \\
         --folder crates/onnx-import/tests/fixtures/transformers/bert_sdpa --data ../shared/data
     # a BERT-base-sized model (exported to --out, outside the repository), 16 documents of 256 tokens:
-    venv/bin/python crates/onnx-import/scripts/transformer_speed.py --base --out /tmp/bert_base \\
+    venv/bin/python crates/onnx-import/scripts/transformer_speed.py --base --out ../bert-base \\
         --data ../shared/data
 
 (lxt's efficient part needs only torch, transformers, torchvision, tabulate and optionally zennit

@@ -24,7 +24,7 @@ pub(crate) struct AccuracyArgs {
 
 pub(crate) fn run(args: AccuracyArgs) -> Result<(), Error> {
     let model = args.model.load_any()?;
-    let (mut corpus, _) = args.data.load(model.native().map(|m| &m.config))?;
+    let (mut corpus, _) = args.data.load_for(&model)?;
     if args.strip_test_headers {
         for d in &mut corpus.test {
             d.text = text::strip_header(&d.text).to_string();

@@ -63,7 +63,7 @@ pub(crate) fn run(args: EvalDeletionArgs) -> Result<(), Error> {
     let model = args.model.load_any()?;
     let written = args.rule.as_deref().unwrap_or(model.default_rule());
     let rule = written.parse().map_err(|e| Failure::usage(format!("--rule {written}: {e}")))?;
-    let (corpus, _) = args.data.load(model.native().map(|m| &m.config))?;
+    let (corpus, _) = args.data.load_for(&model)?;
     let test = pipeline::split::evenly_spread(
         &text::deletion_documents(&model, &corpus.test, &corpus.classes)?,
         args.limit,

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crate::error::TextError;
 use serde::{Deserialize, Serialize};
 
 /// One labelled document.
@@ -66,5 +67,44 @@ pub struct SplitSpec {
 impl Default for SplitSpec {
     fn default() -> Self {
         SplitSpec { test_fraction: 0.2, seed: 1 }
+    }
+}
+
+impl Corpus {
+    /// The documents of the classes named in `keep` alone (a model fine-tuned on some of a
+    /// set's classes is judged on those), labels renumbered in the set's order; with the
+    /// number of test documents left out. Refused when none of `keep` is among the classes.
+    pub fn restricted_to(mut self, keep: &[String]) -> Result<(Corpus, usize), TextError> {
+        let new_index: Vec<Option<usize>> = {
+            let mut next = 0;
+            self.classes
+                .iter()
+                .map(|c| {
+                    keep.contains(c).then(|| {
+                        next += 1;
+                        next - 1
+                    })
+                })
+                .collect()
+        };
+        if new_index.iter().all(Option::is_none) {
+            return Err(TextError::Dataset(format!(
+                "none of the set's classes ({}) is the model's ({})",
+                self.classes.join(", "),
+                keep.join(", ")
+            )));
+        }
+        let relabel = |docs: Vec<Document>| -> Vec<Document> {
+            docs.into_iter()
+                .filter_map(|d| new_index[d.label].map(|label| Document { label, ..d }))
+                .collect()
+        };
+        let before = self.test.len();
+        self.train = relabel(self.train);
+        self.test = relabel(self.test);
+        let left_out = before - self.test.len();
+        self.classes =
+            self.classes.into_iter().zip(&new_index).filter_map(|(c, i)| i.map(|_| c)).collect();
+        Ok((self, left_out))
     }
 }
