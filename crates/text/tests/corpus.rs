@@ -195,3 +195,35 @@ fn documents_with_a_byte_order_mark_are_decoded_by_it() {
     assert!(read_document(&encoded("a\0b", 2, true)).unwrap_err().contains("binary"));
     assert!(read_document(&encoded(" \n", 2, false)).unwrap_err().contains("empty"));
 }
+
+/// A model that knows some of a set's classes is judged on their documents: the others leave,
+/// the labels are renumbered in the set's order, and a model that knows none is refused.
+#[test]
+fn a_corpus_restricted_to_some_classes_keeps_their_documents_relabelled() {
+    let doc = |id: &str, label: usize| text::Document { id: id.into(), text: id.into(), label };
+    let corpus = text::Corpus {
+        classes: vec!["a".into(), "b".into(), "c".into()],
+        train: vec![doc("t0", 0), doc("t1", 1), doc("t2", 2)],
+        test: vec![doc("s0", 0), doc("s1", 1), doc("s2", 2), doc("s3", 2)],
+        skipped: vec![],
+        duplicates: 0,
+        split: None,
+    };
+    let keep = ["c".to_string(), "a".to_string()];
+    let (kept, left_out) = corpus.clone().restricted_to(&keep).unwrap();
+    assert_eq!(kept.classes, ["a", "c"]);
+    assert_eq!(left_out, 1);
+    let labels = |docs: &[text::Document]| {
+        docs.iter().map(|d| (d.id.clone(), kept.classes[d.label].clone())).collect::<Vec<_>>()
+    };
+    assert_eq!(labels(&kept.train), [("t0".into(), "a".into()), ("t2".into(), "c".into())]);
+    assert_eq!(
+        labels(&kept.test),
+        [("s0".into(), "a".into()), ("s2".into(), "c".into()), ("s3".into(), "c".into())]
+    );
+    let refused = corpus.restricted_to(&["z".to_string()]).err().unwrap().to_string();
+    assert!(
+        refused.contains("none of the set's classes (a, b, c) is the model's (z)"),
+        "{refused}"
+    );
+}
