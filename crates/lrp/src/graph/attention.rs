@@ -23,7 +23,6 @@ use super::{GraphTrace, Node, NodeId, Op};
 use crate::composite::Composite;
 use crate::error::LrpError;
 use crate::explain::{sum_of_products, Explanation, LayerRelevance, Target};
-use crate::layers::LayerKind;
 use crate::rule::{Attention, Rule};
 
 /// lxt's stabiliser of the identity rule's ratio `f(x) / x`.
@@ -85,7 +84,7 @@ impl GraphTrace<'_> {
     ) -> (Vec<ArrayD<f32>>, Option<Rule>) {
         let z = self.values[index].view();
         match &node.op {
-            Op::Layer(layer) if has_weights(layer.kind()) => {
+            Op::Layer(layer) if layer.kind().has_weights() => {
                 let rule = composite.rule_for(index, layer.kind());
                 let g = match rule {
                     Rule::Epsilon(eps) if eps > 0.0 => {
@@ -177,10 +176,4 @@ impl GraphTrace<'_> {
             }
         }
     }
-}
-
-/// Layers whose rule a composite sets: those with weights. Steps without weights (sums,
-/// scalings by constants, means) pass relevance in proportion.
-pub(crate) fn has_weights(kind: LayerKind) -> bool {
-    matches!(kind, LayerKind::Dense | LayerKind::Conv1d | LayerKind::Conv2d)
 }

@@ -3,7 +3,6 @@
 
 use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn, Slice};
 
-use super::attention::has_weights;
 use super::maps::{AffineMap, ScaleMap, SumMap};
 use super::tensor_ops::{
     matmul_gradient, mean_gradient, reduce_to, slice_gradient, softmax_gradient, zip_broadcast,
@@ -112,7 +111,7 @@ impl GraphTrace<'_> {
                 ),
                 Some(map) => {
                     let rule =
-                        composite.rule_for_step(index, layer.kind(), has_weights(layer.kind()));
+                        composite.rule_for_step(index, layer.kind(), layer.kind().has_weights());
                     (vec![propagate(map, inputs[0].view(), Some(z), r.view(), &rule)], Some(rule))
                 }
             },

@@ -84,6 +84,15 @@ pub enum LayerKind {
     Gate,
 }
 
+impl LayerKind {
+    /// Whether layers of this kind have weights (dense, convolution): the layers a composite's
+    /// stabilised rules are for. Steps without weights (sums, scalings by constants, means)
+    /// pass relevance in proportion.
+    pub fn has_weights(self) -> bool {
+        matches!(self, LayerKind::Dense | LayerKind::Conv1d | LayerKind::Conv2d)
+    }
+}
+
 impl fmt::Display for LayerKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
