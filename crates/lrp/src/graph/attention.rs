@@ -22,7 +22,7 @@ use super::tensor_ops::{matmul_gradient, reduce_to, softmax_gradient, zip_broadc
 use super::{GraphTrace, Node, NodeId, Op};
 use crate::composite::Composite;
 use crate::error::LrpError;
-use crate::explain::{sum_of_products, Explanation, LayerRelevance, Target};
+use crate::explain::{sum_of_products, Explanation, Target};
 use crate::rule::{Attention, Rule};
 
 /// lxt's stabiliser of the identity rule's ratio `f(x) / x`.
@@ -52,20 +52,9 @@ impl GraphTrace<'_> {
             let z = self.values[index].view();
             let relevance_out = sum_of_products(g.view(), z.view());
             let (sent, rule) = self.attention_step(index, node, inputs, g, composite, attention);
-            let relevance_in = sent
-                .iter()
-                .zip(&node.inputs)
-                .zip(inputs)
-                .filter(|((_, &i), _)| !matches!(self.graph.nodes[i].op, Op::Constant(_)))
-                .map(|((s, _), x)| sum_of_products(s.view(), x.view()))
-                .sum();
-            layers.push(LayerRelevance {
-                index,
-                kind: node.op.kind(),
-                rule,
-                relevance_out,
-                relevance_in,
-            });
+            layers.push(self.node_report(index, node, rule, relevance_out, |k| {
+                sum_of_products(sent[k].view(), inputs[k].view())
+            }));
             sent
         });
         let relevance = gradient * &self.input();

@@ -30,23 +30,31 @@ impl GraphTrace<'_> {
         let relevance = self.backward(top, |index, node, inputs, r| {
             let relevance_out = sum(r.view());
             let (sent, rule) = self.relevance_step(index, node, inputs, r, composite);
-            // What goes to a constant is absorbed, as by a layer's bias.
-            let relevance_in = sent
-                .iter()
-                .zip(&node.inputs)
-                .filter(|(_, &i)| !matches!(self.graph.nodes[i].op, Op::Constant(_)))
-                .map(|(s, _)| sum(s.view()))
-                .sum();
-            layers.push(LayerRelevance {
-                index,
-                kind: node.op.kind(),
-                rule,
-                relevance_out,
-                relevance_in,
-            });
+            layers
+                .push(self.node_report(index, node, rule, relevance_out, |k| sum(sent[k].view())));
             sent
         });
         Ok(Explanation { relevance, explained, layers })
+    }
+
+    /// One node's sums for the report: `relevance_in` adds what `received(k)` gives for each
+    /// input `k` that is computed; what goes to a constant is absorbed, as by a layer's bias.
+    pub(super) fn node_report(
+        &self,
+        index: usize,
+        node: &Node,
+        rule: Option<Rule>,
+        relevance_out: f64,
+        received: impl Fn(usize) -> f64,
+    ) -> LayerRelevance {
+        let relevance_in = node
+            .inputs
+            .iter()
+            .enumerate()
+            .filter(|(_, &i)| !matches!(self.graph.nodes[i].op, Op::Constant(_)))
+            .map(|(k, _)| received(k))
+            .sum();
+        LayerRelevance { index, kind: node.op.kind(), rule, relevance_out, relevance_in }
     }
 
     /// The gradient of the explained quantity (`f_j`, or `Σ r·f` for a given `r`) with
