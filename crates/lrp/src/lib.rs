@@ -50,7 +50,7 @@ mod rule;
 
 pub use attribution::{
     integrated_gradients, occlusion, smooth_grad, smooth_grad_inputs, Differentiable,
-    IntegratedGradients, Quadrature, SmoothGradSettings,
+    IntegratedGradients, Quadrature, Samples, SmoothGradSettings,
 };
 pub use composite::Composite;
 pub use error::LrpError;

@@ -52,10 +52,7 @@ impl Network {
     /// Runs the network on `input` and keeps every layer's output for explanations.
     /// Fails on a shape a layer does not accept and on NaN or infinite inputs.
     pub fn forward(&self, input: ArrayD<f32>) -> Result<Trace<'_>, LrpError> {
-        if let Some(index) = input.iter().position(|v| !v.is_finite()) {
-            return Err(LrpError::NonFiniteInput { index });
-        }
-        self.output_shape(input.shape())?;
+        self.check_input(&input)?;
         let mut values = Vec::with_capacity(self.layers.len() + 1);
         values.push(input);
         for layer in &self.layers {
@@ -63,6 +60,20 @@ impl Network {
             values.push(next);
         }
         Ok(Trace { network: self, values })
+    }
+
+    /// The first layer's output at `input`, checked as [`Network::forward`] checks it.
+    pub(crate) fn first_output(&self, input: &ArrayD<f32>) -> Result<ArrayD<f32>, LrpError> {
+        self.check_input(input)?;
+        Ok(self.layers.first().map_or_else(|| input.clone(), |layer| layer.forward(input.view())))
+    }
+
+    /// Refuses NaN or infinite inputs and a shape a layer does not accept.
+    fn check_input(&self, input: &ArrayD<f32>) -> Result<(), LrpError> {
+        if let Some(index) = input.iter().position(|v| !v.is_finite()) {
+            return Err(LrpError::NonFiniteInput { index });
+        }
+        self.output_shape(input.shape()).map(|_| ())
     }
 }
 

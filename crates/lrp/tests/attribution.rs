@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use lrp::{
     integrated_gradients, occlusion, smooth_grad, smooth_grad_inputs, Differentiable, Layer,
-    LrpError, Network, Quadrature, SmoothGradSettings,
+    LrpError, Network, Quadrature, Samples, SmoothGradSettings,
 };
 use ndarray::ArrayD;
 
@@ -249,9 +249,54 @@ fn smooth_grad_is_the_mean_gradient_at_its_noisy_inputs() {
     let err = relative_error(&got, &reference);
     assert!(err < 1e-4, "SmoothGrad differs from the mean finite-difference gradient by {err:e}");
 
-    // Without noise it is the gradient itself.
+    // Without noise it is the gradient itself (to rounding: the samples' gradients are summed
+    // before the first layer's transpose).
     let still = smooth_grad(&net, &x, 1, &SmoothGradSettings { noise: 0.0, ..settings }).unwrap();
-    assert_eq!(still, net.score_gradient(x.clone(), 1).unwrap().1);
+    let gradient = net.score_gradient(x.clone(), 1).unwrap().1;
+    let err = relative_error(&still, &to_f64(&gradient));
+    assert!(err < 1e-6, "SmoothGrad without noise differs from the gradient by {err:e}");
+}
+
+/// A network seen only through its scores and gradients: [`Differentiable::gradient_sum`] by
+/// one forward and backward pass per sample, as any model has it.
+struct PerSample<'n>(&'n Network);
+
+impl Differentiable for PerSample<'_> {
+    fn outputs(&self, x: ArrayD<f32>) -> Result<Vec<f32>, LrpError> {
+        self.0.outputs(x)
+    }
+
+    fn score_gradient(&self, x: ArrayD<f32>, class: usize) -> Result<(f32, ArrayD<f32>), LrpError> {
+        self.0.score_gradient(x, class)
+    }
+}
+
+#[test]
+fn a_network_sums_the_samples_gradients_before_its_first_layer_as_passes_per_sample_do() {
+    let mut rng = rng(33);
+    for net in [text_like_stack(4, true), deep_stack(6, true), deep_stack(7, false)] {
+        let x = uniform(&mut rng, &[12, FEATURES], -1.0, 1.0);
+        let baseline = uniform(&mut rng, &[12, FEATURES], -0.3, 0.3);
+        let nodes = Quadrature::Graded.nodes(9); // not symmetric about ½, as the other rules are
+        let noisy: Vec<ArrayD<f32>> = (0..5)
+            .map(|i| {
+                smooth_grad_inputs(&x, &SmoothGradSettings { samples: 1, noise: 0.2, seed: i })
+                    .unwrap()
+                    .remove(0)
+            })
+            .collect();
+        for class in 0..2 {
+            for samples in [
+                Samples::Path { baseline: &baseline, x: &x, nodes: &nodes },
+                Samples::Inputs(&noisy),
+            ] {
+                let fast = net.gradient_sum(samples, class).unwrap().mapv(|v| v as f32);
+                let passes = PerSample(&net).gradient_sum(samples, class).unwrap();
+                let err = relative_error(&fast, &passes.iter().copied().collect::<Vec<_>>());
+                assert!(err < 1e-5, "class {class}: the sums differ by {err:e} ({samples:?})");
+            }
+        }
+    }
 }
 
 #[test]
