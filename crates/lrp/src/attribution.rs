@@ -11,9 +11,8 @@ use rand_distr::{Distribution, Normal};
 
 use crate::error::LrpError;
 use crate::explain::Target;
+use crate::gradient_sum::{affine_first_gradient_sum, Samples};
 use crate::graph::Graph;
-use crate::layers::Layer;
-use crate::linear::WeightMod;
 use crate::network::Network;
 
 /// A model that gives its outputs, and one output's gradient, at any input.
@@ -26,38 +25,6 @@ pub trait Differentiable {
     /// backward pass each.
     fn gradient_sum(&self, samples: Samples<'_>, class: usize) -> Result<ArrayD<f64>, LrpError> {
         gradient_sum_by_passes(self, samples, class)
-    }
-}
-
-/// The inputs whose gradients Integrated Gradients and SmoothGrad average.
-#[derive(Clone, Copy, Debug)]
-pub enum Samples<'a> {
-    /// The path `x' + α_k (x − x')` at the nodes `(α_k, w_k)`.
-    Path { baseline: &'a ArrayD<f32>, x: &'a ArrayD<f32>, nodes: &'a [(f64, f64)] },
-    /// Given inputs, each of weight 1.
-    Inputs(&'a [ArrayD<f32>]),
-}
-
-impl Samples<'_> {
-    /// Each sample `f(x_k, w_k)` in order, where the inputs are formed.
-    fn try_for_each(
-        &self,
-        mut f: impl FnMut(ArrayD<f32>, f64) -> Result<(), LrpError>,
-    ) -> Result<(), LrpError> {
-        match *self {
-            Samples::Path { baseline, x, nodes } => {
-                let delta = x - baseline;
-                nodes.iter().try_for_each(|&(alpha, w)| f(baseline + &(&delta * alpha as f32), w))
-            }
-            Samples::Inputs(inputs) => inputs.iter().try_for_each(|x| f(x.clone(), 1.0)),
-        }
-    }
-
-    fn shape(&self) -> Option<&[usize]> {
-        match *self {
-            Samples::Path { x, .. } => Some(x.shape()),
-            Samples::Inputs(inputs) => inputs.first().map(|x| x.shape()),
-        }
     }
 }
 
@@ -105,57 +72,11 @@ impl Differentiable for Graph {
 impl Differentiable for Network {
     differentiable_by_trace!(Network);
 
-    /// Where the first layer is affine (`z = Wx + b`, as a text CNN's convolution), its
-    /// gradient is the same map transposed for every sample: the samples' gradients at its
-    /// output are summed and sent through it once, `Wᵀ Σ_k w_k g_k`. On a path its outputs
-    /// are affine in α too, `z(x' + αδ) = z(x') + α (z(x) − z(x'))`: two products for the
-    /// whole path. The remaining layers run per sample.
+    /// Without a pass per sample where the first layer is affine ([`affine_first_gradient_sum`]).
     fn gradient_sum(&self, samples: Samples<'_>, class: usize) -> Result<ArrayD<f64>, LrpError> {
-        let Some((first, tail)) = self.layers().split_first() else {
-            return gradient_sum_by_passes(self, samples, class);
-        };
-        let (Some(map), Some(shape)) = (first.as_linear(), samples.shape()) else {
-            return gradient_sum_by_passes(self, samples, class);
-        };
-        let mut at_first: Option<ArrayD<f64>> = None;
-        let mut add = |z: ArrayD<f32>, w: f64| -> Result<(), LrpError> {
-            let g = tail_gradient(tail, z, class)?;
-            let sum = at_first.get_or_insert_with(|| ArrayD::zeros(g.raw_dim()));
-            sum.zip_mut_with(&g, |s, &g| *s += w * f64::from(g));
-            Ok(())
-        };
-        match samples {
-            Samples::Path { baseline, x, nodes } => {
-                let z0 = self.first_output(baseline)?;
-                let d = self.first_output(x)? - &z0;
-                for &(alpha, w) in nodes {
-                    add(&z0 + &(&d * alpha as f32), w)?;
-                }
-            }
-            Samples::Inputs(inputs) => {
-                for x in inputs {
-                    add(self.first_output(x)?, 1.0)?;
-                }
-            }
-        }
-        let Some(sum) = at_first else { return Ok(ArrayD::zeros(shape)) };
-        let sum = sum.mapv(|s| s as f32);
-        Ok(map.transpose(sum.view(), WeightMod::Identity, shape).mapv(f64::from))
+        affine_first_gradient_sum(self, samples, class)
+            .unwrap_or_else(|| gradient_sum_by_passes(self, samples, class))
     }
-}
-
-/// Output `class`'s gradient at the input of `layers` (the network after its first layer).
-fn tail_gradient(layers: &[Layer], z: ArrayD<f32>, class: usize) -> Result<ArrayD<f32>, LrpError> {
-    let mut values = vec![z];
-    for layer in layers {
-        let next = layer.forward(values.last().expect("one value at least").view());
-        values.push(next);
-    }
-    let mut g = Target::Output(class).top(values.last().expect("the output").view(), false)?;
-    for (layer, x) in layers.iter().zip(&values).rev() {
-        g = layer.gradient(x.view(), g);
-    }
-    Ok(g)
 }
 
 /// Where Integrated Gradients samples the path `x' + α(x − x')`, `α ∈ [0, 1]`, and how it

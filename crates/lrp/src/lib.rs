@@ -40,6 +40,7 @@ mod attribution;
 mod composite;
 mod error;
 mod explain;
+mod gradient_sum;
 mod graph;
 mod layers;
 mod linear;
@@ -50,7 +51,7 @@ mod rule;
 
 pub use attribution::{
     integrated_gradients, occlusion, smooth_grad, smooth_grad_inputs, Differentiable,
-    IntegratedGradients, Quadrature, Samples, SmoothGradSettings,
+    IntegratedGradients, Quadrature, SmoothGradSettings,
 };
 pub use composite::Composite;
 pub use error::LrpError;
@@ -58,6 +59,7 @@ pub use explain::{
     position_norms, position_sums, relevance_through, relevance_through_part, Explanation,
     LayerRelevance, Target,
 };
+pub use gradient_sum::Samples;
 pub use graph::{Elementwise, Graph, GraphTrace, Node, NodeId, Op};
 pub use layers::{Conv1d, Conv2d, Conv2dGeometry, Dense, Layer, LayerKind, MaxPool, PowerNorm};
 pub use linear::{LinearMap, WeightMod};

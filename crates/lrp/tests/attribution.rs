@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use lrp::{
     integrated_gradients, occlusion, smooth_grad, smooth_grad_inputs, Differentiable, Layer,
-    LrpError, Network, Quadrature, Samples, SmoothGradSettings,
+    LrpError, MaxPool, Network, Quadrature, Samples, SmoothGradSettings,
 };
 use ndarray::ArrayD;
 
@@ -274,9 +274,34 @@ impl Differentiable for PerSample<'_> {
 #[test]
 fn a_network_sums_the_samples_gradients_before_its_first_layer_as_passes_per_sample_do() {
     let mut rng = rng(33);
-    for net in [text_like_stack(4, true), deep_stack(6, true), deep_stack(7, false)] {
-        let x = uniform(&mut rng, &[12, FEATURES], -1.0, 1.0);
-        let baseline = uniform(&mut rng, &[12, FEATURES], -0.3, 0.3);
+    // Kim's CNN (convolution, ReLU, global max-pool, dense) has a one-pass pooled backward;
+    // with a hidden layer after the pool its gradient depends on the pooled values.
+    let kim = |seed, hidden: bool| {
+        let mut rng = common::rng(seed);
+        let mut layers = vec![
+            Layer::Conv1d(conv(&mut rng, 3, FEATURES, 10, true)),
+            Layer::Relu,
+            Layer::MaxPool(MaxPool::Global),
+        ];
+        if hidden {
+            layers.extend([Layer::Dense(dense(&mut rng, 10, 40, true)), Layer::Relu]);
+        }
+        layers.push(Layer::Dense(dense(&mut rng, if hidden { 40 } else { 10 }, 4, true)));
+        Network::new(layers)
+    };
+    let nets = [kim(8, false), kim(9, true), text_like_stack(4, true), deep_stack(6, true)];
+    for net in nets {
+        let mut x = uniform(&mut rng, &[12, FEATURES], -1.0, 1.0);
+        let mut baseline = uniform(&mut rng, &[12, FEATURES], -0.3, 0.3);
+        // Positions 9..12 repeat 0..3, made large: the first and the last window are equal and
+        // hold many filters' maxima, which tie along the whole path.
+        for a in [&mut x, &mut baseline] {
+            for p in 0..3 {
+                let row = a.index_axis(ndarray::Axis(0), p).mapv(|v| 3.0 * v);
+                a.index_axis_mut(ndarray::Axis(0), p).assign(&row);
+                a.index_axis_mut(ndarray::Axis(0), p + 9).assign(&row);
+            }
+        }
         let nodes = Quadrature::Graded.nodes(9); // not symmetric about ½, as the other rules are
         let noisy: Vec<ArrayD<f32>> = (0..5)
             .map(|i| {

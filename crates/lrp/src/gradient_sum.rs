@@ -1,0 +1,166 @@
+//! `Σ_k w_k ∇f_c(x_k)` over the many inputs Integrated Gradients and SmoothGrad average, on a
+//! network whose first layer is affine (`z = Wx + b`, a text CNN's convolution), at far less
+//! than a forward and a backward pass per input:
+//!
+//! - the first layer's gradient is the same transposed map for every input, so the inputs'
+//!   gradients at its output are summed and sent back once, `Wᵀ Σ_k w_k g_k`;
+//! - on a path `x' + α(x − x')` its outputs are affine in α, `z(α) = z(x') + α (z(x) − z(x'))`:
+//!   two products for the whole path;
+//! - behind it a ReLU and a global max-pool (Kim's CNN) are one pass over `z`:
+//!   `max_t max(0, z_t) = max(0, max_t z_t)`, and the gradient reaches only the maxima, as
+//!   the layers' own backward passes route it (split evenly between tied maxima, nothing where
+//!   the maximum is not positive).
+
+use ndarray::{Array1, ArrayD, ArrayView2, ArrayViewMut2, Ix2, Zip};
+
+use crate::error::LrpError;
+use crate::explain::Target;
+use crate::layers::{Layer, MaxPool};
+use crate::linear::WeightMod;
+use crate::network::Network;
+
+/// The inputs whose gradients Integrated Gradients and SmoothGrad average.
+#[derive(Clone, Copy, Debug)]
+pub enum Samples<'a> {
+    /// The path `x' + α_k (x − x')` at the nodes `(α_k, w_k)`.
+    Path { baseline: &'a ArrayD<f32>, x: &'a ArrayD<f32>, nodes: &'a [(f64, f64)] },
+    /// Given inputs, each of weight 1.
+    Inputs(&'a [ArrayD<f32>]),
+}
+
+impl Samples<'_> {
+    /// `f(x_k, w_k)` for each sample in order, the inputs formed one at a time.
+    pub(crate) fn try_for_each(
+        &self,
+        mut f: impl FnMut(ArrayD<f32>, f64) -> Result<(), LrpError>,
+    ) -> Result<(), LrpError> {
+        match *self {
+            Samples::Path { baseline, x, nodes } => {
+                let delta = x - baseline;
+                nodes.iter().try_for_each(|&(alpha, w)| f(baseline + &(&delta * alpha as f32), w))
+            }
+            Samples::Inputs(inputs) => inputs.iter().try_for_each(|x| f(x.clone(), 1.0)),
+        }
+    }
+
+    /// The inputs' shape (none for no inputs).
+    pub(crate) fn shape(&self) -> Option<&[usize]> {
+        match *self {
+            Samples::Path { x, .. } => Some(x.shape()),
+            Samples::Inputs(inputs) => inputs.first().map(|x| x.shape()),
+        }
+    }
+}
+
+/// [`crate::Differentiable::gradient_sum`] of `network` where its first layer is affine; `None`
+/// where it is not (or there are no samples), for the caller to run the samples one by one.
+pub(crate) fn affine_first_gradient_sum(
+    network: &Network,
+    samples: Samples<'_>,
+    class: usize,
+) -> Option<Result<ArrayD<f64>, LrpError>> {
+    let (first, tail) = network.layers().split_first()?;
+    let (map, shape) = (first.as_linear()?, samples.shape()?);
+    let mut sum: Option<ArrayD<f64>> = None;
+    let mut add = |z: ArrayD<f32>, w: f64| -> Result<(), LrpError> {
+        let sum = sum.get_or_insert_with(|| ArrayD::zeros(z.raw_dim()));
+        match tail {
+            [Layer::Relu, Layer::MaxPool(MaxPool::Global), rest @ ..] if z.ndim() == 2 => {
+                let z = z.view().into_dimensionality::<Ix2>().expect("2-d");
+                let sum = sum.view_mut().into_dimensionality::<Ix2>().expect("shaped like z");
+                add_pooled_relu(z, rest, class, w, sum)
+            }
+            _ => {
+                let g = tail_gradient(tail, z, class)?;
+                // Behind a max-pool most of `g` is zero: only its non-zeros touch the f64 sum.
+                Zip::from(sum).and(&g).for_each(|s, &g| {
+                    if g != 0.0 {
+                        *s += w * f64::from(g);
+                    }
+                });
+                Ok(())
+            }
+        }
+    };
+    let added = match samples {
+        Samples::Path { baseline, x, nodes } => (|| {
+            let z0 = network.first_output(baseline)?;
+            let d = network.first_output(x)? - &z0;
+            nodes.iter().try_for_each(|&(alpha, w)| {
+                let alpha = alpha as f32;
+                add(Zip::from(&z0).and(&d).map_collect(|&z0, &d| z0 + alpha * d), w)
+            })
+        })(),
+        Samples::Inputs(inputs) => {
+            inputs.iter().try_for_each(|x| add(network.first_output(x)?, 1.0))
+        }
+    };
+    Some(added.map(|()| {
+        let Some(sum) = sum else { return ArrayD::zeros(shape) };
+        let sum = sum.mapv(|s| s as f32);
+        map.transpose(sum.view(), WeightMod::Identity, shape).mapv(f64::from)
+    }))
+}
+
+/// Output `class`'s gradient at the input of `layers`, by their forward and backward passes.
+fn tail_gradient(layers: &[Layer], z: ArrayD<f32>, class: usize) -> Result<ArrayD<f32>, LrpError> {
+    let mut values = vec![z];
+    for layer in layers {
+        let next = layer.forward(values.last().expect("one value at least").view());
+        values.push(next);
+    }
+    let mut g = Target::Output(class).top(values.last().expect("the output").view(), false)?;
+    for (layer, x) in layers.iter().zip(&values).rev() {
+        g = layer.gradient(x.view(), g);
+    }
+    Ok(g)
+}
+
+/// `sum += w ∂f_c/∂z` through ReLU, a global max-pool over the rows of `z` `(windows,
+/// filters)` and `rest`: the pooled values `max(0, max_t z_tf)`, their gradient `g_f` by
+/// `rest`'s passes, and `g_f / n_f` at each of the `n_f` rows holding filter `f`'s maximum
+/// where that maximum is positive. Two passes over `z` in memory order, written so that they
+/// vectorise (selects, not branches).
+fn add_pooled_relu(
+    z: ArrayView2<f32>,
+    rest: &[Layer],
+    class: usize,
+    w: f64,
+    mut sum: ArrayViewMut2<f64>,
+) -> Result<(), LrpError> {
+    let z = z.as_standard_layout();
+    let filters = z.ncols();
+    let data = z.as_slice().expect("standard layout");
+    let mut max = vec![f32::NEG_INFINITY; filters];
+    for row in data.chunks_exact(filters) {
+        max.iter_mut().zip(row).for_each(|(m, &v)| *m = if v > *m { v } else { *m });
+    }
+    let pooled = Array1::from_iter(max.iter().map(|&m| m.max(0.0)));
+    let g = tail_gradient(rest, pooled.into_dyn(), class)?;
+    let g = g.as_slice().expect("a fresh gradient is contiguous");
+    // How many rows hold each maximum, and the last of them.
+    let (mut ties, mut last) = (vec![0u32; filters], vec![0u32; filters]);
+    for (t, row) in data.chunks_exact(filters).enumerate() {
+        let t = t as u32;
+        for (((n, l), &v), &m) in ties.iter_mut().zip(&mut last).zip(row).zip(&max) {
+            let tied = v == m;
+            *n += u32::from(tied);
+            *l = if tied { t } else { *l };
+        }
+    }
+    for f in 0..filters {
+        if max[f] <= 0.0 || g[f] == 0.0 {
+            continue;
+        }
+        let share = w * f64::from(g[f] / ties[f] as f32);
+        let last = last[f] as usize;
+        if ties[f] == 1 {
+            sum[[last, f]] += share;
+        } else {
+            for t in (0..=last).filter(|&t| data[t * filters + f] == max[f]) {
+                sum[[t, f]] += share;
+            }
+        }
+    }
+    Ok(())
+}
