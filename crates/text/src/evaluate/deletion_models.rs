@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use crate::data::Document;
 use crate::error::TextError;
 use crate::evaluate::{deletion_run, DeletionDocument, DeletionModel, Ranking};
-use crate::explain::{explain_positions, graph_relevance, TextModel};
+use crate::explain::{explain_positions_by, graph_relevance, Method, TextModel};
 use crate::model::{
     AnyTextModel, EditableDocument, Encoded, OnnxTextClassifier, TextClassifier, TextCnn,
 };
@@ -27,11 +27,18 @@ impl DeletionModel for TextCnn {
         let start = EditableDocument::new(self, x.clone());
         let mut work = start.clone();
         let was_correct = start.predicted() == doc.label;
+        // Every method's relevance from one forward pass.
+        let methods: Vec<Method> = rankings
+            .iter()
+            .filter_map(|r| if let Ranking::Method(m) = r { Some(m.clone()) } else { None })
+            .collect();
+        let relevance = explain_positions_by(self, x, Some(doc.label), &methods)?;
         let runs = rankings
             .iter()
             .map(|ranking| {
                 let order = ranking.order(doc.deletable.clone(), was_correct, index, |method| {
-                    Ok(explain_positions(self, x.clone(), Some(doc.label), method)?.relevance)
+                    let k = methods.iter().position(|m| m == method).expect("listed above");
+                    Ok(relevance[k].relevance.clone())
                 })?;
                 work.reset_to(&start);
                 Ok(deletion_run(&mut work, &order, steps, doc.label))

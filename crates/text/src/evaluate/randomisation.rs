@@ -17,7 +17,7 @@ use rayon::prelude::*;
 
 use crate::error::TextError;
 use crate::evaluate::DeletionDocument;
-use crate::explain::explain_positions;
+use crate::explain::explain_positions_by;
 use crate::explain::Method;
 use crate::model::{TextCnn, PAD};
 
@@ -69,23 +69,27 @@ pub fn randomisation_test(
     let per_document: Vec<Vec<StepCorrelations>> = documents
         .par_iter()
         .map(|doc| {
-            let relevance =
-                |model: &TextCnn, class: usize, method: &Method| -> Result<Vec<f64>, TextError> {
-                    let all = explain_positions(model, model.embed(&doc.ids), Some(class), method)?
-                        .relevance;
-                    Ok(doc.deletable.iter().map(|&p| f64::from(all[p])).collect())
-                };
+            // Every method's relevance per model, from one forward pass of each.
+            let relevance = |model: &TextCnn, class: usize| -> Result<Vec<Vec<f64>>, TextError> {
+                let all = explain_positions_by(model, model.embed(&doc.ids), Some(class), methods)?;
+                Ok(all
+                    .iter()
+                    .map(|r| doc.deletable.iter().map(|&p| f64::from(r.relevance[p])).collect())
+                    .collect())
+            };
             let class = argmax(&cnn.scores(&doc.ids));
-            let rows = methods
+            let trained = relevance(cnn, class)?;
+            let randomised = models
                 .iter()
-                .map(|method| {
-                    let trained = relevance(cnn, class, method)?;
-                    models
-                        .iter()
-                        .map(|model| Ok(correlations(&trained, &relevance(model, class, method)?)))
-                        .collect::<Result<Vec<_>, TextError>>()
+                .map(|model| relevance(model, class))
+                .collect::<Result<Vec<_>, _>>()?;
+            let rows = trained
+                .iter()
+                .enumerate()
+                .map(|(m, trained)| {
+                    randomised.iter().map(|r| correlations(trained, &r[m])).collect::<Vec<_>>()
                 })
-                .collect::<Result<Vec<_>, TextError>>()?;
+                .collect::<Vec<_>>();
             progress(done.fetch_add(1, Ordering::Relaxed) + 1, documents.len());
             Ok(rows)
         })

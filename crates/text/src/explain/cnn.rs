@@ -149,6 +149,17 @@ pub fn explain_positions(
     class: Option<usize>,
     method: &Method,
 ) -> Result<PositionRelevance, TextError> {
+    let mut all = explain_positions_by(cnn, x, class, std::slice::from_ref(method))?;
+    Ok(all.remove(0))
+}
+
+/// [`explain_positions`] by each of `methods`, from one forward pass.
+pub fn explain_positions_by(
+    cnn: &TextCnn,
+    x: Array2<f32>,
+    class: Option<usize>,
+    methods: &[Method],
+) -> Result<Vec<PositionRelevance>, TextError> {
     if let Some(class) = class.filter(|&c| c >= cnn.arch.classes) {
         return Err(TextError::Explain(format!(
             "class {class} out of range: the model has {} classes",
@@ -159,9 +170,20 @@ pub fn explain_positions(
     let scores: Array1<f32> =
         trace.output().to_owned().into_dimensionality::<Ix1>().expect("dense output is 1-d");
     let class = class.unwrap_or_else(|| argmax(&scores));
-    let Attribution { relevance, conservation, completeness } =
-        method.attribute(&CnnPass { cnn, trace, x, class })?;
-    Ok(PositionRelevance { scores, class, relevance, conservation, completeness })
+    let pass = CnnPass { cnn, trace, x, class };
+    methods
+        .iter()
+        .map(|method| {
+            let Attribution { relevance, conservation, completeness } = method.attribute(&pass)?;
+            Ok(PositionRelevance {
+                scores: scores.clone(),
+                class,
+                relevance,
+                conservation,
+                completeness,
+            })
+        })
+        .collect()
 }
 
 /// Explains `class` (default: the predicted one) on `text`, word by word.
