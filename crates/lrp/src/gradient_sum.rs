@@ -15,7 +15,7 @@ use ndarray::{Array1, ArrayD, ArrayView2, ArrayViewMut2, Ix2, Zip};
 
 use crate::error::LrpError;
 use crate::explain::Target;
-use crate::layers::{Layer, MaxPool};
+use crate::layers::{column_maxima, Layer, MaxPool, TiedMaxima};
 use crate::linear::WeightMod;
 use crate::network::Network;
 
@@ -119,8 +119,7 @@ fn tail_gradient(layers: &[Layer], z: ArrayD<f32>, class: usize) -> Result<Array
 /// `sum += w ∂f_c/∂z` through ReLU, a global max-pool over the rows of `z` `(windows,
 /// filters)` and `rest`: the pooled values `max(0, max_t z_tf)`, their gradient `g_f` by
 /// `rest`'s passes, and `g_f / n_f` at each of the `n_f` rows holding filter `f`'s maximum
-/// where that maximum is positive. Two passes over `z` in memory order, written so that they
-/// vectorise (selects, not branches).
+/// where that maximum is positive: two passes over `z` in memory order, as the max-pool's.
 fn add_pooled_relu(
     z: ArrayView2<f32>,
     rest: &[Layer],
@@ -129,35 +128,16 @@ fn add_pooled_relu(
     mut sum: ArrayViewMut2<f64>,
 ) -> Result<(), LrpError> {
     let z = z.as_standard_layout();
-    let filters = z.ncols();
     let data = z.as_slice().expect("standard layout");
-    let mut max = vec![f32::NEG_INFINITY; filters];
-    for row in data.chunks_exact(filters) {
-        max.iter_mut().zip(row).for_each(|(m, &v)| *m = if v > *m { v } else { *m });
-    }
+    let max = column_maxima(data, z.ncols());
     let pooled = Array1::from_iter(max.iter().map(|&m| m.max(0.0)));
     let g = tail_gradient(rest, pooled.into_dyn(), class)?;
     let g = g.as_slice().expect("a fresh gradient is contiguous");
-    // How many rows hold each maximum, and the last of them.
-    let (mut ties, mut last) = (vec![0u32; filters], vec![0u32; filters]);
-    for (t, row) in data.chunks_exact(filters).enumerate() {
-        let t = t as u32;
-        for (((n, l), &v), &m) in ties.iter_mut().zip(&mut last).zip(row).zip(&max) {
-            let tied = v == m;
-            *n += u32::from(tied);
-            *l = if tied { t } else { *l };
-        }
-    }
-    for f in 0..filters {
-        if max[f] <= 0.0 || g[f] == 0.0 {
-            continue;
-        }
-        let share = w * f64::from(g[f] / ties[f] as f32);
-        let last = last[f] as usize;
-        if ties[f] == 1 {
-            sum[[last, f]] += share;
-        } else {
-            for t in (0..=last).filter(|&t| data[t * filters + f] == max[f]) {
+    let maxima = TiedMaxima::find(data, &max);
+    for (f, &g) in g.iter().enumerate() {
+        if max[f] > 0.0 && g != 0.0 {
+            let share = w * f64::from(g / maxima.ties[f] as f32);
+            for t in maxima.rows(data, &max, f) {
                 sum[[t, f]] += share;
             }
         }

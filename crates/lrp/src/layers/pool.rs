@@ -1,7 +1,7 @@
 //! Max-pooling over time (the first axis of a `(T, channels)` sequence), global or windowed.
 //! Relevance and gradient both go to the window's maximum; tied maxima share it evenly.
 
-use ndarray::{s, Array1, Array2, ArrayD, ArrayView2, ArrayViewD, ArrayViewMut1, Axis, Ix2, Zip};
+use ndarray::{Array1, Array2, ArrayD, ArrayViewD, Axis, Ix2};
 
 use crate::error::LrpError;
 
@@ -58,10 +58,15 @@ impl MaxPool {
     /// The pooled maxima.
     pub fn forward(&self, x: ArrayViewD<f32>) -> ArrayD<f32> {
         let x = x.into_dimensionality::<Ix2>().expect("checked by output_shape");
+        let (x, columns) = (x.as_standard_layout(), x.ncols());
+        let data = x.as_slice().expect("standard layout");
         let windows = self.windows(x.nrows());
-        let mut out = Array2::<f32>::zeros((windows.len(), x.ncols()));
-        for (row, &(start, end)) in out.axis_iter_mut(Axis(0)).zip(&windows) {
-            column_maxima(x.slice(s![start..end, ..]), row);
+        let mut out = Array2::<f32>::zeros((windows.len(), columns));
+        for (mut row, &(start, end)) in out.axis_iter_mut(Axis(0)).zip(&windows) {
+            row.assign(&Array1::from(column_maxima(
+                &data[start * columns..end * columns],
+                columns,
+            )));
         }
         match self {
             MaxPool::Global => out.index_axis_move(Axis(0), 0).into_dyn(),
@@ -73,47 +78,77 @@ impl MaxPool {
     /// splitting it evenly between tied maxima.
     pub fn route(&self, x: ArrayViewD<f32>, signal: ArrayViewD<f32>) -> ArrayD<f32> {
         let x = x.into_dimensionality::<Ix2>().expect("checked by output_shape");
+        let (x, columns) = (x.as_standard_layout(), x.ncols());
+        let data = x.as_slice().expect("standard layout");
         let signal = match self {
             MaxPool::Global => {
-                signal.into_shape_with_order((1, x.ncols())).expect("global pool output")
+                signal.into_shape_with_order((1, columns)).expect("global pool output")
             }
             MaxPool::Windowed { .. } => signal.into_dimensionality::<Ix2>().expect("pool output"),
         };
         let mut back = Array2::<f32>::zeros(x.raw_dim());
-        let mut max = Array1::<f32>::zeros(x.ncols());
-        let mut ties = Array1::<f32>::zeros(x.ncols());
-        // Row by row (the contiguous axis): maxima, then tie counts, then shares.
+        let back_data = back.as_slice_mut().expect("a fresh array is contiguous");
         for (w, &(start, end)) in self.windows(x.nrows()).iter().enumerate() {
-            let window = x.slice(s![start..end, ..]);
-            column_maxima(window, max.view_mut());
-            ties.fill(0.0);
-            for row in window.rows() {
-                Zip::from(&mut ties)
-                    .and(row)
-                    .and(&max)
-                    .for_each(|n, &v, &m| *n += f32::from(v == m));
-            }
-            let signal = signal.row(w);
-            for (row, mut back_row) in
-                window.rows().into_iter().zip(back.slice_mut(s![start..end, ..]).rows_mut())
-            {
-                Zip::from(&mut back_row).and(row).and(&max).and(&ties).and(&signal).for_each(
-                    |b, &v, &m, &n, &g| {
-                        if v == m {
-                            *b += g / n;
-                        }
-                    },
-                );
+            let window = &data[start * columns..end * columns];
+            let max = column_maxima(window, columns);
+            let maxima = TiedMaxima::find(window, &max);
+            for (f, &g) in signal.row(w).iter().enumerate() {
+                if g != 0.0 {
+                    let share = g / maxima.ties[f] as f32;
+                    for t in maxima.rows(window, &max, f) {
+                        back_data[(start + t) * columns + f] += share;
+                    }
+                }
             }
         }
         back.into_dyn()
     }
 }
 
-/// The maximum of each column of `x`, written into `out`.
-fn column_maxima(x: ArrayView2<f32>, mut out: ArrayViewMut1<f32>) {
-    out.fill(f32::NEG_INFINITY);
-    for row in x.rows() {
-        Zip::from(&mut out).and(row).for_each(|m, &v| *m = m.max(v));
+/// The maximum of each column of `x` (rows of `columns` values in memory order), by selects
+/// that vectorise (`f32::max` keeps NaN rules that do not).
+pub(crate) fn column_maxima(x: &[f32], columns: usize) -> Vec<f32> {
+    let mut max = vec![f32::NEG_INFINITY; columns];
+    for row in x.chunks_exact(columns.max(1)) {
+        max.iter_mut().zip(row).for_each(|(m, &v)| *m = if v > *m { v } else { *m });
+    }
+    max
+}
+
+/// Where each column's maximum lies in rows of values: how many rows hold it, and the last.
+pub(crate) struct TiedMaxima {
+    pub ties: Vec<u32>,
+    pub last: Vec<u32>,
+}
+
+impl TiedMaxima {
+    /// One pass over `x` (rows of `max.len()` values) in memory order, by selects.
+    pub(crate) fn find(x: &[f32], max: &[f32]) -> TiedMaxima {
+        let (mut ties, mut last) = (vec![0u32; max.len()], vec![0u32; max.len()]);
+        for (t, row) in x.chunks_exact(max.len().max(1)).enumerate() {
+            let t = t as u32;
+            for (((n, l), &v), &m) in ties.iter_mut().zip(&mut last).zip(row).zip(max) {
+                let tied = v == m;
+                *n += u32::from(tied);
+                *l = if tied { t } else { *l };
+            }
+        }
+        TiedMaxima { ties, last }
+    }
+
+    /// The rows of `x` holding column `f`'s maximum.
+    pub(crate) fn rows<'a>(
+        &self,
+        x: &'a [f32],
+        max: &'a [f32],
+        f: usize,
+    ) -> impl Iterator<Item = usize> + 'a {
+        let (columns, last, single) = (max.len(), self.last[f] as usize, self.ties[f] == 1);
+        let rows = match self.ties[f] {
+            0 => 0..0,
+            1 => last..last + 1,
+            _ => 0..last + 1,
+        };
+        rows.filter(move |&t| single || x[t * columns + f] == max[f])
     }
 }
