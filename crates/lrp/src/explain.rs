@@ -164,9 +164,10 @@ impl Trace<'_> {
         let mut r = target.top(self.output(), true)?;
         let explained = sum(r.view());
         let mut layers = Vec::with_capacity(self.network.layers().len());
+        // What a layer receives is what the layer after it passed on: each sum is taken once.
+        let mut relevance_out = explained;
         for (index, layer) in self.network.layers().iter().enumerate().rev() {
             let x = self.layer_input(index);
-            let relevance_out = sum(r.view());
             let (next, rule) = match layer.as_linear() {
                 None => (layer.pass_relevance(x, r).expect("a layer without a rule"), None),
                 Some(map) => {
@@ -176,13 +177,16 @@ impl Trace<'_> {
                 }
             };
             r = next;
+            let relevance_in =
+                if layer.passes_relevance_unchanged() { relevance_out } else { sum(r.view()) };
             layers.push(LayerRelevance {
                 index,
                 kind: layer.kind(),
                 rule,
                 relevance_out,
-                relevance_in: sum(r.view()),
+                relevance_in,
             });
+            relevance_out = relevance_in;
         }
         Ok(Explanation { relevance: r, explained, layers })
     }

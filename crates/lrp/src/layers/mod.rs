@@ -225,10 +225,15 @@ impl Layer {
     /// normalisation), to the maxima through max-pooling; `None` for the linear layers.
     pub fn pass_relevance(&self, x: ArrayViewD<f32>, r: ArrayD<f32>) -> Option<ArrayD<f32>> {
         match self {
-            Layer::Relu | Layer::LeakyRelu(_) | Layer::PowerNorm(_) => Some(r),
+            _ if self.passes_relevance_unchanged() => Some(r),
             Layer::MaxPool(p) => Some(p.route(x, r.view())),
             _ => None,
         }
+    }
+
+    /// Whether relevance leaves the layer as it came (the element-wise layers).
+    pub fn passes_relevance_unchanged(&self) -> bool {
+        matches!(self, Layer::Relu | Layer::LeakyRelu(_) | Layer::PowerNorm(_))
     }
 
     /// `∂L/∂x` at the layer's input `x` for `g = ∂L/∂y` at its output.
