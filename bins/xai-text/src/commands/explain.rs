@@ -8,7 +8,7 @@ use outcome::output::Sink;
 use outcome::{errln, Failure};
 use text::ModelConfig;
 use text::{explanation_html, unknown_words_note, write_terminal, ColorWhen, Palette};
-use text::{Method, TextError, TextModel};
+use text::{Method, TextError, TextExplanation, TextModel};
 
 use crate::args::{read_document, row_document, DataArg, ModelArg};
 use crate::failure::{text_failure, Error};
@@ -138,41 +138,52 @@ pub(crate) fn run(args: ExplainArgs) -> Result<(), Error> {
     let to_terminal = args.out.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout());
     let palette = Palette::choose(args.color, to_terminal, |name| std::env::var(name).ok());
     let mut unknown = Vec::new();
-    // Explained in parallel, a chunk at a time, and written in input order as they finish.
-    for chunk in docs.chunks(4 * rayon::current_num_threads().max(1)) {
-        let explained: Vec<_> =
-            chunk.par_iter().map(|(_, _, text)| model.explain(text, class, &method)).collect();
-        for ((name, truth, _), explanation) in chunk.iter().zip(explained) {
-            let e = explanation.map_err(|e| text_failure(e).about(name))?;
-            if e.known_words.known == 0 {
-                unknown.push((name, e.known_words));
+    // Explained and rendered in parallel, a chunk at a time (long enough that the threads seldom
+    // wait for each other at its end), and written in input order.
+    let render = |e: &TextExplanation, name: &str, truth: &Option<String>| -> Vec<u8> {
+        match args.format {
+            OutputFormat::Json if many => {
+                let line = serde_json::json!({ "id": name, "true_class": truth, "explanation": e });
+                format!("{line}\n").into_bytes()
             }
-            let written = match args.format {
-                OutputFormat::Json if many => {
-                    let line =
-                        serde_json::json!({ "id": name, "true_class": truth, "explanation": e });
-                    writeln!(out, "{line}")
+            OutputFormat::Json => {
+                format!("{}\n", serde_json::to_string_pretty(e).expect("serialises")).into_bytes()
+            }
+            OutputFormat::Html => explanation_html(e, model.classes()).into_bytes(),
+            OutputFormat::Text => {
+                let mut buffer = if palette == Palette::Plain {
+                    termcolor::Buffer::no_color()
+                } else {
+                    termcolor::Buffer::ansi()
+                };
+                let heading = if many { format!("== {name}\n") } else { String::new() };
+                write_terminal(&mut buffer, e, palette, args.top)
+                    .expect("writing to memory cannot fail");
+                let mut text = heading.into_bytes();
+                text.extend_from_slice(buffer.as_slice());
+                if many {
+                    text.push(b'\n');
                 }
-                OutputFormat::Json => {
-                    writeln!(out, "{}", serde_json::to_string_pretty(&e).expect("serialises"))
-                }
-                OutputFormat::Html => {
-                    out.write_all(explanation_html(&e, model.classes()).as_bytes())
-                }
-                OutputFormat::Text => {
-                    let mut buffer = if palette == Palette::Plain {
-                        termcolor::Buffer::no_color()
-                    } else {
-                        termcolor::Buffer::ansi()
-                    };
-                    let heading = if many { format!("== {name}\n") } else { String::new() };
-                    write_terminal(&mut buffer, &e, palette, args.top)
-                        .and_then(|()| out.write_all(heading.as_bytes()))
-                        .and_then(|()| out.write_all(buffer.as_slice()))
-                        .and_then(|()| if many { writeln!(out) } else { Ok(()) })
-                }
-            };
-            written.map_err(|e| out.failure(e))?;
+                text
+            }
+        }
+    };
+    for chunk in docs.chunks(32 * rayon::current_num_threads().max(1)) {
+        let explained: Vec<_> = chunk
+            .par_iter()
+            .map(|(name, truth, text)| {
+                let e = model.explain(text, class, &method)?;
+                let rendered = render(&e, name, truth);
+                Ok((e.known_words, rendered))
+            })
+            .collect();
+        for ((name, _, _), explanation) in chunk.iter().zip(explained) {
+            let (known, rendered) =
+                explanation.map_err(|e: TextError| text_failure(e).about(name))?;
+            if known.known == 0 {
+                unknown.push((name, known));
+            }
+            out.write_all(&rendered).map_err(|e| out.failure(e))?;
         }
     }
     match unknown.as_slice() {
