@@ -11,7 +11,7 @@
 //!   the layers' own backward passes route it (split evenly between tied maxima, nothing where
 //!   the maximum is not positive).
 
-use ndarray::{Array1, ArrayD, ArrayView2, ArrayViewMut2, Ix2, Zip};
+use ndarray::{Array1, ArrayD, ArrayView2, Ix2, Zip};
 
 use crate::error::LrpError;
 use crate::explain::Target;
@@ -61,26 +61,30 @@ pub(crate) fn affine_first_gradient_sum(
 ) -> Option<Result<ArrayD<f64>, LrpError>> {
     let (first, tail) = network.layers().split_first()?;
     let (map, shape) = (first.as_linear()?, samples.shape()?);
-    let mut sum: Option<ArrayD<f64>> = None;
-    let mut add = |z: ArrayD<f32>, w: f64| -> Result<(), LrpError> {
-        let sum = sum.get_or_insert_with(|| ArrayD::zeros(z.raw_dim()));
-        match tail {
-            [Layer::Relu, Layer::MaxPool(MaxPool::Global), rest @ ..] if z.ndim() == 2 => {
-                let z = z.view().into_dimensionality::<Ix2>().expect("2-d");
-                let sum = sum.view_mut().into_dimensionality::<Ix2>().expect("shaped like z");
-                add_pooled_relu(z, rest, class, w, sum)
-            }
-            _ => {
-                let g = tail_gradient(tail, z, class)?;
-                // Behind a max-pool most of `g` is zero: only its non-zeros touch the f64 sum.
-                Zip::from(sum).and(&g).for_each(|s, &g| {
-                    if g != 0.0 {
-                        *s += w * f64::from(g);
-                    }
-                });
-                Ok(())
-            }
+    let z_shape = first.output_shape(shape, 0).ok()?;
+    // Behind a ReLU and a global max-pool the gradient at `z` has a few values per sample: they
+    // are kept as (position, w·g) and summed at the end, not in a dense f64 array.
+    let pooled = match tail {
+        [Layer::Relu, Layer::MaxPool(MaxPool::Global), rest @ ..] if z_shape.len() == 2 => {
+            Some(rest)
         }
+        _ => None,
+    };
+    let (mut dense, mut entries) = (None::<ArrayD<f64>>, Vec::<(usize, f64)>::new());
+    let mut add = |z: ArrayD<f32>, w: f64| -> Result<(), LrpError> {
+        if let Some(rest) = pooled {
+            let z = z.view().into_dimensionality::<Ix2>().expect("2-d");
+            return add_pooled_relu(z, rest, class, w, &mut entries);
+        }
+        let g = tail_gradient(tail, z, class)?;
+        let sum = dense.get_or_insert_with(|| ArrayD::zeros(g.raw_dim()));
+        // Behind a max-pool most of `g` is zero: only its non-zeros touch the f64 sum.
+        Zip::from(sum).and(&g).for_each(|s, &g| {
+            if g != 0.0 {
+                *s += w * f64::from(g);
+            }
+        });
+        Ok(())
     };
     let added = match samples {
         Samples::Path { baseline, x, nodes } => (|| {
@@ -96,10 +100,24 @@ pub(crate) fn affine_first_gradient_sum(
         }
     };
     Some(added.map(|()| {
-        let Some(sum) = sum else { return ArrayD::zeros(shape) };
-        let sum = sum.mapv(|s| s as f32);
+        let sum = match dense {
+            Some(sum) => sum.mapv(|s| s as f32),
+            None => sum_entries(entries, &z_shape),
+        };
         map.transpose(sum.view(), WeightMod::Identity, shape).mapv(f64::from)
     }))
+}
+
+/// The entries `(position, value)` summed per position in f64, in the order they were added
+/// (as a dense f64 sum adds them), into an array of `shape`.
+fn sum_entries(mut entries: Vec<(usize, f64)>, shape: &[usize]) -> ArrayD<f32> {
+    let mut sum = ArrayD::<f32>::zeros(shape);
+    let data = sum.as_slice_mut().expect("a fresh array is contiguous");
+    entries.sort_by_key(|&(at, _)| at); // stable: each position's values keep their order
+    for run in entries.chunk_by(|a, b| a.0 == b.0) {
+        data[run[0].0] = run.iter().fold(0.0f64, |s, &(_, v)| s + v) as f32;
+    }
+    sum
 }
 
 /// Output `class`'s gradient at the input of `layers`, by their forward and backward passes.
@@ -116,7 +134,7 @@ fn tail_gradient(layers: &[Layer], z: ArrayD<f32>, class: usize) -> Result<Array
     Ok(g)
 }
 
-/// `sum += w ∂f_c/∂z` through ReLU, a global max-pool over the rows of `z` `(windows,
+/// `w ∂f_c/∂z` (its non-zeros, as positions in `z` and values) through ReLU, a global max-pool over the rows of `z` `(windows,
 /// filters)` and `rest`: the pooled values `max(0, max_t z_tf)`, their gradient `g_f` by
 /// `rest`'s passes, and `g_f / n_f` at each of the `n_f` rows holding filter `f`'s maximum
 /// where that maximum is positive: two passes over `z` in memory order, as the max-pool's.
@@ -125,7 +143,7 @@ fn add_pooled_relu(
     rest: &[Layer],
     class: usize,
     w: f64,
-    mut sum: ArrayViewMut2<f64>,
+    entries: &mut Vec<(usize, f64)>,
 ) -> Result<(), LrpError> {
     let z = z.as_standard_layout();
     let data = z.as_slice().expect("standard layout");
@@ -137,9 +155,7 @@ fn add_pooled_relu(
     for (f, &g) in g.iter().enumerate() {
         if max[f] > 0.0 && g != 0.0 {
             let share = w * f64::from(g / maxima.ties[f] as f32);
-            for t in maxima.rows(data, &max, f) {
-                sum[[t, f]] += share;
-            }
+            entries.extend(maxima.rows(data, &max, f).map(|t| (t * max.len() + f, share)));
         }
     }
     Ok(())
