@@ -45,7 +45,7 @@ fn gradient_sum_by_passes<M: Differentiable + ?Sized>(
 
 /// A network and a graph both run to a trace with the same `output` and `gradient`.
 macro_rules! differentiable_by_trace {
-    ($model:ty) => {
+    () => {
         fn outputs(&self, x: ArrayD<f32>) -> Result<Vec<f32>, LrpError> {
             Ok(self.forward(x)?.output().iter().copied().collect())
         }
@@ -66,11 +66,11 @@ macro_rules! differentiable_by_trace {
 }
 
 impl Differentiable for Graph {
-    differentiable_by_trace!(Graph);
+    differentiable_by_trace!();
 }
 
 impl Differentiable for Network {
-    differentiable_by_trace!(Network);
+    differentiable_by_trace!();
 
     /// Without a pass per sample where the first layer is affine ([`affine_first_gradient_sum`]).
     fn gradient_sum(&self, samples: Samples<'_>, class: usize) -> Result<ArrayD<f64>, LrpError> {

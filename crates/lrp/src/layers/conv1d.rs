@@ -232,23 +232,26 @@ impl LinearMap for Conv1d {
         let fg = filters / self.groups;
         let out_len = s.nrows();
         let mut c = Array2::<f32>::zeros((input_shape[0], input_shape[1]));
-        // Read in memory order as a slice: an indexed walk over every value of `s` cost more
-        // than the sums it finds.
+        // Read in memory order as a slice (an indexed walk over every value of `s` cost more
+        // than the sums it finds), blocks of 16 values skipped when all are zero (an OR of the
+        // bits without the sign, which vectorises where `any` does not). One pass finds the
+        // non-zeros, stopping once there are too many for the sparse sum to pay.
         let s_rows = s.as_standard_layout();
         let s_data = s_rows.as_slice().expect("standard layout");
-        let nonzero = s_data.iter().map(|&v| usize::from(v != 0.0)).sum::<usize>();
-        if nonzero * SPARSE_FRACTION <= s.len() {
+        let limit = s.len() / SPARSE_FRACTION;
+        let signals: Vec<(usize, f32)> = s_data
+            .chunks(16)
+            .enumerate()
+            .filter(|(_, b)| b.iter().fold(0, |a, v| a | (v.to_bits() << 1)) != 0)
+            .flat_map(|(i, b)| (i * 16..).zip(b.iter().copied()))
+            .filter(|&(_, v)| v != 0.0)
+            .take(limit + 1)
+            .collect();
+        if signals.len() <= limit {
             // Behind a global max-pool only one position per filter carries a signal: adding
             // those filters' columns beats a dense product by a factor of about T.
             let filter_major = w.view().permuted_axes([0, 2, 1]).as_standard_layout().into_owned();
-            // Blocks of 16 values skipped when all are zero, as nearly all are (tested by an OR
-            // of the bits without the sign, which vectorises where `any` does not).
-            let blocks = s_data
-                .chunks(16)
-                .enumerate()
-                .filter(|(_, b)| b.iter().fold(0, |a, v| a | (v.to_bits() << 1)) != 0);
-            let signals = blocks.flat_map(|(i, b)| (i * 16..).zip(b)).filter(|(_, &v)| v != 0.0);
-            for (i, &v) in signals {
+            for (i, v) in signals {
                 let (t, f) = (i / filters, i % filters);
                 let channels = (f / fg) * cg..(f / fg + 1) * cg;
                 for k in 0..width {
