@@ -77,13 +77,7 @@ fn run(cli: Cli) -> Result<(), failure::Error> {
 
 fn main() -> ExitCode {
     outcome::heap::keep_freed_memory();
-    // The commands spread documents over rayon's threads; a matrix product inside one of them
-    // must not start threads of its own, which only compete for the same cores (an epoch of
-    // training: 30 s with them, 21 s without, on 2 cores). matrixmultiply reads the variable
-    // once, at its first product; nothing else runs yet, and a value the user set is kept.
-    if std::env::var_os("MATMUL_NUM_THREADS").is_none() {
-        std::env::set_var("MATMUL_NUM_THREADS", "1");
-    }
+    outcome::threads::products_on_calling_thread();
     let cli = Cli::parse();
     if let Err(e) = outcome::interrupt::install() {
         outcome::errln!("Ctrl-C will not clean up: {e}");

@@ -97,6 +97,8 @@ fn run(cli: Cli) -> Result<(), failure::Error> {
 }
 
 fn main() -> ExitCode {
+    outcome::heap::keep_freed_memory();
+    outcome::threads::products_on_calling_thread();
     let cli = Cli::parse();
     if let Err(e) = outcome::interrupt::install() {
         outcome::errln!("Ctrl-C will not clean up: {e}");

@@ -9,6 +9,7 @@ pub mod interrupt;
 pub mod output;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod threads;
 
 use std::fmt;
 use std::process::ExitCode;

@@ -16,6 +16,7 @@ use std::ops::Range;
 use ndarray::{Array3, Axis};
 use serde::{Deserialize, Serialize};
 
+use super::squared_norm::squared_norm;
 use crate::decode::MotionField;
 
 /// The cuboid layout and histogram settings.
@@ -229,7 +230,7 @@ fn pool(
             }
         }
     }
-    let norm = out.iter().map(|v| v * v).sum::<f32>().sqrt();
+    let norm = squared_norm::<f32, 8>(&out).sqrt();
     if norm > 0.0 {
         out.iter_mut().for_each(|v| *v /= norm);
     }

@@ -4,6 +4,7 @@
 mod clip_descriptors;
 mod descriptor;
 mod fisher;
+mod squared_norm;
 
 pub(crate) use clip_descriptors::channel;
 pub use clip_descriptors::{

@@ -21,6 +21,7 @@ use linfa::DatasetBase;
 use linfa_reduction::Pca;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 
+use super::squared_norm::squared_norm;
 use crate::error::VideoError;
 use gmm::posteriors;
 pub use gmm::{DiagonalGmm, MIN_VARIANCE};
@@ -263,10 +264,20 @@ struct Mixture<'a> {
 /// (`screen[i, k] = y²_i·σ⁻²_k − 2 y_i·μ_k σ⁻²_k`, the squared Mahalanobis distance without
 /// its constant).
 ///
-/// Compiled for AVX2 as well, chosen at run time (`multiversion`): the loops are element-wise
-/// and the compiler vectorises them four f64 wide instead of two. Without fused multiply-add
-/// contraction (Rust never contracts) every version rounds alike, so results are identical.
-#[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+avx"))]
+/// The rows' posteriors gather the moments `S⁰_k = Σ_i γ_ik`, `S¹_k = Σ_i γ_ik y_i` and
+/// `S²_k = Σ_i γ_ik y²_i` (two products per value and component instead of four), and at the
+/// end `Σ γ u = (S¹ − μ S⁰)/σ` and `Σ γ (u² − 1) = (S² − 2 μ S¹ + μ² S⁰)/σ² − S⁰`; in f64 the
+/// cancellation there costs a few of its sixteen digits, far below the f32 the vector is kept in.
+///
+/// Compiled for AVX-512 and AVX2 as well, chosen at run time (`multiversion`): the loops are
+/// element-wise and the compiler vectorises them eight or four f64 wide instead of two. Without
+/// fused multiply-add contraction (Rust never contracts) every version rounds alike, so results
+/// are identical.
+#[multiversion::multiversion(targets(
+    "x86_64+avx512f+avx512vl+avx2+fma",
+    "x86_64+avx2+fma",
+    "x86_64+avx"
+))]
 fn add_near_terms(
     y: ArrayView2<f32>,
     screen: ArrayView2<f32>,
@@ -275,13 +286,18 @@ fn add_near_terms(
     second: &mut [f64],
 ) {
     let (components, d) = (mixture.log_norm.len(), mixture.dims);
-    let mut u = vec![0.0f64; components * d];
+    let mut u = vec![0.0f64; d];
     let mut near: Vec<(usize, f64)> = Vec::with_capacity(components);
     let mut approximate = vec![0.0f64; components];
-    let mut row64 = vec![0.0f64; d];
-    for (row, distances) in y.outer_iter().zip(screen.outer_iter()) {
-        for (x, &v) in row64.iter_mut().zip(row) {
+    let (mut values, mut squares) = (vec![0.0f64; d], vec![0.0f64; d]);
+    let mut zeroth = vec![0.0f64; components];
+    let (mut moment1, mut moment2) = (vec![0.0f64; components * d], vec![0.0f64; components * d]);
+    // Rows as slices: ndarray's element iterators keep these loops one value wide.
+    let (y, screen) = (standard(y), standard(screen));
+    for (row, distances) in y.chunks_exact(d).zip(screen.chunks_exact(components)) {
+        for ((x, x2), &v) in values.iter_mut().zip(squares.iter_mut()).zip(row) {
             *x = f64::from(v);
+            *x2 = *x * *x;
         }
         for ((a, &l), &s) in approximate.iter_mut().zip(mixture.screen_norm).zip(distances) {
             *a = l - 0.5 * f64::from(s);
@@ -289,48 +305,51 @@ fn add_near_terms(
         let best = approximate.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         near.clear();
         for k in (0..components).filter(|&k| approximate[k] >= best - SCREEN_MARGIN) {
-            let slot = &mut u[near.len() * d..(near.len() + 1) * d];
-            for (((u, x), m), i) in slot
+            for (((u, x), m), i) in u
                 .iter_mut()
-                .zip(&row64)
+                .zip(&values)
                 .zip(&mixture.means[k * d..(k + 1) * d])
                 .zip(&mixture.inv_sigma[k * d..(k + 1) * d])
             {
                 *u = (x - m) * i;
             }
-            near.push((k, mixture.log_norm[k] - 0.5 * squared_norm(slot)));
+            near.push((k, mixture.log_norm[k] - 0.5 * squared_norm::<f64, 4>(&u)));
         }
         let top = near.iter().fold(f64::NEG_INFINITY, |m, &(_, l)| m.max(l));
         for (_, l) in near.iter_mut() {
             *l = (*l - top).exp();
         }
         let total: f64 = near.iter().map(|&(_, p)| p).sum();
-        for (slot, &(k, p)) in near.iter().enumerate() {
+        for &(k, p) in &near {
             let gik = p / total;
             if gik < NEGLIGIBLE_POSTERIOR {
                 continue;
             }
-            let (f, s) = (&mut first[k * d..(k + 1) * d], &mut second[k * d..(k + 1) * d]);
-            for ((f, s), u) in f.iter_mut().zip(s.iter_mut()).zip(&u[slot * d..(slot + 1) * d]) {
-                *f += gik * u;
-                *s += gik * (u * u - 1.0);
+            zeroth[k] += gik;
+            let (m1, m2) = (&mut moment1[k * d..(k + 1) * d], &mut moment2[k * d..(k + 1) * d]);
+            for (((m1, m2), x), x2) in m1.iter_mut().zip(m2.iter_mut()).zip(&values).zip(&squares) {
+                *m1 += gik * x;
+                *m2 += gik * x2;
             }
+        }
+    }
+    for (k, &s0) in zeroth.iter().enumerate() {
+        let range = k * d..(k + 1) * d;
+        for (j, (f, s)) in first[range.clone()].iter_mut().zip(&mut second[range]).enumerate() {
+            let (m, i) = (mixture.means[k * d + j], mixture.inv_sigma[k * d + j]);
+            let (s1, s2) = (moment1[k * d + j], moment2[k * d + j]);
+            *f += (s1 - m * s0) * i;
+            *s += (s2 - 2.0 * m * s1 + m * m * s0) * i * i - s0;
         }
     }
 }
 
-/// `Σ v²` with four running sums (the compiler keeps a single sum in order, one lane wide).
-#[inline(always)]
-fn squared_norm(v: &[f64]) -> f64 {
-    let mut lanes = [0.0f64; 4];
-    let chunks = v.chunks_exact(4);
-    let rest: f64 = chunks.remainder().iter().map(|x| x * x).sum();
-    for c in chunks {
-        for (lane, x) in lanes.iter_mut().zip(c) {
-            *lane += x * x;
-        }
+/// The values of `a` in row-major order, borrowed where they already are.
+fn standard<'a>(a: ArrayView2<'a, f32>) -> std::borrow::Cow<'a, [f32]> {
+    match a.to_slice() {
+        Some(values) => std::borrow::Cow::Borrowed(values),
+        None => std::borrow::Cow::Owned(a.iter().copied().collect()),
     }
-    lanes.iter().sum::<f64>() + rest
 }
 
 /// Posteriors below this are left out of [`FisherEncoder::term_sum`]. A component this
