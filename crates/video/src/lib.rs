@@ -46,8 +46,8 @@ pub use explain::{
 };
 pub use features::{
     clip_descriptors, stream_clip, stream_descriptors, ClipDescriptors, Descriptor,
-    DescriptorExtractor, DescriptorOptions, DiagonalGmm, FisherEncoder, Projection, StreamedClip,
-    CHANNELS, CHUNK, MIN_VARIANCE, NEGLIGIBLE_POSTERIOR,
+    DescriptorBatch, DescriptorExtractor, DescriptorOptions, DiagonalGmm, FisherEncoder,
+    Projection, StreamedClip, CHANNELS, CHUNK, MIN_VARIANCE, NEGLIGIBLE_POSTERIOR,
 };
 pub use model::{
     all_clips, default_model, expand_clips, is_video_file, load_clip_set, map_clips,

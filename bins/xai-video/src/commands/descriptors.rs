@@ -7,7 +7,7 @@ use std::time::Instant;
 use clap::Args;
 use outcome::outln;
 use outcome::output::Sink;
-use video::{DescriptorExtractor, DescriptorOptions, MotionOptions, MotionReader};
+use video::{DescriptorBatch, DescriptorExtractor, DescriptorOptions, MotionOptions, MotionReader};
 
 use crate::args::{count, GridArg, StreamArg};
 use crate::failure::Error;
@@ -60,11 +60,14 @@ fn descriptors(
     let start = Instant::now();
     let reader = MotionReader::open(clip, reading)?;
     let mut extractor = DescriptorExtractor::new(options)?;
+    let mut batch = DescriptorBatch::new(&options);
     let (mut frames, mut count) = (0usize, 0usize);
     for frame in reader {
         let frame = frame?;
         frames += 1;
-        for d in extractor.push(frame.index, &frame.field) {
+        batch.clear();
+        extractor.push(frame.index, &frame.field, &mut batch);
+        for d in batch.descriptors() {
             count += 1;
             if let Some(w) = writer.as_mut() {
                 serde_json::to_writer(&mut *w, &d)

@@ -13,9 +13,9 @@ use crate::decode::FrameKind;
 use crate::decode::MotionField;
 use crate::error::VideoError;
 use crate::explain::ClipMotion;
+use crate::features::ClipDescriptors;
 use crate::features::CHUNK;
-use crate::features::{channel, ClipDescriptors};
-use crate::features::{window_cuboids, Descriptor, FrameHistograms};
+use crate::features::{window_cuboids, Descriptor, DescriptorBatch, FrameHistograms};
 use crate::model::VideoClassifier;
 
 /// New fields for some frames: `(frame index, field)`; frames not named keep theirs.
@@ -169,7 +169,7 @@ impl<'m> EditableClip<'m> {
         let o = self.model.config.options.descriptor;
         let mut histograms: Vec<Option<FrameHistograms>> = (0..t_count).map(|_| None).collect();
         let mut indices = Vec::new();
-        let mut descriptors = Vec::new();
+        let mut descriptors = DescriptorBatch::new(&o);
         for (start, range) in &self.windows {
             let frames = *start..(start + o.frames).min(t_count);
             let Some(union) = frames
@@ -193,18 +193,19 @@ impl<'m> EditableClip<'m> {
             let window: Vec<&FrameHistograms> =
                 frames.map(|t| histograms[t].as_ref().expect("computed above")).collect();
             let positions = union.ncols() + 1 - cb;
-            for d in window_cuboids(&o, &window, wanted) {
+            let before = descriptors.len();
+            window_cuboids(&o, &window, wanted, &mut descriptors);
+            for d in &descriptors.fields()[before..] {
                 let i = range.start + d.rows.start * positions + d.cols.start;
                 debug_assert!(
                     i < range.end && self.fields[i].rows == d.rows && self.fields[i].cols == d.cols
                 );
                 indices.push(i);
-                descriptors.push(d);
             }
         }
         let projected = std::array::from_fn(|c| match descriptors.is_empty() {
             true => Array2::zeros((0, self.projected[c].ncols())),
-            false => self.model.encoders[c].projection.apply(channel(&descriptors, c).view()),
+            false => self.model.encoders[c].projection.apply(descriptors.channel(c)),
         });
         Ok(Changed { indices, projected })
     }

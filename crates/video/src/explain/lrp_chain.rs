@@ -31,7 +31,7 @@ use crate::error::VideoError;
 use crate::explain::{FisherTerms, ReceptiveFields, DEFAULT_RULE};
 use crate::features::Descriptor;
 use crate::features::CHUNK;
-use crate::features::{channel, stream_descriptors, ClipDescriptors};
+use crate::features::{stream_descriptors, ClipDescriptors};
 use crate::model::VideoClassifier;
 
 /// The chain's steps, from the input.
@@ -158,8 +158,7 @@ struct StreamedDescriptors<'a> {
 impl DescriptorPasses for StreamedDescriptors<'_> {
     fn pass(&self, each: &mut BatchVisitor) -> Result<(), VideoError> {
         stream_descriptors(self.path, self.reading, self.options, |batch| {
-            let channels = [0, 1, 2].map(|c| channel(batch, c));
-            each([0, 1, 2].map(|c| channels[c].view()), batch)
+            each([0, 1, 2].map(|c| batch.channel(c)), batch.fields())
         })
         .map(|_| ())
     }

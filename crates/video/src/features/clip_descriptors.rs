@@ -11,7 +11,7 @@ use crate::decode::MotionField;
 use crate::decode::{FrameKind, MotionFrame, MotionOptions, MotionReader};
 use crate::error::VideoError;
 use crate::features::CHUNK;
-use crate::features::{Descriptor, DescriptorExtractor, DescriptorOptions};
+use crate::features::{Descriptor, DescriptorBatch, DescriptorExtractor, DescriptorOptions};
 
 /// The three descriptor types, in the order of the Fisher vector's parts.
 pub const CHANNELS: [&str; 3] = ["hof", "mbhx", "mbhy"];
@@ -50,7 +50,7 @@ pub fn stream_descriptors(
     path: &Path,
     reading: MotionOptions,
     options: DescriptorOptions,
-    each: impl FnMut(&[Descriptor]) -> Result<(), VideoError>,
+    each: impl FnMut(&DescriptorBatch) -> Result<(), VideoError>,
 ) -> Result<StreamedClip, VideoError> {
     stream_clip(path, reading, options, |_| {}, each)
 }
@@ -66,7 +66,7 @@ pub fn stream_clip(
     reading: MotionOptions,
     options: DescriptorOptions,
     mut frame_seen: impl FnMut(&MotionFrame),
-    mut each: impl FnMut(&[Descriptor]) -> Result<(), VideoError>,
+    mut each: impl FnMut(&DescriptorBatch) -> Result<(), VideoError>,
 ) -> Result<StreamedClip, VideoError> {
     let mut extractor = DescriptorExtractor::new(options)?;
     std::thread::scope(|scope| {
@@ -89,12 +89,12 @@ pub fn stream_clip(
         // Only the system's thread limit refuses a thread; the clip cannot be read then.
         let reading = reading.map_err(|e| VideoError::read(path, e))?;
         let mut describe = || -> Result<usize, VideoError> {
-            let (mut batch, mut count, mut any) = (Vec::new(), 0, false);
+            let (mut batch, mut count, mut any) = (DescriptorBatch::new(&options), 0, false);
             for frame in frames.iter() {
                 let frame = frame?;
                 frame_seen(&frame);
                 count += 1;
-                batch.extend(extractor.push(frame.index, &frame.field));
+                extractor.push(frame.index, &frame.field, &mut batch);
                 if batch.len() >= CHUNK {
                     each(&batch)?;
                     batch.clear();
@@ -158,27 +158,21 @@ impl ClipDescriptors {
         options: DescriptorOptions,
     ) -> Result<Self, VideoError> {
         let mut extractor = DescriptorExtractor::new(options)?;
-        let (mut fields, mut kinds, mut grid) = (Vec::new(), Vec::new(), (0, 0));
+        let (mut batch, mut kinds, mut grid) = (DescriptorBatch::new(&options), Vec::new(), (0, 0));
         for (index, frame) in frames.enumerate() {
             let (kind, field) = frame?;
             let field = field.borrow();
             grid = (field.rows(), field.cols());
             kinds.push(kind);
-            fields.extend(extractor.push(index, field));
+            extractor.push(index, field, &mut batch);
         }
-        if fields.is_empty() {
+        if batch.is_empty() {
             return Err(VideoError::Invalid(format!(
                 "too short or too small for one {}-frame descriptor",
                 options.frames
             )));
         }
-        let channels = [channel(&fields, 0), channel(&fields, 1), channel(&fields, 2)];
-        // The receptive fields stay; the values live in `channels`.
-        for d in &mut fields {
-            d.hof = Vec::new();
-            d.mbhx = Vec::new();
-            d.mbhy = Vec::new();
-        }
+        let (fields, channels) = batch.into_parts();
         Ok(ClipDescriptors { channels, fields, frame_kinds: kinds, grid, width, height })
     }
 }

@@ -16,6 +16,7 @@ use std::ops::Range;
 use ndarray::{Array3, Axis};
 use serde::{Deserialize, Serialize};
 
+use super::descriptor_batch::DescriptorBatch;
 use super::squared_norm::squared_norm;
 use crate::decode::MotionField;
 
@@ -133,56 +134,59 @@ impl DescriptorExtractor {
         Ok(DescriptorExtractor { options, window: VecDeque::new(), since_last: 0 })
     }
 
-    /// Takes the field of frame `index` (frames in order); gives the cuboids it completes.
-    pub fn push(&mut self, index: usize, field: &MotionField) -> Vec<Descriptor> {
+    /// Takes the field of frame `index` (frames in order); appends the cuboids it completes to
+    /// `batch`.
+    pub fn push(&mut self, index: usize, field: &MotionField, batch: &mut DescriptorBatch) {
         let o = self.options;
         self.window.push_back(FrameHistograms::of(index, field, &o));
         if self.window.len() > o.frames {
             self.window.pop_front();
         }
         if self.window.len() < o.frames {
-            return Vec::new();
+            return;
         }
         self.since_last += 1;
         if self.window.len() == o.frames && !(self.since_last - 1).is_multiple_of(o.time_stride) {
-            return Vec::new();
+            return;
         }
-        window_cuboids(&o, &self.window.iter().collect::<Vec<_>>(), |_, _| true)
+        window_cuboids(&o, &self.window.iter().collect::<Vec<_>>(), |_, _| true, batch)
     }
 }
 
-/// The cuboids of one window of `options.frames` frames whose top-left block `(r, c)` is
-/// `wanted`, in row-major order.
+/// Appends to `batch` the cuboids of one window of `options.frames` frames whose top-left block
+/// `(r, c)` is `wanted`, in row-major order.
 pub(crate) fn window_cuboids(
     o: &DescriptorOptions,
     window: &[&FrameHistograms],
     wanted: impl Fn(usize, usize) -> bool,
-) -> Vec<Descriptor> {
+    batch: &mut DescriptorBatch,
+) {
     let first = window[0];
     let (rows, cols) = (first.hof.len_of(Axis(0)), first.hof.len_of(Axis(1)));
     if rows < o.cuboid_blocks || cols < o.cuboid_blocks {
-        return Vec::new();
+        return;
     }
-    let (hof, mbhx, mbhy) = (
+    let cells = [
         time_cells(o, window, |f| &f.hof),
         time_cells(o, window, |f| &f.mbhx),
         time_cells(o, window, |f| &f.mbhy),
-    );
+    ];
     let start = first.index;
-    let mut out = Vec::with_capacity((rows - o.cuboid_blocks + 1) * (cols - o.cuboid_blocks + 1));
     for r in 0..=rows - o.cuboid_blocks {
         for c in (0..=cols - o.cuboid_blocks).filter(|&c| wanted(r, c)) {
-            out.push(Descriptor {
+            let field = Descriptor {
                 frames: start..start + o.frames,
                 rows: r..r + o.cuboid_blocks,
                 cols: c..c + o.cuboid_blocks,
-                hof: pool(o, &hof, cols, r, c),
-                mbhx: pool(o, &mbhx, cols, r, c),
-                mbhy: pool(o, &mbhy, cols, r, c),
-            });
+                hof: Vec::new(),
+                mbhx: Vec::new(),
+                mbhy: Vec::new(),
+            };
+            for (out, cells) in batch.push_zeroed(field).into_iter().zip(&cells) {
+                pool(o, cells, cols, r, c, out);
+            }
         }
     }
-    out
 }
 
 /// Per temporal cell, the window's per-block histograms summed over the cell's frames:
@@ -204,17 +208,18 @@ fn time_cells(
     (cells, bins)
 }
 
-/// Sums the per-block histograms into the cuboid's cells, concatenated and L2-normalised.
+/// Sums the per-block histograms into the cuboid's cells of `out` (zeros, `bins` per cell),
+/// concatenated and L2-normalised.
 fn pool(
     o: &DescriptorOptions,
     (time_cells, bins): &(Vec<Vec<f32>>, usize),
     cols: usize,
     r: usize,
     c: usize,
-) -> Vec<f32> {
-    let (cx, cy, ct) = o.cells;
+    out: &mut [f32],
+) {
+    let (cx, cy, _) = o.cells;
     let bins = *bins;
-    let mut out = vec![0.0f32; bins * cx * cy * ct];
     for (cell_t, h) in time_cells.iter().enumerate() {
         for dr in 0..o.cuboid_blocks {
             let cell_y = dr * cy / o.cuboid_blocks;
@@ -230,11 +235,10 @@ fn pool(
             }
         }
     }
-    let norm = squared_norm::<f32, 8>(&out).sqrt();
+    let norm = squared_norm::<f32, 8>(out).sqrt();
     if norm > 0.0 {
         out.iter_mut().for_each(|v| *v /= norm);
     }
-    out
 }
 
 /// Adds `weight` to the orientation bins around `angle` (radians), linearly shared.
@@ -353,6 +357,13 @@ mod tests {
         }
     }
 
+    /// The descriptors that frame `t`'s field completes, with their values.
+    fn pushed(extractor: &mut DescriptorExtractor, t: usize, f: &MotionField) -> Vec<Descriptor> {
+        let mut batch = DescriptorBatch::new(&extractor.options);
+        extractor.push(t, f, &mut batch);
+        batch.descriptors().collect()
+    }
+
     #[test]
     fn cuboids_cover_exactly_their_blocks_and_frames() {
         let options = DescriptorOptions { time_stride: 1, ..DescriptorOptions::default() };
@@ -365,7 +376,7 @@ mod tests {
             if t == 3 {
                 dx[[1, 2]] = 5.0;
             }
-            all.extend(extractor.push(t, &field(dx, Array2::zeros((rows, cols)))));
+            all.extend(pushed(&mut extractor, t, &field(dx, Array2::zeros((rows, cols)))));
         }
         // Frames 0..5, 1..6, 2..7; 2×3 cuboid positions each.
         assert_eq!(all.len(), 3 * 2 * 3);
@@ -412,7 +423,7 @@ mod tests {
         let histograms: Vec<Array3<f32>> =
             fields.iter().map(|f| flow_histograms(f, 8, 0.25)).collect();
         let descriptors: Vec<Descriptor> =
-            fields.iter().enumerate().flat_map(|(t, f)| extractor.push(t, f)).collect();
+            fields.iter().enumerate().flat_map(|(t, f)| pushed(&mut extractor, t, f)).collect();
         assert_eq!(descriptors.len(), 2 * 2 * 3);
         for d in &descriptors {
             let mut want = vec![0.0f64; 9 * 12];
@@ -449,7 +460,9 @@ mod tests {
         })
         .unwrap();
         let starts: Vec<usize> = (0..10)
-            .flat_map(|t| extractor.push(t, &field(Array2::zeros((2, 2)), Array2::zeros((2, 2)))))
+            .flat_map(|t| {
+                pushed(&mut extractor, t, &field(Array2::zeros((2, 2)), Array2::zeros((2, 2))))
+            })
             .map(|d| d.frames.start)
             .collect();
         assert_eq!(starts, [0, 2, 4]);

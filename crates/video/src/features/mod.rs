@@ -3,6 +3,7 @@
 
 mod clip_descriptors;
 mod descriptor;
+mod descriptor_batch;
 mod fisher;
 mod squared_norm;
 
@@ -12,6 +13,7 @@ pub use clip_descriptors::{
 };
 pub(crate) use descriptor::{window_cuboids, FrameHistograms};
 pub use descriptor::{Descriptor, DescriptorExtractor, DescriptorOptions};
+pub use descriptor_batch::DescriptorBatch;
 pub use fisher::{
     DiagonalGmm, FisherEncoder, Projection, CHUNK, MIN_VARIANCE, NEGLIGIBLE_POSTERIOR,
 };

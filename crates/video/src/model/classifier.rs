@@ -24,7 +24,7 @@ use serde::Serialize;
 
 use crate::decode::{MotionFrame, MotionOptions};
 use crate::error::VideoError;
-use crate::features::{channel, stream_clip, ClipDescriptors, StreamedClip, CHANNELS};
+use crate::features::{stream_clip, ClipDescriptors, StreamedClip, CHANNELS};
 use crate::features::{DiagonalGmm, FisherEncoder, Projection, MIN_VARIANCE};
 use crate::model::{VideoModelConfig, CONFIG_FILE, FORMAT, FORMAT_VERSION, WEIGHTS_FILE};
 
@@ -128,7 +128,7 @@ impl VideoClassifier {
             frame_seen,
             |batch| {
                 for (c, (encoder, sum)) in self.encoders.iter().zip(&mut raw).enumerate() {
-                    *sum += &encoder.term_sum(channel(batch, c).view(), 1);
+                    *sum += &encoder.term_sum(batch.channel(c), 1);
                 }
                 count += batch.len();
                 Ok(())

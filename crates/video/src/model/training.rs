@@ -56,13 +56,13 @@ pub fn train_classifier(
                 MotionOptions::with_block(options.block),
                 options.descriptor,
                 |batch| {
-                    for d in batch {
+                    for i in 0..batch.len() {
                         if kept.len() < options.sample_per_clip {
-                            kept.push(d.clone());
+                            kept.push(batch.descriptor(i));
                         } else {
                             let j = rng.gen_range(0..=seen);
                             if j < kept.len() {
-                                kept[j] = d.clone();
+                                kept[j] = batch.descriptor(i);
                             }
                         }
                         seen += 1;
