@@ -60,7 +60,7 @@ fn descriptors(
     let start = Instant::now();
     let reader = MotionReader::open(clip, reading)?;
     let mut extractor = DescriptorExtractor::new(options)?;
-    let mut batch = DescriptorBatch::new(&options);
+    let mut batch = DescriptorBatch::new(options.lengths());
     let (mut frames, mut count) = (0usize, 0usize);
     for frame in reader {
         let frame = frame?;

@@ -169,7 +169,7 @@ impl<'m> EditableClip<'m> {
         let o = self.model.config.options.descriptor;
         let mut histograms: Vec<Option<FrameHistograms>> = (0..t_count).map(|_| None).collect();
         let mut indices = Vec::new();
-        let mut descriptors = DescriptorBatch::new(&o);
+        let mut descriptors = DescriptorBatch::new(o.lengths());
         for (start, range) in &self.windows {
             let frames = *start..(start + o.frames).min(t_count);
             let Some(union) = frames

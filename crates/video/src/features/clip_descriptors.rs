@@ -89,7 +89,8 @@ pub fn stream_clip(
         // Only the system's thread limit refuses a thread; the clip cannot be read then.
         let reading = reading.map_err(|e| VideoError::read(path, e))?;
         let mut describe = || -> Result<usize, VideoError> {
-            let (mut batch, mut count, mut any) = (DescriptorBatch::new(&options), 0, false);
+            let (mut batch, mut count, mut any) =
+                (DescriptorBatch::new(options.lengths()), 0, false);
             for frame in frames.iter() {
                 let frame = frame?;
                 frame_seen(&frame);
@@ -158,7 +159,8 @@ impl ClipDescriptors {
         options: DescriptorOptions,
     ) -> Result<Self, VideoError> {
         let mut extractor = DescriptorExtractor::new(options)?;
-        let (mut batch, mut kinds, mut grid) = (DescriptorBatch::new(&options), Vec::new(), (0, 0));
+        let (mut batch, mut kinds, mut grid) =
+            (DescriptorBatch::new(options.lengths()), Vec::new(), (0, 0));
         for (index, frame) in frames.enumerate() {
             let (kind, field) = frame?;
             let field = field.borrow();

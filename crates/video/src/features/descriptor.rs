@@ -11,12 +11,11 @@
 //! is L2-normalised.
 
 use std::collections::VecDeque;
-use std::ops::Range;
 
 use ndarray::{Array3, Axis};
 use serde::{Deserialize, Serialize};
 
-use super::descriptor_batch::DescriptorBatch;
+use super::descriptor_batch::{Descriptor, DescriptorBatch};
 use super::squared_norm::squared_norm;
 use crate::decode::MotionField;
 
@@ -65,6 +64,11 @@ impl DescriptorOptions {
         self.bins * self.cell_count()
     }
 
+    /// Lengths of the three descriptor types: HOF, MBHx, MBHy.
+    pub fn lengths(&self) -> [usize; 3] {
+        [self.hof_len(), self.mbh_len(), self.mbh_len()]
+    }
+
     /// Checks the layout: bins, frames, stride and cells at least 1, and cells that fit the cuboid.
     pub fn check(&self) -> Result<(), String> {
         let (cx, cy, ct) = self.cells;
@@ -85,20 +89,6 @@ impl DescriptorOptions {
         }
         Ok(())
     }
-}
-
-/// One descriptor and where it comes from.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Descriptor {
-    /// Frames (display order) of the cuboid.
-    pub frames: Range<usize>,
-    /// Block rows of the cuboid.
-    pub rows: Range<usize>,
-    /// Block columns of the cuboid.
-    pub cols: Range<usize>,
-    pub hof: Vec<f32>,
-    pub mbhx: Vec<f32>,
-    pub mbhy: Vec<f32>,
 }
 
 /// Per-block histograms of one frame: `[rows, cols, bins]` each.
@@ -359,7 +349,7 @@ mod tests {
 
     /// The descriptors that frame `t`'s field completes, with their values.
     fn pushed(extractor: &mut DescriptorExtractor, t: usize, f: &MotionField) -> Vec<Descriptor> {
-        let mut batch = DescriptorBatch::new(&extractor.options);
+        let mut batch = DescriptorBatch::new(extractor.options.lengths());
         extractor.push(t, f, &mut batch);
         batch.descriptors().collect()
     }

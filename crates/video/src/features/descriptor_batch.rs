@@ -1,11 +1,27 @@
-//! Descriptors in a batch: the values of each type as the rows of one matrix, the receptive
-//! fields beside them. Descriptors travel this way from the extractor to the Fisher vectors, one
-//! growing buffer per type instead of three allocations per descriptor and a copy into a matrix
-//! (a tenth of `predict`'s time went to allocating, freeing and copying them).
+//! A descriptor with its receptive field, and descriptors in a batch: the values of each type
+//! as the rows of one matrix, the receptive fields beside them. Descriptors travel this way from
+//! the extractor to the Fisher vectors, one growing buffer per type instead of three allocations
+//! per descriptor and a copy into a matrix (a tenth of `predict`'s time went to allocating,
+//! freeing and copying them).
+
+use std::ops::Range;
 
 use ndarray::{Array2, ArrayView2};
+use serde::Serialize;
 
-use super::descriptor::{Descriptor, DescriptorOptions};
+/// One descriptor and where it comes from.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Descriptor {
+    /// Frames (display order) of the cuboid.
+    pub frames: Range<usize>,
+    /// Block rows of the cuboid.
+    pub rows: Range<usize>,
+    /// Block columns of the cuboid.
+    pub cols: Range<usize>,
+    pub hof: Vec<f32>,
+    pub mbhx: Vec<f32>,
+    pub mbhy: Vec<f32>,
+}
 
 /// Descriptors by type (HOF, MBHx, MBHy): row `i` of each type and `fields()[i]` are one cuboid.
 #[derive(Clone, Debug, PartialEq)]
@@ -18,13 +34,10 @@ pub struct DescriptorBatch {
 }
 
 impl DescriptorBatch {
-    /// An empty batch of descriptors laid out by `options`.
-    pub fn new(options: &DescriptorOptions) -> Self {
-        DescriptorBatch {
-            fields: Vec::new(),
-            values: Default::default(),
-            widths: [options.hof_len(), options.mbh_len(), options.mbh_len()],
-        }
+    /// An empty batch of descriptors of these lengths per type
+    /// (`DescriptorOptions::lengths`).
+    pub fn new(widths: [usize; 3]) -> Self {
+        DescriptorBatch { fields: Vec::new(), values: Default::default(), widths }
     }
 
     pub fn len(&self) -> usize {

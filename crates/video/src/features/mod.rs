@@ -12,8 +12,8 @@ pub use clip_descriptors::{
     clip_descriptors, stream_clip, stream_descriptors, ClipDescriptors, StreamedClip, CHANNELS,
 };
 pub(crate) use descriptor::{window_cuboids, FrameHistograms};
-pub use descriptor::{Descriptor, DescriptorExtractor, DescriptorOptions};
-pub use descriptor_batch::DescriptorBatch;
+pub use descriptor::{DescriptorExtractor, DescriptorOptions};
+pub use descriptor_batch::{Descriptor, DescriptorBatch};
 pub use fisher::{
     DiagonalGmm, FisherEncoder, Projection, CHUNK, MIN_VARIANCE, NEGLIGIBLE_POSTERIOR,
 };
