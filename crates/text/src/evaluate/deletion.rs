@@ -94,11 +94,11 @@ pub fn deletion_run(
     label: usize,
 ) -> Vec<bool> {
     let mut correct = Vec::with_capacity(steps + 1);
-    correct.push(doc.predicted() == label);
+    correct.push(doc.predicts(label));
     for k in 0..steps {
         if let Some(&p) = order.get(k) {
             doc.delete(p);
-            correct.push(doc.predicted() == label);
+            correct.push(doc.predicts(label));
         } else {
             correct.push(*correct.last().expect("one state at least"));
         }

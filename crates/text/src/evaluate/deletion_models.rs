@@ -26,7 +26,7 @@ impl DeletionModel for TextCnn {
         let x = self.embed(&doc.ids);
         let start = EditableDocument::new(self, x.clone());
         let mut work = start.clone();
-        let was_correct = start.predicted() == doc.label;
+        let was_correct = start.predicts(doc.label);
         // Every method's relevance from one forward pass.
         let methods: Vec<Method> = rankings
             .iter()

@@ -24,6 +24,11 @@ fn incremental_deletion_equals_full_recomputation_exactly() {
             let full = EditableDocument::new(&cnn, x.clone());
             assert_eq!(doc.pooled(), full.pooled(), "seed {seed}, after deleting {p}");
             assert_eq!(doc.scores(), full.scores());
+            // The scores kept in f64 decide the prediction as the f32 scores do.
+            let predicted = pipeline::metrics::argmax(&doc.scores());
+            for class in 0..cnn.arch.classes {
+                assert_eq!(doc.predicts(class), class == predicted, "class {class}");
+            }
             let mut other = EditableDocument::new(&cnn, cnn.embed(&cnn.input_ids(&[1, 2, 3])));
             other.reset_to(&doc);
             assert_eq!(other.pooled(), full.pooled(), "reset_to copies the state");
