@@ -35,12 +35,16 @@ impl DeletionModel for TextCnn {
         let relevance = explain_positions_by(self, x, Some(doc.label), &methods)?;
         let runs = rankings
             .iter()
-            .map(|ranking| {
+            .enumerate()
+            .map(|(run, ranking)| {
                 let order = ranking.order(doc.deletable.clone(), was_correct, index, |method| {
                     let k = methods.iter().position(|m| m == method).expect("listed above");
                     Ok(relevance[k].relevance.clone())
                 })?;
-                work.reset_to(&start);
+                // The first run starts from the copy made above.
+                if run > 0 {
+                    work.reset_to(&start);
+                }
                 Ok(deletion_run(&mut work, &order, steps, doc.label))
             })
             .collect::<Result<Vec<_>, TextError>>()?;
