@@ -13,7 +13,8 @@ use std::time::Instant;
 use criterion::Criterion;
 use ffmpeg_next as ffmpeg;
 use video::VideoClassifier;
-use video::{DescriptorExtractor, DescriptorOptions, MotionField, MotionOptions, MotionReader};
+use video::{DescriptorBatch, DescriptorExtractor, DescriptorOptions};
+use video::{MotionField, MotionOptions, MotionReader};
 
 /// (name, clip) pairs: H.264 with B-frames, and MPEG-4 Part 2 (Xvid) at 320×240.
 fn clips() -> Vec<(&'static str, PathBuf)> {
@@ -71,9 +72,18 @@ fn prediction(model: &VideoClassifier, path: &Path) -> usize {
 }
 
 fn descriptors(fields: &[MotionField]) -> usize {
-    let mut extractor =
-        DescriptorExtractor::new(DescriptorOptions::default()).expect("valid options");
-    fields.iter().enumerate().map(|(t, f)| extractor.push(t, f).len()).sum()
+    let options = DescriptorOptions::default();
+    let mut extractor = DescriptorExtractor::new(options).expect("valid options");
+    let mut batch = DescriptorBatch::new(options.lengths());
+    fields
+        .iter()
+        .enumerate()
+        .map(|(t, f)| {
+            batch.clear();
+            extractor.push(t, f, &mut batch);
+            batch.len()
+        })
+        .sum()
 }
 
 /// Each descriptor type's raw Fisher-vector sum over a clip's descriptors, chunk by chunk as
