@@ -191,7 +191,7 @@ impl<'m> EditableDocument<'m> {
                 z[t] = fresh[j * filters + f];
             }
         }
-        let old = self.old_best(filters);
+        let old = self.old_best();
         // Filters whose maximum's window changed or went, before the later windows move down.
         let (first, end) = (changed.start as u32, changed.end as u32);
         let gone = removed.map_or(u32::MAX, |g| g as u32);
@@ -230,10 +230,10 @@ impl<'m> EditableDocument<'m> {
     }
 
     /// The maxima as they are, in the scratch kept for them.
-    fn old_best(&mut self, filters: usize) -> Vec<f32> {
+    fn old_best(&mut self) -> Vec<f32> {
         let mut old = std::mem::take(&mut self.old);
         old.clear();
-        old.extend_from_slice(&self.best[..filters]);
+        old.extend_from_slice(&self.best);
         old
     }
 

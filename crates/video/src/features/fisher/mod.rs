@@ -293,7 +293,9 @@ fn add_near_terms(
     let mut zeroth = vec![0.0f64; components];
     let (mut moment1, mut moment2) = (vec![0.0f64; components * d], vec![0.0f64; components * d]);
     // Rows as slices: ndarray's element iterators keep these loops one value wide.
-    let (y, screen) = (standard(y), standard(screen));
+    let (y, screen) = (y.as_standard_layout(), screen.as_standard_layout());
+    let (y, screen) =
+        (y.as_slice().expect("standard layout"), screen.as_slice().expect("standard layout"));
     for (row, distances) in y.chunks_exact(d).zip(screen.chunks_exact(components)) {
         for ((x, x2), &v) in values.iter_mut().zip(squares.iter_mut()).zip(row) {
             *x = f64::from(v);
@@ -341,14 +343,6 @@ fn add_near_terms(
             *f += (s1 - m * s0) * i;
             *s += (s2 - 2.0 * m * s1 + m * m * s0) * i * i - s0;
         }
-    }
-}
-
-/// The values of `a` in row-major order, borrowed where they already are.
-fn standard<'a>(a: ArrayView2<'a, f32>) -> std::borrow::Cow<'a, [f32]> {
-    match a.to_slice() {
-        Some(values) => std::borrow::Cow::Borrowed(values),
-        None => std::borrow::Cow::Owned(a.iter().copied().collect()),
     }
 }
 
