@@ -18,7 +18,7 @@
 use ndarray::{ArrayD, ArrayViewD, Zip};
 
 use super::backward::gradient_step;
-use super::tensor_ops::{matmul_gradient, reduce_to, softmax_gradient, zip_broadcast};
+use super::tensor_ops::{matmul, reduce_to, softmax_gradient, zip_broadcast};
 use super::{GraphTrace, Node, NodeId, Op};
 use crate::composite::Composite;
 use crate::error::LrpError;
@@ -53,7 +53,7 @@ impl GraphTrace<'_> {
             let relevance_out = sum_of_products(g.view(), z.view());
             let (sent, rule) = self.attention_step(index, node, inputs, g, composite, attention);
             layers.push(self.node_report(index, node, rule, relevance_out, |k| {
-                sum_of_products(sent[k].view(), inputs[k].view())
+                sent[k].as_ref().map_or(0.0, |s| sum_of_products(s.view(), inputs[k].view()))
             }));
             sent
         });
@@ -61,7 +61,8 @@ impl GraphTrace<'_> {
         Ok(Explanation { relevance, explained, layers })
     }
 
-    /// What one node's inputs receive of the modified gradient `g`, and the rule used.
+    /// What one node's inputs receive of the modified gradient `g` (`None`: nothing), and the
+    /// rule used.
     fn attention_step(
         &self,
         index: usize,
@@ -70,7 +71,7 @@ impl GraphTrace<'_> {
         g: ArrayD<f32>,
         composite: &Composite,
         attention: Attention,
-    ) -> (Vec<ArrayD<f32>>, Option<Rule>) {
+    ) -> (Vec<Option<ArrayD<f32>>>, Option<Rule>) {
         let z = self.values[index].view();
         match &node.op {
             Op::Layer(layer) if layer.kind().has_weights() => {
@@ -86,17 +87,19 @@ impl GraphTrace<'_> {
                     }
                     _ => g,
                 };
-                (vec![layer.gradient(inputs[0].view(), g)], Some(rule))
+                (vec![Some(layer.gradient(inputs[0].view(), g))], Some(rule))
             }
             Op::Layer(_) | Op::Add | Op::Affine { .. } | Op::Scale(_) => {
-                (gradient_step(node, inputs, z, g), None)
+                (gradient_step(node, inputs, z, g).into_iter().map(Some).collect(), None)
             }
             _ => (self.rule_gradient(node, inputs, z, g, attention), None),
         }
     }
 
     /// The modified gradient through one of the operations of attention and normalisation
-    /// (and the operations that only move values), for both passes.
+    /// (and the operations that only move values), for both passes. An input its rule gives
+    /// nothing (a gate, a divisor, CP-LRP's attention weights) gets `None`, so that the
+    /// backward pass skips what computes it instead of carrying zeros through it.
     pub(super) fn rule_gradient(
         &self,
         node: &Node,
@@ -104,53 +107,43 @@ impl GraphTrace<'_> {
         z: ArrayViewD<f32>,
         g: ArrayD<f32>,
         attention: Attention,
-    ) -> Vec<ArrayD<f32>> {
+    ) -> Vec<Option<ArrayD<f32>>> {
         let identity = |x: &ArrayViewD<f32>, g: ArrayD<f32>| {
             let mut g = g;
             Zip::from(&mut g).and(x).and(&z).for_each(|g, &x, &z| *g *= z / (x + IDENTITY_EPSILON));
             g
         };
         match &node.op {
-            Op::Elementwise(_) => vec![identity(&inputs[0], g)],
-            Op::Gate => {
-                let gate = ArrayD::zeros(inputs[1].raw_dim());
-                vec![identity(&inputs[0], g), gate]
-            }
+            Op::Elementwise(_) => vec![Some(identity(&inputs[0], g))],
+            Op::Gate => vec![Some(identity(&inputs[0], g)), None],
             Op::Quotient => {
-                let divisor = ArrayD::zeros(inputs[1].raw_dim());
                 let g = zip_broadcast(&g.view(), &inputs[1], |g, b| g / b);
-                vec![reduce_to(g, inputs[0].shape()), divisor]
+                vec![Some(reduce_to(g, inputs[0].shape())), None]
             }
             Op::Softmax { axis } => match attention {
-                Attention::AttnLrp => vec![softmax_gradient(&z, &g, *axis)],
-                Attention::CpLrp => vec![ArrayD::zeros(inputs[0].raw_dim())],
+                Attention::AttnLrp => vec![Some(softmax_gradient(&z, &g, *axis))],
+                Attention::CpLrp => vec![None],
             },
             Op::Product | Op::MatMul => {
-                let (ga, gb) = match node.op {
-                    Op::MatMul => matmul_gradient(&inputs[0], &inputs[1], &g),
-                    _ => (
-                        reduce_to(
-                            zip_broadcast(&g.view(), &inputs[1], |g, b| g * b),
-                            inputs[0].shape(),
-                        ),
-                        reduce_to(
-                            zip_broadcast(&g.view(), &inputs[0], |g, a| g * a),
-                            inputs[1].shape(),
-                        ),
-                    ),
-                };
                 let weights = [
                     self.is_attention_weights(node.inputs[0]),
                     self.is_attention_weights(node.inputs[1]),
                 ];
-                let (fa, fb) = match (attention, weights) {
-                    (Attention::CpLrp, [true, false]) => (0.0, 1.0),
-                    (Attention::CpLrp, [false, true]) => (1.0, 0.0),
-                    _ => (0.5, 0.5),
+                let shares = match (attention, weights) {
+                    (Attention::CpLrp, [true, false]) => [0.0, 1.0],
+                    (Attention::CpLrp, [false, true]) => [1.0, 0.0],
+                    _ => [0.5, 0.5],
                 };
-                vec![ga * fa, gb * fb]
+                let (a, b) = (&inputs[0], &inputs[1]);
+                let factor_gradient = |k: usize| match (&node.op, k) {
+                    (Op::MatMul, 0) => matmul(&g.view(), b, false, true),
+                    (Op::MatMul, _) => matmul(a, &g.view(), true, false),
+                    (_, 0) => reduce_to(zip_broadcast(&g.view(), b, |g, b| g * b), a.shape()),
+                    _ => reduce_to(zip_broadcast(&g.view(), a, |g, a| g * a), b.shape()),
+                };
+                (0..2).map(|k| (shares[k] > 0.0).then(|| factor_gradient(k) * shares[k])).collect()
             }
-            _ => gradient_step(node, inputs, z, g),
+            _ => gradient_step(node, inputs, z, g).into_iter().map(Some).collect(),
         }
     }
 

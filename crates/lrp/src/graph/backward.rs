@@ -30,8 +30,9 @@ impl GraphTrace<'_> {
         let relevance = self.backward(top, |index, node, inputs, r| {
             let relevance_out = sum(r.view());
             let (sent, rule) = self.relevance_step(index, node, inputs, r, composite);
-            layers
-                .push(self.node_report(index, node, rule, relevance_out, |k| sum(sent[k].view())));
+            layers.push(self.node_report(index, node, rule, relevance_out, |k| {
+                sent[k].as_ref().map_or(0.0, |s| sum(s.view()))
+            }));
             sent
         });
         Ok(Explanation { relevance, explained, layers })
@@ -63,6 +64,9 @@ impl GraphTrace<'_> {
         let top = target.top(self.output(), false)?;
         Ok(self.backward(top, |index, node, inputs, g| {
             gradient_step(node, inputs, self.values[index].view(), g)
+                .into_iter()
+                .map(Some)
+                .collect()
         }))
     }
 
@@ -72,11 +76,12 @@ impl GraphTrace<'_> {
     }
 
     /// Sends `top` from the output node back to the input: `step` gives, for a node and the
-    /// signal summed at its output, what each of its inputs receives.
+    /// signal summed at its output, what each of its inputs receives (`None`: nothing, and a
+    /// node that receives nothing is skipped with all that only it reads).
     pub(super) fn backward(
         &self,
         top: ArrayD<f32>,
-        mut step: impl FnMut(usize, &Node, &[ArrayViewD<f32>], ArrayD<f32>) -> Vec<ArrayD<f32>>,
+        mut step: impl FnMut(usize, &Node, &[ArrayViewD<f32>], ArrayD<f32>) -> Vec<Option<ArrayD<f32>>>,
     ) -> ArrayD<f32> {
         let nodes = &self.graph.nodes;
         let mut signal: Vec<Option<ArrayD<f32>>> = (0..nodes.len()).map(|_| None).collect();
@@ -89,7 +94,8 @@ impl GraphTrace<'_> {
             let Some(s) = signal[index].take() else { continue };
             let inputs: Vec<ArrayViewD<f32>> =
                 node.inputs.iter().map(|&i| self.values[i].view()).collect();
-            for (&i, sent) in node.inputs.iter().zip(step(index, node, &inputs, s)) {
+            let sent = step(index, node, &inputs, s);
+            for (&i, sent) in node.inputs.iter().zip(sent).filter_map(|(i, s)| Some((i, s?))) {
                 match &mut signal[i] {
                     Some(existing) => *existing += &sent,
                     slot => *slot = Some(sent),
@@ -99,7 +105,8 @@ impl GraphTrace<'_> {
         signal[0].take().unwrap_or_else(|| ArrayD::zeros(self.values[0].raw_dim()))
     }
 
-    /// What one node's inputs receive of the relevance `r` at its output, and the rule used.
+    /// What one node's inputs receive of the relevance `r` at its output (`None`: nothing), and
+    /// the rule used.
     fn relevance_step(
         &self,
         index: usize,
@@ -107,9 +114,9 @@ impl GraphTrace<'_> {
         inputs: &[ArrayViewD<f32>],
         r: ArrayD<f32>,
         composite: &Composite,
-    ) -> (Vec<ArrayD<f32>>, Option<Rule>) {
+    ) -> (Vec<Option<ArrayD<f32>>>, Option<Rule>) {
         let z = self.values[index].view();
-        match &node.op {
+        let (sent, rule) = match &node.op {
             Op::Layer(layer) => match layer.as_linear() {
                 None => (
                     vec![layer
@@ -160,9 +167,10 @@ impl GraphTrace<'_> {
             _ => {
                 let g = zip_broadcast(&r.view(), &z, |r, z| if z == 0.0 { 0.0 } else { r / z });
                 let sent = self.rule_gradient(node, inputs, z, g, Attention::AttnLrp);
-                (sent.into_iter().zip(inputs).map(|(g, x)| g * x).collect(), None)
+                return (sent.into_iter().zip(inputs).map(|(g, x)| Some(g? * x)).collect(), None);
             }
-        }
+        };
+        (sent.into_iter().map(Some).collect(), rule)
     }
 }
 
