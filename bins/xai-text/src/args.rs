@@ -163,12 +163,17 @@ impl ModelArg {
         }
     }
 
-    /// A relvis model or an ONNX model folder.
+    /// A relvis model or an ONNX model folder; with the latter the threads share one allocator
+    /// arena ([`outcome::heap::one_arena`]).
     pub(crate) fn load_any(&self) -> Result<AnyTextModel, TextError> {
-        match &self.model {
-            Some(dir) => text::load_model(dir),
-            None => Ok(AnyTextModel::Native(text::default_model()?)),
+        let model = match &self.model {
+            Some(dir) => text::load_model(dir)?,
+            None => AnyTextModel::Native(text::default_model()?),
+        };
+        if matches!(model, AnyTextModel::Onnx(_)) {
+            outcome::heap::one_arena();
         }
+        Ok(model)
     }
 }
 
