@@ -122,9 +122,30 @@ pub fn position_norms(x: ArrayViewD<f32>) -> ArrayD<f32> {
 /// sum in order cannot be vectorised, and an `IxDyn` walk is slow: these sums run at every
 /// layer of every explanation).
 pub(crate) fn sum(x: ArrayViewD<f32>) -> f64 {
-    let Some(x) = x.as_slice() else {
-        return x.iter().map(|&v| f64::from(v)).sum();
-    };
+    match x.as_slice() {
+        Some(x) => lane_sum(x),
+        None => x.iter().map(|&v| f64::from(v)).sum(),
+    }
+}
+
+/// `Σ_i a_i b_i` in f64 over two arrays of one shape, without forming the product. Over
+/// standard arrays the memory is read in order with eight running sums (one sum in order
+/// cannot be vectorised; these reports pass every value of a transformer twice).
+pub(crate) fn sum_of_products(a: ArrayViewD<f32>, b: ArrayViewD<f32>) -> f64 {
+    match (a.as_slice(), b.as_slice()) {
+        (Some(a), Some(b)) => lane_sum_of_products(a, b),
+        _ => ndarray::Zip::from(&a)
+            .and(&b)
+            .fold(0.0, |acc, &a, &b| acc + f64::from(a) * f64::from(b)),
+    }
+}
+
+/// [`sum`] over a slice: lane `k` sums the values at `k mod 8`, the lanes are added at the end.
+/// Compiled for AVX-512 and AVX2 as well, chosen at run time (`multiversion`): the lanes are
+/// then converted and added eight or four wide instead of two. Each version adds in the same
+/// order with the same roundings, so all give the same sum.
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma"))]
+fn lane_sum(x: &[f32]) -> f64 {
     let mut sums = [0.0f64; 8];
     for chunk in x.chunks_exact(8) {
         for k in 0..8 {
@@ -135,15 +156,10 @@ pub(crate) fn sum(x: ArrayViewD<f32>) -> f64 {
     sums.iter().sum::<f64>() + x[tail..].iter().map(|&v| f64::from(v)).sum::<f64>()
 }
 
-/// `Σ_i a_i b_i` in f64 over two arrays of one shape, without forming the product. Over
-/// standard arrays the memory is read in order with eight running sums (one sum in order
-/// cannot be vectorised; these reports pass every value of a transformer twice).
-pub(crate) fn sum_of_products(a: ArrayViewD<f32>, b: ArrayViewD<f32>) -> f64 {
-    let (Some(a), Some(b)) = (a.as_slice(), b.as_slice()) else {
-        return ndarray::Zip::from(&a)
-            .and(&b)
-            .fold(0.0, |acc, &a, &b| acc + f64::from(a) * f64::from(b));
-    };
+/// [`sum_of_products`] over two slices of one length, in lanes as [`lane_sum`] (Rust does not
+/// fuse the product and the sum, so every version rounds alike).
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma"))]
+fn lane_sum_of_products(a: &[f32], b: &[f32]) -> f64 {
     let mut sums = [0.0f64; 8];
     for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
         for k in 0..8 {

@@ -75,9 +75,12 @@ impl Elementwise {
 }
 
 /// `x^p`, with whole powers by repeated products (as ONNX Runtime and PyTorch compute `x²`,
-/// exact for negative `x`).
+/// exact for negative `x`); the square (a layer normalisation's variance) inline, as `powi`
+/// is a library call per value that computes the same `x · x`.
 fn power(x: f32, p: f32) -> f32 {
-    if p.fract() == 0.0 && p.abs() <= 16.0 {
+    if p == 2.0 {
+        x * x
+    } else if p.fract() == 0.0 && p.abs() <= 16.0 {
         x.powi(p as i32)
     } else {
         x.powf(p)
