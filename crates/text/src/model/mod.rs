@@ -10,6 +10,7 @@ mod editable_document;
 mod embeddings;
 mod onnx_classifier;
 mod onnx_export;
+mod recognised_cnn;
 mod training_record;
 
 pub use any_model::{load_model, AnyTextModel};

@@ -9,8 +9,9 @@
 
 use std::ops::Range;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
+use lrp::Graph;
 use ndarray::{ArrayD, IxDyn};
 use onnx_import::{ImportedGraph, OnnxModel};
 use pipeline::bounded_read;
@@ -18,7 +19,8 @@ use pipeline::metrics::argmax;
 
 use crate::data::Cleaning;
 use crate::error::TextError;
-use crate::model::{softmax, Prediction, MARGIN_TOKENS};
+use crate::model::recognised_cnn::recognised_cnn;
+use crate::model::{softmax, Prediction, TextCnn, MARGIN_TOKENS};
 use crate::tokenize::{encode_prefix_with, KnownWords, Tokens};
 
 /// The model file of an ONNX model folder.
@@ -73,6 +75,8 @@ pub struct OnnxTextClassifier {
     /// How many graphs to keep: each holds a copy of the weights, so as many as fit in
     /// [`GRAPH_CACHE_BYTES`], at least one.
     graphs_kept: usize,
+    /// The model as relvis's text CNN, if its graph is one; looked for once.
+    text_cnn: OnceLock<Option<TextCnn>>,
 }
 
 /// The memory the kept graphs' weights may take.
@@ -179,6 +183,7 @@ impl OnnxTextClassifier {
             has_attention,
             graphs: Mutex::new(Vec::new()),
             graphs_kept,
+            text_cnn: OnceLock::new(),
         })
     }
 
@@ -338,6 +343,14 @@ impl OnnxTextClassifier {
             }
         }
         Ok(graph)
+    }
+
+    /// The model as relvis's text CNN when its graph is one ([`recognised_cnn`]), looked for in
+    /// `graph` (any document's) the first time.
+    pub(crate) fn text_cnn(&self, graph: &Graph) -> Option<&TextCnn> {
+        self.text_cnn
+            .get_or_init(|| recognised_cnn(graph, self.model.embedding()?, self.window))
+            .as_ref()
     }
 
     pub fn predict(&self, text: &str) -> Result<Prediction, TextError> {
