@@ -106,7 +106,9 @@ impl MaxPool {
 }
 
 /// The maximum of each column of `x` (rows of `columns` values in memory order), by selects
-/// that vectorise (`f32::max` keeps NaN rules that do not).
+/// that vectorise (`f32::max` keeps NaN rules that do not). Compiled for AVX-512 and AVX2 as
+/// well, chosen at run time (`multiversion`; compares and selects give the same in each).
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma"))]
 pub(crate) fn column_maxima(x: &[f32], columns: usize) -> Vec<f32> {
     let mut max = vec![f32::NEG_INFINITY; columns];
     for row in x.chunks_exact(columns.max(1)) {
@@ -126,12 +128,7 @@ impl TiedMaxima {
     pub(crate) fn find(x: &[f32], max: &[f32]) -> TiedMaxima {
         let (mut ties, mut last) = (vec![0u32; max.len()], vec![0u32; max.len()]);
         for (t, row) in x.chunks_exact(max.len().max(1)).enumerate() {
-            let t = t as u32;
-            for (((n, l), &v), &m) in ties.iter_mut().zip(&mut last).zip(row).zip(max) {
-                let tied = v == m;
-                *n += u32::from(tied);
-                *l = if tied { t } else { *l };
-            }
+            count_ties(&mut ties, &mut last, row, max, t as u32);
         }
         TiedMaxima { ties, last }
     }
@@ -150,5 +147,16 @@ impl TiedMaxima {
             _ => 0..last + 1,
         };
         rows.filter(move |&t| single || x[t * columns + f] == max[f])
+    }
+}
+
+/// Row `t` of values into the tie counts and the last tied row of each column, by selects.
+/// Compiled as [`column_maxima`] is.
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma"))]
+fn count_ties(ties: &mut [u32], last: &mut [u32], row: &[f32], max: &[f32], t: u32) {
+    for (((n, l), &v), &m) in ties.iter_mut().zip(last.iter_mut()).zip(row).zip(max) {
+        let tied = v == m;
+        *n += u32::from(tied);
+        *l = if tied { t } else { *l };
     }
 }

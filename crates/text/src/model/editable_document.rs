@@ -130,7 +130,7 @@ impl<'m> EditableDocument<'m> {
                 }
                 Slot::Zeroed => continue,
             };
-            out.iter_mut().zip(terms).for_each(|(o, &v)| *o += v);
+            add_to(out, terms);
         }
     }
 
@@ -206,12 +206,7 @@ impl<'m> EditableDocument<'m> {
         // The changed windows may beat the maximum; branch-free, so it runs over all filters a
         // vector at a time (the stale filters are searched again below in any case).
         for (j, row) in fresh.chunks_exact(filters).enumerate() {
-            let t = first + j as u32;
-            for ((w, b), &v) in self.best_window.iter_mut().zip(&mut self.best).zip(row) {
-                let better = (v > *b) | ((v == *b) & (t < *w));
-                *w = if better { t } else { *w };
-                *b = if better { v } else { *b };
-            }
+            keep_better(&mut self.best_window, &mut self.best, row, first + j as u32);
         }
         for f in (0..filters).filter(|&f| stale[f] != 0) {
             let z = &self.z[f * self.capacity..f * self.capacity + windows];
@@ -353,9 +348,31 @@ impl ScoreBounds {
 /// Windows computed as rows before they are stored filter-major (see [`EditableDocument::new`]).
 const TRANSPOSE_BLOCK: usize = 16;
 
+/// `out += terms`, element by element.
+///
+/// These loops, with [`keep_better`] and [`first_max`], are most of a deletion's work and run
+/// over all filters a vector at a time: compiled for AVX-512 and AVX2 as well and chosen at run
+/// time (`multiversion`); element-wise adds, compares and selects round alike in every version.
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma"))]
+fn add_to(out: &mut [f32], terms: &[f32]) {
+    out.iter_mut().zip(terms).for_each(|(o, &v)| *o += v);
+}
+
+/// Window `t`'s values `row` into each filter's maximum `best` and its window `best_window`
+/// where they beat it (ties to the earlier window), branch-free.
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma"))]
+fn keep_better(best_window: &mut [u32], best: &mut [f32], row: &[f32], t: u32) {
+    for ((w, b), &v) in best_window.iter_mut().zip(best.iter_mut()).zip(row) {
+        let better = (v > *b) | ((v == *b) & (t < *w));
+        *w = if better { t } else { *w };
+        *b = if better { v } else { *b };
+    }
+}
+
 /// The first index of the maximum of `z`, and the maximum: the maximum by eight running
 /// maxima (one running maximum with its index is a serial chain that does not vectorise; these
 /// rescans are a large part of the deletion evaluation), then its first position.
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma"))]
 fn first_max(z: &[f32]) -> (u32, f32) {
     let mut lanes = [f32::NEG_INFINITY; 8];
     let chunks = z.chunks_exact(8);
