@@ -15,7 +15,7 @@ use ndarray::{Array1, ArrayD, ArrayView2, Ix2, Zip};
 
 use crate::error::LrpError;
 use crate::explain::Target;
-use crate::layers::{column_maxima, Layer, MaxPool, TiedMaxima};
+use crate::layers::{Layer, MaxPool, TiedMaxima};
 use crate::linear::WeightMod;
 use crate::network::Network;
 
@@ -137,7 +137,7 @@ fn tail_gradient(layers: &[Layer], z: ArrayD<f32>, class: usize) -> Result<Array
 /// `w ∂f_c/∂z` (its non-zeros, as positions in `z` and values) through ReLU, a global max-pool over the rows of `z` `(windows,
 /// filters)` and `rest`: the pooled values `max(0, max_t z_tf)`, their gradient `g_f` by
 /// `rest`'s passes, and `g_f / n_f` at each of the `n_f` rows holding filter `f`'s maximum
-/// where that maximum is positive: two passes over `z` in memory order, as the max-pool's.
+/// where that maximum is positive: one pass over `z` in memory order, as the max-pool's.
 fn add_pooled_relu(
     z: ArrayView2<f32>,
     rest: &[Layer],
@@ -147,11 +147,10 @@ fn add_pooled_relu(
 ) -> Result<(), LrpError> {
     let z = z.as_standard_layout();
     let data = z.as_slice().expect("standard layout");
-    let max = column_maxima(data, z.ncols());
+    let (max, maxima) = TiedMaxima::find(data, z.ncols());
     let pooled = Array1::from_iter(max.iter().map(|&m| m.max(0.0)));
     let g = tail_gradient(rest, pooled.into_dyn(), class)?;
     let g = g.as_slice().expect("a fresh gradient is contiguous");
-    let maxima = TiedMaxima::find(data, &max);
     for (f, &g) in g.iter().enumerate() {
         if max[f] > 0.0 && g != 0.0 {
             let share = w * f64::from(g / maxima.ties[f] as f32);

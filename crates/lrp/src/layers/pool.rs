@@ -90,8 +90,7 @@ impl MaxPool {
         let back_data = back.as_slice_mut().expect("a fresh array is contiguous");
         for (w, &(start, end)) in self.windows(x.nrows()).iter().enumerate() {
             let window = &data[start * columns..end * columns];
-            let max = column_maxima(window, columns);
-            let maxima = TiedMaxima::find(window, &max);
+            let (max, maxima) = TiedMaxima::find(window, columns);
             for (f, &g) in signal.row(w).iter().enumerate() {
                 if g != 0.0 {
                     let share = g / maxima.ties[f] as f32;
@@ -124,13 +123,16 @@ pub(crate) struct TiedMaxima {
 }
 
 impl TiedMaxima {
-    /// One pass over `x` (rows of `max.len()` values) in memory order, by selects.
-    pub(crate) fn find(x: &[f32], max: &[f32]) -> TiedMaxima {
-        let (mut ties, mut last) = (vec![0u32; max.len()], vec![0u32; max.len()]);
-        for (t, row) in x.chunks_exact(max.len().max(1)).enumerate() {
-            count_ties(&mut ties, &mut last, row, max, t as u32);
+    /// Each column's maximum of `x` (rows of `columns` values) and where it lies, in one pass
+    /// over `x` in memory order: a larger value restarts its column's count at its row, an
+    /// equal one adds to it (two passes, maxima and then ties, read the values twice).
+    pub(crate) fn find(x: &[f32], columns: usize) -> (Vec<f32>, TiedMaxima) {
+        let mut max = vec![f32::NEG_INFINITY; columns];
+        let (mut ties, mut last) = (vec![0u32; columns], vec![0u32; columns]);
+        for (t, row) in x.chunks_exact(columns.max(1)).enumerate() {
+            add_row(&mut max, &mut ties, &mut last, row, t as u32);
         }
-        TiedMaxima { ties, last }
+        (max, TiedMaxima { ties, last })
     }
 
     /// The rows of `x` holding column `f`'s maximum.
@@ -150,13 +152,15 @@ impl TiedMaxima {
     }
 }
 
-/// Row `t` of values into the tie counts and the last tied row of each column, by selects.
-/// Compiled as [`column_maxima`] is.
+/// Row `t` of values into each column's running maximum, its count of rows and its last row,
+/// by selects. Compiled as [`column_maxima`] is.
 #[multiversion::multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma"))]
-fn count_ties(ties: &mut [u32], last: &mut [u32], row: &[f32], max: &[f32], t: u32) {
-    for (((n, l), &v), &m) in ties.iter_mut().zip(last.iter_mut()).zip(row).zip(max) {
-        let tied = v == m;
-        *n += u32::from(tied);
-        *l = if tied { t } else { *l };
+fn add_row(max: &mut [f32], ties: &mut [u32], last: &mut [u32], row: &[f32], t: u32) {
+    let columns = max.iter_mut().zip(ties.iter_mut()).zip(last.iter_mut());
+    for (((m, n), l), &v) in columns.zip(row) {
+        let (above, tied) = (v > *m, v == *m);
+        *n = if above { 1 } else { *n + u32::from(tied) };
+        *l = if above | tied { t } else { *l };
+        *m = if above { v } else { *m };
     }
 }
