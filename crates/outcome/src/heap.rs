@@ -24,7 +24,8 @@ pub fn keep_freed_memory() {
 /// shootdowns): 7–10 s in the kernel of 31–39 s of processor time for 16 documents, 1.2–1.6 s
 /// with the pad, and 2.29 GB instead of 2.98 GB with the one arena. Not for the native models:
 /// their many small allocations on two threads would wait on one lock (deletion 21 s → 28 s),
-/// and the kept heaps raised `evaluate`'s peak (725 MB against 633 MB on 500 posts). Call it
+/// and kept heaps are memory they gain nothing from (`evaluate` on 500 posts peaked at 725 MB
+/// with them against 633 MB before). Call it
 /// before the threads that do the work first allocate.
 pub fn one_arena() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
