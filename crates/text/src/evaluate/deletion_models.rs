@@ -26,7 +26,6 @@ impl DeletionModel for TextCnn {
     ) -> Result<(bool, Vec<Vec<bool>>), TextError> {
         let x = self.embed(&doc.ids);
         let start = EditableDocument::new(self, x.clone());
-        let mut work = start.clone();
         let was_correct = start.predicts(doc.label);
         // Every method's relevance from one forward pass.
         let methods: Vec<Method> = rankings
@@ -34,22 +33,16 @@ impl DeletionModel for TextCnn {
             .filter_map(|r| if let Ranking::Method(m) = r { Some(m.clone()) } else { None })
             .collect();
         let relevance = explain_positions_by(self, x, Some(doc.label), &methods)?;
-        let runs = rankings
+        let orders = rankings
             .iter()
-            .enumerate()
-            .map(|(run, ranking)| {
-                let order = ranking.order(doc.deletable.clone(), was_correct, index, |method| {
+            .map(|ranking| {
+                ranking.order(doc.deletable.clone(), was_correct, index, |method| {
                     let k = methods.iter().position(|m| m == method).expect("listed above");
                     Ok(relevance[k].relevance.clone())
-                })?;
-                // The first run starts from the copy made above.
-                if run > 0 {
-                    work.reset_to(&start);
-                }
-                Ok(deletion_run(&mut work, &order, steps, doc.label))
+                })
             })
             .collect::<Result<Vec<_>, TextError>>()?;
-        Ok((was_correct, runs))
+        Ok((was_correct, incremental_runs(&start, &orders, steps, doc.label)))
     }
 }
 
@@ -118,8 +111,12 @@ fn incremental_runs(
     let mut work = start.clone();
     orders
         .iter()
-        .map(|order| {
-            work.reset_to(start);
+        .enumerate()
+        .map(|(run, order)| {
+            // The first run starts from the copy made above.
+            if run > 0 {
+                work.reset_to(start);
+            }
             deletion_run(&mut work, order, steps, label)
         })
         .collect()
