@@ -62,6 +62,37 @@ impl Network {
         Ok(Trace { network: self, values })
     }
 
+    /// [`Network::forward`] with the first layer's output `first` given where the caller keeps
+    /// it already (an incremental state of a document, whose sums may round apart from the
+    /// layer's own product in the last bits): the first layer is not run again. Fails as
+    /// `forward` does, and where `first` is not shaped as the first layer's output.
+    pub fn forward_from_first(
+        &self,
+        input: ArrayD<f32>,
+        first: ArrayD<f32>,
+    ) -> Result<Trace<'_>, LrpError> {
+        self.check_input(&input)?;
+        let Some((layer, rest)) = self.layers.split_first() else {
+            return self.forward(input);
+        };
+        let expected = layer.output_shape(input.shape(), 0)?;
+        if first.shape() != expected.as_slice() {
+            return Err(LrpError::ShapeMismatch {
+                layer: 0,
+                kind: "given first-layer output".into(),
+                expected: format!("{expected:?}"),
+                got: first.shape().to_vec(),
+            });
+        }
+        let mut values = Vec::with_capacity(self.layers.len() + 1);
+        values.extend([input, first]);
+        for layer in rest {
+            let next = layer.forward(values.last().expect("input pushed").view());
+            values.push(next);
+        }
+        Ok(Trace { network: self, values })
+    }
+
     /// The first layer's output at `input`, checked as [`Network::forward`] checks it.
     pub(crate) fn first_output(&self, input: &ArrayD<f32>) -> Result<ArrayD<f32>, LrpError> {
         self.check_input(input)?;

@@ -395,3 +395,33 @@ fn bad_settings_are_refused() {
         ));
     }
 }
+
+#[test]
+fn a_trace_from_a_given_first_output_runs_the_rest_as_forward_does() {
+    let mut rng = common::rng(41);
+    let net = Network::new(vec![
+        Layer::Conv1d(conv(&mut rng, 3, FEATURES, 6, true)),
+        Layer::Relu,
+        Layer::MaxPool(MaxPool::Global),
+        Layer::Dense(dense(&mut rng, 6, 3, true)),
+    ]);
+    let x = uniform(&mut rng, &[9, FEATURES], -1.0, 1.0);
+    let full = net.forward(x.clone()).unwrap();
+    let first = full.layer_input(1).to_owned();
+    let given = net.forward_from_first(x.clone(), first.clone()).unwrap();
+    assert_eq!(given.output(), full.output());
+    let target = lrp::Target::Output(1);
+    assert_eq!(given.gradient(&target).unwrap(), full.gradient(&target).unwrap());
+    // Another first output is taken as given: the rest runs on it.
+    let raised = first.mapv(|v| v + 1.0);
+    let pooled = raised.fold_axis(ndarray::Axis(0), f32::NEG_INFINITY, |m, &v| m.max(v));
+    let given = net.forward_from_first(x.clone(), raised).unwrap();
+    assert_eq!(given.layer_input(3), pooled.mapv(|v| v.max(0.0)).into_dyn());
+    // A first output of the wrong shape is refused, as a bad input is.
+    assert!(net
+        .forward_from_first(x.clone(), first.slice_move(ndarray::s![..3, ..]).into_dyn())
+        .is_err());
+    let mut bad = x;
+    bad[[0, 0]] = f32::NAN;
+    assert!(net.forward_from_first(bad, full.layer_input(1).to_owned()).is_err());
+}

@@ -35,11 +35,12 @@ pub use data::{
 pub use error::TextError;
 pub use evaluate::{
     count_deletion, deletion_documents, deletion_run, evaluate_deletion, evaluate_examples,
-    evaluate_faithfulness, evaluate_model, evaluate_texts, randomisation_test, randomised_cnn,
-    rank, rank_positions, ClassDeletion, Curve, DeletionConfig, DeletionCounts, DeletionDocument,
-    DeletionModel, DeletionReport, EditedDocument, EvaluatedDocument, Evaluation, EvaluationReport,
+    evaluate_faithfulness, evaluate_faithfulness_keeping, evaluate_model, evaluate_texts,
+    randomisation_test, randomisation_test_from, randomised_cnn, rank, rank_positions,
+    ClassDeletion, Curve, DeletionConfig, DeletionCounts, DeletionDocument, DeletionModel,
+    DeletionReport, EditedDocument, EvaluatedDocument, Evaluation, EvaluationReport,
     EvaluationSettings, Experiment, FaithfulnessConfig, FaithfulnessModel, GraphDocument,
-    GroupCounts, MethodScores, ModelEvaluation, Phase, Ranking, Shard, CASCADE,
+    GroupCounts, MethodScores, ModelEvaluation, Phase, Ranking, Shard, TrainedRelevance, CASCADE,
 };
 pub use explain::{
     explain_positions, Attribution, Baseline, Conservation, Method, OcclusionWindow,

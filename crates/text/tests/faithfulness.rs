@@ -312,3 +312,61 @@ fn randomisation_redraws_the_layers_from_the_top_at_their_own_scale() {
         );
     }
 }
+
+#[test]
+fn the_randomisation_test_takes_the_trained_relevance_the_faithfulness_measures_kept() {
+    use text::{evaluate_faithfulness_keeping, randomisation_test, randomisation_test_from};
+    let cnn = random_cnn(31);
+    let mut rng = StdRng::seed_from_u64(32);
+    let docs: Vec<EvaluatedDocument> = (0..9)
+        .map(|_| {
+            let ids: Vec<u32> = (0..18).map(|_| rng.gen_range(2..40)).collect();
+            EvaluatedDocument {
+                document: DeletionDocument { deletable: (1..ids.len()).collect(), ids, label: 0 },
+                cue: vec![],
+            }
+        })
+        .collect();
+    let methods = vec![
+        Method::parse("lrp", "epsilon=0.01").unwrap(),
+        Method::GradientXInput,
+        Method::Occlusion(text::OcclusionWindow(1)),
+    ];
+    let config = FaithfulnessConfig {
+        methods: methods.clone(),
+        steps: 4,
+        shares: vec![0.2],
+        replacement: 3,
+        seed: 1,
+    };
+    let keep = [7, 1, 4];
+    let (scores, trained) =
+        evaluate_faithfulness_keeping(&cnn, &docs, &config, &keep, &|_, _| {}).unwrap();
+    let untimed = |s: Vec<text::MethodScores>| -> Vec<text::MethodScores> {
+        s.into_iter().map(|s| text::MethodScores { relevance_seconds: 0.0, ..s }).collect()
+    };
+    let alone = evaluate_faithfulness(&cnn, &docs, &config, &|_, _| {}).unwrap();
+    assert_eq!(untimed(scores), untimed(alone));
+    // Kept in the order asked, each the document's relevance over its words for the class
+    // the model predicts, by each method (the sums of a window's taps round apart from the
+    // convolution's product in the last bits).
+    assert_eq!(trained.len(), keep.len());
+    for (&k, kept) in keep.iter().zip(&trained) {
+        let d = &docs[k].document;
+        assert_eq!(kept.class, pipeline::metrics::argmax(&cnn.scores(&d.ids)));
+        for (method, relevance) in methods.iter().zip(&kept.relevance) {
+            let full =
+                explain_positions(&cnn, cnn.embed(&d.ids), Some(kept.class), method).unwrap();
+            let expected: Vec<f64> =
+                d.deletable.iter().map(|&p| f64::from(full.relevance[p])).collect();
+            let scale = expected.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            for (a, b) in relevance.iter().zip(&expected) {
+                assert!((a - b).abs() <= 1e-5 * scale, "document {k}, {method}: {a} against {b}");
+            }
+        }
+    }
+    let sample: Vec<DeletionDocument> = keep.iter().map(|&k| docs[k].document.clone()).collect();
+    let from = randomisation_test_from(&cnn, &sample, &trained, &methods, 5, &|_, _| {}).unwrap();
+    let again = randomisation_test(&cnn, &sample, &methods, 5, &|_, _| {}).unwrap();
+    assert_eq!(from, again, "the same correlations as with the trained model explained again");
+}

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use crate::data::Document;
 use crate::error::TextError;
 use crate::evaluate::{deletion_run, DeletionDocument, DeletionModel, Ranking};
-use crate::explain::{explain_positions_by, graph_relevance, Method, TextModel};
+use crate::explain::{explain_document_by, graph_relevance, Method, TextModel};
 use crate::model::{
     AnyTextModel, EditableDocument, Encoded, OnnxTextClassifier, TextClassifier, TextCnn,
 };
@@ -32,7 +32,7 @@ impl DeletionModel for TextCnn {
             .iter()
             .filter_map(|r| if let Ranking::Method(m) = r { Some(m.clone()) } else { None })
             .collect();
-        let relevance = explain_positions_by(self, x, Some(doc.label), &methods)?;
+        let relevance = explain_document_by(self, &start, x, Some(doc.label), &methods)?;
         let orders = rankings
             .iter()
             .map(|ranking| {

@@ -12,9 +12,11 @@ use serde::{Deserialize, Serialize};
 use crate::data::CueRecord;
 use crate::data::Document;
 use crate::error::TextError;
-use crate::evaluate::randomisation_test;
+use crate::evaluate::randomisation_test_from;
 use crate::evaluate::{deletion_documents, DeletionDocument};
-use crate::evaluate::{evaluate_faithfulness, EvaluatedDocument, FaithfulnessConfig, MethodScores};
+use crate::evaluate::{
+    evaluate_faithfulness_keeping, EvaluatedDocument, FaithfulnessConfig, MethodScores,
+};
 use crate::explain::Method;
 use crate::model::AnyTextModel;
 use pipeline::randomisation::RandomisationCurve;
@@ -112,28 +114,41 @@ pub fn evaluate_model(
         seed: settings.seed,
     };
     let faithfulness_progress = |done, total| progress(Phase::Faithfulness, done, total);
-    let methods = match model {
-        AnyTextModel::Native(m) => {
-            evaluate_faithfulness(&m.cnn, &documents, &config, &faithfulness_progress)?
-        }
+    // The randomisation test cascades through the CNN's layers; an imported graph is not
+    // randomised (its report has no randomisation curves). Its documents are some of those
+    // evaluated here, whose trained-model relevance the faithfulness measures keep for it.
+    let randomised =
+        matches!(model, AnyTextModel::Native(_)) && settings.randomisation_documents > 0;
+    let sample: Vec<usize> = if randomised {
+        let all: Vec<usize> = (0..documents.len()).collect();
+        evenly_spread(&all, Some(settings.randomisation_documents))
+    } else {
+        Vec::new()
+    };
+    let (methods, trained) = match model {
+        AnyTextModel::Native(m) => evaluate_faithfulness_keeping(
+            &m.cnn,
+            &documents,
+            &config,
+            &sample,
+            &faithfulness_progress,
+        )?,
         AnyTextModel::Onnx(m) => {
-            evaluate_faithfulness(m, &documents, &config, &faithfulness_progress)?
+            evaluate_faithfulness_keeping(m, &documents, &config, &[], &faithfulness_progress)?
         }
     };
-    let sample: Vec<_> = evenly_spread(&documents, Some(settings.randomisation_documents))
-        .into_iter()
-        .map(|d| d.document)
-        .collect();
-    // The randomisation test cascades through the CNN's layers; an imported graph is not
-    // randomised (its report has no randomisation curves).
     let randomisation = match model {
-        AnyTextModel::Native(m) if settings.randomisation_documents > 0 => randomisation_test(
-            &m.cnn,
-            &sample,
-            &settings.methods,
-            settings.seed,
-            &|done, total| progress(Phase::Randomisation, done, total),
-        )?,
+        AnyTextModel::Native(m) if randomised => {
+            let sample: Vec<_> = sample.iter().map(|&i| documents[i].document.clone()).collect();
+            randomisation_test_from(
+                &m.cnn,
+                &sample,
+                &trained,
+                &settings.methods,
+                settings.seed,
+                &|done, total| progress(Phase::Randomisation, done, total),
+            )?
+        }
         _ => Vec::new(),
     };
     Ok(ModelEvaluation {

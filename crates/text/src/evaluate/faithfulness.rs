@@ -22,6 +22,7 @@
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::Instant;
 
 use pipeline::correlation::kendall_tau_b;
@@ -45,9 +46,11 @@ pub trait FaithfulnessModel: Sync {
         Self: 'm;
     /// The document of token ids `ids`, ready for edits; `replacement` replaces words.
     fn start(&self, ids: &[u32], replacement: u32) -> Result<Self::Document<'_>, TextError>;
-    /// Relevance per position of `ids` (whose words sit at `words`) for `class` by `method`.
+    /// Relevance per position of `ids` (whose words sit at `words`) for `class` by `method`;
+    /// `start` is the document as [`FaithfulnessModel::start`] made it, not yet edited.
     fn relevance(
         &self,
+        start: &Self::Document<'_>,
         ids: &[u32],
         words: &[usize],
         class: usize,
@@ -88,6 +91,15 @@ pub struct FaithfulnessConfig {
 pub struct EvaluatedDocument {
     pub document: DeletionDocument,
     pub cue: Vec<usize>,
+}
+
+/// A document's relevance by every method for the class the model predicts, kept for the
+/// randomisation test (the trained model's explanations, which it would compute again).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainedRelevance {
+    pub class: usize,
+    /// Per method of the configuration, the relevance of each word (`deletable`, in order).
+    pub relevance: Vec<Vec<f64>>,
 }
 
 /// One ranking's results, as sums over documents until [`MethodScores::finish`] makes means.
@@ -188,6 +200,18 @@ pub fn evaluate_faithfulness<M: FaithfulnessModel>(
     config: &FaithfulnessConfig,
     progress: &Progress,
 ) -> Result<Vec<MethodScores>, TextError> {
+    Ok(evaluate_faithfulness_keeping(model, documents, config, &[], progress)?.0)
+}
+
+/// [`evaluate_faithfulness`], keeping the relevance of the documents at `keep` (indices into
+/// `documents`), in that order.
+pub fn evaluate_faithfulness_keeping<M: FaithfulnessModel>(
+    model: &M,
+    documents: &[EvaluatedDocument],
+    config: &FaithfulnessConfig,
+    keep: &[usize],
+    progress: &Progress,
+) -> Result<(Vec<MethodScores>, Vec<TrainedRelevance>), TextError> {
     if config.steps == 0 || config.shares.iter().any(|q| !(*q > 0.0 && *q <= 1.0)) {
         return Err(TextError::Settings(format!(
             "faithfulness needs steps ≥ 1 and shares in (0, 1], got {} and {:?}",
@@ -203,11 +227,15 @@ pub fn evaluate_faithfulness<M: FaithfulnessModel>(
             .collect::<Vec<_>>()
     };
     let done = AtomicUsize::new(0);
+    let kept = Mutex::new(Vec::new());
     let totals = documents
         .par_iter()
         .enumerate()
         .map(|(index, doc)| {
-            let scores = document_scores(model, doc, index, config)?;
+            let (scores, trained) = document_scores(model, doc, index, config)?;
+            if keep.contains(&index) {
+                kept.lock().expect("no thread panics holding it").push((index, trained));
+            }
             progress(done.fetch_add(1, Ordering::Relaxed) + 1, documents.len());
             Ok(scores)
         })
@@ -219,16 +247,19 @@ pub fn evaluate_faithfulness<M: FaithfulnessModel>(
             a.iter_mut().zip(&b).for_each(|(a, b)| a.add(b));
             Ok(a)
         })?;
-    Ok(totals.into_iter().map(MethodScores::finish).collect())
+    let mut kept = kept.into_inner().expect("no thread panicked holding it");
+    kept.sort_by_key(|&(index, _)| keep.iter().position(|&k| k == index));
+    let methods = totals.into_iter().map(MethodScores::finish).collect();
+    Ok((methods, kept.into_iter().map(|(_, trained)| trained).collect()))
 }
 
-/// One document's results for every ranking.
+/// One document's results for every ranking, and its relevance by each method.
 fn document_scores<M: FaithfulnessModel>(
     model: &M,
     doc: &EvaluatedDocument,
     index: usize,
     config: &FaithfulnessConfig,
-) -> Result<Vec<MethodScores>, TextError> {
+) -> Result<(Vec<MethodScores>, TrainedRelevance), TextError> {
     let ids = &doc.document.ids;
     let words = &doc.document.deletable;
     let start = model.start(ids, config.replacement)?;
@@ -260,13 +291,14 @@ fn document_scores<M: FaithfulnessModel>(
     let longest = counts.iter().copied().max().unwrap_or(0).max(config.steps);
 
     let mut results = Vec::with_capacity(config.methods.len() + 1);
+    let mut trained = TrainedRelevance { class, relevance: Vec::new() };
     let rankings = config.methods.iter().map(Some).chain([None]);
     for method in rankings {
         let started = Instant::now();
         // Relevance of the words; the chance line's is a seeded draw per document.
         let relevance: Vec<f32> = match method {
             Some(m) => {
-                let all = model.relevance(ids, words, class, m)?;
+                let all = model.relevance(&start, ids, words, class, m)?;
                 words.iter().map(|&p| all[p]).collect()
             }
             None => {
@@ -335,6 +367,9 @@ fn document_scores<M: FaithfulnessModel>(
                 .for_each(|(_, v)| *v = p0 - p);
         }
         let relevance64: Vec<f64> = relevance.iter().map(|&r| f64::from(r)).collect();
+        if method.is_some() {
+            trained.relevance.push(relevance64.clone());
+        }
         if let Some(tau) = kendall_tau_b(&relevance64, &drops) {
             scores.faithfulness_tau = tau;
             scores.tau_documents = 1;
@@ -347,5 +382,5 @@ fn document_scores<M: FaithfulnessModel>(
         }
         results.push(scores);
     }
-    Ok(results)
+    Ok((results, trained))
 }

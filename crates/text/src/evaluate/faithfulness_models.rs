@@ -6,7 +6,7 @@ use ndarray::s;
 
 use crate::error::TextError;
 use crate::evaluate::faithfulness::{EditedDocument, FaithfulnessModel};
-use crate::explain::{explain_positions, graph_relevance, Method};
+use crate::explain::{explain_document_by, graph_relevance, Method};
 use crate::model::{EditableDocument, OnnxTextClassifier, Slot, TextCnn};
 
 impl FaithfulnessModel for TextCnn {
@@ -17,14 +17,18 @@ impl FaithfulnessModel for TextCnn {
             .with_replacement(self.embed(&[replacement]).row(0).to_owned()))
     }
 
+    /// From the convolution's output as `start` keeps it (not computed again per method).
     fn relevance(
         &self,
+        start: &EditableDocument<'_>,
         ids: &[u32],
         _words: &[usize],
         class: usize,
         method: &Method,
     ) -> Result<Vec<f32>, TextError> {
-        Ok(explain_positions(self, self.embed(ids), Some(class), method)?.relevance)
+        let methods = std::slice::from_ref(method);
+        let mut all = explain_document_by(self, start, self.embed(ids), Some(class), methods)?;
+        Ok(all.remove(0).relevance)
     }
 }
 
@@ -71,6 +75,7 @@ impl FaithfulnessModel for OnnxTextClassifier {
 
     fn relevance(
         &self,
+        _start: &GraphDocument<'_>,
         ids: &[u32],
         words: &[usize],
         class: usize,

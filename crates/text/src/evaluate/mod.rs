@@ -22,8 +22,8 @@ pub use evaluation::{
     evaluate_model, EvaluationReport, EvaluationSettings, ModelEvaluation, Phase,
 };
 pub use faithfulness::{
-    evaluate_faithfulness, EditedDocument, EvaluatedDocument, FaithfulnessConfig,
-    FaithfulnessModel, MethodScores,
+    evaluate_faithfulness, evaluate_faithfulness_keeping, EditedDocument, EvaluatedDocument,
+    FaithfulnessConfig, FaithfulnessModel, MethodScores, TrainedRelevance,
 };
 pub use faithfulness_models::GraphDocument;
-pub use randomisation::{randomisation_test, randomised_cnn, CASCADE};
+pub use randomisation::{randomisation_test, randomisation_test_from, randomised_cnn, CASCADE};

@@ -16,7 +16,7 @@ use rand::SeedableRng;
 use rayon::prelude::*;
 
 use crate::error::TextError;
-use crate::evaluate::DeletionDocument;
+use crate::evaluate::{DeletionDocument, TrainedRelevance};
 use crate::explain::explain_positions_by;
 use crate::explain::Method;
 use crate::model::{TextCnn, PAD};
@@ -62,13 +62,29 @@ pub fn randomisation_test(
     seed: u64,
     progress: &Progress,
 ) -> Result<Vec<RandomisationCurve>, TextError> {
+    randomisation_test_from(cnn, documents, &[], methods, seed, progress)
+}
+
+/// [`randomisation_test`] where the trained model's relevance of some documents is known
+/// already: `trained[i]`, when there, is document `i`'s by each of `methods` (as the
+/// faithfulness measures computed it). It is used where its class is the one the trained
+/// model predicts here; other documents are explained again.
+pub fn randomisation_test_from(
+    cnn: &TextCnn,
+    documents: &[DeletionDocument],
+    trained: &[TrainedRelevance],
+    methods: &[Method],
+    seed: u64,
+    progress: &Progress,
+) -> Result<Vec<RandomisationCurve>, TextError> {
     let models: Vec<TextCnn> =
         (1..=CASCADE.len()).map(|k| randomised_cnn(cnn, k, seed)).collect::<Result<_, _>>()?;
     let done = AtomicUsize::new(0);
     // Per document, per method, per step: (ρ, ρ of |R|), when defined.
     let per_document: Vec<Vec<StepCorrelations>> = documents
         .par_iter()
-        .map(|doc| {
+        .enumerate()
+        .map(|(index, doc)| {
             // Every method's relevance per model, from one forward pass of each.
             let relevance = |model: &TextCnn, class: usize| -> Result<Vec<Vec<f64>>, TextError> {
                 let all = explain_positions_by(model, model.embed(&doc.ids), Some(class), methods)?;
@@ -78,7 +94,12 @@ pub fn randomisation_test(
                     .collect())
             };
             let class = argmax(&cnn.scores(&doc.ids));
-            let trained = relevance(cnn, class)?;
+            let trained = match trained.get(index) {
+                Some(known) if known.class == class && known.relevance.len() == methods.len() => {
+                    known.relevance.clone()
+                }
+                _ => relevance(cnn, class)?,
+            };
             let randomised = models
                 .iter()
                 .map(|model| relevance(model, class))

@@ -160,13 +160,46 @@ pub fn explain_positions_by(
     class: Option<usize>,
     methods: &[Method],
 ) -> Result<Vec<PositionRelevance>, TextError> {
-    if let Some(class) = class.filter(|&c| c >= cnn.arch.classes) {
-        return Err(TextError::Explain(format!(
+    check_class(cnn, class)?;
+    let trace = cnn.network().forward(x.clone().into_dyn())?;
+    explain_trace(cnn, trace, x, class, methods)
+}
+
+/// [`explain_positions_by`] on `document`, an [`EditableDocument`] of `x` not yet edited: the
+/// convolution's output is taken from it, not computed again. Its window sums round apart
+/// from the convolution's one product in the last bits, so the relevance may differ from
+/// [`explain_positions_by`]'s as much (a few units in the last place of the pre-activations).
+pub fn explain_document_by(
+    cnn: &TextCnn,
+    document: &EditableDocument,
+    x: Array2<f32>,
+    class: Option<usize>,
+    methods: &[Method],
+) -> Result<Vec<PositionRelevance>, TextError> {
+    check_class(cnn, class)?;
+    let z = document.pre_activations().into_dyn();
+    let trace = cnn.network().forward_from_first(x.clone().into_dyn(), z)?;
+    explain_trace(cnn, trace, x, class, methods)
+}
+
+fn check_class(cnn: &TextCnn, class: Option<usize>) -> Result<(), TextError> {
+    match class.filter(|&c| c >= cnn.arch.classes) {
+        Some(class) => Err(TextError::Explain(format!(
             "class {class} out of range: the model has {} classes",
             cnn.arch.classes
-        )));
+        ))),
+        None => Ok(()),
     }
-    let trace = cnn.network().forward(x.clone().into_dyn())?;
+}
+
+/// Every method on the forward pass `trace` of `x`.
+fn explain_trace(
+    cnn: &TextCnn,
+    trace: Trace<'_>,
+    x: Array2<f32>,
+    class: Option<usize>,
+    methods: &[Method],
+) -> Result<Vec<PositionRelevance>, TextError> {
     let scores: Array1<f32> =
         trace.output().to_owned().into_dimensionality::<Ix1>().expect("dense output is 1-d");
     let class = class.unwrap_or_else(|| argmax(&scores));

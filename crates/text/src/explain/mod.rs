@@ -9,7 +9,7 @@ mod onnx;
 mod text_model;
 
 pub use attribution::Attribution;
-pub use cnn::{explain_positions, explain_positions_by, PositionRelevance};
+pub use cnn::{explain_document_by, explain_positions, explain_positions_by, PositionRelevance};
 pub(crate) use explanation::words_of;
 pub use explanation::{Conservation, SpecialToken, TextExplanation, WordRelevance, WordTotals};
 pub use method::{Baseline, Method, OcclusionWindow, Words, DEFAULT_RULE};

@@ -246,6 +246,33 @@ impl<'m> EditableDocument<'m> {
         self.bounds.clone_from(&other.bounds);
     }
 
+    /// The pre-activations as they stand, `(windows, filters)`: each window a row, as the
+    /// convolution's output. Sixteen filters at a time: their rows are read in order side by
+    /// side and each window's sixteen values written as one run (64 bytes) of its row.
+    pub fn pre_activations(&self) -> Array2<f32> {
+        let (filters, windows) = (self.cnn.arch.filters, self.windows);
+        let mut out = Array2::<f32>::zeros((windows, filters));
+        let data = out.as_slice_mut().expect("a fresh array is contiguous");
+        let full = filters - filters % TRANSPOSE_BLOCK;
+        for first in (0..full).step_by(TRANSPOSE_BLOCK) {
+            let rows: [&[f32]; TRANSPOSE_BLOCK] =
+                std::array::from_fn(|j| self.filter_row(first + j));
+            for (t, run) in data.chunks_exact_mut(filters).enumerate() {
+                let run: &mut [f32; TRANSPOSE_BLOCK] =
+                    (&mut run[first..first + TRANSPOSE_BLOCK]).try_into().expect("a block");
+                for (v, row) in run.iter_mut().zip(&rows) {
+                    *v = row[t];
+                }
+            }
+        }
+        for f in full..filters {
+            for (t, &v) in self.filter_row(f).iter().enumerate() {
+                data[t * filters + f] = v;
+            }
+        }
+        out
+    }
+
     /// Each filter's maximum pre-activation over time.
     pub fn pooled(&self) -> Vec<f32> {
         self.best.clone()
@@ -388,7 +415,42 @@ fn first_max(z: &[f32]) -> (u32, f32) {
 
 #[cfg(test)]
 mod tests {
-    use super::ScoreBounds;
+    use super::*;
+
+    #[test]
+    fn pre_activations_are_the_windows_as_they_stand_a_row_each() {
+        use rand::{Rng, SeedableRng};
+        let arch = crate::model::Architecture {
+            vocab: 30,
+            embedding_dim: 5,
+            width: 3,
+            filters: 37, // two blocks of sixteen and a rest
+            classes: 3,
+            max_len: 40,
+        };
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        let cnn = TextCnn::new(arch, &mut rng);
+        let ids: Vec<u32> = (0..21).map(|_| rng.gen_range(2..30)).collect();
+        let x = cnn.embed(&ids);
+        let mut doc = EditableDocument::new(&cnn, x.clone());
+        let forward = cnn.network().layers()[0].forward(x.view().into_dyn());
+        for edit in 0..3 {
+            let z = doc.pre_activations();
+            assert_eq!(z.dim(), (doc.windows, 37));
+            let mut row = vec![0.0; 37];
+            for t in 0..doc.windows {
+                doc.window(t, &mut row);
+                assert_eq!(z.row(t).to_vec(), row, "edit {edit}, window {t}");
+                if edit == 0 {
+                    for (a, b) in z.row(t).iter().zip(forward.index_axis(Axis(0), t)) {
+                        assert!((a - b).abs() <= 1e-5 * b.abs().max(1.0), "{a} against {b}");
+                    }
+                }
+            }
+            doc.remove(4 + edit);
+            doc.set(10, Slot::Zeroed);
+        }
+    }
 
     #[test]
     fn score_bounds_decide_only_outside_the_rounding_bound() {
