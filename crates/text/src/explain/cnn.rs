@@ -38,6 +38,8 @@ struct CnnPass<'m> {
     trace: Trace<'m>,
     x: Array2<f32>,
     class: usize,
+    /// The document as an [`EditableDocument`] already, where the caller has one.
+    document: Option<&'m EditableDocument<'m>>,
 }
 
 impl CnnPass<'_> {
@@ -111,7 +113,10 @@ impl Attribute<Words> for CnnPass<'_> {
         &self,
         &OcclusionWindow(window): &OcclusionWindow,
     ) -> Result<Attribution, TextError> {
-        let start = EditableDocument::new(self.cnn, self.x.clone());
+        let start = match self.document {
+            Some(document) => document.clone(),
+            None => EditableDocument::new(self.cnn, self.x.clone()),
+        };
         let words: Vec<usize> = self
             .x
             .rows()
@@ -162,7 +167,7 @@ pub fn explain_positions_by(
 ) -> Result<Vec<PositionRelevance>, TextError> {
     check_class(cnn, class)?;
     let trace = cnn.network().forward(x.clone().into_dyn())?;
-    explain_trace(cnn, trace, x, class, methods)
+    explain_trace(cnn, trace, x, class, methods, None)
 }
 
 /// [`explain_positions_by`] on `document`, an [`EditableDocument`] of `x` not yet edited: the
@@ -179,7 +184,7 @@ pub fn explain_document_by(
     check_class(cnn, class)?;
     let z = document.pre_activations().into_dyn();
     let trace = cnn.network().forward_from_first(x.clone().into_dyn(), z)?;
-    explain_trace(cnn, trace, x, class, methods)
+    explain_trace(cnn, trace, x, class, methods, Some(document))
 }
 
 fn check_class(cnn: &TextCnn, class: Option<usize>) -> Result<(), TextError> {
@@ -192,18 +197,20 @@ fn check_class(cnn: &TextCnn, class: Option<usize>) -> Result<(), TextError> {
     }
 }
 
-/// Every method on the forward pass `trace` of `x`.
-fn explain_trace(
-    cnn: &TextCnn,
-    trace: Trace<'_>,
+/// Every method on the forward pass `trace` of `x` (and `document`, `x` as an
+/// [`EditableDocument`], where there is one).
+fn explain_trace<'m>(
+    cnn: &'m TextCnn,
+    trace: Trace<'m>,
     x: Array2<f32>,
     class: Option<usize>,
     methods: &[Method],
+    document: Option<&'m EditableDocument<'m>>,
 ) -> Result<Vec<PositionRelevance>, TextError> {
     let scores: Array1<f32> =
         trace.output().to_owned().into_dimensionality::<Ix1>().expect("dense output is 1-d");
     let class = class.unwrap_or_else(|| argmax(&scores));
-    let pass = CnnPass { cnn, trace, x, class };
+    let pass = CnnPass { cnn, trace, x, class, document };
     methods
         .iter()
         .map(|method| {

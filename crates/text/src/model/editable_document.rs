@@ -15,7 +15,9 @@ use crate::model::TextCnn;
 /// (its embedding zero: no terms), replaced by another word (that word's terms `r_k = e · W_k`),
 /// restored, or removed (the text closes up over it). Every window's pre-activation is kept per
 /// filter for rescans, with each filter's maximum over time; an edit recomputes only the
-/// windows that touch it.
+/// windows that touch it. A window is kept at the place of its first position in the document
+/// as it came: a removal leaves the later windows where they are (their positions are the same)
+/// and empties the one it takes out.
 #[derive(Clone, Debug)]
 pub struct EditableDocument<'m> {
     cnn: &'m TextCnn,
@@ -24,15 +26,16 @@ pub struct EditableDocument<'m> {
     /// `r_k` of the replacement word, one row of filters per tap.
     replacement: Option<Arc<Vec<Vec<f32>>>>,
     slots: Vec<Slot>,
-    /// The positions not removed, in order: window `t` covers `present[t..t + width]`.
+    /// The positions not removed, in order: window `t` covers `present[t..t + width]` and is
+    /// kept at place `present[t]`.
     present: Vec<usize>,
-    /// Pre-activations, filter `f`'s windows at `z[f * capacity..][..windows]`, contiguous for
-    /// rescans; removals shorten every row in place.
+    /// Pre-activations, filter `f`'s windows at `z[f * capacity..][..capacity]` by place,
+    /// contiguous for rescans; a place whose window was removed holds −∞.
     z: Vec<f32>,
     capacity: usize,
     windows: usize,
-    /// Per filter: the first window holding the maximum, and the maximum (apart, so that the
-    /// updates after an edit run over all filters a vector at a time).
+    /// Per filter: the place of the first window holding the maximum, and the maximum (apart,
+    /// so that the updates after an edit run over all filters a vector at a time).
     best_window: Vec<u32>,
     best: Vec<f32>,
     /// Scratch of [`Self::refresh`], kept to reuse its memory: the changed windows'
@@ -112,8 +115,9 @@ impl<'m> EditableDocument<'m> {
         self
     }
 
+    /// Filter `f`'s windows by place.
     fn filter_row(&self, f: usize) -> &[f32] {
-        &self.z[f * self.capacity..f * self.capacity + self.windows]
+        &self.z[f * self.capacity..(f + 1) * self.capacity]
     }
 
     /// Pre-activations of window `t` into `out`: the bias plus the terms of its positions, added
@@ -156,27 +160,28 @@ impl<'m> EditableDocument<'m> {
     }
 
     /// Removes position `p` from the text, which closes up over it. Of the windows that covered
-    /// it, the one starting at `p` goes (the later ones move one place down) and the others are
-    /// recomputed across the gap. A text as short as one window keeps its length (the model pads
-    /// it), so there the word is deleted instead.
+    /// it, the one starting at `p` goes (the last one where no window starts at `p`) and the
+    /// others are recomputed across the gap; the later ones keep their positions and their place.
+    /// A text as short as one window keeps its length (the model pads it), so there the word is
+    /// deleted instead.
     pub fn remove(&mut self, p: usize) {
         let width = self.cnn.arch.width;
         let Ok(i) = self.present.binary_search(&p) else { return };
         if self.present.len() <= width {
             return self.set(p, Slot::Zeroed);
         }
-        self.present.remove(i);
         let gone = i.min(self.windows - 1);
+        let place = self.present[gone];
         for f in 0..self.cnn.arch.filters {
-            self.z[f * self.capacity..f * self.capacity + self.windows]
-                .copy_within(gone + 1.., gone);
+            self.z[f * self.capacity + place] = f32::NEG_INFINITY;
         }
+        self.present.remove(i);
         self.windows -= 1;
-        self.refresh(i.saturating_sub(width - 1)..gone, Some(gone));
+        self.refresh(i.saturating_sub(width - 1)..gone, Some(place));
     }
 
-    /// Recomputes the windows `changed` and each filter's maximum; `removed` is the window taken
-    /// out (the later ones moved one place down), if any.
+    /// Recomputes the windows `changed` and each filter's maximum; `removed` is the place of
+    /// the window taken out, if any.
     fn refresh(&mut self, changed: std::ops::Range<usize>, removed: Option<usize>) {
         let filters = self.cnn.arch.filters;
         // The changed windows, one contiguous row of filters each.
@@ -185,32 +190,32 @@ impl<'m> EditableDocument<'m> {
         for (t, row) in changed.clone().zip(fresh.chunks_exact_mut(filters)) {
             self.window(t, row);
         }
-        let windows = self.windows;
+        let old = self.old_best();
+        let places = &self.present[changed.clone()];
         for (f, z) in self.z.chunks_exact_mut(self.capacity).enumerate() {
-            for (j, t) in changed.clone().enumerate() {
-                z[t] = fresh[j * filters + f];
+            for (j, &place) in places.iter().enumerate() {
+                z[place] = fresh[j * filters + f];
             }
         }
-        let old = self.old_best();
-        // Filters whose maximum's window changed or went, before the later windows move down.
-        let (first, end) = (changed.start as u32, changed.end as u32);
+        // Filters whose maximum's window changed or went. The changed windows' places are
+        // consecutive positions but for removed ones between them, which hold no window.
+        let (first, end) = match (places.first(), places.last()) {
+            (Some(&a), Some(&b)) => (a as u32, b as u32 + 1),
+            _ => (0, 0),
+        };
         let gone = removed.map_or(u32::MAX, |g| g as u32);
         let mut stale = std::mem::take(&mut self.stale);
         stale.clear();
         stale.extend(
             self.best_window.iter().map(|&w| (w >= first && w < end) || w == gone).map(u8::from),
         );
-        if removed.is_some() {
-            self.best_window.iter_mut().for_each(|w| *w -= u32::from(*w > gone));
-        }
         // The changed windows may beat the maximum; branch-free, so it runs over all filters a
         // vector at a time (the stale filters are searched again below in any case).
-        for (j, row) in fresh.chunks_exact(filters).enumerate() {
-            keep_better(&mut self.best_window, &mut self.best, row, first + j as u32);
+        for (row, &place) in fresh.chunks_exact(filters).zip(places) {
+            keep_better(&mut self.best_window, &mut self.best, row, place as u32);
         }
         for f in (0..filters).filter(|&f| stale[f] != 0) {
-            let z = &self.z[f * self.capacity..f * self.capacity + windows];
-            let (w, b) = first_max(z);
+            let (w, b) = first_max(&self.z[f * self.capacity..(f + 1) * self.capacity]);
             (self.best_window[f], self.best[f]) = (w, b);
         }
         let dense = self.cnn.dense();
@@ -251,23 +256,25 @@ impl<'m> EditableDocument<'m> {
     /// side and each window's sixteen values written as one run (64 bytes) of its row.
     pub fn pre_activations(&self) -> Array2<f32> {
         let (filters, windows) = (self.cnn.arch.filters, self.windows);
+        let places = &self.present[..windows];
         let mut out = Array2::<f32>::zeros((windows, filters));
         let data = out.as_slice_mut().expect("a fresh array is contiguous");
         let full = filters - filters % TRANSPOSE_BLOCK;
         for first in (0..full).step_by(TRANSPOSE_BLOCK) {
             let rows: [&[f32]; TRANSPOSE_BLOCK] =
                 std::array::from_fn(|j| self.filter_row(first + j));
-            for (t, run) in data.chunks_exact_mut(filters).enumerate() {
+            for (run, &place) in data.chunks_exact_mut(filters).zip(places) {
                 let run: &mut [f32; TRANSPOSE_BLOCK] =
                     (&mut run[first..first + TRANSPOSE_BLOCK]).try_into().expect("a block");
                 for (v, row) in run.iter_mut().zip(&rows) {
-                    *v = row[t];
+                    *v = row[place];
                 }
             }
         }
         for f in full..filters {
-            for (t, &v) in self.filter_row(f).iter().enumerate() {
-                data[t * filters + f] = v;
+            let row = self.filter_row(f);
+            for (t, &place) in places.iter().enumerate() {
+                data[t * filters + f] = row[place];
             }
         }
         out
@@ -447,7 +454,10 @@ mod tests {
                     }
                 }
             }
+            let maxima = z.fold_axis(Axis(0), f32::NEG_INFINITY, |&m, &v| m.max(v));
+            assert_eq!(doc.pooled(), maxima.to_vec(), "edit {edit}: the maxima of the windows");
             doc.remove(4 + edit);
+            doc.remove(doc.present[doc.present.len() - 1]); // no window starts there
             doc.set(10, Slot::Zeroed);
         }
     }
