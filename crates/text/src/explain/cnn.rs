@@ -187,6 +187,7 @@ pub fn explain_document_by(
     explain_trace(cnn, trace, x, class, methods, Some(document))
 }
 
+/// Refuses a class the model does not have.
 fn check_class(cnn: &TextCnn, class: Option<usize>) -> Result<(), TextError> {
     match class.filter(|&c| c >= cnn.arch.classes) {
         Some(class) => Err(TextError::Explain(format!(
