@@ -232,8 +232,9 @@ pub fn evaluate_faithfulness_keeping<M: FaithfulnessModel>(
         .par_iter()
         .enumerate()
         .map(|(index, doc)| {
-            let (scores, trained) = document_scores(model, doc, index, config)?;
-            if keep.contains(&index) {
+            let keeping = keep.contains(&index);
+            let (scores, trained) = document_scores(model, doc, index, config, keeping)?;
+            if let Some(trained) = trained {
                 kept.lock().expect("no thread panics holding it").push((index, trained));
             }
             progress(done.fetch_add(1, Ordering::Relaxed) + 1, documents.len());
@@ -253,13 +254,14 @@ pub fn evaluate_faithfulness_keeping<M: FaithfulnessModel>(
     Ok((methods, kept.into_iter().map(|(_, trained)| trained).collect()))
 }
 
-/// One document's results for every ranking, and its relevance by each method.
+/// One document's results for every ranking, and, when `keeping`, its relevance by each method.
 fn document_scores<M: FaithfulnessModel>(
     model: &M,
     doc: &EvaluatedDocument,
     index: usize,
     config: &FaithfulnessConfig,
-) -> Result<(Vec<MethodScores>, TrainedRelevance), TextError> {
+    keeping: bool,
+) -> Result<(Vec<MethodScores>, Option<TrainedRelevance>), TextError> {
     let ids = &doc.document.ids;
     let words = &doc.document.deletable;
     let start = model.start(ids, config.replacement)?;
@@ -291,7 +293,7 @@ fn document_scores<M: FaithfulnessModel>(
     let longest = counts.iter().copied().max().unwrap_or(0).max(config.steps);
 
     let mut results = Vec::with_capacity(config.methods.len() + 1);
-    let mut trained = TrainedRelevance { class, relevance: Vec::new() };
+    let mut trained = keeping.then(|| TrainedRelevance { class, relevance: Vec::new() });
     let rankings = config.methods.iter().map(Some).chain([None]);
     for method in rankings {
         let started = Instant::now();
@@ -367,7 +369,7 @@ fn document_scores<M: FaithfulnessModel>(
                 .for_each(|(_, v)| *v = p0 - p);
         }
         let relevance64: Vec<f64> = relevance.iter().map(|&r| f64::from(r)).collect();
-        if method.is_some() {
+        if let (Some(trained), Some(_)) = (trained.as_mut(), method) {
             trained.relevance.push(relevance64.clone());
         }
         if let Some(tau) = kendall_tau_b(&relevance64, &drops) {
