@@ -182,7 +182,19 @@ impl Trace<'_> {
         let mut layers = Vec::with_capacity(self.network.layers().len());
         // What a layer receives is what the layer after it passed on: each sum is taken once.
         let mut relevance_out = explained;
-        for (index, layer) in self.network.layers().iter().enumerate().rev() {
+        let network_layers = self.network.layers();
+        let mut index = network_layers.len();
+        while index > 0 {
+            index -= 1;
+            let rule_for = |index, kind| composite.rule_for(index, kind);
+            if let Some((next, reports)) = self.pooled_lrp(index, &r, rule_for, relevance_out) {
+                // A global max-pool with its ReLU and convolution, done together.
+                (r, relevance_out) = (next, reports[2].relevance_in);
+                layers.extend(reports);
+                index -= 2;
+                continue;
+            }
+            let layer = &network_layers[index];
             let x = self.layer_input(index);
             let (next, rule) = match layer.as_linear() {
                 None => (layer.pass_relevance(x, r).expect("a layer without a rule"), None),
@@ -211,8 +223,16 @@ impl Trace<'_> {
     /// respect to the input.
     pub fn gradient(&self, target: &Target) -> Result<ArrayD<f32>, LrpError> {
         let mut g = target.top(self.output(), false)?;
-        for (index, layer) in self.network.layers().iter().enumerate().rev() {
-            g = layer.gradient(self.layer_input(index), g);
+        let layers = self.network.layers();
+        let mut index = layers.len();
+        while index > 0 {
+            index -= 1;
+            if let Some(next) = self.pooled_gradient(index, &g) {
+                // A global max-pool with its ReLU and convolution, done together.
+                (g, index) = (next, index - 2);
+                continue;
+            }
+            g = layers[index].gradient(self.layer_input(index), g);
         }
         Ok(g)
     }

@@ -47,6 +47,7 @@ mod linear;
 mod method;
 mod method_spec;
 mod network;
+mod pooled_backward;
 mod rule;
 
 pub use attribution::{

@@ -12,6 +12,8 @@ use ndarray::{
     s, Array1, Array2, Array3, ArrayD, ArrayView1, ArrayView2, ArrayViewD, Axis, Ix2, ShapeBuilder,
 };
 
+use std::sync::{Arc, Mutex};
+
 use crate::error::LrpError;
 use crate::linear::{LinearMap, WeightMod};
 
@@ -28,6 +30,57 @@ pub struct Conv1d {
     /// Bias per filter, shape `(filters)`.
     pub bias: Option<Array1<f32>>,
     groups: usize,
+    filter_major: FilterMajorCache,
+}
+
+/// The filters laid out filter-major ([`filter_major`]) with the weights they were made from:
+/// the sparse transposed map reads each filter's weights of a tap as one run, and laying them
+/// out costs more than the sums (one strided pass over every weight per explanation). `weight`
+/// is a public field that training and the randomisation test change in place, so the copy is
+/// used only while the weights equal those it was made from (compared value by value, a
+/// contiguous pass).
+#[derive(Default)]
+struct FilterMajorCache(Mutex<Option<Arc<FilterMajor>>>);
+
+/// Filters laid out filter-major, and the weights they were laid out from.
+struct FilterMajor {
+    from: Array3<f32>,
+    filters: Array3<f32>,
+}
+
+impl FilterMajorCache {
+    /// `weight` filter-major, from the copy when it was made from these weights.
+    fn get(&self, weight: &Array3<f32>) -> Arc<FilterMajor> {
+        let kept = self.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        match kept {
+            Some(kept) if kept.from == weight => kept,
+            _ => {
+                let made =
+                    Arc::new(FilterMajor { from: weight.clone(), filters: filter_major(weight) });
+                *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::clone(&made));
+                made
+            }
+        }
+    }
+}
+
+impl Clone for FilterMajorCache {
+    fn clone(&self) -> Self {
+        FilterMajorCache(Mutex::new(self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()))
+    }
+}
+
+impl PartialEq for FilterMajorCache {
+    /// A cache says nothing about the layer.
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for FilterMajorCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FilterMajorCache")
+    }
 }
 
 impl Conv1d {
@@ -59,7 +112,7 @@ impl Conv1d {
                 )));
             }
         }
-        Ok(Conv1d { weight, bias, groups })
+        Ok(Conv1d { weight, bias, groups, filter_major: FilterMajorCache::default() })
     }
 
     /// The same convolution as `weight` `(width, channels, filters)`, grouped as finely as its
@@ -137,6 +190,49 @@ impl Conv1d {
             .collect()
     }
 
+    /// `c_i = Σ_j w_ij s_j` for a signal `s` at the output that is zero but at `signals`
+    /// (flat indices `t · filters + f` in increasing order, with their values), into `c`.
+    /// Behind a global max-pool only one position per filter carries a signal: adding those
+    /// filters' columns beats a dense product by a factor of about T.
+    fn add_signals(&self, w: &Array3<f32>, signals: &[(usize, f32)], c: &mut Array2<f32>) {
+        let (width, cg, filters) = w.dim();
+        let fg = filters / self.groups;
+        let kept;
+        let made;
+        let filter_major = if std::ptr::eq(w, &self.weight) {
+            kept = self.filter_major.get(w);
+            &kept.filters
+        } else {
+            made = filter_major(w);
+            &made
+        };
+        for &(i, v) in signals {
+            let (t, f) = (i / filters, i % filters);
+            let channels = (f / fg) * cg..(f / fg + 1) * cg;
+            for k in 0..width {
+                c.slice_mut(s![t + k, channels.clone()])
+                    .scaled_add(v, &filter_major.slice(s![k, f, ..]));
+            }
+        }
+    }
+
+    /// The transposed map of a sparse signal, as [`LinearMap::transpose`] computes it when at
+    /// most one in [`SPARSE_FRACTION`] of the values is non-zero; `None` when more are (the
+    /// dense product then adds in another order).
+    pub(crate) fn transpose_signals(
+        &self,
+        signals: &[(usize, f32)],
+        input_shape: &[usize],
+    ) -> Option<ArrayD<f32>> {
+        let out_len = input_shape[0] + 1 - self.width();
+        if signals.len() > out_len * self.filters() / SPARSE_FRACTION {
+            return None;
+        }
+        let mut c = Array2::<f32>::zeros((input_shape[0], input_shape[1]));
+        self.add_signals(&self.weight, signals, &mut c);
+        Some(c.into_dyn())
+    }
+
     /// Groups of channels and filters.
     pub fn groups(&self) -> usize {
         self.groups
@@ -156,6 +252,28 @@ impl Conv1d {
     pub fn filters(&self) -> usize {
         self.weight.dim().2
     }
+}
+
+/// The filters `(width, channels / groups, filters)` as `(width, filters, channels / groups)`,
+/// each filter's weights of a tap contiguous. Sixteen filters at a time: a run of sixteen
+/// values of a channel is read and written to sixteen rows that stay in cache (an indexed walk
+/// over the permuted view reads one value per cache line).
+fn filter_major(w: &Array3<f32>) -> Array3<f32> {
+    let (width, cg, filters) = w.dim();
+    let w = w.as_standard_layout();
+    let data = w.as_slice().expect("standard layout");
+    let mut out = vec![0.0f32; width * filters * cg];
+    for (w_k, out_k) in data.chunks_exact(cg * filters).zip(out.chunks_exact_mut(filters * cg)) {
+        for first in (0..filters).step_by(16) {
+            let end = (first + 16).min(filters);
+            for (d, channel) in w_k.chunks_exact(filters).enumerate() {
+                for (f, &v) in channel[first..end].iter().enumerate() {
+                    out_k[(first + f) * cg + d] = v;
+                }
+            }
+        }
+    }
+    Array3::from_shape_vec((width, filters, cg), out).expect("the shape of the values")
 }
 
 impl LinearMap for Conv1d {
@@ -228,7 +346,7 @@ impl LinearMap for Conv1d {
     ) -> ArrayD<f32> {
         let s = s.into_dimensionality::<Ix2>().expect("output of this layer");
         let w = weights.weights(&self.weight);
-        let (width, cg, filters) = w.dim();
+        let (_, cg, filters) = w.dim();
         let fg = filters / self.groups;
         let out_len = s.nrows();
         let mut c = Array2::<f32>::zeros((input_shape[0], input_shape[1]));
@@ -248,17 +366,7 @@ impl LinearMap for Conv1d {
             .take(limit + 1)
             .collect();
         if signals.len() <= limit {
-            // Behind a global max-pool only one position per filter carries a signal: adding
-            // those filters' columns beats a dense product by a factor of about T.
-            let filter_major = w.view().permuted_axes([0, 2, 1]).as_standard_layout().into_owned();
-            for (i, v) in signals {
-                let (t, f) = (i / filters, i % filters);
-                let channels = (f / fg) * cg..(f / fg + 1) * cg;
-                for k in 0..width {
-                    c.slice_mut(s![t + k, channels.clone()])
-                        .scaled_add(v, &filter_major.slice(s![k, f, ..]));
-                }
-            }
+            self.add_signals(&w, &signals, &mut c);
         } else {
             for g in 0..self.groups {
                 let (sg, channels) = (s.slice(s![.., g * fg..(g + 1) * fg]), g * cg..(g + 1) * cg);

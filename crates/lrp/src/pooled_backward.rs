@@ -1,0 +1,259 @@
+//! The backward pass through a 1-D convolution, a ReLU and a global max-pool (a text CNN's
+//! feature extractor) with the signal kept as the few values that carry it: behind the pool
+//! only each filter's maxima do, so the pass touches those instead of arrays of the
+//! convolution's whole output (routing, the ε-rule's quotient, the ReLU's mask and the search
+//! for the non-zeros each walked all of them). The relevance, the gradient and the
+//! conservation report's sums are those of the layer-by-layer pass, bit for bit.
+
+use ndarray::{ArrayD, Zip};
+
+use crate::explain::{sum, LayerRelevance};
+use crate::layers::{Conv1d, Layer, LayerKind, MaxPool, TiedMaxima};
+use crate::network::Trace;
+use crate::rule::Rule;
+
+/// A signal at the convolution's output `(T, F)`: its non-zero values by flat index
+/// `t · F + f`, in increasing index order.
+type Signals = Vec<(usize, f32)>;
+
+/// `signal` (one value per filter) routed to each filter's maxima in `x` (`(T, F)` in memory
+/// order), split evenly between tied maxima, as [`MaxPool::route`] does; only the values at
+/// flat indices `keep` accepts.
+fn route(x: &[f32], filters: usize, signal: &[f32], keep: impl Fn(usize) -> bool) -> Signals {
+    let (max, maxima) = TiedMaxima::find(x, filters);
+    let mut signals = Vec::new();
+    for (f, &g) in signal.iter().enumerate().filter(|(_, &g)| g != 0.0) {
+        let share = g / maxima.ties[f] as f32;
+        if share != 0.0 {
+            let rows = maxima.rows(x, &max, f).map(|t| t * filters + f);
+            signals.extend(rows.filter(|&i| keep(i)).map(|i| (i, share)));
+        }
+    }
+    signals.sort_unstable_by_key(|&(i, _)| i);
+    signals
+}
+
+/// [`sum`] of the `len` values that are `signals` and zero elsewhere, in the same order: lane
+/// `k` adds the values at `i ≡ k mod 8` below the last `len mod 8`, which are added apart
+/// (zeros leave a lane's sum as it is).
+fn signal_sum(signals: &[(usize, f32)], len: usize) -> f64 {
+    let tail = len - len % 8;
+    let (mut lanes, mut rest) = ([0.0f64; 8], [0.0f32; 8]);
+    for &(i, v) in signals {
+        if i < tail {
+            lanes[i % 8] += f64::from(v);
+        } else {
+            rest[i - tail] = v;
+        }
+    }
+    lanes.iter().sum::<f64>() + rest[..len - tail].iter().map(|&v| f64::from(v)).sum::<f64>()
+}
+
+impl Trace<'_> {
+    /// The convolution of layers `pool − 2`, `pool − 1`, `pool` when they are a convolution, a
+    /// ReLU and a global max-pool.
+    fn pooled_convolution(&self, pool: usize) -> Option<&Conv1d> {
+        let layers = self.network.layers();
+        match layers.get(pool.checked_sub(2)?..=pool)? {
+            [Layer::Conv1d(conv), Layer::Relu, Layer::MaxPool(MaxPool::Global)] => Some(conv),
+            _ => None,
+        }
+    }
+
+    /// LRP from the output of a global max-pool (layer `pool`, relevance `r`, of sum
+    /// `relevance_out`) through its ReLU and convolution under `rule`: the relevance at the
+    /// convolution's input and the three layers' reports. `None` where the layers are not so
+    /// or the rule's denominator is not the convolution's output (LRP-0 and LRP-ε are), or
+    /// where the signal is too dense for the sparse transposed map: the layer-by-layer pass
+    /// takes those.
+    ///
+    /// `R_in = x ⊙ Wᵀ s` with `s_tf = r_tf / (z_tf + ε sign z_tf)` at each filter's maxima.
+    pub(crate) fn pooled_lrp(
+        &self,
+        pool: usize,
+        r: &ArrayD<f32>,
+        rule: impl Fn(usize, LayerKind) -> Rule,
+        relevance_out: f64,
+    ) -> Option<(ArrayD<f32>, [LayerRelevance; 3])> {
+        let conv = self.pooled_convolution(pool)?;
+        let rule = rule(pool - 2, LayerKind::Conv1d);
+        let epsilon = match rule {
+            Rule::Zero => 0.0,
+            Rule::Epsilon(epsilon) => epsilon,
+            _ => return None,
+        };
+        let (pooled, z) = (&self.values[pool], &self.values[pool - 1]);
+        let (pooled_data, z_data) = (pooled.as_slice()?, z.as_slice()?);
+        let routed = route(pooled_data, conv.filters(), r.as_slice()?, |_| true);
+        let relevance_in = signal_sum(&routed, pooled.len());
+        // The ε-rule's quotient, as `linear::stabilised_quotient` computes it.
+        let quotients: Signals = routed
+            .iter()
+            .map(|&(i, r)| {
+                let z = z_data[i];
+                let d = if z >= 0.0 { z + epsilon } else { z - epsilon };
+                (i, if d == 0.0 { 0.0 } else { r / d })
+            })
+            .filter(|&(_, s)| s != 0.0)
+            .collect();
+        let x = &self.values[pool - 2];
+        let c = conv.transpose_signals(&quotients, x.shape())?;
+        // `R_i = 0 + k · x_i · c_i` with the plain group's `k = 1`, as `linear::propagate`.
+        let mut r_in = ArrayD::<f32>::zeros(x.raw_dim());
+        Zip::from(&mut r_in).and(x).and(&c).for_each(|r, &x, &c| *r += 1.0 * x * c);
+        let report = |index, kind, rule, relevance_out, relevance_in| LayerRelevance {
+            index,
+            kind,
+            rule,
+            relevance_out,
+            relevance_in,
+        };
+        let conv_in = sum(r_in.view());
+        let reports = [
+            report(pool, LayerKind::MaxPool, None, relevance_out, relevance_in),
+            report(pool - 1, LayerKind::Relu, None, relevance_in, relevance_in),
+            report(pool - 2, LayerKind::Conv1d, Some(rule), relevance_in, conv_in),
+        ];
+        Some((r_in, reports))
+    }
+
+    /// The gradient `g` at the output of a global max-pool (layer `pool`) taken back through
+    /// its ReLU and convolution: `Wᵀ (route(g) ⊙ [z > 0])`. `None` as for [`Self::pooled_lrp`].
+    pub(crate) fn pooled_gradient(&self, pool: usize, g: &ArrayD<f32>) -> Option<ArrayD<f32>> {
+        let conv = self.pooled_convolution(pool)?;
+        let (pooled, z) = (&self.values[pool], &self.values[pool - 1]);
+        let (pooled_data, z_data) = (pooled.as_slice()?, z.as_slice()?);
+        // The ReLU's gradient, as `Layer::gradient` masks it: a closed filter's maxima are all
+        // its windows, and none passes.
+        let routed = route(pooled_data, conv.filters(), g.as_slice()?, |i| {
+            z_data[i] > 0.0 || z_data[i].is_nan()
+        });
+        conv.transpose_signals(&routed, self.values[pool - 2].shape())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ndarray::{Array1, Array2, Array3};
+    use rand::{Rng, SeedableRng};
+
+    use crate::composite::Composite;
+    use crate::explain::Target;
+    use crate::layers::{Conv1d, Dense, Layer, MaxPool};
+    use crate::linear::propagate;
+    use crate::network::Network;
+    use crate::rule::Rule;
+
+    /// A text CNN of `groups` groups.
+    fn network(rng: &mut rand::rngs::StdRng, groups: usize) -> Network {
+        let (width, cg, filters, classes) = (3, 4, 40 * groups, 3);
+        let weight = Array3::from_shape_fn((width, cg, filters), |_| rng.gen_range(-1.0..1.0));
+        // Filter 0 is closed: all its windows tie at the ReLU's zero.
+        let bias =
+            Array1::from_shape_fn(
+                filters,
+                |f| if f == 0 { -100.0 } else { rng.gen_range(-0.5..0.5) },
+            );
+        let dense = Array2::from_shape_fn((filters, classes), |_| rng.gen_range(-1.0..1.0));
+        Network::new(vec![
+            Layer::Conv1d(Conv1d::grouped(weight, Some(bias), groups).unwrap()),
+            Layer::Relu,
+            Layer::MaxPool(MaxPool::Global),
+            Layer::Dense(Dense::new(dense, Some(Array1::zeros(classes))).unwrap()),
+        ])
+    }
+
+    #[test]
+    fn the_pooled_pass_equals_the_layer_by_layer_pass_bit_for_bit() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+        for case in 0..60 {
+            let groups = 1 + case % 2;
+            let net = network(&mut rng, groups);
+            // Mostly long enough for the sparse pass (a signal per filter in at most one in
+            // sixteen values), a few too short for it.
+            let len = if case % 10 == 9 { rng.gen_range(3..12) } else { rng.gen_range(24..60) };
+            let mut x = Array2::from_shape_fn((len, 4 * groups), |_| rng.gen_range(-1.0f32..1.0));
+            // Every third case repeats its first window further on, so that maxima tie.
+            if case % 3 == 0 && len >= 12 {
+                for t in 0..3 {
+                    let row = x.row(t).to_owned();
+                    x.row_mut(len - 3 + t).assign(&row);
+                }
+            }
+            let x = x.into_dyn();
+            let trace = net.forward(x.clone()).unwrap();
+            let class = case % 3;
+            let layers = net.layers();
+            let values: Vec<_> = {
+                let mut v = vec![x.clone()];
+                for layer in layers {
+                    let next = layer.forward(v.last().unwrap().view());
+                    v.push(next);
+                }
+                v
+            };
+            for rule in [Rule::Zero, Rule::Epsilon(0.01), Rule::Epsilon(0.5)] {
+                let composite = Composite::uniform(rule);
+                let e = trace.lrp(&Target::Output(class), &composite).unwrap();
+                // The layer-by-layer pass, written out: dense, route, ReLU, convolution.
+                let Layer::Dense(dense) = &layers[3] else { unreachable!() };
+                let mut top = ndarray::ArrayD::<f32>::zeros(values[4].raw_dim());
+                top[[class]] = values[4][[class]];
+                let r3 =
+                    propagate(dense, values[3].view(), Some(values[4].view()), top.view(), &rule);
+                let r2 = layers[2].pass_relevance(values[2].view(), r3.clone()).unwrap();
+                let Layer::Conv1d(conv) = &layers[0] else { unreachable!() };
+                let r0 =
+                    propagate(conv, values[0].view(), Some(values[1].view()), r2.view(), &rule);
+                assert_eq!(e.relevance, r0, "case {case}, {rule:?}");
+                let sums: Vec<f64> = e.layers.iter().map(|l| l.relevance_in).collect();
+                let expected = [
+                    crate::explain::sum(r3.view()),
+                    crate::explain::sum(r2.view()),
+                    crate::explain::sum(r2.view()),
+                    crate::explain::sum(r0.view()),
+                ];
+                assert_eq!(sums, expected, "case {case}, {rule:?}: the report's sums");
+            }
+            let g = trace.gradient(&Target::Output(class)).unwrap();
+            let mut expected = ndarray::ArrayD::<f32>::zeros(values[4].raw_dim());
+            expected[[class]] = 1.0;
+            for (index, layer) in layers.iter().enumerate().rev() {
+                expected = layer.gradient(values[index].view(), expected);
+            }
+            assert_eq!(g, expected, "case {case}: the gradient");
+        }
+    }
+
+    #[test]
+    fn weights_changed_in_place_are_read_again() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(12);
+        let mut net = network(&mut rng, 2);
+        let x = Array2::from_shape_fn((40, 8), |_| rng.gen_range(-1.0f32..1.0)).into_dyn();
+        let composite = Composite::uniform(Rule::Epsilon(0.01));
+        let before = net.forward(x.clone()).unwrap().lrp(&Target::Output(1), &composite).unwrap();
+        let Layer::Conv1d(conv) = &mut net.layers_mut()[0] else { unreachable!() };
+        conv.weight.mapv_inplace(|w| -w);
+        let trace = net.forward(x.clone()).unwrap();
+        let after = trace.lrp(&Target::Output(1), &composite).unwrap();
+        assert_ne!(before.relevance, after.relevance);
+        // As the layer-by-layer pass computes it with the new weights.
+        let layers = net.layers();
+        let mut values = vec![x];
+        for layer in layers {
+            let next = layer.forward(values.last().unwrap().view());
+            values.push(next);
+        }
+        let Layer::Dense(dense) = &layers[3] else { unreachable!() };
+        let mut top = ndarray::ArrayD::<f32>::zeros(values[4].raw_dim());
+        top[[1]] = values[4][[1]];
+        let rule = Rule::Epsilon(0.01);
+        let r3 = propagate(dense, values[3].view(), Some(values[4].view()), top.view(), &rule);
+        let r2 = layers[2].pass_relevance(values[2].view(), r3).unwrap();
+        // A layer made afresh from the new weights, which has laid out nothing yet.
+        let Layer::Conv1d(conv) = &layers[0] else { unreachable!() };
+        let fresh = Conv1d::grouped(conv.weight.clone(), conv.bias.clone(), 2).unwrap();
+        let r0 = propagate(&fresh, values[0].view(), Some(values[1].view()), r2.view(), &rule);
+        assert_eq!(after.relevance, r0);
+    }
+}
