@@ -18,13 +18,20 @@ type Signals = Vec<(usize, f32)>;
 
 /// `signal` (one value per filter) routed to each filter's maxima in `x` (`(T, F)` in memory
 /// order), split evenly between tied maxima, as [`MaxPool::route`] does; only the values at
-/// flat indices `keep` accepts.
-fn route(x: &[f32], filters: usize, signal: &[f32], keep: impl Fn(usize) -> bool) -> Signals {
+/// flat indices `keep` accepts, and none of a filter whose maximum `skip` says `keep` rejects
+/// at every one of its maxima (without reading them).
+fn route(
+    x: &[f32],
+    filters: usize,
+    signal: &[f32],
+    keep: impl Fn(usize) -> bool,
+    skip: impl Fn(f32) -> bool,
+) -> Signals {
     let (max, maxima) = TiedMaxima::find(x, filters);
     let mut signals = Vec::new();
     for (f, &g) in signal.iter().enumerate().filter(|(_, &g)| g != 0.0) {
         let share = g / maxima.ties[f] as f32;
-        if share != 0.0 {
+        if share != 0.0 && !skip(max[f]) {
             let rows = maxima.rows(x, &max, f).map(|t| t * filters + f);
             signals.extend(rows.filter(|&i| keep(i)).map(|i| (i, share)));
         }
@@ -84,7 +91,7 @@ impl Trace<'_> {
         };
         let (pooled, z) = (&self.values[pool], &self.values[pool - 1]);
         let (pooled_data, z_data) = (pooled.as_slice()?, z.as_slice()?);
-        let routed = route(pooled_data, conv.filters(), r.as_slice()?, |_| true);
+        let routed = route(pooled_data, conv.filters(), r.as_slice()?, |_| true, |_| false);
         let relevance_in = signal_sum(&routed, pooled.len());
         // The ε-rule's quotient, as `linear::stabilised_quotient` computes it.
         let quotients: Signals = routed
@@ -123,11 +130,13 @@ impl Trace<'_> {
         let conv = self.pooled_convolution(pool)?;
         let (pooled, z) = (&self.values[pool], &self.values[pool - 1]);
         let (pooled_data, z_data) = (pooled.as_slice()?, z.as_slice()?);
-        // The ReLU's gradient, as `Layer::gradient` masks it: a closed filter's maxima are all
-        // its windows, and none passes.
-        let routed = route(pooled_data, conv.filters(), g.as_slice()?, |i| {
-            z_data[i] > 0.0 || z_data[i].is_nan()
-        });
+        // The ReLU's gradient, as `Layer::gradient` masks it, `z ≤ 0` out. A closed filter's
+        // maxima are its ReLU's zeros, at every window where `z ≤ 0` or `z` is NaN: without a
+        // NaN none passes, and its windows are not read one by one.
+        let any_nan = z_data.iter().fold(false, |any, v| any | v.is_nan());
+        let keep = |i: usize| z_data[i] > 0.0 || z_data[i].is_nan();
+        let routed =
+            route(pooled_data, conv.filters(), g.as_slice()?, keep, |max| max == 0.0 && !any_nan);
         conv.transpose_signals(&routed, self.values[pool - 2].shape())
     }
 }
@@ -255,5 +264,31 @@ mod tests {
         let fresh = Conv1d::grouped(conv.weight.clone(), conv.bias.clone(), 2).unwrap();
         let r0 = propagate(&fresh, values[0].view(), Some(values[1].view()), r2.view(), &rule);
         assert_eq!(after.relevance, r0);
+    }
+
+    #[test]
+    fn a_closed_filter_passes_the_gradient_at_nan_windows_as_the_layer_by_layer_pass() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(13);
+        let net = network(&mut rng, 1);
+        let x = Array2::from_shape_fn((40, 4), |_| rng.gen_range(-1.0f32..1.0)).into_dyn();
+        // The network refuses a NaN input; an overflow (`∞ − ∞`) can still make one in the
+        // convolution's output, here at window 20 of every filter.
+        let mut values = vec![x];
+        for (index, layer) in net.layers().iter().enumerate() {
+            let mut next = layer.forward(values.last().unwrap().view());
+            if index == 0 {
+                next.index_axis_mut(ndarray::Axis(0), 20).fill(f32::NAN);
+            }
+            values.push(next);
+        }
+        let trace = crate::network::Trace { network: &net, values: values.clone() };
+        let g = trace.gradient(&Target::Output(0)).unwrap();
+        let mut expected = ndarray::ArrayD::<f32>::zeros(values[4].raw_dim());
+        expected[[0]] = 1.0;
+        for (index, layer) in net.layers().iter().enumerate().rev() {
+            expected = layer.gradient(values[index].view(), expected);
+        }
+        let bits = |a: &ndarray::ArrayD<f32>| a.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&g), bits(&expected));
     }
 }
