@@ -186,8 +186,7 @@ impl Trace<'_> {
         let mut index = network_layers.len();
         while index > 0 {
             index -= 1;
-            let rule_for = |index, kind| composite.rule_for(index, kind);
-            if let Some((next, reports)) = self.pooled_lrp(index, &r, rule_for, relevance_out) {
+            if let Some((next, reports)) = self.pooled_lrp(index, &r, composite, relevance_out) {
                 // A global max-pool with its ReLU and convolution, done together.
                 (r, relevance_out) = (next, reports[2].relevance_in);
                 layers.extend(reports);

@@ -7,8 +7,9 @@
 
 use ndarray::{ArrayD, Zip};
 
+use crate::composite::Composite;
 use crate::explain::{sum, LayerRelevance};
-use crate::layers::{Conv1d, Layer, LayerKind, MaxPool, TiedMaxima};
+use crate::layers::{shares_at_maxima, Conv1d, Layer, LayerKind, MaxPool};
 use crate::network::Trace;
 use crate::rule::Rule;
 
@@ -27,15 +28,13 @@ fn route(
     keep: impl Fn(usize) -> bool,
     skip: impl Fn(f32) -> bool,
 ) -> Signals {
-    let (max, maxima) = TiedMaxima::find(x, filters);
     let mut signals = Vec::new();
-    for (f, &g) in signal.iter().enumerate().filter(|(_, &g)| g != 0.0) {
-        let share = g / maxima.ties[f] as f32;
-        if share != 0.0 && !skip(max[f]) {
-            let rows = maxima.rows(x, &max, f).map(|t| t * filters + f);
-            signals.extend(rows.filter(|&i| keep(i)).map(|i| (i, share)));
+    shares_at_maxima(x, filters, signal.iter().copied(), skip, |t, f, share| {
+        let i = t * filters + f;
+        if share != 0.0 && keep(i) {
+            signals.push((i, share));
         }
-    }
+    });
     signals.sort_unstable_by_key(|&(i, _)| i);
     signals
 }
@@ -79,11 +78,11 @@ impl Trace<'_> {
         &self,
         pool: usize,
         r: &ArrayD<f32>,
-        rule: impl Fn(usize, LayerKind) -> Rule,
+        composite: &Composite,
         relevance_out: f64,
     ) -> Option<(ArrayD<f32>, [LayerRelevance; 3])> {
         let conv = self.pooled_convolution(pool)?;
-        let rule = rule(pool - 2, LayerKind::Conv1d);
+        let rule = composite.rule_for(pool - 2, LayerKind::Conv1d);
         let epsilon = match rule {
             Rule::Zero => 0.0,
             Rule::Epsilon(epsilon) => epsilon,
@@ -133,10 +132,11 @@ impl Trace<'_> {
         // The ReLU's gradient, as `Layer::gradient` masks it, `z ≤ 0` out. A closed filter's
         // maxima are its ReLU's zeros, at every window where `z ≤ 0` or `z` is NaN: without a
         // NaN none passes, and its windows are not read one by one.
-        let any_nan = z_data.iter().fold(false, |any, v| any | v.is_nan());
+        let any_nan = std::cell::OnceCell::new();
+        let any_nan = || *any_nan.get_or_init(|| z_data.iter().fold(false, |a, v| a | v.is_nan()));
         let keep = |i: usize| z_data[i] > 0.0 || z_data[i].is_nan();
         let routed =
-            route(pooled_data, conv.filters(), g.as_slice()?, keep, |max| max == 0.0 && !any_nan);
+            route(pooled_data, conv.filters(), g.as_slice()?, keep, |max| max == 0.0 && !any_nan());
         conv.transpose_signals(&routed, self.values[pool - 2].shape())
     }
 }
@@ -152,6 +152,16 @@ mod tests {
     use crate::linear::propagate;
     use crate::network::Network;
     use crate::rule::Rule;
+
+    /// The input and every layer's output, layer by layer.
+    fn layer_values(net: &Network, x: ndarray::ArrayD<f32>) -> Vec<ndarray::ArrayD<f32>> {
+        let mut values = vec![x];
+        for layer in net.layers() {
+            let next = layer.forward(values.last().unwrap().view());
+            values.push(next);
+        }
+        values
+    }
 
     /// A text CNN of `groups` groups.
     fn network(rng: &mut rand::rngs::StdRng, groups: usize) -> Network {
@@ -193,14 +203,7 @@ mod tests {
             let trace = net.forward(x.clone()).unwrap();
             let class = case % 3;
             let layers = net.layers();
-            let values: Vec<_> = {
-                let mut v = vec![x.clone()];
-                for layer in layers {
-                    let next = layer.forward(v.last().unwrap().view());
-                    v.push(next);
-                }
-                v
-            };
+            let values = layer_values(&net, x.clone());
             for rule in [Rule::Zero, Rule::Epsilon(0.01), Rule::Epsilon(0.5)] {
                 let composite = Composite::uniform(rule);
                 let e = trace.lrp(&Target::Output(class), &composite).unwrap();
@@ -248,11 +251,7 @@ mod tests {
         assert_ne!(before.relevance, after.relevance);
         // As the layer-by-layer pass computes it with the new weights.
         let layers = net.layers();
-        let mut values = vec![x];
-        for layer in layers {
-            let next = layer.forward(values.last().unwrap().view());
-            values.push(next);
-        }
+        let values = layer_values(&net, x);
         let Layer::Dense(dense) = &layers[3] else { unreachable!() };
         let mut top = ndarray::ArrayD::<f32>::zeros(values[4].raw_dim());
         top[[1]] = values[4][[1]];

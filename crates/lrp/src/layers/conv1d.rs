@@ -7,12 +7,12 @@
 //! networks side by side is one grouped layer that costs what its members cost; as one
 //! ungrouped layer it would multiply every zero between the members too.
 
+use std::sync::{Arc, Mutex};
+
 use ndarray::linalg::general_mat_mul;
 use ndarray::{
     s, Array1, Array2, Array3, ArrayD, ArrayView1, ArrayView2, ArrayViewD, Axis, Ix2, ShapeBuilder,
 };
-
-use std::sync::{Arc, Mutex};
 
 use crate::error::LrpError;
 use crate::linear::{LinearMap, WeightMod};

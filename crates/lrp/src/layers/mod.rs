@@ -16,7 +16,7 @@ pub use conv1d::Conv1d;
 pub use conv2d::{Conv2d, Conv2dGeometry};
 pub use dense::Dense;
 pub use pool::MaxPool;
-pub(crate) use pool::TiedMaxima;
+pub(crate) use pool::{shares_at_maxima, TiedMaxima};
 pub use power_norm::PowerNorm;
 
 use crate::error::LrpError;

@@ -90,17 +90,38 @@ impl MaxPool {
         let back_data = back.as_slice_mut().expect("a fresh array is contiguous");
         for (w, &(start, end)) in self.windows(x.nrows()).iter().enumerate() {
             let window = &data[start * columns..end * columns];
-            let (max, maxima) = TiedMaxima::find(window, columns);
-            for (f, &g) in signal.row(w).iter().enumerate() {
-                if g != 0.0 {
-                    let share = g / maxima.ties[f] as f32;
-                    for t in maxima.rows(window, &max, f) {
-                        back_data[(start + t) * columns + f] += share;
-                    }
-                }
-            }
+            let signal = signal.row(w);
+            shares_at_maxima(
+                window,
+                columns,
+                signal.iter().copied(),
+                |_| false,
+                |t, f, share| {
+                    back_data[(start + t) * columns + f] += share;
+                },
+            );
         }
         back.into_dyn()
+    }
+}
+
+/// Each column's signal (`signal`, one value per column) split evenly between the rows of
+/// `window` (rows of `columns` values) holding the column's maximum: `visit(t, f, share)`
+/// for columns in order and their rows in order, none for a zero signal or a column whose
+/// maximum `skip` names.
+pub(crate) fn shares_at_maxima(
+    window: &[f32],
+    columns: usize,
+    signal: impl Iterator<Item = f32>,
+    skip: impl Fn(f32) -> bool,
+    mut visit: impl FnMut(usize, usize, f32),
+) {
+    let (max, maxima) = TiedMaxima::find(window, columns);
+    for (f, g) in signal.enumerate().filter(|&(f, g)| g != 0.0 && !skip(max[f])) {
+        let share = g / maxima.ties[f] as f32;
+        for t in maxima.rows(window, &max, f) {
+            visit(t, f, share);
+        }
     }
 }
 

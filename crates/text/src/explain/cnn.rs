@@ -113,7 +113,7 @@ impl Attribute<Words> for CnnPass<'_> {
         &self,
         &OcclusionWindow(window): &OcclusionWindow,
     ) -> Result<Attribution, TextError> {
-        let start = match self.document {
+        let mut work = match self.document {
             Some(document) => document.clone(),
             None => EditableDocument::new(self.cnn, self.x.clone()),
         };
@@ -125,21 +125,17 @@ impl Attribute<Words> for CnnPass<'_> {
             .filter(|(_, r)| r.iter().any(|&v| v != 0.0))
             .map(|(p, _)| p)
             .collect();
-        let mut work = start.clone();
         let class = self.class;
+        let unoccluded = work.scores()[class];
         // Deleting a window and putting its words back leaves the state as it was, bit for
         // bit, at the cost of the windows touched rather than a copy of all.
-        let drops = lrp::occlusion(
-            words.len(),
-            window,
-            start.scores()[class],
-            |w| -> Result<f32, TextError> {
+        let drops =
+            lrp::occlusion(words.len(), window, unoccluded, |w| -> Result<f32, TextError> {
                 words[w.clone()].iter().for_each(|&p| work.delete(p));
                 let score = work.scores()[class];
                 words[w].iter().for_each(|&p| work.set(p, Slot::Word));
                 Ok(score)
-            },
-        )?;
+            })?;
         let mut relevance = vec![0.0; self.x.nrows()];
         words.iter().zip(drops).for_each(|(&p, d)| relevance[p] = d as f32);
         Ok(Attribution::plain(relevance))
