@@ -55,58 +55,32 @@ fn signal_sum(signals: &[(usize, f32)], len: usize) -> f64 {
     lanes.iter().sum::<f64>() + rest[..len - tail].iter().map(|&v| f64::from(v)).sum::<f64>()
 }
 
-impl Trace<'_> {
-    /// The convolution of layers `pool − 2`, `pool − 1`, `pool` when they are a convolution, a
-    /// ReLU and a global max-pool.
-    fn pooled_convolution(&self, pool: usize) -> Option<&Conv1d> {
-        let layers = self.network.layers();
-        match layers.get(pool.checked_sub(2)?..=pool)? {
-            [Layer::Conv1d(conv), Layer::Relu, Layer::MaxPool(MaxPool::Global)] => Some(conv),
-            _ => None,
-        }
-    }
+/// The values a pooled pass reads: the convolution's input `x` `(T, C)`, its output `z`
+/// `(T − k + 1, F)` and the ReLU's output `a` (what the max-pool read).
+pub(crate) struct PooledValues<'a> {
+    pub(crate) x: &'a ArrayD<f32>,
+    pub(crate) z: &'a ArrayD<f32>,
+    pub(crate) a: &'a ArrayD<f32>,
+}
 
-    /// LRP from the output of a global max-pool (layer `pool`, relevance `r`, of sum
-    /// `relevance_out`) through its ReLU and convolution under `rule`: the relevance at the
-    /// convolution's input and the three layers' reports. `None` where the layers are not so
-    /// or the rule's denominator is not the convolution's output (LRP-0 and LRP-ε are), or
-    /// where the signal is too dense for the sparse transposed map: the layer-by-layer pass
-    /// takes those.
-    ///
-    /// `R_in = x ⊙ Wᵀ s` with `s_tf = r_tf / (z_tf + ε sign z_tf)` at each filter's maxima.
-    pub(crate) fn pooled_lrp(
+/// What a pooled LRP pass gives: the relevance at the convolution's input and the sums of
+/// the report, the relevance routed to the maxima (what passes the ReLU and reaches the
+/// convolution) and the relevance at the convolution's input.
+pub(crate) struct PooledRelevance {
+    pub(crate) relevance: ArrayD<f32>,
+    pub(crate) routed: f64,
+    pub(crate) input: f64,
+}
+
+impl PooledRelevance {
+    /// The reports of the max-pool, the ReLU and the convolution, at `indices` in that order,
+    /// for relevance `relevance_out` at the pool's output.
+    pub(crate) fn reports(
         &self,
-        pool: usize,
-        r: &ArrayD<f32>,
-        composite: &Composite,
+        [pool, relu, conv]: [usize; 3],
+        rule: Rule,
         relevance_out: f64,
-    ) -> Option<(ArrayD<f32>, [LayerRelevance; 3])> {
-        let conv = self.pooled_convolution(pool)?;
-        let rule = composite.rule_for(pool - 2, LayerKind::Conv1d);
-        let epsilon = match rule {
-            Rule::Zero => 0.0,
-            Rule::Epsilon(epsilon) => epsilon,
-            _ => return None,
-        };
-        let (pooled, z) = (&self.values[pool], &self.values[pool - 1]);
-        let (pooled_data, z_data) = (pooled.as_slice()?, z.as_slice()?);
-        let routed = route(pooled_data, conv.filters(), r.as_slice()?, |_| true, |_| false);
-        let relevance_in = signal_sum(&routed, pooled.len());
-        // The ε-rule's quotient, as `linear::stabilised_quotient` computes it.
-        let quotients: Signals = routed
-            .iter()
-            .map(|&(i, r)| {
-                let z = z_data[i];
-                let d = if z >= 0.0 { z + epsilon } else { z - epsilon };
-                (i, if d == 0.0 { 0.0 } else { r / d })
-            })
-            .filter(|&(_, s)| s != 0.0)
-            .collect();
-        let x = &self.values[pool - 2];
-        let c = conv.transpose_signals(&quotients, x.shape())?;
-        // `R_i = 0 + k · x_i · c_i` with the plain group's `k = 1`, as `linear::propagate`.
-        let mut r_in = ArrayD::<f32>::zeros(x.raw_dim());
-        Zip::from(&mut r_in).and(x).and(&c).for_each(|r, &x, &c| *r += 1.0 * x * c);
+    ) -> [LayerRelevance; 3] {
         let report = |index, kind, rule, relevance_out, relevance_in| LayerRelevance {
             index,
             kind,
@@ -114,30 +88,110 @@ impl Trace<'_> {
             relevance_out,
             relevance_in,
         };
-        let conv_in = sum(r_in.view());
-        let reports = [
-            report(pool, LayerKind::MaxPool, None, relevance_out, relevance_in),
-            report(pool - 1, LayerKind::Relu, None, relevance_in, relevance_in),
-            report(pool - 2, LayerKind::Conv1d, Some(rule), relevance_in, conv_in),
-        ];
-        Some((r_in, reports))
+        [
+            report(pool, LayerKind::MaxPool, None, relevance_out, self.routed),
+            report(relu, LayerKind::Relu, None, self.routed, self.routed),
+            report(conv, LayerKind::Conv1d, Some(rule), self.routed, self.input),
+        ]
+    }
+}
+
+/// LRP from the output of a global max-pool (relevance `r`) through its ReLU and convolution
+/// `conv` under `rule`. `None` where the rule's denominator is not the convolution's output
+/// (LRP-0 and LRP-ε are), a value is not in standard layout, or the signal is too dense for the
+/// sparse transposed map: the layer-by-layer pass takes those.
+///
+/// `R_in = x ⊙ Wᵀ s` with `s_tf = r_tf / (z_tf + ε sign z_tf)` at each filter's maxima.
+pub(crate) fn pooled_lrp(
+    conv: &Conv1d,
+    values: &PooledValues<'_>,
+    r: &ArrayD<f32>,
+    rule: Rule,
+) -> Option<PooledRelevance> {
+    let epsilon = match rule {
+        Rule::Zero => 0.0,
+        Rule::Epsilon(epsilon) => epsilon,
+        _ => return None,
+    };
+    let (pooled, z_data) = (values.a, values.z.as_slice()?);
+    let routed = route(pooled.as_slice()?, conv.filters(), r.as_slice()?, |_| true, |_| false);
+    let routed_sum = signal_sum(&routed, pooled.len());
+    // The ε-rule's quotient, as `linear::stabilised_quotient` computes it.
+    let quotients: Signals = routed
+        .iter()
+        .map(|&(i, r)| {
+            let z = z_data[i];
+            let d = if z >= 0.0 { z + epsilon } else { z - epsilon };
+            (i, if d == 0.0 { 0.0 } else { r / d })
+        })
+        .filter(|&(_, s)| s != 0.0)
+        .collect();
+    let x = values.x;
+    let c = conv.transpose_signals(&quotients, x.shape())?;
+    // `R_i = 0 + k · x_i · c_i` with the plain group's `k = 1`, as `linear::propagate`.
+    let mut r_in = ArrayD::<f32>::zeros(x.raw_dim());
+    Zip::from(&mut r_in).and(x).and(&c).for_each(|r, &x, &c| *r += 1.0 * x * c);
+    let input = sum(r_in.view());
+    Some(PooledRelevance { relevance: r_in, routed: routed_sum, input })
+}
+
+/// The gradient `g` at the output of a global max-pool taken back through its ReLU and
+/// convolution `conv`: `Wᵀ (route(g) ⊙ [z > 0])`. `None` as for [`pooled_lrp`].
+pub(crate) fn pooled_gradient(
+    conv: &Conv1d,
+    values: &PooledValues<'_>,
+    g: &ArrayD<f32>,
+) -> Option<ArrayD<f32>> {
+    let (pooled, z_data) = (values.a, values.z.as_slice()?);
+    // The ReLU's gradient, as `Layer::gradient` masks it, `z ≤ 0` out. A closed filter's
+    // maxima are its ReLU's zeros, at every window where `z ≤ 0` or `z` is NaN: without a
+    // NaN none passes, and its windows are not read one by one.
+    let any_nan = std::cell::OnceCell::new();
+    let any_nan = || *any_nan.get_or_init(|| z_data.iter().fold(false, |a, v| a | v.is_nan()));
+    let keep = |i: usize| z_data[i] > 0.0 || z_data[i].is_nan();
+    let routed = route(pooled.as_slice()?, conv.filters(), g.as_slice()?, keep, |max| {
+        max == 0.0 && !any_nan()
+    });
+    conv.transpose_signals(&routed, values.x.shape())
+}
+
+impl Trace<'_> {
+    /// The convolution of layers `pool − 2`, `pool − 1`, `pool` when they are a convolution, a
+    /// ReLU and a global max-pool, with the values the pooled passes read.
+    fn pooled_convolution(&self, pool: usize) -> Option<(&Conv1d, PooledValues<'_>)> {
+        let layers = self.network.layers();
+        match layers.get(pool.checked_sub(2)?..=pool)? {
+            [Layer::Conv1d(conv), Layer::Relu, Layer::MaxPool(MaxPool::Global)] => {
+                let values = &self.values;
+                Some((
+                    conv,
+                    PooledValues { x: &values[pool - 2], z: &values[pool - 1], a: &values[pool] },
+                ))
+            }
+            _ => None,
+        }
     }
 
-    /// The gradient `g` at the output of a global max-pool (layer `pool`) taken back through
-    /// its ReLU and convolution: `Wᵀ (route(g) ⊙ [z > 0])`. `None` as for [`Self::pooled_lrp`].
+    /// [`pooled_lrp`] from layer `pool` (relevance `r`, of sum `relevance_out`): the relevance
+    /// at the convolution's input and the three layers' reports.
+    pub(crate) fn pooled_lrp(
+        &self,
+        pool: usize,
+        r: &ArrayD<f32>,
+        composite: &Composite,
+        relevance_out: f64,
+    ) -> Option<(ArrayD<f32>, [LayerRelevance; 3])> {
+        let (conv, values) = self.pooled_convolution(pool)?;
+        let rule = composite.rule_for(pool - 2, LayerKind::Conv1d);
+        let pooled = pooled_lrp(conv, &values, r, rule)?;
+        let reports = pooled.reports([pool, pool - 1, pool - 2], rule, relevance_out);
+        Some((pooled.relevance, reports))
+    }
+
+    /// [`pooled_gradient`] from layer `pool`.
     pub(crate) fn pooled_gradient(&self, pool: usize, g: &ArrayD<f32>) -> Option<ArrayD<f32>> {
-        let conv = self.pooled_convolution(pool)?;
-        let (pooled, z) = (&self.values[pool], &self.values[pool - 1]);
-        let (pooled_data, z_data) = (pooled.as_slice()?, z.as_slice()?);
-        // The ReLU's gradient, as `Layer::gradient` masks it, `z ≤ 0` out. A closed filter's
-        // maxima are its ReLU's zeros, at every window where `z ≤ 0` or `z` is NaN: without a
-        // NaN none passes, and its windows are not read one by one.
-        let any_nan = std::cell::OnceCell::new();
-        let any_nan = || *any_nan.get_or_init(|| z_data.iter().fold(false, |a, v| a | v.is_nan()));
-        let keep = |i: usize| z_data[i] > 0.0 || z_data[i].is_nan();
-        let routed =
-            route(pooled_data, conv.filters(), g.as_slice()?, keep, |max| max == 0.0 && !any_nan());
-        conv.transpose_signals(&routed, self.values[pool - 2].shape())
+        let (conv, values) = self.pooled_convolution(pool)?;
+        pooled_gradient(conv, &values, g)
     }
 }
 

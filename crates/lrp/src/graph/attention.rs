@@ -17,7 +17,7 @@
 
 use ndarray::{ArrayD, ArrayViewD, Zip};
 
-use super::backward::gradient_step;
+use super::backward::{gradient_step, Sent};
 use super::tensor_ops::{matmul, reduce_to, softmax_gradient, zip_broadcast};
 use super::{GraphTrace, Node, NodeId, Op};
 use crate::composite::Composite;
@@ -55,7 +55,7 @@ impl GraphTrace<'_> {
             layers.push(self.node_report(index, node, rule, relevance_out, |k| {
                 sent[k].as_ref().map_or(0.0, |s| sum_of_products(s.view(), inputs[k].view()))
             }));
-            sent
+            Sent::Inputs(sent)
         });
         let relevance = gradient * &self.input();
         Ok(Explanation { relevance, explained, layers })

@@ -7,13 +7,33 @@ use super::maps::{AffineMap, ScaleMap, SumMap};
 use super::tensor_ops::{
     matmul_gradient, mean_gradient, reduce_to, slice_gradient, softmax_gradient, zip_broadcast,
 };
-use super::{GraphTrace, Node, Op};
+use super::{GraphTrace, Node, NodeId, Op};
 use crate::composite::Composite;
 use crate::error::LrpError;
 use crate::explain::{sum, Explanation, LayerRelevance, Target};
-use crate::layers::LayerKind;
+use crate::layers::{Conv1d, Layer, LayerKind, MaxPool};
 use crate::linear::propagate;
+use crate::pooled_backward::{pooled_gradient, pooled_lrp, PooledValues};
 use crate::rule::{Attention, Rule};
+
+/// What a node of the backward pass sends on.
+pub(super) enum Sent {
+    /// To each of its inputs, in order (`None`: nothing).
+    Inputs(Vec<Option<ArrayD<f32>>>),
+    /// Past a chain of nodes that only read one another (a convolution, its ReLU and a global
+    /// max-pool), to the node the chain reads.
+    Past(NodeId, ArrayD<f32>),
+}
+
+/// A convolution, a ReLU and a global max-pool in a chain whose inner nodes have no other
+/// reader: the pooled passes take the three at once.
+struct PooledChain<'g> {
+    /// The nodes of the pool, the ReLU and the convolution.
+    nodes: [NodeId; 3],
+    conv: &'g Conv1d,
+    /// The node the convolution reads.
+    input: NodeId,
+}
 
 impl GraphTrace<'_> {
     /// LRP of `target` at the output node, a rule per node that takes one from `composite`
@@ -27,13 +47,22 @@ impl GraphTrace<'_> {
         let top = target.top(self.output(), true)?;
         let explained = sum(top.view());
         let mut layers = Vec::new();
+        let readers = self.graph.readers();
         let relevance = self.backward(top, |index, node, inputs, r| {
             let relevance_out = sum(r.view());
+            if let Some(chain) = self.pooled_chain(index, &readers) {
+                let rule = composite.rule_for_step(chain.nodes[2], LayerKind::Conv1d, true);
+                if let Some(pooled) = pooled_lrp(chain.conv, &self.pooled_values(&chain), &r, rule)
+                {
+                    layers.extend(pooled.reports(chain.nodes, rule, relevance_out));
+                    return Sent::Past(chain.input, pooled.relevance);
+                }
+            }
             let (sent, rule) = self.relevance_step(index, node, inputs, r, composite);
             layers.push(self.node_report(index, node, rule, relevance_out, |k| {
                 sent[k].as_ref().map_or(0.0, |s| sum(s.view()))
             }));
-            sent
+            Sent::Inputs(sent)
         });
         Ok(Explanation { relevance, explained, layers })
     }
@@ -62,12 +91,43 @@ impl GraphTrace<'_> {
     /// respect to the input.
     pub fn gradient(&self, target: &Target) -> Result<ArrayD<f32>, LrpError> {
         let top = target.top(self.output(), false)?;
+        let readers = self.graph.readers();
         Ok(self.backward(top, |index, node, inputs, g| {
-            gradient_step(node, inputs, self.values[index].view(), g)
-                .into_iter()
-                .map(Some)
-                .collect()
+            if let Some(chain) = self.pooled_chain(index, &readers) {
+                if let Some(g) = pooled_gradient(chain.conv, &self.pooled_values(&chain), &g) {
+                    return Sent::Past(chain.input, g);
+                }
+            }
+            Sent::Inputs(
+                gradient_step(node, inputs, self.values[index].view(), g)
+                    .into_iter()
+                    .map(Some)
+                    .collect(),
+            )
         }))
+    }
+
+    /// The chain a global max-pool at node `pool` ends, when it reads a ReLU that reads a 1-D
+    /// convolution and neither has another reader (`readers` per node).
+    fn pooled_chain(&self, pool: NodeId, readers: &[usize]) -> Option<PooledChain<'_>> {
+        let nodes = &self.graph.nodes;
+        let single_input = |id: NodeId| match nodes[id].inputs[..] {
+            [input] if readers[input] == 1 => Some(input),
+            _ => None,
+        };
+        let Op::Layer(Layer::MaxPool(MaxPool::Global)) = nodes[pool].op else { return None };
+        let relu = single_input(pool)?;
+        let Op::Layer(Layer::Relu) = nodes[relu].op else { return None };
+        let conv = single_input(relu)?;
+        let Op::Layer(Layer::Conv1d(layer)) = &nodes[conv].op else { return None };
+        let [input] = nodes[conv].inputs[..] else { return None };
+        Some(PooledChain { nodes: [pool, relu, conv], conv: layer, input })
+    }
+
+    /// The values the pooled passes read for `chain`.
+    fn pooled_values(&self, chain: &PooledChain<'_>) -> PooledValues<'_> {
+        let [_, relu, conv] = chain.nodes;
+        PooledValues { x: &self.values[chain.input], z: &self.values[conv], a: &self.values[relu] }
     }
 
     /// Gradient×Input: `x_i · ∂f/∂x_i`.
@@ -76,12 +136,12 @@ impl GraphTrace<'_> {
     }
 
     /// Sends `top` from the output node back to the input: `step` gives, for a node and the
-    /// signal summed at its output, what each of its inputs receives (`None`: nothing, and a
-    /// node that receives nothing is skipped with all that only it reads).
+    /// signal summed at its output, what it sends on (to an input, `None`: nothing, and a node
+    /// that receives nothing is skipped with all that only it reads).
     pub(super) fn backward(
         &self,
         top: ArrayD<f32>,
-        mut step: impl FnMut(usize, &Node, &[ArrayViewD<f32>], ArrayD<f32>) -> Vec<Option<ArrayD<f32>>>,
+        mut step: impl FnMut(usize, &Node, &[ArrayViewD<f32>], ArrayD<f32>) -> Sent,
     ) -> ArrayD<f32> {
         let nodes = &self.graph.nodes;
         let mut signal: Vec<Option<ArrayD<f32>>> = (0..nodes.len()).map(|_| None).collect();
@@ -94,12 +154,17 @@ impl GraphTrace<'_> {
             let Some(s) = signal[index].take() else { continue };
             let inputs: Vec<ArrayViewD<f32>> =
                 node.inputs.iter().map(|&i| self.values[i].view()).collect();
-            let sent = step(index, node, &inputs, s);
-            for (&i, sent) in node.inputs.iter().zip(sent).filter_map(|(i, s)| Some((i, s?))) {
-                match &mut signal[i] {
-                    Some(existing) => *existing += &sent,
-                    slot => *slot = Some(sent),
-                }
+            let mut receive = |i: NodeId, sent: ArrayD<f32>| match &mut signal[i] {
+                Some(existing) => *existing += &sent,
+                slot => *slot = Some(sent),
+            };
+            match step(index, node, &inputs, s) {
+                Sent::Inputs(sent) => node
+                    .inputs
+                    .iter()
+                    .zip(sent)
+                    .for_each(|(&i, sent)| sent.into_iter().for_each(|s| receive(i, s))),
+                Sent::Past(i, sent) => receive(i, sent),
             }
         }
         signal[0].take().unwrap_or_else(|| ArrayD::zeros(self.values[0].raw_dim()))

@@ -209,6 +209,14 @@ impl Graph {
     pub fn output(&self) -> NodeId {
         self.output
     }
+
+    /// Per node, how many nodes read it (the output counts as read once more).
+    fn readers(&self) -> Vec<usize> {
+        let mut readers = vec![0; self.nodes.len()];
+        self.nodes.iter().flat_map(|n| &n.inputs).for_each(|&i| readers[i] += 1);
+        readers[self.output] += 1;
+        readers
+    }
 }
 
 impl GraphTrace<'_> {

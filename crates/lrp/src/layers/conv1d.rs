@@ -233,6 +233,13 @@ impl Conv1d {
         Some(c.into_dyn())
     }
 
+    /// Lays the filters out for the sparse transposed map now (it is otherwise done at the
+    /// first explanation), so that copies of this layer share the layout instead of each
+    /// making it: an importer's graph per input length.
+    pub fn lay_out_filters(&self) {
+        self.filter_major.get(&self.weight);
+    }
+
     /// Groups of channels and filters.
     pub fn groups(&self) -> usize {
         self.groups
@@ -325,8 +332,9 @@ impl LinearMap for Conv1d {
             let windows = ArrayView2::from_shape((out_len, width * cg).strides((cg, 1)), flat)
                 .expect("every window lies inside the sequence");
             let wg = w.slice(s![.., .., g * fg..(g + 1) * fg]);
-            let wg = wg.as_standard_layout();
-            let wg = wg.view().into_shape_with_order((width * cg, fg)).expect("standard layout");
+            // `(width, C/G, F/G)` at strides `(C/G · F, F, 1)`: the first two axes merge into one
+            // of stride `F`, a view of the filters rather than a copy of them per pass.
+            let wg = wg.to_shape((width * cg, fg)).expect("the window and channel axes merge");
             general_mat_mul(
                 1.0,
                 &windows,

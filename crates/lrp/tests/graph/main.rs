@@ -2,12 +2,14 @@
 //! convolution widths, pooled and concatenated), a residual sum, a constant scale, and a
 //! transpose with a reshape, under every rule; the gradient against finite differences; a
 //! chain written as a graph against the same chain as a network; the operations of attention
-//! and normalisation (forward, gradient, AttnLRP and CP-LRP) against the same.
+//! and normalisation (forward, gradient, AttnLRP and CP-LRP) against the same; the pooled
+//! step through a convolution, ReLU and global max-pool against the node-by-node passes.
 
 mod attention_ops;
 mod kim_cnn;
 mod normalisation;
 mod operations;
+mod pooled_chain;
 
 #[path = "../common/mod.rs"]
 mod common;

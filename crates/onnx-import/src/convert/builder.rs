@@ -2,9 +2,9 @@
 //! axes, input values (computed, or constants folded), new graph nodes, channels-last copies.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use lrp::{Node, NodeId, Op};
+use lrp::{Conv1d, Node, NodeId, Op};
 use ndarray::ArrayD;
 use onnx_protobuf::NodeProto;
 
@@ -27,6 +27,8 @@ pub(super) struct Builder {
     /// without transposing back and forth.
     pub(super) channels_last: HashMap<NodeId, NodeId>,
     pub(super) input_shape: Vec<usize>,
+    /// The model's 1-D convolutions converted so far, shared by the graphs built from it.
+    pub(super) convolutions: Arc<Mutex<HashMap<String, Conv1d>>>,
 }
 
 pub(super) fn attribute<'a>(

@@ -13,9 +13,6 @@ use crate::tensor::Constant;
 impl Builder {
     pub(super) fn conv(&mut self, node: &NodeProto) -> Result<(), ImportError> {
         let (id, shape) = self.node_input(node)?;
-        let Constant::Float(w) = self.constant(node, 1)? else {
-            return Err(Self::fail(node, "the weights must be floats"));
-        };
         if let Some(pad) = attribute(node, "auto_pad")
             .map(|a| String::from_utf8_lossy(&a.s).into_owned())
             .filter(|p| p != "NOTSET" && p != "VALID")
@@ -26,6 +23,14 @@ impl Builder {
             ));
         }
         let groups = int_attribute(node, "group", 1) as usize;
+        let key = self.conv1d_key(node, groups);
+        let kept = key.as_ref().and_then(|k| self.convolutions.lock().ok()?.get(k).cloned());
+        if let (3, Some(conv)) = (shape.len(), kept) {
+            return self.conv1d(node, id, &shape, conv);
+        }
+        let Constant::Float(w) = self.constant(node, 1)? else {
+            return Err(Self::fail(node, "the weights must be floats"));
+        };
         let filters = w.shape()[0];
         let bias = match node.input.get(2).filter(|s| !s.is_empty()) {
             Some(_) => Some(
@@ -37,10 +42,35 @@ impl Builder {
             None => None,
         };
         match (shape.len(), w.ndim()) {
-            (3, 3) => self.conv1d(node, id, &shape, w.into_dimensionality().expect("3-d"), bias, groups),
+            (3, 3) => {
+                // ONNX `[F, C/G, k]` → relvis `[k, C/G, F]`.
+                let w: Array3<f32> = w.into_dimensionality().expect("3-d");
+                let weight = w.permuted_axes([2, 1, 0]).as_standard_layout().into_owned();
+                let conv = Conv1d::grouped(weight, bias, groups)?;
+                if let (Some(key), Ok(mut kept)) = (key, self.convolutions.lock()) {
+                    conv.lay_out_filters();
+                    kept.insert(key, conv.clone());
+                }
+                self.conv1d(node, id, &shape, conv)
+            }
             (4, 4) => self.conv2d(node, id, &shape, w.into_dimensionality().expect("4-d"), bias, groups),
             _ => Err(Self::fail(node, format!("a {}-D convolution of an input {shape:?}; relvis reads 1-D and 2-D convolutions", w.ndim().saturating_sub(2)))),
         }
+    }
+
+    /// What identifies a convolution's layer apart from its input: its weights and bias by
+    /// initialiser name, and its groups; `None` where a weight is computed rather than stored.
+    fn conv1d_key(&self, node: &NodeProto, groups: usize) -> Option<String> {
+        let weights = node.input.get(1..)?.iter().filter(|name| !name.is_empty());
+        let mut key = format!("{groups}");
+        for name in weights {
+            if !self.initialisers.contains_key(name) {
+                return None;
+            }
+            key.push('\u{0}');
+            key.push_str(name);
+        }
+        Some(key)
     }
 
     fn conv1d(
@@ -48,9 +78,7 @@ impl Builder {
         node: &NodeProto,
         id: NodeId,
         shape: &[usize],
-        w: Array3<f32>,
-        bias: Option<Array1<f32>>,
-        groups: usize,
+        conv: Conv1d,
     ) -> Result<(), ImportError> {
         for (attr, allowed) in [("strides", 1), ("dilations", 1)] {
             if ints_attribute(node, attr).is_some_and(|v| v.iter().any(|&s| s != allowed)) {
@@ -60,10 +88,7 @@ impl Builder {
                 ));
             }
         }
-        let (filters, _, width) = w.dim();
-        // ONNX `[F, C/G, k]` → relvis `[k, C/G, F]`.
-        let weight: Array3<f32> = w.permuted_axes([2, 1, 0]).as_standard_layout().into_owned();
-        let conv = Conv1d::grouped(weight, bias, groups)?;
+        let (width, filters) = (conv.width(), conv.filters());
         let mut last = self.channels_last_of(&node.name, id, shape);
         let mut len = shape[2];
         let pads = ints_attribute(node, "pads").unwrap_or_default();

@@ -14,9 +14,9 @@ mod shapes;
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use lrp::{Graph, Node, NodeId, Op};
+use lrp::{Conv1d, Graph, Node, NodeId, Op};
 use ndarray::{Array2, ArrayD, IxDyn};
 use onnx_protobuf::{Message, ModelProto, NodeProto};
 
@@ -45,6 +45,9 @@ pub struct OnnxModel {
     /// The final activation left out, if any.
     activation: Option<String>,
     embedding: Option<Array2<f32>>,
+    /// 1-D convolutions as converted for an earlier input, by [`Builder::conv1d_key`]: a graph
+    /// per input length copies them instead of converting the weights again.
+    convolutions: Arc<Mutex<HashMap<String, Conv1d>>>,
 }
 
 /// The graph for one input, and what the import changed on the way.
@@ -164,6 +167,7 @@ impl OnnxModel {
             output,
             activation,
             embedding,
+            convolutions: Arc::default(),
         })
     }
 
@@ -188,6 +192,7 @@ impl OnnxModel {
             readers: HashMap::new(),
             channels_last: HashMap::new(),
             input_shape: Vec::new(),
+            convolutions: Arc::clone(&self.convolutions),
         };
         for n in &self.nodes {
             for i in &n.input {
