@@ -48,13 +48,17 @@ impl GraphTrace<'_> {
         };
         let explained = sum_of_products(seed.view(), output.view());
         let mut layers = Vec::new();
+        let readers = self.graph.readers();
+        let mut known = vec![None; readers.len()];
         let gradient = self.backward(seed, |index, node, inputs, g| {
             let z = self.values[index].view();
-            let relevance_out = sum_of_products(g.view(), z.view());
+            let relevance_out =
+                known[index].take().unwrap_or_else(|| sum_of_products(g.view(), z.view()));
             let (sent, rule) = self.attention_step(index, node, inputs, g, composite, attention);
-            layers.push(self.node_report(index, node, rule, relevance_out, |k| {
-                sent[k].as_ref().map_or(0.0, |s| sum_of_products(s.view(), inputs[k].view()))
-            }));
+            let received = self.received_sums(node, &sent, (&readers, &mut known), |k, s| {
+                sum_of_products(s, inputs[k].view())
+            });
+            layers.push(self.node_report(index, node, rule, relevance_out, |k| received[k]));
             Sent::Inputs(sent)
         });
         let relevance = gradient * &self.input();
@@ -90,7 +94,10 @@ impl GraphTrace<'_> {
                 (vec![Some(layer.gradient(inputs[0].view(), g))], Some(rule))
             }
             Op::Layer(_) | Op::Add | Op::Affine { .. } | Op::Scale(_) => {
-                (gradient_step(node, inputs, z, g).into_iter().map(Some).collect(), None)
+                // A constant (a position embedding, a bias) keeps what it is sent: absorbed.
+                let computed = |&i: &NodeId| !matches!(self.graph.nodes[i].op, Op::Constant(_));
+                let sent = gradient_step(node, inputs, z, g).into_iter().zip(&node.inputs);
+                (sent.map(|(g, i)| computed(i).then_some(g)).collect(), None)
             }
             _ => (self.rule_gradient(node, inputs, z, g, attention), None),
         }

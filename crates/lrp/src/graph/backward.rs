@@ -48,23 +48,54 @@ impl GraphTrace<'_> {
         let explained = sum(top.view());
         let mut layers = Vec::new();
         let readers = self.graph.readers();
+        let mut known = vec![None; readers.len()];
         let relevance = self.backward(top, |index, node, inputs, r| {
-            let relevance_out = sum(r.view());
+            let relevance_out = known[index].take().unwrap_or_else(|| sum(r.view()));
             if let Some(chain) = self.pooled_chain(index, &readers) {
                 let rule = composite.rule_for_step(chain.nodes[2], LayerKind::Conv1d, true);
                 if let Some(pooled) = pooled_lrp(chain.conv, &self.pooled_values(&chain), &r, rule)
                 {
                     layers.extend(pooled.reports(chain.nodes, rule, relevance_out));
+                    if readers[chain.input] == 1 {
+                        known[chain.input] = Some(pooled.input);
+                    }
                     return Sent::Past(chain.input, pooled.relevance);
                 }
             }
             let (sent, rule) = self.relevance_step(index, node, inputs, r, composite);
-            layers.push(self.node_report(index, node, rule, relevance_out, |k| {
-                sent[k].as_ref().map_or(0.0, |s| sum(s.view()))
-            }));
+            let received = self.received_sums(node, &sent, (&readers, &mut known), |_, s| sum(s));
+            layers.push(self.node_report(index, node, rule, relevance_out, |k| received[k]));
             Sent::Inputs(sent)
         });
         Ok(Explanation { relevance, explained, layers })
+    }
+
+    /// Per input `k` of `node`, `total(k, s)` of what it was sent (0 for nothing and for a
+    /// constant, whose share is absorbed). An input that no other node reads receives exactly
+    /// that, so the sum is kept in `known` as that input's own `relevance_out` (`readers` per
+    /// node) instead of being taken again when its turn comes.
+    pub(super) fn received_sums(
+        &self,
+        node: &Node,
+        sent: &[Option<ArrayD<f32>>],
+        (readers, known): (&[usize], &mut [Option<f64>]),
+        total: impl Fn(usize, ArrayViewD<f32>) -> f64,
+    ) -> Vec<f64> {
+        node.inputs
+            .iter()
+            .zip(sent)
+            .enumerate()
+            .map(|(k, (&i, s))| match s {
+                Some(s) if !matches!(self.graph.nodes[i].op, Op::Constant(_)) => {
+                    let received = total(k, s.view());
+                    if readers[i] == 1 {
+                        known[i] = Some(received);
+                    }
+                    received
+                }
+                _ => 0.0,
+            })
+            .collect()
     }
 
     /// One node's sums for the report: `relevance_in` adds what `received(k)` gives for each
@@ -249,7 +280,14 @@ pub(super) fn gradient_step(
     let x = &inputs[0];
     match &node.op {
         Op::Layer(layer) => vec![layer.gradient(x.view(), g)],
-        Op::Add => inputs.iter().map(|x| reduce_to(g.clone(), x.shape())).collect(),
+        Op::Add => {
+            // Every input receives `g` (summed where it was broadcast): copies for all but the
+            // last, which takes `g` itself.
+            let (last, rest) = inputs.split_last().expect("an Add has inputs");
+            let mut sent: Vec<_> = rest.iter().map(|x| reduce_to(g.clone(), x.shape())).collect();
+            sent.push(reduce_to(g, last.shape()));
+            sent
+        }
         Op::Affine { scale, .. } => vec![&g * scale],
         Op::Scale(c) => vec![&g * &c.broadcast(x.raw_dim()).expect("checked forward")],
         Op::Mean { axis } => vec![mean_gradient(x.shape(), &g, *axis)],

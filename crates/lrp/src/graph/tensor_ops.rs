@@ -141,7 +141,11 @@ pub(super) fn mean(x: &ArrayViewD<f32>, axis: usize) -> ArrayD<f32> {
 /// The gradient of a mean along `axis` for `g`: `g / n` at every position of the axis.
 pub(super) fn mean_gradient(x_shape: &[usize], g: &ArrayD<f32>, axis: usize) -> ArrayD<f32> {
     let n = x_shape[axis] as f32;
-    g.broadcast(IxDyn(x_shape)).expect("kept axis of length 1").mapv(|v| v / n)
+    // Divided before it is spread: the same quotients, and an assignment along the axis runs
+    // as a fill instead of an indexed walk over the broadcast view.
+    let mut out = ArrayD::<f32>::zeros(IxDyn(x_shape));
+    out.assign(&g.mapv(|v| v / n).broadcast(IxDyn(x_shape)).expect("kept axis of length 1"));
+    out
 }
 
 /// The gradient of a slice: `g` where the slice came from, zero elsewhere.

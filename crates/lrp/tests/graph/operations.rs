@@ -296,3 +296,38 @@ fn a_leaky_relu_passes_relevance_unchanged_and_its_slope_to_the_gradient() {
         .collect();
     assert!(relative_error(&g, &numeric) < 1e-5);
 }
+
+#[test]
+fn a_node_read_twice_reports_all_the_relevance_that_passes_it() {
+    // x = A·input; y = x + B·x; output C·y, no biases. All relevance passes x (read by B and
+    // by the sum): under LRP-0 and AttnLRP its report's relevance out is the whole score, as
+    // the sum's and C's are (B's is its share).
+    let mut r = rng(31);
+    let graph = Graph::new(
+        vec![
+            Node::new("input", Op::Input, vec![]),
+            Node::new("a", Op::Layer(Layer::Dense(dense(&mut r, 6, 5, false))), vec![0]),
+            Node::new("b", Op::Layer(Layer::Dense(dense(&mut r, 5, 5, false))), vec![1]),
+            Node::new("sum", Op::Add, vec![1, 2]),
+            Node::new("c", Op::Layer(Layer::Dense(dense(&mut r, 5, 2, false))), vec![3]),
+        ],
+        4,
+    )
+    .unwrap();
+    let trace = graph.forward(uniform(&mut r, &[6], -1.0, 1.0)).unwrap();
+    let attnlrp: Composite = "attnlrp".parse().unwrap();
+    for composite in [Composite::uniform(Rule::Zero), attnlrp] {
+        let e = trace.lrp(&Target::Output(1), &composite).unwrap();
+        for layer in e.layers.iter().filter(|l| l.index != 2) {
+            let apart = (layer.relevance_out - e.explained).abs();
+            assert!(
+                apart <= 1e-5 * e.explained.abs(),
+                "node {}: {} out of {}",
+                layer.index,
+                layer.relevance_out,
+                e.explained
+            );
+        }
+        assert_eq!(e.layers.len(), 4);
+    }
+}
