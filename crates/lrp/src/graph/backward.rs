@@ -139,7 +139,7 @@ impl GraphTrace<'_> {
     }
 
     /// The chain a global max-pool at node `pool` ends, when it reads a ReLU that reads a 1-D
-    /// convolution and neither has another reader (`readers` per node).
+    /// convolution of a computed value and neither has another reader (`readers` per node).
     fn pooled_chain(&self, pool: NodeId, readers: &[usize]) -> Option<PooledChain<'_>> {
         let nodes = &self.graph.nodes;
         let single_input = |id: NodeId| match nodes[id].inputs[..] {
@@ -152,6 +152,9 @@ impl GraphTrace<'_> {
         let conv = single_input(relu)?;
         let Op::Layer(Layer::Conv1d(layer)) = &nodes[conv].op else { return None };
         let [input] = nodes[conv].inputs[..] else { return None };
+        if matches!(nodes[input].op, Op::Constant(_)) {
+            return None;
+        }
         Some(PooledChain { nodes: [pool, relu, conv], conv: layer, input })
     }
 
