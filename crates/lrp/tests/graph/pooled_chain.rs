@@ -7,7 +7,8 @@ use lrp::{Composite, Conv1d, Graph, Layer, MaxPool, Node, Op, Rule, Target};
 use ndarray::{Array1, Array3, ArrayD, Axis};
 use rand::Rng;
 
-use crate::common::{dense, rng};
+use crate::common::{conv_edges, dense, dense_edges, relative_error, rng};
+use crate::{global_max, linear, route_to_maxima};
 
 const CHANNELS: usize = 6;
 const CLASSES: usize = 3;
@@ -83,6 +84,40 @@ fn the_pooled_step_equals_the_node_by_node_passes_bit_for_bit() {
                 b.gradient_x_input(&Target::Output(class)).unwrap(),
             );
             assert_eq!(bits(&gxa), bits(&gxb), "case {case}: gradient × input");
+        }
+    }
+}
+
+/// LRP of `class` through `text_cnn`'s graph in f64 from its explicit connections: dense,
+/// routed to the ReLU's maxima (split between ties), convolution.
+fn text_cnn_reference(graph: &Graph, x: &[f64], len: usize, class: usize, rule: &Rule) -> Vec<f64> {
+    let (Layer::Conv1d(conv), Layer::Dense(d)) = (linear(graph, 1), linear(graph, 4)) else {
+        panic!("conv at node 1, dense at node 4")
+    };
+    let (conv, dense) = (conv_edges(conv, len), dense_edges(d, 1));
+    let a: Vec<f64> = conv.forward(x).iter().map(|v| v.max(0.0)).collect();
+    let features = global_max(&a, d.weight.nrows());
+    let mut top = vec![0.0; CLASSES];
+    top[class] = dense.forward(&features)[class];
+    let r_features = dense.relevance(&features, &top, rule);
+    conv.relevance(x, &route_to_maxima(&a, d.weight.nrows(), &r_features), rule)
+}
+
+#[test]
+fn the_pooled_step_explains_as_the_f64_formula() {
+    for case in 0..6u64 {
+        let (filters, groups) = if case % 2 == 0 { (24, 1) } else { (32, 2) };
+        let len = 48 + 5 * case as usize;
+        let graph = text_cnn(case, filters, groups, None);
+        let x = document(200 + case, len, case % 3 == 0);
+        let x64: Vec<f64> = x.iter().map(|&v| f64::from(v)).collect();
+        let trace = graph.forward(x).unwrap();
+        let class = case as usize % CLASSES;
+        for rule in [Rule::Zero, Rule::Epsilon(0.01), Rule::Epsilon(0.5)] {
+            let reference = text_cnn_reference(&graph, &x64, len, class, &rule);
+            let e = trace.lrp(&Target::Output(class), &Composite::uniform(rule)).unwrap();
+            let error = relative_error(&e.relevance, &reference);
+            assert!(error < 1e-5, "case {case}, {rule:?}: relative error {error}");
         }
     }
 }
