@@ -202,16 +202,22 @@ impl Builder {
                 let picks = indices.ints().ok_or_else(|| Self::fail(node, "indices must be integers"))?;
                 let len = data.shape()[a] as i64;
                 let picks: Vec<usize> = picks.iter().map(|&i| if i < 0 { (len + i) as usize } else { i as usize }).collect();
-                let scalar = indices.shape().is_empty();
+                // ONNX's output shape: `data[..a] ++ indices ++ data[a + 1..]`.
+                let shape: Vec<usize> = data.shape()[..a]
+                    .iter()
+                    .chain(indices.shape())
+                    .chain(&data.shape()[a + 1..])
+                    .copied()
+                    .collect();
+                fn reshaped<T: Clone>(g: ArrayD<T>, shape: &[usize]) -> ArrayD<T> {
+                    g.as_standard_layout()
+                        .into_owned()
+                        .into_shape_with_order(IxDyn(shape))
+                        .expect("as many values as the shape holds")
+                }
                 let gathered = match data {
-                    Constant::Int(d) => {
-                        let g = d.select(Axis(a), &picks);
-                        Constant::Int(if scalar { g.index_axis_move(Axis(a), 0) } else { g })
-                    }
-                    Constant::Float(d) => {
-                        let g = d.select(Axis(a), &picks);
-                        Constant::Float(if scalar { g.index_axis_move(Axis(a), 0) } else { g })
-                    }
+                    Constant::Int(d) => Constant::Int(reshaped(d.select(Axis(a), &picks), &shape)),
+                    Constant::Float(d) => Constant::Float(reshaped(d.select(Axis(a), &picks), &shape)),
                 };
                 self.set(node, Value::Constant(gathered));
             }
