@@ -5,7 +5,8 @@ use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn, Slice};
 
 use super::maps::{AffineMap, ScaleMap, SumMap};
 use super::tensor_ops::{
-    matmul_gradient, mean_gradient, reduce_to, slice_gradient, softmax_gradient, zip_broadcast,
+    matmul_gradient, mean_gradient, reduce_to, scaled, slice_gradient, softmax_gradient, standard,
+    zip_broadcast,
 };
 use super::{GraphTrace, Node, NodeId, Op};
 use crate::composite::Composite;
@@ -292,7 +293,7 @@ pub(super) fn gradient_step(
             sent
         }
         Op::Affine { scale, .. } => vec![&g * scale],
-        Op::Scale(c) => vec![&g * &c.broadcast(x.raw_dim()).expect("checked forward")],
+        Op::Scale(c) => vec![scaled(&g.view(), c)],
         Op::Mean { axis } => vec![mean_gradient(x.shape(), &g, *axis)],
         Op::Softmax { axis } => vec![softmax_gradient(&z, &g, *axis)],
         Op::Elementwise(f) => vec![f.gradient(x.view(), g)],
@@ -342,7 +343,7 @@ fn shape_step(node: &Node, inputs: &[ArrayViewD<f32>], s: ArrayD<f32>) -> Vec<Ar
             for (i, &p) in perm.iter().enumerate() {
                 inverse[p] = i;
             }
-            vec![s.permuted_axes(IxDyn(&inverse)).as_standard_layout().into_owned()]
+            vec![standard(s.view().permuted_axes(IxDyn(&inverse)))]
         }
         _ => unreachable!("only operations that move values"),
     }

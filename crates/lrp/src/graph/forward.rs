@@ -2,7 +2,9 @@
 
 use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn};
 
-use super::tensor_ops::{broadcast_shape, matmul, matmul_fits, mean, softmax, zip_broadcast};
+use super::tensor_ops::{
+    broadcast_shape, matmul, matmul_fits, mean, scaled, softmax, standard, zip_broadcast,
+};
 use super::{Graph, GraphTrace, Node, Op};
 use crate::error::LrpError;
 
@@ -80,15 +82,15 @@ fn forward(index: usize, node: &Node, inputs: &[ArrayViewD<f32>]) -> Result<Arra
             Ok(&(first * scale) + shift)
         }
         Op::Scale(c) => {
-            let c = c.broadcast(first.raw_dim()).ok_or_else(|| {
-                mismatch(
+            if c.broadcast(first.raw_dim()).is_none() {
+                return Err(mismatch(
                     index,
                     node,
                     format!("a shape {:?} broadcasts to", c.shape()),
                     first.shape(),
-                )
-            })?;
-            Ok(&c * first)
+                ));
+            }
+            Ok(scaled(first, c))
         }
         Op::Concat { axis } => {
             let fits = |x: &ArrayViewD<f32>| {
@@ -115,11 +117,7 @@ fn forward(index: usize, node: &Node, inputs: &[ArrayViewD<f32>]) -> Result<Arra
                     first.shape(),
                 ));
             }
-            Ok(first
-                .as_standard_layout()
-                .into_owned()
-                .into_shape_with_order(IxDyn(shape))
-                .expect("length checked"))
+            Ok(standard(first.view()).into_shape_with_order(IxDyn(shape)).expect("length checked"))
         }
         Op::Transpose(perm) => {
             let mut sorted = perm.clone();
@@ -132,7 +130,7 @@ fn forward(index: usize, node: &Node, inputs: &[ArrayViewD<f32>]) -> Result<Arra
                     first.shape(),
                 ));
             }
-            Ok(first.view().permuted_axes(IxDyn(perm)).as_standard_layout().into_owned())
+            Ok(standard(first.view().permuted_axes(IxDyn(perm))))
         }
         Op::Slice { axis, start, end } => {
             if *axis >= first.ndim() || start >= end || *end > first.shape()[*axis] {

@@ -2,7 +2,8 @@
 //! forward values and plain gradients, and the broadcasting they share with `Add`.
 
 use ndarray::{
-    linalg::general_mat_mul, ArrayD, ArrayViewD, Axis, CowArray, Ix3, IxDyn, Slice, Zip,
+    linalg::general_mat_mul, ArrayD, ArrayView1, ArrayViewD, ArrayViewMut1, Axis, CowArray, Ix3,
+    IxDyn, Slice, Zip,
 };
 
 /// The shape inputs of `shapes` broadcast to, as in NumPy (trailing axes aligned).
@@ -115,21 +116,70 @@ pub(super) fn matmul_gradient(
 
 /// `softmax(x)` along `axis`, shifted by the maximum for stability.
 pub(super) fn softmax(x: &ArrayViewD<f32>, axis: usize) -> ArrayD<f32> {
-    let mut z = x.to_owned();
-    for mut lane in z.lanes_mut(Axis(axis)) {
+    let mut z = standard(x.view());
+    let softmax_lane = |mut lane: ArrayViewMut1<f32>| {
         let max = lane.fold(f32::NEG_INFINITY, |m, &v| m.max(v));
         lane.mapv_inplace(|v| (v - max).exp());
         let total = lane.sum();
         lane.mapv_inplace(|v| v / total);
+    };
+    match last_axis_rows(&mut z, axis) {
+        // Attention's softmax runs along the last axis: its rows as slices, the same
+        // arithmetic (a lane of a dynamic-rank array costs more to set up than its 64 values).
+        Some((rows, n)) => rows.chunks_exact_mut(n).map(ArrayViewMut1::from).for_each(softmax_lane),
+        None => z.lanes_mut(Axis(axis)).into_iter().for_each(softmax_lane),
     }
     z
+}
+
+/// The values of `x` as rows of its last axis, and that axis' length, when `axis` is the last
+/// and `x` is in standard layout.
+fn last_axis_rows(x: &mut ArrayD<f32>, axis: usize) -> Option<(&mut [f32], usize)> {
+    let n = *x.shape().last()?;
+    (axis + 1 == x.ndim() && n > 0).then_some(())?;
+    Some((x.as_slice_mut()?, n))
 }
 
 /// The gradient of `s = softmax(x)` for `g` at `s`: `s ⊙ (g − Σ_axis s ⊙ g)`. Read as
 /// relevance (`R_s = s ⊙ g`), `x ⊙` this is AttnLRP's `R_x = x ⊙ (R_s − s Σ R_s)`.
 pub(super) fn softmax_gradient(s: &ArrayViewD<f32>, g: &ArrayD<f32>, axis: usize) -> ArrayD<f32> {
-    let weighted = (s * g).sum_axis(Axis(axis)).insert_axis(Axis(axis));
-    s * &(g - &weighted)
+    let n = s.shape()[axis];
+    let (Some(s_rows), Some(g_rows), true) =
+        (s.as_slice(), g.as_slice(), axis + 1 == s.ndim() && n > 0 && s.shape() == g.shape())
+    else {
+        let weighted = (s * g).sum_axis(Axis(axis)).insert_axis(Axis(axis));
+        return s * &(g - &weighted);
+    };
+    // Row by row, the same arithmetic as the array expression above: the products, their sum
+    // as `sum_axis` takes it along a contiguous axis, then `s · (g − Σ)`.
+    let mut out = Vec::with_capacity(s_rows.len());
+    let mut products = vec![0.0f32; n];
+    for (s_row, g_row) in s_rows.chunks_exact(n).zip(g_rows.chunks_exact(n)) {
+        products.iter_mut().zip(s_row.iter().zip(g_row)).for_each(|(p, (&s, &g))| *p = s * g);
+        let weighted = ArrayView1::from(&products[..]).sum();
+        out.extend(s_row.iter().zip(g_row).map(|(&s, &g)| s * (g - weighted)));
+    }
+    ArrayD::from_shape_vec(s.raw_dim(), out).expect("as many values as s")
+}
+
+/// `x` copied in standard layout. An assignment walks the last axis as a strided run, where
+/// `as_standard_layout` of a dynamic-rank view steps a multi-index value by value.
+pub(super) fn standard(x: ArrayViewD<f32>) -> ArrayD<f32> {
+    if x.is_standard_layout() {
+        return x.to_owned();
+    }
+    let mut out = ArrayD::<f32>::zeros(x.raw_dim());
+    out.assign(&x);
+    out
+}
+
+/// `c ⊙ x` for a constant `c` broadcast to `x`'s shape (checked by the caller); a single
+/// factor as one pass over `x` (a broadcast view has no contiguous run to zip along).
+pub(super) fn scaled(x: &ArrayViewD<f32>, c: &ArrayD<f32>) -> ArrayD<f32> {
+    match c.as_slice() {
+        Some(&[factor]) => x.mapv(|v| factor * v),
+        _ => &c.broadcast(x.raw_dim()).expect("checked forward") * x,
+    }
 }
 
 /// `mean_axis x` with the axis kept.
