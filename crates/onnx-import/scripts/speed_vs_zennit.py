@@ -5,12 +5,14 @@ class; and how far the two explanations are apart.
     venv/bin/pip install torch zennit onnx tokenizers numpy
     cargo build --release -p xai-text
     target/release/xai-text export --onnx exported
-    venv/bin/python crates/onnx-import/scripts/speed_vs_zennit.py exported DOCS_FOLDER [N]
+    venv/bin/python crates/onnx-import/scripts/speed_vs_zennit.py exported DOCS_FOLDER [N] [--native]
 
 The PyTorch model is built from the weights in `model.onnx` (a model `xai-text export --onnx`
 wrote: embedding, grouped convolution, ReLU, max over time, dense). Both read the first N
 (default 500) files of DOCS_FOLDER in name order; relvis's time is the whole command (model
-loading included), zennit's the explanation loop alone (tokenizing included).
+loading included), zennit's the explanation loop alone (tokenizing included). With --native,
+when `exported` is the model embedded in xai-text (`xai-text export --onnx` without --model),
+relvis also explains the same files with that model read natively, timed the same way.
 """
 import json
 import os
@@ -47,7 +49,7 @@ class ExportedCnn(torch.nn.Module):
         return self.dense(self.relu(self.conv(x.transpose(1, 2))).amax(dim=2))
 
 
-def main(folder, docs, n=500):
+def main(folder, docs, n=500, native=False):
     torch.set_num_threads(THREADS)
     folder, n = pathlib.Path(folder), int(n)
     proto = onnx.load(folder / "model.onnx")
@@ -82,9 +84,16 @@ def main(folder, docs, n=500):
         for i, text in enumerate(texts):
             pathlib.Path(scratch, f"{i:05d}.txt").write_text(text, encoding="utf-8")
         env = dict(os.environ, RAYON_NUM_THREADS=str(THREADS))
-        start = time.perf_counter()
-        out = subprocess.run([str(XAI_TEXT), "explain", "--model", str(folder), "--format", "json", scratch], env=env, check=True, capture_output=True, text=True).stdout
-        relvis_seconds = time.perf_counter() - start
+
+        def relvis(*model):
+            start = time.perf_counter()
+            out = subprocess.run([str(XAI_TEXT), "explain", *model, "--format", "json", scratch], env=env, check=True, capture_output=True, text=True).stdout
+            return out, time.perf_counter() - start
+
+        out, relvis_seconds = relvis("--model", str(folder))
+        # The model embedded in xai-text, which `xai-text export --onnx` wrote to `folder` when
+        # `--native` is given: the same network, read natively.
+        native_seconds = relvis()[1] if native else None
     ours = [json.loads(line)["explanation"] for line in out.splitlines()]
     # Relevance per word type: a phrase written twice gives two convolution windows of the same
     # words, whose maxima tie in relvis (the same bits; relevance split between them) but not
@@ -106,7 +115,13 @@ def main(folder, docs, n=500):
           f"zennit {len(texts) / zennit_seconds:.1f} documents/s: relvis / zennit = {zennit_seconds / relvis_seconds:.2f}; "
           f"relevance per word type within {worst:.2e} of each document's largest; "
           f"{positions_differ} documents with relevance moved between repeats of a phrase")
+    if native_seconds is not None:
+        print(f"the embedded default model read natively: relvis {len(texts) / native_seconds:.1f} documents/s: "
+              f"relvis / zennit = {zennit_seconds / native_seconds:.2f}")
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    flags = [a for a in sys.argv[1:] if a.startswith("--")]
+    if set(flags) - {"--native"}:
+        raise SystemExit(f"unknown option {flags}: the only one is --native")
+    main(*[a for a in sys.argv[1:] if not a.startswith("--")][:3], native="--native" in flags)
