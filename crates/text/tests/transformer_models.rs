@@ -130,3 +130,51 @@ fn a_transformer_document_under_edits_scores_as_the_texts_it_stands_for() {
     edited.set(every, Slot::Word);
     assert!(close(&edited.scores().unwrap(), &start.scores().unwrap()));
 }
+
+/// A document longer than the window is read as Hugging Face truncates it
+/// (`truncation=True`): the whole text's tokens cut to the window less the special tokens,
+/// which are added around them; the words after it are shown unread. The truncating
+/// tokenizer's own encoding is the reference (RoBERTa's byte-level BPE reads the space before
+/// the first unread word as a token of its own if the cut text is encoded again).
+#[test]
+fn a_document_longer_than_the_window_is_read_as_hugging_face_truncates_it() {
+    for name in MODELS {
+        let model = load_model(&folder(name)).unwrap();
+        let text::AnyTextModel::Onnx(onnx) = &model else { panic!("an ONNX folder") };
+        let stored = expected(name);
+        let texts: Vec<&str> = stored["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["text"].as_str().unwrap())
+            .collect();
+        let mut tokenizer =
+            tokenizers::Tokenizer::from_file(folder(name).join("tokenizer.json")).unwrap();
+        tokenizer.with_truncation(None).unwrap();
+        let mut long = texts.join(" ");
+        while tokenizer.encode(long.as_str(), false).unwrap().get_ids().len() <= 2 * onnx.window {
+            long = format!("{long} {long}");
+        }
+        let truncation =
+            tokenizers::TruncationParams { max_length: onnx.window, ..Default::default() };
+        tokenizer.with_truncation(Some(truncation)).unwrap();
+        let reference = tokenizer.encode(long.as_str(), true).unwrap();
+
+        let method = Method::parse("lrp", model.default_rule()).unwrap();
+        let e = model.explain(&long, None, &method).unwrap();
+        let mut read: Vec<String> = vec![String::new(); reference.get_ids().len()];
+        for s in &e.special_tokens {
+            read[s.position] = s.token.clone();
+        }
+        let mut free = (0..read.len()).filter(|&t| read[t].is_empty()).collect::<Vec<_>>();
+        free.reverse();
+        for w in e.words.iter().filter(|w| w.seen) {
+            for piece in &w.tokens {
+                read[free.pop().expect("no more tokens read than the window")] = piece.clone();
+            }
+        }
+        assert!(free.is_empty(), "{name}: every position read is a word's piece or special");
+        assert_eq!(read, reference.get_tokens(), "{name}: the tokens read");
+        assert!(e.words.iter().any(|w| !w.seen), "{name}: the words after the window");
+    }
+}

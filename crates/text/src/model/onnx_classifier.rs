@@ -273,17 +273,25 @@ impl OnnxTextClassifier {
         let (mut ids, positions) = if specials == 0 {
             (tokens.ids[..read].to_vec(), (0..read).collect::<Vec<usize>>())
         } else {
-            // The words read, encoded again with the special tokens the tokenizer adds around them.
-            let end = if read == tokens.ids.len() { text.len() } else { tokens.spans[read].start };
+            // The tokens read with the special tokens the tokenizer's post-processor adds around
+            // them: as Hugging Face truncates (`truncation=True`), the whole text's tokens cut
+            // and then post-processed, not the cut text encoded again (a byte-level BPE reads
+            // the space before the first unread word as a token of its own).
+            let read_tokens = (0..read)
+                .map(|t| {
+                    let span = &tokens.spans[t];
+                    tokenizers::Token::new(tokens.ids[t], String::new(), (span.start, span.end))
+                })
+                .collect();
             let encoding = self
                 .tokenizer
-                .encode(&text[..end], true)
+                .post_process(tokenizers::Encoding::from_tokens(read_tokens, 0), None, true)
                 .map_err(|e| TextError::Tokenizer(e.to_string()))?;
             let positions = encoding
-                .get_word_ids()
+                .get_special_tokens_mask()
                 .iter()
                 .enumerate()
-                .filter(|(_, w)| w.is_some())
+                .filter(|(_, &special)| special == 0)
                 .map(|(t, _)| t)
                 .collect();
             (encoding.get_ids().to_vec(), positions)
@@ -292,7 +300,7 @@ impl OnnxTextClassifier {
             || positions.iter().zip(&tokens.ids).any(|(&p, &id)| ids[p] != id)
         {
             return Err(TextError::Tokenizer(
-                "the tokenizer splits a prefix of the document differently from the whole".into(),
+                "the tokenizer's post-processor changed the tokens read".into(),
             ));
         }
         if ids.is_empty() {
