@@ -95,9 +95,8 @@ impl GraphTrace<'_> {
             }
             Op::Layer(_) | Op::Add | Op::Affine { .. } | Op::Scale(_) => {
                 // A constant (a position embedding, a bias) keeps what it is sent: absorbed.
-                let computed = |&i: &NodeId| !matches!(self.graph.nodes[i].op, Op::Constant(_));
                 let sent = gradient_step(node, inputs, z, g).into_iter().zip(&node.inputs);
-                (sent.map(|(g, i)| computed(i).then_some(g)).collect(), None)
+                (sent.map(|(g, &i)| (!self.graph.is_constant(i)).then_some(g)).collect(), None)
             }
             _ => (self.rule_gradient(node, inputs, z, g, attention), None),
         }

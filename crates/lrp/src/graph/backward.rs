@@ -87,7 +87,7 @@ impl GraphTrace<'_> {
             .zip(sent)
             .enumerate()
             .map(|(k, (&i, s))| match s {
-                Some(s) if !matches!(self.graph.nodes[i].op, Op::Constant(_)) => {
+                Some(s) if !self.graph.is_constant(i) => {
                     let received = total(k, s.view());
                     if readers[i] == 1 {
                         known[i] = Some(received);
@@ -113,7 +113,7 @@ impl GraphTrace<'_> {
             .inputs
             .iter()
             .enumerate()
-            .filter(|(_, &i)| !matches!(self.graph.nodes[i].op, Op::Constant(_)))
+            .filter(|(_, &i)| !self.graph.is_constant(i))
             .map(|(k, _)| received(k))
             .sum();
         LayerRelevance { index, kind: node.op.kind(), rule, relevance_out, relevance_in }
@@ -153,7 +153,7 @@ impl GraphTrace<'_> {
         let conv = single_input(relu)?;
         let Op::Layer(Layer::Conv1d(layer)) = &nodes[conv].op else { return None };
         let [input] = nodes[conv].inputs[..] else { return None };
-        if matches!(nodes[input].op, Op::Constant(_)) {
+        if self.graph.is_constant(input) {
             return None;
         }
         Some(PooledChain { nodes: [pool, relu, conv], conv: layer, input })

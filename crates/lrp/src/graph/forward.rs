@@ -3,7 +3,8 @@
 use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn};
 
 use super::tensor_ops::{
-    broadcast_shape, matmul, matmul_fits, mean, scaled, softmax, standard, zip_broadcast,
+    broadcast_shape, matmul, matmul_fits, mean, scaled, softmax, standard, sum_broadcast,
+    zip_broadcast,
 };
 use super::{Graph, GraphTrace, Node, Op};
 use crate::error::LrpError;
@@ -64,22 +65,7 @@ fn forward(index: usize, node: &Node, inputs: &[ArrayViewD<f32>]) -> Result<Arra
                     other.shape(),
                 )
             })?;
-            if let ([a, b], Some(a_values), Some(b_values)) =
-                (inputs, first.as_slice(), inputs[inputs.len() - 1].as_slice())
-            {
-                if a.shape() == b.shape() {
-                    // Two summands of one shape (a residual): one pass over slices, the same
-                    // sums as the loop below.
-                    let sums = a_values.iter().zip(b_values).map(|(&a, &b)| (0.0 + a) + b);
-                    return Ok(ArrayD::from_shape_vec(a.raw_dim(), sums.collect())
-                        .expect("as many sums as values"));
-                }
-            }
-            let mut z = ArrayD::<f32>::zeros(IxDyn(&shape));
-            for x in inputs {
-                z += &x.broadcast(IxDyn(&shape)).expect("broadcast checked");
-            }
-            Ok(z)
+            Ok(sum_broadcast(inputs, &shape))
         }
         Op::Affine { scale, shift } => {
             if first.shape().last() != Some(&scale.len()) {

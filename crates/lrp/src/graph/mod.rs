@@ -210,6 +210,11 @@ impl Graph {
         self.output
     }
 
+    /// Whether node `id` is a constant: what is sent to it is absorbed, as by a bias.
+    fn is_constant(&self, id: NodeId) -> bool {
+        matches!(self.nodes[id].op, Op::Constant(_))
+    }
+
     /// Per node, how many nodes read it (the output counts as read once more).
     fn readers(&self) -> Vec<usize> {
         let mut readers = vec![0; self.nodes.len()];

@@ -28,6 +28,23 @@ pub(super) fn broadcast_shape<'a>(
     Some(out)
 }
 
+/// `Σ_k x_k` of `inputs` broadcast to `shape` (checked by the caller), added in input order
+/// from 0.
+pub(super) fn sum_broadcast(inputs: &[ArrayViewD<f32>], shape: &[usize]) -> ArrayD<f32> {
+    if let [a, b] = inputs {
+        if let (true, Some(a), Some(b)) = (a.shape() == b.shape(), a.as_slice(), b.as_slice()) {
+            // Two summands of one shape (a residual): one pass over slices, the same sums.
+            let sums = a.iter().zip(b).map(|(&a, &b)| (0.0 + a) + b).collect();
+            return ArrayD::from_shape_vec(IxDyn(shape), sums).expect("as many sums as values");
+        }
+    }
+    let mut z = ArrayD::<f32>::zeros(IxDyn(shape));
+    for x in inputs {
+        z += &x.broadcast(IxDyn(shape)).expect("broadcast checked");
+    }
+    z
+}
+
 /// A signal of a broadcast result summed back to the `shape` of an input that was broadcast.
 pub(super) fn reduce_to(mut s: ArrayD<f32>, shape: &[usize]) -> ArrayD<f32> {
     while s.ndim() > shape.len() {
