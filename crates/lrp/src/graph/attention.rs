@@ -12,6 +12,8 @@
 //! - `Softmax`: AttnLRP, the gradient: `R_x = x ⊙ (R_s − s Σ R_s)`; CP-LRP, nothing;
 //! - `Quotient` `a / b`: `b` held constant (a normalisation's standard deviation, lxt's
 //!   `stop_gradient`), `g_a = g / b`;
+//! - `LayerNorm`: the same, its deviation held constant, the centring and `γ` linear:
+//!   `g_c = γ ⊙ g / d`, `g_x = g_c − mean g_c` (lxt's layer normalisation);
 //! - `Elementwise` and `Gate`: the identity rule, `g_x = g ⊙ f(x) / (x + 10⁻¹⁰)` (lxt's
 //!   `identity_rule_implicit`), i.e. `R_x = R_z`.
 
@@ -122,6 +124,7 @@ impl GraphTrace<'_> {
         match &node.op {
             Op::Elementwise(_) => vec![Some(identity(&inputs[0], g))],
             Op::Gate => vec![Some(identity(&inputs[0], g)), None],
+            Op::LayerNorm(norm) => vec![Some(norm.held_gradient(&inputs[0], &g))],
             Op::Quotient => {
                 let g = zip_broadcast(&g.view(), &inputs[1], |g, b| g / b);
                 vec![Some(reduce_to(g, inputs[0].shape())), None]

@@ -297,6 +297,7 @@ pub(super) fn gradient_step(
         Op::Mean { axis } => vec![mean_gradient(x.shape(), &g, *axis)],
         Op::Softmax { axis } => vec![softmax_gradient(&z, &g, *axis)],
         Op::Elementwise(f) => vec![f.gradient(x.view(), g)],
+        Op::LayerNorm(norm) => vec![norm.gradient(x, &g)],
         Op::MatMul => {
             let (ga, gb) = matmul_gradient(x, &inputs[1], &g);
             vec![ga, gb]

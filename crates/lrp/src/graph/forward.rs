@@ -177,5 +177,23 @@ fn forward(index: usize, node: &Node, inputs: &[ArrayViewD<f32>]) -> Result<Arra
             Ok(matmul(first, second, false, false))
         }
         Op::Elementwise(f) => Ok(f.forward(first.view())),
+        Op::LayerNorm(norm) => {
+            // `γ` scales `x` (a shape that broadcasts to it), `β` is added (any shape that
+            // broadcasts with it), as by the steps they replace.
+            let gamma_fits = |g: &ArrayD<f32>| g.broadcast(first.raw_dim()).is_some();
+            let beta_fits = |b: &ArrayD<f32>| broadcast_shape([first.shape(), b.shape()]).is_some();
+            if norm.axis >= first.ndim()
+                || !norm.gamma.as_ref().is_none_or(gamma_fits)
+                || !norm.beta.as_ref().is_none_or(beta_fits)
+            {
+                return Err(mismatch(
+                    index,
+                    node,
+                    format!("an axis {} and γ, β that broadcast to it", norm.axis),
+                    first.shape(),
+                ));
+            }
+            Ok(norm.forward(first))
+        }
     }
 }

@@ -22,7 +22,8 @@
 //! - `Concat`, `Reshape`, `Transpose`, `Slice`: relevance moves back with the values it
 //!   belongs to, nothing is absorbed; `Mean` over an axis is linear (every weight `1/n`);
 //! - the operations of attention and normalisation ([`Op::Product`], [`Op::MatMul`],
-//!   [`Op::Quotient`], [`Op::Softmax`], [`Op::Elementwise`], [`Op::Gate`]) follow AttnLRP
+//!   [`Op::Quotient`], [`Op::Softmax`], [`Op::Elementwise`], [`Op::Gate`], [`Op::LayerNorm`])
+//!   follow AttnLRP
 //!   (Achtibat et al., 2024) or CP-LRP (Ali et al., 2022), see [`crate::Attention`]; under a classic
 //!   composite they take AttnLRP's rules.
 
@@ -31,6 +32,8 @@ mod backward;
 mod elementwise;
 mod fold;
 mod forward;
+mod fuse;
+mod layer_norm;
 mod maps;
 mod tensor_ops;
 
@@ -40,6 +43,7 @@ use crate::error::LrpError;
 use crate::layers::{Layer, LayerKind};
 
 pub use elementwise::Elementwise;
+pub use layer_norm::LayerNorm;
 
 /// A node's position in its graph.
 pub type NodeId = usize;
@@ -83,6 +87,9 @@ pub enum Op {
     Softmax { axis: usize },
     /// A function applied to every value (GELU, tanh, erf, square root, a power).
     Elementwise(Elementwise),
+    /// A layer normalisation, `z = (x − μ) / √(σ² + ε) ⊙ γ + β` along an axis: the steps an
+    /// exporter writes out, fused by [`Graph::fuse_steps`].
+    LayerNorm(LayerNorm),
     /// `z = x ⊙ h` where `h` is computed from `x` alone, element by element: an activation
     /// written as a product (GELU as `x · (1 + erf(x/√2)) / 2`, SiLU as `x · σ(x)`). Inputs
     /// `[x, h]`; its rules treat it as the activation it is.
@@ -122,6 +129,7 @@ impl Op {
             Op::Quotient => LayerKind::Quotient,
             Op::Softmax { .. } => LayerKind::Softmax,
             Op::Elementwise(_) => LayerKind::Elementwise,
+            Op::LayerNorm(_) => LayerKind::LayerNorm,
             Op::Gate => LayerKind::Gate,
         }
     }

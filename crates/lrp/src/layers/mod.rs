@@ -83,6 +83,8 @@ pub enum LayerKind {
     Elementwise,
     /// A graph's activation written as a product `x · h(x)`.
     Gate,
+    /// A graph's layer normalisation.
+    LayerNorm,
 }
 
 impl LayerKind {
@@ -120,6 +122,7 @@ impl fmt::Display for LayerKind {
             LayerKind::Softmax => "softmax",
             LayerKind::Elementwise => "elementwise",
             LayerKind::Gate => "gate",
+            LayerKind::LayerNorm => "layernorm",
         })
     }
 }

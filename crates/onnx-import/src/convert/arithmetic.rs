@@ -67,12 +67,20 @@ impl Builder {
         constant_first: bool,
     ) -> Result<(), ImportError> {
         let name = node.name.as_str();
-        let shape = broadcast(&shape, c.shape()).ok_or_else(|| {
-            Self::fail(node, format!("a constant {:?} for an input {shape:?}", c.shape()))
+        let input_shape = shape;
+        let shape = broadcast(&input_shape, c.shape()).ok_or_else(|| {
+            Self::fail(node, format!("a constant {:?} for an input {input_shape:?}", c.shape()))
         })?;
         let (id, c) = match (node.op_type.as_str(), constant_first) {
             ("Add", _) | ("Sub", false) => {
                 let c = if node.op_type == "Sub" { -c } else { c };
+                if c.iter().all(|&v| v == 0.0) && input_shape == shape {
+                    // Adding zeros (the attention mask of an unpadded document) is the
+                    // identity: no node, nothing to pass back (only a negative zero keeps
+                    // its sign, which `−0 + 0` would drop).
+                    self.set(node, Value::Node { id, shape });
+                    return Ok(());
+                }
                 if self.fold_bias(node, id, &c) {
                     self.set(node, Value::Node { id, shape });
                     return Ok(());

@@ -238,6 +238,7 @@ impl OnnxModel {
         for name in graph.fold_affine() {
             b.notes.push(format!("BatchNormalization `{name}` folded into the layer before it"));
         }
+        graph.fuse_steps();
         Ok(ImportedGraph { graph, notes: b.notes })
     }
 }
