@@ -18,10 +18,16 @@ pub struct LayerNorm {
     pub beta: Option<ArrayD<f32>>,
 }
 
-/// One row's centred values `c = x − μ` and deviation `d = √(σ² + ε)`.
-struct Centred {
+/// Buffers for one row at a time: its centred values `c = x − μ` and their squares.
+struct RowBuffers {
     c: Vec<f32>,
-    d: f32,
+    squares: Vec<f32>,
+}
+
+impl RowBuffers {
+    fn new(n: usize) -> Self {
+        RowBuffers { c: vec![0.0; n], squares: vec![0.0; n] }
+    }
 }
 
 impl LayerNorm {
@@ -32,14 +38,15 @@ impl LayerNorm {
             let q = zip_broadcast(&c.view(), &d.view(), |c, d| c / d);
             return self.affine(q);
         };
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows.chunks_exact(n) {
-            let Centred { c, d } = self.centre(row);
-            out.extend(c.iter().enumerate().map(|(i, &c)| {
+        let mut out = vec![0.0f32; rows.len()];
+        let mut buffers = RowBuffers::new(n);
+        for (row, z) in rows.chunks_exact(n).zip(out.chunks_exact_mut(n)) {
+            let d = self.centre(row, &mut buffers);
+            for (i, (z, &c)) in z.iter_mut().zip(&buffers.c).enumerate() {
                 let q = c / d;
                 let s = gamma.map_or(q, |g| g[i] * q);
-                beta.map_or(s, |b| (0.0 + s) + b[i])
-            }));
+                *z = beta.map_or(s, |b| (0.0 + s) + b[i]);
+            }
         }
         ArrayD::from_shape_vec(x.raw_dim(), out).expect("as many values as x")
     }
@@ -47,20 +54,20 @@ impl LayerNorm {
     /// The gradient for `g` at `z`, the deviation held constant (lxt's layer normalisation,
     /// AttnLRP's and CP-LRP's rule): `g_c = γ ⊙ g / d`, `g_x = g_c − mean_axis g_c`.
     pub(super) fn held_gradient(&self, x: &ArrayViewD<f32>, g: &ArrayD<f32>) -> ArrayD<f32> {
-        let Some((rows, n, gamma, _)) = self.rows(x) else {
+        let (Some((rows, n, gamma, _)), Some(g_rows)) = (self.rows(x), standard_slice(g, x)) else {
             let (_, d) = self.centred_and_deviation(x);
             let g_c = zip_broadcast(&self.gamma_gradient(g).view(), &d.view(), |g, d| g / d);
             return self.centring_gradient(x.shape(), g_c);
         };
-        let g_rows = g.as_slice().expect("a gradient in standard layout");
-        let mut out = Vec::with_capacity(rows.len());
-        let mut g_c = vec![0.0f32; n];
-        for (row, g_row) in rows.chunks_exact(n).zip(g_rows.chunks_exact(n)) {
-            let d = self.centre(row).d;
-            for (i, (gc, &g)) in g_c.iter_mut().zip(g_row).enumerate() {
+        let mut out = vec![0.0f32; rows.len()];
+        let mut buffers = RowBuffers::new(n);
+        let rows = rows.chunks_exact(n).zip(g_rows.chunks_exact(n));
+        for ((row, g_row), g_x) in rows.zip(out.chunks_exact_mut(n)) {
+            let d = self.centre(row, &mut buffers);
+            for (i, (gc, &g)) in g_x.iter_mut().zip(g_row).enumerate() {
                 *gc = gamma.map_or(g, |gamma| gamma[i] * g) / d;
             }
-            extend_centred(&mut out, &g_c);
+            centre_gradient(g_x);
         }
         ArrayD::from_shape_vec(x.raw_dim(), out).expect("as many values as x")
     }
@@ -68,29 +75,31 @@ impl LayerNorm {
     /// The gradient for `g` at `z`: with `g_q = γ ⊙ g`, `q = c / d`,
     /// `g_c = g_q / d + c · (Σ_axis −g_q q / d) · ½ / d · 2 / n`, `g_x = g_c − mean_axis g_c`.
     pub(super) fn gradient(&self, x: &ArrayViewD<f32>, g: &ArrayD<f32>) -> ArrayD<f32> {
-        let Some((rows, n, gamma, _)) = self.rows(x) else {
+        let (Some((rows, n, gamma, _)), Some(g_rows)) = (self.rows(x), standard_slice(g, x)) else {
             return self.steps_gradient(x, g);
         };
-        let g_rows = g.as_slice().expect("a gradient in standard layout");
         let nf = n as f32;
-        let mut out = Vec::with_capacity(rows.len());
-        let (mut g_q, mut g_d) = (vec![0.0f32; n], vec![0.0f32; n]);
-        for (row, g_row) in rows.chunks_exact(n).zip(g_rows.chunks_exact(n)) {
-            let Centred { mut c, d } = self.centre(row);
-            for (i, (gq, &g)) in g_q.iter_mut().zip(g_row).enumerate() {
+        let mut out = vec![0.0f32; rows.len()];
+        let mut buffers = RowBuffers::new(n);
+        let mut g_d = vec![0.0f32; n];
+        let rows = rows.chunks_exact(n).zip(g_rows.chunks_exact(n));
+        for ((row, g_row), g_x) in rows.zip(out.chunks_exact_mut(n)) {
+            let d = self.centre(row, &mut buffers);
+            // `g_q` first, in the output row.
+            for (i, (gq, &g)) in g_x.iter_mut().zip(g_row).enumerate() {
                 *gq = gamma.map_or(g, |gamma| gamma[i] * g);
             }
             // The quotient's divisor: `−g_q · q / d`, summed along the row.
-            for ((gd, &gq), &c) in g_d.iter_mut().zip(&g_q).zip(&c) {
+            for ((gd, &gq), &c) in g_d.iter_mut().zip(&*g_x).zip(&buffers.c) {
                 *gd = -(gq * (c / d)) / d;
             }
-            let g_deviation = ArrayView1::from(&g_d[..]).sum();
+            let g_deviation = row_sum(&g_d);
             // Through the square root and the variance's mean and square, back to `c`.
             let g_square = (g_deviation * (0.5 / d)) / nf;
-            for (c, &gq) in c.iter_mut().zip(&g_q) {
-                *c = gq / d + g_square * (2.0 * *c);
+            for (gq, &c) in g_x.iter_mut().zip(&buffers.c) {
+                *gq = *gq / d + g_square * (2.0 * c);
             }
-            extend_centred(&mut out, &c);
+            centre_gradient(g_x);
         }
         ArrayD::from_shape_vec(x.raw_dim(), out).expect("as many values as x")
     }
@@ -114,15 +123,18 @@ impl LayerNorm {
         Some((x.as_slice()?, n, along_row(&self.gamma)?, along_row(&self.beta)?))
     }
 
-    /// One row's `c` and `d`, as the steps compute them: `μ = Σ x / n` (summed as `sum_axis`
-    /// sums a contiguous axis), `c = (0 + x) + (−μ)`, `σ² = Σ c² / n`, `d = √((0 + σ²) + ε)`.
-    fn centre(&self, row: &[f32]) -> Centred {
+    /// One row's `c` (and `c²`) into `buffers` and its `d`, as the steps compute them:
+    /// `μ = Σ x / n` (summed as `sum_axis` sums a contiguous axis), `c = (0 + x) + (−μ)`,
+    /// `σ² = Σ c² / n`, `d = √((0 + σ²) + ε)`.
+    fn centre(&self, row: &[f32], buffers: &mut RowBuffers) -> f32 {
         let nf = row.len() as f32;
-        let negated = -(ArrayView1::from(row).sum() / nf);
-        let c: Vec<f32> = row.iter().map(|&x| (0.0 + x) + negated).collect();
-        let squares: Vec<f32> = c.iter().map(|&c| c * c).collect();
-        let variance = ArrayView1::from(&squares[..]).sum() / nf;
-        Centred { c, d: ((0.0 + variance) + self.epsilon).sqrt() }
+        let negated = -(row_sum(row) / nf);
+        for ((c, square), &x) in buffers.c.iter_mut().zip(&mut buffers.squares).zip(row) {
+            *c = (0.0 + x) + negated;
+            *square = *c * *c;
+        }
+        let variance = row_sum(&buffers.squares) / nf;
+        ((0.0 + variance) + self.epsilon).sqrt()
     }
 
     /// `c` and `d` of the whole array by the steps' array operations.
@@ -184,10 +196,20 @@ impl LayerNorm {
     }
 }
 
-/// `g_c + (−Σ g_c) / n` appended to `out`, the row's sum as `sum_axis` takes it.
-fn extend_centred(out: &mut Vec<f32>, g_c: &[f32]) {
-    let spread = -ArrayView1::from(g_c).sum() / g_c.len() as f32;
-    out.extend(g_c.iter().map(|&g| g + spread));
+/// `g_c ← g_c + (−Σ g_c) / n` in place, the row's sum as `sum_axis` takes it.
+fn centre_gradient(g_c: &mut [f32]) {
+    let spread = -row_sum(g_c) / g_c.len() as f32;
+    g_c.iter_mut().for_each(|g| *g += spread);
+}
+
+/// `Σ x` in the order ndarray sums a contiguous lane (eight running sums).
+fn row_sum(x: &[f32]) -> f32 {
+    ArrayView1::from(x).sum()
+}
+
+/// `g`'s values when it is in standard layout with `x`'s shape.
+fn standard_slice<'a>(g: &'a ArrayD<f32>, x: &ArrayViewD<f32>) -> Option<&'a [f32]> {
+    (g.shape() == x.shape()).then(|| g.as_slice()).flatten()
 }
 
 fn minus_one() -> ArrayD<f32> {
