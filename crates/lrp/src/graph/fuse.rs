@@ -176,10 +176,11 @@ impl Graph {
     }
 }
 
-/// The value of a one-value constant.
+/// The value of a one-value constant of rank 0 or 1 (of a higher rank it could broadcast what
+/// it scales or is added to into more axes).
 fn scalar(c: &ArrayD<f32>) -> Option<f32> {
     match c.as_slice() {
-        Some(&[v]) => Some(v),
+        Some(&[v]) if c.ndim() <= 1 => Some(v),
         _ => None,
     }
 }

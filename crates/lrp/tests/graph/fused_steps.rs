@@ -290,7 +290,12 @@ fn a_gelu_written_as_steps_is_one_node_with_the_steps_values_and_relevance() {
 }
 
 #[test]
-fn steps_that_another_node_reads_are_not_fused() {
+fn steps_that_another_node_reads_or_that_broadcast_into_more_axes_are_not_fused() {
+    // ε of rank 4 makes the variance (and so the output) rank 4: not a layer normalisation.
+    let mut nodes = normalisation_graph(2, &[DIMS]).nodes().iter().map(copy).collect::<Vec<_>>();
+    nodes[6].op = Op::Constant(ArrayD::from_elem(IxDyn(&[1, 1, 1, 1]), EPSILON));
+    let mut graph = Graph::new(nodes, 15).unwrap();
+    assert_eq!(graph.fuse_steps(), 0);
     // The deviation read again, as a root mean square normalisation's output might be.
     let mut nodes = normalisation_graph(2, &[DIMS]).nodes().iter().map(copy).collect::<Vec<_>>();
     nodes.push(Node::new("again", Op::Product, vec![15, 8]));
