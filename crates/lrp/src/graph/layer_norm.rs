@@ -18,6 +18,14 @@ pub struct LayerNorm {
     pub beta: Option<ArrayD<f32>>,
 }
 
+/// `x`'s values as rows of the normalised axis, with `γ` and `β` per position in a row.
+struct Rows<'a> {
+    values: &'a [f32],
+    n: usize,
+    gamma: Option<&'a [f32]>,
+    beta: Option<&'a [f32]>,
+}
+
 /// Buffers for one row at a time: its centred values `c = x − μ` and their squares.
 struct RowBuffers {
     c: Vec<f32>,
@@ -33,7 +41,7 @@ impl RowBuffers {
 impl LayerNorm {
     /// `z` for `x`.
     pub(super) fn forward(&self, x: &ArrayViewD<f32>) -> ArrayD<f32> {
-        let Some((rows, n, gamma, beta)) = self.rows(x) else {
+        let Some(Rows { values: rows, n, gamma, beta }) = self.rows(x) else {
             let (c, d) = self.centred_and_deviation(x);
             let q = zip_broadcast(&c.view(), &d.view(), |c, d| c / d);
             return self.affine(q);
@@ -54,7 +62,9 @@ impl LayerNorm {
     /// The gradient for `g` at `z`, the deviation held constant (lxt's layer normalisation,
     /// AttnLRP's and CP-LRP's rule): `g_c = γ ⊙ g / d`, `g_x = g_c − mean_axis g_c`.
     pub(super) fn held_gradient(&self, x: &ArrayViewD<f32>, g: &ArrayD<f32>) -> ArrayD<f32> {
-        let (Some((rows, n, gamma, _)), Some(g_rows)) = (self.rows(x), standard_slice(g, x)) else {
+        let (Some(Rows { values: rows, n, gamma, .. }), Some(g_rows)) =
+            (self.rows(x), standard_slice(g, x))
+        else {
             let (_, d) = self.centred_and_deviation(x);
             let g_c = zip_broadcast(&self.gamma_gradient(g).view(), &d.view(), |g, d| g / d);
             return self.centring_gradient(x.shape(), g_c);
@@ -75,7 +85,9 @@ impl LayerNorm {
     /// The gradient for `g` at `z`: with `g_q = γ ⊙ g`, `q = c / d`,
     /// `g_c = g_q / d + c · (Σ_axis −g_q q / d) · ½ / d · 2 / n`, `g_x = g_c − mean_axis g_c`.
     pub(super) fn gradient(&self, x: &ArrayViewD<f32>, g: &ArrayD<f32>) -> ArrayD<f32> {
-        let (Some((rows, n, gamma, _)), Some(g_rows)) = (self.rows(x), standard_slice(g, x)) else {
+        let (Some(Rows { values: rows, n, gamma, .. }), Some(g_rows)) =
+            (self.rows(x), standard_slice(g, x))
+        else {
             return self.steps_gradient(x, g);
         };
         let nf = n as f32;
@@ -104,13 +116,9 @@ impl LayerNorm {
         ArrayD::from_shape_vec(x.raw_dim(), out).expect("as many values as x")
     }
 
-    /// `x`'s values as rows of the normalised axis with `γ` and `β` per position in a row,
-    /// where `x` is in standard layout, the axis is its last and `γ`, `β` run along it alone.
-    #[allow(clippy::type_complexity)]
-    fn rows<'a>(
-        &'a self,
-        x: &'a ArrayViewD<f32>,
-    ) -> Option<(&'a [f32], usize, Option<&'a [f32]>, Option<&'a [f32]>)> {
+    /// `x` as [`Rows`] where `x` is in standard layout, the axis is its last and `γ`, `β` run
+    /// along it alone.
+    fn rows<'a>(&'a self, x: &'a ArrayViewD<f32>) -> Option<Rows<'a>> {
         let n = *x.shape().last()?;
         let along_row = |p: &'a Option<ArrayD<f32>>| match p {
             None => Some(None),
@@ -120,7 +128,8 @@ impl LayerNorm {
             Some(_) => None,
         };
         (self.axis + 1 == x.ndim() && n > 0).then_some(())?;
-        Some((x.as_slice()?, n, along_row(&self.gamma)?, along_row(&self.beta)?))
+        let (gamma, beta) = (along_row(&self.gamma)?, along_row(&self.beta)?);
+        Some(Rows { values: x.as_slice()?, n, gamma, beta })
     }
 
     /// One row's `c` (and `c²`) into `buffers` and its `d`, as the steps compute them:
