@@ -36,7 +36,7 @@ impl Graph {
             self.nodes[last].inputs = vec![input];
         }
         if fused > 0 {
-            self.remove_unread();
+            self.remove_unreachable();
         }
         fused
     }
@@ -46,7 +46,6 @@ impl Graph {
     fn layer_norm_at(&self, quotient: NodeId, readers: &[usize]) -> Option<Fusion> {
         let Op::Quotient = self.nodes[quotient].op else { return None };
         let [centred, deviation] = self.nodes[quotient].inputs[..] else { return None };
-        let inner = |id: NodeId| readers[id] == 1 && id != self.output;
         let shifted =
             self.single_input(deviation, |op| matches!(op, Op::Elementwise(Elementwise::Sqrt)))?;
         let (variance, epsilon) = self.with_scalar(shifted)?;
@@ -67,7 +66,7 @@ impl Graph {
             || x_again != x
             || readers[centred] != 2
             || centred == self.output
-            || !steps.iter().all(|&id| inner(id))
+            || !steps.iter().all(|&id| self.read_once(id, readers))
         {
             return None;
         }
@@ -88,7 +87,6 @@ impl Graph {
 
     /// The GELU whose final scale by ½ is node `half`.
     fn gelu_at(&self, half: NodeId, readers: &[usize]) -> Option<Fusion> {
-        let inner = |id: NodeId| readers[id] == 1 && id != self.output;
         let gate =
             self.single_input(half, |op| matches!(op, Op::Scale(c) if scalar(c) == Some(0.5)))?;
         let Op::Gate = self.nodes[gate].op else { return None };
@@ -100,10 +98,15 @@ impl Graph {
             matches!(op, Op::Scale(c) if scalar(c).is_some_and(|c| (c - FRAC_1_SQRT_2).abs() <= 1e-7))
         })?;
         let steps = [gate, plus_one, erf, scaled];
-        if one != 1.0 || x_again != x || !steps.iter().all(|&id| inner(id)) {
+        if one != 1.0 || x_again != x || !steps.iter().all(|&id| self.read_once(id, readers)) {
             return None;
         }
         Some(Fusion { last: half, input: x, op: Op::Elementwise(Elementwise::Gelu) })
+    }
+
+    /// Whether node `id` has one reader and is not the output: a step a fusion may take in.
+    fn read_once(&self, id: NodeId, readers: &[usize]) -> bool {
+        readers[id] == 1 && id != self.output
     }
 
     /// The one input of node `id` when its operation passes `is`.
@@ -131,7 +134,7 @@ impl Graph {
 
     /// The node that alone reads `id` (which is not the output), and its operation.
     fn only_reader(&self, id: NodeId, readers: &[usize]) -> Option<(NodeId, &Op)> {
-        if readers[id] != 1 || id == self.output {
+        if !self.read_once(id, readers) {
             return None;
         }
         let reader = (id + 1..self.nodes.len()).find(|&r| self.nodes[r].inputs.contains(&id))?;
@@ -150,29 +153,6 @@ impl Graph {
             }
             _ => None,
         }
-    }
-
-    /// Removes the nodes nothing reads any more (the input stays node 0) and renumbers the rest.
-    fn remove_unread(&mut self) {
-        let mut needed = vec![false; self.nodes.len()];
-        needed[0] = true;
-        needed[self.output] = true;
-        for index in (0..self.nodes.len()).rev() {
-            if needed[index] {
-                self.nodes[index].inputs.iter().for_each(|&i| needed[i] = true);
-            }
-        }
-        let mut target = vec![0; self.nodes.len()];
-        let mut kept = Vec::with_capacity(self.nodes.len());
-        for (index, mut node) in std::mem::take(&mut self.nodes).into_iter().enumerate() {
-            if needed[index] {
-                node.inputs.iter_mut().for_each(|i| *i = target[*i]);
-                target[index] = kept.len();
-                kept.push(node);
-            }
-        }
-        self.output = target[self.output];
-        self.nodes = kept;
     }
 }
 

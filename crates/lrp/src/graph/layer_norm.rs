@@ -6,7 +6,9 @@
 
 use ndarray::{ArrayD, ArrayView1, ArrayViewD, IxDyn};
 
-use super::tensor_ops::{mean, mean_gradient, reduce_to, scaled, sum_broadcast, zip_broadcast};
+use super::tensor_ops::{
+    broadcast_shape, mean, mean_gradient, reduce_to, scaled, sum_broadcast, zip_broadcast,
+};
 
 /// `z = (x − μ) / √(σ² + ε) ⊙ γ + β`, with `μ` and `σ²` the mean and variance along `axis`
 /// (kept), `γ` and `β` constants broadcast to `x`'s shape (absent: 1 and 0).
@@ -164,8 +166,8 @@ impl LayerNorm {
         };
         match &self.beta {
             Some(beta) => {
-                let shape = super::tensor_ops::broadcast_shape([s.shape(), beta.shape()])
-                    .expect("β broadcasts to the values");
+                let shape =
+                    broadcast_shape([s.shape(), beta.shape()]).expect("β broadcasts to the values");
                 sum_broadcast(&[s.view(), beta.view()], &shape)
             }
             None => s,

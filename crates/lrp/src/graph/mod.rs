@@ -223,6 +223,30 @@ impl Graph {
         matches!(self.nodes[id].op, Op::Constant(_))
     }
 
+    /// Removes the nodes the output does not depend on (the input stays node 0) and renumbers
+    /// the rest: what an importer's conversion left unread, what a fusion replaced.
+    pub fn remove_unreachable(&mut self) {
+        let mut needed = vec![false; self.nodes.len()];
+        needed[0] = true;
+        needed[self.output] = true;
+        for index in (0..self.nodes.len()).rev() {
+            if needed[index] {
+                self.nodes[index].inputs.iter().for_each(|&i| needed[i] = true);
+            }
+        }
+        let mut target = vec![0; self.nodes.len()];
+        let mut kept = Vec::with_capacity(self.nodes.len());
+        for (index, mut node) in std::mem::take(&mut self.nodes).into_iter().enumerate() {
+            if needed[index] {
+                node.inputs.iter_mut().for_each(|i| *i = target[*i]);
+                target[index] = kept.len();
+                kept.push(node);
+            }
+        }
+        self.output = target[self.output];
+        self.nodes = kept;
+    }
+
     /// Per node, how many nodes read it (the output counts as read once more).
     fn readers(&self) -> Vec<usize> {
         let mut readers = vec![0; self.nodes.len()];

@@ -233,37 +233,14 @@ impl OnnxModel {
                 self.output
             ));
         }
-        let (nodes, output) = reachable(b.nodes, output);
-        let mut graph = Graph::new(nodes, output)?;
+        let mut graph = Graph::new(b.nodes, output)?;
+        // Only the nodes the output depends on: the conversion leaves copies in another layout
+        // that nothing reads, and a layer read by one of them would not fold.
+        graph.remove_unreachable();
         for name in graph.fold_affine() {
             b.notes.push(format!("BatchNormalization `{name}` folded into the layer before it"));
         }
         graph.fuse_steps();
         Ok(ImportedGraph { graph, notes: b.notes })
     }
-}
-
-/// Only the nodes the output depends on (and the input), renumbered: the conversion leaves
-/// copies in another layout that nothing reads, and a layer read by one of them would not fold.
-fn reachable(nodes: Vec<Node>, output: NodeId) -> (Vec<Node>, NodeId) {
-    let mut needed = vec![false; nodes.len()];
-    needed[0] = true;
-    needed[output] = true;
-    for index in (0..nodes.len()).rev() {
-        if needed[index] {
-            for &i in &nodes[index].inputs {
-                needed[i] = true;
-            }
-        }
-    }
-    let mut renumbered = vec![0; nodes.len()];
-    let mut kept = Vec::new();
-    for (index, mut node) in nodes.into_iter().enumerate() {
-        if needed[index] {
-            node.inputs.iter_mut().for_each(|i| *i = renumbered[*i]);
-            renumbered[index] = kept.len();
-            kept.push(node);
-        }
-    }
-    (kept, renumbered[output])
 }
