@@ -61,7 +61,7 @@ pub use explain::{
     LayerRelevance, Target,
 };
 pub use gradient_sum::Samples;
-pub use graph::{Elementwise, Graph, GraphTrace, Node, NodeId, Op};
+pub use graph::{Elementwise, Graph, GraphTrace, LayerNorm, Node, NodeId, Op};
 pub use layers::{Conv1d, Conv2d, Conv2dGeometry, Dense, Layer, LayerKind, MaxPool, PowerNorm};
 pub use linear::{LinearMap, WeightMod};
 pub use method::{Attribute, Domain, Method, MethodError, MethodSettings};

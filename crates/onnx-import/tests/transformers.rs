@@ -109,3 +109,34 @@ fn gradient_x_input_equals_autograd() {
         trace.gradient_x_input(&Target::Output(target)).unwrap()
     });
 }
+
+/// Each head reads the first token of the last layer: that layer computes its keys and values
+/// for every token and its queries, attention output and feed-forward part for the first
+/// alone, so of the `6 L` dense layers of the `L` layers (queries, keys, values, attention
+/// output, the feed-forward part's two) `6 L − 4` compute every token.
+#[test]
+fn the_last_layer_computes_only_the_token_the_head_reads() {
+    for name in MODELS {
+        let config: Value = serde_json::from_str(
+            &std::fs::read_to_string(folder(name).join("config.json")).unwrap(),
+        )
+        .unwrap();
+        let layers =
+            config.get("num_hidden_layers").or(config.get("n_layers")).unwrap().as_u64().unwrap();
+        let model = OnnxModel::read(&folder(name).join("model.onnx")).unwrap();
+        let tokens = 9;
+        let x = embedded(&model, &[3; 9]);
+        let graph = model.graph(x.shape()).unwrap().graph;
+        let shapes = graph.shapes(x.shape()).unwrap();
+        let dense_tokens: Vec<usize> = graph
+            .nodes()
+            .iter()
+            .zip(&shapes)
+            .filter(|(n, s)| n.op.kind() == lrp::LayerKind::Dense && s.len() == 3)
+            .map(|(_, s)| s[1])
+            .collect();
+        let every = dense_tokens.iter().filter(|&&t| t == tokens).count();
+        let one = dense_tokens.iter().filter(|&&t| t == 1).count();
+        assert_eq!((every, one), (6 * layers as usize - 4, 4), "{name}: {dense_tokens:?}");
+    }
+}

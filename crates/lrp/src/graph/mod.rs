@@ -29,12 +29,14 @@
 
 mod attention;
 mod backward;
+mod early_slices;
 mod elementwise;
 mod fold;
 mod forward;
 mod fuse;
 mod layer_norm;
 mod maps;
+mod shapes;
 mod tensor_ops;
 
 use ndarray::{Array1, ArrayD, ArrayViewD};

@@ -6,6 +6,7 @@
 //! step through a convolution, ReLU and global max-pool against the node-by-node passes.
 
 mod attention_ops;
+mod early_slices;
 mod fused_steps;
 mod kim_cnn;
 mod normalisation;

@@ -241,6 +241,7 @@ impl OnnxModel {
             b.notes.push(format!("BatchNormalization `{name}` folded into the layer before it"));
         }
         graph.fuse_steps();
+        graph.slice_early(shape)?;
         Ok(ImportedGraph { graph, notes: b.notes })
     }
 }
