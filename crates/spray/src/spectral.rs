@@ -351,15 +351,13 @@ mod tests {
         assert_eq!(a.proposed_clusters, 3, "{:?}", a.eigenvalues);
         assert_eq!(purity(&a.labels, &truth), 1.0);
         assert_eq!(a.cluster_sizes.iter().sum::<usize>(), 300);
-        // The alternatives split the same three groups further or merge them: with two
-        // clusters, two groups share one; with six, each cluster lies within one group.
+        // The alternatives with more clusters split the same three groups further: with six,
+        // each cluster lies within one group. (With fewer clusters than the graph's three
+        // separate parts nothing is defined: the first eigenvectors are any basis of the
+        // eigenvalue 0's three dimensions, and which groups two clusters join, or whether one
+        // is cut, rests on rounding in the eigensolver.)
         let counts: Vec<usize> = a.alternatives.iter().map(|c| c.clusters).collect();
         assert_eq!(counts, vec![2, 4, 5, 6, 7, 8]);
-        let two = &a.alternatives[0].labels;
-        assert!(
-            (0..3).all(|g| (0..300).filter(|&i| truth[i] == g).all(|i| two[i] == two[g])),
-            "a group split in two clusters"
-        );
         let six = &a.alternatives[3].labels;
         for c in 0..6 {
             let groups: std::collections::BTreeSet<usize> =
