@@ -30,11 +30,15 @@ What is measured, in one run:
    relevance equals the lxt AttnLRP stored in its expected.json. The parameters' own gradients
    are switched off (`requires_grad_(False)`, nothing an explanation needs; `--param-grads`
    keeps them, as the fixture script has them). Timed: the explanation loop, tokenizing included,
-   after one untimed warm-up batch; each batch size in its own process.
+   after one untimed warm-up batch, over the documents `--passes` times; each batch size in its
+   own process.
 2. relvis: `xai-text explain --model FOLDER --jsonl IN --out OUT` (worker mode: one process for
    all documents, default rule `attnlrp` for a model with attention) with RAYON_NUM_THREADS=2,
-   timed as a whole process (loading included) over all N documents, over 4 and over 1; the
-   1-document run is taken as the start-up, and (N - 1) / (T_N - T_1) is the rate without it.
+   timed as a whole process (loading included) over all N documents (the documents `--passes`
+   times), over 4 and over 1; the 1-document run is taken as the start-up, and
+   (N - 1) / (T_N - T_1) is the rate without it. `--passes` (8 for --small) makes the small
+   model's timed runs last about a second instead of a tenth, where a process's start and the
+   machine's noise were a large part of the difference measured.
 3. Peak resident memory of every measured process: each runs under `/usr/bin/time -v` (its
    "Maximum resident set size"); the lxt side is this script run again with `--lxt-worker`,
    which also reports its resident memory after loading and its peak while explaining.
@@ -387,8 +391,11 @@ def lxt_worker(args):
     explain_batch(model, tokenizer, batches[0])  # warm-up, not timed
     outputs = []
     tick = time.perf_counter()
-    for batch in batches:
-        outputs.append(explain_batch(model, tokenizer, batch))
+    for done in range(args.passes):
+        for batch in batches:
+            explained = explain_batch(model, tokenizer, batch)
+            if done == 0:
+                outputs.append(explained)
     seconds = time.perf_counter() - tick
     during = memory_status()
     documents = []
@@ -397,7 +404,7 @@ def lxt_worker(args):
             target = int(targets[row])
             documents.append({"target": target, "target_logit": float(logits[row, target]),
                               "relevance": relevance[row, :int(lengths[row])].tolist()})
-    result = {"batch": args.batch, "documents": len(texts), "seconds": seconds,
+    result = {"batch": args.batch, "documents": len(texts) * args.passes, "seconds": seconds,
               "import_seconds": imported - STARTED, "load_seconds": loaded - imported,
               "rss_after_load_mb": after_load.get("VmRSS"),
               "peak_while_explaining_mb": during.get("VmHWM") if peak_reset else None,
@@ -488,7 +495,7 @@ def run_lxt(args, folder, weights, attn, docs_file, scratch, batch):
     result = scratch / f"lxt_{batch}.json"
     command = [sys.executable, pathlib.Path(__file__).resolve(), "--lxt-worker", "--folder", folder,
                "--weights", weights, "--attn", attn, "--docs-file", docs_file, "--batch", batch,
-               "--result", result] + (["--param-grads"] if args.param_grads else [])
+               "--result", result, "--passes", args.passes] + (["--param-grads"] if args.param_grads else [])
     env = {**os.environ, "OMP_NUM_THREADS": str(THREADS), "MKL_NUM_THREADS": str(THREADS)}
 
     def once():
@@ -561,7 +568,8 @@ def main(args):
         n = len(texts)
         print(f"{n} documents, {min(lengths)}-{max(lengths)} tokens (mean {sum(lengths) / n:.1f}, "
               f"special tokens included); lxt attention: {attn}; parameter gradients "
-              f"{'on' if args.param_grads else 'off'}; {THREADS} threads; repeat {args.repeat}")
+              f"{'on' if args.param_grads else 'off'}; {THREADS} threads; repeat {args.repeat}; "
+              f"{args.passes} passes")
 
         check_file = scratch / "check.json"
         subprocess.run([sys.executable, pathlib.Path(__file__).resolve(), "--lxt-check", "--folder", folder,
@@ -587,7 +595,7 @@ def main(args):
             wall, peak, result = run_lxt(args, folder, weights, attn, docs_file, scratch, batch)
             lxt[batch] = result
             rows.append((f"lxt batch {batch}" + (f" (one batch of {n})" if batch > n else ""),
-                         n / result["seconds"], wall, n / wall, peak,
+                         result["documents"] / result["seconds"], wall, result["documents"] / wall, peak,
                          f"load {result['import_seconds'] + result['load_seconds']:.1f} s, loop "
                          f"{result['seconds']:.2f} s, RSS after load {result['rss_after_load_mb']:.0f} MB, "
                          f"peak while explaining {result['peak_while_explaining_mb'] or float('nan'):.0f} MB, "
@@ -598,15 +606,17 @@ def main(args):
             print(f"check: all {n} documents, lxt batch {batch} against batch 1: relevance differs by at most {worst:.1e}")
 
         before = load()
-        counts = sorted({1, min(4, n), n})
+        total = n * args.passes
+        counts = sorted({1, min(4, n), total})
         relvis = {}
         middle = n // 2
         for count in counts:
-            chosen = texts if count == n else texts[max(0, middle - count // 2):][:count]
+            chosen = texts * args.passes if count == total else texts[max(0, middle - count // 2):][:count]
             relvis[count] = run_relvis(xai_text, folder, chosen, scratch, f"relvis_{count}", args.repeat)
         startup = relvis[1][0]
-        whole, peak, explained = relvis[n]
-        steady = (n - 1) / (whole - startup) if n > 1 and whole > startup else float("nan")
+        whole, peak, explained = relvis[total]
+        explained = explained[:n]
+        steady = (total - 1) / (whole - startup) if total > 1 and whole > startup else float("nan")
         for count in counts:
             wall, count_peak, _ = relvis[count]
             rate = (count - 1) / (wall - startup) if count > 1 and wall > startup else float("nan")
@@ -614,8 +624,8 @@ def main(args):
                          count_peak, "start-up (1 document)" if count == 1 else
                          f"{(wall - startup) / (count - 1):.3f} s per further document; load average before {before}"))
 
-        best = max(BATCHES, key=lambda b: n / lxt[b]["seconds"])
-        best_rate = n / lxt[best]["seconds"]
+        best = max(BATCHES, key=lambda b: lxt[b]["documents"] / lxt[b]["seconds"])
+        best_rate = lxt[best]["documents"] / lxt[best]["seconds"]
         print()
         print(f"{'run':32s} {'docs/s':>9s} {'wall s':>8s} {'docs/s incl. load':>18s} {'peak MB':>8s}  notes")
         for name, rate, wall, whole_rate, mem, notes in rows:
@@ -630,9 +640,9 @@ def main(args):
               + (f", word counts differ on {agree['word_count_differs']}" if agree["word_count_differs"] else ""))
         print(f"start-up: relvis {startup:.2f} s (1 document, whole process); lxt "
               f"{lxt[best]['import_seconds'] + lxt[best]['load_seconds']:.2f} s (interpreter, imports and loading)")
-        print(f"ratio with loading: relvis {n / whole:.2f} docs/s over {whole:.1f} s against lxt's best "
-              f"{max(n / r[2] for r in rows[:len(BATCHES)]):.2f} docs/s: "
-              f"{(n / whole) / max(n / r[2] for r in rows[:len(BATCHES)]):.2f}")
+        print(f"ratio with loading: relvis {total / whole:.2f} docs/s over {whole:.1f} s against lxt's best "
+              f"{max(total / r[2] for r in rows[:len(BATCHES)]):.2f} docs/s: "
+              f"{(total / whole) / max(total / r[2] for r in rows[:len(BATCHES)]):.2f}")
         lxt_peak = rows[BATCHES.index(best)][4]
         print(f"relvis {steady:.2f} docs/s, lxt best {best_rate:.2f} docs/s (batch {best}), ratio "
               f"{steady / best_rate:.2f}; peak memory relvis {peak:.0f} MB, lxt {lxt_peak:.0f} MB")
@@ -651,6 +661,8 @@ def parse():
     parser.add_argument("--data", help="the data folder holding 20news-bydate.tar.gz (../shared/data), or the archive")
     parser.add_argument("--docs", type=int, help="documents: --small 512 at most, --base 16")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each measurement; the fastest is kept")
+    parser.add_argument("--passes", type=int, help="times each timed run explains the documents over "
+                        "(lxt's loop, relvis's input); --small 8, --base 1")
     parser.add_argument("--attn", choices=["eager", "sdpa"], help="lxt's attention [default: the model's]")
     parser.add_argument("--param-grads", action="store_true", help="keep the parameters' gradients on in lxt")
     parser.add_argument("--xai-text", default=str(XAI_TEXT), help="the xai-text binary [target/release/xai-text]")
@@ -664,6 +676,8 @@ def parse():
         parser.error("--small needs --folder")
     if args.base and not args.out:
         parser.error("--base needs --out")
+    if args.passes is None:
+        args.passes = 8 if args.small else 1
     return args
 
 
