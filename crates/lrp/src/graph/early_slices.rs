@@ -12,6 +12,7 @@ use std::collections::BinaryHeap;
 
 use ndarray::{ArrayD, Axis, Slice};
 
+use super::shapes::node_shape;
 use super::{Graph, Node, NodeId, Op};
 use crate::error::LrpError;
 use crate::layers::Layer;
@@ -32,85 +33,51 @@ struct Moved {
     op: Option<Op>,
 }
 
+/// What the rewrite keeps per node while it works: the value's shape, how many nodes read it,
+/// where it goes when the graph is put back in order (its place; new nodes just before the
+/// node that reads them), and the slices still to move.
+struct Rewrite {
+    shapes: Vec<Vec<usize>>,
+    readers: Vec<usize>,
+    place: Vec<(usize, u8)>,
+    pending: Vec<NodeId>,
+}
+
 impl Graph {
     /// Moves every slice toward the input (module docs) while the node it reads has no other
     /// reader, for an input of shape `input`. Returns how many operations now compute a part
     /// of what they computed. Fails, naming the node, on a shape an operation does not accept.
     pub fn slice_early(&mut self, input: &[usize]) -> Result<usize, LrpError> {
-        let mut shapes = self.shapes(input)?;
-        let mut readers = self.readers();
-        // Where each node goes when the graph is put back in order: its place, and new nodes
-        // just before the node that reads them.
-        let mut place: Vec<(usize, u8)> = (0..self.nodes.len()).map(|i| (i, 1)).collect();
-        let mut pending: Vec<NodeId> = (0..self.nodes.len())
-            .filter(|&i| matches!(self.nodes[i].op, Op::Slice { .. }))
-            .collect();
+        let mut w = Rewrite {
+            shapes: self.shapes(input)?,
+            readers: self.readers(),
+            place: (0..self.nodes.len()).map(|i| (i, 1)).collect(),
+            pending: (0..self.nodes.len())
+                .filter(|&i| matches!(self.nodes[i].op, Op::Slice { .. }))
+                .collect(),
+        };
         let mut moved = 0;
-        while let Some(slice) = pending.pop() {
+        while let Some(slice) = w.pending.pop() {
             let Op::Slice { axis, start, end } = self.nodes[slice].op else { continue };
             let x = self.nodes[slice].inputs[0];
             // A slice taken again below is pending twice; once moved it has no reader.
-            if readers[slice] == 0 || readers[x] != 1 || x == self.output {
+            if w.readers[slice] == 0 || w.readers[x] != 1 || x == self.output {
                 continue;
             }
             let range = Range { axis, start, end };
-            let Some(how) = self.moved_through(x, range, &shapes) else { continue };
+            let Some(how) = self.moved_through(x, range, &w.shapes) else { continue };
             for (k, along) in how.inputs.iter().enumerate() {
-                let Some(along) = *along else { continue };
-                let part = Range { axis: along, ..range };
-                let read = self.nodes[x].inputs[k];
-                // When the other reader of `read` already took the same slice (the two readers
-                // of a residual's normalisation), both read that slice, which may move on.
-                // Only then: a slice read twice sums what both send back before `read`
-                // receives it, in another order than `read` would have.
-                let same = |(i, n): &(usize, &Node)| {
-                    readers[*i] > 0
-                        && n.inputs == [read]
-                        && matches!(n.op, Op::Slice { axis: a, start: s, end: e }
-                            if (a, s, e) == (along, start, end))
-                };
-                let taken = self.nodes.iter().enumerate().find(same).map(|(i, _)| i);
-                if let (Some(taken), 2) = (taken, readers[read]) {
-                    readers[taken] += 1;
-                    readers[read] -= 1;
-                    self.nodes[x].inputs[k] = taken;
-                    pending.push(taken);
-                    continue;
+                if let Some(along) = *along {
+                    self.slice_input(x, k, Range { axis: along, ..range }, &mut w)?;
                 }
-                let new = self.nodes.len();
-                let mut shape = shapes[read].clone();
-                shape[along] = end - start;
-                let node = match &self.nodes[read].op {
-                    Op::Constant(c) => Node::new(
-                        format!("{}/slice", self.nodes[read].name),
-                        Op::Constant(sliced(c, part)),
-                        vec![],
-                    ),
-                    _ => {
-                        pending.push(new);
-                        Node::new(
-                            format!("{}/slice", self.nodes[read].name),
-                            Op::Slice { axis: along, start, end },
-                            vec![read],
-                        )
-                    }
-                };
-                if node.inputs.is_empty() {
-                    readers[read] -= 1;
-                }
-                self.nodes.push(node);
-                shapes.push(shape);
-                readers.push(1);
-                place.push((place[x].0, 0));
-                self.nodes[x].inputs[k] = new;
             }
             if let Some(op) = how.op {
                 self.nodes[x].op = op;
             }
             // The node computes what the slice did: the slice's readers read it.
-            shapes[x] = shapes[slice].clone();
-            readers[x] = readers[slice];
-            readers[slice] = 0;
+            w.shapes[x] = w.shapes[slice].clone();
+            w.readers[x] = w.readers[slice];
+            w.readers[slice] = 0;
             for node in &mut self.nodes {
                 node.inputs.iter_mut().filter(|i| **i == slice).for_each(|i| *i = x);
             }
@@ -120,10 +87,63 @@ impl Graph {
             moved += 1;
         }
         if moved > 0 {
-            self.put_in_order(&place);
+            self.put_in_order(&w.place);
             self.remove_unreachable();
         }
         Ok(moved)
+    }
+
+    /// Makes node `x` read the slice `part` of its input `k`: a new slice node (pending, to move
+    /// on), a new constant for a constant, or the same slice another reader already took.
+    fn slice_input(
+        &mut self,
+        x: NodeId,
+        k: usize,
+        part: Range,
+        w: &mut Rewrite,
+    ) -> Result<(), LrpError> {
+        let read = self.nodes[x].inputs[k];
+        // When the other reader of `read` already took the same slice (the two readers of a
+        // residual's normalisation), both read that slice, which may move on. Only then: a
+        // slice read twice sums what both send back before `read` receives it, in another order
+        // than `read` would have.
+        let same = |(i, n): &(usize, &Node)| {
+            w.readers[*i] > 0
+                && n.inputs == [read]
+                && matches!(n.op, Op::Slice { axis, start, end }
+                    if (axis, start, end) == (part.axis, part.start, part.end))
+        };
+        let taken = self.nodes.iter().enumerate().find(same).map(|(i, _)| i);
+        if let (Some(taken), 2) = (taken, w.readers[read]) {
+            w.readers[taken] += 1;
+            w.readers[read] -= 1;
+            w.pending.push(taken);
+            self.nodes[x].inputs[k] = taken;
+            return Ok(());
+        }
+        let new = self.nodes.len();
+        let name = format!("{}/slice", self.nodes[read].name);
+        let node = match &self.nodes[read].op {
+            Op::Constant(c) => {
+                w.readers[read] -= 1;
+                Node::new(name, Op::Constant(sliced(c, part)), vec![])
+            }
+            _ => {
+                w.pending.push(new);
+                let Range { axis, start, end } = part;
+                Node::new(name, Op::Slice { axis, start, end }, vec![read])
+            }
+        };
+        let shape = match &node.op {
+            Op::Constant(c) => c.shape().to_vec(),
+            _ => node_shape(new, &node, &[&w.shapes[read]])?,
+        };
+        self.nodes.push(node);
+        w.shapes.push(shape);
+        w.readers.push(1);
+        w.place.push((w.place[x].0, 0));
+        self.nodes[x].inputs[k] = new;
+        Ok(())
     }
 
     /// How a slice `range` of node `x`'s value (of `shapes[x]`) moves to its inputs, when
