@@ -244,19 +244,7 @@ impl Graph {
                 }
             }
         }
-        let mut target = vec![0; count];
-        order.iter().enumerate().for_each(|(to, &from)| target[from] = to);
-        let mut nodes: Vec<Option<Node>> =
-            std::mem::take(&mut self.nodes).into_iter().map(Some).collect();
-        self.nodes = order
-            .iter()
-            .map(|&from| {
-                let mut node = nodes[from].take().expect("each node once");
-                node.inputs.iter_mut().for_each(|i| *i = target[*i]);
-                node
-            })
-            .collect();
-        self.output = target[self.output];
+        self.renumber(&order);
     }
 }
 

@@ -236,17 +236,26 @@ impl Graph {
                 self.nodes[index].inputs.iter().for_each(|&i| needed[i] = true);
             }
         }
+        let kept: Vec<NodeId> = (0..self.nodes.len()).filter(|&i| needed[i]).collect();
+        self.renumber(&kept);
+    }
+
+    /// Keeps the nodes `order` lists (each once, every node after its inputs and the output
+    /// among them), in that order, with their inputs and the output renumbered.
+    fn renumber(&mut self, order: &[NodeId]) {
         let mut target = vec![0; self.nodes.len()];
-        let mut kept = Vec::with_capacity(self.nodes.len());
-        for (index, mut node) in std::mem::take(&mut self.nodes).into_iter().enumerate() {
-            if needed[index] {
+        order.iter().enumerate().for_each(|(to, &from)| target[from] = to);
+        let mut nodes: Vec<Option<Node>> =
+            std::mem::take(&mut self.nodes).into_iter().map(Some).collect();
+        self.nodes = order
+            .iter()
+            .map(|&from| {
+                let mut node = nodes[from].take().expect("each node once");
                 node.inputs.iter_mut().for_each(|i| *i = target[*i]);
-                target[index] = kept.len();
-                kept.push(node);
-            }
-        }
+                node
+            })
+            .collect();
         self.output = target[self.output];
-        self.nodes = kept;
     }
 
     /// Per node, how many nodes read it (the output counts as read once more).
